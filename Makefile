@@ -1,0 +1,40 @@
+# drill's build, test, lint and benchmark entry points. `make test` is what
+# CI runs (through .ci/run) and what the README's quick start names.
+
+GO        ?= go
+PKGS      ?= ./...
+STATICCHECK_VERSION ?= v0.8.2
+TEST_TIMEOUT ?= 30m
+
+.PHONY: all build test test-short lint fmt bench clean
+
+all: lint test
+
+## build: compile bin/drill
+build:
+	$(GO) build -o bin/drill ./cmd/drill
+
+## test: every package, with the race detector
+test:
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+## test-short: skip the slow tests (no race detector)
+test-short:
+	$(GO) test -short -count=1 $(PKGS)
+
+## lint: gofmt, go vet and staticcheck must be clean
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## bench: Go benchmarks of every package, then the comparison reports
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
+
+// env is what a command may touch of the outside world. Tests pass their
+// own.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string // one line for `drill help`
+	usage   string // the argument synopsis after the name
+	help    string // paragraphs after the synopsis
+	flags   func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+}
+
+// commands is the registry of subcommands, built in one place.
+func commands() []*command {
+	cmds := []*command{
+		versionCommand(),
+	}
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	return cmds
+}
+
+func findCommand(name string) (*command, []string) {
+	var names []string
+	for _, c := range commands() {
+		if c.name == name {
+			return c, nil
+		}
+		names = append(names, c.name)
+	}
+	return nil, names
+}
+
+const toolSummary = `drill rehearses incidents of AI services: it starts a mock LLM provider and
+API stubs behind toxiproxy, runs your service against them, injects faults,
+evaluates your real alert rules, routes alerts through your real escalation
+policy, runs your real runbook, and scores the response.`
+
+// run executes one invocation and returns its exit code.
+func run(ctx context.Context, args []string, e *env) int {
+	if len(args) == 0 {
+		writeHelp(e.stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		writeHelp(e.stdout)
+		return exitOK
+	case "help":
+		if len(args) > 1 {
+			c, _ := findCommand(args[1])
+			if c != nil {
+				writeCommandHelp(e.stdout, c)
+				return exitOK
+			}
+			fmt.Fprintf(e.stderr, "drill: unknown command %q; run 'drill help'\n", args[1])
+			return exitUsage
+		}
+		writeHelp(e.stdout)
+		return exitOK
+	}
+	c, names := findCommand(name)
+	if c == nil {
+		fmt.Fprintf(e.stderr, "drill: unknown command %q; commands are: %s\n", name, strings.Join(names, ", "))
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("drill "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	runFn := c.flags(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			writeCommandHelp(e.stdout, c)
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "drill %s: %v\nrun 'drill help %s' for usage\n", c.name, err, c.name)
+		return exitUsage
+	}
+	err := runFn(ctx, e, fs.Args())
+	var se silentError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "drill %s: %v\n", c.name, err)
+	}
+	return codeOf(err)
+}
+
+func writeHelp(w io.Writer) {
+	fmt.Fprintf(w, "%s\n\nUsage:\n  drill <command> [flags] [arguments]\n\nCommands:\n", toolSummary)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range commands() {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	tw.Flush()
+	fmt.Fprint(w, `
+Run 'drill help <command>' for a command's flags.
+
+Exit codes: 0 all passed; 1 a drill failed or a gate was missed; 2 bad usage
+or invalid input; 3 lint findings at error level; 4 the harness failed.
+`)
+}
+
+func writeCommandHelp(w io.Writer, c *command) {
+	fmt.Fprintf(w, "Usage: drill %s %s\n\n%s\n", c.name, c.usage, c.summary)
+	if c.help != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.help))
+	}
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	c.flags(fs)
+	var n int
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprint(w, "\nFlags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}

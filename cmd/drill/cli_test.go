@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// runCLI runs drill with args and returns its exit code, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
+	return code, out.String(), errb.String()
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, "version")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, "drill ")
+}
+
+func TestUnknownCommandListsKnownOnes(t *testing.T) {
+	code, _, errs := runCLI(t, "explode")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, `unknown command "explode"`)
+	require.Contains(t, errs, "version")
+}
+
+func TestNoArgsIsUsageError(t *testing.T) {
+	code, _, errs := runCLI(t)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "Usage:")
+}
+
+func TestHelpForEveryCommand(t *testing.T) {
+	for _, c := range commands() {
+		code, out, _ := runCLI(t, "help", c.name)
+		require.Equal(t, exitOK, code, c.name)
+		require.Contains(t, out, "Usage: drill "+c.name)
+		code, out2, _ := runCLI(t, c.name, "--help")
+		require.Equal(t, exitOK, code, c.name)
+		require.Equal(t, out, out2)
+	}
+}
+
+func TestBadFlagIsUsageError(t *testing.T) {
+	code, _, errs := runCLI(t, "version", "--nope")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "flag provided but not defined")
+}
+
+func TestExitCodes(t *testing.T) {
+	require.Equal(t, exitOK, codeOf(nil))
+	require.Equal(t, exitHarness, codeOf(context.Canceled))
+	require.Equal(t, exitLint, codeOf(withCode(exitLint, context.Canceled)))
+	require.NoError(t, withCode(exitFailed, nil))
+}

@@ -1,0 +1,284 @@
+package faultmode
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Duration is a time.Duration written as "30s" or "5m" in JSON and YAML.
+type Duration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("want a duration such as 30s or 5m, got %q", b)
+	}
+	if v < 0 {
+		return fmt.Errorf("want a non-negative duration, got %q", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Scope says which requests a fault applies to.
+type Scope struct {
+	// Target is a glob over what the server routes by (a model for mockllm,
+	// a route name for stubs); empty matches everything.
+	Target string `json:"target,omitempty" yaml:"target,omitempty"`
+	// Probability that a matching request is affected, from 0 to 1;
+	// unset means every matching request.
+	Probability *float64 `json:"probability,omitempty" yaml:"probability,omitempty"`
+	// Count limits the fault to the first Count affected requests; 0 means
+	// no limit.
+	Count int `json:"count,omitempty" yaml:"count,omitempty"`
+	// Duration ends the fault this long after it was added; 0 means until
+	// removed.
+	Duration Duration `json:"duration,omitempty" yaml:"duration,omitempty"`
+}
+
+// Fault is one fault of mode Mode with the server's parameters P.
+type Fault[P any] struct {
+	ID     string `json:"id,omitempty" yaml:"id,omitempty"`
+	Mode   string `json:"mode" yaml:"mode"`
+	Scope  `yaml:",inline"`
+	Params P `json:"params" yaml:"params,omitempty"`
+}
+
+// Status is a fault as the control API lists it.
+type Status[P any] struct {
+	Fault[P]
+	Added    time.Time `json:"added"`
+	Affected int64     `json:"affected"` // requests this fault changed
+	Active   bool      `json:"active"`   // false once its count or duration is spent
+}
+
+// Validator checks a fault's mode and parameters; the error names the bad
+// field and what was expected.
+type Validator[P any] func(mode string, params P) error
+
+// Set holds the active faults of one server. The zero value is not usable;
+// call NewSet.
+type Set[P any] struct {
+	validate Validator[P]
+	now      func() time.Time
+	seed     uint64
+
+	mu       sync.Mutex
+	faults   []*entry[P] // in the order added; the first that applies wins
+	evidence map[string]int64
+	nextID   int
+}
+
+type entry[P any] struct {
+	fault Fault[P]
+	added time.Time
+	rng   *rand.Rand
+	hits  int64
+}
+
+// NewSet returns an empty set whose faults are checked by validate and
+// whose probabilities are drawn from seed. now may be nil for time.Now.
+func NewSet[P any](seed uint64, validate Validator[P], now func() time.Time) *Set[P] {
+	if now == nil {
+		now = time.Now
+	}
+	return &Set[P]{validate: validate, now: now, seed: seed, evidence: map[string]int64{}}
+}
+
+// Add validates f and activates it. It returns the fault's ID, generated
+// when f has none.
+func (s *Set[P]) Add(f Fault[P]) (string, error) {
+	if err := s.check(f); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.ID == "" {
+		s.nextID++
+		f.ID = fmt.Sprintf("%s-%d", f.Mode, s.nextID)
+	}
+	for _, e := range s.faults {
+		if e.fault.ID == f.ID {
+			return "", fmt.Errorf("fault %q already exists; remove it first or choose another id", f.ID)
+		}
+	}
+	h := fnv.New64a()
+	h.Write([]byte(f.ID))
+	s.faults = append(s.faults, &entry[P]{
+		fault: f,
+		added: s.now(),
+		rng:   rand.New(rand.NewPCG(s.seed, h.Sum64())),
+	})
+	if _, ok := s.evidence[f.ID]; !ok {
+		s.evidence[f.ID] = 0
+	}
+	return f.ID, nil
+}
+
+func (s *Set[P]) check(f Fault[P]) error {
+	var errs []error
+	if f.Mode == "" {
+		errs = append(errs, errors.New("mode: required"))
+	}
+	if p := f.Probability; p != nil && (*p < 0 || *p > 1 || *p != *p) {
+		errs = append(errs, fmt.Errorf("probability: want a number from 0 to 1, got %v", *p))
+	}
+	if f.Count < 0 {
+		errs = append(errs, fmt.Errorf("count: want 0 (no limit) or more, got %d", f.Count))
+	}
+	if f.Target != "" {
+		if _, err := path.Match(f.Target, ""); err != nil {
+			errs = append(errs, fmt.Errorf("target: bad glob %q: %v", f.Target, err))
+		}
+	}
+	if strings.ContainsAny(f.ID, "/ ") {
+		errs = append(errs, fmt.Errorf("id: must not contain '/' or spaces, got %q", f.ID))
+	}
+	if f.Mode != "" && s.validate != nil {
+		if err := s.validate(f.Mode, f.Params); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Remove deactivates the fault with the given ID. Its evidence stays.
+func (s *Set[P]) Remove(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, e := range s.faults {
+		if e.fault.ID == id {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Clear removes every fault. Evidence stays.
+func (s *Set[P]) Clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// Pick returns the first active fault that applies to a request for
+// target, and counts the request as affected by it. Expired faults (count
+// or duration spent) never apply.
+func (s *Set[P]) Pick(target string) (Fault[P], bool) {
+	return s.pick(target, func(Fault[P]) bool { return true })
+}
+
+// PickMode is Pick restricted to faults for which keep returns true, for
+// servers that consult faults at several points of a request (before it
+// starts, while it streams).
+func (s *Set[P]) PickMode(target string, keep func(Fault[P]) bool) (Fault[P], bool) {
+	return s.pick(target, keep)
+}
+
+func (s *Set[P]) pick(target string, keep func(Fault[P]) bool) (Fault[P], bool) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.faults {
+		if !e.live(now) || !keep(e.fault) {
+			continue
+		}
+		if e.fault.Target != "" {
+			if ok, _ := path.Match(e.fault.Target, target); !ok {
+				continue
+			}
+		}
+		if p := e.fault.Probability; p != nil && e.rng.Float64() >= *p {
+			continue
+		}
+		e.hits++
+		s.evidence[e.fault.ID]++
+		return e.fault, true
+	}
+	var zero Fault[P]
+	return zero, false
+}
+
+// Record counts one request as affected by the fault with the given ID;
+// servers use it for faults they apply outside Pick (a forced fault from a
+// request header).
+func (s *Set[P]) Record(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.evidence[id]++
+}
+
+func (e *entry[P]) live(now time.Time) bool {
+	if e.fault.Count > 0 && e.hits >= int64(e.fault.Count) {
+		return false
+	}
+	if d := time.Duration(e.fault.Duration); d > 0 && now.Sub(e.added) >= d {
+		return false
+	}
+	return true
+}
+
+// List returns every fault still in the set, active or spent, in the
+// order added.
+func (s *Set[P]) List() []Status[P] {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Status[P], 0, len(s.faults))
+	for _, e := range s.faults {
+		out = append(out, Status[P]{Fault: e.fault, Added: e.added, Affected: s.evidence[e.fault.ID], Active: e.live(now)})
+	}
+	return out
+}
+
+// Evidence returns, for every fault ever added (removed ones too), how
+// many requests it affected.
+func (s *Set[P]) Evidence() map[string]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int64, len(s.evidence))
+	for k, v := range s.evidence {
+		out[k] = v
+	}
+	return out
+}
+
+// Affected returns how many requests the fault with the given ID affected.
+func (s *Set[P]) Affected(id string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.evidence[id]
+}
+
+// IDs returns the IDs of the faults in the set, sorted.
+func (s *Set[P]) IDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.faults))
+	for _, e := range s.faults {
+		ids = append(ids, e.fault.ID)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// FormatProbability renders a probability for messages: "30%".
+func FormatProbability(p *float64) string {
+	if p == nil {
+		return "100%"
+	}
+	return strconv.FormatFloat(*p*100, 'f', -1, 64) + "%"
+}

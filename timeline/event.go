@@ -1,0 +1,206 @@
+package timeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Kind names what an event records.
+type Kind string
+
+// The kinds of event a drill records. Their string values appear in
+// scorecards and are stable.
+const (
+	ScenarioStart Kind = "scenario.start"
+	ScenarioEnd   Kind = "scenario.end"
+	ControlEnd    Kind = "control.end" // end of the control window before the first fault
+
+	FaultOn  Kind = "fault.on"
+	FaultOff Kind = "fault.off"
+
+	AlertPending  Kind = "alert.pending"
+	AlertFiring   Kind = "alert.firing"
+	AlertResolved Kind = "alert.resolved"
+
+	Page            Kind = "page"        // a policy paged a target
+	Notify          Kind = "notify"      // a notification went out through a contact method
+	Ack             Kind = "ack"         // a responder acknowledged
+	Escalate        Kind = "escalate"    // the policy moved to its next rule
+	PolicyExhausted Kind = "policy.exhausted"
+	BrokenLink      Kind = "broken.link" // an escalation link that cannot reach a human
+	RoleAssigned    Kind = "role.assigned"
+	StatusUpdate    Kind = "status.update"
+
+	RunbookStart Kind = "runbook.start"
+	StepStart    Kind = "step.start"
+	StepEnd      Kind = "step.end"
+	RunbookEnd   Kind = "runbook.end"
+
+	ConditionMet Kind = "condition.met" // a PromQL condition a step waited for became true
+	Recovered    Kind = "recovered"
+
+	HarnessError Kind = "harness.error"
+	Note         Kind = "note"
+)
+
+// Event is one thing that happened in a drill, stamped in drill time.
+type Event struct {
+	Seq     int64             `json:"seq"`
+	At      time.Time         `json:"at"`
+	Kind    Kind              `json:"kind"`
+	Subject string            `json:"subject,omitempty"` // alert name, fault ID, user ID, step name...
+	Labels  map[string]string `json:"labels,omitempty"`
+	Attrs   map[string]string `json:"attrs,omitempty"` // annotations, exit code, evidence counts...
+	Message string            `json:"message,omitempty"`
+}
+
+// String renders the event on one line, for terminals and logs.
+func (e Event) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %-16s %s", e.At.UTC().Format("15:04:05"), e.Kind, e.Subject)
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	return b.String()
+}
+
+// Match reports whether an event is the one a waiter looks for.
+type Match func(Event) bool
+
+// OfKind matches events of kind k whose subject is subject, or any subject
+// when subject is empty.
+func OfKind(k Kind, subject string) Match {
+	return func(e Event) bool { return e.Kind == k && (subject == "" || e.Subject == subject) }
+}
+
+// ErrDeadline is returned by Wait when the drill-time deadline passes
+// before a matching event.
+var ErrDeadline = errors.New("deadline passed")
+
+// Log is the append-only event log of one scenario. It stamps events with
+// its clock, keeps them in order and wakes subscribers and waiters.
+type Log struct {
+	clock Clock
+
+	mu     sync.Mutex
+	events []Event
+	subs   map[int]chan Event
+	nextID int
+	change chan struct{} // closed and replaced on every append
+}
+
+// NewLog returns an empty log on clock c.
+func NewLog(c Clock) *Log {
+	return &Log{clock: c, subs: map[int]chan Event{}, change: make(chan struct{})}
+}
+
+// Clock returns the log's clock.
+func (l *Log) Clock() Clock { return l.clock }
+
+// Append stamps e with the drill time (unless At is set), gives it a
+// sequence number and records it. It returns the recorded event.
+func (l *Log) Append(e Event) Event {
+	if e.At.IsZero() {
+		e.At = l.clock.Now()
+	}
+	l.mu.Lock()
+	e.Seq = int64(len(l.events) + 1)
+	l.events = append(l.events, e)
+	for _, ch := range l.subs {
+		select {
+		case ch <- e:
+		default: // a slow subscriber loses events rather than stalling the drill
+		}
+	}
+	close(l.change)
+	l.change = make(chan struct{})
+	l.mu.Unlock()
+	return e
+}
+
+// Events returns a copy of every event so far, in the order recorded.
+func (l *Log) Events() []Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Event(nil), l.events...)
+}
+
+// Sorted returns the events ordered by drill time, then sequence.
+func (l *Log) Sorted() []Event {
+	ev := l.Events()
+	sort.SliceStable(ev, func(i, j int) bool { return ev[i].At.Before(ev[j].At) })
+	return ev
+}
+
+// Find returns the first recorded event that matches, if any.
+func (l *Log) Find(m Match) (Event, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.events {
+		if m(e) {
+			return e, true
+		}
+	}
+	return Event{}, false
+}
+
+// Subscribe returns a channel receiving every event appended from now on
+// (buffered; a subscriber that falls behind by more than buf events misses
+// some) and a function that ends the subscription.
+func (l *Log) Subscribe(buf int) (<-chan Event, func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	id := l.nextID
+	l.nextID++
+	ch := make(chan Event, buf)
+	l.subs[id] = ch
+	return ch, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if c, ok := l.subs[id]; ok {
+			delete(l.subs, id)
+			close(c)
+		}
+	}
+}
+
+// Wait returns the first event, already recorded or still to come, that
+// matches m and is stamped no later than within of drill time from now.
+// It returns ErrDeadline when the deadline passes first and ctx's error
+// when ctx ends first.
+func (l *Log) Wait(ctx context.Context, m Match, within time.Duration) (Event, error) {
+	deadline := l.clock.Now().Add(within)
+	timer := l.clock.After(within)
+	seen := 0
+	for {
+		l.mu.Lock()
+		for ; seen < len(l.events); seen++ {
+			if e := l.events[seen]; m(e) {
+				l.mu.Unlock()
+				if e.At.After(deadline) {
+					return e, fmt.Errorf("%w: the event came at %s, after the deadline %s", ErrDeadline, e.At.Format(time.TimeOnly), deadline.Format(time.TimeOnly))
+				}
+				return e, nil
+			}
+		}
+		change := l.change
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return Event{}, ctx.Err()
+		case <-timer:
+			// One last look: an event may have landed with the deadline.
+			if e, ok := l.Find(m); ok && !e.At.After(deadline) {
+				return e, nil
+			}
+			return Event{}, ErrDeadline
+		case <-change:
+		}
+	}
+}

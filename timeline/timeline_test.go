@@ -1,0 +1,117 @@
+package timeline
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+
+func TestVirtualFiresTimersInOrder(t *testing.T) {
+	v := NewVirtual(t0)
+	a := v.After(2 * time.Minute)
+	b := v.After(time.Minute)
+	require.Equal(t, 2, v.Pending())
+	v.Advance(90 * time.Second)
+	require.Equal(t, t0.Add(time.Minute), <-b)
+	select {
+	case <-a:
+		t.Fatal("timer at 2m fired at 1m30s")
+	default:
+	}
+	v.Advance(time.Hour)
+	require.Equal(t, t0.Add(2*time.Minute), <-a)
+	require.Equal(t, t0.Add(time.Hour+90*time.Second), v.Now())
+}
+
+func TestVirtualNeverRunsBackwards(t *testing.T) {
+	v := NewVirtual(t0)
+	v.Set(t0.Add(-time.Hour))
+	require.Equal(t, t0, v.Now())
+}
+
+func TestScaledRejectsBadSpeed(t *testing.T) {
+	for _, s := range []float64{0, -1} {
+		_, err := NewScaled(t0, s)
+		require.ErrorContains(t, err, "positive")
+	}
+}
+
+func TestScaledRunsFaster(t *testing.T) {
+	c, err := NewScaled(t0, 3600)
+	require.NoError(t, err)
+	// One real hour per real second: within a few milliseconds of real
+	// time, drill time moves by whole drill seconds.
+	require.Eventually(t, func() bool { return c.Now().Sub(t0) > 10*time.Second }, 5*time.Second, time.Millisecond)
+	require.Equal(t, time.Second, Real(c, time.Hour))
+}
+
+func TestWaitSeesPastAndFutureEvents(t *testing.T) {
+	v := NewVirtual(t0)
+	l := NewLog(v)
+	l.Append(Event{Kind: FaultOn, Subject: "outage"})
+
+	e, err := l.Wait(context.Background(), OfKind(FaultOn, "outage"), time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), e.Seq)
+
+	done := make(chan Event, 1)
+	go func() {
+		e, err := l.Wait(context.Background(), OfKind(AlertFiring, "LLMDown"), 10*time.Minute)
+		if err == nil {
+			done <- e
+		}
+		close(done)
+	}()
+	require.Eventually(t, func() bool { return v.Pending() == 1 }, time.Second, time.Millisecond)
+	v.Advance(4 * time.Minute)
+	l.Append(Event{Kind: AlertFiring, Subject: "LLMDown"})
+	got := <-done
+	require.Equal(t, t0.Add(4*time.Minute), got.At)
+}
+
+func TestWaitDeadline(t *testing.T) {
+	v := NewVirtual(t0)
+	l := NewLog(v)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := l.Wait(context.Background(), OfKind(Ack, ""), 5*time.Minute)
+		errc <- err
+	}()
+	require.Eventually(t, func() bool { return v.Pending() == 1 }, time.Second, time.Millisecond)
+	v.Advance(5 * time.Minute)
+	require.True(t, errors.Is(<-errc, ErrDeadline))
+}
+
+func TestWaitLateEventMissesDeadline(t *testing.T) {
+	v := NewVirtual(t0)
+	l := NewLog(v)
+	l.Append(Event{Kind: Ack, At: t0.Add(time.Hour)})
+	_, err := l.Wait(context.Background(), OfKind(Ack, ""), time.Minute)
+	require.ErrorIs(t, err, ErrDeadline)
+}
+
+func TestWaitHonoursContext(t *testing.T) {
+	l := NewLog(NewVirtual(t0))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := l.Wait(ctx, OfKind(Ack, ""), time.Minute)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestSubscribe(t *testing.T) {
+	l := NewLog(NewVirtual(t0))
+	ch, stop := l.Subscribe(4)
+	l.Append(Event{Kind: Page, Subject: "alice"})
+	require.Equal(t, "alice", (<-ch).Subject)
+	stop()
+	stop() // safe twice
+	_, open := <-ch
+	require.False(t, open)
+	l.Append(Event{Kind: Page}) // no subscriber left; must not block
+	require.Len(t, l.Events(), 2)
+}
