@@ -1,0 +1,169 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Gate is a parsed threshold over a scorecard summary, such as
+// `pass_rate >= 0.9` or `time_to_detect_p90 < 5m`.
+type Gate struct {
+	Source string
+	Metric string
+	Op     string
+	Value  float64 // seconds for timing metrics
+}
+
+// GateResult is the outcome of one gate on one scorecard.
+type GateResult struct {
+	Gate   string  `json:"gate"`
+	OK     bool    `json:"ok"`
+	Actual float64 `json:"actual"`
+	Reason string  `json:"reason,omitempty"`
+}
+
+type gateMetric struct {
+	timing bool
+	get    func(Summary) (float64, bool)
+}
+
+func timingMetric(pick func(Summary) Stat, q func(Stat) *Seconds) gateMetric {
+	return gateMetric{timing: true, get: func(s Summary) (float64, bool) {
+		v := q(pick(s))
+		if v == nil {
+			return 0, false
+		}
+		return float64(*v), true
+	}}
+}
+
+func countMetric(f func(Summary) int) gateMetric {
+	return gateMetric{get: func(s Summary) (float64, bool) { return float64(f(s)), true }}
+}
+
+// gateMetrics is the registry of metrics a gate may name.
+var gateMetrics = func() map[string]gateMetric {
+	m := map[string]gateMetric{
+		"pass_rate":        {get: func(s Summary) (float64, bool) { return s.PassRate, s.Passed+s.Failed+s.Inconclusive > 0 }},
+		"false_alarm_rate": {get: func(s Summary) (float64, bool) { return s.FalseAlarmRate, true }},
+		"false_alarms":     countMetric(func(s Summary) int { return s.FalseAlarms }),
+		"passed":           countMetric(func(s Summary) int { return s.Passed }),
+		"failed":           countMetric(func(s Summary) int { return s.Failed }),
+		"inconclusive":     countMetric(func(s Summary) int { return s.Inconclusive }),
+		"errors":           countMetric(func(s Summary) int { return s.Errors }),
+		"total":            countMetric(func(s Summary) int { return s.Total }),
+	}
+	timings := map[string]func(Summary) Stat{
+		"time_to_detect":      func(s Summary) Stat { return s.TimeToDetect },
+		"time_to_acknowledge": func(s Summary) Stat { return s.TimeToAcknowledge },
+		"time_to_mitigate":    func(s Summary) Stat { return s.TimeToMitigate },
+		"time_to_recover":     func(s Summary) Stat { return s.TimeToRecover },
+	}
+	for name, pick := range timings {
+		m[name+"_p50"] = timingMetric(pick, func(s Stat) *Seconds { return s.Median })
+		m[name+"_p90"] = timingMetric(pick, func(s Stat) *Seconds { return s.P90 })
+		m[name+"_max"] = timingMetric(pick, func(s Stat) *Seconds { return s.Max })
+	}
+	return m
+}()
+
+// GateMetrics lists the metric names a gate may use, sorted.
+func GateMetrics() []string {
+	names := make([]string, 0, len(gateMetrics))
+	for n := range gateMetrics {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+var gateOps = []string{"<=", ">=", "==", "!=", "<", ">"}
+
+// ParseGate parses `METRIC OP VALUE`. OP is one of < <= > >= == !=; VALUE
+// is a number, a percentage (90%) or, for timing metrics, a duration (5m,
+// 90s).
+func ParseGate(src string) (Gate, error) {
+	s := strings.TrimSpace(src)
+	var op string
+	var at int
+	for _, o := range gateOps {
+		if i := strings.Index(s, o); i > 0 {
+			op, at = o, i
+			break
+		}
+	}
+	if op == "" {
+		return Gate{}, fmt.Errorf("gate %q: want METRIC OP VALUE with OP one of < <= > >= == !=, e.g. 'pass_rate >= 0.9'", src)
+	}
+	name := strings.TrimSpace(s[:at])
+	val := strings.TrimSpace(s[at+len(op):])
+	m, ok := gateMetrics[name]
+	if !ok {
+		return Gate{}, fmt.Errorf("gate %q: unknown metric %q; valid metrics: %s", src, name, strings.Join(GateMetrics(), ", "))
+	}
+	g := Gate{Source: s, Metric: name, Op: op}
+	switch {
+	case val == "":
+		return Gate{}, fmt.Errorf("gate %q: missing the value after %s", src, op)
+	case m.timing:
+		d, err := time.ParseDuration(val)
+		if err != nil {
+			return Gate{}, fmt.Errorf("gate %q: %s is a duration; want a value such as 90s or 5m, got %q", src, name, val)
+		}
+		g.Value = d.Seconds()
+	case strings.HasSuffix(val, "%"):
+		f, err := strconv.ParseFloat(strings.TrimSuffix(val, "%"), 64)
+		if err != nil {
+			return Gate{}, fmt.Errorf("gate %q: want a percentage such as 90%%, got %q", src, val)
+		}
+		g.Value = f / 100
+	default:
+		f, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			return Gate{}, fmt.Errorf("gate %q: want a number, got %q", src, val)
+		}
+		g.Value = f
+	}
+	return g, nil
+}
+
+// Check evaluates the gate against a summary. A timing metric with no
+// samples cannot be shown to meet its gate: it fails, saying so.
+func (g Gate) Check(s Summary) GateResult {
+	r := GateResult{Gate: g.Source}
+	v, ok := gateMetrics[g.Metric].get(s)
+	if !ok {
+		r.Reason = fmt.Sprintf("no scenario produced %s", g.Metric)
+		return r
+	}
+	r.Actual = v
+	switch g.Op {
+	case "<":
+		r.OK = v < g.Value
+	case "<=":
+		r.OK = v <= g.Value
+	case ">":
+		r.OK = v > g.Value
+	case ">=":
+		r.OK = v >= g.Value
+	case "==":
+		r.OK = v == g.Value
+	case "!=":
+		r.OK = v != g.Value
+	}
+	if !r.OK {
+		r.Reason = fmt.Sprintf("%s is %s", g.Metric, formatValue(g.Metric, v))
+	}
+	return r
+}
+
+func formatValue(metric string, v float64) string {
+	if gateMetrics[metric].timing {
+		return time.Duration(v * float64(time.Second)).Round(time.Second).String()
+	}
+	return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64)
+}

@@ -1,0 +1,343 @@
+package scoring
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/drillkit/drill/timeline"
+)
+
+// SchemaVersion is the version of the scorecard JSON format. It changes
+// only when a field changes meaning or goes away.
+const SchemaVersion = 1
+
+// Status is a scenario's verdict.
+type Status string
+
+// The verdicts of a scenario.
+const (
+	Passed       Status = "passed"
+	Failed       Status = "failed"       // a step failed: the team's response did not hold
+	Inconclusive Status = "inconclusive" // no proof that the fault fired
+	Error        Status = "error"        // the harness failed; says nothing of the team
+)
+
+// Step is the outcome of one Gherkin step.
+type Step struct {
+	Keyword string `json:"keyword"`
+	Text    string `json:"text"`
+	Line    int    `json:"line"`
+	Status  string `json:"status"` // passed, failed, skipped, undefined, pending
+	Error   string `json:"error,omitempty"`
+}
+
+// Scenario is the record of one drill scenario.
+type Scenario struct {
+	Name    string   `json:"name"`
+	Feature string   `json:"feature"` // file of the .feature
+	Line    int      `json:"line"`
+	Family  string   `json:"family,omitempty"` // inference-outage, quality-anomaly, cost-spike, third-party-failure
+	Tags    []string `json:"tags,omitempty"`
+	Status  Status   `json:"status"`
+	Reason  string   `json:"reason,omitempty"` // why it did not pass, with the evidence
+	Steps   []Step   `json:"steps"`
+
+	// Evidence maps each injected fault to the requests or connections it
+	// affected.
+	Evidence map[string]int64 `json:"evidence"`
+	// ExpectedAlerts are the alerts the scenario's steps expect (or
+	// tolerate); any other alert that fires is a false alarm.
+	ExpectedAlerts []string `json:"expected_alerts,omitempty"`
+
+	Timings     Timings          `json:"timings"`
+	Alerts      []Alert          `json:"alerts"`
+	Events      []timeline.Event `json:"events"`
+	WallSeconds float64          `json:"wall_seconds"` // wall clock; differs between runs
+}
+
+// Timings are the response durations of one scenario in drill time; a nil
+// field did not happen.
+type Timings struct {
+	FaultAt           *time.Time `json:"fault_at,omitempty"`
+	TimeToDetect      *Seconds   `json:"time_to_detect,omitempty"`      // first fault on → first expected alert firing
+	TimeToAcknowledge *Seconds   `json:"time_to_acknowledge,omitempty"` // first page → first ack
+	TimeToMitigate    *Seconds   `json:"time_to_mitigate,omitempty"`    // first ack → service recovered
+	TimeToRecover     *Seconds   `json:"time_to_recover,omitempty"`     // first fault on → service recovered
+}
+
+// Alert is one firing of an alert in a scenario, classified.
+type Alert struct {
+	Name       string    `json:"name"`
+	FiredAt    time.Time `json:"fired_at"`
+	FalseAlarm bool      `json:"false_alarm"`
+	Why        string    `json:"why,omitempty"` // for false alarms: in the control window, or not expected
+}
+
+// Seconds is a duration written as seconds in JSON.
+type Seconds float64
+
+// Duration converts s back to a time.Duration.
+func (s Seconds) Duration() time.Duration { return time.Duration(float64(s) * float64(time.Second)) }
+
+func secondsOf(d time.Duration) *Seconds {
+	s := Seconds(d.Seconds())
+	return &s
+}
+
+// Finding is a lint finding carried into the scorecard.
+type Finding struct {
+	ID       string `json:"id"`
+	Severity string `json:"severity"`
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Message  string `json:"message"`
+}
+
+// Scorecard is the result of one run of drills.
+type Scorecard struct {
+	SchemaVersion int        `json:"schema_version"`
+	RunID         string     `json:"run_id"`
+	Team          string     `json:"team"`
+	StartedAt     time.Time  `json:"started_at"`  // wall clock
+	FinishedAt    time.Time  `json:"finished_at"` // wall clock
+	Speed         float64    `json:"speed"`
+	Seed          int64      `json:"seed"`
+	Summary       Summary    `json:"summary"`
+	Scenarios     []Scenario `json:"scenarios"`
+	Lint          []Finding  `json:"lint"`
+}
+
+// Summary aggregates the scenarios of a run.
+type Summary struct {
+	Total        int `json:"total"`
+	Passed       int `json:"passed"`
+	Failed       int `json:"failed"`
+	Inconclusive int `json:"inconclusive"`
+	Errors       int `json:"errors"`
+	// PassRate is passed over passed+failed+inconclusive: harness errors
+	// say nothing about the team and are left out (and exit 4).
+	PassRate          float64              `json:"pass_rate"`
+	TimeToDetect      Stat                 `json:"time_to_detect"`
+	TimeToAcknowledge Stat                 `json:"time_to_acknowledge"`
+	TimeToMitigate    Stat                 `json:"time_to_mitigate"`
+	TimeToRecover     Stat                 `json:"time_to_recover"`
+	Alerts            int                  `json:"alerts"`
+	FalseAlarms       int                  `json:"false_alarms"`
+	FalseAlarmRate    float64              `json:"false_alarm_rate"`
+	Precision         map[string]Precision `json:"alert_precision"`
+	Families          map[string]Family    `json:"families"`
+}
+
+// Stat summarizes one timing over the scenarios where it happened.
+type Stat struct {
+	N      int      `json:"n"`
+	Median *Seconds `json:"median,omitempty"`
+	P90    *Seconds `json:"p90,omitempty"`
+	Max    *Seconds `json:"max,omitempty"`
+}
+
+// Precision of one alert: how many of its firings a fault explained.
+type Precision struct {
+	Firings   int     `json:"firings"`
+	Explained int     `json:"explained"`
+	Precision float64 `json:"precision"`
+}
+
+// Family is the pass count of one scenario family.
+type Family struct {
+	Total    int     `json:"total"`
+	Passed   int     `json:"passed"`
+	PassRate float64 `json:"pass_rate"`
+}
+
+// Analyze fills a scenario's Timings and Alerts from its events. It does
+// not change the verdict.
+func Analyze(sc *Scenario) {
+	expected := map[string]bool{}
+	for _, a := range sc.ExpectedAlerts {
+		expected[a] = true
+	}
+	var (
+		faultAt, firingAt, pageAt, ackAt, recoveredAt, controlEnd time.Time
+	)
+	for _, e := range sortedEvents(sc.Events) {
+		switch e.Kind {
+		case timeline.ControlEnd:
+			if controlEnd.IsZero() {
+				controlEnd = e.At
+			}
+		case timeline.FaultOn:
+			if faultAt.IsZero() {
+				faultAt = e.At
+			}
+		case timeline.Page:
+			if pageAt.IsZero() {
+				pageAt = e.At
+			}
+		case timeline.Ack:
+			if ackAt.IsZero() {
+				ackAt = e.At
+			}
+		case timeline.Recovered:
+			if recoveredAt.IsZero() && !faultAt.IsZero() {
+				recoveredAt = e.At
+			}
+		}
+	}
+	if controlEnd.IsZero() {
+		controlEnd = faultAt
+	}
+	sc.Alerts = sc.Alerts[:0]
+	for _, e := range sortedEvents(sc.Events) {
+		if e.Kind != timeline.AlertFiring {
+			continue
+		}
+		a := Alert{Name: e.Subject, FiredAt: e.At}
+		switch {
+		case controlEnd.IsZero() || e.At.Before(controlEnd):
+			a.FalseAlarm, a.Why = true, "fired in the control window, before any fault"
+		case !expected[e.Subject]:
+			a.FalseAlarm, a.Why = true, "no step of the scenario expects it"
+		default:
+			if firingAt.IsZero() {
+				firingAt = e.At
+			}
+		}
+		sc.Alerts = append(sc.Alerts, a)
+	}
+	t := Timings{}
+	if !faultAt.IsZero() {
+		f := faultAt
+		t.FaultAt = &f
+	}
+	if !faultAt.IsZero() && !firingAt.IsZero() {
+		t.TimeToDetect = secondsOf(firingAt.Sub(faultAt))
+	}
+	if !pageAt.IsZero() && !ackAt.IsZero() {
+		t.TimeToAcknowledge = secondsOf(ackAt.Sub(pageAt))
+	}
+	if !ackAt.IsZero() && !recoveredAt.IsZero() && !recoveredAt.Before(ackAt) {
+		t.TimeToMitigate = secondsOf(recoveredAt.Sub(ackAt))
+	}
+	if !faultAt.IsZero() && !recoveredAt.IsZero() {
+		t.TimeToRecover = secondsOf(recoveredAt.Sub(faultAt))
+	}
+	sc.Timings = t
+}
+
+func sortedEvents(ev []timeline.Event) []timeline.Event {
+	out := append([]timeline.Event(nil), ev...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+// Summarize computes the summary of a scorecard's scenarios, analysing
+// each first.
+func Summarize(scs []Scenario) Summary {
+	s := Summary{Precision: map[string]Precision{}, Families: map[string]Family{}}
+	var ttd, tta, ttm, ttr []float64
+	for i := range scs {
+		sc := &scs[i]
+		Analyze(sc)
+		s.Total++
+		switch sc.Status {
+		case Passed:
+			s.Passed++
+		case Failed:
+			s.Failed++
+		case Inconclusive:
+			s.Inconclusive++
+		case Error:
+			s.Errors++
+		}
+		if sc.Family != "" && sc.Status != Error {
+			f := s.Families[sc.Family]
+			f.Total++
+			if sc.Status == Passed {
+				f.Passed++
+			}
+			f.PassRate = float64(f.Passed) / float64(f.Total)
+			s.Families[sc.Family] = f
+		}
+		t := sc.Timings
+		collect := func(dst *[]float64, v *Seconds) {
+			if v != nil {
+				*dst = append(*dst, float64(*v))
+			}
+		}
+		collect(&ttd, t.TimeToDetect)
+		collect(&tta, t.TimeToAcknowledge)
+		collect(&ttm, t.TimeToMitigate)
+		collect(&ttr, t.TimeToRecover)
+		for _, a := range sc.Alerts {
+			s.Alerts++
+			p := s.Precision[a.Name]
+			p.Firings++
+			if a.FalseAlarm {
+				s.FalseAlarms++
+			} else {
+				p.Explained++
+			}
+			p.Precision = float64(p.Explained) / float64(p.Firings)
+			s.Precision[a.Name] = p
+		}
+	}
+	if judged := s.Passed + s.Failed + s.Inconclusive; judged > 0 {
+		s.PassRate = float64(s.Passed) / float64(judged)
+	}
+	if s.Alerts > 0 {
+		s.FalseAlarmRate = float64(s.FalseAlarms) / float64(s.Alerts)
+	}
+	s.TimeToDetect = stat(ttd)
+	s.TimeToAcknowledge = stat(tta)
+	s.TimeToMitigate = stat(ttm)
+	s.TimeToRecover = stat(ttr)
+	return s
+}
+
+// stat returns n, the median, the 90th percentile (nearest rank) and the
+// maximum of xs.
+func stat(xs []float64) Stat {
+	if len(xs) == 0 {
+		return Stat{}
+	}
+	sort.Float64s(xs)
+	rank := func(p float64) *Seconds {
+		i := int(p*float64(len(xs))+0.999999) - 1
+		i = max(0, min(i, len(xs)-1))
+		v := Seconds(xs[i])
+		return &v
+	}
+	med := Seconds(xs[len(xs)/2])
+	if len(xs)%2 == 0 {
+		med = Seconds((xs[len(xs)/2-1] + xs[len(xs)/2]) / 2)
+	}
+	return Stat{N: len(xs), Median: &med, P90: rank(0.9), Max: rank(1)}
+}
+
+// Family names a scenario's family from its tags: the first tag that is a
+// known family.
+func FamilyOf(tags []string) string {
+	for _, t := range tags {
+		t = strings.TrimPrefix(t, "@")
+		switch t {
+		case "inference-outage", "quality-anomaly", "cost-spike", "third-party-failure":
+			return t
+		}
+	}
+	return ""
+}
+
+// ExitCode is the code a run ends with: 4 when the harness failed for any
+// scenario, 1 when a scenario failed or was inconclusive, else 0. Gates
+// are checked separately.
+func (c *Scorecard) ExitCode() int {
+	switch {
+	case c.Summary.Errors > 0:
+		return 4
+	case c.Summary.Failed > 0 || c.Summary.Inconclusive > 0:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,227 @@
+package scoring
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/timeline"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+var t0 = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func ev(seq int64, d time.Duration, k timeline.Kind, subject string) timeline.Event {
+	return timeline.Event{Seq: seq, At: at(d), Kind: k, Subject: subject}
+}
+
+// fixture is a run of three scenarios: one that passed with a full
+// response, one that failed with a false alarm in its control window, and
+// one inconclusive.
+func fixture() *Scorecard {
+	passed := Scenario{
+		Name: "Spend spike is capped by the runbook", Feature: "features/cost-spike.feature", Line: 7,
+		Tags: []string{"@cost-spike"}, Family: "cost-spike", Status: Passed,
+		Steps: []Step{
+			{Keyword: "Given ", Text: "the team's environment is running", Line: 8, Status: "passed"},
+			{Keyword: "When ", Text: `provider "primary" bills 10x tokens`, Line: 9, Status: "passed"},
+			{Keyword: "Then ", Text: `alert "LLMSpendSpike" fires within 10m`, Line: 10, Status: "passed"},
+		},
+		Evidence:       map[string]int64{"billing-spike": 412},
+		ExpectedAlerts: []string{"LLMSpendSpike"},
+		Events: []timeline.Event{
+			ev(1, 0, timeline.ScenarioStart, ""),
+			ev(2, 5*time.Minute, timeline.ControlEnd, ""),
+			ev(3, 5*time.Minute, timeline.FaultOn, "billing-spike"),
+			ev(4, 9*time.Minute, timeline.AlertFiring, "LLMSpendSpike"),
+			ev(5, 9*time.Minute+30*time.Second, timeline.Page, "alice"),
+			ev(6, 11*time.Minute, timeline.Ack, "alice"),
+			ev(7, 14*time.Minute, timeline.Recovered, "spend below $2/min"),
+		},
+		WallSeconds: 12.5,
+	}
+	failed := Scenario{
+		Name: "Provider outage fails over", Feature: "features/outage.feature", Line: 5,
+		Tags: []string{"@inference-outage"}, Family: "inference-outage", Status: Failed,
+		Reason: `step "alert \"LLMProviderDown\" fires within 5m" failed: the alert did not fire within 5m`,
+		Steps: []Step{
+			{Keyword: "Then ", Text: `alert "LLMProviderDown" fires within 5m`, Line: 9, Status: "failed", Error: "the alert did not fire within 5m"},
+		},
+		Evidence:       map[string]int64{"outage": 37},
+		ExpectedAlerts: []string{"LLMProviderDown"},
+		Events: []timeline.Event{
+			ev(1, 0, timeline.ScenarioStart, ""),
+			ev(2, 2*time.Minute, timeline.AlertFiring, "LLMLatencyHigh"),
+			ev(3, 5*time.Minute, timeline.ControlEnd, ""),
+			ev(4, 5*time.Minute, timeline.FaultOn, "outage"),
+			ev(5, 7*time.Minute, timeline.AlertFiring, "LLMSpendSpike"),
+		},
+		WallSeconds: 9,
+	}
+	inconclusive := Scenario{
+		Name: "Search API times out", Feature: "features/search.feature", Line: 3,
+		Tags: []string{"@third-party-failure"}, Family: "third-party-failure", Status: Inconclusive,
+		Reason:   "no proof the fault fired: fault search-timeout affected 0 requests",
+		Evidence: map[string]int64{"search-timeout": 0},
+		Events:   []timeline.Event{ev(1, 0, timeline.ScenarioStart, "")},
+	}
+	c := &Scorecard{
+		SchemaVersion: SchemaVersion, RunID: "20261126T090000-1", Team: "acme-ml",
+		StartedAt: t0, FinishedAt: t0.Add(30 * time.Second), Speed: 60, Seed: 1,
+		Scenarios: []Scenario{passed, failed, inconclusive},
+		Lint:      []Finding{{ID: "runbook-stale", Severity: "warning", File: "runbooks/outage.md", Line: 1, Message: "last reviewed 2026-01-01, review every 90d: 239 days overdue"}},
+	}
+	c.Summary = Summarize(c.Scenarios)
+	return c
+}
+
+func TestAnalyzeTimings(t *testing.T) {
+	c := fixture()
+	tm := c.Scenarios[0].Timings
+	require.Equal(t, 4*time.Minute, tm.TimeToDetect.Duration())
+	require.Equal(t, 90*time.Second, tm.TimeToAcknowledge.Duration())
+	require.Equal(t, 3*time.Minute, tm.TimeToMitigate.Duration())
+	require.Equal(t, 9*time.Minute, tm.TimeToRecover.Duration())
+
+	f := c.Scenarios[1]
+	require.Nil(t, f.Timings.TimeToDetect, "only unexpected alerts fired: nothing was detected")
+	require.Len(t, f.Alerts, 2)
+	require.True(t, f.Alerts[0].FalseAlarm)
+	require.Contains(t, f.Alerts[0].Why, "control window")
+	require.True(t, f.Alerts[1].FalseAlarm)
+	require.Contains(t, f.Alerts[1].Why, "no step")
+}
+
+func TestSummary(t *testing.T) {
+	s := fixture().Summary
+	require.Equal(t, 3, s.Total)
+	require.Equal(t, 1, s.Passed)
+	require.InDelta(t, 1.0/3, s.PassRate, 1e-9, "inconclusive counts against the pass rate")
+	require.Equal(t, 3, s.Alerts)
+	require.Equal(t, 2, s.FalseAlarms)
+	require.Equal(t, Precision{Firings: 2, Explained: 1, Precision: 0.5}, s.Precision["LLMSpendSpike"])
+	require.Equal(t, 1, s.TimeToDetect.N)
+	require.Equal(t, Family{Total: 1, Passed: 1, PassRate: 1}, s.Families["cost-spike"])
+}
+
+func TestErrorsLeftOutOfPassRate(t *testing.T) {
+	s := Summarize([]Scenario{{Status: Passed}, {Status: Error}})
+	require.Equal(t, 1.0, s.PassRate)
+	c := &Scorecard{Summary: s}
+	require.Equal(t, 4, c.ExitCode(), "a harness error exits 4, never 0")
+}
+
+func TestStat(t *testing.T) {
+	st := stat([]float64{10, 1, 5, 3, 7, 9, 2, 8, 4, 6})
+	require.Equal(t, 10, st.N)
+	require.Equal(t, Seconds(5.5), *st.Median)
+	require.Equal(t, Seconds(9), *st.P90)
+	require.Equal(t, Seconds(10), *st.Max)
+	require.Equal(t, Stat{}, stat(nil))
+}
+
+func TestGates(t *testing.T) {
+	s := fixture().Summary
+	cases := []struct {
+		src, err string
+		ok       bool
+	}{
+		{src: "pass_rate >= 0.3", ok: true},
+		{src: "pass_rate >= 90%", ok: false},
+		{src: "time_to_detect_p90 < 5m", ok: true},
+		{src: "time_to_detect_p90<=3m", ok: false},
+		{src: "false_alarms == 2", ok: true},
+		{src: "time_to_acknowledge_max > 1m", ok: true},
+		{src: "pass_rate", err: "want METRIC OP VALUE"},
+		{src: "mttr < 5m", err: `unknown metric "mttr"; valid metrics: errors, failed`},
+		{src: "time_to_detect_p90 < 0.5", err: "is a duration; want a value such as 90s"},
+		{src: "pass_rate >= x", err: `want a number, got "x"`},
+		{src: "pass_rate >=", err: "missing the value"},
+	}
+	for _, tc := range cases {
+		g, err := ParseGate(tc.src)
+		if tc.err != "" {
+			require.ErrorContains(t, err, tc.err, tc.src)
+			continue
+		}
+		require.NoError(t, err, tc.src)
+		require.Equal(t, tc.ok, g.Check(s).OK, tc.src)
+	}
+}
+
+func TestGateWithoutSamplesFails(t *testing.T) {
+	g, err := ParseGate("time_to_mitigate_p90 < 1h")
+	require.NoError(t, err)
+	r := g.Check(Summary{})
+	require.False(t, r.OK)
+	require.Equal(t, "no scenario produced time_to_mitigate_p90", r.Reason)
+}
+
+func TestGoldenOutputs(t *testing.T) {
+	c := fixture()
+	gates := []GateResult{}
+	for _, src := range []string{"pass_rate >= 0.9", "time_to_detect_p90 < 5m"} {
+		g, err := ParseGate(src)
+		require.NoError(t, err)
+		gates = append(gates, g.Check(c.Summary))
+	}
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"scorecard.json": func(b *bytes.Buffer) error { return WriteJSON(b, c) },
+		"junit.xml":      func(b *bytes.Buffer) error { return WriteJUnit(b, c) },
+		"summary.md":     func(b *bytes.Buffer) error { return WriteMarkdown(b, c, gates) },
+		"summary.txt":    func(b *bytes.Buffer) error { return WriteText(b, c, gates) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			require.NoError(t, write(&b))
+			golden(t, filepath.Join("testdata", "golden", name), b.Bytes())
+		})
+	}
+}
+
+func TestScorecardValidatesAgainstSchema(t *testing.T) {
+	var schemaDoc any
+	require.NoError(t, json.Unmarshal(Schema, &schemaDoc))
+	comp := jsonschema.NewCompiler()
+	require.NoError(t, comp.AddResource("scorecard.schema.json", schemaDoc))
+	sch, err := comp.Compile("scorecard.schema.json")
+	require.NoError(t, err)
+
+	for name, c := range map[string]*Scorecard{"fixture": fixture(), "empty": {SchemaVersion: SchemaVersion, RunID: "r", Speed: 1}} {
+		var b bytes.Buffer
+		require.NoError(t, WriteJSON(&b, c))
+		doc, err := jsonschema.UnmarshalJSON(&b)
+		require.NoError(t, err)
+		require.NoError(t, sch.Validate(doc), name)
+	}
+
+	// The schema is not vacuous: a scorecard with a made-up status fails.
+	var b bytes.Buffer
+	bad := fixture()
+	bad.Scenarios[0].Status = "green"
+	require.NoError(t, WriteJSON(&b, bad))
+	doc, err := jsonschema.UnmarshalJSON(&b)
+	require.NoError(t, err)
+	require.Error(t, sch.Validate(doc))
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./scoring -update to create it")
+	require.Equal(t, string(want), string(got))
+}

@@ -1,0 +1,325 @@
+package scoring
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/drillkit/drill/timeline"
+)
+
+// WriteJSON writes the scorecard as indented JSON, in the versioned
+// format described by scorecard.schema.json.
+func WriteJSON(w io.Writer, c *Scorecard) error {
+	c.normalize()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(c)
+}
+
+// JUnit XML, as CI systems read it: one suite per feature file, one case
+// per scenario. Inconclusive scenarios are failures of type
+// "inconclusive" so that a gate never reads them as green.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitProblem struct {
+	Type    string `xml:"type,attr"`
+	Message string `xml:"message,attr"`
+	Body    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the scorecard as JUnit XML.
+func WriteJUnit(w io.Writer, c *Scorecard) error {
+	root := junitSuites{Name: "drill " + c.RunID}
+	byFeature := map[string]*junitSuite{}
+	var order []string
+	for _, sc := range c.Scenarios {
+		s, ok := byFeature[sc.Feature]
+		if !ok {
+			s = &junitSuite{Name: sc.Feature}
+			byFeature[sc.Feature] = s
+			order = append(order, sc.Feature)
+		}
+		jc := junitCase{Name: sc.Name, Classname: sc.Feature, Time: fmt.Sprintf("%.3f", sc.WallSeconds), SystemOut: timelineText(sc)}
+		prob := &junitProblem{Type: string(sc.Status), Message: sc.Reason, Body: failedStepText(sc)}
+		switch sc.Status {
+		case Failed, Inconclusive:
+			jc.Failure = prob
+			s.Failures++
+			root.Failures++
+		case Error:
+			jc.Error = prob
+			s.Errors++
+			root.Errors++
+		}
+		s.Tests++
+		root.Tests++
+		s.Cases = append(s.Cases, jc)
+	}
+	for _, f := range order {
+		s := byFeature[f]
+		var total float64
+		for _, c := range s.Cases {
+			var v float64
+			fmt.Sscanf(c.Time, "%g", &v)
+			total += v
+		}
+		s.Time = fmt.Sprintf("%.3f", total)
+		root.Suites = append(root.Suites, *s)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(root); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func failedStepText(sc Scenario) string {
+	var b strings.Builder
+	for _, st := range sc.Steps {
+		if st.Status == "failed" || st.Status == "undefined" {
+			fmt.Fprintf(&b, "%s:%d: %s %s\n%s\n", sc.Feature, st.Line, st.Keyword, st.Text, st.Error)
+		}
+	}
+	return b.String()
+}
+
+func timelineText(sc Scenario) string {
+	var b strings.Builder
+	start := scenarioStart(sc)
+	for _, e := range sortedEvents(sc.Events) {
+		fmt.Fprintf(&b, "%s %s\n", Offset(e.At.Sub(start)), strings.TrimSpace(eventLine(e)))
+	}
+	return b.String()
+}
+
+func scenarioStart(sc Scenario) time.Time {
+	if len(sc.Events) == 0 {
+		return time.Time{}
+	}
+	return sortedEvents(sc.Events)[0].At
+}
+
+// Offset formats a drill-time offset from a scenario's start: "+04:30".
+func Offset(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	d = d.Round(time.Second)
+	h := int(d / time.Hour)
+	m := int(d % time.Hour / time.Minute)
+	s := int(d % time.Minute / time.Second)
+	if h > 0 {
+		return fmt.Sprintf("+%d:%02d:%02d", h, m, s)
+	}
+	return fmt.Sprintf("+%02d:%02d", m, s)
+}
+
+func eventLine(e interface{ String() string }) string {
+	s := e.String()
+	// Event.String starts with a wall-style clock; the offset replaces it.
+	if i := strings.IndexByte(s, ' '); i > 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// FormatSeconds renders an optional duration for people: "4m30s" or "—".
+func FormatSeconds(s *Seconds) string {
+	if s == nil {
+		return "—"
+	}
+	return s.Duration().Round(time.Second).String()
+}
+
+func formatStat(s Stat) string {
+	if s.N == 0 {
+		return "— (n=0)"
+	}
+	return fmt.Sprintf("%s / %s (n=%d)", FormatSeconds(s.Median), FormatSeconds(s.P90), s.N)
+}
+
+// WriteMarkdown writes a summary fit for a pull-request comment.
+func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
+	s := c.Summary
+	var b strings.Builder
+	fmt.Fprintf(&b, "## drill scorecard — %s\n\n", c.Team)
+	fmt.Fprintf(&b, "**%d/%d passed** (pass rate %.0f%%)", s.Passed, s.Passed+s.Failed+s.Inconclusive, s.PassRate*100)
+	if s.Inconclusive > 0 {
+		fmt.Fprintf(&b, ", %d inconclusive", s.Inconclusive)
+	}
+	if s.Errors > 0 {
+		fmt.Fprintf(&b, ", %d harness errors", s.Errors)
+	}
+	fmt.Fprintf(&b, " · speed ×%g · seed %d · run `%s`\n\n", c.Speed, c.Seed, c.RunID)
+	b.WriteString("| scenario | status | detect | acknowledge | mitigate | recover | false alarms |\n|---|---|---|---|---|---|---|\n")
+	for _, sc := range c.Scenarios {
+		fa := 0
+		for _, a := range sc.Alerts {
+			if a.FalseAlarm {
+				fa++
+			}
+		}
+		t := sc.Timings
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d |\n", mdEscape(sc.Name), statusMark(sc.Status),
+			FormatSeconds(t.TimeToDetect), FormatSeconds(t.TimeToAcknowledge), FormatSeconds(t.TimeToMitigate), FormatSeconds(t.TimeToRecover), fa)
+	}
+	b.WriteString("\n| metric | median / p90 |\n|---|---|\n")
+	fmt.Fprintf(&b, "| time to detect | %s |\n| time to acknowledge | %s |\n| time to mitigate | %s |\n| time to recover | %s |\n",
+		formatStat(s.TimeToDetect), formatStat(s.TimeToAcknowledge), formatStat(s.TimeToMitigate), formatStat(s.TimeToRecover))
+	fmt.Fprintf(&b, "| false alarm rate | %.0f%% (%d of %d alerts) |\n", s.FalseAlarmRate*100, s.FalseAlarms, s.Alerts)
+	var problems []Scenario
+	for _, sc := range c.Scenarios {
+		if sc.Status != Passed {
+			problems = append(problems, sc)
+		}
+	}
+	if len(problems) > 0 {
+		b.WriteString("\n### Why scenarios did not pass\n\n")
+		for _, sc := range problems {
+			fmt.Fprintf(&b, "- **%s** (`%s:%d`) — %s: %s\n", mdEscape(sc.Name), sc.Feature, sc.Line, sc.Status, mdEscape(sc.Reason))
+		}
+	}
+	if len(gates) > 0 {
+		b.WriteString("\n### Gates\n\n")
+		for _, g := range gates {
+			mark := "✅"
+			if !g.OK {
+				mark = "❌ " + g.Reason
+			}
+			fmt.Fprintf(&b, "- `%s` %s\n", g.Gate, mark)
+		}
+	}
+	if len(c.Lint) > 0 {
+		fmt.Fprintf(&b, "\n### Lint findings (%d)\n\n", len(c.Lint))
+		for _, f := range c.Lint {
+			fmt.Fprintf(&b, "- `%s:%d` %s %s: %s\n", f.File, f.Line, f.ID, f.Severity, mdEscape(f.Message))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+func statusMark(s Status) string {
+	switch s {
+	case Passed:
+		return "✅ passed"
+	case Failed:
+		return "❌ failed"
+	case Inconclusive:
+		return "❔ inconclusive"
+	}
+	return "⚠️ error"
+}
+
+// WriteText writes the terminal summary table.
+func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
+	s := c.Summary
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tSTATUS\tDETECT\tACK\tMITIGATE\tRECOVER\tFALSE ALARMS")
+	for _, sc := range c.Scenarios {
+		fa := 0
+		for _, a := range sc.Alerts {
+			if a.FalseAlarm {
+				fa++
+			}
+		}
+		t := sc.Timings
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\n", sc.Name, sc.Status, FormatSeconds(t.TimeToDetect),
+			FormatSeconds(t.TimeToAcknowledge), FormatSeconds(t.TimeToMitigate), FormatSeconds(t.TimeToRecover), fa)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\npass rate %.0f%% (%d passed, %d failed, %d inconclusive, %d errors)\n", s.PassRate*100, s.Passed, s.Failed, s.Inconclusive, s.Errors)
+	fmt.Fprintf(w, "time to detect %s · acknowledge %s · mitigate %s · recover %s (median / p90)\n",
+		formatStat(s.TimeToDetect), formatStat(s.TimeToAcknowledge), formatStat(s.TimeToMitigate), formatStat(s.TimeToRecover))
+	fmt.Fprintf(w, "false alarm rate %.0f%% (%d of %d alerts)\n", s.FalseAlarmRate*100, s.FalseAlarms, s.Alerts)
+	for _, sc := range c.Scenarios {
+		if sc.Status != Passed {
+			fmt.Fprintf(w, "\n%s (%s:%d) %s: %s\n", sc.Name, sc.Feature, sc.Line, sc.Status, sc.Reason)
+		}
+	}
+	names := make([]string, 0, len(gates))
+	for _, g := range gates {
+		mark := "ok"
+		if !g.OK {
+			mark = "MISSED: " + g.Reason
+		}
+		names = append(names, fmt.Sprintf("gate %s: %s", g.Gate, mark))
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintln(w, n)
+	}
+	return nil
+}
+
+// normalize replaces nil slices and maps by empty ones, so that the JSON
+// has arrays and objects where the schema promises them.
+func (c *Scorecard) normalize() {
+	if c.Lint == nil {
+		c.Lint = []Finding{}
+	}
+	if c.Scenarios == nil {
+		c.Scenarios = []Scenario{}
+	}
+	if c.Summary.Precision == nil {
+		c.Summary.Precision = map[string]Precision{}
+	}
+	if c.Summary.Families == nil {
+		c.Summary.Families = map[string]Family{}
+	}
+	for i := range c.Scenarios {
+		sc := &c.Scenarios[i]
+		if sc.Steps == nil {
+			sc.Steps = []Step{}
+		}
+		if sc.Evidence == nil {
+			sc.Evidence = map[string]int64{}
+		}
+		if sc.Alerts == nil {
+			sc.Alerts = []Alert{}
+		}
+		if sc.Events == nil {
+			sc.Events = []timeline.Event{}
+		}
+	}
+}
