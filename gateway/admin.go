@@ -114,7 +114,7 @@ func (s *Server) registerAdmin(mux *http.ServeMux) {
 		}
 		models := s.cfg.models()
 		if !contains(models, name) {
-			adminError(w, http.StatusNotFound, "name", fmt.Sprintf("unknown model %q; upstream models are: %s", name, strings.Join(models, ", ")))
+			adminError(w, http.StatusNotFound, "name", fmt.Sprintf("expected one of the upstream models (%s), got %q", strings.Join(models, ", "), name))
 			return
 		}
 		s.mu.Lock()
