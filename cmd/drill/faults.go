@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"github.com/drillkit/drill/faults"
+)
+
+func faultsCommand() *command {
+	return &command{
+		name:    "faults",
+		summary: "print the fault catalog: every fault kind, its parameters and defaults",
+		usage:   "[--format text|json|md]",
+		help: `Network kinds act through toxiproxy on the proxy in front of a provider or
+stub; toxicity is rolled per connection, not per request. App kinds are fault
+modes of the mock providers and stubs, with a per-request probability.`,
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			format := fs.String("format", "text", "output format: text, json or md")
+			return func(_ context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("faults takes no arguments, got %q", args[0])
+				}
+				switch *format {
+				case "text":
+					return faults.WriteText(e.stdout)
+				case "json":
+					return faults.WriteJSON(e.stdout)
+				case "md", "markdown":
+					return faults.WriteMarkdown(e.stdout)
+				}
+				return usageErrorf("--format: want text, json or md, got %q", *format)
+			}
+		},
+	}
+}

@@ -1,0 +1,134 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/testcontainers/testcontainers-go"
+	tctoxiproxy "github.com/testcontainers/testcontainers-go/modules/toxiproxy"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// ContainerOptions says which toxiproxy image to run.
+type ContainerOptions struct {
+	// Image is a toxiproxy image already in the engine. Nothing can be
+	// pulled where drill runs hermetically, so it is usually empty and
+	// Binary is built into an image instead.
+	Image string
+	// Binary is a static toxiproxy-server binary
+	// (CGO_ENABLED=0 go build github.com/Shopify/toxiproxy/v2/cmd/server);
+	// NewContainer builds an image FROM scratch around it.
+	Binary string
+}
+
+// dockerfile wraps a static toxiproxy-server in an image with nothing else.
+const dockerfile = `FROM scratch
+COPY toxiproxy-server /toxiproxy-server
+ENTRYPOINT ["/toxiproxy-server"]
+`
+
+// NewContainer starts toxiproxy in a container through testcontainers'
+// toxiproxy module.
+//
+// The container shares the host's network namespace (network mode host):
+// a proxy listens inside the container, and only so can it listen on a
+// port chosen when the proxy is created (a bridged container publishes
+// only the ports fixed at start) and reach upstreams that listen on the
+// host's loopback. Its API listens on a free port of 127.0.0.1 for the
+// same reason. Evidence comes from the container's log; its server logs
+// accepted connections but not closed ones, so a fault counts the
+// connections opened while it was on, not those already open.
+func NewContainer(ctx context.Context, opts ContainerOptions) (*Proxies, error) {
+	if opts.Image == "" && opts.Binary == "" {
+		return nil, errors.New("faults: toxiproxy container: want an image or a toxiproxy-server binary")
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, fmt.Errorf("faults: toxiproxy container: %w", err)
+	}
+	tracker := newConnTracker()
+	tracker.closesHidden = true
+	customs := []testcontainers.ContainerCustomizer{
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			hc.NetworkMode = "host"
+			hc.PortBindings = nil
+		}),
+		testcontainers.WithConfigModifier(func(c *container.Config) { c.ExposedPorts = nil }),
+		testcontainers.WithCmd("-host=127.0.0.1", "-port="+strconv.Itoa(port)),
+		testcontainers.WithWaitStrategyAndDeadline(30*time.Second, wait.ForHTTP("/version").WithPort(strconv.Itoa(port)+"/tcp")),
+		testcontainers.WithLogConsumers(logConsumer{tracker}),
+	}
+	image := opts.Image
+	if image == "" {
+		dir, err := os.MkdirTemp("", "drill-toxiproxy-image-")
+		if err != nil {
+			return nil, fmt.Errorf("faults: toxiproxy image context: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		if err := copyFile(opts.Binary, filepath.Join(dir, "toxiproxy-server")); err != nil {
+			return nil, fmt.Errorf("faults: toxiproxy image context: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+			return nil, fmt.Errorf("faults: toxiproxy image context: %w", err)
+		}
+		// KeepImage: the next testbed reuses the layers instead of building again.
+		customs = append(customs, testcontainers.WithDockerfile(testcontainers.FromDockerfile{
+			Context: dir, Repo: "drill-toxiproxy", Tag: "local", KeepImage: true,
+		}))
+	}
+	ctr, err := tctoxiproxy.Run(ctx, image, customs...)
+	if err != nil {
+		if ctr != nil {
+			_ = ctr.Terminate(context.Background())
+		}
+		return nil, fmt.Errorf("faults: toxiproxy container: %w", err)
+	}
+	p := newProxies(Container, "http://127.0.0.1:"+strconv.Itoa(port), tracker, "127.0.0.1")
+	p.shutdown = func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return ctr.Terminate(ctx)
+	}
+	return p, nil
+}
+
+type logConsumer struct{ t *connTracker }
+
+func (c logConsumer) Accept(l testcontainers.Log) { _, _ = c.t.Write(l.Content) }
+
+// freePort asks the kernel for a free port on loopback. Another process
+// may take it before the container binds it; the container then fails to
+// start with a clear error rather than sharing a port.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
