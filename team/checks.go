@@ -1,0 +1,62 @@
+package team
+
+// Check is one lint check: a stable ID, its default severity and why it
+// matters. drill.yaml's lint.severity overrides the severity per ID.
+type Check struct {
+	ID        string
+	Severity  Severity
+	Rationale string
+}
+
+// checks is the registry, in the order drill lint --checks lists them.
+var checks = []Check{
+	// Runbooks.
+	{"runbook-missing", SeverityError, "a paging alert with no runbook leaves the responder to improvise at 3 a.m."},
+	{"runbook-link-missing", SeverityWarning, "a runbook only its front matter knows about is not linked from the page the responder sees"},
+	{"runbook-link-broken", SeverityError, "a runbook link that resolves to no runbook is worse than none: it costs time during the incident"},
+	{"runbook-orphan", SeverityWarning, "a runbook no alert points at is never found and silently rots"},
+	{"runbook-unknown-alert", SeverityWarning, "a runbook naming an alert that no longer exists describes a world that is gone"},
+	{"runbook-no-owner", SeverityError, "a runbook without an owner is nobody's job to keep right"},
+	{"runbook-no-review-date", SeverityWarning, "without last_reviewed nobody can tell whether the runbook still matches the system"},
+	{"runbook-stale", SeverityWarning, "a runbook past its review interval probably drifted from the system it mitigates"},
+	{"runbook-owner-unknown", SeverityError, "an owner that is no user or team in escalation/ cannot be asked or paged"},
+	{"runbook-escalation-unknown", SeverityError, "a runbook escalating to a policy or schedule that does not exist sends the responder nowhere"},
+	{"runbook-section-missing", SeverityWarning, "a responder under stress needs the same sections in the same place in every runbook"},
+	{"runbook-mitigation-not-actionable", SeverityError, "a mitigation with no command and no concrete step tells the responder what, not how"},
+	{"runbook-unbound-variable", SeverityError, "a command using a variable drill.yaml does not bind fails or hits the wrong target in a drill"},
+	{"runbook-placeholder", SeverityWarning, "TODO, TBD or <placeholder> left in a step means the step was never finished"},
+	{"runbook-older-than-rule", SeverityWarning, "a runbook last changed before the alert rule it serves may describe the old rule (from git history; skipped outside a git repository)"},
+	// Escalation.
+	{"escalation-unrouted-alert", SeverityError, "a paging alert that no route matches pages nobody"},
+	{"escalation-route-no-policy", SeverityError, "a route to a policy that does not exist drops the page"},
+	{"escalation-team-no-policy", SeverityWarning, "a team with no escalation policy cannot be paged as a team"},
+	{"escalation-target-missing", SeverityError, "a target naming an unknown user, team or schedule pages nobody at that level"},
+	{"escalation-target-empty", SeverityError, "a level, team or schedule with nobody in it pages nobody"},
+	{"escalation-target-inactive", SeverityError, "an inactive user on a rotation or as a target does not answer pages"},
+	{"escalation-coverage-gap", SeverityError, "minutes with nobody on call are minutes in which an incident waits for the next level or nobody"},
+	{"escalation-no-final-responder", SeverityWarning, "a single level with no loop gives up after one unanswered page"},
+	{"escalation-notification-slow", SeverityWarning, "a user whose first notification comes after the level escalates is never really given the page"},
+	{"escalation-unreachable", SeverityError, "a policy whose every level (and every loop) reaches no active human only looks like escalation"},
+	{"escalation-no-assignment", SeverityWarning, "several people paged at once with no assignment strategy each assume another one has it"},
+	// Thresholds.
+	{"alert-no-comparison", SeverityWarning, "an alert expression without a comparison fires on any value, so its threshold is unstated"},
+	{"alert-for-missing", SeverityWarning, "without for: a single noisy evaluation pages a human"},
+	{"alert-for-short", SeverityWarning, "a for: shorter than two evaluation intervals fires on one sample"},
+	{"alert-no-severity", SeverityError, "without a severity label routing and paging decisions are guesses"},
+	{"alert-no-summary", SeverityWarning, "the summary is the line the responder reads first on the page"},
+	{"alert-no-description", SeverityWarning, "the description tells the responder what crossed which line"},
+	{"alert-description-vague", SeverityInfo, "a description without the threshold or {{ $value }} makes the responder open a dashboard before acting"},
+	{"alert-metric-unexposed", SeverityError, "an expression over metrics nothing exposes can never fire in a drill (or production)"},
+	{"alert-untested", SeverityWarning, "an alert no drill and no promtool test exercises is only believed to work"},
+}
+
+var checkByID = func() map[string]Check {
+	m := make(map[string]Check, len(checks))
+	for _, c := range checks {
+		m[c.ID] = c
+	}
+	return m
+}()
+
+// Checks returns the registry of lint checks.
+func Checks() []Check { return append([]Check(nil), checks...) }

@@ -1,0 +1,148 @@
+package team
+
+import (
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ConfigFile is the name drill looks for from the working directory upward.
+const ConfigFile = "drill.yaml"
+
+// Config is drill.yaml. The team package owns the file as a whole and
+// decodes it strictly; the topology sections (providers, stubs, service,
+// traffic, toxiproxy) and responders are kept as raw YAML for the testbed
+// and the response engine to decode, with File to name in their errors.
+type Config struct {
+	File string `yaml:"-"` // path of drill.yaml as given to Load, for messages
+
+	Team  TeamInfo   `yaml:"team"`
+	Paths Paths      `yaml:"paths"`
+	Lint  LintConfig `yaml:"lint"`
+	// Variables are bound for runbook commands: name → value template. A
+	// value may reference testbed endpoints ({{ .Service.Admin }}); it is
+	// kept raw and the testbed resolves it.
+	Variables map[string]string `yaml:"variables"`
+	// Responders: user id → {available, ack_delay}; decoded by the
+	// response engine.
+	Responders *yaml.Node `yaml:"responders"`
+
+	// Topology, decoded by the testbed package.
+	Providers *yaml.Node `yaml:"providers"`
+	Stubs     *yaml.Node `yaml:"stubs"`
+	Service   *yaml.Node `yaml:"service"`
+	Traffic   *yaml.Node `yaml:"traffic"`
+	Toxiproxy *yaml.Node `yaml:"toxiproxy"`
+}
+
+// TeamInfo names the team.
+type TeamInfo struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+}
+
+// Paths locate the team's files, relative to drill.yaml's directory.
+type Paths struct {
+	Alerts     string `yaml:"alerts"`
+	Runbooks   string `yaml:"runbooks"`
+	Escalation string `yaml:"escalation"`
+	Features   string `yaml:"features"`
+}
+
+// LintConfig tunes the lint checks.
+type LintConfig struct {
+	// Severity overrides a check's default: check ID → error|warning|info|off.
+	Severity map[string]Severity `yaml:"severity"`
+	Review   ReviewConfig        `yaml:"review"`
+	// RunbookAnnotation is the alert annotation that links the runbook
+	// (runbook_url by default; teams also use sop_url, playbook).
+	RunbookAnnotation string `yaml:"runbook_annotation"`
+	// Sections are the required runbook section headings, by role.
+	Sections SectionNames `yaml:"sections"`
+	// PagingSeverities are the severity label values that page a human
+	// (default critical, page).
+	PagingSeverities []string `yaml:"paging_severities"`
+	// EvaluationInterval is the rule evaluation interval assumed where a
+	// group sets none (default 1m, Prometheus' default).
+	EvaluationInterval Duration `yaml:"evaluation_interval"`
+	// CoverageDays is how far ahead on-call coverage is walked (default 28).
+	CoverageDays int `yaml:"coverage_days"`
+}
+
+// ReviewConfig holds the runbook review defaults.
+type ReviewConfig struct {
+	// Every is the review interval for runbooks without review_every
+	// (default 90d).
+	Every Duration `yaml:"every"`
+}
+
+// SectionNames are the heading texts of the required runbook sections.
+// An empty name takes the default (the role's name, capitalised).
+type SectionNames struct {
+	Meaning      string `yaml:"meaning"`
+	Impact       string `yaml:"impact"`
+	Diagnosis    string `yaml:"diagnosis"`
+	Mitigation   string `yaml:"mitigation"`
+	Verification string `yaml:"verification"`
+	Escalation   string `yaml:"escalation"`
+}
+
+// Required returns the required headings in order.
+func (s SectionNames) Required() []string {
+	return []string{s.Meaning, s.Impact, s.Diagnosis, s.Mitigation, s.Verification, s.Escalation}
+}
+
+func (c *Config) applyDefaults() {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&c.Paths.Alerts, "alerts")
+	def(&c.Paths.Runbooks, "runbooks")
+	def(&c.Paths.Escalation, "escalation")
+	def(&c.Paths.Features, "features")
+	def(&c.Lint.RunbookAnnotation, "runbook_url")
+	s := &c.Lint.Sections
+	def(&s.Meaning, "Meaning")
+	def(&s.Impact, "Impact")
+	def(&s.Diagnosis, "Diagnosis")
+	def(&s.Mitigation, "Mitigation")
+	def(&s.Verification, "Verification")
+	def(&s.Escalation, "Escalation")
+	if c.Lint.Review.Every == 0 {
+		c.Lint.Review.Every = Duration(90 * 24 * time.Hour)
+	}
+	if len(c.Lint.PagingSeverities) == 0 {
+		c.Lint.PagingSeverities = []string{"critical", "page"}
+	}
+	if c.Lint.EvaluationInterval == 0 {
+		c.Lint.EvaluationInterval = Duration(time.Minute)
+	}
+	if c.Lint.CoverageDays == 0 {
+		c.Lint.CoverageDays = 28
+	}
+}
+
+// ParseConfig decodes drill.yaml strictly; file names it in problems.
+func ParseConfig(file string, data []byte) (*Config, error) {
+	c := &Config{File: file}
+	probs := decodeFile(file, data, c)
+	for id := range c.Lint.Severity {
+		if _, ok := checkByID[id]; !ok {
+			probs = append(probs, Problem{File: file, Field: "lint.severity." + id, Msg: "unknown check; run 'drill lint --checks' for the list"})
+		}
+	}
+	if c.Lint.CoverageDays < 0 || c.Lint.CoverageDays > 366 {
+		probs = append(probs, Problem{File: file, Field: "lint.coverage_days", Msg: "expected 1 to 366 days"})
+	}
+	if c.Lint.EvaluationInterval < 0 {
+		probs = append(probs, Problem{File: file, Field: "lint.evaluation_interval", Msg: "expected a positive duration"})
+	}
+	c.applyDefaults()
+	if len(probs) > 0 {
+		probs.sort()
+		return c, probs
+	}
+	return c, nil
+}

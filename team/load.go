@@ -1,0 +1,236 @@
+package team
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"sort"
+	"strings"
+)
+
+// Team is a loaded ops directory.
+type Team struct {
+	// Dir is the directory given to Load; empty when loaded with LoadFS.
+	// Lint's git-history check needs it.
+	Dir           string
+	Config        *Config
+	Rules         []*AlertRule // alerting and recording rules, in file order
+	PromtoolTests []*PromtoolTest
+	Runbooks      []*Runbook
+	Escalation    *Escalation
+	Features      map[string]string // .feature file → its text
+
+	byID    map[string]*Runbook // lower-case id and file base name
+	byAlert map[string][]*Runbook
+}
+
+// Load reads the team in dir (the directory holding drill.yaml). Its error
+// is a Problems listing everything wrong, not the first problem only.
+func Load(dir string) (*Team, error) {
+	t, err := LoadFS(os.DirFS(dir), ".")
+	if t != nil {
+		t.Dir = dir
+	}
+	return t, err
+}
+
+// LoadFS reads the team at root in fsys, so a team can be embedded in the
+// binary. File names in problems are relative to root.
+func LoadFS(fsys fs.FS, root string) (*Team, error) {
+	rel := func(p string) string {
+		r := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
+		if root == "." || root == "" {
+			return p
+		}
+		return r
+	}
+	var probs Problems
+	data, err := fs.ReadFile(fsys, path.Join(root, ConfigFile))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, Problems{{File: ConfigFile, Msg: "not found; a team directory needs a drill.yaml"}}
+		}
+		return nil, Problems{{File: ConfigFile, Msg: err.Error()}}
+	}
+	cfg, err := ParseConfig(ConfigFile, data)
+	probs = appendErr(probs, ConfigFile, err)
+	t := &Team{Config: cfg, Escalation: &Escalation{}, Features: map[string]string{}}
+
+	type dirSpec struct {
+		field, dir, def string
+		exts            []string
+	}
+	dirs := []dirSpec{
+		{"paths.alerts", cfg.Paths.Alerts, "alerts", []string{".yaml", ".yml"}},
+		{"paths.runbooks", cfg.Paths.Runbooks, "runbooks", []string{".md"}},
+		{"paths.escalation", cfg.Paths.Escalation, "escalation", []string{".yaml", ".yml"}},
+		{"paths.features", cfg.Paths.Features, "features", []string{".feature"}},
+	}
+	files := make([][]string, len(dirs))
+	for i, d := range dirs {
+		clean := path.Clean(d.dir)
+		if !fs.ValidPath(clean) || path.IsAbs(d.dir) {
+			probs = append(probs, Problem{File: ConfigFile, Field: d.field, Msg: fmt.Sprintf("expected a path inside the team directory, got %q", d.dir)})
+			continue
+		}
+		full := path.Join(root, clean)
+		err := fs.WalkDir(fsys, full, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+				return nil
+			}
+			for _, ext := range d.exts {
+				if strings.HasSuffix(e.Name(), ext) {
+					files[i] = append(files[i], p)
+				}
+			}
+			return nil
+		})
+		if err != nil && !(errors.Is(err, fs.ErrNotExist) && clean == d.def) {
+			probs = append(probs, Problem{File: ConfigFile, Field: d.field, Msg: fmt.Sprintf("cannot read %q: %v", d.dir, unwrapPath(err))})
+		}
+		sort.Strings(files[i])
+	}
+
+	read := func(p string) ([]byte, bool) {
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			probs = append(probs, Problem{File: rel(p), Msg: unwrapPath(err).Error()})
+			return nil, false
+		}
+		return b, true
+	}
+	for _, p := range files[0] {
+		if b, ok := read(p); ok {
+			rules, test, err := ParseRules(rel(p), b)
+			probs = appendErr(probs, rel(p), err)
+			t.Rules = append(t.Rules, rules...)
+			if test != nil {
+				t.PromtoolTests = append(t.PromtoolTests, test)
+			}
+		}
+	}
+	for _, p := range files[1] {
+		if b, ok := read(p); ok {
+			rb, err := ParseRunbook(rel(p), b)
+			probs = appendErr(probs, rel(p), err)
+			if rb != nil {
+				t.Runbooks = append(t.Runbooks, rb)
+			}
+		}
+	}
+	for _, p := range files[2] {
+		if b, ok := read(p); ok {
+			e, err := ParseEscalation(rel(p), b)
+			probs = appendErr(probs, rel(p), err)
+			t.Escalation.merge(e)
+		}
+	}
+	probs = append(probs, t.Escalation.index()...)
+	for _, p := range files[3] {
+		if b, ok := read(p); ok {
+			t.Features[rel(p)] = string(b)
+		}
+	}
+	probs = append(probs, t.indexRunbooks()...)
+	if len(probs) > 0 {
+		probs.sort()
+		return t, probs
+	}
+	return t, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func appendErr(probs Problems, file string, err error) Problems {
+	if err == nil {
+		return probs
+	}
+	var ps Problems
+	if errors.As(err, &ps) {
+		return append(probs, ps...)
+	}
+	return append(probs, Problem{File: file, Msg: err.Error()})
+}
+
+func (t *Team) indexRunbooks() Problems {
+	var probs Problems
+	t.byID = map[string]*Runbook{}
+	t.byAlert = map[string][]*Runbook{}
+	ids := map[string]*Runbook{}
+	for _, rb := range t.Runbooks {
+		if prev, ok := ids[rb.ID]; ok {
+			probs = append(probs, Problem{File: rb.File, Line: 2, Field: "id", Msg: fmt.Sprintf("duplicate runbook id %q; also in %s", rb.ID, prev.File)})
+			continue
+		}
+		ids[rb.ID] = rb
+		t.byID[strings.ToLower(rb.ID)] = rb
+		base := strings.ToLower(strings.TrimSuffix(path.Base(rb.File), ".md"))
+		if _, ok := t.byID[base]; !ok {
+			t.byID[base] = rb
+		}
+		for _, a := range rb.Alerts {
+			t.byAlert[a] = append(t.byAlert[a], rb)
+		}
+	}
+	return probs
+}
+
+// Alerts returns the alerting rules (not the recording rules).
+func (t *Team) Alerts() []*AlertRule {
+	var out []*AlertRule
+	for _, r := range t.Rules {
+		if r.Alert != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// RunbookLink is the rule's runbook link annotation, "" when absent.
+func (t *Team) RunbookLink(rule *AlertRule) string {
+	return strings.TrimSpace(rule.Annotations[t.Config.Lint.RunbookAnnotation])
+}
+
+// resolveLink finds the runbook a link names: the last path element of a
+// URL or file path, without .md/.html, matched case-insensitively against
+// runbook ids and file names (the prometheus-operator runbooks site
+// lowercases alert names).
+func (t *Team) resolveLink(link string) (*Runbook, bool) {
+	p := link
+	if u, err := url.Parse(link); err == nil && u.Path != "" {
+		p = u.Path
+	}
+	p = strings.TrimRight(p, "/")
+	base := strings.ToLower(path.Base(p))
+	for _, ext := range []string{".md", ".html", ".htm"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	rb, ok := t.byID[base]
+	return rb, ok
+}
+
+// RunbookForAlert finds the runbook serving an alert: through its link
+// annotation, else through a runbook's front matter alerts:.
+func (t *Team) RunbookForAlert(rule *AlertRule) (*Runbook, bool) {
+	if link := t.RunbookLink(rule); link != "" {
+		if rb, ok := t.resolveLink(link); ok {
+			return rb, true
+		}
+	}
+	if rbs := t.byAlert[rule.Alert]; len(rbs) > 0 {
+		return rbs[0], true
+	}
+	return nil, false
+}

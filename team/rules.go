@@ -1,0 +1,252 @@
+package team
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	"go.yaml.in/yaml/v3"
+)
+
+// AlertRule is one alerting or recording rule, with where it is written.
+type AlertRule struct {
+	Alert  string // alert name; empty for a recording rule
+	Record string // recorded metric; empty for an alert
+	Expr   string
+	// For is the pending duration; ForSet says whether `for:` was written.
+	For           time.Duration
+	ForSet        bool
+	KeepFiringFor time.Duration
+	Labels        map[string]string
+	Annotations   map[string]string
+
+	Group         string
+	GroupInterval time.Duration // 0: the global evaluation interval
+	File          string
+	Line, Col     int
+
+	expr parser.Expr
+}
+
+// Name is the alert name or the recorded metric.
+func (r *AlertRule) Name() string {
+	if r.Alert != "" {
+		return r.Alert
+	}
+	return r.Record
+}
+
+// ParsedExpr is the rule's PromQL expression, parsed.
+func (r *AlertRule) ParsedExpr() parser.Expr { return r.expr }
+
+// RuleFile is one file of rules as Prometheus' rulefmt reads it, plus
+// whether it was a PrometheusRule custom resource.
+type RuleFile struct {
+	File   string
+	CR     bool
+	Groups *rulefmt.RuleGroups
+}
+
+// PromtoolTest is a promtool rule-test file and the alerts it tests.
+type PromtoolTest struct {
+	File   string
+	Alerts map[string]Pos // alertname → where an alert_rule_test names it
+}
+
+var (
+	promParser = parser.NewParser(parser.Options{})
+	nopLogger  = slog.New(slog.NewTextHandler(io.Discard, nil))
+)
+
+// ruleFileKind tells a rule file, a PrometheusRule CR and a promtool test
+// file apart by their top-level keys.
+func ruleFileKind(root *yaml.Node) string {
+	if root == nil || root.Kind != yaml.MappingNode {
+		return "rules"
+	}
+	keys := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		keys[root.Content[i].Value] = root.Content[i+1]
+	}
+	if k := keys["kind"]; k != nil && k.Value == "PrometheusRule" {
+		return "cr"
+	}
+	if keys["tests"] != nil && keys["rule_files"] != nil {
+		return "test"
+	}
+	return "rules"
+}
+
+func mapValue(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i], n.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+// ParseRules reads a Prometheus rule file or a PrometheusRule custom
+// resource (its .spec) with Prometheus' own rulefmt, so errors read as
+// promtool's, and returns the rules with file and line. A promtool test file
+// is returned as test instead.
+func ParseRules(file string, data []byte) (rules []*AlertRule, test *PromtoolTest, err error) {
+	doc, probs := parseYAML(file, data)
+	if probs != nil {
+		return nil, nil, probs
+	}
+	var root *yaml.Node
+	if doc != nil && len(doc.Content) > 0 {
+		root = doc.Content[0]
+	}
+	content, colShift, groupsParent := data, 0, root
+	switch ruleFileKind(root) {
+	case "test":
+		return nil, parsePromtoolTest(file, root), nil
+	case "cr":
+		specKey, spec := mapValue(root, "spec")
+		if spec == nil {
+			return nil, nil, Problems{{File: file, Line: root.Line, Col: root.Column, Field: "spec", Msg: "missing; a PrometheusRule needs spec.groups"}}
+		}
+		content, colShift = crSpec(data, root, specKey, spec)
+		groupsParent = spec
+	}
+	rgs, errs := rulefmt.Parse(content, false, model.UTF8Validation, promParser, nopLogger)
+	if len(errs) > 0 {
+		for _, e := range errs {
+			probs = append(probs, ruleProblem(file, e, colShift)...)
+		}
+		probs.sort()
+		return nil, nil, probs
+	}
+	_, groupsNode := mapValue(groupsParent, "groups")
+	for gi, g := range rgs.Groups {
+		var rulesNode *yaml.Node
+		if groupsNode != nil && gi < len(groupsNode.Content) {
+			_, rulesNode = mapValue(groupsNode.Content[gi], "rules")
+		}
+		for ri, r := range g.Rules {
+			ar := &AlertRule{
+				Alert: r.Alert, Record: r.Record, Expr: r.Expr,
+				For: time.Duration(r.For), KeepFiringFor: time.Duration(r.KeepFiringFor),
+				Labels: r.Labels, Annotations: r.Annotations,
+				Group: g.Name, GroupInterval: time.Duration(g.Interval), File: file,
+			}
+			if rulesNode != nil && ri < len(rulesNode.Content) {
+				rn := rulesNode.Content[ri]
+				ar.Line, ar.Col = rn.Line, rn.Column
+				k, _ := mapValue(rn, "alert")
+				if k == nil {
+					k, _ = mapValue(rn, "record")
+				}
+				if k != nil {
+					ar.Line, ar.Col = k.Line, k.Column
+				}
+				fk, _ := mapValue(rn, "for")
+				ar.ForSet = fk != nil
+			}
+			ar.expr, _ = promParser.ParseExpr(r.Expr) // rulefmt validated it
+			rules = append(rules, ar)
+		}
+	}
+	return rules, nil, nil
+}
+
+// crSpec cuts a PrometheusRule's spec out of the original text, keeping
+// its line numbers (other lines blanked) and removing its indentation, so
+// rulefmt's line:col positions still point into the original file once the
+// returned column shift is added back.
+func crSpec(data []byte, root, specKey, spec *yaml.Node) ([]byte, int) {
+	if spec.Kind != yaml.MappingNode || spec.Line == specKey.Line {
+		b, _ := yaml.Marshal(spec) // flow style: positions are approximate
+		return b, 0
+	}
+	end := 1 << 30
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if l := root.Content[i].Line; l > specKey.Line && l-1 < end {
+			end = l - 1
+		}
+	}
+	indent := spec.Column - 1
+	lines := strings.SplitAfter(string(data), "\n")
+	var b strings.Builder
+	for i, line := range lines {
+		n := i + 1
+		switch {
+		case n < spec.Line || n > end:
+			b.WriteString("\n")
+		case len(line) >= indent && strings.TrimSpace(line[:indent]) == "":
+			b.WriteString(line[indent:])
+		default: // blank or comment lines indented less than the spec
+			b.WriteString("\n")
+		}
+	}
+	return []byte(b.String()), indent
+}
+
+var (
+	rulePosRe  = regexp.MustCompile(`^(\d+):(\d+): (?:\d+:\d+: )?(.*)$`)
+	yamlLineNo = regexp.MustCompile(`^\s*line (\d+): (.*)$`)
+)
+
+// ruleProblem splits rulefmt's "line:col: message" and yaml.v3's
+// "line N: message" forms into Problems.
+func ruleProblem(file string, err error, colShift int) Problems {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		var ps Problems
+		for _, e := range te.Errors {
+			p := Problem{File: file, Msg: e}
+			if m := yamlLineNo.FindStringSubmatch(e); m != nil {
+				p.Line, _ = strconv.Atoi(m[1])
+				p.Msg = m[2]
+			}
+			ps = append(ps, p)
+		}
+		return ps
+	}
+	msg := err.Error()
+	if m := rulePosRe.FindStringSubmatch(msg); m != nil {
+		l, _ := strconv.Atoi(m[1])
+		c, _ := strconv.Atoi(m[2])
+		return Problems{{File: file, Line: l, Col: c + colShift, Msg: m[3]}}
+	}
+	if strings.HasPrefix(msg, "yaml: ") {
+		return Problems{yamlProblem(file, err)}
+	}
+	return Problems{{File: file, Msg: msg}}
+}
+
+// parsePromtoolTest collects the alert names a promtool test file tests;
+// running the tests is another package's job.
+func parsePromtoolTest(file string, root *yaml.Node) *PromtoolTest {
+	t := &PromtoolTest{File: file, Alerts: map[string]Pos{}}
+	_, tests := mapValue(root, "tests")
+	if tests == nil || tests.Kind != yaml.SequenceNode {
+		return t
+	}
+	for _, tc := range tests.Content {
+		_, arts := mapValue(tc, "alert_rule_test")
+		if arts == nil || arts.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, art := range arts.Content {
+			if _, name := mapValue(art, "alertname"); name != nil && name.Kind == yaml.ScalarNode {
+				if _, ok := t.Alerts[name.Value]; !ok {
+					t.Alerts[name.Value] = posOf(name)
+				}
+			}
+		}
+	}
+	return t
+}

@@ -1,0 +1,251 @@
+package team
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
+)
+
+// Runbook is a Markdown runbook: YAML front matter, then sections (level-2
+// headings) holding ordered steps.
+type Runbook struct {
+	ID           string   `yaml:"id"` // defaults to the file name without .md
+	Owner        string   `yaml:"owner"`
+	Alerts       []string `yaml:"alerts"`
+	Escalation   string   `yaml:"escalation"`
+	LastReviewed Date     `yaml:"last_reviewed"` // zero when missing
+	ReviewEvery  Duration `yaml:"review_every"`  // zero: lint.review.every applies
+	Services     []string `yaml:"services"`
+
+	Title    string    `yaml:"-"` // the level-1 heading
+	File     string    `yaml:"-"`
+	Line     int       `yaml:"-"` // first line of the front matter
+	Sections []Section `yaml:"-"`
+
+	keyLines map[string]int // front matter key → line
+}
+
+// lineOf is the line of a front matter key, or of the front matter.
+func (r *Runbook) lineOf(key string) int {
+	if l, ok := r.keyLines[key]; ok {
+		return l
+	}
+	return r.Line
+}
+
+// Section is a level-2 heading and the steps under it.
+type Section struct {
+	Name  string
+	Line  int
+	Steps []Step
+}
+
+// Section returns the section named name, compared case-insensitively.
+func (r *Runbook) Section(name string) (*Section, bool) {
+	for i := range r.Sections {
+		if strings.EqualFold(r.Sections[i].Name, name) {
+			return &r.Sections[i], true
+		}
+	}
+	return nil, false
+}
+
+// Step is one step of a section: a list item or a fenced block. A fenced
+// sh/bash block is executable (Lang, Code, and Runme-style attributes from
+// its info string, e.g. sh {"name":"cap-spend"}); a list item without one
+// is a manual step.
+type Step struct {
+	Index  int // 1-based within the section
+	Text   string
+	Manual bool
+	Lang   string
+	Code   string
+	Name   string
+	Attrs  map[string]any
+	File   string
+	Line   int
+
+	concrete bool // names a command in `code` or links somewhere
+}
+
+var executableLangs = map[string]bool{"sh": true, "bash": true, "shell": true}
+
+var md = goldmark.New()
+
+// ParseRunbook reads one runbook. file names it in problems.
+func ParseRunbook(file string, data []byte) (*Runbook, error) {
+	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+		return nil, Problems{{File: file, Msg: "not a UTF-8 text file; expected a Markdown runbook"}}
+	}
+	src := bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	rb := &Runbook{File: file}
+	var probs Problems
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	if len(lines) == 0 || strings.TrimRight(string(lines[0]), " \n") != "---" {
+		return nil, Problems{{File: file, Line: 1, Col: 1, Msg: "missing front matter; expected the file to start with a --- line, YAML (id, owner, alerts, last_reviewed, ...), and a closing --- line"}}
+	}
+	end := -1
+	for i := 1; i < len(lines); i++ {
+		if l := strings.TrimRight(string(lines[i]), " \n"); l == "---" || l == "..." {
+			end = i
+			break
+		}
+	}
+	if end < 0 {
+		return nil, Problems{{File: file, Line: 1, Col: 1, Msg: "front matter is not closed; expected a --- line after it"}}
+	}
+	// Blank the fences so YAML and Markdown positions are the file's own.
+	var fm, body bytes.Buffer
+	for i, l := range lines {
+		switch {
+		case i == 0 || i == end:
+			fm.WriteString("\n")
+			body.WriteString("\n")
+		case i < end:
+			fm.Write(l)
+			body.WriteString("\n")
+		default:
+			body.Write(l)
+		}
+	}
+	rb.Line = 1
+	probs = append(probs, decodeFile(file, fm.Bytes(), rb)...)
+	rb.keyLines = map[string]int{}
+	if doc, _ := parseYAML(file, fm.Bytes()); doc != nil && len(doc.Content) > 0 {
+		root := doc.Content[0]
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			rb.keyLines[root.Content[i].Value] = root.Content[i].Line
+		}
+	}
+	if rb.ID == "" {
+		rb.ID = strings.TrimSuffix(path.Base(file), path.Ext(file))
+	}
+	if rb.ReviewEvery < 0 {
+		probs = append(probs, Problem{File: file, Field: "review_every", Msg: "expected a positive duration"})
+	}
+	probs = append(probs, rb.parseBody(body.Bytes())...)
+	if len(probs) > 0 {
+		probs.sort()
+		return rb, probs
+	}
+	return rb, nil
+}
+
+func (rb *Runbook) parseBody(src []byte) Problems {
+	var starts []int // byte offset of each line start
+	starts = append(starts, 0)
+	for i, c := range src {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	lineOf := func(off int) int { return sort.Search(len(starts), func(i int) bool { return starts[i] > off }) }
+	linesText := func(n ast.Node) string {
+		var b strings.Builder
+		l := n.Lines()
+		for i := 0; i < l.Len(); i++ {
+			s := l.At(i)
+			b.Write(s.Value(src))
+		}
+		return strings.TrimSpace(b.String())
+	}
+	nodeLine := func(n ast.Node) int {
+		if p := n.Pos(); p >= 0 {
+			return lineOf(p)
+		}
+		if n.Type() == ast.TypeBlock && n.Lines().Len() > 0 {
+			return lineOf(n.Lines().At(0).Start)
+		}
+		return 0
+	}
+
+	var probs Problems
+	doc := md.Parser().Parse(text.NewReader(src))
+	var cur *Section
+	// step builds the steps of one list item or top-level fenced block.
+	addSteps := func(n ast.Node) {
+		var prose []string
+		var blocks []*ast.FencedCodeBlock
+		concrete := false
+		_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+			if !entering {
+				return ast.WalkContinue, nil
+			}
+			switch c := c.(type) {
+			case *ast.FencedCodeBlock:
+				blocks = append(blocks, c)
+				return ast.WalkSkipChildren, nil
+			case *ast.Paragraph, *ast.TextBlock:
+				prose = append(prose, linesText(c))
+			case *ast.CodeSpan, *ast.Link, *ast.AutoLink:
+				concrete = true
+			}
+			return ast.WalkContinue, nil
+		})
+		txt := strings.Join(prose, "\n")
+		added := false
+		for _, fb := range blocks {
+			info := ""
+			if fb.Info != nil {
+				info = strings.TrimSpace(string(fb.Info.Segment.Value(src)))
+			}
+			lang, attrs, _ := strings.Cut(info, " ")
+			if i := strings.IndexByte(lang, '{'); i >= 0 {
+				lang, attrs = lang[:i], lang[i:]+" "+attrs
+			}
+			if !executableLangs[strings.ToLower(lang)] {
+				continue
+			}
+			st := Step{Text: txt, Lang: strings.ToLower(lang), Code: string(fb.Lines().Value(src)), File: rb.File, Line: nodeLine(fb), concrete: true}
+			if attrs = strings.TrimSpace(attrs); attrs != "" {
+				if err := json.Unmarshal([]byte(attrs), &st.Attrs); err != nil {
+					probs = append(probs, Problem{File: rb.File, Line: st.Line, Col: 1, Field: "code block info string",
+						Msg: fmt.Sprintf(`expected Runme-style JSON attributes like sh {"name":"cap-spend"}, got %q`, attrs)})
+				}
+				if name, ok := st.Attrs["name"]; ok {
+					s, isStr := name.(string)
+					if !isStr {
+						probs = append(probs, Problem{File: rb.File, Line: st.Line, Col: 1, Field: "code block name", Msg: "expected a string"})
+					}
+					st.Name = s
+				}
+			}
+			if cur != nil {
+				st.Index = len(cur.Steps) + 1
+				cur.Steps = append(cur.Steps, st)
+				added = true
+			}
+		}
+		if !added && txt != "" && cur != nil && n.Kind() == ast.KindListItem {
+			cur.Steps = append(cur.Steps, Step{Index: len(cur.Steps) + 1, Text: txt, Manual: true, File: rb.File, Line: nodeLine(n), concrete: concrete})
+		}
+	}
+	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
+		switch n := n.(type) {
+		case *ast.Heading:
+			name := strings.TrimSpace(strings.TrimRight(linesText(n), ":"))
+			switch {
+			case n.Level == 1 && rb.Title == "":
+				rb.Title = name
+			case n.Level == 2:
+				rb.Sections = append(rb.Sections, Section{Name: name, Line: nodeLine(n)})
+				cur = &rb.Sections[len(rb.Sections)-1]
+			}
+		case *ast.List:
+			for it := n.FirstChild(); it != nil; it = it.NextSibling() {
+				addSteps(it)
+			}
+		case *ast.FencedCodeBlock:
+			addSteps(n)
+		}
+	}
+	return probs
+}
