@@ -1,0 +1,443 @@
+package stubs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/drillkit/drill/internal/faultmode"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config configures one stub server.
+type Config struct {
+	// Stub is the parsed stub file to serve (required).
+	Stub *File
+	// Addr is the listen address; empty means 127.0.0.1:0.
+	Addr string
+	// Seed drives fault probabilities and latency draws.
+	Seed uint64
+	// Logger receives server errors; nil discards them.
+	Logger *slog.Logger
+	// Now tells time for fault durations; nil means time.Now.
+	Now func() time.Time
+}
+
+// maxBody caps the request body a stub reads for matching and echoing.
+const maxBody = 1 << 20
+
+// FaultHeader names the fault that changed a response.
+const FaultHeader = "X-Drill-Fault"
+
+// Server is a running stub.
+type Server struct {
+	cfg    Config
+	faults *faultmode.Set[Params]
+	mux    *http.ServeMux
+	reg    *prometheus.Registry
+
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	affected *prometheus.CounterVec
+
+	rngMu sync.Mutex
+	rng   *rand.Rand
+	seq   atomic.Int64
+
+	ln        net.Listener
+	srv       *http.Server
+	done      chan struct{} // closed by Close: cuts latency sleeps short
+	inflight  sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New builds a stub server's handler without binding a listener; Start
+// is New plus a listener.
+func New(cfg Config) (*Server, error) {
+	if cfg.Stub == nil {
+		return nil, errors.New("stubs: Config.Stub is required; load one with LoadFile, Parse or Kit")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:    cfg,
+		faults: faultmode.NewSet[Params](cfg.Seed, validateParams, cfg.Now),
+		mux:    http.NewServeMux(),
+		reg:    prometheus.NewRegistry(),
+		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x57b5)),
+		done:   make(chan struct{}),
+	}
+	for i, f := range cfg.Stub.Faults {
+		if _, err := s.faults.Add(f); err != nil {
+			return nil, fmt.Errorf("stubs: %s: faults[%d]: %w", cfg.Stub.Source, i, err)
+		}
+	}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "drill_stub_requests_total",
+		Help: "Requests a stub answered, by route and HTTP status (\"dropped\" when the connection was cut).",
+	}, []string{"stub", "route", "status"})
+	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "drill_stub_request_duration_seconds",
+		Help:    "Time a stub took to answer, including injected latency.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{"stub", "route"})
+	s.affected = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "drill_stub_fault_affected_total",
+		Help: "Requests a fault changed, by fault ID and mode.",
+	}, []string{"stub", "fault", "mode"})
+	s.reg.MustRegister(s.requests, s.duration, s.affected)
+
+	s.faults.Register(s.mux)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("/", s.serveStub)
+	return s, nil
+}
+
+// Start builds a stub server and binds its listener (cfg.Addr, default
+// 127.0.0.1:0) before returning.
+func Start(cfg Config) (*Server, error) {
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	addr := cfg.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("stubs: %s: listen: %w", cfg.Stub.Name, err)
+	}
+	s.ln = ln
+	s.srv = &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.cfg.Logger.Error("stub server stopped", "stub", cfg.Stub.Name, "err", err)
+		}
+	}()
+	return s, nil
+}
+
+// URL is the server's base URL, such as http://127.0.0.1:41234; empty for
+// a server built with New.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Name is the stub's name.
+func (s *Server) Name() string { return s.cfg.Stub.Name }
+
+// Handler serves the stub, /metrics and the /_drill control API.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Faults is the server's fault set, for in-process control.
+func (s *Server) Faults() *faultmode.Set[Params] { return s.faults }
+
+// Registry is the server's private metrics registry.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+// Close stops the server and waits for its handlers; safe to call twice.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		if s.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if err := s.srv.Shutdown(ctx); err != nil {
+				s.closeErr = s.srv.Close()
+			}
+		}
+		s.inflight.Wait()
+	})
+	return s.closeErr
+}
+
+// sleep waits d unless the request or the server ends first.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+	case <-s.done:
+	}
+	return false
+}
+
+// draw returns one latency sample.
+func (s *Server) draw(l *Latency) time.Duration {
+	if l == nil {
+		return 0
+	}
+	mean, sd := float64(l.Mean), float64(l.Stddev)
+	s.rngMu.Lock()
+	z := s.rng.NormFloat64()
+	s.rngMu.Unlock()
+	var v float64
+	switch l.Dist {
+	case "normal":
+		v = mean + sd*z
+	case "lognormal":
+		// Parameters of the underlying normal so the samples have the
+		// configured mean and standard deviation.
+		sigma2 := math.Log(1 + sd*sd/(mean*mean))
+		v = math.Exp(math.Log(mean) - sigma2/2 + math.Sqrt(sigma2)*z)
+	default:
+		v = mean
+	}
+	if v < 0 {
+		v = 0
+	}
+	return time.Duration(v)
+}
+
+func (s *Server) serveStub(w http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	defer s.inflight.Done()
+	start := time.Now()
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		faultmode.WriteError(w, http.StatusBadRequest, fmt.Errorf("reading body: %w", err))
+		return
+	}
+	var body any
+	if len(bytes.TrimSpace(raw)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if dec.Decode(&body) != nil {
+			body = nil
+		}
+	}
+	route, params, misses := s.route(r, body, raw)
+	stub := s.cfg.Stub.Name
+	if route == nil {
+		s.notFound(w, r, misses)
+		s.requests.WithLabelValues(stub, "unmatched", "404").Inc()
+		s.duration.WithLabelValues(stub, "unmatched").Observe(time.Since(start).Seconds())
+		return
+	}
+	req := &request{
+		Method: r.Method, URL: r.URL.RequestURI(), Route: route.Name, Path: params,
+		Query: first(r.URL.Query()), Headers: first(r.Header), Body: body, RawBody: string(raw),
+		Seq: s.seq.Add(1), Now: start,
+	}
+	status := s.respond(w, r, route, req)
+	s.requests.WithLabelValues(stub, route.Name, status).Inc()
+	s.duration.WithLabelValues(stub, route.Name).Observe(time.Since(start).Seconds())
+}
+
+// respond answers a matched request, applying at most one fault, and
+// returns the status label for metrics.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, route *Route, req *request) string {
+	h, body, err := route.Response.render(req)
+	if err != nil {
+		s.cfg.Logger.Warn("stub template failed", "stub", s.cfg.Stub.Name, "route", route.Name, "err", err)
+		faultmode.WriteError(w, http.StatusInternalServerError, fmt.Errorf("stub %s route %s: %w", s.cfg.Stub.Name, route.Name, err))
+		return "500"
+	}
+	isJSON := json.Valid(body)
+	// A schema_change on a body that is not JSON would change nothing, so
+	// it must not count as evidence.
+	f, hit := s.faults.PickMode(route.Name, func(f faultmode.Fault[Params]) bool {
+		return f.Mode != ModeSchemaChange || isJSON
+	})
+	if !s.sleep(r.Context(), s.draw(route.Latency)) {
+		if hit {
+			s.affected.WithLabelValues(s.cfg.Stub.Name, f.ID, f.Mode).Inc()
+		}
+		return "499"
+	}
+	status := route.Response.Status
+	if hit {
+		s.affected.WithLabelValues(s.cfg.Stub.Name, f.ID, f.Mode).Inc()
+		switch f.Mode {
+		case ModeError:
+			status, h, body = f.Params.Status, jsonHeader(), []byte(f.Params.Body)
+			if f.Params.Body == "" {
+				body, _ = json.Marshal(map[string]any{"error": map[string]any{
+					"type": "api_error", "message": fmt.Sprintf("%s (injected by drill fault %s)", http.StatusText(status), f.ID)}})
+			} else if !json.Valid(body) {
+				h.Set("Content-Type", "text/plain; charset=utf-8")
+			}
+		case ModeRateLimit:
+			ra := f.Params.RetryAfter
+			if ra == 0 {
+				ra = 1
+			}
+			status, h = http.StatusTooManyRequests, jsonHeader()
+			h.Set("Retry-After", strconv.Itoa(ra))
+			body = []byte(`{"error":{"type":"rate_limit_error","message":"Too many requests; retry after ` + strconv.Itoa(ra) + ` seconds."}}`)
+		case ModeExpiredCredentials:
+			status, h, body = http.StatusUnauthorized, jsonHeader(), []byte(expiredBody)
+			h.Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token expired"`)
+		case ModeMalformed:
+			body = malform(body)
+		case ModeSchemaChange:
+			body, _ = reshape(body, f.Params)
+		case ModeSlow:
+			if !s.sleep(r.Context(), time.Duration(f.Params.Delay)) {
+				return "499"
+			}
+		case ModeOutage:
+			if f.Params.Status == 0 {
+				drop(w)
+				return "dropped"
+			}
+			status, h = f.Params.Status, jsonHeader()
+			body = []byte(`{"error":{"type":"service_unavailable","message":"The service is temporarily unavailable."}}`)
+		case ModeEmpty:
+			status, body = http.StatusOK, nil
+			h.Del("Content-Type")
+		}
+		h.Set(FaultHeader, f.ID)
+	}
+	for k, vs := range h {
+		w.Header()[k] = vs
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+	return strconv.Itoa(status)
+}
+
+func jsonHeader() http.Header {
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	return h
+}
+
+// drop closes the connection without an answer, as a dead upstream does.
+func drop(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // reset, not a polite FIN
+			}
+			_ = conn.Close()
+			return
+		}
+	}
+	// No hijacking (HTTP/2, recorders): abort the response instead.
+	panic(http.ErrAbortHandler)
+}
+
+func first(m map[string][]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if len(v) > 0 {
+			out[k] = v[0]
+		}
+	}
+	return out
+}
+
+// miss explains why a route did not take a request.
+type miss struct {
+	Route  string `json:"route"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Why    string `json:"why"`
+	score  int
+}
+
+// route finds the first route that takes the request, or explains the
+// misses.
+func (s *Server) route(r *http.Request, body any, raw []byte) (*Route, map[string]string, []miss) {
+	var misses []miss
+	for _, rt := range s.cfg.Stub.Routes {
+		params, pathOK := matchPath(rt.segs, r.URL.Path)
+		methodOK := rt.Method == r.Method || (rt.Method == http.MethodGet && r.Method == http.MethodHead)
+		m := miss{Route: rt.Name, Method: rt.Method, Path: rt.Path}
+		switch {
+		case pathOK && methodOK:
+			ok, why := rt.Match.matches(r, body, raw)
+			if ok {
+				return rt, params, nil
+			}
+			m.Why, m.score = why, 0
+		case pathOK:
+			m.Why, m.score = "method: want "+rt.Method, 1
+		default:
+			m.Why = "path: want " + rt.Path
+			m.score = 2 + distance(r.URL.Path, rt.Path)
+			if !methodOK {
+				m.score++
+			}
+		}
+		misses = append(misses, m)
+	}
+	sort.SliceStable(misses, func(i, j int) bool { return misses[i].score < misses[j].score })
+	if len(misses) > 3 {
+		misses = misses[:3]
+	}
+	return nil, nil, misses
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request, closest []miss) {
+	faultmode.WriteJSON(w, http.StatusNotFound, map[string]any{
+		"error":   fmt.Sprintf("stub %s: no route matches %s %s", s.cfg.Stub.Name, r.Method, r.URL.Path),
+		"closest": closest,
+	})
+}
+
+// distance is the Levenshtein distance between two strings, to rank the
+// routes a 404 suggests.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Describe is a one-line summary of a stub for logs and `drill serve`.
+func (f *File) Describe() string {
+	parts := make([]string, 0, len(f.Routes))
+	for _, r := range f.Routes {
+		parts = append(parts, r.Method+" "+r.Path)
+	}
+	return f.Name + ": " + strings.Join(parts, ", ")
+}
