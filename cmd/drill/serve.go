@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/drillkit/drill/mockllm"
+)
+
+// serveKind is one kind of server `drill serve` runs. Others (stubs,
+// gateway) register here.
+type serveKind struct {
+	summary string
+	// run starts the server from the flags, prints its endpoints and
+	// serves until ctx is done.
+	run func(ctx context.Context, e *env, o serveOptions) error
+}
+
+type serveOptions struct {
+	addr, config string
+	seed         int64
+	seedSet      bool
+}
+
+// serveKinds is the registry of servers, built in one place.
+func serveKinds() map[string]serveKind {
+	return map[string]serveKind{
+		"mockllm": {summary: "mock OpenAI and Anthropic provider with fault injection", run: serveMockLLM},
+	}
+}
+
+func serveCommand() *command {
+	kinds := serveKinds()
+	names := make([]string, 0, len(kinds))
+	for n := range kinds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var help strings.Builder
+	help.WriteString("Kinds:\n")
+	for _, n := range names {
+		fmt.Fprintf(&help, "  %-10s %s\n", n, kinds[n].summary)
+	}
+	help.WriteString("\nThe server runs until interrupted (Ctrl-C). A bad config exits with status 2.")
+	return &command{
+		name:    "serve",
+		summary: "run one of drill's servers standalone (mockllm)",
+		usage:   "<kind> [--addr ADDR] [--config FILE] [--seed N]",
+		help:    help.String(),
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			var o serveOptions
+			fs.StringVar(&o.addr, "addr", "", "address to listen on (default 127.0.0.1:0, or the config's addr)")
+			fs.StringVar(&o.config, "config", "", "YAML config file")
+			fs.Int64Var(&o.seed, "seed", 0, "seed for generated content and fault probabilities (overrides the config)")
+			return func(ctx context.Context, e *env, args []string) error {
+				// Flags may come after the kind too: drill serve mockllm --addr X.
+				if len(args) > 1 {
+					if err := fs.Parse(args[1:]); err != nil {
+						return usageErrorf("%v", err)
+					}
+					args = append(args[:1], fs.Args()...)
+				}
+				fs.Visit(func(f *flag.Flag) { o.seedSet = o.seedSet || f.Name == "seed" })
+				if len(args) != 1 {
+					return usageErrorf("serve takes one kind: %s", strings.Join(names, ", "))
+				}
+				k, ok := kinds[args[0]]
+				if !ok {
+					return usageErrorf("unknown kind %q; kinds are: %s", args[0], strings.Join(names, ", "))
+				}
+				return k.run(ctx, e, o)
+			}
+		},
+	}
+}
+
+func serveMockLLM(ctx context.Context, e *env, o serveOptions) error {
+	cfg := mockllm.DefaultConfig()
+	if o.config != "" {
+		c, err := mockllm.LoadConfig(o.config)
+		if err != nil {
+			return withCode(exitUsage, err)
+		}
+		cfg = c
+	}
+	if o.addr != "" {
+		cfg.Addr = o.addr
+	}
+	if o.seedSet {
+		if o.seed < 0 {
+			return usageErrorf("--seed: want 0 or more, got %d", o.seed)
+		}
+		cfg.Seed = uint64(o.seed)
+	}
+	srv, err := mockllm.Start(cfg)
+	if err != nil {
+		return withCode(exitHarness, err)
+	}
+	defer srv.Close()
+	u := srv.URL()
+	fmt.Fprintf(e.stdout, "mockllm listening on %s (seed %d)\n", u, cfg.Seed)
+	fmt.Fprintf(e.stdout, "  OpenAI base URL:     %s/v1\n", u)
+	fmt.Fprintf(e.stdout, "  Anthropic base URL:  %s\n", u)
+	fmt.Fprintf(e.stdout, "  control API:         %s/_drill/faults  /_drill/evidence  /_drill/journal\n", u)
+	fmt.Fprintf(e.stdout, "  metrics:             %s/metrics\n", u)
+	fmt.Fprintf(e.stdout, "  models:")
+	for _, m := range srv.Models() {
+		fmt.Fprintf(e.stdout, " %s", m.Name)
+	}
+	fmt.Fprintf(e.stdout, "\n  canary: a prompt containing %q is answered %q\n", mockllm.CanaryPrompt, mockllm.CanaryAnswer)
+	<-ctx.Done()
+	fmt.Fprintln(e.stdout, "mockllm stopped")
+	return srv.Close()
+}

@@ -1,0 +1,235 @@
+package mockllm
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+type messagesRequest struct {
+	Model     string `json:"model"`
+	MaxTokens *int   `json:"max_tokens"`
+	Messages  []struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	} `json:"messages"`
+	System json.RawMessage `json:"system"`
+	Stream bool            `json:"stream"`
+	Tools  []struct {
+		Type        string         `json:"type"`
+		Name        string         `json:"name"`
+		Description string         `json:"description"`
+		InputSchema map[string]any `json:"input_schema"`
+	} `json:"tools"`
+	ToolChoice *struct {
+		Type string `json:"type"`
+		Name string `json:"name"`
+	} `json:"tool_choice"`
+	Temperature *float64 `json:"temperature"`
+}
+
+func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
+	var req messagesRequest
+	if e := s.decodeBody(w, r, &req); e != nil {
+		writeError(w, ProviderAnthropic, *e)
+		return
+	}
+	c, e := s.messagesCall(r, &req)
+	if e != nil {
+		writeError(w, ProviderAnthropic, *e)
+		return
+	}
+	s.serveChatLike(w, r, c, &messagesRenderer{})
+}
+
+func (s *Server) messagesCall(r *http.Request, req *messagesRequest) (*call, *apiError) {
+	m, e := s.lookupModel(ProviderAnthropic, req.Model, KindChat)
+	if e != nil {
+		return nil, e
+	}
+	c := &call{api: "messages", provider: ProviderAnthropic, op: "chat", model: m, key: apiKey(r), stream: req.Stream, n: 1}
+	if req.MaxTokens == nil {
+		return nil, badRequest("max_tokens", "max_tokens: Field required")
+	}
+	if *req.MaxTokens < 1 {
+		return nil, badRequest("max_tokens", "max_tokens: Input should be greater than or equal to 1")
+	}
+	if mx := m.MaxOutputTokens; mx > 0 && *req.MaxTokens > mx {
+		return nil, badRequest("max_tokens", "max_tokens: %d > %d, which is the maximum allowed number of output tokens for %s", *req.MaxTokens, mx, m.Name)
+	}
+	c.maxTokens = *req.MaxTokens
+	if len(req.Messages) == 0 {
+		return nil, badRequest("messages", "messages: at least one message is required")
+	}
+	if t := req.Temperature; t != nil && (*t < 0 || *t > 1) {
+		return nil, badRequest("temperature", "temperature: Input should be less than or equal to 1")
+	}
+	var all strings.Builder
+	sys, err := contentText(req.System)
+	if err != nil {
+		return nil, badRequest("system", "system: %v", err)
+	}
+	all.WriteString("system: " + sys + "\n")
+	tokens := CountTokens(sys)
+	for i, msg := range req.Messages {
+		if msg.Role != "user" && msg.Role != "assistant" {
+			return nil, badRequest("messages", "messages.%d.role: Input should be 'user' or 'assistant'", i)
+		}
+		text, err := contentText(msg.Content)
+		if err != nil {
+			return nil, badRequest("messages", "messages.%d.content: %v", i, err)
+		}
+		c.lastIsToolResult = msg.Role == "user" && strings.Contains(string(msg.Content), `"tool_result"`)
+		if msg.Role == "user" && !c.lastIsToolResult {
+			c.prompt = text
+		}
+		all.WriteString(msg.Role + ": " + text + "\n")
+		tokens += 3 + CountTokens(text)
+	}
+	for i, t := range req.Tools {
+		if t.Name == "" {
+			return nil, badRequest("tools", "tools.%d.name: Field required", i)
+		}
+		c.tools = append(c.tools, tool{name: t.Name, params: t.InputSchema})
+		b, _ := json.Marshal(t)
+		tokens += CountTokens(string(b))
+	}
+	c.toolChoice = "auto"
+	if len(c.tools) == 0 {
+		c.toolChoice = "none"
+	}
+	if tc := req.ToolChoice; tc != nil {
+		switch tc.Type {
+		case "auto", "none":
+			c.toolChoice = tc.Type
+		case "any":
+			c.toolChoice = "required"
+		case "tool":
+			c.toolChoice, c.toolChoiceName = "function", tc.Name
+			found := false
+			for _, t := range c.tools {
+				found = found || t.name == tc.Name
+			}
+			if !found {
+				return nil, badRequest("tool_choice", "tool_choice.name: tool %q not found in tools", tc.Name)
+			}
+		default:
+			return nil, badRequest("tool_choice", "tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'")
+		}
+		if c.toolChoice != "none" && len(c.tools) == 0 {
+			return nil, badRequest("tool_choice", "tool_choice may only be specified while providing tools.")
+		}
+	}
+	c.seedText, c.inputTokens = all.String(), tokens
+	return c, nil
+}
+
+// messagesRenderer renders Anthropic messages.
+type messagesRenderer struct {
+	block int // index of the open content block, -1 none
+}
+
+func stopReason(finish string) string {
+	switch finish {
+	case "length":
+		return "max_tokens"
+	case "tool_calls":
+		return "tool_use"
+	}
+	return "end_turn"
+}
+
+type anthUsage struct {
+	InputTokens              int `json:"input_tokens"`
+	OutputTokens             int `json:"output_tokens"`
+	CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int `json:"cache_read_input_tokens"`
+}
+
+func (messagesRenderer) message(c *call, p *plan, content []any, stop any, out int) map[string]any {
+	return map[string]any{"id": p.idString("msg_"), "type": "message", "role": "assistant", "model": c.model.Name,
+		"content": content, "stop_reason": stop, "stop_sequence": nil,
+		"usage": anthUsage{InputTokens: p.inTok, OutputTokens: out}}
+}
+
+func (rd messagesRenderer) full(c *call, p *plan) []byte {
+	ch := p.choices[0]
+	content := []any{}
+	if len(ch.toolCalls) == 0 {
+		content = append(content, map[string]any{"type": "text", "text": ch.text()})
+	}
+	for _, tc := range ch.toolCalls {
+		var input any
+		if err := json.Unmarshal([]byte(tc.arguments()), &input); err != nil {
+			// Malformed arguments (bad_tool_args, or cut by max_tokens) cannot
+			// be an object; Anthropic would send what it has as a string.
+			input = map[string]any{"_raw": tc.arguments()}
+		}
+		content = append(content, map[string]any{"type": "tool_use", "id": strings.Replace(tc.id, "call_", "toolu_", 1), "name": tc.name, "input": input})
+	}
+	b, _ := json.Marshal(rd.message(c, p, content, stopReason(ch.finish), p.outTok))
+	return b
+}
+
+func (rd *messagesRenderer) ev(sw *sseWriter, name string, v any) {
+	b, _ := json.Marshal(v)
+	sw.event(name, b)
+}
+
+func (rd *messagesRenderer) streamHead(sw *sseWriter, c *call, p *plan) {
+	rd.block = -1
+	rd.ev(sw, "message_start", map[string]any{"type": "message_start", "message": rd.message(c, p, []any{}, nil, 1)})
+	sw.event("ping", []byte(`{"type": "ping"}`))
+	if len(p.choices[0].toolCalls) == 0 {
+		rd.open(sw, map[string]any{"type": "text", "text": ""})
+	}
+}
+
+func (rd *messagesRenderer) open(sw *sseWriter, block map[string]any) {
+	rd.closeBlock(sw)
+	rd.block++
+	rd.ev(sw, "content_block_start", map[string]any{"type": "content_block_start", "index": rd.block, "content_block": block})
+}
+
+func (rd *messagesRenderer) closeBlock(sw *sseWriter) {
+	if rd.block >= 0 {
+		b := append([]byte(`{"type":"content_block_stop","index":`), fmt.Sprint(rd.block)...)
+		sw.event("content_block_stop", append(b, '}'))
+	}
+}
+
+func (rd *messagesRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) {
+	var b []byte
+	if u.ti < 0 {
+		b = append(b, `{"type":"content_block_delta","index":`...)
+		b = appendInt(b, rd.block)
+		b = append(b, `,"delta":{"type":"text_delta","text":`...)
+	} else {
+		if u.k == 0 {
+			tc := p.choices[u.ci].toolCalls[u.ti]
+			rd.open(sw, map[string]any{"type": "tool_use", "id": strings.Replace(tc.id, "call_", "toolu_", 1), "name": tc.name, "input": map[string]any{}})
+		}
+		b = append(b, `{"type":"content_block_delta","index":`...)
+		b = appendInt(b, rd.block)
+		b = append(b, `,"delta":{"type":"input_json_delta","partial_json":`...)
+	}
+	b = appendJSONString(b, u.tok)
+	sw.event("content_block_delta", append(b, "}}"...))
+}
+
+func (rd *messagesRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
+	rd.closeBlock(sw)
+	rd.ev(sw, "message_delta", map[string]any{"type": "message_delta",
+		"delta": map[string]any{"stop_reason": stopReason(p.choices[0].finish), "stop_sequence": nil},
+		"usage": map[string]int{"output_tokens": p.outTok}})
+	sw.event("message_stop", []byte(`{"type":"message_stop"}`))
+}
+
+func (rd *messagesRenderer) streamError(sw *sseWriter, c *call, p *plan) {
+	sw.event("error", []byte(`{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`))
+}
+
+func (rd *messagesRenderer) streamMalformed(sw *sseWriter, c *call, p *plan) {
+	sw.event("content_block_delta", []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\u00`))
+}

@@ -1,0 +1,404 @@
+package mockllm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/drillkit/drill/internal/faultmode"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is everything a mockllm server needs. Start it from DefaultConfig
+// or LoadConfig; the zero value is not usable.
+type Config struct {
+	// Addr is the address to listen on; empty means "127.0.0.1:0".
+	Addr string `yaml:"addr,omitempty"`
+	// Seed makes generated content, embeddings, sampled latencies and fault
+	// probabilities reproducible.
+	Seed uint64 `yaml:"seed"`
+	// Models served. A config file that lists models replaces the defaults.
+	Models []Model `yaml:"models"`
+	// Answers maps prompt patterns to fixed answers, checked in order
+	// before the built-in canary entry (which is always last).
+	Answers []Answer `yaml:"answers,omitempty"`
+	// Faults active from the start.
+	Faults []faultmode.Fault[FaultParams] `yaml:"faults,omitempty"`
+	// JournalSize bounds the request journal (ring buffer).
+	JournalSize int `yaml:"journal_size,omitempty"`
+	// MaxBodyBytes bounds a request body; larger ones get 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes,omitempty"`
+	// RequireAPIKey answers 401 to requests without an API key, as real
+	// providers do. Off by default so any client works.
+	RequireAPIKey bool `yaml:"require_api_key,omitempty"`
+
+	// Sleeper is the clock latencies are waited on; nil means real time.
+	// Tests inject one that does not sleep.
+	Sleeper Sleeper `yaml:"-"`
+	// Logger receives request errors worth knowing about; nil discards.
+	Logger *slog.Logger `yaml:"-"`
+}
+
+// Model is one model the server answers for.
+type Model struct {
+	Name string `yaml:"name"`
+	// Provider is "openai" or "anthropic": which API serves the model.
+	Provider string `yaml:"provider"`
+	// Kind is "chat" or "embedding".
+	Kind string `yaml:"kind,omitempty"`
+	// ContextWindow bounds prompt plus max output tokens.
+	ContextWindow int `yaml:"context_window,omitempty"`
+	// MaxOutputTokens bounds a completion.
+	MaxOutputTokens int `yaml:"max_output_tokens,omitempty"`
+	// Dimensions of an embedding model's vectors.
+	Dimensions int `yaml:"dimensions,omitempty"`
+	// Price in USD per million tokens.
+	Price Price `yaml:"price"`
+	// Latency model.
+	Latency Latency `yaml:"latency"`
+	// OutputTokens is the range of generated answer lengths (before
+	// max_tokens caps them).
+	OutputTokens TokenRange `yaml:"output_tokens,omitempty"`
+	// RateLimit applies per API key to this model from the start.
+	RateLimit RateLimit `yaml:"rate_limit,omitempty"`
+}
+
+// Price is USD per million tokens.
+type Price struct {
+	InputPerMTok  float64 `yaml:"input_per_mtok"`
+	OutputPerMTok float64 `yaml:"output_per_mtok"`
+}
+
+// TokenRange is an inclusive range of token counts.
+type TokenRange struct {
+	Min int `yaml:"min"`
+	Max int `yaml:"max"`
+}
+
+// RateLimit is requests and tokens per minute; 0 means unlimited.
+type RateLimit struct {
+	RPM int `yaml:"rpm,omitempty" json:"rpm,omitempty"`
+	TPM int `yaml:"tpm,omitempty" json:"tpm,omitempty"`
+}
+
+// Latency is a model's latency: time to first token, inter-token latency,
+// and how many requests it serves at once before the rest queue.
+type Latency struct {
+	TTFT Dist `yaml:"ttft"`
+	ITL  Dist `yaml:"itl"`
+	// Capacity is the number of concurrent requests served; more wait in a
+	// queue (their time to first token grows). 0 means unlimited.
+	Capacity int `yaml:"capacity,omitempty"`
+}
+
+// Dist is a distribution of durations. In YAML it is either a duration
+// ("300ms", constant) or {dist: constant|normal|lognormal, mean, stddev}.
+type Dist struct {
+	Kind   string        `yaml:"dist"`
+	Mean   time.Duration `yaml:"mean"`
+	Stddev time.Duration `yaml:"stddev,omitempty"`
+}
+
+// Distribution kinds.
+const (
+	DistConstant  = "constant"
+	DistNormal    = "normal"
+	DistLognormal = "lognormal"
+)
+
+// Constant returns a distribution that is always d.
+func Constant(d time.Duration) Dist { return Dist{Kind: DistConstant, Mean: d} }
+
+// UnmarshalYAML accepts a bare duration or a mapping.
+func (d *Dist) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		v, err := time.ParseDuration(n.Value)
+		if err != nil {
+			return fmt.Errorf("line %d: want a duration such as 300ms or {dist: lognormal, mean: 300ms, stddev: 80ms}, got %q", n.Line, n.Value)
+		}
+		*d = Constant(v)
+		return nil
+	}
+	type plain Dist
+	var p plain
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			switch k := n.Content[i]; k.Value {
+			case "dist", "mean", "stddev":
+			default:
+				return fmt.Errorf("line %d: field %s not found in a distribution; want dist, mean, stddev", k.Line, k.Value)
+			}
+		}
+	}
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	if p.Kind == "" {
+		p.Kind = DistConstant
+	}
+	*d = Dist(p)
+	return nil
+}
+
+// Answer is one entry of the answer table: a prompt matching Prompt (a Go
+// regular expression, matched against the last user message) gets Answer.
+type Answer struct {
+	Prompt string `yaml:"prompt"`
+	Answer string `yaml:"answer"`
+
+	re *regexp.Regexp
+}
+
+// The canary entry, always present at the end of the answer table: a
+// prompt containing "drill canary" (any case) is answered with exactly
+// CanaryAnswer, unless the garbage fault of kind wrong_answer is active, in
+// which case it gets CanaryWrongAnswer. Traffic generators and the
+// reference gateway use it to check answer quality.
+const (
+	CanaryPrompt      = "drill canary"
+	CanaryAnswer      = "The drill canary is alive: 4096."
+	CanaryWrongAnswer = "The drill canary is alive: 4069."
+	canaryPattern     = "(?i)drill canary"
+)
+
+// Provider names.
+const (
+	ProviderOpenAI    = "openai"
+	ProviderAnthropic = "anthropic"
+)
+
+// Model kinds.
+const (
+	KindChat      = "chat"
+	KindEmbedding = "embedding"
+)
+
+// DefaultConfig returns a server with realistic OpenAI and Anthropic chat
+// models and an embedding model, at list prices and typical latencies.
+func DefaultConfig() Config {
+	out := TokenRange{Min: 40, Max: 160}
+	logn := func(mean, sd time.Duration) Dist { return Dist{Kind: DistLognormal, Mean: mean, Stddev: sd} }
+	norm := func(mean, sd time.Duration) Dist { return Dist{Kind: DistNormal, Mean: mean, Stddev: sd} }
+	ms := time.Millisecond
+	return Config{
+		Addr: "127.0.0.1:0",
+		Seed: 1,
+		Models: []Model{
+			{Name: "gpt-4o", Provider: ProviderOpenAI, Kind: KindChat, ContextWindow: 128000, MaxOutputTokens: 16384,
+				Price: Price{2.50, 10.00}, Latency: Latency{TTFT: logn(450*ms, 150*ms), ITL: norm(12*ms, 3*ms), Capacity: 256}, OutputTokens: out},
+			{Name: "gpt-4o-mini", Provider: ProviderOpenAI, Kind: KindChat, ContextWindow: 128000, MaxOutputTokens: 16384,
+				Price: Price{0.15, 0.60}, Latency: Latency{TTFT: logn(350*ms, 100*ms), ITL: norm(8*ms, 2*ms), Capacity: 256}, OutputTokens: out},
+			{Name: "claude-sonnet-4-5", Provider: ProviderAnthropic, Kind: KindChat, ContextWindow: 200000, MaxOutputTokens: 64000,
+				Price: Price{3.00, 15.00}, Latency: Latency{TTFT: logn(800*ms, 250*ms), ITL: norm(14*ms, 3*ms), Capacity: 256}, OutputTokens: out},
+			{Name: "claude-haiku-4-5", Provider: ProviderAnthropic, Kind: KindChat, ContextWindow: 200000, MaxOutputTokens: 64000,
+				Price: Price{1.00, 5.00}, Latency: Latency{TTFT: logn(500*ms, 150*ms), ITL: norm(7*ms, 2*ms), Capacity: 256}, OutputTokens: out},
+			{Name: "text-embedding-3-small", Provider: ProviderOpenAI, Kind: KindEmbedding, ContextWindow: 8191, Dimensions: 1536,
+				Price: Price{0.02, 0}, Latency: Latency{TTFT: logn(80*ms, 30*ms), Capacity: 512}},
+		},
+		JournalSize:  1000,
+		MaxBodyBytes: 8 << 20,
+	}
+}
+
+// LoadConfig reads a YAML config file on top of DefaultConfig.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig decodes YAML config data on top of DefaultConfig, strictly:
+// unknown fields and invalid values are errors naming file:line and the
+// field. file is only used in messages.
+func ParseConfig(file string, data []byte) (Config, error) {
+	cfg := DefaultConfig()
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, yamlError(file, err)
+	}
+	if root.Kind == 0 {
+		return cfg, nil // empty file: the defaults
+	}
+	dec = yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return Config{}, yamlError(file, err)
+	}
+	if err := cfg.validate(func(path ...any) string { return fmt.Sprintf("%s:%d", file, lineOf(&root, path)) }); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+var lineRE = regexp.MustCompile(`^line (\d+): `)
+
+// yamlError rewrites yaml's "line N: msg" into "file:N: msg".
+func yamlError(file string, err error) error {
+	var te *yaml.TypeError
+	var msgs []string
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		if sm := lineRE.FindStringSubmatch(m); sm != nil {
+			out[i] = file + ":" + sm[1] + ": " + m[len(sm[0]):]
+		} else {
+			out[i] = file + ": " + m
+		}
+	}
+	return errors.New(strings.Join(out, "\n"))
+}
+
+// lineOf finds the line of the node at path (mapping keys and sequence
+// indexes) in a YAML document, or the nearest ancestor that exists.
+func lineOf(doc *yaml.Node, path []any) int {
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := n.Line
+	for _, p := range path {
+		var next *yaml.Node
+		switch k := p.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == k {
+						line = n.Content[i].Line
+						next = n.Content[i+1]
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
+				next = n.Content[k]
+				line = next.Line
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n = next
+	}
+	return line
+}
+
+// Validate checks a config built in code; errors name the field.
+func (c *Config) Validate() error {
+	return c.validate(func(...any) string { return "config" })
+}
+
+func (c *Config) validate(at func(path ...any) string) error {
+	var errs []error
+	bad := func(where string, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", where, fmt.Sprintf(format, args...)))
+	}
+	if len(c.Models) == 0 {
+		bad(at("models"), "models: want at least one model")
+	}
+	seen := map[string]bool{}
+	for i, m := range c.Models {
+		f := func(field string) string { return fmt.Sprintf("models[%d].%s", i, field) }
+		if m.Name == "" {
+			bad(at("models", i), "%s: required", f("name"))
+		} else if seen[m.Name] {
+			bad(at("models", i, "name"), "%s: duplicate model %q", f("name"), m.Name)
+		}
+		seen[m.Name] = true
+		if m.Provider != ProviderOpenAI && m.Provider != ProviderAnthropic {
+			bad(at("models", i, "provider"), "%s: want openai or anthropic, got %q", f("provider"), m.Provider)
+		}
+		switch m.Kind {
+		case "", KindChat:
+		case KindEmbedding:
+			if m.Provider != ProviderOpenAI {
+				bad(at("models", i, "kind"), "%s: embedding models are served by the openai API only", f("kind"))
+			}
+			if m.Dimensions < 1 || m.Dimensions > 8192 {
+				bad(at("models", i, "dimensions"), "%s: want 1 to 8192 for an embedding model, got %d", f("dimensions"), m.Dimensions)
+			}
+		default:
+			bad(at("models", i, "kind"), "%s: want chat or embedding, got %q", f("kind"), m.Kind)
+		}
+		if m.ContextWindow < 0 || m.MaxOutputTokens < 0 {
+			bad(at("models", i), "%s: context_window and max_output_tokens must not be negative", f("context_window"))
+		}
+		if m.Price.InputPerMTok < 0 || m.Price.OutputPerMTok < 0 || math.IsNaN(m.Price.InputPerMTok+m.Price.OutputPerMTok) {
+			bad(at("models", i, "price"), "%s: prices must be 0 or more", f("price"))
+		}
+		if m.OutputTokens.Min < 0 || m.OutputTokens.Max < m.OutputTokens.Min {
+			bad(at("models", i, "output_tokens"), "%s: want 0 <= min <= max, got min %d max %d", f("output_tokens"), m.OutputTokens.Min, m.OutputTokens.Max)
+		}
+		if m.RateLimit.RPM < 0 || m.RateLimit.TPM < 0 {
+			bad(at("models", i, "rate_limit"), "%s: rpm and tpm must be 0 (unlimited) or more", f("rate_limit"))
+		}
+		if m.Latency.Capacity < 0 {
+			bad(at("models", i, "latency", "capacity"), "%s: want 0 (unlimited) or more, got %d", f("latency.capacity"), m.Latency.Capacity)
+		}
+		for _, d := range []struct {
+			name string
+			d    Dist
+		}{{"ttft", m.Latency.TTFT}, {"itl", m.Latency.ITL}} {
+			if err := d.d.check(); err != nil {
+				bad(at("models", i, "latency", d.name), "%s: %v", f("latency."+d.name), err)
+			}
+		}
+	}
+	for i := range c.Answers {
+		a := &c.Answers[i]
+		re, err := regexp.Compile(a.Prompt)
+		if err != nil {
+			bad(at("answers", i, "prompt"), "answers[%d].prompt: bad regular expression: %v", i, err)
+			continue
+		}
+		if a.Prompt == "" {
+			bad(at("answers", i), "answers[%d].prompt: required", i)
+		}
+		a.re = re
+	}
+	if c.JournalSize < 0 {
+		bad(at("journal_size"), "journal_size: want 0 or more, got %d", c.JournalSize)
+	}
+	if c.MaxBodyBytes < 0 {
+		bad(at("max_body_bytes"), "max_body_bytes: want 0 (default) or more, got %d", c.MaxBodyBytes)
+	}
+	ids := map[string]bool{}
+	for i, f := range c.Faults {
+		if f.ID != "" && ids[f.ID] {
+			bad(at("faults", i, "id"), "faults[%d].id: duplicate %q", i, f.ID)
+		}
+		ids[f.ID] = true
+		if err := validateFault(f.Mode, f.Params); err != nil {
+			bad(at("faults", i), "faults[%d]: %v", i, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (d Dist) check() error {
+	switch d.Kind {
+	case "", DistConstant, DistNormal, DistLognormal:
+	default:
+		return fmt.Errorf("dist: want constant, normal or lognormal, got %q", d.Kind)
+	}
+	if d.Mean < 0 || d.Stddev < 0 {
+		return fmt.Errorf("mean and stddev must not be negative")
+	}
+	if d.Kind == DistLognormal && d.Mean == 0 && d.Stddev > 0 {
+		return fmt.Errorf("a lognormal distribution needs a mean above 0")
+	}
+	return nil
+}

@@ -1,0 +1,347 @@
+package mockllm
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The tokenizer. One rule counts every token the server reports and bills:
+// a token is an optional single leading space followed by up to maxWordRunes
+// letters or digits; or a run of other whitespace; or any other single
+// character. English words are mostly one token, as with real BPE
+// vocabularies; the rule is simple enough to compute by hand in a test.
+const maxWordRunes = 6
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// nextToken returns the length in bytes of the token at the start of s.
+func nextToken(s string) int {
+	r, n := utf8.DecodeRuneInString(s)
+	i := 0
+	if r == ' ' && len(s) > 1 {
+		if r2, _ := utf8.DecodeRuneInString(s[1:]); isWordRune(r2) {
+			i = 1
+			r, n = r2, utf8.RuneLen(r2)
+		}
+	}
+	switch {
+	case isWordRune(r):
+		for k := 0; k < maxWordRunes && i < len(s); k++ {
+			r, n = utf8.DecodeRuneInString(s[i:])
+			if !isWordRune(r) {
+				break
+			}
+			i += n
+		}
+		return i
+	case unicode.IsSpace(r):
+		i = n
+		for i < len(s) {
+			r, n = utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			// A final space before a word belongs to the word.
+			if r == ' ' && i+1 < len(s) {
+				if r2, _ := utf8.DecodeRuneInString(s[i+1:]); isWordRune(r2) {
+					break
+				}
+			}
+			i += n
+		}
+		return i
+	default:
+		return n
+	}
+}
+
+// CountTokens returns the number of tokens in s.
+func CountTokens(s string) int {
+	c := 0
+	for len(s) > 0 {
+		s = s[nextToken(s):]
+		c++
+	}
+	return c
+}
+
+// SplitTokens splits s into its tokens; joined they give s back.
+func SplitTokens(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		n := nextToken(s)
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	return out
+}
+
+// seedFor derives a generator seed from the server seed and the parts
+// that identify what is generated.
+func seedFor(parts ...string) uint64 {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
+}
+
+func newRand(seed uint64, parts ...string) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, seedFor(parts...)))
+}
+
+var englishWords = strings.Fields(`the a of to and in is it that for on with as this by from at
+be are was or an can will not which more each other about many then them these so some her
+would make like into time has two look write go see number way could people than first water
+been call who oil its now find long down day did get come made may part system data model
+value user cloud server query result error status signal metric cache queue stream token
+request budget cost alert runbook policy region agent tool answer prompt context window
+latency retry backoff limit quota vector index search memory thread worker batch shard
+replica leader deploy build test review change plan risk impact owner team page oncall
+simple clear strong quick quiet early late small large steady stable likely useful
+careful recent common public secure robust fair good new old high low`)
+
+var frenchWords = strings.Fields(`le la les un une des de du et est dans pour avec sur pas plus
+par mais nous vous ils elle cette tout faire bien être avoir comme aussi très leur temps
+monde jour homme femme chose rien encore petit grand même autre après avant ville pays
+réseau serveur modèle réponse données erreur requête alerte coût équipe`)
+
+// genWords produces text of exactly n tokens from words, in sentences.
+func genWords(r *rand.Rand, words []string, n int) []string {
+	out := make([]string, 0, n)
+	inSentence := 0
+	sentenceLen := 6 + r.IntN(10)
+	for len(out) < n {
+		if inSentence >= sentenceLen && len(out) < n {
+			out = append(out, ".")
+			inSentence = 0
+			sentenceLen = 6 + r.IntN(10)
+			continue
+		}
+		w := words[r.IntN(len(words))]
+		if inSentence == 0 {
+			rr, size := utf8.DecodeRuneInString(w)
+			w = string(unicode.ToUpper(rr)) + w[size:]
+		}
+		if len(out) > 0 {
+			w = " " + w
+		}
+		out = append(out, w)
+		inSentence++
+	}
+	return out
+}
+
+func genRandomTokens(r *rand.Rand, n int) []string {
+	const letters = "qxzjkvwbyfhgpmdrtnslcaeiou"
+	const punct = "#@%&*~^|<>{}[]"
+	out := make([]string, n)
+	for i := range out {
+		if r.IntN(4) == 0 {
+			out[i] = string(punct[r.IntN(len(punct))])
+			continue
+		}
+		var b strings.Builder
+		b.WriteByte(' ')
+		for range 1 + r.IntN(5) {
+			b.WriteByte(letters[r.IntN(len(letters))])
+		}
+		out[i] = b.String()
+	}
+	return out
+}
+
+// embedding returns a deterministic unit vector for text.
+func embedding(seed uint64, model, text string, dims int) []float32 {
+	r := newRand(seed, "embedding", model, text)
+	v := make([]float32, dims)
+	var sum float64
+	for i := range v {
+		x := r.NormFloat64()
+		v[i] = float32(x)
+		sum += x * x
+	}
+	norm := float32(1 / math.Sqrt(sum))
+	for i := range v {
+		v[i] *= norm
+	}
+	return v
+}
+
+func embeddingBase64(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return b
+}
+
+// genJSON generates a value that matches a JSON schema (the subset that
+// structured outputs and tool parameters use: type, properties, required,
+// items, enum, const, anyOf/oneOf/allOf, $ref to $defs, numeric and
+// length bounds, formats). Properties are visited in sorted order so the
+// output is deterministic.
+func genJSON(r *rand.Rand, root, s map[string]any, depth int) any {
+	if s == nil || depth > 8 {
+		return nil
+	}
+	if ref, ok := s["$ref"].(string); ok {
+		return genJSON(r, root, resolveRef(root, ref), depth+1)
+	}
+	if c, ok := s["const"]; ok {
+		return c
+	}
+	if e, ok := s["enum"].([]any); ok && len(e) > 0 {
+		return e[r.IntN(len(e))]
+	}
+	for _, k := range []string{"anyOf", "oneOf", "allOf"} {
+		if alts, ok := s[k].([]any); ok && len(alts) > 0 {
+			// Prefer an alternative that is not null, as a model would.
+			for _, a := range alts {
+				if m, ok := a.(map[string]any); ok && m["type"] != "null" {
+					return genJSON(r, root, m, depth+1)
+				}
+			}
+			m, _ := alts[0].(map[string]any)
+			return genJSON(r, root, m, depth+1)
+		}
+	}
+	typ, _ := s["type"].(string)
+	if ts, ok := s["type"].([]any); ok {
+		for _, t := range ts {
+			if t, _ := t.(string); t != "null" && t != "" {
+				typ = t
+				break
+			}
+		}
+		if typ == "" {
+			typ = "null"
+		}
+	}
+	if typ == "" {
+		if _, ok := s["properties"]; ok {
+			typ = "object"
+		} else if _, ok := s["items"]; ok {
+			typ = "array"
+		} else {
+			typ = "string"
+		}
+	}
+	num := func(key string, def float64) float64 {
+		if v, ok := s[key].(float64); ok {
+			return v
+		}
+		return def
+	}
+	switch typ {
+	case "object":
+		props, _ := s["properties"].(map[string]any)
+		keys := make([]string, 0, len(props))
+		for k := range props {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		obj := make(map[string]any, len(keys))
+		for _, k := range keys {
+			ps, _ := props[k].(map[string]any)
+			obj[k] = genJSON(r, root, ps, depth+1)
+		}
+		return obj
+	case "array":
+		lo := int(num("minItems", 1))
+		hi := int(num("maxItems", float64(lo+2)))
+		if hi < lo {
+			hi = lo
+		}
+		n := lo + r.IntN(hi-lo+1)
+		items, _ := s["items"].(map[string]any)
+		arr := make([]any, n)
+		for i := range arr {
+			arr[i] = genJSON(r, root, items, depth+1)
+		}
+		return arr
+	case "integer":
+		lo, hi := num("minimum", 0), num("maximum", 100)
+		if v, ok := s["exclusiveMinimum"].(float64); ok {
+			lo = v + 1
+		}
+		if v, ok := s["exclusiveMaximum"].(float64); ok {
+			hi = v - 1
+		}
+		lo, hi = math.Ceil(lo), math.Floor(hi)
+		if hi < lo {
+			return lo
+		}
+		return int64(lo) + r.Int64N(int64(hi-lo)+1)
+	case "number":
+		lo, hi := num("minimum", 0), num("maximum", 100)
+		if hi < lo {
+			return lo
+		}
+		return math.Round((lo+(hi-lo)*r.Float64())*100) / 100
+	case "boolean":
+		return r.IntN(2) == 1
+	case "null":
+		return nil
+	default: // string
+		switch s["format"] {
+		case "date-time":
+			return "2026-03-14T09:26:53Z"
+		case "date":
+			return "2026-03-14"
+		case "email":
+			return "oncall@example.com"
+		case "uri":
+			return "https://example.com/drill"
+		case "uuid":
+			return "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+		}
+		str := strings.TrimSpace(strings.Join(genWords(r, englishWords, 2+r.IntN(4)), ""))
+		if ml, ok := s["maxLength"].(float64); ok && len(str) > int(ml) {
+			str = str[:int(ml)]
+		}
+		for ml, ok := s["minLength"].(float64); ok && len(str) < int(ml); {
+			str += "x"
+		}
+		return str
+	}
+}
+
+func resolveRef(root map[string]any, ref string) map[string]any {
+	if !strings.HasPrefix(ref, "#/") {
+		return nil
+	}
+	var cur any = root
+	for _, part := range strings.Split(ref[2:], "/") {
+		part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[part]
+	}
+	m, _ := cur.(map[string]any)
+	return m
+}
+
+// genJSONText renders genJSON's value compactly.
+func genJSONText(r *rand.Rand, schema map[string]any) string {
+	if schema == nil {
+		schema = map[string]any{"type": "object", "properties": map[string]any{"answer": map[string]any{"type": "string"}}}
+	}
+	b, err := json.Marshal(genJSON(r, schema, schema, 0))
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+func sqrt(x float64) float64 { return math.Sqrt(x) }

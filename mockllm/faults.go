@@ -1,0 +1,180 @@
+package mockllm
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/drillkit/drill/internal/faultmode"
+)
+
+// Fault modes. The names and their params are a contract with the fault
+// catalog: add modes, never rename them.
+const (
+	ModeError            = "error"              // {status, type, code, message, retry_after}
+	ModeQuota            = "quota"              // 429 insufficient_quota
+	ModeGarbage          = "garbage"            // {kind}
+	ModeStreamCut        = "stream_cut"         // {after_tokens}
+	ModeStreamStall      = "stream_stall"       // {after_tokens, delay}
+	ModeSlowFirstToken   = "slow_first_token"   // {delay}
+	ModeSlowTokens       = "slow_tokens"        // {delay} per token
+	ModeMalformedChunk   = "malformed_chunk"    // {after_tokens}
+	ModeStreamErrorEvent = "stream_error_event" // {after_tokens}
+	ModeRateLimit        = "rate_limit"         // {rpm, tpm}
+	ModeBilling          = "billing"            // {factor, tokens}
+	ModePrice            = "price"              // {factor}
+	ModeRunawayTools     = "runaway_tools"
+)
+
+// Garbage kinds.
+const (
+	GarbageRandomTokens  = "random_tokens"
+	GarbageWrongLanguage = "wrong_language"
+	GarbageInvalidJSON   = "invalid_json"
+	GarbageRepeatLoop    = "repeat_loop"
+	GarbageEmpty         = "empty"
+	GarbageRefusal       = "refusal"
+	GarbageBadToolArgs   = "bad_tool_args"
+	GarbageWrongAnswer   = "wrong_answer"
+)
+
+var garbageKinds = []string{GarbageRandomTokens, GarbageWrongLanguage, GarbageInvalidJSON, GarbageRepeatLoop,
+	GarbageEmpty, GarbageRefusal, GarbageBadToolArgs, GarbageWrongAnswer}
+
+// FaultParams are the parameters of every mode; each mode uses some of
+// them (see the mode constants) and refuses the others.
+type FaultParams struct {
+	// error
+	Status     int    `json:"status,omitempty" yaml:"status,omitempty"`
+	Type       string `json:"type,omitempty" yaml:"type,omitempty"`
+	Code       string `json:"code,omitempty" yaml:"code,omitempty"`
+	Message    string `json:"message,omitempty" yaml:"message,omitempty"`
+	RetryAfter int    `json:"retry_after,omitempty" yaml:"retry_after,omitempty"` // seconds
+	// garbage
+	Kind string `json:"kind,omitempty" yaml:"kind,omitempty"`
+	// stream faults
+	AfterTokens int                `json:"after_tokens,omitempty" yaml:"after_tokens,omitempty"`
+	Delay       faultmode.Duration `json:"delay,omitempty" yaml:"delay,omitempty"`
+	// rate_limit
+	RPM int `json:"rpm,omitempty" yaml:"rpm,omitempty"`
+	TPM int `json:"tpm,omitempty" yaml:"tpm,omitempty"`
+	// billing, price
+	Factor float64 `json:"factor,omitempty" yaml:"factor,omitempty"`
+	Tokens string  `json:"tokens,omitempty" yaml:"tokens,omitempty"` // prompt|completion|both
+}
+
+// Fault is a fault of this server.
+type Fault = faultmode.Fault[FaultParams]
+
+var modeFields = map[string][]string{
+	ModeError:            {"status", "type", "code", "message", "retry_after"},
+	ModeQuota:            {},
+	ModeGarbage:          {"kind"},
+	ModeStreamCut:        {"after_tokens"},
+	ModeStreamStall:      {"after_tokens", "delay"},
+	ModeSlowFirstToken:   {"delay"},
+	ModeSlowTokens:       {"delay"},
+	ModeMalformedChunk:   {"after_tokens"},
+	ModeStreamErrorEvent: {"after_tokens"},
+	ModeRateLimit:        {"rpm", "tpm"},
+	ModeBilling:          {"factor", "tokens"},
+	ModePrice:            {"factor"},
+	ModeRunawayTools:     {},
+}
+
+// Modes returns the fault modes, sorted.
+func Modes() []string {
+	out := make([]string, 0, len(modeFields))
+	for m := range modeFields {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// validateFault is the faultmode.Validator of mockllm.
+func validateFault(mode string, p FaultParams) error {
+	allowed, ok := modeFields[mode]
+	if !ok {
+		return fmt.Errorf("mode: unknown %q; valid modes: %s", mode, strings.Join(Modes(), ", "))
+	}
+	set := map[string]bool{
+		"status": p.Status != 0, "type": p.Type != "", "code": p.Code != "", "message": p.Message != "",
+		"retry_after": p.RetryAfter != 0, "kind": p.Kind != "", "after_tokens": p.AfterTokens != 0,
+		"delay": p.Delay != 0, "rpm": p.RPM != 0, "tpm": p.TPM != 0, "factor": p.Factor != 0, "tokens": p.Tokens != "",
+	}
+	for _, f := range allowed {
+		delete(set, f)
+	}
+	var errs []error
+	var unused []string
+	for f, isSet := range set {
+		if isSet {
+			unused = append(unused, f)
+		}
+	}
+	sort.Strings(unused)
+	for _, f := range unused {
+		errs = append(errs, fmt.Errorf("params.%s: not used by mode %s (it takes: %s)", f, mode, orNone(allowed)))
+	}
+	switch mode {
+	case ModeError:
+		if p.Status < 400 || p.Status > 599 {
+			errs = append(errs, fmt.Errorf("params.status: required, want an HTTP error status from 400 to 599, got %d", p.Status))
+		}
+		if p.RetryAfter < 0 {
+			errs = append(errs, fmt.Errorf("params.retry_after: want seconds, 0 or more, got %d", p.RetryAfter))
+		}
+	case ModeGarbage:
+		if !contains(garbageKinds, p.Kind) {
+			errs = append(errs, fmt.Errorf("params.kind: want one of %s, got %q", strings.Join(garbageKinds, ", "), p.Kind))
+		}
+	case ModeStreamCut, ModeMalformedChunk, ModeStreamErrorEvent, ModeStreamStall:
+		if p.AfterTokens < 0 {
+			errs = append(errs, fmt.Errorf("params.after_tokens: want 0 or more, got %d", p.AfterTokens))
+		}
+		if mode == ModeStreamStall && p.Delay <= 0 {
+			errs = append(errs, errors.New("params.delay: required, want a duration such as 30s"))
+		}
+	case ModeSlowFirstToken, ModeSlowTokens:
+		if p.Delay <= 0 {
+			errs = append(errs, errors.New("params.delay: required, want a duration such as 2s"))
+		}
+	case ModeRateLimit:
+		if p.RPM < 0 || p.TPM < 0 || p.RPM == 0 && p.TPM == 0 {
+			errs = append(errs, fmt.Errorf("params.rpm, params.tpm: want at least one above 0, got rpm %d tpm %d", p.RPM, p.TPM))
+		}
+	case ModeBilling:
+		if !(p.Factor > 1) {
+			errs = append(errs, fmt.Errorf("params.factor: required, want a number above 1, got %v", p.Factor))
+		}
+		if !contains([]string{"prompt", "completion", "both"}, p.Tokens) {
+			errs = append(errs, fmt.Errorf("params.tokens: want prompt, completion or both, got %q", p.Tokens))
+		}
+	case ModePrice:
+		if !(p.Factor > 0) {
+			errs = append(errs, fmt.Errorf("params.factor: required, want a number above 0, got %v", p.Factor))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "no params"
+	}
+	return strings.Join(s, ", ")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (p FaultParams) delay() time.Duration { return time.Duration(p.Delay) }

@@ -1,0 +1,694 @@
+package mockllm
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type chatRequest struct {
+	Model               string        `json:"model"`
+	Messages            []chatMessage `json:"messages"`
+	MaxTokens           *int          `json:"max_tokens"`
+	MaxCompletionTokens *int          `json:"max_completion_tokens"`
+	N                   *int          `json:"n"`
+	Stream              bool          `json:"stream"`
+	StreamOptions       *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+	Tools []struct {
+		Type     string `json:"type"`
+		Function struct {
+			Name        string         `json:"name"`
+			Description string         `json:"description"`
+			Parameters  map[string]any `json:"parameters"`
+		} `json:"function"`
+	} `json:"tools"`
+	ToolChoice     json.RawMessage `json:"tool_choice"`
+	ResponseFormat *struct {
+		Type       string `json:"type"`
+		JSONSchema *struct {
+			Name   string         `json:"name"`
+			Schema map[string]any `json:"schema"`
+		} `json:"json_schema"`
+	} `json:"response_format"`
+	Temperature *float64 `json:"temperature"`
+	TopP        *float64 `json:"top_p"`
+}
+
+type chatMessage struct {
+	Role      string          `json:"role"`
+	Content   json.RawMessage `json:"content"`
+	ToolCalls []struct {
+		ID       string `json:"id"`
+		Function struct {
+			Name      string `json:"name"`
+			Arguments string `json:"arguments"`
+		} `json:"function"`
+	} `json:"tool_calls"`
+	ToolCallID string `json:"tool_call_id"`
+}
+
+// contentText flattens a message content: a string, or an array of parts
+// with text (OpenAI and Anthropic alike), or null.
+func contentText(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s, nil
+	}
+	var parts []struct {
+		Type    string          `json:"type"`
+		Text    string          `json:"text"`
+		Content json.RawMessage `json:"content"` // tool_result
+		Input   json.RawMessage `json:"input"`   // tool_use
+		Output  string          `json:"output"`
+	}
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		return "", fmt.Errorf("want a string or an array of content parts")
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(p.Text)
+		if len(p.Content) > 0 {
+			t, err := contentText(p.Content)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(t)
+		}
+		if len(p.Input) > 0 {
+			b.Write(p.Input)
+		}
+	}
+	return b.String(), nil
+}
+
+// parseToolChoice reads OpenAI's tool_choice: "auto", "none", "required",
+// or {"type":"function","function":{"name":...}} (chat) /
+// {"type":"function","name":...} (responses).
+func parseToolChoice(raw json.RawMessage, tools []tool) (string, string, *apiError) {
+	if len(raw) == 0 || string(raw) == "null" {
+		if len(tools) == 0 {
+			return "none", "", nil
+		}
+		return "auto", "", nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		switch s {
+		case "auto", "none", "required":
+			if s != "none" && len(tools) == 0 {
+				return "", "", badRequest("tool_choice", "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.")
+			}
+			return s, "", nil
+		}
+		return "", "", badRequest("tool_choice", "Invalid value for 'tool_choice': expected one of auto, none, required, got '%s'.", s)
+	}
+	var o struct {
+		Type     string `json:"type"`
+		Name     string `json:"name"`
+		Function struct {
+			Name string `json:"name"`
+		} `json:"function"`
+	}
+	if err := json.Unmarshal(raw, &o); err != nil || o.Type != "function" {
+		return "", "", badRequest("tool_choice", "Invalid value for 'tool_choice': want a string or {\"type\": \"function\", ...}.")
+	}
+	name := o.Function.Name
+	if name == "" {
+		name = o.Name
+	}
+	for _, t := range tools {
+		if t.name == name {
+			return "function", name, nil
+		}
+	}
+	return "", "", badRequest("tool_choice", "Invalid value for 'tool_choice': no function named '%s' in 'tools'.", name)
+}
+
+func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	var req chatRequest
+	if e := s.decodeBody(w, r, &req); e != nil {
+		writeError(w, ProviderOpenAI, *e)
+		return
+	}
+	c, e := s.chatCall(r, &req)
+	if e != nil {
+		writeError(w, ProviderOpenAI, *e)
+		return
+	}
+	s.serveChatLike(w, r, c, &chatRenderer{includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage})
+}
+
+func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) {
+	m, e := s.lookupModel(ProviderOpenAI, req.Model, KindChat)
+	if e != nil {
+		return nil, e
+	}
+	c := &call{api: "chat.completions", provider: ProviderOpenAI, op: "chat", model: m, key: apiKey(r), stream: req.Stream, n: 1}
+	if len(req.Messages) == 0 {
+		return nil, badRequest("messages", "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.")
+	}
+	var all strings.Builder
+	tokens := 3
+	for i, msg := range req.Messages {
+		switch msg.Role {
+		case "system", "developer", "user", "assistant", "tool", "function":
+		default:
+			return nil, badRequest(fmt.Sprintf("messages[%d].role", i), "Invalid value: '%s'. Supported values are: 'system', 'assistant', 'user', 'tool', 'function' and 'developer'.", msg.Role)
+		}
+		text, err := contentText(msg.Content)
+		if err != nil {
+			return nil, badRequest(fmt.Sprintf("messages[%d].content", i), "Invalid 'messages[%d].content': %v.", i, err)
+		}
+		for _, tc := range msg.ToolCalls {
+			text += tc.Function.Name + tc.Function.Arguments
+		}
+		if msg.Role == "user" {
+			c.prompt = text
+		}
+		all.WriteString(msg.Role + ": " + text + "\n")
+		tokens += 3 + CountTokens(text)
+		c.lastIsToolResult = msg.Role == "tool" || msg.Role == "function"
+	}
+	for _, t := range req.Tools {
+		if t.Function.Name == "" {
+			return nil, badRequest("tools", "Missing required parameter: 'tools[].function.name'.")
+		}
+		c.tools = append(c.tools, tool{name: t.Function.Name, params: t.Function.Parameters})
+		b, _ := json.Marshal(t.Function)
+		tokens += CountTokens(string(b))
+	}
+	var e2 *apiError
+	if c.toolChoice, c.toolChoiceName, e2 = parseToolChoice(req.ToolChoice, c.tools); e2 != nil {
+		return nil, e2
+	}
+	c.seedText, c.inputTokens = all.String(), tokens
+	if req.N != nil {
+		if *req.N < 1 || *req.N > 128 {
+			return nil, badRequest("n", "Invalid 'n': integer below minimum value. Expected a value between 1 and 128, but got %d instead.", *req.N)
+		}
+		c.n = *req.N
+	}
+	for _, mt := range []struct {
+		name string
+		v    *int
+	}{{"max_tokens", req.MaxTokens}, {"max_completion_tokens", req.MaxCompletionTokens}} {
+		if mt.v == nil {
+			continue
+		}
+		if *mt.v < 1 {
+			return nil, badRequest(mt.name, "Invalid '%s': integer below minimum value. Expected a value >= 1, but got %d instead.", mt.name, *mt.v)
+		}
+		if mx := m.MaxOutputTokens; mx > 0 && *mt.v > mx {
+			return nil, badRequest(mt.name, "%s is too large: %d. This model supports at most %d completion tokens, whereas you provided %d.", mt.name, *mt.v, mx, *mt.v)
+		}
+		c.maxTokens = *mt.v
+	}
+	if t := req.Temperature; t != nil && (*t < 0 || *t > 2) {
+		return nil, badRequest("temperature", "Invalid 'temperature': expected a value between 0 and 2, but got %v instead.", *t)
+	}
+	if t := req.TopP; t != nil && (*t < 0 || *t > 1) {
+		return nil, badRequest("top_p", "Invalid 'top_p': expected a value between 0 and 1, but got %v instead.", *t)
+	}
+	if rf := req.ResponseFormat; rf != nil {
+		switch rf.Type {
+		case "text":
+		case "json_object":
+			c.jsonMode = rf.Type
+		case "json_schema":
+			if rf.JSONSchema == nil || rf.JSONSchema.Name == "" {
+				return nil, badRequest("response_format.json_schema", "Missing required parameter: 'response_format.json_schema' (with a name and a schema).")
+			}
+			c.jsonMode, c.schema = rf.Type, rf.JSONSchema.Schema
+		default:
+			return nil, badRequest("response_format.type", "Invalid value: '%s'. Supported values are: 'json_object', 'json_schema', and 'text'.", rf.Type)
+		}
+	}
+	if req.StreamOptions != nil && !req.Stream {
+		return nil, badRequest("stream_options", "The 'stream_options' parameter is only allowed when 'stream' is enabled.")
+	}
+	return c, nil
+}
+
+// renderer writes one API's answers.
+type renderer interface {
+	// full renders a non-streamed answer.
+	full(c *call, p *plan) []byte
+	// streamHead, streamUnit and streamTail render a streamed answer; a
+	// unit is one output token of choice ci, in tool call ti (or -1 for
+	// text), the k-th token of that part.
+	streamHead(sw *sseWriter, c *call, p *plan)
+	streamUnit(sw *sseWriter, c *call, p *plan, u unit)
+	streamTail(sw *sseWriter, c *call, p *plan)
+	streamError(sw *sseWriter, c *call, p *plan)
+	streamMalformed(sw *sseWriter, c *call, p *plan)
+}
+
+type unit struct {
+	ci, ti, k int
+	tok       string
+}
+
+func units(p *plan) []unit {
+	var out []unit
+	for ci, ch := range p.choices {
+		for k, t := range ch.tokens {
+			out = append(out, unit{ci, -1, k, t})
+		}
+		for ti, tc := range ch.toolCalls {
+			for k, t := range tc.args {
+				out = append(out, unit{ci, ti, k, t})
+			}
+		}
+	}
+	return out
+}
+
+// serveChatLike is the request pipeline shared by every generating API.
+func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, rd renderer) {
+	p := &plan{}
+	release := s.begin(w, r, c, p)
+	if release == nil {
+		return
+	}
+	defer release()
+	s.generate(c, p)
+	commonHeaders(w.Header(), c, p)
+	ctx := r.Context()
+	if !c.stream {
+		if err := s.waitAll(ctx, p); err != nil {
+			p.status, p.outcome = 499, "client gone"
+			s.finish(c, p)
+			return
+		}
+		body := rd.full(c, p)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		if c.provider == ProviderOpenAI {
+			w.Header().Set("openai-processing-ms", strconv.Itoa(int(s.sleeper.Now().Sub(p.start)/time.Millisecond)))
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+		s.finish(c, p)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	sw := newSSE(w)
+	st := s.newStepper(ctx, p, sw)
+	st.onErr = func() { rd.streamError(sw, c, p) }
+	st.onBad = func() { rd.streamMalformed(sw, c, p) }
+	if st.first() != nil {
+		p.outcome = "client gone"
+		st.stop(c)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	rd.streamHead(sw, c, p)
+	for _, u := range units(p) {
+		if !st.next() {
+			st.stop(c)
+			return
+		}
+		rd.streamUnit(sw, c, p, u)
+	}
+	if !st.end() {
+		st.stop(c)
+		return
+	}
+	rd.streamTail(sw, c, p)
+	if sw.err != nil {
+		p.outcome = "client gone"
+	}
+	s.finish(c, p)
+}
+
+// chatRenderer renders chat completions.
+type chatRenderer struct {
+	includeUsage bool
+	prefix       []byte // of every chunk, up to the choices
+	started      []bool // per choice: tool call header sent
+}
+
+func (p *plan) created() int64 { return p.start.Unix() }
+
+func (p *plan) idString(prefix string) string {
+	return fmt.Sprintf("%s%016x%08x", prefix, seedFor(strconv.FormatUint(p.id, 10)), p.id)
+}
+
+type chatUsage struct {
+	PromptTokens            int            `json:"prompt_tokens"`
+	CompletionTokens        int            `json:"completion_tokens"`
+	TotalTokens             int            `json:"total_tokens"`
+	PromptTokensDetails     map[string]int `json:"prompt_tokens_details"`
+	CompletionTokensDetails map[string]int `json:"completion_tokens_details"`
+}
+
+func usageOf(p *plan) chatUsage {
+	return chatUsage{PromptTokens: p.inTok, CompletionTokens: p.outTok, TotalTokens: p.inTok + p.outTok,
+		PromptTokensDetails:     map[string]int{"cached_tokens": 0, "audio_tokens": 0},
+		CompletionTokensDetails: map[string]int{"reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}
+}
+
+type chatToolCall struct {
+	Index    *int   `json:"index,omitempty"`
+	ID       string `json:"id,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Function struct {
+		Name      string `json:"name,omitempty"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
+func (chatRenderer) full(c *call, p *plan) []byte {
+	type message struct {
+		Role        string         `json:"role"`
+		Content     *string        `json:"content"`
+		Refusal     *string        `json:"refusal"`
+		ToolCalls   []chatToolCall `json:"tool_calls,omitempty"`
+		Annotations []any          `json:"annotations"`
+	}
+	type choiceOut struct {
+		Index        int     `json:"index"`
+		Message      message `json:"message"`
+		Logprobs     any     `json:"logprobs"`
+		FinishReason string  `json:"finish_reason"`
+	}
+	out := struct {
+		ID                string      `json:"id"`
+		Object            string      `json:"object"`
+		Created           int64       `json:"created"`
+		Model             string      `json:"model"`
+		Choices           []choiceOut `json:"choices"`
+		Usage             chatUsage   `json:"usage"`
+		ServiceTier       string      `json:"service_tier"`
+		SystemFingerprint string      `json:"system_fingerprint"`
+	}{ID: p.idString("chatcmpl-"), Object: "chat.completion", Created: p.created(), Model: c.model.Name,
+		Usage: usageOf(p), ServiceTier: "default", SystemFingerprint: "fp_drill"}
+	for i, ch := range p.choices {
+		co := choiceOut{Index: i, FinishReason: ch.finish, Message: message{Role: "assistant", Annotations: []any{}}}
+		if len(ch.toolCalls) == 0 {
+			t := ch.text()
+			co.Message.Content = &t
+		}
+		for _, tc := range ch.toolCalls {
+			x := chatToolCall{ID: tc.id, Type: "function"}
+			x.Function.Name, x.Function.Arguments = tc.name, tc.arguments()
+			co.Message.ToolCalls = append(co.Message.ToolCalls, x)
+		}
+		out.Choices = append(out.Choices, co)
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+func (rd *chatRenderer) chunk(sw *sseWriter, ci int, delta func(b []byte) []byte, finish string) {
+	b := append(sw.buf[:0], "data: "...)
+	b = append(b, rd.prefix...)
+	b = appendInt(b, ci)
+	b = append(b, `,"delta":`...)
+	b = delta(b)
+	b = append(b, `,"logprobs":null,"finish_reason":`...)
+	if finish == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendJSONString(b, finish)
+	}
+	b = append(b, "}]"...)
+	if rd.includeUsage {
+		b = append(b, `,"usage":null`...)
+	}
+	b = append(b, "}\n\n"...)
+	sw.buf = b
+	sw.raw(b)
+}
+
+func (rd *chatRenderer) streamHead(sw *sseWriter, c *call, p *plan) {
+	var b []byte
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, p.idString("chatcmpl-"))
+	b = append(b, `,"object":"chat.completion.chunk","created":`...)
+	b = strconv.AppendInt(b, p.created(), 10)
+	b = append(b, `,"model":`...)
+	b = appendJSONString(b, c.model.Name)
+	b = append(b, `,"service_tier":"default","system_fingerprint":"fp_drill","choices":[{"index":`...)
+	rd.prefix = b
+	rd.started = make([]bool, len(p.choices))
+	for ci := range p.choices {
+		rd.chunk(sw, ci, func(b []byte) []byte {
+			return append(b, `{"role":"assistant","content":"","refusal":null}`...)
+		}, "")
+	}
+}
+
+func (rd *chatRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) {
+	if u.ti < 0 {
+		rd.chunk(sw, u.ci, func(b []byte) []byte {
+			b = append(b, `{"content":`...)
+			b = appendJSONString(b, u.tok)
+			return append(b, '}')
+		}, "")
+		return
+	}
+	tc := p.choices[u.ci].toolCalls[u.ti]
+	rd.chunk(sw, u.ci, func(b []byte) []byte {
+		b = append(b, `{"tool_calls":[{"index":`...)
+		b = appendInt(b, u.ti)
+		if u.k == 0 {
+			b = append(b, `,"id":`...)
+			b = appendJSONString(b, tc.id)
+			b = append(b, `,"type":"function","function":{"name":`...)
+			b = appendJSONString(b, tc.name)
+			b = append(b, `,"arguments":`...)
+		} else {
+			b = append(b, `,"function":{"arguments":`...)
+		}
+		b = appendJSONString(b, u.tok)
+		return append(b, "}}]}"...)
+	}, "")
+}
+
+func (rd *chatRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
+	for ci, ch := range p.choices {
+		rd.chunk(sw, ci, func(b []byte) []byte { return append(b, "{}"...) }, ch.finish)
+	}
+	if rd.includeUsage {
+		b := append(sw.buf[:0], "data: "...)
+		b = append(b, rd.prefix[:len(rd.prefix)-len(`{"index":`)]...)
+		b = append(b, `],"usage":`...)
+		u, _ := json.Marshal(usageOf(p))
+		b = append(b, u...)
+		b = append(b, "}\n\n"...)
+		sw.buf = b
+		sw.raw(b)
+	}
+	sw.raw([]byte("data: [DONE]\n\n"))
+}
+
+func (rd *chatRenderer) streamError(sw *sseWriter, c *call, p *plan) {
+	sw.raw([]byte(`data: {"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}` + "\n\n"))
+}
+
+func (rd *chatRenderer) streamMalformed(sw *sseWriter, c *call, p *plan) {
+	b := append([]byte("data: "), rd.prefix...)
+	b = append(b, `0,"delta":{"content":"\u00`...)
+	sw.raw(append(b, "\n\n"...))
+}
+
+// Embeddings.
+
+type embeddingRequest struct {
+	Model          string          `json:"model"`
+	Input          json.RawMessage `json:"input"`
+	EncodingFormat string          `json:"encoding_format"`
+	Dimensions     *int            `json:"dimensions"`
+}
+
+func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
+	var req embeddingRequest
+	if e := s.decodeBody(w, r, &req); e != nil {
+		writeError(w, ProviderOpenAI, *e)
+		return
+	}
+	m, e := s.lookupModel(ProviderOpenAI, req.Model, KindEmbedding)
+	if e != nil {
+		writeError(w, ProviderOpenAI, *e)
+		return
+	}
+	inputs, e := embeddingInputs(req.Input)
+	if e != nil {
+		writeError(w, ProviderOpenAI, *e)
+		return
+	}
+	dims := m.Dimensions
+	if req.Dimensions != nil {
+		if *req.Dimensions < 1 || *req.Dimensions > m.Dimensions {
+			writeError(w, ProviderOpenAI, *badRequest("dimensions", "Invalid 'dimensions': expected a value between 1 and %d, but got %d instead.", m.Dimensions, *req.Dimensions))
+			return
+		}
+		dims = *req.Dimensions
+	}
+	if req.EncodingFormat != "" && req.EncodingFormat != "float" && req.EncodingFormat != "base64" {
+		writeError(w, ProviderOpenAI, *badRequest("encoding_format", "Invalid value: '%s'. Supported values are: 'float' and 'base64'.", req.EncodingFormat))
+		return
+	}
+	c := &call{api: "embeddings", provider: ProviderOpenAI, op: "embeddings", model: m, key: apiKey(r), seedText: strings.Join(inputs, "\x00")}
+	for _, in := range inputs {
+		c.inputTokens += CountTokens(in)
+	}
+	if cw := m.ContextWindow; cw > 0 {
+		for i, in := range inputs {
+			if n := CountTokens(in); n > cw {
+				writeError(w, ProviderOpenAI, apiError{status: 400, typ: "invalid_request_error", param: fmt.Sprintf("input[%d]", i), code: "context_length_exceeded",
+					msg: fmt.Sprintf("This model's maximum context length is %d tokens, however you requested %d tokens in input %d. Please reduce your prompt.", cw, n, i)})
+				return
+			}
+		}
+	}
+	p := &plan{}
+	release := s.begin(w, r, c, p)
+	if release == nil {
+		return
+	}
+	defer release()
+	s.generate(c, p)
+	p.itl = nil
+	commonHeaders(w.Header(), c, p)
+	if err := s.waitAll(r.Context(), p); err != nil {
+		p.status, p.outcome = 499, "client gone"
+		s.finish(c, p)
+		return
+	}
+	type item struct {
+		Object    string `json:"object"`
+		Index     int    `json:"index"`
+		Embedding any    `json:"embedding"`
+	}
+	out := struct {
+		Object string `json:"object"`
+		Data   []item `json:"data"`
+		Model  string `json:"model"`
+		Usage  struct {
+			PromptTokens int `json:"prompt_tokens"`
+			TotalTokens  int `json:"total_tokens"`
+		} `json:"usage"`
+	}{Object: "list", Model: m.Name}
+	for i, in := range inputs {
+		v := embedding(s.cfg.Seed, m.Name, in, m.Dimensions)[:dims]
+		if dims != m.Dimensions { // renormalise a shortened vector, as the API does
+			var sum float64
+			for _, x := range v {
+				sum += float64(x) * float64(x)
+			}
+			for j := range v {
+				v[j] /= float32(sqrt(sum))
+			}
+		}
+		var e any = v
+		if req.EncodingFormat == "base64" {
+			e = base64.StdEncoding.EncodeToString(embeddingBase64(v))
+		}
+		out.Data = append(out.Data, item{Object: "embedding", Index: i, Embedding: e})
+	}
+	out.Usage.PromptTokens, out.Usage.TotalTokens = p.inTok, p.inTok
+	w.Header().Set("Content-Type", "application/json")
+	b, _ := json.Marshal(out)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	s.finish(c, p)
+}
+
+func embeddingInputs(raw json.RawMessage) ([]string, *apiError) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		if s == "" {
+			return nil, badRequest("input", "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.")
+		}
+		return []string{s}, nil
+	}
+	var ss []string
+	if err := json.Unmarshal(raw, &ss); err == nil && len(ss) > 0 && len(ss) <= 2048 {
+		for _, x := range ss {
+			if x == "" {
+				return nil, badRequest("input", "'$.input' is invalid: empty string in the array.")
+			}
+		}
+		return ss, nil
+	}
+	// Token arrays: one input, or many.
+	var ids []int
+	if err := json.Unmarshal(raw, &ids); err == nil && len(ids) > 0 {
+		return []string{fmt.Sprint(ids)}, nil
+	}
+	var idss [][]int
+	if err := json.Unmarshal(raw, &idss); err == nil && len(idss) > 0 {
+		out := make([]string, len(idss))
+		for i, x := range idss {
+			out[i] = fmt.Sprint(x)
+		}
+		return out, nil
+	}
+	return nil, badRequest("input", "'input' is required: a string, an array of 1 to 2048 strings, or token arrays.")
+}
+
+// Models.
+
+func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
+	if providerOf(r) == ProviderAnthropic {
+		var data []map[string]any
+		for _, m := range s.cfg.Models {
+			if m.Provider == ProviderAnthropic {
+				data = append(data, map[string]any{"type": "model", "id": m.Name, "display_name": m.Name, "created_at": "2025-09-29T00:00:00Z"})
+			}
+		}
+		out := map[string]any{"data": data, "has_more": false, "first_id": nil, "last_id": nil}
+		if len(data) > 0 {
+			out["first_id"], out["last_id"] = data[0]["id"], data[len(data)-1]["id"]
+		}
+		writeJSON(w, out)
+		return
+	}
+	data := []map[string]any{}
+	for _, m := range s.cfg.Models {
+		if m.Provider == ProviderOpenAI {
+			data = append(data, openAIModel(m))
+		}
+	}
+	writeJSON(w, map[string]any{"object": "list", "data": data})
+}
+
+func openAIModel(m Model) map[string]any {
+	return map[string]any{"id": m.Name, "object": "model", "created": 1715367049, "owned_by": "system"}
+}
+
+func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
+	p := providerOf(r)
+	m, e := s.lookupModel(p, r.PathValue("id"), "")
+	if e != nil {
+		writeError(w, p, *e)
+		return
+	}
+	if p == ProviderAnthropic {
+		writeJSON(w, map[string]any{"type": "model", "id": m.Name, "display_name": m.Name, "created_at": "2025-09-29T00:00:00Z"})
+		return
+	}
+	writeJSON(w, openAIModel(m.Model))
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}

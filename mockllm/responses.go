@@ -1,0 +1,308 @@
+package mockllm
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// The OpenAI Responses API, which current agent SDKs call.
+
+type responsesRequest struct {
+	Model           string          `json:"model"`
+	Input           json.RawMessage `json:"input"`
+	Instructions    string          `json:"instructions"`
+	MaxOutputTokens *int            `json:"max_output_tokens"`
+	Stream          bool            `json:"stream"`
+	Tools           []struct {
+		Type        string         `json:"type"`
+		Name        string         `json:"name"`
+		Description string         `json:"description"`
+		Parameters  map[string]any `json:"parameters"`
+	} `json:"tools"`
+	ToolChoice json.RawMessage `json:"tool_choice"`
+	Text       *struct {
+		Format *struct {
+			Type   string         `json:"type"`
+			Name   string         `json:"name"`
+			Schema map[string]any `json:"schema"`
+		} `json:"format"`
+	} `json:"text"`
+	Temperature *float64 `json:"temperature"`
+}
+
+type responseItem struct {
+	Type      string          `json:"type"`
+	Role      string          `json:"role"`
+	Content   json.RawMessage `json:"content"`
+	CallID    string          `json:"call_id"`
+	Output    json.RawMessage `json:"output"`
+	Name      string          `json:"name"`
+	Arguments string          `json:"arguments"`
+}
+
+func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
+	var req responsesRequest
+	if e := s.decodeBody(w, r, &req); e != nil {
+		writeError(w, ProviderOpenAI, *e)
+		return
+	}
+	c, e := s.responsesCall(r, &req)
+	if e != nil {
+		writeError(w, ProviderOpenAI, *e)
+		return
+	}
+	s.serveChatLike(w, r, c, &responsesRenderer{})
+}
+
+func (s *Server) responsesCall(r *http.Request, req *responsesRequest) (*call, *apiError) {
+	m, e := s.lookupModel(ProviderOpenAI, req.Model, KindChat)
+	if e != nil {
+		return nil, e
+	}
+	c := &call{api: "responses", provider: ProviderOpenAI, op: "chat", model: m, key: apiKey(r), stream: req.Stream, n: 1}
+	var all strings.Builder
+	all.WriteString("instructions: " + req.Instructions + "\n")
+	tokens := CountTokens(req.Instructions)
+	var str string
+	if len(req.Input) == 0 || string(req.Input) == "null" {
+		return nil, badRequest("input", "Missing required parameter: 'input'.")
+	}
+	if err := json.Unmarshal(req.Input, &str); err == nil {
+		c.prompt = str
+		all.WriteString("user: " + str + "\n")
+		tokens += 3 + CountTokens(str)
+	} else {
+		var items []responseItem
+		if err := json.Unmarshal(req.Input, &items); err != nil {
+			return nil, badRequest("input", "Invalid 'input': want a string or an array of input items.")
+		}
+		for i, it := range items {
+			var text string
+			switch it.Type {
+			case "", "message":
+				switch it.Role {
+				case "user", "system", "developer", "assistant":
+				default:
+					return nil, badRequest(fmt.Sprintf("input[%d].role", i), "Invalid value: '%s'. Supported values are: 'assistant', 'system', 'developer', and 'user'.", it.Role)
+				}
+				t, err := contentText(it.Content)
+				if err != nil {
+					return nil, badRequest(fmt.Sprintf("input[%d].content", i), "Invalid 'input[%d].content': %v.", i, err)
+				}
+				text = t
+				if it.Role == "user" {
+					c.prompt = text
+				}
+			case "function_call":
+				text = it.Name + it.Arguments
+			case "function_call_output":
+				t, _ := contentText(it.Output)
+				text = t
+			default:
+				// Reasoning items and others: counted, not interpreted.
+				text = string(it.Content)
+			}
+			c.lastIsToolResult = it.Type == "function_call_output"
+			all.WriteString(it.Type + " " + it.Role + ": " + text + "\n")
+			tokens += 3 + CountTokens(text)
+		}
+		if len(items) == 0 {
+			return nil, badRequest("input", "Invalid 'input': empty array.")
+		}
+	}
+	for i, t := range req.Tools {
+		if t.Type != "function" {
+			continue // built-in tools (web search...) are never called here
+		}
+		if t.Name == "" {
+			return nil, badRequest(fmt.Sprintf("tools[%d].name", i), "Missing required parameter: 'tools[%d].name'.", i)
+		}
+		c.tools = append(c.tools, tool{name: t.Name, params: t.Parameters})
+		b, _ := json.Marshal(t)
+		tokens += CountTokens(string(b))
+	}
+	var e2 *apiError
+	if c.toolChoice, c.toolChoiceName, e2 = parseToolChoice(req.ToolChoice, c.tools); e2 != nil {
+		return nil, e2
+	}
+	if v := req.MaxOutputTokens; v != nil {
+		if *v < 16 {
+			return nil, badRequest("max_output_tokens", "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got %d instead.", *v)
+		}
+		c.maxTokens = *v
+	}
+	if t := req.Temperature; t != nil && (*t < 0 || *t > 2) {
+		return nil, badRequest("temperature", "Invalid 'temperature': expected a value between 0 and 2, but got %v instead.", *t)
+	}
+	if req.Text != nil && req.Text.Format != nil {
+		switch f := req.Text.Format; f.Type {
+		case "text":
+		case "json_object":
+			c.jsonMode = f.Type
+		case "json_schema":
+			if f.Name == "" || f.Schema == nil {
+				return nil, badRequest("text.format", "Missing required parameter: 'text.format.name' and 'text.format.schema'.")
+			}
+			c.jsonMode, c.schema = f.Type, f.Schema
+		default:
+			return nil, badRequest("text.format.type", "Invalid value: '%s'. Supported values are: 'text', 'json_object' and 'json_schema'.", f.Type)
+		}
+	}
+	c.seedText, c.inputTokens = all.String(), tokens
+	return c, nil
+}
+
+// responsesRenderer renders the Responses API.
+type responsesRenderer struct {
+	seq   int
+	items []map[string]any // output items, as they complete
+	open  map[string]any   // the item being streamed
+	text  strings.Builder
+}
+
+func (rd *responsesRenderer) itemID(p *plan, kind string, i int) string {
+	return fmt.Sprintf("%s_%016x%02d", kind, seedFor(p.idString("")), i)
+}
+
+func (rd *responsesRenderer) response(c *call, p *plan, status string, output []map[string]any, usage bool) map[string]any {
+	if output == nil {
+		output = []map[string]any{}
+	}
+	out := map[string]any{
+		"id": p.idString("resp_"), "object": "response", "created_at": p.created(), "status": status,
+		"error": nil, "incomplete_details": nil, "instructions": nil, "max_output_tokens": nil,
+		"model": c.model.Name, "output": output, "parallel_tool_calls": true, "previous_response_id": nil,
+		"reasoning": map[string]any{"effort": nil, "summary": nil}, "store": true, "temperature": 1.0,
+		"text": map[string]any{"format": map[string]any{"type": "text"}}, "tool_choice": "auto", "tools": []any{},
+		"top_p": 1.0, "truncation": "disabled", "usage": nil, "metadata": map[string]any{},
+	}
+	if c.maxTokens > 0 {
+		out["max_output_tokens"] = c.maxTokens
+	}
+	if status == "incomplete" {
+		out["incomplete_details"] = map[string]any{"reason": "max_output_tokens"}
+	}
+	if usage {
+		out["usage"] = map[string]any{"input_tokens": p.inTok, "input_tokens_details": map[string]int{"cached_tokens": 0},
+			"output_tokens": p.outTok, "output_tokens_details": map[string]int{"reasoning_tokens": 0}, "total_tokens": p.inTok + p.outTok}
+	}
+	return out
+}
+
+func (rd *responsesRenderer) finalItems(p *plan) ([]map[string]any, string) {
+	ch := p.choices[0]
+	status := "completed"
+	if ch.finish == "length" {
+		status = "incomplete"
+	}
+	var items []map[string]any
+	if len(ch.toolCalls) == 0 {
+		items = append(items, rd.messageItem(p, ch.text(), status))
+	}
+	for i, tc := range ch.toolCalls {
+		items = append(items, rd.callItem(p, i, tc, tc.arguments(), "completed"))
+	}
+	return items, status
+}
+
+func (rd *responsesRenderer) messageItem(p *plan, text, status string) map[string]any {
+	content := []any{}
+	if status != "in_progress" {
+		content = append(content, map[string]any{"type": "output_text", "text": text, "annotations": []any{}, "logprobs": []any{}})
+	}
+	return map[string]any{"id": rd.itemID(p, "msg", 0), "type": "message", "status": status, "role": "assistant", "content": content}
+}
+
+func (rd *responsesRenderer) callItem(p *plan, i int, tc toolCall, args, status string) map[string]any {
+	return map[string]any{"id": rd.itemID(p, "fc", i), "type": "function_call", "status": status,
+		"arguments": args, "call_id": tc.id, "name": tc.name}
+}
+
+func (rd *responsesRenderer) full(c *call, p *plan) []byte {
+	items, status := rd.finalItems(p)
+	b, _ := json.Marshal(rd.response(c, p, status, items, true))
+	return b
+}
+
+func (rd *responsesRenderer) ev(sw *sseWriter, typ string, fields map[string]any) {
+	fields["type"] = typ
+	fields["sequence_number"] = rd.seq
+	rd.seq++
+	b, _ := json.Marshal(fields)
+	sw.event(typ, b)
+}
+
+func (rd *responsesRenderer) streamHead(sw *sseWriter, c *call, p *plan) {
+	rd.ev(sw, "response.created", map[string]any{"response": rd.response(c, p, "in_progress", nil, false)})
+	rd.ev(sw, "response.in_progress", map[string]any{"response": rd.response(c, p, "in_progress", nil, false)})
+	if len(p.choices[0].toolCalls) == 0 {
+		rd.open = rd.messageItem(p, "", "in_progress")
+		rd.ev(sw, "response.output_item.added", map[string]any{"output_index": 0, "item": rd.open})
+		rd.ev(sw, "response.content_part.added", map[string]any{"item_id": rd.open["id"], "output_index": 0, "content_index": 0,
+			"part": map[string]any{"type": "output_text", "text": "", "annotations": []any{}, "logprobs": []any{}}})
+	}
+}
+
+func (rd *responsesRenderer) closeOpen(sw *sseWriter, p *plan, status string) {
+	if rd.open == nil {
+		return
+	}
+	idx := len(rd.items)
+	text := rd.text.String()
+	var done map[string]any
+	if rd.open["type"] == "message" {
+		part := map[string]any{"type": "output_text", "text": text, "annotations": []any{}, "logprobs": []any{}}
+		rd.ev(sw, "response.output_text.done", map[string]any{"item_id": rd.open["id"], "output_index": idx, "content_index": 0, "text": text, "logprobs": []any{}})
+		rd.ev(sw, "response.content_part.done", map[string]any{"item_id": rd.open["id"], "output_index": idx, "content_index": 0, "part": part})
+		done = rd.messageItem(p, text, status)
+	} else {
+		rd.ev(sw, "response.function_call_arguments.done", map[string]any{"item_id": rd.open["id"], "output_index": idx, "arguments": text, "name": rd.open["name"]})
+		done = map[string]any{}
+		for k, v := range rd.open {
+			done[k] = v
+		}
+		done["arguments"], done["status"] = text, "completed"
+	}
+	rd.ev(sw, "response.output_item.done", map[string]any{"output_index": idx, "item": done})
+	rd.items = append(rd.items, done)
+	rd.open = nil
+	rd.text.Reset()
+}
+
+func (rd *responsesRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) {
+	if u.ti >= 0 && u.k == 0 {
+		rd.closeOpen(sw, p, "completed")
+		tc := p.choices[u.ci].toolCalls[u.ti]
+		rd.open = rd.callItem(p, u.ti, tc, "", "in_progress")
+		rd.ev(sw, "response.output_item.added", map[string]any{"output_index": len(rd.items), "item": rd.open})
+	}
+	rd.text.WriteString(u.tok)
+	typ := "response.output_text.delta"
+	fields := map[string]any{"item_id": rd.open["id"], "output_index": len(rd.items), "delta": u.tok}
+	if u.ti < 0 {
+		fields["content_index"], fields["logprobs"] = 0, []any{}
+	} else {
+		typ = "response.function_call_arguments.delta"
+	}
+	rd.ev(sw, typ, fields)
+}
+
+func (rd *responsesRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
+	_, status := rd.finalItems(p)
+	rd.closeOpen(sw, p, status)
+	typ := "response.completed"
+	if status == "incomplete" {
+		typ = "response.incomplete"
+	}
+	rd.ev(sw, typ, map[string]any{"response": rd.response(c, p, status, rd.items, true)})
+}
+
+func (rd *responsesRenderer) streamError(sw *sseWriter, c *call, p *plan) {
+	rd.ev(sw, "error", map[string]any{"code": "server_error", "message": "The server had an error while processing your request. Sorry about that!", "param": nil})
+}
+
+func (rd *responsesRenderer) streamMalformed(sw *sseWriter, c *call, p *plan) {
+	sw.event("response.output_text.delta", []byte(`{"type":"response.output_text.delta","delta":"\u00`))
+}
