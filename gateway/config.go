@@ -91,8 +91,9 @@ type Config struct {
 }
 
 // DefaultCanaryAnswer is what a canary prompt's answer must contain unless
-// the config says otherwise.
-const DefaultCanaryAnswer = "drill-canary-ok"
+// the config says otherwise: the answer drill's mock provider gives to a
+// prompt containing "drill canary".
+const DefaultCanaryAnswer = "The drill canary is alive: 4096."
 
 // DefaultConfig returns a configuration with the defaults described in the
 // package documentation. Upstream URLs are left empty: the caller must set
@@ -111,11 +112,13 @@ func DefaultConfig() Config {
 			Window:           10 * time.Second,
 			Cooldown:         30 * time.Second,
 		},
+		// The list prices drill's mock provider also uses, so the gateway's
+		// cost and the provider's agree.
 		Prices: map[string]Price{
-			"gpt-4o-mini":      {InputPerMTok: 0.15, OutputPerMTok: 0.60},
-			"gpt-4o":           {InputPerMTok: 2.50, OutputPerMTok: 10},
-			"claude-3-5-haiku": {InputPerMTok: 0.80, OutputPerMTok: 4},
-			"claude-sonnet-4":  {InputPerMTok: 3, OutputPerMTok: 15},
+			"gpt-4o-mini":       {InputPerMTok: 0.15, OutputPerMTok: 0.60},
+			"gpt-4o":            {InputPerMTok: 2.50, OutputPerMTok: 10},
+			"claude-haiku-4-5":  {InputPerMTok: 1, OutputPerMTok: 5},
+			"claude-sonnet-4-5": {InputPerMTok: 3, OutputPerMTok: 15},
 		},
 		CanaryMarker:  "drill canary",
 		CanaryAnswer:  DefaultCanaryAnswer,
@@ -294,6 +297,19 @@ var EnvVars = []struct{ Name, Meaning string }{
 // naming the variable; the result is validated.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := DefaultConfig()
+	if err := c.ApplyEnv(getenv); err != nil {
+		return Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// ApplyEnv overrides c with the variables in EnvVars that are set, so a
+// config file and the environment combine (the environment wins). It does
+// not validate.
+func (c *Config) ApplyEnv(getenv func(string) string) error {
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
@@ -329,15 +345,19 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	str("DRILL_PRIMARY_URL", &c.Primary.BaseURL)
 	str("DRILL_PRIMARY_MODEL", &c.Primary.Model)
 	str("DRILL_PRIMARY_API_KEY", &c.Primary.APIKey)
-	if getenv("DRILL_SECONDARY_URL") != "" {
-		c.Secondary = Upstream{Name: "secondary", Kind: KindOpenAI, Model: c.Primary.Model}
+	secondaryVars := []string{"DRILL_SECONDARY_NAME", "DRILL_SECONDARY_KIND", "DRILL_SECONDARY_MODEL", "DRILL_SECONDARY_API_KEY"}
+	switch {
+	case getenv("DRILL_SECONDARY_URL") != "" || c.Secondary.configured():
+		if !c.Secondary.configured() {
+			c.Secondary = Upstream{Name: "secondary", Kind: KindOpenAI, Model: c.Primary.Model}
+		}
 		str("DRILL_SECONDARY_NAME", &c.Secondary.Name)
 		str("DRILL_SECONDARY_KIND", &c.Secondary.Kind)
 		str("DRILL_SECONDARY_URL", &c.Secondary.BaseURL)
 		str("DRILL_SECONDARY_MODEL", &c.Secondary.Model)
 		str("DRILL_SECONDARY_API_KEY", &c.Secondary.APIKey)
-	} else {
-		for _, n := range []string{"DRILL_SECONDARY_NAME", "DRILL_SECONDARY_KIND", "DRILL_SECONDARY_MODEL", "DRILL_SECONDARY_API_KEY"} {
+	default:
+		for _, n := range secondaryVars {
 			if getenv(n) != "" {
 				bad(n, "set without DRILL_SECONDARY_URL; set the URL too or unset it")
 			}
@@ -366,22 +386,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	if v := getenv("DRILL_PRICES"); v != "" {
+		prices := make(map[string]Price, len(c.Prices))
+		for k, p := range c.Prices {
+			prices[k] = p // never write into a map the caller may share
+		}
 		for _, item := range strings.Split(v, ",") {
 			model, p, ok := parsePrice(strings.TrimSpace(item))
 			if !ok {
 				bad("DRILL_PRICES", "expected model=input:output (USD per million tokens), got %q", item)
 				continue
 			}
-			c.Prices[model] = p
+			prices[model] = p
 		}
+		c.Prices = prices
 	}
-	if len(errs) > 0 {
-		return Config{}, errors.Join(errs...)
-	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
-	}
-	return c, nil
+	return errors.Join(errs...)
 }
 
 func parsePrice(s string) (string, Price, bool) {

@@ -229,17 +229,17 @@ func anthropicFake(t *testing.T, reply func(req anthropicRequest) string) (*http
 func TestAnthropicTranslation(t *testing.T) {
 	a, last := anthropicFake(t, func(req anthropicRequest) string {
 		if len(req.Tools) > 0 && len(req.Messages) == 1 {
-			return `{"id":"msg_1","type":"message","role":"assistant","model":"claude-3-5-haiku","stop_reason":"tool_use",
+			return `{"id":"msg_1","type":"message","role":"assistant","model":"claude-haiku-4-5","stop_reason":"tool_use",
 			"content":[{"type":"text","text":"let me look"},{"type":"tool_use","id":"tu_1","name":"web_search","input":{"query":"drills"}}],
 			"usage":{"input_tokens":20,"output_tokens":8}}`
 		}
-		return `{"id":"msg_2","type":"message","role":"assistant","model":"claude-3-5-haiku","stop_reason":"end_turn",
+		return `{"id":"msg_2","type":"message","role":"assistant","model":"claude-haiku-4-5","stop_reason":"end_turn",
 		"content":[{"type":"text","text":"Bonjour"}],"usage":{"input_tokens":1000000,"output_tokens":0}}`
 	})
 	p := newFake(t, failWith(500))
 	search, _ := searchStub(t)
 	cfg := testConfig(p.Server, nil)
-	cfg.Primary = Upstream{Name: "claude", Kind: KindAnthropic, BaseURL: a.URL, Model: "claude-3-5-haiku", APIKey: "ak"}
+	cfg.Primary = Upstream{Name: "claude", Kind: KindAnthropic, BaseURL: a.URL, Model: "claude-haiku-4-5", APIKey: "ak"}
 	cfg.SearchURL = search.URL
 	s := start(t, cfg)
 	c := testClient(t)
@@ -253,7 +253,7 @@ func TestAnthropicTranslation(t *testing.T) {
 	r := post(t, c, s.URL()+"/v1/chat/completions", req)
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	got := last.Load()
-	require.Equal(t, "claude-3-5-haiku", got.Model)
+	require.Equal(t, "claude-haiku-4-5", got.Model)
 	require.Equal(t, 77, got.MaxTokens)
 	require.Equal(t, "be brief", got.System)
 	require.Equal(t, []string{"END"}, got.StopSequences)
@@ -265,7 +265,7 @@ func TestAnthropicTranslation(t *testing.T) {
 	require.Equal(t, "Bonjour", contentText(out.Choices[0].Message.Content))
 	require.Equal(t, "stop", out.Choices[0].FinishReason)
 	require.Equal(t, 1000000, out.Usage.PromptTokens)
-	require.InDelta(t, 0.80, metric(t, c, s, `drill_gateway_cost_usd_total{model="claude-3-5-haiku",upstream="claude"}`), 1e-9)
+	require.InDelta(t, 1.0, metric(t, c, s, `drill_gateway_cost_usd_total{model="claude-haiku-4-5",upstream="claude"}`), 1e-9)
 
 	// JSON mode has no Anthropic equivalent: asked for in the system prompt.
 	req["response_format"] = map[string]any{"type": "json_object"}
