@@ -219,7 +219,11 @@ func ParseEscalation(file string, data []byte) (*Escalation, error) {
 	e := &Escalation{}
 	probs := decodeFile(file, data, e)
 	e.stamp(file)
-	probs = append(probs, e.validateShapes(file)...)
+	bad := map[string]bool{}
+	for _, p := range probs {
+		bad[p.Field] = true
+	}
+	probs = append(probs, e.validateShapes(file, bad)...)
 	if len(probs) > 0 {
 		probs.sort()
 		return e, probs
@@ -285,9 +289,12 @@ func (r *Restriction) parse() (string, bool) {
 	return "", true
 }
 
-func (e *Escalation) validateShapes(file string) Problems {
+func (e *Escalation) validateShapes(file string, bad map[string]bool) Problems {
 	var probs Problems
 	add := func(p Pos, field, format string, args ...any) {
+		if bad[field] {
+			return // already reported by the decoder
+		}
 		probs = append(probs, Problem{File: file, Line: p.Line, Col: p.Col, Field: field, Msg: fmt.Sprintf(format, args...)})
 	}
 	for i, s := range e.Schedules {

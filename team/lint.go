@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -365,7 +366,7 @@ func layerName(ly *Layer) string {
 }
 
 func labelString(m map[string]string) string {
-	return model.LabelSet(toLabelSet(m)).String()
+	return toLabelSet(m).String()
 }
 
 func toLabelSet(m map[string]string) model.LabelSet {
@@ -496,7 +497,7 @@ func (l *linter) policy(p *Policy) {
 				people = append(people, "schedule "+t.Schedule) // one person on call at a time
 			} else {
 				for _, h := range hs {
-					if u, ok := e.users[h]; ok && u.IsActive() {
+					if u, ok := e.users[h]; ok && u.IsActive() && !slices.Contains(people, h) {
 						people = append(people, h)
 					}
 				}

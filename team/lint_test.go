@@ -1,0 +1,273 @@
+package team
+
+import (
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// lintNow is the reference time of the golden tests: the next 28 days span
+// both the US (Mar 8) and the EU (Mar 29) daylight-saving change.
+var lintNow = time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+
+var exposed = []string{"drill_llm_cost_usd", "gen_ai_client_operation_duration_seconds", "up"}
+
+// cleanFS returns the clean team as an in-memory file system to mutate.
+func cleanFS(t *testing.T) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	root := filepath.Join("testdata", "clean")
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		m[filepath.ToSlash(rel)] = &fstest.MapFile{Data: b}
+		return nil
+	})
+	require.NoError(t, err)
+	return m
+}
+
+func replace(t *testing.T, m fstest.MapFS, file, old, new string) {
+	t.Helper()
+	f, ok := m[file]
+	require.True(t, ok, "no file %s", file)
+	require.Contains(t, string(f.Data), old, "in %s", file)
+	f.Data = []byte(strings.Replace(string(f.Data), old, new, 1))
+}
+
+func lintFS(t *testing.T, m fstest.MapFS) []Finding {
+	t.Helper()
+	tm, err := LoadFS(m, ".")
+	require.NoError(t, err)
+	return Lint(tm, LintOptions{Now: lintNow, ExposedMetrics: exposed})
+}
+
+func TestCleanTeamHasNoFindings(t *testing.T) {
+	tm, err := Load(filepath.Join("testdata", "clean"))
+	require.NoError(t, err)
+	tm.Dir = "" // the git check has its own test
+	require.Empty(t, Lint(tm, LintOptions{Now: lintNow, ExposedMetrics: exposed}))
+	require.Len(t, tm.Alerts(), 2)
+	require.Len(t, tm.Rules, 3)
+	require.Len(t, tm.Runbooks, 2)
+}
+
+const gatewayDown = `
+      - alert: GatewayDown
+        expr: up{job="gateway"} == 0
+        for: 2m
+        labels: {severity: critical, team: ml-platform}
+        annotations:
+          summary: Gateway down
+          description: The gateway target reports up == 0.
+`
+
+// checkCases mutate the clean team so that it triggers one check (plus,
+// where a check summarises others, the checks in also).
+var checkCases = []struct {
+	id     string
+	also   []string
+	mutate func(t *testing.T, m fstest.MapFS)
+}{
+	{"runbook-missing", nil, func(t *testing.T, m fstest.MapFS) {
+		m["alerts/llm.yaml"].Data = append(m["alerts/llm.yaml"].Data, gatewayDown...)
+		replace(t, m, "features/cost-spike.feature", "fires", "and GatewayDown fire")
+	}},
+	{"runbook-link-missing", nil, func(t *testing.T, m fstest.MapFS) {
+		m["alerts/llm.yaml"].Data = append(m["alerts/llm.yaml"].Data, gatewayDown...)
+		replace(t, m, "features/cost-spike.feature", "fires", "and GatewayDown fire")
+		replace(t, m, "runbooks/provider-errors.md", "owner: sre\n", "owner: sre\nalerts: [GatewayDown]\n")
+	}},
+	{"runbook-link-broken", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/llm.yaml", "runbooks/LLM-Cost-Spike", "runbooks/llm-cost-spik")
+	}},
+	{"runbook-orphan", nil, func(t *testing.T, m fstest.MapFS) {
+		m["runbooks/old.md"] = &fstest.MapFile{Data: []byte(strings.Replace(string(m["runbooks/provider-errors.md"].Data), "id: provider-errors", "id: old-thing", 1))}
+	}},
+	{"runbook-unknown-alert", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/llm-cost-spike.md", "[LLMSpendSpike]", "[LLMSpendSpike, LLMBudgetGone]")
+	}},
+	{"runbook-no-owner", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/provider-errors.md", "owner: sre\n", "")
+	}},
+	{"runbook-no-review-date", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/provider-errors.md", "last_reviewed: 2026-03-01\n", "")
+	}},
+	{"runbook-stale", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/provider-errors.md", "last_reviewed: 2026-03-01", "last_reviewed: 2025-10-01")
+	}},
+	{"runbook-owner-unknown", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/provider-errors.md", "owner: sre", "owner: platform-x")
+	}},
+	{"runbook-escalation-unknown", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/llm-cost-spike.md", "escalation: ml-platform", "escalation: ml-platfrom")
+	}},
+	{"runbook-section-missing", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/provider-errors.md", "## Impact\nUsers see errors unless the gateway falls back.\n\n", "")
+	}},
+	{"runbook-mitigation-not-actionable", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/provider-errors.md", "with `curl -X POST $GATEWAY_ADMIN/fallback`", "as usual")
+	}},
+	{"runbook-unbound-variable", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/llm-cost-spike.md", `$GATEWAY_ADMIN/budget" -d`, `$GATEWAY_ADMIN/budget?region=$REGION" -d`)
+	}},
+	{"runbook-placeholder", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/provider-errors.md", "status page.", "status page at <status-url>.")
+	}},
+	{"escalation-unrouted-alert", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/provider.yaml", "service: llm-gateway", "service: gateway")
+		replace(t, m, "escalation/policies.yaml", "  - default: true\n    policy: sre\n", "")
+	}},
+	{"escalation-route-no-policy", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/policies.yaml", "default: true\n    policy: sre", "default: true\n    policy: sre-oncall")
+	}},
+	{"escalation-team-no-policy", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/people.yaml", "schedules:", "  - {id: data, members: [dave]}\nschedules:")
+	}},
+	{"escalation-target-missing", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/policies.yaml", "targets: [{user: erin}]", "targets: [{user: frank}]")
+	}},
+	{"escalation-target-empty", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/policies.yaml", "targets: [{user: erin}]", "targets: []")
+	}},
+	{"escalation-target-inactive", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/people.yaml", "teams:", "  - {id: frank, active: false, notification_rules: [{after: 0m, via: push}]}\nteams:")
+		replace(t, m, "escalation/policies.yaml", "targets: [{user: erin}]", "targets: [{user: frank}]")
+	}},
+	{"escalation-coverage-gap", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/people.yaml", "start: 2026-01-01T08:00:00", "start: 2026-03-20T08:00:00")
+	}},
+	{"escalation-no-final-responder", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/policies.yaml", "      - escalate_after: 10m\n        targets: [{user: erin}]\n", "")
+	}},
+	{"escalation-notification-slow", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/people.yaml", "{id: carol, notification_rules: [{after: 1m", "{id: carol, notification_rules: [{after: 12m")
+	}},
+	{"escalation-unreachable", []string{"escalation-target-inactive"}, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/people.yaml", "teams:", "  - {id: frank, active: false, notification_rules: [{after: 0m, via: push}]}\nteams:")
+		replace(t, m, "escalation/policies.yaml", "routes:", "  - id: ghosts\n    team: sre\n    loops: 3\n    rules:\n      - escalate_after: 5m\n        targets: [{user: frank}]\nroutes:")
+	}},
+	{"escalation-no-assignment", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/policies.yaml", "        assignment: all\n", "")
+	}},
+	{"alert-no-comparison", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/llm.yaml", "rate5m * 60 > 2", "rate5m * 60")
+	}},
+	{"alert-for-missing", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/llm.yaml", "        for: 2m\n", "")
+	}},
+	{"alert-for-short", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/llm.yaml", "for: 2m", "for: 30s")
+	}},
+	{"alert-no-severity", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/provider.yaml", "            severity: page\n", "")
+	}},
+	{"alert-no-summary", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/provider.yaml", "            summary: LLM provider error ratio above 5%\n", "")
+	}},
+	{"alert-no-description", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/provider.yaml", "            description: More than 5% of LLM calls fail.\n", "")
+	}},
+	{"alert-description-vague", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/provider.yaml", "More than 5% of LLM calls fail.", "Many LLM calls fail.")
+	}},
+	{"alert-metric-unexposed", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/llm.yaml", "expr: drill:llm_cost_usd:rate5m * 60 > 2", "expr: llm_spend_dollars * 60 > 2")
+	}},
+	{"alert-untested", nil, func(t *testing.T, m fstest.MapFS) {
+		delete(m, "features/cost-spike.feature")
+	}},
+}
+
+func TestEachCheckTriggersAlone(t *testing.T) {
+	var golden []string
+	for _, c := range checkCases {
+		t.Run(c.id, func(t *testing.T) {
+			m := cleanFS(t)
+			c.mutate(t, m)
+			fs := lintFS(t, m)
+			var ids []string
+			for _, f := range fs {
+				if f.ID == c.id {
+					golden = append(golden, f.String())
+				}
+				ids = append(ids, f.ID)
+			}
+			want := append([]string{c.id}, c.also...)
+			sort.Strings(ids)
+			sort.Strings(want)
+			ids = dedup(ids)
+			require.Equal(t, want, ids, "findings: %v", fs)
+		})
+	}
+	checkGolden(t, filepath.Join("testdata", "checks.golden"), strings.Join(golden, "\n")+"\n")
+}
+
+func dedup(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create %s", path)
+	require.Equal(t, string(want), got)
+}
+
+// Every registered check has a case above (or its own test, for git).
+func TestEveryCheckIsTested(t *testing.T) {
+	covered := map[string]bool{"runbook-older-than-rule": true} // TestRunbookOlderThanRule
+	for _, c := range checkCases {
+		covered[c.id] = true
+	}
+	for _, c := range Checks() {
+		require.True(t, covered[c.ID], "no test case for %s", c.ID)
+		require.NotEmpty(t, c.Rationale)
+	}
+}
+
+func TestSeverityOverride(t *testing.T) {
+	m := cleanFS(t)
+	replace(t, m, "alerts/provider.yaml", "More than 5% of LLM calls fail.", "Many LLM calls fail.")
+	replace(t, m, "drill.yaml", "alert-description-vague: warning", "alert-description-vague: off")
+	require.Empty(t, lintFS(t, m))
+	m = cleanFS(t)
+	replace(t, m, "alerts/llm.yaml", "for: 2m", "for: 30s")
+	replace(t, m, "drill.yaml", "alert-description-vague: warning", "alert-for-short: error")
+	fs := lintFS(t, m)
+	require.Len(t, fs, 1)
+	require.Equal(t, SeverityError, fs[0].Severity)
+}
+
+func TestExposedMetricsNilSkipsCheck(t *testing.T) {
+	m := cleanFS(t)
+	replace(t, m, "alerts/llm.yaml", "expr: drill:llm_cost_usd:rate5m * 60 > 2", "expr: llm_spend_dollars * 60 > 2")
+	tm, err := LoadFS(m, ".")
+	require.NoError(t, err)
+	require.Empty(t, Lint(tm, LintOptions{Now: lintNow}))
+}
