@@ -29,6 +29,7 @@ type serveOptions struct {
 func serveKinds() map[string]serveKind {
 	return map[string]serveKind{
 		"mockllm": {summary: "mock OpenAI and Anthropic provider with fault injection", run: serveMockLLM},
+		"gateway": {summary: "the reference LLM gateway (service under test) with its admin API", run: serveGateway},
 	}
 }
 
