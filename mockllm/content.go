@@ -134,10 +134,11 @@ func genWords(r *rand.Rand, words []string, n int) []string {
 		if len(out) > 0 {
 			w = " " + w
 		}
-		out = append(out, w)
+		// Long words are several tokens, exactly as CountTokens sees them.
+		out = append(out, SplitTokens(w)...)
 		inSentence++
 	}
-	return out
+	return out[:n]
 }
 
 func genRandomTokens(r *rand.Rand, n int) []string {
