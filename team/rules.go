@@ -123,8 +123,17 @@ func ParseRules(file string, data []byte) (rules []*AlertRule, test *PromtoolTes
 	}
 	rgs, errs := rulefmt.Parse(content, false, model.UTF8Validation, promParser, nopLogger)
 	if len(errs) > 0 {
+		seen := map[string]bool{}
 		for _, e := range errs {
-			probs = append(probs, ruleProblem(file, e, colShift)...)
+			for _, p := range ruleProblem(file, e, colShift) {
+				if p.Line == 0 {
+					locate(&p, root) // yaml.v3 drops positions of custom unmarshal errors
+				}
+				if !seen[p.String()] { // rulefmt decodes twice and may report twice
+					seen[p.String()] = true
+					probs = append(probs, p)
+				}
+			}
 		}
 		probs.sort()
 		return nil, nil, probs
@@ -249,4 +258,36 @@ func parsePromtoolTest(file string, root *yaml.Node) *PromtoolTest {
 		}
 	}
 	return t
+}
+
+var lastQuoted = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"[^"]*$`)
+
+// locate gives a problem without a position the position of the first
+// scalar whose value its message quotes last.
+func locate(p *Problem, root *yaml.Node) {
+	m := lastQuoted.FindStringSubmatch(p.Msg)
+	if m == nil {
+		return
+	}
+	want, err := strconv.Unquote(`"` + m[1] + `"`)
+	if err != nil {
+		return
+	}
+	var walk func(n *yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		if n == nil {
+			return false
+		}
+		if n.Kind == yaml.ScalarNode && n.Value == want {
+			p.Line, p.Col = n.Line, n.Column
+			return true
+		}
+		for _, c := range n.Content {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	walk(root)
 }

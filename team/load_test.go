@@ -1,0 +1,264 @@
+package team
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func problemsOf(t *testing.T, m fstest.MapFS) []string {
+	t.Helper()
+	_, err := LoadFS(m, ".")
+	require.Error(t, err)
+	var ps Problems
+	require.True(t, errors.As(err, &ps), "%T", err)
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+func TestMalformedInputs(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(t *testing.T, m fstest.MapFS)
+		want   []string
+	}{
+		{"yaml syntax", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "drill.yaml", "  name: ML Platform", "  name: [ML Platform")
+		}, []string{"drill.yaml:2: invalid YAML: did not find expected ',' or ']'"}},
+		{"unknown field and wrong types, all at once", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "escalation/people.yaml", "{id: bob,", "{id: bob, pager: yes,")
+			replace(t, m, "escalation/policies.yaml", "loops: 2", "loops: two")
+			replace(t, m, "escalation/people.yaml", "    contact_methods:", "    active: maybe\n    contact_methods:")
+		}, []string{
+			`escalation/people.yaml:5:13: users[0].active: expected true or false, got "maybe"`,
+			"escalation/people.yaml:12:15: users[1].pager: unknown field; valid fields are: id, name, timezone, active, contact_methods, notification_rules",
+			`escalation/policies.yaml:4:12: policies[0].loops: expected an integer, got "two"`,
+		}},
+		{"missing required field", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "escalation/policies.yaml", "  - escalate_after: 5m\n", "  - targets: []\n")
+		}, nil}, // checked below by prefix: policies.yaml rule without escalate_after
+		{"no front matter", func(t *testing.T, m fstest.MapFS) {
+			m["runbooks/plain.md"] = &fstest.MapFile{Data: []byte("# Just text\n")}
+		}, []string{"runbooks/plain.md:1:1: missing front matter; expected the file to start with a --- line, YAML (id, owner, alerts, last_reviewed, ...), and a closing --- line"}},
+		{"front matter not closed", func(t *testing.T, m fstest.MapFS) {
+			m["runbooks/open.md"] = &fstest.MapFile{Data: []byte("---\nid: open\n# Title\n")}
+		}, []string{"runbooks/open.md:1:1: front matter is not closed; expected a --- line after it"}},
+		{"bad front matter values", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "runbooks/provider-errors.md", "last_reviewed: 2026-03-01", "last_reviewed: last week\nreview_every: soon\nowners: [a]")
+		}, []string{
+			`runbooks/provider-errors.md:4:16: last_reviewed: expected a date like 2026-10-01, got "last week"`,
+			`runbooks/provider-errors.md:5:15: review_every: expected a duration like 90s, 10m, 12h, 7d or 1w, got "soon"`,
+			"runbooks/provider-errors.md:6:1: owners: unknown field; valid fields are: id, owner, alerts, escalation, last_reviewed, review_every, services",
+		}},
+		{"bad info string", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "runbooks/llm-cost-spike.md", `sh {"name":"cap-spend"}`, `sh {name: cap-spend}`)
+		}, []string{`runbooks/llm-cost-spike.md:23:1: code block info string: expected Runme-style JSON attributes like sh {"name":"cap-spend"}, got "{name: cap-spend}"`}},
+		{"bad PromQL", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "alerts/llm.yaml", "rate5m * 60 > 2", "rate5m * > 2")
+		}, []string{`alerts/llm.yaml:8:15: group "llm-gateway", rule 2, "LLMSpendSpike": could not parse expression: 1:29: parse error: unexpected <op:>>`}},
+		{"bad PromQL in a PrometheusRule keeps the file's positions", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "alerts/provider.yaml", "> 0.05", "> > 0.05")
+		}, []string{
+			`alerts/provider.yaml:12:17: group "provider", rule 1, "LLMProviderErrors": could not parse expression: 2:69: parse error: unexpected <op:>>`,
+		}},
+		{"bad duration in a PrometheusRule", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "alerts/provider.yaml", "for: 5m", "for: 5 minutes")
+		}, []string{
+			`alerts/provider.yaml:15:16: unknown unit " minutes" in duration "5 minutes"`,
+		}},
+		{"rulefmt unknown field", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "alerts/llm.yaml", "        for: 2m\n", "        for: 2m\n        severity: critical\n")
+		}, []string{"alerts/llm.yaml:10: field severity not found in type rulefmt.Rule"}},
+		{"binary garbage", func(t *testing.T, m fstest.MapFS) {
+			m["runbooks/blob.md"] = &fstest.MapFile{Data: []byte{0x7f, 'E', 'L', 'F', 0, 0xff, 0xfe}}
+			m["escalation/blob.yaml"] = &fstest.MapFile{Data: []byte{0, 1, 2, 0xff}}
+		}, []string{
+			"escalation/blob.yaml: not a UTF-8 text file; expected YAML",
+			"runbooks/blob.md: not a UTF-8 text file; expected a Markdown runbook",
+		}},
+		{"missing directory", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "drill.yaml", "  runbooks: runbooks", "  runbooks: run-books")
+		}, []string{`drill.yaml: paths.runbooks: cannot read "run-books": file does not exist`}},
+		{"path escaping the team", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "drill.yaml", "  runbooks: runbooks", "  runbooks: ../elsewhere")
+		}, []string{`drill.yaml: paths.runbooks: expected a path inside the team directory, got "../elsewhere"`}},
+		{"schedule shapes", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "escalation/people.yaml", "timezone: America/New_York", "timezone: Mars/Olympus")
+			replace(t, m, "escalation/people.yaml", `to: "Fri 18:00"`, `to: "Friday 6pm"`)
+			replace(t, m, "escalation/people.yaml", "end: 2026-12-27T00:00:00", "end: 2026-12-20T00:00:00")
+		}, []string{
+			`escalation/people.yaml:33:13: schedules[0].layers[1].restrictions[0]: expected a weekly window like from: "Mon 09:00", to: "Fri 18:00", got type "weekly" from "Mon 09:00" to "Friday 6pm"`,
+			"escalation/people.yaml:35:9: schedules[0].overrides[0].end: expected an end after start 2026-12-24T00:00",
+			`escalation/people.yaml:36:5: schedules[1].timezone: unknown timezone "Mars/Olympus"; expected an IANA name like Europe/Berlin`,
+		}},
+		{"routes and targets", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "escalation/policies.yaml", "match_re: {service: \"llm-.*\"}", "match_re: {service: \"llm-(\"}")
+			replace(t, m, "escalation/policies.yaml", "targets: [{user: erin}]", "targets: [{user: erin, team: sre}]")
+			replace(t, m, "escalation/policies.yaml", "- default: true\n    policy: sre", "- policy: sre")
+		}, []string{
+			"escalation/policies.yaml:17:19: policies[1].rules[1].targets[0]: expected exactly one of schedule, user, team",
+			"escalation/policies.yaml:21:5: routes[1].match_re.service: expected a regular expression: error parsing regexp: missing closing ): `^(?:llm-()$`",
+			"escalation/policies.yaml:23:5: routes[2]: expected match, match_re or default: true",
+		}},
+		{"duplicates across files", func(t *testing.T, m fstest.MapFS) {
+			m["escalation/zz.yaml"] = &fstest.MapFile{Data: []byte("users:\n  - {id: alice}\n")}
+			m["runbooks/copy.md"] = m["runbooks/provider-errors.md"]
+		}, []string{
+			"escalation/zz.yaml:2:5: user alice: duplicate id; first defined in escalation/people.yaml",
+			`runbooks/provider-errors.md:2: id: duplicate runbook id "provider-errors"; also in runbooks/copy.md`,
+		}},
+		{"two documents", func(t *testing.T, m fstest.MapFS) {
+			m["escalation/two.yaml"] = &fstest.MapFile{Data: []byte("users: []\n---\nteams: []\n")}
+		}, []string{"escalation/two.yaml:2:1: a second YAML document; expected one document per file"}},
+		{"unknown check in lint.severity", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "drill.yaml", "alert-description-vague: warning", "alert-description-vage: warning")
+		}, []string{"drill.yaml: lint.severity.alert-description-vage: unknown check; run 'drill lint --checks' for the list"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := cleanFS(t)
+			c.mutate(t, m)
+			got := problemsOf(t, m)
+			if c.want == nil {
+				require.Equal(t, []string{
+					"escalation/policies.yaml:14:9: policies[1].rules[0].escalate_after: missing; this field is required",
+					"escalation/policies.yaml:15:9: policies[1].rules[0].targets: duplicate field",
+				}, got)
+				return
+			}
+			require.Equal(t, c.want, got)
+		})
+	}
+}
+
+func TestMissingDrillYAML(t *testing.T) {
+	_, err := Load(t.TempDir())
+	require.EqualError(t, err, "drill.yaml: not found; a team directory needs a drill.yaml")
+}
+
+func TestTopologyKeptRaw(t *testing.T) {
+	tm, err := Load(filepath.Join("testdata", "clean"))
+	require.NoError(t, err)
+	c := tm.Config
+	require.Equal(t, "drill.yaml", c.File)
+	require.NotNil(t, c.Service)
+	require.Equal(t, 21, c.Service.Line)
+	var svc struct{ Builtin string }
+	require.NoError(t, c.Service.Decode(&svc))
+	require.Equal(t, "gateway", svc.Builtin)
+	require.NotNil(t, c.Providers)
+	require.NotNil(t, c.Responders)
+	require.Nil(t, c.Stubs)
+	require.Equal(t, "{{ .Service.Admin }}", c.Variables["GATEWAY_ADMIN"])
+	require.Equal(t, "runbooks", c.Paths.Runbooks)
+	require.Equal(t, "escalation", c.Paths.Escalation)
+}
+
+func TestRunbookForAlert(t *testing.T) {
+	tm, err := Load(filepath.Join("testdata", "clean"))
+	require.NoError(t, err)
+	byName := map[string]*AlertRule{}
+	for _, r := range tm.Alerts() {
+		byName[r.Alert] = r
+	}
+	// URL path, matched case-insensitively.
+	rb, ok := tm.RunbookForAlert(byName["LLMSpendSpike"])
+	require.True(t, ok)
+	require.Equal(t, "llm-cost-spike", rb.ID)
+	// File path.
+	rb, ok = tm.RunbookForAlert(byName["LLMProviderErrors"])
+	require.True(t, ok)
+	require.Equal(t, "provider-errors", rb.ID)
+	// Front matter only.
+	r := *byName["LLMSpendSpike"]
+	r.Annotations = nil
+	rb, ok = tm.RunbookForAlert(&r)
+	require.True(t, ok)
+	require.Equal(t, "llm-cost-spike", rb.ID)
+	r.Alert = "Nope"
+	_, ok = tm.RunbookForAlert(&r)
+	require.False(t, ok)
+
+	mit, ok := rb.Section("mitigation")
+	require.True(t, ok)
+	require.Equal(t, Step{Index: 1, Text: "Cap spend:", Lang: "sh", Code: "curl -fsS -X POST \"$GATEWAY_ADMIN/budget\" -d '{\"usd_per_minute\": 2}'\n",
+		Name: "cap-spend", Attrs: map[string]any{"name": "cap-spend"}, File: "runbooks/llm-cost-spike.md", Line: 23, concrete: true}, mit.Steps[0])
+	require.True(t, mit.Steps[1].Manual)
+	require.Equal(t, "Tell the top caller's owner.", mit.Steps[1].Text)
+	require.Equal(t, 2, mit.Steps[1].Index)
+}
+
+func TestRoute(t *testing.T) {
+	tm, err := Load(filepath.Join("testdata", "clean"))
+	require.NoError(t, err)
+	e := tm.Escalation
+	for _, c := range []struct {
+		labels map[string]string
+		want   string
+	}{
+		{map[string]string{"team": "ml-platform"}, "ml-platform"},
+		{map[string]string{"service": "llm-gateway"}, "ml-platform"},
+		{map[string]string{"service": "xllm-gateway"}, "sre"}, // match_re is anchored
+		{map[string]string{}, "sre"},
+	} {
+		got, ok := e.Route(c.labels)
+		require.True(t, ok)
+		require.Equal(t, c.want, got, "%v", c.labels)
+	}
+	p, ok := e.Policy("ml-platform")
+	require.True(t, ok)
+	require.Equal(t, 2, p.Runs())
+	require.Equal(t, 10*time.Minute, p.Rules[0].EscalateAfter.D())
+	u, _ := e.User("alice")
+	after, ok := u.FirstNotification()
+	require.True(t, ok)
+	require.Zero(t, after)
+}
+
+// TestRunbookOlderThanRule builds a git repository with a runbook committed
+// before its alert rule changed.
+func TestRunbookOlderThanRule(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "clean"))))
+	git := func(date string, args ...string) {
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	git("2026-01-10T10:00:00Z", "init", "-q")
+	git("2026-01-10T10:00:00Z", "add", ".")
+	git("2026-01-10T10:00:00Z", "commit", "-qm", "team")
+	tm, err := Load(dir)
+	require.NoError(t, err)
+	require.Empty(t, Lint(tm, LintOptions{Now: lintNow, ExposedMetrics: exposed}))
+
+	p := filepath.Join(dir, "alerts", "llm.yaml")
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(p, []byte(strings.Replace(string(b), "> 2", "> 3", 1)), 0o644))
+	git("2026-02-20T10:00:00Z", "commit", "-qam", "raise threshold")
+	tm, err = Load(dir)
+	require.NoError(t, err)
+	fs := Lint(tm, LintOptions{Now: lintNow, ExposedMetrics: exposed})
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.String())
+	}
+	require.Equal(t, []string{
+		"runbooks/llm-cost-spike.md:1:1: runbook-older-than-rule warning: runbook llm-cost-spike was last changed 2026-01-10, before alerts/llm.yaml (alert LLMSpendSpike) was changed 2026-02-20",
+	}, got)
+}
