@@ -1,0 +1,20 @@
+// Package response is the response engine of a drill: it routes firing
+// alerts through the team's escalation (routes, policies, schedules,
+// notification rules) in drill time, simulates the responders from
+// drill.yaml (availability, acknowledgement delay as a seeded distribution,
+// the "this person is unreachable" fault), and has the acknowledging
+// responder execute the alert's runbook for real in a sandbox.
+//
+// Everything it does is an event on the timeline: page, notify, ack,
+// escalate, policy exhausted, broken link, runbook start/end and each
+// step's start and end with exit code and captured output. In live mode
+// pages go to humans instead (an io.Writer and a loopback endpoint that
+// drill ack talks to) and nothing is simulated.
+//
+// Runbook commands are code. The sandbox runs each step in
+// bash -euo pipefail with a real-time timeout, a fresh working directory
+// and HOME, and a scrubbed environment (PATH, the variables drill.yaml
+// binds, an explicit pass-through list that refuses credential-looking
+// names), and kills the step's process group when it ends. It limits what
+// a command sees, not what it may do: see the README's threat model.
+package response

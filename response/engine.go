@@ -1,0 +1,461 @@
+package response
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drillkit/drill/team"
+	"github.com/drillkit/drill/timeline"
+)
+
+// Options configure an Engine. Zero values of the sandbox limits take the
+// defaults of DefaultOptions; a zero GroupWait or ManualStepCost is zero.
+type Options struct {
+	Clock      timeline.Clock
+	Log        *timeline.Log
+	Escalation *team.Escalation
+	// Team holds the runbooks and the section names; nil runs no runbook.
+	Team       *team.Team
+	Responders ResponderConfig
+
+	// Variables are bound for runbook commands, already resolved against
+	// the testbed (GATEWAY_ADMIN=http://127.0.0.1:4711/admin).
+	Variables map[string]string
+	// PassEnv names host variables passed through to runbook commands.
+	// Credential-looking names are refused.
+	PassEnv []string
+
+	// GroupBy are the labels that group alerts into one page (default
+	// alertname); GroupWait is how long a new group collects alerts before
+	// the first page, in drill time (Alertmanager's group_wait).
+	GroupBy   []string
+	GroupWait time.Duration
+	// ManualStepCost is the drill time a responder spends on a prose-only
+	// step.
+	ManualStepCost time.Duration
+	// StepTimeout bounds each command in real time: drill time compresses,
+	// commands do not.
+	StepTimeout time.Duration
+	// OutputLimit caps the captured output of a step, in bytes.
+	OutputLimit int
+	// DryRun, when set, receives what each step would run; nothing runs.
+	DryRun io.Writer
+	// Seed makes the simulated acknowledgement delays reproducible.
+	Seed uint64
+
+	// Live sends pages to humans: Pager shows them, and the loopback
+	// endpoint at URL() takes their acknowledgements. No responder is
+	// simulated and no runbook is executed: the people in the room do it.
+	Live     bool
+	LiveAddr string // default 127.0.0.1:0
+	Pager    io.Writer
+
+	Logger *slog.Logger
+}
+
+// DefaultOptions returns the defaults: group by alertname, 30s group wait,
+// 2m per manual step, 60s step timeout, 64 KiB of output per step.
+func DefaultOptions() Options {
+	return Options{
+		GroupBy:        []string{"alertname"},
+		GroupWait:      30 * time.Second,
+		ManualStepCost: 2 * time.Minute,
+		StepTimeout:    60 * time.Second,
+		OutputLimit:    64 << 10,
+		Responders:     ResponderConfig{Users: map[string]Responder{}, Default: DefaultResponder},
+	}
+}
+
+// Engine routes firing alerts to escalation policies, simulates (or, live,
+// waits for) the responders, and executes the runbook of the acknowledged
+// alert.
+type Engine struct {
+	opt    Options
+	clock  timeline.Clock
+	log    *timeline.Log
+	esc    *team.Escalation
+	logger *slog.Logger
+	bash   string
+	env    []string // base environment of runbook commands
+	dryMu  sync.Mutex
+
+	sub   <-chan timeline.Event
+	unsub func()
+
+	mu          sync.Mutex
+	groups      map[string]*incident
+	unavailable map[string]bool
+	pages       []Page
+	seq         int
+	running     bool
+
+	wg     sync.WaitGroup
+	srv    *http.Server
+	url    string
+	closed sync.Once
+}
+
+// Page is one page sent to a person, as GET /pages lists it.
+type Page struct {
+	Alert   string     `json:"alert"`
+	Group   string     `json:"group"`
+	Policy  string     `json:"policy"`
+	Rule    int        `json:"rule"` // 1-based level of the policy
+	Loop    int        `json:"loop"`
+	Target  string     `json:"target"`
+	User    string     `json:"user"`
+	At      time.Time  `json:"at"`
+	AckedBy string     `json:"acked_by,omitempty"`
+	AckedAt *time.Time `json:"acked_at,omitempty"`
+}
+
+var (
+	envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// Variables that change how bash or the loader behave before the
+	// step's first line runs: a runbook cannot be allowed to bind them.
+	shellControl = map[string]bool{"BASH_ENV": true, "ENV": true, "SHELLOPTS": true, "BASHOPTS": true, "PS4": true,
+		"IFS": true, "PROMPT_COMMAND": true, "CDPATH": true, "GLOBIGNORE": true, "LD_PRELOAD": true,
+		"LD_LIBRARY_PATH": true, "LD_AUDIT": true, "DYLD_INSERT_LIBRARIES": true, "DYLD_LIBRARY_PATH": true,
+		"PATH": true, "HOME": true, "TMPDIR": true}
+	// Host credentials that must never reach a drill's commands.
+	secretPrefixes = []string{"AWS_", "AZURE_", "ARM_", "GOOGLE_", "GCLOUD_", "GCP_", "CLOUDSDK_", "KUBE", "DOCKER_",
+		"VAULT_", "GITHUB_", "GH_", "GITLAB_", "OPENAI_", "ANTHROPIC_", "DIGITALOCEAN_", "HCLOUD_", "OCI_", "SSH_", "GPG_", "NPM_", "PAGERDUTY_"}
+	secretWords = []string{"TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY", "SESSION"}
+)
+
+// looksSecret reports whether a host variable name is a credential or
+// points at one.
+func looksSecret(name string) bool {
+	u := strings.ToUpper(name)
+	for _, p := range secretPrefixes {
+		if strings.HasPrefix(u, p) {
+			return true
+		}
+	}
+	for _, w := range secretWords {
+		if strings.Contains(u, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// New checks the options and returns an engine subscribed to the log, so
+// alerts appended from now on are not missed before Run. In live mode it
+// also binds the acknowledgement endpoint.
+func New(opt Options) (*Engine, error) {
+	def := DefaultOptions()
+	var probs []string
+	if opt.Clock == nil {
+		probs = append(probs, "Clock is required")
+	}
+	if opt.Log == nil {
+		probs = append(probs, "Log is required")
+	}
+	if opt.Escalation == nil {
+		probs = append(probs, "Escalation is required")
+	}
+	if opt.Team != nil && opt.Team.Config == nil {
+		probs = append(probs, "Team has no Config (section names and runbook annotation come from drill.yaml)")
+	}
+	if opt.GroupWait < 0 || opt.ManualStepCost < 0 || opt.StepTimeout < 0 || opt.OutputLimit < 0 {
+		probs = append(probs, "GroupWait, ManualStepCost, StepTimeout and OutputLimit must not be negative")
+	}
+	if len(opt.GroupBy) == 0 {
+		opt.GroupBy = def.GroupBy
+	}
+	if opt.StepTimeout == 0 {
+		opt.StepTimeout = def.StepTimeout
+	}
+	if opt.OutputLimit == 0 {
+		opt.OutputLimit = def.OutputLimit
+	}
+	if opt.Responders.Users == nil && opt.Responders.Default == (Responder{}) {
+		opt.Responders = def.Responders // a zero ResponderConfig means "not configured"
+	}
+	if opt.Clock != nil && opt.Live && opt.Clock.Speed() != 0 && opt.Clock.Speed() != 1 {
+		probs = append(probs, fmt.Sprintf("live mode runs in real time: clock speed must be 1, got %v", opt.Clock.Speed()))
+	}
+	if opt.Escalation != nil {
+		var users []string
+		for u := range opt.Responders.Users {
+			users = append(users, u)
+		}
+		sort.Strings(users)
+		for _, u := range users {
+			if _, ok := opt.Escalation.User(u); !ok {
+				r := opt.Responders.Users[u]
+				probs = append(probs, fmt.Sprintf("%s:%d:%d: responders.%s: unknown user; expected a user id from escalation/ or default", opt.Responders.File, r.Line, r.Col, u))
+			}
+		}
+	}
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	for _, name := range opt.PassEnv {
+		switch {
+		case !envName.MatchString(name):
+			probs = append(probs, fmt.Sprintf("PassEnv: %q is not a variable name", name))
+		case shellControl[name]:
+			probs = append(probs, fmt.Sprintf("PassEnv: %s changes how the shell runs; it cannot be passed through", name))
+		case looksSecret(name):
+			probs = append(probs, fmt.Sprintf("PassEnv: %s looks like a credential; runbook commands in a drill must reach only the testbed", name))
+		default:
+			if v, ok := os.LookupEnv(name); ok {
+				env = append(env, name+"="+v)
+			}
+		}
+	}
+	var names []string
+	for k := range opt.Variables {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		switch {
+		case !envName.MatchString(name):
+			probs = append(probs, fmt.Sprintf("Variables: %q is not a variable name", name))
+		case shellControl[name]:
+			probs = append(probs, fmt.Sprintf("Variables: %s changes how the shell runs; a runbook variable cannot bind it", name))
+		default:
+			env = append(env, name+"="+opt.Variables[name])
+		}
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil && opt.Team != nil && opt.DryRun == nil && !opt.Live {
+		probs = append(probs, "bash not found on PATH; runbook steps run in bash -euo pipefail")
+	}
+	if len(probs) > 0 {
+		return nil, fmt.Errorf("response: %s", strings.Join(probs, "; "))
+	}
+	logger := opt.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	e := &Engine{
+		opt: opt, clock: opt.Clock, log: opt.Log, esc: opt.Escalation, logger: logger,
+		bash: bash, env: env,
+		groups: map[string]*incident{}, unavailable: map[string]bool{},
+	}
+	if opt.Live {
+		if err := e.openLive(); err != nil {
+			return nil, err
+		}
+	}
+	e.sub, e.unsub = opt.Log.Subscribe(4096)
+	return e, nil
+}
+
+// Run consumes alert events from the log until ctx ends or Close is
+// called, then waits for its incidents to stop. It may run once.
+func (e *Engine) Run(ctx context.Context) error {
+	e.mu.Lock()
+	if e.running {
+		e.mu.Unlock()
+		return errors.New("response: Run called twice")
+	}
+	e.running = true
+	e.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer e.wg.Wait() // runs after cancel: incidents see ctx end
+	defer cancel()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-e.sub:
+			if !ok {
+				return nil
+			}
+			switch ev.Kind {
+			case timeline.AlertFiring:
+				e.firing(ctx, ev)
+			case timeline.AlertResolved:
+				e.resolved(ev)
+			}
+		}
+	}
+}
+
+// Close stops consuming events and closes the live endpoint. It is safe
+// to call twice.
+func (e *Engine) Close() error {
+	var err error
+	e.closed.Do(func() {
+		e.unsub()
+		if e.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			err = e.srv.Shutdown(ctx)
+		}
+	})
+	return err
+}
+
+// SetUnavailable makes a simulated responder unreachable (or reachable
+// again) from now on: the DiRT-style "this person is unreachable" fault.
+func (e *Engine) SetUnavailable(user string, unavailable bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.unavailable[user] = unavailable
+}
+
+func (e *Engine) available(user string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.opt.Responders.For(user).Available && !e.unavailable[user]
+}
+
+// Ack acknowledges, as user, every open unacknowledged incident whose
+// alerts include alert (every one when alert is empty). It returns how
+// many it acknowledged.
+func (e *Engine) Ack(user, alert string) (int, error) {
+	if user == "" {
+		return 0, errors.New("response: ack needs a user")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, in := range e.groups {
+		if in.acked || !in.paged || (alert != "" && !in.names[alert]) {
+			continue
+		}
+		select {
+		case in.acks <- ackReq{user: user, at: e.clock.Now()}:
+			in.acked = true
+			n++
+		default:
+		}
+	}
+	return n, nil
+}
+
+// Pages returns every page sent so far.
+func (e *Engine) Pages() []Page {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Page(nil), e.pages...)
+}
+
+// groupKey is the policy plus the group-by label values, as Alertmanager
+// groups per route.
+func (e *Engine) groupKey(policy string, labels map[string]string) string {
+	var b strings.Builder
+	b.WriteString(policy)
+	b.WriteString("{")
+	for i, l := range e.opt.GroupBy {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%s=%q", l, labels[l])
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// fingerprint identifies one alert of a group by its full label set.
+func fingerprint(name string, labels map[string]string) string {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(name)
+	for _, k := range keys {
+		fmt.Fprintf(&b, ",%s=%q", k, labels[k])
+	}
+	return b.String()
+}
+
+func alertLabels(ev timeline.Event) map[string]string {
+	l := make(map[string]string, len(ev.Labels)+1)
+	for k, v := range ev.Labels {
+		l[k] = v
+	}
+	if l["alertname"] == "" {
+		l["alertname"] = ev.Subject
+	}
+	return l
+}
+
+func (e *Engine) firing(ctx context.Context, ev timeline.Event) {
+	labels := alertLabels(ev)
+	at := ev.At
+	if at.IsZero() {
+		at = e.clock.Now()
+	}
+	policy, ok := e.esc.Route(labels)
+	if !ok {
+		e.log.Append(timeline.Event{At: at, Kind: timeline.BrokenLink, Subject: ev.Subject, Labels: labels,
+			Attrs:   map[string]string{"alert": ev.Subject, "kind": "route", "reason": "no_route"},
+			Message: fmt.Sprintf("no route matches alert %s and there is no default route: nobody is paged", ev.Subject)})
+		return
+	}
+	key := e.groupKey(policy, labels)
+	fp := fingerprint(ev.Subject, labels)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if in, ok := e.groups[key]; ok {
+		in.firing[fp] = true // dedup: an active group pages once
+		in.names[ev.Subject] = true
+		return
+	}
+	e.seq++
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	in := &incident{
+		e: e, id: e.seq, key: key, policyID: policy, alert: ev.Subject,
+		labels: labels, annotations: ev.Attrs, start: at, now: at,
+		firing:   map[string]bool{fp: true},
+		names:    map[string]bool{ev.Subject: true},
+		acks:     make(chan ackReq, 1),
+		resolved: make(chan struct{}),
+		rng:      rand.New(rand.NewPCG(e.opt.Seed, h.Sum64()^uint64(e.seq))),
+	}
+	e.groups[key] = in
+	e.wg.Add(1)
+	go in.run(ctx)
+}
+
+func (e *Engine) resolved(ev timeline.Event) {
+	labels := alertLabels(ev)
+	policy, ok := e.esc.Route(labels)
+	if !ok {
+		return
+	}
+	key := e.groupKey(policy, labels)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	in, ok := e.groups[key]
+	if !ok {
+		return
+	}
+	delete(in.firing, fingerprint(ev.Subject, labels))
+	if len(in.firing) == 0 {
+		at := ev.At
+		if at.IsZero() {
+			at = e.clock.Now()
+		}
+		in.resolvedAt = at
+		close(in.resolved)
+		delete(e.groups, key)
+	}
+}
+
+// emit appends an event about the incident.
+func (e *Engine) emit(ev timeline.Event) {
+	e.log.Append(ev)
+	e.logger.Debug("response", "event", ev.String())
+}

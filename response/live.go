@@ -1,0 +1,120 @@
+package response
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// LiveFile is where a live drill writes its endpoint, relative to the
+// team directory, so that drill ack finds it.
+const LiveFile = ".drill/live.json"
+
+// LiveInfo is the content of LiveFile.
+type LiveInfo struct {
+	URL string `json:"url"`
+	PID int    `json:"pid,omitempty"`
+}
+
+// WriteLiveFile records url in dir/.drill/live.json.
+func WriteLiveFile(dir, url string) error {
+	p := filepath.Join(dir, LiveFile)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(LiveInfo{URL: url, PID: os.Getpid()}, "", "  ")
+	return os.WriteFile(p, append(b, '\n'), 0o644)
+}
+
+// AckRequest is the body of POST /ack. An empty Alert acknowledges every
+// open page.
+type AckRequest struct {
+	User  string `json:"user"`
+	Alert string `json:"alert"`
+}
+
+// AckResponse tells how many open incidents the ack reached.
+type AckResponse struct {
+	Acked int `json:"acked"`
+}
+
+// URL is the live endpoint's base URL; empty unless Live.
+func (e *Engine) URL() string { return e.url }
+
+func (e *Engine) openLive() error {
+	addr := e.opt.LiveAddr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("response: live endpoint: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /pages", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.Pages())
+	})
+	mux.HandleFunc("POST /ack", func(w http.ResponseWriter, r *http.Request) {
+		var req AckRequest
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": `expected {"user": "...", "alert": "..."}: ` + err.Error()})
+			return
+		}
+		if req.User == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "user is required"})
+			return
+		}
+		n, _ := e.Ack(req.User, req.Alert)
+		if n == 0 {
+			what := "no open unacknowledged page"
+			if req.Alert != "" {
+				what += " for alert " + req.Alert
+			}
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": what})
+			return
+		}
+		writeJSON(w, http.StatusOK, AckResponse{Acked: n})
+	})
+	e.srv = &http.Server{Handler: loopbackOnly(mux), ReadHeaderTimeout: 5 * time.Second}
+	e.url = "http://" + ln.Addr().String()
+	go func() {
+		if err := e.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.logger.Error("response: live endpoint", "err", err)
+		}
+	}()
+	return nil
+}
+
+// loopbackOnly refuses requests that do not come from this machine: an
+// acknowledgement endpoint must not be reachable from the network.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "loopback only"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// showPage prints a page for the humans in the room.
+func (e *Engine) showPage(in *incident, user string) {
+	e.dryMu.Lock()
+	defer e.dryMu.Unlock()
+	fmt.Fprintf(e.opt.Pager, "PAGE %s  %s → %s (policy %s, rule %d)   ack: drill ack --user %s %s\n",
+		in.now.Format("15:04:05"), in.alert, user, in.policyID, in.rule, user, in.alert)
+}

@@ -1,0 +1,191 @@
+package response
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drillkit/drill/team"
+	"github.com/drillkit/drill/timeline"
+)
+
+// respond is what the acknowledging responder does: open the alert's
+// runbook and follow Diagnosis, Mitigation and Verification in order. In
+// live mode the humans do it themselves.
+func (in *incident) respond(ctx context.Context, user string, pol *team.Policy) {
+	if in.e.opt.Live {
+		return
+	}
+	t := in.e.opt.Team
+	if t == nil {
+		return
+	}
+	rb, ok := t.RunbookForAlert(&team.AlertRule{Alert: in.alert, Annotations: in.annotations})
+	if !ok {
+		in.emit(timeline.Note, in.alert, fmt.Sprintf("alert %s links no runbook (annotation %s or front matter alerts:): %s has nothing to follow", in.alert, t.Config.Lint.RunbookAnnotation, user),
+			in.attrs("user", user, "reason", "no_runbook"))
+		return
+	}
+	in.runRunbook(ctx, user, rb, pol)
+}
+
+// stepResult is how one step ended.
+type stepResult struct {
+	status    string // ok, failed, timeout, canceled, error, manual, dry-run
+	exitCode  int
+	output    string
+	bytes     int64 // output bytes the step wrote, captured or not
+	truncated bool
+	real      time.Duration
+}
+
+func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runbook, pol *team.Policy) {
+	e := in.e
+	names := e.opt.Team.Config.Lint.Sections
+	in.emit(timeline.RunbookStart, rb.ID, fmt.Sprintf("%s opens %s (%s)", user, rb.ID, rb.File),
+		in.attrs("user", user, "runbook", rb.ID, "file", rb.File))
+	steps, manual := 0, 0
+	end := func(status string, kv ...string) {
+		in.emit(timeline.RunbookEnd, rb.ID, fmt.Sprintf("runbook %s %s", rb.ID, status), in.attrs(append([]string{
+			"user", user, "runbook", rb.ID, "status", status,
+			"steps", strconv.Itoa(steps), "manual_steps", strconv.Itoa(manual)}, kv...)...))
+	}
+	for _, name := range []string{names.Diagnosis, names.Mitigation, names.Verification} {
+		sec, ok := rb.Section(name)
+		if !ok {
+			in.emit(timeline.Note, rb.ID, fmt.Sprintf("runbook %s has no %s section", rb.ID, name), in.attrs("runbook", rb.ID, "section", name, "reason", "missing_section"))
+			continue
+		}
+		for _, st := range sec.Steps {
+			steps++
+			stepName := st.Name
+			if stepName == "" {
+				stepName = fmt.Sprintf("%s-%d", strings.ToLower(sec.Name), st.Index)
+			}
+			base := []string{"user", user, "runbook", rb.ID, "section", sec.Name, "index", strconv.Itoa(st.Index),
+				"line", fmt.Sprintf("%s:%d", st.File, st.Line), "manual", strconv.FormatBool(st.Manual)}
+			in.emit(timeline.StepStart, stepName, firstLine(st.Text, st.Code), in.attrs(base...))
+			var res stepResult
+			if st.Manual {
+				manual++
+				if e.opt.DryRun != nil {
+					e.dryf("manual step %s (%s:%d), %s of drill time: %s\n", stepName, st.File, st.Line, e.opt.ManualStepCost, st.Text)
+				}
+				if w, _ := in.wait(ctx, in.now.Add(e.opt.ManualStepCost), false); w == wakeDone {
+					res = stepResult{status: "canceled", exitCode: -1}
+				} else {
+					res = stepResult{status: "manual"}
+				}
+			} else {
+				res = in.execute(ctx, stepName, st)
+			}
+			attrs := append(base, "status", res.status, "automatable", strconv.FormatBool(!st.Manual))
+			if !st.Manual {
+				attrs = append(attrs, "exit_code", strconv.Itoa(res.exitCode), "output", res.output,
+					"output_bytes", strconv.FormatInt(res.bytes, 10), "truncated", strconv.FormatBool(res.truncated),
+					"real_duration", res.real.Round(time.Millisecond).String())
+			}
+			msg := res.status
+			if res.status == "manual" {
+				msg = "manual step, not automatable: " + firstLine(st.Text, "")
+			} else if res.status != "ok" && res.status != "dry-run" {
+				msg = fmt.Sprintf("%s (exit %d)", res.status, res.exitCode)
+			}
+			in.emit(timeline.StepEnd, stepName, msg, in.attrs(attrs...))
+			switch res.status {
+			case "ok", "manual", "dry-run":
+				continue
+			case "canceled":
+				end("canceled", "failed_step", stepName)
+				return
+			}
+			// A responder whose step failed stops and hands the incident up.
+			to := "none"
+			if in.rule < len(pol.Rules) {
+				to = strconv.Itoa(in.rule + 1)
+			}
+			in.emit(timeline.Escalate, in.alert, fmt.Sprintf("%s escalates: runbook step %s failed (%s, exit %d)", user, stepName, res.status, res.exitCode),
+				in.attrs("reason", "runbook step failed", "user", user, "step", stepName, "exit_code", strconv.Itoa(res.exitCode), "from_rule", strconv.Itoa(in.rule), "to_rule", to))
+			end("failed", "failed_step", stepName, "exit_code", strconv.Itoa(res.exitCode))
+			return
+		}
+	}
+	end("ok")
+}
+
+// execute runs one executable step in the sandbox, or describes it in
+// dry-run mode. Its real duration advances the incident's drill time by
+// the clock's speed (zero on a virtual clock).
+func (in *incident) execute(ctx context.Context, name string, st team.Step) stepResult {
+	e := in.e
+	if e.opt.DryRun != nil {
+		e.dryf("would run step %s (%s:%d) in bash -euo pipefail, timeout %s, env %s:\n%s\n",
+			name, st.File, st.Line, e.opt.StepTimeout, strings.Join(e.envNames(), " "), indent(st.Code))
+		return stepResult{status: "dry-run"}
+	}
+	res := e.runSandboxed(ctx, st.Code)
+	in.now = in.now.Add(time.Duration(float64(res.real) * e.clock.Speed()))
+	return res
+}
+
+func (e *Engine) dryf(format string, args ...any) {
+	e.dryMu.Lock()
+	defer e.dryMu.Unlock()
+	fmt.Fprintf(e.opt.DryRun, format, args...)
+}
+
+// envNames lists the variables a step sees (names only: values may be
+// endpoints a reader of dry-run output need not see).
+func (e *Engine) envNames() []string {
+	names := make([]string, 0, len(e.env)+2)
+	for _, kv := range e.env {
+		k, _, _ := strings.Cut(kv, "=")
+		names = append(names, k)
+	}
+	return append(names, "HOME", "TMPDIR")
+}
+
+func indent(code string) string {
+	lines := strings.Split(strings.TrimRight(code, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "    " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+func firstLine(texts ...string) string {
+	for _, t := range texts {
+		if t = strings.TrimSpace(t); t != "" {
+			l, _, _ := strings.Cut(t, "\n")
+			return l
+		}
+	}
+	return ""
+}
+
+// capWriter keeps the first limit bytes written and counts the rest.
+type capWriter struct {
+	limit int
+	buf   []byte
+	total int64
+}
+
+func (w *capWriter) Write(p []byte) (int, error) {
+	w.total += int64(len(p))
+	if room := w.limit - len(w.buf); room > 0 {
+		w.buf = append(w.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (w *capWriter) String() string {
+	if dropped := w.total - int64(len(w.buf)); dropped > 0 {
+		return string(w.buf) + fmt.Sprintf("\n[drill: output truncated: %d more bytes not kept]", dropped)
+	}
+	return string(w.buf)
+}
+
+var _ io.Writer = (*capWriter)(nil)

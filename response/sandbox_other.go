@@ -1,0 +1,13 @@
+//go:build !unix
+
+package response
+
+import (
+	"context"
+	"runtime"
+)
+
+// runSandboxed is unix-only: the sandbox needs process groups.
+func (e *Engine) runSandboxed(context.Context, string) stepResult {
+	return stepResult{status: "error", exitCode: -1, output: "drill: runbook steps cannot run on " + runtime.GOOS + " (the sandbox needs unix process groups); use dry-run"}
+}
