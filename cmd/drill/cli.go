@@ -32,7 +32,10 @@ type command struct {
 func commands() []*command {
 	cmds := []*command{
 		versionCommand(),
+		serveCommand(),
 		faultsCommand(),
+		lintCommand(),
+		runCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

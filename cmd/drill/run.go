@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/scenarios"
+	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/team"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ", ") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// loadTeam finds and loads the team: --team, else drill.yaml from the
+// working directory upward, else the embedded demo team (said on stderr).
+// cleanup removes what loading extracted.
+func loadTeam(e *env, dir string) (t *team.Team, cleanup func(), err error) {
+	cwd, _ := os.Getwd()
+	path, found, err := scenarios.FindTeam(dir, cwd)
+	if err != nil {
+		return nil, nil, withCode(exitUsage, err)
+	}
+	cleanup = func() {}
+	if !found {
+		path, err = scenarios.ExtractDemo("")
+		if err != nil {
+			return nil, nil, err
+		}
+		cleanup = func() { os.RemoveAll(path) }
+		fmt.Fprintln(e.stderr, "drill: no drill.yaml here or above, and no --team: running the built-in demo team acme-ml")
+	}
+	t, err = team.Load(path)
+	if err != nil {
+		cleanup()
+		return nil, nil, withCode(exitUsage, err)
+	}
+	return t, cleanup, nil
+}
+
+func runCommand() *command {
+	return &command{
+		name:    "run",
+		summary: "run drills: inject faults and score the team's alerts, escalation and runbooks",
+		usage:   "[flags] [NAME... | FILE.feature...]",
+		help: `
+NAME selects the scenarios tagged @NAME (drill run cost-spike). FILE.feature
+selects a feature file of the team. With no team (--team or a drill.yaml in
+the working directory or above), the built-in demo team acme-ml runs.
+
+Each scenario gets its own world, a control window before its first fault,
+and a verdict: passed (every step passed and every fault provably fired),
+failed, inconclusive (no proof the fault fired) or error (the harness failed).
+
+Exit codes: 0 all passed; 1 a drill failed, was inconclusive or a gate was
+missed; 2 invalid input; 4 the harness failed.`,
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			var (
+				teamDir  = fs.String("team", "", "team directory holding drill.yaml")
+				tags     = fs.String("tags", "", "godog tag expression selecting scenarios, e.g. '@cost-spike && ~@slow'")
+				all      = fs.Bool("all", false, "run every scenario of the team")
+				speed    = fs.Float64("speed", 60, "drill seconds per real second (1 for a real-time game day)")
+				seed     = fs.Int64("seed", 1, "seed for faults, responders and content")
+				parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
+				control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
+				out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
+				toxi     = fs.String("toxiproxy", "", "URL of an external toxiproxy API (default: embedded)")
+				quiet    = fs.Bool("quiet", false, "no live timeline")
+				plan     = fs.Bool("plan", false, "print the steps each selected scenario would follow, and run nothing")
+				gates    stringList
+			)
+			fs.Var(&gates, "gate", "a threshold the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
+			return func(ctx context.Context, e *env, args []string) error {
+				var parsed []scoring.Gate
+				for _, g := range gates {
+					pg, err := scoring.ParseGate(g)
+					if err != nil {
+						return withCode(exitUsage, err)
+					}
+					parsed = append(parsed, pg)
+				}
+				if *speed <= 0 {
+					return usageErrorf("--speed: want a positive number, got %v", *speed)
+				}
+				t, cleanup, err := loadTeam(e, *teamDir)
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				opts := scenarios.Options{
+					Team: t, Tags: *tags, All: *all, Speed: *speed, Seed: *seed, Parallel: *parallel,
+					ControlWindow: *control, Toxiproxy: *toxi,
+				}
+				for _, a := range args {
+					if strings.HasSuffix(a, ".feature") {
+						opts.Paths = append(opts.Paths, a)
+					} else {
+						opts.Names = append(opts.Names, a)
+					}
+				}
+				if *plan {
+					sel, err := scenarios.Select(opts)
+					if err != nil {
+						return withCode(exitUsage, err)
+					}
+					return scenarios.WritePlan(e.stdout, sel, opts)
+				}
+				if !*quiet && isTerminal(e.stdout) {
+					opts.Timeline = e.stdout
+				}
+				if *out != "" {
+					if err := os.MkdirAll(*out, 0o755); err != nil {
+						return withCode(exitUsage, err)
+					}
+					opts.CucumberJSON = filepath.Join(*out, "cucumber.json")
+				}
+				card, err := scenarios.Run(ctx, opts)
+				if card == nil {
+					var ce interface{ ExitCode() int }
+					if errors.As(err, &ce) {
+						return withCode(ce.ExitCode(), err)
+					}
+					return err
+				}
+				var results []scoring.GateResult
+				for _, g := range parsed {
+					results = append(results, g.Check(card.Summary))
+				}
+				fmt.Fprintln(e.stdout)
+				if werr := scoring.WriteText(e.stdout, card, results); werr != nil {
+					return werr
+				}
+				if *out != "" {
+					if werr := writeOutputs(*out, card, results); werr != nil {
+						return werr
+					}
+					fmt.Fprintf(e.stdout, "\nscorecard written to %s\n", *out)
+				}
+				if err != nil {
+					return err // interrupted: the scorecard above is partial
+				}
+				code := card.ExitCode()
+				for _, r := range results {
+					if !r.OK && code == exitOK {
+						code = exitFailed
+					}
+				}
+				if code != exitOK {
+					return silentError{code: code}
+				}
+				return nil
+			}
+		},
+	}
+}
+
+func writeOutputs(dir string, card *scoring.Scorecard, gates []scoring.GateResult) error {
+	write := func(name string, f func(*os.File) error) error {
+		fh, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		if err := f(fh); err != nil {
+			fh.Close()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return fh.Close()
+	}
+	return errors.Join(
+		write("scorecard.json", func(f *os.File) error { return scoring.WriteJSON(f, card) }),
+		write("junit.xml", func(f *os.File) error { return scoring.WriteJUnit(f, card) }),
+		write("summary.md", func(f *os.File) error { return scoring.WriteMarkdown(f, card, gates) }),
+	)
+}
+
+// isTerminal reports whether w is a character device: the live timeline
+// is for people, not for logs.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+

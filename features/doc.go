@@ -1,0 +1,18 @@
+// Package features is drill's step catalog: the Gherkin language trainers
+// write drills in, and the built-in .feature files.
+//
+// One table ([Catalog]) holds every step definition with its expression,
+// documentation and an example; the same table registers the steps with
+// godog, prints `drill steps` and generates docs/steps.md. Steps are thin:
+// a When step schedules a fault on the scenario's running world ([Env]); a
+// Then step waits, with a deadline in drill time, for an event on the
+// timeline or for a PromQL condition, and never sleeps.
+//
+// Deadlines are measured from the cause a trainer would measure from: an
+// alert must fire within D of the latest fault, a page must reach someone
+// within D of the alert firing, be acknowledged within D of the page, and
+// the runbook must restore the condition within D of the acknowledgement.
+//
+// [Check] finds undefined or mistyped steps in feature files before a
+// drill runs, naming file:line, the closest known steps and a snippet.
+package features

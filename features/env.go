@@ -1,0 +1,45 @@
+package features
+
+import (
+	"context"
+	"time"
+
+	"github.com/drillkit/drill/team"
+	"github.com/drillkit/drill/timeline"
+)
+
+// Env is one scenario's running world, as the steps see it. The scenarios
+// package implements it over a testbed, the alerting engine and the
+// response engine; tests implement it with fakes.
+type Env interface {
+	// Start brings the world up: testbed, traffic, alerting, response.
+	// It is idempotent.
+	Start(ctx context.Context) error
+	// Started reports whether Start succeeded.
+	Started() bool
+	// SetSpeed changes the drill clock speed; only before Start.
+	SetSpeed(speed float64) error
+	Clock() timeline.Clock
+	Log() *timeline.Log
+	// Team is the team whose plan is drilled.
+	Team() *team.Team
+	// Inject applies a fault of the catalog to a target (a provider, a stub
+	// or "traffic") for d of drill time (0: until the scenario ends) and
+	// returns its ID.
+	Inject(ctx context.Context, kind, target string, params map[string]string, d time.Duration) (string, error)
+	// Evidence returns how many requests or connections each fault
+	// injected so far affected.
+	Evidence(ctx context.Context) (map[string]int64, error)
+	// Query evaluates a PromQL expression at the current drill time over
+	// the drill's metrics and returns the value of its first sample; ok is
+	// false when the result is empty.
+	Query(ctx context.Context, expr string) (v float64, ok bool, err error)
+	// EvalInterval is how often, in drill time, conditions are
+	// re-evaluated.
+	EvalInterval() time.Duration
+	// SetTraffic sets the steady traffic rate (requests per real second)
+	// and, when mix is not empty, a named request mix.
+	SetTraffic(rate float64, mix string) error
+	// SetResponderAvailable makes a simulated responder reachable or not.
+	SetResponderAvailable(user string, available bool) error
+}

@@ -1,0 +1,267 @@
+package features
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	gherkin "github.com/cucumber/gherkin/go/v42"
+	messages "github.com/cucumber/messages/go/v34"
+)
+
+// Scenario is one runnable scenario (a pickle: Scenario Outline rows are
+// expanded) of a feature file, with the lines a trainer needs in messages.
+type Scenario struct {
+	File  string
+	Line  int
+	Name  string
+	Tags  []string
+	Steps []ScenarioStep
+}
+
+// ScenarioStep is one step of a scenario.
+type ScenarioStep struct {
+	Keyword string // "Given ", "When ", "Then ", "And "...
+	Text    string
+	Line    int
+}
+
+// Key identifies a scenario across parses: godog parses the same files
+// again and gives its own IDs.
+func (s *Scenario) Key() string {
+	var b strings.Builder
+	b.WriteString(s.File)
+	b.WriteByte(0)
+	b.WriteString(s.Name)
+	for _, st := range s.Steps {
+		b.WriteByte(0)
+		b.WriteString(st.Text)
+	}
+	return b.String()
+}
+
+// PickleKey is Key for a pickle as godog hands it to hooks.
+func PickleKey(p *messages.Pickle) string {
+	var b strings.Builder
+	b.WriteString(p.Uri)
+	b.WriteByte(0)
+	b.WriteString(p.Name)
+	for _, st := range p.Steps {
+		b.WriteByte(0)
+		b.WriteString(st.Text)
+	}
+	return b.String()
+}
+
+// Parse reads one feature file into its scenarios. Syntax errors name the
+// file and line.
+func Parse(file string, data []byte) ([]*Scenario, error) {
+	var n int
+	newID := func() string { n++; return strconv.Itoa(n) }
+	doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(data), newID)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", file, strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	if doc.Feature == nil {
+		return nil, nil
+	}
+	steps := map[string]*messages.Step{}
+	lines := map[string]int64{}
+	var walk func(children []*messages.FeatureChild)
+	addSteps := func(ss []*messages.Step) {
+		for _, st := range ss {
+			steps[st.Id] = st
+		}
+	}
+	walk = func(children []*messages.FeatureChild) {
+		for _, c := range children {
+			if c.Background != nil {
+				addSteps(c.Background.Steps)
+			}
+			if c.Scenario != nil {
+				addSteps(c.Scenario.Steps)
+				lines[c.Scenario.Id] = c.Scenario.Location.Line
+				for _, ex := range c.Scenario.Examples {
+					for _, row := range ex.TableBody {
+						lines[row.Id] = row.Location.Line
+					}
+				}
+			}
+			if c.Rule != nil {
+				for _, rc := range c.Rule.Children {
+					walk([]*messages.FeatureChild{{Background: rc.Background, Scenario: rc.Scenario}})
+				}
+			}
+		}
+	}
+	walk(doc.Feature.Children)
+	var out []*Scenario
+	for _, p := range gherkin.Pickles(*doc, file, newID) {
+		sc := &Scenario{File: file, Name: p.Name}
+		// The last AST node of an outline pickle is its examples row.
+		for _, id := range p.AstNodeIds {
+			if l, ok := lines[id]; ok {
+				sc.Line = int(l)
+			}
+		}
+		for _, t := range p.Tags {
+			sc.Tags = append(sc.Tags, t.Name)
+		}
+		for _, ps := range p.Steps {
+			st := ScenarioStep{Text: ps.Text}
+			if len(ps.AstNodeIds) > 0 {
+				if s, ok := steps[ps.AstNodeIds[0]]; ok {
+					st.Keyword = s.Keyword
+					st.Line = int(s.Location.Line)
+				}
+			}
+			sc.Steps = append(sc.Steps, st)
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// Problem is an undefined or ambiguous step of a feature file.
+type Problem struct {
+	File    string   `json:"file"`
+	Line    int      `json:"line"`
+	Step    string   `json:"step"`
+	Message string   `json:"message"`
+	Closest []string `json:"closest,omitempty"` // the nearest catalog examples
+	Snippet string   `json:"snippet,omitempty"` // a step definition to start from
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d: %s: %s", p.File, p.Line, p.Message, p.Step)
+	if len(p.Closest) > 0 {
+		b.WriteString("\n  closest known steps:")
+		for _, c := range p.Closest {
+			b.WriteString("\n    " + c)
+		}
+	}
+	if p.Snippet != "" {
+		b.WriteString("\n  or define it (features/catalog.go):\n" + indent(p.Snippet, "    "))
+	}
+	return b.String()
+}
+
+func indent(s, pre string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i := range lines {
+		lines[i] = pre + lines[i]
+	}
+	return strings.Join(lines, "\n")
+}
+
+var compiled = func() []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(catalog))
+	for i, s := range catalog {
+		out[i] = regexp.MustCompile(s.Expr)
+	}
+	return out
+}()
+
+// Check finds the steps of the scenarios that no catalog step matches, or
+// that several match.
+func Check(scs []*Scenario) []Problem {
+	var out []Problem
+	for _, sc := range scs {
+		for _, st := range sc.Steps {
+			var matches []int
+			for i, re := range compiled {
+				if re.MatchString(st.Text) {
+					matches = append(matches, i)
+				}
+			}
+			switch len(matches) {
+			case 1:
+				continue
+			case 0:
+				out = append(out, Problem{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text,
+					Message: "undefined step", Closest: closest(st.Text, 3), Snippet: snippet(st.Keyword, st.Text)})
+			default:
+				var exprs []string
+				for _, i := range matches {
+					exprs = append(exprs, catalog[i].Expr)
+				}
+				out = append(out, Problem{File: sc.File, Line: st.Line, Step: st.Text,
+					Message: "ambiguous step, matched by " + strings.Join(exprs, " and ")})
+			}
+		}
+	}
+	// One message per step line, even when an outline expands it.
+	seen := map[string]bool{}
+	uniq := out[:0]
+	for _, p := range out {
+		k := fmt.Sprintf("%s:%d:%s", p.File, p.Line, p.Step)
+		if !seen[k] {
+			seen[k] = true
+			uniq = append(uniq, p)
+		}
+	}
+	return uniq
+}
+
+// closest returns the examples of the n catalog steps nearest to text by
+// edit distance over words.
+func closest(text string, n int) []string {
+	type cand struct {
+		ex string
+		d  int
+	}
+	words := strings.Fields(strings.ToLower(text))
+	var cs []cand
+	for _, s := range catalog {
+		ex := strings.TrimSpace(strings.TrimPrefix(s.Example, s.Keyword))
+		cs = append(cs, cand{ex: s.Keyword + " " + ex, d: editDistance(words, strings.Fields(strings.ToLower(ex)))})
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	var out []string
+	for _, c := range cs[:min(n, len(cs))] {
+		out = append(out, c.ex)
+	}
+	return out
+}
+
+func editDistance(a, b []string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+var (
+	quoted = regexp.MustCompile(`"[^"]*"`)
+	number = regexp.MustCompile(`\b\d+(?:\.\d+)?\b`)
+)
+
+// snippet is a catalog entry a developer could add for an undefined step.
+func snippet(keyword, text string) string {
+	expr := regexp.QuoteMeta(text)
+	expr = quoted.ReplaceAllString(expr, `"([^"]+)"`)
+	expr = number.ReplaceAllString(expr, `(\d+(?:\.\d+)?)`)
+	kw := strings.TrimSpace(keyword)
+	if kw == "And" || kw == "But" || kw == "*" || kw == "" {
+		kw = "Then"
+	}
+	return fmt.Sprintf("{\n\tKeyword: %q, Expr: %s,\n\tDoc: \"...\", Example: %q,\n\tbind: func(s *State) any { return func(ctx context.Context /*, args */) error { return godog.ErrPending } },\n},",
+		kw, "`^"+expr+"$`", kw+" "+text)
+}

@@ -1,0 +1,176 @@
+package features
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drillkit/drill/timeline"
+)
+
+// DefaultControlWindow is the drill time a scenario runs before its first
+// fault, so that alerts which fire without any fault show as false alarms.
+const DefaultControlWindow = 5 * time.Minute
+
+// State is one scenario's step state: its world and what its steps did.
+type State struct {
+	Env           Env
+	ControlWindow time.Duration
+
+	mu          sync.Mutex
+	startedAt   time.Time
+	controlDone bool
+	lastFaultAt time.Time
+	faults      []string // IDs in the order injected
+	expected    map[string]bool
+}
+
+// NewState returns the step state of one scenario whose steps expect the
+// given alerts.
+func NewState(env Env, expectedAlerts []string) *State {
+	s := &State{Env: env, ControlWindow: DefaultControlWindow, expected: map[string]bool{}}
+	for _, a := range expectedAlerts {
+		s.expected[a] = true
+	}
+	return s
+}
+
+// SetExpected replaces the alerts the scenario's steps expect.
+func (s *State) SetExpected(alerts []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expected = map[string]bool{}
+	for _, a := range alerts {
+		s.expected[a] = true
+	}
+}
+
+// Faults returns the IDs of the faults injected so far.
+func (s *State) Faults() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.faults...)
+}
+
+// Expected returns the alerts the scenario's steps expect, sorted.
+func (s *State) Expected() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.expected))
+	for a := range s.expected {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var expectsAlert = regexp.MustCompile(`^alert "([^"]+)" (?:fires|may fire)\b`)
+
+// ExpectedAlerts scans a scenario's step texts for the alerts it expects
+// to fire (or tolerates), before any step runs: an alert is explained by
+// the scenario even when the step naming it is never reached.
+func ExpectedAlerts(stepTexts []string) []string {
+	var out []string
+	for _, t := range stepTexts {
+		if m := expectsAlert.FindStringSubmatch(t); m != nil {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+func (s *State) ensureStarted(ctx context.Context) error {
+	if s.Env.Started() {
+		return nil
+	}
+	if err := s.Env.Start(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.startedAt = s.Env.Clock().Now()
+	s.mu.Unlock()
+	return nil
+}
+
+// beforeFault ends the control window: it waits until the window has
+// passed since the world started, then records its end.
+func (s *State) beforeFault(ctx context.Context) error {
+	if err := s.ensureStarted(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	done, start := s.controlDone, s.startedAt
+	s.mu.Unlock()
+	if done {
+		return nil
+	}
+	c := s.Env.Clock()
+	if wait := start.Add(s.ControlWindow).Sub(c.Now()); wait > 0 {
+		if err := timeline.Sleep(ctx, c, wait); err != nil {
+			return err
+		}
+	}
+	s.Env.Log().Append(timeline.Event{Kind: timeline.ControlEnd, Message: fmt.Sprintf("control window of %s ended", s.ControlWindow)})
+	s.mu.Lock()
+	s.controlDone = true
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *State) inject(ctx context.Context, kind, target string, params map[string]string, d time.Duration) error {
+	if err := s.beforeFault(ctx); err != nil {
+		return err
+	}
+	id, err := s.Env.Inject(ctx, kind, target, params, d)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.faults = append(s.faults, id)
+	s.lastFaultAt = s.Env.Clock().Now()
+	s.mu.Unlock()
+	return nil
+}
+
+// since returns the reference instant for a deadline: the latest fault,
+// or now when no fault was injected.
+func (s *State) sinceFault() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastFaultAt.IsZero() {
+		return s.Env.Clock().Now()
+	}
+	return s.lastFaultAt
+}
+
+// waitFrom waits for an event matching m stamped at or after from, with a
+// deadline of d after from.
+func (s *State) waitFrom(ctx context.Context, from time.Time, d time.Duration, m timeline.Match) (timeline.Event, error) {
+	within := from.Add(d).Sub(s.Env.Clock().Now())
+	return s.Env.Log().Wait(ctx, func(e timeline.Event) bool { return !e.At.Before(from) && m(e) }, within)
+}
+
+// ParseDuration reads a step duration: Go syntax (90s, 5m, 1h30m) plus
+// days (2d).
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, "d") {
+		n, err := strconv.ParseFloat(strings.TrimSuffix(s, "d"), 64)
+		if err == nil && n >= 0 {
+			return time.Duration(n * float64(24*time.Hour)), nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("want a duration such as 90s, 10m or 1h, got %q", s)
+	}
+	return d, nil
+}
+
+// fmtDur renders a drill duration briefly: 4m30s, not 4m30.000s.
+func fmtDur(d time.Duration) string { return d.Round(time.Second).String() }

@@ -1,0 +1,11 @@
+// Package scenarios selects and runs drills: each Gherkin scenario gets
+// its own isolated world (testbed, drill clock, alerting and response
+// engines), a control window before its first fault, and a verdict that
+// is honest: passed only when every step passed and every fault provably
+// fired; inconclusive without that proof; error when the harness failed.
+//
+// Scenarios are selected by name (`cost-spike` runs the @cost-spike
+// scenarios), by godog tag expression, by feature path, or all; they run
+// through godog with --parallel N worlds at a time. The result is a
+// scoring.Scorecard.
+package scenarios

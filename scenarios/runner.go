@@ -1,0 +1,472 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/team"
+	"github.com/drillkit/drill/testbed"
+	"github.com/drillkit/drill/timeline"
+)
+
+// Options configure a run of drills.
+type Options struct {
+	Team *team.Team
+	// Names select scenarios by tag without the @ (cost-spike runs the
+	// @cost-spike scenarios); Tags is a godog tag expression; Paths are
+	// feature files of the team to run; All runs every scenario.
+	Names []string
+	Tags  string
+	Paths []string
+	All   bool
+
+	Speed    float64 // drill seconds per real second
+	Seed     int64
+	Parallel int // worlds at a time
+	// ControlWindow is the drill time before a scenario's first fault.
+	ControlWindow time.Duration
+	// Start is the drill time at which every scenario's clock starts
+	// (who is on call depends on it); zero is now.
+	Start time.Time
+	// StepTimeout bounds each runbook command in real time.
+	StepTimeout time.Duration
+	// Toxiproxy is the URL of an external toxiproxy; empty embeds one.
+	Toxiproxy string
+	// Timeline, when set, receives one line per event while running.
+	Timeline io.Writer
+	// CucumberJSON, when set, is a file godog writes its cucumber report to.
+	CucumberJSON string
+	Logger       *slog.Logger
+}
+
+// Selection is the scenarios a run would execute, parsed.
+type Selection struct {
+	Scenarios []*features.Scenario
+	Contents  []godog.Feature // the feature files, for godog
+	Tags      string          // the godog tag expression applied
+}
+
+// Select parses the team's features and picks the scenarios the options
+// name. Undefined steps are an error that names file:line and the
+// closest known steps.
+func Select(opts Options) (*Selection, error) {
+	t := opts.Team
+	files := make([]string, 0, len(t.Features))
+	for f := range t.Features {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	if len(opts.Paths) > 0 {
+		want := map[string]bool{}
+		for _, p := range opts.Paths {
+			want[filepath.ToSlash(filepath.Clean(p))] = true
+		}
+		var keep []string
+		for _, f := range files {
+			if want[f] || want[filepath.ToSlash(filepath.Join(t.Config.Paths.Features, filepath.Base(f)))] || want[filepath.Base(f)] {
+				keep = append(keep, f)
+			}
+		}
+		if len(keep) == 0 {
+			return nil, fmt.Errorf("no feature file of the team matches %s; the team has: %s", strings.Join(opts.Paths, ", "), strings.Join(files, ", "))
+		}
+		files = keep
+	}
+	tags := opts.Tags
+	if len(opts.Names) > 0 {
+		var ors []string
+		for _, n := range opts.Names {
+			ors = append(ors, "@"+strings.TrimPrefix(n, "@"))
+		}
+		expr := strings.Join(ors, ",")
+		if tags != "" {
+			tags = expr + " && " + tags
+		} else {
+			tags = expr
+		}
+	}
+	if tags == "" && len(opts.Paths) == 0 && !opts.All {
+		return nil, errors.New("say which drills to run: a name (cost-spike), --tags, feature paths, or --all")
+	}
+	sel := &Selection{Tags: tags}
+	var all []*features.Scenario
+	var perr []error
+	known := map[string]bool{}
+	for _, f := range files {
+		scs, err := features.Parse(f, []byte(t.Features[f]))
+		if err != nil {
+			perr = append(perr, err)
+			continue
+		}
+		all = append(all, scs...)
+		for _, sc := range scs {
+			for _, tg := range sc.Tags {
+				known[strings.TrimPrefix(tg, "@")] = true
+			}
+		}
+		sel.Contents = append(sel.Contents, godog.Feature{Name: f, Contents: []byte(t.Features[f])})
+	}
+	if err := errors.Join(perr...); err != nil {
+		return nil, err
+	}
+	if probs := features.Check(all); len(probs) > 0 {
+		var msgs []string
+		for _, p := range probs {
+			msgs = append(msgs, p.String())
+		}
+		return nil, fmt.Errorf("%d undefined or ambiguous steps (run 'drill steps' for the catalog):\n%s", len(probs), strings.Join(msgs, "\n"))
+	}
+	for _, sc := range all {
+		if matchTags(tags, sc.Tags) {
+			sel.Scenarios = append(sel.Scenarios, sc)
+		}
+	}
+	if len(sel.Scenarios) == 0 {
+		names := make([]string, 0, len(known))
+		for n := range known {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("no scenario matches %q; known names: %s", tags, strings.Join(names, ", "))
+	}
+	return sel, nil
+}
+
+// matchTags evaluates the subset of godog tag expressions drill uses for
+// selection: comma for or, && for and, ~ for not.
+func matchTags(expr string, tags []string) bool {
+	if expr == "" {
+		return true
+	}
+	has := map[string]bool{}
+	for _, t := range tags {
+		has[t] = true
+	}
+	for _, and := range strings.Split(expr, "&&") {
+		ok := false
+		for _, or := range strings.Split(and, ",") {
+			or = strings.TrimSpace(or)
+			if strings.HasPrefix(or, "~") {
+				ok = ok || !has[strings.TrimPrefix(or, "~")]
+			} else {
+				ok = ok || has[or]
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Run executes the selected scenarios and returns their scorecard. The
+// error is for failures that prevent a scorecard (bad options, godog
+// refusing the features); failed drills are in the scorecard.
+func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
+	if opts.Speed <= 0 {
+		opts.Speed = 60
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = 1
+	}
+	if opts.ControlWindow <= 0 {
+		opts.ControlWindow = features.DefaultControlWindow
+	}
+	if opts.Start.IsZero() {
+		opts.Start = time.Now().UTC().Truncate(time.Second)
+	}
+	sel, err := Select(opts)
+	if err != nil {
+		return nil, withCode(2, err)
+	}
+	top, err := testbed.ParseTopology(opts.Team.Config.File, testbed.Sections{
+		Providers: opts.Team.Config.Providers, Stubs: opts.Team.Config.Stubs, Service: opts.Team.Config.Service,
+		Traffic: opts.Team.Config.Traffic, Toxiproxy: opts.Team.Config.Toxiproxy,
+	})
+	if err != nil {
+		return nil, withCode(2, err)
+	}
+	byKey := map[string]*features.Scenario{}
+	for _, sc := range sel.Scenarios {
+		byKey[sc.Key()] = sc
+	}
+
+	card := &scoring.Scorecard{
+		SchemaVersion: scoring.SchemaVersion,
+		RunID:         time.Now().UTC().Format("20060102T150405") + fmt.Sprintf("-%d", opts.Seed),
+		Team:          teamName(opts.Team),
+		StartedAt:     time.Now().UTC(),
+		Speed:         opts.Speed,
+		Seed:          opts.Seed,
+	}
+	var (
+		mu      sync.Mutex
+		results = map[string]*scoring.Scenario{}
+		n       int
+	)
+	format := "progress"
+	output := io.Discard
+	if opts.CucumberJSON != "" {
+		format = "progress,cucumber:" + opts.CucumberJSON
+	}
+	suite := godog.TestSuite{
+		Name: "drill",
+		ScenarioInitializer: func(sctx *godog.ScenarioContext) {
+			var (
+				w     *world
+				st    *features.State
+				rec   *scoring.Scenario
+				began time.Time
+				stop  func()
+			)
+			sctx.Before(func(c context.Context, p *godog.Scenario) (context.Context, error) {
+				mu.Lock()
+				n++
+				seed := opts.Seed + int64(n)
+				mu.Unlock()
+				src := byKey[features.PickleKey(p)]
+				rec = &scoring.Scenario{Name: p.Name, Feature: p.Uri}
+				var texts []string
+				for _, s := range p.Steps {
+					texts = append(texts, s.Text)
+				}
+				if src != nil {
+					rec.Line, rec.Tags = src.Line, src.Tags
+					rec.Family = scoring.FamilyOf(src.Tags)
+				}
+				rec.ExpectedAlerts = features.ExpectedAlerts(texts)
+				w = newWorld(&opts, opts.Team, top, seed)
+				st.Env = w
+				st.ControlWindow = opts.ControlWindow
+				st.SetExpected(rec.ExpectedAlerts)
+				began = time.Now()
+				if opts.Timeline != nil {
+					stop = streamTimeline(opts.Timeline, w, p.Name)
+				}
+				return c, nil
+			})
+			st = features.NewState(nil, nil)
+			features.Register(sctx, st)
+			sctx.StepContext().After(func(c context.Context, s *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+				step := scoring.Step{Text: s.Text, Status: status.String()}
+				if err != nil {
+					step.Error = err.Error()
+				}
+				rec.Steps = append(rec.Steps, step)
+				return c, nil
+			})
+			sctx.After(func(c context.Context, p *godog.Scenario, stepErr error) (context.Context, error) {
+				evidence := w.evidence(context.Background())
+				if stop != nil {
+					stop()
+				}
+				closeErr := w.Close()
+				fillStepLines(rec, byKey[features.PickleKey(p)])
+				rec.Events = w.Log().Events()
+				rec.Evidence = map[string]int64{}
+				for _, e := range evidence {
+					rec.Evidence[e.ID] = e.Affected
+				}
+				rec.WallSeconds = time.Since(began).Seconds()
+				judge(rec, w.Harness(), stepErr, evidence, closeErr)
+				mu.Lock()
+				results[features.PickleKey(p)] = rec
+				mu.Unlock()
+				return c, nil
+			})
+		},
+		Options: &godog.Options{
+			Format:          format,
+			Output:          output,
+			Strict:          true,
+			NoColors:        true,
+			Concurrency:     opts.Parallel,
+			Tags:            sel.Tags,
+			FeatureContents: sel.Contents,
+			DefaultContext:  ctx,
+		},
+	}
+	suite.Run()
+	for _, sc := range sel.Scenarios {
+		mu.Lock()
+		r, ok := results[sc.Key()]
+		mu.Unlock()
+		if !ok {
+			r = &scoring.Scenario{Name: sc.Name, Feature: sc.File, Line: sc.Line, Tags: sc.Tags, Family: scoring.FamilyOf(sc.Tags),
+				Status: scoring.Error, Reason: "the scenario did not run (interrupted)"}
+		}
+		card.Scenarios = append(card.Scenarios, *r)
+	}
+	card.FinishedAt = time.Now().UTC()
+	card.Summary = scoring.Summarize(card.Scenarios)
+	return card, ctx.Err()
+}
+
+func teamName(t *team.Team) string {
+	if t.Config.Team.Name != "" {
+		return t.Config.Team.Name
+	}
+	return t.Config.Team.ID
+}
+
+// fillStepLines gives each recorded step its keyword and line from the
+// parsed feature.
+func fillStepLines(rec *scoring.Scenario, src *features.Scenario) {
+	if src == nil {
+		return
+	}
+	for i := range rec.Steps {
+		if i < len(src.Steps) {
+			rec.Steps[i].Keyword = src.Steps[i].Keyword
+			rec.Steps[i].Line = src.Steps[i].Line
+		}
+	}
+	// Steps godog skipped after a failure never reached the After hook.
+	for i := len(rec.Steps); i < len(src.Steps); i++ {
+		rec.Steps = append(rec.Steps, scoring.Step{Keyword: src.Steps[i].Keyword, Text: src.Steps[i].Text, Line: src.Steps[i].Line, Status: "skipped"})
+	}
+}
+
+// judge decides a scenario's verdict. A harness failure is an error
+// whatever the steps said; a failed step is a failure; passing steps
+// without proof that every fault fired are inconclusive.
+func judge(rec *scoring.Scenario, harness, stepErr error, evidence []testbed.Evidence, closeErr error) {
+	switch {
+	case harness != nil:
+		rec.Status, rec.Reason = scoring.Error, "harness: "+harness.Error()
+		return
+	case stepErr != nil || anyStep(rec, "failed", "undefined", "pending", "ambiguous"):
+		rec.Status = scoring.Failed
+		for _, s := range rec.Steps {
+			if s.Status != "passed" && s.Status != "skipped" {
+				rec.Reason = fmt.Sprintf("step %q %s: %s", s.Text, s.Status, s.Error)
+				if s.Line > 0 {
+					rec.Reason = fmt.Sprintf("%s:%d: %s", rec.Feature, s.Line, rec.Reason)
+				}
+				break
+			}
+		}
+		if rec.Reason == "" && stepErr != nil {
+			rec.Reason = stepErr.Error()
+		}
+		if errors.Is(stepErr, context.Canceled) {
+			rec.Status, rec.Reason = scoring.Error, "interrupted"
+		}
+		return
+	}
+	if len(evidence) == 0 {
+		rec.Status, rec.Reason = scoring.Inconclusive, "no fault was injected, so nothing proves the response was exercised"
+		return
+	}
+	var unproven []string
+	for _, e := range evidence {
+		if e.Affected <= 0 || e.Source == "unavailable" || e.Error != "" {
+			why := fmt.Sprintf("%s affected %d", e.ID, e.Affected)
+			if e.Error != "" {
+				why += " (" + e.Error + ")"
+			}
+			unproven = append(unproven, why)
+		}
+	}
+	if len(unproven) > 0 {
+		rec.Status, rec.Reason = scoring.Inconclusive, "no proof the fault fired: "+strings.Join(unproven, "; ")
+		return
+	}
+	rec.Status = scoring.Passed
+	if closeErr != nil {
+		rec.Reason = "teardown: " + closeErr.Error()
+	}
+}
+
+func anyStep(rec *scoring.Scenario, statuses ...string) bool {
+	for _, s := range rec.Steps {
+		for _, st := range statuses {
+			if s.Status == st {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// streamTimeline prints each event of the world's log as it happens, one
+// line each, prefixed with the scenario name. It follows the log that
+// Start creates.
+func streamTimeline(out io.Writer, w *world, name string) func() {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var seen int
+		var log *timeline.Log
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		flush := func() {
+			l := w.Log()
+			if l != log {
+				log, seen = l, 0
+			}
+			ev := l.Events()
+			for ; seen < len(ev); seen++ {
+				e := ev[seen]
+				var start time.Time
+				if len(ev) > 0 {
+					start = ev[0].At
+				}
+				fmt.Fprintf(out, "%-28.28s %s %s\n", name, scoring.Offset(e.At.Sub(start)), eventText(e))
+			}
+		}
+		for {
+			select {
+			case <-done:
+				flush()
+				return
+			case <-tick.C:
+				flush()
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func eventText(e timeline.Event) string {
+	s := fmt.Sprintf("%-16s %s", e.Kind, e.Subject)
+	if e.Message != "" {
+		s += ": " + firstLine(e.Message)
+	}
+	return strings.TrimSpace(s)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+// codeError carries the exit code the CLI should use.
+type codeError struct {
+	code int
+	err  error
+}
+
+func (e *codeError) Error() string { return e.err.Error() }
+func (e *codeError) Unwrap() error { return e.err }
+
+// ExitCode is the code an error from Run asks for: 2 for bad input.
+func (e *codeError) ExitCode() int { return e.code }
+
+func withCode(code int, err error) error { return &codeError{code: code, err: err} }

@@ -1,0 +1,241 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/drillkit/drill/alerting"
+	"github.com/drillkit/drill/response"
+	"github.com/drillkit/drill/team"
+	"github.com/drillkit/drill/testbed"
+	"github.com/drillkit/drill/timeline"
+)
+
+// world is one scenario's running environment; it implements
+// features.Env.
+type world struct {
+	opts     *Options
+	team     *team.Team
+	topology testbed.Topology
+	seed     int64
+
+	mu      sync.Mutex
+	speed   float64
+	clock   timeline.Clock
+	log     *timeline.Log
+	tb      *testbed.Testbed
+	alerts  *alerting.Engine
+	resp    *response.Engine
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	started bool
+	harness error // the first harness failure
+	faults  map[string]bool
+
+	unavailable map[string]bool // responders made unreachable by Given steps
+}
+
+func newWorld(opts *Options, t *team.Team, top testbed.Topology, seed int64) *world {
+	w := &world{opts: opts, team: t, topology: top, seed: seed, speed: opts.Speed, faults: map[string]bool{}}
+	// The log exists before Start so that steps before it (and the
+	// planner) have a clock to read; Start replaces the clock's origin.
+	w.clock = timeline.NewVirtual(opts.Start)
+	w.log = timeline.NewLog(w.clock)
+	return w
+}
+
+func (w *world) Started() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.started
+}
+
+func (w *world) SetSpeed(speed float64) error {
+	if !(speed > 0) || math.IsInf(speed, 0) {
+		return fmt.Errorf("speed: want a positive number, got %v", speed)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.started {
+		return errors.New("the speed cannot change once the environment runs")
+	}
+	w.speed = speed
+	return nil
+}
+
+func (w *world) Clock() timeline.Clock { w.mu.Lock(); defer w.mu.Unlock(); return w.clock }
+func (w *world) Log() *timeline.Log    { w.mu.Lock(); defer w.mu.Unlock(); return w.log }
+func (w *world) Team() *team.Team      { return w.team }
+
+// Start brings the world up. Any failure is a harness error.
+func (w *world) Start(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.started {
+		return nil
+	}
+	clock, err := timeline.NewScaled(w.opts.Start, w.speed)
+	if err != nil {
+		return w.harnessf("clock: %w", err)
+	}
+	w.clock = clock
+	w.log = timeline.NewLog(clock)
+	w.log.Append(timeline.Event{Kind: timeline.ScenarioStart, Message: fmt.Sprintf("speed ×%g, seed %d", w.speed, w.seed)})
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	w.cancel = cancel
+	tb, err := testbed.Start(runCtx, w.topology, testbed.Options{
+		Dir: w.team.Dir, Logger: w.opts.Logger, Log: w.log, Seed: uint64(w.seed), Toxiproxy: w.opts.Toxiproxy,
+	})
+	if err != nil {
+		return w.harnessf("%w", err)
+	}
+	w.tb = tb
+	vars, err := tb.ResolveAll(w.team.Config.Variables)
+	if err != nil {
+		return w.harnessf("drill.yaml %w", err)
+	}
+	var targets []alerting.Target
+	for _, t := range tb.MetricsTargets() {
+		targets = append(targets, alerting.Target{Name: t.Name, URL: t.URL})
+	}
+	ae, err := alerting.New(alerting.Options{
+		Clock: clock, Log: w.log, RuleFiles: ruleFiles(w.team), Targets: targets,
+		Logger: w.opts.Logger, ExternalLabels: map[string]string{"drill": "true"},
+	})
+	if err != nil {
+		return w.harnessf("alerting: %w", err)
+	}
+	w.alerts = ae
+	resp, err := newResponse(w, clock, vars)
+	if err != nil {
+		return w.harnessf("response: %w", err)
+	}
+	w.resp = resp
+	w.wg.Add(3)
+	go func() { defer w.wg.Done(); _ = ae.Run(runCtx) }()
+	go func() { defer w.wg.Done(); _ = resp.Run(runCtx) }()
+	go func() {
+		defer w.wg.Done()
+		select {
+		case <-runCtx.Done():
+		case err := <-tb.Err():
+			w.mu.Lock()
+			if w.harness == nil {
+				w.harness = err
+			}
+			w.mu.Unlock()
+			w.log.Append(timeline.Event{Kind: timeline.HarnessError, Message: err.Error()})
+		}
+	}()
+	w.started = true
+	return nil
+}
+
+func (w *world) harnessf(format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	if w.harness == nil {
+		w.harness = err
+	}
+	return err
+}
+
+// Harness returns the first harness failure, if any.
+func (w *world) Harness() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.harness
+}
+
+func ruleFiles(t *team.Team) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range t.Rules {
+		f := r.File
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(t.Dir, f)
+		}
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (w *world) running() (*testbed.Testbed, *alerting.Engine, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.started {
+		return nil, nil, errors.New(`the environment is not running; start it with "Given the team's environment is running"`)
+	}
+	return w.tb, w.alerts, nil
+}
+
+func (w *world) Query(ctx context.Context, expr string) (float64, bool, error) {
+	_, ae, err := w.running()
+	if err != nil {
+		return 0, false, err
+	}
+	vec, err := ae.Query(ctx, expr)
+	if err != nil {
+		return 0, false, err
+	}
+	if len(vec) == 0 {
+		return 0, false, nil
+	}
+	return vec[0].F, true, nil
+}
+
+func (w *world) EvalInterval() time.Duration {
+	_, ae, err := w.running()
+	if err != nil {
+		return 15 * time.Second
+	}
+	return ae.Interval()
+}
+
+// Close tears the world down; it is safe to call twice and on a world
+// that never started.
+func (w *world) Close() error {
+	w.mu.Lock()
+	cancel, tb, ae, resp := w.cancel, w.tb, w.alerts, w.resp
+	w.cancel, w.tb, w.alerts, w.resp = nil, nil, nil, nil
+	w.mu.Unlock()
+	var errs []error
+	if tb != nil {
+		// Faults first, while everything still answers.
+		ctx, done := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, clearFaults(ctx, tb))
+		done()
+	}
+	if cancel != nil {
+		cancel()
+	}
+	w.wg.Wait()
+	if resp != nil {
+		errs = append(errs, resp.Close())
+	}
+	if ae != nil {
+		errs = append(errs, ae.Close())
+	}
+	if tb != nil {
+		errs = append(errs, tb.Close())
+	}
+	if w.opts.Logger != nil {
+		for _, e := range errs {
+			if e != nil {
+				w.opts.Logger.Warn("teardown", slog.Any("err", e))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
