@@ -173,7 +173,7 @@ func TestEscalationSequences(t *testing.T) {
 		},
 		{
 			name: "an unacknowledged page escalates to the team; the slower notification rule fires first", at: mon0830,
-			labels: map[string]string{"service": "llm-gateway"},
+			labels:     map[string]string{"service": "llm-gateway"},
 			responders: constant("4m") + "alice: {available: false}\n",
 			want: []string{
 				"0s page alice rule 1", "0s notify alice push", "5m0s notify alice sms",

@@ -43,9 +43,9 @@ var DefaultResponder = Responder{
 // Dist is a distribution of durations: constant (Value), uniform (Min to
 // Max) or lognormal (Median and P90).
 type Dist struct {
-	Kind                   string
-	Value, Min, Max        time.Duration
-	Median, P90            time.Duration
+	Kind            string
+	Value, Min, Max time.Duration
+	Median, P90     time.Duration
 }
 
 // z90 is the standard normal's 90th percentile: p90 = median·e^(σ·z90).
