@@ -281,9 +281,16 @@ var catalog = []Step{
 				if err != nil {
 					return err
 				}
-				page, ok := s.Env.Log().Find(timeline.OfKind(timeline.Page, ""))
-				if !ok {
-					return fmt.Errorf("nobody was paged, so nothing can be acknowledged%s", s.pageContext())
+				from, err := s.firstExpectedFiring()
+				if err != nil {
+					return err
+				}
+				page, err := s.waitFrom(ctx, from, dur, timeline.OfKind(timeline.Page, ""))
+				if errors.Is(err, timeline.ErrDeadline) {
+					return fmt.Errorf("nobody was paged within %s of the alert firing, so nothing can be acknowledged%s", d, s.pageContext())
+				}
+				if err != nil {
+					return err
 				}
 				_, err = s.waitFrom(ctx, page.At, dur, timeline.OfKind(timeline.Ack, ""))
 				if errors.Is(err, timeline.ErrDeadline) {

@@ -11,7 +11,7 @@ Feature: Cost spikes
     Then alert "LLMSpendSpike" fires within 10m
     And the page reaches an on-call responder of team "ml-platform" within 5m
     And the page is acknowledged within 15m
-    And following the runbook brings "gateway:cost_usd_per_minute < 2" true within 10m
+    And following the runbook brings "gateway:cost_usd_per_minute < 1" true within 10m
     And the fault provably fired
     And no other alert fires
 
@@ -22,5 +22,5 @@ Feature: Cost spikes
     Then alert "LLMSpendSpike" fires within 10m
     And alert "SearchAPIFailing" may fire
     And the page is acknowledged within 15m
-    And following the runbook brings "gateway:cost_usd_per_minute < 2" true within 10m
+    And following the runbook brings "gateway:cost_usd_per_minute < 1" true within 10m
     And the fault provably fired
