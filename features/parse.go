@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -63,7 +64,7 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 	newID := func() string { n++; return strconv.Itoa(n) }
 	doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(data), newID)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s", file, strings.ReplaceAll(err.Error(), "\n", "; "))
+		return nil, gherkinError(file, err)
 	}
 	if doc.Feature == nil {
 		return nil, nil
@@ -123,6 +124,26 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 		out = append(out, sc)
 	}
 	return out, nil
+}
+
+var gherkinPos = regexp.MustCompile(`^\((\d+):(\d+)\): (.*)$`)
+
+// gherkinError rewrites the parser's "(line:col): message" lines as
+// "file:line:col: message", one per problem.
+func gherkinError(file string, err error) error {
+	var out []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || l == "Parser errors:" {
+			continue
+		}
+		if m := gherkinPos.FindStringSubmatch(l); m != nil {
+			out = append(out, fmt.Sprintf("%s:%s:%s: %s", file, m[1], m[2], m[3]))
+		} else {
+			out = append(out, file+": "+l)
+		}
+	}
+	return errors.New(strings.Join(out, "\n"))
 }
 
 // Problem is an undefined or ambiguous step of a feature file.

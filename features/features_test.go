@@ -1,0 +1,185 @@
+package features
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/team"
+	"github.com/drillkit/drill/timeline"
+)
+
+// The catalog in docs/steps.md is generated; this keeps it in step.
+func TestDocsStepsInStep(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, WriteMarkdown(&b))
+	want, err := os.ReadFile("../docs/steps.md")
+	require.NoError(t, err)
+	require.Equal(t, string(want), b.String(), "docs/steps.md is stale: run go run ./cmd/drill steps --format md > docs/steps.md")
+}
+
+// Every example of the catalog matches its own expression and no other.
+func TestCatalogExamplesMatchExactlyOneStep(t *testing.T) {
+	for _, s := range catalog {
+		text := strings.TrimSpace(strings.TrimPrefix(s.Example, s.Keyword))
+		var hits []string
+		for _, o := range catalog {
+			if regexp.MustCompile(o.Expr).MatchString(text) {
+				hits = append(hits, o.Expr)
+			}
+		}
+		require.Equal(t, []string{s.Expr}, hits, s.Example)
+	}
+}
+
+func TestCheckNamesUndefinedStepsWithSuggestions(t *testing.T) {
+	src := `Feature: f
+  Scenario: s
+    Given the team's environment is running
+    When provider "primary" bills 10 x tokens
+    Then alert "X" fires within 10m
+`
+	scs, err := Parse("features/f.feature", []byte(src))
+	require.NoError(t, err)
+	require.Len(t, scs, 1)
+	require.Equal(t, 2, scs[0].Line)
+	probs := Check(scs)
+	require.Len(t, probs, 1)
+	p := probs[0]
+	require.Equal(t, "features/f.feature", p.File)
+	require.Equal(t, 4, p.Line)
+	require.Equal(t, "undefined step", p.Message)
+	require.Contains(t, p.Closest, `When provider "primary" bills 10x tokens`)
+	require.Contains(t, p.Snippet, `bills (\d+(?:\.\d+)?) x tokens`)
+	require.Contains(t, p.String(), "features/f.feature:4: undefined step: When provider")
+}
+
+func TestParseSyntaxErrorNamesFile(t *testing.T) {
+	_, err := Parse("features/bad.feature", []byte("Feature x\n  Scenario y\n"))
+	require.ErrorContains(t, err, "features/bad.feature:1:1: expected: #EOF")
+}
+
+func TestExpectedAlerts(t *testing.T) {
+	require.Equal(t, []string{"A", "B"}, ExpectedAlerts([]string{`alert "A" fires within 5m`, `alert "B" may fire`, `alert "C" does not fire within 5m`}))
+}
+
+// fakeEnv is a world on a virtual clock for step tests.
+type fakeEnv struct {
+	clock    *timeline.Virtual
+	log      *timeline.Log
+	started  bool
+	injected []string
+	evidence map[string]int64
+	value    float64
+}
+
+var _ Env = (*fakeEnv)(nil)
+
+func newFake() *fakeEnv {
+	c := timeline.NewVirtual(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
+	return &fakeEnv{clock: c, log: timeline.NewLog(c), evidence: map[string]int64{}}
+}
+
+func (f *fakeEnv) Start(context.Context) error { f.started = true; return nil }
+func (f *fakeEnv) Started() bool               { return f.started }
+func (f *fakeEnv) SetSpeed(float64) error      { return nil }
+func (f *fakeEnv) Clock() timeline.Clock       { return f.clock }
+func (f *fakeEnv) Log() *timeline.Log          { return f.log }
+func (f *fakeEnv) Team() *team.Team            { return nil }
+func (f *fakeEnv) Inject(_ context.Context, kind, target string, _ map[string]string, _ time.Duration) (string, error) {
+	id := kind + "-1"
+	f.injected = append(f.injected, id)
+	f.log.Append(timeline.Event{Kind: timeline.FaultOn, Subject: id})
+	return id, nil
+}
+func (f *fakeEnv) Evidence(context.Context) (map[string]int64, error) { return f.evidence, nil }
+func (f *fakeEnv) Query(context.Context, string) (float64, bool, error) {
+	return f.value, true, nil
+}
+func (f *fakeEnv) EvalInterval() time.Duration              { return 15 * time.Second }
+func (f *fakeEnv) SetTraffic(float64, string) error         { return nil }
+func (f *fakeEnv) SetResponderAvailable(string, bool) error { return nil }
+
+// step finds the bound step function for a catalog expression prefix.
+func step(t *testing.T, s *State, prefix string) any {
+	t.Helper()
+	for _, c := range catalog {
+		if strings.HasPrefix(c.Expr, prefix) {
+			return c.bind(s)
+		}
+	}
+	t.Fatalf("no step %q", prefix)
+	return nil
+}
+
+func TestFaultWaitsForControlWindowThenAlertStep(t *testing.T) {
+	env := newFake()
+	s := NewState(env, []string{"LLMSpendSpike"})
+	s.ControlWindow = 5 * time.Minute
+	require.NoError(t, s.ensureStarted(context.Background()))
+	bills := step(t, s, `^provider "([^"]+)" bills`)
+	errc := make(chan error, 1)
+	go func() {
+		f := bills.(func(context.Context, string, string, string) error)
+		errc <- f(context.Background(), "primary", "10", "")
+	}()
+	require.Eventually(t, func() bool { return env.clock.Pending() == 1 }, time.Second, time.Millisecond)
+	env.clock.Advance(5 * time.Minute)
+	require.NoError(t, <-errc)
+	_, ok := env.log.Find(timeline.OfKind(timeline.ControlEnd, ""))
+	require.True(t, ok, "the control window ends before the first fault")
+	require.Equal(t, []string{"billing-spike-1"}, env.injected)
+
+	fires := step(t, s, `^alert "([^"]+)" fires within`).(func(context.Context, string, string) error)
+	go func() { errc <- fires(context.Background(), "LLMSpendSpike", "10m") }()
+	require.Eventually(t, func() bool { return env.clock.Pending() == 1 }, time.Second, time.Millisecond)
+	env.clock.Advance(4 * time.Minute)
+	env.log.Append(timeline.Event{Kind: timeline.AlertFiring, Subject: "LLMSpendSpike"})
+	require.NoError(t, <-errc)
+
+	// An alert that never fires fails with its state explained.
+	go func() { errc <- fires(context.Background(), "LLMGatewayErrors", "10m") }()
+	require.Eventually(t, func() bool { return env.clock.Pending() == 1 }, time.Second, time.Millisecond)
+	env.clock.Advance(10 * time.Minute)
+	err := <-errc
+	require.ErrorContains(t, err, `alert "LLMGatewayErrors" did not fire within 10m of the fault (it never went pending`)
+}
+
+func TestProvablyFired(t *testing.T) {
+	env := newFake()
+	s := NewState(env, nil)
+	proof := step(t, s, `^the fault provably fired`).(func(context.Context) error)
+	require.ErrorContains(t, proof(context.Background()), "no fault was injected")
+	s.faults = []string{"outage-1"}
+	require.ErrorContains(t, proof(context.Background()), "no request or connection was affected by outage-1")
+	env.evidence["outage-1"] = 3
+	require.NoError(t, proof(context.Background()))
+}
+
+func TestNoOtherAlerts(t *testing.T) {
+	env := newFake()
+	s := NewState(env, []string{"A"})
+	env.log.Append(timeline.Event{Kind: timeline.AlertFiring, Subject: "A"})
+	f := step(t, s, `^no other alert fires`).(func() error)
+	require.NoError(t, f())
+	env.log.Append(timeline.Event{Kind: timeline.AlertFiring, Subject: "Noisy"})
+	require.ErrorContains(t, f(), "alerts fired that no step expects: Noisy at 09:00:00")
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90s": 90 * time.Second, "10m": 10 * time.Minute, "1h30m": 90 * time.Minute, "2d": 48 * time.Hour} {
+		got, err := ParseDuration(in)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	_, err := ParseDuration("soon")
+	require.ErrorContains(t, err, `want a duration such as 90s, 10m or 1h, got "soon"`)
+	require.False(t, errors.Is(err, timeline.ErrDeadline))
+}
