@@ -243,17 +243,17 @@ func (tb *Testbed) monitor(e ServiceEndpoint, port int, stop <-chan struct{}, lo
 // process is a command: service: a child process in its own process
 // group.
 type process struct {
-	tb     *Testbed
-	cmd    *exec.Cmd
-	port   int
-	ep     ServiceEndpoint
-	tail   *tailBuffer
-	file   *os.File
-	exited chan struct{}
+	tb      *Testbed
+	cmd     *exec.Cmd
+	port    int
+	ep      ServiceEndpoint
+	tail    *tailBuffer
+	file    *os.File
+	exited  chan struct{}
 	waitErr error
-	stop   chan struct{}
-	wg     sync.WaitGroup
-	once   sync.Once
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	once    sync.Once
 }
 
 func (tb *Testbed) startCommand(ctx context.Context) (service, error) {

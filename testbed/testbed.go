@@ -60,13 +60,13 @@ type Testbed struct {
 	dir    string // team directory
 	tmp    string // removed on Close
 
-	proxies   *faults.Proxies
-	providers map[string]*upstream
-	stubs     map[string]*upstream
-	order     []string // provider then stub names, in topology order
+	proxies        *faults.Proxies
+	providers      map[string]*upstream
+	stubs          map[string]*upstream
+	order          []string // provider then stub names, in topology order
 	providerModels []mockllm.Model
-	svc       service
-	injector  *faults.Injector
+	svc            service
+	injector       *faults.Injector
 
 	trafficMu sync.Mutex
 	traffic   trafficRunner

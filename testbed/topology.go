@@ -39,9 +39,9 @@ type Provider struct {
 // Stub is one third-party API stub, behind its own proxy: an embedded
 // kit or a stub file.
 type Stub struct {
-	Name string `yaml:"name"`
-	Kit  string `yaml:"kit"`
-	File string `yaml:"file"`
+	Name string  `yaml:"name"`
+	Kit  string  `yaml:"kit"`
+	File string  `yaml:"file"`
 	Seed *uint64 `yaml:"seed"`
 }
 
