@@ -1,0 +1,20 @@
+// Package alerting evaluates a team's real Prometheus alerting and
+// recording rules on a drill's live metrics, in drill time.
+//
+// An Engine scrapes every testbed /metrics endpoint on the rule groups'
+// evaluation interval, stamps the samples with the drill clock's time and
+// appends them to an embedded TSDB (tsdb.Open in a temporary directory).
+// It then evaluates the rule groups with Prometheus' own rules package and
+// PromQL engine at that drill instant, so pending/firing/resolved,
+// `for`, `keep_firing_for`, templating and the ALERTS series behave
+// exactly as in Prometheus. Alert transitions become timeline events.
+//
+// Rates stay, durations compress: at clock speed N the scraper multiplies
+// counter samples (counters and histogram/summary _count, _sum, _bucket)
+// by N, so rate() over drill-time windows reads the real per-second rate
+// and thresholds fire at the same drill time at any speed.
+//
+// RunRuleTests runs promtool-format rule unit test files through the same
+// storage, engine and rule evaluation, reporting failures as promtool
+// words them.
+package alerting
