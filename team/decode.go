@@ -201,9 +201,16 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			d.addf(n, path, "expected a list, got %s", describe(n))
 			return
 		}
-		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+		s := reflect.MakeSlice(t, 0, len(n.Content))
 		for i, c := range n.Content {
-			d.decode(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+			field := fmt.Sprintf("%s[%d]", path, i)
+			if isNull(d.resolve(c)) && t.Elem().Kind() != reflect.String {
+				d.addf(c, field, "empty list item; expected a value")
+				continue
+			}
+			ev := reflect.New(t.Elem()).Elem()
+			d.decode(c, ev, field)
+			s = reflect.Append(s, ev)
 		}
 		v.Set(s)
 	case reflect.Map:
