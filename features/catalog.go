@@ -310,7 +310,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Then", Expr: `^following the runbook brings "(.+)" true within ` + Duration + `$`,
-		Doc:     "Waits for the acknowledging responder to run the runbook, then until the PromQL condition holds, at most that long after the acknowledgement. Records the service as recovered.",
+		Doc:     "Waits for the acknowledging responder to run the runbook, then until the PromQL condition is true (it returns at least one sample, as an alert expression does), at most that long after the acknowledgement. Records the service as recovered.",
 		Example: `Then following the runbook brings "sum(rate(drill_gateway_cost_usd_total[1m])) * 60 < 2" true within 10m`,
 		bind: func(s *State) any {
 			return func(ctx context.Context, expr, d string) error {
@@ -324,7 +324,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Then", Expr: `^"(.+)" holds for ` + Duration + `$`,
-		Doc:     "Evaluates the PromQL condition at every evaluation interval for that long; fails the first time it does not hold.",
+		Doc:     "Evaluates the PromQL condition (true when it returns at least one sample) at every evaluation interval for that long; fails the first time it does not hold.",
 		Example: `Then "sum(rate(drill_traffic_requests_total{outcome=\"ok\"}[1m])) > 0" holds for 5m`,
 		bind: func(s *State) any {
 			return func(ctx context.Context, expr, d string) error {
@@ -535,8 +535,10 @@ func (s *State) checkRunbook(alert string) error {
 
 func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration) error {
 	log := s.Env.Log()
+	// The acknowledgement has its own step and deadline; this one only
+	// needs it to happen, within a generous bound so a drill still ends.
 	from := s.sinceFault()
-	ack, err := s.waitFrom(ctx, from, d, timeline.OfKind(timeline.Ack, ""))
+	ack, err := s.waitFrom(ctx, from, max(time.Hour, d), timeline.OfKind(timeline.Ack, ""))
 	if err != nil {
 		if errors.Is(err, timeline.ErrDeadline) {
 			return fmt.Errorf("nobody acknowledged the page, so nobody followed the runbook%s", s.pageContext())
@@ -556,11 +558,11 @@ func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration)
 	deadline := ack.At.Add(d)
 	c := s.Env.Clock()
 	for {
-		v, ok, err := s.Env.Query(ctx, expr)
+		_, ok, err := s.Env.Query(ctx, expr)
 		if err != nil {
 			return fmt.Errorf("condition %q: %w", expr, err)
 		}
-		if ok && v != 0 {
+		if ok {
 			log.Append(timeline.Event{Kind: timeline.Recovered, Subject: expr, Message: fmt.Sprintf("condition true %s after the acknowledgement", fmtDur(c.Now().Sub(ack.At)))})
 			return nil
 		}
@@ -595,11 +597,11 @@ func (s *State) holds(ctx context.Context, expr string, d time.Duration) error {
 	c := s.Env.Clock()
 	deadline := c.Now().Add(d)
 	for {
-		v, ok, err := s.Env.Query(ctx, expr)
+		_, ok, err := s.Env.Query(ctx, expr)
 		if err != nil {
 			return fmt.Errorf("condition %q: %w", expr, err)
 		}
-		if !ok || v == 0 {
+		if !ok {
 			return fmt.Errorf("condition %q stopped holding at %s", expr, c.Now().Format(time.TimeOnly))
 		}
 		if !c.Now().Before(deadline) {

@@ -183,3 +183,12 @@ func TestParseDuration(t *testing.T) {
 	require.ErrorContains(t, err, `want a duration such as 90s, 10m or 1h, got "soon"`)
 	require.False(t, errors.Is(err, timeline.ErrDeadline))
 }
+
+// A condition is true when it returns a sample, whatever its value: a
+// comparison such as `increase(x[5m]) == 0` returns 0 when it holds.
+func TestConditionTrueOnAnySample(t *testing.T) {
+	env := newFake()
+	env.value = 0
+	s := NewState(env, nil)
+	require.NoError(t, s.holds(context.Background(), "increase(x[5m]) == 0", 0))
+}

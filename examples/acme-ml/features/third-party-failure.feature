@@ -9,7 +9,7 @@ Feature: Third-party API failures
     When the "search" API returns 503
     Then alert "SearchAPIFailing" fires within 10m
     And the page is acknowledged within 15m
-    And following the runbook brings "max(drill_gateway_agent_max_steps) <= 3 or vector(0) > 1" true within 10m
+    And following the runbook brings "sum(rate(drill_gateway_agent_steps_sum[2m])) / sum(rate(drill_gateway_agent_steps_count[2m])) <= 3" true within 10m
     And the fault provably fired
 
   Scenario: The search API changes its schema
@@ -17,4 +17,5 @@ Feature: Third-party API failures
     And steady traffic of 3 requests per second with the "agent" mix
     When the "search" API changes its schema
     Then alert "SearchAPIFailing" may fire
+    And "sum(rate(drill_gateway_requests_total{route='agent',status='200'}[2m])) > 0" holds for 5m
     And the fault provably fired
