@@ -60,7 +60,7 @@ func TestOnCallHandoffKeepsLocalHourAcrossDST(t *testing.T) {
 	require.Equal(t, []string{"c"}, onCall(t, e, "berlin", "2026-03-23T08:00:00Z")) // week 11, 09:00 CET
 	require.Equal(t, []string{"c"}, onCall(t, e, "berlin", "2026-03-30T06:59:00Z"))
 	require.Equal(t, []string{"a"}, onCall(t, e, "berlin", "2026-03-30T07:00:00Z")) // week 12, 09:00 CEST
-	require.Empty(t, onCall(t, e, "berlin", "2026-01-05T07:59:00Z"))                 // before the layer starts
+	require.Empty(t, onCall(t, e, "berlin", "2026-01-05T07:59:00Z"))                // before the layer starts
 	_, err := e.OnCall("nope", time.Now())
 	require.EqualError(t, err, `team: unknown schedule "nope"`)
 }

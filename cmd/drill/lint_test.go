@@ -1,0 +1,163 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// copyTeam copies the team package's clean testdata team to a temp dir and
+// applies edits (file → old → new; old "" means write new as the file).
+func copyTeam(t *testing.T, edits ...[3]string) string {
+	t.Helper()
+	src := filepath.Join("..", "..", "team", "testdata", "clean")
+	dst := t.TempDir()
+	require.NoError(t, os.CopyFS(dst, os.DirFS(src)))
+	for _, e := range edits {
+		p := filepath.Join(dst, e[0])
+		if e[1] == "" {
+			require.NoError(t, os.WriteFile(p, []byte(e[2]), 0o644))
+			continue
+		}
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		require.Contains(t, string(b), e[1])
+		require.NoError(t, os.WriteFile(p, []byte(strings.Replace(string(b), e[1], e[2], 1)), 0o644))
+	}
+	return dst
+}
+
+func TestLintCleanTeam(t *testing.T) {
+	dir := copyTeam(t)
+	code, out, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, "team "+dir+": 0 error(s), 0 warning(s), 0 info in 0 file(s)\n", out)
+}
+
+func TestLintFindsTeamUpward(t *testing.T) {
+	dir := copyTeam(t)
+	t.Chdir(filepath.Join(dir, "runbooks"))
+	code, out, _ := runCLI(t, "lint", "--now", "2026-03-05")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, "team ..: 0 error(s)")
+}
+
+func TestLintNoTeam(t *testing.T) {
+	t.Chdir(t.TempDir())
+	code, _, errs := runCLI(t, "lint")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "no drill.yaml in")
+	require.Contains(t, errs, "pass --team DIR")
+}
+
+func TestLintErrorsExit3AndGroupByFile(t *testing.T) {
+	dir := copyTeam(t,
+		[3]string{"runbooks/provider-errors.md", "owner: sre\n", ""},
+		[3]string{"alerts/llm.yaml", "for: 2m", "for: 30s"},
+	)
+	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitLint, code)
+	want := dir + "/alerts/llm.yaml:7:9: alert-for-short warning: alert LLMSpendSpike: for: 30s is shorter than two evaluation intervals (30s); expected 1m or more\n" +
+		"\n" +
+		dir + "/runbooks/provider-errors.md:1:1: runbook-no-owner error: runbook provider-errors has no owner; expected owner: naming a team or user from escalation/\n" +
+		"\n" +
+		"team " + dir + ": 1 error(s), 1 warning(s), 0 info in 2 file(s)\n"
+	require.Equal(t, want, out)
+}
+
+func TestLintStrictCountsWarnings(t *testing.T) {
+	dir := copyTeam(t, [3]string{"alerts/llm.yaml", "for: 2m", "for: 30s"})
+	code, _, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitOK, code)
+	code, _, _ = runCLI(t, "lint", "--team", dir, "--now", "2026-03-05", "--strict")
+	require.Equal(t, exitLint, code)
+}
+
+func TestLintJSONAndSARIF(t *testing.T) {
+	dir := copyTeam(t, [3]string{"alerts/llm.yaml", "for: 2m", "for: 30s"})
+	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05", "--format", "json")
+	require.Equal(t, exitOK, code)
+	var js struct {
+		Findings []struct {
+			ID, Severity, File, Message string
+			Line, Col                   int
+		}
+		Summary struct{ Warnings int }
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &js))
+	require.Len(t, js.Findings, 1)
+	require.Equal(t, "alert-for-short", js.Findings[0].ID)
+	require.Equal(t, 7, js.Findings[0].Line)
+	require.Equal(t, 1, js.Summary.Warnings)
+
+	code, out, _ = runCLI(t, "lint", "--team", dir, "--now", "2026-03-05", "--format", "sarif")
+	require.Equal(t, exitOK, code)
+	var sarif struct {
+		Version string
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string
+					Rules []struct{ ID string }
+				}
+			}
+			Results []struct {
+				RuleID    string
+				RuleIndex int
+				Level     string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine, StartColumn int }
+					}
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &sarif))
+	require.Equal(t, "2.1.0", sarif.Version)
+	run := sarif.Runs[0]
+	require.Equal(t, "drill", run.Tool.Driver.Name)
+	require.Len(t, run.Results, 1)
+	r := run.Results[0]
+	require.Equal(t, "alert-for-short", r.RuleID)
+	require.Equal(t, "alert-for-short", run.Tool.Driver.Rules[r.RuleIndex].ID)
+	require.Equal(t, "warning", r.Level)
+	require.Equal(t, 7, r.Locations[0].PhysicalLocation.Region.StartLine)
+	require.True(t, strings.HasSuffix(r.Locations[0].PhysicalLocation.ArtifactLocation.URI, "alerts/llm.yaml"))
+}
+
+func TestLintInvalidTeamPrintsAllProblems(t *testing.T) {
+	dir := copyTeam(t,
+		[3]string{"drill.yaml", "team:", "colour: blue\nteam:"},
+		[3]string{"escalation/people.yaml", "rotation: 1w", "rotation: fortnight"},
+		[3]string{"alerts/bad.yaml", "", "groups:\n  - name: x\n    rules:\n      - alert: Bad\n        expr: rate(foo[5m] > 1\n"},
+	)
+	code, out, errs := runCLI(t, "lint", "--team", dir)
+	require.Equal(t, exitUsage, code)
+	require.Empty(t, out)
+	require.Contains(t, errs, dir+"/drill.yaml:1:1: colour: unknown field; valid fields are: team, paths, lint, variables, responders, providers, stubs, service, traffic, toxiproxy\n")
+	require.Contains(t, errs, dir+"/escalation/people.yaml:26:19: schedules[0].layers[0].rotation: expected a duration like 90s, 10m, 12h, 7d or 1w, got \"fortnight\"\n")
+	require.Contains(t, errs, dir+"/alerts/bad.yaml:5:15: group \"x\", rule 1, \"Bad\": could not parse expression:")
+	require.Contains(t, errs, "3 problem(s)")
+}
+
+func TestLintBadFlags(t *testing.T) {
+	code, _, errs := runCLI(t, "lint", "--format", "xml")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "formats are: text, json, sarif")
+	code, _, errs = runCLI(t, "lint", "--now", "yesterday")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "expected YYYY-MM-DD")
+}
+
+func TestLintListsChecks(t *testing.T) {
+	code, out, _ := runCLI(t, "lint", "--checks")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, "escalation-coverage-gap")
+	require.Contains(t, out, "runbook-stale")
+}
