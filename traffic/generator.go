@@ -174,10 +174,11 @@ func (g *Generator) Start(ctx context.Context) error {
 	lctx, cancel := context.WithCancel(ctx)
 	g.cancel = cancel
 	g.loopDone = make(chan struct{})
+	start := time.Now()
 	g.mu.Lock()
-	g.state.start = time.Now()
+	g.state.start = start
 	g.mu.Unlock()
-	go g.loop(lctx)
+	go g.loop(lctx, start)
 	return nil
 }
 
@@ -226,9 +227,6 @@ func (g *Generator) Stop() {
 	g.cancel()
 	<-g.loopDone
 	g.reqs.Wait()
-	g.mu.Lock()
-	g.state.end = time.Now()
-	g.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := g.srv.Shutdown(ctx); err != nil {
@@ -248,8 +246,14 @@ func (g *Generator) rate(elapsed time.Duration) float64 {
 }
 
 // loop schedules arrivals by the clock, never waiting for completions.
-func (g *Generator) loop(ctx context.Context) {
+func (g *Generator) loop(ctx context.Context, start time.Time) {
 	defer close(g.loopDone)
+	defer func() {
+		// Elapsed is the arrival window, not the drain after it.
+		g.mu.Lock()
+		g.state.end = time.Now()
+		g.mu.Unlock()
+	}()
 	gaps := rand.New(rand.NewPCG(g.cfg.Seed, 0x6761))
 	pick := newPicker(g.cfg.Mix, g.cfg.Seed)
 	poisson := g.cfg.Arrivals != "uniform"
@@ -259,11 +263,15 @@ func (g *Generator) loop(ctx context.Context) {
 		}
 		return time.Duration(float64(time.Second) / r)
 	}
-	start := time.Now()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	// The schedule is anchored at Start, so a loop that gets the CPU late
+	// catches up instead of losing arrivals.
 	var next time.Time
 	armed := false
+	if r := g.rate(0); r > 0 {
+		next, armed = start.Add(gap(r)), true
+	}
 	for {
 		if ctx.Err() != nil {
 			return
@@ -313,6 +321,9 @@ func (g *Generator) loop(ctx context.Context) {
 // arrive sends one request unless the in-flight bound is reached. Only the
 // loop goroutine calls it, so the check and the increment cannot race.
 func (g *Generator) arrive(kind string) {
+	g.mu.Lock()
+	g.state.arrivals++
+	g.mu.Unlock()
 	if g.inFlight.Load() >= int64(g.cfg.MaxInFlight) {
 		g.record(Result{Kind: kind, Outcome: OutcomeDropped, Start: time.Now()})
 		return

@@ -8,11 +8,15 @@ import (
 
 // Stats are a generator's totals, for scorecards.
 type Stats struct {
-	// Arrivals is every scheduled request, dropped ones included.
+	// Arrivals is every scheduled request, dropped ones included,
+	// counted when it arrives.
 	Arrivals int64 `json:"arrivals"`
-	// Outcomes counts arrivals by outcome.
+	// InFlight is the requests sent and not yet finished; once stopped,
+	// Arrivals is the sum of Outcomes.
+	InFlight int64 `json:"in_flight"`
+	// Outcomes counts finished arrivals by outcome.
 	Outcomes map[string]int64 `json:"outcomes"`
-	// ByKind counts arrivals by kind, then outcome.
+	// ByKind counts finished arrivals by kind, then outcome.
 	ByKind map[string]map[string]int64 `json:"by_kind"`
 
 	InputTokens  int64   `json:"input_tokens"`
@@ -46,7 +50,9 @@ func (s Stats) SuccessRatio() float64 {
 func (g *Generator) Stats() Stats {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.state.snapshot()
+	st := g.state.snapshot()
+	st.InFlight = g.inFlight.Load()
+	return st
 }
 
 type stats struct {
@@ -69,7 +75,6 @@ func newStats(seed uint64) stats {
 }
 
 func (s *stats) add(r Result) {
-	s.arrivals++
 	s.outcomes[r.Outcome]++
 	if s.byKind[r.Kind] == nil {
 		s.byKind[r.Kind] = map[string]int64{}
