@@ -251,7 +251,7 @@ type Spec struct {
 	Params map[string]any
 }
 
-// Kind returns the spec's catalog entry.
+// kind returns the spec's catalog entry.
 func (s Spec) kind() (*Kind, error) {
 	k, ok := catalog[s.Kind]
 	if !ok {

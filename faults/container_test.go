@@ -78,4 +78,3 @@ func TestContainerBackend(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, names)
 }
-

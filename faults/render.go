@@ -70,7 +70,9 @@ what is valid.
   not per request: with keep-alive, one roll decides many requests. For a
   per-request probability use an app kind. Evidence: the connections that went
   through the proxy while the fault was on (open when it started or opened
-  during it), from toxiproxy's own log.
+  during it), from toxiproxy's own log. A toxiproxy container logs no
+  closed connections, so there only those opened during the fault count; an
+  external toxiproxy gives no evidence at all (such drills are inconclusive).
 - **app** kinds are fault modes of mockllm (target: a provider) or a stub
   (target: a stub), set through the mock's control API
   (` + "`POST /_drill/faults`" + `). Every app kind also takes ` + "`probability`" + `
