@@ -1,0 +1,99 @@
+package scenarios
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/team"
+	"github.com/drillkit/drill/testbed"
+)
+
+func demoTeam(t *testing.T) *team.Team {
+	t.Helper()
+	dir, err := ExtractDemo(t.TempDir())
+	require.NoError(t, err)
+	tm, err := team.Load(dir)
+	require.NoError(t, err)
+	return tm
+}
+
+func TestSelectByNameTagAndPath(t *testing.T) {
+	tm := demoTeam(t)
+	sel, err := Select(Options{Team: tm, Names: []string{"cost-spike"}})
+	require.NoError(t, err)
+	require.Len(t, sel.Scenarios, 2)
+	for _, sc := range sel.Scenarios {
+		require.Contains(t, sc.Tags, "@cost-spike")
+		require.NotZero(t, sc.Line)
+	}
+	sel, err = Select(Options{Team: tm, All: true})
+	require.NoError(t, err)
+	require.Len(t, sel.Scenarios, 8, "two scenarios for each of the four families")
+
+	_, err = Select(Options{Team: tm, Names: []string{"cost-spiek"}})
+	require.ErrorContains(t, err, `no scenario matches "@cost-spiek"; known names: cost-spike, inference-outage, quality-anomaly, third-party-failure`)
+	_, err = Select(Options{Team: tm})
+	require.ErrorContains(t, err, "say which drills to run")
+}
+
+func TestSelectRejectsUndefinedSteps(t *testing.T) {
+	tm := demoTeam(t)
+	tm.Features["features/typo.feature"] = "@typo\nFeature: t\n  Scenario: s\n    When provider \"primary\" bills ten times tokens\n"
+	_, err := Select(Options{Team: tm, Names: []string{"typo"}})
+	require.ErrorContains(t, err, "features/typo.feature:4: undefined step")
+	require.ErrorContains(t, err, "closest known steps")
+}
+
+func TestJudge(t *testing.T) {
+	ok := []testbed.Evidence{{ID: "f", Affected: 3}}
+	rec := &scoring.Scenario{Steps: []scoring.Step{{Status: "passed"}}}
+	judge(rec, nil, nil, ok, nil)
+	require.Equal(t, scoring.Passed, rec.Status)
+
+	rec = &scoring.Scenario{Steps: []scoring.Step{{Status: "passed"}}}
+	judge(rec, nil, nil, []testbed.Evidence{{ID: "f", Affected: 0}}, nil)
+	require.Equal(t, scoring.Inconclusive, rec.Status, "passing steps without proof are inconclusive")
+	require.Contains(t, rec.Reason, "no proof the fault fired: f affected 0")
+
+	rec = &scoring.Scenario{Steps: []scoring.Step{{Status: "passed"}}}
+	judge(rec, nil, nil, nil, nil)
+	require.Equal(t, scoring.Inconclusive, rec.Status)
+
+	rec = &scoring.Scenario{Feature: "f.feature", Steps: []scoring.Step{{Text: "x", Line: 9, Status: "failed", Error: "boom"}}}
+	judge(rec, nil, context.DeadlineExceeded, ok, nil)
+	require.Equal(t, scoring.Failed, rec.Status)
+	require.Equal(t, `f.feature:9: step "x" failed: boom`, rec.Reason)
+
+	rec = &scoring.Scenario{Steps: []scoring.Step{{Status: "failed"}}}
+	judge(rec, os.ErrClosed, nil, ok, nil)
+	require.Equal(t, scoring.Error, rec.Status, "a harness failure is an error, never a failed drill")
+}
+
+// The demo team's cost-spike drills run end to end under go test: real
+// mocks behind the embedded toxiproxy, the real gateway, Prometheus' rule
+// engine, the escalation simulation and the runbook executed in bash.
+func TestDemoCostSpikePasses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two real drills (about a minute); skipped with -short")
+	}
+	tm := demoTeam(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	card, err := Run(ctx, Options{Team: tm, Names: []string{"cost-spike"}, Speed: 60, Seed: 1, Parallel: 2,
+		CucumberJSON: filepath.Join(t.TempDir(), "cucumber.json")})
+	require.NoError(t, err)
+	require.Len(t, card.Scenarios, 2)
+	for _, sc := range card.Scenarios {
+		require.Equal(t, scoring.Passed, sc.Status, "%s: %s", sc.Name, sc.Reason)
+		require.NotNil(t, sc.Timings.TimeToDetect)
+		require.NotNil(t, sc.Timings.TimeToRecover)
+	}
+	require.Equal(t, 1.0, card.Summary.PassRate)
+	require.Equal(t, 0, card.ExitCode())
+}
