@@ -224,7 +224,7 @@ func ParseConfig(file string, data []byte) (Config, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, yamlError(file, err)
+		return Config{}, yamlError(file, data, err)
 	}
 	if root.Kind == 0 {
 		return cfg, nil // empty file: the defaults
@@ -232,7 +232,7 @@ func ParseConfig(file string, data []byte) (Config, error) {
 	dec = yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil {
-		return Config{}, yamlError(file, err)
+		return Config{}, yamlError(file, data, err)
 	}
 	if err := cfg.validate(func(path ...any) string { return fmt.Sprintf("%s:%d", file, lineOf(&root, path)) }); err != nil {
 		return Config{}, err
@@ -240,10 +240,15 @@ func ParseConfig(file string, data []byte) (Config, error) {
 	return cfg, nil
 }
 
-var lineRE = regexp.MustCompile(`^line (\d+): `)
+var (
+	lineRE = regexp.MustCompile(`^line (\d+): `)
+	gotRE  = regexp.MustCompile(`got "([^"]+)"`)
+)
 
-// yamlError rewrites yaml's "line N: msg" into "file:N: msg".
-func yamlError(file string, err error) error {
+// yamlError rewrites yaml's "line N: msg" into "file:N: msg". Errors of
+// text unmarshalers come without a line; the line of the bad value is
+// found in the data.
+func yamlError(file string, data []byte, err error) error {
 	var te *yaml.TypeError
 	var msgs []string
 	if errors.As(err, &te) {
@@ -255,6 +260,9 @@ func yamlError(file string, err error) error {
 	for i, m := range msgs {
 		if sm := lineRE.FindStringSubmatch(m); sm != nil {
 			out[i] = file + ":" + sm[1] + ": " + m[len(sm[0]):]
+		} else if g := gotRE.FindStringSubmatch(m); g != nil && bytes.Contains(data, []byte(g[1])) {
+			line := 1 + bytes.Count(data[:bytes.Index(data, []byte(g[1]))], []byte("\n"))
+			out[i] = fmt.Sprintf("%s:%d: %s", file, line, m)
 		} else {
 			out[i] = file + ": " + m
 		}

@@ -221,7 +221,14 @@ func writeError(w http.ResponseWriter, provider string, e apiError) {
 		if typ == "" || typ == "invalid_request_error" && e.status != 400 || !strings.HasSuffix(typ, "_error") {
 			typ = anthropicType(e.status)
 		}
-		body, _ = json.Marshal(map[string]any{"type": "error", "error": map[string]any{"type": typ, "message": e.msg}})
+		type inner struct {
+			Type    string `json:"type"`
+			Message string `json:"message"`
+		}
+		body, _ = json.Marshal(struct {
+			Type  string `json:"type"`
+			Error inner  `json:"error"`
+		}{"error", inner{typ, e.msg}})
 	} else {
 		o := struct {
 			Message string  `json:"message"`

@@ -1,0 +1,85 @@
+package mockllm
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestBadInputGetsProviderErrors(t *testing.T) {
+	s, _ := startTest(t, func(c *Config) { c.MaxBodyBytes = 4096 })
+	big := `{"model":"gpt-4o","messages":[{"role":"user","content":"` + strings.Repeat("a", 5000) + `"}]}`
+	cases := []struct {
+		path, body string
+		status     int
+		want       string
+	}{
+		{"/v1/chat/completions", `{"model":`, 400, `"type":"invalid_request_error"`},
+		{"/v1/chat/completions", `{"model":"gpt-5-ultra","messages":[{"role":"user","content":"x"}]}`, 404, `"code":"model_not_found"`},
+		{"/v1/chat/completions", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}]}`, 404, "Models served here: gpt-4o, gpt-4o-mini"},
+		{"/v1/chat/completions", `{"model":"gpt-4o","messages":[]}`, 400, `"param":"messages"`},
+		{"/v1/chat/completions", chatBody("gpt-4o", "x", `"n":0`), 400, `"param":"n"`},
+		{"/v1/chat/completions", chatBody("gpt-4o", "x", `"max_tokens":-1`), 400, `"param":"max_tokens"`},
+		{"/v1/chat/completions", chatBody("gpt-4o", "x", `"max_tokens":"lots"`), 400, `"param":"max_tokens"`},
+		{"/v1/chat/completions", chatBody("gpt-4o", "x", `"temperature":3`), 400, `"param":"temperature"`},
+		{"/v1/chat/completions", chatBody("gpt-4o", "x", `"tool_choice":"required"`), 400, `"param":"tool_choice"`},
+		{"/v1/chat/completions", chatBody("gpt-4o", "x", `"response_format":{"type":"yaml"}`), 400, `"param":"response_format.type"`},
+		{"/v1/chat/completions", `{"model":"gpt-4o","messages":[{"role":"robot","content":"x"}]}`, 400, `"param":"messages[0].role"`},
+		{"/v1/chat/completions", big, 413, `"code":"request_too_large"`},
+		{"/v1/embeddings", `{"model":"gpt-4o","input":"x"}`, 404, `"code":"model_not_found"`},
+		{"/v1/embeddings", `{"model":"text-embedding-3-small","input":""}`, 400, `"param":"input"`},
+		{"/v1/embeddings", `{"model":"text-embedding-3-small","input":"x","dimensions":99999}`, 400, `"param":"dimensions"`},
+		{"/v1/responses", `{"model":"gpt-4o"}`, 400, `"param":"input"`},
+		{"/v1/messages", `{"model":"claude-haiku-4-5","messages":[{"role":"user","content":"x"}]}`, 400, `{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}`},
+		{"/v1/messages", `not json`, 400, `{"type":"error","error":{"type":"invalid_request_error"`},
+		{"/v1/messages", `{"model":"gpt-4o","max_tokens":5,"messages":[{"role":"user","content":"x"}]}`, 404, `"type":"not_found_error"`},
+		{"/v1/messages", strings.Replace(big, `"gpt-4o"`, `"claude-haiku-4-5","max_tokens":5`, 1), 413, `"type":"request_too_large"`},
+		{"/v1/nothing", `{}`, 404, `"code":"unknown_url"`},
+	}
+	for _, tc := range cases {
+		res, body := post(t, s.URL()+tc.path, tc.body)
+		require.Equal(t, tc.status, res.StatusCode, "%s %s: %s", tc.path, tc.body[:min(len(tc.body), 80)], body)
+		require.Contains(t, body, tc.want)
+		require.True(t, json.Valid([]byte(body)), body)
+	}
+	// Context window.
+	res, body := post(t, s.URL()+"/v1/chat/completions", chatBody("gpt-4o", "x", `"max_tokens":16384`), "X-Ignore", "1")
+	require.Equal(t, 200, res.StatusCode, body)
+}
+
+// FuzzDecode feeds arbitrary bodies to every API: the answer is always a
+// well-formed response or a provider error, never a panic or a 5xx.
+func FuzzDecode(f *testing.F) {
+	f.Add("/v1/chat/completions", chatBody("gpt-4o", "hi", `"stream":true,"n":2,"max_tokens":3`))
+	f.Add("/v1/chat/completions", `{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"$ref":"#/$defs/x"}},"$defs":{"x":{"type":"array","items":{"anyOf":[{"type":"null"},{"type":"integer","minimum":5,"maximum":1}]}}}}}}],"response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"object","properties":{"z":{"type":["string","null"],"minLength":3,"maxLength":1}}}}}}`)
+	f.Add("/v1/messages", `{"model":"claude-haiku-4-5","max_tokens":10,"system":[{"type":"text","text":"s"}],"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"x","content":"y"}]}],"tools":[{"name":"t","input_schema":{"type":"object"}}],"tool_choice":{"type":"any"}}`)
+	f.Add("/v1/responses", `{"model":"gpt-4o","input":[{"role":"user","content":"x"},{"type":"function_call_output","call_id":"c","output":"o"}],"text":{"format":{"type":"json_object"}},"max_output_tokens":16}`)
+	f.Add("/v1/embeddings", `{"model":"text-embedding-3-small","input":[[1,2],[3]],"encoding_format":"base64"}`)
+	cfg := DefaultConfig()
+	cfg.Sleeper = newFakeSleeper()
+	cfg.JournalSize = 10
+	s, err := New(cfg)
+	require.NoError(f, err)
+	h := s.Handler()
+	f.Fuzz(func(t *testing.T, path, body string) {
+		switch path {
+		case "/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embeddings":
+		default:
+			path = "/v1/chat/completions"
+		}
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Less(t, rec.Code, 500, rec.Body.String())
+		if rec.Code != 200 {
+			require.True(t, json.Valid(rec.Body.Bytes()), rec.Body.String())
+		} else if !bytes.HasPrefix(rec.Body.Bytes(), []byte("data: ")) && !bytes.HasPrefix(rec.Body.Bytes(), []byte("event: ")) {
+			require.True(t, json.Valid(rec.Body.Bytes()), rec.Body.String())
+		}
+	})
+}

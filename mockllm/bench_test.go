@@ -1,0 +1,295 @@
+package mockllm
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The benchmarks compare mockllm with a bare net/http handler that sends
+// the same bytes, on loopback, with bounded load (64 connections), and
+// report the ratios. Run: make bench, or
+//
+//	go test -run '^$' -bench . -benchmem ./mockllm/
+
+const benchConns = 64
+
+func benchConfig(ttft, itl time.Duration) Config {
+	cfg := DefaultConfig()
+	for i := range cfg.Models {
+		cfg.Models[i].Latency = Latency{TTFT: Constant(ttft), ITL: Constant(itl)}
+		cfg.Models[i].OutputTokens = TokenRange{Min: 100, Max: 100}
+	}
+	cfg.Sleeper = RealTime{}
+	return cfg
+}
+
+func benchClient(conns int) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
+		DialContext: (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+	}}
+}
+
+// load sends total requests over conns connections and returns the
+// latencies and the wall time.
+func load(b *testing.B, client *http.Client, url, body string, total int) ([]time.Duration, time.Duration) {
+	lat := make([]time.Duration, total)
+	var next atomic.Int64
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range benchConns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= total {
+					return
+				}
+				t0 := time.Now()
+				res, err := client.Post(url, "application/json", strings.NewReader(body))
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					failed.Add(1)
+				}
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d of %d requests failed", n, total)
+	}
+	return lat, time.Since(start)
+}
+
+func pct(xs []time.Duration, p float64) time.Duration {
+	s := append([]time.Duration(nil), xs...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[int(p*float64(len(s)-1))]
+}
+
+func startBench(b *testing.B, cfg Config) *Server {
+	s, err := Start(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func bareServer(b *testing.B, h http.HandlerFunc) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(ln)
+	b.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// BenchmarkNonStreaming: mockllm chat completions against a bare handler
+// returning a body of the same size. Target: ratio >= 0.8.
+func BenchmarkNonStreaming(b *testing.B) {
+	s := startBench(b, benchConfig(0, 0))
+	body := chatBody("gpt-4o-mini", "summarise the incident", "")
+	_, sample := post(b, s.URL()+"/v1/chat/completions", body)
+	payload := []byte(sample)
+	bare := bareServer(b, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(payload)
+	})
+	client := benchClient(benchConns)
+	const batch = 3000
+	var mockLat, bareLat []time.Duration
+	var mockT, bareT time.Duration
+	b.ResetTimer()
+	for range b.N {
+		l, d := load(b, client, bare+"/", body, batch)
+		bareLat, bareT = append(bareLat, l...), bareT+d
+		l, d = load(b, client, s.URL()+"/v1/chat/completions", body, batch)
+		mockLat, mockT = append(mockLat, l...), mockT+d
+	}
+	b.StopTimer()
+	mockRPS := float64(len(mockLat)) / mockT.Seconds()
+	bareRPS := float64(len(bareLat)) / bareT.Seconds()
+	b.ReportMetric(mockRPS, "mock_req/s")
+	b.ReportMetric(bareRPS, "bare_req/s")
+	b.ReportMetric(mockRPS/bareRPS, "ratio")
+	b.ReportMetric(float64(pct(mockLat, 0.5).Microseconds()), "mock_p50_us")
+	b.ReportMetric(float64(pct(mockLat, 0.99).Microseconds()), "mock_p99_us")
+	b.ReportMetric(float64(pct(bareLat, 0.5).Microseconds()), "bare_p50_us")
+	b.ReportMetric(float64(pct(bareLat, 0.99).Microseconds()), "bare_p99_us")
+	b.ReportMetric(float64(len(payload)), "body_bytes")
+}
+
+// BenchmarkStreaming: tokens/s of 100-token streams at zero latency
+// against a bare handler writing and flushing the same SSE chunks.
+// Target: ratio >= 0.9.
+func BenchmarkStreaming(b *testing.B) {
+	s := startBench(b, benchConfig(0, 0))
+	body := chatBody("gpt-4o-mini", "stream the incident", `"stream":true`)
+	_, sample := post(b, s.URL()+"/v1/chat/completions", body)
+	chunks := strings.SplitAfter(sample, "\n\n")
+	if chunks[len(chunks)-1] == "" {
+		chunks = chunks[:len(chunks)-1]
+	}
+	if n := strings.Count(sample, `"content":"`) - 1; n != 100 {
+		b.Fatalf("want 100 tokens a stream, got %d", n)
+	}
+	bare := bareServer(b, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		rc := http.NewResponseController(w)
+		for _, c := range chunks {
+			_, _ = io.WriteString(w, c)
+			_ = rc.Flush()
+		}
+	})
+	client := benchClient(benchConns)
+	const batch = 600
+	var mockT, bareT time.Duration
+	var n int
+	b.ResetTimer()
+	for range b.N {
+		_, d := load(b, client, bare+"/", body, batch)
+		bareT += d
+		_, d = load(b, client, s.URL()+"/v1/chat/completions", body, batch)
+		mockT += d
+		n += batch
+	}
+	b.StopTimer()
+	mockTPS := float64(n*100) / mockT.Seconds()
+	bareTPS := float64(n*100) / bareT.Seconds()
+	b.ReportMetric(mockTPS, "mock_tokens/s")
+	b.ReportMetric(bareTPS, "bare_tokens/s")
+	b.ReportMetric(mockTPS/bareTPS, "ratio")
+}
+
+// BenchmarkConcurrentStreams holds 2,000 streams at once with a
+// configured latency and checks, at the client, that the median time to
+// first token and inter-token latency are within 5% of the configured
+// values. It needs about 4,100 file descriptors (ulimit -n).
+func BenchmarkConcurrentStreams(b *testing.B) {
+	if testing.Short() {
+		b.Skip("slow")
+	}
+	const streams, tokens = 2000, 20
+	const ttft, itl = 500 * time.Millisecond, 100 * time.Millisecond
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < 2*streams+200 {
+		b.Skipf("needs %d open files, ulimit -n is %d: raise it with ulimit -n 8192", 2*streams+200, lim.Cur)
+	}
+	cfg := benchConfig(ttft, itl)
+	for i := range cfg.Models {
+		cfg.Models[i].OutputTokens = TokenRange{Min: tokens, Max: tokens}
+		cfg.Models[i].Latency.Capacity = 0
+	}
+	s := startBench(b, cfg)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: streams, MaxIdleConnsPerHost: streams}}
+	url := s.URL() + "/v1/chat/completions"
+	body := chatBody("gpt-4o-mini", "hold the line", `"stream":true`)
+	// Open the connections first so that dialing is not counted as TTFT.
+	warm := func() {
+		var wg sync.WaitGroup
+		for range streams {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if res, err := client.Get(s.URL() + "/v1/models"); err == nil {
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	var ttfts, itls []time.Duration
+	var mu sync.Mutex
+	var errs atomic.Int64
+	var firstErr atomic.Value
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		warm()
+		b.StartTimer()
+		var wg sync.WaitGroup
+		for range streams {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t0 := time.Now()
+				req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, url, strings.NewReader(body))
+				res, err := client.Do(req)
+				if err != nil {
+					errs.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					return
+				}
+				defer res.Body.Close()
+				var stamps []time.Time
+				sc := bufio.NewScanner(res.Body)
+				done := false
+				for sc.Scan() {
+					line := sc.Bytes()
+					if bytes.Contains(line, []byte(`"delta":{"content":"`)) {
+						stamps = append(stamps, time.Now())
+					}
+					if bytes.Equal(line, []byte("data: [DONE]")) {
+						done = true
+					}
+				}
+				if sc.Err() != nil || !done || len(stamps) != tokens {
+					errs.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Sprintf("stream ended: err %v done %v tokens %d", sc.Err(), done, len(stamps)))
+					return
+				}
+				mu.Lock()
+				ttfts = append(ttfts, stamps[0].Sub(t0))
+				for i := 1; i < len(stamps); i++ {
+					itls = append(itls, stamps[i].Sub(stamps[i-1]))
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+	}
+	b.StopTimer()
+	if n := errs.Load(); n > 0 {
+		b.Fatalf("%d of %d streams failed; first: %v", n, streams*b.N, firstErr.Load())
+	}
+	p50TTFT, p50ITL := pct(ttfts, 0.5), pct(itls, 0.5)
+	b.ReportMetric(float64(p50TTFT.Microseconds())/1000, "ttft_p50_ms")
+	b.ReportMetric(float64(pct(ttfts, 0.99).Microseconds())/1000, "ttft_p99_ms")
+	b.ReportMetric(float64(p50ITL.Microseconds())/1000, "itl_p50_ms")
+	b.ReportMetric(float64(pct(itls, 0.99).Microseconds())/1000, "itl_p99_ms")
+	b.ReportMetric(float64(streams), "streams")
+	within := func(got, want time.Duration) bool {
+		d := float64(got-want) / float64(want)
+		return d < 0.05 && d > -0.05
+	}
+	if !within(p50TTFT, ttft) || !within(p50ITL, itl) {
+		b.Errorf("p50 TTFT %v (configured %v), p50 ITL %v (configured %v): not within 5%%", p50TTFT, ttft, p50ITL, itl)
+	}
+}

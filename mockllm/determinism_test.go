@@ -1,0 +1,57 @@
+package mockllm
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func readFull(res *http.Response, b []byte) (int, error) { return io.ReadFull(res.Body, b) }
+
+func splitLines(s string) []string { return strings.Split(s, "\n") }
+
+// Same seed, same requests in the same order: same bytes.
+func TestDeterminism(t *testing.T) {
+	requests := []struct{ path, body string }{
+		{"/v1/chat/completions", chatBody("gpt-4o", "tell me about queues", `"n":2`)},
+		{"/v1/chat/completions", chatBody("gpt-4o-mini", "stream it", `"stream":true,"stream_options":{"include_usage":true}`)},
+		{"/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":200,"stream":true,"messages":[{"role":"user","content":"hello"}]}`},
+		{"/v1/responses", `{"model":"gpt-4o","input":"hello","stream":true}`},
+		{"/v1/embeddings", `{"model":"text-embedding-3-small","input":"x","dimensions":8}`},
+	}
+	run := func(seed uint64) []string {
+		s, _ := startTest(t, func(c *Config) { c.Seed = seed })
+		var out []string
+		for _, r := range requests {
+			res, body := post(t, s.URL()+r.path, r.body)
+			require.Equal(t, 200, res.StatusCode, body)
+			out = append(out, res.Header.Get("x-request-id")+res.Header.Get("request-id")+"\n"+body)
+		}
+		return out
+	}
+	a, b, c := run(5), run(5), run(6)
+	require.Equal(t, a, b)
+	for i := range a[:4] {
+		require.NotEqual(t, a[i], c[i], "another seed gives other content (%d)", i)
+	}
+}
+
+func TestTokenizer(t *testing.T) {
+	require.Equal(t, []string{"Hello", ",", " world", "!"}, SplitTokens("Hello, world!"))
+	require.Equal(t, []string{" intern", "ationa", "l"}, SplitTokens(" international"))
+	require.Equal(t, []string{"a", "\n\n", "b", "  ", " c"}, SplitTokens("a\n\nb   c"))
+	require.Equal(t, 0, CountTokens(""))
+	for _, s := range []string{CanaryAnswer, "héllo wörld ünïcode", `{"a": [1, 2.5, "x"]}`, "\xff\xfe bad"} {
+		require.Equal(t, s, strings.Join(SplitTokens(s), ""))
+		require.Equal(t, len(SplitTokens(s)), CountTokens(s))
+	}
+	// Generated text splits back into the tokens it was made of.
+	r := newRand(1, "t")
+	for _, words := range [][]string{englishWords, frenchWords} {
+		toks := genWords(r, words, 500)
+		require.Equal(t, toks, SplitTokens(strings.Join(toks, "")))
+	}
+}
