@@ -328,7 +328,7 @@ func (e *Engine) Ack(user, alert string) (int, error) {
 	defer e.mu.Unlock()
 	n := 0
 	for _, in := range e.groups {
-		if in.acked || !in.paged || (alert != "" && !in.names[alert]) {
+		if in.acked || in.done || !in.paged || (alert != "" && !in.names[alert]) {
 			continue
 		}
 		select {

@@ -422,3 +422,19 @@ func (s *syncWriter) String() string {
 	defer s.mu.Unlock()
 	return s.w.String()
 }
+
+// An incident whose policy is exhausted with nobody left to answer takes
+// no acknowledgement in simulation: there is no one to hand it to.
+func TestAckAfterExhaustionInSimulation(t *testing.T) {
+	at := time.Date(2026, 3, 9, 12, 30, 0, 0, time.UTC)
+	h := newHarness(t, at, Options{Responders: responders(t, "default: {available: false}\n")})
+	h.fire("llm-alert", map[string]string{"route": "loops"}, nil)
+	h.clock.Advance(time.Hour)
+	require.Eventually(t, func() bool { _, ok := h.log.Find(timeline.OfKind(timeline.PolicyExhausted, "")); return ok }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool {
+		n, err := h.engine.Ack("alice", "llm-alert")
+		return err == nil && n == 0
+	}, 5*time.Second, time.Millisecond)
+	_, err := h.engine.Ack("", "llm-alert")
+	require.ErrorContains(t, err, "needs a user")
+}

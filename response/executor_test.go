@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,13 +38,17 @@ func TestSandboxOutcomes(t *testing.T) {
 	t.Setenv("GITHUB_TOKEN", "ghp_hunter2")
 	t.Setenv("DRILL_TEST_PASSED", "passed-through")
 	t.Setenv("DRILL_TEST_NOT_PASSED", "kept-out")
-	e := sandboxEngine(t, Options{
-		StepTimeout: 500 * time.Millisecond,
+	opt := Options{
+		StepTimeout: 20 * time.Second, // generous: the machine is shared
 		OutputLimit: 64 << 10,
 		Variables:   map[string]string{"GATEWAY_ADMIN": "http://127.0.0.1:9/admin"},
 		PassEnv:     []string{"DRILL_TEST_PASSED"},
-	})
+	}
+	e := sandboxEngine(t, opt)
+	opt.StepTimeout = 500 * time.Millisecond
+	short := sandboxEngine(t, opt)
 	cases := []struct {
+		short  bool // run with the 500ms timeout
 		name   string
 		code   string
 		status string
@@ -58,10 +64,15 @@ func TestSandboxOutcomes(t *testing.T) {
 		{name: "pipefail catches a failing producer", code: "false | cat\necho never", status: "failed", exit: 1},
 		{name: "reads an unbound variable", code: `curl -fsS "$PROMETHEUS_URL/api/v1/query"`, status: "failed", exit: 1,
 			check: func(t *testing.T, r stepResult) { require.Contains(t, r.output, "PROMETHEUS_URL: unbound variable") }},
-		{name: "times out, background children included", code: "sleep 30 &\nsleep 30", status: "timeout", exit: -1,
+		{short: true, name: "times out, background children included", code: "sleep 30 &\necho bg=$!\nsleep 30", status: "timeout", exit: -1,
 			check: func(t *testing.T, r stepResult) {
 				require.Less(t, r.real, 5*time.Second)
 				require.Contains(t, r.output, "timed out after 500ms")
+				var pid int
+				_, err := fmt.Sscanf(r.output, "bg=%d", &pid)
+				require.NoError(t, err)
+				require.Eventually(t, func() bool { return syscall.Kill(pid, 0) != nil }, 5*time.Second, 10*time.Millisecond,
+					"the background sleep %d must die with the step's process group", pid)
 			}},
 		{name: "prints megabytes", code: "head -c 5000000 /dev/zero | tr '\\0' x\necho", status: "ok",
 			check: func(t *testing.T, r stepResult) {
@@ -98,7 +109,11 @@ pwd`,
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.runSandboxed(context.Background(), tc.code)
+			eng := e
+			if tc.short {
+				eng = short
+			}
+			r := eng.runSandboxed(context.Background(), tc.code)
 			require.Equal(t, tc.status, r.status, "output: %s", r.output)
 			require.Equal(t, tc.exit, r.exitCode)
 			if tc.check != nil {

@@ -32,6 +32,7 @@ type incident struct {
 	names      map[string]bool // alert names in the group
 	paged      bool
 	acked      bool
+	done       bool // the goroutine ended: nobody listens for acks
 	resolvedAt time.Time
 
 	acks     chan ackReq   // live or Engine.Ack acknowledgements
@@ -140,6 +141,11 @@ func (in *incident) broken(subject, kind, reason, msg string, kv ...string) {
 
 func (in *incident) run(ctx context.Context) {
 	defer in.e.wg.Done()
+	defer func() {
+		in.e.mu.Lock()
+		in.done = true
+		in.e.mu.Unlock()
+	}()
 	for {
 		w, _ := in.wait(ctx, in.start.Add(in.e.opt.GroupWait), true)
 		if w == wakeTime {
