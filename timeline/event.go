@@ -27,10 +27,10 @@ const (
 	AlertFiring   Kind = "alert.firing"
 	AlertResolved Kind = "alert.resolved"
 
-	Page            Kind = "page"        // a policy paged a target
-	Notify          Kind = "notify"      // a notification went out through a contact method
-	Ack             Kind = "ack"         // a responder acknowledged
-	Escalate        Kind = "escalate"    // the policy moved to its next rule
+	Page            Kind = "page"     // a policy paged a target
+	Notify          Kind = "notify"   // a notification went out through a contact method
+	Ack             Kind = "ack"      // a responder acknowledged
+	Escalate        Kind = "escalate" // the policy moved to its next rule
 	PolicyExhausted Kind = "policy.exhausted"
 	BrokenLink      Kind = "broken.link" // an escalation link that cannot reach a human
 	RoleAssigned    Kind = "role.assigned"
