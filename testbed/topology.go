@@ -476,9 +476,15 @@ func (d *decoder) traffic(n *yaml.Node, top *Topology) {
 	}
 	before := len(d.probs)
 	d.decodeStruct(n, reflect.ValueOf(&cfg).Elem(), "traffic")
-	if len(d.probs) > before {
+	bad := map[string]bool{}
+	for _, p := range d.probs[before:] {
+		bad[p.Field] = true
+	}
+	if n.Kind != yaml.MappingNode {
 		return
 	}
+	// Validate even after decoding problems, so every problem shows at
+	// once; a field that did not decode is not judged again.
 	if err := cfg.Validate(); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			line = strings.TrimPrefix(line, "traffic: ")
@@ -487,8 +493,14 @@ func (d *decoder) traffic(n *yaml.Node, top *Topology) {
 				d.addf(n, "traffic", "%s", line)
 				continue
 			}
+			if bad["traffic."+field] {
+				continue
+			}
 			d.addf(fieldNode(n, field), "traffic."+field, "%s", msg)
 		}
+		return
+	}
+	if len(d.probs) > before {
 		return
 	}
 	top.Traffic = &cfg

@@ -38,6 +38,9 @@ func commands() []*command {
 		runCommand(),
 		stepsCommand(),
 		ackCommand(),
+		upCommand(),
+		injectCommand(),
+		clearCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// lockedBuffer is a bytes.Buffer safe to read while drill up writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+const upTeam = `team: {id: upteam, name: Up test}
+providers:
+  - name: primary
+  - name: secondary
+stubs:
+  - name: search
+    kit: websearch
+service:
+  builtin: gateway
+  gateway: {primary_model: gpt-4o-mini, secondary_model: claude-haiku-4-5, max_attempts: 1}
+`
+
+func TestUpInjectClear(t *testing.T) {
+	teamDir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(teamDir, "drill.yaml"), []byte(upTeam), 0o644))
+	t.Chdir(t.TempDir())
+
+	env0 := func(out, errb *lockedBuffer) *env {
+		return &env{stdin: &bytes.Buffer{}, stdout: out, stderr: errb, getenv: func(string) string { return "" }}
+	}
+	// inject before up: a clear usage error.
+	var o0, e0 lockedBuffer
+	require.Equal(t, exitUsage, run(context.Background(), []string{"inject", "outage"}, env0(&o0, &e0)))
+	require.Contains(t, e0.String(), "no running 'drill up' here")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb lockedBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"up", "--team", teamDir}, env0(&out, &errb)) }()
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(upStateFile)
+		return err == nil || len(done) > 0
+	}, 30*time.Second, 20*time.Millisecond, "stderr: %s", errb.String())
+	require.Empty(t, done, "drill up ended: %s", errb.String())
+	for _, want := range []string{"service (builtin)", "provider primary", "stub search", "toxiproxy API", "metrics service", "control API"} {
+		require.Contains(t, out.String(), want)
+	}
+	st, err := readUpState()
+	require.NoError(t, err)
+	require.NotEmpty(t, st.Endpoints.Service.URL)
+
+	chatStatus := func() int {
+		resp, err := http.Post(st.Endpoints.Service.URL+"/v1/chat/completions", "application/json",
+			strings.NewReader(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, 200, chatStatus())
+
+	var o1, e1 lockedBuffer
+	require.Equal(t, exitOK, run(ctx, []string{"inject", "provider-error", "status=503", "--target", "primary"}, env0(&o1, &e1)), e1.String())
+	require.Contains(t, o1.String(), "provider-error-1 on primary")
+	require.Equal(t, 502, chatStatus())
+
+	var o2, e2 lockedBuffer
+	require.Equal(t, exitUsage, run(ctx, []string{"inject", "provider-error", "--target", "nosuch"}, env0(&o2, &e2)))
+	require.Contains(t, e2.String(), `no target "nosuch"`)
+	require.Equal(t, exitUsage, run(ctx, []string{"inject", "provider-eror"}, env0(&o2, &e2)))
+	require.Contains(t, e2.String(), "known kinds")
+
+	var o3, e3 lockedBuffer
+	require.Equal(t, exitOK, run(ctx, []string{"clear"}, env0(&o3, &e3)), e3.String())
+	require.Regexp(t, `provider-error-1\s+primary\s+affected [1-9]`, o3.String())
+	require.Equal(t, 200, chatStatus())
+
+	cancel()
+	select {
+	case code := <-done:
+		require.Equal(t, exitOK, code, errb.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("drill up did not stop")
+	}
+	_, err = os.Stat(upStateFile)
+	require.True(t, os.IsNotExist(err), "up.json left behind")
+}
