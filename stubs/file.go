@@ -275,7 +275,14 @@ func orTop(field string) string {
 	return field
 }
 
+var plainKeyRE = regexp.MustCompile(`^[A-Za-z0-9_.$\[\]-]+$`)
+
+// join names a field under a parent, quoting keys that are not plain so
+// each error stays one readable line.
 func join(field, key string) string {
+	if !plainKeyRE.MatchString(key) {
+		key = strconv.Quote(key)
+	}
 	if field == "" {
 		return key
 	}
@@ -447,7 +454,7 @@ func (p *parser) match(n *yaml.Node, field string) Match {
 				for k := range out.Body.JSON {
 					steps, err := parseJSONPath(k)
 					if err != nil {
-						p.errorf(jv, field+".body.json."+k, "%v", err)
+						p.errorf(jv, join(field+".body.json", k), "%v", err)
 						continue
 					}
 					out.Body.paths[k] = steps

@@ -288,7 +288,10 @@ func TestOutageDropsConnection(t *testing.T) {
 	}
 	require.Error(t, err, "no response at all")
 	require.Equal(t, int64(1), s.Faults().Affected(id))
-	require.Contains(t, metrics(t, s), `drill_stub_requests_total{route="charge",status="dropped",stub="pay"} 1`)
+	// The handler counts the request after the client saw the cut.
+	require.Eventually(t, func() bool {
+		return strings.Contains(metrics(t, s), `drill_stub_requests_total{route="charge",status="dropped",stub="pay"} 1`)
+	}, 5*time.Second, 5*time.Millisecond)
 }
 
 func TestSchemaChangeSkipsNonJSON(t *testing.T) {
