@@ -270,7 +270,9 @@ func TestBillingPriceRunaway(t *testing.T) {
 	url := s.URL() + "/v1/chat/completions"
 	body := chatBody("gpt-4o", "drill canary", "")
 	_, clean := post(t, url, body)
-	var u0 struct{ Usage struct{ PromptTokens, CompletionTokens int } }
+	var u0 struct {
+		Usage struct{ PromptTokens, CompletionTokens int }
+	}
 	cleanU := usage(t, clean)
 	require.Greater(t, cleanU[0], 0)
 	_ = u0

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// serveOutput is a bytes.Buffer safe to read while the command writes.
+type serveOutput struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *serveOutput) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *serveOutput) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeMockLLM(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb serveOutput
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"serve", "mockllm", "--seed", "3"}, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
+	}()
+	re := regexp.MustCompile(`OpenAI base URL: +(http://\S+)/v1`)
+	require.Eventually(t, func() bool { return re.MatchString(out.String()) }, 10*time.Second, 10*time.Millisecond)
+	base := re.FindStringSubmatch(out.String())[1]
+	require.Contains(t, out.String(), "Anthropic base URL:  "+base)
+	require.Contains(t, out.String(), base+"/metrics")
+	require.Contains(t, out.String(), "(seed 3)")
+	res, err := http.Get(base + "/v1/models")
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, 200, res.StatusCode)
+	cancel()
+	select {
+	case code := <-done:
+		require.Equal(t, exitOK, code, errb.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop on cancel")
+	}
+	require.Contains(t, out.String(), "mockllm stopped")
+}
+
+func TestServeBadInput(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("models:\n  - name: x\n    provider: nobody\n"), 0o600))
+	code, _, errs := runCLI(t, "serve", "mockllm", "--config", bad)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, bad+":3: models[0].provider: want openai or anthropic")
+
+	code, _, errs = runCLI(t, "serve", "toaster")
+	require.Equal(t, exitUsage, code)
+	require.Regexp(t, `unknown kind "toaster"; kinds are: .*mockllm`, errs)
+
+	code, _, _ = runCLI(t, "serve")
+	require.Equal(t, exitUsage, code)
+	code, _, errs = runCLI(t, "serve", "mockllm", "--nope")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "flag provided but not defined")
+}
