@@ -237,11 +237,9 @@ func (s *Server) serveStub(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	route, params, misses := s.route(r, body, raw)
-	stub := s.cfg.Stub.Name
 	if route == nil {
+		s.observe("unmatched", "404", start)
 		s.notFound(w, r, misses)
-		s.requests.WithLabelValues(stub, "unmatched", "404").Inc()
-		s.duration.WithLabelValues(stub, "unmatched").Observe(time.Since(start).Seconds())
 		return
 	}
 	req := &request{
@@ -249,19 +247,24 @@ func (s *Server) serveStub(w http.ResponseWriter, r *http.Request) {
 		Query: first(r.URL.Query()), Headers: first(r.Header), Body: body, RawBody: string(raw),
 		Seq: s.seq.Add(1), Now: start,
 	}
-	status := s.respond(w, r, route, req)
-	s.requests.WithLabelValues(stub, route.Name, status).Inc()
-	s.duration.WithLabelValues(stub, route.Name).Observe(time.Since(start).Seconds())
+	s.respond(w, r, route, req)
 }
 
-// respond answers a matched request, applying at most one fault, and
-// returns the status label for metrics.
-func (s *Server) respond(w http.ResponseWriter, r *http.Request, route *Route, req *request) string {
+// observe counts a request before its answer is written, so a client that
+// has its answer can already see it in /metrics.
+func (s *Server) observe(route, status string, start time.Time) {
+	s.requests.WithLabelValues(s.cfg.Stub.Name, route, status).Inc()
+	s.duration.WithLabelValues(s.cfg.Stub.Name, route).Observe(time.Since(start).Seconds())
+}
+
+// respond answers a matched request, applying at most one fault.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, route *Route, req *request) {
 	h, body, err := route.Response.render(req)
 	if err != nil {
 		s.cfg.Logger.Warn("stub template failed", "stub", s.cfg.Stub.Name, "route", route.Name, "err", err)
+		s.observe(route.Name, "500", req.Now)
 		faultmode.WriteError(w, http.StatusInternalServerError, fmt.Errorf("stub %s route %s: %w", s.cfg.Stub.Name, route.Name, err))
-		return "500"
+		return
 	}
 	isJSON := json.Valid(body)
 	// A schema_change on a body that is not JSON would change nothing, so
@@ -273,7 +276,8 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, route *Route, r
 		if hit {
 			s.affected.WithLabelValues(s.cfg.Stub.Name, f.ID, f.Mode).Inc()
 		}
-		return "499"
+		s.observe(route.Name, "499", req.Now)
+		return
 	}
 	status := route.Response.Status
 	if hit {
@@ -304,12 +308,14 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, route *Route, r
 			body, _ = reshape(body, f.Params)
 		case ModeSlow:
 			if !s.sleep(r.Context(), time.Duration(f.Params.Delay)) {
-				return "499"
+				s.observe(route.Name, "499", req.Now)
+				return
 			}
 		case ModeOutage:
 			if f.Params.Status == 0 {
+				s.observe(route.Name, "dropped", req.Now)
 				drop(w)
-				return "dropped"
+				return
 			}
 			status, h = f.Params.Status, jsonHeader()
 			body = []byte(`{"error":{"type":"service_unavailable","message":"The service is temporarily unavailable."}}`)
@@ -323,11 +329,11 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, route *Route, r
 		w.Header()[k] = vs
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	s.observe(route.Name, strconv.Itoa(status), req.Now)
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-	return strconv.Itoa(status)
 }
 
 func jsonHeader() http.Header {
