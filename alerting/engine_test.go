@@ -52,9 +52,11 @@ func (x *exposition) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 func writeRules(t *testing.T, text string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "rules.yaml")
-	require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+	require.NoError(t, writeFile(p, text))
 	return p
 }
+
+func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o644) }
 
 func valueOf(t *testing.T, e *Engine, expr string) float64 {
 	t.Helper()
@@ -95,17 +97,17 @@ func TestScrapeScalesCountersOnly(t *testing.T) {
 	inst := strings.TrimPrefix(srv.URL, "http://")
 	for expr, want := range map[string]float64{
 		`req_total{code="200",exported_job="mock",job="svc",instance="` + inst + `"}`: 600,
-		`inflight`:                               3,
-		`lat_seconds_bucket{le="0.5"}`:           240,
-		`lat_seconds_bucket{le="+Inf"}`:          300,
-		`lat_seconds_sum`:                        150,
-		`lat_seconds_count`:                      300,
-		`q_seconds{quantile="0.9"}`:              0.7,
-		`q_seconds_sum`:                          540,
-		`q_seconds_count`:                        180,
-		`untyped_thing`:                          8,
-		`up{job="svc"}`:                          1,
-		`scrape_samples_scraped{job="svc"}`:      10,
+		`inflight`:                          3,
+		`lat_seconds_bucket{le="0.5"}`:      240,
+		`lat_seconds_bucket{le="+Inf"}`:     300,
+		`lat_seconds_sum`:                   150,
+		`lat_seconds_count`:                 300,
+		`q_seconds{quantile="0.9"}`:         0.7,
+		`q_seconds_sum`:                     540,
+		`q_seconds_count`:                   180,
+		`untyped_thing`:                     8,
+		`up{job="svc"}`:                     1,
+		`scrape_samples_scraped{job="svc"}`: 10,
 	} {
 		require.Equal(t, want, valueOf(t, e, expr), expr)
 	}
