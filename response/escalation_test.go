@@ -365,6 +365,7 @@ func TestLiveModeShowsPagesAndTakesAcks(t *testing.T) {
 	require.Equal(t, "live", ack.Attrs["via"])
 	p := h.engine.Pages()[0]
 	require.Equal(t, "ops-lead", p.AckedBy)
+	require.Equal(t, "schedule ny-primary", p.Target)
 	require.Contains(t, pager.String(), "llm-alert → alice")
 	_, err = os.Stat(LiveFile)
 	require.True(t, os.IsNotExist(err), "the engine does not write the live file itself")

@@ -195,9 +195,9 @@ func (in *incident) run(ctx context.Context) {
 
 // targets resolves a policy level to the active users it reaches now,
 // emitting a BrokenLink for every link that cannot reach a human.
-func (in *incident) targets(rule *team.PolicyRule) []string {
+func (in *incident) targets(rule *team.PolicyRule) []reach {
 	esc := in.e.esc
-	var users []string
+	var users []reach
 	seen := map[string]bool{}
 	add := func(id, via string) {
 		u, ok := esc.User(id)
@@ -208,7 +208,7 @@ func (in *incident) targets(rule *team.PolicyRule) []string {
 			in.broken(id, "user", "inactive", fmt.Sprintf("%s reaches user %s, who is inactive", via, id), "target", via)
 		case !seen[id]:
 			seen[id] = true
-			users = append(users, id)
+			users = append(users, reach{id, via})
 		}
 	}
 	for _, t := range rule.Targets {
@@ -254,6 +254,9 @@ func (in *incident) targets(rule *team.PolicyRule) []string {
 	return users
 }
 
+// reach is a user a level reaches, and through which target.
+type reach struct{ user, via string }
+
 // notification is one contact method firing for a paged user.
 type notification struct {
 	at      time.Time
@@ -264,13 +267,14 @@ type notification struct {
 
 // page records a Page per user and returns their notifications in time
 // order, from their notification rules.
-func (in *incident) page(users []string) []notification {
+func (in *incident) page(users []reach) []notification {
 	var notes []notification
-	for _, id := range users {
+	for _, p := range users {
+		id := p.user
 		u, _ := in.e.esc.User(id)
-		in.emit(timeline.Page, id, fmt.Sprintf("paged for %s (policy %s, rule %d)", in.alert, in.policyID, in.rule), in.attrs())
+		in.emit(timeline.Page, id, fmt.Sprintf("paged for %s via %s (policy %s, rule %d)", in.alert, p.via, in.policyID, in.rule), in.attrs("target", p.via))
 		in.e.mu.Lock()
-		in.e.pages = append(in.e.pages, Page{Alert: in.alert, Group: in.key, Policy: in.policyID, Rule: in.rule, Loop: in.loop, User: id, At: in.now})
+		in.e.pages = append(in.e.pages, Page{Alert: in.alert, Group: in.key, Policy: in.policyID, Rule: in.rule, Loop: in.loop, Target: p.via, User: id, At: in.now})
 		in.e.mu.Unlock()
 		if in.e.opt.Live && in.e.opt.Pager != nil {
 			in.e.showPage(in, id)
