@@ -3,6 +3,7 @@ package testbed
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,6 +28,14 @@ type containerSvc struct {
 	why  string
 	wg   sync.WaitGroup
 	once sync.Once
+}
+
+// tcLogger sends testcontainers' progress lines to the testbed's logger
+// instead of stderr.
+type tcLogger struct{ l *slog.Logger }
+
+func (t tcLogger) Printf(format string, args ...any) {
+	t.l.Debug(strings.TrimSpace(fmt.Sprintf(format, args...)), "component", "testcontainers")
 }
 
 type logSink struct{ t *tailBuffer }
@@ -88,13 +97,20 @@ func (tb *Testbed) startImage(ctx context.Context) (service, error) {
 	}
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	ctr, err := testcontainers.GenericContainer(sctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
+	ctr, err := testcontainers.GenericContainer(sctx, testcontainers.GenericContainerRequest{
+		ContainerRequest: req, Started: true, Logger: tcLogger{tb.logger},
+	})
 	if ctr != nil {
 		c.ctr = ctr
 	}
 	if err != nil {
 		logs := lastLines(c.tail.String(), 20)
 		c.terminate()
+		if strings.Contains(err.Error(), "reaper") {
+			// Ryuk is an image to pull, and drill runs where nothing can be
+			// pulled; the testbed removes its containers itself.
+			err = fmt.Errorf("%w (set TESTCONTAINERS_RYUK_DISABLED=true)", err)
+		}
 		return nil, &HarnessError{Op: "service", Err: fmt.Errorf("container %s: %w", svc.Image, err), Logs: logs}
 	}
 	tb.logger.Info("service started", "form", "image", "image", svc.Image, "id", ctr.GetContainerID(), "port", port)

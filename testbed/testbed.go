@@ -123,11 +123,11 @@ var ErrServiceCrashed = errors.New("service under test crashed")
 // failure is a *HarnessError, and whatever was started is torn down
 // before Start returns it. The testbed lives until Close or until ctx is
 // cancelled, whichever comes first.
-func Start(ctx context.Context, top Topology, opts Options) (tb *Testbed, err error) {
+func Start(ctx context.Context, top Topology, opts Options) (_ *Testbed, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &HarnessError{Op: "start", Err: err}
 	}
-	tb = &Testbed{
+	tb := &Testbed{
 		top: top, opts: opts, logger: opts.Logger, events: opts.Log,
 		providers: map[string]*upstream{}, stubs: map[string]*upstream{},
 		errc: make(chan error, 1), closing: make(chan struct{}),
@@ -151,8 +151,7 @@ func Start(ctx context.Context, top Topology, opts Options) (tb *Testbed, err er
 	}
 	defer func() {
 		if err != nil {
-			_ = tb.Close()
-			tb = nil
+			_ = tb.Close() // whatever was started goes
 		}
 	}()
 	tb.tmp, err = os.MkdirTemp("", "drill-testbed-")
