@@ -426,22 +426,36 @@ func TestLifecycle(t *testing.T) {
 	require.Error(t, never.Start(context.Background()))
 }
 
-func BenchmarkArrivalLoop(b *testing.B) {
-	// How many arrivals per second the scheduler can dispatch when every
-	// one is dropped (no network): the generator's own ceiling.
-	cfg := cfgFor(1e6, map[string]float64{KindChat: 1})
+// BenchmarkArrival is the scheduler's own cost per arrival (kind draw,
+// bound check, accounting), on the dropped path so no network is involved.
+func BenchmarkArrival(b *testing.B) {
+	cfg := cfgFor(1, map[string]float64{KindChat: 5, KindStream: 2, KindJSON: 1, KindAgent: 1, KindCanary: 1})
 	cfg.MaxInFlight = 1
-	f := &fake{kinds: map[string]int{}, block: make(chan struct{})}
+	g, err := New(cfg, "http://127.0.0.1:9")
+	require.NoError(b, err)
+	g.inFlight.Store(1) // full: every arrival is dropped
+	p := newPicker(cfg.Mix, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		g.arrive(p.next())
+	}
+}
+
+// BenchmarkSendStream is the client-side cost of one streamed request
+// (build, send, parse SSE, check) against a local service.
+func BenchmarkSendStream(b *testing.B) {
+	f := &fake{kinds: map[string]int{}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	g, err := New(cfg, srv.URL)
+	g, err := New(cfgFor(1, map[string]float64{KindStream: 1}), srv.URL)
 	require.NoError(b, err)
-	require.NoError(b, g.Start(context.Background()))
-	b.ResetTimer()
-	for g.Stats().Arrivals < int64(b.N) {
-		window(time.Millisecond)
+	defer g.transport.CloseIdleConnections()
+	b.ReportAllocs()
+	var i int64
+	for b.Loop() {
+		i++
+		if r := g.send(KindStream, i); r.Outcome != OutcomeOK {
+			b.Fatal(r.Detail)
+		}
 	}
-	b.StopTimer()
-	close(f.block)
-	g.Stop()
 }
