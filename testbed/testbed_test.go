@@ -2,8 +2,15 @@ package testbed
 
 import (
 	"context"
+	"net"
+	"net/url"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/drillkit/drill/faults"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -44,4 +51,50 @@ func TestBuiltinWorld(t *testing.T) {
 	require.Equal(t, 200, r.status, r.body)
 	require.Contains(t, r.body, e.Providers["primary"].URL)
 	_ = context.Background()
+}
+
+func TestTeardownLeavesNothing(t *testing.T) {
+	top := loadTopology(t, filepath.Join("testdata", "drill.yaml"))
+	before := goleak.IgnoreCurrent()
+	var ports []string
+	// Two side by side, with traffic: every port differs.
+	var tbs []*Testbed
+	for range 2 {
+		tb, err := Start(context.Background(), top, Options{Dir: "testdata"})
+		require.NoError(t, err)
+		tbs = append(tbs, tb)
+		e := tb.Endpoints()
+		ports = append(ports, e.Service.URL, e.Toxiproxy.URL, e.Traffic.Metrics)
+		for _, u := range e.Providers {
+			ports = append(ports, u.URL, u.Direct)
+		}
+		for _, u := range e.Stubs {
+			ports = append(ports, u.URL, u.Direct)
+		}
+	}
+	seen := map[string]bool{}
+	for _, p := range ports {
+		u, err := url.Parse(p)
+		require.NoError(t, err)
+		require.False(t, seen[u.Host], "port %s used twice", u.Host)
+		seen[u.Host] = true
+	}
+	require.Eventually(t, func() bool {
+		return metric(t, tbs[0].Endpoints().Traffic.Metrics, "drill_traffic_requests_total") > 0
+	}, 10*time.Second, 50*time.Millisecond, "traffic flows")
+	_, err := tbs[0].Inject(context.Background(), "latency", "primary", map[string]string{"latency": "50"}, faults.Schedule{})
+	require.NoError(t, err)
+	tmp := tbs[0].tmp
+	for _, tb := range tbs {
+		require.NoError(t, tb.Close())
+		require.NoError(t, tb.Close())
+	}
+	for h := range seen {
+		_, port, _ := net.SplitHostPort(h)
+		n, _ := strconv.Atoi(port)
+		require.True(t, portFree(n), "port %s still taken", h)
+	}
+	_, err = os.Stat(tmp)
+	require.True(t, os.IsNotExist(err), "temp dir left behind")
+	require.NoError(t, goleak.Find(before), "goroutines left behind")
 }
