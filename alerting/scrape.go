@@ -105,7 +105,7 @@ func (st *scrapeTarget) scrape(ctx context.Context, client *http.Client, db stor
 		{"scrape_duration_seconds", time.Since(start).Seconds()},
 		{"scrape_samples_scraped", float64(n)},
 	} {
-		lset := labels.FromStrings(labels.MetricName, s.name, "instance", st.instance, "job", st.Name)
+		lset := labels.FromStrings(model.MetricNameLabel, s.name, "instance", st.instance, "job", st.Name)
 		if _, aerr := app.Append(0, lset, 0, t, s.v, nil, nil, storage.AppendV2Options{}); aerr != nil && !isBenign(aerr) {
 			_ = app.Rollback()
 			return fmt.Errorf("alerting: appending %s for %s: %w", s.name, st.Name, aerr)
@@ -195,7 +195,7 @@ func (st *scrapeTarget) appendAll(p textparse.Parser, app storage.AppenderV2, t 
 		}
 		if !ok {
 			p.Labels(&lset)
-			cs = &cachedSeries{lset: st.relabel(lset), counter: isCounterSample(lset.Get(labels.MetricName), famName, famType)}
+			cs = &cachedSeries{lset: st.relabel(lset), counter: isCounterSample(lset.Get(model.MetricNameLabel), famName, famType)}
 			added[key] = cs
 		}
 		if cs.counter && !value.IsStaleNaN(v) {
