@@ -71,7 +71,7 @@ func TestAppFaultPostsModeAndParams(t *testing.T) {
 		want   string // the JSON body posted
 	}{
 		{"provider-error", TargetProvider, map[string]string{"status": "503", "retry_after": "20s"},
-			`{"id":"f","mode":"error","probability":1,"params":{"status":503,"retry_after":"20s"}}`},
+			`{"id":"f","mode":"error","probability":1,"params":{"status":503,"retry_after":20}}`},
 		{"quality-drift", TargetProvider, map[string]string{"probability": "0.3", "target": "gpt-*"},
 			`{"id":"f","mode":"garbage","target":"gpt-*","probability":0.3,"params":{"kind":"wrong_answer"}}`},
 		{"stream-stall", TargetProvider, map[string]string{"count": "4"},

@@ -126,6 +126,9 @@ type controlFault struct {
 
 var scopeParams = map[string]bool{"probability": true, "target": true, "count": true}
 
+// secondParams are duration parameters the mocks take as whole seconds.
+var secondParams = map[string]bool{"retry_after": true}
+
 func (f *appFault) body(id string, level float64) controlFault {
 	p := f.spec.Float("probability") * level
 	cf := controlFault{ID: id, Mode: f.kind.Mode, Probability: &p, Count: f.spec.Int("count"), Params: map[string]any{}}
@@ -138,7 +141,12 @@ func (f *appFault) body(id string, level float64) controlFault {
 			continue
 		}
 		if d, ok := v.(time.Duration); ok {
-			cf.Params[name] = d.String() // the mocks read durations as text: "2s"
+			if secondParams[name] {
+				// Retry-After is whole seconds on the wire, and so in the mocks.
+				cf.Params[name] = int64((d + time.Second - 1) / time.Second)
+				continue
+			}
+			cf.Params[name] = d.String() // the mocks read other durations as text: "2s"
 			continue
 		}
 		cf.Params[name] = v
