@@ -87,7 +87,6 @@ func (w *world) Start(ctx context.Context) error {
 	}
 	w.clock = clock
 	w.log = timeline.NewLog(clock)
-	w.log.Append(timeline.Event{Kind: timeline.ScenarioStart, Message: fmt.Sprintf("speed ×%g, seed %d", w.speed, w.seed)})
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
@@ -119,6 +118,9 @@ func (w *world) Start(ctx context.Context) error {
 		return w.harnessf("response: %w", err)
 	}
 	w.resp = resp
+	// Setup is over: drill time starts now, with the engines.
+	clock.Rebase()
+	w.log.Append(timeline.Event{Kind: timeline.ScenarioStart, Message: fmt.Sprintf("world ready (speed ×%g, seed %d)", w.speed, w.seed)})
 	w.wg.Add(3)
 	go func() { defer w.wg.Done(); _ = ae.Run(runCtx) }()
 	go func() { defer w.wg.Done(); _ = resp.Run(runCtx) }()
