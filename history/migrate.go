@@ -1,0 +1,122 @@
+package history
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migration is one step of the schema, applied once, in order. Never edit
+// a released migration: append a new one.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations is the schema's history. Times are UTC Unix nanoseconds;
+// durations are seconds of drill time, NULL when they did not happen.
+var migrations = []migration{
+	{1, "runs and scenarios", `
+CREATE TABLE runs (
+  run_id         TEXT PRIMARY KEY,
+  team           TEXT NOT NULL,
+  started_at     INTEGER NOT NULL,
+  finished_at    INTEGER NOT NULL,
+  speed          REAL NOT NULL,
+  seed           INTEGER NOT NULL,
+  schema_version INTEGER NOT NULL,
+  total          INTEGER NOT NULL,
+  passed         INTEGER NOT NULL,
+  failed         INTEGER NOT NULL,
+  inconclusive   INTEGER NOT NULL,
+  errors         INTEGER NOT NULL,
+  pass_rate      REAL NOT NULL,
+  alerts         INTEGER NOT NULL,
+  false_alarms   INTEGER NOT NULL,
+  scorecard      TEXT NOT NULL,
+  saved_at       INTEGER NOT NULL
+);
+CREATE INDEX runs_started_at ON runs (started_at);
+CREATE TABLE scenarios (
+  run_id              TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+  idx                 INTEGER NOT NULL,
+  name                TEXT NOT NULL,
+  feature             TEXT NOT NULL,
+  line                INTEGER NOT NULL,
+  family              TEXT NOT NULL,
+  status              TEXT NOT NULL,
+  reason              TEXT NOT NULL,
+  fault_at            INTEGER,
+  time_to_detect      REAL,
+  time_to_acknowledge REAL,
+  time_to_mitigate    REAL,
+  time_to_recover     REAL,
+  alerts              INTEGER NOT NULL,
+  false_alarms        INTEGER NOT NULL,
+  PRIMARY KEY (run_id, idx)
+);
+CREATE INDEX scenarios_family ON scenarios (family, status);
+`},
+	{2, "export status per exporter", `
+CREATE TABLE exports (
+  run_id     TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+  exporter   TEXT NOT NULL,
+  status     TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'failed')),
+  error      TEXT NOT NULL DEFAULT '',
+  attempts   INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, exporter)
+);
+`},
+}
+
+// SchemaVersion is the schema version this build writes.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// migrate applies the missing migrations in one immediate transaction:
+// a second process opening the file at the same moment waits, then finds
+// the schema current.
+func (s *Store) migrate(ctx context.Context, migs []migration) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  applied_at INTEGER NOT NULL
+)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var current sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if latest := migs[len(migs)-1].version; int(current.Int64) > latest {
+		return fmt.Errorf("schema version %d is newer than this drill knows (%d): upgrade drill", current.Int64, latest)
+	}
+	for _, m := range migs {
+		if int64(m.version) <= current.Int64 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			m.version, m.name, unixNano(s.now())); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Version returns the schema version of the open database.
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("history: version: %w", err)
+	}
+	return int(v.Int64), nil
+}

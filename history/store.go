@@ -1,0 +1,325 @@
+package history
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/drillkit/drill/scoring"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DefaultPath is where drill keeps its history, relative to the working
+// directory.
+const DefaultPath = ".drill/history.db"
+
+// busyTimeout is how long a writer waits for another one before SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// ErrNotFound is returned by Get for a run the history does not hold.
+var ErrNotFound = errors.New("history: no such run")
+
+// ExportStatus is the state of one run's export to one exporter.
+type ExportStatus string
+
+// Export states. A failed export is retried by exporting again.
+const (
+	ExportPending ExportStatus = "pending"
+	ExportOK      ExportStatus = "ok"
+	ExportFailed  ExportStatus = "failed"
+)
+
+// Export is the record of one run sent (or not yet) to one exporter.
+type Export struct {
+	Exporter  string       `json:"exporter"`
+	Status    ExportStatus `json:"status"`
+	Error     string       `json:"error,omitempty"`
+	Attempts  int          `json:"attempts"`
+	UpdatedAt time.Time    `json:"updated_at"`
+}
+
+// Run is one stored run: its scorecard as written at the time and the
+// state of its exports.
+type Run struct {
+	ID        string             `json:"run_id"`
+	Team      string             `json:"team"`
+	StartedAt time.Time          `json:"started_at"`
+	SavedAt   time.Time          `json:"saved_at"`
+	Card      *scoring.Scorecard `json:"scorecard"`
+	Exports   []Export           `json:"exports"`
+}
+
+// Store is an open history database. It is safe for concurrent use, and
+// several processes may use the same file at once.
+type Store struct {
+	db        *sql.DB
+	path      string
+	closeOnce sync.Once
+	closeErr  error
+	now       func() time.Time
+}
+
+// Open opens (creating it and its directory if needed) the history at
+// path and brings its schema up to date.
+func Open(path string) (*Store, error) {
+	return open(context.Background(), path, migrations)
+}
+
+func open(ctx context.Context, path string, migs []migration) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("history: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	// BEGIN IMMEDIATE takes the write lock up front, so the busy timeout
+	// applies instead of a deadlock error when two writers upgrade at once.
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(path)+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("history: open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, now: time.Now}
+	if err := s.migrate(ctx, migs); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("history: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Path is the file the store was opened on.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database; it is safe to call twice.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.db.Close() })
+	return s.closeErr
+}
+
+// Save stores a run's scorecard. Saving a run ID again replaces its
+// scorecard and scenarios and keeps its export records.
+func (s *Store) Save(ctx context.Context, card *scoring.Scorecard) error {
+	if card == nil || card.RunID == "" {
+		return errors.New("history: save: scorecard without a run ID")
+	}
+	var blob bytes.Buffer
+	if err := scoring.WriteJSON(&blob, card); err != nil {
+		return fmt.Errorf("history: save %s: %w", card.RunID, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("history: save %s: %w", card.RunID, err)
+	}
+	defer tx.Rollback()
+	sum := card.Summary
+	_, err = tx.ExecContext(ctx, `
+INSERT INTO runs (run_id, team, started_at, finished_at, speed, seed, schema_version,
+  total, passed, failed, inconclusive, errors, pass_rate, alerts, false_alarms, scorecard, saved_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT(run_id) DO UPDATE SET team=excluded.team, started_at=excluded.started_at,
+  finished_at=excluded.finished_at, speed=excluded.speed, seed=excluded.seed,
+  schema_version=excluded.schema_version, total=excluded.total, passed=excluded.passed,
+  failed=excluded.failed, inconclusive=excluded.inconclusive, errors=excluded.errors,
+  pass_rate=excluded.pass_rate, alerts=excluded.alerts, false_alarms=excluded.false_alarms,
+  scorecard=excluded.scorecard, saved_at=excluded.saved_at`,
+		card.RunID, card.Team, unixNano(card.StartedAt), unixNano(card.FinishedAt), card.Speed, card.Seed,
+		card.SchemaVersion, sum.Total, sum.Passed, sum.Failed, sum.Inconclusive, sum.Errors, sum.PassRate,
+		sum.Alerts, sum.FalseAlarms, blob.String(), unixNano(s.now()))
+	if err != nil {
+		return fmt.Errorf("history: save %s: %w", card.RunID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM scenarios WHERE run_id = ?`, card.RunID); err != nil {
+		return fmt.Errorf("history: save %s: %w", card.RunID, err)
+	}
+	for i, sc := range card.Scenarios {
+		t := sc.Timings
+		var falseAlarms int
+		for _, a := range sc.Alerts {
+			if a.FalseAlarm {
+				falseAlarms++
+			}
+		}
+		var faultAt any
+		if t.FaultAt != nil {
+			faultAt = unixNano(*t.FaultAt)
+		}
+		_, err := tx.ExecContext(ctx, `
+INSERT INTO scenarios (run_id, idx, name, feature, line, family, status, reason, fault_at,
+  time_to_detect, time_to_acknowledge, time_to_mitigate, time_to_recover, alerts, false_alarms)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			card.RunID, i, sc.Name, sc.Feature, sc.Line, sc.Family, string(sc.Status), sc.Reason, faultAt,
+			seconds(t.TimeToDetect), seconds(t.TimeToAcknowledge), seconds(t.TimeToMitigate), seconds(t.TimeToRecover),
+			len(sc.Alerts), falseAlarms)
+		if err != nil {
+			return fmt.Errorf("history: save %s scenario %d: %w", card.RunID, i, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("history: save %s: %w", card.RunID, err)
+	}
+	return nil
+}
+
+// Get returns one run, or an error wrapping ErrNotFound.
+func (s *Store) Get(ctx context.Context, runID string) (*Run, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, team, started_at, saved_at, scorecard FROM runs WHERE run_id = ?`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("history: get %s: %w", runID, err)
+	}
+	runs, err := s.scanRuns(ctx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("history: get %s: %w", runID, err)
+	}
+	if len(runs) == 0 {
+		return nil, fmt.Errorf("%w %q in %s", ErrNotFound, runID, s.path)
+	}
+	return &runs[0], nil
+}
+
+// Latest returns the run started last, or an error wrapping ErrNotFound.
+func (s *Store) Latest(ctx context.Context) (*Run, error) {
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %s holds no runs", ErrNotFound, s.path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("history: latest: %w", err)
+	}
+	return s.Get(ctx, id)
+}
+
+// List returns the runs started at or after since, oldest first. A zero
+// since lists every run.
+func (s *Store) List(ctx context.Context, since time.Time) ([]Run, error) {
+	var from int64 = -1 << 63
+	if !since.IsZero() {
+		from = unixNano(since)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, team, started_at, saved_at, scorecard FROM runs
+WHERE started_at >= ? ORDER BY started_at, run_id`, from)
+	if err != nil {
+		return nil, fmt.Errorf("history: list: %w", err)
+	}
+	runs, err := s.scanRuns(ctx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("history: list: %w", err)
+	}
+	return runs, nil
+}
+
+func (s *Store) scanRuns(ctx context.Context, rows *sql.Rows) ([]Run, error) {
+	var runs []Run
+	for rows.Next() {
+		var (
+			r              Run
+			started, saved int64
+			blob           string
+		)
+		if err := rows.Scan(&r.ID, &r.Team, &started, &saved, &blob); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r.StartedAt, r.SavedAt = time.Unix(0, started).UTC(), time.Unix(0, saved).UTC()
+		r.Card = new(scoring.Scorecard)
+		if err := json.Unmarshal([]byte(blob), r.Card); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("run %s: stored scorecard: %w", r.ID, err)
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range runs {
+		ex, err := s.Exports(ctx, runs[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		runs[i].Exports = ex
+	}
+	return runs, nil
+}
+
+// MarkExport records the outcome of exporting a run: status ok with a nil
+// error, failed with the error. Each call counts one attempt.
+func (s *Store) MarkExport(ctx context.Context, runID, exporter string, status ExportStatus, exportErr error) error {
+	switch status {
+	case ExportPending, ExportOK, ExportFailed:
+	default:
+		return fmt.Errorf("history: export status %q: want pending, ok or failed", status)
+	}
+	msg := ""
+	if exportErr != nil {
+		msg = exportErr.Error()
+	}
+	attempt := 1
+	if status == ExportPending {
+		attempt = 0
+	}
+	res, err := s.db.ExecContext(ctx, `
+INSERT INTO exports (run_id, exporter, status, error, attempts, updated_at)
+SELECT run_id, ?, ?, ?, ?, ? FROM runs WHERE run_id = ?
+ON CONFLICT(run_id, exporter) DO UPDATE SET status=excluded.status, error=excluded.error,
+  attempts=exports.attempts + excluded.attempts, updated_at=excluded.updated_at`,
+		exporter, string(status), msg, attempt, unixNano(s.now()), runID)
+	if err != nil {
+		return fmt.Errorf("history: mark export %s of %s: %w", exporter, runID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w %q in %s", ErrNotFound, runID, s.path)
+	}
+	return nil
+}
+
+// Exports returns the export records of a run, by exporter name.
+func (s *Store) Exports(ctx context.Context, runID string) ([]Export, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT exporter, status, error, attempts, updated_at FROM exports
+WHERE run_id = ? ORDER BY exporter`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Export
+	for rows.Next() {
+		var (
+			e  Export
+			st string
+			at int64
+		)
+		if err := rows.Scan(&e.Exporter, &st, &e.Error, &e.Attempts, &at); err != nil {
+			return nil, err
+		}
+		e.Status, e.UpdatedAt = ExportStatus(st), time.Unix(0, at).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func unixNano(t time.Time) int64 { return t.UTC().UnixNano() }
+
+func seconds(s *scoring.Seconds) any {
+	if s == nil {
+		return nil
+	}
+	return float64(*s)
+}

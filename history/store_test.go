@@ -1,0 +1,248 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/timeline"
+)
+
+var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+func card(id string, started time.Time, statuses ...scoring.Status) *scoring.Scorecard {
+	c := &scoring.Scorecard{SchemaVersion: scoring.SchemaVersion, RunID: id, Team: "acme", StartedAt: started,
+		FinishedAt: started.Add(time.Minute), Speed: 60, Seed: 1}
+	for i, st := range statuses {
+		fault := started.Add(time.Duration(i) * time.Hour)
+		c.Scenarios = append(c.Scenarios, scoring.Scenario{
+			Name: fmt.Sprintf("scenario %d", i), Feature: "features/cost.feature", Line: 3 + i, Family: "cost-spike",
+			Status: st, ExpectedAlerts: []string{"LLMSpendSpike"},
+			Events: []timeline.Event{
+				{Seq: 1, At: fault.Add(-5 * time.Minute), Kind: timeline.ControlEnd},
+				{Seq: 2, At: fault, Kind: timeline.FaultOn, Subject: "spike"},
+				{Seq: 3, At: fault.Add(4 * time.Minute), Kind: timeline.AlertFiring, Subject: "LLMSpendSpike"},
+				{Seq: 4, At: fault.Add(5 * time.Minute), Kind: timeline.Page, Subject: "alice"},
+				{Seq: 5, At: fault.Add(6 * time.Minute), Kind: timeline.Ack, Subject: "alice"},
+				{Seq: 6, At: fault.Add(16 * time.Minute), Kind: timeline.Recovered},
+			},
+		})
+	}
+	c.Summary = scoring.Summarize(c.Scenarios)
+	return c
+}
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "sub", "history.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
+}
+
+func TestSaveGetList(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	c1 := card("r1", t0, scoring.Passed, scoring.Failed)
+	c2 := card("r2", t0.Add(48*time.Hour), scoring.Passed)
+	require.NoError(t, s.Save(ctx, c2))
+	require.NoError(t, s.Save(ctx, c1))
+
+	got, err := s.Get(ctx, "r1")
+	require.NoError(t, err)
+	require.Equal(t, "acme", got.Team)
+	require.True(t, got.StartedAt.Equal(t0))
+	require.Len(t, got.Card.Scenarios, 2)
+	require.Equal(t, 0.5, got.Card.Summary.PassRate)
+	require.InDelta(t, 240, float64(*got.Card.Scenarios[0].Timings.TimeToDetect), 1e-9)
+	require.Len(t, got.Card.Scenarios[0].Events, 6)
+
+	all, err := s.List(ctx, time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"r1", "r2"}, ids(all), "oldest first")
+	recent, err := s.List(ctx, t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, []string{"r2"}, ids(recent))
+
+	latest, err := s.Latest(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "r2", latest.ID)
+
+	_, err = s.Get(ctx, "nope")
+	require.ErrorIs(t, err, ErrNotFound)
+
+	// the per-scenario rows are queryable for ad-hoc SQL
+	var n int
+	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM scenarios WHERE family = 'cost-spike' AND status = 'passed'`).Scan(&n))
+	require.Equal(t, 2, n)
+	var ttr float64
+	require.NoError(t, s.db.QueryRow(`SELECT time_to_recover FROM scenarios WHERE run_id = 'r2'`).Scan(&ttr))
+	require.InDelta(t, 960, ttr, 1e-9)
+}
+
+func TestSaveAgainReplacesAndKeepsExports(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	require.NoError(t, s.Save(ctx, card("r1", t0, scoring.Failed, scoring.Failed)))
+	require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportOK, nil))
+	require.NoError(t, s.Save(ctx, card("r1", t0, scoring.Passed)))
+	got, err := s.Get(ctx, "r1")
+	require.NoError(t, err)
+	require.Len(t, got.Card.Scenarios, 1)
+	require.Len(t, got.Exports, 1)
+	var n int
+	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM scenarios WHERE run_id = 'r1'`).Scan(&n))
+	require.Equal(t, 1, n)
+}
+
+func TestMarkExport(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	require.NoError(t, s.Save(ctx, card("r1", t0, scoring.Passed)))
+	require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportFailed, errors.New("503 from gitlab")))
+	require.NoError(t, s.MarkExport(ctx, "r1", "linear", ExportOK, nil))
+	ex, err := s.Exports(ctx, "r1")
+	require.NoError(t, err)
+	require.Len(t, ex, 2)
+	require.Equal(t, Export{Exporter: "gitlab", Status: ExportFailed, Error: "503 from gitlab", Attempts: 1, UpdatedAt: ex[0].UpdatedAt}, ex[0])
+	require.Equal(t, ExportOK, ex[1].Status)
+
+	require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportOK, nil))
+	ex, err = s.Exports(ctx, "r1")
+	require.NoError(t, err)
+	require.Equal(t, ExportOK, ex[0].Status)
+	require.Empty(t, ex[0].Error, "a success clears the last error")
+	require.Equal(t, 2, ex[0].Attempts)
+
+	require.ErrorIs(t, s.MarkExport(ctx, "missing", "gitlab", ExportOK, nil), ErrNotFound)
+	require.ErrorContains(t, s.MarkExport(ctx, "r1", "gitlab", "done", nil), `want pending, ok or failed`)
+}
+
+func TestMigrationsUpgradeAnOldDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	old, err := open(ctx, path, migrations[:1]) // a database written by a drill that knew only v1
+	require.NoError(t, err)
+	require.NoError(t, old.Save(ctx, card("r1", t0, scoring.Passed)))
+	v, err := old.Version(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, v)
+	require.Error(t, old.MarkExport(ctx, "r1", "gitlab", ExportOK, nil), "no exports table yet")
+	require.NoError(t, old.Close())
+
+	s, err := Open(path)
+	require.NoError(t, err)
+	defer s.Close()
+	v, err = s.Version(ctx)
+	require.NoError(t, err)
+	require.Equal(t, SchemaVersion(), v)
+	got, err := s.Get(ctx, "r1")
+	require.NoError(t, err, "v1 data survives the upgrade")
+	require.Equal(t, "r1", got.ID)
+	require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportOK, nil))
+
+	var applied int
+	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&applied))
+	require.Equal(t, len(migrations), applied)
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	s, err := Open(path)
+	require.NoError(t, err)
+	_, err = s.db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)`)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	_, err = Open(path)
+	require.ErrorContains(t, err, "schema version 99 is newer than this drill knows")
+}
+
+func TestWALMode(t *testing.T) {
+	s := openTemp(t)
+	var mode string
+	require.NoError(t, s.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode))
+	require.Equal(t, "wal", mode)
+}
+
+// Two stores on one file, as two drill processes would be: both migrate
+// at once and both write, and nothing is lost to SQLITE_BUSY.
+func TestConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	const writers, perWriter = 2, 25
+	stores := make([]*Store, writers)
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*perWriter*2+writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := Open(path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			stores[w] = s
+			for i := range perWriter {
+				id := fmt.Sprintf("w%d-%02d", w, i)
+				errs <- s.Save(ctx, card(id, t0.Add(time.Duration(i)*time.Minute), scoring.Passed, scoring.Failed))
+				errs <- s.MarkExport(ctx, id, "gitlab", ExportOK, nil)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	for _, s := range stores {
+		require.NotNil(t, s)
+		defer s.Close()
+	}
+	all, err := stores[0].List(ctx, time.Time{})
+	require.NoError(t, err)
+	require.Len(t, all, writers*perWriter)
+	var n int
+	require.NoError(t, stores[1].db.QueryRow(`SELECT COUNT(*) FROM scenarios`).Scan(&n))
+	require.Equal(t, writers*perWriter*2, n)
+	var migs int
+	require.NoError(t, stores[1].db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&migs))
+	require.Equal(t, len(migrations), migs, "migrated once")
+}
+
+func TestCloseTwice(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "h.db"))
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close())
+}
+
+func ids(runs []Run) []string {
+	var out []string
+	for _, r := range runs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func BenchmarkSave(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "h.db"))
+	require.NoError(b, err)
+	defer s.Close()
+	c := card("r", t0, scoring.Passed, scoring.Failed, scoring.Passed)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		c.RunID = fmt.Sprintf("r%d", i)
+		if err := s.Save(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
