@@ -21,7 +21,8 @@ func genTeam(rules, runbooks, schedules int) fstest.MapFS {
 	}
 	esc.WriteString("teams:\n")
 	for i := range 10 {
-		fmt.Fprintf(&esc, "  - {id: t%d, members: [u%d, u%d]}\n", i, i, i+10)
+		// u0..u4 are on every schedule's rotation, so each team's owner is reachable.
+		fmt.Fprintf(&esc, "  - {id: t%d, members: [u%d, u%d]}\n", i, i%5, i+10)
 	}
 	esc.WriteString("schedules:\n")
 	for i := range schedules {

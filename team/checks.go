@@ -25,6 +25,8 @@ var checks = []Check{
 	{"runbook-mitigation-not-actionable", SeverityError, "a mitigation with no command and no concrete step tells the responder what, not how"},
 	{"runbook-unbound-variable", SeverityError, "a command using a variable drill.yaml does not bind fails or hits the wrong target in a drill"},
 	{"runbook-placeholder", SeverityWarning, "TODO, TBD or <placeholder> left in a step means the step was never finished"},
+	{"runbook-escalation-reference-unknown", SeverityError, "an Escalation section telling the responder to page a team, policy or role that does not exist sends them nowhere when they are already stuck"},
+	{"runbook-decision-no-criterion", SeverityWarning, "a step that says if, when, unless or whether without a number leaves the decision to a tired responder's judgement"},
 	{"runbook-older-than-rule", SeverityWarning, "a runbook last changed before the alert rule it serves may describe the old rule (from git history; skipped outside a git repository)"},
 	// Escalation.
 	{"escalation-unrouted-alert", SeverityError, "a paging alert that no route matches pages nobody"},
@@ -38,6 +40,10 @@ var checks = []Check{
 	{"escalation-notification-slow", SeverityWarning, "a user whose first notification comes after the level escalates is never really given the page"},
 	{"escalation-unreachable", SeverityError, "a policy whose every level (and every loop) reaches no active human only looks like escalation"},
 	{"escalation-no-assignment", SeverityWarning, "several people paged at once with no assignment strategy each assume another one has it"},
+	// Ownership and incident roles.
+	{"ownership-team-mismatch", SeverityWarning, "an alert owned by one team that pages another team's policy, or points at another team's runbook, wakes people who cannot fix it"},
+	{"ownership-unreachable", SeverityError, "an alert or runbook whose owner is on no schedule has nobody who will answer for it during an incident"},
+	{"role-unfillable", SeverityError, "an incident role nobody can fill (missing source, empty schedule, inactive users, coverage gaps) is a role nobody holds when it is needed"},
 	// Thresholds.
 	{"alert-no-comparison", SeverityWarning, "an alert expression without a comparison fires on any value, so its threshold is unstated"},
 	{"alert-for-missing", SeverityWarning, "without for: a single noisy evaluation pages a human"},

@@ -67,6 +67,9 @@ type LintConfig struct {
 	EvaluationInterval Duration `yaml:"evaluation_interval"`
 	// CoverageDays is how far ahead on-call coverage is walked (default 28).
 	CoverageDays int `yaml:"coverage_days"`
+	// OwnerLabel is the alert label naming the owning team or user
+	// (default team).
+	OwnerLabel string `yaml:"owner_label"`
 }
 
 // ReviewConfig holds the runbook review defaults.
@@ -103,6 +106,7 @@ func (c *Config) applyDefaults() {
 	def(&c.Paths.Escalation, "escalation")
 	def(&c.Paths.Features, "features")
 	def(&c.Lint.RunbookAnnotation, "runbook_url")
+	def(&c.Lint.OwnerLabel, "team")
 	s := &c.Lint.Sections
 	def(&s.Meaning, "Meaning")
 	def(&s.Impact, "Impact")

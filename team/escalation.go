@@ -17,11 +17,13 @@ type Escalation struct {
 	Schedules []*Schedule `yaml:"schedules"`
 	Policies  []*Policy   `yaml:"policies"`
 	Routes    []*Route    `yaml:"routes"` // first match wins
+	Roles     []*Role     `yaml:"roles"`  // incident roles; see roles.go
 
 	users     map[string]*User
 	teams     map[string]*Group
 	schedules map[string]*Schedule
 	policies  map[string]*Policy
+	roles     map[string]*Role
 }
 
 // User is a person who can be paged.
@@ -247,6 +249,9 @@ func (e *Escalation) stamp(file string) {
 	for _, r := range e.Routes {
 		r.File = file
 	}
+	for _, r := range e.Roles {
+		r.File = file
+	}
 }
 
 var weekdays = map[string]int{"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
@@ -344,6 +349,7 @@ func (e *Escalation) validateShapes(file string, bad map[string]bool) Problems {
 			}
 		}
 	}
+	e.validateRoles(add)
 	for i, r := range e.Routes {
 		if !r.Default && len(r.Match) == 0 && len(r.MatchRE) == 0 {
 			add(r.Pos, fmt.Sprintf("routes[%d]", i), "expected match, match_re or default: true")
@@ -369,6 +375,7 @@ func (e *Escalation) merge(o *Escalation) {
 	e.Schedules = append(e.Schedules, o.Schedules...)
 	e.Policies = append(e.Policies, o.Policies...)
 	e.Routes = append(e.Routes, o.Routes...)
+	e.Roles = append(e.Roles, o.Roles...)
 }
 
 func (e *Escalation) index() Problems {
@@ -408,5 +415,6 @@ func (e *Escalation) index() Problems {
 		}
 		e.policies[p.ID] = p
 	}
+	probs = append(probs, e.indexRoles()...)
 	return probs
 }

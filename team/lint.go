@@ -81,6 +81,8 @@ func Lint(t *Team, opts LintOptions) []Finding {
 	l := &linter{t: t, opts: opts, cfg: t.Config}
 	l.runbooks()
 	l.escalation()
+	l.ownership()
+	l.roles()
 	l.thresholds()
 	sort.SliceStable(l.out, func(i, j int) bool {
 		a, b := l.out[i], l.out[j]
@@ -215,6 +217,8 @@ func (l *linter) runbooks() {
 		}
 		l.sections(rb)
 		l.commands(rb)
+		l.escalationRefs(rb)
+		l.decisions(rb)
 		for _, r := range alertsIf(git.ok, t) {
 			if got, ok := t.RunbookForAlert(r); !ok || got != rb {
 				continue

@@ -89,7 +89,7 @@ var checkCases = []struct {
 		m["alerts/llm.yaml"].Data = append(m["alerts/llm.yaml"].Data, gatewayDown...)
 		replace(t, m, "features/cost-spike.feature", "fires", "and GatewayDown fire")
 	}},
-	{"runbook-link-missing", nil, func(t *testing.T, m fstest.MapFS) {
+	{"runbook-link-missing", []string{"ownership-team-mismatch"}, func(t *testing.T, m fstest.MapFS) {
 		m["alerts/llm.yaml"].Data = append(m["alerts/llm.yaml"].Data, gatewayDown...)
 		replace(t, m, "features/cost-spike.feature", "fires", "and GatewayDown fire")
 		replace(t, m, "runbooks/provider-errors.md", "owner: sre\n", "owner: sre\nalerts: [GatewayDown]\n")
@@ -103,7 +103,7 @@ var checkCases = []struct {
 	{"runbook-unknown-alert", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "runbooks/llm-cost-spike.md", "[LLMSpendSpike]", "[LLMSpendSpike, LLMBudgetGone]")
 	}},
-	{"runbook-no-owner", nil, func(t *testing.T, m fstest.MapFS) {
+	{"runbook-no-owner", []string{"ownership-unreachable"}, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "runbooks/provider-errors.md", "owner: sre\n", "")
 	}},
 	{"runbook-no-review-date", nil, func(t *testing.T, m fstest.MapFS) {
@@ -129,6 +129,22 @@ var checkCases = []struct {
 	}},
 	{"runbook-placeholder", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "runbooks/provider-errors.md", "status page.", "status page at <status-url>.")
+	}},
+	{"runbook-escalation-reference-unknown", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/llm-cost-spike.md", "`incident_commander`", "`incident_commandr`")
+	}},
+	{"runbook-decision-no-criterion", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/llm-cost-spike.md", "2. Tell the top caller's owner.", "2. If spend keeps rising, tell the top caller's owner.")
+	}},
+	{"ownership-team-mismatch", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/llm.yaml", "team: ml-platform", "team: sre")
+	}},
+	{"ownership-unreachable", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/people.yaml", "teams:", "  - {id: frank, notification_rules: [{after: 0m, via: push}]}\nteams:")
+		replace(t, m, "runbooks/provider-errors.md", "owner: sre", "owner: frank")
+	}},
+	{"role-unfillable", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/roles.yaml", "users: [bob, carol]", "users: [frank]")
 	}},
 	{"escalation-unrouted-alert", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "alerts/provider.yaml", "service: llm-gateway", "service: gateway")

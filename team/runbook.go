@@ -46,6 +46,16 @@ type Section struct {
 	Name  string
 	Line  int
 	Steps []Step
+	// Refs are the inline code spans of the section (`sre`,
+	// `incident_commander`): in the Escalation section they name teams,
+	// policies, schedules, users or roles, and lint checks that they exist.
+	Refs []Ref
+}
+
+// Ref is one inline code span of a section and its line.
+type Ref struct {
+	Text string
+	Line int
 }
 
 // Section returns the section named name, compared case-insensitively.
@@ -228,7 +238,37 @@ func (rb *Runbook) parseBody(src []byte) Problems {
 			cur.Steps = append(cur.Steps, Step{Index: len(cur.Steps) + 1, Text: txt, Manual: true, File: rb.File, Line: nodeLine(n), concrete: concrete})
 		}
 	}
+	refs := func(n ast.Node) {
+		if cur == nil {
+			return
+		}
+		block := 0
+		_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+			if !entering {
+				return ast.WalkContinue, nil
+			}
+			if c.Type() == ast.TypeBlock {
+				if l := nodeLine(c); l > 0 {
+					block = l
+				}
+			}
+			if cs, ok := c.(*ast.CodeSpan); ok {
+				var b strings.Builder
+				for t := cs.FirstChild(); t != nil; t = t.NextSibling() {
+					if tx, ok := t.(*ast.Text); ok {
+						b.Write(tx.Segment.Value(src))
+					}
+				}
+				cur.Refs = append(cur.Refs, Ref{Text: strings.TrimSpace(b.String()), Line: block})
+				return ast.WalkSkipChildren, nil
+			}
+			return ast.WalkContinue, nil
+		})
+	}
 	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
+		if _, isHeading := n.(*ast.Heading); !isHeading {
+			refs(n)
+		}
 		switch n := n.(type) {
 		case *ast.Heading:
 			name := strings.TrimSpace(strings.TrimRight(linesText(n), ":"))

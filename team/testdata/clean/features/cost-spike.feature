@@ -1,4 +1,5 @@
 Feature: cost spike
   Scenario: a runaway client
-    When a client sends 10x the usual traffic
-    Then alert LLMSpendSpike fires within 5m
+    Given the team's environment is running
+    When traffic surges 10x
+    Then alert "LLMSpendSpike" fires within 5m
