@@ -1,0 +1,12 @@
+// Package report turns the history of drill runs into trend reports:
+// pass rate, time to detect, acknowledge, mitigate and recover (median,
+// p90, n) and false alarm rate, overall and per scenario family, for the
+// current part of a window against its baseline, the window's first part
+// (by default the first 14 of 30 days: the weeks a team records before it
+// changes its process). Changes are flagged by a stated rule: a pass or
+// false alarm rate moving by 5 points or more, a p90 moving by 20% or more,
+// with at least 3 samples on each side.
+//
+// Reports are written as text, Markdown, JSON or one self-contained HTML
+// file whose trend charts and per-scenario timelines are inline SVG.
+package report

@@ -1,0 +1,331 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/drillkit/drill/scoring"
+)
+
+// Options choose the window, the baseline and the rule that flags changes.
+type Options struct {
+	Now      time.Time     // end of the window; zero means time.Now()
+	Since    time.Duration // length of the window, ending at Now
+	Baseline time.Duration // the first part of the window; the rest is "current"
+
+	PassRatePoints float64 // pass/false-alarm rate change, in points, that flags (default 5)
+	TimingChange   float64 // relative p90 change that flags (default 0.20)
+	MinSamples     int     // samples each side needs before a change is flagged (default 3)
+}
+
+// DefaultOptions are the report's defaults: 30 days, the first 14 of them
+// the baseline (two weeks, as a team records before changing its process).
+func DefaultOptions() Options {
+	return Options{Since: 30 * 24 * time.Hour, Baseline: 14 * 24 * time.Hour, PassRatePoints: 5, TimingChange: 0.20, MinSamples: 3}
+}
+
+// Report compares the current part of a window with its baseline, overall
+// and per scenario family, and carries what the HTML draws.
+type Report struct {
+	Team        string     `json:"team"`
+	WindowStart time.Time  `json:"window_start"`
+	BaselineEnd time.Time  `json:"baseline_end"` // current window starts here
+	WindowEnd   time.Time  `json:"window_end"`
+	Rule        string     `json:"rule"`
+	Groups      []Group    `json:"groups"` // "overall" first, then families by name
+	Changes     []Change   `json:"changes"`
+	Runs        []RunPoint `json:"runs"`
+	// Latest is the newest run in the window, whose scenarios' timelines
+	// the HTML report draws.
+	Latest *scoring.Scorecard `json:"-"`
+}
+
+// Group holds the metrics of one family ("overall" for all of them).
+type Group struct {
+	Name     string  `json:"name"`
+	Baseline Metrics `json:"baseline"`
+	Current  Metrics `json:"current"`
+}
+
+// Metrics aggregate the scenarios of the runs in one window.
+type Metrics struct {
+	Runs              int      `json:"runs"`
+	Judged            int      `json:"judged"` // passed + failed + inconclusive; harness errors say nothing of the team
+	Passed            int      `json:"passed"`
+	PassRate          *float64 `json:"pass_rate"`
+	TimeToDetect      Stat     `json:"time_to_detect"`
+	TimeToAcknowledge Stat     `json:"time_to_acknowledge"`
+	TimeToMitigate    Stat     `json:"time_to_mitigate"`
+	TimeToRecover     Stat     `json:"time_to_recover"`
+	Alerts            int      `json:"alerts"`
+	FalseAlarms       int      `json:"false_alarms"`
+	FalseAlarmRate    *float64 `json:"false_alarm_rate"`
+}
+
+// Stat is a timing's median and 90th percentile (nearest rank), seconds.
+type Stat struct {
+	N      int      `json:"n"`
+	Median *float64 `json:"median"`
+	P90    *float64 `json:"p90"`
+}
+
+// Change is a flagged difference between baseline and current.
+type Change struct {
+	Group    string  `json:"group"`
+	Metric   string  `json:"metric"` // pass_rate, false_alarm_rate, time_to_detect_p90, ...
+	Baseline float64 `json:"baseline"`
+	Current  float64 `json:"current"`
+	Kind     string  `json:"kind"` // regression or improvement
+}
+
+// RunPoint is one run on the trend charts.
+type RunPoint struct {
+	RunID          string    `json:"run_id"`
+	StartedAt      time.Time `json:"started_at"`
+	InBaseline     bool      `json:"in_baseline"`
+	Judged         int       `json:"judged"`
+	PassRate       *float64  `json:"pass_rate"`
+	DetectMedian   *float64  `json:"time_to_detect_median"`
+	RecoverMedian  *float64  `json:"time_to_recover_median"`
+	FalseAlarmRate *float64  `json:"false_alarm_rate"`
+}
+
+// The timings, in the order every format shows them.
+var timings = []struct {
+	key, label string
+	pick       func(*Metrics) *Stat
+	from       func(scoring.Timings) *scoring.Seconds
+}{
+	{"time_to_detect", "time to detect", func(m *Metrics) *Stat { return &m.TimeToDetect }, func(t scoring.Timings) *scoring.Seconds { return t.TimeToDetect }},
+	{"time_to_acknowledge", "time to acknowledge", func(m *Metrics) *Stat { return &m.TimeToAcknowledge }, func(t scoring.Timings) *scoring.Seconds { return t.TimeToAcknowledge }},
+	{"time_to_mitigate", "time to mitigate", func(m *Metrics) *Stat { return &m.TimeToMitigate }, func(t scoring.Timings) *scoring.Seconds { return t.TimeToMitigate }},
+	{"time_to_recover", "time to recover", func(m *Metrics) *Stat { return &m.TimeToRecover }, func(t scoring.Timings) *scoring.Seconds { return t.TimeToRecover }},
+}
+
+// Build computes the report over cards (any order; runs outside the
+// window are ignored).
+func Build(cards []*scoring.Scorecard, o Options) (*Report, error) {
+	def := DefaultOptions()
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.PassRatePoints == 0 {
+		o.PassRatePoints = def.PassRatePoints
+	}
+	if o.TimingChange == 0 {
+		o.TimingChange = def.TimingChange
+	}
+	if o.MinSamples == 0 {
+		o.MinSamples = def.MinSamples
+	}
+	if o.Since <= 0 {
+		return nil, errors.New("report: the window (--since) must be positive")
+	}
+	if o.Baseline <= 0 || o.Baseline >= o.Since {
+		return nil, fmt.Errorf("report: the baseline (%s) must be positive and shorter than the window (%s): it is the window's first part",
+			FormatWindow(o.Baseline), FormatWindow(o.Since))
+	}
+	r := &Report{
+		WindowEnd:   o.Now.UTC(),
+		WindowStart: o.Now.Add(-o.Since).UTC(),
+		Rule: fmt.Sprintf("regression when the pass rate falls or the false alarm rate rises by %s points or more, or a p90 rises by %s%% or more; "+
+			"improvement the other way; only with at least %d samples on each side",
+			trimFloat(o.PassRatePoints), trimFloat(o.TimingChange*100), o.MinSamples),
+	}
+	r.BaselineEnd = r.WindowStart.Add(o.Baseline)
+
+	var in []*scoring.Scorecard
+	for _, c := range cards {
+		if c == nil || c.StartedAt.Before(r.WindowStart) || c.StartedAt.After(r.WindowEnd) {
+			continue
+		}
+		in = append(in, c)
+	}
+	sort.SliceStable(in, func(i, j int) bool {
+		if !in[i].StartedAt.Equal(in[j].StartedAt) {
+			return in[i].StartedAt.Before(in[j].StartedAt)
+		}
+		return in[i].RunID < in[j].RunID
+	})
+	if len(in) > 0 {
+		r.Latest = in[len(in)-1]
+		r.Team = r.Latest.Team
+	}
+
+	type acc struct{ base, cur collector }
+	groups := map[string]*acc{"overall": {}}
+	for _, c := range in {
+		inBase := c.StartedAt.Before(r.BaselineEnd)
+		var point collector
+		seen := map[string]bool{}
+		for _, sc := range c.Scenarios {
+			fam := sc.Family
+			if fam == "" {
+				fam = "(no family)"
+			}
+			if groups[fam] == nil {
+				groups[fam] = &acc{}
+			}
+			for _, name := range []string{"overall", fam} {
+				g := &groups[name].cur
+				if inBase {
+					g = &groups[name].base
+				}
+				if !seen[name] {
+					g.runs++
+					seen[name] = true
+				}
+				g.add(sc)
+			}
+			point.add(sc)
+		}
+		m := point.metrics()
+		r.Runs = append(r.Runs, RunPoint{RunID: c.RunID, StartedAt: c.StartedAt.UTC(), InBaseline: inBase, Judged: m.Judged,
+			PassRate: m.PassRate, DetectMedian: m.TimeToDetect.Median, RecoverMedian: m.TimeToRecover.Median, FalseAlarmRate: m.FalseAlarmRate})
+	}
+	names := make([]string, 0, len(groups))
+	for n := range groups {
+		if n != "overall" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range append([]string{"overall"}, names...) {
+		g := Group{Name: n, Baseline: groups[n].base.metrics(), Current: groups[n].cur.metrics()}
+		g.Baseline.Runs, g.Current.Runs = groups[n].base.runs, groups[n].cur.runs
+		r.Groups = append(r.Groups, g)
+		r.Changes = append(r.Changes, compare(g, o)...)
+	}
+	return r, nil
+}
+
+// compare applies the rule to one group.
+func compare(g Group, o Options) []Change {
+	var out []Change
+	rate := func(metric string, b, c *float64, nb, nc int, higherIsBetter bool) {
+		if b == nil || c == nil || nb < o.MinSamples || nc < o.MinSamples {
+			return
+		}
+		d := (*c - *b) * 100
+		if math.Abs(d) < o.PassRatePoints-1e-9 {
+			return
+		}
+		kind := "improvement"
+		if (d < 0) == higherIsBetter {
+			kind = "regression"
+		}
+		out = append(out, Change{Group: g.Name, Metric: metric, Baseline: *b, Current: *c, Kind: kind})
+	}
+	rate("pass_rate", g.Baseline.PassRate, g.Current.PassRate, g.Baseline.Judged, g.Current.Judged, true)
+	for _, t := range timings {
+		b, c := t.pick(&g.Baseline), t.pick(&g.Current)
+		if b.N < o.MinSamples || c.N < o.MinSamples || b.P90 == nil || c.P90 == nil || *b.P90 <= 0 {
+			continue
+		}
+		rel := (*c.P90 - *b.P90) / *b.P90
+		switch {
+		case rel >= o.TimingChange-1e-9:
+			out = append(out, Change{Group: g.Name, Metric: t.key + "_p90", Baseline: *b.P90, Current: *c.P90, Kind: "regression"})
+		case rel <= -o.TimingChange+1e-9:
+			out = append(out, Change{Group: g.Name, Metric: t.key + "_p90", Baseline: *b.P90, Current: *c.P90, Kind: "improvement"})
+		}
+	}
+	rate("false_alarm_rate", g.Baseline.FalseAlarmRate, g.Current.FalseAlarmRate, g.Baseline.Alerts, g.Current.Alerts, false)
+	return out
+}
+
+// collector gathers the scenarios of one group in one window.
+type collector struct {
+	runs, judged, passed, alerts, falseAlarms int
+	times                                     [4][]float64
+}
+
+func (c *collector) add(sc scoring.Scenario) {
+	if sc.Status == scoring.Error {
+		return // a harness failure says nothing about the team
+	}
+	c.judged++
+	if sc.Status == scoring.Passed {
+		c.passed++
+	}
+	for i, t := range timings {
+		if v := t.from(sc.Timings); v != nil {
+			c.times[i] = append(c.times[i], float64(*v))
+		}
+	}
+	for _, a := range sc.Alerts {
+		c.alerts++
+		if a.FalseAlarm {
+			c.falseAlarms++
+		}
+	}
+}
+
+func (c *collector) metrics() Metrics {
+	m := Metrics{Runs: c.runs, Judged: c.judged, Passed: c.passed, Alerts: c.alerts, FalseAlarms: c.falseAlarms}
+	if c.judged > 0 {
+		m.PassRate = ptr(float64(c.passed) / float64(c.judged))
+	}
+	if c.alerts > 0 {
+		m.FalseAlarmRate = ptr(float64(c.falseAlarms) / float64(c.alerts))
+	}
+	for i, t := range timings {
+		*t.pick(&m) = stat(c.times[i])
+	}
+	return m
+}
+
+// stat is the median and the nearest-rank 90th percentile, as the
+// scorecard computes them.
+func stat(xs []float64) Stat {
+	if len(xs) == 0 {
+		return Stat{}
+	}
+	xs = append([]float64(nil), xs...)
+	sort.Float64s(xs)
+	med := xs[len(xs)/2]
+	if len(xs)%2 == 0 {
+		med = (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+	}
+	i := int(math.Ceil(0.9*float64(len(xs)))) - 1
+	i = max(0, min(i, len(xs)-1))
+	return Stat{N: len(xs), Median: ptr(med), P90: ptr(xs[i])}
+}
+
+func ptr(f float64) *float64 { return &f }
+
+func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// ParseWindow parses a window length: "30d", "2w", "36h", "90m" or any
+// time.ParseDuration form.
+func ParseWindow(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			f, err := strconv.ParseFloat(n, 64)
+			if err != nil || f <= 0 || math.IsInf(f, 0) {
+				return 0, fmt.Errorf("%q: want a positive number of days or weeks, like 30d or 2w", s)
+			}
+			return time.Duration(f * float64(unit)), nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q: want a positive window like 30d, 2w or 36h", s)
+	}
+	return d, nil
+}
+
+// FormatWindow writes a window length in days when it is whole days.
+func FormatWindow(d time.Duration) string {
+	day := 24 * time.Hour
+	if d > 0 && d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return d.String()
+}
