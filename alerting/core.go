@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/rules"
@@ -106,6 +105,7 @@ func openCore(tempDir string, logger *slog.Logger, subqueryStep time.Duration, m
 // within a file (or by evalOrder, promtool's group_eval_order, first).
 // interval is the default for groups that set none.
 func (c *core) loadRules(files []string, interval time.Duration, ext labels.Labels, externalURL string, evalOrder []string) []error {
+	loader := crLoader{parser: rulesParser, logger: c.logger}
 	m := rules.NewManager(&rules.ManagerOptions{
 		QueryFunc:    rules.EngineQueryFunc(c.qe, c.db),
 		AppendableV2: c.db,
@@ -114,6 +114,7 @@ func (c *core) loadRules(files []string, interval time.Duration, ext labels.Labe
 		NotifyFunc:   func(context.Context, string, ...*rules.Alert) {},
 		Logger:       c.logger,
 		Parser:       rulesParser,
+		GroupLoader:  loader,
 	})
 	byKey, errs := m.LoadGroups(interval, ext, externalURL, nil, false, files...)
 	if errs != nil {
@@ -133,7 +134,7 @@ func (c *core) loadRules(files []string, interval time.Duration, ext labels.Labe
 	var list []ranked
 	pos := 0
 	for _, f := range files {
-		rgs, errs := rulefmt.ParseFile(f, false, model.UTF8Validation, rulesParser, c.logger)
+		rgs, errs := loader.Load(f, false, model.UTF8Validation)
 		if errs != nil {
 			return errs
 		}

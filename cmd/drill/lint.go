@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/team"
 )
 
@@ -67,10 +68,17 @@ printed).`,
 						return withCode(exitHarness, err)
 					}
 					found, ok := findTeamDir(wd)
-					if !ok {
-						return usageErrorf("no %s in %s or any parent directory; pass --team DIR", team.ConfigFile, wd)
+					if ok {
+						root = relTo(wd, found)
+					} else {
+						demo, err := scenarios.ExtractDemo("")
+						if err != nil {
+							return withCode(exitHarness, err)
+						}
+						defer os.RemoveAll(demo)
+						fmt.Fprintf(e.stderr, "drill lint: no %s in %s or any parent directory, and no --team: linting the built-in demo team acme-ml\n", team.ConfigFile, wd)
+						root = demo
 					}
-					root = relTo(wd, found)
 				}
 				t, err := team.Load(root)
 				if err != nil {
@@ -85,7 +93,7 @@ printed).`,
 					}
 					return withCode(exitUsage, err)
 				}
-				findings := team.Lint(t, team.LintOptions{Now: ref})
+				findings := append(team.Lint(t, team.LintOptions{Now: ref}), drillFindings(t, root)...)
 				for i := range findings {
 					findings[i].File = prefixPath(root, findings[i].File)
 				}

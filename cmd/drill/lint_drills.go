@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/drillkit/drill/alerting"
+	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/team"
+)
+
+// drillFindings are the lint findings that need more than the team
+// package: the team's feature files checked against the step catalog, and
+// its promtool rule tests run through drill's alerting engine (the same
+// engine drills use).
+func drillFindings(t *team.Team, root string) []team.Finding {
+	var out []team.Finding
+	files := make([]string, 0, len(t.Features))
+	for f := range t.Features {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		scs, err := features.Parse(f, []byte(t.Features[f]))
+		if err != nil {
+			out = append(out, team.Finding{ID: "feature-syntax", Severity: team.SeverityError, File: f, Line: 1, Col: 1,
+				Message: strings.ReplaceAll(err.Error(), "\n", "; ")})
+			continue
+		}
+		for _, p := range features.Check(scs) {
+			msg := fmt.Sprintf("%s: %s", p.Message, p.Step)
+			if len(p.Closest) > 0 {
+				msg += fmt.Sprintf(" (closest known step: %s)", p.Closest[0])
+			}
+			out = append(out, team.Finding{ID: "feature-undefined-step", Severity: team.SeverityError, File: p.File, Line: p.Line, Col: 1, Message: msg})
+		}
+	}
+	if len(t.PromtoolTests) > 0 {
+		var paths []string
+		for _, pt := range t.PromtoolTests {
+			paths = append(paths, filepath.Join(root, pt.File))
+		}
+		fails, err := alerting.RunRuleTests(paths)
+		if err != nil {
+			out = append(out, team.Finding{ID: "promtool-test-failed", Severity: team.SeverityError, File: t.PromtoolTests[0].File, Line: 1, Col: 1, Message: err.Error()})
+		}
+		for _, f := range fails {
+			rel, rerr := filepath.Rel(root, f.File)
+			if rerr != nil {
+				rel = f.File
+			}
+			what := f.Test
+			if f.Alertname != "" {
+				what += ", alert " + f.Alertname
+			} else if f.Expr != "" {
+				what += ", expr " + f.Expr
+			}
+			out = append(out, team.Finding{ID: "promtool-test-failed", Severity: team.SeverityError, File: rel, Line: 1, Col: 1,
+				Message: fmt.Sprintf("%s at %s: %s", what, f.EvalTime, strings.ReplaceAll(strings.TrimSpace(f.Message), "\n", " "))})
+		}
+	}
+	return out
+}

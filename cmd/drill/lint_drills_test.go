@@ -1,0 +1,33 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestLintChecksFeatureSteps(t *testing.T) {
+	dir := copyTeam(t, [3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic surges ten times"})
+	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitLint, code)
+	require.Contains(t, out, dir+"/features/cost-spike.feature:4:1: feature-undefined-step error: undefined step: When traffic surges ten times")
+}
+
+func TestLintRunsPromtoolTests(t *testing.T) {
+	dir := copyTeam(t, [3]string{"alerts/tests/llm_test.yaml", "exp_alerts: []", "exp_alerts: [{exp_labels: {severity: page}}]"})
+	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitLint, code)
+	require.Contains(t, out, "promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s")
+}
+
+func TestLintFallsBackToDemoTeam(t *testing.T) {
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	require.NoError(t, os.Chdir(t.TempDir()))
+	defer func() { require.NoError(t, os.Chdir(wd)) }()
+	code, out, errs := runCLI(t, "lint")
+	require.Equal(t, exitOK, code, out+errs)
+	require.Contains(t, errs, "linting the built-in demo team acme-ml")
+	require.Contains(t, out, "0 error(s), 0 warning(s)")
+}
