@@ -114,28 +114,51 @@ par mais nous vous ils elle cette tout faire bien être avoir comme aussi très 
 monde jour homme femme chose rien encore petit grand même autre après avant ville pays
 réseau serveur modèle réponse données erreur requête alerte coût équipe`)
 
+// vocab is a word list with the forms genWords emits precomputed, so
+// that generating an answer allocates little.
+type vocab struct {
+	spaced, capital, spacedCapital [][]string // tokens of " word", "Word", " Word"
+}
+
+func newVocab(words []string) *vocab {
+	v := &vocab{}
+	for _, w := range words {
+		rr, size := utf8.DecodeRuneInString(w)
+		c := string(unicode.ToUpper(rr)) + w[size:]
+		v.spaced = append(v.spaced, SplitTokens(" "+w))
+		v.capital = append(v.capital, SplitTokens(c))
+		v.spacedCapital = append(v.spacedCapital, SplitTokens(" "+c))
+	}
+	return v
+}
+
+var (
+	englishVocab = newVocab(englishWords)
+	frenchVocab  = newVocab(frenchWords)
+)
+
 // genWords produces text of exactly n tokens from words, in sentences.
-func genWords(r *rand.Rand, words []string, n int) []string {
-	out := make([]string, 0, n)
+// Long words are several tokens, exactly as CountTokens sees them.
+func genWords(r *rand.Rand, v *vocab, n int) []string {
+	out := make([]string, 0, n+4)
 	inSentence := 0
 	sentenceLen := 6 + r.IntN(10)
 	for len(out) < n {
-		if inSentence >= sentenceLen && len(out) < n {
+		if inSentence >= sentenceLen {
 			out = append(out, ".")
 			inSentence = 0
 			sentenceLen = 6 + r.IntN(10)
 			continue
 		}
-		w := words[r.IntN(len(words))]
-		if inSentence == 0 {
-			rr, size := utf8.DecodeRuneInString(w)
-			w = string(unicode.ToUpper(rr)) + w[size:]
+		i := r.IntN(len(v.spaced))
+		switch {
+		case inSentence > 0:
+			out = append(out, v.spaced[i]...)
+		case len(out) == 0:
+			out = append(out, v.capital[i]...)
+		default:
+			out = append(out, v.spacedCapital[i]...)
 		}
-		if len(out) > 0 {
-			w = " " + w
-		}
-		// Long words are several tokens, exactly as CountTokens sees them.
-		out = append(out, SplitTokens(w)...)
 		inSentence++
 	}
 	return out[:n]
@@ -305,7 +328,7 @@ func genJSON(r *rand.Rand, root, s map[string]any, depth int) any {
 		case "uuid":
 			return "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 		}
-		str := strings.TrimSpace(strings.Join(genWords(r, englishWords, 2+r.IntN(4)), ""))
+		str := strings.TrimSpace(strings.Join(genWords(r, englishVocab, 2+r.IntN(4)), ""))
 		if ml, ok := s["maxLength"].(float64); ok && len(str) > int(ml) {
 			str = str[:int(ml)]
 		}

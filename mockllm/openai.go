@@ -349,17 +349,23 @@ func (p *plan) idString(prefix string) string {
 }
 
 type chatUsage struct {
-	PromptTokens            int            `json:"prompt_tokens"`
-	CompletionTokens        int            `json:"completion_tokens"`
-	TotalTokens             int            `json:"total_tokens"`
-	PromptTokensDetails     map[string]int `json:"prompt_tokens_details"`
-	CompletionTokensDetails map[string]int `json:"completion_tokens_details"`
+	PromptTokens        int `json:"prompt_tokens"`
+	CompletionTokens    int `json:"completion_tokens"`
+	TotalTokens         int `json:"total_tokens"`
+	PromptTokensDetails struct {
+		CachedTokens int `json:"cached_tokens"`
+		AudioTokens  int `json:"audio_tokens"`
+	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails struct {
+		ReasoningTokens          int `json:"reasoning_tokens"`
+		AudioTokens              int `json:"audio_tokens"`
+		AcceptedPredictionTokens int `json:"accepted_prediction_tokens"`
+		RejectedPredictionTokens int `json:"rejected_prediction_tokens"`
+	} `json:"completion_tokens_details"`
 }
 
 func usageOf(p *plan) chatUsage {
-	return chatUsage{PromptTokens: p.inTok, CompletionTokens: p.outTok, TotalTokens: p.inTok + p.outTok,
-		PromptTokensDetails:     map[string]int{"cached_tokens": 0, "audio_tokens": 0},
-		CompletionTokensDetails: map[string]int{"reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}
+	return chatUsage{PromptTokens: p.inTok, CompletionTokens: p.outTok, TotalTokens: p.inTok + p.outTok}
 }
 
 type chatToolCall struct {

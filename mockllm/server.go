@@ -1,11 +1,11 @@
 package mockllm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -278,7 +278,9 @@ func anthropicType(status int) string {
 // decodeBody reads a JSON request body, bounded.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiError {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	data, err := io.ReadAll(r.Body)
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0)+1, s.cfg.MaxBodyBytes+1)))
+	_, err := buf.ReadFrom(r.Body)
+	data := buf.Bytes()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -356,6 +358,8 @@ type call struct {
 	stream   bool
 
 	prompt      string // the last user message: what the answer table matches
+	answer      string // the answer table's answer to prompt, if matched
+	matched     bool
 	seedText    string // all of the conversation: what content is seeded by
 	inputTokens int
 	maxTokens   int // 0: model default
@@ -499,7 +503,8 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 	if ferr != nil {
 		return fail(*ferr)
 	}
-	_, matches := s.answerFor(c.prompt)
+	c.answer, c.matched = s.answerFor(c.prompt)
+	matches := c.matched
 	if forced != nil {
 		if forced.Mode != ModeRateLimit {
 			p.fault = forced
@@ -777,7 +782,7 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		return ch
 	}
 	var toks []string
-	answer, matched := s.answerFor(c.prompt)
+	answer, matched := c.answer, c.matched
 	switch {
 	case p.garbage(GarbageEmpty):
 		toks = nil
@@ -799,14 +804,14 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		case p.garbage(GarbageRandomTokens):
 			toks = genRandomTokens(r, n)
 		case p.garbage(GarbageWrongLanguage):
-			toks = genWords(r, frenchWords, n)
+			toks = genWords(r, frenchVocab, n)
 		case p.garbage(GarbageRepeatLoop):
 			toks = make([]string, max(n, 64))
 			for i := range toks {
 				toks[i] = " the"
 			}
 		default:
-			toks = genWords(r, englishWords, n)
+			toks = genWords(r, englishVocab, n)
 		}
 	}
 	ch.finish = "stop"
