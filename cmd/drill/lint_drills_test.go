@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -22,10 +21,7 @@ func TestLintRunsPromtoolTests(t *testing.T) {
 }
 
 func TestLintFallsBackToDemoTeam(t *testing.T) {
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	require.NoError(t, os.Chdir(t.TempDir()))
-	defer func() { require.NoError(t, os.Chdir(wd)) }()
+	t.Chdir(t.TempDir())
 	code, out, errs := runCLI(t, "lint")
 	require.Equal(t, exitOK, code, out+errs)
 	require.Contains(t, errs, "linting the built-in demo team acme-ml")

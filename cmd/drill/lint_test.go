@@ -46,12 +46,10 @@ func TestLintFindsTeamUpward(t *testing.T) {
 	require.Contains(t, out, "team ..: 0 error(s)")
 }
 
-func TestLintNoTeam(t *testing.T) {
-	t.Chdir(t.TempDir())
-	code, _, errs := runCLI(t, "lint")
+func TestLintMissingTeamDir(t *testing.T) {
+	code, _, errs := runCLI(t, "lint", "--team", filepath.Join(t.TempDir(), "nope"))
 	require.Equal(t, exitUsage, code)
-	require.Contains(t, errs, "no drill.yaml in")
-	require.Contains(t, errs, "pass --team DIR")
+	require.Contains(t, errs, "nope")
 }
 
 func TestLintErrorsExit3AndGroupByFile(t *testing.T) {
