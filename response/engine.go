@@ -98,6 +98,7 @@ type Engine struct {
 	mu          sync.Mutex
 	groups      map[string]*incident
 	unavailable map[string]bool
+	liveHolders map[string]string // role → user, claims made with no incident open
 	pages       []Page
 	seq         int
 	running     bool
@@ -246,7 +247,7 @@ func New(opt Options) (*Engine, error) {
 	e := &Engine{
 		opt: opt, clock: opt.Clock, log: opt.Log, esc: opt.Escalation, logger: logger,
 		bash: bash, env: env,
-		groups: map[string]*incident{}, unavailable: map[string]bool{},
+		groups: map[string]*incident{}, unavailable: map[string]bool{}, liveHolders: map[string]string{},
 	}
 	if opt.Live {
 		if err := e.openLive(); err != nil {

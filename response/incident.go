@@ -34,6 +34,7 @@ type incident struct {
 	acked      bool
 	done       bool // the goroutine ended: nobody listens for acks
 	resolvedAt time.Time
+	holders    map[string]string // role id → user holding it
 
 	acks     chan ackReq   // live or Engine.Ack acknowledgements
 	resolved chan struct{} // closed when every alert of the group resolved
@@ -163,6 +164,10 @@ func (in *incident) run(ctx context.Context) {
 	in.e.mu.Lock()
 	in.paged = true
 	in.e.mu.Unlock()
+	if !in.e.opt.Live && len(in.e.esc.RolesFor(in.labels["severity"])) > 0 {
+		in.e.wg.Add(1)
+		go in.assignRoles(ctx, in.now)
+	}
 	pending := map[string]time.Time{} // user → when their simulated ack lands
 	for loop := 1; loop <= pol.Runs(); loop++ {
 		for ri, rule := range pol.Rules {

@@ -43,6 +43,36 @@ type AckResponse struct {
 	Acked int `json:"acked"`
 }
 
+// RoleClaimRequest is the body of POST /roles/claim; the answer is a
+// RoleClaim (404 for a role not in roles:).
+type RoleClaimRequest struct {
+	User string `json:"user"`
+	Role string `json:"role"`
+}
+
+// NoteRequest is the body of POST /notes: a status update.
+type NoteRequest struct {
+	User string `json:"user"`
+	Text string `json:"text"`
+}
+
+// NoteResponse tells where the status update landed.
+type NoteResponse struct {
+	Seq   int64     `json:"seq"`
+	Alert string    `json:"alert,omitempty"`
+	At    time.Time `json:"at"`
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, shape string) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "expected " + shape + ": " + err.Error()})
+		return false
+	}
+	return true
+}
+
 // URL is the live endpoint's base URL; empty unless Live.
 func (e *Engine) URL() string { return e.url }
 
@@ -81,6 +111,38 @@ func (e *Engine) openLive() error {
 			return
 		}
 		writeJSON(w, http.StatusOK, AckResponse{Acked: n})
+	})
+	mux.HandleFunc("POST /roles/claim", func(w http.ResponseWriter, r *http.Request) {
+		var req RoleClaimRequest
+		if !decodeBody(w, r, &req, `{"user": "...", "role": "..."}`) {
+			return
+		}
+		if req.User == "" || req.Role == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "user and role are required"})
+			return
+		}
+		out, err := e.ClaimRole(req.User, req.Role)
+		if errors.Is(err, ErrUnknownRole) {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+			return
+		}
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("POST /notes", func(w http.ResponseWriter, r *http.Request) {
+		var req NoteRequest
+		if !decodeBody(w, r, &req, `{"user": "...", "text": "..."}`) {
+			return
+		}
+		ev, err := e.PostNote(req.User, req.Text)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "user and text are required"})
+			return
+		}
+		writeJSON(w, http.StatusOK, NoteResponse{Seq: ev.Seq, Alert: ev.Attrs["alert"], At: ev.At})
 	})
 	e.srv = &http.Server{Handler: loopbackOnly(mux), ReadHeaderTimeout: 5 * time.Second}
 	e.url = "http://" + ln.Addr().String()

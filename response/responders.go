@@ -27,6 +27,9 @@ type Responder struct {
 	// AckDelay is the time from the first notification they receive to
 	// their acknowledgement.
 	AckDelay Dist
+	// ClaimDelay is the time from an incident's first page to their
+	// claiming an incident role they can fill; zero Kind means AckDelay.
+	ClaimDelay Dist
 	// Line is where the entry is written in File; 0 for the built-in
 	// default.
 	Line, Col int
@@ -80,6 +83,14 @@ func (d Dist) String() string {
 		return fmt.Sprintf("lognormal median %s p90 %s", d.Median, d.P90)
 	}
 	return d.Value.String()
+}
+
+// claimDelay is the distribution of the responder's role claims.
+func (r Responder) claimDelay() Dist {
+	if r.ClaimDelay.Kind == "" {
+		return r.AckDelay
+	}
+	return r.ClaimDelay
 }
 
 // For returns user's behaviour.
@@ -212,8 +223,12 @@ func (p *rparser) responder(n *yaml.Node, field string, base Responder) Responde
 			if d, ok := p.dist(v, f); ok {
 				r.AckDelay = d
 			}
+		case "claim_delay":
+			if d, ok := p.dist(v, f); ok {
+				r.ClaimDelay = d
+			}
 		default:
-			p.addf(k, f, "unknown field; expected available or ack_delay")
+			p.addf(k, f, "unknown field; expected available, ack_delay or claim_delay")
 		}
 	}
 	return r

@@ -43,7 +43,7 @@ dave: {ack_delay: 90s}
 func TestParseRespondersBad(t *testing.T) {
 	cases := map[string]struct{ src, want string }{
 		"not a mapping":    {"[alice]", "drill.yaml:1:1: responders: expected a mapping of user id to {available, ack_delay}, got a list"},
-		"unknown field":    {"alice: {avail: true}", "drill.yaml:1:9: responders.alice.avail: unknown field; expected available or ack_delay"},
+		"unknown field":    {"alice: {avail: true}", "drill.yaml:1:9: responders.alice.avail: unknown field; expected available, ack_delay or claim_delay"},
 		"bool":             {"alice: {available: yes-ish}", `drill.yaml:1:20: responders.alice.available: expected true or false, got "yes-ish"`},
 		"bad duration":     {"alice: {ack_delay: soon}", `drill.yaml:1:20: responders.alice.ack_delay: expected a non-negative duration like 90s or 2m, got "soon"`},
 		"unknown dist":     {"alice: {ack_delay: {dist: gamma}}", `drill.yaml:1:27: responders.alice.ack_delay.dist: expected constant, uniform or lognormal, got "gamma"`},
@@ -63,7 +63,7 @@ func TestParseRespondersBad(t *testing.T) {
 	}
 	// Every problem is reported, in file order.
 	_, err := parseRespondersSrc(t, "bob: {x: 1}\nalice: {available: 3}")
-	require.EqualError(t, err, "drill.yaml:1:7: responders.bob.x: unknown field; expected available or ack_delay\n"+
+	require.EqualError(t, err, "drill.yaml:1:7: responders.bob.x: unknown field; expected available, ack_delay or claim_delay\n"+
 		`drill.yaml:2:20: responders.alice.available: expected true or false, got "3"`)
 }
 

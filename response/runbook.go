@@ -53,7 +53,8 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 			"user", user, "runbook", rb.ID, "status", status,
 			"steps", strconv.Itoa(steps), "manual_steps", strconv.Itoa(manual)}, kv...)...))
 	}
-	for _, name := range []string{names.Diagnosis, names.Mitigation, names.Verification} {
+	phases := []string{"diagnose", "mitigate", "verify"}
+	for si, name := range []string{names.Diagnosis, names.Mitigation, names.Verification} {
 		sec, ok := rb.Section(name)
 		if !ok {
 			in.emit(timeline.Note, rb.ID, fmt.Sprintf("runbook %s has no %s section", rb.ID, name), in.attrs("runbook", rb.ID, "section", name, "reason", "missing_section"))
@@ -65,7 +66,7 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 			if stepName == "" {
 				stepName = fmt.Sprintf("%s-%d", strings.ToLower(sec.Name), st.Index)
 			}
-			base := []string{"user", user, "runbook", rb.ID, "section", sec.Name, "index", strconv.Itoa(st.Index),
+			base := []string{"user", user, "runbook", rb.ID, "section", sec.Name, "phase", phases[si], "index", strconv.Itoa(st.Index),
 				"line", fmt.Sprintf("%s:%d", st.File, st.Line), "manual", strconv.FormatBool(st.Manual)}
 			in.emit(timeline.StepStart, stepName, firstLine(st.Text, st.Code), in.attrs(base...))
 			var res stepResult
