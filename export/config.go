@@ -1,0 +1,219 @@
+package export
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultPath is where drill looks for exporters, relative to the
+// working directory.
+const DefaultPath = ".drill/exporters.yaml"
+
+//go:embed presets/*.graphql
+var presetFS embed.FS
+
+// preset is a shipped exporter: schema, mutation and defaults.
+type preset struct {
+	schema, mutation string // files in presetFS
+	variables        map[string]any
+	required         []string // variable paths the user must give
+	marker           Marker
+	tokenPrefix      string
+}
+
+var presets = map[string]preset{
+	"gitlab": {
+		schema: "presets/gitlab.graphql", mutation: "presets/gitlab.mutation.graphql",
+		variables: map[string]any{
+			"input.note":             "${title}", // GitLab caps timeline notes at 280 characters
+			"input.occurredAt":       "${started_at}",
+			"input.clientMutationId": "${run_id}",
+		},
+		required:    []string{"input.incidentId"},
+		marker:      Marker{Title: "input.note"}, // GitLab incidents have no test flag
+		tokenPrefix: "Bearer ",
+	},
+	"linear": {
+		schema: "presets/linear.graphql", mutation: "presets/linear.mutation.graphql",
+		variables: map[string]any{
+			"input.id":          "${run_uuid}", // Linear refuses a second issue with the same id
+			"input.title":       "${title}",
+			"input.description": "${markdown}",
+		},
+		required:    []string{"input.teamId"},
+		marker:      Marker{Title: "input.title"},
+		tokenPrefix: "", // Linear personal API keys go in Authorization as they are
+	},
+}
+
+// Presets lists the shipped presets.
+func Presets() []string {
+	var out []string
+	for n := range presets {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// PresetSchema returns a preset's SDL, for the incident-service stub.
+func PresetSchema(name string) (string, error) {
+	p, ok := presets[name]
+	if !ok {
+		return "", fmt.Errorf("export: unknown preset %q: want one of %s", name, strings.Join(Presets(), ", "))
+	}
+	b, err := presetFS.ReadFile(p.schema)
+	return string(b), err
+}
+
+// Marker says how the exported record is marked as a drill: Flag is a
+// path set to true (the service's own test/drill flag), else Title is a
+// path whose string gets the "[DRILL] " prefix.
+type Marker struct {
+	Flag  string `yaml:"flag"`
+	Title string `yaml:"title"`
+}
+
+// TitlePrefix marks a record as a drill where the service has no flag.
+const TitlePrefix = "[DRILL] "
+
+// Spec is one exporter as configured.
+type Spec struct {
+	Type        string            `yaml:"type"` // graphql or webhook
+	Preset      string            `yaml:"preset"`
+	Endpoint    string            `yaml:"endpoint"`
+	TokenEnv    string            `yaml:"token_env"`
+	TokenHeader string            `yaml:"token_header"`
+	TokenPrefix *string           `yaml:"token_prefix"`
+	Schema      string            `yaml:"schema"`
+	Mutation    string            `yaml:"mutation"`
+	Variables   map[string]any    `yaml:"variables"`
+	Body        any               `yaml:"body"`
+	Method      string            `yaml:"method"`
+	Headers     map[string]string `yaml:"headers"`
+	Marker      Marker            `yaml:"marker"`
+	Timeout     time.Duration     `yaml:"timeout"`
+	Attempts    int               `yaml:"attempts"`
+	Backoff     time.Duration     `yaml:"backoff"`
+}
+
+type file struct {
+	Exporters map[string]*Spec `yaml:"exporters"`
+}
+
+// Config is a loaded, validated exporters file.
+type Config struct {
+	Path  string
+	specs map[string]*loaded
+}
+
+// Load reads and validates an exporters file: every GraphQL mutation is
+// parsed and validated against its schema now, not at export time.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load on bytes; path names the file in errors and anchors
+// relative schema and mutation paths.
+func Parse(path string, data []byte) (*Config, error) {
+	var f file
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("export: %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("export: %s: %w", path, err)
+	}
+	pos := positions(&root)
+	if len(f.Exporters) == 0 {
+		return nil, fmt.Errorf("export: %s: no exporters: want a mapping 'exporters:' of name to exporter", path)
+	}
+	c := &Config{Path: path, specs: map[string]*loaded{}}
+	var errs []error
+	for _, name := range sortedKeys(f.Exporters) {
+		s := f.Exporters[name]
+		where := func(field string) string {
+			line := pos["exporters."+name+"."+field]
+			if line == 0 {
+				line = pos["exporters."+name]
+			}
+			return fmt.Sprintf("%s:%d: exporter %s", path, line, name)
+		}
+		if s == nil {
+			errs = append(errs, fmt.Errorf("%s: empty; want type, endpoint, ...", where("")))
+			continue
+		}
+		l, err := load(path, name, s, where)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		c.specs[name] = l
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("export: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// Names lists the configured exporters.
+func (c *Config) Names() []string { return sortedKeys(c.specs) }
+
+// positions maps dotted YAML paths of mappings to their lines.
+func positions(root *yaml.Node) map[string]int {
+	out := map[string]int{}
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+			walk(n.Content[0], prefix)
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if prefix != "" {
+				k = prefix + "." + k
+			}
+			out[k] = n.Content[i].Line
+			walk(n.Content[i+1], k)
+		}
+	}
+	walk(root, "")
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// readRelative reads a file named in the config, relative to it.
+func readRelative(cfgPath, name string) (string, string, error) {
+	p := name
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(filepath.Dir(cfgPath), name)
+	}
+	b, err := os.ReadFile(p)
+	return p, string(b), err
+}

@@ -1,0 +1,535 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
+
+	"github.com/drillkit/drill/scoring"
+)
+
+// Exporter sends a scorecard to an incident service.
+type Exporter interface {
+	Name() string
+	Export(ctx context.Context, card *scoring.Scorecard) (*Result, error)
+}
+
+// Result is what a successful export left behind.
+type Result struct {
+	Attempts int             `json:"attempts"`
+	Status   int             `json:"status"`
+	Response json.RawMessage `json:"response,omitempty"` // GraphQL data, or the webhook's body when JSON
+}
+
+// Options are what an exporter needs from outside.
+type Options struct {
+	Getenv func(string) string                       // default os.Getenv
+	Client *http.Client                              // default: a client with the exporter's timeout
+	Sleep  func(context.Context, time.Duration) error // default: a timer that honours ctx
+	Logger *slog.Logger                              // default: discard
+}
+
+// loaded is a validated spec.
+type loaded struct {
+	name   string
+	spec   Spec
+	vars   map[string]any // dotted path → template (GraphQL)
+	doc    string         // the mutation document (GraphQL)
+	op     *ast.OperationDefinition
+	schema *ast.Schema
+	prefix string // token prefix
+}
+
+var knownRoots = func() map[string]bool {
+	d, err := NewData(&scoring.Scorecard{})
+	if err != nil {
+		panic(err)
+	}
+	m := map[string]bool{}
+	for k := range d {
+		m[k] = true
+	}
+	return m
+}()
+
+func load(cfgPath, name string, s *Spec, where func(string) string) (*loaded, error) {
+	l := &loaded{name: name, spec: *s, vars: map[string]any{}, prefix: "Bearer "}
+	if s.Type == "" && s.Preset != "" {
+		l.spec.Type = "graphql"
+	}
+	if s.Endpoint == "" {
+		return nil, fmt.Errorf("%s: endpoint: missing; want the service's URL", where(""))
+	}
+	if u, err := url.Parse(s.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s: endpoint: %q is not an http(s) URL", where("endpoint"), s.Endpoint)
+	}
+	if s.Attempts < 0 || s.Timeout < 0 || s.Backoff < 0 {
+		return nil, fmt.Errorf("%s: attempts, timeout and backoff must not be negative", where(""))
+	}
+	if l.spec.TokenHeader == "" {
+		l.spec.TokenHeader = "Authorization"
+	}
+	if s.TokenPrefix != nil {
+		l.prefix = *s.TokenPrefix
+	}
+	for _, p := range templatePaths(map[string]any{"v": s.Variables, "b": s.Body}) {
+		root, _, _ := strings.Cut(p, ".")
+		if !knownRoots[root] {
+			return nil, fmt.Errorf("%s: ${%s}: unknown field %q; known: %s", where("variables"), p, root, strings.Join(keys(boolMap(knownRoots)), ", "))
+		}
+	}
+	switch l.spec.Type {
+	case "graphql":
+		return l, l.loadGraphQL(cfgPath, where)
+	case "webhook":
+		if s.Preset != "" || s.Schema != "" || s.Mutation != "" || len(s.Variables) > 0 {
+			return nil, fmt.Errorf("%s: a webhook takes body, not preset, schema, mutation or variables", where("type"))
+		}
+		if s.Body == nil {
+			return nil, fmt.Errorf("%s: body: missing; want the JSON body as YAML, with ${path} templates", where(""))
+		}
+		if _, ok := s.Body.(map[string]any); !ok {
+			return nil, fmt.Errorf("%s: body: want a mapping (a JSON object)", where("body"))
+		}
+		if s.Marker == (Marker{}) {
+			return nil, fmt.Errorf("%s: marker: missing; want flag (a body path set to true) or title (a body path prefixed with %q)", where(""), TitlePrefix)
+		}
+		if err := checkMarker(s.Marker); err != nil {
+			return nil, fmt.Errorf("%s: %w", where("marker"), err)
+		}
+		if s.Marker.Title != "" {
+			if _, ok := getPath(s.Body.(map[string]any), s.Marker.Title); !ok {
+				return nil, fmt.Errorf("%s: marker: title %q is not a path of the body", where("marker"), s.Marker.Title)
+			}
+		}
+		return l, nil
+	case "":
+		return nil, fmt.Errorf("%s: type: missing; want graphql or webhook (or a preset: %s)", where(""), strings.Join(Presets(), ", "))
+	}
+	return nil, fmt.Errorf("%s: type: %q; want graphql or webhook", where("type"), s.Type)
+}
+
+func boolMap(m map[string]bool) map[string]any {
+	out := map[string]any{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+func checkMarker(m Marker) error {
+	if m.Flag != "" && m.Title != "" {
+		return errors.New("marker: give flag or title, not both")
+	}
+	return nil
+}
+
+func (l *loaded) loadGraphQL(cfgPath string, where func(string) string) error {
+	s := l.spec
+	var (
+		schemaName, schemaSrc, docName string
+		p                              preset
+	)
+	if s.Preset != "" {
+		var ok bool
+		if p, ok = presets[s.Preset]; !ok {
+			return fmt.Errorf("%s: preset: unknown %q; want one of %s", where("preset"), s.Preset, strings.Join(Presets(), ", "))
+		}
+		b, _ := presetFS.ReadFile(p.schema)
+		schemaName, schemaSrc = "preset "+s.Preset+" schema", string(b)
+		b, _ = presetFS.ReadFile(p.mutation)
+		docName, l.doc = "preset "+s.Preset+" mutation", string(b)
+		for k, v := range p.variables {
+			l.vars[k] = v
+		}
+		if l.spec.Marker == (Marker{}) {
+			l.spec.Marker = p.marker
+		}
+		if s.TokenPrefix == nil {
+			l.prefix = p.tokenPrefix
+		}
+	}
+	var err error
+	if s.Schema != "" {
+		if schemaName, schemaSrc, err = readRelative(cfgPath, s.Schema); err != nil {
+			return fmt.Errorf("%s: schema: %w", where("schema"), err)
+		}
+	}
+	if s.Mutation != "" {
+		if docName, l.doc, err = readRelative(cfgPath, s.Mutation); err != nil {
+			return fmt.Errorf("%s: mutation: %w", where("mutation"), err)
+		}
+	}
+	if schemaSrc == "" || l.doc == "" {
+		return fmt.Errorf("%s: a graphql exporter needs schema and mutation files, or a preset (%s)", where(""), strings.Join(Presets(), ", "))
+	}
+	l.schema, err = gqlparser.LoadSchema(&ast.Source{Name: schemaName, Input: schemaSrc})
+	if err != nil {
+		return fmt.Errorf("%s: schema: %s", where("schema"), gqlPos(schemaName, err))
+	}
+	doc, perr := parser.ParseQuery(&ast.Source{Name: docName, Input: l.doc})
+	if perr != nil {
+		return fmt.Errorf("%s: mutation: %s", where("mutation"), gqlPos(docName, perr))
+	}
+	if errs := validator.ValidateWithRules(l.schema, doc, nil); len(errs) > 0 {
+		var msgs []string
+		for _, e := range errs {
+			msgs = append(msgs, gqlPos(docName, e))
+		}
+		return fmt.Errorf("%s: mutation does not validate against %s:\n  %s", where("mutation"), schemaName, strings.Join(msgs, "\n  "))
+	}
+	if len(doc.Operations) != 1 || doc.Operations[0].Operation != ast.Mutation {
+		return fmt.Errorf("%s: mutation: %s: want exactly one operation, a mutation", where("mutation"), docName)
+	}
+	l.op = doc.Operations[0]
+
+	for k, v := range s.Variables {
+		l.vars[k] = v
+	}
+	declared := map[string]*ast.VariableDefinition{}
+	var names []string
+	for _, vd := range l.op.VariableDefinitions {
+		declared[vd.Variable] = vd
+		names = append(names, "$"+vd.Variable)
+	}
+	for _, path := range sortedKeys(l.vars) {
+		root, _, _ := strings.Cut(path, ".")
+		if declared[root] == nil {
+			return fmt.Errorf("%s: variables: %q: %s declares no $%s (it declares %s)", where("variables."+path), path, docName, root, strings.Join(names, ", "))
+		}
+	}
+	for _, req := range p.required {
+		if _, ok := l.vars[req]; !ok {
+			return fmt.Errorf("%s: variables: preset %s needs %q", where("variables"), s.Preset, req)
+		}
+	}
+	if l.spec.Marker == (Marker{}) {
+		return fmt.Errorf("%s: marker: missing; want flag (the service's test/drill flag, a variable path set to true) or title (a variable path prefixed with %q)", where(""), TitlePrefix)
+	}
+	if err := checkMarker(l.spec.Marker); err != nil {
+		return fmt.Errorf("%s: %w", where("marker"), err)
+	}
+	mpath := l.spec.Marker.Flag + l.spec.Marker.Title
+	if root, _, _ := strings.Cut(mpath, "."); declared[root] == nil {
+		return fmt.Errorf("%s: marker: %q: %s declares no $%s", where("marker"), mpath, docName, root)
+	}
+	if l.spec.Marker.Title != "" {
+		if _, ok := l.vars[l.spec.Marker.Title]; !ok {
+			return fmt.Errorf("%s: marker: title %q is not one of the variables", where("marker"), l.spec.Marker.Title)
+		}
+	}
+	// Fill the variables from a sample scorecard and check them against
+	// the operation, so that a type mismatch fails now, not after a drill.
+	sample := &scoring.Scorecard{SchemaVersion: scoring.SchemaVersion, RunID: "sample", Team: "sample",
+		Scenarios: []scoring.Scenario{{Name: "sample", Status: scoring.Passed}}}
+	sample.Summary = scoring.Summarize(sample.Scenarios)
+	if _, err := l.variables(sample); err != nil {
+		var ge *gqlerror.Error
+		if errors.As(err, &ge) {
+			return fmt.Errorf("%s: variables do not fit %s: %s", where("variables"), docName, varPos(docName, l.op, ge))
+		}
+		return fmt.Errorf("%s: variables: %w", where("variables"), err)
+	}
+	return nil
+}
+
+// gqlPos writes a gqlparser error as file:line:col: message.
+func gqlPos(file string, err error) string {
+	var ge *gqlerror.Error
+	if errors.As(err, &ge) {
+		if len(ge.Locations) > 0 {
+			return fmt.Sprintf("%s:%d:%d: %s", file, ge.Locations[0].Line, ge.Locations[0].Column, ge.Message)
+		}
+		return file + ": " + ge.Message
+	}
+	return file + ": " + err.Error()
+}
+
+// varPos points a variable-value error at the variable's definition.
+func varPos(file string, op *ast.OperationDefinition, ge *gqlerror.Error) string {
+	path := ge.Path.String() // variable.input.teamId
+	for _, vd := range op.VariableDefinitions {
+		if len(ge.Path) > 1 && ge.Path[1] == ast.PathName(vd.Variable) && vd.Position != nil {
+			return fmt.Sprintf("%s:%d:%d: %s %s", file, vd.Position.Line, vd.Position.Column, path, ge.Message)
+		}
+	}
+	return fmt.Sprintf("%s: %s %s", file, path, ge.Message)
+}
+
+// variables builds and checks the GraphQL variables for a scorecard.
+func (l *loaded) variables(card *scoring.Scorecard) (map[string]any, error) {
+	d, err := NewData(card)
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]any{}
+	for _, path := range sortedKeys(l.vars) {
+		v, err := d.Expand(l.vars[path])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if err := setPath(vars, path, v); err != nil {
+			return nil, err
+		}
+	}
+	if err := applyMarker(vars, l.spec.Marker); err != nil {
+		return nil, err
+	}
+	// a JSON round trip gives the plain types the validator expects
+	raw, err := json.Marshal(vars)
+	if err != nil {
+		return nil, err
+	}
+	var plain map[string]any
+	if err := json.Unmarshal(raw, &plain); err != nil {
+		return nil, err
+	}
+	if plain == nil {
+		plain = map[string]any{}
+	}
+	if _, err := validator.VariableValues(l.schema, l.op, plain); err != nil {
+		return nil, err
+	}
+	return plain, nil
+}
+
+// Exporter returns the named exporter; an unknown name lists the known.
+func (c *Config) Exporter(name string, o Options) (Exporter, error) {
+	l, ok := c.specs[name]
+	if !ok {
+		return nil, fmt.Errorf("export: %s has no exporter %q; it has: %s", c.Path, name, strings.Join(c.Names(), ", "))
+	}
+	if o.Getenv == nil {
+		return nil, errors.New("export: Options.Getenv is nil")
+	}
+	timeout := l.spec.Timeout
+	if timeout == 0 {
+		timeout = 15 * time.Second
+	}
+	if o.Client == nil {
+		o.Client = &http.Client{Timeout: timeout}
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &httpExporter{l: l, o: o, timeout: timeout}, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+type httpExporter struct {
+	l       *loaded
+	o       Options
+	timeout time.Duration
+}
+
+func (e *httpExporter) Name() string { return e.l.name }
+
+// Export sends the scorecard, retrying 5xx, 429, timeouts and connection
+// errors with exponential backoff. The run ID is the idempotency key, so
+// a retry or a re-export does not file the drill twice where the service
+// honours it.
+func (e *httpExporter) Export(ctx context.Context, card *scoring.Scorecard) (*Result, error) {
+	token := ""
+	if env := e.l.spec.TokenEnv; env != "" {
+		token = e.o.Getenv(env)
+		if token == "" {
+			return nil, fmt.Errorf("export %s: environment variable %s (token_env) is empty", e.l.name, env)
+		}
+	}
+	res, err := e.export(ctx, card, token)
+	if err != nil && token != "" {
+		// never let a token echoed by a service or a URL reach a log
+		err = errors.New(strings.ReplaceAll(err.Error(), token, "[redacted]"))
+	}
+	return res, err
+}
+
+func (e *httpExporter) export(ctx context.Context, card *scoring.Scorecard, token string) (*Result, error) {
+	body, err := e.body(card)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", e.l.name, err)
+	}
+	attempts := e.l.spec.Attempts
+	if attempts == 0 {
+		attempts = 4
+	}
+	backoff := e.l.spec.Backoff
+	if backoff == 0 {
+		backoff = time.Second
+	}
+	log := e.o.Logger.With("exporter", e.l.name, "run_id", card.RunID)
+	var last error
+	for i := 1; i <= attempts; i++ {
+		res, retry, err := e.once(ctx, card.RunID, body, token)
+		if err == nil {
+			res.Attempts = i
+			log.Info("exported", "attempt", i, "status", res.Status)
+			return res, nil
+		}
+		last = err
+		log.Warn("export attempt failed", "attempt", i, "retry", retry && i < attempts, "error", redact(err.Error(), token))
+		if !retry || i == attempts {
+			break
+		}
+		d := backoff << (i - 1)
+		if d > 30*time.Second {
+			d = 30 * time.Second
+		}
+		if err := e.o.Sleep(ctx, d); err != nil {
+			return nil, fmt.Errorf("export %s: %w (after: %v)", e.l.name, err, last)
+		}
+	}
+	return nil, fmt.Errorf("export %s: %w", e.l.name, last)
+}
+
+func redact(s, token string) string {
+	if token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, token, "[redacted]")
+}
+
+func (e *httpExporter) body(card *scoring.Scorecard) ([]byte, error) {
+	if e.l.spec.Type == "graphql" {
+		vars, err := e.l.variables(card)
+		if err != nil {
+			return nil, fmt.Errorf("variables: %w", err)
+		}
+		return json.Marshal(map[string]any{"query": e.l.doc, "operationName": e.l.op.Name, "variables": vars})
+	}
+	d, err := NewData(card)
+	if err != nil {
+		return nil, err
+	}
+	v, err := d.Expand(e.l.spec.Body)
+	if err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	m := v.(map[string]any)
+	if err := applyMarker(m, e.l.spec.Marker); err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
+}
+
+// once makes one request; retry says whether another attempt may help.
+func (e *httpExporter) once(ctx context.Context, runID string, body []byte, token string) (*Result, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	method := e.l.spec.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, e.l.spec.Endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, false, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "drill")
+	req.Header.Set("Idempotency-Key", runID)
+	for _, k := range sortedKeys(e.l.spec.Headers) {
+		req.Header.Set(k, e.l.spec.Headers[k])
+	}
+	if token != "" {
+		req.Header.Set(e.l.spec.TokenHeader, e.l.prefix+token)
+	}
+	resp, err := e.o.Client.Do(req)
+	if err != nil {
+		// timeouts and refused connections are worth another try, unless
+		// the caller gave up
+		if ctxErr := context.Cause(ctx); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
+			return nil, false, err
+		}
+		return nil, true, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	res := &Result{Status: resp.StatusCode}
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout {
+		return nil, true, fmt.Errorf("%s answered %s: %s", e.l.spec.Endpoint, resp.Status, snippet(raw))
+	}
+	if resp.StatusCode >= 300 {
+		return nil, false, fmt.Errorf("%s answered %s: %s", e.l.spec.Endpoint, resp.Status, snippet(raw))
+	}
+	if e.l.spec.Type != "graphql" {
+		if json.Valid(raw) {
+			res.Response = raw
+		}
+		return res, false, nil
+	}
+	var gr struct {
+		Data   map[string]json.RawMessage `json:"data"`
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &gr); err != nil {
+		return nil, false, fmt.Errorf("%s: not a GraphQL response: %v: %s", e.l.spec.Endpoint, err, snippet(raw))
+	}
+	if len(gr.Errors) > 0 {
+		var msgs []string
+		for _, x := range gr.Errors {
+			msgs = append(msgs, x.Message)
+		}
+		return nil, false, fmt.Errorf("%s: GraphQL errors: %s", e.l.spec.Endpoint, strings.Join(msgs, "; "))
+	}
+	// mutation payloads report failures in-band (GitLab: errors: [String!]!)
+	fields := sortedKeys(gr.Data)
+	sort.Strings(fields)
+	for _, f := range fields {
+		if string(gr.Data[f]) == "null" {
+			return nil, false, fmt.Errorf("%s: %s returned null", e.l.spec.Endpoint, f)
+		}
+		var payload struct {
+			Errors  []string `json:"errors"`
+			Success *bool    `json:"success"`
+		}
+		if json.Unmarshal(gr.Data[f], &payload) == nil {
+			if len(payload.Errors) > 0 {
+				return nil, false, fmt.Errorf("%s: %s: %s", e.l.spec.Endpoint, f, strings.Join(payload.Errors, "; "))
+			}
+			if payload.Success != nil && !*payload.Success {
+				return nil, false, fmt.Errorf("%s: %s: success is false", e.l.spec.Endpoint, f)
+			}
+		}
+	}
+	res.Response, _ = json.Marshal(gr.Data)
+	return res, false, nil
+}
+
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
