@@ -38,10 +38,10 @@ type Result struct {
 
 // Options are what an exporter needs from outside.
 type Options struct {
-	Getenv func(string) string                       // default os.Getenv
-	Client *http.Client                              // default: a client with the exporter's timeout
+	Getenv func(string) string                        // default os.Getenv
+	Client *http.Client                               // default: a client with the exporter's timeout
 	Sleep  func(context.Context, time.Duration) error // default: a timer that honours ctx
-	Logger *slog.Logger                              // default: discard
+	Logger *slog.Logger                               // default: discard
 }
 
 // loaded is a validated spec.
