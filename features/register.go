@@ -19,6 +19,9 @@ func Register(sc *godog.ScenarioContext, s *State) {
 		sc.Step(st.Expr, st.bind(s))
 	}
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
+		if s.Env == nil { // the runner skips this scenario
+			return ctx, godog.ErrSkip
+		}
 		if st.Type == messages.PickleStepType_CONTEXT {
 			return ctx, nil
 		}

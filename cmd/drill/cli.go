@@ -36,6 +36,7 @@ func commands() []*command {
 		faultsCommand(),
 		lintCommand(),
 		runCommand(),
+		ciCommand(),
 		stepsCommand(),
 		ackCommand(),
 		upCommand(),

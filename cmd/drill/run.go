@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/drillkit/drill/features"
@@ -14,6 +15,9 @@ import (
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
 )
+
+// featureLine is a scenario named by its place: features/x.feature:12.
+var featureLine = regexp.MustCompile(`\.feature:\d+$`)
 
 // stringList is a repeatable string flag.
 type stringList []string
@@ -51,10 +55,10 @@ func runCommand() *command {
 	return &command{
 		name:    "run",
 		summary: "run drills: inject faults and score the team's alerts, escalation and runbooks",
-		usage:   "[flags] [NAME... | FILE.feature...]",
+		usage:   "[flags] [NAME... | FILE.feature[:LINE]...]",
 		help: `
 NAME selects the scenarios tagged @NAME (drill run cost-spike). FILE.feature
-selects a feature file of the team. With no team (--team or a drill.yaml in
+selects a feature file of the team, FILE.feature:LINE the scenario at LINE. With no team (--team or a drill.yaml in
 the working directory or above), the built-in demo team acme-ml runs.
 
 Each scenario gets its own world, a control window before its first fault,
@@ -101,6 +105,10 @@ missed; 2 invalid input; 4 the harness failed.`,
 					ControlWindow: *control, Toxiproxy: *toxi,
 				}
 				for _, a := range args {
+					if featureLine.MatchString(a) {
+						opts.Only = append(opts.Only, filepath.ToSlash(a))
+						continue
+					}
 					if strings.HasSuffix(a, ".feature") {
 						opts.Paths = append(opts.Paths, a)
 					} else {

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strings"
+
+	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/scenarios"
+	"github.com/drillkit/drill/team"
+)
+
+func ciCommand() *command {
+	return &command{
+		name:    "ci",
+		summary: "lint, then run only the drills a change touches, with gates and JUnit",
+		usage:   "[--base REV] [run flags]",
+		help: `
+For CI on every change to runbooks, alert rules or escalation. drill ci lints
+the team (exit 3 on error findings), asks git which files changed since
+--base (committed or not), and runs the scenarios those changes touch:
+
+  a runbook      → the alerts it answers → the scenarios that expect them
+  a rule file    → its alerts, and alerts reading its recording rules
+  a feature file → its scenarios
+  drill.yaml or an escalation file → every scenario
+
+Without --base every scenario runs. Every flag of 'drill run' applies
+(--gate, --out for junit.xml, --speed, --parallel...).`,
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			base := fs.String("base", "", "git revision to compare with, e.g. origin/main; empty runs every drill")
+			runFn := runCommand().flags(fs) // the same flags as drill run
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("ci takes no arguments; it selects the drills from the change")
+				}
+				t, cleanup, err := loadTeam(e, fs.Lookup("team").Value.String())
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+
+				findings := append(team.Lint(t, team.LintOptions{}), drillFindings(t, t.Dir)...)
+				errs := 0
+				for _, f := range findings {
+					if f.Severity == team.SeverityError {
+						errs++
+						fmt.Fprintln(e.stdout, f.String())
+					}
+				}
+				if errs > 0 {
+					fmt.Fprintf(e.stdout, "drill ci: %d lint error(s); no drill runs until they are fixed\n", errs)
+					return silentError{exitLint}
+				}
+				fmt.Fprintf(e.stdout, "drill ci: lint clean (%d warning or info findings; see drill lint)\n", len(findings))
+
+				scs, err := allScenarios(t)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				var only []string
+				if *base == "" {
+					fmt.Fprintf(e.stdout, "drill ci: no --base; running all %d scenarios\n", len(scs))
+					for _, sc := range scs {
+						only = append(only, fmt.Sprintf("%s:%d", sc.File, sc.Line))
+					}
+				} else {
+					changed, err := changedFiles(ctx, t.Dir, *base)
+					if err != nil {
+						return withCode(exitUsage, err)
+					}
+					hits := scenarios.Impact(t, scs, changed)
+					if len(hits) == 0 {
+						fmt.Fprintf(e.stdout, "drill ci: %d file(s) changed since %s; none touches a drill\n", len(changed), *base)
+						return nil
+					}
+					fmt.Fprintf(e.stdout, "drill ci: %d file(s) changed since %s; %d scenario(s) touched:\n", len(changed), *base, len(hits))
+					for _, h := range hits {
+						fmt.Fprintf(e.stdout, "  %s:%d %s — %s\n", h.Scenario.File, h.Scenario.Line, h.Scenario.Name, h.Why)
+						only = append(only, fmt.Sprintf("%s:%d", h.Scenario.File, h.Scenario.Line))
+					}
+				}
+				return runFn(ctx, e, only)
+			}
+		},
+	}
+}
+
+func allScenarios(t *team.Team) ([]*features.Scenario, error) {
+	files := make([]string, 0, len(t.Features))
+	for f := range t.Features {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	var out []*features.Scenario
+	for _, f := range files {
+		scs, err := features.Parse(f, []byte(t.Features[f]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, scs...)
+	}
+	return out, nil
+}
+
+// changedFiles lists the files under dir that differ from base, committed
+// or not, plus untracked ones, relative to dir.
+func changedFiles(ctx context.Context, dir, base string) ([]string, error) {
+	git := func(args ...string) ([]string, error) {
+		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+		out, err := cmd.Output()
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				return nil, fmt.Errorf("git %s: %s", strings.Join(args, " "), strings.TrimSpace(string(ee.Stderr)))
+			}
+			return nil, fmt.Errorf("git: %w", err)
+		}
+		return strings.Fields(string(out)), nil
+	}
+	diff, err := git("diff", "--name-only", "--relative", base, "--", ".")
+	if err != nil {
+		return nil, fmt.Errorf("--base %s: %w", base, err)
+	}
+	untracked, err := git("ls-files", "--others", "--exclude-standard", "--", ".")
+	if err != nil {
+		return nil, err
+	}
+	return append(diff, untracked...), nil
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/scenarios"
+)
+
+// gitTeam puts the demo team in a fresh git repository with one commit.
+func gitTeam(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir, err := scenarios.ExtractDemo(t.TempDir())
+	require.NoError(t, err)
+	for _, args := range [][]string{
+		{"init", "-q"}, {"add", "."},
+		{"-c", "user.name=drill", "-c", "user.email=drill@example.com", "commit", "-qm", "team"},
+	} {
+		out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput()
+		require.NoError(t, err, string(out))
+	}
+	return dir
+}
+
+func TestCIRunsNothingWhenNoDrillIsTouched(t *testing.T) {
+	dir := gitTeam(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("notes\n"), 0o644))
+	code, out, errs := runCLI(t, "ci", "--team", dir, "--base", "HEAD")
+	require.Equal(t, exitOK, code, errs)
+	require.Contains(t, out, "drill ci: lint clean")
+	require.Contains(t, out, "1 file(s) changed since HEAD; none touches a drill")
+}
+
+func TestCIStopsOnLintErrors(t *testing.T) {
+	dir := gitTeam(t)
+	f := filepath.Join(dir, "features", "cost-spike.feature")
+	b, err := os.ReadFile(f)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(f, append(b, []byte("\n  Scenario: typo\n    When provider \"primary\" bills lots\n")...), 0o644))
+	code, out, _ := runCLI(t, "ci", "--team", dir, "--base", "HEAD")
+	require.Equal(t, exitLint, code)
+	require.Contains(t, out, "feature-undefined-step error: undefined step: When provider \"primary\" bills lots")
+}
+
+func TestCIBadBase(t *testing.T) {
+	dir := gitTeam(t)
+	code, _, errs := runCLI(t, "ci", "--team", dir, "--base", "no-such-rev")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "--base no-such-rev")
+}
