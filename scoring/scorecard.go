@@ -50,7 +50,14 @@ type Scenario struct {
 	// tolerate); any other alert that fires is a false alarm.
 	ExpectedAlerts []string `json:"expected_alerts,omitempty"`
 
-	Timings     Timings          `json:"timings"`
+	Timings Timings `json:"timings"`
+	// Breakdown splits time to recover into phases and names the
+	// bottleneck; nil when no fault was injected.
+	Breakdown *Breakdown `json:"breakdown,omitempty"`
+	// Roles are the incident role assignments; RoleGaps the roles
+	// required and never filled, filled late, or shared.
+	Roles       []RoleRecord     `json:"roles,omitempty"`
+	RoleGaps    []RoleGap        `json:"role_gaps,omitempty"`
 	Alerts      []Alert          `json:"alerts"`
 	Events      []timeline.Event `json:"events"`
 	WallSeconds float64          `json:"wall_seconds"` // wall clock; differs between runs
@@ -127,6 +134,19 @@ type Summary struct {
 	FalseAlarmRate    float64              `json:"false_alarm_rate"`
 	Precision         map[string]Precision `json:"alert_precision"`
 	Families          map[string]Family    `json:"families"`
+
+	// Phases summarise each phase of time to recover over the scenarios
+	// that reached it; Bottlenecks count the scenarios whose longest
+	// phase each was; Bottleneck is the most frequent (ties: the one
+	// with more total time).
+	Phases      map[string]Stat `json:"phases,omitempty"`
+	Bottlenecks map[string]int  `json:"bottlenecks,omitempty"`
+	Bottleneck  string          `json:"bottleneck,omitempty"`
+	Handoffs    int             `json:"handoffs,omitempty"`
+	// AutomationCandidates are the manual runbook steps that cost the
+	// most drill time over the run.
+	AutomationCandidates []ManualStep `json:"automation_candidates,omitempty"`
+	RoleGaps             int          `json:"role_gaps,omitempty"`
 }
 
 // Stat summarizes one timing over the scenarios where it happened.
@@ -224,6 +244,7 @@ func Analyze(sc *Scenario) {
 		t.TimeToRecover = secondsOf(recoveredAt.Sub(faultAt))
 	}
 	sc.Timings = t
+	analyzeBreakdown(sc, faultAt, firingAt, recoveredAt)
 }
 
 func sortedEvents(ev []timeline.Event) []timeline.Event {
@@ -237,6 +258,9 @@ func sortedEvents(ev []timeline.Event) []timeline.Event {
 func Summarize(scs []Scenario) Summary {
 	s := Summary{Precision: map[string]Precision{}, Families: map[string]Family{}}
 	var ttd, tta, ttm, ttr []float64
+	phases := map[string][]float64{}
+	phaseTotal := map[string]float64{}
+	manual := map[string]*ManualStep{}
 	for i := range scs {
 		sc := &scs[i]
 		Analyze(sc)
@@ -270,6 +294,30 @@ func Summarize(scs []Scenario) Summary {
 		collect(&tta, t.TimeToAcknowledge)
 		collect(&ttm, t.TimeToMitigate)
 		collect(&ttr, t.TimeToRecover)
+		s.RoleGaps += len(sc.RoleGaps)
+		if b := sc.Breakdown; b != nil {
+			s.Handoffs += b.Handoffs
+			for _, p := range b.Phases {
+				phases[p.Name] = append(phases[p.Name], float64(p.Seconds))
+				phaseTotal[p.Name] += float64(p.Seconds)
+			}
+			if b.Bottleneck != "" {
+				if s.Bottlenecks == nil {
+					s.Bottlenecks = map[string]int{}
+				}
+				s.Bottlenecks[b.Bottleneck]++
+			}
+			for _, m := range b.ManualSteps {
+				k := m.Runbook + "\x00" + m.Step
+				if manual[k] == nil {
+					c := m
+					c.Seconds = 0
+					manual[k] = &c
+				}
+				manual[k].Seconds += m.Seconds
+				manual[k].Count++
+			}
+		}
 		for _, a := range sc.Alerts {
 			s.Alerts++
 			p := s.Precision[a.Name]
@@ -293,6 +341,34 @@ func Summarize(scs []Scenario) Summary {
 	s.TimeToAcknowledge = stat(tta)
 	s.TimeToMitigate = stat(ttm)
 	s.TimeToRecover = stat(ttr)
+	if len(phases) > 0 {
+		s.Phases = map[string]Stat{}
+		for name, xs := range phases {
+			s.Phases[name] = stat(xs)
+		}
+	}
+	for _, name := range PhaseNames {
+		n := s.Bottlenecks[name]
+		if n == 0 {
+			continue
+		}
+		if s.Bottleneck == "" || n > s.Bottlenecks[s.Bottleneck] || (n == s.Bottlenecks[s.Bottleneck] && phaseTotal[name] > phaseTotal[s.Bottleneck]) {
+			s.Bottleneck = name
+		}
+	}
+	for _, m := range manual {
+		s.AutomationCandidates = append(s.AutomationCandidates, *m)
+	}
+	sort.Slice(s.AutomationCandidates, func(i, j int) bool {
+		a, b := s.AutomationCandidates[i], s.AutomationCandidates[j]
+		if a.Seconds != b.Seconds {
+			return a.Seconds > b.Seconds
+		}
+		return a.Runbook+a.Step < b.Runbook+b.Step
+	})
+	if len(s.AutomationCandidates) > 5 {
+		s.AutomationCandidates = s.AutomationCandidates[:5]
+	}
 	return s
 }
 

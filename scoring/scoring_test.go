@@ -25,6 +25,15 @@ func ev(seq int64, d time.Duration, k timeline.Kind, subject string) timeline.Ev
 	return timeline.Event{Seq: seq, At: at(d), Kind: k, Subject: subject}
 }
 
+func evA(seq int64, d time.Duration, k timeline.Kind, subject string, kv ...string) timeline.Event {
+	e := ev(seq, d, k, subject)
+	e.Attrs = map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		e.Attrs[kv[i]] = kv[i+1]
+	}
+	return e
+}
+
 // fixture is a run of three scenarios: one that passed with a full
 // response, one that failed with a false alarm in its control window, and
 // one inconclusive.
@@ -47,6 +56,16 @@ func fixture() *Scorecard {
 			ev(5, 9*time.Minute+30*time.Second, timeline.Page, "alice"),
 			ev(6, 11*time.Minute, timeline.Ack, "alice"),
 			ev(7, 14*time.Minute, timeline.Recovered, "spend below $2/min"),
+			evA(8, 9*time.Minute+30*time.Second, timeline.BrokenLink, "communications_lead", "kind", "role", "reason", "unfilled", "role", "communications_lead"),
+			evA(9, 10*time.Minute, timeline.RoleAssigned, "bob", "role", "incident_commander", "since_firing", "1m0s", "within", "5m0s", "exclusive_with", "operations_lead", "via", "simulated"),
+			evA(10, 10*time.Minute+30*time.Second, timeline.RoleAssigned, "alice", "role", "operations_lead", "since_firing", "1m30s", "via", "simulated"),
+			evA(11, 11*time.Minute, timeline.StepStart, "diagnosis-1", "runbook", "llm-cost-spike", "section", "Diagnosis", "phase", "diagnose", "index", "1", "manual", "true"),
+			evA(12, 13*time.Minute, timeline.StepEnd, "diagnosis-1", "runbook", "llm-cost-spike", "section", "Diagnosis", "phase", "diagnose", "index", "1", "manual", "true", "line", "runbooks/llm-cost-spike.md:19"),
+			evA(13, 13*time.Minute, timeline.StepStart, "cap-spend", "runbook", "llm-cost-spike", "section", "Mitigation", "phase", "mitigate", "index", "1", "manual", "false"),
+			evA(14, 13*time.Minute+5*time.Second, timeline.StepEnd, "cap-spend", "runbook", "llm-cost-spike", "section", "Mitigation", "phase", "mitigate", "index", "1", "manual", "false", "line", "runbooks/llm-cost-spike.md:23"),
+			evA(15, 13*time.Minute+5*time.Second, timeline.StepStart, "check-spend", "runbook", "llm-cost-spike", "section", "Verification", "index", "1", "manual", "false"),
+			evA(16, 13*time.Minute+10*time.Second, timeline.StepEnd, "check-spend", "runbook", "llm-cost-spike", "section", "Verification", "index", "1", "manual", "false", "line", "runbooks/llm-cost-spike.md:30"),
+			evA(17, 12*time.Minute, timeline.StatusUpdate, "bob", "role", "incident_commander"),
 		},
 		WallSeconds: 12.5,
 	}

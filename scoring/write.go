@@ -215,6 +215,7 @@ func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
 			fmt.Fprintf(&b, "- **%s** (`%s:%d`) — %s: %s\n", mdEscape(sc.Name), sc.Feature, sc.Line, sc.Status, mdEscape(sc.Reason))
 		}
 	}
+	writeBreakdownMarkdown(&b, c)
 	if len(gates) > 0 {
 		b.WriteString("\n### Gates\n\n")
 		for _, g := range gates {
@@ -272,6 +273,7 @@ func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
 	fmt.Fprintf(w, "time to detect %s · acknowledge %s · mitigate %s · recover %s (median / p90)\n",
 		formatStat(s.TimeToDetect), formatStat(s.TimeToAcknowledge), formatStat(s.TimeToMitigate), formatStat(s.TimeToRecover))
 	fmt.Fprintf(w, "false alarm rate %.0f%% (%d of %d alerts)\n", s.FalseAlarmRate*100, s.FalseAlarms, s.Alerts)
+	writeBreakdownText(w, c)
 	for _, sc := range c.Scenarios {
 		if sc.Status != Passed {
 			fmt.Fprintf(w, "\n%s (%s:%d) %s: %s\n", sc.Name, sc.Feature, sc.Line, sc.Status, sc.Reason)
@@ -290,6 +292,92 @@ func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
 		fmt.Fprintln(w, n)
 	}
 	return nil
+}
+
+// writeBreakdownText writes where the time went, per scenario and for
+// the run, with the roles and their gaps.
+func writeBreakdownText(w io.Writer, c *Scorecard) {
+	shown := false
+	for _, sc := range c.Scenarios {
+		b := sc.Breakdown
+		if b == nil && len(sc.Roles) == 0 && len(sc.RoleGaps) == 0 {
+			continue
+		}
+		if !shown {
+			fmt.Fprintln(w, "\nwhere the time went (drill time from the fault)")
+			shown = true
+		}
+		fmt.Fprintf(w, "%s\n", sc.Name)
+		if b != nil {
+			fmt.Fprintf(w, "  %s\n", b.Bar())
+			if b.Bottleneck != "" {
+				fmt.Fprintf(w, "  bottleneck: %s\n", b.Evidence)
+			}
+			fmt.Fprintf(w, "  handoffs %s", b.handoffText())
+			if len(b.ManualSteps) > 0 {
+				m := b.ManualSteps[0]
+				fmt.Fprintf(w, " · slowest manual step %s %s (%s)", m.Step, FormatSeconds(&m.Seconds), m.Where)
+			}
+			fmt.Fprintln(w)
+		}
+		if len(sc.Roles) > 0 {
+			fmt.Fprintf(w, "  roles: %s\n", rolesText(sc))
+		}
+		if len(sc.RoleGaps) > 0 {
+			fmt.Fprintf(w, "  role gaps: %s\n", gapsText(sc))
+		}
+	}
+	s := c.Summary
+	if s.Bottleneck != "" {
+		fmt.Fprintf(w, "\nbottleneck of the run: %s (longest phase in %d of %d scenarios) · handoffs %d · role gaps %d\n",
+			s.Bottleneck, s.Bottlenecks[s.Bottleneck], s.Total, s.Handoffs, s.RoleGaps)
+	}
+	for i, m := range s.AutomationCandidates {
+		if i == 0 {
+			fmt.Fprintln(w, "automation candidates (manual steps, total drill time):")
+		}
+		fmt.Fprintf(w, "  %s/%s %s in %d scenario(s) (%s)\n", m.Runbook, m.Step, FormatSeconds(&m.Seconds), m.Count, m.Where)
+	}
+}
+
+func writeBreakdownMarkdown(b *strings.Builder, c *Scorecard) {
+	header := false
+	for _, sc := range c.Scenarios {
+		bd := sc.Breakdown
+		if bd == nil {
+			continue
+		}
+		if !header {
+			b.WriteString("\n### Where the time went\n\n| scenario | breakdown (drill time from the fault) | bottleneck | handoffs |\n|---|---|---|---|\n")
+			header = true
+		}
+		fmt.Fprintf(b, "| %s | `%s` | %s | %d |\n", mdEscape(sc.Name), bd.Bar(), mdEscape(bd.Evidence), bd.Handoffs)
+	}
+	s := c.Summary
+	if s.Bottleneck != "" {
+		fmt.Fprintf(b, "\nBottleneck of the run: **%s** (longest phase in %d of %d scenarios).\n", s.Bottleneck, s.Bottlenecks[s.Bottleneck], s.Total)
+	}
+	if len(s.AutomationCandidates) > 0 {
+		b.WriteString("\nAutomation candidates (manual steps that cost the most drill time):\n\n")
+		for _, m := range s.AutomationCandidates {
+			fmt.Fprintf(b, "- `%s` / %s — %s in %d scenario(s) (`%s`)\n", m.Runbook, mdEscape(m.Step), FormatSeconds(&m.Seconds), m.Count, m.Where)
+		}
+	}
+	roles := false
+	for _, sc := range c.Scenarios {
+		if len(sc.Roles) == 0 && len(sc.RoleGaps) == 0 {
+			continue
+		}
+		if !roles {
+			b.WriteString("\n### Incident roles\n\n")
+			roles = true
+		}
+		fmt.Fprintf(b, "- **%s**: %s", mdEscape(sc.Name), mdEscape(rolesText(sc)))
+		if len(sc.RoleGaps) > 0 {
+			fmt.Fprintf(b, " — ⚠️ %s", mdEscape(gapsText(sc)))
+		}
+		b.WriteString("\n")
+	}
 }
 
 // normalize replaces nil slices and maps by empty ones, so that the JSON
