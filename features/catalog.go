@@ -358,6 +358,65 @@ var catalog = []Step{
 			return func() error { return s.noOtherAlerts() }
 		},
 	},
+	// Incident roles and ownership (escalation roles:).
+	{
+		Keyword: "Then", Expr: `^role "([^"]+)" is assigned within ` + Duration + `$`,
+		Doc:     "Waits until someone claims the incident role (an id or name from the escalation roles:), at most that long after the first expected alert fired.",
+		Example: `Then role "communications_lead" is assigned within 15m`,
+		bind: func(s *State) any {
+			return func(ctx context.Context, role, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				return s.roleAssigned(ctx, role, dur)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Expr: `^an incident commander is assigned within ` + Duration + `$`,
+		Doc:     "Waits until someone claims the incident_commander role (or the role named Incident Commander), at most that long after the first expected alert fired.",
+		Example: "Then an incident commander is assigned within 5m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				return s.roleAssigned(ctx, incidentCommander, dur)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Expr: `^the incident commander is not the person executing the runbook$`,
+		Doc:     "Waits (up to 1h after the first expected firing) for the runbook to start and an incident commander to be assigned, and fails when they are the same person.",
+		Example: "Then the incident commander is not the person executing the runbook",
+		bind: func(s *State) any {
+			return func(ctx context.Context) error { return s.commanderNotExecutor(ctx) }
+		},
+	},
+	{
+		Keyword: "Then", Expr: `^a status update is posted within ` + Duration + `$`,
+		Doc:     "Waits for a status update (simulated by a role with status_update; live: `drill note`), at most that long after the first expected alert fired.",
+		Example: "Then a status update is posted within 15m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				return s.statusUpdate(ctx, dur)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Expr: `^the runbook owner is paged$`,
+		Doc:     "Checks that the owner of the runbook of an expected alert (the user, or a member of the owning team) is paged before the page is acknowledged or the policy gives up (waiting up to 1h after the first expected firing).",
+		Example: "Then the runbook owner is paged",
+		bind: func(s *State) any {
+			return func(ctx context.Context) error { return s.ownerPaged(ctx) }
+		},
+	},
 	{
 		Keyword: "Then", Expr: `^the fault provably fired$`,
 		Doc:     "Fails unless every injected fault affected at least one request or connection. (A scenario without this proof is inconclusive anyway.)",
