@@ -42,6 +42,8 @@ func commands() []*command {
 		upCommand(),
 		injectCommand(),
 		clearCommand(),
+		reportCommand(),
+		exportCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

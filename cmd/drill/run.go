@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
@@ -80,6 +82,9 @@ missed; 2 invalid input; 4 the harness failed.`,
 				toxi     = fs.String("toxiproxy", "", "URL of an external toxiproxy API (default: embedded)")
 				quiet    = fs.Bool("quiet", false, "no live timeline")
 				plan     = fs.Bool("plan", false, "print the steps each selected scenario would follow, and run nothing")
+				histPath = fs.String("history", history.DefaultPath, "history database the run is saved in ('' or --no-history: not saved)")
+				noHist   = fs.Bool("no-history", false, "do not save the run in the history")
+				exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+export.DefaultPath)
 				gates    stringList
 			)
 			fs.Var(&gates, "gate", "a threshold the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
@@ -122,6 +127,10 @@ missed; 2 invalid input; 4 the harness failed.`,
 					}
 					return scenarios.WritePlan(e.stdout, sel, opts)
 				}
+				rec, err := newRecorder(e, *histPath, *noHist, *exportTo)
+				if err != nil {
+					return err
+				}
 				if !*quiet && isTerminal(e.stdout) {
 					opts.Timeline = e.stdout
 				}
@@ -153,6 +162,7 @@ missed; 2 invalid input; 4 the harness failed.`,
 					}
 					fmt.Fprintf(e.stdout, "\nscorecard written to %s\n", *out)
 				}
+				rec.record(ctx, e, card) // warns on failure; never changes the exit code
 				if err != nil {
 					return err // interrupted: the scorecard above is partial
 				}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/drillkit/drill/export"
+	"github.com/drillkit/drill/history"
+	"github.com/drillkit/drill/scoring"
+)
+
+func exportCommand() *command {
+	return &command{
+		name:    "export",
+		summary: "send a stored run's scorecard to an incident service, marked as a drill",
+		usage:   "[RUN_ID|latest] --to NAME [flags]",
+		help: `
+Exports a run from the history with the exporter NAME of the exporters file
+(.drill/exporters.yaml; see docs/history-and-export.md), records the outcome
+in the history, and retries a failed export when run again. Without
+RUN_ID, lists the stored runs and their export status.
+
+Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
+4 the export failed (recorded in the history; run the command again).`,
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			var (
+				to        = fs.String("to", "", "exporter name in the exporters file")
+				hist      = fs.String("history", history.DefaultPath, "history database")
+				exporters = fs.String("exporters", export.DefaultPath, "exporters file")
+			)
+			return func(ctx context.Context, e *env, args []string) error {
+				// flags may follow the run ID: drill export RUN --to gitlab
+				var id string
+				if len(args) > 0 {
+					id = args[0]
+					if err := fs.Parse(args[1:]); err != nil {
+						return usageErrorf("%v", err)
+					}
+					if fs.NArg() > 0 {
+						return usageErrorf("export takes one RUN_ID, got %q", append([]string{id}, fs.Args()...))
+					}
+				}
+				if _, err := os.Stat(*hist); err != nil {
+					return usageErrorf("no history at %s (drill run records one; --history to point elsewhere)", *hist)
+				}
+				store, err := history.Open(*hist)
+				if err != nil {
+					return err
+				}
+				defer store.Close()
+				if id == "" {
+					if *to != "" {
+						return usageErrorf("which run? give RUN_ID or latest")
+					}
+					return listRuns(ctx, e, store)
+				}
+				if *to == "" {
+					return usageErrorf("--to NAME: which exporter of %s", *exporters)
+				}
+				cfg, err := export.Load(*exporters)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				ex, err := cfg.Exporter(*to, exportOptions(e))
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				var run *history.Run
+				if id == "latest" {
+					run, err = store.Latest(ctx)
+				} else {
+					run, err = store.Get(ctx, id)
+				}
+				if errors.Is(err, history.ErrNotFound) {
+					return withCode(exitUsage, err)
+				}
+				if err != nil {
+					return err
+				}
+				return exportRun(ctx, e, store, ex, run.Card)
+			}
+		},
+	}
+}
+
+func exportOptions(e *env) export.Options {
+	return export.Options{Getenv: e.getenv, Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+}
+
+// exportRun exports one run and records the outcome; store may be nil.
+func exportRun(ctx context.Context, e *env, store *history.Store, ex export.Exporter, card *scoring.Scorecard) error {
+	res, err := ex.Export(ctx, card)
+	status := history.ExportOK
+	if err != nil {
+		status = history.ExportFailed
+	}
+	if store != nil {
+		// the record outlives an interrupted export
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if merr := store.MarkExport(mctx, card.RunID, ex.Name(), status, err); merr != nil {
+			err = errors.Join(err, merr)
+		}
+	}
+	if err != nil {
+		return withCode(exitHarness, err)
+	}
+	fmt.Fprintf(e.stdout, "exported run %s to %s (%d attempt(s), HTTP %d)\n", card.RunID, ex.Name(), res.Attempts, res.Status)
+	return nil
+}
+
+func listRuns(ctx context.Context, e *env, store *history.Store) error {
+	runs, err := store.List(ctx, time.Time{})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tSTARTED\tPASSED\tEXPORTS")
+	for _, r := range runs {
+		var ex []string
+		for _, x := range r.Exports {
+			s := fmt.Sprintf("%s:%s", x.Exporter, x.Status)
+			if x.Status == history.ExportFailed {
+				s += fmt.Sprintf(" (%d attempts)", x.Attempts)
+			}
+			ex = append(ex, s)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\n", r.ID, r.StartedAt.Format(time.RFC3339), r.Card.Summary.Passed, r.Card.Summary.Total, strings.Join(ex, ", "))
+	}
+	return tw.Flush()
+}
+
+// recorder keeps a finished run in the history and exports it, for drill
+// run. It is set up before the drill, so that a bad exporter name fails
+// fast, and used after the scorecard is printed and written.
+type recorder struct {
+	historyPath string
+	exporter    export.Exporter
+}
+
+// newRecorder checks --history/--no-history/--export before a run.
+func newRecorder(e *env, historyPath string, noHistory bool, exportName string) (*recorder, error) {
+	r := &recorder{historyPath: historyPath}
+	if noHistory {
+		r.historyPath = ""
+	}
+	if exportName != "" {
+		cfg, err := export.Load(export.DefaultPath)
+		if err != nil {
+			return nil, withCode(exitUsage, fmt.Errorf("--export %s: %w", exportName, err))
+		}
+		if r.exporter, err = cfg.Exporter(exportName, exportOptions(e)); err != nil {
+			return nil, withCode(exitUsage, err)
+		}
+	}
+	return r, nil
+}
+
+// record saves and exports a run. Failures are warnings on stderr: the
+// scorecard is already printed and written, and the drill's exit code is
+// the drill's, not the history's or the incident service's.
+func (r *recorder) record(ctx context.Context, e *env, card *scoring.Scorecard) {
+	if r == nil || card == nil {
+		return
+	}
+	var store *history.Store
+	if r.historyPath != "" {
+		// an interrupted run is still worth keeping
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		s, err := history.Open(r.historyPath)
+		if err == nil {
+			err = s.Save(sctx, card)
+			if err != nil {
+				s.Close()
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "drill run: warning: run %s not saved in the history: %v\n", card.RunID, err)
+		} else {
+			store = s
+			defer store.Close()
+			fmt.Fprintf(e.stdout, "run %s saved in %s\n", card.RunID, r.historyPath)
+		}
+	}
+	if r.exporter == nil {
+		return
+	}
+	if err := exportRun(ctx, e, store, r.exporter, card); err != nil {
+		retry := ""
+		if store != nil {
+			retry = fmt.Sprintf("; retry with: drill export %s --to %s", card.RunID, r.exporter.Name())
+		}
+		fmt.Fprintf(e.stderr, "drill run: warning: %v%s\n", err, retry)
+	}
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/export"
+	"github.com/drillkit/drill/history"
+	"github.com/drillkit/drill/incidentstub"
+	"github.com/drillkit/drill/scoring"
+)
+
+const testToken = "glpat-cli-SECRET"
+
+func gitlabStub(t *testing.T) *incidentstub.Server {
+	t.Helper()
+	sdl, err := export.PresetSchema("gitlab")
+	require.NoError(t, err)
+	schema, err := incidentstub.LoadSchema("gitlab", sdl)
+	require.NoError(t, err)
+	s, err := incidentstub.Open(schema, "")
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// fixtureRaw is a scorecard drill run wrote, read before tests change
+// directory.
+var fixtureRaw, fixtureErr = os.ReadFile("../../report/testdata/cost-spike.scorecard.json")
+
+func fixtureCard(t *testing.T) *scoring.Scorecard {
+	t.Helper()
+	require.NoError(t, fixtureErr)
+	var c scoring.Scorecard
+	require.NoError(t, json.Unmarshal(fixtureRaw, &c))
+	c.StartedAt = time.Now().Add(-time.Hour) // inside any report window
+	return &c
+}
+
+// A run whose export fails is kept, with the failure, and drill export
+// retries it.
+func TestRunRecordExportFailureThenRetry(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	s := gitlabStub(t)
+	require.NoError(t, os.MkdirAll(".drill", 0o755))
+	require.NoError(t, os.WriteFile(export.DefaultPath, []byte(`exporters:
+  gitlab:
+    preset: gitlab
+    endpoint: `+s.URL()+`
+    token_env: GITLAB_TOKEN
+    attempts: 2
+    backoff: 1ms
+    variables:
+      input.incidentId: gid://gitlab/Issue/7
+`), 0o644))
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string {
+		if k == "GITLAB_TOKEN" {
+			return testToken
+		}
+		return ""
+	}}
+	_, err := newRecorder(e, history.DefaultPath, false, "jira")
+	require.ErrorContains(t, err, `has no exporter "jira"; it has: gitlab`)
+	require.Equal(t, exitUsage, codeOf(err), "a bad --export fails before the drill")
+
+	rec, err := newRecorder(e, history.DefaultPath, false, "gitlab")
+	require.NoError(t, err)
+	card := fixtureCard(t)
+	s.FailNext(2, http.StatusBadGateway)
+	rec.record(context.Background(), e, card)
+	require.Contains(t, out.String(), "run "+card.RunID+" saved in .drill/history.db")
+	require.Contains(t, errb.String(), "drill run: warning: export gitlab:")
+	require.Contains(t, errb.String(), "retry with: drill export "+card.RunID+" --to gitlab")
+	require.NotContains(t, errb.String(), testToken)
+
+	store, err := history.Open(history.DefaultPath)
+	require.NoError(t, err)
+	got, err := store.Get(context.Background(), card.RunID)
+	require.NoError(t, err)
+	require.Len(t, got.Exports, 1)
+	require.Equal(t, history.ExportFailed, got.Exports[0].Status)
+	require.Contains(t, got.Exports[0].Error, "502")
+	require.NoError(t, store.Close())
+
+	code, stdout, stderr := runCLIEnv(t, e.getenv, "export", "--history", history.DefaultPath)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "gitlab:failed (1 attempts)")
+
+	code, stdout, stderr = runCLIEnv(t, e.getenv, "export", card.RunID, "--to", "gitlab")
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, "exported run "+card.RunID+" to gitlab (1 attempt(s), HTTP 200)")
+
+	store, err = history.Open(history.DefaultPath)
+	require.NoError(t, err)
+	defer store.Close()
+	ex, err := store.Exports(context.Background(), card.RunID)
+	require.NoError(t, err)
+	require.Equal(t, history.ExportOK, ex[0].Status)
+	require.Equal(t, 2, ex[0].Attempts)
+	require.Empty(t, ex[0].Error)
+
+	reqs := s.Requests()
+	require.Len(t, reqs, 3)
+	last := reqs[2]
+	require.Empty(t, last.Errors)
+	require.Equal(t, card.RunID, last.IdempotencyKey)
+	require.True(t, strings.HasPrefix(last.Variables["input"].(map[string]any)["note"].(string), "[DRILL] "))
+
+	// failures of the command itself
+	code, _, stderr = runCLIEnv(t, e.getenv, "export", "no-such-run", "--to", "gitlab")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, `no such run "no-such-run"`)
+	s.FailNext(5, http.StatusServiceUnavailable)
+	code, _, stderr = runCLIEnv(t, e.getenv, "export", "latest", "--to", "gitlab")
+	require.Equal(t, exitHarness, code)
+	require.Contains(t, stderr, "503")
+	code, _, _ = runCLIEnv(t, e.getenv, "export", card.RunID)
+	require.Equal(t, exitUsage, code, "--to is required")
+}
+
+func TestRecordWithoutHistory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var out, errb bytes.Buffer
+	e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	rec, err := newRecorder(e, history.DefaultPath, true, "")
+	require.NoError(t, err)
+	rec.record(context.Background(), e, fixtureCard(t))
+	_, err = os.Stat(history.DefaultPath)
+	require.True(t, os.IsNotExist(err), "--no-history writes nothing")
+
+	// a history that cannot be written is a warning, not a failure
+	require.NoError(t, os.WriteFile("blocker", nil, 0o644))
+	rec, err = newRecorder(e, filepath.Join("blocker", "history.db"), false, "")
+	require.NoError(t, err)
+	rec.record(context.Background(), e, fixtureCard(t))
+	require.Contains(t, errb.String(), "drill run: warning: run 20261126T220718-1 not saved in the history")
+}
+
+func TestReportCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "h.db")
+	store, err := history.Open(path)
+	require.NoError(t, err)
+	for i, ago := range []time.Duration{25, 20, 3, 1} {
+		c := fixtureCard(t)
+		c.RunID = c.RunID + "-" + string(rune('a'+i))
+		c.StartedAt = time.Now().Add(-ago * 24 * time.Hour)
+		require.NoError(t, store.Save(context.Background(), c))
+	}
+	require.NoError(t, store.Close())
+
+	code, stdout, stderr := runCLI(t, "report", "--history", path, "--format", "json")
+	require.Equal(t, exitOK, code, stderr)
+	var rep struct {
+		Groups []struct {
+			Name     string
+			Baseline struct{ Runs, Judged int }
+			Current  struct{ Runs, Judged int }
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	require.Equal(t, "overall", rep.Groups[0].Name)
+	require.Equal(t, 2, rep.Groups[0].Baseline.Runs)
+	require.Equal(t, 2, rep.Groups[0].Current.Runs)
+	require.Equal(t, 4, rep.Groups[0].Current.Judged)
+
+	html := filepath.Join(dir, "r.html")
+	code, _, stderr = runCLI(t, "report", "--history", path, "--format", "html", "--out", html)
+	require.Equal(t, exitOK, code, stderr)
+	page, err := os.ReadFile(html)
+	require.NoError(t, err)
+	require.Contains(t, string(page), "<svg")
+
+	code, stdout, _ = runCLI(t, "report", "--history", path, "--since", "2d", "--baseline", "1d")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, stdout, "(1 runs)")
+
+	for _, bad := range [][]string{
+		{"--since", "soon"}, {"--since", "7d", "--baseline", "7d"}, {"--format", "pdf"}, {"--history", filepath.Join(dir, "missing.db")},
+	} {
+		args := append([]string{"report"}, bad...)
+		if bad[0] != "--history" {
+			args = append(args, "--history", path)
+		}
+		code, _, _ := runCLI(t, args...)
+		require.Equal(t, exitUsage, code, bad)
+	}
+}
+
+func runCLIEnv(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: getenv})
+	return code, out.String(), errb.String()
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/drillkit/drill/history"
+	"github.com/drillkit/drill/report"
+	"github.com/drillkit/drill/scoring"
+)
+
+func reportCommand() *command {
+	return &command{
+		name:    "report",
+		summary: "trend report over the run history: pass rate, MTTD/MTTA/MTTM/MTTR, false alarms against a baseline",
+		usage:   "[flags]",
+		help: `
+Reads the history drill run keeps (.drill/history.db) and compares the runs
+of the window (--since, ending now) with its baseline, the window's first
+part (--baseline): with --since 30d --baseline 14d, days 1-14 are the
+baseline and days 15-30 the current period. Per scenario family and
+overall: pass rate, time to detect, acknowledge, mitigate and recover
+(median, p90, n) and false alarm rate.
+
+A change is flagged as a regression when the pass rate falls, or the false
+alarm rate rises, by 5 points or more, or a p90 rises by 20% or more; as
+an improvement the other way; only with at least 3 samples on each side.
+
+--format html writes one self-contained file: the tables, trend charts and
+a timeline per scenario of the latest run, as inline SVG.`,
+		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			var (
+				hist     = fs.String("history", history.DefaultPath, "history database")
+				since    = fs.String("since", "30d", "window length, ending now (30d, 2w, 36h)")
+				baseline = fs.String("baseline", "14d", "baseline: the first part of the window")
+				format   = fs.String("format", "text", "output format: "+strings.Join(report.Formats, ", "))
+				out      = fs.String("out", "", "write to FILE instead of stdout")
+			)
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("report takes no arguments, got %q", args)
+				}
+				o := report.DefaultOptions()
+				var err error
+				if o.Since, err = report.ParseWindow(*since); err != nil {
+					return usageErrorf("--since: %v", err)
+				}
+				if o.Baseline, err = report.ParseWindow(*baseline); err != nil {
+					return usageErrorf("--baseline: %v", err)
+				}
+				if !slices.Contains(report.Formats, *format) {
+					return usageErrorf("--format: %q: want one of %s", *format, strings.Join(report.Formats, ", "))
+				}
+				if _, err := os.Stat(*hist); err != nil {
+					return usageErrorf("no history at %s (drill run records one; --history to point elsewhere)", *hist)
+				}
+				store, err := history.Open(*hist)
+				if err != nil {
+					return err
+				}
+				defer store.Close()
+				o.Now = time.Now()
+				runs, err := store.List(ctx, o.Now.Add(-o.Since))
+				if err != nil {
+					return err
+				}
+				cards := make([]*scoring.Scorecard, 0, len(runs))
+				for _, r := range runs {
+					cards = append(cards, r.Card)
+				}
+				rep, err := report.Build(cards, o)
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				var w io.Writer = e.stdout
+				var f *os.File
+				if *out != "" {
+					if f, err = os.Create(*out); err != nil {
+						return withCode(exitUsage, err)
+					}
+					w = f
+				}
+				err = report.Write(w, rep, *format)
+				if f != nil {
+					err = errors.Join(err, f.Close())
+					if err == nil {
+						fmt.Fprintf(e.stderr, "report written to %s\n", *out)
+					}
+				}
+				return err
+			}
+		},
+	}
+}
