@@ -155,7 +155,7 @@ func Parse(path string, data []byte) (*Config, error) {
 			return fmt.Sprintf("%s:%d: exporter %s", path, line, name)
 		}
 		if s == nil {
-			errs = append(errs, fmt.Errorf("%s: empty; want type, endpoint, ...", where("")))
+			errs = append(errs, fmt.Errorf("%s: empty; want type (or preset) and endpoint", where("")))
 			continue
 		}
 		l, err := load(path, name, s, where)
