@@ -4,32 +4,98 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
+	"time"
 
 	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/scoring"
 )
 
-// WritePlan prints, for each selected scenario, the steps it would follow
-// and what each does, without starting anything.
+// WritePlan prints, for each selected scenario, the timeline it would
+// follow, without starting anything: when the control window ends and
+// faults go on, and the latest drill time by which each Then step must
+// hold for the scenario to pass (deadlines chain from their causes).
 func WritePlan(w io.Writer, sel *Selection, opts Options) error {
 	cat := features.Catalog()
 	res := make([]*regexp.Regexp, len(cat))
 	for i, s := range cat {
 		res[i] = regexp.MustCompile(s.Expr)
 	}
+	control := opts.ControlWindow
+	if control <= 0 {
+		control = features.DefaultControlWindow
+	}
 	for _, sc := range sel.Scenarios {
-		fmt.Fprintf(w, "%s (%s:%d) %v\n", sc.Name, sc.File, sc.Line, sc.Tags)
-		fmt.Fprintf(w, "  speed ×%g; control window %s before the first fault\n", opts.Speed, opts.ControlWindow)
+		fmt.Fprintf(w, "%s (%s:%d) %s\n", sc.Name, sc.File, sc.Line, strings.Join(sc.Tags, " "))
+		fmt.Fprintf(w, "  speed ×%g: one drill minute takes %s of real time\n", opts.Speed, time.Duration(float64(time.Minute)/opts.Speed).Round(time.Millisecond))
+		var (
+			fault, firing, page, ack, now time.Duration
+			faulted                       bool
+		)
 		for _, st := range sc.Steps {
-			doc := "(undefined)"
+			idx := -1
 			for i, re := range res {
 				if re.MatchString(st.Text) {
-					doc = cat[i].Doc
+					idx = i
 					break
 				}
 			}
-			fmt.Fprintf(w, "  %d: %s%s\n       %s\n", st.Line, st.Keyword, st.Text, doc)
+			when := "      "
+			if idx >= 0 {
+				c := cat[idx]
+				d := lastDuration(st.Text)
+				switch {
+				case c.Keyword == "When":
+					if !faulted {
+						fault, faulted = control, true
+						fmt.Fprintf(w, "  %s  control window ends; alerts before this are false alarms\n", scoring.Offset(control))
+					}
+					now = fault
+					when = scoring.Offset(fault)
+				case strings.Contains(c.Expr, "fires within"):
+					firing = fault + d
+					now, when = firing, "≤"+scoring.Offset(firing)
+				case strings.Contains(c.Expr, "page reaches"):
+					page = firing + d
+					now, when = page, "≤"+scoring.Offset(page)
+				case strings.Contains(c.Expr, "acknowledged within"):
+					if page == 0 {
+						page = firing
+					}
+					ack = page + d
+					now, when = ack, "≤"+scoring.Offset(ack)
+				case strings.Contains(c.Expr, "following the runbook"):
+					if ack == 0 {
+						ack = now
+					}
+					now = ack + d
+					when = "≤" + scoring.Offset(now)
+				case strings.Contains(c.Expr, "holds for") || strings.Contains(c.Expr, "does not fire"):
+					now += d
+					when = " " + scoring.Offset(now)
+				}
+			}
+			fmt.Fprintf(w, "  %-7s %s%s\n", when, st.Keyword, st.Text)
+			if idx < 0 {
+				fmt.Fprintln(w, "          (undefined step)")
+			}
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  at most %s of drill time, about %s of real time, plus setup\n\n", scoring.Offset(now), time.Duration(float64(now)/opts.Speed).Round(time.Second))
 	}
 	return nil
+}
+
+var durationArg = regexp.MustCompile(features.Duration)
+
+// lastDuration is the last duration written in a step, or 0.
+func lastDuration(text string) time.Duration {
+	all := durationArg.FindAllString(text, -1)
+	if len(all) == 0 {
+		return 0
+	}
+	d, err := features.ParseDuration(all[len(all)-1])
+	if err != nil {
+		return 0
+	}
+	return d
 }

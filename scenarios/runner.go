@@ -45,6 +45,13 @@ type Options struct {
 	Start time.Time
 	// StepTimeout bounds each runbook command in real time.
 	StepTimeout time.Duration
+	// Live pages the humans in the room instead of simulated responders:
+	// pages are printed to Pager and acknowledged with `drill ack`
+	// through the endpoint recorded in LiveDir/.drill/live.json. Drill
+	// time is then real time (speed 1), one scenario at a time.
+	Live    bool
+	Pager   io.Writer
+	LiveDir string
 	// Toxiproxy is the URL of an external toxiproxy; empty embeds one.
 	Toxiproxy string
 	// Timeline, when set, receives one line per event while running.
@@ -191,6 +198,9 @@ func matchTags(expr string, tags []string) bool {
 func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if opts.Speed <= 0 {
 		opts.Speed = 60
+	}
+	if opts.Live {
+		opts.Speed, opts.Parallel = 1, 1
 	}
 	if opts.Parallel <= 0 {
 		opts.Parallel = 1

@@ -99,9 +99,20 @@ func newResponse(w *world, clock timeline.Clock, vars map[string]string) (*respo
 		}
 		o.Responders = rc
 	}
+	if w.opts.Live {
+		o.Live, o.Pager = true, w.opts.Pager
+	}
 	e, err := response.New(o)
 	if err != nil {
 		return nil, err
+	}
+	if w.opts.Live {
+		if err := response.WriteLiveFile(w.opts.LiveDir, e.URL()); err != nil {
+			return nil, errors.Join(err, e.Close())
+		}
+		if w.opts.Pager != nil {
+			fmt.Fprintf(w.opts.Pager, "live drill: acknowledge pages with `drill ack` (endpoint %s)\n", e.URL())
+		}
 	}
 	for u, off := range w.unavailable {
 		e.SetUnavailable(u, off)

@@ -81,7 +81,8 @@ missed; 2 invalid input; 4 the harness failed.`,
 				out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
 				toxi     = fs.String("toxiproxy", "", "URL of an external toxiproxy API (default: embedded)")
 				quiet    = fs.Bool("quiet", false, "no live timeline")
-				plan     = fs.Bool("plan", false, "print the steps each selected scenario would follow, and run nothing")
+				plan     = fs.Bool("plan", false, "print the timeline each selected scenario would follow, and run nothing")
+				live     = fs.Bool("live", false, "a live game day: pages go to the people in the room (acknowledge with drill ack); drill time is real time")
 				histPath = fs.String("history", history.DefaultPath, "history database the run is saved in ('' or --no-history: not saved)")
 				noHist   = fs.Bool("no-history", false, "do not save the run in the history")
 				exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+export.DefaultPath)
@@ -133,6 +134,13 @@ missed; 2 invalid input; 4 the harness failed.`,
 				}
 				if !*quiet && isTerminal(e.stdout) {
 					opts.Timeline = e.stdout
+				}
+				if *live {
+					cwd, err := os.Getwd()
+					if err != nil {
+						return withCode(exitHarness, err)
+					}
+					opts.Live, opts.Pager, opts.LiveDir, opts.Timeline = true, e.stdout, cwd, e.stdout
 				}
 				if *out != "" {
 					if err := os.MkdirAll(*out, 0o755); err != nil {
