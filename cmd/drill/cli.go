@@ -39,6 +39,8 @@ func commands() []*command {
 		ciCommand(),
 		stepsCommand(),
 		ackCommand(),
+		roleCommand(),
+		noteCommand(),
 		upCommand(),
 		injectCommand(),
 		clearCommand(),
