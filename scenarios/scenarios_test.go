@@ -14,7 +14,7 @@ import (
 	"github.com/drillkit/drill/testbed"
 )
 
-func demoTeam(t *testing.T) *team.Team {
+func demoTeam(t testing.TB) *team.Team {
 	t.Helper()
 	dir, err := ExtractDemo(t.TempDir())
 	require.NoError(t, err)
@@ -96,4 +96,31 @@ func TestDemoCostSpikePasses(t *testing.T) {
 	}
 	require.Equal(t, 1.0, card.Summary.PassRate)
 	require.Equal(t, 0, card.ExitCode())
+}
+
+// Verdicts do not depend on the speed: the same drill at ×10 and ×120
+// passes both times, and detects within two evaluation intervals of the
+// same drill time (scrapes land on real-time ticks, so exact equality is
+// not promised).
+func TestVerdictsSameAtSpeed10And120(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a drill at speed 10 (over a minute); skipped with -short")
+	}
+	tm := demoTeam(t)
+	run := func(speed float64) scoring.Scenario {
+		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+		defer cancel()
+		card, err := Run(ctx, Options{Team: tm, Only: []string{"features/inference-outage.feature:6"}, Speed: speed, Seed: 1,
+			Parallel: 1, ControlWindow: time.Minute})
+		require.NoError(t, err)
+		require.Len(t, card.Scenarios, 1)
+		return card.Scenarios[0]
+	}
+	slow, fast := run(10), run(120)
+	require.Equal(t, scoring.Passed, slow.Status, slow.Reason)
+	require.Equal(t, slow.Status, fast.Status, fast.Reason)
+	require.NotNil(t, slow.Timings.TimeToDetect)
+	require.NotNil(t, fast.Timings.TimeToDetect)
+	require.InDelta(t, float64(*slow.Timings.TimeToDetect), float64(*fast.Timings.TimeToDetect), 60,
+		"time to detect at ×10 and ×120 differ by more than two 30s evaluation intervals")
 }
