@@ -209,7 +209,7 @@ func niceCeil(v float64) float64 {
 var lanes = []string{"fault", "alerts", "response", "runbook", "service"}
 
 const (
-	tlW, laneH, tlLeft, tlRight, tlTop = 900, 34, 90, 20, 10
+	tlW, laneH, tlLeft, tlRight, tlTop = 900, 34, 90, 70, 10
 )
 
 // timelineSVG draws one scenario's events on a drill-time axis from its
