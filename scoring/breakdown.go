@@ -250,6 +250,7 @@ func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
 			}
 		}
 		open := false
+		stepsEnd := end
 		if ph == PhaseVerify {
 			if !recoveredAt.IsZero() {
 				end = later(end, recoveredAt)
@@ -270,6 +271,9 @@ func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
 				ev += fmt.Sprintf("; not recovered by %s", at(end))
 			} else {
 				ev += fmt.Sprintf("; recovered at %s", at(recoveredAt))
+				if wait := recoveredAt.Sub(stepsEnd); wait > 0 && n > 0 {
+					ev += fmt.Sprintf(", %s after the last step (waiting for the condition to hold)", fmtSeconds(wait))
+				}
 			}
 		}
 		add(ph, from, end, open, ev)
