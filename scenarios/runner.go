@@ -52,6 +52,9 @@ type Options struct {
 	Live    bool
 	Pager   io.Writer
 	LiveDir string
+	// DryRun, when set, receives the runbook commands responders would
+	// run; none runs, so drills that need the fix will not recover.
+	DryRun io.Writer
 	// Toxiproxy is the URL of an external toxiproxy; empty embeds one.
 	Toxiproxy string
 	// Timeline, when set, receives one line per event while running.

@@ -102,6 +102,7 @@ func newResponse(w *world, clock timeline.Clock, vars map[string]string) (*respo
 	if w.opts.Live {
 		o.Live, o.Pager = true, w.opts.Pager
 	}
+	o.DryRun = w.opts.DryRun
 	e, err := response.New(o)
 	if err != nil {
 		return nil, err

@@ -82,6 +82,7 @@ missed; 2 invalid input; 4 the harness failed.`,
 				toxi     = fs.String("toxiproxy", "", "URL of an external toxiproxy API (default: embedded)")
 				quiet    = fs.Bool("quiet", false, "no live timeline")
 				plan     = fs.Bool("plan", false, "print the timeline each selected scenario would follow, and run nothing")
+				dryRun   = fs.Bool("dry-run", false, "print the runbook commands responders would run instead of running them (drills needing the fix will fail)")
 				live     = fs.Bool("live", false, "a live game day: pages go to the people in the room (acknowledge with drill ack); drill time is real time")
 				histPath = fs.String("history", history.DefaultPath, "history database the run is saved in ('' or --no-history: not saved)")
 				noHist   = fs.Bool("no-history", false, "do not save the run in the history")
@@ -134,6 +135,9 @@ missed; 2 invalid input; 4 the harness failed.`,
 				}
 				if !*quiet && isTerminal(e.stdout) {
 					opts.Timeline = e.stdout
+				}
+				if *dryRun {
+					opts.DryRun = e.stdout
 				}
 				if *live {
 					cwd, err := os.Getwd()
