@@ -90,9 +90,10 @@ func (l *linter) ownership() {
 			if why := l.ownerReach(owner, scheduled); why != "" {
 				l.add("ownership-unreachable", r.File, r.Line, r.Col, "alert %s: its owner %s (label %s) cannot be reached through any schedule: %s", r.Alert, owner, label, why)
 			}
-		} else if !hasRB || rb.Owner == "" {
-			l.add("ownership-unreachable", r.File, r.Line, r.Col, "paging alert %s has no owner: no %s label and no runbook with an owner", r.Alert, label)
 		}
+		// Without the label the runbook's owner stands for the alert's:
+		// runbook-missing, runbook-no-owner and the runbook loop below
+		// report it, once.
 	}
 	for _, rb := range t.Runbooks {
 		if rb.Owner == "" {
