@@ -145,10 +145,19 @@ func TestFaultWaitsForControlWindowThenAlertStep(t *testing.T) {
 	require.NoError(t, <-errc)
 
 	// An alert that never fires fails with its state explained.
+	// The earlier wait left its timer behind, so Pending cannot tell when
+	// this one has started: step the clock until the step gives up.
 	go func() { errc <- fires(context.Background(), "LLMGatewayErrors", "10m") }()
-	require.Eventually(t, func() bool { return env.clock.Pending() == 1 }, time.Second, time.Millisecond)
-	env.clock.Advance(10 * time.Minute)
-	err := <-errc
+	var err error
+	require.Eventually(t, func() bool {
+		env.clock.Advance(time.Minute)
+		select {
+		case err = <-errc:
+			return true
+		default:
+			return false
+		}
+	}, 5*time.Second, time.Millisecond)
 	require.ErrorContains(t, err, `alert "LLMGatewayErrors" did not fire within 10m of the fault (it never went pending`)
 }
 

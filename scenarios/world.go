@@ -113,6 +113,19 @@ func (w *world) Start(ctx context.Context) error {
 		return w.harnessf("alerting: %w", err)
 	}
 	w.alerts = ae
+	if w.opts.Live && w.opts.Pager != nil {
+		// The people in the room run the runbook themselves: give them
+		// the same bindings the simulated responders get.
+		names := make([]string, 0, len(vars))
+		for n := range vars {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintln(w.opts.Pager, "runbook variables for this drill (paste into your shell):")
+		for _, n := range names {
+			fmt.Fprintf(w.opts.Pager, "  export %s=%q\n", n, vars[n])
+		}
+	}
 	resp, err := newResponse(w, clock, vars)
 	if err != nil {
 		return w.harnessf("response: %w", err)
