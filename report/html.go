@@ -25,6 +25,9 @@ func WriteHTML(w io.Writer, r *Report) error {
 	type scenarioView struct {
 		Name, Family, Status, Reason string
 		Timings                      []string
+		Bottleneck                   string // the breakdown's evidence
+		Handoffs                     string
+		Bar                          template.HTML
 		SVG                          template.HTML
 	}
 	data := struct {
@@ -34,6 +37,8 @@ func WriteHTML(w io.Writer, r *Report) error {
 		Groups       []groupView
 		PassChart    template.HTML
 		TimeChart    template.HTML
+		PhaseChart   template.HTML
+		Trend        [][]string
 		LatestID     string
 		Scenarios    []scenarioView
 	}{Header: header(r), Regressions: changesByKind(r, "regression"), Improvements: changesByKind(r, "improvement")}
@@ -45,11 +50,35 @@ func WriteHTML(w io.Writer, r *Report) error {
 		{"time to detect", "#c46b00", func(p RunPoint) *float64 { return p.DetectMedian }},
 		{"time to recover", "#1f5fa8", func(p RunPoint) *float64 { return p.RecoverMedian }},
 	}, false))
+	if trend := bottleneckTrend(r); trend != nil {
+		data.Trend = trend
+		var ss []series
+		for _, name := range trend[0][4:] {
+			full := name
+			if name == "ack" {
+				full = scoring.PhaseAcknowledge
+			}
+			ss = append(ss, series{name, phaseColor(full), func(p RunPoint) *float64 {
+				if v, ok := p.PhaseMedians[full]; ok {
+					return &v
+				}
+				return nil
+			}})
+		}
+		data.PhaseChart = template.HTML(trendChart(r, "median of each phase of time to recover per run", ss, false))
+	}
 	if r.Latest != nil {
 		data.LatestID = r.Latest.RunID
 		for _, sc := range r.Latest.Scenarios {
 			t := sc.Timings
+			bd, _ := breakdownOf(sc)
+			var bar, bottleneck, handoffs string
+			if bd != nil {
+				bar, bottleneck = breakdownSVG(sc, bd), bd.Evidence
+				handoffs = fmt.Sprintf("handoffs %d (%d escalation(s), %d re-page(s))", bd.Handoffs, bd.Escalations, bd.Repages)
+			}
 			data.Scenarios = append(data.Scenarios, scenarioView{
+				Bottleneck: bottleneck, Handoffs: handoffs, Bar: template.HTML(bar),
 				Name: sc.Name, Family: sc.Family, Status: string(sc.Status), Reason: sc.Reason,
 				Timings: []string{
 					"detect " + scoring.FormatSeconds(t.TimeToDetect), "acknowledge " + scoring.FormatSeconds(t.TimeToAcknowledge),
@@ -78,6 +107,7 @@ th{background:#f3f3f3}
 svg{display:block;margin:.5em 0}
 svg text{font:11px system-ui,sans-serif}
 .muted{color:#666}
+.bottleneck{border-left:4px solid #b00020;padding-left:.5em}
 </style>
 </head>
 <body>
@@ -99,12 +129,24 @@ svg text{font:11px system-ui,sans-serif}
 <h2>Trends</h2>
 {{.PassChart}}
 {{.TimeChart}}
+{{with .Trend}}
+<h2>Bottleneck by run</h2>
+<p class="muted">Oldest first; the phase most often the longest in each run, and the median of each phase in drill time.</p>
+{{$.PhaseChart}}
+<table id="bottleneck-trend">
+{{range $i, $l := .}}<tr>{{range $l}}{{if $i}}<td>{{.}}</td>{{else}}<th>{{.}}</th>{{end}}{{end}}</tr>
+{{end}}</table>
+{{end}}
 <h2>Latest run{{with .LatestID}}: {{.}}{{end}}</h2>
 {{if not .Scenarios}}<p>No run in the window.</p>{{end}}
 {{range .Scenarios}}
 <h3>{{.Name}} <span class="{{.Status}}">{{.Status}}</span>{{with .Family}} <span class="muted">{{.}}</span>{{end}}</h3>
 {{with .Reason}}<p>{{.}}</p>{{end}}
 <p>{{range $i, $t := .Timings}}{{if $i}} · {{end}}{{$t}}{{end}}</p>
+{{with .Bar}}<h4>Where the time went</h4>
+{{.}}{{end}}
+{{with .Bottleneck}}<p class="bottleneck">bottleneck: {{.}}</p>{{end}}
+{{with .Handoffs}}<p class="muted">{{.}}</p>{{end}}
 {{.SVG}}
 {{end}}
 </body>
@@ -180,7 +222,11 @@ func trendChart(r *Report, title string, ss []series, percent bool) string {
 					x(p.StartedAt), y(*v), s.color, html.EscapeString(p.RunID), html.EscapeString(s.name), val)
 			}
 		}
-		lx := chartW - padR - 140*(len(ss)-i)
+		gap := 140
+		if len(ss) > 2 {
+			gap = 90 // the phase chart's six series
+		}
+		lx := chartW - padR - gap*(len(ss)-i)
 		fmt.Fprintf(&b, `<rect x="%d" y="6" width="10" height="10" fill="%s"/><text x="%d" y="15">%s</text>`,
 			lx, s.color, lx+14, html.EscapeString(s.name))
 	}
@@ -354,4 +400,114 @@ func tickStep(span float64) float64 {
 		}
 	}
 	return span / 10
+}
+
+// phaseColor is a phase's colour on the bars and the phase chart.
+func phaseColor(name string) string {
+	switch name {
+	case scoring.PhaseDetect:
+		return "#c46b00"
+	case scoring.PhaseRoute:
+		return "#8c6d1f"
+	case scoring.PhaseAcknowledge:
+		return "#1f5fa8"
+	case scoring.PhaseDiagnose:
+		return "#6a4fb3"
+	case scoring.PhaseMitigate:
+		return "#2b7a2b"
+	case scoring.PhaseVerify:
+		return "#178a8a"
+	}
+	return "#888"
+}
+
+const barH, barTop, barLabelMin = 26, 8, 72
+
+// breakdownSVG draws a scenario's time to recover as one stacked bar: a
+// segment per phase, in order, labelled with its duration when it has
+// room and always in the caption under the bar; the bottleneck outlined
+// and named in bold; a phase that never ended drawn faded. The bar sits
+// on the drill-time axis of the scenario's timeline drawn under it,
+// starting at the fault, so each phase lines up with its events.
+func breakdownSVG(sc scoring.Scenario, bd *scoring.Breakdown) string {
+	name := sc.Name
+	var total float64
+	for _, p := range bd.Phases {
+		total += float64(p.Seconds)
+	}
+	plotW := float64(tlW - tlLeft - tlRight)
+	x0, scale := float64(tlLeft), 0.0
+	if total > 0 {
+		scale = plotW / total
+	}
+	if start, span, fault, ok := axisOf(sc); ok {
+		// the timeline's mapping: seconds from its first event over its span
+		x0 = tlLeft + fault.Sub(start).Seconds()/span*plotW
+		scale = plotW / span
+	}
+	height := barTop + barH + 26
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="breakdown" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="time to recover by phase, %s">`,
+		tlW, height, tlW, height, html.EscapeString(name))
+	fmt.Fprintf(&b, `<text x="6" y="%d">by phase</text>`, barTop+barH/2+4)
+	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.0f" height="%d" fill="#f2f2f2"/>`, tlLeft, barTop, plotW, barH)
+	x := x0
+	var caption []string
+	for _, p := range bd.Phases {
+		s := p.Seconds
+		d := scoring.FormatSeconds(&s)
+		label := phaseLabel(p.Name) + " " + d
+		if p.Open {
+			label += " (never ended)"
+		}
+		w := float64(p.Seconds) * scale
+		isB := p.Name == bd.Bottleneck
+		if w > 0 {
+			opacity, stroke := "0.85", ""
+			if p.Open {
+				opacity = "0.4"
+			}
+			if isB {
+				stroke = ` stroke="#b00020" stroke-width="3"`
+			}
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s" opacity="%s"%s><title>%s: %s</title></rect>`,
+				x, barTop, w, barH, phaseColor(p.Name), opacity, stroke, html.EscapeString(label), html.EscapeString(p.Evidence))
+			if w >= barLabelMin {
+				fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="#fff">%s</text>`, x+4, barTop+barH/2+4, html.EscapeString(label))
+			}
+		}
+		lbl := html.EscapeString(label)
+		if isB {
+			lbl = `<tspan font-weight="bold" fill="#b00020">` + lbl + ` (bottleneck)</tspan>`
+		}
+		caption = append(caption, fmt.Sprintf(`<tspan fill="%s">■</tspan> %s`, phaseColor(p.Name), lbl))
+		x += w
+	}
+	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="start">%s</text>`, x+6, barTop+barH/2+4, html.EscapeString(scoring.FormatSeconds(ptrSeconds(total))))
+	fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`, tlLeft, barTop+barH+18, strings.Join(caption, "  "))
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// axisOf is the drill-time axis timelineSVG draws for sc (its first
+// event and span, seconds) and the first fault on it.
+func axisOf(sc scoring.Scenario) (start time.Time, span float64, fault time.Time, ok bool) {
+	if len(sc.Events) == 0 {
+		return
+	}
+	ev := append([]timeline.Event(nil), sc.Events...)
+	sort.SliceStable(ev, func(i, j int) bool { return ev[i].At.Before(ev[j].At) })
+	start = ev[0].At
+	span = math.Max(ev[len(ev)-1].At.Sub(start).Seconds(), 1)
+	for _, e := range ev {
+		if e.Kind == timeline.FaultOn {
+			return start, span, e.At, true
+		}
+	}
+	return start, span, fault, false
+}
+
+func ptrSeconds(f float64) *scoring.Seconds {
+	s := scoring.Seconds(f)
+	return &s
 }

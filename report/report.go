@@ -65,6 +65,19 @@ type Metrics struct {
 	Alerts            int      `json:"alerts"`
 	FalseAlarms       int      `json:"false_alarms"`
 	FalseAlarmRate    *float64 `json:"false_alarm_rate"`
+
+	// Breakdowns is how many scenarios had time to recover broken into
+	// phases (a fault was injected); Phases summarise each phase over
+	// them, in order; Bottleneck is the phase most often the longest
+	// (ties: the one with more time), in BottleneckCount of them.
+	Breakdowns          int         `json:"breakdowns"`
+	Phases              []PhaseStat `json:"phases"`
+	Bottleneck          string      `json:"bottleneck"`
+	BottleneckCount     int         `json:"bottleneck_count"`
+	Handoffs            int         `json:"handoffs"`              // escalation hops and re-pages
+	HandoffsPerScenario *float64    `json:"handoffs_per_scenario"` // over Breakdowns
+	RoleGaps            int         `json:"role_gaps"`             // roles unfilled, late or shared
+	RoleGapsPerScenario *float64    `json:"role_gaps_per_scenario"`
 }
 
 // Stat is a timing's median and 90th percentile (nearest rank), seconds.
@@ -93,6 +106,13 @@ type RunPoint struct {
 	DetectMedian   *float64  `json:"time_to_detect_median"`
 	RecoverMedian  *float64  `json:"time_to_recover_median"`
 	FalseAlarmRate *float64  `json:"false_alarm_rate"`
+	// Bottleneck is the phase most often the longest in the run's
+	// scenarios, in BottleneckCount of its Breakdowns; PhaseMedians the
+	// median of each phase, seconds.
+	Bottleneck      string             `json:"bottleneck,omitempty"`
+	BottleneckCount int                `json:"bottleneck_count,omitempty"`
+	Breakdowns      int                `json:"breakdowns,omitempty"`
+	PhaseMedians    map[string]float64 `json:"phase_medians,omitempty"`
 }
 
 // The timings, in the order every format shows them.
@@ -133,7 +153,8 @@ func Build(cards []*scoring.Scorecard, o Options) (*Report, error) {
 	r := &Report{
 		WindowEnd:   o.Now.UTC(),
 		WindowStart: o.Now.Add(-o.Since).UTC(),
-		Rule: fmt.Sprintf("regression when the pass rate falls or the false alarm rate rises by %s points or more, or a p90 rises by %s%% or more; "+
+		Rule: fmt.Sprintf("regression when the pass rate falls or the false alarm rate rises by %s points or more, "+
+			"or the p90 of a timing or of a phase of time to recover, or handoffs or role gaps per scenario, rise by %s%% or more (counts: any rise from none); "+
 			"improvement the other way; only with at least %d samples on each side",
 			trimFloat(o.PassRatePoints), trimFloat(o.TimingChange*100), o.MinSamples),
 	}
@@ -185,8 +206,18 @@ func Build(cards []*scoring.Scorecard, o Options) (*Report, error) {
 			point.add(sc)
 		}
 		m := point.metrics()
-		r.Runs = append(r.Runs, RunPoint{RunID: c.RunID, StartedAt: c.StartedAt.UTC(), InBaseline: inBase, Judged: m.Judged,
-			PassRate: m.PassRate, DetectMedian: m.TimeToDetect.Median, RecoverMedian: m.TimeToRecover.Median, FalseAlarmRate: m.FalseAlarmRate})
+		rp := RunPoint{RunID: c.RunID, StartedAt: c.StartedAt.UTC(), InBaseline: inBase, Judged: m.Judged,
+			PassRate: m.PassRate, DetectMedian: m.TimeToDetect.Median, RecoverMedian: m.TimeToRecover.Median, FalseAlarmRate: m.FalseAlarmRate,
+			Bottleneck: m.Bottleneck, BottleneckCount: m.BottleneckCount, Breakdowns: m.Breakdowns}
+		for _, p := range m.Phases {
+			if p.Median != nil {
+				if rp.PhaseMedians == nil {
+					rp.PhaseMedians = map[string]float64{}
+				}
+				rp.PhaseMedians[p.Name] = *p.Median
+			}
+		}
+		r.Runs = append(r.Runs, rp)
 	}
 	names := make([]string, 0, len(groups))
 	for n := range groups {
@@ -236,13 +267,14 @@ func compare(g Group, o Options) []Change {
 		}
 	}
 	rate("false_alarm_rate", g.Baseline.FalseAlarmRate, g.Current.FalseAlarmRate, g.Baseline.Alerts, g.Current.Alerts, false)
-	return out
+	return append(out, comparePhases(g, o, out)...)
 }
 
 // collector gathers the scenarios of one group in one window.
 type collector struct {
 	runs, judged, passed, alerts, falseAlarms int
 	times                                     [4][]float64
+	phases                                    phaseCollector
 }
 
 func (c *collector) add(sc scoring.Scenario) {
@@ -258,6 +290,7 @@ func (c *collector) add(sc scoring.Scenario) {
 			c.times[i] = append(c.times[i], float64(*v))
 		}
 	}
+	c.phases.add(sc)
 	for _, a := range sc.Alerts {
 		c.alerts++
 		if a.FalseAlarm {
@@ -277,6 +310,7 @@ func (c *collector) metrics() Metrics {
 	for i, t := range timings {
 		*t.pick(&m) = stat(c.times[i])
 	}
+	c.phases.fill(&m)
 	return m
 }
 

@@ -93,12 +93,32 @@ func rows(r *Report, g Group) []row {
 	}
 	out = append(out, row{"false alarm rate", rateCell(g.Baseline.FalseAlarmRate, g.Baseline.FalseAlarms, g.Baseline.Alerts),
 		rateCell(g.Current.FalseAlarmRate, g.Current.FalseAlarms, g.Current.Alerts), flags["false_alarm_rate"]})
+	if g.Baseline.Breakdowns == 0 && g.Current.Breakdowns == 0 && g.Baseline.RoleGaps == 0 && g.Current.RoleGaps == 0 {
+		return out // no fault injected, no role configured: nothing to break down
+	}
+	out = append(out, row{"bottleneck (most often the longest phase)", bottleneckCell(g.Baseline), bottleneckCell(g.Current), ""})
+	for _, name := range phaseNames(g) {
+		b, c := g.Baseline.phase(name), g.Current.phase(name)
+		out = append(out, row{name + " phase (median / p90)", statCell(b.Stat), statCell(c.Stat), flags[name+"_phase_p90"]})
+	}
+	out = append(out,
+		row{"handoffs per scenario", perScenarioCell(g.Baseline.HandoffsPerScenario, g.Baseline.Handoffs, g.Baseline.Breakdowns),
+			perScenarioCell(g.Current.HandoffsPerScenario, g.Current.Handoffs, g.Current.Breakdowns), flags["handoffs_per_scenario"]},
+		row{"role gaps per scenario", perScenarioCell(g.Baseline.RoleGapsPerScenario, g.Baseline.RoleGaps, g.Baseline.Judged),
+			perScenarioCell(g.Current.RoleGapsPerScenario, g.Current.RoleGaps, g.Current.Judged), flags["role_gaps_per_scenario"]})
 	return out
 }
 
 // describe says a change in words: "overall: pass rate 90.0% → 70.0% (-20.0 points)".
 func describe(c Change) string {
 	label := strings.ReplaceAll(strings.TrimSuffix(c.Metric, "_p90"), "_", " ")
+	if strings.HasSuffix(c.Metric, "_per_scenario") {
+		rel := "from none"
+		if c.Baseline > 0 {
+			rel = fmt.Sprintf("%+.0f%%", (c.Current-c.Baseline)/c.Baseline*100)
+		}
+		return fmt.Sprintf("%s: %s %.2f → %.2f (%s)", c.Group, label, c.Baseline, c.Current, rel)
+	}
 	if strings.HasSuffix(c.Metric, "_p90") {
 		rel := (c.Current - c.Baseline) / c.Baseline * 100
 		return fmt.Sprintf("%s: %s p90 %s → %s (%+.0f%%)", c.Group, label, dur(&c.Baseline), dur(&c.Current), rel)
@@ -159,6 +179,14 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 	}
 	tw.Flush()
+	if trend := bottleneckTrend(r); trend != nil {
+		b.WriteString("\nbottleneck by run, oldest first (phase medians in drill time)\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		for _, l := range trend {
+			fmt.Fprintf(tw, "  %s\t\n", strings.Join(l, "\t"))
+		}
+		tw.Flush()
+	}
 	for _, kind := range []string{"regression", "improvement"} {
 		list := changesByKind(r, kind)
 		fmt.Fprintf(&b, "\n%ss: %d\n", kind, len(list))
@@ -198,6 +226,58 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", rw.Label, rw.Base, rw.Cur, flag)
 		}
 	}
+	if trend := bottleneckTrend(r); trend != nil {
+		b.WriteString("\n## Bottleneck by run\n\nOldest first; phase medians in drill time.\n\n")
+		for i, l := range trend {
+			fmt.Fprintf(&b, "| %s |\n", strings.Join(l, " | "))
+			if i == 0 {
+				b.WriteString(strings.Repeat("|---", len(l)) + "|\n")
+			}
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// bottleneckTrend is the table of the bottleneck across runs: a header,
+// then per run (oldest first) its start, ID, window, bottleneck and the
+// median of each phase. Nil when no run had a breakdown.
+func bottleneckTrend(r *Report) [][]string {
+	seen := map[string][]float64{}
+	found := false
+	for _, p := range r.Runs {
+		found = found || p.Breakdowns > 0
+		for n := range p.PhaseMedians {
+			seen[n] = nil
+		}
+	}
+	if !found {
+		return nil
+	}
+	phases := phaseOrder(seen)
+	head := []string{"started", "run", "window", "bottleneck"}
+	for _, n := range phases {
+		head = append(head, phaseLabel(n))
+	}
+	out := [][]string{head}
+	for _, p := range r.Runs {
+		win := "current"
+		if p.InBaseline {
+			win = "baseline"
+		}
+		bn := "—"
+		if p.Bottleneck != "" {
+			bn = fmt.Sprintf("%s (%d of %d)", p.Bottleneck, p.BottleneckCount, p.Breakdowns)
+		}
+		l := []string{day(p.StartedAt), p.RunID, win, bn}
+		for _, n := range phases {
+			if v, ok := p.PhaseMedians[n]; ok {
+				l = append(l, dur(&v))
+			} else {
+				l = append(l, "—")
+			}
+		}
+		out = append(out, l)
+	}
+	return out
 }
