@@ -130,7 +130,7 @@ func TestFaultWaitsForControlWindowThenAlertStep(t *testing.T) {
 		f := bills.(func(context.Context, string, string, string) error)
 		errc <- f(context.Background(), "primary", "10", "")
 	}()
-	require.Eventually(t, func() bool { return env.clock.Pending() == 1 }, time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return env.clock.Pending() == 1 }, 10*time.Second, time.Millisecond)
 	env.clock.Advance(5 * time.Minute)
 	require.NoError(t, <-errc)
 	_, ok := env.log.Find(timeline.OfKind(timeline.ControlEnd, ""))
@@ -139,7 +139,7 @@ func TestFaultWaitsForControlWindowThenAlertStep(t *testing.T) {
 
 	fires := step(t, s, `^alert "([^"]+)" fires within`).(func(context.Context, string, string) error)
 	go func() { errc <- fires(context.Background(), "LLMSpendSpike", "10m") }()
-	require.Eventually(t, func() bool { return env.clock.Pending() == 1 }, time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return env.clock.Pending() == 1 }, 10*time.Second, time.Millisecond)
 	env.clock.Advance(4 * time.Minute)
 	env.log.Append(timeline.Event{Kind: timeline.AlertFiring, Subject: "LLMSpendSpike"})
 	require.NoError(t, <-errc)

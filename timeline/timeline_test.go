@@ -67,7 +67,7 @@ func TestWaitSeesPastAndFutureEvents(t *testing.T) {
 		}
 		close(done)
 	}()
-	require.Eventually(t, func() bool { return v.Pending() == 1 }, time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return v.Pending() == 1 }, 10*time.Second, time.Millisecond)
 	v.Advance(4 * time.Minute)
 	l.Append(Event{Kind: AlertFiring, Subject: "LLMDown"})
 	got := <-done
@@ -82,7 +82,7 @@ func TestWaitDeadline(t *testing.T) {
 		_, err := l.Wait(context.Background(), OfKind(Ack, ""), 5*time.Minute)
 		errc <- err
 	}()
-	require.Eventually(t, func() bool { return v.Pending() == 1 }, time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return v.Pending() == 1 }, 10*time.Second, time.Millisecond)
 	v.Advance(5 * time.Minute)
 	require.True(t, errors.Is(<-errc, ErrDeadline))
 }
