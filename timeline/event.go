@@ -176,7 +176,9 @@ func (l *Log) Subscribe(buf int) (<-chan Event, func()) {
 // when ctx ends first.
 func (l *Log) Wait(ctx context.Context, m Match, within time.Duration) (Event, error) {
 	deadline := l.clock.Now().Add(within)
-	timer := l.clock.After(within)
+	// The timer is made only when Wait has to block: a wait that an
+	// existing event answers leaves no timer behind on the clock.
+	var timer <-chan time.Time
 	seen := 0
 	for {
 		l.mu.Lock()
@@ -191,6 +193,9 @@ func (l *Log) Wait(ctx context.Context, m Match, within time.Duration) (Event, e
 		}
 		change := l.change
 		l.mu.Unlock()
+		if timer == nil {
+			timer = l.clock.After(deadline.Sub(l.clock.Now()))
+		}
 		select {
 		case <-ctx.Done():
 			return Event{}, ctx.Err()
