@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/drillkit/drill/internal/textdist"
 	"regexp"
 	"sort"
 	"strconv"
@@ -239,7 +240,7 @@ func closest(text string, n int) []string {
 	var cs []cand
 	for _, s := range catalog {
 		ex := strings.TrimSpace(strings.TrimPrefix(s.Example, s.Keyword))
-		cs = append(cs, cand{ex: s.Keyword + " " + ex, d: editDistance(words, strings.Fields(strings.ToLower(ex)))})
+		cs = append(cs, cand{ex: s.Keyword + " " + ex, d: textdist.Levenshtein(words, strings.Fields(strings.ToLower(ex)))})
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
 	var out []string
@@ -247,26 +248,6 @@ func closest(text string, n int) []string {
 		out = append(out, c.ex)
 	}
 	return out
-}
-
-func editDistance(a, b []string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 var (

@@ -2,6 +2,7 @@ package response
 
 import (
 	"fmt"
+	"github.com/drillkit/drill/internal/yamlpos"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -324,35 +325,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// resolve follows document and alias nodes to the value node.
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && i < 32; i++ {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		case yaml.AliasNode:
-			n = n.Alias
-		default:
-			return n
-		}
-	}
-	return n
-}
-
-func describe(n *yaml.Node) string {
-	if n == nil {
-		return "nothing"
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "nothing"
-}
+var (
+	resolve  = yamlpos.Resolve
+	describe = yamlpos.Describe
+)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/drillkit/drill/internal/textdist"
 	"io"
 	"log/slog"
 	"math"
@@ -417,27 +418,9 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request, closest []miss
 	})
 }
 
-// distance is the Levenshtein distance between two strings, to rank the
-// routes a 404 suggests.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// distance is the edit distance between two strings, to rank the routes
+// a 404 suggests.
+func distance(a, b string) int { return textdist.Levenshtein([]byte(a), []byte(b)) }
 
 // Describe is a one-line summary of a stub for logs and `drill serve`.
 func (f *File) Describe() string {

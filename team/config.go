@@ -145,7 +145,7 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	}
 	c.applyDefaults()
 	if len(probs) > 0 {
-		probs.sort()
+		probs.Sort()
 		return c, probs
 	}
 	return c, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/drillkit/drill/internal/yamlpos"
 	"io"
 	"math"
 	"reflect"
@@ -74,51 +75,10 @@ func parseYAML(file string, data []byte) (*yaml.Node, Problems) {
 	return &doc, nil
 }
 
-// resolve follows document and alias nodes to the value node.
-func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && i < 32; i++ {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		case yaml.AliasNode:
-			n = n.Alias
-		default:
-			return n
-		}
-	}
-	return nil
-}
-
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "nothing"
-}
-
-func join(path, field string) string {
-	if path == "" {
-		return field
-	}
-	return path + "." + field
-}
-
 // decode fills v from n, recording a problem for every mismatch and
 // continuing with the siblings.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
-	n = d.resolve(n)
+	n = yamlpos.Resolve(n)
 	if n == nil {
 		return
 	}
@@ -204,7 +164,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		s := reflect.MakeSlice(t, 0, len(n.Content))
 		for i, c := range n.Content {
 			field := fmt.Sprintf("%s[%d]", path, i)
-			if isNull(d.resolve(c)) && t.Elem().Kind() != reflect.String {
+			if isNull(yamlpos.Resolve(c)) && t.Elem().Kind() != reflect.String {
 				d.addf(c, field, "empty list item; expected a value")
 				continue
 			}
@@ -223,7 +183,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		m := reflect.MakeMapWithSize(t, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := d.resolve(n.Content[i]), n.Content[i+1]
+			k, val := yamlpos.Resolve(n.Content[i]), n.Content[i+1]
 			if k == nil || k.Kind != yaml.ScalarNode {
 				d.addf(n.Content[i], path, "expected a string key")
 				continue
@@ -280,7 +240,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	fields, names := structFields(t)
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := d.resolve(n.Content[i])
+		k := yamlpos.Resolve(n.Content[i])
 		if k == nil || k.Kind != yaml.ScalarNode {
 			d.addf(n.Content[i], path, "expected a field name")
 			continue
@@ -322,3 +282,9 @@ func decodeFile(file string, data []byte, v any) Problems {
 	d.decode(doc, reflect.ValueOf(v).Elem(), "")
 	return d.probs
 }
+
+var (
+	isNull   = yamlpos.IsNull
+	describe = yamlpos.Describe
+	join     = yamlpos.Join
+)

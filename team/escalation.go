@@ -227,7 +227,7 @@ func ParseEscalation(file string, data []byte) (*Escalation, error) {
 	}
 	probs = append(probs, e.validateShapes(file, bad)...)
 	if len(probs) > 0 {
-		probs.sort()
+		probs.Sort()
 		return e, probs
 	}
 	return e, nil

@@ -139,7 +139,7 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 	}
 	probs = append(probs, t.indexRunbooks()...)
 	if len(probs) > 0 {
-		probs.sort()
+		probs.Sort()
 		return t, probs
 	}
 	return t, nil

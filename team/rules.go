@@ -135,7 +135,7 @@ func ParseRules(file string, data []byte) (rules []*AlertRule, test *PromtoolTes
 				}
 			}
 		}
-		probs.sort()
+		probs.Sort()
 		return nil, nil, probs
 	}
 	_, groupsNode := mapValue(groupsParent, "groups")

@@ -143,7 +143,7 @@ func ParseRunbook(file string, data []byte) (*Runbook, error) {
 	}
 	probs = append(probs, rb.parseBody(body.Bytes())...)
 	if len(probs) > 0 {
-		probs.sort()
+		probs.Sort()
 		return rb, probs
 	}
 	return rb, nil

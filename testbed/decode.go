@@ -2,62 +2,14 @@ package testbed
 
 import (
 	"fmt"
+	"github.com/drillkit/drill/internal/yamlpos"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 )
-
-// Problem is one thing wrong with the topology: where, which field, and
-// what was expected.
-type Problem struct {
-	File      string
-	Line, Col int
-	Field     string
-	Msg       string
-}
-
-func (p Problem) String() string {
-	var b strings.Builder
-	if p.File != "" {
-		b.WriteString(p.File)
-		b.WriteString(":")
-		if p.Line > 0 {
-			fmt.Fprintf(&b, "%d:%d:", p.Line, p.Col)
-		}
-		b.WriteString(" ")
-	}
-	if p.Field != "" {
-		b.WriteString(p.Field)
-		b.WriteString(": ")
-	}
-	b.WriteString(p.Msg)
-	return b.String()
-}
-
-// Problems is every problem found in one topology, in file order. It is
-// the error ParseTopology returns.
-type Problems []Problem
-
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (ps Problems) sort() {
-	sort.SliceStable(ps, func(i, j int) bool {
-		if ps[i].Line != ps[j].Line {
-			return ps[i].Line < ps[j].Line
-		}
-		return ps[i].Col < ps[j].Col
-	})
-}
 
 // The decoder walks yaml.Node trees against Go types by their yaml tags.
 // yaml.v3's Node.Decode neither rejects unknown fields (KnownFields is a
@@ -75,50 +27,6 @@ func (d *decoder) addf(n *yaml.Node, field, format string, args ...any) {
 		p.Line, p.Col = n.Line, n.Column
 	}
 	d.probs = append(d.probs, p)
-}
-
-// resolve follows document and alias nodes to the value.
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && i < 32; i++ {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		case yaml.AliasNode:
-			n = n.Alias
-		default:
-			return n
-		}
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "something else"
-}
-
-func join(field, key string) string {
-	if field == "" {
-		return key
-	}
-	return field + "." + key
 }
 
 var durationType = reflect.TypeOf(time.Duration(0))
@@ -365,3 +273,18 @@ func valueNode(n *yaml.Node, key string) *yaml.Node {
 	}
 	return nil
 }
+
+// Problem is one thing wrong with the topology: where, which field, and
+// what was expected.
+type Problem = yamlpos.Problem
+
+// Problems is every problem found in one topology, in file order. It is
+// the error ParseTopology returns.
+type Problems = yamlpos.Problems
+
+var (
+	resolve  = yamlpos.Resolve
+	isNull   = yamlpos.IsNull
+	kindName = yamlpos.Describe
+	join     = yamlpos.Join
+)

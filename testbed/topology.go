@@ -193,7 +193,7 @@ func ParseTopology(file string, s Sections) (Topology, error) {
 	top.Toxiproxy = d.toxiproxy(s.Toxiproxy)
 
 	if len(d.probs) > 0 {
-		d.probs.sort()
+		d.probs.Sort()
 		return top, d.probs
 	}
 	return top, nil
