@@ -27,14 +27,19 @@ of the window (--since, ending now) with its baseline, the window's first
 part (--baseline): with --since 30d --baseline 14d, days 1-14 are the
 baseline and days 15-30 the current period. Per scenario family and
 overall: pass rate, time to detect, acknowledge, mitigate and recover
-(median, p90, n) and false alarm rate.
+(median, p90, n), false alarm rate, and where the time went: the phases of
+time to recover (detect, route, acknowledge, diagnose, mitigate, verify),
+which one is most often the bottleneck, handoffs and role gaps.
 
 A change is flagged as a regression when the pass rate falls, or the false
-alarm rate rises, by 5 points or more, or a p90 rises by 20% or more; as
-an improvement the other way; only with at least 3 samples on each side.
+alarm rate rises, by 5 points or more, or a p90 (of a timing or a phase)
+rises by 20% or more, or handoffs or role gaps per scenario rise by 20% or
+from zero; as an improvement the other way; only with at least 3 samples on
+each side.
 
---format html writes one self-contained file: the tables, trend charts and
-a timeline per scenario of the latest run, as inline SVG.`,
+--format html writes one self-contained file: the tables, trend charts, and
+per scenario of the latest run a bar of its phases above its timeline, as
+inline SVG.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var (
 				hist     = fs.String("history", history.DefaultPath, "history database")
