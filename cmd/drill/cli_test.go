@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -57,4 +58,16 @@ func TestExitCodes(t *testing.T) {
 	require.Equal(t, exitHarness, codeOf(context.Canceled))
 	require.Equal(t, exitLint, codeOf(withCode(exitLint, context.Canceled)))
 	require.NoError(t, withCode(exitFailed, nil))
+}
+
+// The README's command table and `drill help` list the same commands.
+func TestReadmeListsEveryCommand(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	_, help, _ := runCLI(t, "help")
+	for _, c := range commands() {
+		require.Contains(t, readme, "`drill "+c.name, "README.md does not document drill %s", c.name)
+		require.Contains(t, help, "  "+c.name+" ", "drill help does not list %s", c.name)
+	}
 }
