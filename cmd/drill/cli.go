@@ -128,8 +128,9 @@ func writeHelp(w io.Writer) {
 	fmt.Fprint(w, `
 Run 'drill help <command>' for a command's flags.
 
-Exit codes: 0 all passed; 1 a drill failed or a gate was missed; 2 bad usage
-or invalid input; 3 lint findings at error level; 4 the harness failed.
+Exit codes: 0 all passed; 1 a drill failed, was inconclusive or a gate was
+missed; 2 bad usage or invalid input; 3 lint findings at error level; 4 the
+harness failed.
 `)
 }
 

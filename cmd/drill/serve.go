@@ -49,7 +49,7 @@ func serveCommand() *command {
 	help.WriteString("\nThe server runs until interrupted (Ctrl-C). A bad config exits with status 2.")
 	return &command{
 		name:    "serve",
-		summary: "run one of drill's servers standalone (mockllm)",
+		summary: "run one of drill's servers standalone: mockllm, gateway or stubs",
 		usage:   "<kind> [--addr ADDR] [--config FILE] [--seed N]",
 		help:    help.String(),
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
