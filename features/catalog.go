@@ -182,6 +182,47 @@ var catalog = []Step{
 		func(a []string) (string, string, map[string]string, error) {
 			return "traffic-surge", "traffic", map[string]string{"factor": a[0]}, nil
 		}),
+	faultStep(`^the primary provider returns (\d{3}) for (\d+(?:\.\d+)?)% of requests`+forD+`$`,
+		"Like `provider \"X\" returns ...` on the first provider of drill.yaml, for drills that fit any team.",
+		`When the primary provider returns 503 for 90% of requests`,
+		func(a []string) (string, string, map[string]string, error) {
+			p, err := percent(a[1])
+			return "provider-error", "", map[string]string{"status": a[0], "probability": p}, err
+		}),
+	faultStep(`^the primary provider is down`+forD+`$`,
+		"Takes the first provider's proxy down (connections refused).",
+		`When the primary provider is down`,
+		func([]string) (string, string, map[string]string, error) { return "outage", "", nil, nil }),
+	faultStep(`^the primary provider bills (\d+(?:\.\d+)?)x tokens`+forD+`$`,
+		"The first provider reports that many times the real token usage.",
+		`When the primary provider bills 10x tokens`,
+		func(a []string) (string, string, map[string]string, error) {
+			return "billing-spike", "", map[string]string{"factor": a[0]}, nil
+		}),
+	faultStep(`^the primary provider gives wrong answers`+forD+`$`,
+		"Quality drift on the first provider: fluent, wrong answers; canary prompts fail.",
+		`When the primary provider gives wrong answers`,
+		func([]string) (string, string, map[string]string, error) { return "quality-drift", "", nil, nil }),
+	faultStep(`^responses from the primary provider become garbage`+forD+`$`,
+		"The first provider answers 200 with random tokens.",
+		`When responses from the primary provider become garbage`,
+		func([]string) (string, string, map[string]string, error) {
+			return "garbage-output", "", map[string]string{"kind": "random_tokens"}, nil
+		}),
+	faultStep(`^the primary provider's model calls tools without end`+forD+`$`,
+		"Every answer of the first provider asks for another tool call: agent loops run away.",
+		`When the primary provider's model calls tools without end`,
+		func([]string) (string, string, map[string]string, error) { return "runaway-tools", "", nil, nil }),
+	faultStep(`^the first third-party API returns (\d{3})`+forD+`$`,
+		"The first stub of drill.yaml answers every request with that status.",
+		`When the first third-party API returns 503`,
+		func(a []string) (string, string, map[string]string, error) {
+			return "stub-error", "", map[string]string{"status": a[0]}, nil
+		}),
+	faultStep(`^the first third-party API is down`+forD+`$`,
+		"The first stub of drill.yaml answers 503 to every request (an outage of the vendor).",
+		`When the first third-party API is down`,
+		func([]string) (string, string, map[string]string, error) { return "stub-outage", "", nil, nil }),
 	faultStep(`^fault "([^"]+)" hits "([^"]+)"(?: with ((?:[a-z_]+=[^,\s]+)(?:,\s*[a-z_]+=[^,\s]+)*))?`+forD+`$`,
 		"Any fault kind of the catalog (`drill faults`) on a provider, stub or traffic, with parameters as key=value pairs.",
 		`When fault "provider-error" hits "primary" with status=529, probability=0.5 for 10m`,
@@ -213,6 +254,28 @@ var catalog = []Step{
 					return fmt.Errorf("alert %q did not fire within %s of the fault%s", alert, d, s.alertContext(alert))
 				}
 				return err
+			}
+		},
+	},
+	{
+		Keyword: "Then", Expr: `^an alert fires within ` + Duration + `$`,
+		Doc:     "Waits until any of the team's alerts fires, at most that long after the latest fault; that alert is then expected (not a false alarm). For drills that fit any team.",
+		Example: "Then an alert fires within 10m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				e, err := s.waitFrom(ctx, s.sinceFault(), dur, timeline.OfKind(timeline.AlertFiring, ""))
+				if errors.Is(err, timeline.ErrDeadline) {
+					return fmt.Errorf("no alert fired within %s of the fault: nothing detected it%s", d, s.pendingContext())
+				}
+				if err != nil {
+					return err
+				}
+				s.expect(e.Subject)
+				return nil
 			}
 		},
 	},
@@ -319,6 +382,20 @@ var catalog = []Step{
 					return err
 				}
 				return s.followRunbook(ctx, expr, dur)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Expr: `^following the runbook brings the service back within ` + Duration + `$`,
+		Doc:     "Waits for the acknowledging responder to run the runbook, then until the alert that fired resolves, at most that long after the acknowledgement: the team's own alert is the measure of health. Records the service as recovered.",
+		Example: "Then following the runbook brings the service back within 15m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				return s.followRunbookUntilResolved(ctx, dur)
 			}
 		},
 	},
@@ -514,13 +591,18 @@ func (s *State) teamMembers(teamID string) (map[string]bool, error) {
 // firstExpectedFiring is when the first alert the scenario expects fired
 // after the latest fault.
 func (s *State) firstExpectedFiring() (time.Time, error) {
+	e, err := s.firstExpectedFiringEvent()
+	return e.At, err
+}
+
+func (s *State) firstExpectedFiringEvent() (timeline.Event, error) {
 	from := s.sinceFault()
 	for _, e := range s.Env.Log().Sorted() {
 		if e.Kind == timeline.AlertFiring && !e.At.Before(from) && s.isExpected(e.Subject) {
-			return e.At, nil
+			return e, nil
 		}
 	}
-	return time.Time{}, errors.New("no expected alert has fired, so nobody can be paged for it")
+	return timeline.Event{}, errors.New("no expected alert has fired, so nobody can be paged for it")
 }
 
 func (s *State) isExpected(alert string) bool {
@@ -592,7 +674,10 @@ func (s *State) checkRunbook(alert string) error {
 	return fmt.Errorf("no alert rule named %q in the team's rule files", alert)
 }
 
-func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration) error {
+// runbookRan waits for an acknowledgement after the latest fault and for
+// the acknowledging responder's runbook to end well, at most d after the
+// acknowledgement. It returns the acknowledgement.
+func (s *State) runbookRan(ctx context.Context, d time.Duration) (timeline.Event, error) {
 	log := s.Env.Log()
 	// The acknowledgement has its own step and deadline; this one only
 	// needs it to happen, within a generous bound so a drill still ends.
@@ -600,19 +685,28 @@ func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration)
 	ack, err := s.waitFrom(ctx, from, max(time.Hour, d), timeline.OfKind(timeline.Ack, ""))
 	if err != nil {
 		if errors.Is(err, timeline.ErrDeadline) {
-			return fmt.Errorf("nobody acknowledged the page, so nobody followed the runbook%s", s.pageContext())
+			return ack, fmt.Errorf("nobody acknowledged the page, so nobody followed the runbook%s", s.pageContext())
 		}
-		return err
+		return ack, err
 	}
 	end, err := s.waitFrom(ctx, ack.At, d, timeline.OfKind(timeline.RunbookEnd, ""))
 	if err != nil {
 		if errors.Is(err, timeline.ErrDeadline) {
-			return fmt.Errorf("the runbook did not finish within %s of the acknowledgement by %s", fmtDur(d), ack.Subject)
+			return ack, fmt.Errorf("the runbook did not finish within %s of the acknowledgement by %s", fmtDur(d), ack.Subject)
 		}
-		return err
+		return ack, err
 	}
 	if st := end.Attrs["status"]; st != "" && st != "ok" && st != "passed" {
-		return fmt.Errorf("the runbook %s ended %s: %s", end.Subject, st, runbookFailure(log, end))
+		return ack, fmt.Errorf("the runbook %s ended %s: %s", end.Subject, st, runbookFailure(log, end))
+	}
+	return ack, nil
+}
+
+func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration) error {
+	log := s.Env.Log()
+	ack, err := s.runbookRan(ctx, d)
+	if err != nil {
+		return err
 	}
 	deadline := ack.At.Add(d)
 	c := s.Env.Clock()
@@ -729,4 +823,55 @@ func (s *State) provablyFired(ctx context.Context) error {
 		return fmt.Errorf("no request or connection was affected by %s", strings.Join(none, ", "))
 	}
 	return nil
+}
+
+// followRunbookUntilResolved is followRunbook with the team's own alert as
+// the condition: the service is back when the alert that fired resolves.
+func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration) error {
+	fired, err := s.firstExpectedFiringEvent()
+	if err != nil {
+		return err
+	}
+	ack, err := s.runbookRan(ctx, d)
+	if err != nil {
+		return err
+	}
+	res, err := s.waitFrom(ctx, fired.At, ack.At.Add(d).Sub(fired.At), timeline.OfKind(timeline.AlertResolved, fired.Subject))
+	if errors.Is(err, timeline.ErrDeadline) {
+		return fmt.Errorf("the runbook ran, but alert %q still fired %s after the acknowledgement: the runbook's fix does not fix", fired.Subject, fmtDur(d))
+	}
+	if err != nil {
+		return err
+	}
+	at := res.At
+	if at.Before(ack.At) { // resolved before the ack: back once acknowledged
+		at = ack.At
+	}
+	s.Env.Log().Append(timeline.Event{At: at, Kind: timeline.Recovered, Subject: fired.Subject + " resolved",
+		Message: fmt.Sprintf("alert %s resolved %s after the acknowledgement", fired.Subject, fmtDur(at.Sub(ack.At)))})
+	return nil
+}
+
+// expect marks an alert as expected by the scenario.
+func (s *State) expect(alert string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expected[alert] = true
+}
+
+// pendingContext names alerts that went pending but never fired, for a
+// detection failure.
+func (s *State) pendingContext() string {
+	var names []string
+	seen := map[string]bool{}
+	for _, e := range s.Env.Log().Events() {
+		if e.Kind == timeline.AlertPending && !seen[e.Subject] {
+			seen[e.Subject] = true
+			names = append(names, e.Subject)
+		}
+	}
+	if len(names) == 0 {
+		return " (no alert even went pending)"
+	}
+	return " (pending but never firing: " + strings.Join(names, ", ") + ")"
 }

@@ -79,8 +79,24 @@ func Impact(t *team.Team, scs []*features.Scenario, changed []string) []Impacted
 			}
 		}
 	}
+	// The built-in library judges any team by whichever alert fires, so
+	// it is touched by every change to the response plan.
+	planWhy := ""
+	for _, f := range changed {
+		f = filepath.ToSlash(filepath.Clean(f))
+		if f == team.ConfigFile || rel(t.Config.Paths.Escalation, f) || rel(t.Config.Paths.Runbooks, f) || rel(t.Config.Paths.Alerts, f) {
+			planWhy = f + " changed (built-in drills use whichever alert fires)"
+			break
+		}
+	}
 	var out []Impacted
 	for _, sc := range scs {
+		if strings.HasPrefix(sc.File, features.BuiltinDir+"/") {
+			if planWhy != "" {
+				out = append(out, Impacted{Scenario: sc, Why: planWhy})
+			}
+			continue
+		}
 		var texts []string
 		for _, st := range sc.Steps {
 			texts = append(texts, st.Text)

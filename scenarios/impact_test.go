@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,24 +11,37 @@ func TestImpact(t *testing.T) {
 	tm := demoTeam(t)
 	sel, err := Select(Options{Team: tm, All: true})
 	require.NoError(t, err)
-	names := func(changed ...string) []string {
-		var out []string
+	names := func(changed ...string) (team, builtin []string) {
 		for _, h := range Impact(tm, sel.Scenarios, changed) {
-			out = append(out, h.Scenario.Name)
+			if strings.HasPrefix(h.Scenario.File, "builtin/") {
+				builtin = append(builtin, h.Scenario.Name)
+			} else {
+				team = append(team, h.Scenario.Name)
+			}
 		}
-		return out
+		return team, builtin
 	}
-	require.Equal(t, []string{
-		"A billing spike is detected, paged and capped by the runbook",
-		"A runaway agent loop is capped by the same runbook",
-	}, names("runbooks/llm-cost-spike.md"), "a runbook touches the scenarios expecting its alerts")
-	require.Len(t, names("escalation/policies.yaml"), 8, "escalation reaches every drill")
-	require.Len(t, names("drill.yaml"), 8)
-	require.Equal(t, []string{"The search API answers 503", "The search API changes its schema"},
-		names("features/third-party-failure.feature"))
-	require.Empty(t, names("README.md", "runbooks/unrelated.md"))
-	require.Len(t, names("alerts/llm-gateway.rules.yaml"), 8, "every scenario expects (or tolerates) one of its alerts")
+	own, builtin := names("runbooks/llm-quality-degraded.md")
+	require.Equal(t, []string{"The primary model drifts and canaries catch it", "The on-call engineer is unreachable and the policy escalates"}, own,
+		"a runbook touches the team's scenarios expecting its alerts")
+	require.Len(t, builtin, 8, "and the built-in library, which uses whichever alert fires")
 
-	hits := Impact(tm, sel.Scenarios, []string{"runbooks/llm-cost-spike.md"})
-	require.Equal(t, "expects LLMSpendSpike (runbook runbooks/llm-cost-spike.md changed)", hits[0].Why)
+	own, builtin = names("escalation/policies.yaml")
+	require.Len(t, own, 5, "escalation reaches every drill")
+	require.Len(t, builtin, 8)
+
+	own, builtin = names("features/third-party-failure.feature")
+	require.Equal(t, []string{"The search API answers 503", "The search API changes its schema"}, own)
+	require.Empty(t, builtin, "a team feature touches only itself")
+
+	own, builtin = names("README.md", "docs/notes.md")
+	require.Empty(t, own)
+	require.Empty(t, builtin)
+
+	hits := Impact(tm, sel.Scenarios, []string{"runbooks/llm-quality-degraded.md"})
+	var whys []string
+	for _, h := range hits {
+		whys = append(whys, h.Why)
+	}
+	require.Contains(t, whys, "expects LLMQualityDegraded (runbook runbooks/llm-quality-degraded.md changed)")
 }

@@ -31,6 +31,9 @@ type Options struct {
 	Tags  string
 	Paths []string
 	All   bool
+	// NoBuiltin leaves out drill's built-in scenario library, which
+	// otherwise runs beside the team's own features.
+	NoBuiltin bool
 	// Only, when set, keeps just the scenarios at these "file:line"
 	// places among those selected (drill ci runs the ones a change touches).
 	Only []string
@@ -76,8 +79,9 @@ type Selection struct {
 // closest known steps.
 func Select(opts Options) (*Selection, error) {
 	t := opts.Team
-	files := make([]string, 0, len(t.Features))
-	for f := range t.Features {
+	sources := Features(t, !opts.NoBuiltin)
+	files := make([]string, 0, len(sources))
+	for f := range sources {
 		files = append(files, f)
 	}
 	sort.Strings(files)
@@ -118,7 +122,7 @@ func Select(opts Options) (*Selection, error) {
 	var perr []error
 	known := map[string]bool{}
 	for _, f := range files {
-		scs, err := features.Parse(f, []byte(t.Features[f]))
+		scs, err := features.Parse(f, []byte(sources[f]))
 		if err != nil {
 			perr = append(perr, err)
 			continue
@@ -129,7 +133,7 @@ func Select(opts Options) (*Selection, error) {
 				known[strings.TrimPrefix(tg, "@")] = true
 			}
 		}
-		sel.Contents = append(sel.Contents, godog.Feature{Name: f, Contents: []byte(t.Features[f])})
+		sel.Contents = append(sel.Contents, godog.Feature{Name: f, Contents: []byte(sources[f])})
 	}
 	if err := errors.Join(perr...); err != nil {
 		return nil, err
@@ -166,6 +170,21 @@ func Select(opts Options) (*Selection, error) {
 		return nil, fmt.Errorf("no scenario matches %q; known names: %s", tags, strings.Join(names, ", "))
 	}
 	return sel, nil
+}
+
+// Features returns the feature files a run draws from: the team's own
+// and, with builtin, drill's built-in library (named builtin/*.feature).
+func Features(t *team.Team, builtin bool) map[string]string {
+	out := make(map[string]string, len(t.Features)+8)
+	for f, src := range t.Features {
+		out[f] = src
+	}
+	if builtin {
+		for f, src := range features.Builtin() {
+			out[f] = src
+		}
+	}
+	return out
 }
 
 // matchTags evaluates the subset of godog tag expressions drill uses for

@@ -34,10 +34,16 @@ func TestSelectByNameTagAndPath(t *testing.T) {
 	}
 	sel, err = Select(Options{Team: tm, All: true})
 	require.NoError(t, err)
-	require.Len(t, sel.Scenarios, 8, "two scenarios for each of the four families")
+	require.Len(t, sel.Scenarios, 13, "the built-in library's 8 and the demo team's 5")
+	sel, err = Select(Options{Team: tm, Names: []string{"builtin"}})
+	require.NoError(t, err)
+	require.Len(t, sel.Scenarios, 8, "two built-in scenarios for each of the four families")
+	sel, err = Select(Options{Team: tm, All: true, NoBuiltin: true})
+	require.NoError(t, err)
+	require.Len(t, sel.Scenarios, 5)
 
 	_, err = Select(Options{Team: tm, Names: []string{"cost-spiek"}})
-	require.ErrorContains(t, err, `no scenario matches "@cost-spiek"; known names: cost-spike, inference-outage, quality-anomaly, third-party-failure`)
+	require.ErrorContains(t, err, `no scenario matches "@cost-spiek"; known names: builtin, cost-spike, inference-outage, quality-anomaly, third-party-failure`)
 	_, err = Select(Options{Team: tm})
 	require.ErrorContains(t, err, "say which drills to run")
 }
@@ -110,7 +116,7 @@ func TestVerdictsSameAtSpeed10And120(t *testing.T) {
 	run := func(speed float64) scoring.Scenario {
 		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 		defer cancel()
-		card, err := Run(ctx, Options{Team: tm, Only: []string{"features/inference-outage.feature:6"}, Speed: speed, Seed: 1,
+		card, err := Run(ctx, Options{Team: tm, Only: []string{"features/inference-outage.feature:8"}, Speed: speed, Seed: 1,
 			Parallel: 1, ControlWindow: time.Minute})
 		require.NoError(t, err)
 		require.Len(t, card.Scenarios, 1)

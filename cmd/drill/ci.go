@@ -58,7 +58,8 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 				}
 				fmt.Fprintf(e.stdout, "drill ci: lint clean (%d warning or info findings; see drill lint)\n", len(findings))
 
-				scs, err := allScenarios(t)
+				noBuiltin := fs.Lookup("no-builtin").Value.String() == "true"
+				scs, err := allScenarios(t, !noBuiltin)
 				if err != nil {
 					return withCode(exitUsage, err)
 				}
@@ -90,15 +91,16 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 	}
 }
 
-func allScenarios(t *team.Team) ([]*features.Scenario, error) {
-	files := make([]string, 0, len(t.Features))
-	for f := range t.Features {
+func allScenarios(t *team.Team, builtin bool) ([]*features.Scenario, error) {
+	sources := scenarios.Features(t, builtin)
+	files := make([]string, 0, len(sources))
+	for f := range sources {
 		files = append(files, f)
 	}
 	sort.Strings(files)
 	var out []*features.Scenario
 	for _, f := range files {
-		scs, err := features.Parse(f, []byte(t.Features[f]))
+		scs, err := features.Parse(f, []byte(sources[f]))
 		if err != nil {
 			return nil, err
 		}

@@ -40,7 +40,7 @@ func TestCIRunsNothingWhenNoDrillIsTouched(t *testing.T) {
 
 func TestCIStopsOnLintErrors(t *testing.T) {
 	dir := gitTeam(t)
-	f := filepath.Join(dir, "features", "cost-spike.feature")
+	f := filepath.Join(dir, "features", "inference-outage.feature")
 	b, err := os.ReadFile(f)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(f, append(b, []byte("\n  Scenario: typo\n    When provider \"primary\" bills lots\n")...), 0o644))

@@ -73,7 +73,8 @@ missed; 2 invalid input; 4 the harness failed.`,
 			var (
 				teamDir  = fs.String("team", "", "team directory holding drill.yaml")
 				tags     = fs.String("tags", "", "godog tag expression selecting scenarios, e.g. '@cost-spike && ~@slow'")
-				all      = fs.Bool("all", false, "run every scenario of the team")
+				all      = fs.Bool("all", false, "run every scenario of the team and of the built-in library")
+				noBuilt  = fs.Bool("no-builtin", false, "leave out drill's built-in scenario library (features/builtin)")
 				speed    = fs.Float64("speed", 60, "drill seconds per real second (1 for a real-time game day)")
 				seed     = fs.Int64("seed", 1, "seed for faults, responders and content")
 				parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
@@ -108,7 +109,7 @@ missed; 2 invalid input; 4 the harness failed.`,
 				}
 				defer cleanup()
 				opts := scenarios.Options{
-					Team: t, Tags: *tags, All: *all, Speed: *speed, Seed: *seed, Parallel: *parallel,
+					Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: *seed, Parallel: *parallel,
 					ControlWindow: *control, Toxiproxy: *toxi,
 				}
 				for _, a := range args {
