@@ -794,25 +794,29 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 	case p.garbage(GarbageInvalidJSON):
 		js := genJSONText(r, c.schema)
 		toks = SplitTokens(js[:len(js)*2/3] + ` "trunc`)
-	case c.jsonMode != "":
-		toks = SplitTokens(genJSONText(r, c.schema))
-	case matched:
-		toks = SplitTokens(answer)
-	default:
+	case p.garbage(GarbageRandomTokens), p.garbage(GarbageWrongLanguage), p.garbage(GarbageRepeatLoop):
+		// A model that emits nonsense does so for every prompt: JSON mode
+		// and known-answer (canary) prompts get it too, which is how
+		// services notice.
 		n := c.model.OutputTokens.Min + r.IntN(c.model.OutputTokens.Max-c.model.OutputTokens.Min+1)
 		switch {
 		case p.garbage(GarbageRandomTokens):
 			toks = genRandomTokens(r, n)
 		case p.garbage(GarbageWrongLanguage):
 			toks = genWords(r, frenchVocab, n)
-		case p.garbage(GarbageRepeatLoop):
+		default:
 			toks = make([]string, max(n, 64))
 			for i := range toks {
 				toks[i] = " the"
 			}
-		default:
-			toks = genWords(r, englishVocab, n)
 		}
+	case c.jsonMode != "":
+		toks = SplitTokens(genJSONText(r, c.schema))
+	case matched:
+		toks = SplitTokens(answer)
+	default:
+		n := c.model.OutputTokens.Min + r.IntN(c.model.OutputTokens.Max-c.model.OutputTokens.Min+1)
+		toks = genWords(r, englishVocab, n)
 	}
 	ch.finish = "stop"
 	if limit > 0 && len(toks) > limit {

@@ -330,6 +330,8 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				closeErr := w.Close()
 				fillStepLines(rec, byKey[features.PickleKey(p)])
 				rec.Events = w.Log().Events()
+				// "an alert fires" steps expect whichever alert fired.
+				rec.ExpectedAlerts = st.Expected()
 				rec.Evidence = map[string]int64{}
 				for _, e := range evidence {
 					rec.Evidence[e.ID] = e.Affected
