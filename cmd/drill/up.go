@@ -7,6 +7,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/drillkit/drill/export"
+	"github.com/drillkit/drill/incidentstub"
 	"io"
 	"net"
 	"net/http"
@@ -113,6 +115,16 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	defer os.Remove(upStateFile)
 
 	printEndpoints(e.stdout, tb, control, time.Since(start))
+	// An incident-service stub (GitLab's GraphQL shape) for demos of
+	// drill export against this game day: it validates and records what
+	// it receives.
+	if stub, err := openIncidentStub(); err != nil {
+		fmt.Fprintf(e.stderr, "drill up: warning: no incident-service stub: %v\n", err)
+	} else {
+		defer stub.Close()
+		fmt.Fprintf(e.stdout, "incident-service stub (GitLab GraphQL): %s (recorded requests: GET %s)\n",
+			stub.URL(), strings.TrimSuffix(stub.URL(), "/graphql")+"/_drill/requests")
+	}
 	select {
 	case <-ctx.Done():
 		fmt.Fprintln(e.stdout, "tearing down")
@@ -359,4 +371,17 @@ func clearCommand() *command {
 			}
 		},
 	}
+}
+
+// openIncidentStub starts the GitLab-shaped incident-service stub.
+func openIncidentStub() (*incidentstub.Server, error) {
+	sdl, err := export.PresetSchema("gitlab")
+	if err != nil {
+		return nil, err
+	}
+	schema, err := incidentstub.LoadSchema("gitlab.graphql", sdl)
+	if err != nil {
+		return nil, err
+	}
+	return incidentstub.Open(schema, "127.0.0.1:0")
 }
