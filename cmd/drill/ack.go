@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,32 +34,34 @@ pages instead.`,
 				if len(args) > 1 {
 					return usageErrorf("ack takes at most one alert name, got %d arguments", len(args))
 				}
-				base := *url
-				if base == "" {
-					var err error
-					if base, err = findLiveURL(); err != nil {
-						return withCode(exitUsage, err)
-					}
-				}
-				base = strings.TrimRight(base, "/")
-				client := &http.Client{Timeout: 10 * time.Second}
 				if *list {
-					return listPages(ctx, client, base, e.stdout)
-				}
-				who := *user
-				for _, v := range []string{"DRILL_USER", "USER"} {
-					if who == "" {
-						who = e.getenv(v)
+					base := *url
+					if base == "" {
+						var err error
+						if base, err = findLiveURL(); err != nil {
+							return withCode(exitUsage, err)
+						}
 					}
+					return listPages(ctx, &http.Client{Timeout: 10 * time.Second}, strings.TrimRight(base, "/"), e.stdout)
 				}
-				if who == "" {
-					return usageErrorf("who acknowledges? pass --user ID (or set DRILL_USER)")
+				base, who, err := liveTarget(*url, *user, e)
+				if err != nil {
+					return err
 				}
 				alert := ""
 				if len(args) == 1 {
 					alert = args[0]
 				}
-				return postAck(ctx, client, base, response.AckRequest{User: who, Alert: alert}, e.stdout)
+				var ar response.AckResponse
+				if err := postLive(ctx, base, "/ack", response.AckRequest{User: who, Alert: alert}, &ar); err != nil {
+					return err
+				}
+				what := "every open page"
+				if alert != "" {
+					what = alert
+				}
+				fmt.Fprintf(e.stdout, "acknowledged %s as %s (%d incident(s))\n", what, who, ar.Acked)
+				return nil
 			}
 		},
 	}
@@ -89,39 +89,6 @@ func findLiveURL() (string, error) {
 		}
 		dir = parent
 	}
-}
-
-func postAck(ctx context.Context, client *http.Client, base string, req response.AckRequest, out io.Writer) error {
-	body, _ := json.Marshal(req)
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/ack", bytes.NewReader(body))
-	if err != nil {
-		return usageErrorf("bad --url %q: %v", base, err)
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(hr)
-	if err != nil {
-		return fmt.Errorf("cannot reach the live drill at %s (is it still running?): %w", base, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	switch resp.StatusCode {
-	case http.StatusOK:
-		var ar response.AckResponse
-		if err := json.Unmarshal(b, &ar); err != nil {
-			return fmt.Errorf("unexpected answer from %s: %s", base, b)
-		}
-		what := "every open page"
-		if req.Alert != "" {
-			what = req.Alert
-		}
-		fmt.Fprintf(out, "acknowledged %s as %s (%d incident(s))\n", what, req.User, ar.Acked)
-		return nil
-	case http.StatusNotFound:
-		return withCode(exitFailed, errors.New(serverError(b)))
-	case http.StatusBadRequest:
-		return usageErrorf("%s", serverError(b))
-	}
-	return fmt.Errorf("live drill answered %s: %s", resp.Status, serverError(b))
 }
 
 func listPages(ctx context.Context, client *http.Client, base string, out io.Writer) error {
