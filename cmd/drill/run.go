@@ -59,9 +59,11 @@ func runCommand() *command {
 		summary: "run drills: inject faults and score the team's alerts, escalation and runbooks",
 		usage:   "[flags] [NAME... | FILE.feature[:LINE]...]",
 		help: `
-NAME selects the scenarios tagged @NAME (drill run cost-spike). FILE.feature
-selects a feature file of the team, FILE.feature:LINE the scenario at LINE. With no team (--team or a drill.yaml in
-the working directory or above), the built-in demo team acme-ml runs.
+NAME selects the scenarios tagged @NAME (drill run cost-spike); FILE.feature
+a feature file of the team; FILE.feature:LINE the scenario at LINE. The
+team's features run beside drill's built-in library (--no-builtin: the
+team's only). With no team (--team, or a drill.yaml in the working
+directory or above), the built-in demo team acme-ml runs.
 
 Each scenario gets its own world, a control window before its first fault,
 and a verdict: passed (every step passed and every fault provably fired),
