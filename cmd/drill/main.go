@@ -1,5 +1,3 @@
-// Command drill rehearses incidents of AI services and scores the team's
-// response plan. See the README for a tour and `drill help` for commands.
 package main
 
 import (
