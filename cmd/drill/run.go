@@ -179,7 +179,8 @@ missed; 2 invalid input; 4 the harness failed.`,
 				}
 				rec.record(ctx, e, card) // warns on failure; never changes the exit code
 				if err != nil {
-					return err // interrupted: the scorecard above is partial
+					// Ctrl-C: every world is torn down; what ran is above.
+					return withCode(exitHarness, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
 				}
 				code := card.ExitCode()
 				for _, r := range results {
