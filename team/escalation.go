@@ -380,41 +380,26 @@ func (e *Escalation) merge(o *Escalation) {
 
 func (e *Escalation) index() Problems {
 	var probs Problems
-	dup := func(kind, id, file string, p Pos, prev string) {
-		probs = append(probs, Problem{File: file, Line: p.Line, Col: p.Col, Field: kind + " " + id, Msg: "duplicate id; first defined in " + prev})
-	}
-	e.users = map[string]*User{}
-	for _, u := range e.Users {
-		if prev, ok := e.users[u.ID]; ok {
-			dup("user", u.ID, u.File, u.Pos, prev.File)
-			continue
-		}
-		e.users[u.ID] = u
-	}
-	e.teams = map[string]*Group{}
-	for _, g := range e.Teams {
-		if prev, ok := e.teams[g.ID]; ok {
-			dup("team", g.ID, g.File, g.Pos, prev.File)
-			continue
-		}
-		e.teams[g.ID] = g
-	}
-	e.schedules = map[string]*Schedule{}
-	for _, s := range e.Schedules {
-		if prev, ok := e.schedules[s.ID]; ok {
-			dup("schedule", s.ID, s.File, s.Pos, prev.File)
-			continue
-		}
-		e.schedules[s.ID] = s
-	}
-	e.policies = map[string]*Policy{}
-	for _, p := range e.Policies {
-		if prev, ok := e.policies[p.ID]; ok {
-			dup("policy", p.ID, p.File, p.Pos, prev.File)
-			continue
-		}
-		e.policies[p.ID] = p
-	}
+	e.users = indexByID("user", e.Users, func(u *User) (string, string, Pos) { return u.ID, u.File, u.Pos }, &probs)
+	e.teams = indexByID("team", e.Teams, func(g *Group) (string, string, Pos) { return g.ID, g.File, g.Pos }, &probs)
+	e.schedules = indexByID("schedule", e.Schedules, func(s *Schedule) (string, string, Pos) { return s.ID, s.File, s.Pos }, &probs)
+	e.policies = indexByID("policy", e.Policies, func(p *Policy) (string, string, Pos) { return p.ID, p.File, p.Pos }, &probs)
 	probs = append(probs, e.indexRoles()...)
 	return probs
+}
+
+// indexByID maps items by id, keeping the first of a duplicated id and
+// reporting the others where they are defined.
+func indexByID[T any](kind string, items []*T, key func(*T) (id, file string, at Pos), probs *Problems) map[string]*T {
+	byID := make(map[string]*T, len(items))
+	firstFile := make(map[string]string, len(items))
+	for _, it := range items {
+		id, file, at := key(it)
+		if prev, ok := firstFile[id]; ok {
+			*probs = append(*probs, Problem{File: file, Line: at.Line, Col: at.Col, Field: kind + " " + id, Msg: "duplicate id; first defined in " + prev})
+			continue
+		}
+		byID[id], firstFile[id] = it, file
+	}
+	return byID
 }

@@ -149,14 +149,7 @@ func (e *Escalation) validateRoles(add func(p Pos, field, format string, args ..
 // IDs and exclusive_with naming no role.
 func (e *Escalation) indexRoles() Problems {
 	var probs Problems
-	e.roles = map[string]*Role{}
-	for _, r := range e.Roles {
-		if prev, ok := e.roles[r.ID]; ok {
-			probs = append(probs, Problem{File: r.File, Line: r.Pos.Line, Col: r.Pos.Col, Field: "role " + r.ID, Msg: "duplicate id; first defined in " + prev.File})
-			continue
-		}
-		e.roles[r.ID] = r
-	}
+	e.roles = indexByID("role", e.Roles, func(r *Role) (string, string, Pos) { return r.ID, r.File, r.Pos }, &probs)
 	for _, r := range e.Roles {
 		for _, x := range r.ExclusiveWith {
 			if _, ok := e.roles[x]; !ok && x != r.ID {
