@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -25,14 +26,14 @@ routes:
   - {default: true, policy: primary}
 `
 
-// liveEngine runs a live response engine with one page open.
-func liveEngine(t *testing.T) (*response.Engine, *timeline.Log) {
+// liveEngine runs a live response engine with one page open; extra is
+// appended to the team's escalation file.
+func liveEngine(t *testing.T, extra string) (*response.Engine, *timeline.Log) {
 	t.Helper()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "drill.yaml"), []byte("team: {id: t}\n"), 0o644))
-	require.NoError(t, os.Mkdir(filepath.Join(dir, "escalation"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "escalation", "e.yaml"), []byte(ackTeamEscalation), 0o644))
-	tm, err := team.Load(dir)
+	tm, err := team.LoadFS(fstest.MapFS{
+		"drill.yaml":        {Data: []byte("team: {id: t}\n")},
+		"escalation/e.yaml": {Data: []byte(ackTeamEscalation + extra)},
+	}, ".")
 	require.NoError(t, err)
 	clk := timeline.NewVirtual(time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC))
 	log := timeline.NewLog(clk)
@@ -52,7 +53,7 @@ func liveEngine(t *testing.T) (*response.Engine, *timeline.Log) {
 }
 
 func TestAckByURL(t *testing.T) {
-	e, log := liveEngine(t)
+	e, log := liveEngine(t, "")
 	code, out, errs := runCLI(t, "ack", "--url", e.URL(), "--list")
 	require.Equal(t, exitOK, code, errs)
 	require.Contains(t, out, "LLMSpendSpike  alice")
@@ -71,7 +72,7 @@ func TestAckByURL(t *testing.T) {
 }
 
 func TestAckFindsLiveFileUpward(t *testing.T) {
-	e, log := liveEngine(t)
+	e, log := liveEngine(t, "")
 	dir := t.TempDir()
 	require.NoError(t, response.WriteLiveFile(dir, e.URL()))
 	sub := filepath.Join(dir, "features", "deep")

@@ -1,49 +1,21 @@
 package main
 
 import (
-	"context"
 	"testing"
-	"testing/fstest"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/drillkit/drill/response"
-	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/timeline"
 )
 
-// liveRolesEngine runs a live engine whose team defines two exclusive
-// roles, with one page open.
-func liveRolesEngine(t *testing.T) (*response.Engine, *timeline.Log) {
-	t.Helper()
-	tm, err := team.LoadFS(fstest.MapFS{
-		"drill.yaml": {Data: []byte("team: {id: t}\n")},
-		"escalation/e.yaml": {Data: []byte(ackTeamEscalation + `roles:
+// rolesEscalation defines two exclusive roles.
+const rolesEscalation = `roles:
   - {id: incident_commander, name: Incident Commander, from: {users: [alice]}, exclusive_with: [operations_lead]}
   - {id: operations_lead, from: {users: [alice]}}
-`)},
-	}, ".")
-	require.NoError(t, err)
-	clk := timeline.NewVirtual(time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC))
-	log := timeline.NewLog(clk)
-	e, err := response.New(response.Options{Clock: clk, Log: log, Escalation: tm.Escalation, Live: true})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-		require.NoError(t, e.Close())
-	})
-	log.Append(timeline.Event{Kind: timeline.AlertFiring, Subject: "LLMSpendSpike", Labels: map[string]string{"alertname": "LLMSpendSpike"}})
-	require.Eventually(t, func() bool { return len(e.Pages()) == 1 }, 5*time.Second, time.Millisecond)
-	return e, log
-}
+`
 
 func TestRoleClaimAndNote(t *testing.T) {
-	e, log := liveRolesEngine(t)
+	e, log := liveEngine(t, rolesEscalation)
 	code, out, errs := runCLI(t, "role", "--url", e.URL(), "--user", "alice", "claim", "operations_lead")
 	require.Equal(t, exitOK, code, errs)
 	require.Equal(t, "alice claims operations_lead for LLMSpendSpike\n", out)
