@@ -7,34 +7,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
-// serveOutput is a bytes.Buffer safe to read while the command writes.
-type serveOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *serveOutput) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *serveOutput) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestServeMockLLM(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb serveOutput
+	var out, errb syncBuffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"serve", "mockllm", "--seed", "3"}, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
