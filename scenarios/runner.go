@@ -235,14 +235,14 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	}
 	sel, err := Select(opts)
 	if err != nil {
-		return nil, withCode(2, err)
+		return nil, &InputError{Err: err}
 	}
 	top, err := testbed.ParseTopology(opts.Team.Config.File, testbed.Sections{
 		Providers: opts.Team.Config.Providers, Stubs: opts.Team.Config.Stubs, Service: opts.Team.Config.Service,
 		Traffic: opts.Team.Config.Traffic, Toxiproxy: opts.Team.Config.Toxiproxy,
 	})
 	if err != nil {
-		return nil, withCode(2, err)
+		return nil, &InputError{Err: err}
 	}
 	byKey := map[string]*features.Scenario{}
 	for _, sc := range sel.Scenarios {
@@ -514,16 +514,10 @@ func firstLine(s string) string {
 	return s
 }
 
-// codeError carries the exit code the CLI should use.
-type codeError struct {
-	code int
-	err  error
-}
+// InputError is a failure of Run caused by the team's input (a feature
+// that does not parse, an undefined step, a bad topology), not by the
+// harness: the CLI reports it as invalid input.
+type InputError struct{ Err error }
 
-func (e *codeError) Error() string { return e.err.Error() }
-func (e *codeError) Unwrap() error { return e.err }
-
-// ExitCode is the code an error from Run asks for: 2 for bad input.
-func (e *codeError) ExitCode() int { return e.code }
-
-func withCode(code int, err error) error { return &codeError{code: code, err: err} }
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }

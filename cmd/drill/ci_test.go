@@ -55,3 +55,12 @@ func TestCIBadBase(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errs, "--base no-such-rev")
 }
+
+func TestRunUndefinedStepIsInvalidInput(t *testing.T) {
+	dir := gitTeam(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "features", "typo.feature"),
+		[]byte("@typo\nFeature: t\n  Scenario: s\n    When provider \"primary\" bills lots\n"), 0o644))
+	code, _, errs := runCLI(t, "run", "--team", dir, "--no-history", "typo")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "features/typo.feature:4: undefined step")
+}

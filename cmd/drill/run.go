@@ -157,9 +157,9 @@ missed; 2 invalid input; 4 the harness failed.`,
 				}
 				card, err := scenarios.Run(ctx, opts)
 				if card == nil {
-					var ce interface{ ExitCode() int }
-					if errors.As(err, &ce) {
-						return withCode(ce.ExitCode(), err)
+					var ie *scenarios.InputError
+					if errors.As(err, &ie) {
+						return withCode(exitUsage, err)
 					}
 					return err
 				}
