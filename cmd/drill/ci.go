@@ -33,7 +33,7 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 (--gate, --out for junit.xml, --speed, --parallel...).`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			base := fs.String("base", "", "git revision to compare with, e.g. origin/main; empty runs every drill")
-			runFn := runCommand().flags(fs) // the same flags as drill run
+			runFn := runFlags(fs) // the same flags as drill run
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("ci takes no arguments; it selects the drills from the change")
@@ -85,7 +85,7 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 						only = append(only, fmt.Sprintf("%s:%d", h.Scenario.File, h.Scenario.Line))
 					}
 				}
-				return runFn(ctx, e, only)
+				return runFn(ctx, e, only, t)
 			}
 		},
 	}

@@ -72,128 +72,142 @@ failed, inconclusive (no proof the fault fired) or error (the harness failed).
 Exit codes: 0 all passed; 1 a drill failed, was inconclusive or a gate was
 missed; 2 invalid input; 4 the harness failed.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			var (
-				teamDir  = fs.String("team", "", "team directory holding drill.yaml")
-				tags     = fs.String("tags", "", "godog tag expression selecting scenarios, e.g. '@cost-spike && ~@slow'")
-				all      = fs.Bool("all", false, "run every scenario of the team and of the built-in library")
-				noBuilt  = fs.Bool("no-builtin", false, "leave out drill's built-in scenario library (features/builtin)")
-				speed    = fs.Float64("speed", 60, "drill seconds per real second (1 for a real-time game day)")
-				seed     = fs.Int64("seed", 1, "seed for faults, responders and content")
-				parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
-				control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
-				out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
-				toxi     = fs.String("toxiproxy", "", "URL of an external toxiproxy API (default: embedded)")
-				quiet    = fs.Bool("quiet", false, "no live timeline")
-				plan     = fs.Bool("plan", false, "print the timeline each selected scenario would follow, and run nothing")
-				dryRun   = fs.Bool("dry-run", false, "print the runbook commands responders would run instead of running them (drills needing the fix will fail)")
-				live     = fs.Bool("live", false, "a live game day: pages go to the people in the room (acknowledge with drill ack); drill time is real time")
-				histPath = fs.String("history", history.DefaultPath, "history database the run is saved in ('' or --no-history: not saved)")
-				noHist   = fs.Bool("no-history", false, "do not save the run in the history")
-				exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+export.DefaultPath)
-				gates    stringList
-			)
-			fs.Var(&gates, "gate", "a threshold the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
-			return func(ctx context.Context, e *env, args []string) error {
-				var parsed []scoring.Gate
-				for _, g := range gates {
-					pg, err := scoring.ParseGate(g)
-					if err != nil {
-						return withCode(exitUsage, err)
-					}
-					parsed = append(parsed, pg)
-				}
-				if *speed <= 0 {
-					return usageErrorf("--speed: want a positive number, got %v", *speed)
-				}
-				t, cleanup, err := loadTeam(e, *teamDir)
-				if err != nil {
-					return err
-				}
-				defer cleanup()
-				opts := scenarios.Options{
-					Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: *seed, Parallel: *parallel,
-					ControlWindow: *control, Toxiproxy: *toxi,
-				}
-				for _, a := range args {
-					if featureLine.MatchString(a) {
-						opts.Only = append(opts.Only, filepath.ToSlash(a))
-						continue
-					}
-					if strings.HasSuffix(a, ".feature") {
-						opts.Paths = append(opts.Paths, a)
-					} else {
-						opts.Names = append(opts.Names, a)
-					}
-				}
-				if *plan {
-					sel, err := scenarios.Select(opts)
-					if err != nil {
-						return withCode(exitUsage, err)
-					}
-					return scenarios.WritePlan(e.stdout, sel, opts)
-				}
-				rec, err := newRecorder(e, *histPath, *noHist, *exportTo)
-				if err != nil {
-					return err
-				}
-				if !*quiet && isTerminal(e.stdout) {
-					opts.Timeline = e.stdout
-				}
-				if *dryRun {
-					opts.DryRun = e.stdout
-				}
-				if *live {
-					cwd, err := os.Getwd()
-					if err != nil {
-						return withCode(exitHarness, err)
-					}
-					opts.Live, opts.Pager, opts.LiveDir, opts.Timeline = true, e.stdout, cwd, e.stdout
-				}
-				if *out != "" {
-					if err := os.MkdirAll(*out, 0o755); err != nil {
-						return withCode(exitUsage, err)
-					}
-					opts.CucumberJSON = filepath.Join(*out, "cucumber.json")
-				}
-				card, err := scenarios.Run(ctx, opts)
-				if card == nil {
-					var ie *scenarios.InputError
-					if errors.As(err, &ie) {
-						return withCode(exitUsage, err)
-					}
-					return err
-				}
-				var results []scoring.GateResult
-				for _, g := range parsed {
-					results = append(results, g.Check(card.Summary))
-				}
-				fmt.Fprintln(e.stdout)
-				if werr := scoring.WriteText(e.stdout, card, results); werr != nil {
-					return werr
-				}
-				if *out != "" {
-					if werr := writeOutputs(*out, card, results); werr != nil {
-						return werr
-					}
-					fmt.Fprintf(e.stdout, "\nscorecard written to %s\n", *out)
-				}
-				rec.record(ctx, e, card) // warns on failure; never changes the exit code
-				if err != nil {
-					// Ctrl-C: every world is torn down; what ran is above.
-					return withCode(exitHarness, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
-				}
-				code := card.ExitCode()
-				for _, r := range results {
-					if !r.OK && code == exitOK {
-						code = exitFailed
-					}
-				}
-				if code != exitOK {
-					return silentError{code: code}
-				}
-				return nil
-			}
+			runFn := runFlags(fs)
+			return func(ctx context.Context, e *env, args []string) error { return runFn(ctx, e, args, nil) }
 		},
+	}
+}
+
+// runFunc runs drills; t is a team already loaded (by drill ci), or nil
+// to load it from --team as drill run does.
+type runFunc func(ctx context.Context, e *env, args []string, t *team.Team) error
+
+// runFlags declares drill run's flags on fs and returns the function that
+// runs with them, for drill run and drill ci alike.
+func runFlags(fs *flag.FlagSet) runFunc {
+	var (
+		teamDir  = fs.String("team", "", "team directory holding drill.yaml")
+		tags     = fs.String("tags", "", "godog tag expression selecting scenarios, e.g. '@cost-spike && ~@slow'")
+		all      = fs.Bool("all", false, "run every scenario of the team and of the built-in library")
+		noBuilt  = fs.Bool("no-builtin", false, "leave out drill's built-in scenario library (features/builtin)")
+		speed    = fs.Float64("speed", 60, "drill seconds per real second (1 for a real-time game day)")
+		seed     = fs.Int64("seed", 1, "seed for faults, responders and content")
+		parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
+		control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
+		out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
+		toxi     = fs.String("toxiproxy", "", "URL of an external toxiproxy API (default: embedded)")
+		quiet    = fs.Bool("quiet", false, "no live timeline")
+		plan     = fs.Bool("plan", false, "print the timeline each selected scenario would follow, and run nothing")
+		dryRun   = fs.Bool("dry-run", false, "print the runbook commands responders would run instead of running them (drills needing the fix will fail)")
+		live     = fs.Bool("live", false, "a live game day: pages go to the people in the room (acknowledge with drill ack); drill time is real time")
+		histPath = fs.String("history", history.DefaultPath, "history database the run is saved in ('' or --no-history: not saved)")
+		noHist   = fs.Bool("no-history", false, "do not save the run in the history")
+		exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+export.DefaultPath)
+		gates    stringList
+	)
+	fs.Var(&gates, "gate", "a threshold the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
+	return func(ctx context.Context, e *env, args []string, t *team.Team) error {
+		var parsed []scoring.Gate
+		for _, g := range gates {
+			pg, err := scoring.ParseGate(g)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			parsed = append(parsed, pg)
+		}
+		if *speed <= 0 {
+			return usageErrorf("--speed: want a positive number, got %v", *speed)
+		}
+		if t == nil {
+			loaded, cleanup, err := loadTeam(e, *teamDir)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			t = loaded
+		}
+		opts := scenarios.Options{
+			Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: *seed, Parallel: *parallel,
+			ControlWindow: *control, Toxiproxy: *toxi,
+		}
+		for _, a := range args {
+			if featureLine.MatchString(a) {
+				opts.Only = append(opts.Only, filepath.ToSlash(a))
+				continue
+			}
+			if strings.HasSuffix(a, ".feature") {
+				opts.Paths = append(opts.Paths, a)
+			} else {
+				opts.Names = append(opts.Names, a)
+			}
+		}
+		if *plan {
+			sel, err := scenarios.Select(opts)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			return scenarios.WritePlan(e.stdout, sel, opts)
+		}
+		rec, err := newRecorder(e, *histPath, *noHist, *exportTo)
+		if err != nil {
+			return err
+		}
+		if !*quiet && isTerminal(e.stdout) {
+			opts.Timeline = e.stdout
+		}
+		if *dryRun {
+			opts.DryRun = e.stdout
+		}
+		if *live {
+			cwd, err := os.Getwd()
+			if err != nil {
+				return withCode(exitHarness, err)
+			}
+			opts.Live, opts.Pager, opts.LiveDir, opts.Timeline = true, e.stdout, cwd, e.stdout
+		}
+		if *out != "" {
+			if err := os.MkdirAll(*out, 0o755); err != nil {
+				return withCode(exitUsage, err)
+			}
+			opts.CucumberJSON = filepath.Join(*out, "cucumber.json")
+		}
+		card, err := scenarios.Run(ctx, opts)
+		if card == nil {
+			var ie *scenarios.InputError
+			if errors.As(err, &ie) {
+				return withCode(exitUsage, err)
+			}
+			return err
+		}
+		var results []scoring.GateResult
+		for _, g := range parsed {
+			results = append(results, g.Check(card.Summary))
+		}
+		fmt.Fprintln(e.stdout)
+		if werr := scoring.WriteText(e.stdout, card, results); werr != nil {
+			return werr
+		}
+		if *out != "" {
+			if werr := writeOutputs(*out, card, results); werr != nil {
+				return werr
+			}
+			fmt.Fprintf(e.stdout, "\nscorecard written to %s\n", *out)
+		}
+		rec.record(ctx, e, card) // warns on failure; never changes the exit code
+		if err != nil {
+			// Ctrl-C: every world is torn down; what ran is above.
+			return withCode(exitHarness, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
+		}
+		code := card.ExitCode()
+		for _, r := range results {
+			if !r.OK && code == exitOK {
+				code = exitFailed
+			}
+		}
+		if code != exitOK {
+			return silentError{code: code}
+		}
+		return nil
 	}
 }
 
