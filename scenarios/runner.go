@@ -483,7 +483,7 @@ func streamTimeline(out io.Writer, w *world, name string) func() {
 				if len(ev) > 0 {
 					start = ev[0].At
 				}
-				fmt.Fprintf(out, "%-28.28s %s %s\n", name, scoring.Offset(e.At.Sub(start)), eventText(e))
+				fmt.Fprintf(out, "%-28.28s %s %s\n", name, scoring.Offset(e.At.Sub(start)), e.Describe())
 			}
 		}
 		for {
@@ -497,21 +497,6 @@ func streamTimeline(out io.Writer, w *world, name string) func() {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
-}
-
-func eventText(e timeline.Event) string {
-	s := fmt.Sprintf("%-16s %s", e.Kind, e.Subject)
-	if e.Message != "" {
-		s += ": " + firstLine(e.Message)
-	}
-	return strings.TrimSpace(s)
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " …"
-	}
-	return s
 }
 
 // InputError is a failure of Run caused by the team's input (a feature

@@ -123,7 +123,7 @@ func timelineText(sc Scenario) string {
 	var b strings.Builder
 	start := scenarioStart(sc)
 	for _, e := range sortedEvents(sc.Events) {
-		fmt.Fprintf(&b, "%s %s\n", Offset(e.At.Sub(start)), strings.TrimSpace(eventLine(e)))
+		fmt.Fprintf(&b, "%s %s\n", Offset(e.At.Sub(start)), e.Describe())
 	}
 	return b.String()
 }
@@ -148,15 +148,6 @@ func Offset(d time.Duration) string {
 		return fmt.Sprintf("+%d:%02d:%02d", h, m, s)
 	}
 	return fmt.Sprintf("+%02d:%02d", m, s)
-}
-
-func eventLine(e interface{ String() string }) string {
-	s := e.String()
-	// Event.String starts with a wall-style clock; the offset replaces it.
-	if i := strings.IndexByte(s, ' '); i > 0 {
-		return s[i+1:]
-	}
-	return s
 }
 
 // FormatSeconds renders an optional duration for people: "4m30s" or "—".

@@ -61,13 +61,23 @@ type Event struct {
 
 // String renders the event on one line, for terminals and logs.
 func (e Event) String() string {
+	return e.At.UTC().Format("15:04:05") + " " + e.Describe()
+}
+
+// Describe renders the event without its time, for timelines that show
+// offsets instead; a message longer than one line is cut to its first.
+func (e Event) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %-16s %s", e.At.UTC().Format("15:04:05"), e.Kind, e.Subject)
+	fmt.Fprintf(&b, "%-16s %s", e.Kind, e.Subject)
 	if e.Message != "" {
+		msg := e.Message
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i] + " …"
+		}
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(msg)
 	}
-	return b.String()
+	return strings.TrimSpace(b.String())
 }
 
 // Match reports whether an event is the one a waiter looks for.
