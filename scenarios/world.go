@@ -37,13 +37,12 @@ type world struct {
 	wg      sync.WaitGroup
 	started bool
 	harness error // the first harness failure
-	faults  map[string]bool
 
 	unavailable map[string]bool // responders made unreachable by Given steps
 }
 
 func newWorld(opts *Options, t *team.Team, top testbed.Topology, seed int64) *world {
-	w := &world{opts: opts, team: t, topology: top, seed: seed, speed: opts.Speed, faults: map[string]bool{}}
+	w := &world{opts: opts, team: t, topology: top, seed: seed, speed: opts.Speed}
 	// The log exists before Start so that steps before it (and the
 	// planner) have a clock to read; Start replaces the clock's origin.
 	w.clock = timeline.NewVirtual(opts.Start)
@@ -229,7 +228,7 @@ func (w *world) Close() error {
 	if tb != nil {
 		// Faults first, while everything still answers.
 		ctx, done := context.WithTimeout(context.Background(), 10*time.Second)
-		errs = append(errs, clearFaults(ctx, tb))
+		errs = append(errs, tb.ClearFaults(ctx))
 		done()
 	}
 	if cancel != nil {

@@ -136,9 +136,6 @@ func (w *world) Inject(ctx context.Context, kind, target string, params map[stri
 		}
 		return "", err
 	}
-	w.mu.Lock()
-	w.faults[a.ID] = true
-	w.mu.Unlock()
 	return a.ID, nil
 }
 
@@ -165,5 +162,3 @@ func (w *world) evidence(ctx context.Context) []testbed.Evidence {
 	}
 	return tb.Evidence(ctx)
 }
-
-func clearFaults(ctx context.Context, tb *testbed.Testbed) error { return tb.ClearFaults(ctx) }
