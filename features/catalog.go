@@ -508,10 +508,11 @@ var catalog = []Step{
 // regular expression's groups (without the trailing duration) to a
 // catalog kind, target and parameters.
 func faultStep(expr, doc, example string, args func([]string) (kind, target string, params map[string]string, err error)) Step {
+	groups := regexp.MustCompile(expr).NumSubexp() // once, not per scenario
 	return Step{
 		Keyword: "When", Expr: expr, Doc: doc + " Optionally ends after `for D`.", Example: example,
 		bind: func(s *State) any {
-			return stringsFunc(regexp.MustCompile(expr).NumSubexp(), func(ctx context.Context, groups []string) error {
+			return stringsFunc(groups, func(ctx context.Context, groups []string) error {
 				d := time.Duration(0)
 				if last := groups[len(groups)-1]; last != "" {
 					v, err := ParseDuration(last)
