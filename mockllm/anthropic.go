@@ -153,7 +153,7 @@ func (messagesRenderer) message(c *call, p *plan, content []any, stop any, out i
 		"usage": anthUsage{InputTokens: p.inTok, OutputTokens: out}}
 }
 
-func (rd messagesRenderer) full(c *call, p *plan) []byte {
+func (rd messagesRenderer) full(b []byte, c *call, p *plan) []byte {
 	ch := p.choices[0]
 	content := []any{}
 	if len(ch.toolCalls) == 0 {
@@ -168,8 +168,8 @@ func (rd messagesRenderer) full(c *call, p *plan) []byte {
 		}
 		content = append(content, map[string]any{"type": "tool_use", "id": strings.Replace(tc.id, "call_", "toolu_", 1), "name": tc.name, "input": input})
 	}
-	b, _ := json.Marshal(rd.message(c, p, content, stopReason(ch.finish), p.outTok))
-	return b
+	m, _ := json.Marshal(rd.message(c, p, content, stopReason(ch.finish), p.outTok))
+	return append(b, m...)
 }
 
 func (rd *messagesRenderer) ev(sw *sseWriter, name string, v any) {

@@ -243,8 +243,8 @@ func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) 
 
 // renderer writes one API's answers.
 type renderer interface {
-	// full renders a non-streamed answer.
-	full(c *call, p *plan) []byte
+	// full appends a non-streamed answer to b.
+	full(b []byte, c *call, p *plan) []byte
 	// streamHead, streamUnit and streamTail render a streamed answer; a
 	// unit is one output token of choice ci, in tool call ti (or -1 for
 	// text), the k-th token of that part.
@@ -261,7 +261,14 @@ type unit struct {
 }
 
 func units(p *plan) []unit {
-	var out []unit
+	n := 0
+	for _, ch := range p.choices {
+		n += len(ch.tokens)
+		for _, tc := range ch.toolCalls {
+			n += len(tc.args)
+		}
+	}
+	out := make([]unit, 0, n)
 	for ci, ch := range p.choices {
 		for k, t := range ch.tokens {
 			out = append(out, unit{ci, -1, k, t})
@@ -292,14 +299,20 @@ func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, 
 			s.finish(c, p)
 			return
 		}
-		body := rd.full(c, p)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		bp := bodyBufs.Get().(*[]byte)
+		body := rd.full((*bp)[:0], c, p)
+		h := w.Header()
+		h["Content-Type"] = []string{"application/json"}
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
 		if c.provider == ProviderOpenAI {
-			w.Header().Set("openai-processing-ms", strconv.Itoa(int(s.sleeper.Now().Sub(p.start)/time.Millisecond)))
+			h["Openai-Processing-Ms"] = []string{strconv.Itoa(int(s.sleeper.Now().Sub(p.start) / time.Millisecond))}
 		}
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body)
+		if cap(body) <= maxPooledBody {
+			*bp = body[:0]
+			bodyBufs.Put(bp)
+		}
 		s.finish(c, p)
 		return
 	}
@@ -345,87 +358,90 @@ type chatRenderer struct {
 func (p *plan) created() int64 { return p.start.Unix() }
 
 func (p *plan) idString(prefix string) string {
-	return fmt.Sprintf("%s%016x%08x", prefix, seedFor(strconv.FormatUint(p.id, 10)), p.id)
+	return string(p.appendID(make([]byte, 0, len(prefix)+24), prefix))
 }
 
-type chatUsage struct {
-	PromptTokens        int `json:"prompt_tokens"`
-	CompletionTokens    int `json:"completion_tokens"`
-	TotalTokens         int `json:"total_tokens"`
-	PromptTokensDetails struct {
-		CachedTokens int `json:"cached_tokens"`
-		AudioTokens  int `json:"audio_tokens"`
-	} `json:"prompt_tokens_details"`
-	CompletionTokensDetails struct {
-		ReasoningTokens          int `json:"reasoning_tokens"`
-		AudioTokens              int `json:"audio_tokens"`
-		AcceptedPredictionTokens int `json:"accepted_prediction_tokens"`
-		RejectedPredictionTokens int `json:"rejected_prediction_tokens"`
-	} `json:"completion_tokens_details"`
+// appendID appends the response ID: prefix, 16 hex digits derived from
+// the request number, then the number itself in 8.
+func (p *plan) appendID(b []byte, prefix string) []byte {
+	var n [20]byte
+	b = append(b, prefix...)
+	b = appendHex(b, seedFor(string(strconv.AppendUint(n[:0], p.id, 10))), 16)
+	return appendHex(b, p.id, 8)
 }
 
-func usageOf(p *plan) chatUsage {
-	return chatUsage{PromptTokens: p.inTok, CompletionTokens: p.outTok, TotalTokens: p.inTok + p.outTok}
-}
-
-type chatToolCall struct {
-	Index    *int   `json:"index,omitempty"`
-	ID       string `json:"id,omitempty"`
-	Type     string `json:"type,omitempty"`
-	Function struct {
-		Name      string `json:"name,omitempty"`
-		Arguments string `json:"arguments"`
-	} `json:"function"`
-}
-
-func (chatRenderer) full(c *call, p *plan) []byte {
-	type message struct {
-		Role        string         `json:"role"`
-		Content     *string        `json:"content"`
-		Refusal     *string        `json:"refusal"`
-		ToolCalls   []chatToolCall `json:"tool_calls,omitempty"`
-		Annotations []any          `json:"annotations"`
-	}
-	type choiceOut struct {
-		Index        int     `json:"index"`
-		Message      message `json:"message"`
-		Logprobs     any     `json:"logprobs"`
-		FinishReason string  `json:"finish_reason"`
-	}
-	out := struct {
-		ID                string      `json:"id"`
-		Object            string      `json:"object"`
-		Created           int64       `json:"created"`
-		Model             string      `json:"model"`
-		Choices           []choiceOut `json:"choices"`
-		Usage             chatUsage   `json:"usage"`
-		ServiceTier       string      `json:"service_tier"`
-		SystemFingerprint string      `json:"system_fingerprint"`
-	}{ID: p.idString("chatcmpl-"), Object: "chat.completion", Created: p.created(), Model: c.model.Name,
-		Usage: usageOf(p), ServiceTier: "default", SystemFingerprint: "fp_drill"}
+// full renders a chat.completion object. It is written by hand, not with
+// encoding/json, because it is the hot path of every non-streamed
+// answer; TestChatFullMatchesEncodingJSON holds it to what json.Marshal
+// of the documented shape gives.
+func (chatRenderer) full(b []byte, c *call, p *plan) []byte {
+	b = append(b, `{"id":"`...)
+	b = p.appendID(b, "chatcmpl-")
+	b = append(b, `","object":"chat.completion","created":`...)
+	b = strconv.AppendInt(b, p.created(), 10)
+	b = append(b, `,"model":`...)
+	b = appendJSONString(b, c.model.Name)
+	b = append(b, `,"choices":[`...)
 	for i, ch := range p.choices {
-		co := choiceOut{Index: i, FinishReason: ch.finish, Message: message{Role: "assistant", Annotations: []any{}}}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"index":`...)
+		b = appendInt(b, i)
+		b = append(b, `,"message":{"role":"assistant","content":`...)
 		if len(ch.toolCalls) == 0 {
-			t := ch.text()
-			co.Message.Content = &t
+			b = appendJSONTokens(b, ch.tokens)
+		} else {
+			b = append(b, "null"...)
 		}
-		for _, tc := range ch.toolCalls {
-			x := chatToolCall{ID: tc.id, Type: "function"}
-			x.Function.Name, x.Function.Arguments = tc.name, tc.arguments()
-			co.Message.ToolCalls = append(co.Message.ToolCalls, x)
+		b = append(b, `,"refusal":null`...)
+		for k, tc := range ch.toolCalls {
+			if k == 0 {
+				b = append(b, `,"tool_calls":[`...)
+			} else {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = appendJSONString(b, tc.id)
+			b = append(b, `,"type":"function","function":{"name":`...)
+			b = appendJSONString(b, tc.name)
+			b = append(b, `,"arguments":`...)
+			b = appendJSONTokens(b, tc.args)
+			b = append(b, "}}"...)
 		}
-		out.Choices = append(out.Choices, co)
+		if len(ch.toolCalls) > 0 {
+			b = append(b, ']')
+		}
+		b = append(b, `,"annotations":[]},"logprobs":null,"finish_reason":`...)
+		b = appendJSONString(b, ch.finish)
+		b = append(b, '}')
 	}
-	b, _ := json.Marshal(out)
-	return b
+	b = append(b, `],"usage":`...)
+	b = appendChatUsage(b, p)
+	return append(b, `,"service_tier":"default","system_fingerprint":"fp_drill"}`...)
 }
 
-func (rd *chatRenderer) chunk(sw *sseWriter, ci int, delta func(b []byte) []byte, finish string) {
+// appendChatUsage appends the usage object of chat completions.
+func appendChatUsage(b []byte, p *plan) []byte {
+	b = append(b, `{"prompt_tokens":`...)
+	b = appendInt(b, p.inTok)
+	b = append(b, `,"completion_tokens":`...)
+	b = appendInt(b, p.outTok)
+	b = append(b, `,"total_tokens":`...)
+	b = appendInt(b, p.inTok+p.outTok)
+	return append(b, `,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`...)
+}
+
+// chunkOpen starts a chunk of choice ci in sw's buffer, up to its delta.
+func (rd *chatRenderer) chunkOpen(sw *sseWriter, ci int) []byte {
 	b := append(sw.buf[:0], "data: "...)
 	b = append(b, rd.prefix...)
 	b = appendInt(b, ci)
-	b = append(b, `,"delta":`...)
-	b = delta(b)
+	return append(b, `,"delta":`...)
+}
+
+// chunkClose ends a chunk begun with chunkOpen and sends it.
+func (rd *chatRenderer) chunkClose(sw *sseWriter, b []byte, finish string) {
 	b = append(b, `,"logprobs":null,"finish_reason":`...)
 	if finish == "" {
 		b = append(b, "null"...)
@@ -453,49 +469,44 @@ func (rd *chatRenderer) streamHead(sw *sseWriter, c *call, p *plan) {
 	rd.prefix = b
 	rd.started = make([]bool, len(p.choices))
 	for ci := range p.choices {
-		rd.chunk(sw, ci, func(b []byte) []byte {
-			return append(b, `{"role":"assistant","content":"","refusal":null}`...)
-		}, "")
+		b := rd.chunkOpen(sw, ci)
+		rd.chunkClose(sw, append(b, `{"role":"assistant","content":"","refusal":null}`...), "")
 	}
 }
 
 func (rd *chatRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) {
+	b := rd.chunkOpen(sw, u.ci)
 	if u.ti < 0 {
-		rd.chunk(sw, u.ci, func(b []byte) []byte {
-			b = append(b, `{"content":`...)
-			b = appendJSONString(b, u.tok)
-			return append(b, '}')
-		}, "")
+		b = append(b, `{"content":`...)
+		b = appendJSONString(b, u.tok)
+		rd.chunkClose(sw, append(b, '}'), "")
 		return
 	}
 	tc := p.choices[u.ci].toolCalls[u.ti]
-	rd.chunk(sw, u.ci, func(b []byte) []byte {
-		b = append(b, `{"tool_calls":[{"index":`...)
-		b = appendInt(b, u.ti)
-		if u.k == 0 {
-			b = append(b, `,"id":`...)
-			b = appendJSONString(b, tc.id)
-			b = append(b, `,"type":"function","function":{"name":`...)
-			b = appendJSONString(b, tc.name)
-			b = append(b, `,"arguments":`...)
-		} else {
-			b = append(b, `,"function":{"arguments":`...)
-		}
-		b = appendJSONString(b, u.tok)
-		return append(b, "}}]}"...)
-	}, "")
+	b = append(b, `{"tool_calls":[{"index":`...)
+	b = appendInt(b, u.ti)
+	if u.k == 0 {
+		b = append(b, `,"id":`...)
+		b = appendJSONString(b, tc.id)
+		b = append(b, `,"type":"function","function":{"name":`...)
+		b = appendJSONString(b, tc.name)
+		b = append(b, `,"arguments":`...)
+	} else {
+		b = append(b, `,"function":{"arguments":`...)
+	}
+	b = appendJSONString(b, u.tok)
+	rd.chunkClose(sw, append(b, "}}]}"...), "")
 }
 
 func (rd *chatRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
 	for ci, ch := range p.choices {
-		rd.chunk(sw, ci, func(b []byte) []byte { return append(b, "{}"...) }, ch.finish)
+		rd.chunkClose(sw, append(rd.chunkOpen(sw, ci), "{}"...), ch.finish)
 	}
 	if rd.includeUsage {
 		b := append(sw.buf[:0], "data: "...)
 		b = append(b, rd.prefix[:len(rd.prefix)-len(`{"index":`)]...)
 		b = append(b, `],"usage":`...)
-		u, _ := json.Marshal(usageOf(p))
-		b = append(b, u...)
+		b = appendChatUsage(b, p)
 		b = append(b, "}\n\n"...)
 		sw.buf = b
 		sw.raw(b)

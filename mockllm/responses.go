@@ -220,10 +220,10 @@ func (rd *responsesRenderer) callItem(p *plan, i int, tc toolCall, args, status 
 		"arguments": args, "call_id": tc.id, "name": tc.name}
 }
 
-func (rd *responsesRenderer) full(c *call, p *plan) []byte {
+func (rd *responsesRenderer) full(b []byte, c *call, p *plan) []byte {
 	items, status := rd.finalItems(p)
-	b, _ := json.Marshal(rd.response(c, p, status, items, true))
-	return b
+	m, _ := json.Marshal(rd.response(c, p, status, items, true))
+	return append(b, m...)
 }
 
 func (rd *responsesRenderer) ev(sw *sseWriter, typ string, fields map[string]any) {

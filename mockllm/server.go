@@ -1,17 +1,18 @@
 package mockllm
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -275,12 +276,25 @@ func anthropicType(status int) string {
 	return "invalid_request_error"
 }
 
+// bodyBufs recycles request body buffers: every generating request reads
+// one, and json.Unmarshal copies what it keeps.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBody is the largest buffer put back in bodyBufs, so that one
+// huge request does not pin its buffer for good.
+const maxPooledBody = 1 << 20
+
 // decodeBody reads a JSON request body, bounded.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiError {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0)+1, s.cfg.MaxBodyBytes+1)))
-	_, err := buf.ReadFrom(r.Body)
-	data := buf.Bytes()
+	bp := bodyBufs.Get().(*[]byte)
+	data, err := readBody(r.Body, (*bp)[:0], min(r.ContentLength, s.cfg.MaxBodyBytes))
+	defer func() {
+		if cap(data) <= maxPooledBody {
+			*bp = data[:0]
+			bodyBufs.Put(bp)
+		}
+	}()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -297,6 +311,27 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiE
 		return badRequest("", "We could not parse the JSON body of your request: %v. The body must be a JSON object.", err)
 	}
 	return nil
+}
+
+// readBody appends all of r to b, sized up front from the request's
+// Content-Length (size, -1 when unknown).
+func readBody(r io.Reader, b []byte, size int64) ([]byte, error) {
+	if size > 0 {
+		b = slices.Grow(b, int(size)+1) // +1: room to read the EOF without growing
+	}
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, max(512, cap(b)))
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 func jsonKind(goKind string) string {
@@ -777,7 +812,7 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		if limit > 0 && len(toks) > limit {
 			toks, ch.finish = toks[:limit], "length"
 		}
-		ch.toolCalls = []toolCall{{id: fmt.Sprintf("call_%016x", r.Uint64()), name: t.name, args: toks}}
+		ch.toolCalls = []toolCall{{id: string(appendHex([]byte("call_"), r.Uint64(), 16)), name: t.name, args: toks}}
 		ch.outTokens = len(toks)
 		return ch
 	}
@@ -885,13 +920,15 @@ func (s *Server) finish(c *call, p *plan) {
 
 // commonHeaders sets the headers every successful answer has.
 func commonHeaders(h http.Header, c *call, p *plan) {
-	id := fmt.Sprintf("req_%016x", p.rng.Uint64())
+	var b [20]byte
+	id := []string{string(appendHex(append(b[:0], "req_"...), p.rng.Uint64(), 16))}
+	// Keys are set already canonical, as Header.Set would make them.
 	if c.provider == ProviderAnthropic {
-		h.Set("request-id", id)
+		h["Request-Id"] = id
 	} else {
-		h.Set("x-request-id", id)
-		h.Set("openai-version", "2020-10-01")
-		h.Set("openai-organization", "org-drill")
+		h["X-Request-Id"] = id
+		h["Openai-Version"] = []string{"2020-10-01"}
+		h["Openai-Organization"] = []string{"org-drill"}
 	}
 }
 

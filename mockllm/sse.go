@@ -58,6 +58,23 @@ const hexDigits = "0123456789abcdef"
 // U+FFFD as encoding/json does.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = appendJSONEscaped(b, s)
+	return append(b, '"')
+}
+
+// appendJSONTokens appends the tokens, joined, as one JSON string.
+// Tokens split at rune boundaries, so escaping each in turn escapes the
+// whole.
+func appendJSONTokens(b []byte, toks []string) []byte {
+	b = append(b, '"')
+	for _, t := range toks {
+		b = appendJSONEscaped(b, t)
+	}
+	return append(b, '"')
+}
+
+// appendJSONEscaped appends s escaped for the inside of a JSON string.
+func appendJSONEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -100,8 +117,23 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
+}
+
+// appendHex appends v in lower-case hex, zero-padded to at least width
+// digits, as fmt's %0*x does.
+func appendHex(b []byte, v uint64, width int) []byte {
+	var d [16]byte
+	i := len(d)
+	for v > 0 || i == len(d) {
+		i--
+		d[i] = hexDigits[v&0xf]
+		v >>= 4
+	}
+	for range width - (len(d) - i) {
+		b = append(b, '0')
+	}
+	return append(b, d[i:]...)
 }
 
 func appendInt(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }

@@ -1,0 +1,130 @@
+package mockllm
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The chat completion body is rendered by hand for speed. These tests
+// hold it to what encoding/json makes of the documented shape, byte for
+// byte, over text, n > 1, tool calls, truncation and awkward characters.
+
+func TestChatFullMatchesEncodingJSON(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Answers = []Answer{{Prompt: "awkward", Answer: "Quotes \"q\", back\\slash, <tags> & amps,\nnew line, tab\t, é, 漢字, \u2028 and \x01."}}
+	s, err := New(cfg)
+	require.NoError(t, err)
+	tool := `"tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object","properties":{"q":{"type":"string"},"n":{"type":"integer"}}}}}]`
+	for name, extra := range map[string]string{
+		"text":      "",
+		"n3":        `"n":3`,
+		"length":    `"max_tokens":5`,
+		"tools":     tool,
+		"tools n2":  tool + `,"n":2`,
+		"tools cut": tool + `,"max_tokens":3`,
+		"json mode": `"response_format":{"type":"json_object"}`,
+		"answer":    "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			prompt := "summarise the incident"
+			if name == "answer" {
+				prompt = "an awkward one"
+			}
+			r := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(chatBody("gpt-4o-mini", prompt, extra)))
+			var req chatRequest
+			require.Nil(t, s.decodeBody(httptest.NewRecorder(), r, &req))
+			c, e := s.chatCall(r, &req)
+			require.Nil(t, e)
+			c.answer, c.matched = s.answerFor(c.prompt)
+			p := &plan{id: 7, start: time.Unix(1_790_000_000, 0)}
+			s.generate(c, p)
+			got := chatRenderer{}.full([]byte("kept:"), c, p)
+			require.Equal(t, "kept:", string(got[:5]), "full appends to its buffer")
+			require.Equal(t, string(referenceChatFull(c, p)), string(got[5:]))
+		})
+	}
+}
+
+// The documented shape, as encoding/json renders it.
+
+type chatUsage struct {
+	PromptTokens        int `json:"prompt_tokens"`
+	CompletionTokens    int `json:"completion_tokens"`
+	TotalTokens         int `json:"total_tokens"`
+	PromptTokensDetails struct {
+		CachedTokens int `json:"cached_tokens"`
+		AudioTokens  int `json:"audio_tokens"`
+	} `json:"prompt_tokens_details"`
+	CompletionTokensDetails struct {
+		ReasoningTokens          int `json:"reasoning_tokens"`
+		AudioTokens              int `json:"audio_tokens"`
+		AcceptedPredictionTokens int `json:"accepted_prediction_tokens"`
+		RejectedPredictionTokens int `json:"rejected_prediction_tokens"`
+	} `json:"completion_tokens_details"`
+}
+
+func usageOf(p *plan) chatUsage {
+	return chatUsage{PromptTokens: p.inTok, CompletionTokens: p.outTok, TotalTokens: p.inTok + p.outTok}
+}
+
+type chatToolCall struct {
+	Index    *int   `json:"index,omitempty"`
+	ID       string `json:"id,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Function struct {
+		Name      string `json:"name,omitempty"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+}
+
+func referenceChatFull(c *call, p *plan) []byte {
+	type message struct {
+		Role        string         `json:"role"`
+		Content     *string        `json:"content"`
+		Refusal     *string        `json:"refusal"`
+		ToolCalls   []chatToolCall `json:"tool_calls,omitempty"`
+		Annotations []any          `json:"annotations"`
+	}
+	type choiceOut struct {
+		Index        int     `json:"index"`
+		Message      message `json:"message"`
+		Logprobs     any     `json:"logprobs"`
+		FinishReason string  `json:"finish_reason"`
+	}
+	out := struct {
+		ID                string      `json:"id"`
+		Object            string      `json:"object"`
+		Created           int64       `json:"created"`
+		Model             string      `json:"model"`
+		Choices           []choiceOut `json:"choices"`
+		Usage             chatUsage   `json:"usage"`
+		ServiceTier       string      `json:"service_tier"`
+		SystemFingerprint string      `json:"system_fingerprint"`
+	}{ID: p.idString("chatcmpl-"), Object: "chat.completion", Created: p.created(), Model: c.model.Name,
+		Usage: usageOf(p), ServiceTier: "default", SystemFingerprint: "fp_drill"}
+	for i, ch := range p.choices {
+		co := choiceOut{Index: i, FinishReason: ch.finish, Message: message{Role: "assistant", Annotations: []any{}}}
+		if len(ch.toolCalls) == 0 {
+			t := ch.text()
+			co.Message.Content = &t
+		}
+		for _, tc := range ch.toolCalls {
+			x := chatToolCall{ID: tc.id, Type: "function"}
+			x.Function.Name, x.Function.Arguments = tc.name, tc.arguments()
+			co.Message.ToolCalls = append(co.Message.ToolCalls, x)
+		}
+		out.Choices = append(out.Choices, co)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as providers send it
+	_ = enc.Encode(out)
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return b
+}
