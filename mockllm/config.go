@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/drillkit/drill/internal/faultmode"
 	"go.yaml.in/yaml/v3"
@@ -153,7 +154,51 @@ type Answer struct {
 	Prompt string `yaml:"prompt"`
 	Answer string `yaml:"answer"`
 
-	re *regexp.Regexp
+	re     *regexp.Regexp
+	canary bool // the built-in canary entry
+}
+
+// matches reports whether a prompt gets this entry's answer. The canary
+// entry, tried on every request, answers ASCII prompts without the
+// regexp engine: for ASCII text, (?i) folds exactly as ASCII case does.
+func (a *Answer) matches(prompt string) bool {
+	if a.re == nil {
+		return false
+	}
+	if a.canary && isASCII(prompt) {
+		return containsFoldASCII(prompt, CanaryPrompt)
+	}
+	return a.re.MatchString(prompt)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFoldASCII reports whether s contains sub, ASCII letters
+// compared without case; sub is lower case.
+func containsFoldASCII(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // The canary entry, always present at the end of the answer table: a

@@ -3,6 +3,7 @@ package mockllm
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -67,4 +68,17 @@ func TestStartRejectsBadConfig(t *testing.T) {
 	cfg.Models[0].Kind = "vision"
 	_, err := Start(cfg)
 	require.ErrorContains(t, err, `models[0].kind: want chat or embedding, got "vision"`)
+}
+
+// The canary entry skips the regexp engine for ASCII prompts; it must
+// answer exactly what its regular expression would.
+func TestCanaryFastPathAgreesWithRegexp(t *testing.T) {
+	a := Answer{Prompt: canaryPattern, re: regexp.MustCompile(canaryPattern), canary: true}
+	for _, p := range []string{
+		"", "drill canary", "DRILL CANARY", "Say: Drill Canary, please", "drill  canary", "drillcanary",
+		"drill canar", "xdrill canaryx", "drill\tcanary", "the DrIlL cAnArY is here", "[drill canary]",
+		"ſ drill canary", "drill canary é", "drill cAnary\u212a", "dri", "@drill canary`",
+	} {
+		require.Equal(t, a.re.MatchString(p), a.matches(p), "prompt %q", p)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 type chatRequest struct {
@@ -53,11 +54,30 @@ type chatMessage struct {
 	ToolCallID string `json:"tool_call_id"`
 }
 
+// plainJSONString returns the value of a JSON string with nothing to
+// unescape, the common case of a message's content, without a second
+// pass of encoding/json; ok is false for anything else.
+func plainJSONString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return "", false
+		}
+	}
+	return string(in), true
+}
+
 // contentText flattens a message content: a string, or an array of parts
 // with text (OpenAI and Anthropic alike), or null.
 func contentText(raw json.RawMessage) (string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return "", nil
+	}
+	if s, ok := plainJSONString(raw); ok {
+		return s, nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err == nil {
@@ -177,7 +197,10 @@ func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) 
 		if msg.Role == "user" {
 			c.prompt = text
 		}
-		all.WriteString(msg.Role + ": " + text + "\n")
+		all.WriteString(msg.Role)
+		all.WriteString(": ")
+		all.WriteString(text)
+		all.WriteByte('\n')
 		tokens += 3 + CountTokens(text)
 		c.lastIsToolResult = msg.Role == "tool" || msg.Role == "function"
 	}

@@ -89,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 		s.models[m.Name] = ms
 	}
 	s.answers = append(s.answers, cfg.Answers...)
-	s.answers = append(s.answers, Answer{Prompt: canaryPattern, Answer: CanaryAnswer, re: regexp.MustCompile(canaryPattern)})
+	s.answers = append(s.answers, Answer{Prompt: canaryPattern, Answer: CanaryAnswer, re: regexp.MustCompile(canaryPattern), canary: true})
 	s.faults = faultmode.NewSet(cfg.Seed, validateFault, s.sleeper.Now)
 	for _, f := range cfg.Faults {
 		if _, err := s.faults.Add(f); err != nil {
@@ -509,7 +509,7 @@ func (c *call) applies(f Fault, matchesAnswer bool) bool {
 
 func (s *Server) answerFor(prompt string) (string, bool) {
 	for _, a := range s.answers {
-		if a.re != nil && a.re.MatchString(prompt) {
+		if a.matches(prompt) {
 			return a.Answer, true
 		}
 	}
@@ -918,17 +918,23 @@ func (s *Server) finish(c *call, p *plan) {
 	s.journal.add(e)
 }
 
+var (
+	openaiVersion      = []string{"2020-10-01"}
+	openaiOrganization = []string{"org-drill"}
+)
+
 // commonHeaders sets the headers every successful answer has.
 func commonHeaders(h http.Header, c *call, p *plan) {
 	var b [20]byte
 	id := []string{string(appendHex(append(b[:0], "req_"...), p.rng.Uint64(), 16))}
-	// Keys are set already canonical, as Header.Set would make them.
+	// Keys are set already canonical, as Header.Set would make them; the
+	// constant values are shared, as nothing edits a header in place.
 	if c.provider == ProviderAnthropic {
 		h["Request-Id"] = id
 	} else {
 		h["X-Request-Id"] = id
-		h["Openai-Version"] = []string{"2020-10-01"}
-		h["Openai-Organization"] = []string{"org-drill"}
+		h["Openai-Version"] = openaiVersion
+		h["Openai-Organization"] = openaiOrganization
 	}
 }
 
