@@ -60,6 +60,7 @@ type core struct {
 	logger *slog.Logger
 
 	groups   []*rules.Group
+	level    map[*rules.Group]int // see groupLevels
 	extLabel labels.Labels
 
 	prev map[string]Alert // last seen active alerts, by rule name + labels
@@ -168,23 +169,27 @@ func (c *core) loadRules(files []string, interval time.Duration, ext labels.Labe
 		}
 		c.groups = append(c.groups, r.g)
 	}
+	c.level = map[*rules.Group]int{}
+	for i, l := range groupLevels(c.groups) {
+		c.level[c.groups[i]] = l
+	}
 	c.extLabel = ext
 	return nil
 }
 
-// eval evaluates groups at ts, in order, and returns the alert
-// transitions since the previous evaluation, plus every rule error.
+// eval evaluates groups at ts, as if in order (see groupLevels), and
+// returns the alert transitions since the previous evaluation, plus every
+// rule error.
 func (c *core) eval(ctx context.Context, ts time.Time, groups []*rules.Group) ([]Transition, []error) {
 	var errs []error
-	for _, g := range groups {
-		g.Eval(ctx, ts)
-		for _, r := range g.Rules() {
-			if err := r.LastError(); err != nil {
-				errs = append(errs, fmt.Errorf("rule: %s, time: %s, err: %w", r.Name(), ts.UTC().Format(time.RFC3339), err))
-			}
-		}
+	for _, ge := range evalLevels(ctx, ts, groups, func(g *rules.Group) int { return c.level[g] }) {
+		errs = append(errs, ge...)
 	}
 	return c.transitions(ts, groups), errs
+}
+
+func ruleError(rule string, ts time.Time, err error) error {
+	return fmt.Errorf("rule: %s, time: %s, err: %w", rule, ts.UTC().Format(time.RFC3339), err)
 }
 
 // transitions compares the active alerts of groups with those seen at the
