@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,7 @@ type scrapeTarget struct {
 	cache    map[string]*cachedSeries // by the raw series text
 	gen      uint64
 	lastErr  error
+	body     bytes.Buffer // the last response, reused: parsed labels are copies
 }
 
 type cachedSeries struct {
@@ -141,10 +143,11 @@ func (st *scrapeTarget) fetchAndAppend(ctx context.Context, client *http.Client,
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		return 0, fmt.Errorf("server returned HTTP status %s", resp.Status)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
+	st.body.Reset()
+	if _, err := st.body.ReadFrom(io.LimitReader(resp.Body, maxBody+1)); err != nil {
 		return 0, err
 	}
+	body := st.body.Bytes()
 	if len(body) > maxBody {
 		return 0, fmt.Errorf("response is larger than %d bytes", maxBody)
 	}
@@ -167,7 +170,6 @@ func (st *scrapeTarget) appendAll(p textparse.Parser, app storage.AppenderV2, t 
 		famType model.MetricType
 		lset    labels.Labels
 		n       int
-		seen    []string
 		added   = map[string]*cachedSeries{}
 	)
 	for {
@@ -188,16 +190,19 @@ func (st *scrapeTarget) appendAll(p textparse.Parser, app storage.AppenderV2, t 
 			continue // help, unit, comments; native histograms need protobuf
 		}
 		raw, _, v := p.Series() // exposed timestamps are real time: ignored
-		key := string(raw)
-		cs, ok := st.cache[key]
+		// m[string(b)] looks up without allocating the key.
+		cs, ok := st.cache[string(raw)]
 		if !ok {
-			cs, ok = added[key]
+			cs, ok = added[string(raw)]
 		}
 		if !ok {
 			p.Labels(&lset)
 			cs = &cachedSeries{lset: st.relabel(lset), counter: isCounterSample(lset.Get(model.MetricNameLabel), famName, famType)}
-			added[key] = cs
+			added[string(raw)] = cs
 		}
+		// Marking a cached series seen before the whole body parsed is
+		// safe: a failed scrape bumps gen, so nothing of it counts.
+		cs.gen = st.gen
 		if cs.counter && !value.IsStaleNaN(v) {
 			v *= scale
 		}
@@ -208,14 +213,10 @@ func (st *scrapeTarget) appendAll(p textparse.Parser, app storage.AppenderV2, t 
 		if err == nil {
 			cs.ref = ref
 		}
-		seen = append(seen, key)
 		n++
 	}
 	for k, cs := range added {
 		st.cache[k] = cs
-	}
-	for _, k := range seen {
-		st.cache[k].gen = st.gen
 	}
 	return n, nil
 }
