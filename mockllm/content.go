@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -139,8 +140,8 @@ var (
 
 // genWords produces text of exactly n tokens from words, in sentences.
 // Long words are several tokens, exactly as CountTokens sees them.
-func genWords(r *rand.Rand, v *vocab, n int) []string {
-	out := make([]string, 0, n+4)
+func genWords(out []string, r *rand.Rand, v *vocab, n int) []string {
+	out = slices.Grow(out[:0], n+4)
 	inSentence := 0
 	sentenceLen := 6 + r.IntN(10)
 	for len(out) < n {
@@ -151,13 +152,19 @@ func genWords(r *rand.Rand, v *vocab, n int) []string {
 			continue
 		}
 		i := r.IntN(len(v.spaced))
+		var w []string
 		switch {
 		case inSentence > 0:
-			out = append(out, v.spaced[i]...)
+			w = v.spaced[i]
 		case len(out) == 0:
-			out = append(out, v.capital[i]...)
+			w = v.capital[i]
 		default:
-			out = append(out, v.spacedCapital[i]...)
+			w = v.spacedCapital[i]
+		}
+		if len(w) == 1 { // most words: one store, not a slice copy
+			out = append(out, w[0])
+		} else {
+			out = append(out, w...)
 		}
 		inSentence++
 	}
@@ -328,7 +335,7 @@ func genJSON(r *rand.Rand, root, s map[string]any, depth int) any {
 		case "uuid":
 			return "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 		}
-		str := strings.TrimSpace(strings.Join(genWords(r, englishVocab, 2+r.IntN(4)), ""))
+		str := strings.TrimSpace(strings.Join(genWords(nil, r, englishVocab, 2+r.IntN(4)), ""))
 		if ml, ok := s["maxLength"].(float64); ok && len(str) > int(ml) {
 			str = str[:int(ml)]
 		}

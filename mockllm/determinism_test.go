@@ -51,7 +51,7 @@ func TestTokenizer(t *testing.T) {
 	// Generated text splits back into the tokens it was made of.
 	r := newRand(1, "t")
 	for _, words := range []*vocab{englishVocab, frenchVocab} {
-		toks := genWords(r, words, 500)
+		toks := genWords(nil, r, words, 500)
 		require.Equal(t, toks, SplitTokens(strings.Join(toks, "")))
 	}
 }

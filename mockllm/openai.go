@@ -314,6 +314,7 @@ func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, 
 	}
 	defer release()
 	s.generate(c, p)
+	defer p.release()
 	commonHeaders(w.Header(), c, p)
 	ctx := r.Context()
 	if !c.stream {

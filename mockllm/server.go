@@ -352,7 +352,7 @@ func jsonKind(goKind string) string {
 
 // apiKey returns the caller's API key, or "" when none was sent.
 func apiKey(r *http.Request) string {
-	if k := r.Header.Get("x-api-key"); k != "" {
+	if k := r.Header.Get("X-Api-Key"); k != "" { // canonical: Get need not fold it
 		return k
 	}
 	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
@@ -420,6 +420,31 @@ type choice struct {
 	finish    string // stop, length, tool_calls
 	outTokens int
 	refusal   bool
+	lent      *[]string // from tokenBufs, returned by plan.release
+}
+
+// tokenBufs recycles the token slices of generated text: most answers
+// are made of fresh words, and a request's tokens are garbage once its
+// response is written.
+var tokenBufs = sync.Pool{New: func() any { return new([]string) }}
+
+// lend gives the choice a token slice from tokenBufs to generate into.
+func (c *choice) lend() []string {
+	c.lent = tokenBufs.Get().(*[]string)
+	return *c.lent
+}
+
+// release returns the plan's lent token slices, once nothing reads its
+// choices any more.
+func (p *plan) release() {
+	for i := range p.choices {
+		ch := &p.choices[i]
+		if ch.lent != nil && cap(ch.tokens) <= 1<<16 {
+			*ch.lent = ch.tokens[:0]
+			tokenBufs.Put(ch.lent)
+		}
+		ch.lent, ch.tokens = nil, nil
+	}
 }
 
 func (c *choice) text() string { return strings.Join(c.tokens, "") }
@@ -838,7 +863,7 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		case p.garbage(GarbageRandomTokens):
 			toks = genRandomTokens(r, n)
 		case p.garbage(GarbageWrongLanguage):
-			toks = genWords(r, frenchVocab, n)
+			toks = genWords(ch.lend(), r, frenchVocab, n)
 		default:
 			toks = make([]string, max(n, 64))
 			for i := range toks {
@@ -851,7 +876,7 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		toks = SplitTokens(answer)
 	default:
 		n := c.model.OutputTokens.Min + r.IntN(c.model.OutputTokens.Max-c.model.OutputTokens.Min+1)
-		toks = genWords(r, englishVocab, n)
+		toks = genWords(ch.lend(), r, englishVocab, n)
 	}
 	ch.finish = "stop"
 	if limit > 0 && len(toks) > limit {
