@@ -63,7 +63,7 @@ type core struct {
 	level    map[*rules.Group]int // see groupLevels
 	extLabel labels.Labels
 
-	prev map[string]Alert // last seen active alerts, by rule name + labels
+	prev map[alertKey]*rules.Alert // last seen active alerts (copies)
 }
 
 // openCore opens an empty TSDB in a fresh directory under tempDir and a
@@ -100,7 +100,7 @@ func openCore(tempDir string, logger *slog.Logger, subqueryStep time.Duration, m
 		EnableNegativeOffset:     true,
 		Parser:                   rulesParser,
 	})
-	return &core{dir: dir, db: db, qe: qe, logger: logger, prev: map[string]Alert{}}, nil
+	return &core{dir: dir, db: db, qe: qe, logger: logger, prev: map[alertKey]*rules.Alert{}}, nil
 }
 
 // loadRules loads the rule files' groups in file order, then group order
@@ -192,42 +192,43 @@ func ruleError(rule string, ts time.Time, err error) error {
 	return fmt.Errorf("rule: %s, time: %s, err: %w", rule, ts.UTC().Format(time.RFC3339), err)
 }
 
+// alertKey identifies an alert instance: Prometheus itself keys a rule's
+// alerts by their label hash.
+type alertKey struct {
+	rule string
+	hash uint64
+}
+
 // transitions compares the active alerts of groups with those seen at the
-// previous evaluation. The state machine is Prometheus'; this only reads it.
+// previous evaluation. The state machine is Prometheus'; this only reads
+// it. ActiveAlerts returns copies, kept as they are as the alerts last
+// seen: only a transition pays for converting one to an Alert.
 func (c *core) transitions(ts time.Time, groups []*rules.Group) []Transition {
-	cur := map[string]Alert{}
-	for _, g := range groups {
-		for _, ar := range g.AlertingRules() {
-			for _, a := range ar.ActiveAlerts() {
-				cur[ar.Name()+"\xff"+a.Labels.String()] = c.snapshot(ar.Name(), a)
-			}
-		}
-	}
 	var out []Transition
-	for k, a := range cur {
-		p, seen := c.prev[k]
-		switch {
-		case !seen && a.State == "pending", seen && p.State == "firing" && a.State == "pending":
-			out = append(out, Transition{At: ts, Kind: timeline.AlertPending, Alert: a})
-		case a.State == "firing" && (!seen || p.State != "firing"):
-			out = append(out, Transition{At: ts, Kind: timeline.AlertFiring, Alert: a})
-		}
-	}
-	// Only the evaluated groups' alerts can have ended.
-	evaluated := map[string]bool{}
+	evaluated := map[string]bool{} // only the evaluated groups' alerts can have ended
+	seen := make(map[alertKey]bool, len(c.prev))
 	for _, g := range groups {
 		for _, ar := range g.AlertingRules() {
 			evaluated[ar.Name()] = true
+			for _, a := range ar.ActiveAlerts() {
+				k := alertKey{ar.Name(), a.Labels.Hash()}
+				p, was := c.prev[k]
+				switch {
+				case !was && a.State == rules.StatePending, was && p.State == rules.StateFiring && a.State == rules.StatePending:
+					out = append(out, Transition{At: ts, Kind: timeline.AlertPending, Alert: c.snapshot(ar.Name(), a)})
+				case a.State == rules.StateFiring && (!was || p.State != rules.StateFiring):
+					out = append(out, Transition{At: ts, Kind: timeline.AlertFiring, Alert: c.snapshot(ar.Name(), a)})
+				}
+				c.prev[k] = a
+				seen[k] = true
+			}
 		}
 	}
 	for k, p := range c.prev {
-		if _, ok := cur[k]; !ok && evaluated[p.Name] {
-			out = append(out, Transition{At: ts, Kind: timeline.AlertResolved, Alert: p})
+		if !seen[k] && evaluated[k.rule] {
+			out = append(out, Transition{At: ts, Kind: timeline.AlertResolved, Alert: c.snapshot(k.rule, p)})
 			delete(c.prev, k)
 		}
-	}
-	for k, a := range cur {
-		c.prev[k] = a
 	}
 	slices.SortFunc(out, func(a, b Transition) int {
 		if a.Alert.Name != b.Alert.Name {
