@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/testbed"
+	"github.com/drillkit/drill/timeline"
 )
 
 // BenchmarkLibrary runs every drill of the demo team at speed 60 with two
@@ -38,6 +41,60 @@ func BenchmarkLibrary(b *testing.B) {
 	if hwm := peakRSS(); hwm > 0 {
 		b.ReportMetric(hwm/(1<<20), "peak-MB")
 	}
+}
+
+// BenchmarkDemoTeamTick is one scrape-and-evaluate tick of the demo
+// team's own rules over its own running testbed (providers, stubs,
+// gateway, traffic and toxiproxy, scraped for real), with 5 minutes of
+// drill time already stored. max_speed is the largest clock speed at
+// which ticks keep up: the team's evaluation interval over the real time
+// of one tick.
+func BenchmarkDemoTeamTick(b *testing.B) {
+	tm := demoTeam(b)
+	top, err := testbed.ParseTopology(tm.Config.File, testbed.Sections{
+		Providers: tm.Config.Providers, Stubs: tm.Config.Stubs, Service: tm.Config.Service,
+		Traffic: tm.Config.Traffic, Toxiproxy: tm.Config.Toxiproxy,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	tb, err := testbed.Start(ctx, top, testbed.Options{Dir: tm.Dir, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tb.Close()
+	var targets []alerting.Target
+	for _, t := range tb.MetricsTargets() {
+		targets = append(targets, alerting.Target{Name: t.Name, URL: t.URL})
+	}
+	clock := timeline.NewVirtual(time.Now())
+	e, err := alerting.New(alerting.Options{Clock: clock, RuleFiles: ruleFiles(tm), Targets: targets, Speed: 60,
+		ExternalLabels: map[string]string{"drill": "true"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	tick := func() {
+		if err := e.Tick(ctx, clock.Now()); err != nil {
+			b.Fatal(err)
+		}
+		clock.Advance(e.Interval())
+	}
+	for range int(5*time.Minute/e.Interval()) + 1 {
+		tick()
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		tick()
+	}
+	perTick := b.Elapsed() / time.Duration(b.N)
+	b.ReportMetric(float64(perTick.Microseconds())/1000, "ms/tick")
+	b.ReportMetric(float64(e.Interval())/float64(perTick), "max_speed")
+	if v, err := e.Query(ctx, `count({__name__=~".+"})`); err == nil && len(v) == 1 {
+		b.ReportMetric(v[0].F, "series")
+	}
+	b.ReportMetric(float64(len(tm.Rules)), "rules")
 }
 
 // peakRSS is the process's peak resident set (VmHWM) in bytes, or 0
