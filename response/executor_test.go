@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -126,9 +127,24 @@ pwd`,
 func TestSandboxCancel(t *testing.T) {
 	e := sandboxEngine(t, Options{StepTimeout: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+	// The step says through a FIFO that it runs; cancel only then, so
+	// that what is canceled is the running command, not its start.
+	fifo := filepath.Join(t.TempDir(), "started")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	t.Cleanup(func() { // release the reader if the step never opened the FIFO
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	go func() {
+		if f, err := os.Open(fifo); err == nil { // blocks until the step opens it
+			_, _ = f.Read(make([]byte, 1))
+			f.Close()
+		}
+		cancel()
+	}()
 	start := time.Now()
-	r := e.runSandboxed(ctx, "sleep 30")
+	r := e.runSandboxed(ctx, "echo > "+fifo+"; sleep 30")
 	require.Equal(t, "canceled", r.status)
 	require.Less(t, time.Since(start), 10*time.Second)
 }
