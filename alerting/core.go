@@ -109,7 +109,7 @@ func openCore(tempDir string, logger *slog.Logger, subqueryStep time.Duration, m
 func (c *core) loadRules(files []string, interval time.Duration, ext labels.Labels, externalURL string, evalOrder []string) []error {
 	loader := crLoader{parser: rulesParser, logger: c.logger}
 	m := rules.NewManager(&rules.ManagerOptions{
-		QueryFunc:    rules.EngineQueryFunc(c.qe, c.db),
+		QueryFunc:    rules.EngineQueryFunc(c.qe, untrimmed{c.db}),
 		AppendableV2: c.db,
 		Queryable:    c.db,
 		Context:      context.Background(),
@@ -307,7 +307,7 @@ func (c *core) event(t Transition) timeline.Event {
 // query evaluates expr at t; a scalar becomes a one-sample vector with no
 // labels, as promtool's promql_expr_test treats it.
 func (c *core) query(ctx context.Context, expr string, t time.Time) (promql.Vector, error) {
-	q, err := c.qe.NewInstantQuery(ctx, c.db, nil, expr, t)
+	q, err := c.qe.NewInstantQuery(ctx, untrimmed{c.db}, nil, expr, t)
 	if err != nil {
 		return nil, err
 	}
