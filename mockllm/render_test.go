@@ -128,3 +128,26 @@ func referenceChatFull(c *call, p *plan) []byte {
 	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	return b
 }
+
+// appendJSONString must escape as encoding/json does (without its HTML
+// escaping, as providers send), every byte and awkward rune alike.
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	specials := []string{"\x00", "\x1f", " ", "\"", "\\", "/", "\x7f", "é", "\u2028", "\u2029", "\xff", "\xe2\x80", "漢", "<", "&", "\n", "\t"}
+	var cases []string
+	for _, sp := range specials {
+		for pos := range 17 {
+			cases = append(cases, strings.Repeat("a", pos)+sp+strings.Repeat("b", 16-pos))
+		}
+	}
+	for c := range 256 {
+		cases = append(cases, "abcdefg"+string([]byte{byte(c)})+"hijklmnopq")
+	}
+	cases = append(cases, "", "short", strings.Repeat("plain text ", 50))
+	for _, s := range cases {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		require.NoError(t, enc.Encode(s))
+		require.Equal(t, strings.TrimSuffix(buf.String(), "\n"), string(appendJSONString(nil, s)), "%q", s)
+	}
+}
