@@ -148,7 +148,7 @@ func BenchmarkNonStreaming(b *testing.B) {
 	client := benchClient(benchConns)
 	// Short alternating rounds, so that load from elsewhere on the
 	// machine hits both sides alike.
-	const rounds, batch = 16, 500
+	const rounds, batch = 16, 2000
 	var mockLat, bareLat []time.Duration
 	var mockRounds, bareRounds []time.Duration
 	b.ResetTimer()
@@ -198,7 +198,7 @@ func BenchmarkStreaming(b *testing.B) {
 		}
 	})
 	client := benchClient(benchConns)
-	const rounds, batch = 16, 128
+	const rounds, batch = 16, 256
 	var mockRounds, bareRounds []time.Duration
 	var n int
 	b.ResetTimer()
