@@ -14,6 +14,13 @@
 // by N, so rate() over drill-time windows reads the real per-second rate
 // and thresholds fire at the same drill time at any speed.
 //
+// Groups are evaluated in levels: a group comes after every earlier group
+// whose results it could read (a metric that group records, ALERTS of its
+// alerts, or anything, for a selector without a fixed metric name), and
+// the groups of one level run concurrently, as Prometheus runs every group
+// on its own goroutine. Results equal promtool's one-group-after-another
+// order. PromQL reads chunks untrimmed (it bounds every range itself).
+//
 // RunRuleTests runs promtool-format rule unit test files through the same
 // storage, engine and rule evaluation, reporting failures as promtool
 // words them.
