@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -63,7 +64,12 @@ func NewContainer(ctx context.Context, opts ContainerOptions) (*Proxies, error) 
 		}),
 		testcontainers.WithConfigModifier(func(c *container.Config) { c.ExposedPorts = nil }),
 		testcontainers.WithCmd("-host=127.0.0.1", "-port="+strconv.Itoa(port)),
-		testcontainers.WithWaitStrategyAndDeadline(30*time.Second, wait.ForHTTP("/version").WithPort(strconv.Itoa(port)+"/tcp")),
+		// Readiness is read from the log here and checked on loopback
+		// below, not with an HTTP wait: testcontainers reaches a container
+		// at the host it guesses, which where /.dockerenv exists (some VMs
+		// and CI runners) is a gateway address, not the loopback this
+		// container's host network serves on.
+		testcontainers.WithWaitStrategyAndDeadline(30*time.Second, wait.ForLog("Starting Toxiproxy HTTP server")),
 		testcontainers.WithLogConsumers(logConsumer{tracker}),
 	}
 	image := opts.Image
@@ -89,6 +95,11 @@ func NewContainer(ctx context.Context, opts ContainerOptions) (*Proxies, error) 
 		if ctr != nil {
 			_ = ctr.Terminate(context.Background())
 		}
+		if strings.Contains(err.Error(), "reaper") {
+			// Ryuk is an image to pull, and drill runs where nothing can be
+			// pulled; Close removes the container itself.
+			err = fmt.Errorf("%w (set TESTCONTAINERS_RYUK_DISABLED=true)", err)
+		}
 		return nil, fmt.Errorf("faults: toxiproxy container: %w", err)
 	}
 	p := newProxies(Container, "http://127.0.0.1:"+strconv.Itoa(port), tracker, "127.0.0.1")
@@ -97,7 +108,31 @@ func NewContainer(ctx context.Context, opts ContainerOptions) (*Proxies, error) 
 		defer cancel()
 		return ctr.Terminate(ctx)
 	}
+	if err := p.awaitAPI(ctx, 10*time.Second); err != nil {
+		_ = p.shutdown()
+		return nil, fmt.Errorf("faults: toxiproxy container: %w", err)
+	}
 	return p, nil
+}
+
+// awaitAPI waits until the toxiproxy API answers, at most within: the
+// server logs that it starts its API just before it listens.
+func (p *Proxies) awaitAPI(ctx context.Context, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	backoff := 10 * time.Millisecond
+	for {
+		_, err := p.client.Version()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("API at %s does not answer: %w", p.apiURL, err)
+		case <-time.After(backoff):
+			backoff = min(2*backoff, 500*time.Millisecond)
+		}
+	}
 }
 
 type logConsumer struct{ t *connTracker }

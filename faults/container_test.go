@@ -40,6 +40,12 @@ func TestContainerBackend(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a container")
 	}
+	// Nothing can be pulled here, Ryuk included; .ci/run sets this too.
+	// Before anything reads testcontainers' configuration, which it
+	// reads once.
+	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
+		t.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
 	requireEngine(t)
 	bin := filepath.Join(t.TempDir(), "toxiproxy-server")
 	build := exec.Command("go", "build", "-o", bin, "github.com/Shopify/toxiproxy/v2/cmd/server")

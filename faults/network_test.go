@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/drillkit/drill/internal/leakcheck"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -32,9 +33,9 @@ type world struct {
 }
 
 // leakCheck verifies, after every other cleanup of the test, that no
-// goroutine is left behind.
+// goroutine is left behind (but toxiproxy's own, see leakcheck).
 func leakCheck(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t) })
+	t.Cleanup(func() { goleak.VerifyNone(t, leakcheck.Toxiproxy()...) })
 }
 
 func newWorld(t *testing.T, body string) *world {

@@ -14,14 +14,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/drillkit/drill/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// toxiproxy v2.12.0: a toxic added to a link whose connection is
-		// closing leaves its stub's Pipe blocked on a channel send inside
-		// the embedded server; it is toxiproxy's goroutine, not ours.
-		goleak.IgnoreTopFunction("github.com/Shopify/toxiproxy/v2/toxics.(*NoopToxic).Pipe"))
+	goleak.VerifyTestMain(m, leakcheck.Toxiproxy()...)
 }
 
 func TestBuiltinWorld(t *testing.T) {
@@ -100,5 +98,5 @@ func TestTeardownLeavesNothing(t *testing.T) {
 	}
 	_, err = os.Stat(tmp)
 	require.True(t, os.IsNotExist(err), "temp dir left behind")
-	require.NoError(t, goleak.Find(before), "goroutines left behind")
+	require.NoError(t, goleak.Find(append(leakcheck.Toxiproxy(), before)...), "goroutines left behind")
 }
