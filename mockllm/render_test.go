@@ -3,7 +3,9 @@ package mockllm
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +151,17 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 		enc.SetEscapeHTML(false)
 		require.NoError(t, enc.Encode(s))
 		require.Equal(t, strings.TrimSuffix(buf.String(), "\n"), string(appendJSONString(nil, s)), "%q", s)
+	}
+}
+
+// IDs are built with appends, not fmt; they keep the format they had.
+func TestIDsKeepTheirFormat(t *testing.T) {
+	for _, id := range []uint64{0, 1, 42, 1<<40 + 7, 1<<64 - 1} {
+		p := &plan{id: id}
+		want := fmt.Sprintf("%s%016x%08x", "chatcmpl-", seedFor(strconv.FormatUint(id, 10)), id)
+		require.Equal(t, want, p.idString("chatcmpl-"))
+		for _, width := range []int{2, 8, 16} {
+			require.Equal(t, fmt.Sprintf("%0*x", width, id), string(appendHex(nil, id, width)))
+		}
 	}
 }
