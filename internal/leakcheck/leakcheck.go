@@ -1,5 +1,3 @@
-// Package leakcheck holds the goroutine-leak exceptions that drill's
-// tests share, each with the reason it is not drill's leak.
 package leakcheck
 
 import "go.uber.org/goleak"
