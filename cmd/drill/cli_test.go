@@ -71,3 +71,15 @@ func TestReadmeListsEveryCommand(t *testing.T) {
 		require.Contains(t, help, "  "+c.name+" ", "drill help does not list %s", c.name)
 	}
 }
+
+// A run stopped by Ctrl-C tears its worlds down and exits 130, not 4: it
+// is neither the team's failure nor the harness's.
+func TestInterruptedRunExits130(t *testing.T) {
+	t.Chdir(t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // as if Ctrl-C came at once
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"run", "--no-history", "cost-spike"}, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
+	require.Equal(t, exitInterrupted, code, "stdout: %s\nstderr: %s", out.String(), errb.String())
+	require.Contains(t, errb.String(), "interrupted")
+}

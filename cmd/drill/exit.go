@@ -13,6 +13,10 @@ const (
 	exitUsage   = 2 // bad usage or invalid input
 	exitLint    = 3 // lint findings at error level
 	exitHarness = 4 // the harness itself failed
+	// exitInterrupted is a run stopped by Ctrl-C or SIGTERM: neither the
+	// team's failure nor the harness's, and what ran is reported. 128+2,
+	// as a shell reports a process its interrupt ended.
+	exitInterrupted = 130
 )
 
 // exitError attaches an exit code to an error, once, where the cause is

@@ -70,7 +70,8 @@ and a verdict: passed (every step passed and every fault provably fired),
 failed, inconclusive (no proof the fault fired) or error (the harness failed).
 
 Exit codes: 0 all passed; 1 a drill failed, was inconclusive or a gate was
-missed; 2 invalid input; 4 the harness failed.`,
+missed; 2 invalid input; 4 the harness failed; 130 interrupted (Ctrl-C):
+the scorecard printed is partial.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			runFn := runFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error { return runFn(ctx, e, args, nil) }
@@ -196,7 +197,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		rec.record(ctx, e, card) // warns on failure; never changes the exit code
 		if err != nil {
 			// Ctrl-C: every world is torn down; what ran is above.
-			return withCode(exitHarness, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
+			return withCode(exitInterrupted, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
 		}
 		code := card.ExitCode()
 		for _, r := range results {
