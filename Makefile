@@ -32,9 +32,11 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## bench: Go benchmarks of every package, then the comparison reports
+## bench: Go benchmarks of every package, one package at a time (-p 1):
+## go test otherwise runs several packages' benchmarks at once, on the
+## same cores, and each skews the others.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 
 clean:
 	rm -rf bin
