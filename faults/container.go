@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +15,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tctoxiproxy "github.com/testcontainers/testcontainers-go/modules/toxiproxy"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/drillkit/drill/internal/loopback"
 )
 
 // ContainerOptions says which toxiproxy image to run.
@@ -51,7 +52,7 @@ func NewContainer(ctx context.Context, opts ContainerOptions) (*Proxies, error) 
 	if opts.Image == "" && opts.Binary == "" {
 		return nil, errors.New("faults: toxiproxy container: want an image or a toxiproxy-server binary")
 	}
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("faults: toxiproxy container: %w", err)
 	}
@@ -138,18 +139,6 @@ func (p *Proxies) awaitAPI(ctx context.Context, within time.Duration) error {
 type logConsumer struct{ t *connTracker }
 
 func (c logConsumer) Accept(l testcontainers.Log) { _, _ = c.t.Write(l.Content) }
-
-// freePort asks the kernel for a free port on loopback. Another process
-// may take it before the container binds it; the container then fails to
-// start with a clear error rather than sharing a port.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
 
 func copyFile(from, to string) error {
 	in, err := os.Open(from)

@@ -1,11 +1,9 @@
 package faults
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -17,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	zlog "github.com/rs/zerolog/log"
+
+	"github.com/drillkit/drill/internal/loopback"
 )
 
 // Backend names where the toxiproxy server runs.
@@ -76,25 +76,14 @@ func NewEmbedded() (*Proxies, error) {
 	tracker := newConnTracker()
 	logger := zerolog.New(tracker).Level(zerolog.TraceLevel)
 	server := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), logger)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	api, err := loopback.Serve("", server.Routes(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("faults: toxiproxy API listener: %w", err)
 	}
-	srv := &http.Server{Handler: server.Routes(), ReadHeaderTimeout: 15 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln) // returns http.ErrServerClosed on Shutdown
-	}()
-	p := newProxies(Embedded, "http://"+ln.Addr().String(), tracker, "127.0.0.1")
+	p := newProxies(Embedded, api.URL(), tracker, "127.0.0.1")
 	p.shutdown = func() error {
 		// Proxies created behind our back (through the API URL) go too.
-		err := server.Collection.Clear()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err = errors.Join(err, srv.Shutdown(ctx))
-		<-done
-		return err
+		return errors.Join(server.Collection.Clear(), api.Close(5*time.Second))
 	}
 	return p, nil
 }

@@ -1,12 +1,10 @@
 package incidentstub
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,6 +15,8 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
+
+	"github.com/drillkit/drill/internal/loopback"
 )
 
 // Request is one request the stub received, as it saw it.
@@ -36,9 +36,7 @@ type Request struct {
 // listener.
 type Server struct {
 	schema *ast.Schema
-	srv    *http.Server
-	ln     net.Listener
-	done   chan struct{}
+	http   *loopback.Server
 
 	mu       sync.Mutex
 	requests []Request
@@ -46,9 +44,6 @@ type Server struct {
 	failCode int
 	answered map[string][]byte // idempotency key → first successful answer
 	seq      int
-
-	closeOnce sync.Once
-	closeErr  error
 }
 
 // LoadSchema parses and validates SDL; name is used in error positions.
@@ -69,30 +64,22 @@ func Open(schema *ast.Schema, addr string) (*Server, error) {
 	if schema == nil {
 		return nil, errors.New("incidentstub: nil schema")
 	}
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("incidentstub: %w", err)
-	}
-	s := &Server{schema: schema, ln: ln, done: make(chan struct{}), answered: map[string][]byte{}}
+	s := &Server{schema: schema, answered: map[string][]byte{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /graphql", s.graphql)
 	mux.HandleFunc("GET /_drill/requests", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(s.Requests())
 	})
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		defer close(s.done)
-		s.srv.Serve(ln)
-	}()
+	var err error
+	if s.http, err = loopback.Serve(addr, mux, nil); err != nil {
+		return nil, fmt.Errorf("incidentstub: %w", err)
+	}
 	return s, nil
 }
 
 // URL is the GraphQL endpoint.
-func (s *Server) URL() string { return "http://" + s.ln.Addr().String() + "/graphql" }
+func (s *Server) URL() string { return s.http.URL() + "/graphql" }
 
 // FailNext makes the next n requests fail with HTTP status code (a 5xx
 // to exercise retries), before any validation.
@@ -110,15 +97,7 @@ func (s *Server) Requests() []Request {
 }
 
 // Close stops the server and waits for it; it is safe to call twice.
-func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.closeErr = s.srv.Shutdown(ctx)
-		<-s.done
-	})
-	return s.closeErr
-}
+func (s *Server) Close() error { return s.http.Close(5 * time.Second) }
 
 type gqlRequest struct {
 	Query         string         `json:"query"`

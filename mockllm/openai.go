@@ -333,10 +333,7 @@ func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, 
 		}
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body)
-		if cap(body) <= maxPooledBody {
-			*bp = body[:0]
-			bodyBufs.Put(bp)
-		}
+		recycleBody(bp, body)
 		s.finish(c, p)
 		return
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"path"
 	"regexp"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/internal/faultmode"
+	"github.com/drillkit/drill/internal/loopback"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -47,11 +47,7 @@ type Server struct {
 	handler http.Handler
 	seq     atomic.Uint64
 
-	ln        net.Listener
-	srv       *http.Server
-	closeOnce sync.Once
-	closeErr  error
-	served    chan struct{}
+	http *loopback.Server // nil until Start
 }
 
 type modelState struct {
@@ -109,47 +105,28 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := cfg.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
+	if s.http, err = loopback.Serve(cfg.Addr, s.handler, s.log); err != nil {
+		return nil, fmt.Errorf("mockllm: %w", err) // net's error names the address
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("mockllm: listen %s: %w", addr, err)
-	}
-	s.ln = ln
-	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	s.served = make(chan struct{})
-	go func() {
-		defer close(s.served)
-		_ = s.srv.Serve(ln)
-	}()
 	return s, nil
 }
 
 // URL is the server's base URL, e.g. http://127.0.0.1:41234. OpenAI
 // clients take URL()+"/v1"; Anthropic clients take URL().
 func (s *Server) URL() string {
-	if s.ln == nil {
+	if s.http == nil {
 		return ""
 	}
-	return "http://" + s.ln.Addr().String()
+	return s.http.URL()
 }
 
-// Close stops the server, cutting open streams; safe to call twice.
+// Close stops the server, cutting streams still open after 2 seconds;
+// safe to call twice.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() {
-		if s.srv == nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if err := s.srv.Shutdown(ctx); err != nil {
-			s.closeErr = s.srv.Close()
-		}
-		<-s.served
-	})
-	return s.closeErr
+	if s.http == nil {
+		return nil
+	}
+	return s.http.Close(2 * time.Second)
 }
 
 // Handler serves every route of the server.
@@ -276,25 +253,29 @@ func anthropicType(status int) string {
 	return "invalid_request_error"
 }
 
-// bodyBufs recycles request body buffers: every generating request reads
-// one, and json.Unmarshal copies what it keeps.
+// bodyBufs recycles request and response body buffers: every generating
+// request reads one and most write one, and json.Unmarshal copies what
+// it keeps.
 var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // maxPooledBody is the largest buffer put back in bodyBufs, so that one
 // huge request does not pin its buffer for good.
 const maxPooledBody = 1 << 20
 
+// recycleBody puts b, grown from the buffer bp held, back in bodyBufs.
+func recycleBody(bp *[]byte, b []byte) {
+	if cap(b) <= maxPooledBody {
+		*bp = b[:0]
+		bodyBufs.Put(bp)
+	}
+}
+
 // decodeBody reads a JSON request body, bounded.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiError {
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	bp := bodyBufs.Get().(*[]byte)
 	data, err := readBody(r.Body, (*bp)[:0], min(r.ContentLength, s.cfg.MaxBodyBytes))
-	defer func() {
-		if cap(data) <= maxPooledBody {
-			*bp = data[:0]
-			bodyBufs.Put(bp)
-		}
-	}()
+	defer func() { recycleBody(bp, data) }()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drillkit/drill/internal/loopback"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/timeline"
 )
@@ -104,7 +104,7 @@ type Engine struct {
 	running     bool
 
 	wg     sync.WaitGroup
-	srv    *http.Server
+	srv    *loopback.Server
 	url    string
 	closed sync.Once
 }
@@ -296,9 +296,7 @@ func (e *Engine) Close() error {
 	e.closed.Do(func() {
 		e.unsub()
 		if e.srv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			err = e.srv.Shutdown(ctx)
+			err = e.srv.Close(2 * time.Second)
 		}
 	})
 	return err

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/drillkit/drill/internal/faultmode"
+	"github.com/drillkit/drill/internal/loopback"
 )
 
 // LiveFile is where a live drill writes its endpoint, relative to the
@@ -77,14 +79,6 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, shape string) boo
 func (e *Engine) URL() string { return e.url }
 
 func (e *Engine) openLive() error {
-	addr := e.opt.LiveAddr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("response: live endpoint: %w", err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /pages", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e.Pages())
@@ -144,27 +138,13 @@ func (e *Engine) openLive() error {
 		}
 		writeJSON(w, http.StatusOK, NoteResponse{Seq: ev.Seq, Alert: ev.Attrs["alert"], At: ev.At})
 	})
-	e.srv = &http.Server{Handler: loopbackOnly(mux), ReadHeaderTimeout: 5 * time.Second}
-	e.url = "http://" + ln.Addr().String()
-	go func() {
-		if err := e.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			e.logger.Error("response: live endpoint", "err", err)
-		}
-	}()
+	// An acknowledgement endpoint must not be reachable from the network.
+	srv, err := loopback.Serve(e.opt.LiveAddr, faultmode.LoopbackOnly(mux), e.logger)
+	if err != nil {
+		return fmt.Errorf("response: live endpoint: %w", err)
+	}
+	e.srv, e.url = srv, srv.URL()
 	return nil
-}
-
-// loopbackOnly refuses requests that do not come from this machine: an
-// acknowledgement endpoint must not be reachable from the network.
-func loopbackOnly(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			writeJSON(w, http.StatusForbidden, map[string]string{"error": "loopback only"})
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -51,10 +51,7 @@ func BenchmarkLibrary(b *testing.B) {
 // of one tick.
 func BenchmarkDemoTeamTick(b *testing.B) {
 	tm := demoTeam(b)
-	top, err := testbed.ParseTopology(tm.Config.File, testbed.Sections{
-		Providers: tm.Config.Providers, Stubs: tm.Config.Stubs, Service: tm.Config.Service,
-		Traffic: tm.Config.Traffic, Toxiproxy: tm.Config.Toxiproxy,
-	})
+	top, err := TopologyOf(tm)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,12 +61,8 @@ func BenchmarkDemoTeamTick(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer tb.Close()
-	var targets []alerting.Target
-	for _, t := range tb.MetricsTargets() {
-		targets = append(targets, alerting.Target{Name: t.Name, URL: t.URL})
-	}
 	clock := timeline.NewVirtual(time.Now())
-	e, err := alerting.New(alerting.Options{Clock: clock, RuleFiles: ruleFiles(tm), Targets: targets, Speed: 60,
+	e, err := alerting.New(alerting.Options{Clock: clock, RuleFiles: ruleFiles(tm), Targets: alertTargets(tb), Speed: 60,
 		ExternalLabels: map[string]string{"drill": "true"}})
 	if err != nil {
 		b.Fatal(err)

@@ -237,10 +237,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	top, err := testbed.ParseTopology(opts.Team.Config.File, testbed.Sections{
-		Providers: opts.Team.Config.Providers, Stubs: opts.Team.Config.Stubs, Service: opts.Team.Config.Service,
-		Traffic: opts.Team.Config.Traffic, Toxiproxy: opts.Team.Config.Toxiproxy,
-	})
+	top, err := TopologyOf(opts.Team)
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
@@ -456,6 +453,15 @@ func anyStep(rec *scoring.Scenario, statuses ...string) bool {
 		}
 	}
 	return false
+}
+
+// TopologyOf parses the topology sections of the team's drill.yaml, as
+// every world of a run and `drill up` build them.
+func TopologyOf(t *team.Team) (testbed.Topology, error) {
+	c := t.Config
+	return testbed.ParseTopology(c.File, testbed.Sections{
+		Providers: c.Providers, Stubs: c.Stubs, Service: c.Service, Traffic: c.Traffic, Toxiproxy: c.Toxiproxy,
+	})
 }
 
 // streamTimeline prints each event of the world's log as it happens, one

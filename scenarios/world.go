@@ -100,12 +100,8 @@ func (w *world) Start(ctx context.Context) error {
 	if err != nil {
 		return w.harnessf("drill.yaml %w", err)
 	}
-	var targets []alerting.Target
-	for _, t := range tb.MetricsTargets() {
-		targets = append(targets, alerting.Target{Name: t.Name, URL: t.URL})
-	}
 	ae, err := alerting.New(alerting.Options{
-		Clock: clock, Log: w.log, RuleFiles: ruleFiles(w.team), Targets: targets,
+		Clock: clock, Log: w.log, RuleFiles: ruleFiles(w.team), Targets: alertTargets(tb),
 		Logger: w.opts.Logger, ExternalLabels: map[string]string{"drill": "true"},
 	})
 	if err != nil {
@@ -166,6 +162,16 @@ func (w *world) Harness() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.harness
+}
+
+// alertTargets is every /metrics endpoint of the testbed, as the
+// alerting engine scrapes them.
+func alertTargets(tb *testbed.Testbed) []alerting.Target {
+	var out []alerting.Target
+	for _, t := range tb.MetricsTargets() {
+		out = append(out, alerting.Target{Name: t.Name, URL: t.URL})
+	}
+	return out
 }
 
 func ruleFiles(t *team.Team) []string {

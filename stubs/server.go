@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/internal/faultmode"
+	"github.com/drillkit/drill/internal/loopback"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -60,9 +61,8 @@ type Server struct {
 	rng   *rand.Rand
 	seq   atomic.Int64
 
-	ln        net.Listener
-	srv       *http.Server
-	done      chan struct{} // closed by Close: cuts latency sleeps short
+	http      *loopback.Server // nil until Start
+	done      chan struct{}    // closed by Close: cuts latency sleeps short
 	inflight  sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -118,35 +118,19 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := cfg.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
+	if s.http, err = loopback.Serve(cfg.Addr, s.mux, s.cfg.Logger); err != nil {
 		return nil, fmt.Errorf("stubs: %s: listen: %w", cfg.Stub.Name, err)
 	}
-	s.ln = ln
-	s.srv = &http.Server{
-		Handler:           s.mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
-	}
-	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.cfg.Logger.Error("stub server stopped", "stub", cfg.Stub.Name, "err", err)
-		}
-	}()
 	return s, nil
 }
 
 // URL is the server's base URL, such as http://127.0.0.1:41234; empty for
 // a server built with New.
 func (s *Server) URL() string {
-	if s.ln == nil {
+	if s.http == nil {
 		return ""
 	}
-	return "http://" + s.ln.Addr().String()
+	return s.http.URL()
 }
 
 // Name is the stub's name.
@@ -165,12 +149,8 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.done)
-		if s.srv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			if err := s.srv.Shutdown(ctx); err != nil {
-				s.closeErr = s.srv.Close()
-			}
+		if s.http != nil {
+			s.closeErr = s.http.Close(2 * time.Second)
 		}
 		s.inflight.Wait()
 	})

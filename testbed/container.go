@@ -12,6 +12,8 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/drillkit/drill/internal/loopback"
 )
 
 // containerSvc is an image: service, run through testcontainers-go in the
@@ -46,7 +48,7 @@ func (tb *Testbed) startImage(ctx context.Context) (service, error) {
 	svc := tb.top.Service
 	port := svc.Port
 	if port == 0 {
-		p, err := freePort()
+		p, err := loopback.FreePort()
 		if err != nil {
 			return nil, err
 		}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/gateway"
+	"github.com/drillkit/drill/internal/loopback"
 )
 
 // service is the service under test, in any form.
@@ -258,7 +259,7 @@ type process struct {
 
 func (tb *Testbed) startCommand(ctx context.Context) (service, error) {
 	svc := tb.top.Service
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -531,18 +530,6 @@ func (tb *Testbed) Close() error {
 	tb.undo = nil
 	tb.closeErr = errors.Join(errs...)
 	return tb.closeErr
-}
-
-// freePort asks the kernel for a free loopback port for a service that
-// must be told its port. Another process may take it first; the service
-// then fails to start, which Start reports.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // gatewayConfig wires the builtin gateway (or the reference gateway run

@@ -18,6 +18,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/drillkit/drill/internal/loopback"
 )
 
 // replan is how often a waiting arrival loop looks at the rate again, so
@@ -59,8 +61,7 @@ type Generator struct {
 	cancel   context.CancelFunc
 	loopDone chan struct{}
 	reqs     sync.WaitGroup
-	ln       net.Listener
-	srv      *http.Server
+	metrics  *loopback.Server // the /metrics endpoint, from Start
 }
 
 // New checks cfg and builds a generator for the service at target, a base
@@ -156,19 +157,12 @@ func (g *Generator) Start(ctx context.Context) error {
 	if g.started || g.stopped {
 		return errors.New("traffic: Start called twice or after Stop; make a new Generator")
 	}
-	addr := g.cfg.MetricsAddr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("traffic: metrics listener: %w", err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{}))
-	g.ln = ln
-	g.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = g.srv.Serve(ln) }()
+	var err error
+	if g.metrics, err = loopback.Serve(g.cfg.MetricsAddr, mux, nil); err != nil {
+		return fmt.Errorf("traffic: metrics listener: %w", err)
+	}
 
 	g.started = true
 	lctx, cancel := context.WithCancel(ctx)
@@ -186,10 +180,10 @@ func (g *Generator) Start(ctx context.Context) error {
 func (g *Generator) MetricsURL() string {
 	g.lifeMu.Lock()
 	defer g.lifeMu.Unlock()
-	if g.ln == nil {
+	if g.metrics == nil {
 		return ""
 	}
-	return "http://" + g.ln.Addr().String() + "/metrics"
+	return g.metrics.URL() + "/metrics"
 }
 
 // Registry is the generator's private metrics registry.
@@ -227,11 +221,7 @@ func (g *Generator) Stop() {
 	g.cancel()
 	<-g.loopDone
 	g.reqs.Wait()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := g.srv.Shutdown(ctx); err != nil {
-		_ = g.srv.Close()
-	}
+	_ = g.metrics.Close(2 * time.Second) // a scrape cut short is no loss
 	g.transport.CloseIdleConnections()
 }
 

@@ -7,10 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/drillkit/drill/export"
-	"github.com/drillkit/drill/incidentstub"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,8 +16,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/faults"
+	"github.com/drillkit/drill/incidentstub"
 	"github.com/drillkit/drill/internal/faultmode"
+	"github.com/drillkit/drill/internal/loopback"
+	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/testbed"
 )
 
@@ -79,10 +80,7 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 		return err
 	}
 	defer cleanup()
-	c := t.Config
-	top, err := testbed.ParseTopology(c.File, testbed.Sections{
-		Providers: c.Providers, Stubs: c.Stubs, Service: c.Service, Traffic: c.Traffic, Toxiproxy: c.Toxiproxy,
-	})
+	top, err := scenarios.TopologyOf(t)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
@@ -93,20 +91,12 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	}
 	defer tb.Close()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	api, err := loopback.Serve("", upHandler(tb), nil)
 	if err != nil {
 		return withCode(exitHarness, fmt.Errorf("control API: %w", err))
 	}
-	srv := &http.Server{Handler: upHandler(tb), ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan struct{})
-	go func() { defer close(served); _ = srv.Serve(ln) }()
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-		<-served
-	}()
-	control := "http://" + ln.Addr().String()
+	defer api.Close(5 * time.Second)
+	control := api.URL()
 
 	st := upState{Control: control, PID: os.Getpid(), Team: t.Dir, Endpoints: tb.Endpoints()}
 	if err := writeUpState(st); err != nil {
