@@ -130,7 +130,8 @@ Run 'drill help <command>' for a command's flags.
 
 Exit codes: 0 all passed; 1 a drill failed, was inconclusive or a gate was
 missed; 2 bad usage or invalid input; 3 lint findings at error level; 4 the
-harness failed.
+harness failed; 130 a run interrupted by Ctrl-C or SIGTERM (after teardown
+and a partial scorecard).
 `)
 }
 
