@@ -1,9 +1,7 @@
 package gateway
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/drillkit/drill/internal/loopback"
 )
 
 // maxBody caps client and upstream bodies the gateway reads whole.
@@ -29,21 +29,13 @@ type upstream struct {
 // API.
 type Server struct {
 	cfg       Config
-	ln        net.Listener
-	srv       *http.Server
+	http      *loopback.Server // nil until Start
 	mux       *http.ServeMux
 	transport *http.Transport
 	client    *http.Client
 	m         *metrics
 	ups       []*upstream // primary, then secondary when configured
 	spend     *spendWindow
-
-	baseCtx  context.Context
-	cancel   context.CancelFunc
-	inflight sync.WaitGroup
-	served   chan struct{}
-	closeErr error
-	once     sync.Once
 
 	mu            sync.Mutex // guards the levers below
 	active        int
@@ -60,22 +52,9 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
+	if s.http, err = loopback.Serve(s.cfg.Addr, s.mux, s.cfg.Logger); err != nil {
 		return nil, fmt.Errorf("gateway: listen on %s: %w", s.cfg.Addr, err)
 	}
-	s.ln = ln
-	s.srv = &http.Server{
-		Handler:           s.track(s.mux),
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return s.baseCtx },
-	}
-	go func() {
-		defer close(s.served)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.cfg.Logger.Error("gateway: serve", "err", err)
-		}
-	}()
 	return s, nil
 }
 
@@ -87,14 +66,12 @@ func newServer(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:           cfg,
 		m:             newMetrics(),
-		served:        make(chan struct{}),
 		autoFailover:  cfg.AutoFailover,
 		budget:        cfg.BudgetUSDPerMin,
 		maxAttempts:   cfg.MaxAttempts,
 		agentMaxSteps: cfg.AgentMaxSteps,
 		disabled:      map[string]bool{},
 	}
-	s.baseCtx, s.cancel = context.WithCancel(context.Background())
 	s.spend = &spendWindow{now: cfg.Now}
 	s.transport = &http.Transport{
 		Proxy:               nil, // upstreams are reached directly (toxiproxy sits at their URL)
@@ -131,17 +108,8 @@ func newServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// track counts in-flight handlers so Close can wait for them.
-func (s *Server) track(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
-		h.ServeHTTP(w, r)
-	})
-}
-
 // URL is the gateway's base URL, e.g. http://127.0.0.1:41234.
-func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+func (s *Server) URL() string { return s.http.URL() }
 
 // AdminURL is the base of the admin API: URL()+"/admin".
 func (s *Server) AdminURL() string { return s.URL() + "/admin" }
@@ -150,21 +118,12 @@ func (s *Server) AdminURL() string { return s.URL() + "/admin" }
 func (s *Server) Handler() http.Handler { return s.mux }
 
 // Close stops the server: in-flight requests get a few seconds to finish,
-// then their contexts are cancelled. Safe to call more than once.
+// then their contexts are cancelled, and Close returns once their handlers
+// have. Safe to call more than once.
 func (s *Server) Close() error {
-	s.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		if err := s.srv.Shutdown(ctx); err != nil {
-			s.cancel()
-			_ = s.srv.Close()
-		}
-		s.cancel()
-		<-s.served
-		s.inflight.Wait()
-		s.transport.CloseIdleConnections()
-	})
-	return s.closeErr
+	err := s.http.Close(3 * time.Second)
+	s.transport.CloseIdleConnections()
+	return err
 }
 
 // apiError is an OpenAI-shaped error answer.

@@ -3,20 +3,30 @@ package loopback
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Server is an HTTP server that owns its listener: Serve binds before it
 // returns, so the URL is known and the port taken, and Close stops it and
-// waits until it has.
+// waits until it has, handlers included.
 type Server struct {
 	ln     net.Listener
 	srv    *http.Server
 	served chan struct{}
+
+	// Every request's context derives from base, which Close cancels once
+	// the grace period is over, so a handler waiting on an upstream or a
+	// drill-time sleep returns instead of outliving the server.
+	base     context.Context
+	cancel   context.CancelFunc
+	inflight sync.WaitGroup
+	running  atomic.Int64 // handlers running now
 
 	once     sync.Once
 	serveErr error // from Serve, other than ErrServerClosed
@@ -36,7 +46,13 @@ func Serve(addr string, h http.Handler, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{ln: ln, srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, served: make(chan struct{})}
+	s := &Server{ln: ln, served: make(chan struct{})}
+	s.base, s.cancel = context.WithCancel(context.Background())
+	s.srv = &http.Server{
+		Handler:           s.track(h),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return s.base },
+	}
 	if logger != nil {
 		s.srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	}
@@ -49,26 +65,65 @@ func Serve(addr string, h http.Handler, logger *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
+// track counts the handlers running, so that Close can wait for them.
+func (s *Server) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inflight.Add(1)
+		s.running.Add(1)
+		defer func() {
+			s.running.Add(-1)
+			s.inflight.Done()
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
 // Addr is the host:port the server listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // URL is the server's base URL, http://host:port.
 func (s *Server) URL() string { return "http://" + s.Addr() }
 
-// Close shuts the server down, letting requests in flight finish for up
-// to grace, then closes what is left, and returns once it has stopped.
-// It is safe to call twice; the second call returns the first's error.
+// Close shuts the server down: it stops accepting, lets requests in
+// flight finish for up to grace, then cancels their contexts and closes
+// their connections, and returns once every handler has returned. A
+// handler that ignores its context gets one more grace period; Close then
+// returns an error saying how many are still running rather than hang a
+// drill's teardown. It is safe to call twice; the second call returns the
+// first's error.
 func (s *Server) Close(grace time.Duration) error {
 	s.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		defer cancel()
 		if err := s.srv.Shutdown(ctx); err != nil {
+			s.cancel()
 			s.closeErr = s.srv.Close()
 		}
+		s.cancel()
 		<-s.served
 		if s.closeErr == nil {
 			s.closeErr = s.serveErr
 		}
+		if err := s.waitHandlers(grace); err != nil {
+			s.closeErr = errors.Join(s.closeErr, err)
+		}
 	})
 	return s.closeErr
+}
+
+// waitHandlers waits up to d for every handler to return.
+func (s *Server) waitHandlers(d time.Duration) error {
+	done := make(chan struct{})
+	go func() {
+		s.inflight.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+		return fmt.Errorf("%s: %d handler(s) still running %s after their requests were cancelled", s.Addr(), s.running.Load(), d)
+	}
 }
