@@ -92,8 +92,8 @@ type Engine struct {
 	env    []string // base environment of runbook commands
 	dryMu  sync.Mutex
 
-	sub   <-chan timeline.Event
-	unsub func()
+	events *timeline.Follower // alert events, from New on
+	stop   chan struct{}      // closed by Close
 
 	mu          sync.Mutex
 	groups      map[string]*incident
@@ -254,7 +254,7 @@ func New(opt Options) (*Engine, error) {
 			return nil, err
 		}
 	}
-	e.sub, e.unsub = opt.Log.Subscribe(4096)
+	e.events, e.stop = opt.Log.Follow(), make(chan struct{})
 	return e, nil
 }
 
@@ -271,14 +271,19 @@ func (e *Engine) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer e.wg.Wait() // runs after cancel: incidents see ctx end
 	defer cancel()
-	for {
+	go func() {
 		select {
+		case <-e.stop:
+			cancel()
 		case <-ctx.Done():
-			return nil
-		case ev, ok := <-e.sub:
-			if !ok {
-				return nil
-			}
+		}
+	}()
+	for {
+		evs, err := e.events.Next(ctx)
+		if err != nil {
+			return nil // ctx ended or Close was called: a normal stop
+		}
+		for _, ev := range evs {
 			switch ev.Kind {
 			case timeline.AlertFiring:
 				e.firing(ctx, ev)
@@ -294,7 +299,7 @@ func (e *Engine) Run(ctx context.Context) error {
 func (e *Engine) Close() error {
 	var err error
 	e.closed.Do(func() {
-		e.unsub()
+		close(e.stop)
 		if e.srv != nil {
 			err = e.srv.Close(2 * time.Second)
 		}

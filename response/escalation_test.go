@@ -439,3 +439,28 @@ func TestAckAfterExhaustionInSimulation(t *testing.T) {
 	_, err := h.engine.Ack("", "llm-alert")
 	require.ErrorContains(t, err, "needs a user")
 }
+
+// An alert storm loses nothing: every firing the engine had not read yet
+// when it started still opens its incident.
+func TestAlertStormLosesNothing(t *testing.T) {
+	at := time.Date(2026, 3, 9, 12, 30, 0, 0, time.UTC)
+	clock := timeline.NewVirtual(at)
+	log := timeline.NewLog(clock)
+	e, err := New(Options{Clock: clock, Log: log, Escalation: loadTeam(t).Escalation, GroupBy: []string{"alertname"},
+		GroupWait: time.Minute, Responders: responders(t, "default: {ack_delay: 1m}\n")})
+	require.NoError(t, err)
+	const storm = 6000 // more than any buffer a subscription would hold
+	for i := range storm {
+		name := fmt.Sprintf("storm-%d", i)
+		log.Append(timeline.Event{Kind: timeline.AlertFiring, Subject: name,
+			Labels: map[string]string{"alertname": name, "service": "llm-gateway"}})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	require.Eventually(t, func() bool { return e.openGroups() == storm }, 10*time.Second, 5*time.Millisecond,
+		"every firing opens its own incident")
+	cancel()
+	require.NoError(t, <-done)
+	require.NoError(t, e.Close())
+}

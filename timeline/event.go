@@ -94,20 +94,18 @@ func OfKind(k Kind, subject string) Match {
 var ErrDeadline = errors.New("deadline passed")
 
 // Log is the append-only event log of one scenario. It stamps events with
-// its clock, keeps them in order and wakes subscribers and waiters.
+// its clock, keeps them in order and wakes followers and waiters.
 type Log struct {
 	clock Clock
 
 	mu     sync.Mutex
 	events []Event
-	subs   map[int]chan Event
-	nextID int
 	change chan struct{} // closed and replaced on every append
 }
 
 // NewLog returns an empty log on clock c.
 func NewLog(c Clock) *Log {
-	return &Log{clock: c, subs: map[int]chan Event{}, change: make(chan struct{})}
+	return &Log{clock: c, change: make(chan struct{})}
 }
 
 // Clock returns the log's clock.
@@ -122,12 +120,6 @@ func (l *Log) Append(e Event) Event {
 	l.mu.Lock()
 	e.Seq = int64(len(l.events) + 1)
 	l.events = append(l.events, e)
-	for _, ch := range l.subs {
-		select {
-		case ch <- e:
-		default: // a slow subscriber loses events rather than stalling the drill
-		}
-	}
 	close(l.change)
 	l.change = make(chan struct{})
 	l.mu.Unlock()
@@ -160,22 +152,40 @@ func (l *Log) Find(m Match) (Event, bool) {
 	return Event{}, false
 }
 
-// Subscribe returns a channel receiving every event appended from now on
-// (buffered; a subscriber that falls behind by more than buf events misses
-// some) and a function that ends the subscription.
-func (l *Log) Subscribe(buf int) (<-chan Event, func()) {
+// Follower reads a log's events in order, each exactly once, from the
+// moment it was made. It never misses an event, however far it falls
+// behind: the log keeps them all.
+type Follower struct {
+	l    *Log
+	next int // index of the next event to return
+}
+
+// Follow returns a follower of the events appended from now on.
+func (l *Log) Follow() *Follower {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	id := l.nextID
-	l.nextID++
-	ch := make(chan Event, buf)
-	l.subs[id] = ch
-	return ch, func() {
+	return &Follower{l: l, next: len(l.events)}
+}
+
+// Next returns the events appended since the previous call (or since
+// Follow), in order, waiting until there is at least one. It returns
+// ctx's error when ctx ends first.
+func (f *Follower) Next(ctx context.Context) ([]Event, error) {
+	l := f.l
+	for {
 		l.mu.Lock()
-		defer l.mu.Unlock()
-		if c, ok := l.subs[id]; ok {
-			delete(l.subs, id)
-			close(c)
+		if f.next < len(l.events) {
+			ev := append([]Event(nil), l.events[f.next:]...)
+			f.next = len(l.events)
+			l.mu.Unlock()
+			return ev, nil
+		}
+		change := l.change
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-change:
 		}
 	}
 }

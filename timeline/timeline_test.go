@@ -3,6 +3,7 @@ package timeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -103,15 +104,34 @@ func TestWaitHonoursContext(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 }
 
-func TestSubscribe(t *testing.T) {
+func TestFollowerMissesNothing(t *testing.T) {
 	l := NewLog(NewVirtual(t0))
-	ch, stop := l.Subscribe(4)
-	l.Append(Event{Kind: Page, Subject: "alice"})
-	require.Equal(t, "alice", (<-ch).Subject)
-	stop()
-	stop() // safe twice
-	_, open := <-ch
-	require.False(t, open)
-	l.Append(Event{Kind: Page}) // no subscriber left; must not block
-	require.Len(t, l.Events(), 2)
+	l.Append(Event{Kind: Note, Subject: "before"})
+	f := l.Follow()
+	// A follower that falls far behind still gets every event, in order.
+	for i := range 10000 {
+		l.Append(Event{Kind: Page, Subject: fmt.Sprint(i)})
+	}
+	ev, err := f.Next(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ev, 10000, "events before Follow are not returned; none after it is lost")
+	for i, e := range ev {
+		require.Equal(t, fmt.Sprint(i), e.Subject)
+	}
+
+	// Next waits for the next append.
+	got := make(chan []Event, 1)
+	go func() {
+		ev, _ := f.Next(context.Background())
+		got <- ev
+	}()
+	l.Append(Event{Kind: Ack, Subject: "alice"})
+	ev = <-got
+	require.Len(t, ev, 1)
+	require.Equal(t, "alice", ev[0].Subject)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = f.Next(ctx)
+	require.ErrorIs(t, err, context.Canceled)
 }
