@@ -129,24 +129,42 @@ func (w *world) Start(ctx context.Context) error {
 	// Setup is over: drill time starts now, with the engines.
 	clock.Rebase()
 	w.log.Append(timeline.Event{Kind: timeline.ScenarioStart, Message: fmt.Sprintf("world ready (speed ×%g, seed %d)", w.speed, w.seed)})
+	// An engine that stops on its own leaves the drill without alerts or
+	// pages: a harness failure, never the team's.
 	w.wg.Add(3)
-	go func() { defer w.wg.Done(); _ = ae.Run(runCtx) }()
-	go func() { defer w.wg.Done(); _ = resp.Run(runCtx) }()
+	go func() {
+		defer w.wg.Done()
+		if err := ae.Run(runCtx); err != nil {
+			w.failed(fmt.Errorf("alerting stopped: %w", err))
+		}
+	}()
+	go func() {
+		defer w.wg.Done()
+		if err := resp.Run(runCtx); err != nil {
+			w.failed(fmt.Errorf("response stopped: %w", err))
+		}
+	}()
 	go func() {
 		defer w.wg.Done()
 		select {
 		case <-runCtx.Done():
 		case err := <-tb.Err():
-			w.mu.Lock()
-			if w.harness == nil {
-				w.harness = err
-			}
-			w.mu.Unlock()
-			w.log.Append(timeline.Event{Kind: timeline.HarnessError, Message: err.Error()})
+			w.failed(err)
 		}
 	}()
 	w.started = true
 	return nil
+}
+
+// failed records a harness failure while the world runs, on the log too.
+func (w *world) failed(err error) {
+	w.mu.Lock()
+	if w.harness == nil {
+		w.harness = err
+	}
+	log := w.log
+	w.mu.Unlock()
+	log.Append(timeline.Event{Kind: timeline.HarnessError, Message: err.Error()})
 }
 
 func (w *world) harnessf(format string, args ...any) error {
