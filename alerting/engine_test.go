@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"strconv"
 	"testing"
 	"time"
 
@@ -235,6 +236,37 @@ func TestRunWithScaledClockAndClose(t *testing.T) {
 	_, err = e.Query(context.Background(), "c")
 	require.ErrorIs(t, err, ErrClosed)
 	require.ErrorIs(t, e.Tick(context.Background(), clock.Now()), ErrClosed)
+}
+
+// At a speed no tick can keep up with, Run skips ticks and says so on the
+// timeline, for the scorecard to warn that alert times are imprecise.
+func TestRunRecordsFallingBehind(t *testing.T) {
+	x := &exposition{}
+	x.set("# TYPE c counter\nc 1\n")
+	srv := httptest.NewServer(x)
+	defer srv.Close()
+	clock, err := timeline.NewScaled(drillStart, 1e6) // 15s of drill time every 15µs: less than a scrape takes
+	require.NoError(t, err)
+	log := timeline.NewLog(clock)
+	e, err := New(Options{Clock: clock, Log: log, Targets: []Target{{Name: "a", URL: srv.URL}}})
+	require.NoError(t, err)
+	defer e.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	var lag timeline.Event
+	require.Eventually(t, func() bool {
+		var ok bool
+		lag, ok = log.Find(timeline.OfKind(timeline.HarnessLag, "alerting"))
+		return ok
+	}, 10*time.Second, 10*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+	skipped, err := strconv.Atoi(lag.Attrs["skipped"])
+	require.NoError(t, err)
+	require.Positive(t, skipped)
+	require.Equal(t, "15s", lag.Attrs["interval"])
+	require.Contains(t, lag.Message, "fell behind the drill clock at speed ×1e+06")
 }
 
 func TestNewRejectsBadInput(t *testing.T) {

@@ -24,6 +24,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 	}
 	type scenarioView struct {
 		Name, Family, Status, Reason string
+		Warnings                     []string
 		Timings                      []string
 		Bottleneck                   string // the breakdown's evidence
 		Handoffs                     string
@@ -79,7 +80,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 			}
 			data.Scenarios = append(data.Scenarios, scenarioView{
 				Bottleneck: bottleneck, Handoffs: handoffs, Bar: template.HTML(bar),
-				Name: sc.Name, Family: sc.Family, Status: string(sc.Status), Reason: sc.Reason,
+				Name: sc.Name, Family: sc.Family, Status: string(sc.Status), Reason: sc.Reason, Warnings: sc.Warnings,
 				Timings: []string{
 					"detect " + scoring.FormatSeconds(t.TimeToDetect), "acknowledge " + scoring.FormatSeconds(t.TimeToAcknowledge),
 					"mitigate " + scoring.FormatSeconds(t.TimeToMitigate), "recover " + scoring.FormatSeconds(t.TimeToRecover),
@@ -108,6 +109,7 @@ svg{display:block;margin:.5em 0}
 svg text{font:11px system-ui,sans-serif}
 .muted{color:#666}
 .bottleneck{border-left:4px solid #b00020;padding-left:.5em}
+.warning{border-left:4px solid #b26a00;padding-left:.5em}
 </style>
 </head>
 <body>
@@ -142,6 +144,7 @@ svg text{font:11px system-ui,sans-serif}
 {{range .Scenarios}}
 <h3>{{.Name}} <span class="{{.Status}}">{{.Status}}</span>{{with .Family}} <span class="muted">{{.}}</span>{{end}}</h3>
 {{with .Reason}}<p>{{.}}</p>{{end}}
+{{range .Warnings}}<p class="warning">warning: {{.}}</p>{{end}}
 <p>{{range $i, $t := .Timings}}{{if $i}} · {{end}}{{$t}}{{end}}</p>
 {{with .Bar}}<h4>Where the time went</h4>
 {{.}}{{end}}

@@ -1,7 +1,9 @@
 package scoring
 
 import (
+	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +63,10 @@ type Scenario struct {
 	Alerts      []Alert          `json:"alerts"`
 	Events      []timeline.Event `json:"events"`
 	WallSeconds float64          `json:"wall_seconds"` // wall clock; differs between runs
+	// Warnings say what made the scenario's measurements less precise
+	// than usual without making them wrong, such as alert evaluation
+	// falling behind the drill clock. They do not change the verdict.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Timings are the response durations of one scenario in drill time; a nil
@@ -245,6 +251,42 @@ func Analyze(sc *Scenario) {
 	}
 	sc.Timings = t
 	analyzeBreakdown(sc, faultAt, firingAt, recoveredAt)
+	sc.Warnings = lagWarnings(sc.Events)
+}
+
+// lagWarnings sums up the harness.lag events of each part of the harness:
+// how often it fell behind the drill clock, how many evaluations it
+// skipped, and so by how much its times may be late at worst.
+func lagWarnings(events []timeline.Event) []string {
+	type lag struct {
+		times, skipped int
+		worst          time.Duration
+	}
+	lags := map[string]*lag{}
+	var order []string
+	for _, e := range events {
+		if e.Kind != timeline.HarnessLag {
+			continue
+		}
+		l, ok := lags[e.Subject]
+		if !ok {
+			l = &lag{}
+			lags[e.Subject] = l
+			order = append(order, e.Subject)
+		}
+		n, _ := strconv.Atoi(e.Attrs["skipped"])
+		every, _ := time.ParseDuration(e.Attrs["interval"])
+		l.times++
+		l.skipped += n
+		l.worst = max(l.worst, time.Duration(n)*every)
+	}
+	var out []string
+	for _, subject := range order {
+		l := lags[subject]
+		out = append(out, fmt.Sprintf("%s fell behind the drill clock %d time(s) and skipped %d evaluation(s): "+
+			"alert times may be late by up to %s; run at a lower --speed for exact times", subject, l.times, l.skipped, l.worst))
+	}
+	return out
 }
 
 func sortedEvents(ev []timeline.Event) []timeline.Event {

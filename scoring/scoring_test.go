@@ -84,6 +84,8 @@ func fixture() *Scorecard {
 			ev(3, 5*time.Minute, timeline.ControlEnd, ""),
 			ev(4, 5*time.Minute, timeline.FaultOn, "outage"),
 			ev(5, 7*time.Minute, timeline.AlertFiring, "LLMSpendSpike"),
+			evA(6, 8*time.Minute, timeline.HarnessLag, "alerting", "skipped", "2", "interval", "15s"),
+			evA(7, 9*time.Minute, timeline.HarnessLag, "alerting", "skipped", "5", "interval", "15s"),
 		},
 		WallSeconds: 9,
 	}
@@ -119,6 +121,17 @@ func TestAnalyzeTimings(t *testing.T) {
 	require.Contains(t, f.Alerts[0].Why, "control window")
 	require.True(t, f.Alerts[1].FalseAlarm)
 	require.Contains(t, f.Alerts[1].Why, "no step")
+}
+
+// Evaluation falling behind the drill clock is a warning that says how
+// late alert times may be, summed over the scenario; it keeps the verdict.
+func TestLagWarnings(t *testing.T) {
+	c := fixture()
+	f := c.Scenarios[1]
+	require.Equal(t, []string{"alerting fell behind the drill clock 2 time(s) and skipped 7 evaluation(s): " +
+		"alert times may be late by up to 1m15s; run at a lower --speed for exact times"}, f.Warnings)
+	require.Equal(t, Failed, f.Status)
+	require.Empty(t, c.Scenarios[0].Warnings)
 }
 
 func TestSummary(t *testing.T) {

@@ -206,6 +206,16 @@ func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
 			fmt.Fprintf(&b, "- **%s** (`%s:%d`) — %s: %s\n", mdEscape(sc.Name), sc.Feature, sc.Line, sc.Status, mdEscape(sc.Reason))
 		}
 	}
+	var warned bool
+	for _, sc := range c.Scenarios {
+		for _, warn := range sc.Warnings {
+			if !warned {
+				b.WriteString("\n### Warnings\n\n")
+				warned = true
+			}
+			fmt.Fprintf(&b, "- **%s** (`%s:%d`) — %s\n", mdEscape(sc.Name), sc.Feature, sc.Line, mdEscape(warn))
+		}
+	}
 	writeBreakdownMarkdown(&b, c)
 	if len(gates) > 0 {
 		b.WriteString("\n### Gates\n\n")
@@ -268,6 +278,9 @@ func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
 	for _, sc := range c.Scenarios {
 		if sc.Status != Passed {
 			fmt.Fprintf(w, "\n%s (%s:%d) %s: %s\n", sc.Name, sc.Feature, sc.Line, sc.Status, sc.Reason)
+		}
+		for _, warn := range sc.Warnings {
+			fmt.Fprintf(w, "\n%s (%s:%d) warning: %s\n", sc.Name, sc.Feature, sc.Line, warn)
 		}
 	}
 	names := make([]string, 0, len(gates))

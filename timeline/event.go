@@ -45,7 +45,10 @@ const (
 	Recovered    Kind = "recovered"
 
 	HarnessError Kind = "harness.error"
-	Note         Kind = "note"
+	// HarnessLag is the harness falling behind the drill clock: the
+	// drill goes on, with times less precise than usual.
+	HarnessLag Kind = "harness.lag"
+	Note       Kind = "note"
 )
 
 // Event is one thing that happened in a drill, stamped in drill time.
