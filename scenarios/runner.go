@@ -161,13 +161,27 @@ func Select(opts Options) (*Selection, error) {
 			sel.Scenarios = append(sel.Scenarios, sc)
 		}
 	}
-	if len(sel.Scenarios) == 0 {
+	knownNames := func() string {
 		names := make([]string, 0, len(known))
 		for n := range known {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return nil, fmt.Errorf("no scenario matches %q; known names: %s", tags, strings.Join(names, ", "))
+		return strings.Join(names, ", ")
+	}
+	if len(sel.Scenarios) == 0 {
+		return nil, fmt.Errorf("no scenario matches %q; known names: %s", tags, knownNames())
+	}
+	// Names are or-ed: a misspelt one beside a good one would otherwise
+	// go unnoticed, and its drills would silently not run.
+	var unknown []string
+	for _, n := range opts.Names {
+		if !known[strings.TrimPrefix(n, "@")] {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("no scenario is named %s; known names: %s", strings.Join(unknown, ", "), knownNames())
 	}
 	return sel, nil
 }

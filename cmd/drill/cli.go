@@ -99,7 +99,8 @@ func run(ctx context.Context, args []string, e *env) int {
 	fs := flag.NewFlagSet("drill "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	runFn := c.flags(fs)
-	if err := fs.Parse(args[1:]); err != nil {
+	rest, err := parseInterspersed(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			writeCommandHelp(e.stdout, c)
 			return exitOK
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "drill %s: %v\nrun 'drill help %s' for usage\n", c.name, err, c.name)
 		return exitUsage
 	}
-	err := runFn(ctx, e, fs.Args())
+	err = runFn(ctx, e, rest)
 	var se silentError
 	if errors.As(err, &se) {
 		return se.code
@@ -148,5 +149,28 @@ func writeCommandHelp(w io.Writer, c *command) {
 		fmt.Fprint(w, "\nFlags:\n")
 		fs.SetOutput(w)
 		fs.PrintDefaults()
+	}
+}
+
+// parseInterspersed parses flags wherever they stand among the arguments,
+// as users type them: `drill run cost-spike --plan` must plan, not run a
+// real drill with --plan taken for a drill's name. The standard flag
+// package stops at the first argument that is not a flag. Everything after
+// a "--" is an argument.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
 }

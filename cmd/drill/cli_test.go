@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"os"
 	"testing"
 
@@ -53,6 +54,34 @@ func TestBadFlagIsUsageError(t *testing.T) {
 	require.Contains(t, errs, "flag provided but not defined")
 }
 
+// Flags count wherever they stand: `drill run cost-spike --plan` plans
+// and runs nothing, and a gate after the name is checked.
+func TestFlagsAfterArguments(t *testing.T) {
+	code, out, errs := runCLI(t, "run", "cost-spike", "--plan", "--speed", "5")
+	require.Equal(t, exitOK, code, errs)
+	require.Contains(t, out, "speed ×5: one drill minute takes 12s of real time")
+	require.NotContains(t, out, "pass rate", "a plan runs nothing")
+
+	code, _, errs = runCLI(t, "run", "cost-spike", "--plan", "--gate", "nonsense")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, `gate "nonsense"`)
+
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	v := fs.Bool("v", false, "")
+	rest, err := parseInterspersed(fs, []string{"a", "-v", "b", "--", "-c", "d"})
+	require.NoError(t, err)
+	require.True(t, *v)
+	require.Equal(t, []string{"a", "b", "-c", "d"}, rest, "after --, everything is an argument")
+}
+
+// Names are or-ed, so one that selects nothing is an error even beside
+// one that selects something.
+func TestMisspeltNameBesideAGoodOne(t *testing.T) {
+	code, _, errs := runCLI(t, "run", "--plan", "cost-spike", "cost-spkie")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "no scenario is named cost-spkie; known names: ")
+}
+
 func TestExitCodes(t *testing.T) {
 	require.Equal(t, exitOK, codeOf(nil))
 	require.Equal(t, exitHarness, codeOf(context.Canceled))
@@ -82,4 +111,21 @@ func TestInterruptedRunExits130(t *testing.T) {
 	code := run(ctx, []string{"run", "--no-history", "cost-spike"}, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
 	require.Equal(t, exitInterrupted, code, "stdout: %s\nstderr: %s", out.String(), errb.String())
 	require.Contains(t, errb.String(), "interrupted")
+}
+
+// Values that make no sense are refused up front, never replaced by a
+// default without a word.
+func TestRunRejectsNonsenseValues(t *testing.T) {
+	for _, c := range []struct{ flag, value, want string }{
+		{"--speed", "NaN", "--speed: want a positive number"},
+		{"--speed", "Inf", "--speed: want a positive number"},
+		{"--speed", "-1", "--speed: want a positive number"},
+		{"--parallel", "0", "--parallel: want 1 or more"},
+		{"--control-window", "0s", "--control-window: want a positive drill time"},
+		{"--control-window", "-5m", "--control-window: want a positive drill time"},
+	} {
+		code, _, errs := runCLI(t, "run", "--plan", c.flag, c.value, "cost-spike")
+		require.Equal(t, exitUsage, code, "%s %s", c.flag, c.value)
+		require.Contains(t, errs, c.want, "%s %s", c.flag, c.value)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -116,8 +117,14 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			}
 			parsed = append(parsed, pg)
 		}
-		if *speed <= 0 {
-			return usageErrorf("--speed: want a positive number, got %v", *speed)
+		if !(*speed > 0) || math.IsInf(*speed, 0) {
+			return usageErrorf("--speed: want a positive number such as 60, got %v", *speed)
+		}
+		if *parallel < 1 {
+			return usageErrorf("--parallel: want 1 or more scenarios at a time, got %d", *parallel)
+		}
+		if *control <= 0 {
+			return usageErrorf("--control-window: want a positive drill time such as 5m, got %s", *control)
 		}
 		if t == nil {
 			loaded, cleanup, err := loadTeam(e, *teamDir)
@@ -168,7 +175,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		}
 		if *out != "" {
 			if err := os.MkdirAll(*out, 0o755); err != nil {
-				return withCode(exitUsage, err)
+				return withCode(exitUsage, fmt.Errorf("--out: %w", err))
 			}
 			opts.CucumberJSON = filepath.Join(*out, "cucumber.json")
 		}
@@ -188,13 +195,14 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if werr := scoring.WriteText(e.stdout, card, results); werr != nil {
 			return werr
 		}
+		rec.record(ctx, e, card) // warns on failure; never changes the exit code
 		if *out != "" {
 			if werr := writeOutputs(*out, card, results); werr != nil {
-				return werr
+				// The run is in the history; what CI asked for is not there.
+				return withCode(exitHarness, fmt.Errorf("--out %s: %w", *out, werr))
 			}
 			fmt.Fprintf(e.stdout, "\nscorecard written to %s\n", *out)
 		}
-		rec.record(ctx, e, card) // warns on failure; never changes the exit code
 		if err != nil {
 			// Ctrl-C: every world is torn down; what ran is above.
 			return withCode(exitInterrupted, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
