@@ -191,17 +191,7 @@ func New(opt Options) (*Engine, error) {
 		probs = append(probs, fmt.Sprintf("live mode runs in real time: clock speed must be 1, got %v", opt.Clock.Speed()))
 	}
 	if opt.Escalation != nil {
-		var users []string
-		for u := range opt.Responders.Users {
-			users = append(users, u)
-		}
-		sort.Strings(users)
-		for _, u := range users {
-			if _, ok := opt.Escalation.User(u); !ok {
-				r := opt.Responders.Users[u]
-				probs = append(probs, fmt.Sprintf("%s:%d:%d: responders.%s: unknown user; expected a user id from escalation/ or default", opt.Responders.File, r.Line, r.Col, u))
-			}
-		}
+		probs = append(probs, unknownResponders(opt.Responders, opt.Escalation)...)
 	}
 	env := []string{"PATH=" + os.Getenv("PATH")}
 	for _, name := range opt.PassEnv {

@@ -2,14 +2,18 @@ package response
 
 import (
 	"fmt"
-	"github.com/drillkit/drill/internal/yamlpos"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/drillkit/drill/internal/yamlpos"
+	"github.com/drillkit/drill/team"
 )
 
 // ResponderConfig is drill.yaml's responders: how each simulated person
@@ -329,3 +333,32 @@ var (
 	resolve  = yamlpos.Resolve
 	describe = yamlpos.Describe
 )
+
+// CheckResponders parses drill.yaml's responders section (node may be
+// nil) and checks that every user it names is in the escalation config,
+// as New does: a run checks it once, before any scenario starts.
+func CheckResponders(file string, node *yaml.Node, esc *team.Escalation) error {
+	if node == nil {
+		return nil
+	}
+	rc, err := ParseResponders(file, node)
+	if err != nil {
+		return err
+	}
+	if probs := unknownResponders(rc, esc); len(probs) > 0 {
+		return ResponderErrors(probs)
+	}
+	return nil
+}
+
+// unknownResponders lists the users of rc that esc does not know, sorted.
+func unknownResponders(rc ResponderConfig, esc *team.Escalation) []string {
+	var probs []string
+	for _, u := range slices.Sorted(maps.Keys(rc.Users)) {
+		if _, ok := esc.User(u); !ok {
+			r := rc.Users[u]
+			probs = append(probs, fmt.Sprintf("%s:%d:%d: responders.%s: unknown user; expected a user id from escalation/ or default", rc.File, r.Line, r.Col, u))
+		}
+	}
+	return probs
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/response"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/testbed"
@@ -251,7 +252,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	top, err := TopologyOf(opts.Team)
+	top, err := Validate(opts.Team)
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
@@ -467,6 +468,24 @@ func anyStep(rec *scoring.Scenario, statuses ...string) bool {
 		}
 	}
 	return false
+}
+
+// Validate checks everything of the team's drill.yaml a drill needs
+// before anything starts: the topology sections, what the testbed would
+// load from them (provider configs, stub kits and files, the gateway's
+// prices), every template, and the simulated responders. A run calls it
+// before its first scenario, so bad input fails fast as invalid input
+// instead of as a harness failure of every scenario; `drill lint` and
+// `drill run --plan` call it too. It returns the topology.
+func Validate(t *team.Team) (testbed.Topology, error) {
+	top, err := TopologyOf(t)
+	if err != nil {
+		return top, err
+	}
+	return top, errors.Join(
+		testbed.Check(top, t.Dir, t.Config.Variables),
+		response.CheckResponders(t.Config.File, t.Config.Responders, t.Escalation),
+	)
 }
 
 // TopologyOf parses the topology sections of the team's drill.yaml, as

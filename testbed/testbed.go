@@ -449,10 +449,14 @@ func render(name, text string, data any) (string, error) {
 	}
 	var b bytes.Buffer
 	if err := t.Execute(&b, data); err != nil {
-		return "", fmt.Errorf("template %q: %w", text, err)
+		return "", fmt.Errorf("template %q: %w; templates can use %s", text, err, templateNames)
 	}
 	return b.String(), nil
 }
+
+// templateNames is what a template can refer to, as docs/topology.md lists it.
+const templateNames = ".Providers.NAME.URL (.Direct, .Control, .Metrics), .Stubs.NAME.URL (the same), " +
+	".Service.URL (.Admin, .Metrics, .Health), .Toxiproxy.URL, .Traffic.Metrics and .Port"
 
 // Err delivers the first failure of the running testbed (the service
 // under test exited, its container died, or its health check failed

@@ -93,6 +93,13 @@ printed).`,
 					}
 					return withCode(exitUsage, err)
 				}
+				// What a drill would refuse before starting is invalid
+				// input here too, not a clean bill of health.
+				if _, err := scenarios.Validate(t); err != nil {
+					fmt.Fprintln(e.stderr, err)
+					fmt.Fprintf(e.stderr, "drill lint: team %s has problems a drill would refuse; fix them and run again\n", root)
+					return silentError{exitUsage}
+				}
 				findings := append(team.Lint(t, team.LintOptions{Now: ref}), drillFindings(t, root)...)
 				for i := range findings {
 					findings[i].File = prefixPath(root, findings[i].File)

@@ -159,3 +159,24 @@ func TestLintListsChecks(t *testing.T) {
 	require.Contains(t, out, "escalation-coverage-gap")
 	require.Contains(t, out, "runbook-stale")
 }
+
+// Lint refuses what a drill would refuse before starting: a clean lint is
+// never followed by a run that stops on the same files.
+func TestLintRefusesWhatADrillWould(t *testing.T) {
+	for _, c := range []struct {
+		old, new, want string
+	}{
+		{"  rate: 5", "  rate: fast", `drill.yaml:25:9: traffic.rate: expected a number, got "fast"`},
+		{"  alice: {", "  alicia: {", "responders.alicia: unknown user"},
+		{`"{{ .Service.Admin }}"`, `"{{ .Servce.Admin }}"`, "variables.GATEWAY_ADMIN: template"},
+	} {
+		dir := copyTeam(t, [3]string{"drill.yaml", c.old, c.new})
+		code, _, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+		require.Equal(t, exitUsage, code, c.new)
+		require.Contains(t, errs, c.want)
+		require.Contains(t, errs, "has problems a drill would refuse")
+		code, _, errs = runCLI(t, "run", "--team", dir, "--plan", "--all")
+		require.Equal(t, exitUsage, code, "the plan refuses it too: %s", c.new)
+		require.Contains(t, errs, c.want)
+	}
+}

@@ -154,6 +154,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
+			if _, err := scenarios.Validate(t); err != nil {
+				return withCode(exitUsage, err)
+			}
 			return scenarios.WritePlan(e.stdout, sel, opts)
 		}
 		rec, err := newRecorder(e, *histPath, *noHist, *exportTo)

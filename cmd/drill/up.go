@@ -80,7 +80,7 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 		return err
 	}
 	defer cleanup()
-	top, err := scenarios.TopologyOf(t)
+	top, err := scenarios.Validate(t)
 	if err != nil {
 		return withCode(exitUsage, err)
 	}

@@ -1,0 +1,63 @@
+package testbed
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Check finds, from the files alone, what Start would refuse later.
+func TestCheckFindsWhatStartWouldRefuse(t *testing.T) {
+	good := parseText(t, `
+providers:
+  - {name: primary}
+stubs:
+  - {name: search, kit: websearch}
+service:
+  builtin: gateway
+  gateway: {primary: primary, search: search}
+`)
+	require.NoError(t, Check(good, "testdata", map[string]string{"GW": "{{ .Service.Admin }}", "S": "{{ .Stubs.search.URL }}"}))
+
+	for name, c := range map[string]struct {
+		yaml string
+		vars map[string]string
+		want string
+	}{
+		"unknown kit": {`
+providers: [{name: primary}]
+stubs: [{name: search, kit: websearh}]
+`, nil, `stubs.search.kit: stubs: unknown kit "websearh"; kits are`},
+		"missing stub file": {`
+providers: [{name: primary}]
+stubs: [{name: pay, file: nope.yaml}]
+`, nil, "stubs.pay.file:"},
+		"missing provider config": {`
+providers: [{name: primary, config: nope.yaml}]
+`, nil, "providers.primary.config:"},
+		"unpriced model": {`
+providers: [{name: primary}]
+service: {builtin: gateway, gateway: {primary: primary, primary_model: gtp-4o}}
+`, nil, `service.gateway: primary.model: model "gtp-4o" has no entry in prices`},
+		"unknown template name": {`
+providers: [{name: primary}]
+`, map[string]string{"ADMIN": "{{ .Nope }}"}, "variables.ADMIN: template \"{{ .Nope }}\""},
+		"unknown provider in a template": {`
+providers: [{name: primary}]
+`, map[string]string{"URL": "{{ .Providers.secondary.URL }}"}, "variables.URL:"},
+		"unclosed template": {`
+providers: [{name: primary}]
+`, map[string]string{"X": "{{ .Service.URL "}, "unclosed action"},
+		"command template": {`
+providers: [{name: primary}]
+service: {command: ["svc", "--upstream", "{{ .Providers.primray.URL }}"]}
+`, nil, "service.command[2]:"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := Check(parseText(t, c.yaml), "testdata", c.vars)
+			require.Error(t, err)
+			require.Contains(t, err.Error(), c.want)
+			require.Contains(t, err.Error(), "drill.yaml: ", "every problem names the file")
+		})
+	}
+}
