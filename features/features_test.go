@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +60,32 @@ func TestCheckNamesUndefinedStepsWithSuggestions(t *testing.T) {
 	require.Contains(t, p.Closest, `When provider "primary" bills 10x tokens`)
 	require.Contains(t, p.Snippet, `bills (\d+(?:\.\d+)?) x tokens`)
 	require.Contains(t, p.String(), "features/f.feature:4: undefined step: When provider")
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// A misspelt keyword does not make a drill silently disappear.
+func TestParseRefusesFilesWithoutScenarios(t *testing.T) {
+	_, err := Parse("features/f.feature", []byte("Feature: outage\n  Scenaro: fails over\n    When provider \"primary\" is down\n"))
+	require.ErrorContains(t, err, `features/f.feature:1: feature "outage" has no scenario; is a "Scenario:" keyword misspelt?`)
+	_, err = Parse("features/g.feature", []byte("Feture: outage\n"))
+	require.Error(t, err)
+}
+
+// A step whose pattern matches but whose duration cannot be honoured is a
+// problem before the drill, not a failure halfway through it.
+func TestCheckRefusesOutOfRangeDurations(t *testing.T) {
+	scs, err := Parse("features/f.feature", []byte("Feature: x\n  Scenario: y\n    Then alert \"A\" fires within 3000000h\n    Then alert \"B\" fires within 1d30m\n"))
+	require.NoError(t, err)
+	probs := Check(scs)
+	require.Len(t, probs, 1)
+	require.Equal(t, 3, probs[0].Line)
+	require.Contains(t, probs[0].String(), "features/f.feature:3: bad duration: want a drill duration")
 }
 
 func TestParseSyntaxErrorNamesFile(t *testing.T) {
@@ -188,8 +215,12 @@ func TestParseDuration(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 	}
+	require.Equal(t, 36*time.Hour+30*time.Minute, must(ParseDuration("1d12h30m")))
+	for _, bad := range []string{"soon", "3000000h", "999999999999d", "99999999999999999999m", "-5m", "366d", "1d-1h"} {
+		_, err := ParseDuration(bad)
+		require.ErrorContains(t, err, "want a drill duration such as 90s, 10m, 1h, 2d or 1d12h, at most 365d, got "+strconv.Quote(bad))
+	}
 	_, err := ParseDuration("soon")
-	require.ErrorContains(t, err, `want a duration such as 90s, 10m or 1h, got "soon"`)
 	require.False(t, errors.Is(err, timeline.ErrDeadline))
 }
 

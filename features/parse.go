@@ -68,7 +68,8 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 		return nil, gherkinError(file, err)
 	}
 	if doc.Feature == nil {
-		return nil, nil
+		// Only comments or blank lines: a misspelt "Feature:" reads so.
+		return nil, fmt.Errorf("%s:1: no Feature: line; a feature file starts with \"Feature: <name>\" (a misspelt keyword makes the whole file a comment)", file)
 	}
 	steps := map[string]*messages.Step{}
 	lines := map[string]int64{}
@@ -123,6 +124,12 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 			sc.Steps = append(sc.Steps, st)
 		}
 		out = append(out, sc)
+	}
+	if len(out) == 0 {
+		// Gherkin reads lines under a misspelt "Scenario:" as the
+		// feature's description: the drill would silently not exist.
+		return nil, fmt.Errorf("%s:%d: feature %q has no scenario; is a \"Scenario:\" keyword misspelt? (gherkin reads lines before the first scenario as the feature's description)",
+			file, doc.Feature.Location.Line, doc.Feature.Name)
 	}
 	return out, nil
 }
@@ -188,8 +195,11 @@ var compiled = func() []*regexp.Regexp {
 	return out
 }()
 
-// Check finds the steps of the scenarios that no catalog step matches, or
-// that several match.
+// durationArg finds the durations written in a step.
+var durationArg = regexp.MustCompile(Duration)
+
+// Check finds the steps of the scenarios that no catalog step matches,
+// that several match, or whose durations are out of range.
 func Check(scs []*Scenario) []Problem {
 	var out []Problem
 	for _, sc := range scs {
@@ -202,7 +212,14 @@ func Check(scs []*Scenario) []Problem {
 			}
 			switch len(matches) {
 			case 1:
-				continue
+				// The pattern admits durations the step would refuse once
+				// the drill runs: refuse them now.
+				for _, d := range durationArg.FindAllString(st.Text, -1) {
+					if _, err := ParseDuration(d); err != nil {
+						out = append(out, Problem{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text,
+							Message: "bad duration: " + err.Error()})
+					}
+				}
 			case 0:
 				out = append(out, Problem{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text,
 					Message: "undefined step", Closest: closest(st.Text, 3), Snippet: snippet(st.Keyword, st.Text)})

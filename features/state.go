@@ -159,18 +159,30 @@ func (s *State) waitFrom(ctx context.Context, from time.Time, d time.Duration, m
 // days (2d).
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	if strings.HasSuffix(s, "d") {
-		n, err := strconv.ParseFloat(strings.TrimSuffix(s, "d"), 64)
-		if err == nil && n >= 0 {
-			return time.Duration(n * float64(24*time.Hour)), nil
+	bad := fmt.Errorf("want a drill duration such as 90s, 10m, 1h, 2d or 1d12h, at most %s, got %q", fmtDays(maxStepDuration), s)
+	var days time.Duration
+	if before, after, ok := strings.Cut(s, "d"); ok {
+		n, err := strconv.ParseFloat(before, 64)
+		if err != nil || n < 0 || n*float64(24*time.Hour) > float64(maxStepDuration) {
+			return 0, bad
+		}
+		days = time.Duration(n * float64(24*time.Hour))
+		if s = after; s == "" {
+			return days, nil
 		}
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("want a duration such as 90s, 10m or 1h, got %q", s)
+	if err != nil || d < 0 || d > maxStepDuration-days {
+		return 0, bad
 	}
-	return d, nil
+	return days + d, nil
 }
+
+// maxStepDuration bounds a step's drill durations: a drill that waits
+// longer than a year is a typo, and larger values overflow.
+const maxStepDuration = 365 * 24 * time.Hour
+
+func fmtDays(d time.Duration) string { return strconv.Itoa(int(d/(24*time.Hour))) + "d" }
 
 // fmtDur renders a drill duration briefly: 4m30s, not 4m30.000s.
 func fmtDur(d time.Duration) string { return d.Round(time.Second).String() }
