@@ -63,6 +63,9 @@ func TestMalformedInputs(t *testing.T) {
 		{"bad info string", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "runbooks/llm-cost-spike.md", `sh {"name":"cap-spend"}`, `sh {name: cap-spend}`)
 		}, []string{`runbooks/llm-cost-spike.md:23:1: code block info string: expected Runme-style JSON attributes like sh {"name":"cap-spend"}, got "{name: cap-spend}"`}},
+		{"named step in a language drill does not run", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "runbooks/llm-cost-spike.md", `sh {"name":"cap-spend"}`, `zsh {"name":"cap-spend"}`)
+		}, []string{`runbooks/llm-cost-spike.md:23:1: code block language: a named step in "zsh" cannot run: drill runs sh, bash and shell blocks`}},
 		{"bad PromQL", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "alerts/llm.yaml", "rate5m * 60 > 2", "rate5m * > 2")
 		}, []string{`alerts/llm.yaml:8:15: group "llm-gateway", rule 2, "LLMSpendSpike": could not parse expression: 1:29: parse error: unexpected <op:>>`}},

@@ -212,6 +212,12 @@ func (rb *Runbook) parseBody(src []byte) Problems {
 				lang, attrs = lang[:i], lang[i:]+" "+attrs
 			}
 			if !executableLangs[strings.ToLower(lang)] {
+				// Examples (output, PromQL, YAML) are prose; a named block
+				// is meant to run, and would silently become a manual step.
+				if strings.Contains(attrs, `"name"`) {
+					probs = append(probs, Problem{File: rb.File, Line: nodeLine(fb), Col: 1, Field: "code block language",
+						Msg: fmt.Sprintf("a named step in %q cannot run: drill runs sh, bash and shell blocks", lang)})
+				}
 				continue
 			}
 			st := Step{Text: txt, Lang: strings.ToLower(lang), Code: string(fb.Lines().Value(src)), File: rb.File, Line: nodeLine(fb), concrete: true}
