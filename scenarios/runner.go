@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -263,7 +264,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 
 	card := &scoring.Scorecard{
 		SchemaVersion: scoring.SchemaVersion,
-		RunID:         time.Now().UTC().Format("20060102T150405") + fmt.Sprintf("-%d", opts.Seed),
+		RunID:         newRunID(time.Now(), opts.Seed),
 		Team:          teamName(opts.Team),
 		StartedAt:     time.Now().UTC(),
 		Speed:         opts.Speed,
@@ -381,6 +382,13 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	card.FinishedAt = time.Now().UTC()
 	card.Summary = scoring.Summarize(card.Scenarios)
 	return card, ctx.Err()
+}
+
+// newRunID names a run: when it started, its seed, and a random part, so
+// that two runs started in the same second with the same seed (parallel
+// CI jobs sharing a history) never replace each other.
+func newRunID(start time.Time, seed int64) string {
+	return fmt.Sprintf("%s-%d-%06x", start.UTC().Format("20060102T150405"), seed, rand.N(1<<24))
 }
 
 func teamName(t *team.Team) string {

@@ -29,3 +29,12 @@ func TestEngineStoppingIsAHarnessFailure(t *testing.T) {
 	_, ok := w.Log().Find(timeline.OfKind(timeline.HarnessError, ""))
 	require.True(t, ok, "the failure is on the timeline")
 }
+
+// Two runs started in the same second with the same seed get different
+// IDs: a shared history keeps both.
+func TestRunIDsDifferWithinASecond(t *testing.T) {
+	at := time.Date(2026, 11, 27, 2, 15, 34, 0, time.UTC)
+	a, b := newRunID(at, 1), newRunID(at, 1)
+	require.NotEqual(t, a, b)
+	require.Regexp(t, `^20261127T021534-1-[0-9a-f]{6}$`, a)
+}

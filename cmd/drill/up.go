@@ -260,24 +260,6 @@ func callUp(ctx context.Context, st upState, path string, body any, out any) err
 	return json.Unmarshal(raw, out)
 }
 
-// interleaved parses flags that follow positional arguments too
-// (drill inject latency latency=300 --target primary).
-func interleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for len(args) > 0 {
-		if strings.HasPrefix(args[0], "-") && args[0] != "-" {
-			if err := fs.Parse(args); err != nil {
-				return nil, usageErrorf("%v", err)
-			}
-			args = fs.Args()
-			continue
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-	return pos, nil
-}
-
 func injectCommand() *command {
 	return &command{
 		name:    "inject",
@@ -292,11 +274,7 @@ first stub. The fault lasts --for, or until 'drill clear'.`,
 			target := fs.String("target", "", "provider or stub to hit")
 			dur := fs.String("for", "", "how long the fault lasts (default: until drill clear)")
 			after := fs.String("after", "", "start the fault after this long")
-			return func(ctx context.Context, e *env, args []string) error {
-				pos, err := interleaved(fs, args)
-				if err != nil {
-					return err
-				}
+			return func(ctx context.Context, e *env, pos []string) error {
 				if len(pos) == 0 {
 					return usageErrorf("name a fault kind; 'drill faults' lists them")
 				}
