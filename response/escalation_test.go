@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -463,4 +464,16 @@ func TestAlertStormLosesNothing(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 	require.NoError(t, e.Close())
+}
+
+// A live drill's endpoint file goes when the drill ends, unless a later
+// drill wrote its own since.
+func TestRemoveLiveFileOnlyOwnFile(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, WriteLiveFile(dir, "http://127.0.0.1:1111"))
+	require.NoError(t, RemoveLiveFile(dir, "http://127.0.0.1:2222"), "not ours: kept")
+	require.FileExists(t, filepath.Join(dir, LiveFile))
+	require.NoError(t, RemoveLiveFile(dir, "http://127.0.0.1:1111"))
+	require.NoFileExists(t, filepath.Join(dir, LiveFile))
+	require.NoError(t, RemoveLiveFile(dir, "http://127.0.0.1:1111"), "already gone is fine")
 }

@@ -33,6 +33,25 @@ func WriteLiveFile(dir, url string) error {
 	return os.WriteFile(p, append(b, '\n'), 0o644)
 }
 
+// RemoveLiveFile removes dir/.drill/live.json if it still names url, so
+// that ack, note and role never find a drill that ended; a file a later
+// live drill wrote stays.
+func RemoveLiveFile(dir, url string) error {
+	p := filepath.Join(dir, LiveFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var info LiveInfo
+	if json.Unmarshal(b, &info) == nil && info.URL != url {
+		return nil
+	}
+	return os.Remove(p)
+}
+
 // AckRequest is the body of POST /ack. An empty Alert acknowledges every
 // open page.
 type AckRequest struct {

@@ -299,6 +299,9 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				if src == nil { // matched by tags, but not selected
 					return c, godog.ErrSkip
 				}
+				if ctx.Err() != nil { // interrupted: start no new world
+					return c, godog.ErrSkip
+				}
 				rec = &scoring.Scenario{Name: p.Name, Feature: p.Uri}
 				var texts []string
 				for _, s := range p.Steps {

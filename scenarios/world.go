@@ -260,6 +260,9 @@ func (w *world) Close() error {
 	}
 	w.wg.Wait()
 	if resp != nil {
+		if w.opts.Live {
+			errs = append(errs, response.RemoveLiveFile(w.opts.LiveDir, resp.URL()))
+		}
 		errs = append(errs, resp.Close())
 	}
 	if ae != nil {

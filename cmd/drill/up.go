@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -84,6 +85,10 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
+	// One drill up per directory: inject and clear find it by its file.
+	if prev, err := readUpState(); err == nil && prev.PID != os.Getpid() && processAlive(prev.PID) {
+		return usageErrorf("another drill up (pid %d) runs in this directory; stop it first, or start this one in another directory", prev.PID)
+	}
 	start := time.Now()
 	tb, err := testbed.Start(ctx, top, testbed.Options{Dir: t.Dir, TrafficOff: noTraffic, Seed: seed, Toxiproxy: toxi})
 	if err != nil {
@@ -102,7 +107,12 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	if err := writeUpState(st); err != nil {
 		return withCode(exitHarness, err)
 	}
-	defer os.Remove(upStateFile)
+	defer func() {
+		// Only our own file: never one another drill up wrote since.
+		if cur, err := readUpState(); err == nil && cur.PID == st.PID && cur.Control == st.Control {
+			_ = os.Remove(upStateFile)
+		}
+	}()
 
 	printEndpoints(e.stdout, tb, control, time.Since(start))
 	// An incident-service stub (GitLab's GraphQL shape) for demos of
@@ -230,7 +240,20 @@ func readUpState() (upState, error) {
 	if err := json.Unmarshal(data, &st); err != nil || st.Control == "" {
 		return st, withCode(exitHarness, fmt.Errorf("%s is damaged; restart 'drill up'", upStateFile))
 	}
+	if !processAlive(st.PID) {
+		return st, usageErrorf("the drill up that wrote %s (pid %d) is no longer running; start 'drill up' again", upStateFile, st.PID)
+	}
 	return st, nil
+}
+
+// processAlive reports whether a process with this pid exists (on this
+// machine: the state files are local).
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func callUp(ctx context.Context, st upState, path string, body any, out any) error {

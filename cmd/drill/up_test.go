@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -108,4 +109,16 @@ func TestUpInjectClear(t *testing.T) {
 	}
 	_, err = os.Stat(upStateFile)
 	require.True(t, os.IsNotExist(err), "up.json left behind")
+}
+
+// A state file left by a drill up that was killed says so, instead of
+// sending inject to a dead control API.
+func TestInjectWithAStaleUpFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dead := exec.Command("true")
+	require.NoError(t, dead.Run())
+	require.NoError(t, writeUpState(upState{Control: "http://127.0.0.1:1", PID: dead.Process.Pid}))
+	code, _, errs := runCLI(t, "inject", "outage")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "is no longer running; start 'drill up' again")
 }
