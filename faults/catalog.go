@@ -191,7 +191,7 @@ func buildCatalog() map[string]*Kind {
 			Param{Name: "drop", Type: List, Help: "fields to drop, a,b,c"}),
 		app("stub-slow", TargetStub, "slow", nil, "A third-party API answers slowly.",
 			delay("5s", "extra time before the answer")),
-		app("stub-outage", TargetStub, "outage", nil, "A third-party API (or the routes matching target) is down: 503 for every request."),
+		app("stub-outage", TargetStub, "outage", nil, "A third-party API (or the routes matching target) is down: every request's connection is cut with no answer."),
 		app("stub-empty", TargetStub, "empty", nil, "A third-party API answers 200 with empty results."),
 
 		// Traffic.

@@ -132,5 +132,13 @@ func changedFiles(ctx context.Context, dir, base string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(diff, untracked...), nil
+	// drill's own state (.drill/: history, live files) is not the team's
+	// change, even where the team does not ignore it in git.
+	var out []string
+	for _, f := range append(diff, untracked...) {
+		if f != ".drill" && !strings.HasPrefix(f, ".drill/") && !strings.Contains(f, "/.drill/") {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
