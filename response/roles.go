@@ -219,6 +219,7 @@ type RoleClaim struct {
 	Alert    string   `json:"alert,omitempty"`    // the open incident the claim is for
 	Previous string   `json:"previous,omitempty"` // who held the role before (a handover)
 	Conflict []string `json:"conflict,omitempty"` // exclusive roles the user also holds
+	Already  bool     `json:"already,omitempty"`  // the user held the role already: nothing changed
 }
 
 // ClaimRole records, as user, the claim of an incident role for the most
@@ -240,6 +241,11 @@ func (e *Engine) ClaimRole(user, roleID string) (RoleClaim, error) {
 		}
 		return RoleClaim{}, fmt.Errorf("%w %q: %s", ErrUnknownRole, roleID, known)
 	}
+	if _, ok := e.esc.User(user); !ok {
+		// Other errors are 400s: a role held by nobody drill knows could
+		// never be paged or escalated to.
+		return RoleClaim{}, fmt.Errorf("unknown user %q: expected a user id from escalation/", user)
+	}
 	now := e.clock.Now()
 	e.mu.Lock()
 	in := e.latestOpen()
@@ -252,7 +258,13 @@ func (e *Engine) ClaimRole(user, roleID string) (RoleClaim, error) {
 		holders = in.holders
 		out.Alert = in.alert
 	}
-	if prev := holders[r.ID]; prev != "" && prev != user {
+	if prev := holders[r.ID]; prev == user {
+		// Claiming a role one already holds changes nothing: no second
+		// record of the same assignment.
+		e.mu.Unlock()
+		out.Already = true
+		return out, nil
+	} else if prev != "" {
 		out.Previous = prev
 	}
 	for role, u := range holders {

@@ -350,6 +350,9 @@ func analyzeRoles(sc *Scenario, events []timeline.Event, firingAt time.Time) {
 			} else if !firingAt.IsZero() {
 				r.After = secondsOf(e.At.Sub(firingAt))
 			}
+			if r.After != nil && *r.After < 0 {
+				r.After = secondsOf(0) // claimed before the alert fired: ready when it did
+			}
 			if w, ok := parseDur(e.Attrs["within"]); ok {
 				r.Within = w
 				if r.After != nil && *r.After > *w {

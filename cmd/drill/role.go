@@ -42,6 +42,10 @@ exclude each other is accepted and recorded as a gap in the scorecard.`,
 				if err := postLive(ctx, base, "/roles/claim", response.RoleClaimRequest{User: who, Role: args[1]}, &out); err != nil {
 					return err
 				}
+				if out.Already {
+					fmt.Fprintf(e.stdout, "%s already holds %s\n", out.User, out.Role)
+					return nil
+				}
 				msg := fmt.Sprintf("%s claims %s", out.User, out.Role)
 				if out.Alert != "" {
 					msg += " for " + out.Alert

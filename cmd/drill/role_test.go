@@ -25,6 +25,14 @@ func TestRoleClaimAndNote(t *testing.T) {
 	require.Contains(t, out, "alice claims incident_commander")
 	require.Contains(t, errs, "warning: alice also holds operations_lead")
 
+	code, out, errs = runCLI(t, "role", "--url", e.URL(), "--user", "alice", "claim", "incident_commander")
+	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, "alice already holds incident_commander\n", out, "a repeated claim records nothing new")
+
+	code, _, errs = runCLI(t, "role", "--url", e.URL(), "--user", "nobody", "claim", "incident_commander")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, `unknown user "nobody"`)
+
 	code, _, errs = runCLI(t, "role", "--url", e.URL(), "--user", "alice", "claim", "captain")
 	require.Equal(t, exitFailed, code)
 	require.Contains(t, errs, `unknown role "captain": expected one of incident_commander, operations_lead`)
