@@ -379,6 +379,6 @@ func (in *incident) ack(user, how string) {
 		}
 	}
 	in.e.mu.Unlock()
-	in.emit(timeline.Ack, user, fmt.Sprintf("acknowledged %s after %s", in.alert, in.now.Sub(in.start)),
+	in.emit(timeline.Ack, user, fmt.Sprintf("acknowledged %s after %s", in.alert, in.now.Sub(in.start).Round(time.Second)),
 		in.attrs("via", how, "since_firing", in.now.Sub(in.start).String()))
 }

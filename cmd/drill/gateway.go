@@ -38,7 +38,7 @@ func serveGateway(ctx context.Context, e *env, o serveOptions) error {
 		cfg.Addr = o.addr
 	}
 	if err := cfg.Validate(); err != nil {
-		return withCode(exitUsage, fmt.Errorf("gateway config: %w", err))
+		return withCode(exitUsage, fmt.Errorf("gateway config: %w\n(set it in a --config file or DRILL_* variables: 'drill help serve' lists them)", err))
 	}
 	srv, err := gateway.Start(cfg)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/drillkit/drill/gateway"
 	"sort"
 	"strings"
 
@@ -45,6 +46,12 @@ func serveCommand() *command {
 	help.WriteString("Kinds:\n")
 	for _, n := range names {
 		fmt.Fprintf(&help, "  %-10s %s\n", n, kinds[n].summary)
+	}
+	help.WriteString("\nThe gateway needs at least its primary upstream: a --config YAML file with\n" +
+		"the gateway.Config keys (primary: {name, kind, base_url, model}, ...) or these\n" +
+		"environment variables, which override the file:\n")
+	for _, v := range gateway.EnvVars {
+		fmt.Fprintf(&help, "  %-28s %s\n", v.Name, v.Meaning)
 	}
 	help.WriteString("\nThe server runs until interrupted (Ctrl-C). A bad config exits with status 2.")
 	return &command{
