@@ -317,6 +317,11 @@ func (c *Config) Exporter(name string, o Options) (Exporter, error) {
 	if o.Getenv == nil {
 		return nil, errors.New("export: Options.Getenv is nil")
 	}
+	// A missing token is known now: say so before a drill runs for an
+	// export that cannot happen.
+	if env := l.spec.TokenEnv; env != "" && o.Getenv(env) == "" {
+		return nil, fmt.Errorf("export %s: environment variable %s (token_env in %s) is empty; set it to the service's API token", name, env, c.Path)
+	}
 	timeout := l.spec.Timeout
 	if timeout == 0 {
 		timeout = 15 * time.Second
