@@ -68,8 +68,19 @@ func Open(schema *ast.Schema, addr string) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /graphql", s.graphql)
 	mux.HandleFunc("GET /_drill/requests", func(w http.ResponseWriter, _ *http.Request) {
+		// Over HTTP the credentials are shown as present, never as they
+		// are: a demo screen or a shared log must not carry a token.
+		reqs := s.Requests()
+		for i := range reqs {
+			reqs[i].Header = reqs[i].Header.Clone() // the records keep theirs
+			for _, h := range []string{"Authorization", "Private-Token", "X-Routing-Key"} {
+				if reqs[i].Header.Get(h) != "" {
+					reqs[i].Header.Set(h, "[redacted]")
+				}
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(s.Requests())
+		json.NewEncoder(w).Encode(reqs)
 	})
 	var err error
 	if s.http, err = loopback.Serve(addr, mux, nil); err != nil {

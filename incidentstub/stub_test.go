@@ -24,6 +24,7 @@ func post(t *testing.T, url, key, body string) (int, map[string]any) {
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", key)
+	req.Header.Set("Authorization", "Bearer s3cret-token")
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -76,6 +77,8 @@ func TestStub(t *testing.T) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&listed))
 	resp.Body.Close()
 	require.Len(t, listed, 6)
+	require.Equal(t, "[redacted]", listed[0].Header.Get("Authorization"), "over HTTP the token is never shown")
+	require.Equal(t, "Bearer s3cret-token", s.Requests()[0].Header.Get("Authorization"), "the Go API, for tests, keeps it")
 
 	require.NoError(t, s.Close())
 	require.NoError(t, s.Close())
