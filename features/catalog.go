@@ -23,6 +23,11 @@ type Step struct {
 	Example string // a line a feature file may contain
 
 	bind func(s *State) any // returns the godog step function bound to s
+
+	// fault maps a fault step's groups (without its trailing duration)
+	// to what it injects; nil for other steps. It needs no drill, so a
+	// run checks every fault step before its first scenario starts.
+	fault func(groups []string) (kind, target string, params map[string]string, err error)
 }
 
 // Duration is the pattern of a duration argument in a step: 90s, 10m,
@@ -510,7 +515,7 @@ var catalog = []Step{
 func faultStep(expr, doc, example string, args func([]string) (kind, target string, params map[string]string, err error)) Step {
 	groups := regexp.MustCompile(expr).NumSubexp() // once, not per scenario
 	return Step{
-		Keyword: "When", Expr: expr, Doc: doc + " Optionally ends after `for D`.", Example: example,
+		Keyword: "When", Expr: expr, Doc: doc + " Optionally ends after `for D`.", Example: example, fault: args,
 		bind: func(s *State) any {
 			return stringsFunc(groups, func(ctx context.Context, groups []string) error {
 				d := time.Duration(0)

@@ -284,3 +284,37 @@ func snippet(keyword, text string) string {
 	return fmt.Sprintf("{\n\tKeyword: %q, Expr: %s,\n\tDoc: \"...\", Example: %q,\n\tbind: func(s *State) any { return func(ctx context.Context /*, args */) error { return godog.ErrPending } },\n},",
 		kw, "`^"+expr+"$`", kw+" "+text)
 }
+
+// FaultUse is one fault a scenario's step injects, as written.
+type FaultUse struct {
+	File   string
+	Line   int
+	Step   string
+	Kind   string
+	Target string // "" for the default target
+	Params map[string]string
+	Err    error // the step's own arguments do not make a fault
+}
+
+// Faults lists the faults the scenarios' steps inject, in order, without
+// running anything: a run checks them against the catalog and the
+// topology before its first scenario starts.
+func Faults(scs []*Scenario) []FaultUse {
+	var out []FaultUse
+	for _, sc := range scs {
+		for _, st := range sc.Steps {
+			for i, re := range compiled {
+				m := re.FindStringSubmatch(st.Text)
+				if m == nil || catalog[i].fault == nil {
+					continue
+				}
+				groups := m[1:]
+				u := FaultUse{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text}
+				u.Kind, u.Target, u.Params, u.Err = catalog[i].fault(groups[:len(groups)-1])
+				out = append(out, u)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/drillkit/drill/faults"
 	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/response"
 	"github.com/drillkit/drill/scoring"
@@ -257,6 +258,9 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
+	if err := CheckFaults(sel, top); err != nil {
+		return nil, &InputError{Err: err}
+	}
 	byKey := map[string]*features.Scenario{}
 	for _, sc := range sel.Scenarios {
 		byKey[sc.Key()] = sc
@@ -497,6 +501,32 @@ func Validate(t *team.Team) (testbed.Topology, error) {
 		testbed.Check(top, t.Dir, t.Config.Variables),
 		response.CheckResponders(t.Config.File, t.Config.Responders, t.Escalation),
 	)
+}
+
+// CheckFaults checks every fault the selected scenarios' steps inject
+// against the fault catalog (kind, parameters) and the topology (target),
+// without running anything: a misspelt provider or parameter in a feature
+// file is invalid input, not a drill the team failed halfway through.
+func CheckFaults(sel *Selection, top testbed.Topology) error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, u := range features.Faults(sel.Scenarios) {
+		err := u.Err
+		if err == nil {
+			if _, err = faults.Parse(u.Kind, u.Params); err == nil {
+				k, _ := faults.Lookup(u.Kind)
+				_, err = top.Target(k, u.Target)
+			}
+		}
+		if err == nil {
+			continue
+		}
+		if msg := fmt.Sprintf("%s:%d: %s: %v", u.File, u.Line, u.Step, err); !seen[msg] {
+			seen[msg] = true // an outline's rows repeat the line
+			errs = append(errs, errors.New(msg))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // TopologyOf parses the topology sections of the team's drill.yaml, as

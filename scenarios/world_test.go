@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -37,4 +38,29 @@ func TestRunIDsDifferWithinASecond(t *testing.T) {
 	a, b := newRunID(at, 1), newRunID(at, 1)
 	require.NotEqual(t, a, b)
 	require.Regexp(t, `^20261127T021534-1-[0-9a-f]{6}$`, a)
+}
+
+// Fault steps are checked against the catalog and the topology before any
+// world starts; the demo team's and the built-in library's all pass.
+func TestCheckFaults(t *testing.T) {
+	tm := demoTeam(t)
+	top, err := Validate(tm)
+	require.NoError(t, err)
+	sel, err := Select(Options{Team: tm, All: true})
+	require.NoError(t, err)
+	require.NoError(t, CheckFaults(sel, top))
+
+	src := `Feature: f
+  Scenario: s
+    When provider "primry" is down
+    And the "search" API returns 200
+    And provider "primary" slows down by 300ms for 2m
+`
+	scs, err := features.Parse("features/f.feature", []byte(src))
+	require.NoError(t, err)
+	err = CheckFaults(&Selection{Scenarios: scs}, top)
+	require.ErrorContains(t, err, `features/f.feature:3: When provider "primry" is down:`)
+	require.ErrorContains(t, err, `outage: no target "primry"; proxies (providers and stubs) are: primary, secondary, search`)
+	require.ErrorContains(t, err, `features/f.feature:4: And the "search" API returns 200: stub-error: parameter "status"`)
+	require.NotContains(t, err.Error(), ":5:", "a good step is not reported")
 }

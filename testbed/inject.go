@@ -33,7 +33,7 @@ func (tb *Testbed) Inject(ctx context.Context, kind, target string, params map[s
 		return nil, err
 	}
 	k, _ := faults.Lookup(kind)
-	target, err = tb.target(k, target)
+	target, err = tb.top.Target(k, target)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,10 @@ func (tb *Testbed) Inject(ctx context.Context, kind, target string, params map[s
 	return a, nil
 }
 
-func (tb *Testbed) target(k *faults.Kind, target string) (string, error) {
+// Target resolves the target of a fault of kind k: a provider or stub
+// name of the topology, "" for the default one, nothing for traffic
+// kinds. Errors list the valid names.
+func (top Topology) Target(k *faults.Kind, target string) (string, error) {
 	var names []string
 	switch k.Target {
 	case faults.TargetTraffic:
@@ -56,11 +59,11 @@ func (tb *Testbed) target(k *faults.Kind, target string) (string, error) {
 		}
 		return "traffic", nil
 	case faults.TargetProvider:
-		names = tb.namesOf(tb.top.Providers, nil)
+		names = namesOf(top.Providers, nil)
 	case faults.TargetStub:
-		names = tb.namesOf(nil, tb.top.Stubs)
+		names = namesOf(nil, top.Stubs)
 	case faults.TargetProxy:
-		names = tb.namesOf(tb.top.Providers, tb.top.Stubs)
+		names = namesOf(top.Providers, top.Stubs)
 	}
 	if target == "" {
 		if len(names) == 0 {
@@ -83,7 +86,7 @@ func (tb *Testbed) target(k *faults.Kind, target string) (string, error) {
 	return "", fmt.Errorf("%s: no target %q; %s are: %s", k.Name, target, what, strings.Join(names, ", "))
 }
 
-func (tb *Testbed) namesOf(ps []Provider, ss []Stub) []string {
+func namesOf(ps []Provider, ss []Stub) []string {
 	var out []string
 	for _, p := range ps {
 		out = append(out, p.Name)

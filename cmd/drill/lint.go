@@ -95,7 +95,15 @@ printed).`,
 				}
 				// What a drill would refuse before starting is invalid
 				// input here too, not a clean bill of health.
-				if _, err := scenarios.Validate(t); err != nil {
+				top, err := scenarios.Validate(t)
+				if err == nil {
+					// Faults the team's own drills inject; feature files
+					// that do not parse are findings below.
+					if sel, serr := scenarios.Select(scenarios.Options{Team: t, All: true, NoBuiltin: true}); serr == nil {
+						err = scenarios.CheckFaults(sel, top)
+					}
+				}
+				if err != nil {
 					fmt.Fprintln(e.stderr, err)
 					fmt.Fprintf(e.stderr, "drill lint: team %s has problems a drill would refuse; fix them and run again\n", root)
 					return silentError{exitUsage}

@@ -154,7 +154,11 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			if _, err := scenarios.Validate(t); err != nil {
+			top, err := scenarios.Validate(t)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			if err := scenarios.CheckFaults(sel, top); err != nil {
 				return withCode(exitUsage, err)
 			}
 			return scenarios.WritePlan(e.stdout, sel, opts)
