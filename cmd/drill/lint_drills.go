@@ -3,13 +3,18 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/team"
 )
+
+// posPrefix splits "file:line[:col]: message".
+var posPrefix = regexp.MustCompile(`^(.+?):(\d+)(?::(\d+))?: (.*)$`)
 
 // drillFindings are the lint findings that need more than the team
 // package: the team's feature files checked against the step catalog, and
@@ -25,8 +30,18 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 	for _, f := range files {
 		scs, err := features.Parse(f, []byte(t.Features[f]))
 		if err != nil {
-			out = append(out, team.Finding{ID: "feature-syntax", Severity: team.SeverityError, File: f, Line: 1, Col: 1,
-				Message: strings.ReplaceAll(err.Error(), "\n", "; ")})
+			// One finding per problem, at its own line: "file:line[:col]: message".
+			for _, l := range strings.Split(err.Error(), "\n") {
+				fd := team.Finding{ID: "feature-syntax", Severity: team.SeverityError, File: f, Line: 1, Col: 1, Message: l}
+				if m := posPrefix.FindStringSubmatch(l); m != nil && m[1] == f {
+					fd.Line, _ = strconv.Atoi(m[2])
+					if m[3] != "" {
+						fd.Col, _ = strconv.Atoi(m[3])
+					}
+					fd.Message = m[4]
+				}
+				out = append(out, fd)
+			}
 			continue
 		}
 		for _, p := range features.Check(scs) {

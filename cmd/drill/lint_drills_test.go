@@ -27,3 +27,11 @@ func TestLintFallsBackToDemoTeam(t *testing.T) {
 	require.Contains(t, errs, "linting the built-in demo team acme-ml")
 	require.Contains(t, out, "0 error(s), 0 warning(s)")
 }
+
+// A feature syntax error is reported at its own line, not at 1:1.
+func TestLintFeatureSyntaxAtItsLine(t *testing.T) {
+	dir := copyTeam(t, [3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic surges 10x\n  Scenario Outline without examples"})
+	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitLint, code)
+	require.Regexp(t, `features/cost-spike\.feature:5:\d+: feature-syntax error: `, out)
+}
