@@ -1,6 +1,7 @@
 package team
 
 import (
+	"fmt"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -132,16 +133,37 @@ func (c *Config) applyDefaults() {
 func ParseConfig(file string, data []byte) (*Config, error) {
 	c := &Config{File: file}
 	probs := decodeFile(file, data, c)
+	// Positions of the values judged below; a value written as 0 is
+	// judged, never taken for "absent" and replaced by the default.
+	doc, _ := parseYAML(file, data)
+	at := func(field string, path ...string) Problem { // at the key: "coverage_days:"
+		p := Problem{File: file, Field: field}
+		if k, _ := keyAt(doc, path...); k != nil {
+			p.Line, p.Col = k.Line, k.Column
+		}
+		return p
+	}
 	for id := range c.Lint.Severity {
 		if _, ok := checkByID[id]; !ok {
-			probs = append(probs, Problem{File: file, Field: "lint.severity." + id, Msg: "unknown check; run 'drill lint --checks' for the list"})
+			p := at("lint.severity."+id, "lint", "severity", id)
+			p.Msg = "unknown check; run 'drill lint --checks' for the list"
+			probs = append(probs, p)
 		}
 	}
-	if c.Lint.CoverageDays < 0 || c.Lint.CoverageDays > 366 {
-		probs = append(probs, Problem{File: file, Field: "lint.coverage_days", Msg: "expected 1 to 366 days"})
+	if nodeAt(doc, "lint", "coverage_days") != nil && (c.Lint.CoverageDays < 1 || c.Lint.CoverageDays > 366) {
+		p := at("lint.coverage_days", "lint", "coverage_days")
+		p.Msg = fmt.Sprintf("expected 1 to 366 days, got %d", c.Lint.CoverageDays)
+		probs = append(probs, p)
 	}
-	if c.Lint.EvaluationInterval < 0 {
-		probs = append(probs, Problem{File: file, Field: "lint.evaluation_interval", Msg: "expected a positive duration"})
+	if nodeAt(doc, "lint", "evaluation_interval") != nil && c.Lint.EvaluationInterval <= 0 {
+		p := at("lint.evaluation_interval", "lint", "evaluation_interval")
+		p.Msg = "expected a positive duration such as 1m"
+		probs = append(probs, p)
+	}
+	if nodeAt(doc, "lint", "review", "every") != nil && c.Lint.Review.Every <= 0 {
+		p := at("lint.review.every", "lint", "review", "every")
+		p.Msg = "expected a positive duration such as 90d"
+		probs = append(probs, p)
 	}
 	c.applyDefaults()
 	if len(probs) > 0 {
@@ -149,4 +171,34 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 		return c, probs
 	}
 	return c, nil
+}
+
+// nodeAt is the value at a path of mapping keys in doc, or nil.
+func nodeAt(doc *yaml.Node, path ...string) *yaml.Node {
+	_, v := keyAt(doc, path...)
+	return v
+}
+
+// keyAt is the key node and the value at a path of mapping keys in doc,
+// or nils.
+func keyAt(doc *yaml.Node, path ...string) (key, value *yaml.Node) {
+	n := doc
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, name := range path {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil, nil
+		}
+		var next *yaml.Node
+		key = nil
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				key, next = n.Content[i], n.Content[i+1]
+				break
+			}
+		}
+		n = next
+	}
+	return key, n
 }

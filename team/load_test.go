@@ -125,7 +125,16 @@ func TestMalformedInputs(t *testing.T) {
 		}, []string{"escalation/two.yaml:2:1: a second YAML document; expected one document per file"}},
 		{"unknown check in lint.severity", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "drill.yaml", "alert-description-vague: warning", "alert-description-vage: warning")
-		}, []string{"drill.yaml: lint.severity.alert-description-vage: unknown check; run 'drill lint --checks' for the list"}},
+		}, []string{"drill.yaml:9:5: lint.severity.alert-description-vage: unknown check; run 'drill lint --checks' for the list"}},
+		{"zero lint values are judged, not defaulted", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "drill.yaml", "coverage_days: 28", "coverage_days: 0")
+			replace(t, m, "drill.yaml", "evaluation_interval: 1m", "evaluation_interval: 0s")
+			replace(t, m, "drill.yaml", "every: 90d", "every: 0d")
+		}, []string{
+			"drill.yaml:11:5: lint.review.every: expected a positive duration such as 90d",
+			"drill.yaml:13:3: lint.evaluation_interval: expected a positive duration such as 1m",
+			"drill.yaml:14:3: lint.coverage_days: expected 1 to 366 days, got 0",
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
