@@ -17,7 +17,7 @@ func genTeam(rules, runbooks, schedules int) fstest.MapFS {
 	var esc strings.Builder
 	esc.WriteString("users:\n")
 	for i := range 100 {
-		fmt.Fprintf(&esc, "  - {id: u%d, notification_rules: [{after: 0m, via: push}]}\n", i)
+		fmt.Fprintf(&esc, "  - {id: u%d, contact_methods: [{type: push}], notification_rules: [{after: 0m, via: push}]}\n", i)
 	}
 	esc.WriteString("teams:\n")
 	for i := range 10 {

@@ -37,6 +37,7 @@ var checks = []Check{
 	{"escalation-target-inactive", SeverityError, "an inactive user on a rotation or as a target does not answer pages"},
 	{"escalation-coverage-gap", SeverityError, "minutes with nobody on call are minutes in which an incident waits for the next level or nobody"},
 	{"escalation-no-final-responder", SeverityWarning, "a single level with no loop gives up after one unanswered page"},
+	{"escalation-contact-unknown", SeverityError, "a notification rule through a contact method the user does not have, or of a kind drill does not know, notifies nobody"},
 	{"escalation-notification-slow", SeverityWarning, "a user whose first notification comes after the level escalates is never really given the page"},
 	{"escalation-unreachable", SeverityError, "a policy whose every level (and every loop) reaches no active human only looks like escalation"},
 	{"escalation-no-assignment", SeverityWarning, "several people paged at once with no assignment strategy each assume another one has it"},

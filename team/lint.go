@@ -332,6 +332,27 @@ func (l *linter) escalation() {
 			l.add("escalation-unrouted-alert", r.File, r.Line, r.Col, "paging alert %s matches no route in %s/ (labels %s); add a route or a default: true route", r.Alert, l.cfg.Paths.Escalation, labelString(r.Labels))
 		}
 	}
+	for _, r := range e.Roles {
+		l.users(r.File, r.Pos, "role "+r.ID+" from.users", r.From.Users)
+	}
+	for _, u := range e.Users {
+		has := map[string]bool{}
+		for _, cm := range u.ContactMethods {
+			has[cm.Type] = true
+			if !contactTypes[cm.Type] {
+				l.add("escalation-contact-unknown", u.File, u.Pos.Line, u.Pos.Col, "user %s has a contact method of type %q; expected one of push, sms, phone, email, slack", u.ID, cm.Type)
+			}
+		}
+		for _, nr := range u.NotificationRules {
+			if !has[nr.Via] {
+				pos := nr.Pos
+				if pos.Line == 0 {
+					pos = u.Pos
+				}
+				l.add("escalation-contact-unknown", u.File, pos.Line, pos.Col, "user %s is notified via %q, which is none of their contact methods", u.ID, nr.Via)
+			}
+		}
+	}
 	for _, r := range e.Routes {
 		if _, ok := e.policies[r.Policy]; !ok {
 			l.add("escalation-route-no-policy", r.File, r.Pos.Line, r.Pos.Col, "route to policy %q: no such policy", r.Policy)
@@ -388,6 +409,9 @@ func toLabelSet(m map[string]string) model.LabelSet {
 	}
 	return ls
 }
+
+// contactTypes are the contact methods drill simulates.
+var contactTypes = map[string]bool{"push": true, "sms": true, "phone": true, "email": true, "slack": true}
 
 // users reports unknown and inactive users of a team, layer or override.
 func (l *linter) users(file string, pos Pos, what string, ids []string) {

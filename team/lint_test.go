@@ -140,15 +140,18 @@ var checkCases = []struct {
 		replace(t, m, "alerts/llm.yaml", "team: ml-platform", "team: sre")
 	}},
 	{"ownership-unreachable", nil, func(t *testing.T, m fstest.MapFS) {
-		replace(t, m, "escalation/people.yaml", "teams:", "  - {id: frank, notification_rules: [{after: 0m, via: push}]}\nteams:")
+		replace(t, m, "escalation/people.yaml", "teams:", "  - {id: frank, contact_methods: [{type: push}], notification_rules: [{after: 0m, via: push}]}\nteams:")
 		replace(t, m, "runbooks/provider-errors.md", "owner: sre", "owner: frank")
 	}},
-	{"role-unfillable", nil, func(t *testing.T, m fstest.MapFS) {
+	{"role-unfillable", []string{"escalation-target-missing"}, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "escalation/roles.yaml", "users: [bob, carol]", "users: [frank]")
 	}},
 	{"escalation-unrouted-alert", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "alerts/provider.yaml", "service: llm-gateway", "service: gateway")
 		replace(t, m, "escalation/policies.yaml", "  - default: true\n    policy: sre\n", "")
+	}},
+	{"escalation-contact-unknown", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/people.yaml", "{after: 3m, via: sms}", "{after: 3m, via: pigeon}")
 	}},
 	{"escalation-route-no-policy", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "escalation/policies.yaml", "default: true\n    policy: sre", "default: true\n    policy: sre-oncall")
@@ -163,7 +166,7 @@ var checkCases = []struct {
 		replace(t, m, "escalation/policies.yaml", "targets: [{user: erin}]", "targets: []")
 	}},
 	{"escalation-target-inactive", nil, func(t *testing.T, m fstest.MapFS) {
-		replace(t, m, "escalation/people.yaml", "teams:", "  - {id: frank, active: false, notification_rules: [{after: 0m, via: push}]}\nteams:")
+		replace(t, m, "escalation/people.yaml", "teams:", "  - {id: frank, active: false, contact_methods: [{type: push}], notification_rules: [{after: 0m, via: push}]}\nteams:")
 		replace(t, m, "escalation/policies.yaml", "targets: [{user: erin}]", "targets: [{user: frank}]")
 	}},
 	{"escalation-coverage-gap", nil, func(t *testing.T, m fstest.MapFS) {
@@ -173,10 +176,10 @@ var checkCases = []struct {
 		replace(t, m, "escalation/policies.yaml", "      - escalate_after: 10m\n        targets: [{user: erin}]\n", "")
 	}},
 	{"escalation-notification-slow", nil, func(t *testing.T, m fstest.MapFS) {
-		replace(t, m, "escalation/people.yaml", "{id: carol, notification_rules: [{after: 1m", "{id: carol, notification_rules: [{after: 12m")
+		replace(t, m, "escalation/people.yaml", "{id: carol, contact_methods: [{type: push}], notification_rules: [{after: 1m", "{id: carol, contact_methods: [{type: push}], notification_rules: [{after: 12m")
 	}},
 	{"escalation-unreachable", []string{"escalation-target-inactive"}, func(t *testing.T, m fstest.MapFS) {
-		replace(t, m, "escalation/people.yaml", "teams:", "  - {id: frank, active: false, notification_rules: [{after: 0m, via: push}]}\nteams:")
+		replace(t, m, "escalation/people.yaml", "teams:", "  - {id: frank, active: false, contact_methods: [{type: push}], notification_rules: [{after: 0m, via: push}]}\nteams:")
 		replace(t, m, "escalation/policies.yaml", "routes:", "  - id: ghosts\n    team: sre\n    loops: 3\n    rules:\n      - escalate_after: 5m\n        targets: [{user: frank}]\nroutes:")
 	}},
 	{"escalation-no-assignment", nil, func(t *testing.T, m fstest.MapFS) {
