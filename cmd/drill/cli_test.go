@@ -129,3 +129,9 @@ func TestRunRejectsNonsenseValues(t *testing.T) {
 		require.Contains(t, errs, c.want, "%s %s", c.flag, c.value)
 	}
 }
+
+func TestLiveRefusesASpeed(t *testing.T) {
+	code, _, errs := runCLI(t, "run", "--live", "--speed", "60", "cost-spike")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "--live runs in real time")
+}

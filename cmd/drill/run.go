@@ -126,6 +126,13 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *control <= 0 {
 			return usageErrorf("--control-window: want a positive drill time such as 5m, got %s", *control)
 		}
+		if *live {
+			speedSet := false
+			fs.Visit(func(f *flag.Flag) { speedSet = speedSet || f.Name == "speed" })
+			if speedSet && *speed != 1 {
+				return usageErrorf("--live runs in real time, with people in the room: drop --speed %v", *speed)
+			}
+		}
 		if t == nil {
 			loaded, cleanup, err := loadTeam(e, *teamDir)
 			if err != nil {

@@ -349,6 +349,8 @@ func clearCommand() *command {
 				}
 				if len(out.Evidence) == 0 {
 					fmt.Fprintln(e.stdout, "no faults were injected")
+				} else {
+					fmt.Fprintln(e.stdout, "every fault is off; evidence of each fault injected since drill up started:")
 				}
 				tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 				for _, ev := range out.Evidence {
