@@ -120,6 +120,9 @@ type Config struct {
 // parsed and validated against its schema now, not at export time.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("export: %s does not exist; it names the incident services to export to (presets gitlab and linear, or any GraphQL or webhook endpoint): see docs/history-and-export.md", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
