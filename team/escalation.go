@@ -328,7 +328,7 @@ func (e *Escalation) validateShapes(file string, bad map[string]bool) Problems {
 	}
 	for i, p := range e.Policies {
 		if p.Loops < 0 {
-			add(p.Pos, fmt.Sprintf("policies[%d].loops", i), "expected 1 or more")
+			add(p.Pos, fmt.Sprintf("policies[%d].loops", i), "expected 0 or more (0 and 1 both run the rule list once)")
 		}
 		for j, r := range p.Rules {
 			for k, t := range r.Targets {
