@@ -65,7 +65,7 @@ type AckResponse struct {
 }
 
 // RoleClaimRequest is the body of POST /roles/claim; the answer is a
-// RoleClaim (404 for a role not in roles:).
+// RoleClaim (400 for a role not in roles: or an unknown user).
 type RoleClaimRequest struct {
 	User string `json:"user"`
 	Role string `json:"role"`
@@ -134,11 +134,7 @@ func (e *Engine) openLive() error {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "user and role are required"})
 			return
 		}
-		out, err := e.ClaimRole(req.User, req.Role)
-		if errors.Is(err, ErrUnknownRole) {
-			writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
-			return
-		}
+		out, err := e.ClaimRole(req.User, req.Role) // an unknown role or user is bad input: 400
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return

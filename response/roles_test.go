@@ -170,7 +170,7 @@ func TestLiveRoleClaimAndNotes(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, m)
 	require.Equal(t, "alice", m["previous"], "a claim of a held role is a handover")
 	code, m = post("/roles/claim", RoleClaimRequest{User: "bob", Role: "captain"})
-	require.Equal(t, http.StatusNotFound, code)
+	require.Equal(t, http.StatusBadRequest, code, "an unknown role is bad input")
 	require.Contains(t, m["error"], `unknown role "captain": expected one of incident_commander, operations_lead`)
 	code, _ = post("/roles/claim", map[string]string{"user": "bob"})
 	require.Equal(t, http.StatusBadRequest, code)

@@ -34,7 +34,7 @@ func TestRoleClaimAndNote(t *testing.T) {
 	require.Contains(t, errs, `unknown user "nobody"`)
 
 	code, _, errs = runCLI(t, "role", "--url", e.URL(), "--user", "alice", "claim", "captain")
-	require.Equal(t, exitFailed, code)
+	require.Equal(t, exitUsage, code, "an unknown role is invalid input")
 	require.Contains(t, errs, `unknown role "captain": expected one of incident_commander, operations_lead`)
 
 	code, _, errs = runCLI(t, "role", "--url", e.URL(), "--user", "alice", "take", "captain")
