@@ -59,7 +59,10 @@ every endpoint. Then it serves a small control API on loopback, whose URL it
 writes to .drill/up.json in the working directory, for 'drill inject' and
 'drill clear' run from the same directory. Runs until interrupted (Ctrl-C),
 then tears everything down. A crash of the service under test ends it with
-exit status 4.`,
+exit status 4. It also serves an incident-service stub in GitLab's GraphQL
+shape, to rehearse 'drill export' against (its URL is printed; GET
+/_drill/requests lists what it received, credentials redacted). One drill
+up runs per directory.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			dir := fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above)")
 			toxi := fs.String("toxiproxy", "", "use the toxiproxy server at this API URL instead of the embedded one")
