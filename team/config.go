@@ -182,23 +182,14 @@ func nodeAt(doc *yaml.Node, path ...string) *yaml.Node {
 // keyAt is the key node and the value at a path of mapping keys in doc,
 // or nils.
 func keyAt(doc *yaml.Node, path ...string) (key, value *yaml.Node) {
-	n := doc
-	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
+	value = doc
+	if value != nil && value.Kind == yaml.DocumentNode && len(value.Content) > 0 {
+		value = value.Content[0]
 	}
 	for _, name := range path {
-		if n == nil || n.Kind != yaml.MappingNode {
+		if key, value = mapValue(value, name); value == nil {
 			return nil, nil
 		}
-		var next *yaml.Node
-		key = nil
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == name {
-				key, next = n.Content[i], n.Content[i+1]
-				break
-			}
-		}
-		n = next
 	}
-	return key, n
+	return key, value
 }

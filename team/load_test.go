@@ -126,6 +126,9 @@ func TestMalformedInputs(t *testing.T) {
 		{"unknown check in lint.severity", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "drill.yaml", "alert-description-vague: warning", "alert-description-vage: warning")
 		}, []string{"drill.yaml:9:5: lint.severity.alert-description-vage: unknown check; run 'drill lint --checks' for the list"}},
+		{"a template error is placed at its annotation", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "alerts/llm.yaml", "summary: LLM spend is above $2/min", `summary: "{{ $labels.x "`)
+		}, []string{`alerts/llm.yaml:14:20: group "llm-gateway", rule 2, "LLMSpendSpike": annotation "summary": template: __alert_LLMSpendSpike:1: unclosed action`}},
 		{"zero lint values are judged, not defaulted", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "drill.yaml", "coverage_days: 28", "coverage_days: 0")
 			replace(t, m, "drill.yaml", "evaluation_interval: 1m", "evaluation_interval: 0s")

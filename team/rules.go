@@ -126,7 +126,7 @@ func ParseRules(file string, data []byte) (rules []*AlertRule, test *PromtoolTes
 		seen := map[string]bool{}
 		for _, e := range errs {
 			for _, p := range ruleProblem(file, e, colShift) {
-				if p.Line == 0 {
+				if p.Line == 0 && !locateRule(&p, groupsParent) {
 					locate(&p, root) // yaml.v3 drops positions of custom unmarshal errors
 				}
 				if !seen[p.String()] { // rulefmt decodes twice and may report twice
@@ -258,6 +258,50 @@ func parsePromtoolTest(file string, root *yaml.Node) *PromtoolTest {
 		}
 	}
 	return t
+}
+
+var (
+	ruleRef     = regexp.MustCompile(`group "((?:[^"\\]|\\.)*)", rule (\d+)`)
+	templateRef = regexp.MustCompile(`(annotation|label) "((?:[^"\\]|\\.)*)"`)
+)
+
+// locateRule gives a problem that names its group and rule ("group
+// \"g\", rule 2, ...") the position of that rule, or of the annotation or
+// label it names: a value equal to the message's quote may stand anywhere.
+func locateRule(p *Problem, groupsParent *yaml.Node) bool {
+	m := ruleRef.FindStringSubmatch(p.Msg)
+	if m == nil {
+		return false
+	}
+	name, err := strconv.Unquote(`"` + m[1] + `"`)
+	if err != nil {
+		return false
+	}
+	idx, _ := strconv.Atoi(m[2])
+	_, groups := mapValue(groupsParent, "groups")
+	if groups == nil || groups.Kind != yaml.SequenceNode {
+		return false
+	}
+	for _, g := range groups.Content {
+		if _, n := mapValue(g, "name"); n == nil || n.Value != name {
+			continue
+		}
+		_, rules := mapValue(g, "rules")
+		if rules == nil || rules.Kind != yaml.SequenceNode || idx < 1 || idx > len(rules.Content) {
+			return false
+		}
+		at := rules.Content[idx-1]
+		if t := templateRef.FindStringSubmatch(p.Msg); t != nil {
+			if _, block := mapValue(at, t[1]+"s"); block != nil {
+				if _, v := mapValue(block, t[2]); v != nil {
+					at = v
+				}
+			}
+		}
+		p.Line, p.Col = at.Line, at.Column
+		return true
+	}
+	return false
 }
 
 var lastQuoted = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"[^"]*$`)
