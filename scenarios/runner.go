@@ -104,6 +104,13 @@ func Select(opts Options) (*Selection, error) {
 		}
 		files = keep
 	}
+	for _, and := range strings.Split(opts.Tags, "&&") {
+		for _, term := range strings.Split(and, ",") {
+			if t := strings.TrimPrefix(strings.TrimSpace(term), "~"); t != "" && !strings.HasPrefix(t, "@") {
+				return nil, fmt.Errorf("--tags %q: tag %q: tags start with @, e.g. @%s", opts.Tags, t, t)
+			}
+		}
+	}
 	tags := opts.Tags
 	if len(opts.Names) > 0 {
 		var ors []string

@@ -128,6 +128,9 @@ func ParseGate(src string) (Gate, error) {
 		}
 		g.Value = f
 	}
+	if strings.HasSuffix(name, "_rate") && (g.Value < 0 || g.Value > 1) {
+		return Gate{}, fmt.Errorf("gate %q: %s is a fraction from 0 to 1 (or a percentage such as 90%%), got %s", src, name, val)
+	}
 	return g, nil
 }
 

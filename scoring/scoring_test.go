@@ -179,6 +179,8 @@ func TestGates(t *testing.T) {
 		{src: "time_to_detect_p90 < 0.5", err: "is a duration; want a value such as 90s"},
 		{src: "pass_rate >= x", err: `want a number, got "x"`},
 		{src: "pass_rate >=", err: "missing the value"},
+		{src: "pass_rate >= 9", err: "pass_rate is a fraction from 0 to 1 (or a percentage such as 90%), got 9"},
+		{src: "false_alarm_rate <= 120%", err: "false_alarm_rate is a fraction from 0 to 1"},
 	}
 	for _, tc := range cases {
 		g, err := ParseGate(tc.src)

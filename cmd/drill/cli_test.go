@@ -130,6 +130,14 @@ func TestRunRejectsNonsenseValues(t *testing.T) {
 	}
 }
 
+func TestTagsNeedTheirAt(t *testing.T) {
+	code, _, errs := runCLI(t, "run", "--plan", "--tags", "cost-spike")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, `tag "cost-spike": tags start with @, e.g. @cost-spike`)
+	code, _, errs = runCLI(t, "run", "--plan", "--tags", "@cost-spike && ~@slow")
+	require.Equal(t, exitOK, code, errs)
+}
+
 func TestLiveRefusesASpeed(t *testing.T) {
 	code, _, errs := runCLI(t, "run", "--live", "--speed", "60", "cost-spike")
 	require.Equal(t, exitUsage, code)
