@@ -5,11 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"regexp"
 	"slices"
 
 	"github.com/drillkit/drill/mockllm"
 	"github.com/drillkit/drill/stubs"
 )
+
+// shellName is a name a runbook command can read from its environment.
+var shellName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Check finds what Start would refuse in a topology and the team's
 // variables from the files alone, and starts nothing: a provider config
@@ -81,6 +85,10 @@ func Check(top Topology, dir string, vars map[string]string) error {
 	data.Toxiproxy.URL = "http://127.0.0.1:1"
 	data.Traffic.Metrics = "http://127.0.0.1:1/metrics"
 	for _, n := range slices.Sorted(maps.Keys(vars)) {
+		if !shellName.MatchString(n) {
+			// Runbook commands read variables from their environment.
+			errs = append(errs, fmt.Errorf("variables.%s: not a shell variable name; want letters, digits and _, not starting with a digit", n))
+		}
 		if _, err := render(n, vars[n], data); err != nil {
 			errs = append(errs, fmt.Errorf("variables.%s: %w", n, err))
 		}

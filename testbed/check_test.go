@@ -45,6 +45,9 @@ providers: [{name: primary}]
 		"unknown provider in a template": {`
 providers: [{name: primary}]
 `, map[string]string{"URL": "{{ .Providers.secondary.URL }}"}, "variables.URL:"},
+		"variable name a shell cannot read": {`
+providers: [{name: primary}]
+`, map[string]string{"GATEWAY-URL": "{{ .Service.URL }}"}, "variables.GATEWAY-URL: not a shell variable name"},
 		"unclosed template": {`
 providers: [{name: primary}]
 `, map[string]string{"X": "{{ .Service.URL "}, "unclosed action"},

@@ -124,6 +124,9 @@ func changedFiles(ctx context.Context, dir, base string) ([]string, error) {
 		}
 		return strings.Fields(string(out)), nil
 	}
+	if _, err := git("rev-parse", "--is-inside-work-tree"); err != nil {
+		return nil, fmt.Errorf("%s is not in a git repository; drill ci asks git what changed (use drill run outside one)", dir)
+	}
 	diff, err := git("diff", "--name-only", "--relative", base, "--", ".")
 	if err != nil {
 		return nil, fmt.Errorf("--base %s: %w", base, err)

@@ -56,6 +56,24 @@ func TestCIBadBase(t *testing.T) {
 	require.Contains(t, errs, "--base no-such-rev")
 }
 
+func TestCIOutsideGit(t *testing.T) {
+	dir, err := scenarios.ExtractDemo(t.TempDir())
+	require.NoError(t, err)
+	code, _, errs := runCLI(t, "ci", "--team", dir, "--base", "HEAD")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "is not in a git repository; drill ci asks git what changed")
+}
+
+// drill's own state in the team directory is never a change of the team.
+func TestCIIgnoresDrillState(t *testing.T) {
+	dir := gitTeam(t)
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".drill"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".drill", "history.db"), []byte("x"), 0o644))
+	code, out, errs := runCLI(t, "ci", "--team", dir, "--base", "HEAD")
+	require.Equal(t, exitOK, code, errs)
+	require.Contains(t, out, "0 file(s) changed since HEAD; none touches a drill")
+}
+
 func TestRunUndefinedStepIsInvalidInput(t *testing.T) {
 	dir := gitTeam(t)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "features", "typo.feature"),

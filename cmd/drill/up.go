@@ -322,7 +322,16 @@ first stub. The fault lasts --for, or until 'drill clear'.`,
 				if err := callUp(ctx, st, "/inject", req, &out); err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "%s on %s: %s\n", out.ID, out.Target, out.Spec)
+				when := ""
+				if req.After != "" {
+					when += ", starting in " + req.After
+				}
+				if req.For != "" {
+					when += ", for " + req.For
+				} else {
+					when += ", until drill clear"
+				}
+				fmt.Fprintf(e.stdout, "%s on %s: %s%s\n", out.ID, out.Target, out.Spec, when)
 				return nil
 			}
 		},
