@@ -256,7 +256,7 @@ var catalog = []Step{
 				from := s.sinceFault()
 				_, err = s.waitFrom(ctx, from, dur, timeline.OfKind(timeline.AlertFiring, alert))
 				if errors.Is(err, timeline.ErrDeadline) {
-					return fmt.Errorf("alert %q did not fire within %s of the fault%s", alert, d, s.alertContext(alert))
+					return fmt.Errorf("alert %q did not fire within %s of %s%s", alert, d, s.sinceWhat(), s.alertContext(alert))
 				}
 				return err
 			}
@@ -274,7 +274,7 @@ var catalog = []Step{
 				}
 				e, err := s.waitFrom(ctx, s.sinceFault(), dur, timeline.OfKind(timeline.AlertFiring, ""))
 				if errors.Is(err, timeline.ErrDeadline) {
-					return fmt.Errorf("no alert fired within %s of the fault: nothing detected it%s", d, s.pendingContext())
+					return fmt.Errorf("no alert fired within %s of %s: nothing detected it%s", d, s.sinceWhat(), s.pendingContext())
 				}
 				if err != nil {
 					return err

@@ -188,6 +188,19 @@ func TestFaultWaitsForControlWindowThenAlertStep(t *testing.T) {
 	require.ErrorContains(t, err, `alert "LLMGatewayErrors" did not fire within 10m of the fault (it never went pending`)
 }
 
+// Without a fault, a wait runs from the step itself, and its failure says
+// so instead of blaming a fault that never happened.
+func TestAlertWaitWithoutAFault(t *testing.T) {
+	env := newFake()
+	s := NewState(env, nil)
+	fires := step(t, s, `^alert "([^"]+)" fires within`).(func(context.Context, string, string) error)
+	errc := make(chan error, 1)
+	go func() { errc <- fires(context.Background(), "LLMGatewayErrors", "5m") }()
+	require.Eventually(t, func() bool { return env.clock.Pending() == 1 }, 10*time.Second, time.Millisecond)
+	env.clock.Advance(6 * time.Minute)
+	require.ErrorContains(t, <-errc, `alert "LLMGatewayErrors" did not fire within 5m of this step (no fault was injected before it)`)
+}
+
 func TestProvablyFired(t *testing.T) {
 	env := newFake()
 	s := NewState(env, nil)

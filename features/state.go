@@ -137,6 +137,16 @@ func (s *State) inject(ctx context.Context, kind, target string, params map[stri
 	return nil
 }
 
+// sinceWhat names the instant sinceFault returns, for messages.
+func (s *State) sinceWhat() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastFaultAt.IsZero() {
+		return "this step (no fault was injected before it)"
+	}
+	return "the fault"
+}
+
 // since returns the reference instant for a deadline: the latest fault,
 // or now when no fault was injected.
 func (s *State) sinceFault() time.Time {
