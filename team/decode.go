@@ -54,6 +54,23 @@ func (d *decoder) addf(n *yaml.Node, field, format string, args ...any) {
 // parseYAML parses one YAML document into a node tree. Empty input yields
 // nil with no problem; binary input, syntax errors and extra documents are
 // problems.
+// atTab moves a tab error to the tab: yaml.v3 reports the line before
+// the one holding the tab that breaks the indentation.
+func atTab(p Problem, data []byte) Problem {
+	if !strings.Contains(p.Msg, "tab character") || p.Line == 0 {
+		return p
+	}
+	lines := strings.Split(string(data), "\n")
+	for i := p.Line - 1; i < len(lines); i++ {
+		indent := lines[i][:len(lines[i])-len(strings.TrimLeft(lines[i], " \t"))]
+		if j := strings.IndexByte(indent, '\t'); j >= 0 {
+			p.Line, p.Col = i+1, j+1
+			return p
+		}
+	}
+	return p
+}
+
 func parseYAML(file string, data []byte) (*yaml.Node, Problems) {
 	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
 		return nil, Problems{{File: file, Msg: "not a UTF-8 text file; expected YAML"}}
@@ -64,7 +81,7 @@ func parseYAML(file string, data []byte) (*yaml.Node, Problems) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, Problems{yamlProblem(file, err)}
+		return nil, Problems{atTab(yamlProblem(file, err), data)}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {

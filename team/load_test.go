@@ -126,6 +126,9 @@ func TestMalformedInputs(t *testing.T) {
 		{"unknown check in lint.severity", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "drill.yaml", "alert-description-vague: warning", "alert-description-vage: warning")
 		}, []string{"drill.yaml:9:5: lint.severity.alert-description-vage: unknown check; run 'drill lint --checks' for the list"}},
+		{"a tab error is placed at the tab", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "drill.yaml", "  name: ML Platform", "\tname: ML Platform")
+		}, []string{"drill.yaml:3:1: invalid YAML: found a tab character that violates indentation"}},
 		{"a template error is placed at its annotation", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "alerts/llm.yaml", "summary: LLM spend is above $2/min", `summary: "{{ $labels.x "`)
 		}, []string{`alerts/llm.yaml:14:20: group "llm-gateway", rule 2, "LLMSpendSpike": annotation "summary": template: __alert_LLMSpendSpike:1: unclosed action`}},
