@@ -54,6 +54,7 @@ var checks = []Check{
 	{"alert-no-description", SeverityWarning, "the description tells the responder what crossed which line"},
 	{"alert-description-vague", SeverityInfo, "a description without the threshold or {{ $value }} makes the responder open a dashboard before acting"},
 	{"alert-metric-unexposed", SeverityError, "an expression over metrics nothing exposes can never fire in a drill (or production)"},
+	{"promtool-test-unknown-alert", SeverityWarning, "a promtool test of an alert no rule defines passes without testing anything, often after a rename"},
 	{"alert-untested", SeverityWarning, "an alert no drill and no promtool test exercises is only believed to work"},
 }
 

@@ -2,6 +2,7 @@ package team
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -573,6 +574,19 @@ func (l *linter) thresholds() {
 	for _, pt := range l.t.PromtoolTests {
 		for a := range pt.Alerts {
 			tested[a] = true
+		}
+	}
+	defined := map[string]bool{}
+	for _, r := range l.t.Alerts() {
+		defined[r.Alert] = true
+	}
+	for _, pt := range l.t.PromtoolTests {
+		for _, a := range slices.Sorted(maps.Keys(pt.Alerts)) {
+			if !defined[a] {
+				pos := pt.Alerts[a]
+				l.add("promtool-test-unknown-alert", pt.File, pos.Line, pos.Col,
+					"promtool test names alert %s, which no rule defines: it asserts nothing (was the alert renamed?)", a)
+			}
 		}
 	}
 	for _, r := range l.t.Alerts() {

@@ -209,6 +209,9 @@ var checkCases = []struct {
 	{"alert-metric-unexposed", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "alerts/llm.yaml", "expr: drill:llm_cost_usd:rate5m * 60 > 2", "expr: llm_spend_dollars * 60 > 2")
 	}},
+	{"promtool-test-unknown-alert", []string{"alert-untested"}, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/tests/llm_test.yaml", "alertname: LLMProviderErrors", "alertname: LLMProviderErrorz")
+	}},
 	{"alert-untested", nil, func(t *testing.T, m fstest.MapFS) {
 		delete(m, "features/cost-spike.feature")
 	}},
