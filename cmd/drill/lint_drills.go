@@ -72,7 +72,13 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 			} else if f.Expr != "" {
 				what += ", expr " + f.Expr
 			}
-			out = append(out, team.Finding{ID: "promtool-test-failed", Severity: team.SeverityError, File: rel, Line: 1, Col: 1,
+			line, col := 1, 1
+			for _, pt := range t.PromtoolTests {
+				if pos, ok := pt.Alerts[f.Alertname]; ok && filepath.Clean(pt.File) == filepath.Clean(rel) {
+					line, col = pos.Line, pos.Col // the alert_rule_test naming the alert
+				}
+			}
+			out = append(out, team.Finding{ID: "promtool-test-failed", Severity: team.SeverityError, File: rel, Line: line, Col: col,
 				Message: fmt.Sprintf("%s at %s: %s", what, f.EvalTime, strings.ReplaceAll(strings.TrimSpace(f.Message), "\n", " "))})
 		}
 	}

@@ -17,7 +17,7 @@ func TestLintRunsPromtoolTests(t *testing.T) {
 	dir := copyTeam(t, [3]string{"alerts/tests/llm_test.yaml", "exp_alerts: []", "exp_alerts: [{exp_labels: {severity: page}}]"})
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
 	require.Equal(t, exitLint, code)
-	require.Contains(t, out, "promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s")
+	require.Contains(t, out, "alerts/tests/llm_test.yaml:8:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s", "at the alert_rule_test naming the alert")
 }
 
 func TestLintFallsBackToDemoTeam(t *testing.T) {
