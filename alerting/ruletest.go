@@ -3,10 +3,12 @@ package alerting
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,7 +169,7 @@ func runRuleTestFile(file string, hook stepHook) ([]TestFailure, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&in); err != nil {
-		return nil, fmt.Errorf("alerting: %s: %w", file, err)
+		return nil, yamlFileError(file, err)
 	}
 	ruleFiles, fails := resolveRuleFiles(file, in.RuleFiles)
 	if in.EvaluationInterval == 0 {
@@ -515,4 +517,30 @@ func floatEqual(x, y float64, fuzzy bool) bool {
 		return true
 	}
 	return fuzzy && (math.Nextafter(x, math.Inf(-1)) == y || math.Nextafter(x, math.Inf(1)) == y)
+}
+
+var (
+	yamlErrLine   = regexp.MustCompile(`^\s*line (\d+): (.*)$`)
+	yamlUnknownIn = regexp.MustCompile(`field (\S+) not found in type \S+`)
+)
+
+// yamlFileError renders yaml.v3's decoding errors as "file:line: message"
+// lines, in the user's words rather than Go's: `unknown field "x"`, not
+// "field x not found in type alerting.testGroupIn".
+func yamlFileError(file string, err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("alerting: %s: %w", file, err)
+	}
+	lines := make([]string, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		e = yamlUnknownIn.ReplaceAllString(e, `unknown field "$1"`)
+		if m := yamlErrLine.FindStringSubmatch(e); m != nil {
+			e = file + ":" + m[1] + ": " + m[2]
+		} else {
+			e = file + ": " + e
+		}
+		lines = append(lines, e)
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }

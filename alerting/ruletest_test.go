@@ -40,7 +40,7 @@ func TestRunRuleTestsFailuresAsPromtoolWordsThem(t *testing.T) {
 
 func TestRunRuleTestsBadInput(t *testing.T) {
 	for file, want := range map[string]string{
-		"testdata/ruletests/unknown_field_test.yaml": "testdata/ruletests/unknown_field_test.yaml: yaml: unmarshal errors:\n  line 4: field input_serie not found",
+		"testdata/ruletests/unknown_field_test.yaml": `testdata/ruletests/unknown_field_test.yaml:4: unknown field "input_serie"`,
 		"testdata/ruletests/bad_duration_test.yaml":  `line 5: "5 minutes" is not a duration; want e.g. 30s, 5m, 1h30m`,
 		"testdata/ruletests/nope.yaml":               "no such file or directory",
 	} {

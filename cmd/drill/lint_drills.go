@@ -59,7 +59,18 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 		}
 		fails, err := alerting.RunRuleTests(paths)
 		if err != nil {
-			out = append(out, team.Finding{ID: "promtool-test-failed", Severity: team.SeverityError, File: t.PromtoolTests[0].File, Line: 1, Col: 1, Message: err.Error()})
+			// "file:line: message" lines where the file could not be run.
+			for _, l := range strings.Split(strings.TrimPrefix(err.Error(), "alerting: "), "\n") {
+				fd := team.Finding{ID: "promtool-test-failed", Severity: team.SeverityError, File: t.PromtoolTests[0].File, Line: 1, Col: 1, Message: l}
+				if m := posPrefix.FindStringSubmatch(l); m != nil {
+					if rel, rerr := filepath.Rel(root, m[1]); rerr == nil {
+						fd.File = rel
+					}
+					fd.Line, _ = strconv.Atoi(m[2])
+					fd.Message = m[4]
+				}
+				out = append(out, fd)
+			}
 		}
 		for _, f := range fails {
 			rel, rerr := filepath.Rel(root, f.File)

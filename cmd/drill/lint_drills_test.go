@@ -35,3 +35,12 @@ func TestLintFeatureSyntaxAtItsLine(t *testing.T) {
 	require.Equal(t, exitLint, code)
 	require.Regexp(t, `features/cost-spike\.feature:5:\d+: feature-syntax error: `, out)
 }
+
+// A promtool test file that does not load is reported at its line, in
+// the user's words.
+func TestLintPromtoolTestLoadErrorAtItsLine(t *testing.T) {
+	dir := copyTeam(t, [3]string{"alerts/tests/llm_test.yaml", "  - interval: 1m", "  - intervall: 1m"})
+	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitLint, code)
+	require.Contains(t, out, `alerts/tests/llm_test.yaml:4:1: promtool-test-failed error: unknown field "intervall"`)
+}
