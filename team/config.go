@@ -2,6 +2,8 @@ package team
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -192,4 +194,31 @@ func keyAt(doc *yaml.Node, path ...string) (key, value *yaml.Node) {
 		}
 	}
 	return key, value
+}
+
+// fieldKey is the key node of a problem's field path such as
+// "policies[0].rules[1].escalate_after" in doc, or nil when the path does
+// not lead to a key.
+func fieldKey(doc *yaml.Node, field string) *yaml.Node {
+	n := doc
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	var key *yaml.Node
+	for _, seg := range strings.Split(field, ".") {
+		name, rest, _ := strings.Cut(seg, "[")
+		if key, n = mapValue(n, name); n == nil {
+			return nil
+		}
+		for rest != "" {
+			idx, tail, ok := strings.Cut(rest, "]")
+			i, err := strconv.Atoi(idx)
+			if !ok || err != nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
+				return nil
+			}
+			n, key = n.Content[i], n.Content[i]
+			rest = strings.TrimPrefix(tail, "[")
+		}
+	}
+	return key
 }

@@ -225,7 +225,17 @@ func ParseEscalation(file string, data []byte) (*Escalation, error) {
 	for _, p := range probs {
 		bad[p.Field] = true
 	}
-	probs = append(probs, e.validateShapes(file, bad)...)
+	shapes := e.validateShapes(file, bad)
+	if len(shapes) > 0 {
+		// Point at the field itself, not at the item holding it.
+		doc, _ := parseYAML(file, data)
+		for i := range shapes {
+			if k := fieldKey(doc, shapes[i].Field); k != nil {
+				shapes[i].Line, shapes[i].Col = k.Line, k.Column
+			}
+		}
+	}
+	probs = append(probs, shapes...)
 	if len(probs) > 0 {
 		probs.Sort()
 		return e, probs
@@ -356,6 +366,10 @@ func (e *Escalation) validateShapes(file string, bad map[string]bool) Problems {
 		}
 		r.re = map[string]*regexp.Regexp{}
 		for k, v := range r.MatchRE {
+			if _, err := regexp.Compile(v); err != nil { // the error quotes what the user wrote
+				add(r.Pos, fmt.Sprintf("routes[%d].match_re.%s", i, k), "expected a regular expression: %v", err)
+				continue
+			}
 			re, err := regexp.Compile("^(?:" + v + ")$")
 			if err != nil {
 				add(r.Pos, fmt.Sprintf("routes[%d].match_re.%s", i, k), "expected a regular expression: %v", err)

@@ -44,7 +44,7 @@ func TestRolesBadInputNamesFileLineField(t *testing.T) {
 	_, err := LoadFS(m, ".")
 	require.Error(t, err)
 	msg := err.Error()
-	require.Contains(t, msg, "escalation/roles.yaml:4:11: roles[0].from: expected exactly one of schedule, team, users")
+	require.Contains(t, msg, "escalation/roles.yaml:4:5: roles[0].from: expected exactly one of schedule, team, users")
 	require.Contains(t, msg, `escalation/roles.yaml:6:13: roles[0].within: expected`)
 	require.Contains(t, msg, `role incident_commander.exclusive_with: names role "ops_lead", which is not in roles:`)
 }
