@@ -54,6 +54,12 @@ var checks = []Check{
 	{"alert-no-description", SeverityWarning, "the description tells the responder what crossed which line"},
 	{"alert-description-vague", SeverityInfo, "a description without the threshold or {{ $value }} makes the responder open a dashboard before acting"},
 	{"alert-metric-unexposed", SeverityError, "an expression over metrics nothing exposes can never fire in a drill (or production)"},
+	// Run by drill lint itself (they need the step catalog and the
+	// alerting engine); listed here so --checks shows them and
+	// lint.severity can set them.
+	{"feature-syntax", SeverityError, "a feature file gherkin cannot read runs no drill at all"},
+	{"feature-undefined-step", SeverityError, "a step no catalog step matches, or with an out-of-range duration, stops its drill before it proves anything"},
+	{"promtool-test-failed", SeverityError, "the team's own promtool rule tests, run through drill's alerting engine, say the rules do not do what their authors expect"},
 	{"promtool-test-unknown-alert", SeverityWarning, "a promtool test of an alert no rule defines passes without testing anything, often after a rename"},
 	{"alert-untested", SeverityWarning, "an alert no drill and no promtool test exercises is only believed to work"},
 }
@@ -68,3 +74,12 @@ var checkByID = func() map[string]Check {
 
 // Checks returns the registry of lint checks.
 func Checks() []Check { return append([]Check(nil), checks...) }
+
+// SeverityOf is the severity of check id for this team: drill.yaml's
+// lint.severity, else the check's default.
+func (c *Config) SeverityOf(id string) Severity {
+	if s, ok := c.Lint.Severity[id]; ok {
+		return s
+	}
+	return checkByID[id].Severity
+}

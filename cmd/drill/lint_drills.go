@@ -93,5 +93,12 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 				Message: fmt.Sprintf("%s at %s: %s", what, f.EvalTime, strings.ReplaceAll(strings.TrimSpace(f.Message), "\n", " "))})
 		}
 	}
-	return out
+	// drill.yaml's lint.severity applies to these checks too.
+	kept := out[:0]
+	for _, f := range out {
+		if f.Severity = t.Config.SeverityOf(f.ID); f.Severity != team.SeverityOff {
+			kept = append(kept, f)
+		}
+	}
+	return kept
 }

@@ -44,3 +44,16 @@ func TestLintPromtoolTestLoadErrorAtItsLine(t *testing.T) {
 	require.Equal(t, exitLint, code)
 	require.Contains(t, out, `alerts/tests/llm_test.yaml:4:1: promtool-test-failed error: unknown field "intervall"`)
 }
+
+// lint.severity applies to the checks drill lint runs itself.
+func TestLintSeverityForDrillChecks(t *testing.T) {
+	dir := copyTeam(t,
+		[3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic surges ten times"},
+		[3]string{"drill.yaml", "alert-description-vague: warning", "alert-description-vague: warning\n    feature-undefined-step: warning"})
+	code, out, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitOK, code, out+errs)
+	require.Contains(t, out, "feature-undefined-step warning: undefined step")
+	code, out, _ = runCLI(t, "lint", "--checks")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, out, "promtool-test-failed")
+}
