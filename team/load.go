@@ -96,6 +96,15 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 		}
 		sort.Strings(files[i])
 	}
+	if doc, _ := parseYAML(ConfigFile, data); doc != nil {
+		for i := range probs {
+			if probs[i].File == ConfigFile && probs[i].Line == 0 && strings.HasPrefix(probs[i].Field, "paths.") {
+				if k := fieldKey(doc, probs[i].Field); k != nil {
+					probs[i].Line, probs[i].Col = k.Line, k.Column
+				}
+			}
+		}
+	}
 
 	read := func(p string) ([]byte, bool) {
 		b, err := fs.ReadFile(fsys, p)

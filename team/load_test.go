@@ -91,10 +91,10 @@ func TestMalformedInputs(t *testing.T) {
 		}},
 		{"missing directory", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "drill.yaml", "  runbooks: runbooks", "  runbooks: run-books")
-		}, []string{`drill.yaml: paths.runbooks: cannot read "run-books": file does not exist`}},
+		}, []string{`drill.yaml:6:3: paths.runbooks: cannot read "run-books": file does not exist`}},
 		{"path escaping the team", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "drill.yaml", "  runbooks: runbooks", "  runbooks: ../elsewhere")
-		}, []string{`drill.yaml: paths.runbooks: expected a path inside the team directory, got "../elsewhere"`}},
+		}, []string{`drill.yaml:6:3: paths.runbooks: expected a path inside the team directory, got "../elsewhere"`}},
 		{"schedule shapes", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "escalation/people.yaml", "timezone: America/New_York", "timezone: Mars/Olympus")
 			replace(t, m, "escalation/people.yaml", `to: "Fri 18:00"`, `to: "Friday 6pm"`)
