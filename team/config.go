@@ -17,7 +17,8 @@ const ConfigFile = "drill.yaml"
 // traffic, toxiproxy) and responders are kept as raw YAML for the testbed
 // and the response engine to decode, with File to name in their errors.
 type Config struct {
-	File string `yaml:"-"` // path of drill.yaml as given to Load, for messages
+	File string     `yaml:"-"` // path of drill.yaml as given to Load, for messages
+	doc  *yaml.Node // the parsed file, for the positions of later problems
 
 	Team  TeamInfo   `yaml:"team"`
 	Paths Paths      `yaml:"paths"`
@@ -134,38 +135,24 @@ func (c *Config) applyDefaults() {
 // ParseConfig decodes drill.yaml strictly; file names it in problems.
 func ParseConfig(file string, data []byte) (*Config, error) {
 	c := &Config{File: file}
-	probs := decodeFile(file, data, c)
-	// Positions of the values judged below; a value written as 0 is
-	// judged, never taken for "absent" and replaced by the default.
-	doc, _ := parseYAML(file, data)
-	at := func(field string, path ...string) Problem { // at the key: "coverage_days:"
-		p := Problem{File: file, Field: field}
-		if k, _ := keyAt(doc, path...); k != nil {
-			p.Line, p.Col = k.Line, k.Column
-		}
-		return p
-	}
+	var probs Problems
+	c.doc, probs = decodeDoc(file, data, c)
 	for id := range c.Lint.Severity {
 		if _, ok := checkByID[id]; !ok {
-			p := at("lint.severity."+id, "lint", "severity", id)
-			p.Msg = "unknown check; run 'drill lint --checks' for the list"
-			probs = append(probs, p)
+			probs = append(probs, c.problem("lint.severity."+id, "unknown check; run 'drill lint --checks' for the list"))
 		}
 	}
-	if nodeAt(doc, "lint", "coverage_days") != nil && (c.Lint.CoverageDays < 1 || c.Lint.CoverageDays > 366) {
-		p := at("lint.coverage_days", "lint", "coverage_days")
-		p.Msg = fmt.Sprintf("expected 1 to 366 days, got %d", c.Lint.CoverageDays)
-		probs = append(probs, p)
+	// A value written as 0 is judged, never taken for "absent" and
+	// replaced by the default.
+	written := func(field string) bool { return fieldKey(c.doc, field) != nil }
+	if written("lint.coverage_days") && (c.Lint.CoverageDays < 1 || c.Lint.CoverageDays > 366) {
+		probs = append(probs, c.problem("lint.coverage_days", fmt.Sprintf("expected 1 to 366 days, got %d", c.Lint.CoverageDays)))
 	}
-	if nodeAt(doc, "lint", "evaluation_interval") != nil && c.Lint.EvaluationInterval <= 0 {
-		p := at("lint.evaluation_interval", "lint", "evaluation_interval")
-		p.Msg = "expected a positive duration such as 1m"
-		probs = append(probs, p)
+	if written("lint.evaluation_interval") && c.Lint.EvaluationInterval <= 0 {
+		probs = append(probs, c.problem("lint.evaluation_interval", "expected a positive duration such as 1m"))
 	}
-	if nodeAt(doc, "lint", "review", "every") != nil && c.Lint.Review.Every <= 0 {
-		p := at("lint.review.every", "lint", "review", "every")
-		p.Msg = "expected a positive duration such as 90d"
-		probs = append(probs, p)
+	if written("lint.review.every") && c.Lint.Review.Every <= 0 {
+		probs = append(probs, c.problem("lint.review.every", "expected a positive duration such as 90d"))
 	}
 	c.applyDefaults()
 	if len(probs) > 0 {
@@ -175,25 +162,14 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-// nodeAt is the value at a path of mapping keys in doc, or nil.
-func nodeAt(doc *yaml.Node, path ...string) *yaml.Node {
-	_, v := keyAt(doc, path...)
-	return v
-}
-
-// keyAt is the key node and the value at a path of mapping keys in doc,
-// or nils.
-func keyAt(doc *yaml.Node, path ...string) (key, value *yaml.Node) {
-	value = doc
-	if value != nil && value.Kind == yaml.DocumentNode && len(value.Content) > 0 {
-		value = value.Content[0]
+// problem is a problem with drill.yaml's field (a path such as
+// "lint.coverage_days"), placed at the field's key when it is written.
+func (c *Config) problem(field, msg string) Problem {
+	p := Problem{File: c.File, Field: field, Msg: msg}
+	if k := fieldKey(c.doc, field); k != nil {
+		p.Line, p.Col = k.Line, k.Column
 	}
-	for _, name := range path {
-		if key, value = mapValue(value, name); value == nil {
-			return nil, nil
-		}
-	}
-	return key, value
+	return p
 }
 
 // fieldKey is the key node of a problem's field path such as

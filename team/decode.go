@@ -288,16 +288,24 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 
 // decodeFile parses data and decodes it strictly into v.
 func decodeFile(file string, data []byte, v any) Problems {
+	_, probs := decodeDoc(file, data, v)
+	return probs
+}
+
+// decodeDoc is decodeFile that also returns the parsed document (nil for
+// an empty file or a syntax error), for positions of later checks.
+func decodeDoc(file string, data []byte, v any) (*yaml.Node, Problems) {
 	doc, probs := parseYAML(file, data)
 	if probs != nil {
-		return probs
+		return nil, probs
 	}
 	d := &decoder{file: file}
-	if doc == nil {
-		doc = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: 1, Column: 1}
+	root := doc
+	if root == nil {
+		root = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: 1, Column: 1}
 	}
-	d.decode(doc, reflect.ValueOf(v).Elem(), "")
-	return d.probs
+	d.decode(root, reflect.ValueOf(v).Elem(), "")
+	return doc, d.probs
 }
 
 var (

@@ -219,7 +219,7 @@ func (e *Escalation) Policy(id string) (*Policy, bool)     { p, ok := e.policies
 // ParseEscalation decodes one escalation file strictly.
 func ParseEscalation(file string, data []byte) (*Escalation, error) {
 	e := &Escalation{}
-	probs := decodeFile(file, data, e)
+	doc, probs := decodeDoc(file, data, e)
 	e.stamp(file)
 	bad := map[string]bool{}
 	for _, p := range probs {
@@ -228,7 +228,6 @@ func ParseEscalation(file string, data []byte) (*Escalation, error) {
 	shapes := e.validateShapes(file, bad)
 	if len(shapes) > 0 {
 		// Point at the field itself, not at the item holding it.
-		doc, _ := parseYAML(file, data)
 		for i := range shapes {
 			if k := fieldKey(doc, shapes[i].Field); k != nil {
 				shapes[i].Line, shapes[i].Col = k.Line, k.Column

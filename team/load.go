@@ -73,7 +73,7 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 	for i, d := range dirs {
 		clean := path.Clean(d.dir)
 		if !fs.ValidPath(clean) || path.IsAbs(d.dir) {
-			probs = append(probs, Problem{File: ConfigFile, Field: d.field, Msg: fmt.Sprintf("expected a path inside the team directory, got %q", d.dir)})
+			probs = append(probs, cfg.problem(d.field, fmt.Sprintf("expected a path inside the team directory, got %q", d.dir)))
 			continue
 		}
 		full := path.Join(root, clean)
@@ -92,18 +92,9 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 			return nil
 		})
 		if err != nil && !(errors.Is(err, fs.ErrNotExist) && clean == d.def) {
-			probs = append(probs, Problem{File: ConfigFile, Field: d.field, Msg: fmt.Sprintf("cannot read %q: %v", d.dir, unwrapPath(err))})
+			probs = append(probs, cfg.problem(d.field, fmt.Sprintf("cannot read %q: %v", d.dir, unwrapPath(err))))
 		}
 		sort.Strings(files[i])
-	}
-	if doc, _ := parseYAML(ConfigFile, data); doc != nil {
-		for i := range probs {
-			if probs[i].File == ConfigFile && probs[i].Line == 0 && strings.HasPrefix(probs[i].Field, "paths.") {
-				if k := fieldKey(doc, probs[i].Field); k != nil {
-					probs[i].Line, probs[i].Col = k.Line, k.Column
-				}
-			}
-		}
 	}
 
 	read := func(p string) ([]byte, bool) {
