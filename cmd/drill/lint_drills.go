@@ -30,18 +30,7 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 	for _, f := range files {
 		scs, err := features.Parse(f, []byte(t.Features[f]))
 		if err != nil {
-			// One finding per problem, at its own line: "file:line[:col]: message".
-			for _, l := range strings.Split(err.Error(), "\n") {
-				fd := team.Finding{ID: "feature-syntax", Severity: team.SeverityError, File: f, Line: 1, Col: 1, Message: l}
-				if m := posPrefix.FindStringSubmatch(l); m != nil && m[1] == f {
-					fd.Line, _ = strconv.Atoi(m[2])
-					if m[3] != "" {
-						fd.Col, _ = strconv.Atoi(m[3])
-					}
-					fd.Message = m[4]
-				}
-				out = append(out, fd)
-			}
+			out = append(out, findingsAt("feature-syntax", f, err, func(p string) string { return p })...)
 			continue
 		}
 		for _, p := range features.Check(scs) {
@@ -49,7 +38,7 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 			if len(p.Closest) > 0 {
 				msg += fmt.Sprintf(" (closest known step: %s)", p.Closest[0])
 			}
-			out = append(out, team.Finding{ID: "feature-undefined-step", Severity: team.SeverityError, File: p.File, Line: p.Line, Col: 1, Message: msg})
+			out = append(out, team.Finding{ID: "feature-undefined-step", File: p.File, Line: p.Line, Col: 1, Message: msg})
 		}
 	}
 	if len(t.PromtoolTests) > 0 {
@@ -58,19 +47,13 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 			paths = append(paths, filepath.Join(root, pt.File))
 		}
 		fails, err := alerting.RunRuleTests(paths)
-		if err != nil {
-			// "file:line: message" lines where the file could not be run.
-			for _, l := range strings.Split(strings.TrimPrefix(err.Error(), "alerting: "), "\n") {
-				fd := team.Finding{ID: "promtool-test-failed", Severity: team.SeverityError, File: t.PromtoolTests[0].File, Line: 1, Col: 1, Message: l}
-				if m := posPrefix.FindStringSubmatch(l); m != nil {
-					if rel, rerr := filepath.Rel(root, m[1]); rerr == nil {
-						fd.File = rel
-					}
-					fd.Line, _ = strconv.Atoi(m[2])
-					fd.Message = m[4]
+		if err != nil { // a file that could not be run
+			out = append(out, findingsAt("promtool-test-failed", t.PromtoolTests[0].File, err, func(p string) string {
+				if rel, rerr := filepath.Rel(root, p); rerr == nil {
+					return rel
 				}
-				out = append(out, fd)
-			}
+				return p
+			})...)
 		}
 		for _, f := range fails {
 			rel, rerr := filepath.Rel(root, f.File)
@@ -89,11 +72,12 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 					line, col = pos.Line, pos.Col // the alert_rule_test naming the alert
 				}
 			}
-			out = append(out, team.Finding{ID: "promtool-test-failed", Severity: team.SeverityError, File: rel, Line: line, Col: col,
+			out = append(out, team.Finding{ID: "promtool-test-failed", File: rel, Line: line, Col: col,
 				Message: fmt.Sprintf("%s at %s: %s", what, f.EvalTime, strings.ReplaceAll(strings.TrimSpace(f.Message), "\n", " "))})
 		}
 	}
-	// drill.yaml's lint.severity applies to these checks too.
+	// Severities come from the check table and drill.yaml's lint.severity,
+	// as for the team package's own checks.
 	kept := out[:0]
 	for _, f := range out {
 		if f.Severity = t.Config.SeverityOf(f.ID); f.Severity != team.SeverityOff {
@@ -101,4 +85,23 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 		}
 	}
 	return kept
+}
+
+// findingsAt turns the "file:line[:col]: message" lines of err into
+// findings at those places (the file through rel); a line without a
+// place stands at file:1:1.
+func findingsAt(id, file string, err error, rel func(string) string) []team.Finding {
+	var out []team.Finding
+	for _, l := range strings.Split(strings.TrimPrefix(err.Error(), "alerting: "), "\n") {
+		fd := team.Finding{ID: id, File: file, Line: 1, Col: 1, Message: l}
+		if m := posPrefix.FindStringSubmatch(l); m != nil {
+			fd.File, fd.Message = rel(m[1]), m[4]
+			fd.Line, _ = strconv.Atoi(m[2])
+			if m[3] != "" {
+				fd.Col, _ = strconv.Atoi(m[3])
+			}
+		}
+		out = append(out, fd)
+	}
+	return out
 }
