@@ -257,15 +257,8 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if opts.Start.IsZero() {
 		opts.Start = time.Now().UTC().Truncate(time.Second)
 	}
-	sel, err := Select(opts)
+	sel, top, err := Prepare(opts)
 	if err != nil {
-		return nil, &InputError{Err: err}
-	}
-	top, err := Validate(opts.Team)
-	if err != nil {
-		return nil, &InputError{Err: err}
-	}
-	if err := CheckFaults(sel, top); err != nil {
 		return nil, &InputError{Err: err}
 	}
 	byKey := map[string]*features.Scenario{}
@@ -508,6 +501,23 @@ func Validate(t *team.Team) (testbed.Topology, error) {
 		testbed.Check(top, t.Dir, t.Config.Variables),
 		response.CheckResponders(t.Config.File, t.Config.Responders, t.Escalation),
 	)
+}
+
+// Prepare is everything a run checks before its first world starts: it
+// selects the scenarios, validates the team's drill.yaml (Validate) and
+// the faults the scenarios inject (CheckFaults). Any error is the team's
+// input; `drill run --plan` calls it too, so a plan refuses what a run
+// would.
+func Prepare(opts Options) (*Selection, testbed.Topology, error) {
+	sel, err := Select(opts)
+	if err != nil {
+		return nil, testbed.Topology{}, err
+	}
+	top, err := Validate(opts.Team)
+	if err != nil {
+		return nil, top, err
+	}
+	return sel, top, CheckFaults(sel, top)
 }
 
 // CheckFaults checks every fault the selected scenarios' steps inject

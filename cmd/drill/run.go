@@ -157,15 +157,8 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			}
 		}
 		if *plan {
-			sel, err := scenarios.Select(opts)
+			sel, _, err := scenarios.Prepare(opts)
 			if err != nil {
-				return withCode(exitUsage, err)
-			}
-			top, err := scenarios.Validate(t)
-			if err != nil {
-				return withCode(exitUsage, err)
-			}
-			if err := scenarios.CheckFaults(sel, top); err != nil {
 				return withCode(exitUsage, err)
 			}
 			return scenarios.WritePlan(e.stdout, sel, opts)
