@@ -79,8 +79,7 @@ func Check(top Topology, dir string, vars map[string]string) error {
 				errs = append(errs, fmt.Errorf("service.gateway: %w", err))
 			}
 		}
-		data.Service = ServiceEndpoint{URL: "http://127.0.0.1:1", Admin: "http://127.0.0.1:1/admin",
-			Metrics: "http://127.0.0.1:1/metrics", Health: "http://127.0.0.1:1/healthz", Form: FormBuiltin}
+		data.Service = builtinEndpoint("http://127.0.0.1:1")
 	}
 	data.Toxiproxy.URL = "http://127.0.0.1:1"
 	data.Traffic.Metrics = "http://127.0.0.1:1/metrics"

@@ -50,9 +50,11 @@ func (tb *Testbed) startService(ctx context.Context) (service, error) {
 // builtin is the reference gateway in this process.
 type builtin struct{ gw *gateway.Server }
 
-func (b builtin) Endpoint() ServiceEndpoint {
-	u := b.gw.URL()
-	return ServiceEndpoint{URL: u, Admin: b.gw.AdminURL(), Metrics: u + "/metrics", Health: u + "/healthz", Form: FormBuiltin}
+func (b builtin) Endpoint() ServiceEndpoint { return builtinEndpoint(b.gw.URL()) }
+
+// builtinEndpoint is where the reference gateway at base answers.
+func builtinEndpoint(base string) ServiceEndpoint {
+	return ServiceEndpoint{URL: base, Admin: base + "/admin", Metrics: base + "/metrics", Health: base + "/healthz", Form: FormBuiltin}
 }
 func (builtin) Port() int      { return 0 }
 func (builtin) Logs() string   { return "" }
