@@ -28,6 +28,11 @@ type Step struct {
 	// to what it injects; nil for other steps. It needs no drill, so a
 	// run checks every fault step before its first scenario starts.
 	fault func(groups []string) (kind, target string, params map[string]string, err error)
+
+	// sets names what the step's first group sets before the world
+	// starts ("traffic" rate or clock "speed"), so a plan can tell
+	// without running it; "" for other steps.
+	sets string
 }
 
 // Duration is the pattern of a duration argument in a step: 90s, 10m,
@@ -51,8 +56,8 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^steady traffic of (\d+(?:\.\d+)?) requests? per second$`,
-		Doc:     "Sets the traffic generator to a steady rate, in requests per real second (rates stay real at any drill speed).",
+		Keyword: "Given", Expr: `^steady traffic of (\d+(?:\.\d+)?) requests? per second$`, sets: "traffic",
+		Doc:     "Sets the traffic generator to a steady rate, in requests per real second (rates stay real at any drill speed). The plan and the scorecard warn when, at the drill's speed, that leaves too few requests in an alert rule's window for steady alert times.",
 		Example: "Given steady traffic of 5 requests per second",
 		bind: func(s *State) any {
 			return func(ctx context.Context, rate string) error {
@@ -65,7 +70,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^steady traffic of (\d+(?:\.\d+)?) requests? per second with the "([^"]+)" mix$`,
+		Keyword: "Given", Expr: `^steady traffic of (\d+(?:\.\d+)?) requests? per second with the "([^"]+)" mix$`, sets: "traffic",
 		Doc:     "Sets the traffic rate and a named request mix: chat, stream, json, agent, canary, or default.",
 		Example: `Given steady traffic of 4 requests per second with the "agent" mix`,
 		bind: func(s *State) any {
@@ -89,7 +94,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^the drill clock runs at speed (\d+(?:\.\d+)?)$`,
+		Keyword: "Given", Expr: `^the drill clock runs at speed (\d+(?:\.\d+)?)$`, sets: "speed",
 		Doc:     "Sets the drill clock speed (drill seconds per real second) for this scenario; must come before the environment starts.",
 		Example: "Given the drill clock runs at speed 60",
 		bind: func(s *State) any {

@@ -97,6 +97,29 @@ func TestExpectedAlerts(t *testing.T) {
 	require.Equal(t, []string{"A", "B"}, ExpectedAlerts([]string{`alert "A" fires within 5m`, `alert "B" may fire`, `alert "C" does not fire within 5m`}))
 }
 
+// A plan reads what Given steps set without running them: the last step
+// setting a thing wins, and a scenario that sets nothing says so.
+func TestSetting(t *testing.T) {
+	scs, err := Parse("x.feature", []byte(`Feature: x
+  Scenario: both
+    Given steady traffic of 5 requests per second
+    And steady traffic of 2.5 requests per second with the "agent" mix
+    And the drill clock runs at speed 30
+    When provider "primary" is down
+  Scenario: none
+    When provider "primary" is down
+`))
+	require.NoError(t, err)
+	v, ok := Setting(scs[0], "traffic")
+	require.True(t, ok)
+	require.Equal(t, 2.5, v)
+	v, ok = Setting(scs[0], "speed")
+	require.True(t, ok)
+	require.Equal(t, 30.0, v)
+	_, ok = Setting(scs[1], "traffic")
+	require.False(t, ok)
+}
+
 // fakeEnv is a world on a virtual clock for step tests.
 type fakeEnv struct {
 	clock    *timeline.Virtual

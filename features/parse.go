@@ -318,3 +318,23 @@ func Faults(scs []*Scenario) []FaultUse {
 	}
 	return out
 }
+
+// Setting is the number the scenario's last step setting what ("traffic":
+// the rate in requests per real second; "speed": the drill clock's speed)
+// gives; false when no step sets it and the run's or team's value holds.
+func Setting(sc *Scenario, what string) (float64, bool) {
+	v, ok := 0.0, false
+	for _, st := range sc.Steps {
+		for i, re := range compiled {
+			if catalog[i].sets != what {
+				continue
+			}
+			if m := re.FindStringSubmatch(st.Text); m != nil {
+				if f, err := strconv.ParseFloat(m[1], 64); err == nil {
+					v, ok = f, true
+				}
+			}
+		}
+	}
+	return v, ok
+}

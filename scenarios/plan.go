@@ -7,15 +7,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/testbed"
 )
 
 // WritePlan prints, for each selected scenario, the timeline it would
 // follow, without starting anything: when the control window ends and
 // faults go on, and the latest drill time by which each Then step must
-// hold for the scenario to pass (deadlines chain from their causes).
-func WritePlan(w io.Writer, sel *Selection, opts Options) error {
+// hold for the scenario to pass (deadlines chain from their causes). It
+// also warns when the scenario's traffic, at the plan's speed, is too thin
+// for the rules' windows to give steady alert times. top is the team's
+// topology, as Prepare returns it.
+func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) error {
+	windows, err := alerting.RuleWindows(ruleFiles(opts.Team))
+	if err != nil {
+		return err
+	}
 	cat := features.Catalog()
 	res := make([]*regexp.Regexp, len(cat))
 	for i, s := range cat {
@@ -27,7 +36,21 @@ func WritePlan(w io.Writer, sel *Selection, opts Options) error {
 	}
 	for _, sc := range sel.Scenarios {
 		fmt.Fprintf(w, "%s (%s:%d) %s\n", sc.Name, sc.File, sc.Line, strings.Join(sc.Tags, " "))
-		fmt.Fprintf(w, "  speed ×%g: one drill minute takes %s of real time\n", opts.Speed, time.Duration(float64(time.Minute)/opts.Speed).Round(time.Millisecond))
+		speed := opts.Speed
+		if v, ok := features.Setting(sc, "speed"); ok && !opts.Live {
+			speed = v
+		}
+		fmt.Fprintf(w, "  speed ×%g: one drill minute takes %s of real time\n", speed, time.Duration(float64(time.Minute)/speed).Round(time.Millisecond))
+		rate := 0.0
+		if top.Traffic != nil {
+			rate = top.Traffic.LowestRate()
+		}
+		if r, ok := features.Setting(sc, "traffic"); ok {
+			rate = r
+		}
+		if msg := thinWindows(windows, rate, speed); msg != "" && !opts.Live {
+			fmt.Fprintf(w, "  warning: %s\n", msg)
+		}
 		var (
 			fault, firing, page, ack, now time.Duration
 			faulted                       bool
@@ -80,7 +103,7 @@ func WritePlan(w io.Writer, sel *Selection, opts Options) error {
 				fmt.Fprintln(w, "          (undefined step)")
 			}
 		}
-		fmt.Fprintf(w, "  at most %s of drill time, about %s of real time, plus setup\n\n", scoring.Offset(now), time.Duration(float64(now)/opts.Speed).Round(time.Second))
+		fmt.Fprintf(w, "  at most %s of drill time, about %s of real time, plus setup\n\n", scoring.Offset(now), time.Duration(float64(now)/speed).Round(time.Second))
 	}
 	return nil
 }

@@ -129,6 +129,7 @@ func (w *world) Start(ctx context.Context) error {
 	// Setup is over: drill time starts now, with the engines.
 	clock.Rebase()
 	w.log.Append(timeline.Event{Kind: timeline.ScenarioStart, Message: fmt.Sprintf("world ready (speed ×%g, seed %d)", w.speed, w.seed)})
+	w.warnThinTraffic()
 	// An engine that stops on its own leaves the drill without alerts or
 	// pages: a harness failure, never the team's.
 	w.wg.Add(3)
@@ -154,6 +155,24 @@ func (w *world) Start(ctx context.Context) error {
 	}()
 	w.started = true
 	return nil
+}
+
+// warnThinTraffic warns, on the log and so on the scorecard, when the
+// traffic at this speed leaves too few requests in the rules' windows for
+// alert times to be steady from run to run.
+func (w *world) warnThinTraffic() {
+	if w.topology.Traffic == nil || w.opts.Live {
+		return // no traffic, or real time: nothing is compressed
+	}
+	msg := ""
+	if ws, err := alerting.RuleWindows(ruleFiles(w.team)); err != nil { // the engine loaded them: not expected
+		msg = fmt.Sprintf("cannot tell whether the traffic is thick enough for the rules' windows: %v", err)
+	} else {
+		msg = thinWindows(ws, w.topology.Traffic.LowestRate(), w.speed)
+	}
+	if msg != "" {
+		w.log.Append(timeline.Event{Kind: timeline.HarnessWarning, Subject: "traffic", Message: msg})
+	}
 }
 
 // failed records a harness failure while the world runs, on the log too.

@@ -51,7 +51,8 @@ func (w *world) SetTraffic(rate float64, mix string) error {
 	if w.topology.Traffic != nil {
 		cfg = *w.topology.Traffic
 	}
-	cfg.Rate = rate
+	// Steady traffic: a ramp or steps from drill.yaml give way to the rate.
+	cfg.Rate, cfg.Shape = rate, traffic.Shape{Kind: traffic.ShapeConstant}
 	if mix != "" {
 		m, ok := mixes[mix]
 		if !ok {

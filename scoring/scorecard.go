@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -251,7 +252,18 @@ func Analyze(sc *Scenario) {
 	}
 	sc.Timings = t
 	analyzeBreakdown(sc, faultAt, firingAt, recoveredAt)
-	sc.Warnings = lagWarnings(sc.Events)
+	sc.Warnings = append(lagWarnings(sc.Events), warnings(sc.Events)...)
+}
+
+// warnings are the messages of the harness.warning events, each once.
+func warnings(events []timeline.Event) []string {
+	var out []string
+	for _, e := range events {
+		if e.Kind == timeline.HarnessWarning && e.Message != "" && !slices.Contains(out, e.Message) {
+			out = append(out, e.Message)
+		}
+	}
+	return out
 }
 
 // lagWarnings sums up the harness.lag events of each part of the harness:

@@ -86,6 +86,8 @@ func fixture() *Scorecard {
 			ev(5, 7*time.Minute, timeline.AlertFiring, "LLMSpendSpike"),
 			evA(6, 8*time.Minute, timeline.HarnessLag, "alerting", "skipped", "2", "interval", "15s"),
 			evA(7, 9*time.Minute, timeline.HarnessLag, "alerting", "skipped", "5", "interval", "15s"),
+			{Seq: 8, At: at(0), Kind: timeline.HarnessWarning, Subject: "traffic", Message: "traffic is thin"},
+			{Seq: 9, At: at(0), Kind: timeline.HarnessWarning, Subject: "traffic", Message: "traffic is thin"},
 		},
 		WallSeconds: 9,
 	}
@@ -124,12 +126,14 @@ func TestAnalyzeTimings(t *testing.T) {
 }
 
 // Evaluation falling behind the drill clock is a warning that says how
-// late alert times may be, summed over the scenario; it keeps the verdict.
+// late alert times may be, summed over the scenario; a harness.warning
+// event is a warning as it is. Neither changes the verdict.
 func TestLagWarnings(t *testing.T) {
 	c := fixture()
 	f := c.Scenarios[1]
 	require.Equal(t, []string{"alerting fell behind the drill clock 2 time(s) and skipped 7 evaluation(s): " +
-		"alert times may be late by up to 1m15s; run at a lower --speed for exact times"}, f.Warnings)
+		"alert times may be late by up to 1m15s; run at a lower --speed for exact times",
+		"traffic is thin"}, f.Warnings, "lag summed up, then each harness.warning once")
 	require.Equal(t, Failed, f.Status)
 	require.Empty(t, c.Scenarios[0].Warnings)
 }

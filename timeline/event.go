@@ -48,7 +48,11 @@ const (
 	// HarnessLag is the harness falling behind the drill clock: the
 	// drill goes on, with times less precise than usual.
 	HarnessLag Kind = "harness.lag"
-	Note       Kind = "note"
+	// HarnessWarning is a condition of the drill, known when it starts,
+	// that makes its times less steady than usual (traffic too thin for
+	// a rule's window at this speed); the message says what and why.
+	HarnessWarning Kind = "harness.warning"
+	Note           Kind = "note"
 )
 
 // Event is one thing that happened in a drill, stamped in drill time.

@@ -239,3 +239,30 @@ func (c *Config) baseRate(elapsed time.Duration) float64 {
 	}
 	return c.Rate
 }
+
+// LowestRate is the lowest rate above 0 that the shape sets: the rate
+// for a constant shape, the lower end of a ramp (or its other end when it
+// starts or ends at 0), the lowest step. It is what a rule window can
+// count on: drills use it to tell whether their traffic is thick enough
+// for the rules' windows at the drill's speed.
+func (c Config) LowestRate() float64 {
+	var levels []float64
+	switch c.Shape.Kind {
+	case ShapeRamp:
+		levels = []float64{c.Shape.From, c.Shape.To}
+	case ShapeSteps:
+		levels = []float64{c.Rate}
+		for _, s := range c.Shape.Steps {
+			levels = append(levels, s.Rate)
+		}
+	default:
+		levels = []float64{c.Rate}
+	}
+	lowest := 0.0
+	for _, r := range levels {
+		if r > 0 && (lowest == 0 || r < lowest) {
+			lowest = r
+		}
+	}
+	return lowest
+}

@@ -360,6 +360,12 @@ func TestShapes(t *testing.T) {
 	require.Equal(t, 5.0, steps.baseRate(time.Second))
 	require.Equal(t, 0.0, steps.baseRate(4*time.Second))
 
+	// The lowest level a shape sets, pauses at 0 aside.
+	require.Equal(t, 10.0, ramp.LowestRate())
+	require.Equal(t, 1.0, steps.LowestRate())
+	require.Equal(t, 30.0, Config{Shape: Shape{Kind: ShapeRamp, From: 0, To: 30}}.LowestRate())
+	require.Equal(t, 5.0, Config{Rate: 5}.LowestRate())
+
 	// A live ramp from 0: nothing at first, then traffic.
 	_, srv := newFake(t)
 	cfg := cfgFor(0, map[string]float64{KindChat: 1})

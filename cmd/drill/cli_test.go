@@ -61,6 +61,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 	require.Equal(t, exitOK, code, errs)
 	require.Contains(t, out, "speed ×5: one drill minute takes 12s of real time")
 	require.NotContains(t, out, "pass rate", "a plan runs nothing")
+	require.NotContains(t, out, "warning:", "at ×5 the demo's traffic fills its rule windows")
 
 	code, _, errs = runCLI(t, "run", "cost-spike", "--plan", "--gate", "nonsense")
 	require.Equal(t, exitUsage, code)
@@ -72,6 +73,15 @@ func TestFlagsAfterArguments(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, *v)
 	require.Equal(t, []string{"a", "b", "-c", "d"}, rest, "after --, everything is an argument")
+}
+
+// A plan says when the traffic, at the chosen speed, leaves too few
+// requests in the rules' windows for steady alert times, and what to do.
+func TestPlanWarnsOfThinTraffic(t *testing.T) {
+	code, out, errs := runCLI(t, "run", "--plan", "--speed", "600", "features/inference-outage.feature:8")
+	require.Equal(t, exitOK, code, errs)
+	require.Contains(t, out, "warning: at ×600, 5 requests per second leave few requests in these alert rules' windows: ")
+	require.Contains(t, out, "LLMGatewayErrors [5m] ≈2.5")
 }
 
 // Names are or-ed, so one that selects nothing is an error even beside

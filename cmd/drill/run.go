@@ -157,11 +157,11 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			}
 		}
 		if *plan {
-			sel, _, err := scenarios.Prepare(opts)
+			sel, top, err := scenarios.Prepare(opts)
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			return scenarios.WritePlan(e.stdout, sel, opts)
+			return scenarios.WritePlan(e.stdout, sel, top, opts)
 		}
 		rec, err := newRecorder(e, *histPath, *noHist, *exportTo)
 		if err != nil {

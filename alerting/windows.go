@@ -1,0 +1,108 @@
+package alerting
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// Window is the shortest range an alerting rule reads: the smallest
+// range selector ([5m] in rate(x[5m])) in its expression or in the
+// recording rules it reads, followed by name through any group or file.
+// How many requests a drill's traffic puts into that range decides how
+// steady the rule's value, and so its alert times, are from run to run.
+type Window struct {
+	Alert string
+	Range time.Duration
+}
+
+// RuleWindows reads the rule files as the engine loads them and returns
+// the window of every alerting rule that reads a range, shortest first
+// (ties by name). Alerting rules over instant values only (a gauge above
+// a threshold) have no window and are left out.
+func RuleWindows(files []string) ([]Window, error) {
+	loader := crLoader{parser: rulesParser}
+	type rule struct {
+		alert string
+		expr  parser.Expr
+	}
+	var alerts []rule
+	recorded := map[string][]parser.Expr{} // a name may be recorded by several rules
+	var errs []error
+	for _, f := range files {
+		rgs, es := loader.Load(f, false, model.UTF8Validation)
+		if len(es) > 0 {
+			errs = append(errs, es...)
+			continue
+		}
+		for _, g := range rgs.Groups {
+			for _, r := range g.Rules {
+				expr, err := rulesParser.ParseExpr(r.Expr)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("%s: group %q: %w", f, g.Name, err))
+					continue
+				}
+				if r.Record != "" {
+					recorded[r.Record] = append(recorded[r.Record], expr)
+				} else {
+					alerts = append(alerts, rule{r.Alert, expr})
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	var out []Window
+	for _, a := range alerts {
+		if d := shortestRange(a.expr, recorded, map[string]bool{}); d > 0 {
+			out = append(out, Window{Alert: a.alert, Range: d})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Range != out[j].Range {
+			return out[i].Range < out[j].Range
+		}
+		return out[i].Alert < out[j].Alert
+	})
+	return out, nil
+}
+
+// shortestRange is the smallest range selector in expr or, through the
+// names it selects, in the recording rules it reads; 0 when there is
+// none. seen stops recording-rule cycles.
+func shortestRange(expr parser.Expr, recorded map[string][]parser.Expr, seen map[string]bool) time.Duration {
+	var best time.Duration
+	keep := func(d time.Duration) {
+		if d > 0 && (best == 0 || d < best) {
+			best = d
+		}
+	}
+	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+		switch n := n.(type) {
+		case *parser.MatrixSelector:
+			keep(n.Range)
+		case *parser.VectorSelector:
+			name := n.Name
+			for _, m := range n.LabelMatchers {
+				if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
+					name = m.Value
+				}
+			}
+			if name == "" || seen[name] {
+				return nil
+			}
+			seen[name] = true
+			for _, e := range recorded[name] {
+				keep(shortestRange(e, recorded, seen))
+			}
+		}
+		return nil
+	})
+	return best
+}

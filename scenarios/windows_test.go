@@ -1,0 +1,46 @@
+package scenarios
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/alerting"
+)
+
+// Traffic runs in real time and rules read drill time, so a window holds
+// rate × range / speed requests: thin windows are named with what they
+// hold, and the warning says which speed or rate would make them steady.
+func TestThinWindows(t *testing.T) {
+	ws := []alerting.Window{
+		{Alert: "Spend", Range: 2 * time.Minute},
+		{Alert: "Errors", Range: 5 * time.Minute},
+		{Alert: "Canary", Range: 10 * time.Minute},
+		{Alert: "Slo", Range: time.Hour},
+	}
+	require.Empty(t, thinWindows(ws, 5, 5), "×5: 120 requests in the shortest window")
+	require.Empty(t, thinWindows(ws, 5, 24), "×24: 25 requests in the shortest window")
+	require.Empty(t, thinWindows(ws, 5, 0), "no speed, no judgement")
+	require.Empty(t, thinWindows(ws, 0, 60), "no traffic, no judgement")
+
+	msg := thinWindows(ws, 5, 60)
+	require.Contains(t, msg, "at ×60, 5 requests per second")
+	require.Contains(t, msg, "Spend [2m] ≈10;")
+	require.NotContains(t, msg, "Errors", "25 requests in 5m at ×60 is enough")
+	require.Contains(t, msg, "--speed 24 or lower, or 13 or more requests per second")
+
+	msg = thinWindows(ws, 1, 600)
+	require.Contains(t, msg, "at ×600, 1 request per second")
+	require.Contains(t, msg, "Spend [2m] ≈0.2, Errors [5m] ≈0.5, Canary [10m] ≈1, 1 more;")
+	require.Contains(t, msg, "--speed 4 or lower, or 125 or more requests per second")
+	msg = thinWindows(ws, 0.1, 600)
+	require.Contains(t, msg, "needs about 25 requests: 125 or more requests per second",
+		"no speed of 1 or more would do: only the rate is offered")
+}
+
+func TestFormatSpeed(t *testing.T) {
+	for in, want := range map[float64]string{1: "1", 7.2: "7", 12: "12", 99: "99", 120: "120", 1234: "1200"} {
+		require.Equal(t, want, formatSpeed(in), "%v", in)
+	}
+}
