@@ -344,6 +344,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 					return c, nil
 				}
 				evidence := w.evidence(context.Background())
+				w.warnSlowRequests()
 				if stop != nil {
 					stop()
 				}

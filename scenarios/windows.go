@@ -77,3 +77,20 @@ func formatSpeed(s float64) string {
 	}
 	return ""
 }
+
+// slowRequests says when a median request of median real time, at speed,
+// lasts longer than one evaluation interval of drill time; "" otherwise.
+func slowRequests(median time.Duration, speed float64, interval time.Duration) string {
+	lag := time.Duration(float64(median) * speed)
+	if median <= 0 || interval <= 0 || lag <= interval {
+		return ""
+	}
+	fix := "no speed keeps it under the interval"
+	if s := float64(interval) / float64(median); s >= 1 {
+		fix = fmt.Sprintf("run at --speed %s or lower to keep it under the interval", formatSpeed(s))
+	}
+	return fmt.Sprintf("the service's requests took %s of real time (median), %s of drill time at ×%g: "+
+		"longer than the %s evaluation interval. What the service records when a request ends (cost, tokens, "+
+		"latency) reaches the rules that much later, so alert times may read up to %s late; %s",
+		median.Round(time.Millisecond), lag.Round(time.Second), speed, interval, lag.Round(time.Second), fix)
+}

@@ -44,3 +44,14 @@ func TestFormatSpeed(t *testing.T) {
 		require.Equal(t, want, formatSpeed(in), "%v", in)
 	}
 }
+
+// Request latency is real: at high speeds a request spans drill minutes,
+// and what the service records at its end reaches the rules that late.
+func TestSlowRequests(t *testing.T) {
+	require.Empty(t, slowRequests(2500*time.Millisecond, 10, 30*time.Second), "25s at ×10: within one interval")
+	require.Empty(t, slowRequests(0, 60, 30*time.Second), "no requests finished")
+	msg := slowRequests(2500*time.Millisecond, 60, 30*time.Second)
+	require.Contains(t, msg, "took 2.5s of real time (median), 2m30s of drill time at ×60")
+	require.Contains(t, msg, "may read up to 2m30s late; run at --speed 12 or lower")
+	require.Contains(t, slowRequests(time.Minute, 60, 30*time.Second), "no speed keeps it under the interval")
+}

@@ -175,6 +175,30 @@ func (w *world) warnThinTraffic() {
 	}
 }
 
+// warnSlowRequests warns, at the end of a drill, when the service's
+// requests took so long in real time that at this speed they span more
+// than an evaluation interval of drill time. What a service records when
+// a request ends (its cost, tokens, latency, errors after a timeout)
+// reaches the rules that much after the request began, so alert times
+// are late by about that much, more the higher the speed. Request
+// latency cannot be compressed with the clock: latency SLIs and the
+// service's timeouts must see real durations.
+func (w *world) warnSlowRequests() {
+	w.mu.Lock()
+	tb, ae, log, speed := w.tb, w.alerts, w.log, w.speed
+	w.mu.Unlock()
+	if tb == nil || ae == nil || w.opts.Live {
+		return
+	}
+	g := tb.Traffic()
+	if g == nil {
+		return
+	}
+	if msg := slowRequests(g.Stats().LatencyP50, speed, ae.Interval()); msg != "" {
+		log.Append(timeline.Event{Kind: timeline.HarnessWarning, Subject: "traffic", Message: msg})
+	}
+}
+
 // failed records a harness failure while the world runs, on the log too.
 func (w *world) failed(err error) {
 	w.mu.Lock()
