@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drillkit/drill/internal/gctune"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -85,9 +86,19 @@ func benchRules(b *testing.B) string {
 }
 
 // BenchmarkTick is one scrape-and-evaluate tick over 5,000 series and 100
-// rules. max_speed@15s is the largest clock speed at which ticks keep up
-// with 15s evaluation intervals (15s of drill time / real tick time).
+// rules, with the garbage collector set as the drill binary sets it
+// (gc=drill, see internal/gctune) and as Go sets it by default (gc=go).
+// max_speed@15s is the largest clock speed at which ticks keep up with
+// 15s evaluation intervals (15s of drill time / real tick time).
 func BenchmarkTick(b *testing.B) {
+	b.Run("gc=drill", func(b *testing.B) {
+		defer gctune.Apply(func(string) string { return "" })()
+		benchTick(b)
+	})
+	b.Run("gc=go", benchTick)
+}
+
+func benchTick(b *testing.B) {
 	srv := benchTarget()
 	defer srv.Close()
 	clock := timeline.NewVirtual(time.Now())

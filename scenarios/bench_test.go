@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/alerting"
+	"github.com/drillkit/drill/internal/gctune"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/testbed"
 	"github.com/drillkit/drill/timeline"
@@ -20,6 +21,7 @@ import (
 // library and the process's peak resident memory. Targets: under 3
 // minutes and 500 MB on 2 cores.
 func BenchmarkLibrary(b *testing.B) {
+	defer gctune.Apply(func(string) string { return "" })() // as the drill binary runs
 	tm := demoTeam(b)
 	for b.Loop() {
 		start := time.Now()
@@ -50,6 +52,7 @@ func BenchmarkLibrary(b *testing.B) {
 // which ticks keep up: the team's evaluation interval over the real time
 // of one tick.
 func BenchmarkDemoTeamTick(b *testing.B) {
+	defer gctune.Apply(func(string) string { return "" })() // as the drill binary runs
 	tm := demoTeam(b)
 	top, err := TopologyOf(tm)
 	if err != nil {
