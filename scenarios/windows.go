@@ -21,7 +21,7 @@ import (
 // +1m0s, seeds 1 to 6): with 12 requests per window (5 rps at ×120) the
 // alert went pending a 30s interval late on five seeds of six; with 25
 // (5 rps at ×60) and 50 (20 rps at ×120) at +2m0s on every seed, as at
-// ×10.
+// ×10 on seeds 1 to 4.
 const minWindowRequests = 25
 
 // thinWindows says which alert rules' windows hold fewer than
@@ -78,8 +78,9 @@ func formatSpeed(s float64) string {
 	return ""
 }
 
-// slowRequests says when a median request of median real time, at speed,
-// lasts longer than one evaluation interval of drill time; "" otherwise.
+// slowRequests says when requests whose median takes median of real time
+// span more than one evaluation interval of drill time at speed, and what
+// speed would keep them within one; "" otherwise.
 func slowRequests(median time.Duration, speed float64, interval time.Duration) string {
 	lag := time.Duration(float64(median) * speed)
 	if median <= 0 || interval <= 0 || lag <= interval {
