@@ -57,7 +57,39 @@ type RuleFile struct {
 // PromtoolTest is a promtool rule-test file and the alerts it tests.
 type PromtoolTest struct {
 	File   string
-	Alerts map[string]Pos // alertname → where an alert_rule_test names it
+	Alerts map[string]Pos // alertname → where an alert_rule_test first names it
+	Cases  []TestCase     // every alert_rule_test and promql_expr_test, in file order
+}
+
+// TestCase is one check of a promtool test file: an alert_rule_test
+// (Alertname set) or a promql_expr_test (Expr set) at EvalTime, and where
+// its alertname or expr is written, so a failure can point there.
+type TestCase struct {
+	Alertname, Expr string
+	EvalTime        time.Duration
+	Pos             Pos
+}
+
+// CaseAt is where the check of alertname or expr at evalTime is written:
+// the case with both, else the first with the name or expr, else false.
+func (t *PromtoolTest) CaseAt(alertname, expr string, evalTime time.Duration) (Pos, bool) {
+	var first *TestCase
+	for i := range t.Cases {
+		c := &t.Cases[i]
+		if c.Alertname != alertname || c.Expr != expr {
+			continue
+		}
+		if c.EvalTime == evalTime {
+			return c.Pos, true
+		}
+		if first == nil {
+			first = c
+		}
+	}
+	if first == nil {
+		return Pos{}, false
+	}
+	return first.Pos, true
 }
 
 var (
@@ -244,15 +276,29 @@ func parsePromtoolTest(file string, root *yaml.Node) *PromtoolTest {
 	if tests == nil || tests.Kind != yaml.SequenceNode {
 		return t
 	}
-	for _, tc := range tests.Content {
-		_, arts := mapValue(tc, "alert_rule_test")
-		if arts == nil || arts.Kind != yaml.SequenceNode {
-			continue
+	evalTime := func(item *yaml.Node) time.Duration {
+		_, v := mapValue(item, "eval_time")
+		if v == nil {
+			return 0
 		}
-		for _, art := range arts.Content {
-			if _, name := mapValue(art, "alertname"); name != nil && name.Kind == yaml.ScalarNode {
-				if _, ok := t.Alerts[name.Value]; !ok {
-					t.Alerts[name.Value] = posOf(name)
+		d, _ := model.ParseDuration(v.Value) // a bad one fails the test run, which reports it
+		return time.Duration(d)
+	}
+	for _, tc := range tests.Content {
+		if _, arts := mapValue(tc, "alert_rule_test"); arts != nil && arts.Kind == yaml.SequenceNode {
+			for _, art := range arts.Content {
+				if _, name := mapValue(art, "alertname"); name != nil && name.Kind == yaml.ScalarNode {
+					if _, ok := t.Alerts[name.Value]; !ok {
+						t.Alerts[name.Value] = posOf(name)
+					}
+					t.Cases = append(t.Cases, TestCase{Alertname: name.Value, EvalTime: evalTime(art), Pos: posOf(name)})
+				}
+			}
+		}
+		if _, ets := mapValue(tc, "promql_expr_test"); ets != nil && ets.Kind == yaml.SequenceNode {
+			for _, et := range ets.Content {
+				if _, expr := mapValue(et, "expr"); expr != nil && expr.Kind == yaml.ScalarNode {
+					t.Cases = append(t.Cases, TestCase{Expr: expr.Value, EvalTime: evalTime(et), Pos: posOf(expr)})
 				}
 			}
 		}

@@ -68,8 +68,12 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 			}
 			line, col := 1, 1
 			for _, pt := range t.PromtoolTests {
-				if pos, ok := pt.Alerts[f.Alertname]; ok && filepath.Clean(pt.File) == filepath.Clean(rel) {
-					line, col = pos.Line, pos.Col // the alert_rule_test naming the alert
+				if filepath.Clean(pt.File) != filepath.Clean(rel) {
+					continue
+				}
+				// The alert_rule_test or promql_expr_test that failed.
+				if pos, ok := pt.CaseAt(f.Alertname, f.Expr, f.EvalTime); ok {
+					line, col = pos.Line, pos.Col
 				}
 			}
 			out = append(out, team.Finding{ID: "promtool-test-failed", File: rel, Line: line, Col: col,

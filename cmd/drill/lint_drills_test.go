@@ -20,6 +20,22 @@ func TestLintRunsPromtoolTests(t *testing.T) {
 	require.Contains(t, out, "alerts/tests/llm_test.yaml:8:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s", "at the alert_rule_test naming the alert")
 }
 
+// A failed promql_expr_test is reported at its expr, the one evaluated at
+// the failing eval_time when several check the same expression.
+func TestLintPromtoolExprTestAtItsLine(t *testing.T) {
+	dir := copyTeam(t, [3]string{"alerts/tests/llm_test.yaml", "exp_alerts: []", `exp_alerts: []
+    promql_expr_test:
+      - expr: vector(1)
+        eval_time: 1m
+        exp_samples: [{labels: '{}', value: 1}]
+      - expr: vector(1)
+        eval_time: 2m
+        exp_samples: [{labels: '{}', value: 2}]`})
+	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitLint, code)
+	require.Contains(t, out, "alerts/tests/llm_test.yaml:14:15: promtool-test-failed error: unnamed#0, expr vector(1) at 2m0s")
+}
+
 func TestLintFallsBackToDemoTeam(t *testing.T) {
 	t.Chdir(t.TempDir())
 	code, out, errs := runCLI(t, "lint")
