@@ -44,6 +44,7 @@ var checks = []Check{
 	// Ownership and incident roles.
 	{"ownership-team-mismatch", SeverityWarning, "an alert owned by one team that pages another team's policy, or points at another team's runbook, wakes people who cannot fix it"},
 	{"ownership-unreachable", SeverityError, "an alert or runbook whose owner is on no schedule has nobody who will answer for it during an incident"},
+	{"role-severity-unknown", SeverityWarning, "a role required for a severity no alert rule carries (sev1 where the rules say critical) is never required, so no incident asks for it"},
 	{"role-unfillable", SeverityError, "an incident role nobody can fill (missing source, empty schedule, inactive users, coverage gaps) is a role nobody holds when it is needed"},
 	// Thresholds.
 	{"alert-no-comparison", SeverityWarning, "an alert expression without a comparison fires on any value, so its threshold is unstated"},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/prometheus/common/model"
@@ -112,6 +113,24 @@ func (l *linter) ownership() {
 
 func (l *linter) roles() {
 	e := l.t.Escalation
+	severities := map[string]bool{}
+	var known []string
+	for _, a := range l.t.Alerts() {
+		if sev := strings.ToLower(a.Labels["severity"]); sev != "" && !severities[sev] {
+			severities[sev] = true
+			known = append(known, sev)
+		}
+	}
+	sort.Strings(known)
+	for _, r := range e.Roles {
+		for _, sev := range r.RequiredFor {
+			if len(known) > 0 && !severities[strings.ToLower(sev)] {
+				l.add("role-severity-unknown", r.File, r.Pos.Line, r.Pos.Col,
+					"role %s: required_for names severity %q, which no alert rule carries, so no incident requires the role; the rules' severities are %s",
+					r.ID, sev, strings.Join(known, ", "))
+			}
+		}
+	}
 	for _, r := range e.Roles {
 		what := "role " + r.ID
 		if len(r.RequiredFor) > 0 {

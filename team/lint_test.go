@@ -146,6 +146,9 @@ var checkCases = []struct {
 	{"role-unfillable", []string{"escalation-target-missing"}, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "escalation/roles.yaml", "users: [bob, carol]", "users: [frank]")
 	}},
+	{"role-severity-unknown", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "escalation/roles.yaml", "required_for: [critical, page]", "required_for: [critical, sev1]")
+	}},
 	{"escalation-unrouted-alert", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "alerts/provider.yaml", "service: llm-gateway", "service: gateway")
 		replace(t, m, "escalation/policies.yaml", "  - default: true\n    policy: sre\n", "")
@@ -194,7 +197,9 @@ var checkCases = []struct {
 	{"alert-for-short", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "alerts/llm.yaml", "for: 2m", "for: 30s")
 	}},
-	{"alert-no-severity", nil, func(t *testing.T, m fstest.MapFS) {
+	// The incident commander's role is required for page: with the only
+	// page alert's severity gone, no rule carries it.
+	{"alert-no-severity", []string{"role-severity-unknown"}, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "alerts/provider.yaml", "            severity: page\n", "")
 	}},
 	{"alert-no-summary", nil, func(t *testing.T, m fstest.MapFS) {
