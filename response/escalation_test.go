@@ -477,3 +477,29 @@ func TestRemoveLiveFileOnlyOwnFile(t *testing.T) {
 	require.NoFileExists(t, filepath.Join(dir, LiveFile))
 	require.NoError(t, RemoveLiveFile(dir, "http://127.0.0.1:1111"), "already gone is fine")
 }
+
+// An ack given before a notification's deadline wins over it even when
+// the incident only looks after the clock has run past both (a large
+// Advance while its goroutine was busy): the responder acknowledged
+// first, so nothing more is sent.
+func TestAckBeforeDeadlineWinsAfterLargeAdvance(t *testing.T) {
+	start := time.Date(2026, 3, 9, 12, 30, 0, 0, time.UTC)
+	clock := timeline.NewVirtual(start)
+	in := &incident{e: &Engine{clock: clock}, acks: make(chan ackReq, 1), now: start}
+	in.acks <- ackReq{user: "ops-lead", at: start.Add(3 * time.Minute)}
+	clock.Advance(2 * time.Hour)
+
+	w, user := in.wait(context.Background(), start.Add(5*time.Minute), true)
+	require.Equal(t, wakeAck, w, "the 3m ack comes before the 5m deadline")
+	require.Equal(t, "ops-lead", user)
+	require.Equal(t, start.Add(3*time.Minute), in.now)
+
+	// An ack after the deadline waits for its turn: the deadline first.
+	in.acks <- ackReq{user: "bob", at: start.Add(10 * time.Minute)}
+	w, _ = in.wait(context.Background(), start.Add(6*time.Minute), true)
+	require.Equal(t, wakeTime, w)
+	w, user = in.wait(context.Background(), start.Add(20*time.Minute), true)
+	require.Equal(t, wakeAck, w)
+	require.Equal(t, "bob", user)
+	require.Equal(t, start.Add(10*time.Minute), in.now)
+}

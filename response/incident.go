@@ -39,6 +39,7 @@ type incident struct {
 	acks     chan ackReq   // live or Engine.Ack acknowledgements
 	resolved chan struct{} // closed when every alert of the group resolved
 
+	held *ackReq   // an ack taken from acks that is later than the deadline waited for
 	now  time.Time // logical drill time of this goroutine
 	rule int       // current 1-based policy level
 	loop int       // current 1-based loop
@@ -82,6 +83,24 @@ func (in *incident) wait(ctx context.Context, until time.Time, interruptible boo
 			}
 		default:
 		}
+	}
+	// Likewise an ack given before the deadline wins over it, even when
+	// the clock has since passed the deadline (a large Advance): the
+	// responder acknowledged before the next notification went out.
+	if acks != nil && in.held == nil {
+		select {
+		case a := <-acks:
+			in.held = &a
+		default:
+		}
+	}
+	if in.held != nil && acks != nil {
+		if a := *in.held; until.IsZero() || !a.at.After(until) {
+			in.held = nil
+			in.now = later(in.now, a.at)
+			return wakeAck, a.user
+		}
+		acks = nil // held until a later deadline
 	}
 	var timer <-chan time.Time
 	if !until.IsZero() {
