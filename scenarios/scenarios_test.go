@@ -107,7 +107,7 @@ func TestDemoCostSpikePasses(t *testing.T) {
 		warnings := strings.Join(sc.Warnings, "\n")
 		require.Contains(t, warnings, "at ×60, ")
 		require.Contains(t, warnings, "LLMSpendSpike [2m] ≈")
-		require.Contains(t, warnings, "of drill time at ×60: longer than the 30s evaluation interval")
+		require.Contains(t, warnings, "of drill time at ×60, longer than the 30s evaluation interval")
 	}
 	require.Equal(t, 1.0, card.Summary.PassRate)
 	require.Equal(t, 0, card.ExitCode())
@@ -169,5 +169,7 @@ func TestVerdictsSameAtSpeed10And120(t *testing.T) {
 	t.Logf("fired after %s at ×10, %s at ×120 (time to detect %v, %v)", firedAfter(slow), firedAfter(fast), *slow.Timings.TimeToDetect, *fast.Timings.TimeToDetect)
 	require.InDelta(t, firedAfter(slow).Seconds(), firedAfter(fast).Seconds(), 31,
 		"the alert fired at ×10 and ×120 more than one 30s evaluation interval apart")
-	require.Empty(t, fast.Warnings, "25 rps fill every rule window at ×120")
+	for _, w := range fast.Warnings { // the 503s come back at once: their lag is not what is judged here
+		require.NotContains(t, w, "few requests", "25 rps fill every rule window at ×120")
+	}
 }

@@ -53,17 +53,16 @@ func thinWindows(ws []alerting.Window, rate, speed float64) string {
 	shortest := thin[0].Range.Seconds()
 	maxSpeed := rate * shortest / minWindowRequests
 	minRate := math.Ceil(minWindowRequests * speed / shortest)
-	fix := fmt.Sprintf("%g or more requests per second", minRate)
+	fix := fmt.Sprintf("with %g or more requests per second", minRate)
 	if maxSpeed >= 1 {
-		fix = fmt.Sprintf("--speed %s or lower, or %s", formatSpeed(maxSpeed), fix)
+		fix = fmt.Sprintf("at --speed %s or lower, or %s", formatSpeed(maxSpeed), fix)
 	}
-	per := "requests per second leave"
+	per := "requests per second put"
 	if rate == 1 {
-		per = "request per second leaves"
+		per = "request per second puts"
 	}
-	return fmt.Sprintf("at ×%g, %g %s few requests in these alert rules' windows: %s; "+
-		"their alert times may vary by an evaluation interval or more from run to run. "+
-		"For steady times a window needs about %d requests: %s",
+	return fmt.Sprintf("at ×%g, %g %s few requests in these alert rules' windows: %s (steady from about %d); "+
+		"their alert times may vary by an evaluation interval from run to run. Steady %s",
 		speed, rate, per, strings.Join(names, ", "), minWindowRequests, fix)
 }
 
@@ -88,10 +87,10 @@ func slowRequests(median time.Duration, speed float64, interval time.Duration) s
 	}
 	fix := "no speed keeps it under the interval"
 	if s := float64(interval) / float64(median); s >= 1 {
-		fix = fmt.Sprintf("run at --speed %s or lower to keep it under the interval", formatSpeed(s))
+		fix = fmt.Sprintf("Exact at --speed %s or lower", formatSpeed(s))
 	}
-	return fmt.Sprintf("the service's requests took %s of real time (median), %s of drill time at ×%g: "+
-		"longer than the %s evaluation interval. What the service records when a request ends (cost, tokens, "+
-		"latency) reaches the rules that much later, so alert times may read up to %s late; %s",
-		median.Round(time.Millisecond), lag.Round(time.Second), speed, interval, lag.Round(time.Second), fix)
+	return fmt.Sprintf("requests took %s of real time (median), %s of drill time at ×%g, longer than the %s "+
+		"evaluation interval: what the service records when a request ends (cost, tokens, latency) reaches "+
+		"the rules that late, so alert times may read up to %s late. %s",
+		median.Round(100*time.Millisecond), lag.Round(time.Second), speed, interval, lag.Round(time.Second), fix)
 }

@@ -26,16 +26,16 @@ func TestThinWindows(t *testing.T) {
 
 	msg := thinWindows(ws, 5, 60)
 	require.Contains(t, msg, "at ×60, 5 requests per second")
-	require.Contains(t, msg, "Spend [2m] ≈10;")
+	require.Contains(t, msg, "Spend [2m] ≈10 (steady from about 25);")
 	require.NotContains(t, msg, "Errors", "25 requests in 5m at ×60 is enough")
-	require.Contains(t, msg, "--speed 24 or lower, or 13 or more requests per second")
+	require.Contains(t, msg, "Steady at --speed 24 or lower, or with 13 or more requests per second")
 
 	msg = thinWindows(ws, 1, 600)
-	require.Contains(t, msg, "at ×600, 1 request per second")
-	require.Contains(t, msg, "Spend [2m] ≈0.2, Errors [5m] ≈0.5, Canary [10m] ≈1, 1 more;")
-	require.Contains(t, msg, "--speed 4 or lower, or 125 or more requests per second")
+	require.Contains(t, msg, "at ×600, 1 request per second puts")
+	require.Contains(t, msg, "Spend [2m] ≈0.2, Errors [5m] ≈0.5, Canary [10m] ≈1, 1 more (steady")
+	require.Contains(t, msg, "Steady at --speed 4 or lower, or with 125 or more requests per second")
 	msg = thinWindows(ws, 0.1, 600)
-	require.Contains(t, msg, "needs about 25 requests: 125 or more requests per second",
+	require.Contains(t, msg, "Steady with 125 or more requests per second",
 		"no speed of 1 or more would do: only the rate is offered")
 }
 
@@ -51,7 +51,7 @@ func TestSlowRequests(t *testing.T) {
 	require.Empty(t, slowRequests(2500*time.Millisecond, 10, 30*time.Second), "25s at ×10: within one interval")
 	require.Empty(t, slowRequests(0, 60, 30*time.Second), "no requests finished")
 	msg := slowRequests(2500*time.Millisecond, 60, 30*time.Second)
-	require.Contains(t, msg, "took 2.5s of real time (median), 2m30s of drill time at ×60")
-	require.Contains(t, msg, "may read up to 2m30s late; run at --speed 12 or lower")
+	require.Contains(t, msg, "requests took 2.5s of real time (median), 2m30s of drill time at ×60, longer than the 30s evaluation interval")
+	require.Contains(t, msg, "may read up to 2m30s late. Exact at --speed 12 or lower")
 	require.Contains(t, slowRequests(time.Minute, 60, 30*time.Second), "no speed keeps it under the interval")
 }

@@ -80,7 +80,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 func TestPlanWarnsOfThinTraffic(t *testing.T) {
 	code, out, errs := runCLI(t, "run", "--plan", "--speed", "600", "features/inference-outage.feature:8")
 	require.Equal(t, exitOK, code, errs)
-	require.Contains(t, out, "warning: at ×600, 5 requests per second leave few requests in these alert rules' windows: ")
+	require.Contains(t, out, "warning: at ×600, 5 requests per second put few requests in these alert rules' windows: ")
 	require.Contains(t, out, "LLMGatewayErrors [5m] ≈2.5")
 }
 
