@@ -135,7 +135,11 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		if err := s.parseScalar(n.Value); err != nil {
-			d.addf(n, path, "expected %s, got %q", s.expected(), n.Value)
+			why := ""
+			if strings.Contains(err.Error(), "out of range") { // well formed, too large to hold
+				why = " (out of range: a duration holds at most about 292 years)"
+			}
+			d.addf(n, path, "expected %s, got %q%s", s.expected(), n.Value, why)
 		}
 		return
 	}

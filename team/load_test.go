@@ -55,7 +55,9 @@ func TestMalformedInputs(t *testing.T) {
 		}, []string{"runbooks/open.md:1:1: front matter is not closed; expected a --- line after it"}},
 		{"bad front matter values", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "runbooks/provider-errors.md", "last_reviewed: 2026-03-01", "last_reviewed: last week\nreview_every: soon\nowners: [a]")
+			replace(t, m, "escalation/policies.yaml", "escalate_after: 5m", "escalate_after: 99999999h")
 		}, []string{
+			`escalation/policies.yaml:14:25: policies[1].rules[0].escalate_after: expected a duration like 90s, 10m, 12h, 7d or 1w, got "99999999h" (out of range: a duration holds at most about 292 years)`,
 			`runbooks/provider-errors.md:4:16: last_reviewed: expected a date like 2026-10-01, got "last week"`,
 			`runbooks/provider-errors.md:5:15: review_every: expected a duration like 90s, 10m, 12h, 7d or 1w, got "soon"`,
 			"runbooks/provider-errors.md:6:1: owners: unknown field; valid fields are: id, owner, alerts, escalation, last_reviewed, review_every, services",
