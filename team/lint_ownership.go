@@ -115,8 +115,11 @@ func (l *linter) roles() {
 	e := l.t.Escalation
 	severities := map[string]bool{}
 	var known []string
+	templated := false // a severity set by a template may be any value
 	for _, a := range l.t.Alerts() {
-		if sev := strings.ToLower(a.Labels["severity"]); sev != "" && !severities[sev] {
+		sev := strings.ToLower(a.Labels["severity"])
+		templated = templated || strings.Contains(sev, "{{")
+		if sev != "" && !severities[sev] {
 			severities[sev] = true
 			known = append(known, sev)
 		}
@@ -124,7 +127,7 @@ func (l *linter) roles() {
 	sort.Strings(known)
 	for _, r := range e.Roles {
 		for _, sev := range r.RequiredFor {
-			if len(known) > 0 && !severities[strings.ToLower(sev)] {
+			if len(known) > 0 && !templated && !severities[strings.ToLower(sev)] {
 				l.add("role-severity-unknown", r.File, r.Pos.Line, r.Pos.Col,
 					"role %s: required_for names severity %q, which no alert rule carries, so no incident requires the role; the rules' severities are %s",
 					r.ID, sev, strings.Join(known, ", "))

@@ -301,3 +301,14 @@ func TestExposedMetricsNilSkipsCheck(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, Lint(tm, LintOptions{Now: lintNow}))
 }
+
+// A severity set by a template may take any value, so no role's
+// required_for can be judged against the rules.
+func TestRoleSeverityWithTemplatedSeverity(t *testing.T) {
+	m := cleanFS(t)
+	replace(t, m, "escalation/roles.yaml", "required_for: [critical, page]", "required_for: [critical, sev1]")
+	replace(t, m, "alerts/provider.yaml", "severity: page", `severity: '{{ if gt $value 0.5 }}sev1{{ else }}page{{ end }}'`)
+	for _, f := range lintFS(t, m) {
+		require.NotEqual(t, "role-severity-unknown", f.ID, f.String())
+	}
+}
