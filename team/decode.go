@@ -136,8 +136,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		if err := s.parseScalar(n.Value); err != nil {
 			why := ""
-			if strings.Contains(err.Error(), "out of range") { // well formed, too large to hold
-				why = " (out of range: a duration holds at most about 292 years)"
+			if errors.Is(err, errTooLarge) {
+				why = " (" + err.Error() + ")"
 			}
 			d.addf(n, path, "expected %s, got %q%s", s.expected(), n.Value, why)
 		}

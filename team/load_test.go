@@ -62,6 +62,9 @@ func TestMalformedInputs(t *testing.T) {
 			`runbooks/provider-errors.md:5:15: review_every: expected a duration like 90s, 10m, 12h, 7d or 1w, got "soon"`,
 			"runbooks/provider-errors.md:6:1: owners: unknown field; valid fields are: id, owner, alerts, escalation, last_reviewed, review_every, services",
 		}},
+		{"impossible date", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "runbooks/provider-errors.md", "last_reviewed: 2026-03-01", "last_reviewed: 2026-02-30")
+		}, []string{`runbooks/provider-errors.md:4:16: last_reviewed: expected a date like 2026-10-01, got "2026-02-30"`}},
 		{"bad info string", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "runbooks/llm-cost-spike.md", `sh {"name":"cap-spend"}`, `sh {name: cap-spend}`)
 		}, []string{`runbooks/llm-cost-spike.md:23:1: code block info string: expected Runme-style JSON attributes like sh {"name":"cap-spend"}, got "{name: cap-spend}"`}},

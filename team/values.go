@@ -1,6 +1,7 @@
 package team
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -15,12 +16,18 @@ type Duration time.Duration
 func (d *Duration) parseScalar(s string) error {
 	v, err := model.ParseDuration(s)
 	if err != nil {
+		if strings.Contains(err.Error(), "out of range") { // well formed, too large to hold
+			return errTooLarge
+		}
 		return err
 	}
 	*d = Duration(v)
 	return nil
 }
 func (*Duration) expected() string { return "a duration like 90s, 10m, 12h, 7d or 1w" }
+
+// errTooLarge is a well-formed duration that a time.Duration cannot hold.
+var errTooLarge = errors.New("out of range: a duration holds at most about 292 years")
 
 // D returns the duration as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
