@@ -11,9 +11,10 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 )
 
-// Window is the shortest range an alerting rule reads: the smallest
-// range selector ([5m] in rate(x[5m])) in its expression or in the
-// recording rules it reads, followed by name through any group or file.
+// Window is the shortest range over which an alerting rule counts events:
+// the smallest range of rate, irate, increase or resets ([5m] in
+// rate(x[5m])) in its expression or in the recording rules it reads,
+// followed by name through any group or file.
 // How many requests a drill's traffic puts into that range decides how
 // steady the rule's value, and so its alert times, are from run to run.
 type Window struct {
@@ -59,10 +60,18 @@ func RuleWindows(files []string) ([]Window, error) {
 		return nil, errors.Join(errs...)
 	}
 	var out []Window
+	at := map[string]int{} // an alert name defined twice keeps its shortest window
 	for _, a := range alerts {
-		if d := shortestRange(a.expr, recorded, map[string]bool{}); d > 0 {
-			out = append(out, Window{Alert: a.alert, Range: d})
+		d := shortestRange(a.expr, recorded, map[string]bool{})
+		if d <= 0 {
+			continue
 		}
+		if i, ok := at[a.alert]; ok {
+			out[i].Range = min(out[i].Range, d)
+			continue
+		}
+		at[a.alert] = len(out)
+		out = append(out, Window{Alert: a.alert, Range: d})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Range != out[j].Range {
@@ -73,9 +82,16 @@ func RuleWindows(files []string) ([]Window, error) {
 	return out, nil
 }
 
-// shortestRange is the smallest range selector in expr or, through the
-// names it selects, in the recording rules it reads; 0 when there is
-// none. seen stops recording-rule cycles.
+// countsEvents are the range functions whose value rests on what a
+// counter counted in the window (requests, errors, tokens, cost):
+// functions of a counter's increase. The *_over_time functions read
+// samples, one per scrape at any speed, and are left out.
+var countsEvents = map[string]bool{"rate": true, "irate": true, "increase": true, "resets": true}
+
+// shortestRange is the smallest range of a counting function (see
+// countsEvents) in expr or, through the names it selects, in the
+// recording rules it reads; 0 when there is none. seen stops
+// recording-rule cycles.
 func shortestRange(expr parser.Expr, recorded map[string][]parser.Expr, seen map[string]bool) time.Duration {
 	var best time.Duration
 	keep := func(d time.Duration) {
@@ -85,8 +101,17 @@ func shortestRange(expr parser.Expr, recorded map[string][]parser.Expr, seen map
 	}
 	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
 		switch n := n.(type) {
-		case *parser.MatrixSelector:
-			keep(n.Range)
+		case *parser.Call:
+			// Only functions that count what happened in the window read
+			// requests: rate(errors_total[5m]). max_over_time(up[5m])
+			// counts scrapes, which a drill makes at every speed.
+			if countsEvents[n.Func.Name] {
+				for _, a := range n.Args {
+					if m, ok := a.(*parser.MatrixSelector); ok {
+						keep(m.Range)
+					}
+				}
+			}
 		case *parser.VectorSelector:
 			name := n.Name
 			for _, m := range n.LabelMatchers {

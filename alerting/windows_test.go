@@ -33,6 +33,12 @@ func TestRuleWindows(t *testing.T) {
         expr: inflight > 50
       - alert: Loop                # a recording-rule cycle ends
         expr: loop_a > 1
+      - alert: Scrapes             # counts scrapes, not requests: no window
+        expr: max_over_time(up[1m]) < 1 or absent_over_time(up[1m])
+      - alert: Slow                # a quantile of a counted histogram
+        expr: histogram_quantile(0.99, sum by (le) (rate(latency_bucket[3m]))) > 2
+      - alert: Slow                # defined twice: its shortest window counts
+        expr: histogram_quantile(0.99, sum by (le) (rate(latency_bucket[20m]))) > 1
 `))
 	// A recorded name from another file, in a PrometheusRule resource.
 	require.NoError(t, writeFile(b, `apiVersion: monitoring.coreos.com/v1
@@ -48,6 +54,7 @@ spec:
 	ws, err := RuleWindows([]string{a, b})
 	require.NoError(t, err)
 	require.Equal(t, []Window{
+		{Alert: "Slow", Range: 3 * time.Minute},
 		{Alert: "Burn", Range: 5 * time.Minute},
 		{Alert: "Spend", Range: 5 * time.Minute},
 		{Alert: "Canary", Range: 10 * time.Minute},

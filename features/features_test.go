@@ -110,13 +110,15 @@ func TestSetting(t *testing.T) {
     When provider "primary" is down
 `))
 	require.NoError(t, err)
-	v, ok := Setting(scs[0], "traffic")
+	v, line, ok := Setting(scs[0], "traffic")
 	require.True(t, ok)
 	require.Equal(t, 2.5, v)
-	v, ok = Setting(scs[0], "speed")
+	require.Equal(t, 4, line)
+	v, line, ok = Setting(scs[0], "speed")
 	require.True(t, ok)
 	require.Equal(t, 30.0, v)
-	_, ok = Setting(scs[1], "traffic")
+	require.Equal(t, 5, line)
+	_, _, ok = Setting(scs[1], "traffic")
 	require.False(t, ok)
 }
 

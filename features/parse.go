@@ -319,11 +319,11 @@ func Faults(scs []*Scenario) []FaultUse {
 	return out
 }
 
-// Setting is the number the scenario's last step setting what ("traffic":
-// the rate in requests per real second; "speed": the drill clock's speed)
-// gives; false when no step sets it and the run's or team's value holds.
-func Setting(sc *Scenario, what string) (float64, bool) {
-	v, ok := 0.0, false
+// Setting is the number that the scenario's last step setting what
+// ("traffic": the rate in requests per real second; "speed": the drill
+// clock's speed) gives, and that step's line; ok is false when no step
+// sets it and the run's or team's value holds.
+func Setting(sc *Scenario, what string) (v float64, line int, ok bool) {
 	for _, st := range sc.Steps {
 		for i, re := range compiled {
 			if catalog[i].sets != what {
@@ -331,10 +331,10 @@ func Setting(sc *Scenario, what string) (float64, bool) {
 			}
 			if m := re.FindStringSubmatch(st.Text); m != nil {
 				if f, err := strconv.ParseFloat(m[1], 64); err == nil {
-					v, ok = f, true
+					v, line, ok = f, st.Line, true
 				}
 			}
 		}
 	}
-	return v, ok
+	return v, line, ok
 }

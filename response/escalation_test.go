@@ -503,3 +503,25 @@ func TestAckBeforeDeadlineWinsAfterLargeAdvance(t *testing.T) {
 	require.Equal(t, "bob", user)
 	require.Equal(t, start.Add(10*time.Minute), in.now)
 }
+
+// Of an ack and a resolution both waiting after a large jump, the
+// earlier wins: the ack at +3m comes before the resolution at +4m.
+func TestHeldAckBeforeResolution(t *testing.T) {
+	start := time.Date(2026, 3, 9, 12, 30, 0, 0, time.UTC)
+	clock := timeline.NewVirtual(start)
+	e := &Engine{clock: clock}
+	in := &incident{e: e, acks: make(chan ackReq, 1), resolved: make(chan struct{}), now: start}
+	e.mu.Lock()
+	in.resolvedAt = start.Add(4 * time.Minute)
+	e.mu.Unlock()
+	close(in.resolved)
+	in.acks <- ackReq{user: "ops-lead", at: start.Add(3 * time.Minute)}
+	clock.Advance(2 * time.Hour)
+
+	w, user := in.wait(context.Background(), start.Add(5*time.Minute), true)
+	require.Equal(t, wakeAck, w)
+	require.Equal(t, "ops-lead", user)
+	w, _ = in.wait(context.Background(), start.Add(5*time.Minute), true)
+	require.Equal(t, wakeResolved, w)
+	require.Equal(t, start.Add(4*time.Minute), in.now)
+}

@@ -74,19 +74,10 @@ func (in *incident) wait(ctx context.Context, until time.Time, interruptible boo
 		return wakeDone, ""
 	default:
 	}
-	if resolved != nil {
-		select {
-		case <-resolved:
-			if ra := in.resolvedTime(); until.IsZero() || !ra.After(until) {
-				in.now = later(in.now, ra)
-				return wakeResolved, ""
-			}
-		default:
-		}
-	}
-	// Likewise an ack given before the deadline wins over it, even when
-	// the clock has since passed the deadline (a large Advance): the
-	// responder acknowledged before the next notification went out.
+	// A resolution or an ack that came before the deadline wins over it,
+	// even when the clock has since passed the deadline (a large
+	// Advance): the alert resolved, or the responder acknowledged, before
+	// the next notification went out. Of the two, the earlier wins.
 	if acks != nil && in.held == nil {
 		select {
 		case a := <-acks:
@@ -94,12 +85,26 @@ func (in *incident) wait(ctx context.Context, until time.Time, interruptible boo
 		default:
 		}
 	}
-	if in.held != nil && acks != nil {
-		if a := *in.held; until.IsZero() || !a.at.After(until) {
-			in.held = nil
-			in.now = later(in.now, a.at)
-			return wakeAck, a.user
+	var held *ackReq
+	if acks != nil && in.held != nil && (until.IsZero() || !in.held.at.After(until)) {
+		held = in.held
+	}
+	if resolved != nil {
+		select {
+		case <-resolved:
+			if ra := in.resolvedTime(); (until.IsZero() || !ra.After(until)) && (held == nil || ra.Before(held.at)) {
+				in.now = later(in.now, ra)
+				return wakeResolved, ""
+			}
+		default:
 		}
+	}
+	if held != nil {
+		in.held = nil
+		in.now = later(in.now, held.at)
+		return wakeAck, held.user
+	}
+	if in.held != nil {
 		acks = nil // held until a later deadline
 	}
 	var timer <-chan time.Time

@@ -17,8 +17,9 @@ import (
 // follow, without starting anything: when the control window ends and
 // faults go on, and the latest drill time by which each Then step must
 // hold for the scenario to pass (deadlines chain from their causes). It
-// also warns when the scenario's traffic, at the plan's speed, is too thin
-// for the rules' windows to give steady alert times. top is the team's
+// also warns when the scenario's traffic, at its speed, is too thin for
+// the rules' windows to give steady alert times (request latency, the
+// other reason, is known only once a drill runs). top is the team's
 // topology, as Prepare returns it.
 func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) error {
 	windows, err := alerting.RuleWindows(ruleFiles(opts.Team))
@@ -36,19 +37,21 @@ func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) 
 	}
 	for _, sc := range sel.Scenarios {
 		fmt.Fprintf(w, "%s (%s:%d) %s\n", sc.Name, sc.File, sc.Line, strings.Join(sc.Tags, " "))
-		speed := opts.Speed
-		if v, ok := features.Setting(sc, "speed"); ok && !opts.Live {
-			speed = v
+		speed, how := opts.Speed, "--speed"
+		if opts.Live {
+			speed = 1
+		} else if v, line, ok := features.Setting(sc, "speed"); ok {
+			speed, how = v, fmt.Sprintf("the speed step at %s:%d", sc.File, line)
 		}
 		fmt.Fprintf(w, "  speed ×%g: one drill minute takes %s of real time\n", speed, time.Duration(float64(time.Minute)/speed).Round(time.Millisecond))
-		rate := 0.0
+		check := speedCheck{Speed: speed, How: how, Windows: windows}
 		if top.Traffic != nil {
-			rate = top.Traffic.LowestRate()
+			check.Rate = top.Traffic.LowestRate()
 		}
-		if r, ok := features.Setting(sc, "traffic"); ok {
-			rate = r
+		if r, _, ok := features.Setting(sc, "traffic"); ok {
+			check.Rate = r
 		}
-		if msg := thinWindows(windows, rate, speed); msg != "" && !opts.Live {
+		if msg, _ := speedWarning(check); msg != "" {
 			fmt.Fprintf(w, "  warning: %s\n", msg)
 		}
 		var (

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/faults"
 	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/response"
@@ -261,6 +262,10 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
+	windows, err := alerting.RuleWindows(ruleFiles(opts.Team))
+	if err != nil { // Prepare validated these files
+		return nil, &InputError{Err: err}
+	}
 	byKey := map[string]*features.Scenario{}
 	for _, sc := range sel.Scenarios {
 		byKey[sc.Key()] = sc
@@ -317,6 +322,10 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				}
 				rec.ExpectedAlerts = features.ExpectedAlerts(texts)
 				w = newWorld(&opts, opts.Team, top, seed)
+				w.windows, w.speedHow = windows, "--speed"
+				if _, line, ok := features.Setting(src, "speed"); ok {
+					w.speedHow = fmt.Sprintf("the speed step at %s:%d", src.File, line)
+				}
 				st.Env = w
 				st.ControlWindow = opts.ControlWindow
 				st.SetExpected(rec.ExpectedAlerts)
@@ -344,7 +353,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 					return c, nil
 				}
 				evidence := w.evidence(context.Background())
-				w.warnSlowRequests()
+				w.warnSpeed()
 				if stop != nil {
 					stop()
 				}
@@ -518,7 +527,25 @@ func Prepare(opts Options) (*Selection, testbed.Topology, error) {
 	if err != nil {
 		return nil, top, err
 	}
-	return sel, top, CheckFaults(sel, top)
+	return sel, top, errors.Join(CheckFaults(sel, top), CheckSettings(sel, opts.Live))
+}
+
+// CheckSettings checks what the selected scenarios' Given steps set before
+// their worlds start: a drill clock speed above 0, and none at all in a
+// live game day, which runs in real time.
+func CheckSettings(sel *Selection, live bool) error {
+	var errs []error
+	for _, sc := range sel.Scenarios {
+		v, line, ok := features.Setting(sc, "speed")
+		switch {
+		case !ok:
+		case live:
+			errs = append(errs, fmt.Errorf("%s:%d: the scenario sets the drill clock's speed, and a live game day (--live) runs in real time; run it without --live, or remove the step", sc.File, line))
+		case !(v > 0):
+			errs = append(errs, fmt.Errorf("%s:%d: the drill clock's speed must be above 0, got %v", sc.File, line, v))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // CheckFaults checks every fault the selected scenarios' steps inject

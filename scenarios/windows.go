@@ -21,76 +21,114 @@ import (
 // +1m0s, seeds 1 to 6): with 12 requests per window (5 rps at ×120) the
 // alert went pending a 30s interval late on five seeds of six; with 25
 // (5 rps at ×60) and 50 (20 rps at ×120) at +2m0s on every seed, as at
-// ×10 on seeds 1 to 4.
+// ×10 on seeds 1 to 4. A quantile over a window needs more.
 const minWindowRequests = 25
 
-// thinWindows says which alert rules' windows hold fewer than
-// minWindowRequests requests of traffic at rate (requests per real
-// second) and speed, and how to make them steady; "" when none do or
-// there is no traffic.
-func thinWindows(ws []alerting.Window, rate, speed float64) string {
-	if rate <= 0 || speed <= 0 {
-		return ""
+// speedCheck is what a drill's speed does to its alert times. Traffic and
+// request latency are real while rules read drill time, so a high speed
+// leaves few requests in each rule window, and a request spans more of
+// drill time: what a service records when a request ends reaches the
+// rules that much later.
+type speedCheck struct {
+	Speed float64
+	// How the speed is chosen, for the advice: "--speed", or the
+	// scenario's own speed step ("the speed step at FILE:LINE").
+	How string
+	// Rate is the traffic's lowest rate in requests per real second; 0:
+	// no traffic.
+	Rate    float64
+	Windows []alerting.Window // shortest first
+	// Latency is the median real time of a request before the first
+	// fault (0: not known, as in a plan); Interval the rules' shortest
+	// evaluation interval.
+	Latency, Interval time.Duration
+}
+
+// speedWarning says what makes alert times approximate at the check's
+// speed and the speed (or rate) at which they would be steady, which it
+// also returns; "" and 0 when nothing does.
+func speedWarning(c speedCheck) (string, float64) {
+	if !(c.Speed > 0) || !(c.Rate > 0) {
+		return "", 0
 	}
-	held := func(r time.Duration) float64 { return rate * r.Seconds() / speed }
+	var (
+		reasons []string
+		steady  = math.Inf(1) // the highest speed that keeps times steady
+		minRate float64
+	)
+	held := func(r time.Duration) float64 { return c.Rate * r.Seconds() / c.Speed }
 	var thin []alerting.Window
-	for _, w := range ws { // shortest first
-		if held(w.Range) < minWindowRequests {
+	seen := map[string]bool{}
+	for _, w := range c.Windows {
+		if held(w.Range) < minWindowRequests && !seen[w.Alert] {
+			seen[w.Alert] = true
 			thin = append(thin, w)
 		}
 	}
-	if len(thin) == 0 {
-		return ""
-	}
-	var names []string
-	for i, w := range thin {
-		if i == 3 {
-			names = append(names, fmt.Sprintf("%d more", len(thin)-i))
-			break
+	if len(thin) > 0 {
+		var names []string
+		note := ""
+		if held(thin[0].Range) < 1 {
+			note = "; with under one, an alert may not fire at all"
 		}
-		names = append(names, fmt.Sprintf("%s [%s] ≈%.2g", w.Alert, model.Duration(w.Range), held(w.Range)))
+		for i, w := range thin {
+			if i == 3 {
+				names = append(names, fmt.Sprintf("%d more", len(thin)-i))
+				break
+			}
+			n := "<1"
+			if h := held(w.Range); h >= 1 {
+				n = fmt.Sprintf("%.0f", math.Floor(h))
+			}
+			names = append(names, fmt.Sprintf("%s [%s] %s", w.Alert, model.Duration(w.Range), n))
+		}
+		reasons = append(reasons, fmt.Sprintf("%g requests per second leave few requests in these alert windows: %s "+
+			"(about %d per window keep an alert's time steady%s)",
+			c.Rate, strings.Join(names, ", "), minWindowRequests, note))
+		shortest := thin[0].Range.Seconds()
+		steady = c.Rate * shortest / minWindowRequests
+		minRate = math.Ceil(minWindowRequests * c.Speed / shortest)
 	}
-	shortest := thin[0].Range.Seconds()
-	maxSpeed := rate * shortest / minWindowRequests
-	minRate := math.Ceil(minWindowRequests * speed / shortest)
-	fix := fmt.Sprintf("with %g or more requests per second", minRate)
-	if maxSpeed >= 1 {
-		fix = fmt.Sprintf("at --speed %s or lower, or %s", formatSpeed(maxSpeed), fix)
+	slow := false
+	if lag := time.Duration(float64(c.Latency) * c.Speed); c.Latency > 0 && c.Interval > 0 && lag > c.Interval {
+		slow = true
+		reasons = append(reasons, fmt.Sprintf("a request took about %s of real time before the fault (median), "+
+			"about %s of drill time, longer than the %s evaluation interval, so what the service records when a "+
+			"request ends (cost, tokens, latency) reaches the rules about that late",
+			c.Latency.Round(100*time.Millisecond), lag.Round(time.Second), c.Interval))
+		steady = min(steady, float64(c.Interval)/float64(c.Latency))
 	}
-	per := "requests per second put"
-	if rate == 1 {
-		per = "request per second puts"
+	if len(reasons) == 0 {
+		return "", 0
 	}
-	return fmt.Sprintf("at ×%g, %g %s few requests in these alert rules' windows: %s (steady from about %d); "+
-		"their alert times may vary by an evaluation interval from run to run. Steady %s",
-		speed, rate, per, strings.Join(names, ", "), minWindowRequests, fix)
+	var fixes []string
+	if steady >= 1 {
+		fixes = append(fixes, fmt.Sprintf("at speed %s or lower (%s)", formatSpeed(steady), c.How))
+	} else {
+		steady = 0
+	}
+	// More traffic cannot shorten requests. When they are short, the
+	// requests in flight at the advised rate stay few: rate × latency
+	// ≤ 25 × interval / range, a handful under the default max_in_flight.
+	if minRate > 0 && !slow {
+		fixes = append(fixes, fmt.Sprintf("with %g or more requests per second", minRate))
+	}
+	advice := "No speed keeps them within one evaluation interval."
+	if len(fixes) > 0 {
+		advice = "They stay within an evaluation interval " + strings.Join(fixes, ", or ") + "."
+	}
+	return fmt.Sprintf("alert times are approximate at ×%g: %s. %s", c.Speed, strings.Join(reasons, "; and "), advice), roundSpeed(steady)
 }
 
-// formatSpeed rounds a largest steady speed down to two significant
+// roundSpeed rounds a largest steady speed down to two significant
 // digits, a speed people type.
-func formatSpeed(s float64) string {
-	for _, step := range []float64{100, 10, 1} {
-		if s >= step*10 || step == 1 {
-			return fmt.Sprintf("%g", math.Floor(s/step)*step)
+func roundSpeed(s float64) float64 {
+	for _, step := range []float64{100, 10} {
+		if s >= step*10 {
+			return math.Floor(s/step) * step
 		}
 	}
-	return ""
+	return math.Floor(s)
 }
 
-// slowRequests says when requests whose median takes median of real time
-// span more than one evaluation interval of drill time at speed, and what
-// speed would keep them within one; "" otherwise.
-func slowRequests(median time.Duration, speed float64, interval time.Duration) string {
-	lag := time.Duration(float64(median) * speed)
-	if median <= 0 || interval <= 0 || lag <= interval {
-		return ""
-	}
-	fix := "no speed keeps it under the interval"
-	if s := float64(interval) / float64(median); s >= 1 {
-		fix = fmt.Sprintf("Exact at --speed %s or lower", formatSpeed(s))
-	}
-	return fmt.Sprintf("requests took %s of real time (median), %s of drill time at ×%g, longer than the %s "+
-		"evaluation interval: what the service records when a request ends (cost, tokens, latency) reaches "+
-		"the rules that late, so alert times may read up to %s late. %s",
-		median.Round(100*time.Millisecond), lag.Round(time.Second), speed, interval, lag.Round(time.Second), fix)
-}
+func formatSpeed(s float64) string { return fmt.Sprintf("%g", roundSpeed(s)) }

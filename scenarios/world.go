@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -39,6 +40,13 @@ type world struct {
 	harness error // the first harness failure
 
 	unavailable map[string]bool // responders made unreachable by Given steps
+
+	// For the speed warning: the rules' windows, how the speed was chosen
+	// ("--speed" or the scenario's step), and the median request latency
+	// before the first fault.
+	windows     []alerting.Window
+	speedHow    string
+	baseLatency time.Duration
 }
 
 func newWorld(opts *Options, t *team.Team, top testbed.Topology, seed int64) *world {
@@ -129,7 +137,6 @@ func (w *world) Start(ctx context.Context) error {
 	// Setup is over: drill time starts now, with the engines.
 	clock.Rebase()
 	w.log.Append(timeline.Event{Kind: timeline.ScenarioStart, Message: fmt.Sprintf("world ready (speed ×%g, seed %d)", w.speed, w.seed)})
-	w.warnThinTraffic()
 	// An engine that stops on its own leaves the drill without alerts or
 	// pages: a harness failure, never the team's.
 	w.wg.Add(3)
@@ -157,46 +164,29 @@ func (w *world) Start(ctx context.Context) error {
 	return nil
 }
 
-// warnThinTraffic warns, on the log and so on the scorecard, when the
-// traffic at this speed leaves too few requests in the rules' windows for
-// alert times to be steady from run to run.
-func (w *world) warnThinTraffic() {
-	if w.topology.Traffic == nil || w.opts.Live {
-		return // no traffic, or real time: nothing is compressed
-	}
-	msg := ""
-	if ws, err := alerting.RuleWindows(ruleFiles(w.team)); err != nil { // the engine loaded them: not expected
-		msg = fmt.Sprintf("cannot tell whether the traffic is thick enough for the rules' windows: %v", err)
-	} else {
-		msg = thinWindows(ws, w.topology.Traffic.LowestRate(), w.speed)
-	}
-	if msg != "" {
-		w.log.Append(timeline.Event{Kind: timeline.HarnessWarning, Subject: "traffic", Message: msg})
-	}
-}
-
-// warnSlowRequests warns, at the end of a drill, when the service's
-// requests took so long in real time that at this speed they span more
-// than an evaluation interval of drill time. What a service records when
-// a request ends (its cost, tokens, latency, errors after a timeout)
-// reaches the rules that much after the request began, so alert times
-// are late by about that much, more the higher the speed. Request
-// latency cannot be compressed with the clock: latency SLIs and the
-// service's timeouts must see real durations.
-func (w *world) warnSlowRequests() {
+// warnSpeed warns, at the end of a drill, when its speed made its alert
+// times approximate: traffic too thin for the rules' windows, or requests
+// that span more than an evaluation interval of drill time (see
+// speedWarning). The event carries the highest speed that would keep them
+// steady, for the scorecard.
+func (w *world) warnSpeed() {
 	w.mu.Lock()
-	tb, ae, log, speed := w.tb, w.alerts, w.log, w.speed
+	tb, ae, log := w.tb, w.alerts, w.log
+	check := speedCheck{Speed: w.speed, How: w.speedHow, Windows: w.windows, Latency: w.baseLatency}
 	w.mu.Unlock()
-	if tb == nil || ae == nil || w.opts.Live {
+	if tb == nil || ae == nil || w.opts.Live || w.topology.Traffic == nil {
+		return // not started, real time, or no traffic
+	}
+	check.Rate, check.Interval = w.topology.Traffic.LowestRate(), ae.Interval()
+	if g := tb.Traffic(); g != nil && check.Latency == 0 { // no fault, or none before the first request ended
+		check.Latency = g.Stats().LatencyP50
+	}
+	msg, steady := speedWarning(check)
+	if msg == "" {
 		return
 	}
-	g := tb.Traffic()
-	if g == nil {
-		return
-	}
-	if msg := slowRequests(g.Stats().LatencyP50, speed, ae.Interval()); msg != "" {
-		log.Append(timeline.Event{Kind: timeline.HarnessWarning, Subject: "traffic", Message: msg})
-	}
+	log.Append(timeline.Event{Kind: timeline.HarnessWarning, Subject: "speed", Message: msg,
+		Attrs: map[string]string{"steady_speed": strconv.FormatFloat(steady, 'g', -1, 64)}})
 }
 
 // failed records a harness failure while the world runs, on the log too.

@@ -68,6 +68,13 @@ type Scenario struct {
 	// than usual without making them wrong, such as alert evaluation
 	// falling behind the drill clock. They do not change the verdict.
 	Warnings []string `json:"warnings,omitempty"`
+	// SteadySpeed, when set, is the highest speed at which the drill's
+	// alert times would not have been approximate (a warning says why
+	// they were); unset when they were not, or when no speed would do.
+	SteadySpeed float64 `json:"steady_speed,omitempty"`
+	// SpeedWarned says the drill's speed made its alert times
+	// approximate (one of Warnings says why).
+	SpeedWarned bool `json:"speed_warned,omitempty"`
 }
 
 // Timings are the response durations of one scenario in drill time; a nil
@@ -154,6 +161,11 @@ type Summary struct {
 	// most drill time over the run.
 	AutomationCandidates []ManualStep `json:"automation_candidates,omitempty"`
 	RoleGaps             int          `json:"role_gaps,omitempty"`
+	// SpeedWarned counts the scenarios whose alert times the run's speed
+	// made approximate; SteadySpeed is the highest speed at which none of
+	// them would have been (unset when no speed would do).
+	SpeedWarned int     `json:"speed_warned,omitempty"`
+	SteadySpeed float64 `json:"steady_speed,omitempty"`
 }
 
 // Stat summarizes one timing over the scenarios where it happened.
@@ -253,6 +265,15 @@ func Analyze(sc *Scenario) {
 	sc.Timings = t
 	analyzeBreakdown(sc, faultAt, firingAt, recoveredAt)
 	sc.Warnings = append(lagWarnings(sc.Events), warnings(sc.Events)...)
+	sc.SpeedWarned, sc.SteadySpeed = false, 0
+	for _, e := range sc.Events {
+		if e.Kind == timeline.HarnessWarning && e.Subject == "speed" {
+			sc.SpeedWarned = true
+			if v, err := strconv.ParseFloat(e.Attrs["steady_speed"], 64); err == nil && v > 0 {
+				sc.SteadySpeed = v
+			}
+		}
+	}
 }
 
 // warnings are the messages of the harness.warning events, each once.
@@ -349,6 +370,12 @@ func Summarize(scs []Scenario) Summary {
 		collect(&ttm, t.TimeToMitigate)
 		collect(&ttr, t.TimeToRecover)
 		s.RoleGaps += len(sc.RoleGaps)
+		if sc.SpeedWarned {
+			s.SpeedWarned++
+			if sc.SteadySpeed > 0 && (s.SteadySpeed == 0 || sc.SteadySpeed < s.SteadySpeed) {
+				s.SteadySpeed = sc.SteadySpeed
+			}
+		}
 		if b := sc.Breakdown; b != nil {
 			s.Handoffs += b.Handoffs
 			for _, p := range b.Phases {

@@ -86,8 +86,8 @@ func fixture() *Scorecard {
 			ev(5, 7*time.Minute, timeline.AlertFiring, "LLMSpendSpike"),
 			evA(6, 8*time.Minute, timeline.HarnessLag, "alerting", "skipped", "2", "interval", "15s"),
 			evA(7, 9*time.Minute, timeline.HarnessLag, "alerting", "skipped", "5", "interval", "15s"),
-			{Seq: 8, At: at(0), Kind: timeline.HarnessWarning, Subject: "traffic", Message: "traffic is thin"},
-			{Seq: 9, At: at(0), Kind: timeline.HarnessWarning, Subject: "traffic", Message: "traffic is thin"},
+			{Seq: 8, At: at(0), Kind: timeline.HarnessWarning, Subject: "speed", Message: "alert times are approximate", Attrs: map[string]string{"steady_speed": "12"}},
+			{Seq: 9, At: at(0), Kind: timeline.HarnessWarning, Subject: "speed", Message: "alert times are approximate", Attrs: map[string]string{"steady_speed": "12"}},
 		},
 		WallSeconds: 9,
 	}
@@ -133,7 +133,11 @@ func TestLagWarnings(t *testing.T) {
 	f := c.Scenarios[1]
 	require.Equal(t, []string{"alerting fell behind the drill clock 2 time(s) and skipped 7 evaluation(s): " +
 		"alert times may be late by up to 1m15s; run at a lower --speed for exact times",
-		"traffic is thin"}, f.Warnings, "lag summed up, then each harness.warning once")
+		"alert times are approximate"}, f.Warnings, "lag summed up, then each harness.warning once")
+	require.True(t, f.SpeedWarned)
+	require.Equal(t, 12.0, f.SteadySpeed)
+	require.Equal(t, 1, c.Summary.SpeedWarned)
+	require.Equal(t, 12.0, c.Summary.SteadySpeed)
 	require.Equal(t, Failed, f.Status)
 	require.Empty(t, c.Scenarios[0].Warnings)
 }

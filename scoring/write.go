@@ -194,6 +194,9 @@ func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
 	fmt.Fprintf(&b, "| time to detect | %s |\n| time to acknowledge | %s |\n| time to mitigate | %s |\n| time to recover | %s |\n",
 		formatStat(s.TimeToDetect), formatStat(s.TimeToAcknowledge), formatStat(s.TimeToMitigate), formatStat(s.TimeToRecover))
 	fmt.Fprintf(&b, "| false alarm rate | %.0f%% (%d of %d alerts) |\n", s.FalseAlarmRate*100, s.FalseAlarms, s.Alerts)
+	if line := speedLine(c); line != "" {
+		fmt.Fprintf(&b, "| alert times | %s |\n", mdEscape(line))
+	}
 	var problems []Scenario
 	for _, sc := range c.Scenarios {
 		if sc.Status != Passed {
@@ -253,6 +256,20 @@ func statusMark(s Status) string {
 	return "⚠️ error"
 }
 
+// speedLine says in how many scenarios the run's speed made alert times
+// approximate, and the speed that would not have; "" when in none.
+func speedLine(c *Scorecard) string {
+	s := c.Summary
+	if s.SpeedWarned == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("alert times approximate at ×%g in %d of %d scenarios (see their warnings)", c.Speed, s.SpeedWarned, s.Total)
+	if s.SteadySpeed > 0 {
+		line += fmt.Sprintf("; steady at speed %g or lower", s.SteadySpeed)
+	}
+	return line
+}
+
 // WriteText writes the terminal summary table.
 func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
 	s := c.Summary
@@ -274,6 +291,9 @@ func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
 	fmt.Fprintf(w, "time to detect %s · acknowledge %s · mitigate %s · recover %s (median / p90)\n",
 		formatStat(s.TimeToDetect), formatStat(s.TimeToAcknowledge), formatStat(s.TimeToMitigate), formatStat(s.TimeToRecover))
 	fmt.Fprintf(w, "false alarm rate %.0f%% (%d of %d alerts)\n", s.FalseAlarmRate*100, s.FalseAlarms, s.Alerts)
+	if line := speedLine(c); line != "" {
+		fmt.Fprintln(w, line)
+	}
 	writeBreakdownText(w, c)
 	for _, sc := range c.Scenarios {
 		if sc.Status != Passed {

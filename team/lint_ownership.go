@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/common/model"
@@ -126,13 +127,32 @@ func (l *linter) roles() {
 	}
 	sort.Strings(known)
 	for _, r := range e.Roles {
+		if len(known) == 0 || templated {
+			break
+		}
+		var unknown, used []string
 		for _, sev := range r.RequiredFor {
-			if len(known) > 0 && !templated && !severities[strings.ToLower(sev)] {
-				l.add("role-severity-unknown", r.File, r.Pos.Line, r.Pos.Col,
-					"role %s: required_for names severity %q, which no alert rule carries, so no incident requires the role; the rules' severities are %s",
-					r.ID, sev, strings.Join(known, ", "))
+			switch s := strings.ToLower(sev); {
+			case severities[s]:
+				used = append(used, sev)
+			case !slices.Contains(unknown, sev):
+				unknown = append(unknown, sev)
 			}
 		}
+		if len(unknown) == 0 {
+			continue
+		}
+		quoted := make([]string, len(unknown))
+		for i, u := range unknown {
+			quoted[i] = strconv.Quote(u)
+		}
+		effect := "so no incident requires the role"
+		if len(used) > 0 {
+			effect = "so only " + strings.Join(used, ", ") + " incidents require it"
+		}
+		l.add("role-severity-unknown", r.File, r.Pos.Line, r.Pos.Col,
+			"role %s: required_for names %s, which no alert rule's severity label carries, %s; the rules' severities are %s",
+			r.ID, strings.Join(quoted, ", "), effect, strings.Join(known, ", "))
 	}
 	for _, r := range e.Roles {
 		what := "role " + r.ID

@@ -2,6 +2,7 @@ package team
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"regexp"
@@ -65,18 +66,20 @@ type PromtoolTest struct {
 // (Alertname set) or a promql_expr_test (Expr set) at EvalTime, and where
 // its alertname or expr is written, so a failure can point there.
 type TestCase struct {
+	Group           string // the test group's name, or unnamed#<index> as promtool says
 	Alertname, Expr string
 	EvalTime        time.Duration
 	Pos             Pos
 }
 
-// CaseAt is where the check of alertname or expr at evalTime is written:
-// the case with both, else the first with the name or expr, else false.
-func (t *PromtoolTest) CaseAt(alertname, expr string, evalTime time.Duration) (Pos, bool) {
+// CaseAt is where the check of alertname or expr at evalTime in the test
+// group named group is written: the case with all of them, else the first
+// of the group with the name or expr, else false.
+func (t *PromtoolTest) CaseAt(group, alertname, expr string, evalTime time.Duration) (Pos, bool) {
 	var first *TestCase
 	for i := range t.Cases {
 		c := &t.Cases[i]
-		if c.Alertname != alertname || c.Expr != expr {
+		if c.Group != group || c.Alertname != alertname || c.Expr != expr {
 			continue
 		}
 		if c.EvalTime == evalTime {
@@ -284,21 +287,25 @@ func parsePromtoolTest(file string, root *yaml.Node) *PromtoolTest {
 		d, _ := model.ParseDuration(v.Value) // a bad one fails the test run, which reports it
 		return time.Duration(d)
 	}
-	for _, tc := range tests.Content {
+	for ti, tc := range tests.Content {
+		group := fmt.Sprintf("unnamed#%d", ti)
+		if _, name := mapValue(tc, "name"); name != nil && name.Kind == yaml.ScalarNode && name.Value != "" {
+			group = name.Value
+		}
 		if _, arts := mapValue(tc, "alert_rule_test"); arts != nil && arts.Kind == yaml.SequenceNode {
 			for _, art := range arts.Content {
 				if _, name := mapValue(art, "alertname"); name != nil && name.Kind == yaml.ScalarNode {
 					if _, ok := t.Alerts[name.Value]; !ok {
 						t.Alerts[name.Value] = posOf(name)
 					}
-					t.Cases = append(t.Cases, TestCase{Alertname: name.Value, EvalTime: evalTime(art), Pos: posOf(name)})
+					t.Cases = append(t.Cases, TestCase{Group: group, Alertname: name.Value, EvalTime: evalTime(art), Pos: posOf(name)})
 				}
 			}
 		}
 		if _, ets := mapValue(tc, "promql_expr_test"); ets != nil && ets.Kind == yaml.SequenceNode {
 			for _, et := range ets.Content {
 				if _, expr := mapValue(et, "expr"); expr != nil && expr.Kind == yaml.ScalarNode {
-					t.Cases = append(t.Cases, TestCase{Expr: expr.Value, EvalTime: evalTime(et), Pos: posOf(expr)})
+					t.Cases = append(t.Cases, TestCase{Group: group, Expr: expr.Value, EvalTime: evalTime(et), Pos: posOf(expr)})
 				}
 			}
 		}

@@ -77,11 +77,31 @@ func TestFlagsAfterArguments(t *testing.T) {
 
 // A plan says when the traffic, at the chosen speed, leaves too few
 // requests in the rules' windows for steady alert times, and what to do.
+// A live game day runs in real time: its plan says so, and a scenario
+// that sets its own speed is refused up front, as is a speed of 0.
 func TestPlanWarnsOfThinTraffic(t *testing.T) {
 	code, out, errs := runCLI(t, "run", "--plan", "--speed", "600", "features/inference-outage.feature:8")
 	require.Equal(t, exitOK, code, errs)
-	require.Contains(t, out, "warning: at ×600, 5 requests per second put few requests in these alert rules' windows: ")
-	require.Contains(t, out, "LLMGatewayErrors [5m] ≈2.5")
+	require.Contains(t, out, "warning: alert times are approximate at ×600: 5 requests per second leave few requests in these alert windows: ")
+	require.Contains(t, out, "LLMGatewayErrors [5m] 2")
+	require.Contains(t, out, "at speed 24 or lower (--speed)")
+
+	code, out, errs = runCLI(t, "run", "--plan", "--live", "features/inference-outage.feature:8")
+	require.Equal(t, exitOK, code, errs)
+	require.Contains(t, out, "speed ×1: one drill minute takes 1m0s of real time")
+	require.NotContains(t, out, "warning:")
+
+	dir := copyTeam(t, [3]string{"features/cost-spike.feature", "Given the team's environment is running", "Given the drill clock runs at speed 0\n    And the team's environment is running"})
+	code, _, errs = runCLI(t, "run", "--team", dir, "--plan", "--no-builtin", "--all")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "the drill clock's speed must be above 0, got 0")
+	dir = copyTeam(t, [3]string{"features/cost-spike.feature", "Given the team's environment is running", "Given the drill clock runs at speed 30\n    And the team's environment is running"})
+	code, out, errs = runCLI(t, "run", "--team", dir, "--plan", "--no-builtin", "--all")
+	require.Equal(t, exitOK, code, errs)
+	require.Contains(t, out, "speed ×30: one drill minute takes 2s of real time")
+	code, _, errs = runCLI(t, "run", "--team", dir, "--plan", "--no-builtin", "--all", "--live")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, "features/cost-spike.feature:3: the scenario sets the drill clock's speed, and a live game day (--live) runs in real time")
 }
 
 // Names are or-ed, so one that selects nothing is an error even beside

@@ -72,7 +72,7 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 					continue
 				}
 				// The alert_rule_test or promql_expr_test that failed.
-				if pos, ok := pt.CaseAt(f.Alertname, f.Expr, f.EvalTime); ok {
+				if pos, ok := pt.CaseAt(f.Test, f.Alertname, f.Expr, f.EvalTime); ok {
 					line, col = pos.Line, pos.Col
 				}
 			}

@@ -34,6 +34,22 @@ func TestLintPromtoolExprTestAtItsLine(t *testing.T) {
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
 	require.Equal(t, exitLint, code)
 	require.Contains(t, out, "alerts/tests/llm_test.yaml:14:15: promtool-test-failed error: unnamed#0, expr vector(1) at 2m0s")
+
+	// The same check in a second test group: the failure is the second's.
+	dir = copyTeam(t, [3]string{"alerts/tests/llm_test.yaml", "exp_alerts: []", `exp_alerts: []
+    promql_expr_test:
+      - expr: vector(1)
+        eval_time: 1m
+        exp_samples: [{labels: '{}', value: 1}]
+  - name: second
+    interval: 1m
+    promql_expr_test:
+      - expr: vector(1)
+        eval_time: 1m
+        exp_samples: [{labels: '{}', value: 2}]`})
+	code, out, _ = runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitLint, code)
+	require.Contains(t, out, "alerts/tests/llm_test.yaml:17:15: promtool-test-failed error: second, expr vector(1) at 1m0s")
 }
 
 func TestLintFallsBackToDemoTeam(t *testing.T) {

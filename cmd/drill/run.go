@@ -143,7 +143,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		}
 		opts := scenarios.Options{
 			Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: *seed, Parallel: *parallel,
-			ControlWindow: *control, Toxiproxy: *toxi,
+			ControlWindow: *control, Toxiproxy: *toxi, Live: *live, // a plan of a live game day plans real time
 		}
 		for _, a := range args {
 			if featureLine.MatchString(a) {
