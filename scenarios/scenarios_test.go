@@ -105,7 +105,7 @@ func TestDemoCostSpikePasses(t *testing.T) {
 		// At ×60 the demo's few requests per second and its seconds-long
 		// LLM requests both blur alert times; the scorecard says so.
 		warnings := strings.Join(sc.Warnings, "\n")
-		require.Contains(t, warnings, "alert times are approximate at ×60: ")
+		require.Contains(t, warnings, "alert and recovery times are approximate at ×60: ")
 		require.Contains(t, warnings, "leave few requests in these alert windows: LLMSpendSpike [2m] ")
 		require.Contains(t, warnings, "of drill time, longer than the 30s evaluation interval")
 		require.True(t, sc.SpeedWarned)

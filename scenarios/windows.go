@@ -44,9 +44,10 @@ type speedCheck struct {
 	Latency, Interval time.Duration
 }
 
-// speedWarning says what makes alert times approximate at the check's
-// speed and the speed (or rate) at which they would be steady, which it
-// also returns; "" and 0 when nothing does.
+// speedWarning says what makes alert times (and recovery times, whose
+// conditions read the same metrics) approximate at the check's speed and
+// the speed (or rate) at which they would be steady, which it also
+// returns; "" and 0 when nothing does.
 func speedWarning(c speedCheck) (string, float64) {
 	if !(c.Speed > 0) || !(c.Rate > 0) {
 		return "", 0
@@ -117,7 +118,7 @@ func speedWarning(c speedCheck) (string, float64) {
 	if len(fixes) > 0 {
 		advice = "They stay within an evaluation interval " + strings.Join(fixes, ", or ") + "."
 	}
-	return fmt.Sprintf("alert times are approximate at ×%g: %s. %s", c.Speed, strings.Join(reasons, "; and "), advice), roundSpeed(steady)
+	return fmt.Sprintf("alert and recovery times are approximate at ×%g: %s. %s", c.Speed, strings.Join(reasons, "; and "), advice), roundSpeed(steady)
 }
 
 // roundSpeed rounds a largest steady speed down to two significant

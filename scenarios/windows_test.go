@@ -32,7 +32,7 @@ func TestSpeedWarningThinWindows(t *testing.T) {
 	}
 
 	msg, steady := speedWarning(check(5, 60))
-	require.Contains(t, msg, "alert times are approximate at ×60: 5 requests per second leave few requests in these alert windows: Spend [2m] 10 (about 25 per window")
+	require.Contains(t, msg, "alert and recovery times are approximate at ×60: 5 requests per second leave few requests in these alert windows: Spend [2m] 10 (about 25 per window")
 	require.NotContains(t, msg, "Errors", "25 requests in 5m at ×60 is enough")
 	require.Contains(t, msg, "They stay within an evaluation interval at speed 24 or lower (--speed), or with 13 or more requests per second.")
 	require.Equal(t, 24.0, steady)
@@ -56,7 +56,7 @@ func TestSpeedWarningSlowRequests(t *testing.T) {
 	c := speedCheck{Speed: 60, How: "the speed step at x.feature:9", Rate: 50,
 		Windows: testWindows, Latency: 2500 * time.Millisecond, Interval: 30 * time.Second}
 	msg, steady := speedWarning(c)
-	require.Contains(t, msg, "alert times are approximate at ×60: a request took about 2.5s of real time before the fault (median), about 2m30s of drill time, longer than the 30s evaluation interval")
+	require.Contains(t, msg, "alert and recovery times are approximate at ×60: a request took about 2.5s of real time before the fault (median), about 2m30s of drill time, longer than the 30s evaluation interval")
 	require.Contains(t, msg, "They stay within an evaluation interval at speed 12 or lower (the speed step at x.feature:9).")
 	require.NotContains(t, msg, "requests per second", "50 rps fill every window; more would not shorten requests")
 	require.Equal(t, 12.0, steady)

@@ -263,7 +263,7 @@ func speedLine(c *Scorecard) string {
 	if s.SpeedWarned == 0 {
 		return ""
 	}
-	line := fmt.Sprintf("alert times approximate at ×%g in %d of %d scenarios (see their warnings)", c.Speed, s.SpeedWarned, s.Total)
+	line := fmt.Sprintf("alert and recovery times approximate at ×%g in %d of %d scenarios (see their warnings)", c.Speed, s.SpeedWarned, s.Total)
 	if s.SteadySpeed > 0 {
 		line += fmt.Sprintf("; steady at speed %g or lower", s.SteadySpeed)
 	}

@@ -82,7 +82,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 func TestPlanWarnsOfThinTraffic(t *testing.T) {
 	code, out, errs := runCLI(t, "run", "--plan", "--speed", "600", "features/inference-outage.feature:8")
 	require.Equal(t, exitOK, code, errs)
-	require.Contains(t, out, "warning: alert times are approximate at ×600: 5 requests per second leave few requests in these alert windows: ")
+	require.Contains(t, out, "warning: alert and recovery times are approximate at ×600: 5 requests per second leave few requests in these alert windows: ")
 	require.Contains(t, out, "LLMGatewayErrors [5m] 2")
 	require.Contains(t, out, "at speed 24 or lower (--speed)")
 
