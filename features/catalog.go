@@ -57,7 +57,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Given", Expr: `^steady traffic of (\d+(?:\.\d+)?) requests? per second$`, sets: "traffic",
-		Doc:     "Sets the traffic generator to a steady rate, in requests per real second (rates stay real at any drill speed). The plan and the scorecard warn when, at the drill's speed, that leaves too few requests in an alert rule's window for steady alert times.",
+		Doc:     "Sets the traffic generator to a steady rate, in requests per real second (rates stay real at any drill speed); a ramp or steps shape in drill.yaml gives way to it. The plan and the scorecard warn when, at the drill's speed, that leaves too few requests in an alert rule's window for steady alert times.",
 		Example: "Given steady traffic of 5 requests per second",
 		bind: func(s *State) any {
 			return func(ctx context.Context, rate string) error {

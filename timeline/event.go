@@ -48,9 +48,10 @@ const (
 	// HarnessLag is the harness falling behind the drill clock: the
 	// drill goes on, with times less precise than usual.
 	HarnessLag Kind = "harness.lag"
-	// HarnessWarning is a condition of the drill, known when it starts,
-	// that makes its times less steady than usual (traffic too thin for
-	// a rule's window at this speed); the message says what and why.
+	// HarnessWarning is a condition of the drill that made its times
+	// less exact than usual without changing its verdict (at this speed,
+	// traffic too thin for a rule's window, or requests spanning more
+	// than an evaluation interval); the message says what and why.
 	HarnessWarning Kind = "harness.warning"
 	Note           Kind = "note"
 )
