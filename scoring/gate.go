@@ -56,6 +56,9 @@ var gateMetrics = func() map[string]gateMetric {
 		"inconclusive":     countMetric(func(s Summary) int { return s.Inconclusive }),
 		"errors":           countMetric(func(s Summary) int { return s.Errors }),
 		"total":            countMetric(func(s Summary) int { return s.Total }),
+		// Scenarios whose alert and recovery times the run's speed made
+		// approximate: `speed_warned == 0` keeps timing gates honest.
+		"speed_warned": countMetric(func(s Summary) int { return s.SpeedWarned }),
 	}
 	timings := map[string]func(Summary) Stat{
 		"time_to_detect":      func(s Summary) Stat { return s.TimeToDetect },
