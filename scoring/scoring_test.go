@@ -182,6 +182,7 @@ func TestGates(t *testing.T) {
 		{src: "time_to_detect_p90<=3m", ok: false},
 		{src: "false_alarms == 2", ok: true},
 		{src: "time_to_acknowledge_max > 1m", ok: true},
+		{src: "speed_warned == 0", ok: false},
 		{src: "pass_rate", err: "want METRIC OP VALUE"},
 		{src: "mttr < 5m", err: `unknown metric "mttr"; valid metrics: errors, failed`},
 		{src: "time_to_detect_p90 < 0.5", err: "is a duration; want a value such as 90s"},
