@@ -64,7 +64,7 @@ func drillFindings(t *team.Team, root string) []team.Finding {
 			if f.Alertname != "" {
 				what += ", alert " + f.Alertname
 			} else if f.Expr != "" {
-				what += ", expr " + f.Expr
+				what += ", expr " + strings.Join(strings.Fields(f.Expr), " ") // a block scalar's lines, on one line
 			}
 			line, col := 1, 1
 			for _, pt := range t.PromtoolTests {
