@@ -267,6 +267,39 @@ func (l *linter) sections(rb *Runbook) {
 	}
 }
 
+// runmeEffects says what the Runme attributes that change how a block
+// runs would do, where drill does otherwise: it runs every executable
+// block in order, with bash, in the drill's sandbox directory, waiting
+// for each to end.
+var runmeEffects = map[string]string{
+	"cwd":               "runs the block in another directory",
+	"interpreter":       "runs the block with another interpreter",
+	"background":        "runs the block in the background",
+	"interactive":       "gives the block a terminal to type into",
+	"excludeFromRunAll": "leaves the block out of a run of the whole document",
+	"promptEnv":         "prompts for the block's variables",
+}
+
+// attributes reports the Runme attributes of an executable step that
+// drill does not honour: the drill runs the step otherwise than the team
+// does by hand, so its verdict may not hold.
+func (l *linter) attributes(rb *Runbook, where string, st Step) {
+	keys := make([]string, 0, len(st.Attrs))
+	for k := range st.Attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		effect, ok := runmeEffects[k]
+		if !ok || st.Attrs[k] == false || st.Attrs[k] == "" {
+			continue // name, and attributes that do not change how it runs
+		}
+		l.add("runbook-attribute-ignored", rb.File, st.Line, 1,
+			"runbook %s, %s: Runme attribute %q %s; drill ignores it and runs the block with bash, in order, in its sandbox directory, waiting for it to end",
+			rb.ID, where, k, effect)
+	}
+}
+
 func (l *linter) commands(rb *Runbook) {
 	assigned := map[string]bool{}
 	reported := map[string]bool{}
@@ -293,6 +326,7 @@ func (l *linter) commands(rb *Runbook) {
 			if st.Manual {
 				continue
 			}
+			l.attributes(rb, where, st)
 			code := stripSingleQuoted(st.Code)
 			for i, line := range strings.Split(code, "\n") {
 				for _, m := range shellAssign.FindAllStringSubmatch(line, -1) {

@@ -127,6 +127,9 @@ var checkCases = []struct {
 	{"runbook-unbound-variable", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "runbooks/llm-cost-spike.md", `$GATEWAY_ADMIN/budget" -d`, `$GATEWAY_ADMIN/budget?region=$REGION" -d`)
 	}},
+	{"runbook-attribute-ignored", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "runbooks/llm-cost-spike.md", `sh {"name":"cap-spend"}`, `sh {"name":"cap-spend","cwd":"/srv/gateway","background":false}`)
+	}},
 	{"runbook-placeholder", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "runbooks/provider-errors.md", "status page.", "status page at <status-url>.")
 	}},
