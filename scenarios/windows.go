@@ -38,10 +38,11 @@ type speedCheck struct {
 	// no traffic.
 	Rate    float64
 	Windows []alerting.Window // shortest first
-	// Latency is the median real time of a request before the first
-	// fault (0: not known, as in a plan); Interval the rules' shortest
-	// evaluation interval.
+	// Latency is the median real time of a request (0: not known, as in
+	// a plan), taken before the first fault when BeforeFault; Interval the
+	// rules' shortest evaluation interval.
 	Latency, Interval time.Duration
+	BeforeFault       bool
 }
 
 // speedWarning says what makes alert times (and recovery times, whose
@@ -93,10 +94,14 @@ func speedWarning(c speedCheck) (string, float64) {
 	slow := false
 	if lag := time.Duration(float64(c.Latency) * c.Speed); c.Latency > 0 && c.Interval > 0 && lag > c.Interval {
 		slow = true
-		reasons = append(reasons, fmt.Sprintf("a request took about %s of real time before the fault (median), "+
+		when := ""
+		if c.BeforeFault {
+			when = " before the fault"
+		}
+		reasons = append(reasons, fmt.Sprintf("a request took about %s of real time%s (median), "+
 			"about %s of drill time, longer than the %s evaluation interval, so what the service records when a "+
 			"request ends (cost, tokens, latency) reaches the rules about that late",
-			c.Latency.Round(100*time.Millisecond), lag.Round(time.Second), c.Interval))
+			c.Latency.Round(100*time.Millisecond), when, lag.Round(time.Second), c.Interval))
 		steady = min(steady, float64(c.Interval)/float64(c.Latency))
 	}
 	if len(reasons) == 0 {

@@ -54,7 +54,7 @@ func TestSpeedWarningThinWindows(t *testing.T) {
 // was chosen.
 func TestSpeedWarningSlowRequests(t *testing.T) {
 	c := speedCheck{Speed: 60, How: "the speed step at x.feature:9", Rate: 50,
-		Windows: testWindows, Latency: 2500 * time.Millisecond, Interval: 30 * time.Second}
+		Windows: testWindows, Latency: 2500 * time.Millisecond, Interval: 30 * time.Second, BeforeFault: true}
 	msg, steady := speedWarning(c)
 	require.Contains(t, msg, "alert and recovery times are approximate at ×60: a request took about 2.5s of real time before the fault (median), about 2m30s of drill time, longer than the 30s evaluation interval")
 	require.Contains(t, msg, "They stay within an evaluation interval at speed 12 or lower (the speed step at x.feature:9).")
@@ -74,7 +74,7 @@ func TestSpeedWarningSlowRequests(t *testing.T) {
 	c = speedCheck{Speed: 60, How: "--speed", Rate: 5, Windows: testWindows, Latency: 1400 * time.Millisecond, Interval: 30 * time.Second}
 	msg, steady = speedWarning(c)
 	require.Contains(t, msg, "Spend [2m] 10")
-	require.Contains(t, msg, "; and a request took about 1.4s")
+	require.Contains(t, msg, "; and a request took about 1.4s of real time (median), about 1m24s of drill time", "no fault: the median of the whole drill")
 	require.Contains(t, msg, "at speed 21 or lower (--speed).")
 	require.Equal(t, 21.0, steady)
 }

@@ -172,7 +172,7 @@ func (w *world) Start(ctx context.Context) error {
 func (w *world) warnSpeed() {
 	w.mu.Lock()
 	tb, ae, log := w.tb, w.alerts, w.log
-	check := speedCheck{Speed: w.speed, How: w.speedHow, Windows: w.windows, Latency: w.baseLatency}
+	check := speedCheck{Speed: w.speed, How: w.speedHow, Windows: w.windows, Latency: w.baseLatency, BeforeFault: w.baseLatency > 0}
 	w.mu.Unlock()
 	if tb == nil || ae == nil || w.opts.Live || w.topology.Traffic == nil {
 		return // not started, real time, or no traffic
