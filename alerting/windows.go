@@ -22,38 +22,34 @@ type Window struct {
 	Range time.Duration
 }
 
-// RuleWindows reads the rule files as the engine loads them and returns
-// the window of every alerting rule that reads a range, shortest first
-// (ties by name). Alerting rules over instant values only (a gauge above
-// a threshold) have no window and are left out.
-func RuleWindows(files []string) ([]Window, error) {
-	loader := crLoader{parser: rulesParser}
-	type rule struct {
-		alert string
-		expr  parser.Expr
+// Rule is an alerting or recording rule as RuleWindows reads it: File
+// names it in errors.
+type Rule struct {
+	Alert, Record, Expr, File string
+}
+
+// RuleWindows returns the window of every alerting rule of rules that
+// counts events over a range, shortest first (ties by name). Alerting
+// rules over instant values only (a gauge above a threshold) have no
+// window and are left out.
+func RuleWindows(rules []Rule) ([]Window, error) {
+	type alert struct {
+		name string
+		expr parser.Expr
 	}
-	var alerts []rule
+	var alerts []alert
 	recorded := map[string][]parser.Expr{} // a name may be recorded by several rules
 	var errs []error
-	for _, f := range files {
-		rgs, es := loader.Load(f, false, model.UTF8Validation)
-		if len(es) > 0 {
-			errs = append(errs, es...)
+	for _, r := range rules {
+		expr, err := rulesParser.ParseExpr(r.Expr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: rule %s: %w", r.File, r.Alert+r.Record, err))
 			continue
 		}
-		for _, g := range rgs.Groups {
-			for _, r := range g.Rules {
-				expr, err := rulesParser.ParseExpr(r.Expr)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: group %q: %w", f, g.Name, err))
-					continue
-				}
-				if r.Record != "" {
-					recorded[r.Record] = append(recorded[r.Record], expr)
-				} else {
-					alerts = append(alerts, rule{r.Alert, expr})
-				}
-			}
+		if r.Record != "" {
+			recorded[r.Record] = append(recorded[r.Record], expr)
+		} else {
+			alerts = append(alerts, alert{r.Alert, expr})
 		}
 	}
 	if len(errs) > 0 {
@@ -66,12 +62,12 @@ func RuleWindows(files []string) ([]Window, error) {
 		if d <= 0 {
 			continue
 		}
-		if i, ok := at[a.alert]; ok {
+		if i, ok := at[a.name]; ok {
 			out[i].Range = min(out[i].Range, d)
 			continue
 		}
-		at[a.alert] = len(out)
-		out = append(out, Window{Alert: a.alert, Range: d})
+		at[a.name] = len(out)
+		out = append(out, Window{Alert: a.name, Range: d})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Range != out[j].Range {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/testbed"
@@ -22,7 +21,7 @@ import (
 // other reason, is known only once a drill runs). top is the team's
 // topology, as Prepare returns it.
 func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) error {
-	windows, err := alerting.RuleWindows(ruleFiles(opts.Team))
+	windows, err := ruleWindows(opts.Team)
 	if err != nil {
 		return err
 	}

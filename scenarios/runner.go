@@ -15,7 +15,6 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/faults"
 	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/response"
@@ -262,8 +261,8 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if err != nil {
 		return nil, &InputError{Err: err}
 	}
-	windows, err := alerting.RuleWindows(ruleFiles(opts.Team))
-	if err != nil { // Prepare validated these files
+	windows, err := ruleWindows(opts.Team)
+	if err != nil { // the team package parsed these expressions already
 		return nil, &InputError{Err: err}
 	}
 	byKey := map[string]*features.Scenario{}

@@ -225,6 +225,16 @@ func alertTargets(tb *testbed.Testbed) []alerting.Target {
 	return out
 }
 
+// ruleWindows are the windows of the team's alerting rules (see
+// alerting.RuleWindows), from the rules the team package loaded.
+func ruleWindows(t *team.Team) ([]alerting.Window, error) {
+	rules := make([]alerting.Rule, len(t.Rules))
+	for i, r := range t.Rules {
+		rules[i] = alerting.Rule{Alert: r.Alert, Record: r.Record, Expr: r.Expr, File: r.File}
+	}
+	return alerting.RuleWindows(rules)
+}
+
 func ruleFiles(t *team.Team) []string {
 	seen := map[string]bool{}
 	var out []string
