@@ -43,9 +43,10 @@ type world struct {
 
 	// For the speed warning: the rules' windows, how the speed was chosen
 	// ("--speed" or the scenario's step), and the median request latency
-	// before the first fault.
+	// before the first fault (0 when no request had ended by then).
 	windows     []alerting.Window
 	speedHow    string
+	faulted     bool
 	baseLatency time.Duration
 }
 

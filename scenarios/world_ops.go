@@ -127,13 +127,12 @@ func (w *world) Inject(ctx context.Context, kind, target string, params map[stri
 	if err != nil {
 		return "", err
 	}
-	if g := tb.Traffic(); g != nil {
-		w.mu.Lock()
-		if w.baseLatency == 0 { // the first fault: what requests took before it
-			w.baseLatency = g.Stats().LatencyP50
-		}
-		w.mu.Unlock()
+	w.mu.Lock()
+	if g := tb.Traffic(); g != nil && !w.faulted { // the first fault: what requests took before it
+		w.baseLatency = g.Stats().LatencyP50
 	}
+	w.faulted = true
+	w.mu.Unlock()
 	a, err := tb.Inject(ctx, kind, target, params, faults.Schedule{Duration: d})
 	if err != nil {
 		var he *testbed.HarnessError
