@@ -606,7 +606,7 @@ func (l *linter) thresholds() {
 	}
 	tested := map[string]bool{}
 	for _, pt := range l.t.PromtoolTests {
-		for a := range pt.Alerts {
+		for a := range pt.Alerts() {
 			tested[a] = true
 		}
 	}
@@ -615,9 +615,10 @@ func (l *linter) thresholds() {
 		defined[r.Alert] = true
 	}
 	for _, pt := range l.t.PromtoolTests {
-		for _, a := range slices.Sorted(maps.Keys(pt.Alerts)) {
+		alerts := pt.Alerts()
+		for _, a := range slices.Sorted(maps.Keys(alerts)) {
 			if !defined[a] {
-				pos := pt.Alerts[a]
+				pos := alerts[a]
 				l.add("promtool-test-unknown-alert", pt.File, pos.Line, pos.Col,
 					"promtool test names alert %s, which no rule defines: it asserts nothing (was the alert renamed?)", a)
 			}

@@ -57,9 +57,20 @@ type RuleFile struct {
 
 // PromtoolTest is a promtool rule-test file and the alerts it tests.
 type PromtoolTest struct {
-	File   string
-	Alerts map[string]Pos // alertname → where an alert_rule_test first names it
-	Cases  []TestCase     // every alert_rule_test and promql_expr_test, in file order
+	File  string
+	Cases []TestCase // every alert_rule_test and promql_expr_test, in file order
+}
+
+// Alerts maps each alert the file tests to where an alert_rule_test first
+// names it.
+func (t *PromtoolTest) Alerts() map[string]Pos {
+	m := map[string]Pos{}
+	for _, c := range t.Cases {
+		if _, ok := m[c.Alertname]; c.Alertname != "" && !ok {
+			m[c.Alertname] = c.Pos
+		}
+	}
+	return m
 }
 
 // TestCase is one check of a promtool test file: an alert_rule_test
@@ -274,7 +285,7 @@ func ruleProblem(file string, err error, colShift int) Problems {
 // parsePromtoolTest collects the alert names a promtool test file tests;
 // running the tests is another package's job.
 func parsePromtoolTest(file string, root *yaml.Node) *PromtoolTest {
-	t := &PromtoolTest{File: file, Alerts: map[string]Pos{}}
+	t := &PromtoolTest{File: file}
 	_, tests := mapValue(root, "tests")
 	if tests == nil || tests.Kind != yaml.SequenceNode {
 		return t
@@ -295,9 +306,6 @@ func parsePromtoolTest(file string, root *yaml.Node) *PromtoolTest {
 		if _, arts := mapValue(tc, "alert_rule_test"); arts != nil && arts.Kind == yaml.SequenceNode {
 			for _, art := range arts.Content {
 				if _, name := mapValue(art, "alertname"); name != nil && name.Kind == yaml.ScalarNode {
-					if _, ok := t.Alerts[name.Value]; !ok {
-						t.Alerts[name.Value] = posOf(name)
-					}
 					t.Cases = append(t.Cases, TestCase{Group: group, Alertname: name.Value, EvalTime: evalTime(art), Pos: posOf(name)})
 				}
 			}
