@@ -186,8 +186,8 @@ func (w *world) warnSpeed() {
 	if msg == "" {
 		return
 	}
-	log.Append(timeline.Event{Kind: timeline.HarnessWarning, Subject: "speed", Message: msg,
-		Attrs: map[string]string{"steady_speed": strconv.FormatFloat(steady, 'g', -1, 64)}})
+	log.Append(timeline.Event{Kind: timeline.HarnessWarning, Subject: timeline.SpeedWarning, Message: msg,
+		Attrs: map[string]string{timeline.SteadySpeed: strconv.FormatFloat(steady, 'g', -1, 64)}})
 }
 
 // failed records a harness failure while the world runs, on the log too.

@@ -267,9 +267,9 @@ func Analyze(sc *Scenario) {
 	sc.Warnings = append(lagWarnings(sc.Events), warnings(sc.Events)...)
 	sc.SpeedWarned, sc.SteadySpeed = false, 0
 	for _, e := range sc.Events {
-		if e.Kind == timeline.HarnessWarning && e.Subject == "speed" {
+		if e.Kind == timeline.HarnessWarning && e.Subject == timeline.SpeedWarning {
 			sc.SpeedWarned = true
-			if v, err := strconv.ParseFloat(e.Attrs["steady_speed"], 64); err == nil && v > 0 {
+			if v, err := strconv.ParseFloat(e.Attrs[timeline.SteadySpeed], 64); err == nil && v > 0 {
 				sc.SteadySpeed = v
 			}
 		}

@@ -56,6 +56,14 @@ const (
 	Note           Kind = "note"
 )
 
+// SpeedWarning is the subject of the harness.warning that the drill's
+// speed made its alert and recovery times approximate; its SteadySpeed
+// attribute is the highest speed at which they would not have been.
+const (
+	SpeedWarning = "speed"
+	SteadySpeed  = "steady_speed"
+)
+
 // Event is one thing that happened in a drill, stamped in drill time.
 type Event struct {
 	Seq     int64             `json:"seq"`
