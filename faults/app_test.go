@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drillkit/drill/internal/faultmode"
+	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -111,7 +112,7 @@ func TestAppFaultPostsModeAndParams(t *testing.T) {
 			require.NoError(t, inj.RemoveAll(context.Background()))
 			require.Empty(t, m.set.IDs(), "fault still on the mock")
 			off := offEvent(t, log, "f")
-			require.Equal(t, EvidenceControlAPI, off.Attrs["evidence"])
+			require.Equal(t, string(scoring.EvidenceControlAPI), off.Attrs["evidence"])
 			require.Equal(t, itoa(hit), off.Attrs["affected"])
 			require.Zero(t, m.requests("gpt-4o", 5)) // gone
 		})

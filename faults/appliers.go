@@ -11,14 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Evidence sources, as FaultOff events name them in Attrs["evidence"].
-const (
-	EvidenceToxiproxy   = "toxiproxy-connections" // connections through the proxy while the fault was on
-	EvidenceControlAPI  = "control-api"           // requests the mock counted as affected
-	EvidenceTraffic     = "traffic-requests"      // requests the traffic generator sent during the surge
-	EvidenceUnavailable = "unavailable"           // the backend cannot count; the drill is inconclusive
+	"github.com/drillkit/drill/scoring"
 )
 
 // applier turns one fault on and off on its target. level is the share of
@@ -28,7 +22,7 @@ type applier interface {
 	step(ctx context.Context, level float64) error
 	off(ctx context.Context) error
 	affected(ctx context.Context) (int64, error)
-	source() string
+	source() scoring.EvidenceSource // where affected's count comes from
 }
 
 // networkFault is a toxic, or for outage a disabled proxy.
@@ -94,11 +88,11 @@ func (f *networkFault) affected(context.Context) (int64, error) {
 	return f.watch.count(), nil
 }
 
-func (f *networkFault) source() string {
+func (f *networkFault) source() scoring.EvidenceSource {
 	if f.proxies.HasEvidence() {
-		return EvidenceToxiproxy
+		return scoring.EvidenceToxiproxy
 	}
-	return EvidenceUnavailable
+	return scoring.EvidenceUnavailable
 }
 
 // appFault is a fault mode of a mock, set through its control API. A ramp
@@ -224,7 +218,7 @@ func (f *appFault) affected(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-func (f *appFault) source() string { return EvidenceControlAPI }
+func (f *appFault) source() scoring.EvidenceSource { return scoring.EvidenceControlAPI }
 
 type controlResponse struct {
 	status int
@@ -304,9 +298,9 @@ func (f *surgeFault) affected(context.Context) (int64, error) {
 	return f.sent() - f.start, nil
 }
 
-func (f *surgeFault) source() string {
+func (f *surgeFault) source() scoring.EvidenceSource {
 	if f.sent == nil {
-		return EvidenceUnavailable
+		return scoring.EvidenceUnavailable
 	}
-	return EvidenceTraffic
+	return scoring.EvidenceTraffic
 }

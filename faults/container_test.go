@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/testcontainers/testcontainers-go"
 
+	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -79,7 +80,7 @@ func TestContainerBackend(t *testing.T) {
 		return n >= 1
 	}, 10*time.Second, 20*time.Millisecond)
 	require.NoError(t, inj.RemoveAll(ctx))
-	require.Equal(t, EvidenceToxiproxy, offEvent(t, log, "slow").Attrs["evidence"])
+	require.Equal(t, string(scoring.EvidenceToxiproxy), offEvent(t, log, "slow").Attrs["evidence"])
 	names, err := p.Toxics("llm")
 	require.NoError(t, err)
 	require.Empty(t, names)

@@ -18,4 +18,7 @@
 // the only record of connections its server exposes: a fault counts the
 // connections through its proxy while it was on. Its Prometheus counters
 // are not used: they count bytes, and only when a connection closes.
+// Each fault names where its count comes from with a
+// scoring.EvidenceSource; a backend that cannot count says
+// scoring.EvidenceUnavailable, and the drill is inconclusive.
 package faults

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -263,9 +264,9 @@ func (a *Active) cleanup(ctx context.Context) error {
 	errOff := a.ap.off(rctx)
 	n, errEv := a.ap.affected(rctx)
 	a.off = true
-	attrs := map[string]string{"affected": strconv.FormatInt(n, 10), "evidence": a.ap.source()}
+	attrs := map[string]string{"affected": strconv.FormatInt(n, 10), "evidence": string(a.ap.source())}
 	if errEv != nil {
-		attrs["evidence"] = EvidenceUnavailable
+		attrs["evidence"] = string(scoring.EvidenceUnavailable)
 		attrs["evidence_error"] = errEv.Error()
 	}
 	a.last = n
@@ -376,8 +377,9 @@ func (a *Active) Err() error {
 	return a.err
 }
 
-// Source names where the fault's evidence comes from (Evidence...).
-func (a *Active) Source() string { return a.ap.source() }
+// Source names where the fault's evidence comes from; a fault whose
+// source is scoring.EvidenceUnavailable proves nothing.
+func (a *Active) Source() scoring.EvidenceSource { return a.ap.source() }
 
 // Affected returns how many connections (network kinds) or requests (app
 // and traffic kinds) the fault affected so far; after it is off, the

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/drillkit/drill/internal/leakcheck"
+	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -160,7 +161,7 @@ func TestNetworkFaults(t *testing.T) {
 
 			require.NoError(t, a.Stop(context.Background()))
 			off := offEvent(t, w.log, "f1")
-			require.Equal(t, EvidenceToxiproxy, off.Attrs["evidence"])
+			require.Equal(t, string(scoring.EvidenceToxiproxy), off.Attrs["evidence"])
 			require.NotEqual(t, "0", off.Attrs["affected"])
 
 			// Gone: the proxy is clean and requests pass unharmed.
@@ -269,7 +270,7 @@ func TestExternalBackend(t *testing.T) {
 	_, _, err = get(c, u)
 	require.ErrorIs(t, err, syscall.ECONNREFUSED)
 	require.NoError(t, inj.RemoveAll(context.Background()))
-	require.Equal(t, EvidenceUnavailable, offEvent(t, log, "down").Attrs["evidence"])
+	require.Equal(t, string(scoring.EvidenceUnavailable), offEvent(t, log, "down").Attrs["evidence"])
 	got, _, err := get(c, u)
 	require.NoError(t, err)
 	require.Equal(t, "ok", got)

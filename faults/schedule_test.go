@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -74,7 +75,7 @@ func TestScheduleStartDurationAndRamp(t *testing.T) {
 	off := offOrOn(t, log, timeline.FaultOff)
 	require.Equal(t, t0.Add(12*time.Minute), off.At)
 	require.Equal(t, "150", off.Attrs["affected"])
-	require.Equal(t, EvidenceTraffic, off.Attrs["evidence"])
+	require.Equal(t, string(scoring.EvidenceTraffic), off.Attrs["evidence"])
 	require.Empty(t, inj.Active())
 	require.NoError(t, a.Err())
 }
@@ -162,7 +163,7 @@ func TestRemovalFailureIsReported(t *testing.T) {
 	err = inj.RemoveAll(context.Background())
 	require.ErrorContains(t, err, "q: faults: control API")
 	off := offOrOn(t, log, timeline.FaultOff)
-	require.Equal(t, EvidenceUnavailable, off.Attrs["evidence"])
+	require.Equal(t, string(scoring.EvidenceUnavailable), off.Attrs["evidence"])
 	_, ok := log.Find(timeline.OfKind(timeline.HarnessError, "q"))
 	require.True(t, ok)
 }

@@ -1,8 +1,10 @@
 // Package scenarios selects and runs drills: each Gherkin scenario gets
 // its own isolated world (testbed, drill clock, alerting and response
 // engines), a control window before its first fault, and a verdict that
-// is honest: passed only when every step passed and every fault provably
-// fired; inconclusive without that proof; error when the harness failed.
+// is honest (scoring.Judge): passed only when every step passed and every
+// fault provably fired; inconclusive without that proof; error when the
+// harness failed. Bad input is refused before any world starts, with an
+// error carrying exitcode.Usage.
 //
 // Scenarios are selected by name (`cost-spike` runs the @cost-spike
 // scenarios), by godog tag expression, by feature path, or all; they run

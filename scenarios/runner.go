@@ -17,6 +17,7 @@ import (
 
 	"github.com/drillkit/drill/faults"
 	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/response"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
@@ -239,8 +240,11 @@ func matchTags(expr string, tags []string) bool {
 }
 
 // Run executes the selected scenarios and returns their scorecard. The
-// error is for failures that prevent a scorecard (bad options, godog
-// refusing the features); failed drills are in the scorecard.
+// error is for failures that prevent a scorecard: bad input (a feature
+// that does not parse, an undefined step, a bad topology) carries
+// exitcode.Usage; an interrupted run returns its partial scorecard with
+// ctx's error. Failed drills are in the scorecard, judged by
+// scoring.Judge.
 func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if opts.Speed <= 0 {
 		opts.Speed = 60
@@ -259,11 +263,11 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	}
 	sel, top, err := Prepare(opts)
 	if err != nil {
-		return nil, &InputError{Err: err}
+		return nil, exitcode.With(exitcode.Usage, err)
 	}
 	windows, err := ruleWindows(opts.Team)
 	if err != nil { // the team package parsed these expressions already
-		return nil, &InputError{Err: err}
+		return nil, exitcode.With(exitcode.Usage, err)
 	}
 	byKey := map[string]*features.Scenario{}
 	for _, sc := range sel.Scenarios {
@@ -340,7 +344,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				if rec == nil {
 					return c, nil
 				}
-				step := scoring.Step{Text: s.Text, Status: status.String()}
+				step := scoring.Step{Text: s.Text, Status: stepStatus(status)}
 				if err != nil {
 					step.Error = err.Error()
 				}
@@ -366,7 +370,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 					rec.Evidence[e.ID] = e.Affected
 				}
 				rec.WallSeconds = time.Since(began).Seconds()
-				judge(rec, w.Harness(), stepErr, evidence, closeErr)
+				scoring.Judge(rec, scoring.Outcome{Harness: w.Harness(), Steps: stepErr, Evidence: evidence, Teardown: closeErr})
 				mu.Lock()
 				results[features.PickleKey(p)] = rec
 				mu.Unlock()
@@ -414,6 +418,10 @@ func teamName(t *team.Team) string {
 	return t.Config.Team.ID
 }
 
+// stepStatus is godog's name for a step's outcome, which the scorecard
+// keeps.
+func stepStatus(st godog.StepResultStatus) scoring.StepStatus { return scoring.StepStatus(st.String()) }
+
 // fillStepLines gives each recorded step its keyword and line from the
 // parsed feature.
 func fillStepLines(rec *scoring.Scenario, src *features.Scenario) {
@@ -428,70 +436,8 @@ func fillStepLines(rec *scoring.Scenario, src *features.Scenario) {
 	}
 	// Steps godog skipped after a failure never reached the After hook.
 	for i := len(rec.Steps); i < len(src.Steps); i++ {
-		rec.Steps = append(rec.Steps, scoring.Step{Keyword: src.Steps[i].Keyword, Text: src.Steps[i].Text, Line: src.Steps[i].Line, Status: "skipped"})
+		rec.Steps = append(rec.Steps, scoring.Step{Keyword: src.Steps[i].Keyword, Text: src.Steps[i].Text, Line: src.Steps[i].Line, Status: scoring.StepSkipped})
 	}
-}
-
-// judge decides a scenario's verdict. A harness failure is an error
-// whatever the steps said; a failed step is a failure; passing steps
-// without proof that every fault fired are inconclusive.
-func judge(rec *scoring.Scenario, harness, stepErr error, evidence []testbed.Evidence, closeErr error) {
-	switch {
-	case harness != nil:
-		rec.Status, rec.Reason = scoring.Error, "harness: "+harness.Error()
-		return
-	case stepErr != nil || anyStep(rec, "failed", "undefined", "pending", "ambiguous"):
-		rec.Status = scoring.Failed
-		for _, s := range rec.Steps {
-			if s.Status != "passed" && s.Status != "skipped" {
-				rec.Reason = fmt.Sprintf("step %q %s: %s", s.Text, s.Status, s.Error)
-				if s.Line > 0 {
-					rec.Reason = fmt.Sprintf("%s:%d: %s", rec.Feature, s.Line, rec.Reason)
-				}
-				break
-			}
-		}
-		if rec.Reason == "" && stepErr != nil {
-			rec.Reason = stepErr.Error()
-		}
-		if errors.Is(stepErr, context.Canceled) {
-			rec.Status, rec.Reason = scoring.Error, "interrupted"
-		}
-		return
-	}
-	if len(evidence) == 0 {
-		rec.Status, rec.Reason = scoring.Inconclusive, "no fault was injected, so nothing proves the response was exercised"
-		return
-	}
-	var unproven []string
-	for _, e := range evidence {
-		if e.Affected <= 0 || e.Source == "unavailable" || e.Error != "" {
-			why := fmt.Sprintf("%s affected %d", e.ID, e.Affected)
-			if e.Error != "" {
-				why += " (" + e.Error + ")"
-			}
-			unproven = append(unproven, why)
-		}
-	}
-	if len(unproven) > 0 {
-		rec.Status, rec.Reason = scoring.Inconclusive, "no proof the fault fired: "+strings.Join(unproven, "; ")
-		return
-	}
-	rec.Status = scoring.Passed
-	if closeErr != nil {
-		rec.Reason = "teardown: " + closeErr.Error()
-	}
-}
-
-func anyStep(rec *scoring.Scenario, statuses ...string) bool {
-	for _, s := range rec.Steps {
-		for _, st := range statuses {
-			if s.Status == st {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // Validate checks everything of the team's drill.yaml a drill needs
@@ -622,11 +568,3 @@ func streamTimeline(out io.Writer, w *world, name string) func() {
 	}()
 	return func() { close(done); wg.Wait() }
 }
-
-// InputError is a failure of Run caused by the team's input (a feature
-// that does not parse, an undefined step, a bad topology), not by the
-// harness: the CLI reports it as invalid input.
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string { return e.Err.Error() }
-func (e *InputError) Unwrap() error { return e.Err }

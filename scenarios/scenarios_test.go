@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cucumber/godog"
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
-	"github.com/drillkit/drill/testbed"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -59,29 +60,23 @@ func TestSelectRejectsUndefinedSteps(t *testing.T) {
 	require.ErrorContains(t, err, "closest known steps")
 }
 
-func TestJudge(t *testing.T) {
-	ok := []testbed.Evidence{{ID: "f", Affected: 3}}
-	rec := &scoring.Scenario{Steps: []scoring.Step{{Status: "passed"}}}
-	judge(rec, nil, nil, ok, nil)
-	require.Equal(t, scoring.Passed, rec.Status)
+// godog's step outcomes are the scorecard's, by name.
+func TestStepStatusIsGodogs(t *testing.T) {
+	for st, want := range map[godog.StepResultStatus]scoring.StepStatus{
+		godog.StepPassed: scoring.StepPassed, godog.StepFailed: scoring.StepFailed, godog.StepSkipped: scoring.StepSkipped,
+		godog.StepUndefined: scoring.StepUndefined, godog.StepPending: scoring.StepPending, godog.StepAmbiguous: scoring.StepAmbiguous,
+	} {
+		require.Equal(t, want, stepStatus(st))
+	}
+}
 
-	rec = &scoring.Scenario{Steps: []scoring.Step{{Status: "passed"}}}
-	judge(rec, nil, nil, []testbed.Evidence{{ID: "f", Affected: 0}}, nil)
-	require.Equal(t, scoring.Inconclusive, rec.Status, "passing steps without proof are inconclusive")
-	require.Contains(t, rec.Reason, "no proof the fault fired: f affected 0")
-
-	rec = &scoring.Scenario{Steps: []scoring.Step{{Status: "passed"}}}
-	judge(rec, nil, nil, nil, nil)
-	require.Equal(t, scoring.Inconclusive, rec.Status)
-
-	rec = &scoring.Scenario{Feature: "f.feature", Steps: []scoring.Step{{Text: "x", Line: 9, Status: "failed", Error: "boom"}}}
-	judge(rec, nil, context.DeadlineExceeded, ok, nil)
-	require.Equal(t, scoring.Failed, rec.Status)
-	require.Equal(t, `f.feature:9: step "x" failed: boom`, rec.Reason)
-
-	rec = &scoring.Scenario{Steps: []scoring.Step{{Status: "failed"}}}
-	judge(rec, os.ErrClosed, nil, ok, nil)
-	require.Equal(t, scoring.Error, rec.Status, "a harness failure is an error, never a failed drill")
+// Bad input is refused before any world starts, as invalid input (exit 2).
+func TestRunRefusesBadInputAsUsage(t *testing.T) {
+	tm := demoTeam(t)
+	card, err := Run(context.Background(), Options{Team: tm, Names: []string{"cost-spiek"}})
+	require.Nil(t, card)
+	require.ErrorContains(t, err, `no scenario matches "@cost-spiek"`)
+	require.Equal(t, exitcode.Usage, exitcode.Of(err))
 }
 
 // The demo team's cost-spike drills run end to end under go test: real
@@ -114,7 +109,7 @@ func TestDemoCostSpikePasses(t *testing.T) {
 	}
 	require.Equal(t, 2, card.Summary.SpeedWarned)
 	require.Equal(t, 1.0, card.Summary.PassRate)
-	require.Equal(t, 0, card.ExitCode())
+	require.Equal(t, exitcode.OK, card.ExitCode())
 }
 
 // Verdicts and alert times do not depend on the speed: the same drill at

@@ -14,5 +14,12 @@
 // terminal table; gates (`pass_rate >= 0.9`) are parsed expressions
 // evaluated against its summary.
 //
-// scoring imports only the standard library and timeline.
+// Judge is that rule, in one place: it decides a Verdict from the
+// scenario's step statuses (StepStatus, godog's names) and the evidence of
+// each fault (Evidence; a count from a source of EvidenceUnavailable
+// proves nothing). Scorecard.ExitCode maps the verdicts to package
+// exitcode's codes.
+//
+// scoring imports only the standard library, timeline and
+// internal/exitcode.
 package scoring

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -15,24 +16,13 @@ import (
 // only when a field changes meaning or goes away.
 const SchemaVersion = 1
 
-// Status is a scenario's verdict.
-type Status string
-
-// The verdicts of a scenario.
-const (
-	Passed       Status = "passed"
-	Failed       Status = "failed"       // a step failed: the team's response did not hold
-	Inconclusive Status = "inconclusive" // no proof that the fault fired
-	Error        Status = "error"        // the harness failed; says nothing of the team
-)
-
 // Step is the outcome of one Gherkin step.
 type Step struct {
-	Keyword string `json:"keyword"`
-	Text    string `json:"text"`
-	Line    int    `json:"line"`
-	Status  string `json:"status"` // passed, failed, skipped, undefined, pending
-	Error   string `json:"error,omitempty"`
+	Keyword string     `json:"keyword"`
+	Text    string     `json:"text"`
+	Line    int        `json:"line"`
+	Status  StepStatus `json:"status"`
+	Error   string     `json:"error,omitempty"`
 }
 
 // Scenario is the record of one drill scenario.
@@ -42,7 +32,7 @@ type Scenario struct {
 	Line    int      `json:"line"`
 	Family  string   `json:"family,omitempty"` // inference-outage, quality-anomaly, cost-spike, third-party-failure
 	Tags    []string `json:"tags,omitempty"`
-	Status  Status   `json:"status"`
+	Status  Verdict  `json:"status"`
 	Reason  string   `json:"reason,omitempty"` // why it did not pass, with the evidence
 	Steps   []Step   `json:"steps"`
 
@@ -486,15 +476,15 @@ func FamilyOf(tags []string) string {
 	return ""
 }
 
-// ExitCode is the code a run ends with: 4 when the harness failed for any
-// scenario, 1 when a scenario failed or was inconclusive, else 0. Gates
-// are checked separately.
-func (c *Scorecard) ExitCode() int {
+// ExitCode is the code a run ends with: Harness when the harness failed
+// for any scenario, Failed when a scenario failed or was inconclusive,
+// else OK. Gates are checked separately.
+func (c *Scorecard) ExitCode() exitcode.Code {
 	switch {
 	case c.Summary.Errors > 0:
-		return 4
+		return exitcode.Harness
 	case c.Summary.Failed > 0 || c.Summary.Inconclusive > 0:
-		return 1
+		return exitcode.Failed
 	}
-	return 0
+	return exitcode.OK
 }

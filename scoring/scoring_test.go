@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -158,7 +159,7 @@ func TestErrorsLeftOutOfPassRate(t *testing.T) {
 	s := Summarize([]Scenario{{Status: Passed}, {Status: Error}})
 	require.Equal(t, 1.0, s.PassRate)
 	c := &Scorecard{Summary: s}
-	require.Equal(t, 4, c.ExitCode(), "a harness error exits 4, never 0")
+	require.Equal(t, exitcode.Harness, c.ExitCode(), "a harness error exits 4, never 0")
 }
 
 func TestStat(t *testing.T) {

@@ -112,7 +112,7 @@ func WriteJUnit(w io.Writer, c *Scorecard) error {
 func failedStepText(sc Scenario) string {
 	var b strings.Builder
 	for _, st := range sc.Steps {
-		if st.Status == "failed" || st.Status == "undefined" {
+		if st.Status == StepFailed || st.Status == StepUndefined {
 			fmt.Fprintf(&b, "%s:%d: %s %s\n%s\n", sc.Feature, st.Line, st.Keyword, st.Text, st.Error)
 		}
 	}
@@ -244,7 +244,7 @@ func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-func statusMark(s Status) string {
+func statusMark(s Verdict) string {
 	switch s {
 	case Passed:
 		return "✅ passed"

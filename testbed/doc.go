@@ -24,7 +24,8 @@
 // container stops, or the health check fails HealthFailures times in a
 // row. A crash is delivered once on Err(), kept in Failure(), and written
 // to the event log as a timeline.HarnessError event. A runner reports it
-// as an error of the harness (exit code 4), never as a failed drill.
+// as an error of the harness, never as a failed drill; a HarnessError
+// that reaches the command line carries exitcode.Harness (exit code 4).
 //
 // # Teardown
 //

@@ -6,20 +6,13 @@ import (
 	"strings"
 
 	"github.com/drillkit/drill/faults"
+	"github.com/drillkit/drill/scoring"
 )
 
 // Evidence is what one fault did: how many connections (network kinds)
-// or requests (app and traffic kinds) it affected.
-type Evidence struct {
-	ID       string `json:"id"`
-	Kind     string `json:"kind"`
-	Target   string `json:"target"`
-	Spec     string `json:"spec"`
-	On       bool   `json:"on"`
-	Affected int64  `json:"affected"`
-	Source   string `json:"source"` // faults.Evidence...; "unavailable" makes a drill inconclusive
-	Error    string `json:"error,omitempty"`
-}
+// or requests (app and traffic kinds) it affected. It is the scoring
+// package's, which judges it.
+type Evidence = scoring.Evidence
 
 // Inject applies a fault of the catalog (faults.Kinds) to a target: a
 // provider or stub name (network kinds act on its proxy; app kinds on its

@@ -16,6 +16,7 @@ import (
 
 	"github.com/drillkit/drill/faults"
 	"github.com/drillkit/drill/gateway"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/mockllm"
 	"github.com/drillkit/drill/stubs"
 	"github.com/drillkit/drill/timeline"
@@ -111,6 +112,10 @@ func (e *HarnessError) Error() string {
 }
 
 func (e *HarnessError) Unwrap() error { return e.Err }
+
+// ExitCode is exitcode.Harness: a HarnessError that reaches the command
+// line says nothing of the team.
+func (e *HarnessError) ExitCode() exitcode.Code { return exitcode.Harness }
 
 // ErrServiceCrashed is wrapped by the HarnessError a crash of the service
 // under test produces.

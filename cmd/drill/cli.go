@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/drillkit/drill/internal/exitcode"
 )
 
 // env is what a command may touch of the outside world. Tests pass their
@@ -67,8 +69,9 @@ API stubs behind toxiproxy, runs your service against them, injects faults,
 evaluates your real alert rules, routes alerts through your real escalation
 policy, runs your real runbook, and scores the response.`
 
-// run executes one invocation and returns its exit code.
-func run(ctx context.Context, args []string, e *env) int {
+// run executes one invocation and returns its exit code: the one the
+// command's error carries (exitcode.Of), read here and nowhere else.
+func run(ctx context.Context, args []string, e *env) exitcode.Code {
 	if len(args) == 0 {
 		writeHelp(e.stderr)
 		return exitUsage
@@ -109,14 +112,10 @@ func run(ctx context.Context, args []string, e *env) int {
 		return exitUsage
 	}
 	err = runFn(ctx, e, rest)
-	var se silentError
-	if errors.As(err, &se) {
-		return se.code
-	}
-	if err != nil {
+	if err != nil && !exitcode.IsSilent(err) {
 		fmt.Fprintf(e.stderr, "drill %s: %v\n", c.name, err)
 	}
-	return codeOf(err)
+	return exitcode.Of(err)
 }
 
 func writeHelp(w io.Writer) {

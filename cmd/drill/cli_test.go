@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/testbed"
 )
 
 // runCLI runs drill with args and returns its exit code, stdout and stderr.
-func runCLI(t *testing.T, args ...string) (int, string, string) {
+func runCLI(t *testing.T, args ...string) (exitcode.Code, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
@@ -117,6 +121,15 @@ func TestExitCodes(t *testing.T) {
 	require.Equal(t, exitHarness, codeOf(context.Canceled))
 	require.Equal(t, exitLint, codeOf(withCode(exitLint, context.Canceled)))
 	require.NoError(t, withCode(exitFailed, nil))
+	// A library's error type carries its own code; a caller that knows
+	// more decides.
+	he := &testbed.HarnessError{Op: "start", Err: os.ErrExist}
+	require.Equal(t, exitHarness, codeOf(fmt.Errorf("up: %w", he)))
+	require.Equal(t, exitUsage, codeOf(withCode(exitUsage, he)))
+	// A silent error's code is read, and its reason was printed already.
+	require.Equal(t, exitLint, codeOf(silentError{exitLint}))
+	require.True(t, exitcode.IsSilent(silentError{exitLint}))
+	require.False(t, exitcode.IsSilent(usageErrorf("--speed: bad")))
 }
 
 // The README's command table and `drill help` list the same commands.

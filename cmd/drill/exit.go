@@ -1,62 +1,39 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/drillkit/drill/internal/exitcode"
 )
 
-// Exit codes, as the design fixes them. A harness failure is never
-// reported as a failed drill.
+// The exit codes, as package exitcode names them. These names and the
+// helpers below are shorthands over exitcode, kept while call sites move
+// to it.
 const (
-	exitOK      = 0 // every drill passed
-	exitFailed  = 1 // a drill failed or a gate was missed
-	exitUsage   = 2 // bad usage or invalid input
-	exitLint    = 3 // lint findings at error level
-	exitHarness = 4 // the harness itself failed
-	// exitInterrupted is a run stopped by Ctrl-C or SIGTERM: neither the
-	// team's failure nor the harness's, and what ran is reported. 128+2,
-	// as a shell reports a process its interrupt ended.
-	exitInterrupted = 130
+	exitOK          = exitcode.OK
+	exitFailed      = exitcode.Failed
+	exitUsage       = exitcode.Usage
+	exitLint        = exitcode.Lint
+	exitHarness     = exitcode.Harness
+	exitInterrupted = exitcode.Interrupted
 )
 
-// exitError attaches an exit code to an error, once, where the cause is
-// known; run reads it back.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-// withCode returns err carrying code. A nil err stays nil.
-func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &exitError{code: code, err: err}
-}
+// withCode is exitcode.With: err carrying code; a nil err stays nil.
+func withCode(code exitcode.Code, err error) error { return exitcode.With(code, err) }
 
 // usageErrorf is a bad-usage error (exit 2).
 func usageErrorf(format string, args ...any) error {
-	return withCode(exitUsage, fmt.Errorf(format, args...))
+	return exitcode.With(exitcode.Usage, fmt.Errorf(format, args...))
 }
 
-// codeOf returns the exit code an error carries; an error that carries
-// none is a harness failure.
-func codeOf(err error) int {
-	if err == nil {
-		return exitOK
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return exitHarness
-}
+// codeOf is exitcode.Of: an error that carries no code is a harness
+// failure.
+func codeOf(err error) exitcode.Code { return exitcode.Of(err) }
 
-// silentError carries an exit code whose reason was already printed (a
-// failed drill's scorecard, lint findings): run prints nothing more.
-type silentError struct{ code int }
+// silentError is exitcode.Silent: an exit code whose reason was already
+// printed (a failed drill's scorecard, lint findings); run prints nothing
+// more.
+type silentError struct{ code exitcode.Code }
 
-func (e silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+func (e silentError) Error() string { return exitcode.Silent(e.code).Error() }
+func (e silentError) Unwrap() error { return exitcode.Silent(e.code) }

@@ -16,6 +16,7 @@ import (
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/incidentstub"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/scoring"
 )
 
@@ -198,7 +199,7 @@ func TestReportCommand(t *testing.T) {
 	}
 }
 
-func runCLIEnv(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
+func runCLIEnv(t *testing.T, getenv func(string) string, args ...string) (exitcode.Code, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: getenv})

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/internal/exitcode"
 )
 
 func TestGatewayConfigParses(t *testing.T) {
@@ -63,7 +65,7 @@ func TestServeGateway(t *testing.T) {
 	vars := map[string]string{"DRILL_BUDGET_USD_PER_MINUTE": "3"}
 	var out, errb syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
+	done := make(chan exitcode.Code)
 	go func() {
 		done <- run(ctx, []string{"serve", "gateway", "--config", cfgFile}, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(k string) string { return vars[k] }})
 	}()

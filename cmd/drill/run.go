@@ -14,6 +14,7 @@ import (
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/history"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
@@ -188,11 +189,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		}
 		card, err := scenarios.Run(ctx, opts)
 		if card == nil {
-			var ie *scenarios.InputError
-			if errors.As(err, &ie) {
-				return withCode(exitUsage, err)
-			}
-			return err
+			return err // bad input carries exitcode.Usage
 		}
 		var results []scoring.GateResult
 		for _, g := range parsed {
@@ -221,7 +218,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			}
 		}
 		if code != exitOK {
-			return silentError{code: code}
+			return exitcode.Silent(code)
 		}
 		return nil
 	}

@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/internal/exitcode"
 )
 
 func TestServeStubsKit(t *testing.T) {
 	var out, errb syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
+	done := make(chan exitcode.Code)
 	go func() {
 		done <- run(ctx, []string{"serve", "stubs", "--config", "kit:websearch", "--seed", "3"}, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
 	}()

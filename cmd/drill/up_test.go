@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/internal/exitcode"
 )
 
 // lockedBuffer is a bytes.Buffer safe to read while drill up writes.
@@ -61,7 +63,7 @@ func TestUpInjectClear(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errb lockedBuffer
-	done := make(chan int, 1)
+	done := make(chan exitcode.Code, 1)
 	go func() { done <- run(ctx, []string{"up", "--team", teamDir}, env0(&out, &errb)) }()
 	require.Eventually(t, func() bool {
 		_, err := os.Stat(upStateFile)
