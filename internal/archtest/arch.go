@@ -28,9 +28,9 @@ type Rules struct {
 }
 
 var (
-	rowRe   = regexp.MustCompile("^\\|\\s*(\\d+)\\s+([^|]+?)\\s*\\|([^|]*)\\|")
+	rowRe   = regexp.MustCompile(`^\|\s*(\d+)\s+([^|]+?)\s*\|([^|]*)\|`)
 	tickRe  = regexp.MustCompile("`([^`]+)`")
-	allowRe = regexp.MustCompile("^-\\s*`([^`]+)`\\s*→\\s*`([^`]+)`")
+	allowRe = regexp.MustCompile("`([^`]+)`\\s*→\\s*`([^`]+)`")
 )
 
 // ParseRules reads the layer table and allowed edges between the
@@ -70,7 +70,7 @@ func ParseRules(doc string) (Rules, error) {
 			}
 			r.Layers = append(r.Layers, l)
 		case "allowed":
-			if m := allowRe.FindStringSubmatch(s); m != nil {
+			for _, m := range allowRe.FindAllStringSubmatch(s, -1) {
 				r.Allowed = append(r.Allowed, [2]string{m[1], m[2]})
 			}
 		}

@@ -37,7 +37,7 @@ const sample = `
 | 2 top | ` + "`cmd/...`" + ` | z |
 <!-- /archtest:layers -->
 <!-- archtest:allowed -->
-- ` + "`internal/...` → `internal/...`" + `
+- ` + "`internal/...` → `internal/...`, `timeline` → `internal/...`" + `
 <!-- /archtest:allowed -->
 `
 
@@ -46,11 +46,12 @@ func TestCheckFindsForbiddenImports(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rules.Layers, 3)
 	require.Equal(t, []string{"internal/...", "timeline"}, rules.Layers[0].Patterns)
+	require.Equal(t, [][2]string{{"internal/...", "internal/..."}, {"timeline", "internal/..."}}, rules.Allowed)
 
 	ok := map[string][]string{
 		"internal/a": {"internal/b"}, // allowed within layer 0
 		"internal/b": nil,
-		"timeline":   nil,
+		"timeline":   {"internal/b"}, // allowed by the second edge
 		"team":       {"timeline", "internal/a"},
 		"scoring":    {"timeline"},
 		"cmd/drill":  {"team", "scoring", "internal/b"},
