@@ -35,7 +35,7 @@ func TestLintCleanTeam(t *testing.T) {
 	dir := copyTeam(t)
 	code, out, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
 	require.Equal(t, exitOK, code, errs)
-	require.Equal(t, "team "+dir+": 0 error(s), 0 warning(s), 0 info in 0 file(s)\n", out)
+	require.Equal(t, "team "+dir+": 0 errors, 0 warnings, 0 info in 10 files read (0 with findings)\n", out)
 }
 
 func TestLintFindsTeamUpward(t *testing.T) {
@@ -43,7 +43,7 @@ func TestLintFindsTeamUpward(t *testing.T) {
 	t.Chdir(filepath.Join(dir, "runbooks"))
 	code, out, _ := runCLI(t, "lint", "--now", "2026-03-05")
 	require.Equal(t, exitOK, code)
-	require.Contains(t, out, "team ..: 0 error(s)")
+	require.Contains(t, out, "team ..: 0 errors")
 }
 
 func TestLintMissingTeamDir(t *testing.T) {
@@ -63,7 +63,7 @@ func TestLintErrorsExit3AndGroupByFile(t *testing.T) {
 		"\n" +
 		dir + "/runbooks/provider-errors.md:1:1: runbook-no-owner error: runbook provider-errors has no owner; expected owner: naming a team or user from escalation/\n" +
 		"\n" +
-		"team " + dir + ": 1 error(s), 1 warning(s), 0 info in 2 file(s)\n"
+		"team " + dir + ": 1 error, 1 warning, 0 info in 10 files read (2 with findings)\n"
 	require.Equal(t, want, out)
 }
 
