@@ -68,7 +68,12 @@ func lintFS(t *testing.T, m fstest.MapFS) []Finding {
 	t.Helper()
 	tm, err := team.LoadFS(m, ".")
 	require.NoError(t, err)
-	return checkTeam(tm, Options{Now: lintNow, ExposedMetrics: exposed})
+	fs := checkTeam(tm, Options{Now: lintNow, ExposedMetrics: exposed})
+	for _, f := range fs {
+		_, ok := checkByID[f.ID]
+		require.True(t, ok, "finding of an unregistered check: %s", f)
+	}
+	return fs
 }
 
 func TestCleanTeamHasNoFindings(t *testing.T) {

@@ -78,17 +78,6 @@ func (r *Report) Failed() bool {
 	return false
 }
 
-// Errors are the findings at error level, in report order.
-func (r *Report) Errors() []Finding {
-	var out []Finding
-	for _, f := range r.Findings {
-		if f.Severity == SeverityError {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
 // finish gives every finding its severity for the team (drill.yaml's
 // lint.severity, else the check's default), drops those set to off,
 // places a finding with no known position at line 1, column 1, and sorts.

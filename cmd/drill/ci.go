@@ -19,7 +19,7 @@ func ciCommand() *command {
 	return &command{
 		name:    "ci",
 		summary: "lint, then run only the drills a change touches, with gates and JUnit",
-		usage:   "[--base REV] [run flags]",
+		usage:   "[--base REV] [--now DATE] [--strict] [run flags]",
 		help: `
 For CI on every change to runbooks, alert rules or escalation. drill ci lints
 the team exactly as drill lint does (the same checks and findings, printed as
