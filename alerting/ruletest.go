@@ -20,6 +20,8 @@ import (
 	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/storage"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/drillkit/drill/internal/yamlpos"
 )
 
 // TestFailure is one failed check of a promtool-format rule unit test
@@ -143,7 +145,9 @@ func (s *startTime) UnmarshalYAML(n *yaml.Node) error {
 // evaluation_interval, group_eval_order, tests with input_series,
 // alert_rule_test and promql_expr_test) through the same store, PromQL
 // engine and rule evaluation as the live Engine. It returns the failed
-// checks; the error is for files that cannot be read or parsed.
+// checks; the error is for files that cannot be read or parsed (for one
+// that does not parse, a yamlpos.Problems naming the file and, where
+// known, the line).
 func RunRuleTests(files []string) ([]TestFailure, error) {
 	var all []TestFailure
 	for _, f := range files {
@@ -178,7 +182,7 @@ func runRuleTestFile(file string, hook stepHook) ([]TestFailure, error) {
 	seenOrder := map[string]bool{}
 	for _, g := range in.GroupEvalOrder {
 		if seenOrder[g] {
-			return nil, fmt.Errorf("alerting: %s: group_eval_order: group name repeated in evaluation order: %s", file, g)
+			return nil, yamlpos.Problems{{File: file, Field: "group_eval_order", Msg: "group name repeated in evaluation order: " + g}}
 		}
 		seenOrder[g] = true
 	}
@@ -524,23 +528,23 @@ var (
 	yamlUnknownIn = regexp.MustCompile(`field (\S+) not found in type \S+`)
 )
 
-// yamlFileError renders yaml.v3's decoding errors as "file:line: message"
-// lines, in the user's words rather than Go's: `unknown field "x"`, not
-// "field x not found in type alerting.testGroupIn".
+// yamlFileError renders yaml.v3's decoding errors as positioned problems
+// ("file:line: message"), in the user's words rather than Go's:
+// `unknown field "x"`, not "field x not found in type
+// alerting.testGroupIn". Lint reads the positions, not the text.
 func yamlFileError(file string, err error) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		return fmt.Errorf("alerting: %s: %w", file, err)
+		return yamlpos.Problems{{File: file, Msg: err.Error()}}
 	}
-	lines := make([]string, 0, len(te.Errors))
+	probs := make(yamlpos.Problems, 0, len(te.Errors))
 	for _, e := range te.Errors {
-		e = yamlUnknownIn.ReplaceAllString(e, `unknown field "$1"`)
-		if m := yamlErrLine.FindStringSubmatch(e); m != nil {
-			e = file + ":" + m[1] + ": " + m[2]
-		} else {
-			e = file + ": " + e
+		p := yamlpos.Problem{File: file, Msg: yamlUnknownIn.ReplaceAllString(e, `unknown field "$1"`)}
+		if m := yamlErrLine.FindStringSubmatch(p.Msg); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+			p.Msg = m[2]
 		}
-		lines = append(lines, e)
+		probs = append(probs, p)
 	}
-	return errors.New(strings.Join(lines, "\n"))
+	return probs
 }

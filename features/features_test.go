@@ -93,6 +93,29 @@ func TestParseSyntaxErrorNamesFile(t *testing.T) {
 	require.ErrorContains(t, err, "features/bad.feature:1:1: expected: #EOF")
 }
 
+// Parse's errors carry their positions, so callers (lint) never read them
+// back out of the text.
+func TestParseErrorsArePositioned(t *testing.T) {
+	_, err := Parse("features/bad.feature", []byte("Feature: x\n  Scenario: y\n    Given a\n  Scenario Outline without examples\n"))
+	var pe ParseErrors
+	require.ErrorAs(t, err, &pe)
+	require.NotEmpty(t, pe)
+	require.Equal(t, "features/bad.feature", pe[0].File)
+	require.Equal(t, 4, pe[0].Line)
+	require.Equal(t, pe.Error(), pe[0].Error())
+
+	_, err = Parse("features/f.feature", []byte("Feature: outage\n  Scenaro: fails over\n"))
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, ParseErrors{{File: "features/f.feature", Line: 1,
+		Msg: `feature "outage" has no scenario; is a "Scenario:" keyword misspelt? (gherkin reads lines before the first scenario as the feature's description)`}}, pe)
+
+	_, err = Parse("features/g.feature", []byte("# Feture: outage\n"))
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, 1, pe[0].Line)
+	require.Zero(t, pe[0].Col, "no column is known")
+	require.Equal(t, `features/g.feature:1: no Feature: line; a feature file starts with "Feature: <name>" (a misspelt keyword makes the whole file a comment)`, err.Error())
+}
+
 func TestExpectedAlerts(t *testing.T) {
 	require.Equal(t, []string{"A", "B"}, ExpectedAlerts([]string{`alert "A" fires within 5m`, `alert "B" may fire`, `alert "C" does not fire within 5m`}))
 }

@@ -2,7 +2,6 @@ package features
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"github.com/drillkit/drill/internal/textdist"
 	"regexp"
@@ -69,7 +68,7 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 	}
 	if doc.Feature == nil {
 		// Only comments or blank lines: a misspelt "Feature:" reads so.
-		return nil, fmt.Errorf("%s:1: no Feature: line; a feature file starts with \"Feature: <name>\" (a misspelt keyword makes the whole file a comment)", file)
+		return nil, ParseErrors{{File: file, Line: 1, Msg: `no Feature: line; a feature file starts with "Feature: <name>" (a misspelt keyword makes the whole file a comment)`}}
 	}
 	steps := map[string]*messages.Step{}
 	lines := map[string]int64{}
@@ -128,30 +127,68 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 	if len(out) == 0 {
 		// Gherkin reads lines under a misspelt "Scenario:" as the
 		// feature's description: the drill would silently not exist.
-		return nil, fmt.Errorf("%s:%d: feature %q has no scenario; is a \"Scenario:\" keyword misspelt? (gherkin reads lines before the first scenario as the feature's description)",
-			file, doc.Feature.Location.Line, doc.Feature.Name)
+		return nil, ParseErrors{{File: file, Line: int(doc.Feature.Location.Line),
+			Msg: fmt.Sprintf(`feature %q has no scenario; is a "Scenario:" keyword misspelt? (gherkin reads lines before the first scenario as the feature's description)`, doc.Feature.Name)}}
 	}
 	return out, nil
 }
 
+// ParseError is one reason a feature file cannot be read as drills: its
+// file, line and column (0 when unknown) and the message.
+type ParseError struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+// Error renders file:line:col: message, leaving out what is unknown.
+func (e ParseError) Error() string {
+	switch {
+	case e.Line > 0 && e.Col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return e.File + ": " + e.Msg
+}
+
+// ParseErrors is every ParseError of one file; Parse returns it as the
+// error, one line per problem.
+type ParseErrors []ParseError
+
+func (es ParseErrors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// gherkinPos is the "(line:col): message" form of the gherkin parser's
+// errors, whose positions the library keeps unexported.
 var gherkinPos = regexp.MustCompile(`^\((\d+):(\d+)\): (.*)$`)
 
-// gherkinError rewrites the parser's "(line:col): message" lines as
-// "file:line:col: message", one per problem.
+// gherkinError turns the parser's "(line:col): message" lines into
+// ParseErrors, one per problem.
 func gherkinError(file string, err error) error {
-	var out []string
+	var out ParseErrors
 	for _, l := range strings.Split(err.Error(), "\n") {
 		l = strings.TrimSpace(l)
 		if l == "" || l == "Parser errors:" {
 			continue
 		}
+		e := ParseError{File: file, Msg: l}
 		if m := gherkinPos.FindStringSubmatch(l); m != nil {
-			out = append(out, fmt.Sprintf("%s:%s:%s: %s", file, m[1], m[2], m[3]))
-		} else {
-			out = append(out, file+": "+l)
+			e.Line, _ = strconv.Atoi(m[1])
+			e.Col, _ = strconv.Atoi(m[2])
+			e.Msg = m[3]
 		}
+		out = append(out, e)
 	}
-	return errors.New(strings.Join(out, "\n"))
+	if len(out) == 0 {
+		out = ParseErrors{{File: file, Msg: strings.TrimSpace(err.Error())}}
+	}
+	return out
 }
 
 // Problem is an undefined or ambiguous step of a feature file.

@@ -22,6 +22,10 @@ type Team struct {
 	Runbooks      []*Runbook
 	Escalation    *Escalation
 	Features      map[string]string // .feature file → its text
+	// Files is every file Load read, relative to the team directory, in
+	// the order read: drill.yaml, then the alert, runbook, escalation and
+	// feature files.
+	Files []string
 
 	byID    map[string]*Runbook // lower-case id and file base name
 	byAlert map[string][]*Runbook
@@ -57,7 +61,7 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 	}
 	cfg, err := ParseConfig(ConfigFile, data)
 	probs = appendErr(probs, ConfigFile, err)
-	t := &Team{Config: cfg, Escalation: &Escalation{}, Features: map[string]string{}}
+	t := &Team{Config: cfg, Escalation: &Escalation{}, Features: map[string]string{}, Files: []string{ConfigFile}}
 
 	type dirSpec struct {
 		field, dir, def string
@@ -103,6 +107,7 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 			probs = append(probs, Problem{File: rel(p), Msg: unwrapPath(err).Error()})
 			return nil, false
 		}
+		t.Files = append(t.Files, rel(p))
 		return b, true
 	}
 	for _, p := range files[0] {
@@ -220,6 +225,14 @@ func (t *Team) resolveLink(link string) (*Runbook, bool) {
 	rb, ok := t.byID[base]
 	return rb, ok
 }
+
+// RunbookByLink is the runbook a runbook link annotation names, matched
+// as RunbookForAlert matches it.
+func (t *Team) RunbookByLink(link string) (*Runbook, bool) { return t.resolveLink(link) }
+
+// RunbooksListing are the runbooks whose front matter alerts: lists the
+// alert, in file order.
+func (t *Team) RunbooksListing(alert string) []*Runbook { return t.byAlert[alert] }
 
 // RunbookForAlert finds the runbook serving an alert: through its link
 // annotation, else through a runbook's front matter alerts:.

@@ -33,8 +33,8 @@ type Runbook struct {
 	keyLines map[string]int // front matter key → line
 }
 
-// lineOf is the line of a front matter key, or of the front matter.
-func (r *Runbook) lineOf(key string) int {
+// LineOf is the line of a front matter key, or of the front matter.
+func (r *Runbook) LineOf(key string) int {
 	if l, ok := r.keyLines[key]; ok {
 		return l
 	}
@@ -83,7 +83,9 @@ type Step struct {
 	File   string
 	Line   int
 
-	concrete bool // names a command in `code` or links somewhere
+	// Concrete says a manual step names a command in `code` or links
+	// somewhere; executable steps are concrete.
+	Concrete bool
 }
 
 var executableLangs = map[string]bool{"sh": true, "bash": true, "shell": true}
@@ -220,7 +222,7 @@ func (rb *Runbook) parseBody(src []byte) Problems {
 				}
 				continue
 			}
-			st := Step{Text: txt, Lang: strings.ToLower(lang), Code: string(fb.Lines().Value(src)), File: rb.File, Line: nodeLine(fb), concrete: true}
+			st := Step{Text: txt, Lang: strings.ToLower(lang), Code: string(fb.Lines().Value(src)), File: rb.File, Line: nodeLine(fb), Concrete: true}
 			if attrs = strings.TrimSpace(attrs); attrs != "" {
 				if err := json.Unmarshal([]byte(attrs), &st.Attrs); err != nil {
 					probs = append(probs, Problem{File: rb.File, Line: st.Line, Col: 1, Field: "code block info string",
@@ -241,7 +243,7 @@ func (rb *Runbook) parseBody(src []byte) Problems {
 			}
 		}
 		if !added && txt != "" && cur != nil && n.Kind() == ast.KindListItem {
-			cur.Steps = append(cur.Steps, Step{Index: len(cur.Steps) + 1, Text: txt, Manual: true, File: rb.File, Line: nodeLine(n), concrete: concrete})
+			cur.Steps = append(cur.Steps, Step{Index: len(cur.Steps) + 1, Text: txt, Manual: true, File: rb.File, Line: nodeLine(n), Concrete: concrete})
 		}
 	}
 	refs := func(n ast.Node) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/lint"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/team"
 )
@@ -18,11 +19,13 @@ func ciCommand() *command {
 	return &command{
 		name:    "ci",
 		summary: "lint, then run only the drills a change touches, with gates and JUnit",
-		usage:   "[--base REV] [run flags]",
+		usage:   "[--base REV] [--now DATE] [--strict] [run flags]",
 		help: `
 For CI on every change to runbooks, alert rules or escalation. drill ci lints
-the team (exit 3 on error findings), asks git which files changed since
---base (committed or not), and runs the scenarios those changes touch:
+the team exactly as drill lint does (the same checks and findings, printed as
+its text output; exit 3 on error findings, or warnings with --strict; exit 2
+on what a drill would refuse), asks git which files changed since --base
+(committed or not), and runs the scenarios those changes touch:
 
   a runbook      → the alerts it answers → the scenarios that expect them
   a rule file    → its alerts, and alerts reading its recording rules
@@ -30,10 +33,12 @@ the team (exit 3 on error findings), asks git which files changed since
   drill.yaml or an escalation file → every scenario
 
 Without --base every scenario runs. Every flag of 'drill run' applies
-(--gate, --out for junit.xml, --speed, --parallel...).`,
+(--gate, --out for junit.xml, --speed, --parallel...), and drill lint's
+--now and --strict.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			base := fs.String("base", "", "git revision to compare with, e.g. origin/main; empty runs every drill")
-			runFn := runFlags(fs) // the same flags as drill run
+			runFn := runFlags(fs)     // the same flags as drill run
+			lintOpts := lintFlags(fs) // and as drill lint: --now, --strict
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("ci takes no arguments; it selects the drills from the change")
@@ -44,19 +49,26 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 				}
 				defer cleanup()
 
-				findings := append(team.Lint(t, team.LintOptions{}), drillFindings(t, t.Dir)...)
-				errs := 0
-				for _, f := range findings {
-					if f.Severity == team.SeverityError {
-						errs++
-						fmt.Fprintln(e.stdout, f.String())
-					}
+				opts, err := lintOpts()
+				if err != nil {
+					return err
 				}
-				if errs > 0 {
-					fmt.Fprintf(e.stdout, "drill ci: %d lint error(s); no drill runs until they are fixed\n", errs)
+				r, err := lintTeam(ctx, e, "ci", t, opts)
+				if err != nil {
+					return err
+				}
+				if err := lint.WriteText(e.stdout, r); err != nil {
+					return withCode(exitHarness, err)
+				}
+				if sum := r.Summary(); r.Failed() {
+					if r.Strict && sum.Warnings > 0 {
+						fmt.Fprintf(e.stdout, "drill ci: %d lint error(s) and %d warning(s) (--strict); no drill runs until they are fixed\n", sum.Errors, sum.Warnings)
+					} else {
+						fmt.Fprintf(e.stdout, "drill ci: %d lint error(s); no drill runs until they are fixed\n", sum.Errors)
+					}
 					return silentError{exitLint}
 				}
-				fmt.Fprintf(e.stdout, "drill ci: lint clean (%d warning or info findings; see drill lint)\n", len(findings))
+				fmt.Fprintf(e.stdout, "drill ci: lint clean (%d warning or info findings above)\n", len(r.Findings))
 
 				noBuiltin := fs.Lookup("no-builtin").Value.String() == "true"
 				scs, err := allScenarios(t, !noBuiltin)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -81,4 +82,62 @@ func TestRunUndefinedStepIsInvalidInput(t *testing.T) {
 	code, _, errs := runCLI(t, "run", "--team", dir, "--no-history", "typo")
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errs, "features/typo.feature:4: undefined step")
+}
+
+// drill lint and drill ci lint alike: for the same team and reference
+// date, drill ci prints exactly drill lint's text output (the same
+// findings, in the same order, with the same summary) before deciding, and
+// both exit 3 on the same findings.
+func TestLintAndCIFindTheSame(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		edits [][3]string // file, old, new
+		lines int         // finding lines expected
+		code  int
+	}{
+		{"demo", nil, 0, exitOK},
+		{"planted warnings", [][3]string{
+			{"alerts/llm-gateway.rules.yaml", "for: 2m", "for: 30s"},
+			{"runbooks/llm-provider-down.md", "last_reviewed: 2026-11-26\n", ""},
+		}, 2, exitOK},
+		{"planted errors", [][3]string{
+			{"alerts/llm-gateway.rules.yaml", "for: 2m", "for: 30s"},
+			{"runbooks/llm-cost-spike.md", "owner: ml-platform\n", ""},
+			{"features/inference-outage.feature", "Given the team's environment is running", "Given the team's environment is runing"},
+			{"alerts/tests/llm-spend_test.yaml", "summary: LLM spend is 2.00 USD per minute", "summary: LLM spend is 3.00 USD per minute"},
+		}, 4, exitLint},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := gitTeam(t)
+			for _, e := range c.edits {
+				p := filepath.Join(dir, e[0])
+				b, err := os.ReadFile(p)
+				require.NoError(t, err)
+				require.Contains(t, string(b), e[1], e[0])
+				require.NoError(t, os.WriteFile(p, []byte(strings.Replace(string(b), e[1], e[2], 1)), 0o644))
+			}
+			// Committed, so that no drill is touched and ci stops after lint.
+			out, err := exec.Command("git", "-C", dir, "-c", "user.name=drill", "-c", "user.email=drill@example.com", "commit", "-qam", "plant", "--allow-empty").CombinedOutput()
+			require.NoError(t, err, string(out))
+
+			lintCode, lintOut, lintErrs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+			ciCode, ciOut, ciErrs := runCLI(t, "ci", "--team", dir, "--now", "2026-03-05", "--base", "HEAD")
+			require.Equal(t, c.code, lintCode, lintErrs)
+			require.Equal(t, c.code, ciCode, ciErrs)
+			require.True(t, strings.HasPrefix(ciOut, lintOut), "ci prints lint's findings:\n--- lint\n%s--- ci\n%s", lintOut, ciOut)
+			require.Equal(t, c.lines, strings.Count(lintOut, " error: ")+strings.Count(lintOut, " warning: ")+strings.Count(lintOut, " info: "), lintOut)
+			if c.code == exitOK {
+				require.Contains(t, ciOut, "drill ci: lint clean")
+				require.Contains(t, ciOut, "none touches a drill")
+			} else {
+				require.Contains(t, ciOut, "lint error(s); no drill runs until they are fixed")
+			}
+
+			// With --strict, warnings fail both alike.
+			lintCode, _, _ = runCLI(t, "lint", "--team", dir, "--now", "2026-03-05", "--strict")
+			ciCode, _, _ = runCLI(t, "ci", "--team", dir, "--now", "2026-03-05", "--base", "HEAD", "--strict")
+			require.Equal(t, lintCode, ciCode)
+			require.Equal(t, c.lines > 0, lintCode == exitLint)
+		})
+	}
 }

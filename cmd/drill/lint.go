@@ -2,17 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/drillkit/drill/lint"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/team"
 )
@@ -23,43 +23,39 @@ func lintCommand() *command {
 		summary: "check a team's runbooks, escalation and alert rules (changes nothing)",
 		usage:   "[--team DIR] [--format text|json|sarif] [--now DATE] [--strict] [--checks]",
 		help: `Loads the team (drill.yaml, alerts/, runbooks/, escalation/, features/) and
-runs every lint check. Without --team, drill.yaml is looked for from the
-working directory upward. Text output prints file:line:col: ID severity:
-message, grouped by file, and a summary. Severities are set per check in
-drill.yaml's lint.severity. lint needs no network.
+runs every lint check: the team's files, its feature files against the step
+catalog and its promtool rule tests through drill's alerting engine. drill ci
+runs the same checks the same way. Without --team, drill.yaml is looked for
+from the working directory upward. Text output prints file:line:col: ID
+severity: message, grouped by file, and a summary counting the files read.
+Severities are set per check in drill.yaml's lint.severity. lint needs no
+network.
 
 Exit 0 when no error-level finding remains (--strict: no warning either),
-3 when one does, 2 when the team's files are invalid (every problem is
-printed).`,
+3 when one does, 2 when the team's files are invalid or hold what a drill
+would refuse (every problem is printed).`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			dir := fs.String("team", "", "team directory (holding drill.yaml); default: search upward from the working directory")
-			format := fs.String("format", "text", "output format: text, json or sarif")
-			now := fs.String("now", "", "reference date for review and coverage checks, YYYY-MM-DD or RFC 3339 (default: now)")
-			strict := fs.Bool("strict", false, "warnings also fail (exit 3)")
+			format := fs.String("format", "text", "output format: "+strings.Join(lint.Formats, ", "))
 			list := fs.Bool("checks", false, "list the checks with their default severity and rationale, and exit")
-			return func(_ context.Context, e *env, args []string) error {
+			lintOpts := lintFlags(fs)
+			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("lint takes no arguments, got %q", args[0])
 				}
 				if *list {
 					tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-					for _, c := range team.Checks() {
+					for _, c := range lint.Checks() {
 						fmt.Fprintf(tw, "%s\t%s\t%s\n", c.ID, c.Severity, c.Rationale)
 					}
 					return tw.Flush()
 				}
-				switch *format {
-				case "text", "json", "sarif":
-				default:
-					return usageErrorf("unknown --format %q; formats are: text, json, sarif", *format)
+				if !slices.Contains(lint.Formats, *format) {
+					return usageErrorf("unknown --format %q; formats are: %s", *format, strings.Join(lint.Formats, ", "))
 				}
-				ref := time.Now()
-				if *now != "" {
-					t, err := parseNow(*now)
-					if err != nil {
-						return usageErrorf("--now: %v", err)
-					}
-					ref = t
+				opts, err := lintOpts()
+				if err != nil {
+					return err
 				}
 				root := *dir
 				if root == "" {
@@ -84,54 +80,84 @@ printed).`,
 				if err != nil {
 					var ps team.Problems
 					if errors.As(err, &ps) {
-						for _, p := range ps {
-							p.File = prefixPath(root, p.File)
-							fmt.Fprintln(e.stderr, p.String())
+						if t != nil {
+							ps = append(ps, lint.CheckConfig(t.Config)...) // every problem at once
+							ps.Sort()
 						}
-						fmt.Fprintf(e.stderr, "drill lint: %d problem(s) in team %s; fix them and run again\n", len(ps), root)
-						return silentError{exitUsage}
+						return printProblems(e, "lint", root, ps)
 					}
 					return withCode(exitUsage, err)
 				}
-				// What a drill would refuse before starting is invalid
-				// input here too, not a clean bill of health.
-				top, err := scenarios.Validate(t)
-				if err == nil {
-					// Faults the team's own drills inject; feature files
-					// that do not parse are findings below.
-					if sel, serr := scenarios.Select(scenarios.Options{Team: t, All: true, NoBuiltin: true}); serr == nil {
-						err = scenarios.CheckFaults(sel, top)
-					}
-				}
+				r, err := lintTeam(ctx, e, "lint", t, opts)
 				if err != nil {
-					fmt.Fprintln(e.stderr, err)
-					fmt.Fprintf(e.stderr, "drill lint: team %s has problems a drill would refuse; fix them and run again\n", root)
-					return silentError{exitUsage}
+					return err
 				}
-				findings := append(team.Lint(t, team.LintOptions{Now: ref}), drillFindings(t, root)...)
-				for i := range findings {
-					findings[i].File = prefixPath(root, findings[i].File)
-				}
-				switch *format {
-				case "json":
-					err = writeLintJSON(e.stdout, root, findings)
-				case "sarif":
-					err = writeSARIF(e.stdout, findings)
-				default:
-					writeLintText(e.stdout, root, findings)
-				}
-				if err != nil {
+				if err := lint.Write(e.stdout, r, *format, sarifVersion()); err != nil {
 					return withCode(exitHarness, err)
 				}
-				for _, f := range findings {
-					if f.Severity == team.SeverityError || (*strict && f.Severity == team.SeverityWarning) {
-						return silentError{exitLint}
-					}
+				if r.Failed() {
+					return silentError{exitLint}
 				}
 				return nil
 			}
 		},
 	}
+}
+
+// lintFlags declares the flags drill lint and drill ci share and returns
+// the lint options they set, so that both commands lint alike.
+func lintFlags(fs *flag.FlagSet) func() (lint.Options, error) {
+	now := fs.String("now", "", "reference date for review and coverage checks, YYYY-MM-DD or RFC 3339 (default: now)")
+	strict := fs.Bool("strict", false, "lint warnings also fail (exit 3)")
+	return func() (lint.Options, error) {
+		opts := lint.Options{Strict: *strict}
+		if *now != "" {
+			t, err := parseNow(*now)
+			if err != nil {
+				return opts, usageErrorf("--now: %v", err)
+			}
+			opts.Now = t
+		}
+		return opts, nil
+	}
+}
+
+// lintTeam is lint.Run for drill lint and drill ci alike: what makes the
+// team invalid input (an unknown check in lint.severity, what a drill
+// would refuse) is printed and exits 2.
+func lintTeam(ctx context.Context, e *env, cmd string, t *team.Team, opts lint.Options) (*lint.Report, error) {
+	r, err := lint.Run(ctx, t, opts)
+	var ps team.Problems
+	var refused *lint.RefusedError
+	switch {
+	case err == nil:
+		return r, nil
+	case errors.As(err, &refused): // before Problems, which it may wrap
+		fmt.Fprintln(e.stderr, refused.Err)
+		fmt.Fprintf(e.stderr, "drill %s: team %s has problems a drill would refuse; fix them and run again\n", cmd, t.Dir)
+		return nil, silentError{exitUsage}
+	case errors.As(err, &ps):
+		return nil, printProblems(e, cmd, t.Dir, ps)
+	case ctx.Err() != nil:
+		return nil, withCode(exitInterrupted, fmt.Errorf("interrupted (%v): lint stopped", ctx.Err()))
+	}
+	return nil, withCode(exitHarness, err)
+}
+
+// printProblems prints the problems of a team's files, each at its file
+// as seen from the working directory, and exits 2.
+func printProblems(e *env, cmd, root string, ps team.Problems) error {
+	for _, p := range ps {
+		p.File = lint.TeamPath(root, p.File)
+		fmt.Fprintln(e.stderr, p.String())
+	}
+	fmt.Fprintf(e.stderr, "drill %s: %d problem(s) in team %s; fix them and run again\n", cmd, len(ps), root)
+	return silentError{exitUsage}
+}
+
+// sarifVersion is drill's version as SARIF's tool.driver.version.
+func sarifVersion() string {
+	return strings.TrimPrefix(strings.Fields(versionString())[1], "v")
 }
 
 func parseNow(s string) (time.Time, error) {
@@ -164,170 +190,4 @@ func relTo(wd, dir string) string {
 		return r
 	}
 	return dir
-}
-
-// prefixPath makes a team-relative file name relative to the working
-// directory, so editors can jump to it.
-func prefixPath(root, file string) string {
-	if root == "." || root == "" || file == "" {
-		return file
-	}
-	return filepath.ToSlash(filepath.Join(root, file))
-}
-
-type lintSummary struct {
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
-	Infos    int `json:"infos"`
-	Files    int `json:"files"`
-}
-
-func summarize(fs []team.Finding) lintSummary {
-	var s lintSummary
-	files := map[string]bool{}
-	for _, f := range fs {
-		files[f.File] = true
-		switch f.Severity {
-		case team.SeverityError:
-			s.Errors++
-		case team.SeverityWarning:
-			s.Warnings++
-		default:
-			s.Infos++
-		}
-	}
-	s.Files = len(files)
-	return s
-}
-
-// writeLintText prints findings grouped by file (a blank line between
-// files) and a summary line.
-func writeLintText(w io.Writer, root string, fs []team.Finding) {
-	byFile := map[string][]team.Finding{}
-	var order []string
-	for _, f := range fs {
-		if _, ok := byFile[f.File]; !ok {
-			order = append(order, f.File)
-		}
-		byFile[f.File] = append(byFile[f.File], f)
-	}
-	for i, file := range order {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		for _, f := range byFile[file] {
-			fmt.Fprintln(w, f.String())
-		}
-	}
-	s := summarize(fs)
-	if len(fs) > 0 {
-		fmt.Fprintln(w)
-	}
-	fmt.Fprintf(w, "team %s: %d error(s), %d warning(s), %d info in %d file(s)\n", root, s.Errors, s.Warnings, s.Infos, s.Files)
-}
-
-func writeLintJSON(w io.Writer, root string, fs []team.Finding) error {
-	if fs == nil {
-		fs = []team.Finding{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(struct {
-		Team     string         `json:"team"`
-		Findings []team.Finding `json:"findings"`
-		Summary  lintSummary    `json:"summary"`
-	}{root, fs, summarize(fs)})
-}
-
-// SARIF 2.1.0, the subset code-scanning UIs read.
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	InformationURI string      `json:"informationUri"`
-	Version        string      `json:"version,omitempty"`
-	Rules          []sarifRule `json:"rules"`
-}
-
-type sarifText struct {
-	Text string `json:"text"`
-}
-
-type sarifRule struct {
-	ID                   string      `json:"id"`
-	ShortDescription     sarifText   `json:"shortDescription"`
-	DefaultConfiguration sarifConfig `json:"defaultConfiguration"`
-}
-
-type sarifConfig struct {
-	Level string `json:"level"`
-}
-
-type sarifResult struct {
-	RuleID    string          `json:"ruleId"`
-	RuleIndex int             `json:"ruleIndex"`
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations"`
-}
-
-type sarifLocation struct {
-	PhysicalLocation struct {
-		ArtifactLocation struct {
-			URI string `json:"uri"`
-		} `json:"artifactLocation"`
-		Region struct {
-			StartLine   int `json:"startLine"`
-			StartColumn int `json:"startColumn"`
-		} `json:"region"`
-	} `json:"physicalLocation"`
-}
-
-func sarifLevel(s team.Severity) string {
-	switch s {
-	case team.SeverityError:
-		return "error"
-	case team.SeverityWarning:
-		return "warning"
-	case team.SeverityOff:
-		return "none"
-	}
-	return "note"
-}
-
-func writeSARIF(w io.Writer, fs []team.Finding) error {
-	driver := sarifDriver{Name: "drill", InformationURI: "https://github.com/drillkit/drill", Version: strings.TrimPrefix(strings.Fields(versionString())[1], "v")}
-	index := map[string]int{}
-	for i, c := range team.Checks() {
-		index[c.ID] = i
-		driver.Rules = append(driver.Rules, sarifRule{ID: c.ID, ShortDescription: sarifText{c.Rationale}, DefaultConfiguration: sarifConfig{sarifLevel(c.Severity)}})
-	}
-	results := []sarifResult{}
-	for _, f := range fs {
-		var loc sarifLocation
-		loc.PhysicalLocation.ArtifactLocation.URI = filepath.ToSlash(f.File)
-		loc.PhysicalLocation.Region.StartLine = f.Line
-		loc.PhysicalLocation.Region.StartColumn = f.Col
-		results = append(results, sarifResult{RuleID: f.ID, RuleIndex: index[f.ID], Level: sarifLevel(f.Severity), Message: sarifText{f.Message}, Locations: []sarifLocation{loc}})
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{
-		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
-		Version: "2.1.0",
-		Runs:    []sarifRun{{Tool: sarifTool{Driver: driver}, Results: results}},
-	})
 }

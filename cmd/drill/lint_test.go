@@ -35,7 +35,7 @@ func TestLintCleanTeam(t *testing.T) {
 	dir := copyTeam(t)
 	code, out, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
 	require.Equal(t, exitOK, code, errs)
-	require.Equal(t, "team "+dir+": 0 error(s), 0 warning(s), 0 info in 0 file(s)\n", out)
+	require.Equal(t, "team "+dir+": 0 errors, 0 warnings, 0 info in 10 files read (0 with findings)\n", out)
 }
 
 func TestLintFindsTeamUpward(t *testing.T) {
@@ -43,7 +43,7 @@ func TestLintFindsTeamUpward(t *testing.T) {
 	t.Chdir(filepath.Join(dir, "runbooks"))
 	code, out, _ := runCLI(t, "lint", "--now", "2026-03-05")
 	require.Equal(t, exitOK, code)
-	require.Contains(t, out, "team ..: 0 error(s)")
+	require.Contains(t, out, "team ..: 0 errors")
 }
 
 func TestLintMissingTeamDir(t *testing.T) {
@@ -63,7 +63,7 @@ func TestLintErrorsExit3AndGroupByFile(t *testing.T) {
 		"\n" +
 		dir + "/runbooks/provider-errors.md:1:1: runbook-no-owner error: runbook provider-errors has no owner; expected owner: naming a team or user from escalation/\n" +
 		"\n" +
-		"team " + dir + ": 1 error(s), 1 warning(s), 0 info in 2 file(s)\n"
+		"team " + dir + ": 1 error, 1 warning, 0 info in 10 files read (2 with findings)\n"
 	require.Equal(t, want, out)
 }
 
@@ -132,6 +132,7 @@ func TestLintJSONAndSARIF(t *testing.T) {
 func TestLintInvalidTeamPrintsAllProblems(t *testing.T) {
 	dir := copyTeam(t,
 		[3]string{"drill.yaml", "team:", "colour: blue\nteam:"},
+		[3]string{"drill.yaml", "alert-description-vague: warning", "alert-description-vage: warning"},
 		[3]string{"escalation/people.yaml", "rotation: 1w", "rotation: fortnight"},
 		[3]string{"alerts/bad.yaml", "", "groups:\n  - name: x\n    rules:\n      - alert: Bad\n        expr: rate(foo[5m] > 1\n"},
 	)
@@ -141,7 +142,8 @@ func TestLintInvalidTeamPrintsAllProblems(t *testing.T) {
 	require.Contains(t, errs, dir+"/drill.yaml:1:1: colour: unknown field; valid fields are: team, paths, lint, variables, responders, providers, stubs, service, traffic, toxiproxy\n")
 	require.Contains(t, errs, dir+"/escalation/people.yaml:26:19: schedules[0].layers[0].rotation: expected a duration like 90s, 10m, 12h, 7d or 1w, got \"fortnight\"\n")
 	require.Contains(t, errs, dir+"/alerts/bad.yaml:5:15: group \"x\", rule 1, \"Bad\": could not parse expression:")
-	require.Contains(t, errs, "3 problem(s)")
+	require.Contains(t, errs, dir+"/drill.yaml:10:5: lint.severity.alert-description-vage: unknown check (did you mean alert-description-vague?)", "lint's own problems of drill.yaml come with the loader's")
+	require.Contains(t, errs, "4 problem(s)")
 }
 
 func TestLintBadFlags(t *testing.T) {
@@ -178,5 +180,22 @@ func TestLintRefusesWhatADrillWould(t *testing.T) {
 		code, _, errs = runCLI(t, "run", "--team", dir, "--plan", "--all")
 		require.Equal(t, exitUsage, code, "the plan refuses it too: %s", c.new)
 		require.Contains(t, errs, c.want)
+		code, _, errs = runCLI(t, "ci", "--team", dir, "--now", "2026-03-05")
+		require.Equal(t, exitUsage, code, "ci's lint refuses it too: %s", c.new)
+		require.Contains(t, errs, c.want)
+		require.Contains(t, errs, "drill ci: team "+dir+" has problems a drill would refuse")
+	}
+}
+
+// An unknown check in lint.severity is invalid input for drill lint and
+// drill ci alike.
+func TestLintUnknownCheckIsInvalidInput(t *testing.T) {
+	dir := copyTeam(t, [3]string{"drill.yaml", "alert-description-vague: warning", "alert-description-vage: warning"})
+	for _, cmd := range []string{"lint", "ci"} {
+		code, out, errs := runCLI(t, cmd, "--team", dir, "--now", "2026-03-05")
+		require.Equal(t, exitUsage, code, cmd)
+		require.Empty(t, out)
+		require.Equal(t, dir+"/drill.yaml:9:5: lint.severity.alert-description-vage: unknown check (did you mean alert-description-vague?); run 'drill lint --checks' for the list\n"+
+			"drill "+cmd+": 1 problem(s) in team "+dir+"; fix them and run again\n", errs)
 	}
 }

@@ -1,4 +1,4 @@
-package team
+package lint
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 // team directory is in a git work tree; ok is false otherwise (no git, not
 // a repository, file never committed), and the check is then skipped.
 type gitTimes struct {
+	ctx   context.Context
 	dir   string
 	ok    bool
 	cache map[string]time.Time
 }
 
-func newGitTimes(dir string) *gitTimes {
-	g := &gitTimes{dir: dir, cache: map[string]time.Time{}}
+func newGitTimes(ctx context.Context, dir string) *gitTimes {
+	g := &gitTimes{ctx: ctx, dir: dir, cache: map[string]time.Time{}}
 	if dir == "" {
 		return g
 	}
@@ -27,8 +28,12 @@ func newGitTimes(dir string) *gitTimes {
 	return g
 }
 
+// gitTimeout bounds one git command; a repository that slow is treated as
+// no repository for the file (its check is skipped).
+const gitTimeout = 10 * time.Second
+
 func (g *gitTimes) git(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(g.ctx, gitTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", g.dir}, args...)...)
 	out, err := cmd.Output()

@@ -1,6 +1,7 @@
-package team
+package lint
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math"
@@ -13,95 +14,42 @@ import (
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/drillkit/drill/team"
 )
-
-// Finding is one lint result.
-type Finding struct {
-	ID       string   `json:"id"`
-	Severity Severity `json:"severity"`
-	File     string   `json:"file"`
-	Line     int      `json:"line"`
-	Col      int      `json:"col"`
-	Message  string   `json:"message"`
-}
-
-// String renders file:line:col: ID severity: message.
-func (f Finding) String() string {
-	return fmt.Sprintf("%s:%d:%d: %s %s: %s", f.File, f.Line, f.Col, f.ID, f.Severity, f.Message)
-}
-
-// LintOptions parameterise Lint.
-type LintOptions struct {
-	// Now is the reference time for review dates and the start of the
-	// coverage walk; zero means time.Now().
-	Now time.Time
-	// Days is how far ahead coverage is walked; 0 takes drill.yaml's
-	// lint.coverage_days (default 28).
-	Days int
-	// ExposedMetrics are the metric names the drill topology exposes; nil
-	// skips the alert-metric-unexposed check.
-	ExposedMetrics []string
-}
 
 // maxGapsPerSchedule bounds the findings one broken schedule produces.
 const maxGapsPerSchedule = 10
 
+// linter runs the checks of the team's own files: runbooks, escalation,
+// ownership and roles, thresholds.
 type linter struct {
-	t    *Team
-	opts LintOptions
-	cfg  *Config
+	t    *team.Team
+	opts Options
+	cfg  *team.Config
+	git  *gitTimes
 	out  []Finding
 }
 
+// add records a finding of check id; its severity is set once, for every
+// check alike, by finish.
 func (l *linter) add(id, file string, line, col int, format string, args ...any) {
-	sev := checkByID[id].Severity
-	if s, ok := l.cfg.Lint.Severity[id]; ok {
-		sev = s
-	}
-	if sev == SeverityOff {
-		return
-	}
-	if line <= 0 {
-		line = 1
-	}
-	if col <= 0 {
-		col = 1
-	}
-	l.out = append(l.out, Finding{ID: id, Severity: sev, File: file, Line: line, Col: col, Message: fmt.Sprintf(format, args...)})
+	l.out = append(l.out, Finding{ID: id, File: file, Line: line, Col: col, Message: fmt.Sprintf(format, args...)})
 }
 
-// Lint runs every check on t and returns the findings sorted by file and
-// position. Checks set to off in drill.yaml produce nothing.
-func Lint(t *Team, opts LintOptions) []Finding {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	if opts.Days <= 0 {
-		opts.Days = t.Config.Lint.CoverageDays
-	}
-	l := &linter{t: t, opts: opts, cfg: t.Config}
+// teamFindings runs the checks of the team's own files (opts with its
+// defaults applied), before severities apply.
+func teamFindings(ctx context.Context, t *team.Team, opts Options) []Finding {
+	l := &linter{t: t, opts: opts, cfg: t.Config, git: newGitTimes(ctx, t.Dir)}
 	l.runbooks()
 	l.escalation()
 	l.ownership()
 	l.roles()
 	l.thresholds()
-	sort.SliceStable(l.out, func(i, j int) bool {
-		a, b := l.out[i], l.out[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Col != b.Col {
-			return a.Col < b.Col
-		}
-		return a.ID < b.ID
-	})
 	return l.out
 }
 
-func (l *linter) paging(r *AlertRule) bool {
+func (l *linter) paging(r *team.AlertRule) bool {
 	sev := r.Labels["severity"]
 	for _, p := range l.cfg.Lint.PagingSeverities {
 		if strings.EqualFold(sev, p) {
@@ -112,6 +60,14 @@ func (l *linter) paging(r *AlertRule) bool {
 }
 
 func day(t time.Time) string { return t.Format(time.DateOnly) }
+
+// zoneOf is the schedule's timezone, UTC when it names none.
+func zoneOf(s *team.Schedule) *time.Location {
+	if loc := s.Location(); loc != nil {
+		return loc
+	}
+	return time.UTC
+}
 
 // ---- runbooks ----
 
@@ -157,50 +113,50 @@ func (l *linter) runbooks() {
 	for _, r := range t.Alerts() {
 		alerts[r.Alert] = true
 	}
-	served := map[*Runbook]bool{}
+	served := map[*team.Runbook]bool{}
 	for _, r := range t.Alerts() {
 		link := t.RunbookLink(r)
 		ann := l.cfg.Lint.RunbookAnnotation
 		if link != "" {
-			if rb, ok := t.resolveLink(link); ok {
+			if rb, ok := t.RunbookByLink(link); ok {
 				served[rb] = true
 			} else {
 				l.add("runbook-link-broken", r.File, r.Line, r.Col, "alert %s: %s %q resolves to no runbook (matched case-insensitively against runbook ids and file names under %s/)", r.Alert, ann, link, l.cfg.Paths.Runbooks)
 			}
 		}
-		for _, rb := range t.byAlert[r.Alert] {
+		for _, rb := range t.RunbooksListing(r.Alert) {
 			served[rb] = true
 		}
 		if link == "" && l.paging(r) {
-			if rbs := t.byAlert[r.Alert]; len(rbs) > 0 {
+			if rbs := t.RunbooksListing(r.Alert); len(rbs) > 0 {
 				l.add("runbook-link-missing", r.File, r.Line, r.Col, "paging alert %s has no %s annotation; runbook %s lists it, so add %s: pointing at %s", r.Alert, ann, rbs[0].ID, ann, rbs[0].File)
 			} else {
 				l.add("runbook-missing", r.File, r.Line, r.Col, "paging alert %s has no runbook: no %s annotation and no runbook lists it in alerts:", r.Alert, ann)
 			}
 		}
 	}
-	git := newGitTimes(t.Dir)
+	git := l.git
 	for _, rb := range t.Runbooks {
 		if !served[rb] {
-			l.add("runbook-orphan", rb.File, rb.lineOf("id"), 1, "runbook %s is not linked from any alert and lists no existing alert", rb.ID)
+			l.add("runbook-orphan", rb.File, rb.LineOf("id"), 1, "runbook %s is not linked from any alert and lists no existing alert", rb.ID)
 		}
 		for _, a := range rb.Alerts {
 			if !alerts[a] {
-				l.add("runbook-unknown-alert", rb.File, rb.lineOf("alerts"), 1, "runbook %s lists alert %s, which no alert rule defines", rb.ID, a)
+				l.add("runbook-unknown-alert", rb.File, rb.LineOf("alerts"), 1, "runbook %s lists alert %s, which no alert rule defines", rb.ID, a)
 			}
 		}
 		if rb.Owner == "" {
 			l.add("runbook-no-owner", rb.File, rb.Line, 1, "runbook %s has no owner; expected owner: naming a team or user from %s/", rb.ID, l.cfg.Paths.Escalation)
-		} else if _, isUser := t.Escalation.users[rb.Owner]; !isUser {
-			if _, isTeam := t.Escalation.teams[rb.Owner]; !isTeam {
-				l.add("runbook-owner-unknown", rb.File, rb.lineOf("owner"), 1, "runbook %s: owner %q is no user or team in %s/", rb.ID, rb.Owner, l.cfg.Paths.Escalation)
+		} else if _, isUser := t.Escalation.User(rb.Owner); !isUser {
+			if _, isTeam := t.Escalation.Team(rb.Owner); !isTeam {
+				l.add("runbook-owner-unknown", rb.File, rb.LineOf("owner"), 1, "runbook %s: owner %q is no user or team in %s/", rb.ID, rb.Owner, l.cfg.Paths.Escalation)
 			}
 		}
 		if rb.Escalation != "" {
-			_, isPolicy := t.Escalation.policies[rb.Escalation]
-			_, isSched := t.Escalation.schedules[rb.Escalation]
+			_, isPolicy := t.Escalation.Policy(rb.Escalation)
+			_, isSched := t.Escalation.Schedule(rb.Escalation)
 			if !isPolicy && !isSched {
-				l.add("runbook-escalation-unknown", rb.File, rb.lineOf("escalation"), 1, "runbook %s: escalation %q is no policy or schedule in %s/", rb.ID, rb.Escalation, l.cfg.Paths.Escalation)
+				l.add("runbook-escalation-unknown", rb.File, rb.LineOf("escalation"), 1, "runbook %s: escalation %q is no policy or schedule in %s/", rb.ID, rb.Escalation, l.cfg.Paths.Escalation)
 			}
 		}
 		if rb.LastReviewed.IsZero() {
@@ -213,7 +169,7 @@ func (l *linter) runbooks() {
 			due := rb.LastReviewed.Add(every.D())
 			if l.opts.Now.After(due) {
 				overdue := int(l.opts.Now.Sub(due).Hours() / 24)
-				l.add("runbook-stale", rb.File, rb.lineOf("last_reviewed"), 1, "runbook %s was last reviewed %s and was due for review %s (every %s): %d days overdue", rb.ID, day(rb.LastReviewed.Time), day(due), every, overdue)
+				l.add("runbook-stale", rb.File, rb.LineOf("last_reviewed"), 1, "runbook %s was last reviewed %s and was due for review %s (every %s): %d days overdue", rb.ID, day(rb.LastReviewed.Time), day(due), every, overdue)
 			}
 		}
 		l.sections(rb)
@@ -235,14 +191,14 @@ func (l *linter) runbooks() {
 
 // alertsIf returns the team's alerts when cond holds (the git check's
 // pairing of runbooks and rules is skipped without git).
-func alertsIf(cond bool, t *Team) []*AlertRule {
+func alertsIf(cond bool, t *team.Team) []*team.AlertRule {
 	if !cond {
 		return nil
 	}
 	return t.Alerts()
 }
 
-func (l *linter) sections(rb *Runbook) {
+func (l *linter) sections(rb *team.Runbook) {
 	var missing []string
 	for _, name := range l.cfg.Lint.Sections.Required() {
 		if _, ok := rb.Section(name); !ok {
@@ -256,7 +212,7 @@ func (l *linter) sections(rb *Runbook) {
 	if s, ok := rb.Section(name); ok {
 		actionable := false
 		for _, st := range s.Steps {
-			if !st.Manual || st.concrete {
+			if !st.Manual || st.Concrete {
 				actionable = true
 				break
 			}
@@ -283,7 +239,7 @@ var runmeEffects = map[string]string{
 // attributes reports the Runme attributes of an executable step that
 // drill does not honour: the drill runs the step otherwise than the team
 // does by hand, so its verdict may not hold.
-func (l *linter) attributes(rb *Runbook, where string, st Step) {
+func (l *linter) attributes(rb *team.Runbook, where string, st team.Step) {
 	keys := make([]string, 0, len(st.Attrs))
 	for k := range st.Attrs {
 		keys = append(keys, k)
@@ -300,7 +256,7 @@ func (l *linter) attributes(rb *Runbook, where string, st Step) {
 	}
 }
 
-func (l *linter) commands(rb *Runbook) {
+func (l *linter) commands(rb *team.Runbook) {
 	assigned := map[string]bool{}
 	reported := map[string]bool{}
 	for _, s := range rb.Sections {
@@ -344,7 +300,7 @@ func (l *linter) commands(rb *Runbook) {
 						continue
 					}
 					reported[name] = true
-					l.add("runbook-unbound-variable", rb.File, st.Line+1+i, 1, "runbook %s, %s: $%s is not bound in %s variables (nor set earlier in the runbook)", rb.ID, where, name, ConfigFile)
+					l.add("runbook-unbound-variable", rb.File, st.Line+1+i, 1, "runbook %s, %s: $%s is not bound in %s variables (nor set earlier in the runbook)", rb.ID, where, name, team.ConfigFile)
 				}
 			}
 		}
@@ -389,7 +345,7 @@ func (l *linter) escalation() {
 		}
 	}
 	for _, r := range e.Routes {
-		if _, ok := e.policies[r.Policy]; !ok {
+		if _, ok := e.Policy(r.Policy); !ok {
 			l.add("escalation-route-no-policy", r.File, r.Pos.Line, r.Pos.Col, "route to policy %q: no such policy", r.Policy)
 		}
 	}
@@ -426,7 +382,7 @@ func (l *linter) escalation() {
 	}
 }
 
-func layerName(ly *Layer) string {
+func layerName(ly *team.Layer) string {
 	if ly.Name != "" {
 		return ly.Name
 	}
@@ -449,9 +405,9 @@ func toLabelSet(m map[string]string) model.LabelSet {
 var contactTypes = map[string]bool{"push": true, "sms": true, "phone": true, "email": true, "slack": true}
 
 // users reports unknown and inactive users of a team, layer or override.
-func (l *linter) users(file string, pos Pos, what string, ids []string) {
+func (l *linter) users(file string, pos team.Pos, what string, ids []string) {
 	for _, id := range ids {
-		u, ok := l.t.Escalation.users[id]
+		u, ok := l.t.Escalation.User(id)
 		switch {
 		case !ok:
 			l.add("escalation-target-missing", file, pos.Line, pos.Col, "%s names user %q, who is not in users:", what, id)
@@ -461,9 +417,9 @@ func (l *linter) users(file string, pos Pos, what string, ids []string) {
 	}
 }
 
-func (l *linter) coverage(s *Schedule) {
+func (l *linter) coverage(s *team.Schedule) {
 	gaps, covered := s.Coverage(l.opts.Now, l.opts.Days)
-	loc := s.zone()
+	loc := zoneOf(s)
 	for i, g := range gaps {
 		if i == maxGapsPerSchedule {
 			l.add("escalation-coverage-gap", s.File, s.Pos.Line, s.Pos.Col, "schedule %s has %d more gaps in the next %d days", s.ID, len(gaps)-i, l.opts.Days)
@@ -477,17 +433,17 @@ func (l *linter) coverage(s *Schedule) {
 
 // humans resolves a target to the people it could page, ignoring who is
 // on call right now; for a schedule that is everyone on its rotation.
-func (l *linter) humans(t Target) []string {
+func (l *linter) humans(t team.Target) []string {
 	e := l.t.Escalation
 	switch {
 	case t.User != "":
 		return []string{t.User}
 	case t.Team != "":
-		if g, ok := e.teams[t.Team]; ok {
+		if g, ok := e.Team(t.Team); ok {
 			return g.Members
 		}
 	case t.Schedule != "":
-		if s, ok := e.schedules[t.Schedule]; ok {
+		if s, ok := e.Schedule(t.Schedule); ok {
 			var out []string
 			for _, ly := range s.Layers {
 				out = append(out, ly.Users...)
@@ -501,7 +457,7 @@ func (l *linter) humans(t Target) []string {
 	return nil
 }
 
-func (l *linter) policy(p *Policy) {
+func (l *linter) policy(p *team.Policy) {
 	e := l.t.Escalation
 	if len(p.Rules) == 0 {
 		l.add("escalation-target-empty", p.File, p.Pos.Line, p.Pos.Col, "policy %s has no rules", p.ID)
@@ -521,13 +477,13 @@ func (l *linter) policy(p *Policy) {
 			missing := false
 			switch {
 			case t.User != "":
-				_, ok := e.users[t.User]
+				_, ok := e.User(t.User)
 				missing = !ok
 			case t.Team != "":
-				_, ok := e.teams[t.Team]
+				_, ok := e.Team(t.Team)
 				missing = !ok
 			case t.Schedule != "":
-				_, ok := e.schedules[t.Schedule]
+				_, ok := e.Schedule(t.Schedule)
 				missing = !ok
 			}
 			if missing {
@@ -536,13 +492,13 @@ func (l *linter) policy(p *Policy) {
 			}
 			hs := l.humans(t)
 			if t.User != "" {
-				if u := e.users[t.User]; !u.IsActive() {
+				if u, _ := e.User(t.User); !u.IsActive() {
 					l.add("escalation-target-inactive", p.File, t.Pos.Line, t.Pos.Col, "policy %s level %d targets user %s, who is inactive", p.ID, level, t.User)
 				}
 			}
 			active := 0
 			for _, h := range hs {
-				u, ok := e.users[h]
+				u, ok := e.User(h)
 				if !ok || !u.IsActive() {
 					continue
 				}
@@ -568,7 +524,7 @@ func (l *linter) policy(p *Policy) {
 				people = append(people, "schedule "+t.Schedule) // one person on call at a time
 			} else {
 				for _, h := range hs {
-					if u, ok := e.users[h]; ok && u.IsActive() && !slices.Contains(people, h) {
+					if u, ok := e.User(h); ok && u.IsActive() && !slices.Contains(people, h) {
 						people = append(people, h)
 					}
 				}

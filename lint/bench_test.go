@@ -1,4 +1,4 @@
-package team
+package lint
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/drillkit/drill/team"
 )
 
 // genTeam builds a team of rules alert rules, runbooks runbooks and
@@ -94,21 +96,21 @@ func BenchmarkLint(b *testing.B) {
 	now := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
 	var n int
 	for b.Loop() {
-		tm, err := LoadFS(m, ".")
+		tm, err := team.LoadFS(m, ".")
 		if err != nil {
 			b.Fatal(err)
 		}
-		n = len(Lint(tm, LintOptions{Now: now, ExposedMetrics: []string{"http_requests"}}))
+		n = len(checkTeam(tm, Options{Now: now, ExposedMetrics: []string{"http_requests"}}))
 	}
 	b.ReportMetric(float64(n), "findings")
 }
 
 func TestGeneratedTeamLoads(t *testing.T) {
-	tm, err := LoadFS(genTeam(50, 30, 5), ".")
+	tm, err := team.LoadFS(genTeam(50, 30, 5), ".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := Lint(tm, LintOptions{Now: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), ExposedMetrics: []string{"http_requests"}})
+	fs := checkTeam(tm, Options{Now: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), ExposedMetrics: []string{"http_requests"}})
 	for _, f := range fs {
 		if f.ID != "alert-untested" { // the generated features file names no alert
 			t.Fatalf("unexpected finding %s", f)

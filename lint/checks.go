@@ -1,7 +1,29 @@
-package team
+package lint
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/drillkit/drill/internal/textdist"
+	"github.com/drillkit/drill/team"
+)
+
+// Severity is a finding's level; drill.yaml's lint.severity sets it per
+// check.
+type Severity = team.Severity
+
+// Severities, most severe first. Off disables a check.
+const (
+	SeverityError   = team.SeverityError
+	SeverityWarning = team.SeverityWarning
+	SeverityInfo    = team.SeverityInfo
+	SeverityOff     = team.SeverityOff
+)
 
 // Check is one lint check: a stable ID, its default severity and why it
 // matters. drill.yaml's lint.severity overrides the severity per ID.
+// Every finding Run returns carries the ID of a check registered here.
 type Check struct {
 	ID        string
 	Severity  Severity
@@ -56,9 +78,8 @@ var checks = []Check{
 	{"alert-no-description", SeverityWarning, "the description tells the responder what crossed which line"},
 	{"alert-description-vague", SeverityInfo, "a description without the threshold or {{ $value }} makes the responder open a dashboard before acting"},
 	{"alert-metric-unexposed", SeverityError, "an expression over metrics nothing exposes can never fire in a drill (or production)"},
-	// Run by drill lint itself (they need the step catalog and the
-	// alerting engine); listed here so --checks shows them and
-	// lint.severity can set them.
+	// Feature files and promtool rule tests (drills.go): the step
+	// catalog and drill's alerting engine judge them.
 	{"feature-syntax", SeverityError, "a feature file gherkin cannot read runs no drill at all"},
 	{"feature-undefined-step", SeverityError, "a step no catalog step matches, or with an out-of-range duration, stops its drill before it proves anything"},
 	{"promtool-test-failed", SeverityError, "the team's own promtool rule tests, run through drill's alerting engine, say the rules do not do what their authors expect"},
@@ -77,11 +98,49 @@ var checkByID = func() map[string]Check {
 // Checks returns the registry of lint checks.
 func Checks() []Check { return append([]Check(nil), checks...) }
 
-// SeverityOf is the severity of check id for this team: drill.yaml's
+// SeverityOf is the severity of check id for a team: drill.yaml's
 // lint.severity, else the check's default.
-func (c *Config) SeverityOf(id string) Severity {
+func SeverityOf(c *team.Config, id string) Severity {
 	if s, ok := c.Lint.Severity[id]; ok {
 		return s
 	}
 	return checkByID[id].Severity
+}
+
+// CheckConfig judges the lint section of drill.yaml against the registry:
+// every ID in lint.severity must name a check. Run returns these problems
+// as its error; drill lint prints them with the problems Load found.
+func CheckConfig(c *team.Config) team.Problems {
+	if c == nil {
+		return nil
+	}
+	var probs team.Problems
+	ids := make([]string, 0, len(c.Lint.Severity))
+	for id := range c.Lint.Severity {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if _, ok := checkByID[id]; !ok {
+			msg := "unknown check; run 'drill lint --checks' for the list"
+			if near := closestIDs(id); len(near) > 0 {
+				msg = fmt.Sprintf("unknown check (did you mean %s?); run 'drill lint --checks' for the list", strings.Join(near, " or "))
+			}
+			probs = append(probs, c.Problem("lint.severity."+id, msg))
+		}
+	}
+	probs.Sort()
+	return probs
+}
+
+// closestIDs are the registered IDs within two edits of id, for a
+// misspelt lint.severity key.
+func closestIDs(id string) []string {
+	var out []string
+	for _, c := range checks {
+		if textdist.Levenshtein([]byte(id), []byte(c.ID)) <= 2 {
+			out = append(out, c.ID)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
-package team
+package lint
 
 import (
+	"context"
 	"flag"
 	"io/fs"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/team"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -22,12 +25,14 @@ var lintNow = time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
 
 var exposed = []string{"drill_llm_cost_usd", "gen_ai_client_operation_duration_seconds", "up"}
 
+// cleanDir is the team package's clean team, which every test mutates.
+var cleanDir = filepath.Join("..", "team", "testdata", "clean")
+
 // cleanFS returns the clean team as an in-memory file system to mutate.
 func cleanFS(t *testing.T) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
-	root := filepath.Join("testdata", "clean")
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(cleanDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -35,7 +40,7 @@ func cleanFS(t *testing.T) fstest.MapFS {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(root, p)
+		rel, _ := filepath.Rel(cleanDir, p)
 		m[filepath.ToSlash(rel)] = &fstest.MapFile{Data: b}
 		return nil
 	})
@@ -51,18 +56,31 @@ func replace(t *testing.T, m fstest.MapFS, file, old, new string) {
 	f.Data = []byte(strings.Replace(string(f.Data), old, new, 1))
 }
 
+// checkTeam runs the checks of the team's files as Run does, with their
+// severities, sorted: everything but the feature files and promtool
+// tests, which need the team on disk.
+func checkTeam(tm *team.Team, opts Options) []Finding {
+	opts = opts.withDefaults(tm)
+	return finish(func(id string) Severity { return SeverityOf(tm.Config, id) }, teamFindings(context.Background(), tm, opts))
+}
+
 func lintFS(t *testing.T, m fstest.MapFS) []Finding {
 	t.Helper()
-	tm, err := LoadFS(m, ".")
+	tm, err := team.LoadFS(m, ".")
 	require.NoError(t, err)
-	return Lint(tm, LintOptions{Now: lintNow, ExposedMetrics: exposed})
+	fs := checkTeam(tm, Options{Now: lintNow, ExposedMetrics: exposed})
+	for _, f := range fs {
+		_, ok := checkByID[f.ID]
+		require.True(t, ok, "finding of an unregistered check: %s", f)
+	}
+	return fs
 }
 
 func TestCleanTeamHasNoFindings(t *testing.T) {
-	tm, err := Load(filepath.Join("testdata", "clean"))
+	tm, err := team.Load(cleanDir)
 	require.NoError(t, err)
 	tm.Dir = "" // the git check has its own test
-	require.Empty(t, Lint(tm, LintOptions{Now: lintNow, ExposedMetrics: exposed}))
+	require.Empty(t, checkTeam(tm, Options{Now: lintNow, ExposedMetrics: exposed}))
 	require.Len(t, tm.Alerts(), 2)
 	require.Len(t, tm.Rules, 3)
 	require.Len(t, tm.Runbooks, 2)
@@ -273,7 +291,7 @@ func checkGolden(t *testing.T, path, got string) {
 func TestEveryCheckIsTested(t *testing.T) {
 	covered := map[string]bool{"runbook-older-than-rule": true} // TestRunbookOlderThanRule
 	for _, id := range []string{"feature-syntax", "feature-undefined-step", "promtool-test-failed"} {
-		covered[id] = true // run by drill lint: cmd/drill/lint_drills_test.go
+		covered[id] = true // on a team on disk: run_test.go
 	}
 	for _, c := range checkCases {
 		covered[c.id] = true
@@ -297,12 +315,33 @@ func TestSeverityOverride(t *testing.T) {
 	require.Equal(t, SeverityError, fs[0].Severity)
 }
 
+// An ID in lint.severity that names no check is a problem of drill.yaml,
+// at its key, with the closest IDs.
+func TestCheckConfigRefusesUnknownIDs(t *testing.T) {
+	m := cleanFS(t)
+	tm, err := team.LoadFS(m, ".")
+	require.NoError(t, err)
+	require.Empty(t, CheckConfig(tm.Config))
+	replace(t, m, "drill.yaml", "alert-description-vague: warning", "alert-description-vage: warning\n    no-such-check: off")
+	tm, err = team.LoadFS(m, ".")
+	require.NoError(t, err, "team loads it; the lint package judges it")
+	var got []string
+	for _, p := range CheckConfig(tm.Config) {
+		got = append(got, p.String())
+	}
+	require.Equal(t, []string{
+		"drill.yaml:9:5: lint.severity.alert-description-vage: unknown check (did you mean alert-description-vague?); run 'drill lint --checks' for the list",
+		"drill.yaml:10:5: lint.severity.no-such-check: unknown check; run 'drill lint --checks' for the list",
+	}, got)
+	require.Nil(t, CheckConfig(nil))
+}
+
 func TestExposedMetricsNilSkipsCheck(t *testing.T) {
 	m := cleanFS(t)
 	replace(t, m, "alerts/llm.yaml", "expr: drill:llm_cost_usd:rate5m * 60 > 2", "expr: llm_spend_dollars * 60 > 2")
-	tm, err := LoadFS(m, ".")
+	tm, err := team.LoadFS(m, ".")
 	require.NoError(t, err)
-	require.Empty(t, Lint(tm, LintOptions{Now: lintNow}))
+	require.Empty(t, checkTeam(tm, Options{Now: lintNow}))
 }
 
 // A severity set by a template may take any value, so no role's

@@ -1,4 +1,4 @@
-package team
+package lint
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/prometheus/common/model"
+
+	"github.com/drillkit/drill/team"
 )
 
 // ---- ownership, roles, runbook references and decisions ----
@@ -33,7 +35,7 @@ func (l *linter) onSchedule() map[string]bool {
 // through any schedule, or "" when it can.
 func (l *linter) ownerReach(owner string, scheduled map[string]bool) string {
 	e := l.t.Escalation
-	if u, ok := e.users[owner]; ok {
+	if u, ok := e.User(owner); ok {
 		switch {
 		case !u.IsActive():
 			return fmt.Sprintf("user %s is inactive", owner)
@@ -42,25 +44,25 @@ func (l *linter) ownerReach(owner string, scheduled map[string]bool) string {
 		}
 		return ""
 	}
-	g, ok := e.teams[owner]
+	g, ok := e.Team(owner)
 	if !ok {
 		return fmt.Sprintf("%q is no team or user in %s/", owner, l.cfg.Paths.Escalation)
 	}
 	for _, m := range g.Members {
-		if u, ok := e.users[m]; ok && u.IsActive() && scheduled[m] {
+		if u, ok := e.User(m); ok && u.IsActive() && scheduled[m] {
 			return ""
 		}
 	}
 	return fmt.Sprintf("no active member of team %s (%s) is on any schedule", owner, strings.Join(g.Members, ", "))
 }
 
-// sameOwner reports whether owner (a team or a user) is team, or a member
-// of it.
-func (l *linter) sameOwner(team, owner string) bool {
-	if strings.EqualFold(team, owner) {
+// sameOwner reports whether owner (a team or a user) is the team group,
+// or a member of it.
+func (l *linter) sameOwner(group, owner string) bool {
+	if strings.EqualFold(group, owner) {
 		return true
 	}
-	if g, ok := l.t.Escalation.teams[team]; ok && slices.Contains(g.Members, owner) {
+	if g, ok := l.t.Escalation.Team(group); ok && slices.Contains(g.Members, owner) {
 		return true
 	}
 	return false
@@ -82,7 +84,7 @@ func (l *linter) ownership() {
 				lbls[k] = v
 			}
 			if pid, ok := e.Route(lbls); ok {
-				if p, ok := e.policies[pid]; ok && p.Team != "" && !l.sameOwner(owner, p.Team) {
+				if p, ok := e.Policy(pid); ok && p.Team != "" && !l.sameOwner(owner, p.Team) {
 					l.add("ownership-team-mismatch", r.File, r.Line, r.Col, "alert %s is owned by %s (label %s) but routes to policy %s of team %s: the page wakes people who do not own the alert", r.Alert, owner, label, p.ID, p.Team)
 				}
 			}
@@ -101,13 +103,13 @@ func (l *linter) ownership() {
 		if rb.Owner == "" {
 			continue // runbook-no-owner
 		}
-		_, isUser := e.users[rb.Owner]
-		_, isTeam := e.teams[rb.Owner]
+		_, isUser := e.User(rb.Owner)
+		_, isTeam := e.Team(rb.Owner)
 		if !isUser && !isTeam {
 			continue // runbook-owner-unknown
 		}
 		if why := l.ownerReach(rb.Owner, scheduled); why != "" {
-			l.add("ownership-unreachable", rb.File, rb.lineOf("owner"), 1, "runbook %s: its owner %s cannot be reached through any schedule: %s", rb.ID, rb.Owner, why)
+			l.add("ownership-unreachable", rb.File, rb.LineOf("owner"), 1, "runbook %s: its owner %s cannot be reached through any schedule: %s", rb.ID, rb.Owner, why)
 		}
 	}
 }
@@ -168,7 +170,7 @@ func (l *linter) roles() {
 		}
 		describeUsers := func(ids []string) (active int, bad []string) {
 			for _, id := range ids {
-				u, ok := e.users[id]
+				u, ok := e.User(id)
 				switch {
 				case !ok:
 					bad = append(bad, id+" (unknown)")
@@ -182,7 +184,7 @@ func (l *linter) roles() {
 		}
 		switch {
 		case r.From.Schedule != "":
-			s, ok := e.schedules[r.From.Schedule]
+			s, ok := e.Schedule(r.From.Schedule)
 			if !ok {
 				unfillable("schedule %s does not exist", r.From.Schedule)
 				continue
@@ -202,7 +204,7 @@ func (l *linter) roles() {
 			gaps, covered := s.Coverage(l.opts.Now, l.opts.Days)
 			if len(gaps) > 0 {
 				const f = "Mon 2006-01-02 15:04 MST"
-				loc := s.zone()
+				loc := zoneOf(s)
 				g := gaps[0]
 				more := ""
 				if len(gaps) > 1 {
@@ -212,7 +214,7 @@ func (l *linter) roles() {
 					s.ID, g.Start.In(loc).Format(f), g.End.In(loc).Format(f), model.Duration(g.End.Sub(g.Start)), more, covered*100, l.opts.Days)
 			}
 		case r.From.Team != "":
-			g, ok := e.teams[r.From.Team]
+			g, ok := e.Team(r.From.Team)
 			if !ok {
 				unfillable("team %s does not exist", r.From.Team)
 				continue
@@ -238,7 +240,7 @@ var refName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
 // escalationRefs checks that the names in a runbook's Escalation section
 // (inline code spans such as `sre` or `incident_commander`) exist as a
 // team, policy, schedule, user or role.
-func (l *linter) escalationRefs(rb *Runbook) {
+func (l *linter) escalationRefs(rb *team.Runbook) {
 	e := l.t.Escalation
 	sec, ok := rb.Section(l.cfg.Lint.Sections.Escalation)
 	if !ok {
@@ -249,11 +251,11 @@ func (l *linter) escalationRefs(rb *Runbook) {
 			continue
 		}
 		id := ref.Text
-		_, a := e.teams[id]
-		_, b := e.policies[id]
-		_, c := e.schedules[id]
-		_, d := e.users[id]
-		_, f := e.roles[id]
+		_, a := e.Team(id)
+		_, b := e.Policy(id)
+		_, c := e.Schedule(id)
+		_, d := e.User(id)
+		_, f := e.Role(id)
 		if a || b || c || d || f {
 			continue
 		}
@@ -272,7 +274,7 @@ var (
 
 // decisions flags runbook steps that ask the responder to decide (if,
 // when, unless, whether) without a number to decide by.
-func (l *linter) decisions(rb *Runbook) {
+func (l *linter) decisions(rb *team.Runbook) {
 	for _, s := range rb.Sections {
 		for _, st := range s.Steps {
 			for i, line := range strings.Split(st.Text, "\n") {

@@ -1,0 +1,96 @@
+package lint
+
+import (
+	"context"
+	"time"
+
+	"github.com/drillkit/drill/scenarios"
+	"github.com/drillkit/drill/team"
+)
+
+// Options parameterise Run. drill.yaml's lint section (severities, review
+// interval, coverage days, sections, ...) is read from the team itself.
+type Options struct {
+	// Now is the reference time for review dates and the start of the
+	// coverage walk; zero means time.Now().
+	Now time.Time
+	// Days is how far ahead coverage is walked; 0 takes drill.yaml's
+	// lint.coverage_days (default 28).
+	Days int
+	// Strict makes findings at warning level fail the report
+	// (Report.Failed), as errors do.
+	Strict bool
+	// ExposedMetrics are the metric names the drill topology exposes; nil
+	// skips the alert-metric-unexposed check.
+	ExposedMetrics []string
+}
+
+func (o Options) withDefaults(t *team.Team) Options {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	if o.Days <= 0 {
+		o.Days = t.Config.Lint.CoverageDays
+	}
+	return o
+}
+
+// RefusedError is input a drill would refuse before any world starts:
+// drill.yaml's topology, variables and responders (scenarios.Validate) and
+// the faults the team's own drills inject (scenarios.CheckFaults). It is
+// invalid input, never a finding: a team lint calls clean is a team whose
+// drills start.
+type RefusedError struct{ Err error }
+
+func (e *RefusedError) Error() string { return e.Err.Error() }
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// Run lints a loaded team: the checks of its files (runbooks, escalation,
+// ownership and roles, alert rules), its feature files against the step
+// catalog and its promtool rule tests through drill's alerting engine.
+// drill lint and drill ci both call it, so "lint clean" means one thing.
+//
+// The error is a team.Problems when drill.yaml's lint section names an
+// unknown check (CheckConfig), a *RefusedError when a drill would refuse
+// the team, and ctx's error when ctx ends first. Promtool tests run from
+// disk, so t must come from team.Load (t.Dir set) when it has any.
+func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
+	if probs := CheckConfig(t.Config); len(probs) > 0 {
+		return nil, probs
+	}
+	if err := refused(t); err != nil {
+		return nil, &RefusedError{Err: err}
+	}
+	opts = opts.withDefaults(t)
+	raw := teamFindings(ctx, t, opts)
+	raw = append(raw, featureFindings(t)...)
+	pf, err := promtoolFindings(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	raw = append(raw, pf...)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return &Report{
+		Team:      t.Dir,
+		Findings:  finish(func(id string) Severity { return SeverityOf(t.Config, id) }, raw),
+		FilesRead: len(t.Files),
+		Strict:    opts.Strict,
+	}, nil
+}
+
+// refused is what a drill of the team would refuse before starting. The
+// faults are checked for the team's own drills only; feature files that
+// do not parse or name undefined steps are findings instead.
+func refused(t *team.Team) error {
+	top, err := scenarios.Validate(t)
+	if err != nil {
+		return err
+	}
+	sel, err := scenarios.Select(scenarios.Options{Team: t, All: true, NoBuiltin: true})
+	if err != nil {
+		return nil // feature-syntax and feature-undefined-step report it
+	}
+	return scenarios.CheckFaults(sel, top)
+}
