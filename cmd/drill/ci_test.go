@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/scenarios"
 )
 
@@ -93,7 +94,7 @@ func TestLintAndCIFindTheSame(t *testing.T) {
 		name  string
 		edits [][3]string // file, old, new
 		lines int         // finding lines expected
-		code  int
+		code  exitcode.Code
 	}{
 		{"demo", nil, 0, exitOK},
 		{"planted warnings", [][3]string{
