@@ -15,19 +15,19 @@ import (
 
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/history"
-	"github.com/drillkit/drill/incidentstub"
+	"github.com/drillkit/drill/stubs/incident"
 	"github.com/drillkit/drill/scoring"
 )
 
 const testToken = "glpat-cli-SECRET"
 
-func gitlabStub(t *testing.T) *incidentstub.Server {
+func gitlabStub(t *testing.T) *incident.Server {
 	t.Helper()
 	sdl, err := export.PresetSchema("gitlab")
 	require.NoError(t, err)
-	schema, err := incidentstub.LoadSchema("gitlab", sdl)
+	schema, err := incident.LoadSchema("gitlab", sdl)
 	require.NoError(t, err)
-	s, err := incidentstub.Open(schema, "")
+	s, err := incident.Open(schema, "")
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s

@@ -19,7 +19,7 @@ import (
 
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/faults"
-	"github.com/drillkit/drill/incidentstub"
+	"github.com/drillkit/drill/stubs/incident"
 	"github.com/drillkit/drill/internal/faultmode"
 	"github.com/drillkit/drill/internal/loopback"
 	"github.com/drillkit/drill/scenarios"
@@ -379,14 +379,14 @@ func clearCommand() *command {
 }
 
 // openIncidentStub starts the GitLab-shaped incident-service stub.
-func openIncidentStub() (*incidentstub.Server, error) {
+func openIncidentStub() (*incident.Server, error) {
 	sdl, err := export.PresetSchema("gitlab")
 	if err != nil {
 		return nil, err
 	}
-	schema, err := incidentstub.LoadSchema("gitlab.graphql", sdl)
+	schema, err := incident.LoadSchema("gitlab.graphql", sdl)
 	if err != nil {
 		return nil, err
 	}
-	return incidentstub.Open(schema, "127.0.0.1:0")
+	return incident.Open(schema, "127.0.0.1:0")
 }
