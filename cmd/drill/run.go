@@ -32,10 +32,16 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // working directory upward, else the embedded demo team (said on stderr).
 // cleanup removes what loading extracted.
 func loadTeam(e *env, dir string) (t *team.Team, cleanup func(), err error) {
-	cwd, _ := os.Getwd()
-	path, found, err := scenarios.FindTeam(dir, cwd)
-	if err != nil {
-		return nil, nil, withCode(exitUsage, err)
+	path, found := dir, dir != ""
+	if found && !team.IsDir(dir) {
+		return nil, nil, usageErrorf("--team %s: no %s there", dir, team.ConfigFile)
+	}
+	if !found {
+		cwd, err := os.Getwd()
+		if err != nil {
+			return nil, nil, withCode(exitHarness, err)
+		}
+		path, found = team.Find(cwd)
 	}
 	cleanup = func() {}
 	if !found {
