@@ -19,8 +19,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/drillkit/drill/export"
-	"github.com/drillkit/drill/stubs/incident"
 	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/stubs/incident"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -15,8 +15,8 @@ import (
 
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/history"
-	"github.com/drillkit/drill/stubs/incident"
 	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/stubs/incident"
 )
 
 const testToken = "glpat-cli-SECRET"

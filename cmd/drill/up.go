@@ -19,10 +19,10 @@ import (
 
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/faults"
-	"github.com/drillkit/drill/stubs/incident"
 	"github.com/drillkit/drill/internal/faultmode"
 	"github.com/drillkit/drill/internal/loopback"
 	"github.com/drillkit/drill/scenarios"
+	"github.com/drillkit/drill/stubs/incident"
 	"github.com/drillkit/drill/testbed"
 )
 
