@@ -2,7 +2,6 @@ package response
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -21,10 +20,8 @@ func TestLiveClient(t *testing.T) {
 	ctx := context.Background()
 	rejected := func(err error) string {
 		t.Helper()
-		var ce *ctlclient.Error
-		require.True(t, errors.As(err, &ce), "%v", err)
-		require.Equal(t, ctlclient.Rejected, ce.Kind, "%v", err)
-		return ce.Error()
+		require.Equal(t, ctlclient.Rejected, ctlclient.KindOf(err), "%v", err)
+		return err.Error()
 	}
 
 	pages, err := c.Pages(ctx)

@@ -2,7 +2,6 @@ package testbed
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,10 +33,8 @@ func TestStartUpServesControlAPI(t *testing.T) {
 	c := NewControlClient(st.Control, "state file "+state)
 	rejected := func(err error) string {
 		t.Helper()
-		var ce *ctlclient.Error
-		require.True(t, errors.As(err, &ce), "%v", err)
-		require.Equal(t, ctlclient.Rejected, ce.Kind, "%v", err)
-		return ce.Error()
+		require.Equal(t, ctlclient.Rejected, ctlclient.KindOf(err), "%v", err)
+		return err.Error()
 	}
 	_, err = c.Inject(ctx, InjectRequest{Kind: "provider-eror"})
 	require.Contains(t, rejected(err), "known kinds")
@@ -89,9 +86,7 @@ func TestStartUpRemovesItsStateFile(t *testing.T) {
 	_, err = ReadUpState(state)
 	require.ErrorIs(t, err, ErrNotUp)
 	_, err = NewControlClient(u.ControlURL(), "").Clear(context.Background())
-	var ce *ctlclient.Error
-	require.True(t, errors.As(err, &ce))
-	require.Equal(t, ctlclient.Unreachable, ce.Kind, "the control API stopped with it")
+	require.Equal(t, ctlclient.Unreachable, ctlclient.KindOf(err), "the control API stopped with it: %v", err)
 }
 
 func TestReadUpState(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -49,18 +48,11 @@ Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
 						return usageErrorf("export takes one RUN_ID, got %q", append([]string{id}, fs.Args()...))
 					}
 				}
-				hist, err := stateFile(fs, "history", statedir.HistoryFile)
-				if err != nil {
-					return err
-				}
 				exporters, err := stateFile(fs, "exporters", statedir.ExportersFile)
 				if err != nil {
 					return err
 				}
-				if _, err := os.Stat(hist); err != nil {
-					return usageErrorf("no history at %s (drill run records one; --history to point elsewhere)", hist)
-				}
-				store, err := history.Open(hist)
+				store, err := openHistory(fs)
 				if err != nil {
 					return err
 				}

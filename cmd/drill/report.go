@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/report"
 	"github.com/drillkit/drill/scoring"
@@ -64,14 +63,7 @@ inline SVG.`,
 				if !slices.Contains(report.Formats, *format) {
 					return usageErrorf("--format: %q: want one of %s", *format, strings.Join(report.Formats, ", "))
 				}
-				hist, err := stateFile(fs, "history", statedir.HistoryFile)
-				if err != nil {
-					return err
-				}
-				if _, err := os.Stat(hist); err != nil {
-					return usageErrorf("no history at %s (drill run records one; --history to point elsewhere)", hist)
-				}
-				store, err := history.Open(hist)
+				store, err := openHistory(fs)
 				if err != nil {
 					return err
 				}

@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"flag"
+	"os"
 
+	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/internal/ctlclient"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/response"
@@ -16,15 +18,13 @@ import (
 // with the server's message); an unreachable server, a server error or an
 // answer that is not the API's is the harness's (4).
 func controlErr(err error) error {
-	var ce *ctlclient.Error
-	if errors.As(err, &ce) {
-		switch ce.Kind {
-		case ctlclient.Rejected, ctlclient.BadURL:
-			return withCode(exitUsage, err)
-		}
-		return withCode(exitHarness, err)
+	switch ctlclient.KindOf(err) {
+	case 0:
+		return err
+	case ctlclient.Rejected, ctlclient.BadURL:
+		return withCode(exitUsage, err)
 	}
-	return err
+	return withCode(exitHarness, err)
 }
 
 // stateErr maps an error reading a state file: none there, or its writer
@@ -100,4 +100,17 @@ func stateFile(fs *flag.FlagSet, name, file string) (string, error) {
 		return "", withCode(exitHarness, err)
 	}
 	return sd.File(file), nil
+}
+
+// openHistory opens the history --history names (drill report, drill
+// export): one that is not there is bad usage, not a new empty history.
+func openHistory(fs *flag.FlagSet) (*history.Store, error) {
+	hist, err := stateFile(fs, "history", statedir.HistoryFile)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(hist); err != nil {
+		return nil, usageErrorf("no history at %s (drill run records one; --history to point elsewhere)", hist)
+	}
+	return history.Open(hist)
 }

@@ -79,6 +79,16 @@ type Error struct {
 func (e *Error) Error() string { return e.Msg }
 func (e *Error) Unwrap() error { return e.Err }
 
+// KindOf is the Kind of the *Error in err's chain, or 0 when there is
+// none (the caller's own cancellation, an error of the caller's).
+func KindOf(err error) Kind {
+	var ce *Error
+	if errors.As(err, &ce) {
+		return ce.Kind
+	}
+	return 0
+}
+
 // Get calls GET path and decodes the JSON answer into out.
 func (c *Client) Get(ctx context.Context, path string, out any) error {
 	return c.do(ctx, http.MethodGet, path, nil, out)

@@ -3,6 +3,7 @@ package ctlclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -168,6 +169,13 @@ func TestBadURL(t *testing.T) {
 		require.Equal(t, BadURL, ce.Kind, u)
 		require.Contains(t, err.Error(), "live drill URL \""+u+"\" (--url)", u)
 	}
+}
+
+func TestKindOf(t *testing.T) {
+	err := fmt.Errorf("drill ack: %w", &Error{Kind: Rejected, Msg: "no"})
+	require.Equal(t, Rejected, KindOf(err))
+	require.Zero(t, KindOf(context.Canceled))
+	require.Zero(t, KindOf(nil))
 }
 
 func TestKindNames(t *testing.T) {
