@@ -4,6 +4,8 @@
 // missing runbooks, broken escalation chains and on-call gaps, and alerts
 // whose thresholds a responder cannot read.
 //
+// Find locates the team directory (the nearest holding drill.yaml, from a
+// working directory upward) for every command that is given no --team.
 // Load and LoadFS decode strictly and report every problem at once as
 // Problems (file:line:col: field: message). Lint runs the registered checks
 // (see Checks) and returns Findings with stable IDs whose severity drill.yaml
