@@ -14,10 +14,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// DefaultPath is where drill looks for exporters, relative to the
-// working directory.
-const DefaultPath = ".drill/exporters.yaml"
-
 //go:embed presets/*.graphql
 var presetFS embed.FS
 

@@ -1,7 +1,8 @@
 // Package export sends scorecards to incident services, marked as drills.
 //
-// Exporters are configured in their own file (.drill/exporters.yaml by
-// default; see docs/history-and-export.md), never in the team's
+// Exporters are configured in their own file (.drill/exporters.yaml in
+// the state folder by default, internal/statedir; see
+// docs/history-and-export.md), never in the team's
 // drill.yaml. A graphql exporter names an endpoint, the service's schema
 // (SDL), a mutation document and a mapping from scorecard fields to the
 // mutation's variables; the mutation is parsed and validated against the

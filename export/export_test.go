@@ -19,8 +19,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/drillkit/drill/export"
-	"github.com/drillkit/drill/incidentstub"
 	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/stubs/incident"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -68,13 +68,13 @@ func config(t *testing.T, yaml string, files map[string]string) (*export.Config,
 	return export.Load(path)
 }
 
-func stub(t *testing.T, preset string) *incidentstub.Server {
+func stub(t *testing.T, preset string) *incident.Server {
 	t.Helper()
 	sdl, err := export.PresetSchema(preset)
 	require.NoError(t, err)
-	schema, err := incidentstub.LoadSchema(preset, sdl)
+	schema, err := incident.LoadSchema(preset, sdl)
 	require.NoError(t, err)
-	s, err := incidentstub.Open(schema, "")
+	s, err := incident.Open(schema, "")
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	return s
@@ -168,9 +168,9 @@ type Incident { id: ID! title: String! }
 `
 
 func TestFlagMarkerAndTypedVariables(t *testing.T) {
-	schema, err := incidentstub.LoadSchema("custom.graphql", flagSDL)
+	schema, err := incident.LoadSchema("custom.graphql", flagSDL)
 	require.NoError(t, err)
-	s, err := incidentstub.Open(schema, "")
+	s, err := incident.Open(schema, "")
 	require.NoError(t, err)
 	defer s.Close()
 	c, err := config(t, `
@@ -424,9 +424,9 @@ func TestDataLookup(t *testing.T) {
 
 func BenchmarkExportToStub(b *testing.B) {
 	sdl, _ := export.PresetSchema("gitlab")
-	schema, err := incidentstub.LoadSchema("gitlab", sdl)
+	schema, err := incident.LoadSchema("gitlab", sdl)
 	require.NoError(b, err)
-	s, err := incidentstub.Open(schema, "")
+	s, err := incident.Open(schema, "")
 	require.NoError(b, err)
 	defer s.Close()
 	dir := b.TempDir()

@@ -1,5 +1,7 @@
 // Package history keeps every run's scorecard in an embedded SQLite
-// database (modernc.org/sqlite, no cgo), by default .drill/history.db.
+// database (modernc.org/sqlite, no cgo), at the path it is opened with; by
+// default drill's commands keep it in the state folder (internal/statedir,
+// .drill/history.db).
 //
 // A run is one row of runs (its summary columns and the scorecard JSON as
 // written by scoring.WriteJSON), one row per scenario (status, family,

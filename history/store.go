@@ -18,10 +18,6 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-// DefaultPath is where drill keeps its history, relative to the working
-// directory.
-const DefaultPath = ".drill/history.db"
-
 // busyTimeout is how long a writer waits for another one before SQLITE_BUSY.
 const busyTimeout = 10 * time.Second
 

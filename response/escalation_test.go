@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/timeline"
 )
@@ -368,7 +370,7 @@ func TestLiveModeShowsPagesAndTakesAcks(t *testing.T) {
 	require.Equal(t, "ops-lead", p.AckedBy)
 	require.Equal(t, "schedule ny-primary", p.Target)
 	require.Contains(t, pager.String(), "llm-alert → alice")
-	_, err = os.Stat(LiveFile)
+	_, err = os.Stat(statedir.At(".").Live())
 	require.True(t, os.IsNotExist(err), "the engine does not write the live file itself")
 }
 
@@ -470,12 +472,42 @@ func TestAlertStormLosesNothing(t *testing.T) {
 // drill wrote its own since.
 func TestRemoveLiveFileOnlyOwnFile(t *testing.T) {
 	dir := t.TempDir()
+	live := filepath.Join(dir, ".drill", "live.json")
 	require.NoError(t, WriteLiveFile(dir, "http://127.0.0.1:1111"))
 	require.NoError(t, RemoveLiveFile(dir, "http://127.0.0.1:2222"), "not ours: kept")
-	require.FileExists(t, filepath.Join(dir, LiveFile))
+	require.FileExists(t, live)
 	require.NoError(t, RemoveLiveFile(dir, "http://127.0.0.1:1111"))
-	require.NoFileExists(t, filepath.Join(dir, LiveFile))
+	require.NoFileExists(t, live)
 	require.NoError(t, RemoveLiveFile(dir, "http://127.0.0.1:1111"), "already gone is fine")
+}
+
+// ReadLiveFile finds a running drill, and tells a missing or stale file
+// (ErrNoLive) from a damaged one.
+func TestReadLiveFile(t *testing.T) {
+	dir := t.TempDir()
+	live := statedir.At(dir).Live()
+	_, err := ReadLiveFile(live)
+	require.ErrorIs(t, err, ErrNoLive)
+	require.EqualError(t, err, "no live drill found: no "+live+"; start one with drill run --live, or pass --url")
+
+	require.NoError(t, WriteLiveFile(dir, "http://127.0.0.1:1111"))
+	info, err := ReadLiveFile(live)
+	require.NoError(t, err)
+	require.Equal(t, LiveInfo{URL: "http://127.0.0.1:1111", PID: os.Getpid()}, info)
+
+	dead := exec.Command("true")
+	require.NoError(t, dead.Run())
+	require.NoError(t, os.WriteFile(live, []byte(fmt.Sprintf(`{"url": "http://127.0.0.1:1111", "pid": %d}`, dead.Process.Pid)), 0o644))
+	_, err = ReadLiveFile(live)
+	require.ErrorIs(t, err, ErrNoLive)
+	require.Contains(t, err.Error(), fmt.Sprintf("the live drill that wrote %s (pid %d) is no longer running", live, dead.Process.Pid))
+
+	for _, bad := range []string{`{"pid": 1}`, `not json`, `{"url": ""}`} {
+		require.NoError(t, os.WriteFile(live, []byte(bad), 0o644))
+		_, err = ReadLiveFile(live)
+		require.NotErrorIs(t, err, ErrNoLive, bad)
+		require.EqualError(t, err, live+`: expected {"url": "http://127.0.0.1:PORT"}`, bad)
+	}
 }
 
 // An ack given before a notification's deadline wins over it even when

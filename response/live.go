@@ -6,38 +6,36 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/drillkit/drill/internal/faultmode"
 	"github.com/drillkit/drill/internal/loopback"
+	"github.com/drillkit/drill/internal/statedir"
 )
 
-// LiveFile is where a live drill writes its endpoint, relative to the
-// team directory, so that drill ack finds it.
-const LiveFile = ".drill/live.json"
-
-// LiveInfo is the content of LiveFile.
+// LiveInfo is the content of a live drill's state file (statedir's
+// live.json): its endpoint and the process serving it.
 type LiveInfo struct {
 	URL string `json:"url"`
 	PID int    `json:"pid,omitempty"`
 }
 
-// WriteLiveFile records url in dir/.drill/live.json.
-func WriteLiveFile(dir, url string) error {
-	p := filepath.Join(dir, LiveFile)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
+// ErrNoLive is wrapped by ReadLiveFile's error when no live drill runs
+// there: the file is missing, or its process ended.
+var ErrNoLive = errors.New("no live drill")
+
+// WriteLiveFile records url, served by this process, in the live.json of
+// the state folder of root (statedir.At(root)).
+func WriteLiveFile(root, url string) error {
 	b, _ := json.MarshalIndent(LiveInfo{URL: url, PID: os.Getpid()}, "", "  ")
-	return os.WriteFile(p, append(b, '\n'), 0o644)
+	return statedir.Write(statedir.At(root).Live(), append(b, '\n'))
 }
 
-// RemoveLiveFile removes dir/.drill/live.json if it still names url, so
-// that ack, note and role never find a drill that ended; a file a later
-// live drill wrote stays.
-func RemoveLiveFile(dir, url string) error {
-	p := filepath.Join(dir, LiveFile)
+// RemoveLiveFile removes the live.json of the state folder of root if it
+// still names url, so that ack, note and role never find a drill that
+// ended; a file a later live drill wrote stays.
+func RemoveLiveFile(root, url string) error {
+	p := statedir.At(root).Live()
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -50,6 +48,27 @@ func RemoveLiveFile(dir, url string) error {
 		return nil
 	}
 	return os.Remove(p)
+}
+
+// ReadLiveFile reads the live.json at path. A missing file, or one whose
+// process no longer runs, is an error wrapping ErrNoLive; a file that is
+// not {"url": ...} is an error naming it.
+func ReadLiveFile(path string) (LiveInfo, error) {
+	var info LiveInfo
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return info, fmt.Errorf("%w found: no %s; start one with drill run --live, or pass --url", ErrNoLive, path)
+	}
+	if err != nil {
+		return info, err
+	}
+	if err := json.Unmarshal(b, &info); err != nil || info.URL == "" {
+		return info, fmt.Errorf(`%s: expected {"url": "http://127.0.0.1:PORT"}`, path)
+	}
+	if info.PID != 0 && !statedir.Alive(info.PID) {
+		return info, fmt.Errorf("%w found: the live drill that wrote %s (pid %d) is no longer running; start one with drill run --live, or pass --url", ErrNoLive, path, info.PID)
+	}
+	return info, nil
 }
 
 // AckRequest is the body of POST /ack. An empty Alert acknowledges every
@@ -99,10 +118,10 @@ func (e *Engine) URL() string { return e.url }
 
 func (e *Engine) openLive() error {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /pages", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+pathPages, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e.Pages())
 	})
-	mux.HandleFunc("POST /ack", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+pathAck, func(w http.ResponseWriter, r *http.Request) {
 		var req AckRequest
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 		dec.DisallowUnknownFields()
@@ -125,7 +144,7 @@ func (e *Engine) openLive() error {
 		}
 		writeJSON(w, http.StatusOK, AckResponse{Acked: n})
 	})
-	mux.HandleFunc("POST /roles/claim", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+pathRoleClaim, func(w http.ResponseWriter, r *http.Request) {
 		var req RoleClaimRequest
 		if !decodeBody(w, r, &req, `{"user": "...", "role": "..."}`) {
 			return
@@ -141,7 +160,7 @@ func (e *Engine) openLive() error {
 		}
 		writeJSON(w, http.StatusOK, out)
 	})
-	mux.HandleFunc("POST /notes", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+pathNotes, func(w http.ResponseWriter, r *http.Request) {
 		var req NoteRequest
 		if !decodeBody(w, r, &req, `{"user": "...", "text": "..."}`) {
 			return

@@ -2,6 +2,8 @@
 // rules, Markdown runbooks and PagerDuty-shaped escalation files — into typed
 // values, and validates them.
 //
+// Find locates the team directory (the nearest holding drill.yaml, from a
+// working directory upward) for every command that is given no --team.
 // Load and LoadFS decode strictly and report every problem at once as
 // Problems (file:line:col: field: message). The lint checks that judge a
 // loaded team (stale runbooks, broken escalation chains, on-call gaps,

@@ -59,7 +59,7 @@ func TestAckByURL(t *testing.T) {
 	require.Contains(t, out, "LLMSpendSpike  alice")
 
 	code, _, errs = runCLI(t, "ack", "--url", e.URL(), "--user", "bob", "OtherAlert")
-	require.Equal(t, exitFailed, code)
+	require.Equal(t, exitUsage, code, "what the drill refuses (404: no such page) is invalid input")
 	require.Contains(t, errs, "no open unacknowledged page for alert OtherAlert")
 
 	code, out, errs = runCLI(t, "ack", "--url", e.URL(), "--user", "bob", "LLMSpendSpike")
@@ -99,5 +99,5 @@ func TestAckErrors(t *testing.T) {
 
 	code, _, errs = runCLI(t, "ack", "--url", "http://127.0.0.1:1", "--user", "bob")
 	require.Equal(t, exitHarness, code)
-	require.Contains(t, errs, "is it still running?")
+	require.Contains(t, errs, "no live drill at http://127.0.0.1:1 (--url): is `drill run --live` running?")
 }

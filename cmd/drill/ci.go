@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/lint"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/team"
@@ -151,7 +152,7 @@ func changedFiles(ctx context.Context, dir, base string) ([]string, error) {
 	// change, even where the team does not ignore it in git.
 	var out []string
 	for _, f := range append(diff, untracked...) {
-		if f != ".drill" && !strings.HasPrefix(f, ".drill/") && !strings.Contains(f, "/.drill/") {
+		if f != statedir.Name && !strings.HasPrefix(f, statedir.Name+"/") && !strings.Contains(f, "/"+statedir.Name+"/") {
 			out = append(out, f)
 		}
 	}

@@ -6,13 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/history"
+	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scoring"
 )
 
@@ -23,7 +23,8 @@ func exportCommand() *command {
 		usage:   "[RUN_ID|latest] --to NAME [flags]",
 		help: `
 Exports a run from the history with the exporter NAME of the exporters file
-(.drill/exporters.yaml; see docs/history-and-export.md), records the outcome
+(.drill/exporters.yaml, in the nearest .drill folder from the working
+directory upward; see docs/history-and-export.md), records the outcome
 in the history, and retries a failed export when run again. Without
 RUN_ID, lists the stored runs and their export status.
 
@@ -31,9 +32,9 @@ Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
 4 the export failed (recorded in the history; run the command again).`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var (
-				to        = fs.String("to", "", "exporter name in the exporters file")
-				hist      = fs.String("history", history.DefaultPath, "history database")
-				exporters = fs.String("exporters", export.DefaultPath, "exporters file")
+				to = fs.String("to", "", "exporter name in the exporters file")
+				_  = fs.String("history", statedir.Rel(statedir.HistoryFile), "history database, by default in the nearest .drill folder from the working directory upward")
+				_  = fs.String("exporters", statedir.Rel(statedir.ExportersFile), "exporters file, by default in the nearest .drill folder from the working directory upward")
 			)
 			return func(ctx context.Context, e *env, args []string) error {
 				// flags may follow the run ID: drill export RUN --to gitlab
@@ -47,10 +48,11 @@ Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
 						return usageErrorf("export takes one RUN_ID, got %q", append([]string{id}, fs.Args()...))
 					}
 				}
-				if _, err := os.Stat(*hist); err != nil {
-					return usageErrorf("no history at %s (drill run records one; --history to point elsewhere)", *hist)
+				exporters, err := stateFile(fs, "exporters", statedir.ExportersFile)
+				if err != nil {
+					return err
 				}
-				store, err := history.Open(*hist)
+				store, err := openHistory(fs)
 				if err != nil {
 					return err
 				}
@@ -62,9 +64,9 @@ Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
 					return listRuns(ctx, e, store)
 				}
 				if *to == "" {
-					return usageErrorf("--to NAME: which exporter of %s", *exporters)
+					return usageErrorf("--to NAME: which exporter of %s", exporters)
 				}
-				cfg, err := export.Load(*exporters)
+				cfg, err := export.Load(exporters)
 				if err != nil {
 					return withCode(exitUsage, err)
 				}
@@ -152,7 +154,11 @@ func newRecorder(e *env, historyPath string, noHistory bool, exportName string) 
 		r.historyPath = ""
 	}
 	if exportName != "" {
-		cfg, err := export.Load(export.DefaultPath)
+		sd, err := statedir.Getwd()
+		if err != nil {
+			return nil, withCode(exitHarness, err)
+		}
+		cfg, err := export.Load(sd.Exporters())
 		if err != nil {
 			return nil, withCode(exitUsage, fmt.Errorf("--export %s: %w", exportName, err))
 		}

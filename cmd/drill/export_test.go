@@ -15,20 +15,21 @@ import (
 
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/history"
-	"github.com/drillkit/drill/incidentstub"
 	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/stubs/incident"
 )
 
 const testToken = "glpat-cli-SECRET"
 
-func gitlabStub(t *testing.T) *incidentstub.Server {
+func gitlabStub(t *testing.T) *incident.Server {
 	t.Helper()
 	sdl, err := export.PresetSchema("gitlab")
 	require.NoError(t, err)
-	schema, err := incidentstub.LoadSchema("gitlab", sdl)
+	schema, err := incident.LoadSchema("gitlab", sdl)
 	require.NoError(t, err)
-	s, err := incidentstub.Open(schema, "")
+	s, err := incident.Open(schema, "")
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
@@ -54,7 +55,7 @@ func TestRunRecordExportFailureThenRetry(t *testing.T) {
 	t.Chdir(dir)
 	s := gitlabStub(t)
 	require.NoError(t, os.MkdirAll(".drill", 0o755))
-	require.NoError(t, os.WriteFile(export.DefaultPath, []byte(`exporters:
+	require.NoError(t, os.WriteFile(statedir.At(".").Exporters(), []byte(`exporters:
   gitlab:
     preset: gitlab
     endpoint: `+s.URL()+`
@@ -71,11 +72,11 @@ func TestRunRecordExportFailureThenRetry(t *testing.T) {
 		}
 		return ""
 	}}
-	_, err := newRecorder(e, history.DefaultPath, false, "jira")
+	_, err := newRecorder(e, statedir.At(".").History(), false, "jira")
 	require.ErrorContains(t, err, `has no exporter "jira"; it has: gitlab`)
 	require.Equal(t, exitUsage, codeOf(err), "a bad --export fails before the drill")
 
-	rec, err := newRecorder(e, history.DefaultPath, false, "gitlab")
+	rec, err := newRecorder(e, statedir.At(".").History(), false, "gitlab")
 	require.NoError(t, err)
 	card := fixtureCard(t)
 	s.FailNext(2, http.StatusBadGateway)
@@ -85,7 +86,7 @@ func TestRunRecordExportFailureThenRetry(t *testing.T) {
 	require.Contains(t, errb.String(), "retry with: drill export "+card.RunID+" --to gitlab")
 	require.NotContains(t, errb.String(), testToken)
 
-	store, err := history.Open(history.DefaultPath)
+	store, err := history.Open(statedir.At(".").History())
 	require.NoError(t, err)
 	got, err := store.Get(context.Background(), card.RunID)
 	require.NoError(t, err)
@@ -94,7 +95,7 @@ func TestRunRecordExportFailureThenRetry(t *testing.T) {
 	require.Contains(t, got.Exports[0].Error, "502")
 	require.NoError(t, store.Close())
 
-	code, stdout, stderr := runCLIEnv(t, e.getenv, "export", "--history", history.DefaultPath)
+	code, stdout, stderr := runCLIEnv(t, e.getenv, "export", "--history", statedir.At(".").History())
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, stdout, "gitlab:failed (1 attempts)")
 
@@ -102,7 +103,7 @@ func TestRunRecordExportFailureThenRetry(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, stdout, "exported run "+card.RunID+" to gitlab (1 attempt(s), HTTP 200)")
 
-	store, err = history.Open(history.DefaultPath)
+	store, err = history.Open(statedir.At(".").History())
 	require.NoError(t, err)
 	defer store.Close()
 	ex, err := store.Exports(context.Background(), card.RunID)
@@ -134,10 +135,10 @@ func TestRecordWithoutHistory(t *testing.T) {
 	t.Chdir(t.TempDir())
 	var out, errb bytes.Buffer
 	e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
-	rec, err := newRecorder(e, history.DefaultPath, true, "")
+	rec, err := newRecorder(e, statedir.At(".").History(), true, "")
 	require.NoError(t, err)
 	rec.record(context.Background(), e, fixtureCard(t))
-	_, err = os.Stat(history.DefaultPath)
+	_, err = os.Stat(statedir.At(".").History())
 	require.True(t, os.IsNotExist(err), "--no-history writes nothing")
 
 	// a history that cannot be written is a warning, not a failure

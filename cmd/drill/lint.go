@@ -63,7 +63,7 @@ would refuse (every problem is printed).`,
 					if err != nil {
 						return withCode(exitHarness, err)
 					}
-					found, ok := findTeamDir(wd)
+					found, ok := team.Find(wd)
 					if ok {
 						root = relTo(wd, found)
 					} else {
@@ -169,20 +169,6 @@ func parseNow(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("expected YYYY-MM-DD or RFC 3339, got %q", s)
 	}
 	return t, nil
-}
-
-// findTeamDir looks for drill.yaml in dir and its parents.
-func findTeamDir(dir string) (string, bool) {
-	for {
-		if st, err := os.Stat(filepath.Join(dir, team.ConfigFile)); err == nil && !st.IsDir() {
-			return dir, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
 }
 
 func relTo(wd, dir string) string {

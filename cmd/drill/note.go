@@ -18,7 +18,7 @@ func noteCommand() *command {
 posts status updates with drill note; they land on the timeline as status
 updates of the most recent open incident, which the step "a status update
 is posted within D" waits for. The endpoint is found in .drill/live.json
-unless --url names it.`,
+(searched from the working directory upward) unless --url names it.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			url := fs.String("url", "", "base URL of the live drill's endpoint (default: from .drill/live.json)")
 			user := fs.String("user", "", "who posts the update (default: $DRILL_USER, else $USER)")
@@ -27,13 +27,17 @@ unless --url names it.`,
 				if text == "" {
 					return usageErrorf("note needs a text: drill note failing over to the secondary provider")
 				}
-				base, who, err := liveTarget(*url, *user, e)
+				c, err := liveClient(*url)
 				if err != nil {
 					return err
 				}
-				var out response.NoteResponse
-				if err := postLive(ctx, base, "/notes", response.NoteRequest{User: who, Text: text}, &out); err != nil {
+				who, err := actingUser(*user, e)
+				if err != nil {
 					return err
+				}
+				out, err := c.Note(ctx, response.NoteRequest{User: who, Text: text})
+				if err != nil {
+					return controlErr(err)
 				}
 				what := ""
 				if out.Alert != "" {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drillkit/drill/history"
+	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/report"
 	"github.com/drillkit/drill/scoring"
 )
@@ -42,7 +42,7 @@ per scenario of the latest run a bar of its phases above its timeline, as
 inline SVG.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var (
-				hist     = fs.String("history", history.DefaultPath, "history database")
+				_        = fs.String("history", statedir.Rel(statedir.HistoryFile), "history database, by default in the nearest .drill folder from the working directory upward")
 				since    = fs.String("since", "30d", "window length, ending now (30d, 2w, 36h)")
 				baseline = fs.String("baseline", "14d", "baseline: the first part of the window")
 				format   = fs.String("format", "text", "output format: "+strings.Join(report.Formats, ", "))
@@ -63,10 +63,7 @@ inline SVG.`,
 				if !slices.Contains(report.Formats, *format) {
 					return usageErrorf("--format: %q: want one of %s", *format, strings.Join(report.Formats, ", "))
 				}
-				if _, err := os.Stat(*hist); err != nil {
-					return usageErrorf("no history at %s (drill run records one; --history to point elsewhere)", *hist)
-				}
-				store, err := history.Open(*hist)
+				store, err := openHistory(fs)
 				if err != nil {
 					return err
 				}

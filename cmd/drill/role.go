@@ -1,16 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/drillkit/drill/response"
 )
@@ -34,13 +28,17 @@ exclude each other is accepted and recorded as a gap in the scorecard.`,
 				if len(args) != 2 || args[0] != "claim" {
 					return usageErrorf("usage: drill role claim ROLE [--user ID]")
 				}
-				base, who, err := liveTarget(*url, *user, e)
+				c, err := liveClient(*url)
 				if err != nil {
 					return err
 				}
-				var out response.RoleClaim
-				if err := postLive(ctx, base, "/roles/claim", response.RoleClaimRequest{User: who, Role: args[1]}, &out); err != nil {
+				who, err := actingUser(*user, e)
+				if err != nil {
 					return err
+				}
+				out, err := c.ClaimRole(ctx, response.RoleClaimRequest{User: who, Role: args[1]})
+				if err != nil {
+					return controlErr(err)
 				}
 				if out.Already {
 					fmt.Fprintf(e.stdout, "%s already holds %s\n", out.User, out.Role)
@@ -61,55 +59,4 @@ exclude each other is accepted and recorded as a gap in the scorecard.`,
 			}
 		},
 	}
-}
-
-// liveTarget resolves the live endpoint and the acting user, as drill ack
-// does.
-func liveTarget(url, user string, e *env) (base, who string, err error) {
-	base = url
-	if base == "" {
-		if base, err = findLiveURL(); err != nil {
-			return "", "", withCode(exitUsage, err)
-		}
-	}
-	who = user
-	for _, v := range []string{"DRILL_USER", "USER"} {
-		if who == "" {
-			who = e.getenv(v)
-		}
-	}
-	if who == "" {
-		return "", "", usageErrorf("who is it? pass --user ID (or set DRILL_USER)")
-	}
-	return strings.TrimRight(base, "/"), who, nil
-}
-
-// postLive posts a JSON body to the live endpoint and decodes the answer
-// into out. 404 exits 1 (nothing to act on); 400 is a usage error.
-func postLive(ctx context.Context, base, path string, body, out any) error {
-	b, _ := json.Marshal(body)
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(b))
-	if err != nil {
-		return usageErrorf("bad --url %q: %v", base, err)
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Do(hr)
-	if err != nil {
-		return fmt.Errorf("cannot reach the live drill at %s (is it still running?): %w", base, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	switch resp.StatusCode {
-	case http.StatusOK:
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("unexpected answer from %s: %s", base, data)
-		}
-		return nil
-	case http.StatusNotFound:
-		return withCode(exitFailed, errors.New(serverError(data)))
-	case http.StatusBadRequest:
-		return usageErrorf("%s", serverError(data))
-	}
-	return fmt.Errorf("live drill answered %s: %s", resp.Status, serverError(data))
 }

@@ -11,10 +11,9 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/features"
-	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
@@ -33,10 +32,16 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 // working directory upward, else the embedded demo team (said on stderr).
 // cleanup removes what loading extracted.
 func loadTeam(e *env, dir string) (t *team.Team, cleanup func(), err error) {
-	cwd, _ := os.Getwd()
-	path, found, err := scenarios.FindTeam(dir, cwd)
-	if err != nil {
-		return nil, nil, withCode(exitUsage, err)
+	path, found := dir, dir != ""
+	if found && !team.IsDir(dir) {
+		return nil, nil, usageErrorf("--team %s: no %s there", dir, team.ConfigFile)
+	}
+	if !found {
+		cwd, err := os.Getwd()
+		if err != nil {
+			return nil, nil, withCode(exitHarness, err)
+		}
+		path, found = team.Find(cwd)
 	}
 	cleanup = func() {}
 	if !found {
@@ -103,9 +108,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		plan     = fs.Bool("plan", false, "print the timeline each selected scenario would follow, and run nothing")
 		dryRun   = fs.Bool("dry-run", false, "print the runbook commands responders would run instead of running them (drills needing the fix will fail)")
 		live     = fs.Bool("live", false, "a live game day: pages go to the people in the room (acknowledge with drill ack); drill time is real time")
-		histPath = fs.String("history", history.DefaultPath, "history database the run is saved in ('' or --no-history: not saved)")
+		_        = fs.String("history", statedir.Rel(statedir.HistoryFile), "history database the run is saved in, by default in the nearest .drill folder from the working directory upward ('' or --no-history: not saved)")
 		noHist   = fs.Bool("no-history", false, "do not save the run in the history")
-		exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+export.DefaultPath)
+		exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+statedir.Rel(statedir.ExportersFile))
 		gates    stringList
 	)
 	fs.Var(&gates, "gate", "a threshold the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
@@ -164,7 +169,11 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			}
 			return scenarios.WritePlan(e.stdout, sel, top, opts)
 		}
-		rec, err := newRecorder(e, *histPath, *noHist, *exportTo)
+		histPath, err := stateFile(fs, "history", statedir.HistoryFile)
+		if err != nil {
+			return err
+		}
+		rec, err := newRecorder(e, histPath, *noHist, *exportTo)
 		if err != nil {
 			return err
 		}
@@ -175,11 +184,11 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			opts.DryRun = e.stdout
 		}
 		if *live {
-			cwd, err := os.Getwd()
+			sd, err := statedir.Getwd()
 			if err != nil {
 				return withCode(exitHarness, err)
 			}
-			opts.Live, opts.Pager, opts.LiveDir, opts.Timeline = true, e.stdout, cwd, e.stdout
+			opts.Live, opts.Pager, opts.LiveDir, opts.Timeline = true, e.stdout, sd.Root(), e.stdout
 		}
 		if *out != "" {
 			if err := os.MkdirAll(*out, 0o755); err != nil {

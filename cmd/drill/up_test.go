@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/internal/statedir"
+	"github.com/drillkit/drill/testbed"
 )
 
 // lockedBuffer is a bytes.Buffer safe to read while drill up writes.
@@ -60,20 +62,21 @@ func TestUpInjectClear(t *testing.T) {
 	require.Equal(t, exitUsage, run(context.Background(), []string{"inject", "outage"}, env0(&o0, &e0)))
 	require.Contains(t, e0.String(), "no running 'drill up' here")
 
+	upFile := statedir.At(".").Up()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errb lockedBuffer
 	done := make(chan exitcode.Code, 1)
 	go func() { done <- run(ctx, []string{"up", "--team", teamDir}, env0(&out, &errb)) }()
 	require.Eventually(t, func() bool {
-		_, err := os.Stat(upStateFile)
+		_, err := os.Stat(upFile)
 		return err == nil || len(done) > 0
 	}, 30*time.Second, 20*time.Millisecond, "stderr: %s", errb.String())
 	require.Empty(t, done, "drill up ended: %s", errb.String())
 	for _, want := range []string{"service (builtin)", "provider primary", "stub search", "toxiproxy API", "metrics service", "control API"} {
 		require.Contains(t, out.String(), want)
 	}
-	st, err := readUpState()
+	st, err := testbed.ReadUpState(upFile)
 	require.NoError(t, err)
 	require.NotEmpty(t, st.Endpoints.Service.URL)
 
@@ -109,7 +112,7 @@ func TestUpInjectClear(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("drill up did not stop")
 	}
-	_, err = os.Stat(upStateFile)
+	_, err = os.Stat(upFile)
 	require.True(t, os.IsNotExist(err), "up.json left behind")
 }
 
@@ -119,7 +122,7 @@ func TestInjectWithAStaleUpFile(t *testing.T) {
 	t.Chdir(t.TempDir())
 	dead := exec.Command("true")
 	require.NoError(t, dead.Run())
-	require.NoError(t, writeUpState(upState{Control: "http://127.0.0.1:1", PID: dead.Process.Pid}))
+	require.NoError(t, testbed.WriteUpState(statedir.At(".").Up(), testbed.UpState{Control: "http://127.0.0.1:1", PID: dead.Process.Pid}))
 	code, _, errs := runCLI(t, "inject", "outage")
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, errs, "is no longer running; start 'drill up' again")

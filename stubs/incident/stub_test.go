@@ -1,4 +1,4 @@
-package incidentstub
+package incident
 
 import (
 	"encoding/json"

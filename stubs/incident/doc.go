@@ -1,4 +1,4 @@
-// Package incidentstub is a GraphQL incident service for tests and
+// Package incident is a GraphQL incident service for tests and
 // demos: it serves a schema given as SDL, validates every operation and
 // its variables with gqlparser as a real GraphQL server would, answers
 // with placeholder values shaped by the selection set, records what it
@@ -6,4 +6,4 @@
 // and can fail the next N requests with a 5xx to exercise retries. A
 // request that repeats a successful idempotency key gets the first answer
 // again, marked as a replay.
-package incidentstub
+package incident

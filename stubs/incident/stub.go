@@ -1,4 +1,4 @@
-package incidentstub
+package incident
 
 import (
 	"encoding/json"
@@ -50,10 +50,10 @@ type Server struct {
 func LoadSchema(name, sdl string) (*ast.Schema, error) {
 	s, err := gqlparser.LoadSchema(&ast.Source{Name: name, Input: sdl})
 	if err != nil {
-		return nil, fmt.Errorf("incidentstub: schema: %w", err)
+		return nil, fmt.Errorf("incident stub: schema: %w", err)
 	}
 	if s.Mutation == nil {
-		return nil, fmt.Errorf("incidentstub: schema %s has no mutation type", name)
+		return nil, fmt.Errorf("incident stub: schema %s has no mutation type", name)
 	}
 	return s, nil
 }
@@ -62,7 +62,7 @@ func LoadSchema(name, sdl string) (*ast.Schema, error) {
 // POST /graphql, and the recorded requests at GET /_drill/requests.
 func Open(schema *ast.Schema, addr string) (*Server, error) {
 	if schema == nil {
-		return nil, errors.New("incidentstub: nil schema")
+		return nil, errors.New("incident stub: nil schema")
 	}
 	s := &Server{schema: schema, answered: map[string][]byte{}}
 	mux := http.NewServeMux()
@@ -84,7 +84,7 @@ func Open(schema *ast.Schema, addr string) (*Server, error) {
 	})
 	var err error
 	if s.http, err = loopback.Serve(addr, mux, nil); err != nil {
-		return nil, fmt.Errorf("incidentstub: %w", err)
+		return nil, fmt.Errorf("incident stub: %w", err)
 	}
 	return s, nil
 }
