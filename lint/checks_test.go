@@ -3,7 +3,6 @@ package lint
 import (
 	"context"
 	"flag"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/internal/testfs"
 
 	"github.com/drillkit/drill/team"
 )
@@ -29,32 +30,9 @@ var exposed = []string{"drill_llm_cost_usd", "gen_ai_client_operation_duration_s
 var cleanDir = filepath.Join("..", "team", "testdata", "clean")
 
 // cleanFS returns the clean team as an in-memory file system to mutate.
-func cleanFS(t *testing.T) fstest.MapFS {
-	t.Helper()
-	m := fstest.MapFS{}
-	err := filepath.WalkDir(cleanDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(cleanDir, p)
-		m[filepath.ToSlash(rel)] = &fstest.MapFile{Data: b}
-		return nil
-	})
-	require.NoError(t, err)
-	return m
-}
+func cleanFS(t *testing.T) fstest.MapFS { return testfs.Copy(t, cleanDir) }
 
-func replace(t *testing.T, m fstest.MapFS, file, old, new string) {
-	t.Helper()
-	f, ok := m[file]
-	require.True(t, ok, "no file %s", file)
-	require.Contains(t, string(f.Data), old, "in %s", file)
-	f.Data = []byte(strings.Replace(string(f.Data), old, new, 1))
-}
+var replace = testfs.Replace
 
 // checkTeam runs the checks of the team's files as Run does, with their
 // severities, sorted: everything but the feature files and promtool
