@@ -29,6 +29,9 @@ type ScenarioStep struct {
 	Keyword string // "Given ", "When ", "Then ", "And "...
 	Text    string
 	Line    int
+	// Written is the step as the file writes it: for an outline, before
+	// an Examples row fills in its placeholders.
+	Written string
 }
 
 // Key identifies a scenario across parses: godog parses the same files
@@ -119,6 +122,7 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 				if s, ok := steps[ps.AstNodeIds[0]]; ok {
 					st.Keyword = s.Keyword
 					st.Line = int(s.Location.Line)
+					st.Written = s.Text
 				}
 			}
 			sc.Steps = append(sc.Steps, st)
