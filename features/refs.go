@@ -24,6 +24,39 @@ const (
 	RefFault Ref = "fault"
 )
 
+// refDocs say what a name of each kind must be, for the step catalog.
+var refDocs = map[Ref]string{
+	RefAlert:     "an alerting rule of the team's rule files",
+	RefTeam:      "a team of the escalation files",
+	RefResponder: "a user of the escalation files",
+	RefRole:      "a role of the escalation roles:, by id or name",
+	RefProvider:  "a provider of drill.yaml",
+	RefStub:      "a stub of drill.yaml",
+	RefTarget:    "a provider or stub of drill.yaml, or traffic",
+	RefMix:       "a named traffic mix",
+	RefPromQL:    "PromQL that parses, selecting metrics drill scrapes or the team's rules read or record",
+	RefFault:     "a kind of the fault catalog (`drill faults`)",
+}
+
+// Doc says what a name of this kind must be.
+func (r Ref) Doc() string { return refDocs[r] }
+
+// Refs says what each of the step's captured groups names, by group: ""
+// for a group that names nothing. It is empty for a step that names
+// nothing.
+func (s Step) Refs() []Ref { return append([]Ref(nil), s.refs...) }
+
+// namesDoc is the line of the catalog's docs listing what a step names.
+func (s Step) namesDoc() string {
+	var parts []string
+	for _, r := range s.refs {
+		if r != "" {
+			parts = append(parts, string(r)+" ("+r.Doc()+")")
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
 // Reference is one name a scenario's step refers to, as written.
 type Reference struct {
 	File string
