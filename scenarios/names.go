@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -181,7 +182,7 @@ func (k *known) condition(expr string) []string {
 		return []string{fmt.Sprintf("condition %q returns a %s; want an instant vector or a scalar", expr, parser.DocumentedType(typ))}
 	}
 	var out []string
-	for _, name := range selectedNames(e, labels.MetricName) {
+	for _, name := range selectedNames(e, model.MetricNameLabel) {
 		if k.metrics.has(name) {
 			continue
 		}
@@ -278,7 +279,7 @@ func metricsOf(t *team.Team, top testbed.Topology) metricSet {
 			m.names[r.Record] = true
 		}
 		if e := r.ParsedExpr(); e != nil {
-			add(selectedNames(e, labels.MetricName))
+			add(selectedNames(e, model.MetricNameLabel))
 		}
 	}
 	from = append(from, "the team's rules")
@@ -287,7 +288,7 @@ func metricsOf(t *team.Team, top testbed.Topology) metricSet {
 }
 
 // selectedNames are the values an expression's selectors require of a
-// label by equality, in order, once each: for labels.MetricName, the
+// label by equality, in order, once each: for model.MetricNameLabel, the
 // metric names it reads.
 func selectedNames(e parser.Expr, label string) []string {
 	var out []string
@@ -320,7 +321,7 @@ func alertNames(e parser.Expr) []string {
 		}
 		isAlerts := false
 		for _, lm := range vs.LabelMatchers {
-			if lm.Name == labels.MetricName && lm.Type == labels.MatchEqual && (lm.Value == alerting.SeriesAlerts || lm.Value == alerting.SeriesAlertsForState) {
+			if lm.Name == model.MetricNameLabel && lm.Type == labels.MatchEqual && (lm.Value == alerting.SeriesAlerts || lm.Value == alerting.SeriesAlertsForState) {
 				isAlerts = true
 			}
 		}
