@@ -71,7 +71,7 @@ func (a *groupAccess) addReads(expr parser.Expr) {
 			switch name {
 			case "":
 				a.readsAny = true
-			case "ALERTS", "ALERTS_FOR_STATE":
+			case SeriesAlerts, SeriesAlertsForState:
 				a.readsAlerts = true
 			default:
 				a.reads[name] = true

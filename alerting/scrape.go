@@ -103,9 +103,9 @@ func (st *scrapeTarget) scrape(ctx context.Context, client *http.Client, db stor
 		name string
 		v    float64
 	}{
-		{"up", up},
-		{"scrape_duration_seconds", time.Since(start).Seconds()},
-		{"scrape_samples_scraped", float64(n)},
+		{seriesUp, up},
+		{seriesScrapeDuration, time.Since(start).Seconds()},
+		{seriesSamplesScraped, float64(n)},
 	} {
 		lset := labels.FromStrings(model.MetricNameLabel, s.name, "instance", st.instance, "job", st.Name)
 		if _, aerr := app.Append(0, lset, 0, t, s.v, nil, nil, storage.AppendV2Options{}); aerr != nil && !isBenign(aerr) {

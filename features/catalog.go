@@ -33,6 +33,12 @@ type Step struct {
 	// starts ("traffic" rate or clock "speed"), so a plan can tell
 	// without running it; "" for other steps.
 	sets string
+
+	// refs says what each captured group names (by group; "" or a
+	// missing entry for a group that names nothing), so References can
+	// list every name a drill refers to and a run resolve them all before
+	// any world starts.
+	refs []Ref
 }
 
 // Duration is the pattern of a duration argument in a step: 90s, 10m,
@@ -70,7 +76,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^steady traffic of (\d+(?:\.\d+)?) requests? per second with the "([^"]+)" mix$`, sets: "traffic",
+		Keyword: "Given", Expr: `^steady traffic of (\d+(?:\.\d+)?) requests? per second with the "([^"]+)" mix$`, sets: "traffic", refs: []Ref{"", RefMix},
 		Doc:     "Sets the traffic rate and a named request mix: chat, stream, json, agent, canary, or default.",
 		Example: `Given steady traffic of 4 requests per second with the "agent" mix`,
 		bind: func(s *State) any {
@@ -84,7 +90,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^responder "([^"]+)" is unavailable$`,
+		Keyword: "Given", Expr: `^responder "([^"]+)" is unavailable$`, refs: []Ref{RefResponder},
 		Doc:     "Makes a simulated responder unreachable (a DiRT-style fault of the response plan): pages to them are never acknowledged, so the policy must escalate.",
 		Example: `Given responder "alice" is unavailable`,
 		bind: func(s *State) any {
@@ -133,59 +139,59 @@ var catalog = []Step{
 		func(a []string) (string, string, map[string]string, error) {
 			p, err := percent(a[2])
 			return "provider-error", a[0], map[string]string{"status": a[1], "probability": p}, err
-		}),
+		}).naming(RefProvider),
 	faultStep(`^provider "([^"]+)" is down`+forD+`$`,
 		"Takes the provider's proxy down: connections are refused (network fault through toxiproxy).",
 		`When provider "primary" is down for 15m`,
-		func(a []string) (string, string, map[string]string, error) { return "outage", a[0], nil, nil }),
+		func(a []string) (string, string, map[string]string, error) { return "outage", a[0], nil, nil }).naming(RefProvider),
 	faultStep(`^provider "([^"]+)" slows down by (\d+)ms`+forD+`$`,
 		"Adds latency to every connection through the provider's proxy.",
 		`When provider "primary" slows down by 3000ms`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "latency", a[0], map[string]string{"latency": a[1]}, nil
-		}),
+		}).naming(RefProvider),
 	faultStep(`^provider "([^"]+)" bills (\d+(?:\.\d+)?)x tokens`+forD+`$`,
 		"The provider reports that many times the real token usage: spend rises with the same traffic.",
 		`When provider "primary" bills 10x tokens`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "billing-spike", a[0], map[string]string{"factor": a[1]}, nil
-		}),
+		}).naming(RefProvider),
 	faultStep(`^provider "([^"]+)" runs out of quota`+forD+`$`,
 		"The provider refuses every request with 429 insufficient_quota.",
 		`When provider "primary" runs out of quota`,
-		func(a []string) (string, string, map[string]string, error) { return "provider-quota", a[0], nil, nil }),
+		func(a []string) (string, string, map[string]string, error) { return "provider-quota", a[0], nil, nil }).naming(RefProvider),
 	faultStep(`^responses from provider "([^"]+)" become garbage`+forD+`$`,
 		"The provider answers 200 with random tokens instead of an answer.",
 		`When responses from provider "primary" become garbage`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "garbage-output", a[0], map[string]string{"kind": "random_tokens"}, nil
-		}),
+		}).naming(RefProvider),
 	faultStep(`^provider "([^"]+)" gives wrong answers`+forD+`$`,
 		"Quality drift: the provider answers fluently but wrongly; canary prompts get wrong answers.",
 		`When provider "primary" gives wrong answers`,
-		func(a []string) (string, string, map[string]string, error) { return "quality-drift", a[0], nil, nil }),
+		func(a []string) (string, string, map[string]string, error) { return "quality-drift", a[0], nil, nil }).naming(RefProvider),
 	faultStep(`^the stream from provider "([^"]+)" is cut after (\d+) tokens`+forD+`$`,
 		"Streaming responses close after that many tokens without their final event.",
 		`When the stream from provider "primary" is cut after 20 tokens`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "stream-cut", a[0], map[string]string{"after_tokens": a[1]}, nil
-		}),
+		}).naming(RefProvider),
 	faultStep(`^the "([^"]+)" API times out`+forD+`$`,
 		"The third-party API's proxy accepts connections and never answers (blackhole).",
 		`When the "search" API times out`,
-		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }),
+		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }).naming(RefStub),
 	faultStep(`^the "([^"]+)" API returns (\d{3})`+forD+`$`,
 		"The third-party API answers every request with that status.",
 		`When the "search" API returns 503`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "stub-error", a[0], map[string]string{"status": a[1]}, nil
-		}),
+		}).naming(RefStub),
 	faultStep(`^the "([^"]+)" API changes its schema`+forD+`$`,
 		`The third-party API drops the "results" field of its responses (a breaking schema change).`,
 		`When the "search" API changes its schema`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "stub-schema-change", a[0], map[string]string{"drop": "results"}, nil
-		}),
+		}).naming(RefStub),
 	faultStep(`^traffic surges (\d+(?:\.\d+)?)x`+forD+`$`,
 		"Multiplies the request rate of the traffic generator.",
 		`When traffic surges 3x for 10m`,
@@ -245,11 +251,11 @@ var catalog = []Step{
 				}
 			}
 			return a[0], a[1], params, nil
-		}),
+		}).naming(RefFault, RefTarget),
 
 	// ---- Then
 	{
-		Keyword: "Then", Expr: `^alert "([^"]+)" fires within ` + Duration + `$`,
+		Keyword: "Then", Expr: `^alert "([^"]+)" fires within ` + Duration + `$`, refs: []Ref{RefAlert},
 		Doc:     "Waits until the alert fires (Prometheus state firing, after its `for`), at most that long after the latest fault.",
 		Example: `Then alert "LLMSpendSpike" fires within 10m`,
 		bind: func(s *State) any {
@@ -290,7 +296,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^alert "([^"]+)" may fire$`,
+		Keyword: "Then", Expr: `^alert "([^"]+)" may fire$`, refs: []Ref{RefAlert},
 		Doc:     "Declares an alert the scenario tolerates: its firings are explained by the fault, not false alarms. Always passes.",
 		Example: `Then alert "LLMLatencyHigh" may fire`,
 		bind: func(s *State) any {
@@ -298,7 +304,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^alert "([^"]+)" does not fire within ` + Duration + `$`,
+		Keyword: "Then", Expr: `^alert "([^"]+)" does not fire within ` + Duration + `$`, refs: []Ref{RefAlert},
 		Doc:     "Fails if the alert fires within that long of the latest fault (or of now, before any fault).",
 		Example: `Then alert "LLMProviderDown" does not fire within 15m`,
 		bind: func(s *State) any {
@@ -319,7 +325,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^the page reaches an on-call responder of team "([^"]+)" within ` + Duration + `$`,
+		Keyword: "Then", Expr: `^the page reaches an on-call responder of team "([^"]+)" within ` + Duration + `$`, refs: []Ref{RefTeam},
 		Doc:     "Waits until the escalation policy pages a member of the team, at most that long after the first expected alert fired.",
 		Example: `Then the page reaches an on-call responder of team "ml-platform" within 5m`,
 		bind: func(s *State) any {
@@ -374,7 +380,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^alert "([^"]+)" links a runbook that exists, is fresh and has an owner$`,
+		Keyword: "Then", Expr: `^alert "([^"]+)" links a runbook that exists, is fresh and has an owner$`, refs: []Ref{RefAlert},
 		Doc:     "Checks the alert rule's runbook link (or a runbook naming the alert) resolves, has an owner, and is not overdue for review at drill time.",
 		Example: `Then alert "LLMSpendSpike" links a runbook that exists, is fresh and has an owner`,
 		bind: func(s *State) any {
@@ -382,7 +388,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^following the runbook brings "(.+)" true within ` + Duration + `$`,
+		Keyword: "Then", Expr: `^following the runbook brings "(.+)" true within ` + Duration + `$`, refs: []Ref{RefPromQL},
 		Doc:     "Waits for the acknowledging responder to run the runbook, then until the PromQL condition is true (it returns at least one sample, as an alert expression does), at most that long after the acknowledgement. Records the service as recovered.",
 		Example: `Then following the runbook brings "sum(rate(drill_gateway_cost_usd_total[1m])) * 60 < 2" true within 10m`,
 		bind: func(s *State) any {
@@ -410,7 +416,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^"(.+)" holds for ` + Duration + `$`,
+		Keyword: "Then", Expr: `^"(.+)" holds for ` + Duration + `$`, refs: []Ref{RefPromQL},
 		Doc:     "Evaluates the PromQL condition (true when it returns at least one sample) at every evaluation interval for that long; fails the first time it does not hold.",
 		Example: `Then "sum(rate(drill_traffic_requests_total{outcome=\"ok\"}[1m])) > 0" holds for 5m`,
 		bind: func(s *State) any {
@@ -447,7 +453,7 @@ var catalog = []Step{
 	},
 	// Incident roles and ownership (escalation roles:).
 	{
-		Keyword: "Then", Expr: `^role "([^"]+)" is assigned within ` + Duration + `$`,
+		Keyword: "Then", Expr: `^role "([^"]+)" is assigned within ` + Duration + `$`, refs: []Ref{RefRole},
 		Doc:     "Waits until someone claims the incident role (an id or name from the escalation roles:), at most that long after the first expected alert fired.",
 		Example: `Then role "communications_lead" is assigned within 15m`,
 		bind: func(s *State) any {
@@ -512,6 +518,12 @@ var catalog = []Step{
 			return func(ctx context.Context) error { return s.provablyFired(ctx) }
 		},
 	},
+}
+
+// naming declares what the step's groups name (see Step.refs).
+func (s Step) naming(refs ...Ref) Step {
+	s.refs = refs
+	return s
 }
 
 // faultStep builds a When step that injects a fault. args maps the

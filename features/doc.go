@@ -15,4 +15,9 @@
 //
 // [Check] finds undefined or mistyped steps in feature files before a
 // drill runs, naming file:line, the closest known steps and a snippet.
+// Each catalog entry also declares what its captured arguments name (an
+// alert, team, responder, role, provider, stub, fault target, traffic mix
+// or PromQL condition); [References] lists those names with file:line,
+// Scenario Outline rows expanded, for the run to resolve against the team
+// before any world starts.
 package features

@@ -28,6 +28,9 @@ type ScenarioStep struct {
 	Keyword string // "Given ", "When ", "Then ", "And "...
 	Text    string
 	Line    int
+	// Written is the step as the file writes it: for an outline, before
+	// an Examples row fills in its placeholders.
+	Written string
 }
 
 // Key identifies a scenario across parses: godog parses the same files
@@ -118,6 +121,7 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 				if s, ok := steps[ps.AstNodeIds[0]]; ok {
 					st.Keyword = s.Keyword
 					st.Line = int(s.Location.Line)
+					st.Written = s.Text
 				}
 			}
 			sc.Steps = append(sc.Steps, st)

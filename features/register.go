@@ -37,7 +37,11 @@ func WriteText(w io.Writer) error {
 			kw = s.Keyword
 			fmt.Fprintf(w, "\n%s steps\n", kw)
 		}
-		fmt.Fprintf(w, "\n  %s\n      %s\n      /%s/\n", s.Example, wrap(s.Doc, 72, "      "), s.Expr)
+		fmt.Fprintf(w, "\n  %s\n      %s\n", s.Example, wrap(s.Doc, 72, "      "))
+		if names := s.namesDoc(); names != "" {
+			fmt.Fprintf(w, "      names: %s\n", wrap(names, 72-len("names: "), "      "))
+		}
+		fmt.Fprintf(w, "      /%s/\n", s.Expr)
 	}
 	return nil
 }
@@ -49,14 +53,24 @@ func WriteMarkdown(w io.Writer) error {
 		"Durations are written `90s`, `10m`, `1h30m`, `2d` and are drill time. "+
 		"Deadlines run from the cause: an alert must fire within D of the latest fault, "+
 		"a page must reach someone within D of the alert firing, be acknowledged within D of the page, "+
-		"and the runbook must restore the condition within D of the acknowledgement.\n")
+		"and the runbook must restore the condition within D of the acknowledgement.\n\n"+
+		"Every name a step quotes is resolved against the team before any world starts, by `drill run`, "+
+		"`drill run --plan` and `drill lint` alike: each step below says what its names must be. "+
+		"A metric a PromQL condition selects must be one drill scrapes (its traffic generator, mock providers, stubs "+
+		"and built-in gateway), the alerting engine writes (`up`, `scrape_*`, `ALERTS`), or the team's rules record or read; "+
+		"when the service is the team's own (`command:` or `image:` with `metrics:`), any metric name is taken, as drill cannot know "+
+		"its metrics before it runs. An unknown name is invalid input (exit 2), named with its file:line and the closest known names.\n")
 	kw := ""
 	for _, s := range catalog {
 		if s.Keyword != kw {
 			kw = s.Keyword
 			fmt.Fprintf(w, "\n## %s\n", kw)
 		}
-		fmt.Fprintf(w, "\n### `%s`\n\n%s\n\n```gherkin\n%s\n```\n\nExpression: `%s`\n", s.Example, s.Doc, s.Example, s.Expr)
+		fmt.Fprintf(w, "\n### `%s`\n\n%s\n\n```gherkin\n%s\n```\n\n", s.Example, s.Doc, s.Example)
+		if names := s.namesDoc(); names != "" {
+			fmt.Fprintf(w, "Names: %s.\n\n", names)
+		}
+		fmt.Fprintf(w, "Expression: `%s`\n", s.Expr)
 	}
 	return nil
 }
@@ -68,10 +82,13 @@ func WriteJSON(w io.Writer) error {
 		Expr    string `json:"expression"`
 		Doc     string `json:"doc"`
 		Example string `json:"example"`
+		// References says what each group of the expression names, by
+		// group ("" for none); absent for a step that names nothing.
+		References []Ref `json:"references,omitempty"`
 	}
 	out := make([]entry, 0, len(catalog))
 	for _, s := range catalog {
-		out = append(out, entry{s.Keyword, s.Expr, s.Doc, s.Example})
+		out = append(out, entry{s.Keyword, s.Expr, s.Doc, s.Example, s.Refs()})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

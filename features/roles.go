@@ -30,14 +30,8 @@ func (s *State) role(name string) (*team.Role, error) {
 		return nil, errors.New("the team has no escalation files")
 	}
 	e := t.Escalation
-	if r, ok := e.Role(name); ok {
+	if r, ok := FindRole(e, name); ok {
 		return r, nil
-	}
-	spaced := strings.ReplaceAll(name, "_", " ")
-	for _, r := range e.Roles {
-		if strings.EqualFold(r.Name, name) || strings.EqualFold(r.Name, spaced) {
-			return r, nil
-		}
 	}
 	var ids []string
 	for _, r := range e.Roles {
@@ -47,6 +41,25 @@ func (s *State) role(name string) (*team.Role, error) {
 		return nil, fmt.Errorf("no role %q: the escalation files define no roles: section", name)
 	}
 	return nil, fmt.Errorf("no role %q in the escalation roles:; roles: %s", name, strings.Join(ids, ", "))
+}
+
+// FindRole finds an incident role of the escalation roles: as the role
+// steps name it: by ID, or by name case-insensitively, "_" read as a
+// space (incident_commander finds "Incident Commander").
+func FindRole(e *team.Escalation, name string) (*team.Role, bool) {
+	if e == nil {
+		return nil, false
+	}
+	if r, ok := e.Role(name); ok {
+		return r, true
+	}
+	spaced := strings.ReplaceAll(name, "_", " ")
+	for _, r := range e.Roles {
+		if strings.EqualFold(r.Name, name) || strings.EqualFold(r.Name, spaced) {
+			return r, true
+		}
+	}
+	return nil, false
 }
 
 func roleIs(id string) timeline.Match {

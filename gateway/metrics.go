@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/drillkit/drill/internal/metricnames"
 )
 
 // metrics are the gateway's Prometheus series, on a registry of its own so
@@ -83,7 +85,17 @@ func newMetrics() *metrics {
 		Name: "drill_gateway_active_upstream",
 		Help: "The upstream routed to first: 0 primary, 1 secondary.",
 	})
-	m.reg.MustRegister(m.opDuration, m.tokenUsage, m.requests, m.cost, m.fallbacks, m.budgetRejects,
-		m.validation, m.upstreamReqs, m.breakerState, m.agentSteps, m.toolCalls, m.budget, m.activeUpstream)
+	m.reg.MustRegister(m.collectors()...)
 	return m
 }
+
+// collectors are every series the gateway exports, as registered.
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.opDuration, m.tokenUsage, m.requests, m.cost, m.fallbacks, m.budgetRejects,
+		m.validation, m.upstreamReqs, m.breakerState, m.agentSteps, m.toolCalls, m.budget, m.activeUpstream}
+}
+
+// MetricNames are the names of the series the gateway's /metrics
+// exposes (a histogram's _bucket, _sum and _count), sorted: what a
+// PromQL condition over the built-in gateway can read.
+func MetricNames() []string { return metricnames.MustOf(newMetrics().collectors()...) }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/drillkit/drill/internal/metricnames"
 )
 
 // metrics are named after the OpenTelemetry GenAI semantic conventions as
@@ -75,9 +77,18 @@ func newMetrics() *metrics {
 			Help: "Requests waiting for model capacity."}, []string{"model"}),
 		cache: map[[3]string]*modelMetrics{},
 	}
-	m.reg.MustRegister(m.duration, m.ttft, m.tpot, m.tokenUsage, m.requests, m.cost, m.tokens, m.affected, m.inflight, m.queued)
+	m.reg.MustRegister(m.collectors()...)
 	return m
 }
+
+// collectors are every series a mock provider exports, as registered.
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.duration, m.ttft, m.tpot, m.tokenUsage, m.requests, m.cost, m.tokens, m.affected, m.inflight, m.queued}
+}
+
+// MetricNames are the names of the series a mock provider's /metrics
+// exposes (a histogram's _bucket, _sum and _count), sorted.
+func MetricNames() []string { return metricnames.MustOf(newMetrics().collectors()...) }
 
 func (m *metrics) model(provider, op, model string) *modelMetrics {
 	k := [3]string{provider, op, model}

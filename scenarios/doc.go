@@ -10,4 +10,11 @@
 // scenarios), by godog tag expression, by feature path, or all; they run
 // through godog with --parallel N worlds at a time. The result is a
 // scoring.Scorecard.
+//
+// Before the first world starts, Prepare refuses what a drill could not
+// honestly judge, as invalid input: undefined steps (Select), a bad
+// topology (Validate), and in the steps (CheckSteps) faults the catalog or
+// topology cannot inject, settings out of range, and names the team does
+// not have (CheckNames: alerts, teams, responders, roles, providers,
+// stubs, mixes, PromQL metrics). `drill run --plan` calls Prepare too.
 package scenarios

@@ -459,10 +459,10 @@ func Validate(t *team.Team) (testbed.Topology, error) {
 }
 
 // Prepare is everything a run checks before its first world starts: it
-// selects the scenarios, validates the team's drill.yaml (Validate) and
-// the faults the scenarios inject (CheckFaults). Any error is the team's
-// input; `drill run --plan` calls it too, so a plan refuses what a run
-// would.
+// selects the scenarios, validates the team's drill.yaml (Validate), and
+// checks the scenarios' steps (CheckSteps: the names they refer to, the
+// faults they inject, what they set). Any error is the team's input;
+// `drill run --plan` calls it too, so a plan refuses what a run would.
 func Prepare(opts Options) (*Selection, testbed.Topology, error) {
 	sel, err := Select(opts)
 	if err != nil {
@@ -472,7 +472,7 @@ func Prepare(opts Options) (*Selection, testbed.Topology, error) {
 	if err != nil {
 		return nil, top, err
 	}
-	return sel, top, errors.Join(CheckFaults(sel, top), CheckSettings(sel, opts.Live))
+	return sel, top, CheckSteps(sel, opts.Team, top, opts.Live)
 }
 
 // CheckSettings checks what the selected scenarios' Given steps set before
@@ -498,12 +498,18 @@ func CheckSettings(sel *Selection, live bool) error {
 // without running anything: a misspelt provider or parameter in a feature
 // file is invalid input, not a drill the team failed halfway through.
 func CheckFaults(sel *Selection, top testbed.Topology) error {
+	return checkFaults(sel, top, nil)
+}
+
+// checkFaults is CheckFaults, leaving out the target of the steps in
+// named: CheckNames refused it already.
+func checkFaults(sel *Selection, top testbed.Topology, named map[stepKey]bool) error {
 	var errs []error
 	seen := map[string]bool{}
 	for _, u := range features.Faults(sel.Scenarios) {
 		err := u.Err
 		if err == nil {
-			if _, err = faults.Parse(u.Kind, u.Params); err == nil {
+			if _, err = faults.Parse(u.Kind, u.Params); err == nil && !named[stepKey{u.File, u.Line, u.Step}] {
 				k, _ := faults.Lookup(u.Kind)
 				_, err = top.Target(k, u.Target)
 			}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/drillkit/drill/internal/faultmode"
 	"github.com/drillkit/drill/internal/loopback"
+	"github.com/drillkit/drill/internal/metricnames"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -90,6 +91,16 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("stubs: %s: faults[%d]: %w", cfg.Stub.Source, i, err)
 		}
 	}
+	s.reg.MustRegister(s.newMetrics()...)
+
+	s.faults.Register(s.mux)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("/", s.serveStub)
+	return s, nil
+}
+
+// newMetrics makes the stub's series and returns them, to register.
+func (s *Server) newMetrics() []prometheus.Collector {
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "drill_stub_requests_total",
 		Help: "Requests a stub answered, by route and HTTP status (\"dropped\" when the connection was cut).",
@@ -103,13 +114,12 @@ func New(cfg Config) (*Server, error) {
 		Name: "drill_stub_fault_affected_total",
 		Help: "Requests a fault changed, by fault ID and mode.",
 	}, []string{"stub", "fault", "mode"})
-	s.reg.MustRegister(s.requests, s.duration, s.affected)
-
-	s.faults.Register(s.mux)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	s.mux.HandleFunc("/", s.serveStub)
-	return s, nil
+	return []prometheus.Collector{s.requests, s.duration, s.affected}
 }
+
+// MetricNames are the names of the series a stub's /metrics exposes (a
+// histogram's _bucket, _sum and _count), sorted.
+func MetricNames() []string { return metricnames.MustOf((&Server{}).newMetrics()...) }
 
 // Start builds a stub server and binds its listener (cfg.Addr, default
 // 127.0.0.1:0) before returning.

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/drillkit/drill/internal/loopback"
+	"github.com/drillkit/drill/internal/metricnames"
 )
 
 // replan is how often a waiting arrival loop looks at the rate again, so
@@ -101,6 +102,25 @@ func New(cfg Config, target string) (*Generator, error) {
 		state:     newStats(cfg.Seed),
 	}
 	g.mult.Store(math.Float64bits(1))
+	g.reg.MustRegister(g.newMetrics()...)
+	// Series exist from the first scrape, so rate() and ratios are
+	// defined before the first failure.
+	for _, k := range Kinds {
+		if cfg.Mix[k] <= 0 {
+			continue
+		}
+		for _, o := range Outcomes {
+			g.requests.WithLabelValues(k, o)
+		}
+		g.duration.WithLabelValues(k)
+	}
+	g.tokens.WithLabelValues("input")
+	g.tokens.WithLabelValues("output")
+	return g, nil
+}
+
+// newMetrics makes the generator's series and returns them, to register.
+func (g *Generator) newMetrics() []prometheus.Collector {
 	g.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "drill_traffic_requests_total",
 		Help: "Requests the traffic generator scheduled, by kind and outcome (ok, error, invalid, timeout, dropped).",
@@ -131,22 +151,13 @@ func New(cfg Config, target string) (*Generator, error) {
 		Name: "drill_traffic_target_rate",
 		Help: "The arrival rate aimed for now, in requests per second (shape times surge multiplier).",
 	})
-	g.reg.MustRegister(g.requests, g.duration, g.ttft, g.tokens, g.cost, g.inflight, g.rateG)
-	// Series exist from the first scrape, so rate() and ratios are
-	// defined before the first failure.
-	for _, k := range Kinds {
-		if cfg.Mix[k] <= 0 {
-			continue
-		}
-		for _, o := range Outcomes {
-			g.requests.WithLabelValues(k, o)
-		}
-		g.duration.WithLabelValues(k)
-	}
-	g.tokens.WithLabelValues("input")
-	g.tokens.WithLabelValues("output")
-	return g, nil
+	return []prometheus.Collector{g.requests, g.duration, g.ttft, g.tokens, g.cost, g.inflight, g.rateG}
 }
+
+// MetricNames are the names of the series the generator's /metrics
+// exposes (a histogram's _bucket, _sum and _count), sorted: the
+// client-side SLIs a PromQL condition can read in any drill.
+func MetricNames() []string { return metricnames.MustOf((&Generator{}).newMetrics()...) }
 
 // Start binds the metrics listener and starts sending. Arrivals stop when
 // ctx ends or at Stop; call Stop (or Close) in every case to release the

@@ -1,0 +1,117 @@
+package features
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Every kind of name a step refers to is listed with its file, line and
+// step, as written; groups that name nothing are not.
+func TestReferences(t *testing.T) {
+	for _, c := range []struct {
+		step string
+		want []Reference // File, Line and Step are filled in below
+	}{
+		{`Then alert "LLMSpendSpike" fires within 10m`, []Reference{{Kind: RefAlert, Name: "LLMSpendSpike"}}},
+		{`Then alert "LLMLatencyHigh" may fire`, []Reference{{Kind: RefAlert, Name: "LLMLatencyHigh"}}},
+		{`Then alert "LLMProviderDown" does not fire within 15m`, []Reference{{Kind: RefAlert, Name: "LLMProviderDown"}}},
+		{`Then alert "LLMSpendSpike" links a runbook that exists, is fresh and has an owner`, []Reference{{Kind: RefAlert, Name: "LLMSpendSpike"}}},
+		{`Then the page reaches an on-call responder of team "ml-platform" within 5m`, []Reference{{Kind: RefTeam, Name: "ml-platform"}}},
+		{`Given responder "alice" is unavailable`, []Reference{{Kind: RefResponder, Name: "alice"}}},
+		{`Then role "communications_lead" is assigned within 15m`, []Reference{{Kind: RefRole, Name: "communications_lead"}}},
+		{`Given steady traffic of 4 requests per second with the "agent" mix`, []Reference{{Kind: RefMix, Name: "agent"}}},
+		{`When provider "primary" returns 503 for 30% of requests for 2m`, []Reference{{Kind: RefProvider, Name: "primary"}}},
+		{`When the stream from provider "secondary" is cut after 20 tokens`, []Reference{{Kind: RefProvider, Name: "secondary"}}},
+		{`When the "search" API returns 503`, []Reference{{Kind: RefStub, Name: "search"}}},
+		{`When fault "provider-error" hits "primary" with status=529, probability=0.5 for 10m`,
+			[]Reference{{Kind: RefFault, Name: "provider-error"}, {Kind: RefTarget, Name: "primary"}}},
+		{`Then following the runbook brings "gateway:error_ratio < 0.2" true within 10m`, []Reference{{Kind: RefPromQL, Name: "gateway:error_ratio < 0.2"}}},
+		{`Then "sum(rate(drill_traffic_requests_total{outcome=\"ok\"}[1m])) > 0" holds for 5m`,
+			[]Reference{{Kind: RefPromQL, Name: `sum(rate(drill_traffic_requests_total{outcome=\"ok\"}[1m])) > 0`}}},
+		// Steps that name nothing of the team.
+		{`When the primary provider is down`, nil},
+		{`Then an alert fires within 10m`, nil},
+		{`Given steady traffic of 5 requests per second`, nil},
+		{`Then an incident commander is assigned within 5m`, nil},
+		{`When traffic surges 3x for 10m`, nil},
+		// An undefined step names nothing (Check reports it).
+		{`Then alert "X" explodes`, nil},
+	} {
+		kw, text, _ := strings.Cut(c.step, " ")
+		scs, err := Parse("features/f.feature", []byte("Feature: f\n  Scenario: s\n    "+kw+" "+text+"\n"))
+		require.NoError(t, err, c.step)
+		for i := range c.want {
+			c.want[i].File, c.want[i].Line, c.want[i].Step = "features/f.feature", 3, c.step
+		}
+		require.Equal(t, c.want, References(scs), c.step)
+	}
+}
+
+// An outline's placeholders are resolved per Examples row: a name from a
+// row is listed once per row, at that row's line, and a name the outline
+// writes itself at the step's line. Gherkin fills in no Background step,
+// so a placeholder there is the name as written.
+func TestReferencesOfAnOutline(t *testing.T) {
+	src := `Feature: f
+  Background:
+    Given responder "<who>" is unavailable
+    And responder "carol" is unavailable
+
+  Scenario Outline: <alert> pages <team>
+    When provider "primary" is down
+    Then alert "<alert>" fires within 10m
+    And the page reaches an on-call responder of team "<team>" within 5m
+
+    Examples:
+      | alert            | team        |
+      | LLMGatewayErrors | ml-platform |
+      | LLMGatewayEror   | sre         |
+`
+	scs, err := Parse("features/f.feature", []byte(src))
+	require.NoError(t, err)
+	require.Len(t, scs, 2)
+	got := References(scs)
+	var at []string
+	for _, r := range got {
+		at = append(at, r.File+":"+strconv.Itoa(r.At())+" "+string(r.Kind)+" "+r.Name)
+	}
+	require.Equal(t, []string{
+		"features/f.feature:3 responder <who>",
+		"features/f.feature:4 responder carol",
+		"features/f.feature:7 provider primary",
+		"features/f.feature:13 alert LLMGatewayErrors",
+		"features/f.feature:13 team ml-platform",
+		"features/f.feature:3 responder <who>",
+		"features/f.feature:4 responder carol",
+		"features/f.feature:7 provider primary",
+		"features/f.feature:14 alert LLMGatewayEror",
+		"features/f.feature:14 team sre",
+	}, at)
+	require.Equal(t, Reference{File: "features/f.feature", Line: 8, Row: 14, Step: `Then alert "LLMGatewayEror" fires within 10m`, Kind: RefAlert, Name: "LLMGatewayEror"}, got[8])
+	require.Zero(t, got[2].Row, "the outline writes this name itself")
+}
+
+// Every quoted argument of every catalog step is declared as a
+// reference, so a new step that names something cannot skip the check
+// before a run.
+func TestEveryQuotedArgumentIsAReference(t *testing.T) {
+	for _, s := range catalog {
+		text := strings.TrimSpace(strings.TrimPrefix(s.Example, s.Keyword))
+		m := regexp.MustCompile(s.Expr).FindStringSubmatch(text)
+		require.NotNil(t, m, s.Example)
+		for g, v := range m[1:] {
+			if v == "" || !strings.Contains(text, `"`+v+`"`) {
+				continue
+			}
+			require.Less(t, g, len(s.refs), "%s: group %d (%q) is quoted and declares no reference", s.Expr, g+1, v)
+			require.NotEmpty(t, s.refs[g], "%s: group %d (%q) is quoted and declares no reference", s.Expr, g+1, v)
+		}
+		for g := len(m) - 1; g < len(s.refs); g++ {
+			require.Fail(t, "a reference to a group the expression does not have", "%s: refs[%d]", s.Expr, g)
+		}
+	}
+}
