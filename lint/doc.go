@@ -13,7 +13,7 @@
 //     catalog, and of its promtool rule tests run through drill's alerting
 //     engine;
 //   - the assembly: before any check, what a drill would refuse
-//     (scenarios.Validate and the faults the team's drills inject) is a
+//     (scenarios.Validate, and the names and faults the team's drills use: scenarios.CheckSteps) is a
 //     RefusedError, invalid input rather than findings;
 //   - the options (Options: reference time, coverage days, strict) and the
 //     writers: text, JSON and SARIF 2.1.0 (Write).

@@ -36,8 +36,10 @@ func (o Options) withDefaults(t *team.Team) Options {
 }
 
 // RefusedError is input a drill would refuse before any world starts:
-// drill.yaml's topology, variables and responders (scenarios.Validate) and
-// the faults the team's own drills inject (scenarios.CheckFaults). It is
+// drill.yaml's topology, variables and responders (scenarios.Validate),
+// and what the team's own drills' steps name and inject: alerts, teams,
+// responders, roles, providers, stubs, metrics, faults and settings
+// (scenarios.CheckSteps, what a run's Prepare checks). It is
 // invalid input, never a finding: a team lint calls clean is a team whose
 // drills start.
 type RefusedError struct{ Err error }
@@ -81,7 +83,7 @@ func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
 }
 
 // refused is what a drill of the team would refuse before starting. The
-// faults are checked for the team's own drills only; feature files that
+// steps are checked for the team's own drills only; feature files that
 // do not parse or name undefined steps are findings instead.
 func refused(t *team.Team) error {
 	top, err := scenarios.Validate(t)
@@ -92,5 +94,5 @@ func refused(t *team.Team) error {
 	if err != nil {
 		return nil // feature-syntax and feature-undefined-step report it
 	}
-	return scenarios.CheckFaults(sel, top)
+	return scenarios.CheckSteps(sel, t, top, false)
 }

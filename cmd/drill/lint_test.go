@@ -166,13 +166,15 @@ func TestLintListsChecks(t *testing.T) {
 // never followed by a run that stops on the same files.
 func TestLintRefusesWhatADrillWould(t *testing.T) {
 	for _, c := range []struct {
-		old, new, want string
+		file, old, new, want string
 	}{
-		{"  rate: 5", "  rate: fast", `drill.yaml:25:9: traffic.rate: expected a number, got "fast"`},
-		{"  alice: {", "  alicia: {", "responders.alicia: unknown user"},
-		{`"{{ .Service.Admin }}"`, `"{{ .Servce.Admin }}"`, "variables.GATEWAY_ADMIN: template"},
+		{"drill.yaml", "  rate: 5", "  rate: fast", `drill.yaml:25:9: traffic.rate: expected a number, got "fast"`},
+		{"drill.yaml", "  alice: {", "  alicia: {", "responders.alicia: unknown user"},
+		{"drill.yaml", `"{{ .Service.Admin }}"`, `"{{ .Servce.Admin }}"`, "variables.GATEWAY_ADMIN: template"},
+		// A name a step refers to is resolved before any world starts.
+		{"features/cost-spike.feature", `alert "LLMSpendSpike"`, `alert "LLMSpendSpik"`, `unknown alert "LLMSpendSpik"; closest: LLMSpendSpike`},
 	} {
-		dir := copyTeam(t, [3]string{"drill.yaml", c.old, c.new})
+		dir := copyTeam(t, [3]string{c.file, c.old, c.new})
 		code, _, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
 		require.Equal(t, exitUsage, code, c.new)
 		require.Contains(t, errs, c.want)
