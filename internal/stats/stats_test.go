@@ -18,7 +18,7 @@ func TestFisherKnownValues(t *testing.T) {
 		x1, n1, x2, n2 int
 		p              float64
 	}{
-		{3, 4, 1, 4, 34.0 / 70},               // tea tasting
+		{3, 4, 1, 4, 34.0 / 70},                // tea tasting
 		{2, 17, 10, 13, 0.0005367241191434358}, // convictions
 		{10, 10, 6, 10, 420.0 / 4845},          // pass rate 100% → 60% over 10 runs: not significant
 		{20, 20, 12, 20, 0.003276003276003276}, // the same over 20 scenarios
