@@ -354,6 +354,9 @@ func runsNeeded(c *Comparison, o Options, alpha float64) (need, more int, note s
 		}
 	default:
 		shift := o.MinRelativeChange * *ref // 2·minimum, less the margin
+		if o.MinRelativeChange == 0 {
+			return 0, 0, "no minimum change to size for"
+		}
 		if shift <= 0 {
 			return 0, 0, "a relative change of a zero " + map[bool]string{true: "median", false: "mean"}[c.kind == duration] + " has no size"
 		}

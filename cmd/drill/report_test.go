@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/drillkit/drill/history"
+	"github.com/drillkit/drill/report"
 )
 
 // A run stopped by Ctrl-C is kept in the history as interrupted, not as a
@@ -76,4 +80,25 @@ func TestReportMinimumChangeFlags(t *testing.T) {
 		require.Equal(t, exitUsage, code, "%s %s", bad.flag, bad.value)
 		require.Contains(t, errs, bad.want)
 	}
+}
+
+// docs/history-and-export.md documents every flag of drill report, with
+// the defaults the code has, and names the correction the report uses.
+func TestReportDocsMatchFlags(t *testing.T) {
+	b, err := os.ReadFile("../../docs/history-and-export.md")
+	require.NoError(t, err)
+	doc := string(b)
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	reportCommand().flags(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		require.Contains(t, doc, "--"+f.Name, "docs/history-and-export.md does not document --%s", f.Name)
+	})
+	require.Contains(t, doc, fmt.Sprintf("[--min-rate-change %s]", fs.Lookup("min-rate-change").DefValue))
+	require.Contains(t, doc, fmt.Sprintf("[--min-relative-change %s]", fs.Lookup("min-relative-change").DefValue))
+	require.Equal(t, "holm", report.Correction)
+	require.Contains(t, doc, "Holm's step-down method")
+	require.Contains(t, doc, `correction: "holm"`)
+	_, help, _ := runCLI(t, "help", "report")
+	require.Contains(t, help, "Holm's method")
+	require.Contains(t, help, "--min-relative-change")
 }
