@@ -69,6 +69,7 @@ type Comparison struct {
 	level  float64   // the level Holm's step tests this comparison at
 	runs   [2]int    // runs in each period
 	kind   metricKind
+	scope  string // the group, or "overall" for a family that is all of it
 }
 
 type metricKind int
@@ -81,12 +82,13 @@ const (
 )
 
 // comparisons lists a group's comparisons, in the order the tables show
-// them, with their samples; nothing is tested yet.
-func comparisons(name string, base, cur *collector) []Comparison {
+// them, with their samples; nothing is tested yet. scope is the group's
+// name, or "overall" when the group holds every scenario of the window.
+func comparisons(name, scope string, base, cur *collector) []Comparison {
 	runs := [2]int{base.runs, cur.runs}
 	var out []Comparison
 	rate := func(metric string, kind metricKind, x1, n1, x2, n2 int) {
-		c := Comparison{Group: name, Metric: metric, Test: TestFisher, BaselineN: n1, CurrentN: n2, x1: x1, x2: x2, runs: runs, kind: kind}
+		c := Comparison{Group: name, Metric: metric, Test: TestFisher, BaselineN: n1, CurrentN: n2, x1: x1, x2: x2, runs: runs, kind: kind, scope: scope}
 		if n1 > 0 {
 			c.Baseline = ptr(float64(x1) / float64(n1))
 		}
@@ -96,7 +98,7 @@ func comparisons(name string, base, cur *collector) []Comparison {
 		out = append(out, c)
 	}
 	ranked := func(metric string, kind metricKind, bs, cs []float64) {
-		c := Comparison{Group: name, Metric: metric, Test: TestMannWhitney, BaselineN: len(bs), CurrentN: len(cs), bs: bs, cs: cs, runs: runs, kind: kind}
+		c := Comparison{Group: name, Metric: metric, Test: TestMannWhitney, BaselineN: len(bs), CurrentN: len(cs), bs: bs, cs: cs, runs: runs, kind: kind, scope: scope}
 		c.Baseline, c.Current = centre(bs, kind), centre(cs, kind)
 		out = append(out, c)
 	}
@@ -139,24 +141,32 @@ func centre(xs []float64, kind metricKind) *float64 {
 	return ptr(stats.Median(xs))
 }
 
+// twins are the phases that are a timing of the same scenarios whenever
+// the phase ended: detect is time to detect once an alert fired,
+// acknowledge is time to acknowledge, verify is time to mitigate when no
+// runbook step ran (diagnose and mitigate took no time).
+var twins = map[string]string{
+	"detect_phase":      "time_to_detect",
+	"acknowledge_phase": "time_to_acknowledge",
+	"verify_phase":      "time_to_mitigate",
+}
+
 // fingerprint identifies a comparison's data: two comparisons with the
-// same fingerprint are the same test, made and counted once. A family
-// that is all of the runs has overall's data; a phase is often a timing
-// (detect is time to detect whenever an alert fired, verify is time to
-// mitigate when no runbook step ran). Other metrics are told apart by
-// name even when their numbers agree: the same counts of passes and of
-// false alarms, or handoffs and role gaps, are two questions; so are
-// durations that never vary (a phase that always took 0s).
+// same fingerprint are the same test on the same scenarios, made and
+// counted once. That is a family holding every scenario of the window
+// (its scope is overall's), and a phase with exactly its twin timing's
+// values. Equal numbers of different scenarios are not the same data.
 func (c *Comparison) fingerprint() string {
 	var b strings.Builder
+	metric := c.Metric
+	if t, ok := twins[metric]; ok {
+		metric = t
+	}
+	b.WriteString(c.scope + "|" + metric)
 	if c.Test == TestFisher {
-		fmt.Fprintf(&b, "%s|%d/%d|%d/%d", c.Metric, c.x1, c.BaselineN, c.x2, c.CurrentN)
+		fmt.Fprintf(&b, "|%d/%d|%d/%d", c.x1, c.BaselineN, c.x2, c.CurrentN)
 		return b.String()
 	}
-	if c.kind != duration || constant(c.bs, c.cs) {
-		b.WriteString(c.Metric)
-	}
-	fmt.Fprintf(&b, "|%d", c.kind)
 	for _, s := range [][]float64{c.bs, c.cs} {
 		b.WriteString("|")
 		for _, v := range sorted(s) {
@@ -391,17 +401,6 @@ func formatP(p float64) string {
 		return "<0.0001"
 	}
 	return strconv.FormatFloat(p, 'g', 2, 64)
-}
-
-// constant reports whether every value of both samples is the same.
-func constant(a, b []float64) bool {
-	all := append(append([]float64(nil), a...), b...)
-	for _, v := range all {
-		if v != all[0] {
-			return false
-		}
-	}
-	return true
 }
 
 func sorted(xs []float64) []float64 {

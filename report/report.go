@@ -257,7 +257,11 @@ func Build(cards []*scoring.Scorecard, o Options) (*Report, error) {
 		g := Group{Name: n, Baseline: groups[n].base.metrics(), Current: groups[n].cur.metrics()}
 		g.Baseline.Runs, g.Current.Runs = groups[n].base.runs, groups[n].cur.runs
 		r.Groups = append(r.Groups, g)
-		r.Comparisons = append(r.Comparisons, comparisons(n, &groups[n].base, &groups[n].cur)...)
+		scope, all := n, groups["overall"]
+		if groups[n].base.scenarios == all.base.scenarios && groups[n].cur.scenarios == all.cur.scenarios {
+			scope = "overall" // a family that is every scenario: overall's data
+		}
+		r.Comparisons = append(r.Comparisons, comparisons(n, scope, &groups[n].base, &groups[n].cur)...)
 	}
 	decide(r.Comparisons, o)
 	r.Changes = changes(r.Comparisons)
@@ -307,12 +311,13 @@ func changes(all []Comparison) []Change {
 
 // collector gathers the scenarios of one group in one window.
 type collector struct {
-	runs, judged, passed, alerts, falseAlarms int
+	runs, scenarios, judged, passed, alerts, falseAlarms int
 	times                                     [4][]float64
 	phases                                    phaseCollector
 }
 
 func (c *collector) add(sc scoring.Scenario) {
+	c.scenarios++
 	if sc.Status == scoring.Error {
 		return // a harness failure says nothing about the team
 	}

@@ -247,3 +247,37 @@ func TestInterruptedRunsLeftOut(t *testing.T) {
 	require.NotEqual(t, "cut-short", with.Latest.RunID)
 	require.Contains(t, header(with)[1], "1 interrupted run left out (cut-short)")
 }
+
+// TestSameDataOnlyWhenSameScenarios: two families that happen to have the
+// same counts are two tests on different scenarios, each made and listed;
+// a family that holds every scenario is overall's test, made once.
+func TestSameDataOnlyWhenSameScenarios(t *testing.T) {
+	start := now.Add(-30 * 24 * time.Hour)
+	var cards []*scoring.Scorecard
+	for p := range 2 {
+		for i := range 10 {
+			at := start.Add(time.Duration(p*15*24+1+i*25) * time.Hour)
+			st := scoring.Passed
+			if p == 1 && i < 8 {
+				st = scoring.Failed
+			}
+			cards = append(cards, run(fmt.Sprintf("r%d-%d", p, i), at,
+				scenario("a", "cost-spike", st, at, 4, 1, 10, false),
+				scenario("b", "inference-outage", st, at, 4, 1, 10, false)))
+		}
+	}
+	r := report(t, cards, DefaultOptions())
+	cost, outage := comparison(t, r, "cost-spike", "pass_rate"), comparison(t, r, "inference-outage", "pass_rate")
+	require.Empty(t, cost.SameAs)
+	require.Empty(t, outage.SameAs, "10 of 10 → 2 of 10 in both families, but not the same scenarios")
+	require.Equal(t, "regression", cost.Kind)
+	require.Equal(t, "regression", outage.Kind)
+	var groups []string
+	for _, c := range r.Changes {
+		if c.Metric == "pass_rate" {
+			groups = append(groups, c.Group)
+			require.Empty(t, c.Also)
+		}
+	}
+	require.Equal(t, []string{"overall", "cost-spike", "inference-outage"}, groups)
+}
