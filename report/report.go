@@ -312,8 +312,8 @@ func changes(all []Comparison) []Change {
 // collector gathers the scenarios of one group in one window.
 type collector struct {
 	runs, scenarios, judged, passed, alerts, falseAlarms int
-	times                                     [4][]float64
-	phases                                    phaseCollector
+	times                                                [4][]float64
+	phases                                               phaseCollector
 }
 
 func (c *collector) add(sc scoring.Scenario) {
