@@ -370,7 +370,18 @@ func runsNeeded(c *Comparison, o Options, alpha float64) (need, more int, note s
 		if shift <= 0 {
 			return 0, 0, "a relative change of a zero " + map[bool]string{true: "median", false: "mean"}[c.kind == duration] + " has no size"
 		}
-		sd := stats.PooledSD(c.bs, c.cs)
+		// A change must show at the resolution printed to be flagged.
+		resolution := 0.01
+		if c.kind == duration {
+			resolution = 1
+		}
+		shift = math.Max(shift, resolution)
+		// The spread as the rank test sees it: robust to a few outliers;
+		// the standard deviation when most values are equal.
+		sd := stats.RobustSD(c.bs, c.cs)
+		if sd == 0 {
+			sd = stats.PooledSD(c.bs, c.cs)
+		}
 		if math.IsNaN(sd) {
 			return 0, 0, "too few samples to measure their spread"
 		}

@@ -84,6 +84,29 @@ func PooledSD(x, y []float64) float64 {
 	return math.Sqrt(ss / float64(len(x)+len(y)-2))
 }
 
+// RobustSD estimates the standard deviation within two samples from
+// their median absolute deviations: 1.4826 times the median of every
+// value's distance from its own sample's median, which is the standard
+// deviation for normal data and is not inflated by a few outliers, as
+// rank tests are not. 0 when most values are equal; NaN with fewer than
+// three values in all.
+func RobustSD(x, y []float64) float64 {
+	if len(x)+len(y) < 3 {
+		return math.NaN()
+	}
+	var dev []float64
+	for _, s := range [][]float64{x, y} {
+		if len(s) == 0 {
+			continue
+		}
+		m := Median(s)
+		for _, v := range s {
+			dev = append(dev, math.Abs(v-m))
+		}
+	}
+	return 1.4826 * Median(dev)
+}
+
 func checkLevels(alpha, power float64) error {
 	if !(alpha > 0 && alpha < 1) || !(power > 0 && power < 1) {
 		return fmt.Errorf("stats: sample size: alpha %v and power %v must be between 0 and 1", alpha, power)

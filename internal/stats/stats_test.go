@@ -365,6 +365,12 @@ func TestSampleSizes(t *testing.T) {
 
 	require.InDelta(t, math.Sqrt(2.5/3), PooledSD([]float64{1, 2, 3}, []float64{11, 12}), 1e-12, "(2 + 0.5) / 3")
 	require.True(t, math.IsNaN(PooledSD([]float64{1}, []float64{2})))
+
+	// deviations 1, 0, 1 and 0.5, 0.5: median 0.5
+	require.InDelta(t, 1.4826*0.5, RobustSD([]float64{1, 2, 3}, []float64{11, 12}), 1e-12)
+	require.InDelta(t, 1.4826*0.5, RobustSD([]float64{1, 2, 3, 1000}, []float64{11, 12}), 1e-12, "an outlier moves it little")
+	require.Equal(t, 0.0, RobustSD([]float64{5, 5, 5, 9}, []float64{5, 5}))
+	require.True(t, math.IsNaN(RobustSD(nil, []float64{2, 3})))
 }
 
 // TestRankTestPower simulates the rank test at the size RankTestN gives
