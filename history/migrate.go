@@ -69,6 +69,15 @@ CREATE TABLE exports (
   PRIMARY KEY (run_id, exporter)
 );
 `},
+	// A run stopped by Ctrl-C was stored like any other, its unfinished
+	// scenarios as harness errors. Runs recorded before this column are
+	// recognised by the reasons drill gave those scenarios.
+	{3, "interrupted runs", `
+ALTER TABLE runs ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET interrupted = 1 WHERE run_id IN (
+  SELECT run_id FROM scenarios WHERE status = 'error'
+    AND reason IN ('interrupted', 'the scenario did not run (interrupted)'));
+`},
 }
 
 // SchemaVersion is the schema version this build writes.

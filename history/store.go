@@ -44,14 +44,16 @@ type Export struct {
 }
 
 // Run is one stored run: its scorecard as written at the time and the
-// state of its exports.
+// state of its exports. Interrupted is the history's record that the run
+// was stopped before its end (Card.Interrupted says the same).
 type Run struct {
-	ID        string             `json:"run_id"`
-	Team      string             `json:"team"`
-	StartedAt time.Time          `json:"started_at"`
-	SavedAt   time.Time          `json:"saved_at"`
-	Card      *scoring.Scorecard `json:"scorecard"`
-	Exports   []Export           `json:"exports"`
+	ID          string             `json:"run_id"`
+	Team        string             `json:"team"`
+	StartedAt   time.Time          `json:"started_at"`
+	SavedAt     time.Time          `json:"saved_at"`
+	Interrupted bool               `json:"interrupted"`
+	Card        *scoring.Scorecard `json:"scorecard"`
+	Exports     []Export           `json:"exports"`
 }
 
 // Store is an open history database. It is safe for concurrent use, and
@@ -126,17 +128,17 @@ func (s *Store) Save(ctx context.Context, card *scoring.Scorecard) error {
 	sum := card.Summary
 	_, err = tx.ExecContext(ctx, `
 INSERT INTO runs (run_id, team, started_at, finished_at, speed, seed, schema_version,
-  total, passed, failed, inconclusive, errors, pass_rate, alerts, false_alarms, scorecard, saved_at)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+  total, passed, failed, inconclusive, errors, pass_rate, alerts, false_alarms, scorecard, saved_at, interrupted)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 ON CONFLICT(run_id) DO UPDATE SET team=excluded.team, started_at=excluded.started_at,
   finished_at=excluded.finished_at, speed=excluded.speed, seed=excluded.seed,
   schema_version=excluded.schema_version, total=excluded.total, passed=excluded.passed,
   failed=excluded.failed, inconclusive=excluded.inconclusive, errors=excluded.errors,
   pass_rate=excluded.pass_rate, alerts=excluded.alerts, false_alarms=excluded.false_alarms,
-  scorecard=excluded.scorecard, saved_at=excluded.saved_at`,
+  scorecard=excluded.scorecard, saved_at=excluded.saved_at, interrupted=excluded.interrupted`,
 		card.RunID, card.Team, unixNano(card.StartedAt), unixNano(card.FinishedAt), card.Speed, card.Seed,
 		card.SchemaVersion, sum.Total, sum.Passed, sum.Failed, sum.Inconclusive, sum.Errors, sum.PassRate,
-		sum.Alerts, sum.FalseAlarms, blob.String(), unixNano(s.now()))
+		sum.Alerts, sum.FalseAlarms, blob.String(), unixNano(s.now()), card.Interrupted)
 	if err != nil {
 		return fmt.Errorf("history: save %s: %w", card.RunID, err)
 	}
@@ -174,7 +176,7 @@ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 
 // Get returns one run, or an error wrapping ErrNotFound.
 func (s *Store) Get(ctx context.Context, runID string) (*Run, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, team, started_at, saved_at, scorecard FROM runs WHERE run_id = ?`, runID)
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, team, started_at, saved_at, interrupted, scorecard FROM runs WHERE run_id = ?`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("history: get %s: %w", runID, err)
 	}
@@ -208,7 +210,7 @@ func (s *Store) List(ctx context.Context, since time.Time) ([]Run, error) {
 	if !since.IsZero() {
 		from = unixNano(since)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, team, started_at, saved_at, scorecard FROM runs
+	rows, err := s.db.QueryContext(ctx, `SELECT run_id, team, started_at, saved_at, interrupted, scorecard FROM runs
 WHERE started_at >= ? ORDER BY started_at, run_id`, from)
 	if err != nil {
 		return nil, fmt.Errorf("history: list: %w", err)
@@ -228,7 +230,7 @@ func (s *Store) scanRuns(ctx context.Context, rows *sql.Rows) ([]Run, error) {
 			started, saved int64
 			blob           string
 		)
-		if err := rows.Scan(&r.ID, &r.Team, &started, &saved, &blob); err != nil {
+		if err := rows.Scan(&r.ID, &r.Team, &started, &saved, &r.Interrupted, &blob); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -238,6 +240,8 @@ func (s *Store) scanRuns(ctx context.Context, rows *sql.Rows) ([]Run, error) {
 			rows.Close()
 			return nil, fmt.Errorf("run %s: stored scorecard: %w", r.ID, err)
 		}
+		// a run recorded before scorecards said so is known by its column
+		r.Card.Interrupted = r.Card.Interrupted || r.Interrupted
 		runs = append(runs, r)
 	}
 	if err := rows.Close(); err != nil {

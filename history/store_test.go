@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -130,7 +131,7 @@ func TestMigrationsUpgradeAnOldDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "history.db")
 	old, err := open(ctx, path, migrations[:1]) // a database written by a drill that knew only v1
 	require.NoError(t, err)
-	require.NoError(t, old.Save(ctx, card("r1", t0, scoring.Passed)))
+	saveOld(t, old, card("r1", t0, scoring.Passed))
 	v, err := old.Version(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, v)
@@ -151,6 +152,77 @@ func TestMigrationsUpgradeAnOldDatabase(t *testing.T) {
 	var applied int
 	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&applied))
 	require.Equal(t, len(migrations), applied)
+}
+
+// saveOld stores a run the way drill did before the interrupted column:
+// the runs and scenarios tables of migration 1.
+func saveOld(t *testing.T, s *Store, c *scoring.Scorecard) {
+	t.Helper()
+	var blob bytes.Buffer
+	require.NoError(t, scoring.WriteJSON(&blob, c))
+	sum := c.Summary
+	_, err := s.db.Exec(`INSERT INTO runs (run_id, team, started_at, finished_at, speed, seed, schema_version,
+  total, passed, failed, inconclusive, errors, pass_rate, alerts, false_alarms, scorecard, saved_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, c.RunID, c.Team, unixNano(c.StartedAt), unixNano(c.FinishedAt), c.Speed, c.Seed,
+		c.SchemaVersion, sum.Total, sum.Passed, sum.Failed, sum.Inconclusive, sum.Errors, sum.PassRate, sum.Alerts, sum.FalseAlarms,
+		blob.String(), unixNano(t0))
+	require.NoError(t, err)
+	for i, sc := range c.Scenarios {
+		_, err := s.db.Exec(`INSERT INTO scenarios (run_id, idx, name, feature, line, family, status, reason, alerts, false_alarms)
+VALUES (?,?,?,?,?,?,?,?,0,0)`, c.RunID, i, sc.Name, sc.Feature, sc.Line, sc.Family, string(sc.Status), sc.Reason)
+		require.NoError(t, err)
+	}
+}
+
+// An interrupted run is stored as one: the run's column and its
+// scorecard say so, and its summary is kept as it was.
+func TestInterruptedRun(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	c := card("cut", t0, scoring.Passed, scoring.Error)
+	c.Scenarios[1].Reason = "the scenario did not run (interrupted)"
+	c.Interrupted = true
+	c.Summary = scoring.Summarize(c.Scenarios)
+	require.NoError(t, s.Save(ctx, c))
+	require.NoError(t, s.Save(ctx, card("whole", t0.Add(time.Hour), scoring.Passed, scoring.Error)))
+	got, err := s.Get(ctx, "cut")
+	require.NoError(t, err)
+	require.True(t, got.Interrupted)
+	require.True(t, got.Card.Interrupted)
+	all, err := s.List(ctx, time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, []bool{true, false}, []bool{all[0].Interrupted, all[1].Interrupted}, "a harness error alone is no interruption")
+	var n int
+	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM runs WHERE interrupted = 1`).Scan(&n))
+	require.Equal(t, 1, n, "plain SQL sees it too")
+}
+
+// Runs recorded before the column are found interrupted by the reasons
+// drill gave their unfinished scenarios.
+func TestMigrationMarksOldInterruptedRuns(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	old, err := open(ctx, path, migrations[:2])
+	require.NoError(t, err)
+	cut := card("cut", t0, scoring.Passed, scoring.Error, scoring.Error)
+	cut.Scenarios[1].Reason = "interrupted"
+	cut.Scenarios[2].Reason = "the scenario did not run (interrupted)"
+	broken := card("broken", t0.Add(time.Hour), scoring.Error)
+	broken.Scenarios[0].Reason = "harness: the service under test exited"
+	saveOld(t, old, cut)
+	saveOld(t, old, broken)
+	require.NoError(t, old.Close())
+
+	s, err := Open(path)
+	require.NoError(t, err)
+	defer s.Close()
+	got, err := s.Get(ctx, "cut")
+	require.NoError(t, err)
+	require.True(t, got.Interrupted)
+	require.True(t, got.Card.Interrupted, "the stored scorecard predates the field; the column fills it in")
+	got, err = s.Get(ctx, "broken")
+	require.NoError(t, err)
+	require.False(t, got.Interrupted, "a harness error is not an interruption")
 }
 
 func TestRefusesNewerSchema(t *testing.T) {

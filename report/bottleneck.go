@@ -33,16 +33,17 @@ func breakdownOf(sc scoring.Scenario) (*scoring.Breakdown, []scoring.RoleGap) {
 
 // phaseCollector gathers the breakdowns of one group in one window.
 type phaseCollector struct {
-	breakdowns, handoffs, roleGaps, scenarios int
-	phases                                    map[string][]float64
-	total                                     map[string]float64
-	bottlenecks                               map[string]int
+	breakdowns  int
+	handoffs    []float64 // per breakdown
+	roleGaps    []float64 // per judged scenario
+	phases      map[string][]float64
+	total       map[string]float64
+	bottlenecks map[string]int
 }
 
 func (c *phaseCollector) add(sc scoring.Scenario) {
 	b, gaps := breakdownOf(sc)
-	c.scenarios++
-	c.roleGaps += len(gaps)
+	c.roleGaps = append(c.roleGaps, float64(len(gaps)))
 	if b == nil {
 		return
 	}
@@ -50,7 +51,7 @@ func (c *phaseCollector) add(sc scoring.Scenario) {
 		c.phases, c.total, c.bottlenecks = map[string][]float64{}, map[string]float64{}, map[string]int{}
 	}
 	c.breakdowns++
-	c.handoffs += b.Handoffs
+	c.handoffs = append(c.handoffs, float64(b.Handoffs))
 	for _, p := range b.Phases {
 		c.phases[p.Name] = append(c.phases[p.Name], float64(p.Seconds))
 		c.total[p.Name] += float64(p.Seconds)
@@ -78,13 +79,23 @@ func phaseOrder(seen map[string][]float64) []string {
 	return append(out, extra...)
 }
 
-func (c *phaseCollector) fill(m *Metrics) {
-	m.Breakdowns, m.Handoffs, m.RoleGaps = c.breakdowns, c.handoffs, c.roleGaps
-	if c.breakdowns > 0 {
-		m.HandoffsPerScenario = ptr(float64(c.handoffs) / float64(c.breakdowns))
+func sum(xs []float64) int {
+	var s float64
+	for _, x := range xs {
+		s += x
 	}
-	if c.scenarios > 0 {
-		m.RoleGapsPerScenario = ptr(float64(c.roleGaps) / float64(c.scenarios))
+	return int(s)
+}
+
+func (c *phaseCollector) roleGapsTotal() int { return sum(c.roleGaps) }
+
+func (c *phaseCollector) fill(m *Metrics) {
+	m.Breakdowns, m.Handoffs, m.RoleGaps = c.breakdowns, sum(c.handoffs), sum(c.roleGaps)
+	if c.breakdowns > 0 {
+		m.HandoffsPerScenario = ptr(float64(m.Handoffs) / float64(c.breakdowns))
+	}
+	if len(c.roleGaps) > 0 {
+		m.RoleGapsPerScenario = ptr(float64(m.RoleGaps) / float64(len(c.roleGaps)))
 	}
 	if c.breakdowns == 0 {
 		m.Phases = []PhaseStat{} // JSON: an empty list, not null
@@ -130,58 +141,6 @@ func phaseNames(g Group) []string {
 	return phaseOrder(seen)
 }
 
-// comparePhases applies the rule to a group's phases, handoffs and role
-// gaps: a phase p90 like a timing's; handoffs and role gaps per scenario
-// by the same relative change, where any rise from none is a regression.
-// A phase change that repeats a timing change already flagged (detect is
-// time to detect whenever an alert fired) is left out of timed's list.
-func comparePhases(g Group, o Options, timed []Change) []Change {
-	var out []Change
-	for _, name := range phaseNames(g) {
-		b, c := g.Baseline.phase(name), g.Current.phase(name)
-		ch, ok := relChange(g.Name, name+"_phase_p90", b.P90, c.P90, b.N, c.N, o, false)
-		if ok && !sameAs(ch, timed) {
-			out = append(out, ch)
-		}
-	}
-	if ch, ok := relChange(g.Name, "handoffs_per_scenario", g.Baseline.HandoffsPerScenario, g.Current.HandoffsPerScenario,
-		g.Baseline.Breakdowns, g.Current.Breakdowns, o, true); ok {
-		out = append(out, ch)
-	}
-	if ch, ok := relChange(g.Name, "role_gaps_per_scenario", g.Baseline.RoleGapsPerScenario, g.Current.RoleGapsPerScenario,
-		g.Baseline.Judged, g.Current.Judged, o, true); ok {
-		out = append(out, ch)
-	}
-	return out
-}
-
-// relChange flags a lower-is-better value that moved by o.TimingChange
-// or more relative to its baseline. fromZero counts a rise from a zero
-// baseline as a regression (counts); durations need a positive baseline.
-func relChange(group, metric string, b, c *float64, nb, nc int, o Options, fromZero bool) (Change, bool) {
-	if b == nil || c == nil || nb < o.MinSamples || nc < o.MinSamples {
-		return Change{}, false
-	}
-	ch := Change{Group: group, Metric: metric, Baseline: *b, Current: *c}
-	if *b <= 0 {
-		if !fromZero || *c <= 0 {
-			return Change{}, false
-		}
-		ch.Kind = "regression"
-		return ch, true
-	}
-	rel := (*c - *b) / *b
-	switch {
-	case rel >= o.TimingChange-1e-9:
-		ch.Kind = "regression"
-	case rel <= -o.TimingChange+1e-9:
-		ch.Kind = "improvement"
-	default:
-		return Change{}, false
-	}
-	return ch, true
-}
-
 // bottleneckCell is "verify (5 of 8)".
 func bottleneckCell(m Metrics) string {
 	if m.Bottleneck == "" {
@@ -204,20 +163,4 @@ func phaseLabel(name string) string {
 		return "ack"
 	}
 	return name
-}
-
-// sameAs reports whether ch, a phase change, repeats the change of the
-// timing the phase usually equals (detect is time to detect, acknowledge
-// time to acknowledge, unless the phase never ended): one finding, not two.
-func sameAs(ch Change, list []Change) bool {
-	twin := map[string]string{
-		scoring.PhaseDetect + "_phase_p90":      "time_to_detect_p90",
-		scoring.PhaseAcknowledge + "_phase_p90": "time_to_acknowledge_p90",
-	}[ch.Metric]
-	for _, c := range list {
-		if c.Metric == twin && c.Kind == ch.Kind && c.Baseline == ch.Baseline && c.Current == ch.Current {
-			return true
-		}
-	}
-	return false
 }

@@ -4,42 +4,61 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/stats"
 	"github.com/drillkit/drill/scoring"
 )
 
-// Options choose the window, the baseline and the rule that flags changes.
+// Options choose the window, the baseline and the smallest change the
+// report flags.
 type Options struct {
 	Now      time.Time     // end of the window; zero means time.Now()
 	Since    time.Duration // length of the window, ending at Now
 	Baseline time.Duration // the first part of the window; the rest is "current"
 
-	PassRatePoints float64 // pass/false-alarm rate change, in points, that flags (default 5)
-	TimingChange   float64 // relative p90 change that flags (default 0.20)
-	MinSamples     int     // samples each side needs before a change is flagged (default 3)
+	// MinRateChange is the smallest change of a rate (pass rate, false
+	// alarm rate) flagged, in percentage points; MinRelativeChange the
+	// smallest change of a timing's or a phase's median, or of handoffs
+	// or role gaps per scenario, relative to the baseline (0.2 is 20%).
+	// A change must also be significant (see Alpha) and show at the
+	// resolution the report prints.
+	MinRateChange     float64
+	MinRelativeChange float64
 }
 
 // DefaultOptions are the report's defaults: 30 days, the first 14 of them
-// the baseline (two weeks, as a team records before changing its process).
+// the baseline (two weeks, as a team records before changing its
+// process); changes of at least 5 points or 20%.
 func DefaultOptions() Options {
-	return Options{Since: 30 * 24 * time.Hour, Baseline: 14 * 24 * time.Hour, PassRatePoints: 5, TimingChange: 0.20, MinSamples: 3}
+	return Options{Since: 30 * 24 * time.Hour, Baseline: 14 * 24 * time.Hour, MinRateChange: 5, MinRelativeChange: 0.20}
 }
 
 // Report compares the current part of a window with its baseline, overall
 // and per scenario family, and carries what the HTML draws.
 type Report struct {
-	Team        string     `json:"team"`
-	WindowStart time.Time  `json:"window_start"`
-	BaselineEnd time.Time  `json:"baseline_end"` // current window starts here
-	WindowEnd   time.Time  `json:"window_end"`
-	Rule        string     `json:"rule"`
-	Groups      []Group    `json:"groups"` // "overall" first, then families by name
-	Changes     []Change   `json:"changes"`
-	Runs        []RunPoint `json:"runs"`
+	Team        string    `json:"team"`
+	WindowStart time.Time `json:"window_start"`
+	BaselineEnd time.Time `json:"baseline_end"` // current window starts here
+	WindowEnd   time.Time `json:"window_end"`
+	Rule        string    `json:"rule"`
+	Correction  string    `json:"correction"` // "holm"
+	// Tested is how many comparisons were tested, Counted how many of
+	// them the correction counts (the others could not reach
+	// significance on their data).
+	Tested      int          `json:"tested"`
+	Counted     int          `json:"counted"`
+	Groups      []Group      `json:"groups"` // "overall" first, then families by name
+	Changes     []Change     `json:"changes"`
+	Comparisons []Comparison `json:"comparisons"`
+	Runs        []RunPoint   `json:"runs"`
+	// Interrupted lists the runs in the window that were interrupted
+	// (Ctrl-C): partial, so left out of every number.
+	Interrupted []string `json:"interrupted_runs"`
 	// Latest is the newest run in the window, whose scenarios' timelines
 	// the HTML report draws.
 	Latest *scoring.Scorecard `json:"-"`
@@ -87,13 +106,18 @@ type Stat struct {
 	P90    *float64 `json:"p90"`
 }
 
-// Change is a flagged difference between baseline and current.
+// Change is a flagged difference between baseline and current: a rate,
+// or the median of a timing or phase (seconds), or a count per scenario.
 type Change struct {
-	Group    string  `json:"group"`
-	Metric   string  `json:"metric"` // pass_rate, false_alarm_rate, time_to_detect_p90, ...
-	Baseline float64 `json:"baseline"`
-	Current  float64 `json:"current"`
-	Kind     string  `json:"kind"` // regression or improvement
+	Group     string   `json:"group"`
+	Metric    string   `json:"metric"` // pass_rate, false_alarm_rate, time_to_detect, verify_phase, handoffs_per_scenario, ...
+	Baseline  float64  `json:"baseline"`
+	Current   float64  `json:"current"`
+	Kind      string   `json:"kind"` // regression or improvement
+	Test      string   `json:"test"` // fisher or mann-whitney
+	P         float64  `json:"p"`
+	PAdjusted float64  `json:"p_adjusted"`     // Holm
+	Also      []string `json:"also,omitempty"` // groups with the same data, and so the same change
 }
 
 // RunPoint is one run on the trend charts.
@@ -128,20 +152,10 @@ var timings = []struct {
 }
 
 // Build computes the report over cards (any order; runs outside the
-// window are ignored).
+// window are ignored, interrupted runs listed and left out).
 func Build(cards []*scoring.Scorecard, o Options) (*Report, error) {
-	def := DefaultOptions()
 	if o.Now.IsZero() {
 		o.Now = time.Now()
-	}
-	if o.PassRatePoints == 0 {
-		o.PassRatePoints = def.PassRatePoints
-	}
-	if o.TimingChange == 0 {
-		o.TimingChange = def.TimingChange
-	}
-	if o.MinSamples == 0 {
-		o.MinSamples = def.MinSamples
 	}
 	if o.Since <= 0 {
 		return nil, errors.New("report: the window (--since) must be positive")
@@ -150,13 +164,17 @@ func Build(cards []*scoring.Scorecard, o Options) (*Report, error) {
 		return nil, fmt.Errorf("report: the baseline (%s) must be positive and shorter than the window (%s): it is the window's first part",
 			FormatWindow(o.Baseline), FormatWindow(o.Since))
 	}
+	if !(o.MinRateChange >= 0 && o.MinRateChange <= 100) {
+		return nil, fmt.Errorf("report: the minimum rate change (--min-rate-change) is %v points: want 0 to 100", o.MinRateChange)
+	}
+	if !(o.MinRelativeChange >= 0) || math.IsInf(o.MinRelativeChange, 0) {
+		return nil, fmt.Errorf("report: the minimum relative change (--min-relative-change) is %v: want 0%% or more", o.MinRelativeChange)
+	}
 	r := &Report{
 		WindowEnd:   o.Now.UTC(),
 		WindowStart: o.Now.Add(-o.Since).UTC(),
-		Rule: fmt.Sprintf("regression when the pass rate falls or the false alarm rate rises by %s points or more, "+
-			"or the p90 of a timing or of a phase of time to recover, or handoffs or role gaps per scenario, rise by %s%% or more (counts: any rise from none); "+
-			"improvement the other way; only with at least %d samples on each side",
-			trimFloat(o.PassRatePoints), trimFloat(o.TimingChange*100), o.MinSamples),
+		Rule:        rule(o),
+		Correction:  Correction,
 	}
 	r.BaselineEnd = r.WindowStart.Add(o.Baseline)
 
@@ -173,6 +191,15 @@ func Build(cards []*scoring.Scorecard, o Options) (*Report, error) {
 		}
 		return in[i].RunID < in[j].RunID
 	})
+	kept := in[:0:0]
+	for _, c := range in {
+		if c.Interrupted {
+			r.Interrupted = append(r.Interrupted, c.RunID)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	in = kept
 	if len(in) > 0 {
 		r.Latest = in[len(in)-1]
 		r.Team = r.Latest.Team
@@ -230,54 +257,67 @@ func Build(cards []*scoring.Scorecard, o Options) (*Report, error) {
 		g := Group{Name: n, Baseline: groups[n].base.metrics(), Current: groups[n].cur.metrics()}
 		g.Baseline.Runs, g.Current.Runs = groups[n].base.runs, groups[n].cur.runs
 		r.Groups = append(r.Groups, g)
-		r.Changes = append(r.Changes, compare(g, o)...)
+		scope, all := n, groups["overall"]
+		if groups[n].base.scenarios == all.base.scenarios && groups[n].cur.scenarios == all.cur.scenarios {
+			scope = "overall" // a family that is every scenario: overall's data
+		}
+		r.Comparisons = append(r.Comparisons, comparisons(n, scope, &groups[n].base, &groups[n].cur)...)
+	}
+	decide(r.Comparisons, o)
+	r.Changes = changes(r.Comparisons)
+	for _, c := range r.Comparisons {
+		if c.P != nil && c.SameAs == "" {
+			r.Tested++
+			if c.Counted {
+				r.Counted++
+			}
+		}
 	}
 	return r, nil
 }
 
-// compare applies the rule to one group.
-func compare(g Group, o Options) []Change {
+// rule is the report's rule in words.
+func rule(o Options) string {
+	return fmt.Sprintf("a change is flagged only when it is unlikely to be chance and at least the minimum change. "+
+		"Rates (pass rate, false alarm rate): Fisher's exact test, p < %[1]s after Holm's correction over the comparisons of the report "+
+		"whose samples could reach significance, and a change of %[2]s points or more. Timings, phases, handoffs and role gaps per "+
+		"scenario: the Mann-Whitney U test, p < %[1]s after the same correction, and credibly more than %[3]s%% of the baseline's "+
+		"median (mean, for counts): moved back by %[3]s%%, the current values still differ at the level Holm tested them at. "+
+		"Never when the two values print alike. \"runs\": the runs a period needs to flag a change of twice the minimum %[4]s times in 10",
+		trimFloat(Alpha), trimFloat(o.MinRateChange), trimFloat(o.MinRelativeChange*100), trimFloat(Power*10))
+}
+
+// changes are the flagged comparisons, each once, with the groups whose
+// identical data it stands for.
+func changes(all []Comparison) []Change {
 	var out []Change
-	rate := func(metric string, b, c *float64, nb, nc int, higherIsBetter bool) {
-		if b == nil || c == nil || nb < o.MinSamples || nc < o.MinSamples {
-			return
-		}
-		d := (*c - *b) * 100
-		if math.Abs(d) < o.PassRatePoints-1e-9 {
-			return
-		}
-		kind := "improvement"
-		if (d < 0) == higherIsBetter {
-			kind = "regression"
-		}
-		out = append(out, Change{Group: g.Name, Metric: metric, Baseline: *b, Current: *c, Kind: kind})
-	}
-	rate("pass_rate", g.Baseline.PassRate, g.Current.PassRate, g.Baseline.Judged, g.Current.Judged, true)
-	for _, t := range timings {
-		b, c := t.pick(&g.Baseline), t.pick(&g.Current)
-		if b.N < o.MinSamples || c.N < o.MinSamples || b.P90 == nil || c.P90 == nil || *b.P90 <= 0 {
+	index := map[string]int{}
+	for _, c := range all {
+		if c.Kind == "" {
 			continue
 		}
-		rel := (*c.P90 - *b.P90) / *b.P90
-		switch {
-		case rel >= o.TimingChange-1e-9:
-			out = append(out, Change{Group: g.Name, Metric: t.key + "_p90", Baseline: *b.P90, Current: *c.P90, Kind: "regression"})
-		case rel <= -o.TimingChange+1e-9:
-			out = append(out, Change{Group: g.Name, Metric: t.key + "_p90", Baseline: *b.P90, Current: *c.P90, Kind: "improvement"})
+		if c.SameAs != "" {
+			if i, ok := index[c.SameAs]; ok && c.Group != out[i].Group && !slices.Contains(out[i].Also, c.Group) {
+				out[i].Also = append(out[i].Also, c.Group)
+			}
+			continue
 		}
+		index[c.Group+" "+c.Metric] = len(out)
+		out = append(out, Change{Group: c.Group, Metric: c.Metric, Baseline: *c.Baseline, Current: *c.Current, Kind: c.Kind,
+			Test: c.Test, P: *c.P, PAdjusted: *c.PAdjusted})
 	}
-	rate("false_alarm_rate", g.Baseline.FalseAlarmRate, g.Current.FalseAlarmRate, g.Baseline.Alerts, g.Current.Alerts, false)
-	return append(out, comparePhases(g, o, out)...)
+	return out
 }
 
 // collector gathers the scenarios of one group in one window.
 type collector struct {
-	runs, judged, passed, alerts, falseAlarms int
-	times                                     [4][]float64
-	phases                                    phaseCollector
+	runs, scenarios, judged, passed, alerts, falseAlarms int
+	times                                                [4][]float64
+	phases                                               phaseCollector
 }
 
 func (c *collector) add(sc scoring.Scenario) {
+	c.scenarios++
 	if sc.Status == scoring.Error {
 		return // a harness failure says nothing about the team
 	}
@@ -320,15 +360,7 @@ func stat(xs []float64) Stat {
 	if len(xs) == 0 {
 		return Stat{}
 	}
-	xs = append([]float64(nil), xs...)
-	sort.Float64s(xs)
-	med := xs[len(xs)/2]
-	if len(xs)%2 == 0 {
-		med = (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
-	}
-	i := int(math.Ceil(0.9*float64(len(xs)))) - 1
-	i = max(0, min(i, len(xs)-1))
-	return Stat{N: len(xs), Median: ptr(med), P90: ptr(xs[i])}
+	return Stat{N: len(xs), Median: ptr(stats.Median(xs)), P90: ptr(stats.NearestRank(xs, 0.9))}
 }
 
 func ptr(f float64) *float64 { return &f }

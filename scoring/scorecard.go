@@ -117,6 +117,10 @@ type Scorecard struct {
 	Summary       Summary    `json:"summary"`
 	Scenarios     []Scenario `json:"scenarios"`
 	Lint          []Finding  `json:"lint"`
+	// Interrupted is true for a run stopped before its end (Ctrl-C,
+	// SIGTERM): its scenarios cut short carry status error, and reports
+	// leave the whole run out of their trends.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Summary aggregates the scenarios of a run.

@@ -200,6 +200,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if card == nil {
 			return err // bad input carries exitcode.Usage
 		}
+		if err != nil {
+			card.Interrupted = true // partial: history keeps it as such, reports leave it out
+		}
 		var results []scoring.GateResult
 		for _, g := range parsed {
 			results = append(results, g.Check(card.Summary))
