@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/lint"
 	"github.com/drillkit/drill/scenarios"
@@ -59,7 +60,7 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 					return err
 				}
 				if err := lint.WriteText(e.stdout, r); err != nil {
-					return withCode(exitHarness, err)
+					return exitcode.With(exitcode.Harness, err)
 				}
 				if sum := r.Summary(); r.Failed() {
 					if r.Strict && sum.Warnings > 0 {
@@ -67,14 +68,14 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 					} else {
 						fmt.Fprintf(e.stdout, "drill ci: %d lint error(s); no drill runs until they are fixed\n", sum.Errors)
 					}
-					return silentError{exitLint}
+					return exitcode.Silent(exitcode.Lint)
 				}
 				fmt.Fprintf(e.stdout, "drill ci: lint clean (%d warning or info findings above)\n", len(r.Findings))
 
 				noBuiltin := fs.Lookup("no-builtin").Value.String() == "true"
 				scs, err := allScenarios(t, !noBuiltin)
 				if err != nil {
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				var only []string
 				if *base == "" {
@@ -85,7 +86,7 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 				} else {
 					changed, err := changedFiles(ctx, t.Dir, *base)
 					if err != nil {
-						return withCode(exitUsage, err)
+						return exitcode.With(exitcode.Usage, err)
 					}
 					hits := scenarios.Impact(t, scs, changed)
 					if len(hits) == 0 {

@@ -74,30 +74,30 @@ policy, runs your real runbook, and scores the response.`
 func run(ctx context.Context, args []string, e *env) exitcode.Code {
 	if len(args) == 0 {
 		writeHelp(e.stderr)
-		return exitUsage
+		return exitcode.Usage
 	}
 	name := args[0]
 	switch name {
 	case "-h", "-help", "--help":
 		writeHelp(e.stdout)
-		return exitOK
+		return exitcode.OK
 	case "help":
 		if len(args) > 1 {
 			c, _ := findCommand(args[1])
 			if c != nil {
 				writeCommandHelp(e.stdout, c)
-				return exitOK
+				return exitcode.OK
 			}
 			fmt.Fprintf(e.stderr, "drill: unknown command %q; run 'drill help'\n", args[1])
-			return exitUsage
+			return exitcode.Usage
 		}
 		writeHelp(e.stdout)
-		return exitOK
+		return exitcode.OK
 	}
 	c, names := findCommand(name)
 	if c == nil {
 		fmt.Fprintf(e.stderr, "drill: unknown command %q; commands are: %s\n", name, strings.Join(names, ", "))
-		return exitUsage
+		return exitcode.Usage
 	}
 	fs := flag.NewFlagSet("drill "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -106,10 +106,10 @@ func run(ctx context.Context, args []string, e *env) exitcode.Code {
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			writeCommandHelp(e.stdout, c)
-			return exitOK
+			return exitcode.OK
 		}
 		fmt.Fprintf(e.stderr, "drill %s: %v\nrun 'drill help %s' for usage\n", c.name, err, c.name)
-		return exitUsage
+		return exitcode.Usage
 	}
 	err = runFn(ctx, e, rest)
 	if err != nil && !exitcode.IsSilent(err) {

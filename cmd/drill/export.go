@@ -12,6 +12,7 @@ import (
 
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/history"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scoring"
 )
@@ -68,11 +69,11 @@ Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
 				}
 				cfg, err := export.Load(exporters)
 				if err != nil {
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				ex, err := cfg.Exporter(*to, exportOptions(e))
 				if err != nil {
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				var run *history.Run
 				if id == "latest" {
@@ -81,7 +82,7 @@ Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
 					run, err = store.Get(ctx, id)
 				}
 				if errors.Is(err, history.ErrNotFound) {
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				if err != nil {
 					return err
@@ -112,7 +113,7 @@ func exportRun(ctx context.Context, e *env, store *history.Store, ex export.Expo
 		}
 	}
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	fmt.Fprintf(e.stdout, "exported run %s to %s (%d attempt(s), HTTP %d)\n", card.RunID, ex.Name(), res.Attempts, res.Status)
 	return nil
@@ -156,14 +157,14 @@ func newRecorder(e *env, historyPath string, noHistory bool, exportName string) 
 	if exportName != "" {
 		sd, err := statedir.Getwd()
 		if err != nil {
-			return nil, withCode(exitHarness, err)
+			return nil, exitcode.With(exitcode.Harness, err)
 		}
 		cfg, err := export.Load(sd.Exporters())
 		if err != nil {
-			return nil, withCode(exitUsage, fmt.Errorf("--export %s: %w", exportName, err))
+			return nil, exitcode.With(exitcode.Usage, fmt.Errorf("--export %s: %w", exportName, err))
 		}
 		if r.exporter, err = cfg.Exporter(exportName, exportOptions(e)); err != nil {
-			return nil, withCode(exitUsage, err)
+			return nil, exitcode.With(exitcode.Usage, err)
 		}
 	}
 	return r, nil

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/lint"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/team"
@@ -61,7 +62,7 @@ would refuse (every problem is printed).`,
 				if root == "" {
 					wd, err := os.Getwd()
 					if err != nil {
-						return withCode(exitHarness, err)
+						return exitcode.With(exitcode.Harness, err)
 					}
 					found, ok := team.Find(wd)
 					if ok {
@@ -69,7 +70,7 @@ would refuse (every problem is printed).`,
 					} else {
 						demo, err := scenarios.ExtractDemo("")
 						if err != nil {
-							return withCode(exitHarness, err)
+							return exitcode.With(exitcode.Harness, err)
 						}
 						defer os.RemoveAll(demo)
 						fmt.Fprintf(e.stderr, "drill lint: no %s in %s or any parent directory, and no --team: linting the built-in demo team acme-ml\n", team.ConfigFile, wd)
@@ -86,17 +87,17 @@ would refuse (every problem is printed).`,
 						}
 						return printProblems(e, "lint", root, ps)
 					}
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				r, err := lintTeam(ctx, e, "lint", t, opts)
 				if err != nil {
 					return err
 				}
 				if err := lint.Write(e.stdout, r, *format, sarifVersion()); err != nil {
-					return withCode(exitHarness, err)
+					return exitcode.With(exitcode.Harness, err)
 				}
 				if r.Failed() {
-					return silentError{exitLint}
+					return exitcode.Silent(exitcode.Lint)
 				}
 				return nil
 			}
@@ -135,13 +136,13 @@ func lintTeam(ctx context.Context, e *env, cmd string, t *team.Team, opts lint.O
 	case errors.As(err, &refused): // before Problems, which it may wrap
 		fmt.Fprintln(e.stderr, refused.Err)
 		fmt.Fprintf(e.stderr, "drill %s: team %s has problems a drill would refuse; fix them and run again\n", cmd, t.Dir)
-		return nil, silentError{exitUsage}
+		return nil, exitcode.Silent(exitcode.Usage)
 	case errors.As(err, &ps):
 		return nil, printProblems(e, cmd, t.Dir, ps)
 	case ctx.Err() != nil:
-		return nil, withCode(exitInterrupted, fmt.Errorf("interrupted (%v): lint stopped", ctx.Err()))
+		return nil, exitcode.With(exitcode.Interrupted, fmt.Errorf("interrupted (%v): lint stopped", ctx.Err()))
 	}
-	return nil, withCode(exitHarness, err)
+	return nil, exitcode.With(exitcode.Harness, err)
 }
 
 // printProblems prints the problems of a team's files, each at its file
@@ -152,7 +153,7 @@ func printProblems(e *env, cmd, root string, ps team.Problems) error {
 		fmt.Fprintln(e.stderr, p.String())
 	}
 	fmt.Fprintf(e.stderr, "drill %s: %d problem(s) in team %s; fix them and run again\n", cmd, len(ps), root)
-	return silentError{exitUsage}
+	return exitcode.Silent(exitcode.Usage)
 }
 
 // sarifVersion is drill's version as SARIF's tool.driver.version.

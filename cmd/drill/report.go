@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/report"
 	"github.com/drillkit/drill/scoring"
@@ -79,13 +80,13 @@ inline SVG.`,
 				}
 				rep, err := report.Build(cards, o)
 				if err != nil {
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				var w io.Writer = e.stdout
 				var f *os.File
 				if *out != "" {
 					if f, err = os.Create(*out); err != nil {
-						return withCode(exitUsage, err)
+						return exitcode.With(exitcode.Usage, err)
 					}
 					w = f
 				}

@@ -39,7 +39,7 @@ func loadTeam(e *env, dir string) (t *team.Team, cleanup func(), err error) {
 	if !found {
 		cwd, err := os.Getwd()
 		if err != nil {
-			return nil, nil, withCode(exitHarness, err)
+			return nil, nil, exitcode.With(exitcode.Harness, err)
 		}
 		path, found = team.Find(cwd)
 	}
@@ -55,7 +55,7 @@ func loadTeam(e *env, dir string) (t *team.Team, cleanup func(), err error) {
 	t, err = team.Load(path)
 	if err != nil {
 		cleanup()
-		return nil, nil, withCode(exitUsage, err)
+		return nil, nil, exitcode.With(exitcode.Usage, err)
 	}
 	return t, cleanup, nil
 }
@@ -119,7 +119,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		for _, g := range gates {
 			pg, err := scoring.ParseGate(g)
 			if err != nil {
-				return withCode(exitUsage, err)
+				return exitcode.With(exitcode.Usage, err)
 			}
 			parsed = append(parsed, pg)
 		}
@@ -165,7 +165,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *plan {
 			sel, top, err := scenarios.Prepare(opts)
 			if err != nil {
-				return withCode(exitUsage, err)
+				return exitcode.With(exitcode.Usage, err)
 			}
 			return scenarios.WritePlan(e.stdout, sel, top, opts)
 		}
@@ -186,13 +186,13 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *live {
 			sd, err := statedir.Getwd()
 			if err != nil {
-				return withCode(exitHarness, err)
+				return exitcode.With(exitcode.Harness, err)
 			}
 			opts.Live, opts.Pager, opts.LiveDir, opts.Timeline = true, e.stdout, sd.Root(), e.stdout
 		}
 		if *out != "" {
 			if err := os.MkdirAll(*out, 0o755); err != nil {
-				return withCode(exitUsage, fmt.Errorf("--out: %w", err))
+				return exitcode.With(exitcode.Usage, fmt.Errorf("--out: %w", err))
 			}
 			opts.CucumberJSON = filepath.Join(*out, "cucumber.json")
 		}
@@ -212,21 +212,21 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *out != "" {
 			if werr := writeOutputs(*out, card, results); werr != nil {
 				// The run is in the history; what CI asked for is not there.
-				return withCode(exitHarness, fmt.Errorf("--out %s: %w", *out, werr))
+				return exitcode.With(exitcode.Harness, fmt.Errorf("--out %s: %w", *out, werr))
 			}
 			fmt.Fprintf(e.stdout, "\nscorecard written to %s\n", *out)
 		}
 		if err != nil {
 			// Ctrl-C: every world is torn down; what ran is above.
-			return withCode(exitInterrupted, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
+			return exitcode.With(exitcode.Interrupted, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
 		}
 		code := card.ExitCode()
 		for _, r := range results {
-			if !r.OK && code == exitOK {
-				code = exitFailed
+			if !r.OK && code == exitcode.OK {
+				code = exitcode.Failed
 			}
 		}
-		if code != exitOK {
+		if code != exitcode.OK {
 			return exitcode.Silent(code)
 		}
 		return nil

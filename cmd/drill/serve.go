@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/drillkit/drill/gateway"
 	"sort"
 	"strings"
+
+	"github.com/drillkit/drill/gateway"
+	"github.com/drillkit/drill/internal/exitcode"
 
 	"github.com/drillkit/drill/mockllm"
 )
@@ -91,7 +93,7 @@ func serveMockLLM(ctx context.Context, e *env, o serveOptions) error {
 	if o.config != "" {
 		c, err := mockllm.LoadConfig(o.config)
 		if err != nil {
-			return withCode(exitUsage, err)
+			return exitcode.With(exitcode.Usage, err)
 		}
 		cfg = c
 	}
@@ -106,7 +108,7 @@ func serveMockLLM(ctx context.Context, e *env, o serveOptions) error {
 	}
 	srv, err := mockllm.Start(cfg)
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	defer srv.Close()
 	u := srv.URL()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/stubs"
 )
 
@@ -19,13 +20,13 @@ func serveStubs(ctx context.Context, e *env, o serveOptions) error {
 	case strings.HasPrefix(o.config, "kit:"):
 		c, err := stubs.Kit(strings.TrimPrefix(o.config, "kit:"))
 		if err != nil {
-			return withCode(exitUsage, err)
+			return exitcode.With(exitcode.Usage, err)
 		}
 		cfg = c
 	default:
 		f, err := stubs.LoadFile(o.config)
 		if err != nil {
-			return withCode(exitUsage, err)
+			return exitcode.With(exitcode.Usage, err)
 		}
 		cfg.Stub = f
 	}
@@ -38,7 +39,7 @@ func serveStubs(ctx context.Context, e *env, o serveOptions) error {
 	}
 	srv, err := stubs.Start(cfg)
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	defer srv.Close()
 	u := srv.URL()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/export"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/stubs/incident"
@@ -58,19 +59,19 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	defer cleanup()
 	top, err := scenarios.Validate(t)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return exitcode.With(exitcode.Usage, err)
 	}
 	sd, err := statedir.Getwd()
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	start := time.Now()
 	up, err := testbed.StartUp(ctx, top, testbed.Options{Dir: t.Dir, TrafficOff: noTraffic, Seed: seed, Toxiproxy: toxi}, sd.Up(), t.Dir)
 	if errors.Is(err, testbed.ErrUpRunning) {
-		return withCode(exitUsage, err)
+		return exitcode.With(exitcode.Usage, err)
 	}
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	defer up.Close()
 
@@ -89,11 +90,11 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	case <-ctx.Done():
 		fmt.Fprintln(e.stdout, "tearing down")
 		if err := up.Close(); err != nil {
-			return withCode(exitHarness, err)
+			return exitcode.With(exitcode.Harness, err)
 		}
 		return nil
 	case err := <-up.Testbed().Err():
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 }
 
@@ -208,7 +209,7 @@ func clearCommand() *command {
 				}
 				tw.Flush()
 				if out.Error != "" {
-					return withCode(exitHarness, errors.New(out.Error))
+					return exitcode.With(exitcode.Harness, errors.New(out.Error))
 				}
 				return nil
 			}
