@@ -27,10 +27,17 @@ Exports a run from the history with the exporter NAME of the exporters file
 (.drill/exporters.yaml, in the nearest .drill folder from the working
 directory upward; see docs/history-and-export.md), records the outcome
 in the history, and retries a failed export when run again. Without
-RUN_ID, lists the stored runs and their export status.
-
-Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
-4 the export failed (recorded in the history; run the command again).`,
+RUN_ID, lists the stored runs and their export status.`,
+		exits: []exit{
+			{exitcode.OK, "exported (without RUN_ID: the runs were listed)"},
+			{exitcode.Usage, "bad usage, no history there, an unknown run or exporter, or an invalid exporters file"},
+			{exitcode.Harness, "the export failed (recorded in the history; run the command again)"},
+		},
+		examples: []example{
+			{"drill export", "list the stored runs and where each was exported"},
+			{"drill export latest --to gitlab", "export the latest run with the exporter gitlab"},
+			{"drill export 20261126T220718-1-3f9a2c --to gitlab", "export one run, or retry its failed export"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var (
 				to = fs.String("to", "", "exporter name in the exporters file")

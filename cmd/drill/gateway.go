@@ -19,7 +19,7 @@ import (
 // serveGateway runs the reference gateway: defaults, then the config file,
 // then DRILL_* environment variables, then --addr.
 func serveGateway(ctx context.Context, e *env, o serveOptions) error {
-	if o.seedSet {
+	if o.seed.set {
 		return usageErrorf("--seed: the gateway has no seeded behaviour; drop the flag")
 	}
 	cfg := gateway.DefaultConfig()

@@ -30,13 +30,22 @@ runs the same checks the same way. Without --team, drill.yaml is looked for
 from the working directory upward. Text output prints file:line:col: ID
 severity: message, grouped by file, and a summary counting the files read.
 Severities are set per check in drill.yaml's lint.severity. lint needs no
-network.
-
-Exit 0 when no error-level finding remains (--strict: no warning either),
-3 when one does, 2 when the team's files are invalid or hold what a drill
-would refuse (every problem is printed).`,
+network.`,
+		exits: []exit{
+			{exitcode.OK, "no error-level finding (with --strict, no warning either)"},
+			{exitcode.Usage, "bad usage, or the team's files are invalid or hold what a drill would refuse (every problem is printed)"},
+			{exitcode.Lint, "findings at error level (with --strict, warnings too)"},
+			{exitcode.Harness, ""},
+			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): lint stopped"},
+		},
+		examples: []example{
+			{"drill lint", "lint the team of the drill.yaml here or above"},
+			{"drill lint --team ops --format sarif", "lint ops/ and write SARIF for a code-scanning UI"},
+			{"drill lint --strict --now 2026-01-15", "fail on warnings too, judging review dates as of 15 January 2026"},
+			{"drill lint --checks", "list every check with its default severity and rationale"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			dir := fs.String("team", "", "team directory (holding drill.yaml); default: search upward from the working directory")
+			dir := fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above, else the demo team)")
 			format := fs.String("format", "text", "output format: "+strings.Join(lint.Formats, ", "))
 			list := fs.Bool("checks", false, "list the checks with their default severity and rationale, and exit")
 			lintOpts := lintFlags(fs)

@@ -41,6 +41,15 @@ each side.
 --format html writes one self-contained file: the tables, trend charts, and
 per scenario of the latest run a bar of its phases above its timeline, as
 inline SVG.`,
+		exits: []exit{
+			{exitcode.OK, "the report was written"},
+			{exitcode.Usage, "bad usage: no history there, a bad --since or --baseline, an unknown --format, or an --out file that cannot be created"},
+			{exitcode.Harness, ""},
+		},
+		examples: []example{
+			{"drill report", "the last 30 days against their first 14, as text"},
+			{"drill report --since 8w --baseline 4w --format html --out report.html", "the last eight weeks against their first four, as one HTML file"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var (
 				_        = fs.String("history", statedir.Rel(statedir.HistoryFile), "history database, by default in the nearest .drill folder from the working directory upward")

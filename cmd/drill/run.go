@@ -74,11 +74,21 @@ directory or above), the built-in demo team acme-ml runs.
 
 Each scenario gets its own world, a control window before its first fault,
 and a verdict: passed (every step passed and every fault provably fired),
-failed, inconclusive (no proof the fault fired) or error (the harness failed).
-
-Exit codes: 0 all passed; 1 a drill failed, was inconclusive or a gate was
-missed; 2 invalid input; 4 the harness failed; 130 interrupted (Ctrl-C):
-the scorecard printed is partial.`,
+failed, inconclusive (no proof the fault fired) or error (the harness failed).`,
+		exits: []exit{
+			{exitcode.OK, "every drill passed and met every gate (--plan: the plan was printed)"},
+			{exitcode.Failed, ""},
+			{exitcode.Usage, "bad usage or invalid input (team files, feature files, what a drill would refuse), refused before any world starts"},
+			{exitcode.Harness, ""},
+			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): every world is torn down first; the scorecard printed is partial"},
+		},
+		examples: []example{
+			{"drill run cost-spike", "the drills tagged @cost-spike, of the team here or above (else of the demo team)"},
+			{"drill run --plan --all", "print the timeline of every scenario, and run nothing"},
+			{"drill run features/cost-spike.feature:12 --speed 12 --seed 7", "the scenario at line 12, at ×12, seeded from 7"},
+			{"drill run --all --gate 'pass_rate >= 0.9' --out out", "every scenario; fail unless 90% pass; write scorecard.json, junit.xml, cucumber.json and summary.md to out"},
+			{"drill run --live cost-spike", "a live game day in real time: pages go to the people in the room (drill ack)"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			runFn := runFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error { return runFn(ctx, e, args, nil) }
@@ -94,12 +104,12 @@ type runFunc func(ctx context.Context, e *env, args []string, t *team.Team) erro
 // runs with them, for drill run and drill ci alike.
 func runFlags(fs *flag.FlagSet) runFunc {
 	var (
-		teamDir  = fs.String("team", "", "team directory holding drill.yaml")
+		teamDir  = fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above, else the demo team)")
 		tags     = fs.String("tags", "", "godog tag expression selecting scenarios, e.g. '@cost-spike && ~@slow'")
 		all      = fs.Bool("all", false, "run every scenario of the team and of the built-in library")
 		noBuilt  = fs.Bool("no-builtin", false, "leave out drill's built-in scenario library (features/builtin)")
 		speed    = fs.Float64("speed", 60, "drill seconds per real second (1 for a real-time game day)")
-		seed     = fs.Int64("seed", 1, "seed for faults, responders and content")
+		seed     = addSeedFlag(fs, 1, "seed `N` of faults, responders and content")
 		parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
 		control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
 		out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
@@ -113,7 +123,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+statedir.Rel(statedir.ExportersFile))
 		gates    stringList
 	)
-	fs.Var(&gates, "gate", "a threshold the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
+	fs.Var(&gates, "gate", "a threshold `EXPR` the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
 	return func(ctx context.Context, e *env, args []string, t *team.Team) error {
 		var parsed []scoring.Gate
 		for _, g := range gates {
@@ -148,7 +158,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			t = loaded
 		}
 		opts := scenarios.Options{
-			Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: *seed, Parallel: *parallel,
+			Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: seed.n, Parallel: *parallel,
 			ControlWindow: *control, Toxiproxy: *toxi, Live: *live, // a plan of a live game day plans real time
 		}
 		for _, a := range args {

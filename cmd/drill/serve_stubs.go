@@ -31,11 +31,8 @@ func serveStubs(ctx context.Context, e *env, o serveOptions) error {
 		cfg.Stub = f
 	}
 	cfg.Addr = o.addr
-	if o.seedSet {
-		if o.seed < 0 {
-			return usageErrorf("--seed: want 0 or more, got %d", o.seed)
-		}
-		cfg.Seed = uint64(o.seed)
+	if o.seed.set {
+		cfg.Seed = uint64(o.seed.n)
 	}
 	srv, err := stubs.Start(cfg)
 	if err != nil {
