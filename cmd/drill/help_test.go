@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -227,4 +228,23 @@ func TestSeedIsOneFlag(t *testing.T) {
 	code, _, errs := runCLI(t, "run", "--plan", "--seed", "-3", "cost-spike")
 	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, `invalid value "-3" for flag -seed: want a whole number from 0 to`)
+}
+
+// The README's prose states drill run's defaults of --speed and
+// --control-window; they are the flags'.
+func TestReadmeStatesRunDefaults(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	readme := strings.Join(strings.Fields(string(b)), " ") // as wrapped anywhere
+	c, _ := findCommand("run")
+	fs := commandFlags(c)
+	speed := fs.Lookup("speed").DefValue
+	window := strings.TrimSuffix(fs.Lookup("control-window").DefValue, "0s") // 5m0s → 5m
+	for _, want := range []string{
+		"at the default `--speed " + speed + "`",
+		"(1 for a live game day, " + speed + " by default)",
+		"fault (" + window + " by default)",
+	} {
+		require.Contains(t, readme, want, "README.md states a default drill run does not have")
+	}
 }
