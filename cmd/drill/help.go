@@ -52,9 +52,7 @@ func flagDocs(c *command) []flagDoc {
 		arg, usage := flag.UnquoteUsage(f)
 		d := flagDoc{name: f.Name, arg: arg, usage: usage}
 		if !isZeroValue(f) {
-			d.def = f.DefValue
-			_, d.quoted = f.Value.(interface{ IsBoolFlag() bool })
-			d.quoted = !d.quoted && arg == "string"
+			d.def, d.quoted = f.DefValue, arg == "string"
 		}
 		out = append(out, d)
 	})

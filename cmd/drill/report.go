@@ -47,7 +47,7 @@ inline SVG.`,
 			{exitcode.Harness, ""},
 		},
 		examples: []example{
-			{"drill report", "the last 30 days against their first 14, as text"},
+			{"drill report", "the default window (--since) against its baseline (--baseline), as text"},
 			{"drill report --since 8w --baseline 4w --format html --out report.html", "the last eight weeks against their first four, as one HTML file"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {

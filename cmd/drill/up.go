@@ -155,7 +155,7 @@ first stub. The fault lasts --for, or until 'drill clear'.`,
 			{exitcode.Harness, "drill up's control API cannot be reached or fails, or its state file is damaged"},
 		},
 		examples: []example{
-			{"drill inject latency latency=2000 --target primary --for 2m", "slow every response of the provider primary by 2 s, for two minutes"},
+			{"drill inject latency latency=2000 --target primary --for 2m", "delay every response chunk from the provider primary by 2 s, for two minutes"},
 			{"drill inject stub-error status=503 probability=0.5 --target search --after 30s", "in 30 s, fail half the requests to the stub search with 503, until drill clear"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
