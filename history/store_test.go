@@ -18,7 +18,7 @@ import (
 
 var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 
-func card(id string, started time.Time, statuses ...scoring.Status) *scoring.Scorecard {
+func card(id string, started time.Time, statuses ...scoring.Verdict) *scoring.Scorecard {
 	c := &scoring.Scorecard{SchemaVersion: scoring.SchemaVersion, RunID: id, Team: "acme", StartedAt: started,
 		FinishedAt: started.Add(time.Minute), Speed: 60, Seed: 1}
 	for i, st := range statuses {

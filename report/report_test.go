@@ -28,7 +28,7 @@ var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
 // scenario builds a scenario whose timeline gives the timings asked for
 // (minutes; 0 leaves the event out).
-func scenario(name, family string, st scoring.Status, start time.Time, detect, ack, recover float64, falseAlarm bool) scoring.Scenario {
+func scenario(name, family string, st scoring.Verdict, start time.Time, detect, ack, recover float64, falseAlarm bool) scoring.Scenario {
 	m := func(f float64) time.Duration { return time.Duration(f * float64(time.Minute)) }
 	fault := start.Add(5 * time.Minute)
 	ev := []timeline.Event{

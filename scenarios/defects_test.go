@@ -61,7 +61,7 @@ func TestPlantedDefectsFailForTheRightReason(t *testing.T) {
 				}
 			}
 			require.NotNil(t, got, "scenario %q did not run", want[1])
-			require.Equal(t, scoring.Status(want[2]), got.Status, got.Reason)
+			require.Equal(t, scoring.Verdict(want[2]), got.Status, got.Reason)
 			require.Contains(t, got.Reason, want[3])
 		})
 	}

@@ -18,10 +18,6 @@ const (
 	Error        Verdict = "error"        // the harness failed; says nothing of the team
 )
 
-// Status is Verdict by its former name, for callers not yet moved to
-// Verdict; new code names Verdict.
-type Status = Verdict
-
 // Verdicts returns every verdict, in the order the scorecard schema lists
 // them.
 func Verdicts() []Verdict { return []Verdict{Passed, Failed, Inconclusive, Error} }

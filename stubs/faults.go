@@ -5,14 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/drillkit/drill/internal/faultmode"
 )
 
 // Params are the parameters of a stub fault. Which ones a mode takes is
-// listed in modeParams; the JSON names are a contract with the fault
+// listed in its ModeSpec; the JSON names are a contract with the fault
 // catalog and the control API.
 type Params struct {
 	// Status is the HTTP status of an error fault (400-599, required), or
@@ -22,7 +24,7 @@ type Params struct {
 	// Body replaces the default body of an error fault.
 	Body string `json:"body,omitempty" yaml:"body,omitempty"`
 	// RetryAfter is the Retry-After of a rate_limit fault, in seconds;
-	// 0 sends 1.
+	// 0 sends DefaultRetryAfter.
 	RetryAfter int `json:"retry_after,omitempty" yaml:"retry_after,omitempty"`
 	// Rename renames JSON object keys, at any depth, in a schema_change.
 	Rename map[string]string `json:"rename,omitempty" yaml:"rename,omitempty"`
@@ -31,6 +33,10 @@ type Params struct {
 	// Delay is added before a slow fault's normal answer.
 	Delay faultmode.Duration `json:"delay,omitempty" yaml:"delay,omitempty"`
 }
+
+// DefaultRetryAfter is the Retry-After, in seconds, of a rate_limit fault
+// that sets no retry_after.
+const DefaultRetryAfter = 1
 
 // The fault modes a stub understands.
 const (
@@ -44,20 +50,66 @@ const (
 	ModeEmpty              = "empty"
 )
 
+// ModeSpec is one fault mode: the parameters it takes and what it does to
+// a matched request. docs/stubs.md's table of fault modes is generated
+// from these (go test ./stubs -run TestDocs -update).
+type ModeSpec struct {
+	Mode   string
+	Params []ModeParam
+	Effect string // Markdown
+}
+
+// ModeParam is one parameter of a fault mode.
+type ModeParam struct {
+	Name     string // its JSON and YAML name in params
+	Type     string // what it takes, in words: "seconds", "HTTP status 400-599"
+	Required bool
+	Default  string // what an absent one means; empty when absence means none
+}
+
+// modeSpecs are the fault modes, in documentation order.
+var modeSpecs = []ModeSpec{
+	{ModeError, []ModeParam{{Name: "status", Type: "HTTP status 400-599", Required: true}, {Name: "body", Type: "string"}},
+		"that status; a JSON error body unless `body` is given"},
+	{ModeRateLimit, []ModeParam{{Name: "retry_after", Type: "seconds", Default: strconv.Itoa(DefaultRetryAfter)}},
+		"429 with `Retry-After`"},
+	{ModeExpiredCredentials, nil,
+		"401, `WWW-Authenticate: Bearer error=\"invalid_token\"`, a token-expired body"},
+	{ModeMalformed, nil,
+		"the normal status and headers, the body cut in half (no longer valid JSON)"},
+	{ModeSchemaChange, []ModeParam{{Name: "rename", Type: "{old: new}"}, {Name: "drop", Type: "[field, ...]"}},
+		"JSON object keys renamed / removed at any depth (one of the two is required); not applied (and not counted) to non-JSON bodies"},
+	{ModeSlow, []ModeParam{{Name: "delay", Type: "duration", Required: true}},
+		"the normal answer after `delay` on top of the route's latency"},
+	{ModeOutage, []ModeParam{{Name: "status", Type: "HTTP status 500-599"}},
+		"without `status`: the connection is closed with no response (RST); with it: that status"},
+	{ModeEmpty, nil,
+		"200 with an empty body"},
+}
+
+// ModeSpecs returns every fault mode, in documentation order.
+func ModeSpecs() []ModeSpec { return slices.Clone(modeSpecs) }
+
 // Modes lists the fault modes, in documentation order.
-var Modes = []string{ModeError, ModeRateLimit, ModeExpiredCredentials, ModeMalformed, ModeSchemaChange, ModeSlow, ModeOutage, ModeEmpty}
+var Modes = func() []string {
+	out := make([]string, len(modeSpecs))
+	for i, m := range modeSpecs {
+		out[i] = m.Mode
+	}
+	return out
+}()
 
 // modeParams is which parameters each mode takes.
-var modeParams = map[string][]string{
-	ModeError:              {"status", "body"},
-	ModeRateLimit:          {"retry_after"},
-	ModeExpiredCredentials: nil,
-	ModeMalformed:          nil,
-	ModeSchemaChange:       {"rename", "drop"},
-	ModeSlow:               {"delay"},
-	ModeOutage:             {"status"},
-	ModeEmpty:              nil,
-}
+var modeParams = func() map[string][]string {
+	out := make(map[string][]string, len(modeSpecs))
+	for _, m := range modeSpecs {
+		out[m.Mode] = []string{}
+		for _, p := range m.Params {
+			out[m.Mode] = append(out[m.Mode], p.Name)
+		}
+	}
+	return out
+}()
 
 // Validate is the faultmode.Validator for stub faults.
 func Validate(mode string, p Params) error { return validateParams(mode, p) }

@@ -285,7 +285,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, route *Route, r
 		case ModeRateLimit:
 			ra := f.Params.RetryAfter
 			if ra == 0 {
-				ra = 1
+				ra = DefaultRetryAfter
 			}
 			status, h = http.StatusTooManyRequests, jsonHeader()
 			h.Set("Retry-After", strconv.Itoa(ra))

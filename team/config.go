@@ -100,6 +100,15 @@ func (s SectionNames) Required() []string {
 	return []string{s.Meaning, s.Impact, s.Diagnosis, s.Mitigation, s.Verification, s.Escalation}
 }
 
+// Defaults returns drill.yaml's settings as a file that sets none of them
+// reads; docs/drill-yaml.md's table of defaults is generated from it (go
+// test ./team -run TestDocs -update).
+func Defaults() Config {
+	var c Config
+	c.applyDefaults()
+	return c
+}
+
 func (c *Config) applyDefaults() {
 	def := func(p *string, v string) {
 		if *p == "" {

@@ -69,7 +69,7 @@ func (tb *Testbed) startImage(ctx context.Context) (service, error) {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
-	c := &containerSvc{tb: tb, port: port, ep: endpointAt(svc, port, FormImage), tail: newTail(logTail),
+	c := &containerSvc{tb: tb, port: port, ep: endpointAt(svc, port, FormImage), tail: newTail(OutputTail),
 		stop: make(chan struct{}), dead: make(chan struct{})}
 	req := testcontainers.ContainerRequest{
 		Image: svc.Image,
@@ -95,7 +95,7 @@ func (tb *Testbed) startImage(ctx context.Context) (service, error) {
 	}
 	timeout := svc.StartTimeout
 	if timeout == 0 {
-		timeout = 2 * time.Minute
+		timeout = DefaultImageStartTimeout
 	}
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -174,7 +174,7 @@ func (c *containerSvc) terminate() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// The built image stays (KeepImage) so the next testbed starts at once.
-	return c.ctr.Terminate(ctx, testcontainers.StopTimeout(5*time.Second))
+	return c.ctr.Terminate(ctx, testcontainers.StopTimeout(StopGrace))
 }
 
 // Close stops and removes the container.

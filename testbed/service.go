@@ -144,8 +144,6 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-const logTail = 64 << 10 // bytes of service output kept in memory
-
 // waitReady polls the service until it is ready: health answers 2xx, or,
 // without a health path, the port accepts connections. dead is closed
 // when the service is gone for good; its error comes from why.
@@ -287,7 +285,7 @@ func (tb *Testbed) startCommand(ctx context.Context) (service, error) {
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = sysProcAttr()
 	p := &process{tb: tb, cmd: cmd, port: port, ep: endpointAt(svc, port, FormCommand),
-		tail: newTail(logTail), exited: make(chan struct{}), stop: make(chan struct{})}
+		tail: newTail(OutputTail), exited: make(chan struct{}), stop: make(chan struct{})}
 	p.file, err = os.Create(filepath.Join(tb.tmp, "service.log"))
 	if err != nil {
 		return nil, err
@@ -310,7 +308,7 @@ func (tb *Testbed) startCommand(ctx context.Context) (service, error) {
 	}()
 	timeout := svc.StartTimeout
 	if timeout == 0 {
-		timeout = 30 * time.Second
+		timeout = DefaultStartTimeout
 	}
 	why := func() error { return fmt.Errorf("%s exited before it was ready: %v", prog, exitText(p.waitErr)) }
 	if err := waitReady(ctx, p.ep, port, timeout, p.exited, why); err != nil {
@@ -333,7 +331,7 @@ func (p *process) Endpoint() ServiceEndpoint { return p.ep }
 func (p *process) Port() int                 { return p.port }
 func (p *process) Logs() string              { return p.tail.String() }
 
-// Close stops the process group: SIGTERM, then SIGKILL after 5 seconds,
+// Close stops the process group: SIGTERM, then SIGKILL after StopGrace,
 // and SIGKILL to whatever of the group is left once the leader is gone.
 func (p *process) Close() error {
 	p.once.Do(func() {
@@ -342,7 +340,7 @@ func (p *process) Close() error {
 		_ = syscall.Kill(-pgid, syscall.SIGTERM)
 		select {
 		case <-p.exited:
-		case <-time.After(5 * time.Second):
+		case <-time.After(StopGrace):
 			_ = syscall.Kill(-pgid, syscall.SIGKILL)
 			<-p.exited
 		}

@@ -44,8 +44,8 @@ type Options struct {
 	// --toxiproxy URL flag): an external server's API URL.
 	Toxiproxy string
 	// HealthEvery is how often the service's health is polled once it is
-	// ready (default 1s); HealthFailures consecutive failures (default 3)
-	// are a crash.
+	// ready (default DefaultHealthEvery); HealthFailures consecutive
+	// failures (default DefaultHealthFailures) are a crash.
 	HealthEvery    time.Duration
 	HealthFailures int
 }
@@ -144,10 +144,10 @@ func Start(ctx context.Context, top Topology, opts Options) (_ *Testbed, err err
 		tb.events = timeline.NewLog(clock)
 	}
 	if tb.opts.HealthEvery <= 0 {
-		tb.opts.HealthEvery = time.Second
+		tb.opts.HealthEvery = DefaultHealthEvery
 	}
 	if tb.opts.HealthFailures <= 0 {
-		tb.opts.HealthFailures = 3
+		tb.opts.HealthFailures = DefaultHealthFailures
 	}
 	tb.dir = opts.Dir
 	if tb.dir == "" && top.File != "" {

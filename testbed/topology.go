@@ -74,7 +74,8 @@ type Service struct {
 	Health  string            `yaml:"health"`  // path polled until it answers 2xx; empty waits for the port
 	Metrics string            `yaml:"metrics"` // path of its Prometheus metrics; empty: none
 	Admin   string            `yaml:"admin"`   // path of its admin API, for {{ .Service.Admin }}
-	// StartTimeout bounds the wait for health (default 30s; 2m for images).
+	// StartTimeout bounds the wait for health (default
+	// DefaultStartTimeout; DefaultImageStartTimeout for images).
 	StartTimeout time.Duration `yaml:"start_timeout"`
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/response"
 )
 
@@ -20,6 +21,16 @@ drill ack acknowledges them on the drill's loopback endpoint, found in
 .drill/live.json (searched from the working directory upward) unless --url
 names it. Without ALERT every open page is acknowledged. --list shows the
 pages instead.`,
+		exits: []exit{
+			{exitcode.OK, "the pages were acknowledged, or listed"},
+			{exitcode.Usage, "bad usage, no live drill recorded in .drill/ here or above, or nothing to acknowledge (no open page, or none for ALERT)"},
+			{exitcode.Harness, "the live drill's endpoint cannot be reached, fails, or its state file is damaged"},
+		},
+		examples: []example{
+			{"drill ack", "acknowledge every open page, as $DRILL_USER (else $USER)"},
+			{"drill ack --list", "show the open pages and who was paged"},
+			{"drill ack LLMSpendSpike --user alice", "acknowledge the page of one alert, as alice"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			url := fs.String("url", "", "base URL of the live drill's endpoint (default: from .drill/live.json)")
 			user := fs.String("user", "", "who acknowledges (default: $DRILL_USER, else $USER)")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/response"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/timeline"
@@ -55,15 +56,15 @@ func liveEngine(t *testing.T, extra string) (*response.Engine, *timeline.Log) {
 func TestAckByURL(t *testing.T) {
 	e, log := liveEngine(t, "")
 	code, out, errs := runCLI(t, "ack", "--url", e.URL(), "--list")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Contains(t, out, "LLMSpendSpike  alice")
 
 	code, _, errs = runCLI(t, "ack", "--url", e.URL(), "--user", "bob", "OtherAlert")
-	require.Equal(t, exitUsage, code, "what the drill refuses (404: no such page) is invalid input")
+	require.Equal(t, exitcode.Usage, code, "what the drill refuses (404: no such page) is invalid input")
 	require.Contains(t, errs, "no open unacknowledged page for alert OtherAlert")
 
 	code, out, errs = runCLI(t, "ack", "--url", e.URL(), "--user", "bob", "LLMSpendSpike")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Equal(t, "acknowledged LLMSpendSpike as bob (1 incident(s))\n", out)
 	require.Eventually(t, func() bool {
 		ev, ok := log.Find(timeline.OfKind(timeline.Ack, "bob"))
@@ -79,25 +80,25 @@ func TestAckFindsLiveFileUpward(t *testing.T) {
 	require.NoError(t, os.MkdirAll(sub, 0o755))
 	t.Chdir(sub)
 	code, _, errs := runCLI(t, "ack", "--user", "carol")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Eventually(t, func() bool { _, ok := log.Find(timeline.OfKind(timeline.Ack, "carol")); return ok }, 5*time.Second, time.Millisecond)
 }
 
 func TestAckErrors(t *testing.T) {
 	t.Chdir(t.TempDir())
 	code, _, errs := runCLI(t, "ack", "--user", "bob")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "no live drill found")
 
 	code, _, errs = runCLI(t, "ack", "--url", "http://127.0.0.1:1")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "pass --user ID")
 
 	code, _, errs = runCLI(t, "ack", "--url", "http://127.0.0.1:1", "--user", "bob", "A", "B")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "at most one alert name")
 
 	code, _, errs = runCLI(t, "ack", "--url", "http://127.0.0.1:1", "--user", "bob")
-	require.Equal(t, exitHarness, code)
+	require.Equal(t, exitcode.Harness, code)
 	require.Contains(t, errs, "no live drill at http://127.0.0.1:1 (--url): is `drill run --live` running?")
 }

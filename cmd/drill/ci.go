@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/lint"
 	"github.com/drillkit/drill/scenarios"
@@ -24,9 +25,9 @@ func ciCommand() *command {
 		help: `
 For CI on every change to runbooks, alert rules or escalation. drill ci lints
 the team exactly as drill lint does (the same checks and findings, printed as
-its text output; exit 3 on error findings, or warnings with --strict; exit 2
-on what a drill would refuse), asks git which files changed since --base
-(committed or not), and runs the scenarios those changes touch:
+its text output; no drill runs unless lint passes), asks git which files
+changed since --base (committed or not), and runs the scenarios those
+changes touch:
 
   a runbook      → the alerts it answers → the scenarios that expect them
   a rule file    → its alerts, and alerts reading its recording rules
@@ -35,7 +36,19 @@ on what a drill would refuse), asks git which files changed since --base
 
 Without --base every scenario runs. Every flag of 'drill run' applies
 (--gate, --out for junit.xml, --speed, --parallel...), and drill lint's
---now and --strict.`,
+--now and --strict. See docs/ci.md.`,
+		exits: []exit{
+			{exitcode.OK, "lint passed, and every drill the change touches passed and met its gates (or none is touched)"},
+			{exitcode.Failed, ""},
+			{exitcode.Usage, "bad usage, invalid team files, what a drill would refuse, or a --base git cannot compare with"},
+			{exitcode.Lint, "lint findings at error level (with --strict, warnings too); no drill ran"},
+			{exitcode.Harness, ""},
+			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): every world is torn down first; the scorecard printed is partial"},
+		},
+		examples: []example{
+			{"drill ci --base origin/main --gate 'pass_rate >= 0.9' --out ci-out", "lint, then run the drills the branch touches; write junit.xml and summary.md to ci-out"},
+			{"drill ci --strict --speed 12", "lint (warnings fail too), then run every drill at ×12"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			base := fs.String("base", "", "git revision to compare with, e.g. origin/main; empty runs every drill")
 			runFn := runFlags(fs)     // the same flags as drill run
@@ -59,7 +72,7 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 					return err
 				}
 				if err := lint.WriteText(e.stdout, r); err != nil {
-					return withCode(exitHarness, err)
+					return exitcode.With(exitcode.Harness, err)
 				}
 				if sum := r.Summary(); r.Failed() {
 					if r.Strict && sum.Warnings > 0 {
@@ -67,14 +80,14 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 					} else {
 						fmt.Fprintf(e.stdout, "drill ci: %d lint error(s); no drill runs until they are fixed\n", sum.Errors)
 					}
-					return silentError{exitLint}
+					return exitcode.Silent(exitcode.Lint)
 				}
 				fmt.Fprintf(e.stdout, "drill ci: lint clean (%d warning or info findings above)\n", len(r.Findings))
 
 				noBuiltin := fs.Lookup("no-builtin").Value.String() == "true"
 				scs, err := allScenarios(t, !noBuiltin)
 				if err != nil {
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				var only []string
 				if *base == "" {
@@ -85,7 +98,7 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 				} else {
 					changed, err := changedFiles(ctx, t.Dir, *base)
 					if err != nil {
-						return withCode(exitUsage, err)
+						return exitcode.With(exitcode.Usage, err)
 					}
 					hits := scenarios.Impact(t, scs, changed)
 					if len(hits) == 0 {

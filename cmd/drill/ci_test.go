@@ -35,7 +35,7 @@ func TestCIRunsNothingWhenNoDrillIsTouched(t *testing.T) {
 	dir := gitTeam(t)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("notes\n"), 0o644))
 	code, out, errs := runCLI(t, "ci", "--team", dir, "--base", "HEAD")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Contains(t, out, "drill ci: lint clean")
 	require.Contains(t, out, "1 file(s) changed since HEAD; none touches a drill")
 }
@@ -47,14 +47,14 @@ func TestCIStopsOnLintErrors(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(f, append(b, []byte("\n  Scenario: typo\n    When provider \"primary\" bills lots\n")...), 0o644))
 	code, out, _ := runCLI(t, "ci", "--team", dir, "--base", "HEAD")
-	require.Equal(t, exitLint, code)
+	require.Equal(t, exitcode.Lint, code)
 	require.Contains(t, out, "feature-undefined-step error: undefined step: When provider \"primary\" bills lots")
 }
 
 func TestCIBadBase(t *testing.T) {
 	dir := gitTeam(t)
 	code, _, errs := runCLI(t, "ci", "--team", dir, "--base", "no-such-rev")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "--base no-such-rev")
 }
 
@@ -62,7 +62,7 @@ func TestCIOutsideGit(t *testing.T) {
 	dir, err := scenarios.ExtractDemo(t.TempDir())
 	require.NoError(t, err)
 	code, _, errs := runCLI(t, "ci", "--team", dir, "--base", "HEAD")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "is not in a git repository; drill ci asks git what changed")
 }
 
@@ -72,7 +72,7 @@ func TestCIIgnoresDrillState(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".drill"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ".drill", "history.db"), []byte("x"), 0o644))
 	code, out, errs := runCLI(t, "ci", "--team", dir, "--base", "HEAD")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Contains(t, out, "0 file(s) changed since HEAD; none touches a drill")
 }
 
@@ -81,7 +81,7 @@ func TestRunUndefinedStepIsInvalidInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "features", "typo.feature"),
 		[]byte("@typo\nFeature: t\n  Scenario: s\n    When provider \"primary\" bills lots\n"), 0o644))
 	code, _, errs := runCLI(t, "run", "--team", dir, "--no-history", "typo")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "features/typo.feature:4: undefined step")
 }
 
@@ -96,17 +96,17 @@ func TestLintAndCIFindTheSame(t *testing.T) {
 		lines int         // finding lines expected
 		code  exitcode.Code
 	}{
-		{"demo", nil, 0, exitOK},
+		{"demo", nil, 0, exitcode.OK},
 		{"planted warnings", [][3]string{
 			{"alerts/llm-gateway.rules.yaml", "for: 2m", "for: 30s"},
 			{"runbooks/llm-provider-down.md", "last_reviewed: 2026-11-26\n", ""},
-		}, 2, exitOK},
+		}, 2, exitcode.OK},
 		{"planted errors", [][3]string{
 			{"alerts/llm-gateway.rules.yaml", "for: 2m", "for: 30s"},
 			{"runbooks/llm-cost-spike.md", "owner: ml-platform\n", ""},
 			{"features/inference-outage.feature", "Given the team's environment is running", "Given the team's environment is runing"},
 			{"alerts/tests/llm-spend_test.yaml", "summary: LLM spend is 2.00 USD per minute", "summary: LLM spend is 3.00 USD per minute"},
-		}, 4, exitLint},
+		}, 4, exitcode.Lint},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := gitTeam(t)
@@ -127,7 +127,7 @@ func TestLintAndCIFindTheSame(t *testing.T) {
 			require.Equal(t, c.code, ciCode, ciErrs)
 			require.True(t, strings.HasPrefix(ciOut, lintOut), "ci prints lint's findings:\n--- lint\n%s--- ci\n%s", lintOut, ciOut)
 			require.Equal(t, c.lines, strings.Count(lintOut, " error: ")+strings.Count(lintOut, " warning: ")+strings.Count(lintOut, " info: "), lintOut)
-			if c.code == exitOK {
+			if c.code == exitcode.OK {
 				require.Contains(t, ciOut, "drill ci: lint clean")
 				require.Contains(t, ciOut, "none touches a drill")
 			} else {
@@ -138,7 +138,7 @@ func TestLintAndCIFindTheSame(t *testing.T) {
 			lintCode, _, _ = runCLI(t, "lint", "--team", dir, "--now", "2026-03-05", "--strict")
 			ciCode, _, _ = runCLI(t, "ci", "--team", dir, "--now", "2026-03-05", "--base", "HEAD", "--strict")
 			require.Equal(t, lintCode, ciCode)
-			require.Equal(t, c.lines > 0, lintCode == exitLint)
+			require.Equal(t, c.lines > 0, lintCode == exitcode.Lint)
 		})
 	}
 }

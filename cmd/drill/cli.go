@@ -8,7 +8,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/drillkit/drill/internal/exitcode"
 )
@@ -21,13 +20,23 @@ type env struct {
 	getenv         func(string) string
 }
 
-// command is one subcommand.
+// command is one subcommand. Its help (drill help NAME), the command list
+// (drill help), docs/commands.md and the README's command table are all
+// rendered from these fields (help.go); TestEveryCommandIsDocumented holds
+// every command to them.
 type command struct {
 	name    string
 	summary string // one line for `drill help`
 	usage   string // the argument synopsis after the name
 	help    string // paragraphs after the synopsis
-	flags   func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+	// exits are the codes the command exits with, in numeric order; each
+	// says what it means for this command where the code's own Meaning
+	// is not precise enough.
+	exits []exit
+	// examples are invocations as typed; their flags must parse with the
+	// command's flags (TestEveryCommandIsDocumented), so they cannot rot.
+	examples []example
+	flags    func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
 }
 
 // commands is the registry of subcommands, built in one place.
@@ -74,30 +83,30 @@ policy, runs your real runbook, and scores the response.`
 func run(ctx context.Context, args []string, e *env) exitcode.Code {
 	if len(args) == 0 {
 		writeHelp(e.stderr)
-		return exitUsage
+		return exitcode.Usage
 	}
 	name := args[0]
 	switch name {
 	case "-h", "-help", "--help":
 		writeHelp(e.stdout)
-		return exitOK
+		return exitcode.OK
 	case "help":
 		if len(args) > 1 {
 			c, _ := findCommand(args[1])
 			if c != nil {
 				writeCommandHelp(e.stdout, c)
-				return exitOK
+				return exitcode.OK
 			}
 			fmt.Fprintf(e.stderr, "drill: unknown command %q; run 'drill help'\n", args[1])
-			return exitUsage
+			return exitcode.Usage
 		}
 		writeHelp(e.stdout)
-		return exitOK
+		return exitcode.OK
 	}
 	c, names := findCommand(name)
 	if c == nil {
 		fmt.Fprintf(e.stderr, "drill: unknown command %q; commands are: %s\n", name, strings.Join(names, ", "))
-		return exitUsage
+		return exitcode.Usage
 	}
 	fs := flag.NewFlagSet("drill "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -106,49 +115,16 @@ func run(ctx context.Context, args []string, e *env) exitcode.Code {
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			writeCommandHelp(e.stdout, c)
-			return exitOK
+			return exitcode.OK
 		}
 		fmt.Fprintf(e.stderr, "drill %s: %v\nrun 'drill help %s' for usage\n", c.name, err, c.name)
-		return exitUsage
+		return exitcode.Usage
 	}
 	err = runFn(ctx, e, rest)
 	if err != nil && !exitcode.IsSilent(err) {
 		fmt.Fprintf(e.stderr, "drill %s: %v\n", c.name, err)
 	}
 	return exitcode.Of(err)
-}
-
-func writeHelp(w io.Writer) {
-	fmt.Fprintf(w, "%s\n\nUsage:\n  drill <command> [flags] [arguments]\n\nCommands:\n", toolSummary)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, c := range commands() {
-		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
-	}
-	tw.Flush()
-	fmt.Fprint(w, `
-Run 'drill help <command>' for a command's flags.
-
-Exit codes: 0 all passed; 1 a drill failed, was inconclusive or a gate was
-missed; 2 bad usage or invalid input; 3 lint findings at error level; 4 the
-harness failed; 130 a run interrupted by Ctrl-C or SIGTERM (after teardown
-and a partial scorecard).
-`)
-}
-
-func writeCommandHelp(w io.Writer, c *command) {
-	fmt.Fprintf(w, "Usage: drill %s %s\n\n%s\n", c.name, c.usage, c.summary)
-	if c.help != "" {
-		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.help))
-	}
-	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	c.flags(fs)
-	var n int
-	fs.VisitAll(func(*flag.Flag) { n++ })
-	if n > 0 {
-		fmt.Fprint(w, "\nFlags:\n")
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-	}
 }
 
 // parseInterspersed parses flags wherever they stand among the arguments,

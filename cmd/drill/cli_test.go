@@ -24,37 +24,37 @@ func runCLI(t *testing.T, args ...string) (exitcode.Code, string, string) {
 
 func TestVersion(t *testing.T) {
 	code, out, _ := runCLI(t, "version")
-	require.Equal(t, exitOK, code)
+	require.Equal(t, exitcode.OK, code)
 	require.Contains(t, out, "drill ")
 }
 
 func TestUnknownCommandListsKnownOnes(t *testing.T) {
 	code, _, errs := runCLI(t, "explode")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, `unknown command "explode"`)
 	require.Contains(t, errs, "version")
 }
 
 func TestNoArgsIsUsageError(t *testing.T) {
 	code, _, errs := runCLI(t)
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "Usage:")
 }
 
 func TestHelpForEveryCommand(t *testing.T) {
 	for _, c := range commands() {
 		code, out, _ := runCLI(t, "help", c.name)
-		require.Equal(t, exitOK, code, c.name)
+		require.Equal(t, exitcode.OK, code, c.name)
 		require.Contains(t, out, "Usage: drill "+c.name)
 		code, out2, _ := runCLI(t, c.name, "--help")
-		require.Equal(t, exitOK, code, c.name)
+		require.Equal(t, exitcode.OK, code, c.name)
 		require.Equal(t, out, out2)
 	}
 }
 
 func TestBadFlagIsUsageError(t *testing.T) {
 	code, _, errs := runCLI(t, "version", "--nope")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "flag provided but not defined")
 }
 
@@ -62,13 +62,13 @@ func TestBadFlagIsUsageError(t *testing.T) {
 // and runs nothing, and a gate after the name is checked.
 func TestFlagsAfterArguments(t *testing.T) {
 	code, out, errs := runCLI(t, "run", "cost-spike", "--plan", "--speed", "5")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Contains(t, out, "speed ×5: one drill minute takes 12s of real time")
 	require.NotContains(t, out, "pass rate", "a plan runs nothing")
 	require.NotContains(t, out, "warning:", "at ×5 the demo's traffic fills its rule windows")
 
 	code, _, errs = runCLI(t, "run", "cost-spike", "--plan", "--gate", "nonsense")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, `gate "nonsense"`)
 
 	fs := flag.NewFlagSet("t", flag.ContinueOnError)
@@ -85,26 +85,26 @@ func TestFlagsAfterArguments(t *testing.T) {
 // that sets its own speed is refused up front, as is a speed of 0.
 func TestPlanWarnsOfThinTraffic(t *testing.T) {
 	code, out, errs := runCLI(t, "run", "--plan", "--speed", "600", "features/inference-outage.feature:8")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Contains(t, out, "warning: alert and recovery times are approximate at ×600: 5 requests per second leave few requests in these alert windows: ")
 	require.Contains(t, out, "LLMGatewayErrors [5m] 2")
 	require.Contains(t, out, "at speed 24 or lower (--speed)")
 
 	code, out, errs = runCLI(t, "run", "--plan", "--live", "features/inference-outage.feature:8")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Contains(t, out, "speed ×1: one drill minute takes 1m0s of real time")
 	require.NotContains(t, out, "warning:")
 
 	dir := copyTeam(t, [3]string{"features/cost-spike.feature", "Given the team's environment is running", "Given the drill clock runs at speed 0\n    And the team's environment is running"})
 	code, _, errs = runCLI(t, "run", "--team", dir, "--plan", "--no-builtin", "--all")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "the drill clock's speed must be above 0, got 0")
 	dir = copyTeam(t, [3]string{"features/cost-spike.feature", "Given the team's environment is running", "Given the drill clock runs at speed 30\n    And the team's environment is running"})
 	code, out, errs = runCLI(t, "run", "--team", dir, "--plan", "--no-builtin", "--all")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Contains(t, out, "speed ×30: one drill minute takes 2s of real time")
 	code, _, errs = runCLI(t, "run", "--team", dir, "--plan", "--no-builtin", "--all", "--live")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "features/cost-spike.feature:3: the scenario sets the drill clock's speed, and a live game day (--live) runs in real time")
 }
 
@@ -112,23 +112,20 @@ func TestPlanWarnsOfThinTraffic(t *testing.T) {
 // one that selects something.
 func TestMisspeltNameBesideAGoodOne(t *testing.T) {
 	code, _, errs := runCLI(t, "run", "--plan", "cost-spike", "cost-spkie")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "no scenario is named cost-spkie; known names: ")
 }
 
+// What cmd/drill adds to package exitcode (tested there): a library's
+// error type carries its own code through the command's wrapping, a
+// caller that knows more decides, and usageErrorf is a usage error whose
+// reason run still prints.
 func TestExitCodes(t *testing.T) {
-	require.Equal(t, exitOK, codeOf(nil))
-	require.Equal(t, exitHarness, codeOf(context.Canceled))
-	require.Equal(t, exitLint, codeOf(withCode(exitLint, context.Canceled)))
-	require.NoError(t, withCode(exitFailed, nil))
-	// A library's error type carries its own code; a caller that knows
-	// more decides.
 	he := &testbed.HarnessError{Op: "start", Err: os.ErrExist}
-	require.Equal(t, exitHarness, codeOf(fmt.Errorf("up: %w", he)))
-	require.Equal(t, exitUsage, codeOf(withCode(exitUsage, he)))
-	// A silent error's code is read, and its reason was printed already.
-	require.Equal(t, exitLint, codeOf(silentError{exitLint}))
-	require.True(t, exitcode.IsSilent(silentError{exitLint}))
+	require.Equal(t, exitcode.Harness, exitcode.Of(fmt.Errorf("up: %w", he)))
+	require.Equal(t, exitcode.Usage, exitcode.Of(exitcode.With(exitcode.Usage, he)))
+	require.Equal(t, exitcode.Usage, exitcode.Of(usageErrorf("--speed: %s", "bad")))
+	require.EqualError(t, usageErrorf("--speed: %s", "bad"), "--speed: bad")
 	require.False(t, exitcode.IsSilent(usageErrorf("--speed: bad")))
 }
 
@@ -152,7 +149,7 @@ func TestInterruptedRunExits130(t *testing.T) {
 	cancel() // as if Ctrl-C came at once
 	var out, errb bytes.Buffer
 	code := run(ctx, []string{"run", "--no-history", "cost-spike"}, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
-	require.Equal(t, exitInterrupted, code, "stdout: %s\nstderr: %s", out.String(), errb.String())
+	require.Equal(t, exitcode.Interrupted, code, "stdout: %s\nstderr: %s", out.String(), errb.String())
 	require.Contains(t, errb.String(), "interrupted")
 }
 
@@ -168,21 +165,21 @@ func TestRunRejectsNonsenseValues(t *testing.T) {
 		{"--control-window", "-5m", "--control-window: want a positive drill time"},
 	} {
 		code, _, errs := runCLI(t, "run", "--plan", c.flag, c.value, "cost-spike")
-		require.Equal(t, exitUsage, code, "%s %s", c.flag, c.value)
+		require.Equal(t, exitcode.Usage, code, "%s %s", c.flag, c.value)
 		require.Contains(t, errs, c.want, "%s %s", c.flag, c.value)
 	}
 }
 
 func TestTagsNeedTheirAt(t *testing.T) {
 	code, _, errs := runCLI(t, "run", "--plan", "--tags", "cost-spike")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, `tag "cost-spike": tags start with @, e.g. @cost-spike`)
 	code, _, errs = runCLI(t, "run", "--plan", "--tags", "@cost-spike && ~@slow")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 }
 
 func TestLiveRefusesASpeed(t *testing.T) {
 	code, _, errs := runCLI(t, "run", "--live", "--speed", "60", "cost-spike")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "--live runs in real time")
 }

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/stretchr/testify/require"
 )
 
@@ -14,11 +15,11 @@ func TestRunFindsTeamUpward(t *testing.T) {
 	dir := copyTeam(t)
 	t.Chdir(filepath.Join(dir, "runbooks"))
 	code, out, errs := runCLI(t, "run", "--plan", "--all", "--no-builtin")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.NotContains(t, errs, "built-in demo team", "the team above the working directory is found")
 	require.Contains(t, out, "features/cost-spike.feature:2", "the clean team's own drill is planned")
 
 	code, _, errs = runCLI(t, "run", "--plan", "--team", filepath.Join(dir, "runbooks"))
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "--team "+filepath.Join(dir, "runbooks")+": no drill.yaml there")
 }

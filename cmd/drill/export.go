@@ -12,6 +12,7 @@ import (
 
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/history"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scoring"
 )
@@ -26,10 +27,17 @@ Exports a run from the history with the exporter NAME of the exporters file
 (.drill/exporters.yaml, in the nearest .drill folder from the working
 directory upward; see docs/history-and-export.md), records the outcome
 in the history, and retries a failed export when run again. Without
-RUN_ID, lists the stored runs and their export status.
-
-Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
-4 the export failed (recorded in the history; run the command again).`,
+RUN_ID, lists the stored runs and their export status.`,
+		exits: []exit{
+			{exitcode.OK, "exported (without RUN_ID: the runs were listed)"},
+			{exitcode.Usage, "bad usage, no history there, an unknown run or exporter, or an invalid exporters file"},
+			{exitcode.Harness, "the export failed (recorded in the history; run the command again)"},
+		},
+		examples: []example{
+			{"drill export", "list the stored runs and where each was exported"},
+			{"drill export latest --to gitlab", "export the latest run with the exporter gitlab"},
+			{"drill export 20261126T220718-1-3f9a2c --to gitlab", "export one run, or retry its failed export"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var (
 				to = fs.String("to", "", "exporter name in the exporters file")
@@ -68,11 +76,11 @@ Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
 				}
 				cfg, err := export.Load(exporters)
 				if err != nil {
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				ex, err := cfg.Exporter(*to, exportOptions(e))
 				if err != nil {
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				var run *history.Run
 				if id == "latest" {
@@ -81,7 +89,7 @@ Exit codes: 0 exported; 2 bad usage, unknown run or invalid exporters file;
 					run, err = store.Get(ctx, id)
 				}
 				if errors.Is(err, history.ErrNotFound) {
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				if err != nil {
 					return err
@@ -112,7 +120,7 @@ func exportRun(ctx context.Context, e *env, store *history.Store, ex export.Expo
 		}
 	}
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	fmt.Fprintf(e.stdout, "exported run %s to %s (%d attempt(s), HTTP %d)\n", card.RunID, ex.Name(), res.Attempts, res.Status)
 	return nil
@@ -156,14 +164,14 @@ func newRecorder(e *env, historyPath string, noHistory bool, exportName string) 
 	if exportName != "" {
 		sd, err := statedir.Getwd()
 		if err != nil {
-			return nil, withCode(exitHarness, err)
+			return nil, exitcode.With(exitcode.Harness, err)
 		}
 		cfg, err := export.Load(sd.Exporters())
 		if err != nil {
-			return nil, withCode(exitUsage, fmt.Errorf("--export %s: %w", exportName, err))
+			return nil, exitcode.With(exitcode.Usage, fmt.Errorf("--export %s: %w", exportName, err))
 		}
 		if r.exporter, err = cfg.Exporter(exportName, exportOptions(e)); err != nil {
-			return nil, withCode(exitUsage, err)
+			return nil, exitcode.With(exitcode.Usage, err)
 		}
 	}
 	return r, nil

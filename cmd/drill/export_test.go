@@ -74,7 +74,7 @@ func TestRunRecordExportFailureThenRetry(t *testing.T) {
 	}}
 	_, err := newRecorder(e, statedir.At(".").History(), false, "jira")
 	require.ErrorContains(t, err, `has no exporter "jira"; it has: gitlab`)
-	require.Equal(t, exitUsage, codeOf(err), "a bad --export fails before the drill")
+	require.Equal(t, exitcode.Usage, exitcode.Of(err), "a bad --export fails before the drill")
 
 	rec, err := newRecorder(e, statedir.At(".").History(), false, "gitlab")
 	require.NoError(t, err)
@@ -96,11 +96,11 @@ func TestRunRecordExportFailureThenRetry(t *testing.T) {
 	require.NoError(t, store.Close())
 
 	code, stdout, stderr := runCLIEnv(t, e.getenv, "export", "--history", statedir.At(".").History())
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitcode.OK, code, stderr)
 	require.Contains(t, stdout, "gitlab:failed (1 attempts)")
 
 	code, stdout, stderr = runCLIEnv(t, e.getenv, "export", card.RunID, "--to", "gitlab")
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitcode.OK, code, stderr)
 	require.Contains(t, stdout, "exported run "+card.RunID+" to gitlab (1 attempt(s), HTTP 200)")
 
 	store, err = history.Open(statedir.At(".").History())
@@ -121,14 +121,14 @@ func TestRunRecordExportFailureThenRetry(t *testing.T) {
 
 	// failures of the command itself
 	code, _, stderr = runCLIEnv(t, e.getenv, "export", "no-such-run", "--to", "gitlab")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, stderr, `no such run "no-such-run"`)
 	s.FailNext(5, http.StatusServiceUnavailable)
 	code, _, stderr = runCLIEnv(t, e.getenv, "export", "latest", "--to", "gitlab")
-	require.Equal(t, exitHarness, code)
+	require.Equal(t, exitcode.Harness, code)
 	require.Contains(t, stderr, "503")
 	code, _, _ = runCLIEnv(t, e.getenv, "export", card.RunID)
-	require.Equal(t, exitUsage, code, "--to is required")
+	require.Equal(t, exitcode.Usage, code, "--to is required")
 }
 
 func TestRecordWithoutHistory(t *testing.T) {
@@ -163,7 +163,7 @@ func TestReportCommand(t *testing.T) {
 	require.NoError(t, store.Close())
 
 	code, stdout, stderr := runCLI(t, "report", "--history", path, "--format", "json")
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitcode.OK, code, stderr)
 	var rep struct {
 		Groups []struct {
 			Name     string
@@ -179,13 +179,13 @@ func TestReportCommand(t *testing.T) {
 
 	html := filepath.Join(dir, "r.html")
 	code, _, stderr = runCLI(t, "report", "--history", path, "--format", "html", "--out", html)
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitcode.OK, code, stderr)
 	page, err := os.ReadFile(html)
 	require.NoError(t, err)
 	require.Contains(t, string(page), "<svg")
 
 	code, stdout, _ = runCLI(t, "report", "--history", path, "--since", "2d", "--baseline", "1d")
-	require.Equal(t, exitOK, code)
+	require.Equal(t, exitcode.OK, code)
 	require.Contains(t, stdout, "(1 runs)")
 
 	for _, bad := range [][]string{
@@ -196,7 +196,7 @@ func TestReportCommand(t *testing.T) {
 			args = append(args, "--history", path)
 		}
 		code, _, _ := runCLI(t, args...)
-		require.Equal(t, exitUsage, code, bad)
+		require.Equal(t, exitcode.Usage, code, bad)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 
 	"github.com/drillkit/drill/faults"
+	"github.com/drillkit/drill/internal/exitcode"
 )
 
 func faultsCommand() *command {
@@ -14,7 +15,16 @@ func faultsCommand() *command {
 		usage:   "[--format text|json|md]",
 		help: `Network kinds act through toxiproxy on the proxy in front of a provider or
 stub; toxicity is rolled per connection, not per request. App kinds are fault
-modes of the mock providers and stubs, with a per-request probability.`,
+modes of the mock providers and stubs, with a per-request probability.
+docs/faults.md is this catalog in Markdown (drill faults --format md).`,
+		exits: []exit{
+			{exitcode.OK, "the catalog was printed"},
+			{exitcode.Usage, "bad usage: an unknown --format, or arguments"},
+		},
+		examples: []example{
+			{"drill faults", "list every fault kind with its parameters and defaults"},
+			{"drill faults --format md", "the catalog as the Markdown of docs/faults.md"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			format := fs.String("format", "text", "output format: text, json or md")
 			return func(_ context.Context, e *env, args []string) error {

@@ -12,13 +12,14 @@ import (
 	"strings"
 
 	"github.com/drillkit/drill/gateway"
+	"github.com/drillkit/drill/internal/exitcode"
 	"go.yaml.in/yaml/v3"
 )
 
 // serveGateway runs the reference gateway: defaults, then the config file,
 // then DRILL_* environment variables, then --addr.
 func serveGateway(ctx context.Context, e *env, o serveOptions) error {
-	if o.seedSet {
+	if o.seed.set {
 		return usageErrorf("--seed: the gateway has no seeded behaviour; drop the flag")
 	}
 	cfg := gateway.DefaultConfig()
@@ -28,21 +29,21 @@ func serveGateway(ctx context.Context, e *env, o serveOptions) error {
 			return usageErrorf("%v", err)
 		}
 		if cfg, err = parseGatewayConfig(o.config, data); err != nil {
-			return withCode(exitUsage, err)
+			return exitcode.With(exitcode.Usage, err)
 		}
 	}
 	if err := cfg.ApplyEnv(e.getenv); err != nil {
-		return withCode(exitUsage, fmt.Errorf("environment: %w", err))
+		return exitcode.With(exitcode.Usage, fmt.Errorf("environment: %w", err))
 	}
 	if o.addr != "" {
 		cfg.Addr = o.addr
 	}
 	if err := cfg.Validate(); err != nil {
-		return withCode(exitUsage, fmt.Errorf("gateway config: %w\n(set it in a --config file or DRILL_* variables: 'drill help serve' lists them)", err))
+		return exitcode.With(exitcode.Usage, fmt.Errorf("gateway config: %w\n(set it in a --config file or DRILL_* variables: 'drill help serve' lists them)", err))
 	}
 	srv, err := gateway.Start(cfg)
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	defer srv.Close()
 	fmt.Fprintf(e.stdout, "gateway listening on %s\n", srv.URL())

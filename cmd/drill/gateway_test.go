@@ -81,10 +81,10 @@ func TestServeGateway(t *testing.T) {
 	resp.Body.Close()
 	require.Contains(t, body.String(), `"budget_usd_per_minute":3`, "the environment applies over the file")
 	cancel()
-	require.Equal(t, exitOK, <-done, errb.String())
+	require.Equal(t, exitcode.OK, <-done, errb.String())
 	require.Contains(t, out.String(), "gateway stopped")
 
 	code := run(context.Background(), []string{"serve", "gateway"}, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errb.String(), "primary.base_url")
 }

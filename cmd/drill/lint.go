@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/lint"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/team"
@@ -29,13 +30,22 @@ runs the same checks the same way. Without --team, drill.yaml is looked for
 from the working directory upward. Text output prints file:line:col: ID
 severity: message, grouped by file, and a summary counting the files read.
 Severities are set per check in drill.yaml's lint.severity. lint needs no
-network.
-
-Exit 0 when no error-level finding remains (--strict: no warning either),
-3 when one does, 2 when the team's files are invalid or hold what a drill
-would refuse (every problem is printed).`,
+network.`,
+		exits: []exit{
+			{exitcode.OK, "no error-level finding (with --strict, no warning either)"},
+			{exitcode.Usage, "bad usage, or the team's files are invalid or hold what a drill would refuse (every problem is printed)"},
+			{exitcode.Lint, "findings at error level (with --strict, warnings too)"},
+			{exitcode.Harness, ""},
+			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): lint stopped"},
+		},
+		examples: []example{
+			{"drill lint", "lint the team of the drill.yaml here or above"},
+			{"drill lint --team ops --format sarif", "lint ops/ and write SARIF for a code-scanning UI"},
+			{"drill lint --strict --now 2026-01-15", "fail on warnings too, judging review dates as of 15 January 2026"},
+			{"drill lint --checks", "list every check with its default severity and rationale"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			dir := fs.String("team", "", "team directory (holding drill.yaml); default: search upward from the working directory")
+			dir := fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above, else the demo team)")
 			format := fs.String("format", "text", "output format: "+strings.Join(lint.Formats, ", "))
 			list := fs.Bool("checks", false, "list the checks with their default severity and rationale, and exit")
 			lintOpts := lintFlags(fs)
@@ -61,7 +71,7 @@ would refuse (every problem is printed).`,
 				if root == "" {
 					wd, err := os.Getwd()
 					if err != nil {
-						return withCode(exitHarness, err)
+						return exitcode.With(exitcode.Harness, err)
 					}
 					found, ok := team.Find(wd)
 					if ok {
@@ -69,7 +79,7 @@ would refuse (every problem is printed).`,
 					} else {
 						demo, err := scenarios.ExtractDemo("")
 						if err != nil {
-							return withCode(exitHarness, err)
+							return exitcode.With(exitcode.Harness, err)
 						}
 						defer os.RemoveAll(demo)
 						fmt.Fprintf(e.stderr, "drill lint: no %s in %s or any parent directory, and no --team: linting the built-in demo team acme-ml\n", team.ConfigFile, wd)
@@ -86,17 +96,17 @@ would refuse (every problem is printed).`,
 						}
 						return printProblems(e, "lint", root, ps)
 					}
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				r, err := lintTeam(ctx, e, "lint", t, opts)
 				if err != nil {
 					return err
 				}
 				if err := lint.Write(e.stdout, r, *format, sarifVersion()); err != nil {
-					return withCode(exitHarness, err)
+					return exitcode.With(exitcode.Harness, err)
 				}
 				if r.Failed() {
-					return silentError{exitLint}
+					return exitcode.Silent(exitcode.Lint)
 				}
 				return nil
 			}
@@ -135,13 +145,13 @@ func lintTeam(ctx context.Context, e *env, cmd string, t *team.Team, opts lint.O
 	case errors.As(err, &refused): // before Problems, which it may wrap
 		fmt.Fprintln(e.stderr, refused.Err)
 		fmt.Fprintf(e.stderr, "drill %s: team %s has problems a drill would refuse; fix them and run again\n", cmd, t.Dir)
-		return nil, silentError{exitUsage}
+		return nil, exitcode.Silent(exitcode.Usage)
 	case errors.As(err, &ps):
 		return nil, printProblems(e, cmd, t.Dir, ps)
 	case ctx.Err() != nil:
-		return nil, withCode(exitInterrupted, fmt.Errorf("interrupted (%v): lint stopped", ctx.Err()))
+		return nil, exitcode.With(exitcode.Interrupted, fmt.Errorf("interrupted (%v): lint stopped", ctx.Err()))
 	}
-	return nil, withCode(exitHarness, err)
+	return nil, exitcode.With(exitcode.Harness, err)
 }
 
 // printProblems prints the problems of a team's files, each at its file
@@ -152,7 +162,7 @@ func printProblems(e *env, cmd, root string, ps team.Problems) error {
 		fmt.Fprintln(e.stderr, p.String())
 	}
 	fmt.Fprintf(e.stderr, "drill %s: %d problem(s) in team %s; fix them and run again\n", cmd, len(ps), root)
-	return silentError{exitUsage}
+	return exitcode.Silent(exitcode.Usage)
 }
 
 // sarifVersion is drill's version as SARIF's tool.driver.version.

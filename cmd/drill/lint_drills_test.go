@@ -3,20 +3,21 @@ package main
 import (
 	"testing"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/stretchr/testify/require"
 )
 
 func TestLintChecksFeatureSteps(t *testing.T) {
 	dir := copyTeam(t, [3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic surges ten times"})
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-	require.Equal(t, exitLint, code)
+	require.Equal(t, exitcode.Lint, code)
 	require.Contains(t, out, dir+"/features/cost-spike.feature:4:1: feature-undefined-step error: undefined step: When traffic surges ten times")
 }
 
 func TestLintRunsPromtoolTests(t *testing.T) {
 	dir := copyTeam(t, [3]string{"alerts/tests/llm_test.yaml", "exp_alerts: []", "exp_alerts: [{exp_labels: {severity: page}}]"})
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-	require.Equal(t, exitLint, code)
+	require.Equal(t, exitcode.Lint, code)
 	require.Contains(t, out, "alerts/tests/llm_test.yaml:8:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s", "at the alert_rule_test naming the alert")
 }
 
@@ -32,7 +33,7 @@ func TestLintPromtoolExprTestAtItsLine(t *testing.T) {
         eval_time: 2m
         exp_samples: [{labels: '{}', value: 2}]`})
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-	require.Equal(t, exitLint, code)
+	require.Equal(t, exitcode.Lint, code)
 	require.Contains(t, out, "alerts/tests/llm_test.yaml:14:15: promtool-test-failed error: unnamed#0, expr vector(1) at 2m0s")
 
 	// The same check in a second test group: the failure is the second's.
@@ -48,14 +49,14 @@ func TestLintPromtoolExprTestAtItsLine(t *testing.T) {
         eval_time: 1m
         exp_samples: [{labels: '{}', value: 2}]`})
 	code, out, _ = runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-	require.Equal(t, exitLint, code)
+	require.Equal(t, exitcode.Lint, code)
 	require.Contains(t, out, "alerts/tests/llm_test.yaml:17:15: promtool-test-failed error: second, expr vector(1) at 1m0s")
 }
 
 func TestLintFallsBackToDemoTeam(t *testing.T) {
 	t.Chdir(t.TempDir())
 	code, out, errs := runCLI(t, "lint")
-	require.Equal(t, exitOK, code, out+errs)
+	require.Equal(t, exitcode.OK, code, out+errs)
 	require.Contains(t, errs, "linting the built-in demo team acme-ml")
 	require.Regexp(t, `: 0 errors, 0 warnings, 0 info in [1-9][0-9]* files read \(0 with findings\)\n$`, out, "it read the demo's files")
 }
@@ -64,7 +65,7 @@ func TestLintFallsBackToDemoTeam(t *testing.T) {
 func TestLintFeatureSyntaxAtItsLine(t *testing.T) {
 	dir := copyTeam(t, [3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic surges 10x\n  Scenario Outline without examples"})
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-	require.Equal(t, exitLint, code)
+	require.Equal(t, exitcode.Lint, code)
 	require.Regexp(t, `features/cost-spike\.feature:5:\d+: feature-syntax error: `, out)
 }
 
@@ -73,7 +74,7 @@ func TestLintFeatureSyntaxAtItsLine(t *testing.T) {
 func TestLintPromtoolTestLoadErrorAtItsLine(t *testing.T) {
 	dir := copyTeam(t, [3]string{"alerts/tests/llm_test.yaml", "  - interval: 1m", "  - intervall: 1m"})
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-	require.Equal(t, exitLint, code)
+	require.Equal(t, exitcode.Lint, code)
 	require.Contains(t, out, `alerts/tests/llm_test.yaml:4:1: promtool-test-failed error: unknown field "intervall"`)
 }
 
@@ -83,9 +84,9 @@ func TestLintSeverityForDrillChecks(t *testing.T) {
 		[3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic surges ten times"},
 		[3]string{"drill.yaml", "alert-description-vague: warning", "alert-description-vague: warning\n    feature-undefined-step: warning"})
 	code, out, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-	require.Equal(t, exitOK, code, out+errs)
+	require.Equal(t, exitcode.OK, code, out+errs)
 	require.Contains(t, out, "feature-undefined-step warning: undefined step")
 	code, out, _ = runCLI(t, "lint", "--checks")
-	require.Equal(t, exitOK, code)
+	require.Equal(t, exitcode.OK, code)
 	require.Contains(t, out, "promtool-test-failed")
 }

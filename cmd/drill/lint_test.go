@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/stretchr/testify/require"
 )
 
@@ -34,7 +35,7 @@ func copyTeam(t *testing.T, edits ...[3]string) string {
 func TestLintCleanTeam(t *testing.T) {
 	dir := copyTeam(t)
 	code, out, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Equal(t, "team "+dir+": 0 errors, 0 warnings, 0 info in 10 files read (0 with findings)\n", out)
 }
 
@@ -42,13 +43,13 @@ func TestLintFindsTeamUpward(t *testing.T) {
 	dir := copyTeam(t)
 	t.Chdir(filepath.Join(dir, "runbooks"))
 	code, out, _ := runCLI(t, "lint", "--now", "2026-03-05")
-	require.Equal(t, exitOK, code)
+	require.Equal(t, exitcode.OK, code)
 	require.Contains(t, out, "team ..: 0 errors")
 }
 
 func TestLintMissingTeamDir(t *testing.T) {
 	code, _, errs := runCLI(t, "lint", "--team", filepath.Join(t.TempDir(), "nope"))
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "nope")
 }
 
@@ -58,7 +59,7 @@ func TestLintErrorsExit3AndGroupByFile(t *testing.T) {
 		[3]string{"alerts/llm.yaml", "for: 2m", "for: 30s"},
 	)
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-	require.Equal(t, exitLint, code)
+	require.Equal(t, exitcode.Lint, code)
 	want := dir + "/alerts/llm.yaml:7:9: alert-for-short warning: alert LLMSpendSpike: for: 30s is shorter than two evaluation intervals (30s); expected 1m or more\n" +
 		"\n" +
 		dir + "/runbooks/provider-errors.md:1:1: runbook-no-owner error: runbook provider-errors has no owner; expected owner: naming a team or user from escalation/\n" +
@@ -70,15 +71,15 @@ func TestLintErrorsExit3AndGroupByFile(t *testing.T) {
 func TestLintStrictCountsWarnings(t *testing.T) {
 	dir := copyTeam(t, [3]string{"alerts/llm.yaml", "for: 2m", "for: 30s"})
 	code, _, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-	require.Equal(t, exitOK, code)
+	require.Equal(t, exitcode.OK, code)
 	code, _, _ = runCLI(t, "lint", "--team", dir, "--now", "2026-03-05", "--strict")
-	require.Equal(t, exitLint, code)
+	require.Equal(t, exitcode.Lint, code)
 }
 
 func TestLintJSONAndSARIF(t *testing.T) {
 	dir := copyTeam(t, [3]string{"alerts/llm.yaml", "for: 2m", "for: 30s"})
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05", "--format", "json")
-	require.Equal(t, exitOK, code)
+	require.Equal(t, exitcode.OK, code)
 	var js struct {
 		Findings []struct {
 			ID, Severity, File, Message string
@@ -93,7 +94,7 @@ func TestLintJSONAndSARIF(t *testing.T) {
 	require.Equal(t, 1, js.Summary.Warnings)
 
 	code, out, _ = runCLI(t, "lint", "--team", dir, "--now", "2026-03-05", "--format", "sarif")
-	require.Equal(t, exitOK, code)
+	require.Equal(t, exitcode.OK, code)
 	var sarif struct {
 		Version string
 		Runs    []struct {
@@ -137,7 +138,7 @@ func TestLintInvalidTeamPrintsAllProblems(t *testing.T) {
 		[3]string{"alerts/bad.yaml", "", "groups:\n  - name: x\n    rules:\n      - alert: Bad\n        expr: rate(foo[5m] > 1\n"},
 	)
 	code, out, errs := runCLI(t, "lint", "--team", dir)
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Empty(t, out)
 	require.Contains(t, errs, dir+"/drill.yaml:1:1: colour: unknown field; valid fields are: team, paths, lint, variables, responders, providers, stubs, service, traffic, toxiproxy\n")
 	require.Contains(t, errs, dir+"/escalation/people.yaml:26:19: schedules[0].layers[0].rotation: expected a duration like 90s, 10m, 12h, 7d or 1w, got \"fortnight\"\n")
@@ -148,16 +149,16 @@ func TestLintInvalidTeamPrintsAllProblems(t *testing.T) {
 
 func TestLintBadFlags(t *testing.T) {
 	code, _, errs := runCLI(t, "lint", "--format", "xml")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "formats are: text, json, sarif")
 	code, _, errs = runCLI(t, "lint", "--now", "yesterday")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "expected YYYY-MM-DD")
 }
 
 func TestLintListsChecks(t *testing.T) {
 	code, out, _ := runCLI(t, "lint", "--checks")
-	require.Equal(t, exitOK, code)
+	require.Equal(t, exitcode.OK, code)
 	require.Contains(t, out, "escalation-coverage-gap")
 	require.Contains(t, out, "runbook-stale")
 }
@@ -176,14 +177,14 @@ func TestLintRefusesWhatADrillWould(t *testing.T) {
 	} {
 		dir := copyTeam(t, [3]string{c.file, c.old, c.new})
 		code, _, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
-		require.Equal(t, exitUsage, code, c.new)
+		require.Equal(t, exitcode.Usage, code, c.new)
 		require.Contains(t, errs, c.want)
 		require.Contains(t, errs, "has problems a drill would refuse")
 		code, _, errs = runCLI(t, "run", "--team", dir, "--plan", "--all")
-		require.Equal(t, exitUsage, code, "the plan refuses it too: %s", c.new)
+		require.Equal(t, exitcode.Usage, code, "the plan refuses it too: %s", c.new)
 		require.Contains(t, errs, c.want)
 		code, _, errs = runCLI(t, "ci", "--team", dir, "--now", "2026-03-05")
-		require.Equal(t, exitUsage, code, "ci's lint refuses it too: %s", c.new)
+		require.Equal(t, exitcode.Usage, code, "ci's lint refuses it too: %s", c.new)
 		require.Contains(t, errs, c.want)
 		require.Contains(t, errs, "drill ci: team "+dir+" has problems a drill would refuse")
 	}
@@ -195,7 +196,7 @@ func TestLintUnknownCheckIsInvalidInput(t *testing.T) {
 	dir := copyTeam(t, [3]string{"drill.yaml", "alert-description-vague: warning", "alert-description-vage: warning"})
 	for _, cmd := range []string{"lint", "ci"} {
 		code, out, errs := runCLI(t, cmd, "--team", dir, "--now", "2026-03-05")
-		require.Equal(t, exitUsage, code, cmd)
+		require.Equal(t, exitcode.Usage, code, cmd)
 		require.Empty(t, out)
 		require.Equal(t, dir+"/drill.yaml:9:5: lint.severity.alert-description-vage: unknown check (did you mean alert-description-vague?); run 'drill lint --checks' for the list\n"+
 			"drill "+cmd+": 1 problem(s) in team "+dir+"; fix them and run again\n", errs)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/stretchr/testify/require"
 )
 
@@ -40,7 +41,7 @@ func TestMisspeltNamesAreRefusedBeforeAnyWorld(t *testing.T) {
 		{"run", "--team", dir, "--history", hist, "inference-outage"},
 	} {
 		code, out, errs := runCLI(t, args...)
-		require.Equal(t, exitUsage, code, "%v\nstdout: %s\nstderr: %s", args, out, errs)
+		require.Equal(t, exitcode.Usage, code, "%v\nstdout: %s\nstderr: %s", args, out, errs)
 		require.Contains(t, errs, `features/inference-outage.feature:12: Then alert "LLMGatewayErors" fires within 5m: unknown alert "LLMGatewayErors"; closest: LLMGatewayErrors`, args)
 		require.Contains(t, errs, `features/inference-outage.feature:13: And the page reaches an on-call responder of team "ml-platfrom" within 5m: unknown team "ml-platfrom"; closest: ml-platform`, args)
 		require.Empty(t, out, "%v: nothing ran, so there is no plan or scorecard", args)
@@ -52,6 +53,6 @@ func TestMisspeltNamesAreRefusedBeforeAnyWorld(t *testing.T) {
 
 	// The same team, spelt right, plans.
 	code, out, errs := runCLI(t, "run", "--plan", "--team", demoWith(t, demo, "drill.yaml", "team:", "team:"), "inference-outage")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Contains(t, out, "LLMGatewayErrors")
 }

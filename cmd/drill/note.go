@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/response"
 )
 
@@ -19,6 +20,15 @@ posts status updates with drill note; they land on the timeline as status
 updates of the most recent open incident, which the step "a status update
 is posted within D" waits for. The endpoint is found in .drill/live.json
 (searched from the working directory upward) unless --url names it.`,
+		exits: []exit{
+			{exitcode.OK, "the update was posted"},
+			{exitcode.Usage, "bad usage (no text, no user, a malformed --url), or no live drill recorded in .drill/ here or above"},
+			{exitcode.Harness, "the live drill's endpoint cannot be reached, fails, or its state file is damaged"},
+		},
+		examples: []example{
+			{"drill note failing over to the secondary provider", "post a status update, as $DRILL_USER (else $USER)"},
+			{"drill note --user alice 'spend capped; watching recovery'", "post one as alice"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			url := fs.String("url", "", "base URL of the live drill's endpoint (default: from .drill/live.json)")
 			user := fs.String("user", "", "who posts the update (default: $DRILL_USER, else $USER)")

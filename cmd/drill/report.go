@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/report"
 	"github.com/drillkit/drill/scoring"
@@ -57,6 +58,15 @@ Runs stopped by Ctrl-C (recorded as interrupted) are left out and listed.
 --format html writes one self-contained file: the tables, trend charts, and
 per scenario of the latest run a bar of its phases above its timeline, as
 inline SVG.`,
+		exits: []exit{
+			{exitcode.OK, "the report was written"},
+			{exitcode.Usage, "bad usage: no history there, a bad --since or --baseline, an unknown --format, or an --out file that cannot be created"},
+			{exitcode.Harness, ""},
+		},
+		examples: []example{
+			{"drill report", "the default window (--since) against its baseline (--baseline), as text"},
+			{"drill report --since 8w --baseline 4w --format html --out report.html", "the last eight weeks against their first four, as one HTML file"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var (
 				_        = fs.String("history", statedir.Rel(statedir.HistoryFile), "history database, by default in the nearest .drill folder from the working directory upward")
@@ -107,13 +117,13 @@ inline SVG.`,
 				}
 				rep, err := report.Build(cards, o)
 				if err != nil {
-					return withCode(exitUsage, err)
+					return exitcode.With(exitcode.Usage, err)
 				}
 				var w io.Writer = e.stdout
 				var f *os.File
 				if *out != "" {
 					if f, err = os.Create(*out); err != nil {
-						return withCode(exitUsage, err)
+						return exitcode.With(exitcode.Usage, err)
 					}
 					w = f
 				}

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drillkit/drill/history"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/report"
 )
 
@@ -26,7 +27,7 @@ func TestInterruptedRunIsStoredAndLeftOut(t *testing.T) {
 	cancel() // as if Ctrl-C came at once
 	var out, errb bytes.Buffer
 	code := run(ctx, []string{"run", "--history", db, "cost-spike"}, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
-	require.Equal(t, exitInterrupted, code, "stdout: %s\nstderr: %s", out.String(), errb.String())
+	require.Equal(t, exitcode.Interrupted, code, "stdout: %s\nstderr: %s", out.String(), errb.String())
 
 	store, err := history.Open(db)
 	require.NoError(t, err)
@@ -37,7 +38,7 @@ func TestInterruptedRunIsStoredAndLeftOut(t *testing.T) {
 	require.NoError(t, store.Close())
 
 	code, stdout, stderr := runCLI(t, "report", "--history", db, "--format", "json")
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitcode.OK, code, stderr)
 	var rep struct {
 		Interrupted []string `json:"interrupted_runs"`
 		Runs        []any    `json:"runs"`
@@ -46,7 +47,7 @@ func TestInterruptedRunIsStoredAndLeftOut(t *testing.T) {
 	require.Equal(t, []string{latest.ID}, rep.Interrupted)
 	require.Empty(t, rep.Runs, "an interrupted run is no point of any trend")
 	code, stdout, _ = runCLI(t, "report", "--history", db)
-	require.Equal(t, exitOK, code)
+	require.Equal(t, exitcode.OK, code)
 	require.Contains(t, stdout, "1 interrupted run left out ("+latest.ID+")")
 }
 
@@ -60,13 +61,13 @@ func TestReportMinimumChangeFlags(t *testing.T) {
 	require.NoError(t, store.Close())
 
 	code, stdout, stderr := runCLI(t, "report", "--history", db, "--format", "json", "--min-rate-change", "12.5", "--min-relative-change", "30%")
-	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, exitcode.OK, code, stderr)
 	var rep struct{ Rule string }
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
 	require.Contains(t, rep.Rule, "a change of 12.5 points or more")
 	require.Contains(t, rep.Rule, "credibly more than 30% of the baseline's median")
 	code, stdout, _ = runCLI(t, "report", "--history", db, "--format", "json", "--min-relative-change", "5")
-	require.Equal(t, exitOK, code)
+	require.Equal(t, exitcode.OK, code)
 	require.Contains(t, stdout, "credibly more than 5% of")
 
 	for _, bad := range []struct{ flag, value, want string }{
@@ -77,7 +78,7 @@ func TestReportMinimumChangeFlags(t *testing.T) {
 		{"--min-relative-change", "-10%", "want a percentage of 0 or more"},
 	} {
 		code, _, errs := runCLI(t, "report", "--history", db, bad.flag, bad.value)
-		require.Equal(t, exitUsage, code, "%s %s", bad.flag, bad.value)
+		require.Equal(t, exitcode.Usage, code, "%s %s", bad.flag, bad.value)
 		require.Contains(t, errs, bad.want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/response"
 )
 
@@ -21,6 +22,15 @@ define them). The claim goes to the drill's loopback endpoint, found in
 names it, and lands on the timeline for the most recent open incident.
 Claiming a role someone else holds is a handover; holding two roles that
 exclude each other is accepted and recorded as a gap in the scorecard.`,
+		exits: []exit{
+			{exitcode.OK, "the role was claimed (or handed over)"},
+			{exitcode.Usage, "bad usage, no live drill recorded in .drill/ here or above, or a claim the drill refuses (a role or user the escalation files do not define)"},
+			{exitcode.Harness, "the live drill's endpoint cannot be reached, fails, or its state file is damaged"},
+		},
+		examples: []example{
+			{"drill role claim incident_commander", "claim the incident commander role, as $DRILL_USER (else $USER)"},
+			{"drill role claim operations_lead --user bob", "claim the operations lead role for bob"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			url := fs.String("url", "", "base URL of the live drill's endpoint (default: from .drill/live.json)")
 			user := fs.String("user", "", "who claims the role (default: $DRILL_USER, else $USER)")

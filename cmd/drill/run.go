@@ -39,7 +39,7 @@ func loadTeam(e *env, dir string) (t *team.Team, cleanup func(), err error) {
 	if !found {
 		cwd, err := os.Getwd()
 		if err != nil {
-			return nil, nil, withCode(exitHarness, err)
+			return nil, nil, exitcode.With(exitcode.Harness, err)
 		}
 		path, found = team.Find(cwd)
 	}
@@ -55,7 +55,7 @@ func loadTeam(e *env, dir string) (t *team.Team, cleanup func(), err error) {
 	t, err = team.Load(path)
 	if err != nil {
 		cleanup()
-		return nil, nil, withCode(exitUsage, err)
+		return nil, nil, exitcode.With(exitcode.Usage, err)
 	}
 	return t, cleanup, nil
 }
@@ -74,11 +74,21 @@ directory or above), the built-in demo team acme-ml runs.
 
 Each scenario gets its own world, a control window before its first fault,
 and a verdict: passed (every step passed and every fault provably fired),
-failed, inconclusive (no proof the fault fired) or error (the harness failed).
-
-Exit codes: 0 all passed; 1 a drill failed, was inconclusive or a gate was
-missed; 2 invalid input; 4 the harness failed; 130 interrupted (Ctrl-C):
-the scorecard printed is partial.`,
+failed, inconclusive (no proof the fault fired) or error (the harness failed).`,
+		exits: []exit{
+			{exitcode.OK, "every drill passed and met every gate (--plan: the plan was printed)"},
+			{exitcode.Failed, ""},
+			{exitcode.Usage, "bad usage or invalid input (team files, feature files, what a drill would refuse), refused before any world starts"},
+			{exitcode.Harness, ""},
+			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): every world is torn down first; the scorecard printed is partial"},
+		},
+		examples: []example{
+			{"drill run cost-spike", "the drills tagged @cost-spike, of the team here or above (else of the demo team)"},
+			{"drill run --plan --all", "print the timeline of every scenario, and run nothing"},
+			{"drill run features/cost-spike.feature:12 --speed 12 --seed 7", "the scenario at line 12, at ×12, seeded from 7"},
+			{"drill run --all --gate 'pass_rate >= 0.9' --out out", "every scenario; fail unless 90% pass; write scorecard.json, junit.xml, cucumber.json and summary.md to out"},
+			{"drill run --live cost-spike", "a live game day in real time: pages go to the people in the room (drill ack)"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			runFn := runFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error { return runFn(ctx, e, args, nil) }
@@ -94,12 +104,12 @@ type runFunc func(ctx context.Context, e *env, args []string, t *team.Team) erro
 // runs with them, for drill run and drill ci alike.
 func runFlags(fs *flag.FlagSet) runFunc {
 	var (
-		teamDir  = fs.String("team", "", "team directory holding drill.yaml")
+		teamDir  = fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above, else the demo team)")
 		tags     = fs.String("tags", "", "godog tag expression selecting scenarios, e.g. '@cost-spike && ~@slow'")
 		all      = fs.Bool("all", false, "run every scenario of the team and of the built-in library")
 		noBuilt  = fs.Bool("no-builtin", false, "leave out drill's built-in scenario library (features/builtin)")
 		speed    = fs.Float64("speed", 60, "drill seconds per real second (1 for a real-time game day)")
-		seed     = fs.Int64("seed", 1, "seed for faults, responders and content")
+		seed     = addSeedFlag(fs, 1, "seed `N` of faults, responders and content")
 		parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
 		control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
 		out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
@@ -113,13 +123,13 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+statedir.Rel(statedir.ExportersFile))
 		gates    stringList
 	)
-	fs.Var(&gates, "gate", "a threshold the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
+	fs.Var(&gates, "gate", "a threshold `EXPR` the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
 	return func(ctx context.Context, e *env, args []string, t *team.Team) error {
 		var parsed []scoring.Gate
 		for _, g := range gates {
 			pg, err := scoring.ParseGate(g)
 			if err != nil {
-				return withCode(exitUsage, err)
+				return exitcode.With(exitcode.Usage, err)
 			}
 			parsed = append(parsed, pg)
 		}
@@ -148,7 +158,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			t = loaded
 		}
 		opts := scenarios.Options{
-			Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: *seed, Parallel: *parallel,
+			Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: seed.n, Parallel: *parallel,
 			ControlWindow: *control, Toxiproxy: *toxi, Live: *live, // a plan of a live game day plans real time
 		}
 		for _, a := range args {
@@ -165,7 +175,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *plan {
 			sel, top, err := scenarios.Prepare(opts)
 			if err != nil {
-				return withCode(exitUsage, err)
+				return exitcode.With(exitcode.Usage, err)
 			}
 			return scenarios.WritePlan(e.stdout, sel, top, opts)
 		}
@@ -186,13 +196,13 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *live {
 			sd, err := statedir.Getwd()
 			if err != nil {
-				return withCode(exitHarness, err)
+				return exitcode.With(exitcode.Harness, err)
 			}
 			opts.Live, opts.Pager, opts.LiveDir, opts.Timeline = true, e.stdout, sd.Root(), e.stdout
 		}
 		if *out != "" {
 			if err := os.MkdirAll(*out, 0o755); err != nil {
-				return withCode(exitUsage, fmt.Errorf("--out: %w", err))
+				return exitcode.With(exitcode.Usage, fmt.Errorf("--out: %w", err))
 			}
 			opts.CucumberJSON = filepath.Join(*out, "cucumber.json")
 		}
@@ -215,21 +225,21 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *out != "" {
 			if werr := writeOutputs(*out, card, results); werr != nil {
 				// The run is in the history; what CI asked for is not there.
-				return withCode(exitHarness, fmt.Errorf("--out %s: %w", *out, werr))
+				return exitcode.With(exitcode.Harness, fmt.Errorf("--out %s: %w", *out, werr))
 			}
 			fmt.Fprintf(e.stdout, "\nscorecard written to %s\n", *out)
 		}
 		if err != nil {
 			// Ctrl-C: every world is torn down; what ran is above.
-			return withCode(exitInterrupted, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
+			return exitcode.With(exitcode.Interrupted, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
 		}
 		code := card.ExitCode()
 		for _, r := range results {
-			if !r.OK && code == exitOK {
-				code = exitFailed
+			if !r.OK && code == exitcode.OK {
+				code = exitcode.Failed
 			}
 		}
-		if code != exitOK {
+		if code != exitcode.OK {
 			return exitcode.Silent(code)
 		}
 		return nil

@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/drillkit/drill/gateway"
 	"sort"
 	"strings"
+
+	"github.com/drillkit/drill/gateway"
+	"github.com/drillkit/drill/internal/exitcode"
 
 	"github.com/drillkit/drill/mockllm"
 )
@@ -22,8 +24,7 @@ type serveKind struct {
 
 type serveOptions struct {
 	addr, config string
-	seed         int64
-	seedSet      bool
+	seed         *seedFlag
 }
 
 // serveKinds is the registry of servers, built in one place.
@@ -53,17 +54,27 @@ func serveCommand() *command {
 	for _, v := range gateway.EnvVars {
 		fmt.Fprintf(&help, "  %-28s %s\n", v.Name, v.Meaning)
 	}
-	help.WriteString("\nThe server runs until interrupted (Ctrl-C). A bad config exits with status 2.")
+	help.WriteString("\nThe server runs until interrupted (Ctrl-C or SIGTERM).")
 	return &command{
 		name:    "serve",
 		summary: "run one of drill's servers standalone: mockllm, gateway or stubs",
 		usage:   "<kind> [--addr ADDR] [--config FILE] [--seed N]",
 		help:    help.String(),
+		exits: []exit{
+			{exitcode.OK, "interrupted (Ctrl-C or SIGTERM) and stopped"},
+			{exitcode.Usage, "bad usage (an unknown kind, --seed for the gateway) or a bad config: its file, or DRILL_* variables"},
+			{exitcode.Harness, "the server could not start (the address is in use) or failed"},
+		},
+		examples: []example{
+			{"drill serve mockllm --seed 3", "a mock provider on a free loopback port, its content and faults seeded from 3"},
+			{"drill serve stubs --config kit:payments --addr 127.0.0.1:9090", "the embedded payments API stub on port 9090"},
+			{"drill serve gateway --config gateway.yaml", "the reference gateway, configured by gateway.yaml and DRILL_* variables"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var o serveOptions
-			fs.StringVar(&o.addr, "addr", "", "address to listen on (default 127.0.0.1:0, or the config's addr)")
+			fs.StringVar(&o.addr, "addr", "", "address to listen on (default: the config's addr, else 127.0.0.1:0)")
 			fs.StringVar(&o.config, "config", "", "YAML config file")
-			fs.Int64Var(&o.seed, "seed", 0, "seed for generated content and fault probabilities (overrides the config)")
+			o.seed = addSeedFlag(fs, 0, "seed `N` of generated content and fault probabilities (default: the config's seed)")
 			return func(ctx context.Context, e *env, args []string) error {
 				// Flags may come after the kind too: drill serve mockllm --addr X.
 				if len(args) > 1 {
@@ -72,7 +83,6 @@ func serveCommand() *command {
 					}
 					args = append(args[:1], fs.Args()...)
 				}
-				fs.Visit(func(f *flag.Flag) { o.seedSet = o.seedSet || f.Name == "seed" })
 				if len(args) != 1 {
 					return usageErrorf("serve takes one kind: %s", strings.Join(names, ", "))
 				}
@@ -91,22 +101,19 @@ func serveMockLLM(ctx context.Context, e *env, o serveOptions) error {
 	if o.config != "" {
 		c, err := mockllm.LoadConfig(o.config)
 		if err != nil {
-			return withCode(exitUsage, err)
+			return exitcode.With(exitcode.Usage, err)
 		}
 		cfg = c
 	}
 	if o.addr != "" {
 		cfg.Addr = o.addr
 	}
-	if o.seedSet {
-		if o.seed < 0 {
-			return usageErrorf("--seed: want 0 or more, got %d", o.seed)
-		}
-		cfg.Seed = uint64(o.seed)
+	if o.seed.set {
+		cfg.Seed = uint64(o.seed.n)
 	}
 	srv, err := mockllm.Start(cfg)
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	defer srv.Close()
 	u := srv.URL()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/stubs"
 )
 
@@ -19,26 +20,23 @@ func serveStubs(ctx context.Context, e *env, o serveOptions) error {
 	case strings.HasPrefix(o.config, "kit:"):
 		c, err := stubs.Kit(strings.TrimPrefix(o.config, "kit:"))
 		if err != nil {
-			return withCode(exitUsage, err)
+			return exitcode.With(exitcode.Usage, err)
 		}
 		cfg = c
 	default:
 		f, err := stubs.LoadFile(o.config)
 		if err != nil {
-			return withCode(exitUsage, err)
+			return exitcode.With(exitcode.Usage, err)
 		}
 		cfg.Stub = f
 	}
 	cfg.Addr = o.addr
-	if o.seedSet {
-		if o.seed < 0 {
-			return usageErrorf("--seed: want 0 or more, got %d", o.seed)
-		}
-		cfg.Seed = uint64(o.seed)
+	if o.seed.set {
+		cfg.Seed = uint64(o.seed.n)
 	}
 	srv, err := stubs.Start(cfg)
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	defer srv.Close()
 	u := srv.URL()

@@ -34,22 +34,22 @@ func TestServeStubsKit(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode)
 	require.Contains(t, string(b), `"query": "drill"`)
 	cancel()
-	require.Equal(t, exitOK, <-done, errb.String())
+	require.Equal(t, exitcode.OK, <-done, errb.String())
 	require.Contains(t, out.String(), "stub websearch stopped")
 }
 
 func TestServeStubsBadInput(t *testing.T) {
 	code, _, errOut := runCLI(t, "serve", "stubs")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errOut, "needs --config FILE (a stub file) or --config kit:NAME (kits: payments, vectordb, websearch)")
 
 	code, _, errOut = runCLI(t, "serve", "stubs", "--config", "kit:weather")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errOut, `unknown kit "weather"`)
 
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("name: x\nroutes:\n  - name: a\n    method: GET\n    path: nope\n"), 0o644))
 	code, _, errOut = runCLI(t, "serve", "stubs", "--config", bad)
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errOut, "bad.yaml:5: routes[0].path: want a path starting with '/'")
 }

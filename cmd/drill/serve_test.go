@@ -35,7 +35,7 @@ func TestServeMockLLM(t *testing.T) {
 	cancel()
 	select {
 	case code := <-done:
-		require.Equal(t, exitOK, code, errb.String())
+		require.Equal(t, exitcode.OK, code, errb.String())
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop on cancel")
 	}
@@ -46,16 +46,16 @@ func TestServeBadInput(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("models:\n  - name: x\n    provider: nobody\n"), 0o600))
 	code, _, errs := runCLI(t, "serve", "mockllm", "--config", bad)
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, bad+":3: models[0].provider: want openai or anthropic")
 
 	code, _, errs = runCLI(t, "serve", "toaster")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Regexp(t, `unknown kind "toaster"; kinds are: .*mockllm`, errs)
 
 	code, _, _ = runCLI(t, "serve")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	code, _, errs = runCLI(t, "serve", "mockllm", "--nope")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "flag provided but not defined")
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/internal/ctlclient"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/response"
 	"github.com/drillkit/drill/testbed"
@@ -22,9 +23,9 @@ func controlErr(err error) error {
 	case 0:
 		return err
 	case ctlclient.Rejected, ctlclient.BadURL:
-		return withCode(exitUsage, err)
+		return exitcode.With(exitcode.Usage, err)
 	}
-	return withCode(exitHarness, err)
+	return exitcode.With(exitcode.Harness, err)
 }
 
 // stateErr maps an error reading a state file: none there, or its writer
@@ -32,9 +33,9 @@ func controlErr(err error) error {
 // cannot be read or is damaged is the harness's (4).
 func stateErr(err, notRunning error) error {
 	if errors.Is(err, notRunning) {
-		return withCode(exitUsage, err)
+		return exitcode.With(exitcode.Usage, err)
 	}
-	return withCode(exitHarness, err)
+	return exitcode.With(exitcode.Harness, err)
 }
 
 // liveClient is the client of the live drill at url, else of the one
@@ -46,7 +47,7 @@ func liveClient(url string) (*response.LiveClient, error) {
 	}
 	sd, err := statedir.Getwd()
 	if err != nil {
-		return nil, withCode(exitHarness, err)
+		return nil, exitcode.With(exitcode.Harness, err)
 	}
 	info, err := response.ReadLiveFile(sd.Live())
 	if err != nil {
@@ -75,7 +76,7 @@ func actingUser(user string, e *env) (string, error) {
 func upClient() (*testbed.ControlClient, error) {
 	sd, err := statedir.Getwd()
 	if err != nil {
-		return nil, withCode(exitHarness, err)
+		return nil, exitcode.With(exitcode.Harness, err)
 	}
 	st, err := testbed.ReadUpState(sd.Up())
 	if err != nil {
@@ -97,7 +98,7 @@ func stateFile(fs *flag.FlagSet, name, file string) (string, error) {
 	}
 	sd, err := statedir.Getwd()
 	if err != nil {
-		return "", withCode(exitHarness, err)
+		return "", exitcode.With(exitcode.Harness, err)
 	}
 	return sd.File(file), nil
 }

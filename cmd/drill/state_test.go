@@ -54,10 +54,10 @@ func TestControlAPIErrorsExitTheSameEverywhere(t *testing.T) {
 		code   exitcode.Code
 		msg    string
 	}{
-		{"400", 400, `{"error": "unknown role \"captain\""}`, exitUsage, `unknown role "captain"`},
-		{"404", 404, `{"error": "no open unacknowledged page for alert X"}`, exitUsage, "no open unacknowledged page for alert X"},
-		{"500", 500, `{"error": "toxiproxy went away"}`, exitHarness, "failed POST"},
-		{"bad answer", 200, `<html>`, exitHarness, "unexpected answer from the"},
+		{"400", 400, `{"error": "unknown role \"captain\""}`, exitcode.Usage, `unknown role "captain"`},
+		{"404", 404, `{"error": "no open unacknowledged page for alert X"}`, exitcode.Usage, "no open unacknowledged page for alert X"},
+		{"500", 500, `{"error": "toxiproxy went away"}`, exitcode.Harness, "failed POST"},
+		{"bad answer", 200, `<html>`, exitcode.Harness, "unexpected answer from the"},
 	}
 	live := func(url string) [][]string {
 		return [][]string{
@@ -89,7 +89,7 @@ func TestControlAPIErrorsExitTheSameEverywhere(t *testing.T) {
 	url := closedPort(t)
 	for _, args := range live(url) {
 		code, _, errs := runCLI(t, args...)
-		require.Equal(t, exitHarness, code, "%v", args)
+		require.Equal(t, exitcode.Harness, code, "%v", args)
 		require.Contains(t, errs, "no live drill at "+url+" (--url): is `drill run --live` running?", "%v", args)
 	}
 	dir := t.TempDir()
@@ -97,12 +97,12 @@ func TestControlAPIErrorsExitTheSameEverywhere(t *testing.T) {
 	require.NoError(t, testbed.WriteUpState(statedir.At(dir).Up(), testbed.UpState{Control: url, PID: os.Getpid()}))
 	for _, args := range [][]string{{"inject", "provider-error"}, {"clear"}} {
 		code, _, errs := runCLI(t, args...)
-		require.Equal(t, exitHarness, code, "%v", args)
+		require.Equal(t, exitcode.Harness, code, "%v", args)
 		require.Contains(t, errs, "no drill up at "+url+" (state file "+statedir.At(dir).Up()+"): is `drill up` still running?", "%v", args)
 	}
 
 	code, _, errs := runCLI(t, "ack", "--url", "127.0.0.1:4000", "--user", "bob")
-	require.Equal(t, exitUsage, code, "a --url that is not one is invalid input")
+	require.Equal(t, exitcode.Usage, code, "a --url that is not one is invalid input")
 	require.Contains(t, errs, `live drill URL "127.0.0.1:4000" (--url): want http://HOST:PORT`)
 }
 
@@ -116,10 +116,10 @@ func TestStateFilesFoundUpward(t *testing.T) {
 
 	// Nothing there yet: bad usage, naming where drill looked.
 	code, _, errs := runCLI(t, "inject", "outage")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "no running 'drill up' here")
 	code, _, errs = runCLI(t, "ack", "--user", "bob")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "no live drill found")
 
 	var got []string
@@ -140,17 +140,17 @@ func TestStateFilesFoundUpward(t *testing.T) {
 	require.NoError(t, response.WriteLiveFile(root, srv.URL))
 
 	code, out, errs := runCLI(t, "inject", "outage")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Equal(t, "outage-1 on primary: outage, until drill clear\n", out)
 	code, out, errs = runCLI(t, "ack", "--user", "bob")
-	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, exitcode.OK, code, errs)
 	require.Equal(t, "acknowledged every open page as bob (1 incident(s))\n", out)
 	require.Equal(t, []string{"POST /inject", "POST /ack"}, got)
 
 	// A nearer .drill folder is the state folder, as for .git.
 	require.NoError(t, os.MkdirAll(filepath.Join(sub, statedir.Name), 0o755))
 	code, _, errs = runCLI(t, "inject", "outage")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, statedir.At(sub).Up()+" not found")
 	require.NoError(t, os.Remove(filepath.Join(sub, statedir.Name)))
 
@@ -160,20 +160,20 @@ func TestStateFilesFoundUpward(t *testing.T) {
 	require.NoError(t, testbed.WriteUpState(sd.Up(), testbed.UpState{Control: srv.URL, PID: dead.Process.Pid}))
 	require.NoError(t, os.WriteFile(sd.Live(), []byte(fmt.Sprintf(`{"url": %q, "pid": %d}`, srv.URL, dead.Process.Pid)), 0o644))
 	code, _, errs = runCLI(t, "clear")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, fmt.Sprintf("(pid %d) is no longer running", dead.Process.Pid))
 	code, _, errs = runCLI(t, "note", "--user", "bob", "hello")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, fmt.Sprintf("the live drill that wrote %s (pid %d) is no longer running", sd.Live(), dead.Process.Pid))
 
 	// Damaged files are the harness's.
 	require.NoError(t, os.WriteFile(sd.Up(), []byte("{"), 0o644))
 	require.NoError(t, os.WriteFile(sd.Live(), []byte("{"), 0o644))
 	code, _, errs = runCLI(t, "clear")
-	require.Equal(t, exitHarness, code)
+	require.Equal(t, exitcode.Harness, code)
 	require.Contains(t, errs, sd.Up()+" is damaged")
 	code, _, errs = runCLI(t, "role", "--user", "bob", "claim", "scribe")
-	require.Equal(t, exitHarness, code)
+	require.Equal(t, exitcode.Harness, code)
 	require.Contains(t, errs, sd.Live()+`: expected {"url"`)
 	require.Len(t, got, 2, "no call reached a server through a stale or damaged file")
 }
@@ -187,12 +187,12 @@ func TestHistoryInTheStateFolder(t *testing.T) {
 	require.NoError(t, os.MkdirAll(sub, 0o755))
 	t.Chdir(sub)
 	code, _, errs := runCLI(t, "report")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "no history at "+statedir.At(root).History())
 	code, _, errs = runCLI(t, "export")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "no history at "+statedir.At(root).History())
 	code, _, errs = runCLI(t, "report", "--history", "elsewhere.db")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "no history at elsewhere.db")
 }

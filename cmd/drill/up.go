@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/export"
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/stubs/incident"
@@ -30,21 +31,30 @@ every endpoint. Then it serves a small control API on loopback, whose URL it
 writes to .drill/up.json (in the nearest .drill folder from the working
 directory upward, else in the working directory), for 'drill inject' and
 'drill clear' run from there or below. Runs until interrupted (Ctrl-C),
-then tears everything down. A crash of the service under test ends it with
-exit status 4. It also serves an incident-service stub in GitLab's GraphQL
-shape, to rehearse 'drill export' against (its URL is printed; GET
-/_drill/requests lists what it received, credentials redacted). One drill
-up runs per .drill folder.`,
+then tears everything down; a crash of the service under test ends it. It
+also serves an incident-service stub in GitLab's GraphQL shape, to
+rehearse 'drill export' against (its URL is printed; GET /_drill/requests
+lists what it received, credentials redacted). One drill up runs per
+.drill folder.`,
+		exits: []exit{
+			{exitcode.OK, "interrupted (Ctrl-C or SIGTERM) and torn down"},
+			{exitcode.Usage, "bad usage, invalid team files, or a drill up already running for this .drill folder"},
+			{exitcode.Harness, "the world could not start or tear down, or the service under test crashed"},
+		},
+		examples: []example{
+			{"drill up", "start the world of the drill.yaml here or above, with its traffic"},
+			{"drill up --team ops --no-traffic --seed 7", "start the world of ops/drill.yaml, quiet, with its mocks seeded from 7"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			dir := fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above)")
 			toxi := fs.String("toxiproxy", "", "use the toxiproxy server at this API URL instead of the embedded one")
 			noTraffic := fs.Bool("no-traffic", false, "do not start the topology's traffic")
-			seed := fs.Uint64("seed", 0, "seed for the mocks (default: the topology's seeds)")
+			seed := addSeedFlag(fs, 0, "seed `N` of the mocks and stubs (default: the topology's seeds)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("up takes no arguments, got %q", strings.Join(args, " "))
 				}
-				return runUp(ctx, e, *dir, *toxi, *noTraffic, *seed)
+				return runUp(ctx, e, *dir, *toxi, *noTraffic, uint64(seed.n))
 			}
 		},
 	}
@@ -58,19 +68,19 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	defer cleanup()
 	top, err := scenarios.Validate(t)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return exitcode.With(exitcode.Usage, err)
 	}
 	sd, err := statedir.Getwd()
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	start := time.Now()
 	up, err := testbed.StartUp(ctx, top, testbed.Options{Dir: t.Dir, TrafficOff: noTraffic, Seed: seed, Toxiproxy: toxi}, sd.Up(), t.Dir)
 	if errors.Is(err, testbed.ErrUpRunning) {
-		return withCode(exitUsage, err)
+		return exitcode.With(exitcode.Usage, err)
 	}
 	if err != nil {
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 	defer up.Close()
 
@@ -89,11 +99,11 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	case <-ctx.Done():
 		fmt.Fprintln(e.stdout, "tearing down")
 		if err := up.Close(); err != nil {
-			return withCode(exitHarness, err)
+			return exitcode.With(exitcode.Harness, err)
 		}
 		return nil
 	case err := <-up.Testbed().Err():
-		return withCode(exitHarness, err)
+		return exitcode.With(exitcode.Harness, err)
 	}
 }
 
@@ -139,6 +149,15 @@ FAULT is a kind of the catalog ('drill faults' lists kinds and parameters).
 --target names a provider or stub (network kinds act on its proxy); without
 it, provider and network kinds hit the first provider and stub kinds the
 first stub. The fault lasts --for, or until 'drill clear'.`,
+		exits: []exit{
+			{exitcode.OK, "the fault is on, or scheduled to start (--after)"},
+			{exitcode.Usage, "bad usage, no drill up recorded in .drill/ here or above, or a fault drill up refuses (an unknown kind, target or parameter: its message says which)"},
+			{exitcode.Harness, "drill up's control API cannot be reached or fails, or its state file is damaged"},
+		},
+		examples: []example{
+			{"drill inject latency latency=2000 --target primary --for 2m", "delay every response chunk from the provider primary by 2 s, for two minutes"},
+			{"drill inject stub-error status=503 probability=0.5 --target search --after 30s", "in 30 s, fail half the requests to the stub search with 503, until drill clear"},
+		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			target := fs.String("target", "", "provider or stub to hit")
 			dur := fs.String("for", "", "how long the fault lasts (default: until drill clear)")
@@ -183,7 +202,16 @@ func clearCommand() *command {
 	return &command{
 		name:    "clear",
 		summary: "remove every fault from the testbed of a running 'drill up' and show their evidence",
-		usage:   "",
+		help: `Removes every fault injected since 'drill up' started, including those
+scheduled (--after) and not yet on, and prints each fault's evidence: the
+requests or connections it affected, and who counted them. drill up is
+found through .drill/up.json, from the working directory upward.`,
+		exits: []exit{
+			{exitcode.OK, "every fault is off; their evidence is printed"},
+			{exitcode.Usage, "bad usage, or no drill up recorded in .drill/ here or above"},
+			{exitcode.Harness, "drill up's control API cannot be reached, fails, or could not remove a fault (its evidence is still printed)"},
+		},
+		examples: []example{{"drill clear", "remove every fault and show what each one affected"}},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -208,7 +236,7 @@ func clearCommand() *command {
 				}
 				tw.Flush()
 				if out.Error != "" {
-					return withCode(exitHarness, errors.New(out.Error))
+					return exitcode.With(exitcode.Harness, errors.New(out.Error))
 				}
 				return nil
 			}

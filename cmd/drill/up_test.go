@@ -59,7 +59,7 @@ func TestUpInjectClear(t *testing.T) {
 	}
 	// inject before up: a clear usage error.
 	var o0, e0 lockedBuffer
-	require.Equal(t, exitUsage, run(context.Background(), []string{"inject", "outage"}, env0(&o0, &e0)))
+	require.Equal(t, exitcode.Usage, run(context.Background(), []string{"inject", "outage"}, env0(&o0, &e0)))
 	require.Contains(t, e0.String(), "no running 'drill up' here")
 
 	upFile := statedir.At(".").Up()
@@ -90,25 +90,25 @@ func TestUpInjectClear(t *testing.T) {
 	require.Equal(t, 200, chatStatus())
 
 	var o1, e1 lockedBuffer
-	require.Equal(t, exitOK, run(ctx, []string{"inject", "provider-error", "status=503", "--target", "primary"}, env0(&o1, &e1)), e1.String())
+	require.Equal(t, exitcode.OK, run(ctx, []string{"inject", "provider-error", "status=503", "--target", "primary"}, env0(&o1, &e1)), e1.String())
 	require.Contains(t, o1.String(), "provider-error-1 on primary")
 	require.Equal(t, 502, chatStatus())
 
 	var o2, e2 lockedBuffer
-	require.Equal(t, exitUsage, run(ctx, []string{"inject", "provider-error", "--target", "nosuch"}, env0(&o2, &e2)))
+	require.Equal(t, exitcode.Usage, run(ctx, []string{"inject", "provider-error", "--target", "nosuch"}, env0(&o2, &e2)))
 	require.Contains(t, e2.String(), `no target "nosuch"`)
-	require.Equal(t, exitUsage, run(ctx, []string{"inject", "provider-eror"}, env0(&o2, &e2)))
+	require.Equal(t, exitcode.Usage, run(ctx, []string{"inject", "provider-eror"}, env0(&o2, &e2)))
 	require.Contains(t, e2.String(), "known kinds")
 
 	var o3, e3 lockedBuffer
-	require.Equal(t, exitOK, run(ctx, []string{"clear"}, env0(&o3, &e3)), e3.String())
+	require.Equal(t, exitcode.OK, run(ctx, []string{"clear"}, env0(&o3, &e3)), e3.String())
 	require.Regexp(t, `provider-error-1\s+primary\s+affected [1-9]`, o3.String())
 	require.Equal(t, 200, chatStatus())
 
 	cancel()
 	select {
 	case code := <-done:
-		require.Equal(t, exitOK, code, errb.String())
+		require.Equal(t, exitcode.OK, code, errb.String())
 	case <-time.After(30 * time.Second):
 		t.Fatal("drill up did not stop")
 	}
@@ -124,6 +124,6 @@ func TestInjectWithAStaleUpFile(t *testing.T) {
 	require.NoError(t, dead.Run())
 	require.NoError(t, testbed.WriteUpState(statedir.At(".").Up(), testbed.UpState{Control: "http://127.0.0.1:1", PID: dead.Process.Pid}))
 	code, _, errs := runCLI(t, "inject", "outage")
-	require.Equal(t, exitUsage, code)
+	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "is no longer running; start 'drill up' again")
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/drillkit/drill/internal/exitcode"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -26,6 +28,12 @@ func versionCommand() *command {
 	return &command{
 		name:    "version",
 		summary: "print drill's version",
+		help:    "Prints drill's version, the platform it was built for and its Go release,\non one line.",
+		exits: []exit{
+			{exitcode.OK, "the version was printed"},
+			{exitcode.Usage, "bad usage: version takes no arguments"},
+		},
+		examples: []example{{"drill version", "print the version"}},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			return func(_ context.Context, e *env, args []string) error {
 				if len(args) > 0 {

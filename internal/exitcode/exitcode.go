@@ -27,7 +27,7 @@ var codes = []struct {
 	code          Code
 	name, meaning string
 }{
-	{OK, "ok", "success: every drill passed"},
+	{OK, "ok", "success: every drill passed and met its gates, or the command did what it was asked"},
 	{Failed, "failed", "a drill failed or was inconclusive, or a gate was missed"},
 	{Usage, "usage", "bad usage or invalid input"},
 	{Lint, "lint", "lint findings at error level"},
