@@ -509,6 +509,7 @@ func Validate(t *team.Team) (testbed.Topology, error) {
 	return top, errors.Join(
 		testbed.Check(top, t.Dir, t.Config.Variables),
 		response.CheckResponders(t.Config.File, t.Config.Responders, t.Escalation),
+		response.CheckPolicies(t.Escalation),
 	)
 }
 

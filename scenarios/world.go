@@ -161,6 +161,21 @@ func (w *world) Start(ctx context.Context) error {
 			w.failed(err)
 		}
 	}()
+	// An incident that reached its limits (response.Limits) stopped with
+	// a harness error of its own on the timeline; the drill is an error.
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		select {
+		case <-runCtx.Done():
+		case err := <-resp.Err():
+			w.mu.Lock()
+			if w.harness == nil {
+				w.harness = err
+			}
+			w.mu.Unlock()
+		}
+	}()
 	w.started = true
 	return nil
 }
