@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/drillkit/drill/internal/faultmode"
 )
@@ -65,7 +66,7 @@ func Validate(mode string, p Params) error { return validateParams(mode, p) }
 func validateParams(mode string, p Params) error {
 	takes, ok := modeParams[mode]
 	if !ok {
-		return fmt.Errorf("mode: unknown %q; valid modes: %s", mode, strings.Join(Modes, ", "))
+		return fmt.Errorf("mode: unknown %s; valid modes: %s", faultmode.Quote(mode), strings.Join(Modes, ", "))
 	}
 	var errs []error
 	set := map[string]bool{
@@ -92,12 +93,12 @@ func validateParams(mode string, p Params) error {
 	}
 	switch mode {
 	case ModeError:
-		if p.Status < 400 || p.Status > 599 {
-			errs = append(errs, fmt.Errorf("params.status: required for mode error; want an HTTP error status from 400 to 599, got %d", p.Status))
+		if !faultmode.ErrorStatusRange.Contains(int64(p.Status)) {
+			errs = append(errs, fmt.Errorf("params.status: required for mode error; want an HTTP error status %s, got %d", faultmode.ErrorStatusRange, p.Status))
 		}
 	case ModeRateLimit:
-		if p.RetryAfter < 0 {
-			errs = append(errs, fmt.Errorf("params.retry_after: want 0 or more seconds, got %d", p.RetryAfter))
+		if !faultmode.RetryAfterRange.Contains(faultmode.Seconds(p.RetryAfter)) {
+			errs = append(errs, fmt.Errorf("params.retry_after: want whole seconds %s, got %d", faultmode.RetryAfterRange, p.RetryAfter))
 		}
 	case ModeSchemaChange:
 		if len(p.Rename) == 0 && len(p.Drop) == 0 {
@@ -105,16 +106,19 @@ func validateParams(mode string, p Params) error {
 		}
 		for k, v := range p.Rename {
 			if k == "" || v == "" {
-				errs = append(errs, fmt.Errorf("params.rename: want non-empty names, got %q: %q", k, v))
+				errs = append(errs, fmt.Errorf("params.rename: want non-empty names, got %s: %s", faultmode.Quote(k), faultmode.Quote(v)))
 			}
 		}
 	case ModeSlow:
-		if p.Delay <= 0 {
-			errs = append(errs, errors.New("params.delay: required for mode slow; want a positive duration such as 2s"))
+		switch {
+		case p.Delay == 0:
+			errs = append(errs, fmt.Errorf("params.delay: required for mode slow; want a duration such as 2s, %s", faultmode.DelayRange))
+		case !faultmode.DelayRange.Contains(time.Duration(p.Delay)):
+			errs = append(errs, fmt.Errorf("params.delay: want a duration %s, got %s", faultmode.DelayRange, time.Duration(p.Delay)))
 		}
 	case ModeOutage:
-		if p.Status != 0 && (p.Status < 500 || p.Status > 599) {
-			errs = append(errs, fmt.Errorf("params.status: want a 5xx status for an outage that answers, or none to drop connections, got %d", p.Status))
+		if p.Status != 0 && !faultmode.OutageStatusRange.Contains(int64(p.Status)) {
+			errs = append(errs, fmt.Errorf("params.status: want a 5xx status (%s) for an outage that answers, or none to drop connections, got %d", faultmode.OutageStatusRange, p.Status))
 		}
 	}
 	return errors.Join(errs...)
