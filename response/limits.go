@@ -156,7 +156,7 @@ func (in *incident) overLimit(at time.Time, reason error) {
 		"its levels page without an acknowledgement for longer than a drill can follow: lower loops or raise escalate_after",
 		in.key, in.alert, in.policyID, where, loops, reason)
 	in.e.emit(timeline.Event{At: at, Kind: timeline.HarnessError, Subject: in.policyID, Labels: in.labels,
-		Attrs: map[string]string{"alert": in.alert, "policy": in.policyID, "group": in.key, "reason": "incident_limit"},
+		Attrs:   map[string]string{"alert": in.alert, "policy": in.policyID, "group": in.key, "reason": "incident_limit"},
 		Message: err.Error()})
 	in.e.fail(err)
 }

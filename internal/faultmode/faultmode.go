@@ -167,7 +167,9 @@ func (s *Set[P]) check(f Fault[P]) error {
 	switch {
 	case len(f.ID) > MaxIDBytes:
 		errs = append(errs, fmt.Errorf("id: want at most %d bytes, got %d", MaxIDBytes, len(f.ID)))
-	case strings.IndexFunc(f.ID, func(r rune) bool { return r == '/' || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError }) >= 0:
+	case strings.IndexFunc(f.ID, func(r rune) bool {
+		return r == '/' || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
+	}) >= 0:
 		errs = append(errs, fmt.Errorf("id: must be UTF-8 text without '/', spaces or control characters, got %s", Quote(f.ID)))
 	}
 	if modeOK && s.validate != nil {
