@@ -167,9 +167,7 @@ func (s *Set[P]) check(f Fault[P]) error {
 	switch {
 	case len(f.ID) > MaxIDBytes:
 		errs = append(errs, fmt.Errorf("id: want at most %d bytes, got %d", MaxIDBytes, len(f.ID)))
-	case strings.IndexFunc(f.ID, func(r rune) bool {
-		return r == '/' || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
-	}) >= 0:
+	case strings.IndexFunc(f.ID, badIDRune) >= 0:
 		errs = append(errs, fmt.Errorf("id: must be UTF-8 text without '/', spaces or control characters, got %s", Quote(f.ID)))
 	}
 	if modeOK && s.validate != nil {
@@ -178,6 +176,13 @@ func (s *Set[P]) check(f Fault[P]) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// badIDRune is a character a fault ID must not hold: a '/' (IDs are path
+// segments of the control API), a space, a control character or a byte
+// that is not UTF-8.
+func badIDRune(r rune) bool {
+	return r == '/' || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
 }
 
 // Remove deactivates the fault with the given ID. Its evidence stays.
