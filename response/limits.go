@@ -59,15 +59,17 @@ func CheckPolicies(esc *team.Escalation) error {
 	}
 	var errs []error
 	for i, p := range esc.Policies {
-		if msg := zeroDelayLoop(p); msg != "" {
+		if msg := ZeroDelayLoop(p); msg != "" {
 			errs = append(errs, fmt.Errorf("%s:%d:%d: policies[%d].loops: %s", p.File, p.Pos.Line, p.Pos.Col, i, msg))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// zeroDelayLoop says why p is a zero-delay loop, or "" when it is not.
-func zeroDelayLoop(p *team.Policy) string {
+// ZeroDelayLoop says why p is a zero-delay loop (loops above 1, every
+// rule's escalate_after 0), or "" when it is not: the one predicate a
+// check of escalation files shares with CheckPolicies.
+func ZeroDelayLoop(p *team.Policy) string {
 	if p.Runs() < 2 || len(p.Rules) == 0 {
 		return ""
 	}

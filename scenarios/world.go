@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -66,8 +65,8 @@ func (w *world) Started() bool {
 }
 
 func (w *world) SetSpeed(speed float64) error {
-	if !(speed > 0) || math.IsInf(speed, 0) {
-		return fmt.Errorf("speed: want a positive number, got %v", speed)
+	if err := timeline.CheckSpeed(speed); err != nil {
+		return fmt.Errorf("speed: %w", err)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
