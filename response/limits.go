@@ -58,7 +58,10 @@ func CheckPolicies(esc *team.Escalation) error {
 		return nil
 	}
 	var errs []error
-	for i, p := range esc.Policies {
+	index := map[string]int{} // the policy's index in its own file
+	for _, p := range esc.Policies {
+		i := index[p.File]
+		index[p.File]++
 		if msg := ZeroDelayLoop(p); msg != "" {
 			errs = append(errs, fmt.Errorf("%s:%d:%d: policies[%d].loops: %s", p.File, p.Pos.Line, p.Pos.Col, i, msg))
 		}
