@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -122,9 +123,11 @@ func (b *budget) spend(kind timeline.Kind) (ok bool, first error) {
 	if n <= limit {
 		return true, nil
 	}
-	b.exceeded = fmt.Errorf("%d %s, the most one incident may send (response.Limits)", limit, what)
+	b.exceeded = fmt.Errorf("%d %s, the most one incident may send (response.Limits); "+
+		"its levels page without an acknowledgement for longer than a drill can follow: lower loops or raise escalate_after", limit, what)
 	if what == "events" {
-		b.exceeded = fmt.Errorf("%d events on the timeline, the most one incident may write (response.Limits)", limit)
+		b.exceeded = fmt.Errorf("%d events on the timeline, the most one incident may write (response.Limits): "+
+			"its loops, broken links, role claims and runbook steps together are more than a drill can follow", limit)
 	}
 	b.cancel()
 	return false, b.exceeded
@@ -149,17 +152,21 @@ func (in *incident) write(ev timeline.Event) bool {
 // written, which is what a team has to fix. It reads only fields that
 // never change: either of the incident's goroutines may call it.
 func (in *incident) overLimit(at time.Time, reason error) {
+	var about []string
+	if p, ok := in.e.esc.Policy(in.policyID); ok {
+		if p.File != "" {
+			about = append(about, fmt.Sprintf("%s:%d", p.File, p.Pos.Line))
+		}
+		if p.Runs() > 1 {
+			about = append(about, fmt.Sprintf("loops: %d", p.Runs()))
+		}
+	}
 	where := ""
-	if p, ok := in.e.esc.Policy(in.policyID); ok && p.File != "" {
-		where = fmt.Sprintf(" (%s:%d)", p.File, p.Pos.Line)
+	if len(about) > 0 {
+		where = " (" + strings.Join(about, ", ") + ")"
 	}
-	loops := ""
-	if p, ok := in.e.esc.Policy(in.policyID); ok && p.Runs() > 1 {
-		loops = fmt.Sprintf(", loops: %d", p.Runs())
-	}
-	err := fmt.Errorf("response: incident %s of alert %s stopped: policy %s%s%s reached %v; "+
-		"its levels page without an acknowledgement for longer than a drill can follow: lower loops or raise escalate_after",
-		in.key, in.alert, in.policyID, where, loops, reason)
+	err := fmt.Errorf("response: incident %s of alert %s stopped: policy %s%s reached %v",
+		in.key, in.alert, in.policyID, where, reason)
 	in.e.emit(timeline.Event{At: at, Kind: timeline.HarnessError, Subject: in.policyID, Labels: in.labels,
 		Attrs:   map[string]string{"alert": in.alert, "policy": in.policyID, "group": in.key, "reason": "incident_limit"},
 		Message: err.Error()})
