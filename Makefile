@@ -5,8 +5,9 @@ GO        ?= go
 PKGS      ?= ./...
 STATICCHECK_VERSION ?= v0.8.2
 TEST_TIMEOUT ?= 30m
+FUZZTIME  ?= 10s
 
-.PHONY: all build test test-short lint fmt bench clean
+.PHONY: all build test test-short lint fmt bench fuzz clean
 
 all: lint test
 
@@ -31,6 +32,17 @@ lint:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+## fuzz: every fuzz target of the tree (func FuzzX in a _test.go file), one
+## at a time, for FUZZTIME each (10s by default); a failing input is kept in
+## the package's testdata/fuzz, where `go test` replays it from then on.
+fuzz:
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for f in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$dir/*_test.go); do \
+			echo "== fuzz $$dir $$f for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
 
 ## bench: Go benchmarks of every package, one package at a time (-p 1):
 ## go test otherwise runs several packages' benchmarks at once, on the

@@ -1,12 +1,15 @@
 package faults
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drillkit/drill/internal/faultmode"
 )
 
 // Mechanism says how a fault kind acts on the world.
@@ -39,10 +42,10 @@ type ParamType string
 
 // Parameter types.
 const (
-	Int         ParamType = "int"         // a whole number ≥ Min, in Unit
-	Float       ParamType = "float"       // a number > 0
+	Int         ParamType = "int"         // a whole number in Range, in Unit
+	Float       ParamType = "float"       // a number in Range
 	Probability ParamType = "probability" // a number from 0 to 1
-	Duration    ParamType = "duration"    // a Go duration: 500ms, 2s, 1m
+	Duration    ParamType = "duration"    // a Go duration in Range: 500ms, 2s, 1m
 	Enum        ParamType = "enum"        // one of Enum
 	String      ParamType = "string"      // free text
 	Pairs       ParamType = "pairs"       // old=new,old2=new2
@@ -57,8 +60,32 @@ type Param struct {
 	Default  string    `json:"default,omitempty"`
 	Required bool      `json:"required,omitempty"`
 	Enum     []string  `json:"enum,omitempty"`
-	Min      int64     `json:"min,omitempty"` // for Int
-	Help     string    `json:"help"`
+	// Range is what a numeric parameter (Int, Float, Probability,
+	// Duration) accepts: a faultmode.Range of int64, float64 or
+	// time.Duration. The ranges of app kinds are the mocks' own
+	// (faultmode), so a step and a control API accept the same values.
+	// JSON lists it as min, max and min_exclusive.
+	Range faultmode.Bounds `json:"-"`
+	Help  string           `json:"help"`
+}
+
+// MarshalJSON writes the parameter with its range as min and max
+// (numbers, or duration text) and min_exclusive.
+func (p Param) MarshalJSON() ([]byte, error) {
+	type plain Param
+	out := struct {
+		plain
+		Min          any  `json:"min,omitempty"`
+		Max          any  `json:"max,omitempty"`
+		MinExclusive bool `json:"min_exclusive,omitempty"`
+	}{plain: plain(p)}
+	if p.Range != nil {
+		out.Min, out.Max, out.MinExclusive = p.Range.Bounds()
+		if out.Min == int64(0) || out.Min == 0.0 {
+			out.Min = json.Number("0") // omitempty would drop a zero
+		}
+	}
+	return json.Marshal(out)
 }
 
 // Kind is one named fault kind of the catalog.
@@ -78,6 +105,10 @@ type Kind struct {
 	Params []Param           `json:"params"`
 	// Ramp names the parameter a ramp steps up ("" when the kind cannot ramp).
 	Ramp string `json:"ramp,omitempty"`
+	// Rule says in words what the parameters must satisfy together, and
+	// check enforces it; empty when each parameter stands alone.
+	Rule  string            `json:"rule,omitempty"`
+	check func(Spec) string // "" when the rule holds
 }
 
 // Param returns the parameter with the given name.
@@ -92,13 +123,27 @@ func (k *Kind) Param(name string) (Param, bool) {
 
 const perConnection = " Toxicity is rolled per connection, not per request; for a per-request probability use the app kinds."
 
+// Ranges of the network and traffic kinds' parameters; those of app kinds
+// are the mocks' own, in faultmode. Toxiproxy takes larger numbers, but
+// none of these is a fault a drill can observe beyond its limit, and some
+// overflow inside toxiproxy (a jitter near 2^62 ms, a rate near 2^63).
+var (
+	msRange        = faultmode.Range[int64]{Min: 0, Max: 3_600_000} // an hour
+	bandwidthRange = faultmode.Range[int64]{Min: 1, Max: 10_000_000}
+	sliceRange     = faultmode.Range[int64]{Min: 1, Max: 1 << 20}
+	variationRange = faultmode.Range[int64]{Min: 0, Max: 1 << 20}
+	sliceGapRange  = faultmode.Range[int64]{Min: 0, Max: 60_000_000} // a minute
+	limitDataRange = faultmode.Range[int64]{Min: 1, Max: 1 << 30}
+	surgeRange     = faultmode.Range[float64]{Min: 0, Max: 100, AboveMin: true}
+)
+
 // Parameters shared by kinds of one mechanism.
 var (
-	toxicityParam = Param{Name: "toxicity", Type: Probability, Default: "1", Help: "share of connections the toxic applies to, rolled per connection"}
+	toxicityParam = Param{Name: "toxicity", Type: Probability, Default: "1", Range: faultmode.ProbabilityRange, Help: "share of connections the toxic applies to, rolled per connection"}
 	appScope      = []Param{
-		{Name: "probability", Type: Probability, Default: "1", Help: "share of matching requests affected, rolled per request"},
+		{Name: "probability", Type: Probability, Default: "1", Range: faultmode.ProbabilityRange, Help: "share of matching requests affected, rolled per request"},
 		{Name: "target", Type: String, Help: "glob over the model (providers) or route name (stubs); empty matches all"},
-		{Name: "count", Type: Int, Min: 0, Default: "0", Help: "affect only the first N matching requests; 0 is no limit"},
+		{Name: "count", Type: Int, Default: "0", Range: faultmode.CountRange, Help: "affect only the first N matching requests; 0 is no limit"},
 	}
 )
 
@@ -115,11 +160,19 @@ func app(name string, target TargetType, mode string, fixed map[string]string, s
 }
 
 func afterTokens(def string) Param {
-	return Param{Name: "after_tokens", Type: Int, Unit: "tokens", Min: 0, Default: def, Help: "tokens streamed before the fault strikes"}
+	return Param{Name: "after_tokens", Type: Int, Unit: "tokens", Range: faultmode.AfterTokensRange, Default: def, Help: "tokens streamed before the fault strikes"}
 }
 
 func delay(def, help string) Param {
-	return Param{Name: "delay", Type: Duration, Default: def, Help: help}
+	return Param{Name: "delay", Type: Duration, Default: def, Range: faultmode.DelayRange, Help: help}
+}
+
+func status(help string) Param {
+	return Param{Name: "status", Type: Int, Unit: "HTTP status", Range: faultmode.ErrorStatusRange, Default: "500", Help: help}
+}
+
+func retryAfter(def, help string) Param {
+	return Param{Name: "retry_after", Type: Duration, Default: def, Range: faultmode.RetryAfterRange, Help: help}
 }
 
 // catalog is the registry of fault kinds, built in one place.
@@ -129,33 +182,33 @@ func buildCatalog() map[string]*Kind {
 	kinds := []*Kind{
 		// Network kinds: toxiproxy on the proxy in front of a provider or stub.
 		network("latency", "latency", "downstream", "Delay the responses through a proxy by latency ± jitter."+perConnection,
-			Param{Name: "latency", Type: Int, Unit: "ms", Min: 0, Default: "1000", Help: "delay added to each chunk of the response"},
-			Param{Name: "jitter", Type: Int, Unit: "ms", Min: 0, Default: "0", Help: "random ± variation of the delay"}),
+			Param{Name: "latency", Type: Int, Unit: "ms", Range: msRange, Default: "1000", Help: "delay added to each chunk of the response"},
+			Param{Name: "jitter", Type: Int, Unit: "ms", Range: msRange, Default: "0", Help: "random ± variation of the delay"}),
 		{Name: "outage", Summary: "Take a proxy down: it stops listening and cuts its open connections (connection refused).",
 			Mechanism: Network, Target: TargetProxy},
 		network("blackhole", "timeout", "upstream", "Accept connections but let no request through and never answer (timeout toxic, timeout 0)."+perConnection),
 		network("reset", "reset_peer", "downstream", "Reset connections (TCP RST, connection reset by peer) after an optional timeout."+perConnection,
-			Param{Name: "timeout", Type: Int, Unit: "ms", Min: 0, Default: "0", Help: "time before the reset; 0 resets as soon as data flows"}),
+			Param{Name: "timeout", Type: Int, Unit: "ms", Range: msRange, Default: "0", Help: "time before the reset; 0 resets as soon as data flows"}),
 		network("bandwidth", "bandwidth", "downstream", "Throttle responses through a proxy to a rate."+perConnection,
-			Param{Name: "rate", Type: Int, Unit: "KB/s", Min: 0, Default: "10", Help: "bandwidth of each connection's responses"}),
+			Param{Name: "rate", Type: Int, Unit: "KB/s", Range: bandwidthRange, Default: "10", Help: "bandwidth of each connection's responses"}),
 		network("slicer", "slicer", "downstream", "Slice responses into small packets with a delay between them."+perConnection,
-			Param{Name: "average_size", Type: Int, Unit: "bytes", Min: 1, Default: "64", Help: "average packet size"},
-			Param{Name: "size_variation", Type: Int, Unit: "bytes", Min: 0, Default: "32", Help: "variation of the packet size"},
-			Param{Name: "delay", Type: Int, Unit: "µs", Min: 0, Default: "1000", Help: "pause between packets"}),
+			Param{Name: "average_size", Type: Int, Unit: "bytes", Range: sliceRange, Default: "64", Help: "average packet size"},
+			Param{Name: "size_variation", Type: Int, Unit: "bytes", Range: variationRange, Default: "32", Help: "variation of the packet size"},
+			Param{Name: "delay", Type: Int, Unit: "µs", Range: sliceGapRange, Default: "1000", Help: "pause between packets"}),
 		network("limit_data", "limit_data", "downstream", "Close each connection after it carried a number of response bytes (truncated bodies)."+perConnection,
-			Param{Name: "bytes", Type: Int, Unit: "bytes", Min: 1, Default: "1024", Help: "bytes a connection may carry before it is closed"}),
+			Param{Name: "bytes", Type: Int, Unit: "bytes", Range: limitDataRange, Default: "1024", Help: "bytes a connection may carry before it is closed"}),
 
 		// mockllm fault modes.
 		app("provider-error", TargetProvider, "error", nil, "The provider answers requests with an API error (5xx, 4xx) in its own error format.",
-			Param{Name: "status", Type: Int, Unit: "HTTP status", Min: 400, Default: "500", Help: "HTTP status of the error"},
+			status("HTTP status of the error"),
 			Param{Name: "type", Type: String, Help: "provider error type; empty picks the one matching the status"},
 			Param{Name: "code", Type: String, Help: "provider error code"},
 			Param{Name: "message", Type: String, Help: "error message"},
-			Param{Name: "retry_after", Type: Duration, Help: "Retry-After sent with the error; empty sends none"}),
+			retryAfter("", "Retry-After sent with the error; empty sends none")),
 		app("provider-quota", TargetProvider, "quota", nil, "The provider refuses requests with 429 insufficient_quota (the account ran out of credit)."),
 		app("rate-limit", TargetProvider, "rate_limit", nil, "The provider enforces a lower rate limit and answers 429 with Retry-After above it.",
-			Param{Name: "rpm", Type: Int, Unit: "requests/min", Min: 0, Default: "0", Help: "requests per minute allowed; 0 is no request limit"},
-			Param{Name: "tpm", Type: Int, Unit: "tokens/min", Min: 0, Default: "0", Help: "tokens per minute allowed; 0 is no token limit"}),
+			Param{Name: "rpm", Type: Int, Unit: "requests/min", Range: faultmode.PerMinuteRange, Default: "0", Help: "requests per minute allowed; 0 is no request limit"},
+			Param{Name: "tpm", Type: Int, Unit: "tokens/min", Range: faultmode.PerMinuteRange, Default: "0", Help: "tokens per minute allowed; 0 is no token limit"}),
 		app("garbage-output", TargetProvider, "garbage", nil, "The provider answers 200 with bad content: random tokens, wrong language, invalid JSON, loops, refusals.",
 			Param{Name: "kind", Type: Enum, Default: "random_tokens", Enum: []string{"random_tokens", "wrong_language", "invalid_json", "repeat_loop", "empty", "refusal", "bad_tool_args", "wrong_answer"}, Help: "what the bad content looks like"}),
 		app("quality-drift", TargetProvider, "garbage", map[string]string{"kind": "wrong_answer"}, "The provider answers fluently but wrongly (canary prompts get wrong answers)."),
@@ -172,18 +225,18 @@ func buildCatalog() map[string]*Kind {
 		app("stream-error-event", TargetProvider, "stream_error_event", nil, "The stream carries an error event mid-way.",
 			afterTokens("5")),
 		app("billing-spike", TargetProvider, "billing", nil, "The provider reports inflated token usage, so spend rises with the same traffic.",
-			Param{Name: "factor", Type: Float, Default: "10", Help: "multiplier on the reported tokens"},
+			Param{Name: "factor", Type: Float, Default: "10", Range: faultmode.BillingFactorRange, Help: "multiplier on the reported tokens"},
 			Param{Name: "tokens", Type: Enum, Default: "both", Enum: []string{"prompt", "completion", "both"}, Help: "which token counts are inflated"}),
 		app("price-spike", TargetProvider, "price", nil, "The provider's price per token rises, so cost rises with the same usage.",
-			Param{Name: "factor", Type: Float, Default: "10", Help: "multiplier on the price"}),
+			Param{Name: "factor", Type: Float, Default: "10", Range: faultmode.PriceFactorRange, Help: "multiplier on the price"}),
 		app("runaway-tools", TargetProvider, "runaway_tools", nil, "The model keeps calling tools and never gives a final answer (agent loops run away)."),
 
 		// Stub fault modes.
 		app("stub-error", TargetStub, "error", nil, "A third-party API answers with an error status.",
-			Param{Name: "status", Type: Int, Unit: "HTTP status", Min: 400, Default: "500", Help: "HTTP status of the error"},
+			status("HTTP status of the error"),
 			Param{Name: "body", Type: String, Help: "response body; empty uses the stub's error body"}),
 		app("stub-rate-limit", TargetStub, "rate_limit", nil, "A third-party API answers 429 with Retry-After.",
-			Param{Name: "retry_after", Type: Duration, Default: "30s", Help: "Retry-After sent with the 429"}),
+			retryAfter("30s", "Retry-After sent with the 429")),
 		app("stub-expired-credentials", TargetStub, "expired_credentials", nil, "A third-party API rejects the credentials as expired (401)."),
 		app("stub-malformed", TargetStub, "malformed", nil, "A third-party API answers 200 with a body that does not parse."),
 		app("stub-schema-change", TargetStub, "schema_change", nil, "A third-party API renames or drops fields of its responses.",
@@ -197,8 +250,30 @@ func buildCatalog() map[string]*Kind {
 		// Traffic.
 		{Name: "traffic-surge", Summary: "Multiply the request rate of the traffic generator (a load surge).",
 			Mechanism: Traffic, Target: TargetTraffic, Ramp: "factor",
-			Params: []Param{{Name: "factor", Type: Float, Default: "3", Help: "multiplier on the scenario's request rate"}}},
+			Params: []Param{{Name: "factor", Type: Float, Default: "3", Range: surgeRange, Help: "multiplier on the scenario's request rate"}}},
 	}
+	// Rules over several parameters.
+	rule := func(name, words string, check func(Spec) string) {
+		for _, k := range kinds {
+			if k.Name == name {
+				k.Rule, k.check = words, check
+			}
+		}
+	}
+	rule("slicer", "size_variation must be smaller than average_size (toxiproxy splits packets out of bounds otherwise)",
+		func(s Spec) string {
+			if s.Int("size_variation") >= s.Int("average_size") {
+				return fmt.Sprintf("size_variation must be smaller than average_size, got %d and %d", s.Int("size_variation"), s.Int("average_size"))
+			}
+			return ""
+		})
+	rule("rate-limit", "rpm or tpm must be above 0 (a limit of nothing is no fault)",
+		func(s Spec) string {
+			if s.Int("rpm") == 0 && s.Int("tpm") == 0 {
+				return "rpm or tpm must be above 0, got neither"
+			}
+			return ""
+		})
 	m := make(map[string]*Kind, len(kinds))
 	for _, k := range kinds {
 		if _, dup := m[k.Name]; dup {
@@ -338,9 +413,14 @@ func Parse(kind string, params map[string]string) (Spec, error) {
 		}
 		v, err := parseValue(p, text)
 		if err != nil {
-			return Spec{}, fmt.Errorf("%s: parameter %q: %s, got %q", kind, p.Name, want(p), text)
+			return Spec{}, fmt.Errorf("%s: parameter %q: %s, got %s", kind, p.Name, want(p), faultmode.Quote(text))
 		}
 		spec.Params[p.Name] = v
+	}
+	if k.check != nil {
+		if msg := k.check(spec); msg != "" {
+			return Spec{}, fmt.Errorf("%s: %s", kind, msg)
+		}
 	}
 	return spec, nil
 }
@@ -360,6 +440,10 @@ var unitWords = map[string]string{"ms": "milliseconds", "µs": "microseconds"}
 
 // want says in words what a parameter accepts.
 func want(p Param) string {
+	in := ""
+	if p.Range != nil {
+		in = " " + p.Range.String()
+	}
 	switch p.Type {
 	case Int:
 		u := p.Unit
@@ -369,13 +453,14 @@ func want(p Param) string {
 		if u == "" {
 			u = "a whole number"
 		}
-		return fmt.Sprintf("want %s ≥ %d", u, p.Min)
-	case Float:
-		return "want a number > 0"
-	case Probability:
-		return "want a number from 0 to 1"
+		return "want " + u + in
+	case Float, Probability:
+		return "want a number" + in
 	case Duration:
-		return "want a duration such as 500ms, 2s or 1m"
+		if in != "" {
+			in = "," + in
+		}
+		return "want a duration such as 500ms, 2s or 1m" + in
 	case Enum:
 		return "want one of " + strings.Join(p.Enum, ", ")
 	case Pairs:
@@ -387,33 +472,37 @@ func want(p Param) string {
 	}
 }
 
+var errBadValue = errors.New("bad value")
+
+// inRange checks a parsed value against the parameter's range.
+func inRange(p Param, v any) (any, error) {
+	if p.Range != nil && !p.Range.Allows(v) {
+		return nil, errBadValue
+	}
+	return v, nil
+}
+
 func parseValue(p Param, text string) (any, error) {
-	bad := fmt.Errorf("bad value")
+	bad := errBadValue
 	switch p.Type {
 	case Int:
 		n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
-		if err != nil || n < p.Min {
+		if err != nil {
 			return nil, bad
 		}
-		return n, nil
-	case Float:
+		return inRange(p, n)
+	case Float, Probability:
 		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
-		if err != nil || !(f > 0) || math.IsInf(f, 0) {
+		if err != nil {
 			return nil, bad
 		}
-		return f, nil
-	case Probability:
-		f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
-		if err != nil || !(f >= 0 && f <= 1) {
-			return nil, bad
-		}
-		return f, nil
+		return inRange(p, f)
 	case Duration:
 		d, err := time.ParseDuration(strings.TrimSpace(text))
-		if err != nil || d < 0 {
+		if err != nil {
 			return nil, bad
 		}
-		return d, nil
+		return inRange(p, d)
 	case Enum:
 		for _, e := range p.Enum {
 			if e == text {

@@ -50,6 +50,26 @@ func TestParseErrors(t *testing.T) {
 		{"stub-error", map[string]string{"probability": "2"}},
 		{"stub-error", map[string]string{"count": "-1"}},
 		{"traffic-surge", map[string]string{"factor": "-2"}},
+		// Issue 16: ranges, not just signs.
+		{"billing-spike", map[string]string{"factor": "100000000000000000000"}},
+		{"billing-spike", map[string]string{"factor": "1"}},
+		{"billing-spike", map[string]string{"factor": "NaN"}},
+		{"price-spike", map[string]string{"factor": "+Inf"}},
+		{"traffic-surge", map[string]string{"factor": "1e9"}},
+		{"latency", map[string]string{"latency": "99999999999999999999"}},
+		{"latency", map[string]string{"jitter": "4611686018427387904"}},
+		{"bandwidth", map[string]string{"rate": "0"}},
+		{"slicer", map[string]string{"average_size": "8", "size_variation": "8"}},
+		{"limit_data", map[string]string{"bytes": "0"}},
+		{"rate-limit", map[string]string{"rpm": "0"}},
+		{"rate-limit", map[string]string{"tpm": "1000000001"}},
+		{"stream-cut", map[string]string{"after_tokens": "10000000"}},
+		{"slow-tokens", map[string]string{"delay": "0s"}},
+		{"stream-stall", map[string]string{"delay": "2h"}},
+		{"stub-rate-limit", map[string]string{"retry_after": "48h"}},
+		{"stub-error", map[string]string{"count": "1000000001"}},
+		{"provider-error", map[string]string{"status": "600"}},
+		{"provider-error", map[string]string{"status": strings.Repeat("9", 500)}},
 	}
 	var b bytes.Buffer
 	for _, tc := range cases {
@@ -85,7 +105,11 @@ func TestCatalogIsConsistent(t *testing.T) {
 	require.GreaterOrEqual(t, len(Kinds()), 30)
 	for _, k := range Kinds() {
 		_, err := Parse(k.Name, nil)
-		require.NoError(t, err, k.Name)
+		if k.Rule == "" {
+			require.NoError(t, err, k.Name)
+		} else if err != nil { // a rule over several parameters may need one given
+			require.ErrorContains(t, err, k.Name+": ")
+		}
 		require.NotEmpty(t, k.Summary, k.Name)
 		switch k.Mechanism {
 		case Network:
@@ -130,6 +154,20 @@ func TestWriteTextAndJSON(t *testing.T) {
 	var kinds []Kind
 	require.NoError(t, json.Unmarshal(b.Bytes(), &kinds))
 	require.Len(t, kinds, len(Kinds()))
+	var raw []struct {
+		Name   string           `json:"name"`
+		Params []map[string]any `json:"params"`
+	}
+	require.NoError(t, json.Unmarshal(b.Bytes(), &raw))
+	for _, k := range raw {
+		if k.Name == "billing-spike" {
+			require.Equal(t, map[string]any{"name": "factor", "type": "float", "default": "10", "help": "multiplier on the reported tokens",
+				"min": 1.0, "max": 1000.0, "min_exclusive": true}, k.Params[0], "ranges are in the JSON catalog")
+		}
+		if k.Name == "stub-error" {
+			require.Equal(t, 0.0, k.Params[len(k.Params)-1]["min"], "a zero minimum is listed, not dropped")
+		}
+	}
 	require.Equal(t, "wrong_answer", func() string {
 		k, _ := Lookup("quality-drift")
 		return k.Fixed["kind"]

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/drillkit/drill/internal/faultmode"
 )
 
 // WriteText writes the catalog as a table for a terminal.
@@ -85,7 +87,25 @@ A schedule can start a fault later, end it after a duration, and ramp its
 strength (toxicity, probability or surge factor) up in steps. Every fault is
 removed when its scenario ends, whatever happens. A fault with no evidence
 makes the drill inconclusive.
+
+Every numeric parameter has a range (the **range** column). It is checked
+when a feature file is read (` + "`drill run`" + `, ` + "`drill run --plan`" + `, ` + "`drill lint`" + `),
+by ` + "`drill inject`" + `, and again by the mocks' control APIs, from the same
+declaration (` + "`internal/faultmode`" + ` for app kinds, ` + "`faults/catalog.go`" + ` for the
+others): a value outside it is invalid input, never a drill that fails
+halfway. Delays run in real time at any drill speed.
+
+### Control API limits
+
+Each mock (a provider or a stub) serves ` + "`/_drill/faults`" + ` on loopback only, and holds
 `)
+	fmt.Fprintf(&b, `at most %d faults at once; it keeps evidence for at most %d fault IDs
+(removed faults included; a new ID beyond that is refused). A control request
+body is at most %d bytes, a fault ID at most %d bytes of text without `+"`/`"+`,
+spaces or control characters, a mode name %d bytes and a target glob %d
+bytes. Errors quote at most %d bytes of a value they refuse.
+`, faultmode.MaxFaults, faultmode.MaxEvidence, faultmode.MaxControlBody, faultmode.MaxIDBytes,
+		faultmode.MaxModeBytes, faultmode.MaxTargetBytes, faultmode.MaxEchoBytes)
 	section := map[Mechanism]string{Network: "Network faults (toxiproxy)", App: "Application faults (mock control APIs)", Traffic: "Traffic"}
 	var last Mechanism
 	for _, k := range Kinds() {
@@ -122,7 +142,7 @@ makes the drill inconclusive.
 			b.WriteString("\nNo parameters.\n")
 			continue
 		}
-		b.WriteString("\n| parameter | type | unit | default | description |\n|---|---|---|---|---|\n")
+		b.WriteString("\n| parameter | type | unit | range | default | description |\n|---|---|---|---|---|---|\n")
 		for _, p := range k.Params {
 			typ := string(p.Type)
 			if p.Type == Enum {
@@ -132,7 +152,14 @@ makes the drill inconclusive.
 			if p.Required {
 				def = "required"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", p.Name, typ, p.Unit, def, p.Help)
+			rng := ""
+			if p.Range != nil {
+				rng = p.Range.String()
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", p.Name, typ, p.Unit, rng, def, p.Help)
+		}
+		if k.Rule != "" {
+			fmt.Fprintf(&b, "\nTogether: %s.\n", k.Rule)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

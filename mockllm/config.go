@@ -389,8 +389,8 @@ func (c *Config) validate(at func(path ...any) string) error {
 		if m.ContextWindow < 0 || m.MaxOutputTokens < 0 {
 			bad(at("models", i), "%s: context_window and max_output_tokens must not be negative", f("context_window"))
 		}
-		if m.Price.InputPerMTok < 0 || m.Price.OutputPerMTok < 0 || math.IsNaN(m.Price.InputPerMTok+m.Price.OutputPerMTok) {
-			bad(at("models", i, "price"), "%s: prices must be 0 or more", f("price"))
+		if !(m.Price.InputPerMTok >= 0 && m.Price.OutputPerMTok >= 0) || math.IsInf(m.Price.InputPerMTok+m.Price.OutputPerMTok, 0) {
+			bad(at("models", i, "price"), "%s: prices must be finite numbers, 0 or more", f("price"))
 		}
 		if m.OutputTokens.Min < 0 || m.OutputTokens.Max < m.OutputTokens.Min {
 			bad(at("models", i, "output_tokens"), "%s: want 0 <= min <= max, got min %d max %d", f("output_tokens"), m.OutputTokens.Min, m.OutputTokens.Max)

@@ -98,7 +98,7 @@ func Modes() []string {
 func validateFault(mode string, p FaultParams) error {
 	allowed, ok := modeFields[mode]
 	if !ok {
-		return fmt.Errorf("mode: unknown %q; valid modes: %s", mode, strings.Join(Modes(), ", "))
+		return fmt.Errorf("mode: unknown %s; valid modes: %s", faultmode.Quote(mode), strings.Join(Modes(), ", "))
 	}
 	set := map[string]bool{
 		"status": p.Status != 0, "type": p.Type != "", "code": p.Code != "", "message": p.Message != "",
@@ -119,46 +119,64 @@ func validateFault(mode string, p FaultParams) error {
 	for _, f := range unused {
 		errs = append(errs, fmt.Errorf("params.%s: not used by mode %s (it takes: %s)", f, mode, orNone(allowed)))
 	}
+	in := func(field string, r faultmode.Range[int64], v int, what string) {
+		if !r.Contains(int64(v)) {
+			errs = append(errs, fmt.Errorf("params.%s: want %s %s, got %d", field, what, r, v))
+		}
+	}
 	switch mode {
 	case ModeError:
-		if p.Status < 400 || p.Status > 599 {
-			errs = append(errs, fmt.Errorf("params.status: required, want an HTTP error status from 400 to 599, got %d", p.Status))
+		if !faultmode.ErrorStatusRange.Contains(int64(p.Status)) {
+			errs = append(errs, fmt.Errorf("params.status: required, want an HTTP error status %s, got %d", faultmode.ErrorStatusRange, p.Status))
 		}
-		if p.RetryAfter < 0 {
-			errs = append(errs, fmt.Errorf("params.retry_after: want seconds, 0 or more, got %d", p.RetryAfter))
+		if !faultmode.RetryAfterRange.Contains(faultmode.Seconds(p.RetryAfter)) {
+			errs = append(errs, fmt.Errorf("params.retry_after: want whole seconds %s, got %d", faultmode.RetryAfterRange, p.RetryAfter))
 		}
 	case ModeGarbage:
 		if !contains(garbageKinds, p.Kind) {
-			errs = append(errs, fmt.Errorf("params.kind: want one of %s, got %q", strings.Join(garbageKinds, ", "), p.Kind))
+			errs = append(errs, fmt.Errorf("params.kind: want one of %s, got %s", strings.Join(garbageKinds, ", "), faultmode.Quote(p.Kind)))
 		}
 	case ModeStreamCut, ModeMalformedChunk, ModeStreamErrorEvent, ModeStreamStall:
-		if p.AfterTokens < 0 {
-			errs = append(errs, fmt.Errorf("params.after_tokens: want 0 or more, got %d", p.AfterTokens))
-		}
-		if mode == ModeStreamStall && p.Delay <= 0 {
-			errs = append(errs, errors.New("params.delay: required, want a duration such as 30s"))
+		in("after_tokens", faultmode.AfterTokensRange, p.AfterTokens, "tokens")
+		if mode == ModeStreamStall {
+			errs = checkDelay(errs, p.Delay, "30s")
 		}
 	case ModeSlowFirstToken, ModeSlowTokens:
-		if p.Delay <= 0 {
-			errs = append(errs, errors.New("params.delay: required, want a duration such as 2s"))
-		}
+		errs = checkDelay(errs, p.Delay, "2s")
 	case ModeRateLimit:
-		if p.RPM < 0 || p.TPM < 0 || p.RPM == 0 && p.TPM == 0 {
-			errs = append(errs, fmt.Errorf("params.rpm, params.tpm: want at least one above 0, got rpm %d tpm %d", p.RPM, p.TPM))
+		in("rpm", faultmode.PerMinuteRange, p.RPM, "requests per minute")
+		in("tpm", faultmode.PerMinuteRange, p.TPM, "tokens per minute")
+		if p.RPM == 0 && p.TPM == 0 {
+			errs = append(errs, errors.New("params.rpm, params.tpm: want at least one above 0, got neither"))
 		}
 	case ModeBilling:
-		if !(p.Factor > 1) {
-			errs = append(errs, fmt.Errorf("params.factor: required, want a number above 1, got %v", p.Factor))
+		if p.Factor == 0 {
+			errs = append(errs, fmt.Errorf("params.factor: required, want a number %s", faultmode.BillingFactorRange))
+		} else if !faultmode.BillingFactorRange.Contains(p.Factor) {
+			errs = append(errs, fmt.Errorf("params.factor: want a number %s, got %v", faultmode.BillingFactorRange, p.Factor))
 		}
 		if !contains([]string{"prompt", "completion", "both"}, p.Tokens) {
-			errs = append(errs, fmt.Errorf("params.tokens: want prompt, completion or both, got %q", p.Tokens))
+			errs = append(errs, fmt.Errorf("params.tokens: want prompt, completion or both, got %s", faultmode.Quote(p.Tokens)))
 		}
 	case ModePrice:
-		if !(p.Factor > 0) {
-			errs = append(errs, fmt.Errorf("params.factor: required, want a number above 0, got %v", p.Factor))
+		if p.Factor == 0 {
+			errs = append(errs, fmt.Errorf("params.factor: required, want a number %s", faultmode.PriceFactorRange))
+		} else if !faultmode.PriceFactorRange.Contains(p.Factor) {
+			errs = append(errs, fmt.Errorf("params.factor: want a number %s, got %v", faultmode.PriceFactorRange, p.Factor))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkDelay checks a mode's required delay against faultmode.DelayRange.
+func checkDelay(errs []error, d faultmode.Duration, example string) []error {
+	switch {
+	case d == 0:
+		return append(errs, fmt.Errorf("params.delay: required, want a duration such as %s, %s", example, faultmode.DelayRange))
+	case !faultmode.DelayRange.Contains(time.Duration(d)):
+		return append(errs, fmt.Errorf("params.delay: want a duration %s, got %s", faultmode.DelayRange, time.Duration(d)))
+	}
+	return errs
 }
 
 func orNone(s []string) string {

@@ -449,7 +449,7 @@ func appendChatUsage(b []byte, p *plan) []byte {
 	b = append(b, `,"completion_tokens":`...)
 	b = appendInt(b, p.outTok)
 	b = append(b, `,"total_tokens":`...)
-	b = appendInt(b, p.inTok+p.outTok)
+	b = appendInt(b, totalTokens(p.inTok, p.outTok))
 	return append(b, `,"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`...)
 }
 

@@ -186,7 +186,7 @@ func (rd *responsesRenderer) response(c *call, p *plan, status string, output []
 	}
 	if usage {
 		out["usage"] = map[string]any{"input_tokens": p.inTok, "input_tokens_details": map[string]int{"cached_tokens": 0},
-			"output_tokens": p.outTok, "output_tokens_details": map[string]int{"reasoning_tokens": 0}, "total_tokens": p.inTok + p.outTok}
+			"output_tokens": p.outTok, "output_tokens_details": map[string]int{"reasoning_tokens": 0}, "total_tokens": totalTokens(p.inTok, p.outTok)}
 	}
 	return out
 }

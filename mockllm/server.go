@@ -749,20 +749,21 @@ func (s *Server) generate(c *call, p *plan) {
 		p.choices[i] = s.genChoice(c, p, i)
 		p.outTok += p.choices[i].outTokens
 	}
-	p.inTok = c.inputTokens
+	p.inTok = min(c.inputTokens, MaxTokens)
+	p.outTok = min(p.outTok, MaxTokens)
 	if b := p.faultMode(ModeBilling); b != nil {
 		if b.Tokens == "prompt" || b.Tokens == "both" {
-			p.inTok = int(float64(p.inTok) * b.Factor)
+			p.inTok = scaleTokens(p.inTok, b.Factor)
 		}
 		if b.Tokens == "completion" || b.Tokens == "both" {
-			p.outTok = int(float64(p.outTok) * b.Factor)
+			p.outTok = scaleTokens(p.outTok, b.Factor)
 		}
 	}
 	factor := 1.0
 	if pf := p.faultMode(ModePrice); pf != nil {
 		factor = pf.Factor
 	}
-	p.cost = (float64(p.inTok)*c.model.Price.InputPerMTok + float64(p.outTok)*c.model.Price.OutputPerMTok) / 1e6 * factor
+	p.cost = costUSD((float64(p.inTok)*c.model.Price.InputPerMTok + float64(p.outTok)*c.model.Price.OutputPerMTok) / 1e6 * factor)
 
 	lr := newRand(s.cfg.Seed, "latency", strconv.FormatUint(p.id, 10), c.model.Name)
 	p.ttft = c.model.Latency.TTFT.Sample(lr)

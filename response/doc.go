@@ -11,6 +11,12 @@
 // pages go to humans instead (an io.Writer and a loopback endpoint that
 // drill ack talks to) and nothing is simulated.
 //
+// Every incident is bounded (Limits: pages, notifications, events); one
+// that reaches a limit stops with a harness error naming its policy, on
+// the timeline and on Engine.Err. A policy that loops with no delay is
+// refused (CheckPolicies), and every loop of the engine checks its
+// context, so a drill ends whatever the team's policies say.
+//
 // Runbook commands are code. The sandbox runs each step in
 // bash -euo pipefail with a real-time timeout, a fresh working directory
 // and HOME, and a scrubbed environment (PATH, the variables drill.yaml

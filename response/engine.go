@@ -55,6 +55,9 @@ type Options struct {
 	DryRun io.Writer
 	// Seed makes the simulated acknowledgement delays reproducible.
 	Seed uint64
+	// Limits bound each incident's pages, notifications and events;
+	// zero fields take DefaultLimits.
+	Limits Limits
 
 	// Live sends pages to humans: Pager shows them, and the loopback
 	// endpoint at URL() takes their acknowledgements. No responder is
@@ -94,6 +97,9 @@ type Engine struct {
 
 	events *timeline.Follower // alert events, from New on
 	stop   chan struct{}      // closed by Close
+
+	failure  chan error // the first harness failure (Err)
+	failOnce sync.Once
 
 	mu          sync.Mutex
 	groups      map[string]*incident
@@ -192,7 +198,11 @@ func New(opt Options) (*Engine, error) {
 	}
 	if opt.Escalation != nil {
 		probs = append(probs, unknownResponders(opt.Responders, opt.Escalation)...)
+		if err := CheckPolicies(opt.Escalation); err != nil {
+			probs = append(probs, strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
 	}
+	opt.Limits = opt.Limits.withDefaults()
 	env := []string{"PATH=" + os.Getenv("PATH")}
 	for _, name := range opt.PassEnv {
 		switch {
@@ -238,6 +248,7 @@ func New(opt Options) (*Engine, error) {
 		opt: opt, clock: opt.Clock, log: opt.Log, esc: opt.Escalation, logger: logger,
 		bash: bash, env: env,
 		groups: map[string]*incident{}, unavailable: map[string]bool{}, liveHolders: map[string]string{},
+		failure: make(chan error, 1),
 	}
 	if opt.Live {
 		if err := e.openLive(); err != nil {
@@ -418,9 +429,13 @@ func (e *Engine) firing(ctx context.Context, ev timeline.Event) {
 		resolved: make(chan struct{}),
 		rng:      rand.New(rand.NewPCG(e.opt.Seed, h.Sum64()^uint64(e.seq))),
 	}
+	// The incident's context ends with the engine's, or when the incident
+	// reaches one of its limits.
+	ictx, cancel := context.WithCancel(ctx)
+	in.budget = &budget{limits: e.opt.Limits, cancel: cancel}
 	e.groups[key] = in
 	e.wg.Add(1)
-	go in.run(ctx)
+	go in.run(ictx)
 }
 
 func (e *Engine) resolved(ev timeline.Event) {

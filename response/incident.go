@@ -26,6 +26,7 @@ type incident struct {
 	annotations map[string]string
 	start       time.Time
 	rng         *rand.Rand
+	budget      *budget // what it may still send and write
 
 	// guarded by e.mu
 	firing     map[string]bool // fingerprints of the group's firing alerts
@@ -156,8 +157,10 @@ func (in *incident) attrs(kv ...string) map[string]string {
 	return m
 }
 
-func (in *incident) emit(kind timeline.Kind, subject, msg string, attrs map[string]string) {
-	in.e.emit(timeline.Event{At: in.now, Kind: kind, Subject: subject, Labels: in.labels, Attrs: attrs, Message: msg})
+// emit writes an event of the incident at its drill time; false when the
+// incident reached a limit and stops.
+func (in *incident) emit(kind timeline.Kind, subject, msg string, attrs map[string]string) bool {
+	return in.write(timeline.Event{At: in.now, Kind: kind, Subject: subject, Labels: in.labels, Attrs: attrs, Message: msg})
 }
 
 func (in *incident) broken(subject, kind, reason, msg string, kv ...string) {
@@ -195,6 +198,12 @@ func (in *incident) run(ctx context.Context) {
 	pending := map[string]time.Time{} // user → when their simulated ack lands
 	for loop := 1; loop <= pol.Runs(); loop++ {
 		for ri, rule := range pol.Rules {
+			// Deadlines already passed do not block (a large Advance, a
+			// level with escalate_after 0): the loop itself looks for the
+			// drill's end, or the incident's limit.
+			if ctx.Err() != nil {
+				return
+			}
 			prev := in.rule
 			in.rule, in.loop = ri+1, loop
 			if loop > 1 || ri > 0 {
@@ -212,6 +221,9 @@ func (in *incident) run(ctx context.Context) {
 				return
 			}
 		}
+	}
+	if ctx.Err() != nil {
+		return
 	}
 	in.emit(timeline.PolicyExhausted, in.alert, fmt.Sprintf("policy %s ran %d time(s) without an acknowledgement", pol.ID, pol.Runs()),
 		in.attrs("loops", strconv.Itoa(pol.Runs())))
@@ -301,7 +313,9 @@ func (in *incident) page(users []reach) []notification {
 	for _, p := range users {
 		id := p.user
 		u, _ := in.e.esc.User(id)
-		in.emit(timeline.Page, id, fmt.Sprintf("paged for %s via %s (policy %s, rule %d)", in.alert, p.via, in.policyID, in.rule), in.attrs("target", p.via))
+		if !in.emit(timeline.Page, id, fmt.Sprintf("paged for %s via %s (policy %s, rule %d)", in.alert, p.via, in.policyID, in.rule), in.attrs("target", p.via)) {
+			return nil // the incident reached a limit and stops
+		}
 		in.e.mu.Lock()
 		in.e.pages = append(in.e.pages, Page{Alert: in.alert, Group: in.key, Policy: in.policyID, Rule: in.rule, Loop: in.loop, Target: p.via, User: id, At: in.now})
 		in.e.mu.Unlock()
@@ -339,9 +353,14 @@ func (in *incident) page(users []reach) []notification {
 func (in *incident) watch(ctx context.Context, notes []notification, pending map[string]time.Time, deadline time.Time) (wake, string) {
 	i := 0
 	for {
+		if ctx.Err() != nil {
+			return wakeDone, ""
+		}
 		for ; i < len(notes) && !notes[i].at.After(in.now); i++ {
 			n := notes[i]
-			in.emit(timeline.Notify, n.user, fmt.Sprintf("%s via %s", in.alert, n.method), in.attrs("method", n.method, "address", n.address))
+			if !in.emit(timeline.Notify, n.user, fmt.Sprintf("%s via %s", in.alert, n.method), in.attrs("method", n.method, "address", n.address)) {
+				return wakeDone, "" // the incident reached a limit and stops
+			}
 			if _, waiting := pending[n.user]; !waiting && !in.e.opt.Live && in.e.available(n.user) {
 				pending[n.user] = in.now.Add(in.e.opt.Responders.For(n.user).AckDelay.Sample(in.rng))
 			}

@@ -199,8 +199,8 @@ func (in *incident) roleAttrs(r *team.Role, kv ...string) map[string]string {
 	return m
 }
 
-func (in *incident) emitAt(at time.Time, kind timeline.Kind, subject, msg string, attrs map[string]string) {
-	in.e.emit(timeline.Event{At: at, Kind: kind, Subject: subject, Labels: in.labels, Attrs: attrs, Message: msg})
+func (in *incident) emitAt(at time.Time, kind timeline.Kind, subject, msg string, attrs map[string]string) bool {
+	return in.write(timeline.Event{At: at, Kind: kind, Subject: subject, Labels: in.labels, Attrs: attrs, Message: msg})
 }
 
 func (in *incident) recordHolder(role, user string) {

@@ -455,6 +455,7 @@ func Validate(t *team.Team) (testbed.Topology, error) {
 	return top, errors.Join(
 		testbed.Check(top, t.Dir, t.Config.Variables),
 		response.CheckResponders(t.Config.File, t.Config.Responders, t.Escalation),
+		response.CheckPolicies(t.Escalation),
 	)
 }
 
@@ -476,8 +477,8 @@ func Prepare(opts Options) (*Selection, testbed.Topology, error) {
 }
 
 // CheckSettings checks what the selected scenarios' Given steps set before
-// their worlds start: a drill clock speed above 0, and none at all in a
-// live game day, which runs in real time.
+// their worlds start: a drill clock speed within timeline.MinSpeed and
+// MaxSpeed, and none at all in a live game day, which runs in real time.
 func CheckSettings(sel *Selection, live bool) error {
 	var errs []error
 	for _, sc := range sel.Scenarios {
@@ -486,8 +487,10 @@ func CheckSettings(sel *Selection, live bool) error {
 		case !ok:
 		case live:
 			errs = append(errs, fmt.Errorf("%s:%d: the scenario sets the drill clock's speed, and a live game day (--live) runs in real time; run it without --live, or remove the step", sc.File, line))
-		case !(v > 0):
-			errs = append(errs, fmt.Errorf("%s:%d: the drill clock's speed must be above 0, got %v", sc.File, line, v))
+		default:
+			if err := timeline.CheckSpeed(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s:%d: the drill clock's speed: %v", sc.File, line, err))
+			}
 		}
 	}
 	return errors.Join(errs...)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -66,8 +65,8 @@ func (w *world) Started() bool {
 }
 
 func (w *world) SetSpeed(speed float64) error {
-	if !(speed > 0) || math.IsInf(speed, 0) {
-		return fmt.Errorf("speed: want a positive number, got %v", speed)
+	if err := timeline.CheckSpeed(speed); err != nil {
+		return fmt.Errorf("speed: %w", err)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -159,6 +158,21 @@ func (w *world) Start(ctx context.Context) error {
 		case <-runCtx.Done():
 		case err := <-tb.Err():
 			w.failed(err)
+		}
+	}()
+	// An incident that reached its limits (response.Limits) stopped with
+	// a harness error of its own on the timeline; the drill is an error.
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		select {
+		case <-runCtx.Done():
+		case err := <-resp.Err():
+			w.mu.Lock()
+			if w.harness == nil {
+				w.harness = err
+			}
+			w.mu.Unlock()
 		}
 	}()
 	w.started = true

@@ -64,3 +64,32 @@ func TestCheckFaults(t *testing.T) {
 	require.ErrorContains(t, err, `features/f.feature:4: And the "search" API returns 200: stub-error: parameter "status"`)
 	require.NotContains(t, err.Error(), ":5:", "a good step is not reported")
 }
+
+// An incident that reaches its limits (response.Limits) is a harness
+// failure of the world: the drill is an error naming the policy, never
+// one the team failed, and never one that runs until memory runs out.
+// The policy turns into a zero-delay loop after the checks that refuse
+// one, as no team file can make it.
+func TestIncidentLimitIsAHarnessFailure(t *testing.T) {
+	tm := demoTeam(t)
+	top, err := TopologyOf(tm)
+	require.NoError(t, err)
+	opts := &Options{Team: tm, Speed: 60, Start: time.Now().UTC()}
+	w := newWorld(opts, tm, top, 1)
+	require.NoError(t, w.Start(context.Background()))
+	defer func() { require.NoError(t, w.Close()) }()
+	p, ok := tm.Escalation.Policy("ml-platform")
+	require.True(t, ok)
+	p.Loops = 1_000_000_000
+	for _, r := range p.Rules {
+		r.EscalateAfter = 0
+	}
+	w.Log().Append(timeline.Event{Kind: timeline.AlertFiring, Subject: "Runaway",
+		Labels: map[string]string{"alertname": "Runaway", "team": "ml-platform", "severity": "warning"}})
+	require.Eventually(t, func() bool { return w.Harness() != nil }, 10*time.Second, 10*time.Millisecond)
+	require.ErrorContains(t, w.Harness(), "policy ml-platform (escalation/policies.yaml:")
+	require.ErrorContains(t, w.Harness(), "reached 1000 pages, the most one incident may send")
+	ev, ok := w.Log().Find(timeline.OfKind(timeline.HarnessError, "ml-platform"))
+	require.True(t, ok, "the failure is on the timeline")
+	require.Equal(t, "incident_limit", ev.Attrs["reason"])
+}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/drillkit/drill/internal/faultmode"
 )
@@ -69,9 +70,9 @@ type ModeParam struct {
 
 // modeSpecs are the fault modes, in documentation order.
 var modeSpecs = []ModeSpec{
-	{ModeError, []ModeParam{{Name: "status", Type: "HTTP status 400-599", Required: true}, {Name: "body", Type: "string"}},
+	{ModeError, []ModeParam{{Name: "status", Type: "HTTP status " + faultmode.ErrorStatusRange.String(), Required: true}, {Name: "body", Type: "string"}},
 		"that status; a JSON error body unless `body` is given"},
-	{ModeRateLimit, []ModeParam{{Name: "retry_after", Type: "seconds", Default: strconv.Itoa(DefaultRetryAfter)}},
+	{ModeRateLimit, []ModeParam{{Name: "retry_after", Type: "whole seconds " + faultmode.RetryAfterRange.String(), Default: strconv.Itoa(DefaultRetryAfter)}},
 		"429 with `Retry-After`"},
 	{ModeExpiredCredentials, nil,
 		"401, `WWW-Authenticate: Bearer error=\"invalid_token\"`, a token-expired body"},
@@ -79,9 +80,9 @@ var modeSpecs = []ModeSpec{
 		"the normal status and headers, the body cut in half (no longer valid JSON)"},
 	{ModeSchemaChange, []ModeParam{{Name: "rename", Type: "{old: new}"}, {Name: "drop", Type: "[field, ...]"}},
 		"JSON object keys renamed / removed at any depth (one of the two is required); not applied (and not counted) to non-JSON bodies"},
-	{ModeSlow, []ModeParam{{Name: "delay", Type: "duration", Required: true}},
+	{ModeSlow, []ModeParam{{Name: "delay", Type: "duration " + faultmode.DelayRange.String(), Required: true}},
 		"the normal answer after `delay` on top of the route's latency"},
-	{ModeOutage, []ModeParam{{Name: "status", Type: "HTTP status 500-599"}},
+	{ModeOutage, []ModeParam{{Name: "status", Type: "HTTP status " + faultmode.OutageStatusRange.String()}},
 		"without `status`: the connection is closed with no response (RST); with it: that status"},
 	{ModeEmpty, nil,
 		"200 with an empty body"},
@@ -117,7 +118,7 @@ func Validate(mode string, p Params) error { return validateParams(mode, p) }
 func validateParams(mode string, p Params) error {
 	takes, ok := modeParams[mode]
 	if !ok {
-		return fmt.Errorf("mode: unknown %q; valid modes: %s", mode, strings.Join(Modes, ", "))
+		return fmt.Errorf("mode: unknown %s; valid modes: %s", faultmode.Quote(mode), strings.Join(Modes, ", "))
 	}
 	var errs []error
 	set := map[string]bool{
@@ -144,12 +145,12 @@ func validateParams(mode string, p Params) error {
 	}
 	switch mode {
 	case ModeError:
-		if p.Status < 400 || p.Status > 599 {
-			errs = append(errs, fmt.Errorf("params.status: required for mode error; want an HTTP error status from 400 to 599, got %d", p.Status))
+		if !faultmode.ErrorStatusRange.Contains(int64(p.Status)) {
+			errs = append(errs, fmt.Errorf("params.status: required for mode error; want an HTTP error status %s, got %d", faultmode.ErrorStatusRange, p.Status))
 		}
 	case ModeRateLimit:
-		if p.RetryAfter < 0 {
-			errs = append(errs, fmt.Errorf("params.retry_after: want 0 or more seconds, got %d", p.RetryAfter))
+		if !faultmode.RetryAfterRange.Contains(faultmode.Seconds(p.RetryAfter)) {
+			errs = append(errs, fmt.Errorf("params.retry_after: want whole seconds %s, got %d", faultmode.RetryAfterRange, p.RetryAfter))
 		}
 	case ModeSchemaChange:
 		if len(p.Rename) == 0 && len(p.Drop) == 0 {
@@ -157,16 +158,19 @@ func validateParams(mode string, p Params) error {
 		}
 		for k, v := range p.Rename {
 			if k == "" || v == "" {
-				errs = append(errs, fmt.Errorf("params.rename: want non-empty names, got %q: %q", k, v))
+				errs = append(errs, fmt.Errorf("params.rename: want non-empty names, got %s: %s", faultmode.Quote(k), faultmode.Quote(v)))
 			}
 		}
 	case ModeSlow:
-		if p.Delay <= 0 {
-			errs = append(errs, errors.New("params.delay: required for mode slow; want a positive duration such as 2s"))
+		switch {
+		case p.Delay == 0:
+			errs = append(errs, fmt.Errorf("params.delay: required for mode slow; want a duration such as 2s, %s", faultmode.DelayRange))
+		case !faultmode.DelayRange.Contains(time.Duration(p.Delay)):
+			errs = append(errs, fmt.Errorf("params.delay: want a duration %s, got %s", faultmode.DelayRange, time.Duration(p.Delay)))
 		}
 	case ModeOutage:
-		if p.Status != 0 && (p.Status < 500 || p.Status > 599) {
-			errs = append(errs, fmt.Errorf("params.status: want a 5xx status for an outage that answers, or none to drop connections, got %d", p.Status))
+		if p.Status != 0 && !faultmode.OutageStatusRange.Contains(int64(p.Status)) {
+			errs = append(errs, fmt.Errorf("params.status: want a 5xx status (%s) for an outage that answers, or none to drop connections, got %d", faultmode.OutageStatusRange, p.Status))
 		}
 	}
 	return errors.Join(errs...)

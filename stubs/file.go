@@ -625,16 +625,16 @@ func (p *parser) fault(n *yaml.Node, field string, routes []*Route) (faultmode.F
 	}
 	if v, ok := m["probability"]; ok {
 		if x, ok := p.float(v, field+".probability", "a number from 0 to 1"); ok {
-			if x < 0 || x > 1 {
-				p.errorf(v, field+".probability", "want a number from 0 to 1, got %v", x)
+			if !faultmode.ProbabilityRange.Contains(x) {
+				p.errorf(v, field+".probability", "want a number %s, got %v", faultmode.ProbabilityRange, x)
 			}
 			f.Probability = &x
 		}
 	}
 	if v, ok := m["count"]; ok {
 		if c, ok := p.integer(v, field+".count", "a count of 0 (no limit) or more"); ok {
-			if c < 0 {
-				p.errorf(v, field+".count", "want a count of 0 (no limit) or more, got %d", c)
+			if !faultmode.CountRange.Contains(int64(c)) {
+				p.errorf(v, field+".count", "want a count %s (0 is no limit), got %d", faultmode.CountRange, c)
 			}
 			f.Count = c
 		}

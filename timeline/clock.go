@@ -44,6 +44,26 @@ func Real(c Clock, d time.Duration) time.Duration {
 	return time.Duration(float64(d) / s)
 }
 
+// MinSpeed and MaxSpeed bound the drill clock speed a user may ask for
+// (`drill run --speed`, the "drill clock runs at speed N" step). Above
+// MaxSpeed a rule's 15s evaluation interval is less than 15ms of real
+// time and a one-second request spans more than a quarter of an hour of
+// drill time: nothing a drill measures means anything there. Below
+// MinSpeed a 15-minute drill takes over two hours.
+const (
+	MinSpeed = 0.1
+	MaxSpeed = 1000
+)
+
+// CheckSpeed refuses a clock speed outside MinSpeed to MaxSpeed, saying
+// the range.
+func CheckSpeed(speed float64) error {
+	if !(speed >= MinSpeed && speed <= MaxSpeed) {
+		return fmt.Errorf("want a number of drill seconds per real second from %g to %g, got %g", float64(MinSpeed), float64(MaxSpeed), speed)
+	}
+	return nil
+}
+
 // Scaled is a clock whose drill time runs speed times faster than the wall
 // clock, starting at a given drill instant.
 type Scaled struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -39,6 +40,17 @@ func TestScaledRejectsBadSpeed(t *testing.T) {
 	for _, s := range []float64{0, -1} {
 		_, err := NewScaled(t0, s)
 		require.ErrorContains(t, err, "positive")
+	}
+}
+
+// The speeds a user may ask for: 0.1 to 1000, with the range in the
+// error; NaN and infinities are out.
+func TestCheckSpeed(t *testing.T) {
+	for _, ok := range []float64{MinSpeed, 1, 60, MaxSpeed} {
+		require.NoError(t, CheckSpeed(ok), ok)
+	}
+	for _, bad := range []float64{0, -1, 0.09, 1000.5, 1e9, math.NaN(), math.Inf(1)} {
+		require.ErrorContains(t, CheckSpeed(bad), "want a number of drill seconds per real second from 0.1 to 1000, got ", bad)
 	}
 }
 

@@ -98,7 +98,11 @@ func TestPlanWarnsOfThinTraffic(t *testing.T) {
 	dir := copyTeam(t, [3]string{"features/cost-spike.feature", "Given the team's environment is running", "Given the drill clock runs at speed 0\n    And the team's environment is running"})
 	code, _, errs = runCLI(t, "run", "--team", dir, "--plan", "--no-builtin", "--all")
 	require.Equal(t, exitcode.Usage, code)
-	require.Contains(t, errs, "the drill clock's speed must be above 0, got 0")
+	require.Contains(t, errs, "features/cost-spike.feature:3: the drill clock's speed: want a number of drill seconds per real second from 0.1 to 1000, got 0")
+	dir = copyTeam(t, [3]string{"features/cost-spike.feature", "Given the team's environment is running", "Given the drill clock runs at speed 1000000000\n    And the team's environment is running"})
+	code, _, errs = runCLI(t, "run", "--team", dir, "--plan", "--no-builtin", "--all")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "features/cost-spike.feature:3: the drill clock's speed: want a number of drill seconds per real second from 0.1 to 1000, got 1e+09")
 	dir = copyTeam(t, [3]string{"features/cost-spike.feature", "Given the team's environment is running", "Given the drill clock runs at speed 30\n    And the team's environment is running"})
 	code, out, errs = runCLI(t, "run", "--team", dir, "--plan", "--no-builtin", "--all")
 	require.Equal(t, exitcode.OK, code, errs)
@@ -157,9 +161,11 @@ func TestInterruptedRunExits130(t *testing.T) {
 // default without a word.
 func TestRunRejectsNonsenseValues(t *testing.T) {
 	for _, c := range []struct{ flag, value, want string }{
-		{"--speed", "NaN", "--speed: want a positive number"},
-		{"--speed", "Inf", "--speed: want a positive number"},
-		{"--speed", "-1", "--speed: want a positive number"},
+		{"--speed", "NaN", "--speed: want a number of drill seconds per real second from 0.1 to 1000, got NaN"},
+		{"--speed", "Inf", "--speed: want a number of drill seconds per real second from 0.1 to 1000, got +Inf"},
+		{"--speed", "-1", "--speed: want a number of drill seconds per real second from 0.1 to 1000, got -1"},
+		{"--speed", "1e9", "--speed: want a number of drill seconds per real second from 0.1 to 1000, got 1e+09"},
+		{"--speed", "0.01", "--speed: want a number of drill seconds per real second from 0.1 to 1000, got 0.01"},
 		{"--parallel", "0", "--parallel: want 1 or more"},
 		{"--control-window", "0s", "--control-window: want a positive drill time"},
 		{"--control-window", "-5m", "--control-window: want a positive drill time"},

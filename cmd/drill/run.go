@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
+	"github.com/drillkit/drill/timeline"
 )
 
 // featureLine is a scenario named by its place: features/x.feature:12.
@@ -108,7 +108,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		tags     = fs.String("tags", "", "godog tag expression selecting scenarios, e.g. '@cost-spike && ~@slow'")
 		all      = fs.Bool("all", false, "run every scenario of the team and of the built-in library")
 		noBuilt  = fs.Bool("no-builtin", false, "leave out drill's built-in scenario library (features/builtin)")
-		speed    = fs.Float64("speed", 60, "drill seconds per real second (1 for a real-time game day)")
+		speed    = fs.Float64("speed", 60, "drill seconds per real second, from 0.1 to 1000 (1 for a real-time game day)")
 		seed     = addSeedFlag(fs, 1, "seed `N` of faults, responders and content")
 		parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
 		control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
@@ -133,8 +133,8 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			}
 			parsed = append(parsed, pg)
 		}
-		if !(*speed > 0) || math.IsInf(*speed, 0) {
-			return usageErrorf("--speed: want a positive number such as 60, got %v", *speed)
+		if err := timeline.CheckSpeed(*speed); err != nil {
+			return usageErrorf("--speed: %v", err)
 		}
 		if *parallel < 1 {
 			return usageErrorf("--parallel: want 1 or more scenarios at a time, got %d", *parallel)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Duration is a time.Duration written as "30s" or "5m" in JSON and YAML.
@@ -110,6 +112,9 @@ func (s *Set[P]) Add(f Fault[P]) (string, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.faults) >= MaxFaults {
+		return "", fmt.Errorf("the server holds %d faults, the most it takes (faultmode.MaxFaults); remove one first", len(s.faults))
+	}
 	if f.ID == "" {
 		s.nextID++
 		f.ID = fmt.Sprintf("%s-%d", f.Mode, s.nextID)
@@ -118,6 +123,9 @@ func (s *Set[P]) Add(f Fault[P]) (string, error) {
 		if e.fault.ID == f.ID {
 			return "", fmt.Errorf("fault %q already exists; remove it first or choose another id", f.ID)
 		}
+	}
+	if _, known := s.evidence[f.ID]; !known && len(s.evidence) >= MaxEvidence {
+		return "", fmt.Errorf("the server keeps evidence for %d fault IDs, the most it takes (faultmode.MaxEvidence); reuse an ID or start a new server", len(s.evidence))
 	}
 	h := fnv.New64a()
 	h.Write([]byte(f.ID))
@@ -135,29 +143,46 @@ func (s *Set[P]) Add(f Fault[P]) (string, error) {
 
 func (s *Set[P]) check(f Fault[P]) error {
 	var errs []error
-	if f.Mode == "" {
-		errs = append(errs, errors.New("mode: required"))
+	modeOK := true
+	switch {
+	case f.Mode == "":
+		errs, modeOK = append(errs, errors.New("mode: required")), false
+	case len(f.Mode) > MaxModeBytes:
+		errs, modeOK = append(errs, fmt.Errorf("mode: want at most %d bytes, got %d", MaxModeBytes, len(f.Mode))), false
 	}
-	if p := f.Probability; p != nil && (*p < 0 || *p > 1 || *p != *p) {
-		errs = append(errs, fmt.Errorf("probability: want a number from 0 to 1, got %v", *p))
+	if p := f.Probability; p != nil && !ProbabilityRange.Contains(*p) {
+		errs = append(errs, fmt.Errorf("probability: want a number %s, got %v", ProbabilityRange, *p))
 	}
-	if f.Count < 0 {
-		errs = append(errs, fmt.Errorf("count: want 0 (no limit) or more, got %d", f.Count))
+	if !CountRange.Contains(int64(f.Count)) {
+		errs = append(errs, fmt.Errorf("count: want a whole number %s (0 is no limit), got %d", CountRange, f.Count))
 	}
-	if f.Target != "" {
+	switch {
+	case len(f.Target) > MaxTargetBytes:
+		errs = append(errs, fmt.Errorf("target: want a glob of at most %d bytes, got %d", MaxTargetBytes, len(f.Target)))
+	case f.Target != "":
 		if _, err := path.Match(f.Target, ""); err != nil {
-			errs = append(errs, fmt.Errorf("target: bad glob %q: %v", f.Target, err))
+			errs = append(errs, fmt.Errorf("target: bad glob %s: %v", Quote(f.Target), err))
 		}
 	}
-	if strings.ContainsAny(f.ID, "/ ") {
-		errs = append(errs, fmt.Errorf("id: must not contain '/' or spaces, got %q", f.ID))
+	switch {
+	case len(f.ID) > MaxIDBytes:
+		errs = append(errs, fmt.Errorf("id: want at most %d bytes, got %d", MaxIDBytes, len(f.ID)))
+	case strings.IndexFunc(f.ID, badIDRune) >= 0:
+		errs = append(errs, fmt.Errorf("id: must be UTF-8 text without '/', spaces or control characters, got %s", Quote(f.ID)))
 	}
-	if f.Mode != "" && s.validate != nil {
+	if modeOK && s.validate != nil {
 		if err := s.validate(f.Mode, f.Params); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// badIDRune is a character a fault ID must not hold: a '/' (IDs are path
+// segments of the control API), a space, a control character or a byte
+// that is not UTF-8.
+func badIDRune(r rune) bool {
+	return r == '/' || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
 }
 
 // Remove deactivates the fault with the given ID. Its evidence stays.

@@ -96,7 +96,7 @@ func TestAddReportsEveryProblem(t *testing.T) {
 	s := NewSet[params](1, validate, nil)
 	_, err := s.Add(Fault[params]{Mode: "error", Scope: Scope{Probability: ptr(1.5), Count: -1, Target: "["}, Params: params{Status: 200}})
 	require.Error(t, err)
-	for _, want := range []string{"probability: want a number from 0 to 1, got 1.5", "count: want 0", "target: bad glob", "params.status: want an HTTP error status"} {
+	for _, want := range []string{"probability: want a number from 0 to 1, got 1.5", "count: want a whole number from 0 to 1000000000", "target: bad glob", "params.status: want an HTTP error status"} {
 		require.ErrorContains(t, err, want)
 	}
 	_, err = s.Add(Fault[params]{Mode: "nope"})

@@ -13,9 +13,6 @@ import (
 // Prefix is where every drill control API lives on a server.
 const Prefix = "/_drill"
 
-// maxControlBody caps a control request body.
-const maxControlBody = 1 << 20
-
 // Register mounts the fault control API of s on mux:
 //
 //	GET    /_drill/faults       list faults with their evidence
@@ -31,7 +28,7 @@ func (s *Set[P]) Register(mux *http.ServeMux) {
 	})))
 	mux.Handle("POST "+Prefix+"/faults", LoopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var f Fault[P]
-		if err := DecodeStrict(r.Body, &f); err != nil {
+		if err := DecodeStrict(http.MaxBytesReader(w, r.Body, MaxControlBody), &f); err != nil {
 			WriteError(w, http.StatusBadRequest, fmt.Errorf("fault: %w", err))
 			return
 		}
@@ -49,7 +46,7 @@ func (s *Set[P]) Register(mux *http.ServeMux) {
 	mux.Handle("DELETE "+Prefix+"/faults/{id}", LoopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		if !s.Remove(id) {
-			WriteError(w, http.StatusNotFound, fmt.Errorf("no fault %q; active faults: %s", id, strings.Join(s.IDs(), ", ")))
+			WriteError(w, http.StatusNotFound, fmt.Errorf("no fault %s; active faults: %s", Quote(id), strings.Join(s.IDs(), ", ")))
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -77,20 +74,45 @@ func LoopbackOnly(h http.Handler) http.Handler {
 }
 
 // DecodeStrict decodes one JSON value from r into v, refusing unknown
-// fields and trailing data.
+// fields, trailing data and more than MaxControlBody bytes. Its errors
+// quote at most a short excerpt of what they read.
 func DecodeStrict(r io.Reader, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r, maxControlBody))
+	lr := &io.LimitedReader{R: r, N: MaxControlBody + 1}
+	dec := json.NewDecoder(lr)
 	dec.DisallowUnknownFields()
+	tooLong := func() bool { return lr.N <= 0 }
 	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe) || tooLong():
+			return fmt.Errorf("body larger than %d bytes (faultmode.MaxControlBody)", MaxControlBody)
+		case errors.Is(err, io.EOF):
 			return errors.New("empty body; want a JSON object")
 		}
-		return err
+		return shortError(err)
 	}
 	if dec.More() {
+		if tooLong() {
+			return fmt.Errorf("body larger than %d bytes (faultmode.MaxControlBody)", MaxControlBody)
+		}
 		return errors.New("trailing data after the JSON object")
 	}
 	return nil
+}
+
+// shortError cuts a decoder's message, which may quote a field name of
+// any length, to a readable size.
+func shortError(err error) error {
+	const most = 300
+	msg := err.Error()
+	if len(msg) <= most {
+		return err
+	}
+	cut := most
+	for cut > 0 && !utf8RuneStart(msg[cut]) {
+		cut--
+	}
+	return fmt.Errorf("%s… (%d bytes of message cut)", msg[:cut], len(msg)-cut)
 }
 
 // WriteJSON writes v as JSON with the given status.

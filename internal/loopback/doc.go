@@ -1,3 +1,7 @@
 // Package loopback holds what drill's servers and their callers share
-// about the loopback interface every testbed listens on.
+// about the loopback interface every testbed listens on: a server that
+// binds before it returns and closes with a grace period, within Limits
+// on how long a client may take to send a request and how long it may
+// keep a connection idle (reads only: responses stream as long as their
+// handlers do), and free ports.
 package loopback

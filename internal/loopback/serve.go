@@ -33,15 +33,52 @@ type Server struct {
 	closeErr error
 }
 
-// Serve listens on addr (127.0.0.1:0 when empty) and serves h. Every
-// server of a testbed reads request headers within 10 seconds, as a
-// guard against a client that connects and says nothing. What net/http
+// Limits bound what a client may hold of a server. They bound reads
+// only: a response (a long SSE stream, a stalled answer a fault asked
+// for) takes as long as its handler does, so there is no write timeout.
+type Limits struct {
+	// HeaderTimeout is how long a client has to send a request's line
+	// and headers.
+	HeaderTimeout time.Duration
+	// ReadTimeout is how long a client has to send a whole request,
+	// headers and body, from its first byte: a client trickling a body,
+	// or sending fewer bytes than its Content-Length promised, gets its
+	// handler a read error and its connection closed instead of holding
+	// them without end. Once the body is read to its end net/http lifts
+	// the deadline, so the response may stream for as long as it likes
+	// (TestLongStreamsOutliveTheReadTimeout keeps that true).
+	ReadTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection that sends no new
+	// request for this long.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's line and headers.
+	MaxHeaderBytes int
+}
+
+// DefaultLimits are the limits of every drill server (Serve).
+var DefaultLimits = Limits{
+	HeaderTimeout:  10 * time.Second,
+	ReadTimeout:    30 * time.Second,
+	IdleTimeout:    2 * time.Minute,
+	MaxHeaderBytes: 1 << 20,
+}
+
+// Serve listens on addr (127.0.0.1:0 when empty) and serves h within
+// DefaultLimits: every server of a testbed reads request headers within
+// 10 seconds and a whole request within 30, as a guard against a client
+// that connects and says nothing or trickles a body. What net/http
 // itself reports (a handler's panic, a bad handshake) goes to logger as
 // warnings; nil leaves it to the standard log.
 func Serve(addr string, h http.Handler, logger *slog.Logger) (*Server, error) {
+	return ServeWith(addr, h, logger, DefaultLimits)
+}
+
+// ServeWith is Serve with other limits; zero fields take DefaultLimits.
+func ServeWith(addr string, h http.Handler, logger *slog.Logger, lim Limits) (*Server, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
+	lim = lim.withDefaults()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -50,7 +87,10 @@ func Serve(addr string, h http.Handler, logger *slog.Logger) (*Server, error) {
 	s.base, s.cancel = context.WithCancel(context.Background())
 	s.srv = &http.Server{
 		Handler:           s.track(h),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: lim.HeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return s.base },
 	}
 	if logger != nil {
@@ -63,6 +103,23 @@ func Serve(addr string, h http.Handler, logger *slog.Logger) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.HeaderTimeout <= 0 {
+		l.HeaderTimeout = d.HeaderTimeout
+	}
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = d.ReadTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = d.IdleTimeout
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	return l
 }
 
 // track counts the handlers running, so that Close can wait for them.
