@@ -75,10 +75,23 @@ directory or above), the built-in demo team acme-ml runs.
 Each scenario gets its own world, a control window before its first fault,
 and a verdict: passed (every step passed and every fault provably fired),
 failed, inconclusive (no proof the fault fired) or error (the harness failed).
+Its world is seeded from --seed and the scenario's FILE:LINE alone, so
+'drill run --seed S FILE:LINE' reruns it in the same world.
 
-Exit codes: 0 all passed; 1 a drill failed, was inconclusive or a gate was
-missed; 2 invalid input; 4 the harness failed; 130 interrupted (Ctrl-C):
-the scorecard printed is partial.`,
+--repeat N runs every scenario N times, repetition i with seed S+i-1 (S is
+--seed), each in its own world (--parallel spreads over them) and judged as
+any run. The summary shows, per scenario, passes out of N with a 95% Wilson
+interval, the median and p90 of each timing with 95% intervals, and for each
+verdict reached its seeds and the command that reruns one alone. Some
+repetitions passing and some failing is the verdict flaky. Gates on the
+pass rate's bounds: pass_rate_lower, pass_rate_upper,
+scenario_pass_rate_lower, and flaky (the count).
+
+Exit codes: 0 all passed; 1 a drill failed, was inconclusive or flaky, or a
+gate was missed (with --repeat, gates on pass rates, their bounds or the
+passed, failed, inconclusive and flaky counts decide instead: all held is 0);
+2 invalid input; 4 the harness failed; 130 interrupted (Ctrl-C): the
+scorecard printed is partial.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			runFn := runFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error { return runFn(ctx, e, args, nil) }
@@ -99,7 +112,8 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		all      = fs.Bool("all", false, "run every scenario of the team and of the built-in library")
 		noBuilt  = fs.Bool("no-builtin", false, "leave out drill's built-in scenario library (features/builtin)")
 		speed    = fs.Float64("speed", 60, "drill seconds per real second (1 for a real-time game day)")
-		seed     = fs.Int64("seed", 1, "seed for faults, responders and content")
+		seed     = fs.Int64("seed", 1, "run seed: each scenario's world is seeded from it and the scenario's FILE:LINE (faults, responders, content)")
+		repeat   = fs.Int("repeat", 1, fmt.Sprintf("run every scenario N times (1 to %d), with seeds --seed to --seed+N-1; reports pass-rate intervals, timing intervals and flaky scenarios", scenarios.MaxRepeat))
 		parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
 		control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
 		out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
@@ -132,6 +146,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *control <= 0 {
 			return usageErrorf("--control-window: want a positive drill time such as 5m, got %s", *control)
 		}
+		if err := scenarios.CheckRepeat(*repeat, *seed, *live); err != nil {
+			return usageErrorf("--%v", err)
+		}
 		if *live {
 			speedSet := false
 			fs.Visit(func(f *flag.Flag) { speedSet = speedSet || f.Name == "speed" })
@@ -150,6 +167,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		opts := scenarios.Options{
 			Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: *seed, Parallel: *parallel,
 			ControlWindow: *control, Toxiproxy: *toxi, Live: *live, // a plan of a live game day plans real time
+			Repeat: *repeat, Rerun: rerunCommand(fs),
 		}
 		for _, a := range args {
 			if featureLine.MatchString(a) {
@@ -167,7 +185,13 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			return scenarios.WritePlan(e.stdout, sel, top, opts)
+			if err := scenarios.WritePlan(e.stdout, sel, top, opts); err != nil {
+				return err
+			}
+			if *repeat > 1 {
+				fmt.Fprintf(e.stdout, "\nevery scenario runs %d times, with seeds %d to %d\n", *repeat, *seed, *seed+int64(*repeat)-1)
+			}
+			return nil
 		}
 		histPath, err := stateFile(fs, "history", statedir.HistoryFile)
 		if err != nil {
@@ -223,17 +247,38 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			// Ctrl-C: every world is torn down; what ran is above.
 			return withCode(exitInterrupted, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
 		}
-		code := card.ExitCode()
-		for _, r := range results {
-			if !r.OK && code == exitOK {
-				code = exitFailed
-			}
-		}
-		if code != exitOK {
+		if code := card.GatedExitCode(parsed, results); code != exitOK {
 			return exitcode.Silent(code)
 		}
 		return nil
 	}
+}
+
+// rerunCommand is the command that reruns one scenario of this run alone,
+// before the --seed and FILE:LINE each repetition adds: drill run with
+// the flags given that change a drill's world or outcome.
+func rerunCommand(fs *flag.FlagSet) string {
+	args := []string{"drill", "run"}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "team", "control-window", "toxiproxy":
+			args = append(args, "--"+f.Name, shellQuote(f.Value.String()))
+		case "dry-run":
+			if f.Value.String() == "true" {
+				args = append(args, "--dry-run")
+			}
+		}
+	})
+	return strings.Join(append(args, "--speed", fs.Lookup("speed").Value.String()), " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// letters, digits and -_./:=@%+,.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func writeOutputs(dir string, card *scoring.Scorecard, gates []scoring.GateResult) error {
