@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -301,4 +302,40 @@ func TestRepeatedScorecardValidatesAgainstSchema(t *testing.T) {
 	bad = repeatFixture()
 	bad.Scenarios[0].Repetition.Index = 0
 	require.Error(t, validate(bad))
+}
+
+// docs/ci.md documents every metric a gate may name.
+func TestGateMetricsDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "docs", "ci.md"))
+	require.NoError(t, err)
+	for _, m := range GateMetrics() {
+		require.Contains(t, string(b), "`"+m+"`", "docs/ci.md's Gates table")
+	}
+}
+
+// A warning is said once per scenario of a repeated run, with the number
+// of repetitions that had it, even when its measured numbers differ.
+func TestRepeatWarningsSaidOnce(t *testing.T) {
+	var scs []Scenario
+	for i, took := range []string{"1.3s", "1.5s", "2s"} {
+		sc := rep("s", "f.feature", 1, i+1, Passed, time.Minute, "")
+		sc.Events = append(sc.Events, timeline.Event{Seq: 8, At: at(0), Kind: timeline.HarnessWarning, Subject: "speed",
+			Message: "a request took about " + took + " of real time"})
+		if i == 2 {
+			sc.Events = append(sc.Events, timeline.Event{Seq: 9, At: at(0), Kind: timeline.HarnessWarning, Subject: "x", Message: "something else"})
+		}
+		scs = append(scs, sc)
+	}
+	c := &Scorecard{Repeat: 3, Seed: 1, Scenarios: scs}
+	c.Summary = Summarize(c.Scenarios)
+	require.Equal(t, []warningCount{
+		{text: "alert times are approximate", n: 3},
+		{text: "a request took about 1.3s of real time", n: 3},
+		{text: "something else", n: 1},
+	}, repeatWarnings(c, c.Summary.Repeats[0]))
+	var b bytes.Buffer
+	require.NoError(t, WriteText(&b, c, nil))
+	require.Contains(t, b.String(), "  warning (3 of 3 runs; the first's numbers): a request took about 1.3s of real time\n")
+	require.Contains(t, b.String(), "  warning (3 of 3 runs): alert times are approximate\n")
+	require.Contains(t, b.String(), "  warning (1 of 3 runs): something else\n")
 }

@@ -3,6 +3,8 @@ package scoring
 import (
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -72,7 +74,7 @@ func writeRepeatDetails(w io.Writer, c *Scorecard) {
 			}
 		}
 		for _, wc := range repeatWarnings(c, r) {
-			fmt.Fprintf(w, "  warning (%d of %d runs): %s\n", wc.n, r.Runs, wc.text)
+			fmt.Fprintf(w, "  warning (%d of %d runs%s): %s\n", wc.n, r.Runs, firstSays(wc), wc.text)
 		}
 	}
 }
@@ -82,26 +84,46 @@ type warningCount struct {
 	n    int
 }
 
-// repeatWarnings are the distinct warnings of a scenario's repetitions,
-// each with the number of repetitions that had it.
+// digits are the measured numbers of a warning, which differ from one
+// repetition to the next while the warning says the same thing.
+var digits = regexp.MustCompile(`[0-9]+(\.[0-9]+)?`)
+
+// repeatWarnings are the warnings of a scenario's repetitions, each said
+// once with the number of repetitions that had it: warnings that differ
+// only in their numbers (a request's measured time) count as one, shown
+// as the first repetition that had it says it.
 func repeatWarnings(c *Scorecard, r Repeat) []warningCount {
 	var out []warningCount
+	var shapes []string
 	for _, sc := range c.Scenarios {
 		if sc.Repetition == nil || sc.Feature != r.Feature || sc.Line != r.Line {
 			continue
 		}
-	next:
+		var seen []string // a repetition counts once per shape
 		for _, text := range sc.Warnings {
-			for i := range out {
-				if out[i].text == text {
-					out[i].n++
-					continue next
-				}
+			shape := digits.ReplaceAllString(text, "#")
+			if slices.Contains(seen, shape) {
+				continue
 			}
+			seen = append(seen, shape)
+			if i := slices.Index(shapes, shape); i >= 0 {
+				out[i].n++
+				continue
+			}
+			shapes = append(shapes, shape)
 			out = append(out, warningCount{text: text, n: 1})
 		}
 	}
 	return out
+}
+
+// firstSays says, for a warning several repetitions had, that its
+// numbers are the first one's.
+func firstSays(wc warningCount) string {
+	if wc.n > 1 && digits.MatchString(wc.text) {
+		return "; the first's numbers"
+	}
+	return ""
 }
 
 // writeRepeatMarkdown writes the per-scenario table of a repeated run and
@@ -156,7 +178,7 @@ func writeRepeatProblemsMarkdown(b *strings.Builder, c *Scorecard) {
 				b.WriteString("\n### Warnings\n\n")
 				warned = true
 			}
-			fmt.Fprintf(b, "- **%s** (`%s:%d`, %d of %d runs) — %s\n", mdEscape(r.Name), r.Feature, r.Line, wc.n, r.Runs, mdEscape(wc.text))
+			fmt.Fprintf(b, "- **%s** (`%s:%d`, %d of %d runs%s) — %s\n", mdEscape(r.Name), r.Feature, r.Line, wc.n, r.Runs, firstSays(wc), mdEscape(wc.text))
 		}
 	}
 }
