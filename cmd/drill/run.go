@@ -83,9 +83,10 @@ Its world is seeded from --seed and the scenario's FILE:LINE alone, so
 any run. The summary shows, per scenario, passes out of N with a 95% Wilson
 interval, the median and p90 of each timing with 95% intervals, and for each
 verdict reached its seeds and the command that reruns one alone. Some
-repetitions passing and some failing is the verdict flaky. Gates on the
-pass rate's bounds: pass_rate_lower, pass_rate_upper,
-scenario_pass_rate_lower, and flaky (the count).
+repetitions passing and some failing is the verdict flaky. Gates read them:
+pass_rate_lower and pass_rate_upper (the run's Wilson bounds),
+scenario_pass_rate_lower (the least sure scenario's) and flaky (a count);
+see docs/ci.md.
 
 Exit codes: 0 all passed; 1 a drill failed, was inconclusive or flaky, or a
 gate was missed (with --repeat, gates on pass rates, their bounds or the
@@ -114,7 +115,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		speed    = fs.Float64("speed", 60, "drill seconds per real second (1 for a real-time game day)")
 		seed     = fs.Int64("seed", 1, "run seed: each scenario's world is seeded from it and the scenario's FILE:LINE (faults, responders, content)")
 		repeat   = fs.Int("repeat", 1, fmt.Sprintf("run every scenario N times (1 to %d), with seeds --seed to --seed+N-1; reports pass-rate intervals, timing intervals and flaky scenarios", scenarios.MaxRepeat))
-		parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
+		parallel = fs.Int("parallel", 2, "scenarios (and repetitions) run at a time, each in its own world")
 		control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
 		out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
 		toxi     = fs.String("toxiproxy", "", "URL of an external toxiproxy API (default: embedded)")
