@@ -48,10 +48,10 @@ type Options struct {
 	Seed     int64
 	Parallel int // worlds at a time, over scenarios and repetitions alike
 	// Repeat runs every selected scenario this many times (0 or 1: once;
-	// at most MaxRepeat; below 0 is refused), repetition i (from 1) with run seed Seed+i-1,
-	// each in a world of its own and judged as any run; the scorecard
-	// keeps each, and one record per scenario over them
-	// (scoring.Repeat). A live game day runs once.
+	// at most MaxRepeat; below 0 is refused), repetition i (from 1) with
+	// run seed Seed+i-1, each in a world of its own and judged as any
+	// run; the scorecard keeps each, and one record per scenario over
+	// them (scoring.Repeat). A live game day runs once.
 	Repeat int
 	// Rerun is the command that reruns one scenario of the run alone,
 	// before the --seed and FILE:LINE each repetition appends to it;
