@@ -11,6 +11,12 @@
 // through godog with --parallel N worlds at a time. The result is a
 // scoring.Scorecard.
 //
+// Each scenario's world is seeded from the run seed and the scenario's
+// place alone (ScenarioSeed), so a scenario runs in the same world
+// whichever others run beside it. With Options.Repeat N every scenario
+// runs N times, repetition i with run seed Seed+i-1, each a full world
+// judged as any run; `drill run --seed Seed+i-1 FILE:LINE` reruns one.
+//
 // Before the first world starts, Prepare refuses what a drill could not
 // honestly judge, as invalid input: undefined steps (Select), a bad
 // topology (Validate), and in the steps (CheckSteps) faults the catalog or

@@ -42,9 +42,21 @@ type Options struct {
 	// places among those selected (drill ci runs the ones a change touches).
 	Only []string
 
-	Speed    float64 // drill seconds per real second
+	Speed float64 // drill seconds per real second
+	// Seed is the run seed: each scenario's world is seeded with
+	// ScenarioSeed(Seed, file, line), whatever else runs.
 	Seed     int64
-	Parallel int // worlds at a time
+	Parallel int // worlds at a time, over scenarios and repetitions alike
+	// Repeat runs every selected scenario this many times (0 or 1: once;
+	// at most MaxRepeat; below 0 is refused), repetition i (from 1) with
+	// run seed Seed+i-1, each in a world of its own and judged as any
+	// run; the scorecard keeps each, and one record per scenario over
+	// them (scoring.Repeat). A live game day runs once.
+	Repeat int
+	// Rerun is the command that reruns one scenario of the run alone,
+	// before the --seed and FILE:LINE each repetition appends to it;
+	// "drill run --speed SPEED" when empty.
+	Rerun string
 	// ControlWindow is the drill time before a scenario's first fault.
 	ControlWindow time.Duration
 	// Start is the drill time at which every scenario's clock starts
@@ -244,7 +256,8 @@ func matchTags(expr string, tags []string) bool {
 // that does not parse, an undefined step, a bad topology) carries
 // exitcode.Usage; an interrupted run returns its partial scorecard with
 // ctx's error. Failed drills are in the scorecard, judged by
-// scoring.Judge.
+// scoring.Judge; with opts.Repeat above 1 every repetition is, and the
+// summary has one scoring.Repeat per scenario over them.
 func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if opts.Speed <= 0 {
 		opts.Speed = 60
@@ -260,6 +273,17 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	}
 	if opts.Start.IsZero() {
 		opts.Start = time.Now().UTC().Truncate(time.Second)
+	}
+	repeat := opts.Repeat
+	if repeat == 0 {
+		repeat = 1
+	}
+	if err := CheckRepeat(repeat, opts.Seed, opts.Live); err != nil {
+		return nil, exitcode.With(exitcode.Usage, err)
+	}
+	rerun := opts.Rerun
+	if rerun == "" {
+		rerun = fmt.Sprintf("drill run --speed %g", opts.Speed)
 	}
 	sel, top, err := Prepare(opts)
 	if err != nil {
@@ -282,11 +306,37 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 		Speed:         opts.Speed,
 		Seed:          opts.Seed,
 	}
+	if repeat > 1 {
+		card.Repeat = repeat
+	}
+	// Each repetition of a feature file is a feature of its own for
+	// godog (FILE#i), so that --parallel spreads over repetitions too.
+	contents := sel.Contents
+	if repeat > 1 {
+		contents = nil
+		for i := 1; i <= repeat; i++ {
+			for _, f := range sel.Contents {
+				contents = append(contents, godog.Feature{Name: repetitionURI(f.Name, i), Contents: f.Contents})
+			}
+		}
+	}
+	type result struct {
+		key string
+		rep int
+	}
 	var (
 		mu      sync.Mutex
-		results = map[string]*scoring.Scenario{}
-		n       int
+		results = map[result]*scoring.Scenario{}
 	)
+	// repetition is the record of repetition i of a scenario at
+	// file:line with run seed seed, nil in a run of one.
+	repetition := func(i int, file string, line int) *scoring.Repetition {
+		if repeat == 1 {
+			return nil
+		}
+		seed := opts.Seed + int64(i-1)
+		return &scoring.Repetition{Index: i, Seed: seed, Rerun: fmt.Sprintf("%s --seed %d %s:%d", rerun, seed, file, line)}
+	}
 	format := "progress"
 	output := io.Discard
 	if opts.CucumberJSON != "" {
@@ -299,22 +349,27 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				w     *world
 				st    *features.State
 				rec   *scoring.Scenario
+				id    result
 				began time.Time
 				stop  func()
 			)
 			sctx.Before(func(c context.Context, p *godog.Scenario) (context.Context, error) {
-				mu.Lock()
-				n++
-				seed := opts.Seed + int64(n)
-				mu.Unlock()
-				src := byKey[features.PickleKey(p)]
+				file, i := p.Uri, 1
+				if repeat > 1 {
+					file, i = splitRepetition(p.Uri)
+				}
+				q := *p
+				q.Uri = file
+				id = result{key: features.PickleKey(&q), rep: i}
+				src := byKey[id.key]
 				if src == nil { // matched by tags, but not selected
 					return c, godog.ErrSkip
 				}
 				if ctx.Err() != nil { // interrupted: start no new world
 					return c, godog.ErrSkip
 				}
-				rec = &scoring.Scenario{Name: p.Name, Feature: p.Uri}
+				seed := ScenarioSeed(opts.Seed+int64(i-1), file, src.Line)
+				rec = &scoring.Scenario{Name: p.Name, Feature: file, Repetition: repetition(i, file, src.Line)}
 				var texts []string
 				for _, s := range p.Steps {
 					texts = append(texts, s.Text)
@@ -334,7 +389,11 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				st.SetExpected(rec.ExpectedAlerts)
 				began = time.Now()
 				if opts.Timeline != nil {
-					stop = streamTimeline(opts.Timeline, w, p.Name)
+					name := p.Name
+					if repeat > 1 {
+						name = fmt.Sprintf("#%d %s", i, name)
+					}
+					stop = streamTimeline(opts.Timeline, w, name)
 				}
 				return c, nil
 			})
@@ -361,7 +420,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 					stop()
 				}
 				closeErr := w.Close()
-				fillStepLines(rec, byKey[features.PickleKey(p)])
+				fillStepLines(rec, byKey[id.key])
 				rec.Events = w.Log().Events()
 				// "an alert fires" steps expect whichever alert fired.
 				rec.ExpectedAlerts = st.Expected()
@@ -372,7 +431,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				rec.WallSeconds = time.Since(began).Seconds()
 				scoring.Judge(rec, scoring.Outcome{Harness: w.Harness(), Steps: stepErr, Evidence: evidence, Teardown: closeErr})
 				mu.Lock()
-				results[features.PickleKey(p)] = rec
+				results[id] = rec
 				mu.Unlock()
 				return c, nil
 			})
@@ -384,20 +443,22 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 			NoColors:        true,
 			Concurrency:     opts.Parallel,
 			Tags:            sel.Tags,
-			FeatureContents: sel.Contents,
+			FeatureContents: contents,
 			DefaultContext:  ctx,
 		},
 	}
 	suite.Run()
 	for _, sc := range sel.Scenarios {
-		mu.Lock()
-		r, ok := results[sc.Key()]
-		mu.Unlock()
-		if !ok {
-			r = &scoring.Scenario{Name: sc.Name, Feature: sc.File, Line: sc.Line, Tags: sc.Tags, Family: scoring.FamilyOf(sc.Tags),
-				Status: scoring.Error, Reason: "the scenario did not run (interrupted)"}
+		for i := 1; i <= repeat; i++ {
+			mu.Lock()
+			r, ok := results[result{sc.Key(), i}]
+			mu.Unlock()
+			if !ok {
+				r = &scoring.Scenario{Name: sc.Name, Feature: sc.File, Line: sc.Line, Tags: sc.Tags, Family: scoring.FamilyOf(sc.Tags),
+					Status: scoring.Error, Reason: "the scenario did not run (interrupted)", Repetition: repetition(i, sc.File, sc.Line)}
+			}
+			card.Scenarios = append(card.Scenarios, *r)
 		}
-		card.Scenarios = append(card.Scenarios, *r)
 	}
 	card.FinishedAt = time.Now().UTC()
 	card.Summary = scoring.Summarize(card.Scenarios)

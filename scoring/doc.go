@@ -20,6 +20,17 @@
 // proves nothing). Scorecard.ExitCode maps the verdicts to package
 // exitcode's codes.
 //
-// scoring imports only the standard library, timeline and
-// internal/exitcode.
+// A run that repeats every scenario (drill run --repeat N) keeps every
+// repetition as a Scenario with its Repetition (index and seed), each
+// judged by Judge as any run; Summarize adds one Repeat per scenario on
+// top: passes out of N with their Wilson interval, each timing's median
+// and p90 with distribution-free intervals, the seeds of each verdict
+// and the command that reruns one, and the verdict Flaky when some
+// repetitions passed and some failed. Gates read these
+// (`pass_rate_lower >= 0.9`, `flaky == 0`); GatedExitCode says how
+// gates and verdicts make the exit code.
+//
+// scoring imports only the standard library, timeline,
+// internal/exitcode and internal/stats (the one implementation of the
+// median, the nearest-rank quantile and the intervals).
 package scoring

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drillkit/drill/internal/exitcode"
 )
 
 // Gate is a parsed threshold over a scorecard summary, such as
@@ -27,8 +29,16 @@ type GateResult struct {
 }
 
 type gateMetric struct {
-	timing bool
-	get    func(Summary) (float64, bool)
+	timing   bool
+	fraction bool // a rate from 0 to 1
+	// verdict marks the metrics that judge the verdicts themselves (pass
+	// rates and their bounds, counts of passed, failed, inconclusive and
+	// flaky): in a repeated run, gates on them decide whether failed
+	// repetitions fail the run (Scorecard.GatedExitCode).
+	verdict bool
+	get     func(Summary) (float64, bool)
+	// detail, when set, says where a missed value came from.
+	detail func(Summary) string
 }
 
 func timingMetric(pick func(Summary) Stat, q func(Stat) *Seconds) gateMetric {
@@ -45,20 +55,76 @@ func countMetric(f func(Summary) int) gateMetric {
 	return gateMetric{get: func(s Summary) (float64, bool) { return float64(f(s)), true }}
 }
 
+func verdictMetric(m gateMetric) gateMetric { m.verdict = true; return m }
+
+// judged is the number of runs of scenarios that say something of the
+// team: passed, failed and inconclusive ones.
+func (s Summary) judged() int { return s.Passed + s.Failed + s.Inconclusive }
+
+// passRateBound is the lower (or upper) end of the Wilson interval of
+// the run's pass rate: over every judged repetition in a repeated run,
+// over the scenarios' single runs otherwise.
+func passRateBound(upper bool) gateMetric {
+	return gateMetric{fraction: true, verdict: true,
+		get: func(s Summary) (float64, bool) {
+			iv, ok := wilson(s.Passed, s.judged())
+			if upper {
+				return iv.Hi, ok
+			}
+			return iv.Lo, ok
+		},
+		detail: func(s Summary) string {
+			return fmt.Sprintf("the 95%% Wilson interval of %d passed of %d judged run(s); more runs (--repeat) narrow it", s.Passed, s.judged())
+		}}
+}
+
+// scenarioPassRateLower is the lowest of the scenarios' own pass-rate
+// lower bounds: the scenario the run is least sure passes. Without
+// repetitions each scenario ran once: the bound of 1 pass in 1 run
+// (21%) when all passed, 0 when one did not.
+func scenarioPassRateLower(s Summary) (float64, bool) {
+	if s.Repeats == nil {
+		if s.judged() == 0 {
+			return 0, false
+		}
+		k := 1
+		if s.Failed+s.Inconclusive > 0 {
+			k = 0
+		}
+		iv, ok := wilson(k, 1)
+		return iv.Lo, ok
+	}
+	low, found := 1.0, false
+	for _, r := range s.Repeats {
+		if r.PassRateInterval != nil {
+			low, found = math.Min(low, r.PassRateInterval.Lo), true
+		}
+	}
+	return low, found
+}
+
 // gateMetrics is the registry of metrics a gate may name.
 var gateMetrics = func() map[string]gateMetric {
 	m := map[string]gateMetric{
-		"pass_rate":        {get: func(s Summary) (float64, bool) { return s.PassRate, s.Passed+s.Failed+s.Inconclusive > 0 }},
-		"false_alarm_rate": {get: func(s Summary) (float64, bool) { return s.FalseAlarmRate, true }},
+		"pass_rate":        {fraction: true, verdict: true, get: func(s Summary) (float64, bool) { return s.PassRate, s.judged() > 0 }},
+		"false_alarm_rate": {fraction: true, get: func(s Summary) (float64, bool) { return s.FalseAlarmRate, true }},
 		"false_alarms":     countMetric(func(s Summary) int { return s.FalseAlarms }),
-		"passed":           countMetric(func(s Summary) int { return s.Passed }),
-		"failed":           countMetric(func(s Summary) int { return s.Failed }),
-		"inconclusive":     countMetric(func(s Summary) int { return s.Inconclusive }),
+		"passed":           verdictMetric(countMetric(func(s Summary) int { return s.Passed })),
+		"failed":           verdictMetric(countMetric(func(s Summary) int { return s.Failed })),
+		"inconclusive":     verdictMetric(countMetric(func(s Summary) int { return s.Inconclusive })),
 		"errors":           countMetric(func(s Summary) int { return s.Errors }),
 		"total":            countMetric(func(s Summary) int { return s.Total }),
 		// Scenarios whose alert and recovery times the run's speed made
 		// approximate: `speed_warned == 0` keeps timing gates honest.
 		"speed_warned": countMetric(func(s Summary) int { return s.SpeedWarned }),
+		// The Wilson 95% bounds of the pass rate, and the lowest lower
+		// bound of any one scenario: `pass_rate_lower >= 0.9` holds only
+		// when the runs make a pass rate below 90% unlikely.
+		"pass_rate_lower":          passRateBound(false),
+		"pass_rate_upper":          passRateBound(true),
+		"scenario_pass_rate_lower": {fraction: true, verdict: true, get: scenarioPassRateLower},
+		// Scenarios whose repetitions both passed and failed.
+		"flaky": verdictMetric(countMetric(func(s Summary) int { return s.Flaky })),
 	}
 	timings := map[string]func(Summary) Stat{
 		"time_to_detect":      func(s Summary) Stat { return s.TimeToDetect },
@@ -131,7 +197,7 @@ func ParseGate(src string) (Gate, error) {
 		}
 		g.Value = f
 	}
-	if strings.HasSuffix(name, "_rate") && (g.Value < 0 || g.Value > 1) {
+	if m.fraction && (g.Value < 0 || g.Value > 1) {
 		return Gate{}, fmt.Errorf("gate %q: %s is a fraction from 0 to 1 (or a percentage such as 90%%), got %s", src, name, val)
 	}
 	return g, nil
@@ -163,8 +229,39 @@ func (g Gate) Check(s Summary) GateResult {
 	}
 	if !r.OK {
 		r.Reason = fmt.Sprintf("%s is %s", g.Metric, formatValue(g.Metric, v))
+		if d := gateMetrics[g.Metric].detail; d != nil {
+			r.Reason += " (" + d(s) + ")"
+		}
 	}
 	return r
+}
+
+// GatedExitCode is the code a run ends with under its gates, given the
+// results of checking them (in any order). A harness error exits
+// Harness whatever the gates say, and a missed gate exits Failed.
+// Otherwise it is ExitCode: a failed, inconclusive or flaky scenario
+// exits Failed; except in a repeated run (Repeat above 1) with a gate on
+// a metric that judges the verdicts (pass_rate, its bounds, the passed,
+// failed, inconclusive and flaky counts): the team said with those gates
+// how often a drill may fail, so when they all hold the run exits OK.
+func (c *Scorecard) GatedExitCode(gates []Gate, results []GateResult) exitcode.Code {
+	code := c.ExitCode()
+	if code == exitcode.Harness {
+		return code
+	}
+	for _, r := range results {
+		if !r.OK {
+			return exitcode.Failed
+		}
+	}
+	if code == exitcode.Failed && c.Repeat > 1 {
+		for _, g := range gates {
+			if gateMetrics[g.Metric].verdict {
+				return exitcode.OK
+			}
+		}
+	}
+	return code
 }
 
 func formatValue(metric string, v float64) string {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/internal/stats"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -65,6 +66,9 @@ type Scenario struct {
 	// SpeedWarned says the drill's speed made its alert times
 	// approximate (one of Warnings says why).
 	SpeedWarned bool `json:"speed_warned,omitempty"`
+	// Repetition is set in a run that repeats every scenario (Scorecard.
+	// Repeat): which repetition this record is, and its seed.
+	Repetition *Repetition `json:"repetition,omitempty"`
 }
 
 // Timings are the response durations of one scenario in drill time; a nil
@@ -121,6 +125,10 @@ type Scorecard struct {
 	// SIGTERM): its scenarios cut short carry status error, and reports
 	// leave the whole run out of their trends.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Repeat, when above 1, is how many times every scenario ran, each
+	// time with its own seed (drill run --repeat N): Scenarios holds
+	// every repetition, and Summary.Repeats one record per scenario.
+	Repeat int `json:"repeat,omitempty"`
 }
 
 // Summary aggregates the scenarios of a run.
@@ -160,6 +168,14 @@ type Summary struct {
 	// them would have been (unset when no speed would do).
 	SpeedWarned int     `json:"speed_warned,omitempty"`
 	SteadySpeed float64 `json:"steady_speed,omitempty"`
+
+	// In a run whose scenarios are repetitions (Scorecard.Repeat):
+	// PassRateInterval is the Wilson interval of PassRate over every
+	// judged repetition, Repeats one record per scenario, and Flaky
+	// counts the scenarios whose verdict over them is flaky.
+	PassRateInterval *RateInterval `json:"pass_rate_interval,omitempty"`
+	Repeats          []Repeat      `json:"repeats,omitempty"`
+	Flaky            int           `json:"flaky,omitempty"`
 }
 
 // Stat summarizes one timing over the scenarios where it happened.
@@ -412,6 +428,17 @@ func Summarize(scs []Scenario) Summary {
 	if s.Alerts > 0 {
 		s.FalseAlarmRate = float64(s.FalseAlarms) / float64(s.Alerts)
 	}
+	if repeated(scs) {
+		if iv, ok := wilson(s.Passed, s.Passed+s.Failed+s.Inconclusive); ok {
+			s.PassRateInterval = &iv
+		}
+		s.Repeats = repeatsOf(scs)
+		for _, r := range s.Repeats {
+			if r.Verdict == Flaky {
+				s.Flaky++
+			}
+		}
+	}
 	s.TimeToDetect = stat(ttd)
 	s.TimeToAcknowledge = stat(tta)
 	s.TimeToMitigate = stat(ttm)
@@ -453,18 +480,8 @@ func stat(xs []float64) Stat {
 	if len(xs) == 0 {
 		return Stat{}
 	}
-	sort.Float64s(xs)
-	rank := func(p float64) *Seconds {
-		i := int(p*float64(len(xs))+0.999999) - 1
-		i = max(0, min(i, len(xs)-1))
-		v := Seconds(xs[i])
-		return &v
-	}
-	med := Seconds(xs[len(xs)/2])
-	if len(xs)%2 == 0 {
-		med = Seconds((xs[len(xs)/2-1] + xs[len(xs)/2]) / 2)
-	}
-	return Stat{N: len(xs), Median: &med, P90: rank(0.9), Max: rank(1)}
+	sec := func(v float64) *Seconds { s := Seconds(v); return &s }
+	return Stat{N: len(xs), Median: sec(stats.Median(xs)), P90: sec(stats.NearestRank(xs, 0.9)), Max: sec(stats.NearestRank(xs, 1))}
 }
 
 // Family names a scenario's family from its tags: the first tag that is a

@@ -24,7 +24,11 @@ func WriteJSON(w io.Writer, c *Scorecard) error {
 
 // JUnit XML, as CI systems read it: one suite per feature file, one case
 // per scenario. Inconclusive scenarios are failures of type
-// "inconclusive" so that a gate never reads them as green.
+// "inconclusive" so that a gate never reads them as green. In a repeated
+// run every repetition is a case of its own, named with its seed
+// ("NAME [seed 3]"), so that CI tools show which seeds failed; the
+// failures of a flaky scenario say so, with the command that reruns
+// the seed.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
@@ -72,6 +76,13 @@ func WriteJUnit(w io.Writer, c *Scorecard) error {
 		}
 		jc := junitCase{Name: sc.Name, Classname: sc.Feature, Time: fmt.Sprintf("%.3f", sc.WallSeconds), SystemOut: timelineText(sc)}
 		prob := &junitProblem{Type: string(sc.Status), Message: sc.Reason, Body: failedStepText(sc)}
+		if sc.Repetition != nil {
+			jc.Name = fmt.Sprintf("%s [seed %d]", sc.Name, sc.Repetition.Seed)
+			prob.Body += "rerun: " + sc.Repetition.Rerun + "\n"
+			if r, ok := repeatOf(c, sc); ok && r.Verdict == Flaky {
+				prob.Message = fmt.Sprintf("flaky (%d of %d seeds passed): %s", r.Passed, r.judged(), sc.Reason)
+			}
+		}
 		switch sc.Status {
 		case Failed, Inconclusive:
 			jc.Failure = prob
@@ -177,9 +188,16 @@ func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
 	if s.Errors > 0 {
 		fmt.Fprintf(&b, ", %d harness errors", s.Errors)
 	}
+	if c.Repeat > 1 {
+		fmt.Fprintf(&b, ", %d flaky", s.Flaky)
+	}
 	fmt.Fprintf(&b, " · speed ×%g · seed %d · run `%s`\n\n", c.Speed, c.Seed, c.RunID)
-	b.WriteString("| scenario | status | detect | acknowledge | mitigate | recover | false alarms |\n|---|---|---|---|---|---|---|\n")
-	for _, sc := range c.Scenarios {
+	if c.Repeat > 1 {
+		writeRepeatMarkdown(&b, c)
+	} else {
+		b.WriteString("| scenario | status | detect | acknowledge | mitigate | recover | false alarms |\n|---|---|---|---|---|---|---|\n")
+	}
+	for _, sc := range c.single() {
 		fa := 0
 		for _, a := range sc.Alerts {
 			if a.FalseAlarm {
@@ -198,7 +216,7 @@ func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
 		fmt.Fprintf(&b, "| alert times | %s |\n", mdEscape(line))
 	}
 	var problems []Scenario
-	for _, sc := range c.Scenarios {
+	for _, sc := range c.single() {
 		if sc.Status != Passed {
 			problems = append(problems, sc)
 		}
@@ -209,8 +227,11 @@ func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
 			fmt.Fprintf(&b, "- **%s** (`%s:%d`) — %s: %s\n", mdEscape(sc.Name), sc.Feature, sc.Line, sc.Status, mdEscape(sc.Reason))
 		}
 	}
+	if c.Repeat > 1 {
+		writeRepeatProblemsMarkdown(&b, c)
+	}
 	var warned bool
-	for _, sc := range c.Scenarios {
+	for _, sc := range c.single() {
 		for _, warn := range sc.Warnings {
 			if !warned {
 				b.WriteString("\n### Warnings\n\n")
@@ -274,8 +295,12 @@ func speedLine(c *Scorecard) string {
 func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
 	s := c.Summary
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tSTATUS\tDETECT\tACK\tMITIGATE\tRECOVER\tFALSE ALARMS")
-	for _, sc := range c.Scenarios {
+	if c.Repeat > 1 {
+		writeRepeatTable(w, c)
+	} else {
+		fmt.Fprintln(tw, "SCENARIO\tSTATUS\tDETECT\tACK\tMITIGATE\tRECOVER\tFALSE ALARMS")
+	}
+	for _, sc := range c.single() {
 		fa := 0
 		for _, a := range sc.Alerts {
 			if a.FalseAlarm {
@@ -291,11 +316,17 @@ func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
 	fmt.Fprintf(w, "time to detect %s · acknowledge %s · mitigate %s · recover %s (median / p90)\n",
 		formatStat(s.TimeToDetect), formatStat(s.TimeToAcknowledge), formatStat(s.TimeToMitigate), formatStat(s.TimeToRecover))
 	fmt.Fprintf(w, "false alarm rate %.0f%% (%d of %d alerts)\n", s.FalseAlarmRate*100, s.FalseAlarms, s.Alerts)
+	if c.Repeat > 1 {
+		fmt.Fprintln(w, repeatLine(c))
+	}
 	if line := speedLine(c); line != "" {
 		fmt.Fprintln(w, line)
 	}
 	writeBreakdownText(w, c)
-	for _, sc := range c.Scenarios {
+	if c.Repeat > 1 {
+		writeRepeatDetails(w, c)
+	}
+	for _, sc := range c.single() {
 		if sc.Status != Passed {
 			fmt.Fprintf(w, "\n%s (%s:%d) %s: %s\n", sc.Name, sc.Feature, sc.Line, sc.Status, sc.Reason)
 		}
@@ -322,7 +353,7 @@ func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
 // the run, with the roles and their gaps.
 func writeBreakdownText(w io.Writer, c *Scorecard) {
 	shown := false
-	for _, sc := range c.Scenarios {
+	for _, sc := range c.single() {
 		b := sc.Breakdown
 		if b == nil && len(sc.Roles) == 0 && len(sc.RoleGaps) == 0 {
 			continue
@@ -366,7 +397,7 @@ func writeBreakdownText(w io.Writer, c *Scorecard) {
 
 func writeBreakdownMarkdown(b *strings.Builder, c *Scorecard) {
 	header := false
-	for _, sc := range c.Scenarios {
+	for _, sc := range c.single() {
 		bd := sc.Breakdown
 		if bd == nil {
 			continue
@@ -388,7 +419,7 @@ func writeBreakdownMarkdown(b *strings.Builder, c *Scorecard) {
 		}
 	}
 	roles := false
-	for _, sc := range c.Scenarios {
+	for _, sc := range c.single() {
 		if len(sc.Roles) == 0 && len(sc.RoleGaps) == 0 {
 			continue
 		}
@@ -402,6 +433,17 @@ func writeBreakdownMarkdown(b *strings.Builder, c *Scorecard) {
 		}
 		b.WriteString("\n")
 	}
+}
+
+// single is the scenarios the summaries show one by one: every scenario
+// of a single run, none of a repeated run, whose summaries show one
+// record per scenario (Summary.Repeats) and leave each repetition to
+// the JSON scorecard.
+func (c *Scorecard) single() []Scenario {
+	if c.Repeat > 1 {
+		return nil
+	}
+	return c.Scenarios
 }
 
 // normalize replaces nil slices and maps by empty ones, so that the JSON

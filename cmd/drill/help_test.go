@@ -134,7 +134,7 @@ func TestEveryCommandIsDocumented(t *testing.T) {
 // for a string, and the help names flags as users type them.
 func TestCommandHelpShowsFlagDefaults(t *testing.T) {
 	_, out, _ := runCLI(t, "help", "run")
-	require.Contains(t, out, "\n  --speed float\n        drill seconds per real second (1 for a real-time game day) (default 60)\n")
+	require.Contains(t, out, "\n  --speed float\n        drill seconds per real second, from 0.1 to 1000 (1 for a real-time game\n        day) (default 60)\n")
 	require.Contains(t, out, "\n  --seed N\n        seed N of faults, responders and content (default 1)\n")
 	require.Contains(t, out, `(default ".drill/history.db")`)
 	require.Contains(t, out, "\n  --plan\n        print the timeline")

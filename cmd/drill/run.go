@@ -74,10 +74,22 @@ directory or above), the built-in demo team acme-ml runs.
 
 Each scenario gets its own world, a control window before its first fault,
 and a verdict: passed (every step passed and every fault provably fired),
-failed, inconclusive (no proof the fault fired) or error (the harness failed).`,
+failed, inconclusive (no proof the fault fired) or error (the harness failed).
+Its world is seeded from --seed and the scenario's FILE:LINE alone, so
+'drill run --seed S FILE:LINE' reruns it in the same world.
+
+--repeat N runs every scenario N times, repetition i with seed S+i-1 (S is
+--seed), each in its own world (--parallel spreads over them) and judged as
+any run. The summary shows, per scenario, passes out of N with a 95% Wilson
+interval, the median and p90 of each timing with 95% intervals, and for each
+verdict reached its seeds and the command that reruns one alone. Some
+repetitions passing and some failing is the verdict flaky. Gates read them:
+pass_rate_lower and pass_rate_upper (the run's Wilson bounds),
+scenario_pass_rate_lower (the least sure scenario's) and flaky (a count);
+see docs/ci.md.`,
 		exits: []exit{
 			{exitcode.OK, "every drill passed and met every gate (--plan: the plan was printed)"},
-			{exitcode.Failed, ""},
+			{exitcode.Failed, "a drill failed, was inconclusive or flaky, or a gate was missed (with --repeat, gates on the verdicts decide instead: all held is 0)"},
 			{exitcode.Usage, "bad usage or invalid input (team files, feature files, what a drill would refuse), refused before any world starts"},
 			{exitcode.Harness, ""},
 			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): every world is torn down first; the scorecard printed is partial"},
@@ -87,6 +99,7 @@ failed, inconclusive (no proof the fault fired) or error (the harness failed).`,
 			{"drill run --plan --all", "print the timeline of every scenario, and run nothing"},
 			{"drill run features/cost-spike.feature:12 --speed 12 --seed 7", "the scenario at line 12, at ×12, seeded from 7"},
 			{"drill run --all --gate 'pass_rate >= 0.9' --out out", "every scenario; fail unless 90% pass; write scorecard.json, junit.xml, cucumber.json and summary.md to out"},
+			{"drill run --repeat 5 --gate 'pass_rate_lower >= 0.5' cost-spike", "each drill with 5 seeds: pass-rate and timing intervals, flaky drills, the seeds to rerun each outcome"},
 			{"drill run --live cost-spike", "a live game day in real time: pages go to the people in the room (drill ack)"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -109,8 +122,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		all      = fs.Bool("all", false, "run every scenario of the team and of the built-in library")
 		noBuilt  = fs.Bool("no-builtin", false, "leave out drill's built-in scenario library (features/builtin)")
 		speed    = fs.Float64("speed", 60, "drill seconds per real second, from 0.1 to 1000 (1 for a real-time game day)")
-		seed     = addSeedFlag(fs, 1, "seed `N` of faults, responders and content")
-		parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
+		seed     = addSeedFlag(fs, 1, "run seed `N`: each scenario's world is seeded from it and the scenario's FILE:LINE (faults, responders, content)")
+		repeat   = fs.Int("repeat", 1, fmt.Sprintf("run every scenario N times (1 to %d), with seeds --seed to --seed+N-1; reports pass-rate intervals, timing intervals and flaky scenarios", scenarios.MaxRepeat))
+		parallel = fs.Int("parallel", 2, "scenarios (and repetitions) run at a time, each in its own world")
 		control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
 		out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
 		toxi     = fs.String("toxiproxy", "", "URL of an external toxiproxy API (default: embedded)")
@@ -142,6 +156,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *control <= 0 {
 			return usageErrorf("--control-window: want a positive drill time such as 5m, got %s", *control)
 		}
+		if err := scenarios.CheckRepeat(*repeat, seed.n, *live); err != nil {
+			return usageErrorf("--%v", err)
+		}
 		if *live {
 			speedSet := false
 			fs.Visit(func(f *flag.Flag) { speedSet = speedSet || f.Name == "speed" })
@@ -160,6 +177,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		opts := scenarios.Options{
 			Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: seed.n, Parallel: *parallel,
 			ControlWindow: *control, Toxiproxy: *toxi, Live: *live, // a plan of a live game day plans real time
+			Repeat: *repeat, Rerun: rerunCommand(fs),
 		}
 		for _, a := range args {
 			if featureLine.MatchString(a) {
@@ -177,7 +195,13 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			if err != nil {
 				return exitcode.With(exitcode.Usage, err)
 			}
-			return scenarios.WritePlan(e.stdout, sel, top, opts)
+			if err := scenarios.WritePlan(e.stdout, sel, top, opts); err != nil {
+				return err
+			}
+			if *repeat > 1 {
+				fmt.Fprintf(e.stdout, "\nevery scenario runs %d times, with seeds %d to %d\n", *repeat, seed.n, seed.n+int64(*repeat)-1)
+			}
+			return nil
 		}
 		histPath, err := stateFile(fs, "history", statedir.HistoryFile)
 		if err != nil {
@@ -233,17 +257,38 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			// Ctrl-C: every world is torn down; what ran is above.
 			return exitcode.With(exitcode.Interrupted, fmt.Errorf("interrupted (%v): the scorecard above is partial", err))
 		}
-		code := card.ExitCode()
-		for _, r := range results {
-			if !r.OK && code == exitcode.OK {
-				code = exitcode.Failed
-			}
-		}
-		if code != exitcode.OK {
+		if code := card.GatedExitCode(parsed, results); code != exitcode.OK {
 			return exitcode.Silent(code)
 		}
 		return nil
 	}
+}
+
+// rerunCommand is the command that reruns one scenario of this run alone,
+// before the --seed and FILE:LINE each repetition adds: drill run with
+// the flags given that change a drill's world or outcome.
+func rerunCommand(fs *flag.FlagSet) string {
+	args := []string{"drill", "run"}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "team", "control-window", "toxiproxy":
+			args = append(args, "--"+f.Name, shellQuote(f.Value.String()))
+		case "dry-run":
+			if f.Value.String() == "true" {
+				args = append(args, "--dry-run")
+			}
+		}
+	})
+	return strings.Join(append(args, "--speed", fs.Lookup("speed").Value.String()), " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// letters, digits and -_./:=@%+,.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@%+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func writeOutputs(dir string, card *scoring.Scorecard, gates []scoring.GateResult) error {
