@@ -184,7 +184,7 @@ func TestCheckStepsReportsAFaultTargetOnce(t *testing.T) {
 	err = CheckSteps(sel, tm, top, false)
 	require.Equal(t, `features/f.feature:3: When provider "primry" is down: unknown provider "primry"; closest: primary
 features/f.feature:5: And fault "outage" hits "serch": unknown fault target "serch"; closest: search
-features/f.feature:4: And fault "stub-error" hits "primary" with status=200: stub-error: parameter "status": want HTTP status ≥ 400, got "200"`, err.Error())
+features/f.feature:4: And fault "stub-error" hits "primary" with status=200: stub-error: parameter "status": want HTTP status from 400 to 599, got "200"`, err.Error())
 	require.ErrorContains(t, CheckFaults(sel, top), `outage: no target "primry"`)
 }
 

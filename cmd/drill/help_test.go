@@ -135,7 +135,7 @@ func TestEveryCommandIsDocumented(t *testing.T) {
 func TestCommandHelpShowsFlagDefaults(t *testing.T) {
 	_, out, _ := runCLI(t, "help", "run")
 	require.Contains(t, out, "\n  --speed float\n        drill seconds per real second, from 0.1 to 1000 (1 for a real-time game\n        day) (default 60)\n")
-	require.Contains(t, out, "\n  --seed N\n        seed N of faults, responders and content (default 1)\n")
+	require.Contains(t, out, "\n  --seed N\n        run seed N: each scenario's world is seeded from it and the scenario's\n        FILE:LINE (faults, responders, content) (default 1)\n")
 	require.Contains(t, out, `(default ".drill/history.db")`)
 	require.Contains(t, out, "\n  --plan\n        print the timeline")
 	require.NotContains(t, out, "--plan (default false)")
