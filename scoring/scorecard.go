@@ -375,10 +375,14 @@ func Summarize(scs []Scenario) Summary {
 				*dst = append(*dst, float64(*v))
 			}
 		}
-		collect(&ttd, t.TimeToDetect)
-		collect(&tta, t.TimeToAcknowledge)
-		collect(&ttm, t.TimeToMitigate)
-		collect(&ttr, t.TimeToRecover)
+		// A harness error says nothing of the team: what it measured
+		// before the harness failed is no timing of the team's response.
+		if sc.Status != Error {
+			collect(&ttd, t.TimeToDetect)
+			collect(&tta, t.TimeToAcknowledge)
+			collect(&ttm, t.TimeToMitigate)
+			collect(&ttr, t.TimeToRecover)
+		}
 		s.RoleGaps += len(sc.RoleGaps)
 		if sc.SpeedWarned {
 			s.SpeedWarned++

@@ -269,3 +269,25 @@ func golden(t *testing.T, path string, got []byte) {
 	require.NoError(t, err, "run go test ./scoring -update to create it")
 	require.Equal(t, string(want), string(got))
 }
+
+// A harness error says nothing of the team: a scenario whose harness
+// failed after the alert fired and was acknowledged adds nothing to the
+// run's response timings, though its own timings are still shown.
+func TestSummarizeLeavesHarnessErrorsOutOfTimings(t *testing.T) {
+	c := fixture()
+	broken := c.Scenarios[0]
+	broken.Name, broken.Status, broken.Reason = "harness failed mid-drill", Error, "the service under test crashed"
+	broken.Events = append([]timeline.Event(nil), broken.Events...)
+	for i := range broken.Events {
+		if broken.Events[i].Kind == timeline.Ack {
+			broken.Events[i].At = at(30 * time.Minute) // a far slower acknowledgement
+		}
+	}
+	with := Summarize(append(append([]Scenario(nil), c.Scenarios...), broken))
+	require.Equal(t, 1, with.Errors)
+	require.Equal(t, c.Summary.TimeToAcknowledge, with.TimeToAcknowledge)
+	require.Equal(t, c.Summary.TimeToDetect, with.TimeToDetect)
+	scs := []Scenario{broken}
+	Summarize(scs)
+	require.NotNil(t, scs[0].Timings.TimeToAcknowledge, "the scenario's own timing is kept")
+}
