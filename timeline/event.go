@@ -43,6 +43,22 @@ const (
 
 	ConditionMet Kind = "condition.met" // a PromQL condition a step waited for became true
 	Recovered    Kind = "recovered"
+	// RecoveryUnproven is an alert that resolved, or a condition that
+	// came true, without evidence of health: its expression had no data,
+	// still read bad, or its target's scrapes failed. A recovery step
+	// keeps waiting; the message says why.
+	RecoveryUnproven Kind = "recovery.unproven"
+
+	// ScrapeFailed is a metrics target whose scrape failed after it had
+	// succeeded (or at its first scrape): its series go stale, and
+	// whatever alerts read them see no data. ScrapeRestored is its next
+	// good scrape. Subject is the target's job.
+	ScrapeFailed   Kind = "scrape.failed"
+	ScrapeRestored Kind = "scrape.restored"
+	// ServiceExit is a process of the service under test's process group
+	// that exited while the service ran (the direct child's exit is a
+	// harness error of its own).
+	ServiceExit Kind = "service.exit"
 
 	HarnessError Kind = "harness.error"
 	// HarnessLag is the harness falling behind the drill clock: the
