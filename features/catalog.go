@@ -112,7 +112,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Given", Expr: `^a control window of ` + Duration + `$`,
-		Doc:     "Sets how long the scenario runs before its first fault; alerts that fire in it are false alarms. Default 5m.",
+		Doc:     "Sets how long the scenario runs before its first fault; alerts that fire in it are false alarms. By default (and with `--control-window`) it is long enough for every alerting rule of the team to show noise: the longest `for:` plus the longest range window plus two evaluation intervals, and at least 5m. A window shorter than a rule needs is warned of, naming the rule.",
 		Example: "Given a control window of 10m",
 		bind: func(s *State) any {
 			return func(d string) error {
@@ -250,7 +250,7 @@ var catalog = []Step{
 	// ---- Then
 	{
 		Keyword: "Then", Expr: `^alert "([^"]+)" fires within ` + Duration + `$`,
-		Doc:     "Waits until the alert fires (Prometheus state firing, after its `for`), at most that long after the latest fault.",
+		Doc:     "Waits until the alert fires (Prometheus state firing, after its `for`), at most that long after the latest fault. An alert already pending or firing when the first fault went on did not detect it: its firing in that episode is noise (a false alarm) and satisfies no \"fires\" step; only a new episode (it resolved, then went pending after the fault) can.",
 		Example: `Then alert "LLMSpendSpike" fires within 10m`,
 		bind: func(s *State) any {
 			return func(ctx context.Context, alert, d string) error {
@@ -259,9 +259,9 @@ var catalog = []Step{
 					return err
 				}
 				from := s.sinceFault()
-				_, err = s.waitFrom(ctx, from, dur, timeline.OfKind(timeline.AlertFiring, alert))
+				_, err = s.waitFrom(ctx, from, dur, s.detection(alert))
 				if errors.Is(err, timeline.ErrDeadline) {
-					return fmt.Errorf("alert %q did not fire within %s of %s%s", alert, d, s.sinceWhat(), s.alertContext(alert))
+					return fmt.Errorf("alert %q did not fire within %s of %s%s", alert, d, s.sinceWhat(), s.alertContext(alert, from))
 				}
 				return err
 			}
@@ -269,7 +269,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Then", Expr: `^an alert fires within ` + Duration + `$`,
-		Doc:     "Waits until any of the team's alerts fires, at most that long after the latest fault; that alert is then expected (not a false alarm). For drills that fit any team.",
+		Doc:     "Waits until any of the team's alerts fires, at most that long after the latest fault; that alert is then expected (not a false alarm). An alert already pending or firing when the first fault went on is not credited: its firing in that episode is noise. For drills that fit any team.",
 		Example: "Then an alert fires within 10m",
 		bind: func(s *State) any {
 			return func(ctx context.Context, d string) error {
@@ -277,9 +277,10 @@ var catalog = []Step{
 				if err != nil {
 					return err
 				}
-				e, err := s.waitFrom(ctx, s.sinceFault(), dur, timeline.OfKind(timeline.AlertFiring, ""))
+				from := s.sinceFault()
+				e, err := s.waitFrom(ctx, from, dur, s.detection(""))
 				if errors.Is(err, timeline.ErrDeadline) {
-					return fmt.Errorf("no alert fired within %s of %s: nothing detected it%s", d, s.sinceWhat(), s.pendingContext())
+					return fmt.Errorf("no alert fired within %s of %s: nothing detected it%s", d, s.sinceWhat(), s.pendingContext(from))
 				}
 				if err != nil {
 					return err
@@ -383,7 +384,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Then", Expr: `^following the runbook brings "(.+)" true within ` + Duration + `$`,
-		Doc:     "Waits for the acknowledging responder to run the runbook, then until the PromQL condition is true (it returns at least one sample, as an alert expression does), at most that long after the acknowledgement. Records the service as recovered.",
+		Doc:     "Waits for the acknowledging responder to run the runbook, then until the PromQL condition is true (it returns at least one sample, as an alert expression does) on data, at most that long after the acknowledgement. While a target whose series the condition reads fails its scrapes, or the condition returns nothing because a selector has no fresh sample, it reads no data, which is not recovery: the step says so and keeps waiting. Records the service as recovered.",
 		Example: `Then following the runbook brings "sum(rate(drill_gateway_cost_usd_total[1m])) * 60 < 2" true within 10m`,
 		bind: func(s *State) any {
 			return func(ctx context.Context, expr, d string) error {
@@ -397,7 +398,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Then", Expr: `^following the runbook brings the service back within ` + Duration + `$`,
-		Doc:     "Waits for the acknowledging responder to run the runbook, then until the alert that fired resolves, at most that long after the acknowledgement: the team's own alert is the measure of health. Records the service as recovered.",
+		Doc:     "Waits for the acknowledging responder to run the runbook, then until the alert that fired has resolved and its condition reads good on data, at most that long after the acknowledgement: the team's own alert is the measure of health. Its condition reads good when the alert's expression without its final comparison returns values on the good side of the threshold (`x > 0.1` reads `x`), or, for an expression without that shape, when its selectors have fresh samples. An alert that resolved because its series vanished (the service died, its /metrics fails) or its expression returned no sample is not a recovery: the step says so and keeps waiting. Records the service as recovered.",
 		Example: "Then following the runbook brings the service back within 15m",
 		bind: func(s *State) any {
 			return func(ctx context.Context, d string) error {
@@ -608,8 +609,9 @@ func (s *State) firstExpectedFiring() (time.Time, error) {
 
 func (s *State) firstExpectedFiringEvent() (timeline.Event, error) {
 	from := s.sinceFault()
+	detects := s.detection("")
 	for _, e := range s.Env.Log().Sorted() {
-		if e.Kind == timeline.AlertFiring && !e.At.Before(from) && s.isExpected(e.Subject) {
+		if detects(e) && !e.At.Before(from) && s.isExpected(e.Subject) {
 			return e, nil
 		}
 	}
@@ -622,8 +624,26 @@ func (s *State) isExpected(alert string) bool {
 	return s.expected[alert]
 }
 
-// alertContext says what the alert was doing, for a failure message.
-func (s *State) alertContext(alert string) string {
+// alertContext says what the alert was doing since from, for a failure
+// message.
+func (s *State) alertContext(alert string, from time.Time) string {
+	if n := s.noise(alert, from); len(n) > 0 {
+		return " (" + noiseNote(n[0]) + ")"
+	}
+	s.mu.Lock()
+	fault := s.firstFaultAt
+	s.mu.Unlock()
+	if events := s.Env.Log().Sorted(); !fault.IsZero() && timeline.AlertActive(events, alert, fault) {
+		var since time.Time
+		for _, e := range events {
+			if e.Subject == alert && e.Kind == timeline.AlertFiring && !e.At.After(fault) {
+				since = e.At
+			}
+		}
+		if !since.IsZero() {
+			return fmt.Sprintf(" (it was already firing before the fault, since %s, and never resolved: a firing in the control window is a false alarm, and only a new episode could detect the fault)", since.Format(time.TimeOnly))
+		}
+	}
 	if e, ok := s.Env.Log().Find(timeline.OfKind(timeline.AlertPending, alert)); ok {
 		return fmt.Sprintf(" (it went pending at %s but never reached firing)", e.At.Format(time.TimeOnly))
 	}
@@ -713,24 +733,39 @@ func (s *State) runbookRan(ctx context.Context, d time.Duration) (timeline.Event
 	return ack, nil
 }
 
+// followRunbook waits for the runbook to run, then until the condition
+// reads good on data (Env.ReadCondition), at most d after the
+// acknowledgement. A condition that returns nothing because its data is
+// gone (a failing scrape, no fresh sample) is reported as no data, and
+// the step keeps waiting.
 func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration) error {
-	log := s.Env.Log()
 	ack, err := s.runbookRan(ctx, d)
 	if err != nil {
 		return err
 	}
 	deadline := ack.At.Add(d)
 	c := s.Env.Clock()
+	var unproven string
 	for {
-		_, ok, err := s.Env.Query(ctx, expr)
+		now := c.Now()
+		r, err := s.Env.ReadCondition(ctx, expr, now)
 		if err != nil {
 			return fmt.Errorf("condition %q: %w", expr, err)
 		}
-		if ok {
-			log.Append(timeline.Event{Kind: timeline.Recovered, Subject: expr, Message: fmt.Sprintf("condition true %s after the acknowledgement", fmtDur(c.Now().Sub(ack.At)))})
+		if r.Good {
+			s.Env.Log().Append(timeline.Event{At: now, Kind: timeline.Recovered, Subject: expr,
+				Message: fmt.Sprintf("condition true %s after the acknowledgement", fmtDur(now.Sub(ack.At)))})
 			return nil
 		}
-		if !c.Now().Before(deadline) {
+		if r.NoData && r.Detail != unproven {
+			unproven = r.Detail
+			s.Env.Log().Append(timeline.Event{At: now, Kind: timeline.RecoveryUnproven, Subject: expr,
+				Message: fmt.Sprintf("condition %q cannot be read: %s; no data is not recovery", expr, r.Detail)})
+		}
+		if !now.Before(deadline) {
+			if r.NoData {
+				return fmt.Errorf("the runbook ran, but %q had no data to read %s after the acknowledgement (%s): no data is not recovery", expr, fmtDur(d), r.Detail)
+			}
 			return fmt.Errorf("the runbook ran, but %q was still false %s after the acknowledgement: the runbook's fix does not fix", expr, fmtDur(d))
 		}
 		if err := timeline.Sleep(ctx, c, min(s.Env.EvalInterval(), deadline.Sub(c.Now()))); err != nil {
@@ -837,7 +872,11 @@ func (s *State) provablyFired(ctx context.Context) error {
 }
 
 // followRunbookUntilResolved is followRunbook with the team's own alert as
-// the condition: the service is back when the alert that fired resolves.
+// the measure of health: the service is back when the alert that fired
+// has resolved and its condition reads good on data (Env.ReadAlert). An
+// alert that resolves because its series vanished (the service died, its
+// /metrics fails) or because its expression returned no sample for an
+// evaluation is not a recovery: the step records why and keeps waiting.
 func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration) error {
 	fired, err := s.firstExpectedFiringEvent()
 	if err != nil {
@@ -847,20 +886,61 @@ func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration)
 	if err != nil {
 		return err
 	}
-	res, err := s.waitFrom(ctx, fired.At, ack.At.Add(d).Sub(fired.At), timeline.OfKind(timeline.AlertResolved, fired.Subject))
+	alert, deadline := fired.Subject, ack.At.Add(d)
+	stillFires := func() error {
+		return fmt.Errorf("the runbook ran, but alert %q still fired %s after the acknowledgement: the runbook's fix does not fix", alert, fmtDur(d))
+	}
+	res, err := s.waitFrom(ctx, fired.At, deadline.Sub(fired.At), timeline.OfKind(timeline.AlertResolved, alert))
 	if errors.Is(err, timeline.ErrDeadline) {
-		return fmt.Errorf("the runbook ran, but alert %q still fired %s after the acknowledgement: the runbook's fix does not fix", fired.Subject, fmtDur(d))
+		return stillFires()
 	}
 	if err != nil {
 		return err
 	}
-	at := res.At
-	if at.Before(ack.At) { // resolved before the ack: back once acknowledged
-		at = ack.At
+	log, c := s.Env.Log(), s.Env.Clock()
+	at := later(res.At, ack.At) // resolved before the ack: back once acknowledged, if it reads so
+	var last Reading
+	for {
+		active := timeline.AlertActive(log.Sorted(), alert, at)
+		if !active {
+			r, err := s.Env.ReadAlert(ctx, alert, at)
+			if err != nil {
+				return fmt.Errorf("alert %q: %w", alert, err)
+			}
+			if r.Good {
+				log.Append(timeline.Event{At: at, Kind: timeline.Recovered, Subject: alert + " resolved",
+					Message: fmt.Sprintf("alert %s resolved %s after the acknowledgement, and its condition reads good on data: %s", alert, fmtDur(at.Sub(ack.At)), r.Detail)})
+				return nil
+			}
+			if r.Detail != last.Detail {
+				log.Append(timeline.Event{At: at, Kind: timeline.RecoveryUnproven, Subject: alert,
+					Message: fmt.Sprintf("alert %s is resolved, but that is not a recovery: %s", alert, r.Detail)})
+			}
+			last = r
+		}
+		if !at.Before(deadline) {
+			switch {
+			case active || last.Detail == "":
+				return stillFires()
+			case last.NoData:
+				return fmt.Errorf("the runbook ran, but alert %q never read good on data within %s of the acknowledgement; it resolved at %s, and then: %s; no data is not recovery",
+					alert, fmtDur(d), res.At.Format(time.TimeOnly), last.Detail)
+			}
+			return fmt.Errorf("the runbook ran, and alert %q resolved at %s, but its condition still read bad %s after the acknowledgement (%s): the runbook's fix does not fix",
+				alert, res.At.Format(time.TimeOnly), fmtDur(d), last.Detail)
+		}
+		if err := timeline.Sleep(ctx, c, min(s.Env.EvalInterval(), deadline.Sub(c.Now()))); err != nil {
+			return err
+		}
+		at = c.Now()
 	}
-	s.Env.Log().Append(timeline.Event{At: at, Kind: timeline.Recovered, Subject: fired.Subject + " resolved",
-		Message: fmt.Sprintf("alert %s resolved %s after the acknowledgement", fired.Subject, fmtDur(at.Sub(ack.At)))})
-	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // expect marks an alert as expected by the scenario.
@@ -870,19 +950,29 @@ func (s *State) expect(alert string) {
 	s.expected[alert] = true
 }
 
-// pendingContext names alerts that went pending but never fired, for a
-// detection failure.
-func (s *State) pendingContext() string {
-	var names []string
+// pendingContext names alerts whose firing since from was noise and
+// alerts that went pending but never fired, for a detection failure.
+func (s *State) pendingContext(from time.Time) string {
+	var notes []string
 	seen := map[string]bool{}
+	for _, e := range s.noise("", from) {
+		if !seen[e.Subject] {
+			seen[e.Subject] = true
+			notes = append(notes, noiseNote(e))
+		}
+	}
+	var names []string
 	for _, e := range s.Env.Log().Events() {
 		if e.Kind == timeline.AlertPending && !seen[e.Subject] {
 			seen[e.Subject] = true
 			names = append(names, e.Subject)
 		}
 	}
-	if len(names) == 0 {
+	if len(names) > 0 {
+		notes = append(notes, "pending but never firing: "+strings.Join(names, ", "))
+	}
+	if len(notes) == 0 {
 		return " (no alert even went pending)"
 	}
-	return " (pending but never firing: " + strings.Join(names, ", ") + ")"
+	return " (" + strings.Join(notes, "; ") + ")"
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/alerting"
+	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/response"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/testbed"
@@ -275,6 +276,28 @@ func (w *world) Query(ctx context.Context, expr string) (float64, bool, error) {
 		return 0, false, nil
 	}
 	return vec[0].F, true, nil
+}
+
+func (w *world) ReadAlert(ctx context.Context, alert string, at time.Time) (features.Reading, error) {
+	_, ae, err := w.running()
+	if err != nil {
+		return features.Reading{}, err
+	}
+	r, err := ae.ReadAlert(ctx, alert, at)
+	return reading(r), err
+}
+
+func (w *world) ReadCondition(ctx context.Context, expr string, at time.Time) (features.Reading, error) {
+	_, ae, err := w.running()
+	if err != nil {
+		return features.Reading{}, err
+	}
+	r, err := ae.ReadCondition(ctx, expr, at)
+	return reading(r), err
+}
+
+func reading(r alerting.Reading) features.Reading {
+	return features.Reading{Good: r.Health == alerting.Good, NoData: r.Health == alerting.NoData, Detail: r.Detail}
 }
 
 func (w *world) EvalInterval() time.Duration {
