@@ -30,8 +30,8 @@ type Step struct {
 	fault func(groups []string) (kind, target string, params map[string]string, err error)
 
 	// sets names what the step's first group sets before the world
-	// starts ("traffic" rate or clock "speed"), so a plan can tell
-	// without running it; "" for other steps.
+	// starts ("traffic" rate, clock "speed" or "control" window), so a
+	// plan can tell without running it; "" for other steps.
 	sets string
 }
 
@@ -111,7 +111,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^a control window of ` + Duration + `$`,
+		Keyword: "Given", Expr: `^a control window of ` + Duration + `$`, sets: "control",
 		Doc:     "Sets how long the scenario runs before its first fault; alerts that fire in it are false alarms. By default (and with `--control-window`) it is long enough for every alerting rule of the team to show noise: the longest `for:` plus the longest range window plus two evaluation intervals, and at least 5m. A window shorter than a rule needs is warned of, naming the rule.",
 		Example: "Given a control window of 10m",
 		bind: func(s *State) any {

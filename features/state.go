@@ -13,8 +13,10 @@ import (
 	"github.com/drillkit/drill/timeline"
 )
 
-// DefaultControlWindow is the drill time a scenario runs before its first
-// fault, so that alerts which fire without any fault show as false alarms.
+// DefaultControlWindow is the shortest drill time a scenario runs before
+// its first fault, so that alerts which fire without any fault show as
+// false alarms. A run makes it longer when the team's alerting rules need
+// more to show noise (see scenarios.ControlWindow).
 const DefaultControlWindow = 5 * time.Minute
 
 // State is one scenario's step state: its world and what its steps did.

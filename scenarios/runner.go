@@ -44,7 +44,10 @@ type Options struct {
 	Speed    float64 // drill seconds per real second
 	Seed     int64
 	Parallel int // worlds at a time
-	// ControlWindow is the drill time before a scenario's first fault.
+	// ControlWindow is the drill time before a scenario's first fault;
+	// zero is long enough for the team's alerting rules to show noise
+	// (controlDefault). A scenario's own step overrides either; a window
+	// too short for a rule is warned of.
 	ControlWindow time.Duration
 	// Start is the drill time at which every scenario's clock starts
 	// (who is on call depends on it); zero is now.
@@ -251,9 +254,6 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if opts.Parallel <= 0 {
 		opts.Parallel = 1
 	}
-	if opts.ControlWindow <= 0 {
-		opts.ControlWindow = features.DefaultControlWindow
-	}
 	if opts.Start.IsZero() {
 		opts.Start = time.Now().UTC().Truncate(time.Second)
 	}
@@ -264,6 +264,15 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	windows, err := ruleWindows(opts.Team)
 	if err != nil { // the team package parsed these expressions already
 		return nil, &InputError{Err: err}
+	}
+	noise, err := noiseWindows(opts.Team)
+	if err != nil {
+		return nil, &InputError{Err: err}
+	}
+	defControl, _ := controlDefault(noise)
+	controlHow := "--control-window"
+	if opts.ControlWindow <= 0 {
+		opts.ControlWindow, controlHow = defControl, "the default"
 	}
 	byKey := map[string]*features.Scenario{}
 	for _, sc := range sel.Scenarios {
@@ -353,6 +362,11 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				}
 				evidence := w.evidence(context.Background())
 				w.warnSpeed()
+				how := controlHow
+				if _, line, ok := features.ControlWindowSetting(byKey[features.PickleKey(p)]); ok {
+					how = fmt.Sprintf("the step at %s:%d", p.Uri, line)
+				}
+				w.warnControl(st.ControlWindow, how, noise, defControl)
 				if stop != nil {
 					stop()
 				}

@@ -230,11 +230,16 @@ func alertTargets(tb *testbed.Testbed) []alerting.Target {
 // ruleWindows are the windows of the team's alerting rules (see
 // alerting.RuleWindows), from the rules the team package loaded.
 func ruleWindows(t *team.Team) ([]alerting.Window, error) {
+	return alerting.RuleWindows(alertingRules(t))
+}
+
+// alertingRules are the team's rules as the alerting package reads them.
+func alertingRules(t *team.Team) []alerting.Rule {
 	rules := make([]alerting.Rule, len(t.Rules))
 	for i, r := range t.Rules {
-		rules[i] = alerting.Rule{Alert: r.Alert, Record: r.Record, Expr: r.Expr, File: r.File}
+		rules[i] = alerting.Rule{Alert: r.Alert, Record: r.Record, Expr: r.Expr, File: r.File, For: r.For, Interval: r.GroupInterval}
 	}
-	return alerting.RuleWindows(rules)
+	return rules
 }
 
 func ruleFiles(t *team.Team) []string {

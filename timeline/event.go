@@ -65,9 +65,11 @@ const (
 	// drill goes on, with times less precise than usual.
 	HarnessLag Kind = "harness.lag"
 	// HarnessWarning is a condition of the drill that made its times
-	// less exact than usual without changing its verdict (at this speed,
-	// traffic too thin for a rule's window, or requests spanning more
-	// than an evaluation interval); the message says what and why.
+	// less exact than usual, or its false alarms less certain to show,
+	// without changing its verdict (at this speed, traffic too thin for a
+	// rule's window, or requests spanning more than an evaluation
+	// interval; a control window too short for a rule's noise); the
+	// message says what and why.
 	HarnessWarning Kind = "harness.warning"
 	Note           Kind = "note"
 )
@@ -75,9 +77,12 @@ const (
 // SpeedWarning is the subject of the harness.warning that the drill's
 // speed made its alert and recovery times approximate; its SteadySpeed
 // attribute is the highest speed at which they would not have been.
+// ControlWindowWarning is the subject of the harness.warning that the
+// control window was too short for some alerting rule to show noise in it.
 const (
-	SpeedWarning = "speed"
-	SteadySpeed  = "steady_speed"
+	SpeedWarning         = "speed"
+	SteadySpeed          = "steady_speed"
+	ControlWindowWarning = "control-window"
 )
 
 // Event is one thing that happened in a drill, stamped in drill time.

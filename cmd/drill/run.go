@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/drillkit/drill/export"
-	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/scoring"
@@ -95,7 +94,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		speed    = fs.Float64("speed", 60, "drill seconds per real second (1 for a real-time game day)")
 		seed     = fs.Int64("seed", 1, "seed for faults, responders and content")
 		parallel = fs.Int("parallel", 2, "scenarios run at a time, each in its own world")
-		control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
+		control  = fs.Duration("control-window", 0, "drill time before the first fault; alerts in it are false alarms (default: long enough for the team's alerting rules to show noise, at least 5m)")
 		out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
 		toxi     = fs.String("toxiproxy", "", "URL of an external toxiproxy API (default: embedded)")
 		quiet    = fs.Bool("quiet", false, "no live timeline")
@@ -123,7 +122,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *parallel < 1 {
 			return usageErrorf("--parallel: want 1 or more scenarios at a time, got %d", *parallel)
 		}
-		if *control <= 0 {
+		controlSet := false
+		fs.Visit(func(f *flag.Flag) { controlSet = controlSet || f.Name == "control-window" })
+		if controlSet && *control <= 0 {
 			return usageErrorf("--control-window: want a positive drill time such as 5m, got %s", *control)
 		}
 		if *live {
