@@ -192,7 +192,7 @@ func (s *State) noise(alert string, from time.Time) []timeline.Event {
 
 // noiseNote explains a firing that is noise, for a failure message.
 func noiseNote(e timeline.Event) string {
-	return fmt.Sprintf("%s was already pending before the fault, at %s: its firing at %s is noise, not a detection (only a new episode, after it resolved, could detect the fault)",
+	return fmt.Sprintf("%s was already pending before the fault, at %s: its firing at %s is noise, not a detection; only a new episode, after it resolved, could detect the fault",
 		e.Subject, timeline.EpisodeStart(e).Format(time.TimeOnly), e.At.Format(time.TimeOnly))
 }
 
