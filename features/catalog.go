@@ -743,33 +743,72 @@ func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration)
 	if err != nil {
 		return err
 	}
-	deadline := ack.At.Add(d)
-	c := s.Env.Clock()
-	var unproven string
-	for {
-		now := c.Now()
-		r, err := s.Env.ReadCondition(ctx, expr, now)
+	last, err := s.awaitRecovery(ctx, recovery{
+		subject: expr, recoveredAs: expr,
+		read: func(at time.Time) (Reading, string, error) {
+			r, err := s.Env.ReadCondition(ctx, expr, at)
+			if err != nil {
+				return r, "", fmt.Errorf("condition %q: %w", expr, err)
+			}
+			if r.NoData {
+				return r, fmt.Sprintf("condition %q cannot be read: %s; no data is not recovery", expr, r.Detail), nil
+			}
+			return r, "", nil
+		},
+		recovered: func(at time.Time, _ Reading) string {
+			return fmt.Sprintf("condition true %s after the acknowledgement", fmtDur(at.Sub(ack.At)))
+		},
+	}, s.Env.Clock().Now(), ack.At.Add(d))
+	switch {
+	case !errors.Is(err, timeline.ErrDeadline):
+		return err
+	case last.NoData:
+		return fmt.Errorf("the runbook ran, but %q had no data to read %s after the acknowledgement (%s): no data is not recovery", expr, fmtDur(d), last.Detail)
+	}
+	return fmt.Errorf("the runbook ran, but %q was still false %s after the acknowledgement: the runbook's fix does not fix", expr, fmtDur(d))
+}
+
+// recovery is what a step that credits recovery reads: read returns the
+// reading at a drill time and, when the reading is not good but would
+// have passed for a recovery without its data (an alert resolved, a
+// condition with no data), why it is none.
+type recovery struct {
+	subject     string // of the RecoveryUnproven events
+	recoveredAs string // subject of the Recovered event
+	read        func(at time.Time) (r Reading, unproven string, err error)
+	recovered   func(at time.Time, r Reading) string // the Recovered event's message
+}
+
+// awaitRecovery is the one way a step credits recovery: it reads the data
+// at from, then at every evaluation interval until deadline, and at the
+// first good reading records the service as recovered (timeline.Recovered,
+// stamped with the reading's time) and returns nil. A reading that is
+// not good never ends the wait; when it would have passed for recovery
+// without its data, it is recorded as timeline.RecoveryUnproven, once per
+// reason. At the deadline it returns the last reading and ErrDeadline,
+// for the step to word.
+func (s *State) awaitRecovery(ctx context.Context, rc recovery, from, deadline time.Time) (Reading, error) {
+	log, c := s.Env.Log(), s.Env.Clock()
+	var last Reading
+	unproven := ""
+	for at := from; ; at = c.Now() {
+		r, why, err := rc.read(at)
 		if err != nil {
-			return fmt.Errorf("condition %q: %w", expr, err)
+			return r, err
 		}
 		if r.Good {
-			s.Env.Log().Append(timeline.Event{At: now, Kind: timeline.Recovered, Subject: expr,
-				Message: fmt.Sprintf("condition true %s after the acknowledgement", fmtDur(now.Sub(ack.At)))})
-			return nil
+			log.Append(timeline.Event{At: at, Kind: timeline.Recovered, Subject: rc.recoveredAs, Message: rc.recovered(at, r)})
+			return r, nil
 		}
-		if r.NoData && r.Detail != unproven {
-			unproven = r.Detail
-			s.Env.Log().Append(timeline.Event{At: now, Kind: timeline.RecoveryUnproven, Subject: expr,
-				Message: fmt.Sprintf("condition %q cannot be read: %s; no data is not recovery", expr, r.Detail)})
+		if why != "" && why != unproven {
+			log.Append(timeline.Event{At: at, Kind: timeline.RecoveryUnproven, Subject: rc.subject, Message: why})
 		}
-		if !now.Before(deadline) {
-			if r.NoData {
-				return fmt.Errorf("the runbook ran, but %q had no data to read %s after the acknowledgement (%s): no data is not recovery", expr, fmtDur(d), r.Detail)
-			}
-			return fmt.Errorf("the runbook ran, but %q was still false %s after the acknowledgement: the runbook's fix does not fix", expr, fmtDur(d))
+		unproven, last = why, r
+		if !at.Before(deadline) {
+			return last, timeline.ErrDeadline
 		}
 		if err := timeline.Sleep(ctx, c, min(s.Env.EvalInterval(), deadline.Sub(c.Now()))); err != nil {
-			return err
+			return last, err
 		}
 	}
 }
@@ -887,53 +926,42 @@ func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration)
 		return err
 	}
 	alert, deadline := fired.Subject, ack.At.Add(d)
-	stillFires := func() error {
-		return fmt.Errorf("the runbook ran, but alert %q still fired %s after the acknowledgement: the runbook's fix does not fix", alert, fmtDur(d))
-	}
+	stillFires := fmt.Errorf("the runbook ran, but alert %q still fired %s after the acknowledgement: the runbook's fix does not fix", alert, fmtDur(d))
 	res, err := s.waitFrom(ctx, fired.At, deadline.Sub(fired.At), timeline.OfKind(timeline.AlertResolved, alert))
 	if errors.Is(err, timeline.ErrDeadline) {
-		return stillFires()
+		return stillFires
 	}
 	if err != nil {
 		return err
 	}
-	log, c := s.Env.Log(), s.Env.Clock()
-	at := later(res.At, ack.At) // resolved before the ack: back once acknowledged, if it reads so
-	var last Reading
-	for {
-		active := timeline.AlertActive(log.Sorted(), alert, at)
-		if !active {
+	active := false
+	last, err := s.awaitRecovery(ctx, recovery{
+		subject: alert, recoveredAs: alert + " resolved",
+		read: func(at time.Time) (Reading, string, error) {
+			if active = timeline.AlertActive(s.Env.Log().Sorted(), alert, at); active {
+				return Reading{}, "", nil // firing (or pending) again: not resolved
+			}
 			r, err := s.Env.ReadAlert(ctx, alert, at)
 			if err != nil {
-				return fmt.Errorf("alert %q: %w", alert, err)
+				return r, "", fmt.Errorf("alert %q: %w", alert, err)
 			}
-			if r.Good {
-				log.Append(timeline.Event{At: at, Kind: timeline.Recovered, Subject: alert + " resolved",
-					Message: fmt.Sprintf("alert %s resolved %s after the acknowledgement, and its condition reads good on data: %s", alert, fmtDur(at.Sub(ack.At)), r.Detail)})
-				return nil
-			}
-			if r.Detail != last.Detail {
-				log.Append(timeline.Event{At: at, Kind: timeline.RecoveryUnproven, Subject: alert,
-					Message: fmt.Sprintf("alert %s is resolved, but that is not a recovery: %s", alert, r.Detail)})
-			}
-			last = r
-		}
-		if !at.Before(deadline) {
-			switch {
-			case active || last.Detail == "":
-				return stillFires()
-			case last.NoData:
-				return fmt.Errorf("the runbook ran, but alert %q never read good on data within %s of the acknowledgement; it resolved at %s, and then: %s; no data is not recovery",
-					alert, fmtDur(d), res.At.Format(time.TimeOnly), last.Detail)
-			}
-			return fmt.Errorf("the runbook ran, and alert %q resolved at %s, but its condition still read bad %s after the acknowledgement (%s): the runbook's fix does not fix",
-				alert, res.At.Format(time.TimeOnly), fmtDur(d), last.Detail)
-		}
-		if err := timeline.Sleep(ctx, c, min(s.Env.EvalInterval(), deadline.Sub(c.Now()))); err != nil {
-			return err
-		}
-		at = c.Now()
+			return r, fmt.Sprintf("alert %s is resolved, but that is not a recovery: %s", alert, r.Detail), nil
+		},
+		recovered: func(at time.Time, r Reading) string {
+			return fmt.Sprintf("alert %s resolved %s after the acknowledgement, and its condition reads good on data: %s", alert, fmtDur(at.Sub(ack.At)), r.Detail)
+		},
+	}, later(res.At, ack.At), deadline) // resolved before the ack: back once acknowledged, if it reads so
+	switch {
+	case !errors.Is(err, timeline.ErrDeadline):
+		return err
+	case active:
+		return stillFires
+	case last.NoData:
+		return fmt.Errorf("the runbook ran, but alert %q never read good on data within %s of the acknowledgement; it resolved at %s, and then: %s; no data is not recovery",
+			alert, fmtDur(d), res.At.Format(time.TimeOnly), last.Detail)
 	}
+	return fmt.Errorf("the runbook ran, and alert %q resolved at %s, but its condition still read bad %s after the acknowledgement (%s): the runbook's fix does not fix",
+		alert, res.At.Format(time.TimeOnly), fmtDur(d), last.Detail)
 }
 
 func later(a, b time.Time) time.Time {

@@ -177,16 +177,17 @@ func TestNoDataIsNoRecovery(t *testing.T) {
 	cases := map[string]struct {
 		fix    string
 		status scoring.Status
+		exit   int
 		reason []string
 		event  timeline.Kind
 	}{
 		"dead service": {
-			fix: `curl -sS -X POST "$GATEWAY_ADMIN/test/crash" || true`, status: scoring.Error,
+			fix: `curl -sS -X POST "$GATEWAY_ADMIN/test/crash" || true`, status: scoring.Error, exit: 4,
 			reason: []string{"service under test crashed: process ", "of the service's process group exited, and the service no longer answers"},
 			event:  timeline.ServiceExit,
 		},
 		"failing metrics": {
-			fix: `curl -fsS -X POST "$GATEWAY_ADMIN/test/break-metrics"`, status: scoring.Failed,
+			fix: `curl -fsS -X POST "$GATEWAY_ADMIN/test/break-metrics"`, status: scoring.Failed, exit: 1,
 			reason: []string{`alert "LLMSpendSpike" never read good on data within 15m0s of the acknowledgement`, "no data: scraping ", "(job service) fails", "no data is not recovery"},
 			event:  timeline.ScrapeFailed,
 		},
@@ -212,7 +213,7 @@ func TestNoDataIsNoRecovery(t *testing.T) {
 			_, ok := findEvent(sc.Events, c.event)
 			require.True(t, ok, "no %s event", c.event)
 			require.Nil(t, sc.Timings.TimeToRecover)
-			require.NotZero(t, card.ExitCode())
+			require.Equal(t, c.exit, card.ExitCode())
 		})
 	}
 }
