@@ -46,8 +46,9 @@ type Options struct {
 	Parallel int // worlds at a time
 	// ControlWindow is the drill time before a scenario's first fault;
 	// zero is long enough for the team's alerting rules to show noise
-	// (controlDefault). A scenario's own step overrides either; a window
-	// too short for a rule is warned of.
+	// (the longest for: plus the longest range window plus two
+	// evaluation intervals, and at least 5m). A scenario's own step
+	// overrides either; a window too short for a rule is warned of.
 	ControlWindow time.Duration
 	// Start is the drill time at which every scenario's clock starts
 	// (who is on call depends on it); zero is now.
