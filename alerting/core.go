@@ -293,11 +293,14 @@ func (c *core) event(t Transition) timeline.Event {
 	for k, v := range t.Alert.Labels {
 		lbls[k] = v
 	}
-	attrs := make(map[string]string, len(t.Alert.Annotations)+2)
+	attrs := make(map[string]string, len(t.Alert.Annotations)+3)
 	for k, v := range t.Alert.Annotations {
 		attrs[k] = v
 	}
 	attrs["value"] = strconv.FormatFloat(t.Alert.Value, 'g', -1, 64)
+	if !t.Alert.ActiveAt.IsZero() {
+		attrs[timeline.ActiveAt] = t.Alert.ActiveAt.UTC().Format(time.RFC3339Nano)
+	}
 	if t.Kind == timeline.AlertResolved {
 		attrs["previous_state"] = t.Alert.State
 	}

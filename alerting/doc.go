@@ -7,7 +7,19 @@
 // It then evaluates the rule groups with Prometheus' own rules package and
 // PromQL engine at that drill instant, so pending/firing/resolved,
 // `for`, `keep_firing_for`, templating and the ALERTS series behave
-// exactly as in Prometheus. Alert transitions become timeline events.
+// exactly as in Prometheus. Alert transitions become timeline events, each
+// with when its episode began (timeline.ActiveAt, Prometheus' ActiveAt), so
+// that a firing whose episode was under way before a fault is told from a
+// detection. A target's scrapes that start failing, and come back, are
+// events too (timeline.ScrapeFailed, timeline.ScrapeRestored).
+//
+// ReadAlert and ReadCondition read a condition on the data rather than on
+// an alert's state: an alert that resolved because its expression went
+// empty (the series vanished, a scrape fails, a window held too few
+// samples) reads NoData, not Good. An alert expression is split at its
+// top-level comparison with Prometheus' parser (`x > 0.1` reads x and
+// compares it with 0.1); one without that shape is read by whether its
+// selectors have fresh samples.
 //
 // Rates stay, durations compress: at clock speed N the scraper multiplies
 // counter samples (counters and histogram/summary _count, _sum, _bucket)

@@ -78,9 +78,11 @@ type Engine struct {
 	targets  []*scrapeTarget
 	schedule []groupSchedule
 	lastTick time.Time
-	lastCost tickCost
-	ruleErrs map[string]string // last logged error per rule, to log changes only
-	closed   bool
+	// firstTick is the drill time of the first tick: the data begins then.
+	firstTick time.Time
+	lastCost  tickCost
+	ruleErrs  map[string]string // last logged error per rule, to log changes only
+	closed    bool
 }
 
 // tickCost is what a tick took in real time, by part.
@@ -236,6 +238,9 @@ func (e *Engine) Tick(ctx context.Context, t time.Time) error {
 		return fmt.Errorf("alerting: tick at %s is not after the previous tick at %s", t.Format(time.RFC3339Nano), e.lastTick.Format(time.RFC3339Nano))
 	}
 	e.lastTick = t
+	if e.firstTick.IsZero() {
+		e.firstTick = t
+	}
 	start := time.Now()
 	if err := e.scrapeAll(ctx, t); err != nil {
 		return err
@@ -272,9 +277,22 @@ func (e *Engine) scrapeAll(ctx context.Context, t time.Time) error {
 			if st.lastErr != nil && (prevErr == nil || prevErr.Error() != st.lastErr.Error()) {
 				e.logger.Warn("alerting: scrape failed; up=0", "job", st.Name, "url", st.URL, "err", st.lastErr)
 			}
+			switch {
+			case st.lastErr == nil:
+				st.failingSince = time.Time{}
+			case prevErr == nil:
+				st.failingSince = t
+			}
 		}()
 	}
 	wg.Wait()
+	if e.log != nil {
+		for _, st := range e.targets {
+			if ev, ok := st.transition(t); ok {
+				e.log.Append(ev)
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 

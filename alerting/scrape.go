@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/model/value"
 	"github.com/prometheus/prometheus/storage"
+
+	"github.com/drillkit/drill/timeline"
 )
 
 // Target is one /metrics endpoint to scrape.
@@ -44,6 +46,31 @@ type scrapeTarget struct {
 	gen      uint64
 	lastErr  error
 	body     bytes.Buffer // the last response, reused: parsed labels are copies
+
+	// failingSince is the drill time of the first failed scrape of the
+	// current run of failures (zero while scrapes succeed); reported is
+	// whether that run was logged.
+	failingSince time.Time
+	reported     bool
+}
+
+// transition is the timeline event of a change in the target's scrapes
+// at drill time t: its first failure (after good scrapes, or at the very
+// first) or its first good scrape after failures.
+func (st *scrapeTarget) transition(t time.Time) (timeline.Event, bool) {
+	failing := st.lastErr != nil
+	if failing == st.reported {
+		return timeline.Event{}, false
+	}
+	st.reported = failing
+	attrs := map[string]string{"url": st.URL, "instance": st.instance}
+	if failing {
+		attrs["error"] = st.lastErr.Error()
+		return timeline.Event{At: t, Kind: timeline.ScrapeFailed, Subject: st.Name, Attrs: attrs,
+			Message: fmt.Sprintf("scraping %s failed (%v): up is 0 and its series go stale; alerts that read them see no data", st.URL, st.lastErr)}, true
+	}
+	return timeline.Event{At: t, Kind: timeline.ScrapeRestored, Subject: st.Name, Attrs: attrs,
+		Message: fmt.Sprintf("scraping %s succeeds again", st.URL)}, true
 }
 
 type cachedSeries struct {

@@ -22,10 +22,12 @@ type Window struct {
 	Range time.Duration
 }
 
-// Rule is an alerting or recording rule as RuleWindows reads it: File
-// names it in errors.
+// Rule is an alerting or recording rule as RuleWindows and NoiseWindows
+// read it: File names it in errors; For is an alert's pending duration
+// and Interval its group's evaluation interval (0: DefaultEvalInterval).
 type Rule struct {
 	Alert, Record, Expr, File string
+	For, Interval             time.Duration
 }
 
 // RuleWindows returns the window of every alerting rule of rules that
@@ -125,5 +127,94 @@ func shortestRange(expr parser.Expr, recorded map[string][]parser.Expr, seen map
 		}
 		return nil
 	})
+	return best
+}
+
+// NoiseWindow is how long an alerting rule needs, from the start of a
+// drill's data, before it can show noise: a rule that pages without any
+// fault fills its longest range window, then holds for its `for`, and is
+// seen within two evaluation intervals. A control window shorter than
+// Need cannot show that rule's false alarms.
+type NoiseWindow struct {
+	Alert string
+	// For is the rule's pending duration; Range the longest range its
+	// expression reads (range selectors and subqueries, nested ranges
+	// added, through the recording rules it selects; offsets are not
+	// counted: no drill waits for a week-over-week comparison); Interval
+	// its group's evaluation interval.
+	For, Range, Interval time.Duration
+}
+
+// Need is For + Range + 2 × Interval.
+func (n NoiseWindow) Need() time.Duration { return n.For + n.Range + 2*n.Interval }
+
+// NoiseWindows returns the noise window of every alerting rule of rules,
+// in their order (an alert defined twice appears twice).
+func NoiseWindows(rules []Rule) ([]NoiseWindow, error) {
+	type alert struct {
+		r    Rule
+		expr parser.Expr
+	}
+	var alerts []alert
+	recorded := map[string][]parser.Expr{}
+	var errs []error
+	for _, r := range rules {
+		expr, err := rulesParser.ParseExpr(r.Expr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: rule %s: %w", r.File, r.Alert+r.Record, err))
+			continue
+		}
+		if r.Record != "" {
+			recorded[r.Record] = append(recorded[r.Record], expr)
+		} else {
+			alerts = append(alerts, alert{r, expr})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	out := make([]NoiseWindow, 0, len(alerts))
+	for _, a := range alerts {
+		itv := a.r.Interval
+		if itv <= 0 {
+			itv = DefaultEvalInterval
+		}
+		out = append(out, NoiseWindow{Alert: a.r.Alert, For: a.r.For, Range: longestRange(a.expr, recorded, map[string]bool{}), Interval: itv})
+	}
+	return out, nil
+}
+
+// longestRange is the longest span of data expr reads back from its
+// evaluation: a range selector's range, a subquery's range plus what its
+// expression reads, and through the names it selects, what the
+// recording rules defining them read. onPath stops recording-rule cycles.
+func longestRange(expr parser.Node, recorded map[string][]parser.Expr, onPath map[string]bool) time.Duration {
+	switch n := expr.(type) {
+	case *parser.MatrixSelector:
+		return n.Range + longestRange(n.VectorSelector, recorded, onPath)
+	case *parser.SubqueryExpr:
+		return n.Range + longestRange(n.Expr, recorded, onPath)
+	case *parser.VectorSelector:
+		name := n.Name
+		for _, m := range n.LabelMatchers {
+			if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
+				name = m.Value
+			}
+		}
+		if name == "" || onPath[name] {
+			return 0
+		}
+		onPath[name] = true
+		defer delete(onPath, name)
+		var best time.Duration
+		for _, e := range recorded[name] {
+			best = max(best, longestRange(e, recorded, onPath))
+		}
+		return best
+	}
+	var best time.Duration
+	for _, c := range parser.Children(expr) {
+		best = max(best, longestRange(c, recorded, onPath))
+	}
 	return best
 }

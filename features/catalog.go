@@ -30,8 +30,8 @@ type Step struct {
 	fault func(groups []string) (kind, target string, params map[string]string, err error)
 
 	// sets names what the step's first group sets before the world
-	// starts ("traffic" rate or clock "speed"), so a plan can tell
-	// without running it; "" for other steps.
+	// starts ("traffic" rate, clock "speed" or "control" window), so a
+	// plan can tell without running it; "" for other steps.
 	sets string
 
 	// refs says what each captured group names (by group; "" or a
@@ -117,8 +117,8 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^a control window of ` + Duration + `$`,
-		Doc:     "Sets how long the scenario runs before its first fault; alerts that fire in it are false alarms. Default 5m.",
+		Keyword: "Given", Expr: `^a control window of ` + Duration + `$`, sets: "control",
+		Doc:     "Sets how long the scenario runs before its first fault; alerts that fire in it are false alarms. By default (and with `--control-window`) it is long enough for every alerting rule of the team to show noise: the longest `for:` plus the longest range window plus two evaluation intervals, and at least 5m. A window shorter than a rule needs is warned of, naming the rule.",
 		Example: "Given a control window of 10m",
 		bind: func(s *State) any {
 			return func(d string) error {
@@ -256,7 +256,7 @@ var catalog = []Step{
 	// ---- Then
 	{
 		Keyword: "Then", Expr: `^alert "([^"]+)" fires within ` + Duration + `$`, refs: []Ref{RefAlert},
-		Doc:     "Waits until the alert fires (Prometheus state firing, after its `for`), at most that long after the latest fault.",
+		Doc:     "Waits until the alert fires (Prometheus state firing, after its `for`), at most that long after the latest fault. An alert already pending or firing when the first fault went on did not detect it: its firing in that episode is noise (a false alarm) and satisfies no \"fires\" step; only a new episode (it resolved, then went pending after the fault) can.",
 		Example: `Then alert "LLMSpendSpike" fires within 10m`,
 		bind: func(s *State) any {
 			return func(ctx context.Context, alert, d string) error {
@@ -265,9 +265,9 @@ var catalog = []Step{
 					return err
 				}
 				from := s.sinceFault()
-				_, err = s.waitFrom(ctx, from, dur, timeline.OfKind(timeline.AlertFiring, alert))
+				_, err = s.waitFrom(ctx, from, dur, s.detection(alert))
 				if errors.Is(err, timeline.ErrDeadline) {
-					return fmt.Errorf("alert %q did not fire within %s of %s%s", alert, d, s.sinceWhat(), s.alertContext(alert))
+					return fmt.Errorf("alert %q did not fire within %s of %s%s", alert, d, s.sinceWhat(), s.alertContext(alert, from))
 				}
 				return err
 			}
@@ -275,7 +275,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Then", Expr: `^an alert fires within ` + Duration + `$`,
-		Doc:     "Waits until any of the team's alerts fires, at most that long after the latest fault; that alert is then expected (not a false alarm). For drills that fit any team.",
+		Doc:     "Waits until any of the team's alerts fires, at most that long after the latest fault; that alert is then expected (not a false alarm). An alert already pending or firing when the first fault went on is not credited: its firing in that episode is noise. For drills that fit any team.",
 		Example: "Then an alert fires within 10m",
 		bind: func(s *State) any {
 			return func(ctx context.Context, d string) error {
@@ -283,9 +283,10 @@ var catalog = []Step{
 				if err != nil {
 					return err
 				}
-				e, err := s.waitFrom(ctx, s.sinceFault(), dur, timeline.OfKind(timeline.AlertFiring, ""))
+				from := s.sinceFault()
+				e, err := s.waitFrom(ctx, from, dur, s.detection(""))
 				if errors.Is(err, timeline.ErrDeadline) {
-					return fmt.Errorf("no alert fired within %s of %s: nothing detected it%s", d, s.sinceWhat(), s.pendingContext())
+					return fmt.Errorf("no alert fired within %s of %s: nothing detected it%s", d, s.sinceWhat(), s.pendingContext(from))
 				}
 				if err != nil {
 					return err
@@ -389,7 +390,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Then", Expr: `^following the runbook brings "(.+)" true within ` + Duration + `$`, refs: []Ref{RefPromQL},
-		Doc:     "Waits for the acknowledging responder to run the runbook, then until the PromQL condition is true (it returns at least one sample, as an alert expression does), at most that long after the acknowledgement. Records the service as recovered.",
+		Doc:     "Waits for the acknowledging responder to run the runbook, then until the PromQL condition is true (it returns at least one sample, as an alert expression does) on data, at most that long after the acknowledgement. While a target whose series the condition reads fails its scrapes, or the condition returns nothing because a selector has no fresh sample, it reads no data, which is not recovery: the step says so and keeps waiting. Records the service as recovered.",
 		Example: `Then following the runbook brings "sum(rate(drill_gateway_cost_usd_total[1m])) * 60 < 2" true within 10m`,
 		bind: func(s *State) any {
 			return func(ctx context.Context, expr, d string) error {
@@ -403,7 +404,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Then", Expr: `^following the runbook brings the service back within ` + Duration + `$`,
-		Doc:     "Waits for the acknowledging responder to run the runbook, then until the alert that fired resolves, at most that long after the acknowledgement: the team's own alert is the measure of health. Records the service as recovered.",
+		Doc:     "Waits for the acknowledging responder to run the runbook, then until the alert that fired has resolved and its condition reads good on data, at most that long after the acknowledgement: the team's own alert is the measure of health. Its condition reads good when the alert's expression without its final comparison returns values on the good side of the threshold (`x > 0.1` reads `x`), or, for an expression without that shape, when its selectors have fresh samples. An alert that resolved because its series vanished (the service died, its /metrics fails) or its expression returned no sample is not a recovery: the step says so and keeps waiting. Records the service as recovered.",
 		Example: "Then following the runbook brings the service back within 15m",
 		bind: func(s *State) any {
 			return func(ctx context.Context, d string) error {
@@ -620,8 +621,9 @@ func (s *State) firstExpectedFiring() (time.Time, error) {
 
 func (s *State) firstExpectedFiringEvent() (timeline.Event, error) {
 	from := s.sinceFault()
+	detects := s.detection("")
 	for _, e := range s.Env.Log().Sorted() {
-		if e.Kind == timeline.AlertFiring && !e.At.Before(from) && s.isExpected(e.Subject) {
+		if detects(e) && !e.At.Before(from) && s.isExpected(e.Subject) {
 			return e, nil
 		}
 	}
@@ -634,8 +636,26 @@ func (s *State) isExpected(alert string) bool {
 	return s.expected[alert]
 }
 
-// alertContext says what the alert was doing, for a failure message.
-func (s *State) alertContext(alert string) string {
+// alertContext says what the alert was doing since from, for a failure
+// message.
+func (s *State) alertContext(alert string, from time.Time) string {
+	if n := s.noise(alert, from); len(n) > 0 {
+		return " (" + noiseNote(n[0]) + ")"
+	}
+	s.mu.Lock()
+	fault := s.firstFaultAt
+	s.mu.Unlock()
+	if events := s.Env.Log().Sorted(); !fault.IsZero() && timeline.AlertActive(events, alert, fault) {
+		var since time.Time
+		for _, e := range events {
+			if e.Subject == alert && e.Kind == timeline.AlertFiring && !e.At.After(fault) {
+				since = e.At
+			}
+		}
+		if !since.IsZero() {
+			return fmt.Sprintf(" (it was already firing before the fault, since %s, and never resolved: a firing in the control window is a false alarm, and only a new episode could detect the fault)", since.Format(time.TimeOnly))
+		}
+	}
 	if e, ok := s.Env.Log().Find(timeline.OfKind(timeline.AlertPending, alert)); ok {
 		return fmt.Sprintf(" (it went pending at %s but never reached firing)", e.At.Format(time.TimeOnly))
 	}
@@ -725,28 +745,82 @@ func (s *State) runbookRan(ctx context.Context, d time.Duration) (timeline.Event
 	return ack, nil
 }
 
+// followRunbook waits for the runbook to run, then until the condition
+// reads good on data (Env.ReadCondition), at most d after the
+// acknowledgement. A condition that returns nothing because its data is
+// gone (a failing scrape, no fresh sample) is reported as no data, and
+// the step keeps waiting.
 func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration) error {
-	log := s.Env.Log()
 	ack, err := s.runbookRan(ctx, d)
 	if err != nil {
 		return err
 	}
-	deadline := ack.At.Add(d)
-	c := s.Env.Clock()
-	for {
-		_, ok, err := s.Env.Query(ctx, expr)
+	last, err := s.awaitRecovery(ctx, recovery{
+		subject: expr, recoveredAs: expr,
+		read: func(at time.Time) (Reading, string, error) {
+			r, err := s.Env.ReadCondition(ctx, expr, at)
+			if err != nil {
+				return r, "", fmt.Errorf("condition %q: %w", expr, err)
+			}
+			if r.NoData {
+				return r, fmt.Sprintf("condition %q cannot be read: %s; no data is not recovery", expr, r.Detail), nil
+			}
+			return r, "", nil
+		},
+		recovered: func(at time.Time, _ Reading) string {
+			return fmt.Sprintf("condition true %s after the acknowledgement", fmtDur(at.Sub(ack.At)))
+		},
+	}, s.Env.Clock().Now(), ack.At.Add(d))
+	switch {
+	case !errors.Is(err, timeline.ErrDeadline):
+		return err
+	case last.NoData:
+		return fmt.Errorf("the runbook ran, but %q had no data to read %s after the acknowledgement (%s): no data is not recovery", expr, fmtDur(d), last.Detail)
+	}
+	return fmt.Errorf("the runbook ran, but %q was still false %s after the acknowledgement: the runbook's fix does not fix", expr, fmtDur(d))
+}
+
+// recovery is what a step that credits recovery reads: read returns the
+// reading at a drill time and, when the reading is not good but would
+// have passed for a recovery without its data (an alert resolved, a
+// condition with no data), why it is none.
+type recovery struct {
+	subject     string // of the RecoveryUnproven events
+	recoveredAs string // subject of the Recovered event
+	read        func(at time.Time) (r Reading, unproven string, err error)
+	recovered   func(at time.Time, r Reading) string // the Recovered event's message
+}
+
+// awaitRecovery is the one way a step credits recovery: it reads the data
+// at from, then at every evaluation interval until deadline, and at the
+// first good reading records the service as recovered (timeline.Recovered,
+// stamped with the reading's time) and returns nil. A reading that is
+// not good never ends the wait; when it would have passed for recovery
+// without its data, it is recorded as timeline.RecoveryUnproven, once per
+// reason. At the deadline it returns the last reading and ErrDeadline,
+// for the step to word.
+func (s *State) awaitRecovery(ctx context.Context, rc recovery, from, deadline time.Time) (Reading, error) {
+	log, c := s.Env.Log(), s.Env.Clock()
+	var last Reading
+	unproven := ""
+	for at := from; ; at = c.Now() {
+		r, why, err := rc.read(at)
 		if err != nil {
-			return fmt.Errorf("condition %q: %w", expr, err)
+			return r, err
 		}
-		if ok {
-			log.Append(timeline.Event{Kind: timeline.Recovered, Subject: expr, Message: fmt.Sprintf("condition true %s after the acknowledgement", fmtDur(c.Now().Sub(ack.At)))})
-			return nil
+		if r.Good {
+			log.Append(timeline.Event{At: at, Kind: timeline.Recovered, Subject: rc.recoveredAs, Message: rc.recovered(at, r)})
+			return r, nil
 		}
-		if !c.Now().Before(deadline) {
-			return fmt.Errorf("the runbook ran, but %q was still false %s after the acknowledgement: the runbook's fix does not fix", expr, fmtDur(d))
+		if why != "" && why != unproven {
+			log.Append(timeline.Event{At: at, Kind: timeline.RecoveryUnproven, Subject: rc.subject, Message: why})
+		}
+		unproven, last = why, r
+		if !at.Before(deadline) {
+			return last, timeline.ErrDeadline
 		}
 		if err := timeline.Sleep(ctx, c, min(s.Env.EvalInterval(), deadline.Sub(c.Now()))); err != nil {
-			return err
+			return last, err
 		}
 	}
 }
@@ -849,7 +923,11 @@ func (s *State) provablyFired(ctx context.Context) error {
 }
 
 // followRunbookUntilResolved is followRunbook with the team's own alert as
-// the condition: the service is back when the alert that fired resolves.
+// the measure of health: the service is back when the alert that fired
+// has resolved and its condition reads good on data (Env.ReadAlert). An
+// alert that resolves because its series vanished (the service died, its
+// /metrics fails) or because its expression returned no sample for an
+// evaluation is not a recovery: the step records why and keeps waiting.
 func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration) error {
 	fired, err := s.firstExpectedFiringEvent()
 	if err != nil {
@@ -859,20 +937,50 @@ func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration)
 	if err != nil {
 		return err
 	}
-	res, err := s.waitFrom(ctx, fired.At, ack.At.Add(d).Sub(fired.At), timeline.OfKind(timeline.AlertResolved, fired.Subject))
+	alert, deadline := fired.Subject, ack.At.Add(d)
+	stillFires := fmt.Errorf("the runbook ran, but alert %q still fired %s after the acknowledgement: the runbook's fix does not fix", alert, fmtDur(d))
+	res, err := s.waitFrom(ctx, fired.At, deadline.Sub(fired.At), timeline.OfKind(timeline.AlertResolved, alert))
 	if errors.Is(err, timeline.ErrDeadline) {
-		return fmt.Errorf("the runbook ran, but alert %q still fired %s after the acknowledgement: the runbook's fix does not fix", fired.Subject, fmtDur(d))
+		return stillFires
 	}
 	if err != nil {
 		return err
 	}
-	at := res.At
-	if at.Before(ack.At) { // resolved before the ack: back once acknowledged
-		at = ack.At
+	active := false
+	last, err := s.awaitRecovery(ctx, recovery{
+		subject: alert, recoveredAs: alert + " resolved",
+		read: func(at time.Time) (Reading, string, error) {
+			if active = timeline.AlertActive(s.Env.Log().Sorted(), alert, at); active {
+				return Reading{}, "", nil // firing (or pending) again: not resolved
+			}
+			r, err := s.Env.ReadAlert(ctx, alert, at)
+			if err != nil {
+				return r, "", fmt.Errorf("alert %q: %w", alert, err)
+			}
+			return r, fmt.Sprintf("alert %s is resolved, but that is not a recovery: %s", alert, r.Detail), nil
+		},
+		recovered: func(at time.Time, r Reading) string {
+			return fmt.Sprintf("alert %s resolved %s after the acknowledgement, and its condition reads good on data: %s", alert, fmtDur(at.Sub(ack.At)), r.Detail)
+		},
+	}, later(res.At, ack.At), deadline) // resolved before the ack: back once acknowledged, if it reads so
+	switch {
+	case !errors.Is(err, timeline.ErrDeadline):
+		return err
+	case active:
+		return stillFires
+	case last.NoData:
+		return fmt.Errorf("the runbook ran, but alert %q never read good on data within %s of the acknowledgement; it resolved at %s, and then: %s; no data is not recovery",
+			alert, fmtDur(d), res.At.Format(time.TimeOnly), last.Detail)
 	}
-	s.Env.Log().Append(timeline.Event{At: at, Kind: timeline.Recovered, Subject: fired.Subject + " resolved",
-		Message: fmt.Sprintf("alert %s resolved %s after the acknowledgement", fired.Subject, fmtDur(at.Sub(ack.At)))})
-	return nil
+	return fmt.Errorf("the runbook ran, and alert %q resolved at %s, but its condition still read bad %s after the acknowledgement (%s): the runbook's fix does not fix",
+		alert, res.At.Format(time.TimeOnly), fmtDur(d), last.Detail)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // expect marks an alert as expected by the scenario.
@@ -882,19 +990,29 @@ func (s *State) expect(alert string) {
 	s.expected[alert] = true
 }
 
-// pendingContext names alerts that went pending but never fired, for a
-// detection failure.
-func (s *State) pendingContext() string {
-	var names []string
+// pendingContext names alerts whose firing since from was noise and
+// alerts that went pending but never fired, for a detection failure.
+func (s *State) pendingContext(from time.Time) string {
+	var notes []string
 	seen := map[string]bool{}
+	for _, e := range s.noise("", from) {
+		if !seen[e.Subject] {
+			seen[e.Subject] = true
+			notes = append(notes, noiseNote(e))
+		}
+	}
+	var names []string
 	for _, e := range s.Env.Log().Events() {
 		if e.Kind == timeline.AlertPending && !seen[e.Subject] {
 			seen[e.Subject] = true
 			names = append(names, e.Subject)
 		}
 	}
-	if len(names) == 0 {
+	if len(names) > 0 {
+		notes = append(notes, "pending but never firing: "+strings.Join(names, ", "))
+	}
+	if len(notes) == 0 {
 		return " (no alert even went pending)"
 	}
-	return " (pending but never firing: " + strings.Join(names, ", ") + ")"
+	return " (" + strings.Join(notes, "; ") + ")"
 }

@@ -34,6 +34,13 @@ type Env interface {
 	// the drill's metrics and returns the value of its first sample; ok is
 	// false when the result is empty.
 	Query(ctx context.Context, expr string) (v float64, ok bool, err error)
+	// ReadAlert reads the condition of the team's alerting rule named
+	// alert on the drill's data at drill time at: whether it reads good
+	// on data, not merely whether the alert is quiet (see Reading).
+	ReadAlert(ctx context.Context, alert string, at time.Time) (Reading, error)
+	// ReadCondition reads a PromQL condition at drill time at: good when
+	// it returns a sample and the targets whose series it reads scrape.
+	ReadCondition(ctx context.Context, expr string, at time.Time) (Reading, error)
 	// EvalInterval is how often, in drill time, conditions are
 	// re-evaluated.
 	EvalInterval() time.Duration
@@ -42,4 +49,15 @@ type Env interface {
 	SetTraffic(rate float64, mix string) error
 	// SetResponderAvailable makes a simulated responder reachable or not.
 	SetResponderAvailable(user string, available bool) error
+}
+
+// Reading is what a condition reads on the drill's data at one instant.
+// An alert that resolved is no evidence of health by itself: its
+// expression also goes empty when the service dies, its /metrics fails or
+// a window holds too few samples. Good is the only reading that shows
+// recovery; NoData says there was nothing to judge by (no sample, a
+// failing scrape). Detail says what it was read from.
+type Reading struct {
+	Good, NoData bool
+	Detail       string
 }

@@ -153,6 +153,8 @@ type fakeEnv struct {
 	injected []string
 	evidence map[string]int64
 	value    float64
+	// read answers ReadAlert and ReadCondition (nil: always good).
+	read func(what string, at time.Time) Reading
 }
 
 var _ Env = (*fakeEnv)(nil)
@@ -177,6 +179,18 @@ func (f *fakeEnv) Inject(_ context.Context, kind, target string, _ map[string]st
 func (f *fakeEnv) Evidence(context.Context) (map[string]int64, error) { return f.evidence, nil }
 func (f *fakeEnv) Query(context.Context, string) (float64, bool, error) {
 	return f.value, true, nil
+}
+func (f *fakeEnv) ReadAlert(_ context.Context, alert string, at time.Time) (Reading, error) {
+	return f.reading(alert, at), nil
+}
+func (f *fakeEnv) ReadCondition(_ context.Context, expr string, at time.Time) (Reading, error) {
+	return f.reading(expr, at), nil
+}
+func (f *fakeEnv) reading(what string, at time.Time) Reading {
+	if f.read == nil {
+		return Reading{Good: true, Detail: what + " reads good"}
+	}
+	return f.read(what, at)
 }
 func (f *fakeEnv) EvalInterval() time.Duration              { return 15 * time.Second }
 func (f *fakeEnv) SetTraffic(float64, string) error         { return nil }
@@ -292,4 +306,175 @@ func TestConditionTrueOnAnySample(t *testing.T) {
 	env.value = 0
 	s := NewState(env, nil)
 	require.NoError(t, s.holds(context.Background(), "increase(x[5m]) == 0", 0))
+}
+
+// alertEvent is an alert event as the alerting engine writes it: with the
+// drill time its episode began.
+func alertEvent(k timeline.Kind, alert string, at, activeAt time.Time) timeline.Event {
+	return timeline.Event{At: at, Kind: k, Subject: alert, Labels: map[string]string{"alertname": alert},
+		Attrs: map[string]string{timeline.ActiveAt: activeAt.Format(time.RFC3339Nano)}}
+}
+
+// untilDone steps the virtual clock until the step running on errc
+// returns: an earlier wait may have left a timer behind, so Pending
+// cannot tell when it has started.
+func untilDone(t *testing.T, env *fakeEnv, errc <-chan error, step time.Duration) error {
+	t.Helper()
+	var err error
+	require.Eventually(t, func() bool {
+		select {
+		case err = <-errc:
+			return true
+		default:
+			env.clock.Advance(step)
+			return false
+		}
+	}, 10*time.Second, time.Millisecond)
+	return err
+}
+
+// An alert already pending when the fault went on did not detect it: its
+// firing in that episode satisfies no "fires" step, and the failure says
+// why. A new episode, after it resolved, can.
+func TestAlreadyPendingAlertDetectsNothing(t *testing.T) {
+	ctx := context.Background()
+	env := newFake()
+	s := NewState(env, []string{"LLMSpendSpike"})
+	s.ControlWindow = 0
+	require.NoError(t, s.ensureStarted(ctx))
+	env.clock.Advance(2*time.Minute + 30*time.Second)
+	pendingAt := env.clock.Now()
+	env.log.Append(alertEvent(timeline.AlertPending, "LLMSpendSpike", pendingAt, pendingAt))
+	env.clock.Advance(30 * time.Second)
+	require.NoError(t, s.inject(ctx, "billing-spike", "primary", nil, 0))
+	env.clock.Advance(90 * time.Second)
+	noise := env.log.Append(alertEvent(timeline.AlertFiring, "LLMSpendSpike", env.clock.Now(), pendingAt))
+
+	fires := step(t, s, `^alert "([^"]+)" fires within`).(func(context.Context, string, string) error)
+	errc := make(chan error, 1)
+	go func() { errc <- fires(ctx, "LLMSpendSpike", "10m") }()
+	err := untilDone(t, env, errc, time.Minute)
+	require.ErrorContains(t, err, `alert "LLMSpendSpike" did not fire within 10m of the fault (LLMSpendSpike was already pending before the fault, at `+
+		pendingAt.Format(time.TimeOnly)+`: its firing at `+noise.At.Format(time.TimeOnly)+` is noise, not a detection`)
+
+	any := step(t, s, `^an alert fires within`).(func(context.Context, string) error)
+	go func() { errc <- any(ctx, "10m") }()
+	require.ErrorContains(t, untilDone(t, env, errc, time.Minute), "nothing detected it (LLMSpendSpike was already pending before the fault")
+	_, err = s.firstExpectedFiringEvent()
+	require.Error(t, err, "noise pages nobody on the scenario's behalf")
+
+	// It resolves, then goes pending again after the fault: a new episode,
+	// which detects it.
+	env2 := newFake()
+	s2 := NewState(env2, []string{"LLMSpendSpike"})
+	s2.ControlWindow = 0
+	require.NoError(t, s2.ensureStarted(ctx))
+	pendingAt = env2.clock.Now()
+	env2.log.Append(alertEvent(timeline.AlertPending, "LLMSpendSpike", pendingAt, pendingAt))
+	env2.clock.Advance(30 * time.Second)
+	require.NoError(t, s2.inject(ctx, "billing-spike", "primary", nil, 0))
+	env2.clock.Advance(30 * time.Second)
+	env2.log.Append(alertEvent(timeline.AlertResolved, "LLMSpendSpike", env2.clock.Now(), pendingAt))
+	env2.clock.Advance(30 * time.Second)
+	again := env2.clock.Now()
+	env2.log.Append(alertEvent(timeline.AlertPending, "LLMSpendSpike", again, again))
+	env2.clock.Advance(2 * time.Minute)
+	fired := env2.log.Append(alertEvent(timeline.AlertFiring, "LLMSpendSpike", env2.clock.Now(), again))
+	fires = step(t, s2, `^alert "([^"]+)" fires within`).(func(context.Context, string, string) error)
+	require.NoError(t, fires(ctx, "LLMSpendSpike", "10m"))
+	got, err := s2.firstExpectedFiringEvent()
+	require.NoError(t, err)
+	require.Equal(t, fired.Seq, got.Seq)
+}
+
+// respondedState is a scenario whose alert A fired after the fault, was
+// acknowledged and whose runbook ran, then resolved: what a recovery step
+// judges.
+func respondedState(t *testing.T) (*fakeEnv, *State, timeline.Event) {
+	t.Helper()
+	ctx := context.Background()
+	env := newFake()
+	s := NewState(env, []string{"A"})
+	s.ControlWindow = 0
+	require.NoError(t, s.ensureStarted(ctx))
+	require.NoError(t, s.inject(ctx, "outage", "primary", nil, 0))
+	env.clock.Advance(time.Minute)
+	pendingAt := env.clock.Now()
+	env.log.Append(alertEvent(timeline.AlertPending, "A", pendingAt, pendingAt))
+	env.clock.Advance(time.Minute)
+	env.log.Append(alertEvent(timeline.AlertFiring, "A", env.clock.Now(), pendingAt))
+	env.clock.Advance(time.Minute)
+	env.log.Append(timeline.Event{Kind: timeline.Ack, Subject: "alice"})
+	env.clock.Advance(time.Minute)
+	env.log.Append(timeline.Event{Kind: timeline.RunbookEnd, Subject: "rb", Attrs: map[string]string{"status": "ok"}})
+	env.clock.Advance(time.Minute)
+	res := env.log.Append(alertEvent(timeline.AlertResolved, "A", env.clock.Now(), pendingAt))
+	return env, s, res
+}
+
+// An alert that resolved on no data is not a recovery: the step records
+// why and waits until its condition reads good on data.
+func TestRecoveryNeedsGoodData(t *testing.T) {
+	env, s, res := respondedState(t)
+	goodAt := res.At.Add(2 * time.Minute)
+	env.read = func(what string, at time.Time) Reading {
+		if at.Before(goodAt) {
+			return Reading{NoData: true, Detail: "no data: scraping http://svc/metrics (job service) fails"}
+		}
+		return Reading{Good: true, Detail: "x is 0.01, no longer above its threshold 0.1"}
+	}
+	back := step(t, s, `^following the runbook brings the service back`).(func(context.Context, string) error)
+	errc := make(chan error, 1)
+	go func() { errc <- back(context.Background(), "15m") }()
+	require.NoError(t, untilDone(t, env, errc, 15*time.Second))
+	rec, ok := env.log.Find(timeline.OfKind(timeline.Recovered, ""))
+	require.True(t, ok)
+	require.False(t, rec.At.Before(goodAt), "recovered at %s, before the data read good at %s", rec.At, goodAt)
+	require.Less(t, rec.At.Sub(goodAt), 30*time.Second)
+	require.Contains(t, rec.Message, "its condition reads good on data: x is 0.01")
+	un, ok := env.log.Find(timeline.OfKind(timeline.RecoveryUnproven, "A"))
+	require.True(t, ok)
+	require.Equal(t, res.At, un.At)
+	require.Contains(t, un.Message, "alert A is resolved, but that is not a recovery: no data: scraping http://svc/metrics (job service) fails")
+
+	// Never any data: the step fails, and says no data is not recovery.
+	env, s, _ = respondedState(t)
+	env.read = func(string, time.Time) Reading {
+		return Reading{NoData: true, Detail: "no data: x returns no sample"}
+	}
+	back = step(t, s, `^following the runbook brings the service back`).(func(context.Context, string) error)
+	go func() { errc <- back(context.Background(), "15m") }()
+	err := untilDone(t, env, errc, 15*time.Second)
+	require.ErrorContains(t, err, `the runbook ran, but alert "A" never read good on data within 15m0s of the acknowledgement; it resolved at`)
+	require.ErrorContains(t, err, "and then: no data: x returns no sample; no data is not recovery")
+	_, ok = env.log.Find(timeline.OfKind(timeline.Recovered, ""))
+	require.False(t, ok)
+
+	// Resolved, but the data still reads bad: the fix does not fix.
+	env, s, _ = respondedState(t)
+	env.read = func(string, time.Time) Reading { return Reading{Detail: "x is 0.3, still above its threshold 0.1"} }
+	back = step(t, s, `^following the runbook brings the service back`).(func(context.Context, string) error)
+	go func() { errc <- back(context.Background(), "15m") }()
+	require.ErrorContains(t, untilDone(t, env, errc, 15*time.Second), "but its condition still read bad 15m0s after the acknowledgement (x is 0.3, still above its threshold 0.1): the runbook's fix does not fix")
+}
+
+// A condition a runbook must bring true reads no data while its target's
+// scrapes fail: reported as such, never as recovery.
+func TestConditionRecoveryNeedsData(t *testing.T) {
+	env, s, _ := respondedState(t)
+	env.read = func(string, time.Time) Reading {
+		return Reading{NoData: true, Detail: "no data: scraping http://svc/metrics (job service) fails"}
+	}
+	brings := step(t, s, `^following the runbook brings "`).(func(context.Context, string, string) error)
+	errc := make(chan error, 1)
+	go func() { errc <- brings(context.Background(), "x < 1", "10m") }()
+	err := untilDone(t, env, errc, 15*time.Second)
+	require.ErrorContains(t, err, `the runbook ran, but "x < 1" had no data to read 10m0s after the acknowledgement (no data: scraping http://svc/metrics (job service) fails): no data is not recovery`)
+	var unproven int
+	for _, e := range env.log.Events() {
+		if e.Kind == timeline.RecoveryUnproven {
+			unproven++
+		}
+	}
+	require.Equal(t, 1, unproven, "one event per distinct reason, not one per evaluation")
 }

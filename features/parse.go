@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
@@ -378,4 +379,23 @@ func Setting(sc *Scenario, what string) (v float64, line int, ok bool) {
 		}
 	}
 	return v, line, ok
+}
+
+// ControlWindowSetting is the control window the scenario's last "a
+// control window of D" step sets, and that step's line; ok is false when
+// no step sets one and the run's window holds.
+func ControlWindowSetting(sc *Scenario) (d time.Duration, line int, ok bool) {
+	for _, st := range sc.Steps {
+		for i, re := range compiled {
+			if catalog[i].sets != "control" {
+				continue
+			}
+			if m := re.FindStringSubmatch(st.Text); m != nil {
+				if v, err := ParseDuration(m[1]); err == nil {
+					d, line, ok = v, st.Line, true
+				}
+			}
+		}
+	}
+	return d, line, ok
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/drillkit/drill/timeline"
 )
 
-// DefaultControlWindow is the drill time a scenario runs before its first
-// fault, so that alerts which fire without any fault show as false alarms.
+// DefaultControlWindow is the shortest drill time a scenario runs before
+// its first fault, so that alerts which fire without any fault show as
+// false alarms. A run makes it longer when the team's alerting rules need
+// more to show noise (see scenarios.ControlWindow).
 const DefaultControlWindow = 5 * time.Minute
 
 // State is one scenario's step state: its world and what its steps did.
@@ -26,8 +28,11 @@ type State struct {
 	startedAt   time.Time
 	controlDone bool
 	lastFaultAt time.Time
-	faults      []string // IDs in the order injected
-	expected    map[string]bool
+	// firstFaultAt is when the first fault went on (its FaultOn event):
+	// an alert already pending or firing then did not detect it.
+	firstFaultAt time.Time
+	faults       []string // IDs in the order injected
+	expected     map[string]bool
 }
 
 // NewState returns the step state of one scenario whose steps expect the
@@ -130,11 +135,65 @@ func (s *State) inject(ctx context.Context, kind, target string, params map[stri
 	if err != nil {
 		return err
 	}
+	now := s.Env.Clock().Now()
+	s.mu.Lock()
+	first := s.firstFaultAt.IsZero()
+	s.mu.Unlock()
+	if first {
+		// The scorecard judges detection from the first FaultOn event;
+		// the steps use the same instant.
+		if e, ok := s.Env.Log().Find(timeline.OfKind(timeline.FaultOn, "")); ok {
+			now = e.At
+		}
+	}
 	s.mu.Lock()
 	s.faults = append(s.faults, id)
 	s.lastFaultAt = s.Env.Clock().Now()
+	if first {
+		s.firstFaultAt = now
+	}
 	s.mu.Unlock()
 	return nil
+}
+
+// detection matches a firing of alert (of any alert when alert is "")
+// that can be the detection of the scenario's fault: its episode began
+// after the first fault went on (timeline.Detects). A firing of an
+// episode already under way then is noise, and detects nothing. Before
+// any fault, every firing matches.
+func (s *State) detection(alert string) timeline.Match {
+	s.mu.Lock()
+	fault := s.firstFaultAt
+	s.mu.Unlock()
+	return func(e timeline.Event) bool {
+		return e.Kind == timeline.AlertFiring && (alert == "" || e.Subject == alert) &&
+			(fault.IsZero() || timeline.Detects(e, fault))
+	}
+}
+
+// noise returns the firings of alert (any alert when "") stamped at or
+// after from whose episode was already under way when the first fault
+// went on, and when each began.
+func (s *State) noise(alert string, from time.Time) []timeline.Event {
+	s.mu.Lock()
+	fault := s.firstFaultAt
+	s.mu.Unlock()
+	if fault.IsZero() {
+		return nil
+	}
+	var out []timeline.Event
+	for _, e := range s.Env.Log().Sorted() {
+		if e.Kind == timeline.AlertFiring && (alert == "" || e.Subject == alert) && !e.At.Before(from) && !timeline.Detects(e, fault) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// noiseNote explains a firing that is noise, for a failure message.
+func noiseNote(e timeline.Event) string {
+	return fmt.Sprintf("%s was already pending before the fault, at %s: its firing at %s is noise, not a detection; only a new episode, after it resolved, could detect the fault",
+		e.Subject, timeline.EpisodeStart(e).Format(time.TimeOnly), e.At.Format(time.TimeOnly))
 }
 
 // sinceWhat names the instant sinceFault returns, for messages.

@@ -7,13 +7,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/testbed"
 )
 
 // WritePlan prints, for each selected scenario, the timeline it would
-// follow, without starting anything: when the control window ends and
+// follow, without starting anything: its control window (and why that
+// long, or a warning when it is too short for a rule to show noise), when
+// the control window ends and
 // faults go on, and the latest drill time by which each Then step must
 // hold for the scenario to pass (deadlines chain from their causes). It
 // also warns when the scenario's traffic, at its speed, is too thin for
@@ -30,10 +34,11 @@ func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) 
 	for i, s := range cat {
 		res[i] = regexp.MustCompile(s.Expr)
 	}
-	control := opts.ControlWindow
-	if control <= 0 {
-		control = features.DefaultControlWindow
+	noise, err := noiseWindows(opts.Team)
+	if err != nil {
+		return err
 	}
+	defControl, why := controlDefault(noise)
 	for _, sc := range sel.Scenarios {
 		fmt.Fprintf(w, "%s (%s:%d) %s\n", sc.Name, sc.File, sc.Line, strings.Join(sc.Tags, " "))
 		speed, how := opts.Speed, "--speed"
@@ -52,6 +57,23 @@ func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) 
 		}
 		if msg, _ := speedWarning(check); msg != "" {
 			fmt.Fprintf(w, "  warning: %s\n", msg)
+		}
+		control, how := opts.ControlWindow, "--control-window"
+		if control <= 0 {
+			control, how = defControl, ""
+		}
+		if d, line, ok := features.ControlWindowSetting(sc); ok {
+			control, how = d, fmt.Sprintf("the step at %s:%d", sc.File, line)
+		}
+		if len(features.Faults([]*features.Scenario{sc})) > 0 {
+			if how == "" {
+				fmt.Fprintf(w, "  control window %s: %s\n", model.Duration(control), why)
+			} else {
+				fmt.Fprintf(w, "  control window %s (%s)\n", model.Duration(control), how)
+				if msg := controlWarning(control, how, noise, defControl); msg != "" {
+					fmt.Fprintf(w, "  warning: %s\n", msg)
+				}
+			}
 		}
 		var (
 			fault, firing, page, ack, now time.Duration

@@ -57,7 +57,11 @@ type Options struct {
 	// before the --seed and FILE:LINE each repetition appends to it;
 	// "drill run --speed SPEED" when empty.
 	Rerun string
-	// ControlWindow is the drill time before a scenario's first fault.
+	// ControlWindow is the drill time before a scenario's first fault;
+	// zero is long enough for the team's alerting rules to show noise
+	// (the longest for: plus the longest range window plus two
+	// evaluation intervals, and at least 5m). A scenario's own step
+	// overrides either; a window too short for a rule is warned of.
 	ControlWindow time.Duration
 	// Start is the drill time at which every scenario's clock starts
 	// (who is on call depends on it); zero is now.
@@ -268,9 +272,6 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	if opts.Parallel <= 0 {
 		opts.Parallel = 1
 	}
-	if opts.ControlWindow <= 0 {
-		opts.ControlWindow = features.DefaultControlWindow
-	}
 	if opts.Start.IsZero() {
 		opts.Start = time.Now().UTC().Truncate(time.Second)
 	}
@@ -292,6 +293,15 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	windows, err := ruleWindows(opts.Team)
 	if err != nil { // the team package parsed these expressions already
 		return nil, exitcode.With(exitcode.Usage, err)
+	}
+	noise, err := noiseWindows(opts.Team)
+	if err != nil {
+		return nil, exitcode.With(exitcode.Usage, err)
+	}
+	defControl, _ := controlDefault(noise)
+	controlHow := "--control-window"
+	if opts.ControlWindow <= 0 {
+		opts.ControlWindow, controlHow = defControl, "the default"
 	}
 	byKey := map[string]*features.Scenario{}
 	for _, sc := range sel.Scenarios {
@@ -416,6 +426,11 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				}
 				evidence := w.evidence(context.Background())
 				w.warnSpeed()
+				how := controlHow
+				if _, line, ok := features.ControlWindowSetting(byKey[features.PickleKey(p)]); ok {
+					how = fmt.Sprintf("the step at %s:%d", p.Uri, line)
+				}
+				w.warnControl(st.ControlWindow, how, noise, defControl)
 				if stop != nil {
 					stop()
 				}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/alerting"
+	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/response"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/testbed"
@@ -243,11 +244,16 @@ func alertTargets(tb *testbed.Testbed) []alerting.Target {
 // ruleWindows are the windows of the team's alerting rules (see
 // alerting.RuleWindows), from the rules the team package loaded.
 func ruleWindows(t *team.Team) ([]alerting.Window, error) {
+	return alerting.RuleWindows(alertingRules(t))
+}
+
+// alertingRules are the team's rules as the alerting package reads them.
+func alertingRules(t *team.Team) []alerting.Rule {
 	rules := make([]alerting.Rule, len(t.Rules))
 	for i, r := range t.Rules {
-		rules[i] = alerting.Rule{Alert: r.Alert, Record: r.Record, Expr: r.Expr, File: r.File}
+		rules[i] = alerting.Rule{Alert: r.Alert, Record: r.Record, Expr: r.Expr, File: r.File, For: r.For, Interval: r.GroupInterval}
 	}
-	return alerting.RuleWindows(rules)
+	return rules
 }
 
 func ruleFiles(t *team.Team) []string {
@@ -289,6 +295,28 @@ func (w *world) Query(ctx context.Context, expr string) (float64, bool, error) {
 		return 0, false, nil
 	}
 	return vec[0].F, true, nil
+}
+
+func (w *world) ReadAlert(ctx context.Context, alert string, at time.Time) (features.Reading, error) {
+	_, ae, err := w.running()
+	if err != nil {
+		return features.Reading{}, err
+	}
+	r, err := ae.ReadAlert(ctx, alert, at)
+	return reading(r), err
+}
+
+func (w *world) ReadCondition(ctx context.Context, expr string, at time.Time) (features.Reading, error) {
+	_, ae, err := w.running()
+	if err != nil {
+		return features.Reading{}, err
+	}
+	r, err := ae.ReadCondition(ctx, expr, at)
+	return reading(r), err
+}
+
+func reading(r alerting.Reading) features.Reading {
+	return features.Reading{Good: r.Health == alerting.Good, NoData: r.Health == alerting.NoData, Detail: r.Detail}
 }
 
 func (w *world) EvalInterval() time.Duration {

@@ -86,6 +86,13 @@ type RoleGap struct {
 	Message string `json:"message"`
 }
 
+// alreadyOn is why a firing after the first fault is a false alarm when
+// its episode began before it: the alert was already pending (Analyze
+// asks timeline.Detects, as the steps do).
+func alreadyOn(sc Scenario, e timeline.Event) string {
+	return "already pending before the fault, at " + Offset(timeline.EpisodeStart(e).Sub(scenarioStart(sc)))
+}
+
 // stepKey pairs a step's start and end events.
 func stepKey(e timeline.Event) string {
 	return e.Attrs["runbook"] + "\x00" + e.Attrs["section"] + "\x00" + e.Attrs["index"] + "\x00" + e.Subject
@@ -140,6 +147,7 @@ func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
 		starts                = map[string]time.Time{}
 		steps                 []stepRun
 		faultName, firingName string
+		unproven              string // the last reason a resolution was not a recovery
 	)
 	for _, e := range events {
 		switch e.Kind {
@@ -182,6 +190,8 @@ func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
 				}
 				broken = append(broken, strings.TrimSpace(e.Subject+": "+strings.TrimSpace(msg)))
 			}
+		case timeline.RecoveryUnproven:
+			unproven = e.Message
 		case timeline.StepStart:
 			starts[stepKey(e)] = e.At
 		case timeline.StepEnd:
@@ -269,6 +279,9 @@ func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
 		if ph == PhaseVerify {
 			if open {
 				ev += fmt.Sprintf("; not recovered by %s", at(end))
+				if unproven != "" {
+					ev += " (" + unproven + ")"
+				}
 			} else {
 				ev += fmt.Sprintf("; recovered at %s", at(recoveredAt))
 				if wait := recoveredAt.Sub(stepsEnd); wait > 0 && n > 0 {

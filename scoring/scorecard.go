@@ -86,7 +86,7 @@ type Alert struct {
 	Name       string    `json:"name"`
 	FiredAt    time.Time `json:"fired_at"`
 	FalseAlarm bool      `json:"false_alarm"`
-	Why        string    `json:"why,omitempty"` // for false alarms: in the control window, or not expected
+	Why        string    `json:"why,omitempty"` // for false alarms: in the control window, already on at the fault, or not expected
 }
 
 // Seconds is a duration written as seconds in JSON.
@@ -246,6 +246,8 @@ func Analyze(sc *Scenario) {
 		switch {
 		case controlEnd.IsZero() || e.At.Before(controlEnd):
 			a.FalseAlarm, a.Why = true, "fired in the control window, before any fault"
+		case !faultAt.IsZero() && !timeline.Detects(e, faultAt):
+			a.FalseAlarm, a.Why = true, alreadyOn(*sc, e)
 		case !expected[e.Subject]:
 			a.FalseAlarm, a.Why = true, "no step of the scenario expects it"
 		default:

@@ -19,7 +19,7 @@ const (
 	// a drill as a crash of the service (Options.HealthFailures).
 	DefaultHealthFailures = 3
 	// OutputTail is how many bytes of a service's output (stdout and
-	// stderr) are kept in memory, to show when it fails.
+	// stderr), its last, are shown when it fails.
 	OutputTail = 64 << 10
 	// StopGrace is the time a service gets from SIGTERM (a command) or the
 	// stop request (a container) to exit before it is killed.

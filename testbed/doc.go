@@ -22,7 +22,12 @@
 // Every failure of Start is a *HarnessError, and so is a crash of the
 // service under test while the testbed runs: the process exits, the
 // container stops, or the health check fails HealthFailures times in a
-// row. A crash is delivered once on Err(), kept in Failure(), and written
+// row. A command service is watched as a process group (on Linux, from
+// /proc): when a long-lived process of the group exits while the direct
+// child lives on (a server behind `sh -c 'server & sleep 1000'`), that is
+// a timeline.ServiceExit event, and a crash if the service then no longer
+// answers. Its output goes straight to a file, so a grandchild holding it
+// open cannot hide the direct child's exit. A crash is delivered once on Err(), kept in Failure(), and written
 // to the event log as a timeline.HarnessError event. A runner reports it
 // as an error of the harness, never as a failed drill; a HarnessError
 // that reaches the command line carries exitcode.Harness (exit code 4).

@@ -19,6 +19,7 @@ import (
 
 	"github.com/drillkit/drill/gateway"
 	"github.com/drillkit/drill/internal/loopback"
+	"github.com/drillkit/drill/timeline"
 )
 
 // service is the service under test, in any form.
@@ -242,19 +243,39 @@ func (tb *Testbed) monitor(e ServiceEndpoint, port int, stop <-chan struct{}, lo
 }
 
 // process is a command: service: a child process in its own process
-// group.
+// group. Its output goes straight to a file, not through a pipe: a pipe
+// that a grandchild holds open would keep cmd.Wait from returning when the
+// direct child dies.
 type process struct {
 	tb      *Testbed
 	cmd     *exec.Cmd
 	port    int
 	ep      ServiceEndpoint
-	tail    *tailBuffer
 	file    *os.File
 	exited  chan struct{}
 	waitErr error
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	once    sync.Once
+
+	watchMu sync.Mutex
+	watched map[int]procInfo // processes of the group whose exit is noticed
+}
+
+// tail returns the last OutputTail bytes of the service's output.
+func (p *process) tail() string {
+	f, err := os.Open(p.file.Name())
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > OutputTail {
+		if _, err := f.Seek(fi.Size()-OutputTail, io.SeekStart); err != nil {
+			return ""
+		}
+	}
+	b, _ := io.ReadAll(io.LimitReader(f, OutputTail))
+	return string(b)
 }
 
 func (tb *Testbed) startCommand(ctx context.Context) (service, error) {
@@ -285,13 +306,12 @@ func (tb *Testbed) startCommand(ctx context.Context) (service, error) {
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = sysProcAttr()
 	p := &process{tb: tb, cmd: cmd, port: port, ep: endpointAt(svc, port, FormCommand),
-		tail: newTail(OutputTail), exited: make(chan struct{}), stop: make(chan struct{})}
+		exited: make(chan struct{}), stop: make(chan struct{}), watched: map[int]procInfo{}}
 	p.file, err = os.Create(filepath.Join(tb.tmp, "service.log"))
 	if err != nil {
 		return nil, err
 	}
-	out := io.MultiWriter(p.tail, p.file)
-	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Stdout, cmd.Stderr = p.file, p.file
 	if err := cmd.Start(); err != nil {
 		p.file.Close()
 		return nil, fmt.Errorf("start %s: %w", prog, err)
@@ -303,7 +323,7 @@ func (tb *Testbed) startCommand(ctx context.Context) (service, error) {
 		select {
 		case <-p.stop:
 		default:
-			tb.fail(&HarnessError{Op: "service", Err: fmt.Errorf("%w: %s exited: %v", ErrServiceCrashed, prog, exitText(p.waitErr)), Logs: lastLines(p.tail.String(), 20)})
+			tb.fail(&HarnessError{Op: "service", Err: fmt.Errorf("%w: %s exited: %v", ErrServiceCrashed, prog, exitText(p.waitErr)), Logs: lastLines(p.tail(), 20)})
 		}
 	}()
 	timeout := svc.StartTimeout
@@ -312,11 +332,12 @@ func (tb *Testbed) startCommand(ctx context.Context) (service, error) {
 	}
 	why := func() error { return fmt.Errorf("%s exited before it was ready: %v", prog, exitText(p.waitErr)) }
 	if err := waitReady(ctx, p.ep, port, timeout, p.exited, why); err != nil {
-		logs := lastLines(p.tail.String(), 20)
+		logs := lastLines(p.tail(), 20)
 		p.Close()
 		return nil, &HarnessError{Op: "service", Err: err, Logs: logs}
 	}
-	tb.monitor(p.ep, port, p.stop, p.tail.String, &p.wg)
+	tb.monitor(p.ep, port, p.stop, p.tail, &p.wg)
+	p.watchGroup()
 	return p, nil
 }
 
@@ -329,7 +350,7 @@ func exitText(err error) string {
 
 func (p *process) Endpoint() ServiceEndpoint { return p.ep }
 func (p *process) Port() int                 { return p.port }
-func (p *process) Logs() string              { return p.tail.String() }
+func (p *process) Logs() string              { return p.tail() }
 
 // Close stops the process group: SIGTERM, then SIGKILL after StopGrace,
 // and SIGKILL to whatever of the group is left once the leader is gone.
@@ -349,4 +370,108 @@ func (p *process) Close() error {
 		p.file.Close()
 	})
 	return nil
+}
+
+// groupEvery is how often, in real time, the processes the service's
+// process group had are checked; every groupScans checks the group is
+// listed anew, and a process seen in two listings in a row is watched.
+const (
+	groupEvery = 200 * time.Millisecond
+	groupScans = 5
+)
+
+// watchGroup watches the service's process group, not only its direct
+// child: a service run through a wrapper (sh -c 'server & sleep 1000',
+// a process manager) may die while the wrapper lives on. When a watched
+// process of the group exits, the exit is an event (timeline.ServiceExit)
+// and the service is probed at once; if it no longer answers, that is a
+// crash. A process that exits while the service answers (a worker
+// recycled, a helper that finished) is only an event. Where processes
+// cannot be listed (no /proc), only the direct child is watched.
+func (p *process) watchGroup() {
+	tb, leader := p.tb, p.cmd.Process.Pid
+	if _, err := listGroup(leader); err != nil {
+		tb.logger.Info("service: the process group cannot be watched here; only the direct child is", "err", err)
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		client := &http.Client{Timeout: tb.opts.HealthEvery, Transport: &http.Transport{DisableKeepAlives: true}}
+		defer client.CloseIdleConnections()
+		tick := time.NewTicker(groupEvery)
+		defer tick.Stop()
+		var seen map[int]procInfo
+		for n := 0; ; n++ {
+			select {
+			case <-p.stop:
+				return
+			case <-p.exited:
+				return // the direct child's exit is reported by Wait
+			case <-tick.C:
+			}
+			p.watchMu.Lock()
+			var gone []int
+			for pid, info := range p.watched {
+				if !alive(pid, info) {
+					gone = append(gone, pid)
+				}
+			}
+			exits := make([]procInfo, len(gone))
+			for i, pid := range gone {
+				exits[i] = p.watched[pid]
+				delete(p.watched, pid)
+			}
+			p.watchMu.Unlock()
+			for i, pid := range gone {
+				if p.groupExit(client, pid, exits[i]) {
+					return
+				}
+			}
+			if n%groupScans != 0 {
+				continue
+			}
+			now, err := listGroup(leader)
+			if err != nil {
+				continue
+			}
+			p.watchMu.Lock()
+			for pid, info := range now {
+				if prev, ok := seen[pid]; ok && prev.start == info.start && pid != leader {
+					p.watched[pid] = info
+				}
+			}
+			p.watchMu.Unlock()
+			seen = now
+		}
+	}()
+}
+
+// groupExit records the exit of a process of the service's group and
+// probes the service; it reports whether that was a crash.
+func (p *process) groupExit(client *http.Client, pid int, info procInfo) bool {
+	tb := p.tb
+	select {
+	case <-p.stop:
+		return true
+	default:
+	}
+	msg := fmt.Sprintf("process %d (%s) of the service's process group exited", pid, info.comm)
+	tb.events.Append(timeline.Event{Kind: timeline.ServiceExit, Subject: "service",
+		Attrs: map[string]string{"pid": strconv.Itoa(pid), "command": info.comm}, Message: msg})
+	ctx, cancel := context.WithTimeout(context.Background(), tb.opts.HealthEvery)
+	defer cancel()
+	err := probe(ctx, client, p.ep, p.port)
+	if err == nil {
+		return false
+	}
+	tb.fail(&HarnessError{Op: "service", Err: fmt.Errorf("%w: %s, and the service no longer answers: %v", ErrServiceCrashed, msg, err), Logs: lastLines(p.tail(), 20)})
+	return true
+}
+
+// procInfo is what identifies a process across listings: its command
+// name and start time (a reused pid starts later).
+type procInfo struct {
+	comm  string
+	start uint64
 }

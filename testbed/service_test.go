@@ -222,3 +222,101 @@ func TestStartCancelledContextTearsDown(t *testing.T) {
 	_, err = os.Stat(tb.tmp)
 	require.True(t, errors.Is(err, os.ErrNotExist), "temp dir left behind")
 }
+
+// memberNamed is the pid of the process of group pgid whose command name
+// is comm.
+func memberNamed(t *testing.T, pgid int, comm string) int {
+	t.Helper()
+	var pid int
+	require.Eventually(t, func() bool {
+		members, err := listGroup(pgid)
+		require.NoError(t, err)
+		for p, info := range members {
+			if info.comm == comm {
+				pid = p
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 20*time.Millisecond, "no %s in process group %d", comm, pgid)
+	return pid
+}
+
+// A service run through a wrapper that outlives it (sh -c 'server &
+// sleep 1000') is watched as a process group: the server's death is a
+// crash at once, not after the health check has failed three times.
+func TestCommandServiceDeathBehindAWrapperIsACrash(t *testing.T) {
+	bin := drillBinary(t)
+	top := commandTopology(t, fmt.Sprintf(`["sh", "-c", "%s serve gateway & sleep 1000"]`, bin))
+	log := timeline.NewLog(timeline.NewVirtual(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)))
+	// Health alone would take an hour to notice: the group watch must.
+	tb, err := Start(context.Background(), top, Options{Dir: "testdata", TrafficOff: true, Log: log, HealthEvery: 20 * time.Minute})
+	require.NoError(t, err)
+	defer tb.Close()
+	pgid := tb.svc.(*process).cmd.Process.Pid
+	gw := memberNamed(t, pgid, "drill")
+	waitWatched(t, tb.svc.(*process), gw)
+	require.NoError(t, syscall.Kill(gw, syscall.SIGKILL))
+	select {
+	case err := <-tb.Err():
+		require.ErrorIs(t, err, ErrServiceCrashed)
+		require.ErrorContains(t, err, fmt.Sprintf("process %d (drill) of the service's process group exited, and the service no longer answers", gw))
+	case <-time.After(30 * time.Second):
+		t.Fatal("the death of the server behind its wrapper was not reported")
+	}
+	exit, ok := log.Find(timeline.OfKind(timeline.ServiceExit, "service"))
+	require.True(t, ok)
+	require.Equal(t, strconv.Itoa(gw), exit.Attrs["pid"])
+}
+
+// A process of the group that ends while the service answers (a helper,
+// a recycled worker) is an event, not a crash.
+func TestCommandServiceHelperExitIsNoCrash(t *testing.T) {
+	bin := drillBinary(t)
+	top := commandTopology(t, fmt.Sprintf(`["sh", "-c", "sleep 1000 & exec %s serve gateway"]`, bin))
+	log := timeline.NewLog(timeline.NewVirtual(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)))
+	tb, err := Start(context.Background(), top, Options{Dir: "testdata", TrafficOff: true, Log: log})
+	require.NoError(t, err)
+	defer tb.Close()
+	p := tb.svc.(*process)
+	sleeper := memberNamed(t, p.cmd.Process.Pid, "sleep")
+	waitWatched(t, p, sleeper)
+	require.NoError(t, syscall.Kill(sleeper, syscall.SIGKILL))
+	require.Eventually(t, func() bool {
+		_, ok := log.Find(timeline.OfKind(timeline.ServiceExit, "service"))
+		return ok
+	}, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, 200, get(p.ep.Health).status)
+	require.NoError(t, tb.Failure())
+}
+
+// The direct child's death is a crash even while a grandchild holds its
+// output open: output goes to a file, so Wait does not wait for a pipe.
+func TestCommandServiceDeathWhileAGrandchildHoldsItsOutput(t *testing.T) {
+	bin := drillBinary(t)
+	top := commandTopology(t, fmt.Sprintf(`["sh", "-c", "sleep 1000 & exec %s serve gateway"]`, bin))
+	tb, err := Start(context.Background(), top, Options{Dir: "testdata", TrafficOff: true, HealthEvery: 20 * time.Minute})
+	require.NoError(t, err)
+	defer tb.Close()
+	p := tb.svc.(*process)
+	require.NoError(t, syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL))
+	select {
+	case err := <-tb.Err():
+		require.ErrorIs(t, err, ErrServiceCrashed)
+		require.ErrorContains(t, err, "exited: signal: killed")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the crash was not reported while a grandchild held the output")
+	}
+}
+
+// waitWatched waits until the group watch has listed pid twice: its exit
+// is then noticed.
+func waitWatched(t *testing.T, p *process, pid int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		p.watchMu.Lock()
+		defer p.watchMu.Unlock()
+		_, ok := p.watched[pid]
+		return ok
+	}, 10*time.Second, 10*time.Millisecond, "pid %d is not watched", pid)
+}

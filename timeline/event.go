@@ -43,15 +43,33 @@ const (
 
 	ConditionMet Kind = "condition.met" // a PromQL condition a step waited for became true
 	Recovered    Kind = "recovered"
+	// RecoveryUnproven is an alert that resolved, or a condition that
+	// came true, without evidence of health: its expression had no data,
+	// still read bad, or its target's scrapes failed. A recovery step
+	// keeps waiting; the message says why.
+	RecoveryUnproven Kind = "recovery.unproven"
+
+	// ScrapeFailed is a metrics target whose scrape failed after it had
+	// succeeded (or at its first scrape): its series go stale, and
+	// whatever alerts read them see no data. ScrapeRestored is its next
+	// good scrape. Subject is the target's job.
+	ScrapeFailed   Kind = "scrape.failed"
+	ScrapeRestored Kind = "scrape.restored"
+	// ServiceExit is a process of the service under test's process group
+	// that exited while the service ran (the direct child's exit is a
+	// harness error of its own).
+	ServiceExit Kind = "service.exit"
 
 	HarnessError Kind = "harness.error"
 	// HarnessLag is the harness falling behind the drill clock: the
 	// drill goes on, with times less precise than usual.
 	HarnessLag Kind = "harness.lag"
 	// HarnessWarning is a condition of the drill that made its times
-	// less exact than usual without changing its verdict (at this speed,
-	// traffic too thin for a rule's window, or requests spanning more
-	// than an evaluation interval); the message says what and why.
+	// less exact than usual, or its false alarms less certain to show,
+	// without changing its verdict (at this speed, traffic too thin for a
+	// rule's window, or requests spanning more than an evaluation
+	// interval; a control window too short for a rule's noise); the
+	// message says what and why.
 	HarnessWarning Kind = "harness.warning"
 	Note           Kind = "note"
 )
@@ -59,9 +77,12 @@ const (
 // SpeedWarning is the subject of the harness.warning that the drill's
 // speed made its alert and recovery times approximate; its SteadySpeed
 // attribute is the highest speed at which they would not have been.
+// ControlWindowWarning is the subject of the harness.warning that the
+// control window was too short for some alerting rule to show noise in it.
 const (
-	SpeedWarning = "speed"
-	SteadySpeed  = "steady_speed"
+	SpeedWarning         = "speed"
+	SteadySpeed          = "steady_speed"
+	ControlWindowWarning = "control-window"
 )
 
 // Event is one thing that happened in a drill, stamped in drill time.

@@ -66,6 +66,9 @@ func TestFlagsAfterArguments(t *testing.T) {
 	require.Contains(t, out, "speed ×5: one drill minute takes 12s of real time")
 	require.NotContains(t, out, "pass rate", "a plan runs nothing")
 	require.NotContains(t, out, "warning:", "at ×5 the demo's traffic fills its rule windows")
+	require.Contains(t, out, "control window 13m: the default, long enough for every alerting rule to show noise", "the plan shows the window it will use")
+	_, out, _ = runCLI(t, "run", "cost-spike", "--plan", "--control-window", "2m")
+	require.Contains(t, out, "control window 2m (--control-window)\n  warning: the control window of 2m (--control-window) is too short to show these rules' noise: ")
 
 	code, _, errs = runCLI(t, "run", "cost-spike", "--plan", "--gate", "nonsense")
 	require.Equal(t, exitcode.Usage, code)

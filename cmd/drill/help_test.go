@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/internal/docgen"
 	"github.com/drillkit/drill/internal/exitcode"
 )
@@ -239,11 +240,14 @@ func TestReadmeStatesRunDefaults(t *testing.T) {
 	c, _ := findCommand("run")
 	fs := commandFlags(c)
 	speed := fs.Lookup("speed").DefValue
-	window := strings.TrimSuffix(fs.Lookup("control-window").DefValue, "0s") // 5m0s → 5m
+	// The control window's default is computed from the team's rules,
+	// never below features.DefaultControlWindow.
+	require.Equal(t, "0s", fs.Lookup("control-window").DefValue)
+	window := strings.TrimSuffix(features.DefaultControlWindow.String(), "0s") // 5m0s → 5m
 	for _, want := range []string{
 		"at the default `--speed " + speed + "`",
 		"(1 for a live game day, " + speed + " by default)",
-		"fault (" + window + " by default)",
+		"two evaluation intervals, and at least " + window,
 	} {
 		require.Contains(t, readme, want, "README.md states a default drill run does not have")
 	}

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scenarios"
@@ -125,7 +124,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		seed     = addSeedFlag(fs, 1, "run seed `N`: each scenario's world is seeded from it and the scenario's FILE:LINE (faults, responders, content)")
 		repeat   = fs.Int("repeat", 1, fmt.Sprintf("run every scenario N times (1 to %d), with seeds --seed to --seed+N-1; reports pass-rate intervals, timing intervals and flaky scenarios", scenarios.MaxRepeat))
 		parallel = fs.Int("parallel", 2, "scenarios (and repetitions) run at a time, each in its own world")
-		control  = fs.Duration("control-window", features.DefaultControlWindow, "drill time before the first fault; alerts in it are false alarms")
+		control  = fs.Duration("control-window", 0, "drill time before the first fault; alerts in it are false alarms (default: long enough for the team's alerting rules to show noise, at least 5m)")
 		out      = fs.String("out", "", "directory to write scorecard.json, junit.xml, cucumber.json and summary.md to")
 		toxi     = fs.String("toxiproxy", "", "URL of an external toxiproxy API (default: embedded)")
 		quiet    = fs.Bool("quiet", false, "no live timeline")
@@ -153,7 +152,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if *parallel < 1 {
 			return usageErrorf("--parallel: want 1 or more scenarios at a time, got %d", *parallel)
 		}
-		if *control <= 0 {
+		controlSet := false
+		fs.Visit(func(f *flag.Flag) { controlSet = controlSet || f.Name == "control-window" })
+		if controlSet && *control <= 0 {
 			return usageErrorf("--control-window: want a positive drill time such as 5m, got %s", *control)
 		}
 		if err := scenarios.CheckRepeat(*repeat, seed.n, *live); err != nil {
