@@ -19,6 +19,10 @@ var (
 	decodableType = reflect.TypeOf((*Decodable)(nil)).Elem()
 )
 
+// ExpectedDuration is what a time.Duration field accepts, in messages: Go
+// syntax, not negative. Types holding such a duration say the same.
+const ExpectedDuration = "a duration such as 500ms, 2s or 1m"
+
 // Decode parses data (see Parse) and decodes it strictly into v, a
 // pointer, on top of what v already holds: fields the file does not
 // name keep their values, so v may start from defaults. Every problem is
@@ -123,7 +127,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, field string) {
 		d.scalar(n, field, s.Expected(), s.ParseScalar)
 		return
 	case t == durationType:
-		d.scalar(n, field, "a duration such as 500ms, 2s or 1m", func(s string) error {
+		d.scalar(n, field, ExpectedDuration, func(s string) error {
 			dur, err := time.ParseDuration(s)
 			if err != nil || dur < 0 {
 				return fmt.Errorf("bad duration")
