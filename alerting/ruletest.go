@@ -8,20 +8,18 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/strictyaml"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/histogram"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/storage"
 	"go.yaml.in/yaml/v3"
-
-	"github.com/drillkit/drill/internal/yamlpos"
 )
 
 // TestFailure is one failed check of a promtool-format rule unit test
@@ -146,7 +144,7 @@ func (s *startTime) UnmarshalYAML(n *yaml.Node) error {
 // alert_rule_test and promql_expr_test) through the same store, PromQL
 // engine and rule evaluation as the live Engine. It returns the failed
 // checks; the error is for files that cannot be read or parsed (for one
-// that does not parse, a yamlpos.Problems naming the file and, where
+// that does not parse, a strictyaml.Problems naming the file and, where
 // known, the line).
 func RunRuleTests(files []string) ([]TestFailure, error) {
 	var all []TestFailure
@@ -182,7 +180,7 @@ func runRuleTestFile(file string, hook stepHook) ([]TestFailure, error) {
 	seenOrder := map[string]bool{}
 	for _, g := range in.GroupEvalOrder {
 		if seenOrder[g] {
-			return nil, yamlpos.Problems{{File: file, Field: "group_eval_order", Msg: "group name repeated in evaluation order: " + g}}
+			return nil, strictyaml.Problems{{File: file, Field: "group_eval_order", Msg: "group name repeated in evaluation order: " + g}}
 		}
 		seenOrder[g] = true
 	}
@@ -523,28 +521,14 @@ func floatEqual(x, y float64, fuzzy bool) bool {
 	return fuzzy && (math.Nextafter(x, math.Inf(-1)) == y || math.Nextafter(x, math.Inf(1)) == y)
 }
 
-var (
-	yamlErrLine   = regexp.MustCompile(`^\s*line (\d+): (.*)$`)
-	yamlUnknownIn = regexp.MustCompile(`field (\S+) not found in type \S+`)
-)
-
-// yamlFileError renders yaml.v3's decoding errors as positioned problems
-// ("file:line: message"), in the user's words rather than Go's:
-// `unknown field "x"`, not "field x not found in type
-// alerting.testGroupIn". Lint reads the positions, not the text.
+// yamlFileError renders yaml.v3's decoding errors as "file:line: message"
+// lines, in the user's words rather than Go's (`unknown field "x"`): a
+// promtool test file is decoded as promtool decodes it, and strictyaml
+// reads yaml.v3's messages for every format.
 func yamlFileError(file string, err error) error {
 	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return yamlpos.Problems{{File: file, Msg: err.Error()}}
+	if errors.As(err, &te) || strings.HasPrefix(err.Error(), "yaml: ") {
+		return strictyaml.YAMLError(file, err) // a TypeError, or a syntax error
 	}
-	probs := make(yamlpos.Problems, 0, len(te.Errors))
-	for _, e := range te.Errors {
-		p := yamlpos.Problem{File: file, Msg: yamlUnknownIn.ReplaceAllString(e, `unknown field "$1"`)}
-		if m := yamlErrLine.FindStringSubmatch(p.Msg); m != nil {
-			p.Line, _ = strconv.Atoi(m[1])
-			p.Msg = m[2]
-		}
-		probs = append(probs, p)
-	}
-	return probs
+	return strictyaml.Problems{{File: file, Msg: err.Error()}} // an UnmarshalYAML's own
 }
