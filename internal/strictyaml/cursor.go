@@ -115,3 +115,15 @@ func (c *Cursor) At(name, format string, args ...any) {
 	}
 	c.d.addf(n, Join(c.field, name), format, args...)
 }
+
+// Value is a cursor on the value of field name of a mapping value, for
+// problems about it; it stands at the mapping when the field is not
+// written. Its subtree was decoded already: Value is not counted again
+// against the limits.
+func (c *Cursor) Value(name string) *Cursor {
+	n := c.n
+	if _, v, found := Find(c.n, name); found && v != nil {
+		n = v
+	}
+	return &Cursor{d: c.d, n: n, field: Join(c.field, name)}
+}
