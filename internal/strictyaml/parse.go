@@ -67,7 +67,7 @@ func readLimited(file string, r io.Reader) ([]byte, error) {
 }
 
 func tooLarge(file string) Problem {
-	return Problem{File: file, Msg: fmt.Sprintf("file too large: more than %d bytes (1 MiB); expected a smaller YAML file", MaxBytes)}
+	return Problem{File: file, Msg: fmt.Sprintf("file too large: more than %d bytes; expected at most 1 MiB", MaxBytes)}
 }
 
 // Parse parses one YAML document. An empty file (nothing but blanks and
