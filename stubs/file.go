@@ -3,9 +3,10 @@ package stubs
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -325,7 +326,7 @@ func (p *parser) route(raw *routeYAML, field string) *Route {
 	default:
 		r.Name = raw.Name
 	}
-	if up := strings.ToUpper(raw.Method); contains(methods, up) {
+	if up := strings.ToUpper(raw.Method); slices.Contains(methods, up) {
 		r.Method = up
 	} else if p.doc.Has(field + ".method") {
 		p.errorf(field+".method", "want one of %s, got %q", strings.Join(methods, ", "), raw.Method)
@@ -354,9 +355,9 @@ func (p *parser) route(raw *routeYAML, field string) *Route {
 
 func (p *parser) match(raw *matchYAML, field string) Match {
 	out := Match{Query: raw.Query}
-	p.nonEmptyKeys(field+".query", sortedKeys(raw.Query))
+	p.nonEmptyKeys(field+".query", slices.Sorted(maps.Keys(raw.Query)))
 	if raw.Headers != nil {
-		p.nonEmptyKeys(field+".headers", sortedKeys(raw.Headers))
+		p.nonEmptyKeys(field+".headers", slices.Sorted(maps.Keys(raw.Headers)))
 		out.Headers = map[string]Value{}
 		for k, v := range raw.Headers {
 			out.Headers[canonicalHeader(k)] = v
@@ -364,10 +365,10 @@ func (p *parser) match(raw *matchYAML, field string) Match {
 	}
 	if raw.Body.JSON != nil {
 		jf := field + ".body.json"
-		p.nonEmptyKeys(jf, sortedKeys(raw.Body.JSON))
+		p.nonEmptyKeys(jf, slices.Sorted(maps.Keys(raw.Body.JSON)))
 		out.Body.JSON = raw.Body.JSON
 		out.Body.paths = map[string][]pathStep{}
-		for _, k := range sortedKeys(raw.Body.JSON) {
+		for _, k := range slices.Sorted(maps.Keys(raw.Body.JSON)) {
 			steps, err := parseJSONPath(k)
 			if err != nil {
 				p.errorf(strictyaml.Join(jf, k), "%v", err)
@@ -396,10 +397,10 @@ func (p *parser) response(raw *responseYAML, field string) Response {
 	}
 	if p.doc.Has(field + ".headers") {
 		hf := field + ".headers"
-		p.nonEmptyKeys(hf, sortedKeys(raw.Headers))
+		p.nonEmptyKeys(hf, slices.Sorted(maps.Keys(raw.Headers)))
 		out.Headers = map[string]string{}
 		out.headers = map[string]*template.Template{}
-		for _, k := range sortedKeys(raw.Headers) {
+		for _, k := range slices.Sorted(maps.Keys(raw.Headers)) {
 			hv := raw.Headers[k]
 			if t, ok := p.template(strictyaml.Join(hf, k), hv); ok {
 				ck := canonicalHeader(k)
@@ -458,7 +459,7 @@ func (p *parser) latency(raw *latencyYAML, field string) *Latency {
 	switch {
 	case !p.doc.Has(field + ".dist"):
 		p.errorf(field+".dist", "required; want one of %s", strings.Join(Dists, ", "))
-	case !contains(Dists, l.Dist):
+	case !slices.Contains(Dists, l.Dist):
 		p.errorf(field+".dist", "want one of %s, got %q", strings.Join(Dists, ", "), l.Dist)
 	}
 	hasMean := p.doc.Has(field + ".mean")
@@ -503,7 +504,7 @@ func (p *parser) fault(f faultmode.Fault[Params], field string, routes []*Route)
 	if !faultmode.CountRange.Contains(int64(f.Count)) {
 		p.errorf(field+".count", "want a count %s (0 is no limit), got %d", faultmode.CountRange, f.Count)
 	}
-	p.nonEmptyKeys(field+".params.rename", sortedKeys(f.Params.Rename))
+	p.nonEmptyKeys(field+".params.rename", slices.Sorted(maps.Keys(f.Params.Rename)))
 	if f.Mode != "" && !p.failedWithin(field+".params") {
 		if err := validateParams(f.Mode, f.Params); err != nil {
 			// Each message names its field under the fault ("mode: ...",
@@ -522,24 +523,6 @@ func (p *parser) fault(f faultmode.Fault[Params], field string, routes []*Route)
 		}
 	}
 	return len(p.probs) == before
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func globMatchesAny(glob string, routes []*Route) bool {

@@ -159,14 +159,9 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, field string) {
 			}
 		}
 	case reflect.String:
-		if IsNull(n) {
-			return
+		if d.shape(n, yaml.ScalarNode, field, "a string") {
+			v.SetString(n.Value)
 		}
-		if n.Kind != yaml.ScalarNode {
-			d.addf(n, field, "expected a string, got %s", Describe(n))
-			return
-		}
-		v.SetString(n.Value)
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
 			d.addf(n, field, "expected true or false, got %s", Describe(n))
@@ -208,11 +203,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, field string) {
 
 // scalar decodes a scalar with parse; a null leaves the value as it is.
 func (d *decoder) scalar(n *yaml.Node, field, expected string, parse func(string) error) {
-	if IsNull(n) {
-		return
-	}
-	if n.Kind != yaml.ScalarNode {
-		d.addf(n, field, "expected %s, got %s", expected, Describe(n))
+	if !d.shape(n, yaml.ScalarNode, field, expected) {
 		return
 	}
 	if err := parse(n.Value); err != nil {
@@ -220,12 +211,22 @@ func (d *decoder) scalar(n *yaml.Node, field, expected string, parse func(string
 	}
 }
 
-func (d *decoder) list(n *yaml.Node, v reflect.Value, field string) {
+// shape reports whether n is a node of kind to decode; a null is not,
+// without a problem (the value keeps what it holds), any other kind is
+// the problem "expected <what>, got ...".
+func (d *decoder) shape(n *yaml.Node, kind yaml.Kind, field, what string) bool {
 	if IsNull(n) {
-		return
+		return false
 	}
-	if n.Kind != yaml.SequenceNode {
-		d.addf(n, field, "expected a list, got %s", Describe(n))
+	if n.Kind != kind {
+		d.addf(n, field, "expected %s, got %s", what, Describe(n))
+		return false
+	}
+	return true
+}
+
+func (d *decoder) list(n *yaml.Node, v reflect.Value, field string) {
+	if !d.shape(n, yaml.SequenceNode, field, "a list") {
 		return
 	}
 	t := v.Type()
@@ -247,11 +248,7 @@ func (d *decoder) list(n *yaml.Node, v reflect.Value, field string) {
 // decoded on top of those v already holds, so a map may start from
 // defaults.
 func (d *decoder) mapping(n *yaml.Node, v reflect.Value, field string) {
-	if IsNull(n) {
-		return
-	}
-	if n.Kind != yaml.MappingNode {
-		d.addf(n, field, "expected a mapping, got %s", Describe(n))
+	if !d.shape(n, yaml.MappingNode, field, "a mapping") {
 		return
 	}
 	t := v.Type()
