@@ -16,7 +16,7 @@ const ConfigFile = "drill.yaml"
 // traffic, toxiproxy) and responders are kept as raw YAML for the testbed
 // and the response engine to decode, with File to name in their errors.
 type Config struct {
-	File string           `yaml:"-"` // path of drill.yaml as given to Load, for messages
+	File string          `yaml:"-"` // path of drill.yaml as given to Load, for messages
 	doc  *strictyaml.Doc // the parsed file, for the positions of later problems
 
 	Team  TeamInfo   `yaml:"team"`
