@@ -106,3 +106,14 @@ func TestEveryFileKindNamesABadFieldAlike(t *testing.T) {
 		})
 	}
 }
+
+// gateway.Config is written in two places, a gateway config file and
+// drill.yaml's service.gateway; a bad setting gets one message in both.
+func TestGatewaySettingOneMessageInBothFiles(t *testing.T) {
+	_, standalone := gateway.ParseConfig("g.yaml", []byte("max_attempts: lots\nbreaker: {window: soon}\n"))
+	inDrill := drillYAML("providers: [{name: p}]\nservice:\n  gateway:\n    max_attempts: lots\n    breaker: {window: soon}\n")
+	require.EqualError(t, standalone, `g.yaml:1:15: max_attempts: expected an integer, got "lots"`+"\n"+
+		`g.yaml:2:19: breaker.window: expected a duration such as 500ms, 2s or 1m, got "soon"`)
+	require.EqualError(t, inDrill, `drill.yaml:4:19: service.gateway.max_attempts: expected an integer, got "lots"`+"\n"+
+		`drill.yaml:5:23: service.gateway.breaker.window: expected a duration such as 500ms, 2s or 1m, got "soon"`)
+}
