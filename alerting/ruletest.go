@@ -1,12 +1,10 @@
 package alerting
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,7 +17,6 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/storage"
-	"go.yaml.in/yaml/v3"
 )
 
 // TestFailure is one failed check of a promtool-format rule unit test
@@ -61,34 +58,15 @@ type testGroupIn struct {
 }
 
 type seriesIn struct {
+	At     strictyaml.Pos
 	Series string `yaml:"series"`
 	Values string `yaml:"values"`
-	line   int
-}
-
-func (s *seriesIn) UnmarshalYAML(n *yaml.Node) error {
-	type plain seriesIn
-	if err := n.Decode((*plain)(s)); err != nil {
-		return err
-	}
-	s.line = n.Line
-	return nil
 }
 
 type alertTestIn struct {
 	EvalTime  duration   `yaml:"eval_time"`
 	Alertname string     `yaml:"alertname"`
 	ExpAlerts []expAlert `yaml:"exp_alerts"`
-	line      int
-}
-
-func (a *alertTestIn) UnmarshalYAML(n *yaml.Node) error {
-	type plain alertTestIn
-	if err := n.Decode((*plain)(a)); err != nil {
-		return err
-	}
-	a.line = n.Line
-	return nil
 }
 
 type expAlert struct {
@@ -111,33 +89,35 @@ type expSample struct {
 // duration is a Prometheus duration ("1m", "1h30m") in YAML.
 type duration time.Duration
 
-func (d *duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := model.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration; want e.g. 30s, 5m, 1h30m", n.Line, n.Value)
-	}
+// ParseScalar and Expected make duration a strictyaml.Scalar; so for
+// startTime.
+func (d *duration) ParseScalar(s string) error {
+	v, err := model.ParseDuration(s)
 	*d = duration(v)
-	return nil
+	return err
 }
+
+// Expected says what a duration accepts.
+func (*duration) Expected() string { return "a duration such as 30s, 5m or 1h30m" }
 
 func (d duration) String() string { return model.Duration(d).String() }
 
 // startTime is a start_timestamp: RFC 3339 or Unix seconds.
 type startTime struct{ time.Time }
 
-func (s *startTime) UnmarshalYAML(n *yaml.Node) error {
-	if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+func (s *startTime) ParseScalar(v string) error {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
 		sec, frac := math.Modf(f)
 		s.Time = time.Unix(int64(sec), int64(frac*1e9)).UTC()
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: start_timestamp %q is neither RFC 3339 nor Unix seconds", n.Line, n.Value)
-	}
+	t, err := time.Parse(time.RFC3339Nano, v)
 	s.Time = t
-	return nil
+	return err
 }
+
+// Expected says what a startTime accepts.
+func (*startTime) Expected() string { return "an RFC 3339 time or Unix seconds" }
 
 // RunRuleTests runs promtool-format rule unit test files (rule_files,
 // evaluation_interval, group_eval_order, tests with input_series,
@@ -163,15 +143,17 @@ func RunRuleTests(files []string) ([]TestFailure, error) {
 type stepHook func(test string, at time.Duration, alertRules []string, active []Alert)
 
 func runRuleTestFile(file string, hook stepHook) ([]TestFailure, error) {
-	b, err := os.ReadFile(file)
+	b, err := strictyaml.ReadFile(file)
+	var ps strictyaml.Problems
+	if errors.As(err, &ps) {
+		return nil, ps
+	}
 	if err != nil {
 		return nil, fmt.Errorf("alerting: %w", err)
 	}
 	var in unitTestFile
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&in); err != nil {
-		return nil, yamlFileError(file, err)
+	if _, probs := strictyaml.Decode(file, b, &in); len(probs) > 0 {
+		return nil, probs.Err()
 	}
 	ruleFiles, fails := resolveRuleFiles(file, in.RuleFiles)
 	if in.EvaluationInterval == 0 {
@@ -249,7 +231,7 @@ func runTestGroup(tg testGroupIn, name string, evalInterval time.Duration, order
 	for _, s := range tg.InputSeries {
 		lset, vals, err := seriesParser.ParseSeriesDesc(s.Series + " " + s.Values)
 		if err != nil {
-			return fail("    input_series (line %d): %q: %v", s.line, s.Series, err)
+			return fail("    input_series (line %d): %q: %v", s.At.Line, s.Series, err)
 		}
 		ls := &loadedSeries{lset: lset}
 		for i, v := range vals {
@@ -519,16 +501,4 @@ func floatEqual(x, y float64, fuzzy bool) bool {
 		return true
 	}
 	return fuzzy && (math.Nextafter(x, math.Inf(-1)) == y || math.Nextafter(x, math.Inf(1)) == y)
-}
-
-// yamlFileError renders yaml.v3's decoding errors as "file:line: message"
-// lines, in the user's words rather than Go's (`unknown field "x"`): a
-// promtool test file is decoded as promtool decodes it, and strictyaml
-// reads yaml.v3's messages for every format.
-func yamlFileError(file string, err error) error {
-	var te *yaml.TypeError
-	if errors.As(err, &te) || strings.HasPrefix(err.Error(), "yaml: ") {
-		return strictyaml.YAMLError(file, err) // a TypeError, or a syntax error
-	}
-	return strictyaml.Problems{{File: file, Msg: err.Error()}} // an UnmarshalYAML's own
 }

@@ -184,7 +184,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, field string) {
 		}
 		v.SetUint(u)
 	case reflect.Float32, reflect.Float64:
-		f, err := strconv.ParseFloat(n.Value, t.Bits())
+		f, err := parseFloat(n.Value, t.Bits())
 		if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") || err != nil || math.IsNaN(f) {
 			d.addf(n, field, "expected a number, got %s", Describe(n))
 			return
@@ -199,6 +199,19 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, field string) {
 	default:
 		d.addf(n, field, "internal: cannot decode into %s", t)
 	}
+}
+
+// parseFloat reads a number as YAML writes it: Go's syntax, and .inf,
+// +.inf and -.inf (in any case the tag allows). NaN (.nan) is refused by
+// the caller: no drill setting means "not a number".
+func parseFloat(s string, bits int) (float64, error) {
+	switch strings.ToLower(s) {
+	case ".inf", "+.inf":
+		return math.Inf(1), nil
+	case "-.inf":
+		return math.Inf(-1), nil
+	}
+	return strconv.ParseFloat(s, bits)
 }
 
 // scalar decodes a scalar with parse; a null leaves the value as it is.

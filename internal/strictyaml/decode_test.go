@@ -2,6 +2,7 @@ package strictyaml
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +101,9 @@ labels: {"a b": c}
 	require.Equal(t, 16, v.Count)
 	require.Equal(t, uint64(7), v.Seed)
 	require.Equal(t, 2.5, v.Rate)
+	_, probs = Decode("f.yaml", []byte("name: a\nrate: -.inf\n"), &v)
+	require.Nil(t, probs)
+	require.True(t, math.IsInf(v.Rate, -1), "YAML's infinities are numbers")
 	require.Equal(t, 90*time.Second, v.Wait)
 	require.Equal(t, []string{"x", "", "y"}, v.Tags, "a list is replaced, not appended to")
 	require.Equal(t, map[string]int{"a": 1, "b": 2}, v.Weights, "a map's entries are decoded on top of its defaults")

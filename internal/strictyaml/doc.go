@@ -3,12 +3,12 @@
 // message, from the same code, in every file: drill.yaml (team, and the
 // sections the testbed and the response engine decode: providers, stubs,
 // service, traffic, toxiproxy, responders), escalation files, runbook
-// front matter, stub files, mockllm configs, gateway configs and
-// exporters files. Prometheus' formats are the exception: rule files are
-// parsed by Prometheus' rulefmt and promtool test files decoded as
-// promtool decodes them, so that their errors read as promtool's; their
-// yaml.v3 errors are read by YAMLError, the one place that knows
-// yaml.v3's message formats.
+// front matter, promtool test files, stub files, mockllm configs,
+// gateway configs and exporters files. Alert rule files are the
+// exception: Parse bounds them, then Prometheus' rulefmt parses them, so
+// that their errors read as promtool's; the yaml.v3 errors rulefmt passes
+// on are read by YAMLError, the one place that knows yaml.v3's message
+// formats.
 //
 // # What it does
 //

@@ -2,10 +2,12 @@ package strictyaml_test
 
 import (
 	"errors"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/gateway"
 	"github.com/drillkit/drill/internal/strictyaml"
@@ -32,6 +34,16 @@ func drillYAML(data string) error {
 	return err
 }
 
+// promtoolTest runs data as the promtool test file t_test.yaml in the
+// working directory (a temporary one: see the test).
+func promtoolTest(data string) error {
+	if err := os.WriteFile("t_test.yaml", []byte(data), 0o600); err != nil {
+		return err
+	}
+	_, err := alerting.RunRuleTests([]string{"t_test.yaml"})
+	return err
+}
+
 var unknownShape = regexp.MustCompile(`^[^:]+:\d+:\d+: \S+: unknown field; valid fields are: [a-z0-9_]+(, [a-z0-9_]+)*$`)
 
 // TestEveryFileKindNamesABadFieldAlike puts a misspelt field in every kind
@@ -40,6 +52,7 @@ var unknownShape = regexp.MustCompile(`^[^:]+:\d+:\d+: \S+: unknown field; valid
 // package: where the file's Go type is exported, decoding it here gives
 // the very same problem.
 func TestEveryFileKindNamesABadFieldAlike(t *testing.T) {
+	t.Chdir(t.TempDir()) // for the file kinds read from disk
 	for _, c := range []struct {
 		kind, data string
 		parse      func(data string) error
@@ -82,6 +95,8 @@ func TestEveryFileKindNamesABadFieldAlike(t *testing.T) {
 			"m.yaml:2:60: models[0].latency.ttft.colour: unknown field; valid fields are: dist, mean, stddev", &mockllm.Config{}},
 		{"gateway config", "primary: {base_url: http://x, colour: red}\n", func(d string) error { _, err := gateway.ParseConfig("g.yaml", []byte(d)); return err },
 			"g.yaml:1:31: primary.colour: unknown field; valid fields are: name, kind, base_url, model, api_key", &gateway.Config{}},
+		{"promtool test file", "rule_files: []\ntests:\n  - interval: 1m\n    alert_rule_test: [{eval_time: 1m, colour: red}]\n", promtoolTest,
+			"t_test.yaml:4:39: tests[0].alert_rule_test[0].colour: unknown field; valid fields are: eval_time, alertname, exp_alerts", nil},
 		{"exporters", "exporters:\n  x: {preset: gitlab, colour: red}\n", func(d string) error { _, err := export.Parse("exporters.yaml", []byte(d)); return err },
 			"exporters.yaml:2:23: exporters.x.colour: unknown field; valid fields are: type, preset, endpoint, token_env, token_header, token_prefix, schema, mutation, variables, body, method, headers, marker, timeout, attempts, backoff", nil},
 	} {

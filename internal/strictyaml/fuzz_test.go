@@ -20,7 +20,8 @@ func FuzzDecode(f *testing.F) {
 		"../../team/testdata/clean/*.yaml", "../../team/testdata/clean/escalation/*.yaml",
 		"../../examples/*/drill.yaml", "../../stubs/kits/*.yaml", "../../stubs/testdata/bad/*.yaml",
 		"../../mockllm/testdata/*.yaml", "../../gateway/testdata/*.yaml", "../../testbed/testdata/*.yaml",
-		"../../testbed/testdata/bad/*.yaml",
+		"../../testbed/testdata/bad/*.yaml", "../../examples/*/alerts/*.yaml", "../../examples/*/alerts/*/*.yaml",
+		"../../examples/*/escalation/*.yaml", "../../alerting/testdata/ruletests/*.yaml",
 	} {
 		files, err := filepath.Glob(glob)
 		require.NoError(f, err)

@@ -159,10 +159,10 @@ var yamlLine = regexp.MustCompile(`^(?:yaml: )?(?:line (\d+): )?(.*)$`)
 var yamlUnknown = regexp.MustCompile(`field (\S+) not found in type .+$`)
 
 // YAMLError turns an error of yaml.v3 (a syntax error, or a TypeError
-// listing several) into problems with their lines. It is the one place
-// drill reads yaml.v3's messages: the parser above for every file, and
-// the Prometheus formats decoded as Prometheus decodes them (rule files
-// through rulefmt, promtool test files) for theirs.
+// listing several) into problems with their lines, an unknown field in
+// the user's words (`unknown field "x"`, not "field x not found in type
+// rulefmt.Rule"). It is the one place drill reads yaml.v3's messages: for
+// the parser above, and for the errors rulefmt passes on from rule files.
 func YAMLError(file string, err error) Problems {
 	msgs := []string{err.Error()}
 	syntax := true
