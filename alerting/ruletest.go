@@ -1,27 +1,22 @@
 package alerting
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/strictyaml"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/histogram"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/storage"
-	"go.yaml.in/yaml/v3"
-
-	"github.com/drillkit/drill/internal/yamlpos"
 )
 
 // TestFailure is one failed check of a promtool-format rule unit test
@@ -63,34 +58,15 @@ type testGroupIn struct {
 }
 
 type seriesIn struct {
+	At     strictyaml.Pos
 	Series string `yaml:"series"`
 	Values string `yaml:"values"`
-	line   int
-}
-
-func (s *seriesIn) UnmarshalYAML(n *yaml.Node) error {
-	type plain seriesIn
-	if err := n.Decode((*plain)(s)); err != nil {
-		return err
-	}
-	s.line = n.Line
-	return nil
 }
 
 type alertTestIn struct {
 	EvalTime  duration   `yaml:"eval_time"`
 	Alertname string     `yaml:"alertname"`
 	ExpAlerts []expAlert `yaml:"exp_alerts"`
-	line      int
-}
-
-func (a *alertTestIn) UnmarshalYAML(n *yaml.Node) error {
-	type plain alertTestIn
-	if err := n.Decode((*plain)(a)); err != nil {
-		return err
-	}
-	a.line = n.Line
-	return nil
 }
 
 type expAlert struct {
@@ -113,40 +89,42 @@ type expSample struct {
 // duration is a Prometheus duration ("1m", "1h30m") in YAML.
 type duration time.Duration
 
-func (d *duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := model.ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration; want e.g. 30s, 5m, 1h30m", n.Line, n.Value)
-	}
+// ParseScalar and Expected make duration a strictyaml.Scalar; so for
+// startTime.
+func (d *duration) ParseScalar(s string) error {
+	v, err := model.ParseDuration(s)
 	*d = duration(v)
-	return nil
+	return err
 }
+
+// Expected says what a duration accepts.
+func (*duration) Expected() string { return "a duration such as 30s, 5m or 1h30m" }
 
 func (d duration) String() string { return model.Duration(d).String() }
 
 // startTime is a start_timestamp: RFC 3339 or Unix seconds.
 type startTime struct{ time.Time }
 
-func (s *startTime) UnmarshalYAML(n *yaml.Node) error {
-	if f, err := strconv.ParseFloat(n.Value, 64); err == nil {
+func (s *startTime) ParseScalar(v string) error {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
 		sec, frac := math.Modf(f)
 		s.Time = time.Unix(int64(sec), int64(frac*1e9)).UTC()
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: start_timestamp %q is neither RFC 3339 nor Unix seconds", n.Line, n.Value)
-	}
+	t, err := time.Parse(time.RFC3339Nano, v)
 	s.Time = t
-	return nil
+	return err
 }
+
+// Expected says what a startTime accepts.
+func (*startTime) Expected() string { return "an RFC 3339 time or Unix seconds" }
 
 // RunRuleTests runs promtool-format rule unit test files (rule_files,
 // evaluation_interval, group_eval_order, tests with input_series,
 // alert_rule_test and promql_expr_test) through the same store, PromQL
 // engine and rule evaluation as the live Engine. It returns the failed
 // checks; the error is for files that cannot be read or parsed (for one
-// that does not parse, a yamlpos.Problems naming the file and, where
+// that does not parse, a strictyaml.Problems naming the file and, where
 // known, the line).
 func RunRuleTests(files []string) ([]TestFailure, error) {
 	var all []TestFailure
@@ -165,15 +143,17 @@ func RunRuleTests(files []string) ([]TestFailure, error) {
 type stepHook func(test string, at time.Duration, alertRules []string, active []Alert)
 
 func runRuleTestFile(file string, hook stepHook) ([]TestFailure, error) {
-	b, err := os.ReadFile(file)
+	b, err := strictyaml.ReadFile(file)
+	var ps strictyaml.Problems
+	if errors.As(err, &ps) {
+		return nil, ps
+	}
 	if err != nil {
 		return nil, fmt.Errorf("alerting: %w", err)
 	}
 	var in unitTestFile
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&in); err != nil {
-		return nil, yamlFileError(file, err)
+	if _, probs := strictyaml.Decode(file, b, &in); len(probs) > 0 {
+		return nil, probs.Err()
 	}
 	ruleFiles, fails := resolveRuleFiles(file, in.RuleFiles)
 	if in.EvaluationInterval == 0 {
@@ -182,7 +162,7 @@ func runRuleTestFile(file string, hook stepHook) ([]TestFailure, error) {
 	seenOrder := map[string]bool{}
 	for _, g := range in.GroupEvalOrder {
 		if seenOrder[g] {
-			return nil, yamlpos.Problems{{File: file, Field: "group_eval_order", Msg: "group name repeated in evaluation order: " + g}}
+			return nil, strictyaml.Problems{{File: file, Field: "group_eval_order", Msg: "group name repeated in evaluation order: " + g}}
 		}
 		seenOrder[g] = true
 	}
@@ -251,7 +231,7 @@ func runTestGroup(tg testGroupIn, name string, evalInterval time.Duration, order
 	for _, s := range tg.InputSeries {
 		lset, vals, err := seriesParser.ParseSeriesDesc(s.Series + " " + s.Values)
 		if err != nil {
-			return fail("    input_series (line %d): %q: %v", s.line, s.Series, err)
+			return fail("    input_series (line %d): %q: %v", s.At.Line, s.Series, err)
 		}
 		ls := &loadedSeries{lset: lset}
 		for i, v := range vals {
@@ -521,30 +501,4 @@ func floatEqual(x, y float64, fuzzy bool) bool {
 		return true
 	}
 	return fuzzy && (math.Nextafter(x, math.Inf(-1)) == y || math.Nextafter(x, math.Inf(1)) == y)
-}
-
-var (
-	yamlErrLine   = regexp.MustCompile(`^\s*line (\d+): (.*)$`)
-	yamlUnknownIn = regexp.MustCompile(`field (\S+) not found in type \S+`)
-)
-
-// yamlFileError renders yaml.v3's decoding errors as positioned problems
-// ("file:line: message"), in the user's words rather than Go's:
-// `unknown field "x"`, not "field x not found in type
-// alerting.testGroupIn". Lint reads the positions, not the text.
-func yamlFileError(file string, err error) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return yamlpos.Problems{{File: file, Msg: err.Error()}}
-	}
-	probs := make(yamlpos.Problems, 0, len(te.Errors))
-	for _, e := range te.Errors {
-		p := yamlpos.Problem{File: file, Msg: yamlUnknownIn.ReplaceAllString(e, `unknown field "$1"`)}
-		if m := yamlErrLine.FindStringSubmatch(p.Msg); m != nil {
-			p.Line, _ = strconv.Atoi(m[1])
-			p.Msg = m[2]
-		}
-		probs = append(probs, p)
-	}
-	return probs
 }

@@ -3,6 +3,7 @@ package alerting
 import (
 	"flag"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -40,13 +41,21 @@ func TestRunRuleTestsFailuresAsPromtoolWordsThem(t *testing.T) {
 
 func TestRunRuleTestsBadInput(t *testing.T) {
 	for file, want := range map[string]string{
-		"testdata/ruletests/unknown_field_test.yaml": `testdata/ruletests/unknown_field_test.yaml:4: unknown field "input_serie"`,
-		"testdata/ruletests/bad_duration_test.yaml":  `line 5: "5 minutes" is not a duration; want e.g. 30s, 5m, 1h30m`,
+		"testdata/ruletests/unknown_field_test.yaml": "testdata/ruletests/unknown_field_test.yaml:4:5: tests[0].input_serie: unknown field; valid fields are: interval, input_series, alert_rule_test, promql_expr_test, external_labels, external_url, name, start_timestamp",
+		"testdata/ruletests/bad_duration_test.yaml":  `testdata/ruletests/bad_duration_test.yaml:5:20: tests[0].alert_rule_test[0].eval_time: expected a duration such as 30s, 5m or 1h30m, got "5 minutes"`,
 		"testdata/ruletests/nope.yaml":               "no such file or directory",
 	} {
 		_, err := RunRuleTests([]string{file})
 		require.ErrorContains(t, err, want, file)
 	}
+	// A misspelt field inside a list item is found too (yaml.v3's
+	// KnownFields did not reach into items with their own UnmarshalYAML).
+	nested := filepath.Join(t.TempDir(), "nested_test.yaml")
+	require.NoError(t, os.WriteFile(nested, []byte("rule_files: []\ntests:\n  - input_series: [{series: up, valus: '1'}]\n    alert_rule_test: [{eval_time: 1m, alertnme: X}]\n"), 0o600))
+	_, err := RunRuleTests([]string{nested})
+	require.EqualError(t, err, nested+":3:33: tests[0].input_series[0].valus: unknown field; valid fields are: series, values\n"+
+		nested+":4:39: tests[0].alert_rule_test[0].alertnme: unknown field; valid fields are: eval_time, alertname, exp_alerts")
+
 	fails, err := RunRuleTests([]string{"testdata/ruletests/bad_series_test.yaml"})
 	require.NoError(t, err)
 	require.Len(t, fails, 1)

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -11,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/drillkit/drill/internal/strictyaml"
 )
 
 //go:embed presets/*.graphql
@@ -115,7 +114,7 @@ type Config struct {
 // Load reads and validates an exporters file: every GraphQL mutation is
 // parsed and validated against its schema now, not at export time.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := strictyaml.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("export: %s does not exist; it names the incident services to export to (presets gitlab and linear, or any GraphQL or webhook endpoint): see docs/history-and-export.md", path)
 	}
@@ -126,19 +125,14 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse is Load on bytes; path names the file in errors and anchors
-// relative schema and mutation paths.
+// relative schema and mutation paths. The file is decoded strictly
+// (strictyaml); a decoding problem is returned as strictyaml.Problems.
 func Parse(path string, data []byte) (*Config, error) {
 	var f file
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("export: %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	doc, probs := strictyaml.Decode(path, data, &f)
+	if len(probs) > 0 {
+		return nil, probs.Err()
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("export: %s: %w", path, err)
-	}
-	pos := positions(&root)
 	if len(f.Exporters) == 0 {
 		return nil, fmt.Errorf("export: %s: no exporters: want a mapping 'exporters:' of name to exporter", path)
 	}
@@ -147,11 +141,11 @@ func Parse(path string, data []byte) (*Config, error) {
 	for _, name := range sortedKeys(f.Exporters) {
 		s := f.Exporters[name]
 		where := func(field string) string {
-			line := pos["exporters."+name+"."+field]
-			if line == 0 {
-				line = pos["exporters."+name]
+			k := doc.Key(strictyaml.Join(strictyaml.Join("exporters", name), field))
+			if k == nil || field == "" {
+				k = doc.Key(strictyaml.Join("exporters", name))
 			}
-			return fmt.Sprintf("%s:%d: exporter %s", path, line, name)
+			return fmt.Sprintf("%s:%d:%d: exporter %s", path, k.Line, k.Column, name)
 		}
 		if s == nil {
 			errs = append(errs, fmt.Errorf("%s: empty; want type (or preset) and endpoint", where("")))
@@ -172,31 +166,6 @@ func Parse(path string, data []byte) (*Config, error) {
 
 // Names lists the configured exporters.
 func (c *Config) Names() []string { return sortedKeys(c.specs) }
-
-// positions maps dotted YAML paths of mappings to their lines.
-func positions(root *yaml.Node) map[string]int {
-	out := map[string]int{}
-	var walk func(n *yaml.Node, prefix string)
-	walk = func(n *yaml.Node, prefix string) {
-		if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-			walk(n.Content[0], prefix)
-			return
-		}
-		if n.Kind != yaml.MappingNode {
-			return
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i].Value
-			if prefix != "" {
-				k = prefix + "." + k
-			}
-			out[k] = n.Content[i].Line
-			walk(n.Content[i+1], k)
-		}
-	}
-	walk(root, "")
-	return out
-}
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

@@ -225,7 +225,7 @@ exporters:
 		files["create.graphql"] = tc.doc
 		_, err := config(t, base, files)
 		require.ErrorContains(t, err, tc.want)
-		require.ErrorContains(t, err, "exporters.yaml:7: exporter ours: mutation")
+		require.ErrorContains(t, err, "exporters.yaml:7:5: exporter ours: mutation")
 	}
 }
 
@@ -233,10 +233,10 @@ func TestConfigErrors(t *testing.T) {
 	files := map[string]string{"custom.graphql": flagSDL,
 		"create.graphql": "mutation Create($in: IncidentInput!) {\n  createIncident(input: $in) { id }\n}\n"}
 	for _, tc := range []struct{ yaml, want string }{
-		{"exporters:\n  x:\n    preset: gitlab\n    endpoint: http://h/\n    tokn_env: X\n", "line 5: field tokn_env not found"},
-		{"exporters:\n  x:\n    preset: jira\n    endpoint: http://h/\n", `exporters.yaml:3: exporter x: preset: unknown "jira"; want one of gitlab, linear`},
+		{"exporters:\n  x:\n    preset: gitlab\n    endpoint: http://h/\n    tokn_env: X\n", "exporters.yaml:5:5: exporters.x.tokn_env: unknown field; valid fields are: type, preset, endpoint, token_env,"},
+		{"exporters:\n  x:\n    preset: jira\n    endpoint: http://h/\n", `exporters.yaml:3:5: exporter x: preset: unknown "jira"; want one of gitlab, linear`},
 		{"exporters:\n  x:\n    preset: gitlab\n    endpoint: http://h/\n", `preset gitlab needs "input.incidentId"`},
-		{"exporters:\n  x:\n    preset: gitlab\n    endpoint: ftp://h/\n", `exporters.yaml:4: exporter x: endpoint: "ftp://h/" is not an http(s) URL`},
+		{"exporters:\n  x:\n    preset: gitlab\n    endpoint: ftp://h/\n", `exporters.yaml:4:5: exporter x: endpoint: "ftp://h/" is not an http(s) URL`},
 		{"exporters:\n  x:\n    type: graphql\n    endpoint: http://h/\n    schema: custom.graphql\n    mutation: create.graphql\n    variables:\n      in.title: x\n      in.passRate: 1\n      in.scenarios: 1\n",
 			"marker: missing; want flag"},
 		{"exporters:\n  x:\n    type: graphql\n    endpoint: http://h/\n    schema: custom.graphql\n    mutation: create.graphql\n    marker: {flag: in.test}\n    variables:\n      in.title: x\n      in.passRate: 1\n",
@@ -244,7 +244,7 @@ func TestConfigErrors(t *testing.T) {
 		{"exporters:\n  x:\n    type: graphql\n    endpoint: http://h/\n    schema: custom.graphql\n    mutation: create.graphql\n    marker: {flag: in.test}\n    variables:\n      in.title: x\n      in.passRate: 1\n      in.scenarios: ${team}\n",
 			`create.graphql:1:17: variable.in.scenarios cannot use string as Int`},
 		{"exporters:\n  x:\n    type: graphql\n    endpoint: http://h/\n    schema: custom.graphql\n    mutation: create.graphql\n    marker: {flag: in.test}\n    variables:\n      input.title: x\n",
-			`exporters.yaml:9: exporter x: variables: "input.title": `},
+			`exporters.yaml:9:7: exporter x: variables: "input.title": `},
 		{"exporters:\n  x:\n    type: graphql\n    endpoint: http://h/\n    schema: custom.graphql\n    mutation: create.graphql\n    marker: {flag: in.test}\n    variables:\n      input.title: x\n", `create.graphql declares no $input (it declares $in)`},
 		{"exporters:\n  x:\n    preset: gitlab\n    endpoint: http://h/\n    variables:\n      input.incidentId: ${summary.pass_rat}\n", ""}, // unknown leaf: found at export time
 		{"exporters:\n  x:\n    preset: gitlab\n    endpoint: http://h/\n    variables:\n      input.incidentId: ${sumary.pass_rate}\n", `${sumary.pass_rate}: unknown field "sumary"`},

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drillkit/drill/internal/strictyaml"
 )
 
 // Upstream kinds: the wire protocol the gateway speaks to a provider.
@@ -136,6 +138,29 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
+
+// ParseConfig decodes a gateway YAML config file on top of DefaultConfig
+// and validates it. It is the one decoding of gateway.Config: strict (the
+// decoder every YAML file of drill goes through, which the testbed also
+// uses for drill.yaml's service.gateway), and every problem, of decoding
+// or of Validate, names file:line:col and the field (the error is a
+// strictyaml.Problems). file is only used in messages.
+func ParseConfig(file string, data []byte) (Config, error) {
+	cfg := DefaultConfig()
+	doc, probs := strictyaml.Decode(file, data, &cfg)
+	if len(probs) > 0 {
+		return Config{}, probs.Err()
+	}
+	err := cfg.Validate()
+	if err == nil {
+		return cfg, nil
+	}
+	for _, one := range err.(interface{ Unwrap() []error }).Unwrap() {
+		fe := one.(*FieldError) // Validate's errors are all FieldErrors
+		probs = append(probs, doc.Problemf(fe.Field, "%s", fe.Problem))
+	}
+	return Config{}, probs.Err()
+}
 
 // Validate checks every field and returns all problems joined; each is a
 // *FieldError.

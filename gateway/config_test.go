@@ -2,11 +2,47 @@ package gateway
 
 import (
 	"errors"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/drillkit/drill/internal/strictyaml"
 	"github.com/stretchr/testify/require"
 )
+
+func TestParseConfigFile(t *testing.T) {
+	data, err := os.ReadFile("testdata/gateway.yaml")
+	require.NoError(t, err)
+	cfg, err := ParseConfig("gateway.yaml", data)
+	require.NoError(t, err)
+	require.Equal(t, "anthropic", cfg.Secondary.Kind)
+	require.Equal(t, 30*time.Second, cfg.Breaker.Cooldown)
+	require.Equal(t, 25, cfg.AgentMaxSteps)
+	require.Equal(t, Price{InputPerMTok: 2.5, OutputPerMTok: 10}, cfg.Prices["gpt-4o"], "prices the file does not name keep their defaults")
+}
+
+func TestParseConfigNamesFileLineColField(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"primary:\n  base_url: http://x\n  colour: red\n", "g.yaml:3:3: primary.colour: unknown field; valid fields are: name, kind, base_url, model, api_key"},
+		{"primary:\n  base_url: http://x\nmax_attempts: lots\n", `g.yaml:3:15: max_attempts: expected an integer, got "lots"`},
+		{"primary:\n  base_url: http://x\n  kind: cohere\n", `g.yaml:3:3: primary.kind: expected "openai" or "anthropic", got "cohere"`},
+		{"primary:\n  base_url: http://x\ndisabled_models:\n  - gpt-4o-mini\n  - gpt-9\n", `g.yaml:5:5: disabled_models[1]: unknown model "gpt-9"`},
+		{"primary:\n  base_url: http://x\nprices:\n  gpt-4.1: {input_per_mtok: -1}\n", `g.yaml:4:3: prices.gpt-4.1: expected prices >= 0`},
+		{"primary:\n  model: gpt-4o\n", `g.yaml:1:1: primary.base_url: expected an http(s) URL, got an empty string`},
+		{"", `g.yaml: primary.base_url: expected an http(s) URL, got an empty string`},
+	} {
+		_, err := ParseConfig("g.yaml", []byte(tc.yaml))
+		require.Error(t, err, tc.yaml)
+		var probs strictyaml.Problems
+		require.ErrorAs(t, err, &probs)
+		require.Contains(t, err.Error(), tc.want)
+	}
+	// Decoding problems come all at once.
+	_, err := ParseConfig("g.yaml", []byte("primary: {colour: red}\nmax_attempts: lots\nbreaker: {window: soon}\n"))
+	require.EqualError(t, err, "g.yaml:1:11: primary.colour: unknown field; valid fields are: name, kind, base_url, model, api_key\n"+
+		`g.yaml:2:15: max_attempts: expected an integer, got "lots"`+"\n"+
+		`g.yaml:3:19: breaker.window: expected a duration such as 500ms, 2s or 1m, got "soon"`)
+}
 
 func TestValidateNamesEveryBadField(t *testing.T) {
 	c := DefaultConfig()

@@ -1,19 +1,16 @@
 package mockllm
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
-	"os"
 	"regexp"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/drillkit/drill/internal/faultmode"
+	"github.com/drillkit/drill/internal/strictyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -117,35 +114,34 @@ const (
 // Constant returns a distribution that is always d.
 func Constant(d time.Duration) Dist { return Dist{Kind: DistConstant, Mean: d} }
 
-// UnmarshalYAML accepts a bare duration or a mapping.
-func (d *Dist) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode {
+// distExpected is what a Dist accepts, in messages.
+const distExpected = "a duration such as 300ms or {dist: lognormal, mean: 300ms, stddev: 80ms}"
+
+// DecodeYAML makes Dist a strictyaml.Decodable: a bare duration is a
+// constant, a mapping is {dist, mean, stddev} (dist defaults to
+// constant).
+func (d *Dist) DecodeYAML(c *strictyaml.Cursor) {
+	switch n := c.Node(); {
+	case c.IsNull():
+	case n.Kind == yaml.MappingNode:
+		type plain Dist // without this method
+		var p plain
+		if c.Decode(&p) {
+			if p.Kind == "" {
+				p.Kind = DistConstant
+			}
+			*d = Dist(p)
+		}
+	case n.Kind == yaml.ScalarNode:
 		v, err := time.ParseDuration(n.Value)
 		if err != nil {
-			return fmt.Errorf("line %d: want a duration such as 300ms or {dist: lognormal, mean: 300ms, stddev: 80ms}, got %q", n.Line, n.Value)
+			c.Expected(distExpected)
+			return
 		}
 		*d = Constant(v)
-		return nil
+	default:
+		c.Expected(distExpected)
 	}
-	type plain Dist
-	var p plain
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			switch k := n.Content[i]; k.Value {
-			case "dist", "mean", "stddev":
-			default:
-				return fmt.Errorf("line %d: field %s not found in a distribution; want dist, mean, stddev", k.Line, k.Value)
-			}
-		}
-	}
-	if err := n.Decode(&p); err != nil {
-		return err
-	}
-	if p.Kind == "" {
-		p.Kind = DistConstant
-	}
-	*d = Dist(p)
-	return nil
 }
 
 // Answer is one entry of the answer table: a prompt matching Prompt (a Go
@@ -254,159 +250,90 @@ func DefaultConfig() Config {
 
 // LoadConfig reads a YAML config file on top of DefaultConfig.
 func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := strictyaml.ReadFile(path)
 	if err != nil {
 		return Config{}, err
 	}
 	return ParseConfig(path, data)
 }
 
-// ParseConfig decodes YAML config data on top of DefaultConfig, strictly:
-// unknown fields and invalid values are errors naming file:line and the
-// field. file is only used in messages.
+// ParseConfig decodes YAML config data on top of DefaultConfig, strictly,
+// and validates it: every problem names file:line:col and the field (the
+// error is a strictyaml.Problems). file is only used in messages.
 func ParseConfig(file string, data []byte) (Config, error) {
 	cfg := DefaultConfig()
-	var root yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, yamlError(file, data, err)
+	doc, probs := strictyaml.Decode(file, data, &cfg)
+	if len(probs) > 0 {
+		return Config{}, probs.Err()
 	}
-	if root.Kind == 0 {
-		return cfg, nil // empty file: the defaults
-	}
-	dec = yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
-		return Config{}, yamlError(file, data, err)
-	}
-	if err := cfg.validate(func(path ...any) string { return fmt.Sprintf("%s:%d", file, lineOf(&root, path)) }); err != nil {
-		return Config{}, err
+	cfg.validate(func(field, format string, args ...any) {
+		probs = append(probs, doc.Problemf(field, format, args...))
+	})
+	if len(probs) > 0 {
+		return Config{}, probs.Err()
 	}
 	return cfg, nil
 }
 
-var (
-	lineRE = regexp.MustCompile(`^line (\d+): `)
-	gotRE  = regexp.MustCompile(`got "([^"]+)"`)
-)
-
-// yamlError rewrites yaml's "line N: msg" into "file:N: msg". Errors of
-// text unmarshalers come without a line; the line of the bad value is
-// found in the data.
-func yamlError(file string, data []byte, err error) error {
-	var te *yaml.TypeError
-	var msgs []string
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	} else {
-		msgs = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
-	}
-	out := make([]string, len(msgs))
-	for i, m := range msgs {
-		if sm := lineRE.FindStringSubmatch(m); sm != nil {
-			out[i] = file + ":" + sm[1] + ": " + m[len(sm[0]):]
-		} else if g := gotRE.FindStringSubmatch(m); g != nil && bytes.Contains(data, []byte(g[1])) {
-			line := 1 + bytes.Count(data[:bytes.Index(data, []byte(g[1]))], []byte("\n"))
-			out[i] = fmt.Sprintf("%s:%d: %s", file, line, m)
-		} else {
-			out[i] = file + ": " + m
-		}
-	}
-	return errors.New(strings.Join(out, "\n"))
-}
-
-// lineOf finds the line of the node at path (mapping keys and sequence
-// indexes) in a YAML document, or the nearest ancestor that exists.
-func lineOf(doc *yaml.Node, path []any) int {
-	n := doc
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := n.Line
-	for _, p := range path {
-		var next *yaml.Node
-		switch k := p.(type) {
-		case string:
-			if n.Kind == yaml.MappingNode {
-				for i := 0; i+1 < len(n.Content); i += 2 {
-					if n.Content[i].Value == k {
-						line = n.Content[i].Line
-						next = n.Content[i+1]
-					}
-				}
-			}
-		case int:
-			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
-				next = n.Content[k]
-				line = next.Line
-			}
-		}
-		if next == nil {
-			return line
-		}
-		n = next
-	}
-	return line
-}
-
 // Validate checks a config built in code; errors name the field.
 func (c *Config) Validate() error {
-	return c.validate(func(...any) string { return "config" })
+	var errs []error
+	c.validate(func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: %s", field, fmt.Sprintf(format, args...)))
+	})
+	return errors.Join(errs...)
 }
 
-func (c *Config) validate(at func(path ...any) string) error {
-	var errs []error
-	bad := func(where string, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", where, fmt.Sprintf(format, args...)))
-	}
+// validate calls bad for every problem, with its field path.
+func (c *Config) validate(bad func(field, format string, args ...any)) {
 	if len(c.Models) == 0 {
-		bad(at("models"), "models: want at least one model")
+		bad("models", "want at least one model")
 	}
 	seen := map[string]bool{}
 	for i, m := range c.Models {
 		f := func(field string) string { return fmt.Sprintf("models[%d].%s", i, field) }
 		if m.Name == "" {
-			bad(at("models", i), "%s: required", f("name"))
+			bad(f("name"), "required")
 		} else if seen[m.Name] {
-			bad(at("models", i, "name"), "%s: duplicate model %q", f("name"), m.Name)
+			bad(f("name"), "duplicate model %q", m.Name)
 		}
 		seen[m.Name] = true
 		if m.Provider != ProviderOpenAI && m.Provider != ProviderAnthropic {
-			bad(at("models", i, "provider"), "%s: want openai or anthropic, got %q", f("provider"), m.Provider)
+			bad(f("provider"), "want openai or anthropic, got %q", m.Provider)
 		}
 		switch m.Kind {
 		case "", KindChat:
 		case KindEmbedding:
 			if m.Provider != ProviderOpenAI {
-				bad(at("models", i, "kind"), "%s: embedding models are served by the openai API only", f("kind"))
+				bad(f("kind"), "embedding models are served by the openai API only")
 			}
 			if m.Dimensions < 1 || m.Dimensions > 8192 {
-				bad(at("models", i, "dimensions"), "%s: want 1 to 8192 for an embedding model, got %d", f("dimensions"), m.Dimensions)
+				bad(f("dimensions"), "want 1 to 8192 for an embedding model, got %d", m.Dimensions)
 			}
 		default:
-			bad(at("models", i, "kind"), "%s: want chat or embedding, got %q", f("kind"), m.Kind)
+			bad(f("kind"), "want chat or embedding, got %q", m.Kind)
 		}
 		if m.ContextWindow < 0 || m.MaxOutputTokens < 0 {
-			bad(at("models", i), "%s: context_window and max_output_tokens must not be negative", f("context_window"))
+			bad(f("context_window"), "context_window and max_output_tokens must not be negative")
 		}
 		if !(m.Price.InputPerMTok >= 0 && m.Price.OutputPerMTok >= 0) || math.IsInf(m.Price.InputPerMTok+m.Price.OutputPerMTok, 0) {
-			bad(at("models", i, "price"), "%s: prices must be finite numbers, 0 or more", f("price"))
+			bad(f("price"), "prices must be finite numbers, 0 or more")
 		}
 		if m.OutputTokens.Min < 0 || m.OutputTokens.Max < m.OutputTokens.Min {
-			bad(at("models", i, "output_tokens"), "%s: want 0 <= min <= max, got min %d max %d", f("output_tokens"), m.OutputTokens.Min, m.OutputTokens.Max)
+			bad(f("output_tokens"), "want 0 <= min <= max, got min %d max %d", m.OutputTokens.Min, m.OutputTokens.Max)
 		}
 		if m.RateLimit.RPM < 0 || m.RateLimit.TPM < 0 {
-			bad(at("models", i, "rate_limit"), "%s: rpm and tpm must be 0 (unlimited) or more", f("rate_limit"))
+			bad(f("rate_limit"), "rpm and tpm must be 0 (unlimited) or more")
 		}
 		if m.Latency.Capacity < 0 {
-			bad(at("models", i, "latency", "capacity"), "%s: want 0 (unlimited) or more, got %d", f("latency.capacity"), m.Latency.Capacity)
+			bad(f("latency.capacity"), "want 0 (unlimited) or more, got %d", m.Latency.Capacity)
 		}
 		for _, d := range []struct {
 			name string
 			d    Dist
 		}{{"ttft", m.Latency.TTFT}, {"itl", m.Latency.ITL}} {
 			if err := d.d.check(); err != nil {
-				bad(at("models", i, "latency", d.name), "%s: %v", f("latency."+d.name), err)
+				bad(f("latency."+d.name), "%v", err)
 			}
 		}
 	}
@@ -414,31 +341,30 @@ func (c *Config) validate(at func(path ...any) string) error {
 		a := &c.Answers[i]
 		re, err := regexp.Compile(a.Prompt)
 		if err != nil {
-			bad(at("answers", i, "prompt"), "answers[%d].prompt: bad regular expression: %v", i, err)
+			bad(fmt.Sprintf("answers[%d].prompt", i), "bad regular expression: %v", err)
 			continue
 		}
 		if a.Prompt == "" {
-			bad(at("answers", i), "answers[%d].prompt: required", i)
+			bad(fmt.Sprintf("answers[%d].prompt", i), "required")
 		}
 		a.re = re
 	}
 	if c.JournalSize < 0 {
-		bad(at("journal_size"), "journal_size: want 0 or more, got %d", c.JournalSize)
+		bad("journal_size", "want 0 or more, got %d", c.JournalSize)
 	}
 	if c.MaxBodyBytes < 0 {
-		bad(at("max_body_bytes"), "max_body_bytes: want 0 (default) or more, got %d", c.MaxBodyBytes)
+		bad("max_body_bytes", "want 0 (default) or more, got %d", c.MaxBodyBytes)
 	}
 	ids := map[string]bool{}
 	for i, f := range c.Faults {
 		if f.ID != "" && ids[f.ID] {
-			bad(at("faults", i, "id"), "faults[%d].id: duplicate %q", i, f.ID)
+			bad(fmt.Sprintf("faults[%d].id", i), "duplicate %q", f.ID)
 		}
 		ids[f.ID] = true
 		if err := validateFault(f.Mode, f.Params); err != nil {
-			bad(at("faults", i), "faults[%d]: %v", i, err)
+			bad(fmt.Sprintf("faults[%d]", i), "%v", err)
 		}
 	}
-	return errors.Join(errs...)
 }
 
 func (d Dist) check() error {

@@ -197,7 +197,9 @@ func New(opt Options) (*Engine, error) {
 		probs = append(probs, fmt.Sprintf("live mode runs in real time: clock speed must be 1, got %v", opt.Clock.Speed()))
 	}
 	if opt.Escalation != nil {
-		probs = append(probs, unknownResponders(opt.Responders, opt.Escalation)...)
+		for _, p := range unknownResponders(opt.Responders, opt.Escalation) {
+			probs = append(probs, p.String())
+		}
 		if err := CheckPolicies(opt.Escalation); err != nil {
 			probs = append(probs, strings.ReplaceAll(err.Error(), "\n", "; "))
 		}

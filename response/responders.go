@@ -6,13 +6,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/drillkit/drill/internal/yamlpos"
+	"github.com/drillkit/drill/internal/strictyaml"
 	"github.com/drillkit/drill/team"
 )
 
@@ -106,23 +105,6 @@ func (c ResponderConfig) For(user string) Responder {
 	return c.Default
 }
 
-// responderError is one problem in responders:, with its place.
-type responderError struct {
-	file      string
-	line, col int
-	field     string
-	msg       string
-}
-
-func (e responderError) String() string {
-	return fmt.Sprintf("%s:%d:%d: %s: %s", e.file, e.line, e.col, e.field, e.msg)
-}
-
-// ResponderErrors lists every problem in responders:.
-type ResponderErrors []string
-
-func (e ResponderErrors) Error() string { return strings.Join(e, "\n") }
-
 // ParseResponders decodes drill.yaml's responders: node strictly. The
 // shape is
 //
@@ -134,205 +116,127 @@ func (e ResponderErrors) Error() string { return strings.Join(e, "\n") }
 //
 // A user entry's missing fields take default's; default's missing fields
 // take DefaultResponder's. A nil node yields the defaults. file names
-// drill.yaml in errors.
+// drill.yaml in errors, which are strictyaml.Problems.
 func ParseResponders(file string, node *yaml.Node) (ResponderConfig, error) {
 	cfg := ResponderConfig{File: file, Users: map[string]Responder{}, Default: DefaultResponder}
-	p := &rparser{file: file}
-	node = resolve(node)
-	if node == nil || (node.Kind == yaml.ScalarNode && node.ShortTag() == "!!null") {
+	if strictyaml.IsNull(node) {
 		return cfg, nil
 	}
-	if node.Kind != yaml.MappingNode {
-		p.addf(node, "responders", "expected a mapping of user id to {available, ack_delay}, got %s", describe(node))
-		return cfg, p.err()
+	if n := strictyaml.Resolve(node); n.Kind != yaml.MappingNode {
+		return cfg, strictyaml.Problems{strictyaml.At(file, n, "responders", "expected a mapping of user id to {available, ack_delay}, got %s", strictyaml.Describe(n))}
 	}
-	type raw struct {
-		key  *yaml.Node
-		val  *yaml.Node
-		user string
-	}
-	var entries []raw
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(node.Content); i += 2 {
-		k, v := node.Content[i], resolve(node.Content[i+1])
-		if seen[k.Value] {
-			p.addf(k, "responders."+k.Value, "duplicate entry")
-			continue
-		}
-		seen[k.Value] = true
-		entries = append(entries, raw{k, v, k.Value})
+	var raw map[string]responderYAML
+	doc := &strictyaml.Doc{File: file, Root: node, Path: "responders"}
+	if probs := doc.Decode(&raw); len(probs) > 0 {
+		return cfg, probs.Err()
 	}
 	// default first, so users inherit from it.
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].user == "default" && entries[j].user != "default" })
-	for _, en := range entries {
-		base := cfg.Default
-		if en.user == "default" {
-			base = DefaultResponder
-		}
-		r := p.responder(en.val, "responders."+en.user, base)
-		r.Line, r.Col = en.key.Line, en.key.Column
-		if en.user == "default" {
-			cfg.Default = r
-		} else {
-			cfg.Users[en.user] = r
+	if d, ok := raw["default"]; ok {
+		cfg.Default = d.over(DefaultResponder, doc, "default")
+	}
+	for user, r := range raw {
+		if user != "default" {
+			cfg.Users[user] = r.over(cfg.Default, doc, user)
 		}
 	}
-	return cfg, p.err()
+	return cfg, nil
 }
 
-type rparser struct {
-	file string
-	errs []responderError
+// responderYAML is one entry of responders: as written.
+type responderYAML struct {
+	Available  *bool `yaml:"available"`
+	AckDelay   *Dist `yaml:"ack_delay"`
+	ClaimDelay *Dist `yaml:"claim_delay"`
 }
 
-func (p *rparser) addf(n *yaml.Node, field, format string, args ...any) {
-	e := responderError{file: p.file, field: field, msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		e.line, e.col = n.Line, n.Column
+// over is the entry for user with its missing fields taken from base,
+// placed at its key.
+func (r responderYAML) over(base Responder, doc *strictyaml.Doc, user string) Responder {
+	out := base
+	if r.Available != nil {
+		out.Available = *r.Available
 	}
-	p.errs = append(p.errs, e)
-}
-
-func (p *rparser) err() error {
-	if len(p.errs) == 0 {
-		return nil
+	if r.AckDelay != nil {
+		out.AckDelay = *r.AckDelay
 	}
-	sort.SliceStable(p.errs, func(i, j int) bool {
-		a, b := p.errs[i], p.errs[j]
-		return a.line < b.line || (a.line == b.line && a.col < b.col)
-	})
-	out := make(ResponderErrors, len(p.errs))
-	for i, e := range p.errs {
-		out[i] = e.String()
+	if r.ClaimDelay != nil {
+		out.ClaimDelay = *r.ClaimDelay
+	}
+	if k := doc.Key(strictyaml.Join("responders", user)); k != nil {
+		out.Line, out.Col = k.Line, k.Column
 	}
 	return out
 }
 
-func (p *rparser) responder(n *yaml.Node, field string, base Responder) Responder {
-	r := base
-	if n == nil || n.Kind != yaml.MappingNode {
-		p.addf(n, field, "expected a mapping with available and/or ack_delay, got %s", describe(n))
-		return r
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], resolve(n.Content[i+1])
-		f := field + "." + k.Value
-		switch k.Value {
-		case "available":
-			if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
-				p.addf(v, f, "expected true or false, got %s", describe(v))
-				continue
-			}
-			r.Available = strings.EqualFold(v.Value, "true")
-		case "ack_delay":
-			if d, ok := p.dist(v, f); ok {
-				r.AckDelay = d
-			}
-		case "claim_delay":
-			if d, ok := p.dist(v, f); ok {
-				r.ClaimDelay = d
-			}
-		default:
-			p.addf(k, f, "unknown field; expected available, ack_delay or claim_delay")
-		}
-	}
-	return r
-}
+// distParams are the fields each kind of Dist takes.
+var distParams = map[string][]string{"constant": {"value"}, "uniform": {"min", "max"}, "lognormal": {"median", "p90"}}
 
-func (p *rparser) duration(n *yaml.Node, field string) (time.Duration, bool) {
-	if n == nil || n.Kind != yaml.ScalarNode {
-		p.addf(n, field, "expected a duration like 90s or 2m, got %s", describe(n))
-		return 0, false
-	}
-	d, err := time.ParseDuration(n.Value)
-	if err != nil || d < 0 {
-		p.addf(n, field, "expected a non-negative duration like 90s or 2m, got %q", n.Value)
-		return 0, false
-	}
-	return d, true
-}
-
-func (p *rparser) dist(n *yaml.Node, field string) (Dist, bool) {
-	if n != nil && n.Kind == yaml.ScalarNode { // ack_delay: 1m is a constant
-		d, ok := p.duration(n, field)
-		return Dist{Kind: "constant", Value: d}, ok
-	}
-	if n == nil || n.Kind != yaml.MappingNode {
-		p.addf(n, field, "expected a duration or {dist: constant|uniform|lognormal, ...}, got %s", describe(n))
-		return Dist{}, false
-	}
-	keys := map[string]*yaml.Node{}   // field name → its key node
-	values := map[string]*yaml.Node{} // field name → its value node
-	var kindNode *yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], resolve(n.Content[i+1])
-		if k.Value == "dist" {
-			kindNode = v
-			continue
+// DecodeYAML makes Dist a strictyaml.Decodable: a bare duration is a
+// constant; a mapping is {dist: constant|uniform|lognormal} with the
+// fields of its kind.
+func (d *Dist) DecodeYAML(c *strictyaml.Cursor) {
+	if c.Node().Kind != yaml.MappingNode {
+		var v time.Duration
+		if c.Decode(&v) && !c.IsNull() { // ack_delay: 1m is a constant
+			*d = Dist{Kind: "constant", Value: v}
 		}
-		keys[k.Value], values[k.Value] = k, v
+		return
 	}
-	if kindNode == nil {
-		p.addf(n, field+".dist", "missing; expected constant, uniform or lognormal")
-		return Dist{}, false
+	var raw struct {
+		Dist   string         `yaml:"dist"`
+		Value  *time.Duration `yaml:"value"`
+		Min    *time.Duration `yaml:"min"`
+		Max    *time.Duration `yaml:"max"`
+		Median *time.Duration `yaml:"median"`
+		P90    *time.Duration `yaml:"p90"`
 	}
-	want := map[string][]string{"constant": {"value"}, "uniform": {"min", "max"}, "lognormal": {"median", "p90"}}
-	names, ok := want[kindNode.Value]
+	if !c.Decode(&raw) {
+		return
+	}
+	if _, ok := c.Key("dist"); !ok {
+		c.At("dist", "missing; expected constant, uniform or lognormal")
+		return
+	}
+	names, ok := distParams[raw.Dist]
 	if !ok {
-		p.addf(kindNode, field+".dist", "expected constant, uniform or lognormal, got %s", describe(kindNode))
-		return Dist{}, false
+		c.Value("dist").Problemf("expected constant, uniform or lognormal, got %q", raw.Dist)
+		return
 	}
-	d := Dist{Kind: kindNode.Value}
+	given := map[string]*time.Duration{"value": raw.Value, "min": raw.Min, "max": raw.Max, "median": raw.Median, "p90": raw.P90}
 	good := true
-	vals := map[string]time.Duration{}
-	for _, name := range names {
-		if keys[name] == nil {
-			p.addf(n, field+"."+name, "missing; dist %s needs %s", d.Kind, strings.Join(names, " and "))
+	for _, name := range []string{"value", "min", "max", "median", "p90"} {
+		switch in := slices.Contains(names, name); {
+		case in && given[name] == nil:
+			c.At(name, "missing; dist %s needs %s", raw.Dist, strings.Join(names, " and "))
 			good = false
-			continue
-		}
-		v, ok := p.duration(values[name], field+"."+name)
-		good = good && ok
-		vals[name] = v
-	}
-	for k, kn := range keys {
-		if !contains(names, k) {
-			p.addf(kn, field+"."+k, "unknown field for dist %s; expected %s", d.Kind, strings.Join(names, " and "))
+		case !in && given[name] != nil:
+			c.At(name, "unknown field for dist %s; expected %s", raw.Dist, strings.Join(names, " and "))
 			good = false
 		}
 	}
 	if !good {
-		return Dist{}, false
+		return
 	}
-	d.Value, d.Min, d.Max, d.Median, d.P90 = vals["value"], vals["min"], vals["max"], vals["median"], vals["p90"]
-	switch d.Kind {
+	out := Dist{Kind: raw.Dist}
+	for name, dst := range map[string]*time.Duration{"value": &out.Value, "min": &out.Min, "max": &out.Max, "median": &out.Median, "p90": &out.P90} {
+		if given[name] != nil {
+			*dst = *given[name]
+		}
+	}
+	switch out.Kind {
 	case "uniform":
-		if d.Max < d.Min {
-			p.addf(values["max"], field+".max", "expected max >= min (%s), got %s", d.Min, d.Max)
-			return Dist{}, false
+		if out.Max < out.Min {
+			c.Value("max").Problemf("expected max >= min (%s), got %s", out.Min, out.Max)
+			return
 		}
 	case "lognormal":
-		if d.Median <= 0 || d.P90 < d.Median {
-			p.addf(values["p90"], field, "expected 0 < median <= p90, got median %s, p90 %s", d.Median, d.P90)
-			return Dist{}, false
+		if out.Median <= 0 || out.P90 < out.Median {
+			c.Value("p90").Problemf("expected 0 < median <= p90, got median %s, p90 %s", out.Median, out.P90)
+			return
 		}
 	}
-	return d, true
+	*d = out
 }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-var (
-	resolve  = yamlpos.Resolve
-	describe = yamlpos.Describe
-)
 
 // CheckResponders parses drill.yaml's responders section (node may be
 // nil) and checks that every user it names is in the escalation config,
@@ -346,18 +250,19 @@ func CheckResponders(file string, node *yaml.Node, esc *team.Escalation) error {
 		return err
 	}
 	if probs := unknownResponders(rc, esc); len(probs) > 0 {
-		return ResponderErrors(probs)
+		return probs
 	}
 	return nil
 }
 
 // unknownResponders lists the users of rc that esc does not know, sorted.
-func unknownResponders(rc ResponderConfig, esc *team.Escalation) []string {
-	var probs []string
+func unknownResponders(rc ResponderConfig, esc *team.Escalation) strictyaml.Problems {
+	var probs strictyaml.Problems
 	for _, u := range slices.Sorted(maps.Keys(rc.Users)) {
 		if _, ok := esc.User(u); !ok {
 			r := rc.Users[u]
-			probs = append(probs, fmt.Sprintf("%s:%d:%d: responders.%s: unknown user; expected a user id from escalation/ or default", rc.File, r.Line, r.Col, u))
+			probs = append(probs, strictyaml.Problem{File: rc.File, Line: r.Line, Col: r.Col, Field: strictyaml.Join("responders", u),
+				Msg: "unknown user; expected a user id from escalation/ or default"})
 		}
 	}
 	return probs

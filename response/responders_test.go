@@ -43,17 +43,17 @@ dave: {ack_delay: 90s}
 func TestParseRespondersBad(t *testing.T) {
 	cases := map[string]struct{ src, want string }{
 		"not a mapping":    {"[alice]", "drill.yaml:1:1: responders: expected a mapping of user id to {available, ack_delay}, got a list"},
-		"unknown field":    {"alice: {avail: true}", "drill.yaml:1:9: responders.alice.avail: unknown field; expected available, ack_delay or claim_delay"},
+		"unknown field":    {"alice: {avail: true}", "drill.yaml:1:9: responders.alice.avail: unknown field; valid fields are: available, ack_delay, claim_delay"},
 		"bool":             {"alice: {available: yes-ish}", `drill.yaml:1:20: responders.alice.available: expected true or false, got "yes-ish"`},
-		"bad duration":     {"alice: {ack_delay: soon}", `drill.yaml:1:20: responders.alice.ack_delay: expected a non-negative duration like 90s or 2m, got "soon"`},
+		"bad duration":     {"alice: {ack_delay: soon}", `drill.yaml:1:20: responders.alice.ack_delay: expected a duration such as 500ms, 2s or 1m, got "soon"`},
 		"unknown dist":     {"alice: {ack_delay: {dist: gamma}}", `drill.yaml:1:27: responders.alice.ack_delay.dist: expected constant, uniform or lognormal, got "gamma"`},
 		"missing dist":     {"alice: {ack_delay: {value: 1m}}", "drill.yaml:1:20: responders.alice.ack_delay.dist: missing; expected constant, uniform or lognormal"},
 		"missing param":    {"alice: {ack_delay: {dist: lognormal, median: 2m}}", "drill.yaml:1:20: responders.alice.ack_delay.p90: missing; dist lognormal needs median and p90"},
 		"wrong param":      {"alice: {ack_delay: {dist: constant, value: 1m, max: 2m}}", "drill.yaml:1:48: responders.alice.ack_delay.max: unknown field for dist constant; expected value"},
 		"uniform reverse":  {"alice: {ack_delay: {dist: uniform, min: 4m, max: 1m}}", "drill.yaml:1:50: responders.alice.ack_delay.max: expected max >= min (4m0s), got 1m0s"},
-		"p90 below median": {"alice: {ack_delay: {dist: lognormal, median: 5m, p90: 1m}}", "drill.yaml:1:55: responders.alice.ack_delay: expected 0 < median <= p90, got median 5m0s, p90 1m0s"},
-		"duplicate":        {"alice: {available: true}\nalice: {available: false}", "drill.yaml:2:1: responders.alice: duplicate entry"},
-		"entry not a map":  {"alice: 3m", `drill.yaml:1:8: responders.alice: expected a mapping with available and/or ack_delay, got "3m"`},
+		"p90 below median": {"alice: {ack_delay: {dist: lognormal, median: 5m, p90: 1m}}", "drill.yaml:1:55: responders.alice.ack_delay.p90: expected 0 < median <= p90, got median 5m0s, p90 1m0s"},
+		"duplicate":        {"alice: {available: true}\nalice: {available: false}", "drill.yaml:2:1: responders.alice: duplicate key; first given at line 1"},
+		"entry not a map":  {"alice: 3m", `drill.yaml:1:8: responders.alice: expected a mapping with fields available, ack_delay, claim_delay, got "3m"`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -63,7 +63,7 @@ func TestParseRespondersBad(t *testing.T) {
 	}
 	// Every problem is reported, in file order.
 	_, err := parseRespondersSrc(t, "bob: {x: 1}\nalice: {available: 3}")
-	require.EqualError(t, err, "drill.yaml:1:7: responders.bob.x: unknown field; expected available, ack_delay or claim_delay\n"+
+	require.EqualError(t, err, "drill.yaml:1:7: responders.bob.x: unknown field; valid fields are: available, ack_delay, claim_delay\n"+
 		`drill.yaml:2:20: responders.alice.available: expected true or false, got "3"`)
 }
 

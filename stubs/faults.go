@@ -135,7 +135,7 @@ func validateParams(mode string, p Params) error {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		if set[k] && !contains(takes, k) {
+		if set[k] && !slices.Contains(takes, k) {
 			what := "no parameters"
 			if len(takes) > 0 {
 				what = strings.Join(takes, ", ")

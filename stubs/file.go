@@ -2,18 +2,18 @@ package stubs
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
+	"maps"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
 	"github.com/drillkit/drill/internal/faultmode"
+	"github.com/drillkit/drill/internal/strictyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -102,439 +102,323 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // LoadFile reads and parses a stub file.
 func LoadFile(name string) (*File, error) {
-	data, err := os.ReadFile(name)
+	data, err := strictyaml.ReadFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("stubs: %w", err)
 	}
 	return Parse(name, data)
 }
 
-// Parse parses a stub file's contents; file names it in errors. Every
-// problem found is reported, each as "file:line: field: what was expected".
+// Parse parses a stub file's contents; file names it in errors. The file
+// is decoded strictly (strictyaml), then checked and compiled; every
+// problem found is reported, each as "file:line:col: field: what was
+// expected" (the error is a strictyaml.Problems).
 func Parse(file string, data []byte) (*File, error) {
-	p := &parser{file: file}
-	f := p.parse(data)
-	if len(p.errs) > 0 {
-		return nil, p.err()
+	var raw fileYAML
+	doc, probs := strictyaml.Decode(file, data, &raw)
+	if doc.Root == nil {
+		if probs == nil {
+			probs = strictyaml.Problems{{File: file, Line: 1, Col: 1, Msg: "empty file; want a stub file with name and routes"}}
+		}
+		return nil, probs.Err()
+	}
+	// The checks run even after decoding problems, so that every problem
+	// shows at once; a field that did not decode is not judged again.
+	p := &parser{doc: doc, probs: probs}
+	f := p.file(&raw)
+	if len(p.probs) > 0 {
+		return nil, p.probs.Err()
 	}
 	f.Source = file
 	return f, nil
 }
 
-type fieldError struct {
-	line int
-	msg  string
+// fileYAML and the types below are a stub file as written; the parser
+// checks and compiles them into a File.
+type fileYAML struct {
+	Name   string                    `yaml:"name"`
+	Routes []routeYAML               `yaml:"routes"`
+	Faults []faultmode.Fault[Params] `yaml:"faults"`
 }
 
-type parser struct {
-	file string
-	errs []fieldError
+type routeYAML struct {
+	Pos      strictyaml.Pos
+	Name     string        `yaml:"name"`
+	Method   string        `yaml:"method"`
+	Path     string        `yaml:"path"`
+	Match    matchYAML     `yaml:"match"`
+	Response *responseYAML `yaml:"response"`
+	Latency  *latencyYAML  `yaml:"latency"`
 }
 
-func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) {
-	line := 1
-	if n != nil && n.Line > 0 {
-		line = n.Line
-	}
-	msg := fmt.Sprintf(format, args...)
-	if field != "" {
-		msg = field + ": " + msg
-	}
-	p.errs = append(p.errs, fieldError{line, msg})
+type matchYAML struct {
+	Query   map[string]Value `yaml:"query"`
+	Headers map[string]Value `yaml:"headers"`
+	Body    struct {
+		JSON  map[string]Value `yaml:"json"`
+		Regex string           `yaml:"regex"`
+	} `yaml:"body"`
 }
 
-func (p *parser) err() error {
-	sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].line < p.errs[j].line })
-	errs := make([]error, len(p.errs))
-	for i, e := range p.errs {
-		errs[i] = fmt.Errorf("%s:%d: %s", p.file, e.line, e.msg)
-	}
-	return errors.Join(errs...)
+type responseYAML struct {
+	Status  int               `yaml:"status"`
+	Headers map[string]string `yaml:"headers"`
+	Body    string            `yaml:"body"`
+	JSON    jsonBody          `yaml:"json"`
 }
 
-func (p *parser) parse(data []byte) *File {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p.yamlError(err)
-		return nil
-	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
-		p.errorf(nil, "", "empty file; want a stub file with name and routes")
-		return nil
-	}
-	root := doc.Content[0]
-	m := p.mapping(root, "", "name", "routes", "faults")
-	if m == nil {
-		return nil
-	}
-	f := &File{}
-	if n, ok := m["name"]; ok {
-		f.Name, _ = p.name(n, "name")
-	} else {
-		p.errorf(root, "name", "required; want the stub's name, such as websearch")
-	}
-	rn, ok := m["routes"]
-	if !ok {
-		p.errorf(root, "routes", "required; want a list of routes")
-	} else if p.kind(rn, "routes", yaml.SequenceNode, "a list of routes") {
-		if len(rn.Content) == 0 {
-			p.errorf(rn, "routes", "want at least one route")
-		}
-		seen := map[string]int{}
-		for i, n := range rn.Content {
-			r := p.route(n, fmt.Sprintf("routes[%d]", i))
-			if r == nil {
-				continue
-			}
-			if r.Name != "" {
-				if prev, dup := seen[r.Name]; dup {
-					p.errorf(n, fmt.Sprintf("routes[%d].name", i), "duplicate route name %q (first at line %d)", r.Name, prev)
-				}
-				seen[r.Name] = r.Line
-			}
-			f.Routes = append(f.Routes, r)
-		}
-	}
-	if fn, ok := m["faults"]; ok && p.kind(fn, "faults", yaml.SequenceNode, "a list of faults") {
-		for i, n := range fn.Content {
-			if flt, ok := p.fault(n, fmt.Sprintf("faults[%d]", i), f.Routes); ok {
-				f.Faults = append(f.Faults, flt)
-			}
-		}
-	}
-	return f
+type latencyYAML struct {
+	Dist   string        `yaml:"dist"`
+	Mean   time.Duration `yaml:"mean"`
+	Stddev time.Duration `yaml:"stddev"`
 }
 
-var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
-func (p *parser) yamlError(err error) {
-	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		p.errs = append(p.errs, fieldError{line, "invalid YAML: " + m[2]})
+// DecodeYAML makes Value a strictyaml.Decodable: a string, whose re:
+// form must compile.
+func (v *Value) DecodeYAML(c *strictyaml.Cursor) {
+	var s string
+	if !c.Decode(&s) {
 		return
 	}
-	p.errs = append(p.errs, fieldError{1, "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")})
+	val := Value{Raw: s}
+	if expr, ok := strings.CutPrefix(s, "re:"); ok {
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			c.Problemf("want an RE2 regular expression after re: (%v)", err)
+			return
+		}
+		val.re = re
+	}
+	*v = val
 }
 
-func kindName(k yaml.Kind) string {
-	switch k {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return "a scalar"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	return "nothing"
-}
+// jsonBody is a json: response body, compiled into a JSON template as it
+// is decoded: string leaves holding {{ are text/templates rendered per
+// request, everything else is kept as is, in the file's key order.
+type jsonBody struct{ t jsonTmpl }
 
-func (p *parser) kind(n *yaml.Node, field string, k yaml.Kind, want string) bool {
-	if n.Kind == yaml.AliasNode {
-		p.errorf(n, field, "aliases are not supported; write the value out")
-		return false
-	}
-	if n.Kind != k {
-		p.errorf(n, field, "want %s, got %s", want, kindName(n.Kind))
-		return false
-	}
-	return true
-}
+// DecodeYAML makes jsonBody a strictyaml.Decodable.
+func (b *jsonBody) DecodeYAML(c *strictyaml.Cursor) { b.t = jsonValue(c) }
 
-// mapping checks that n is a mapping with only the given keys and returns
-// its values by key.
-func (p *parser) mapping(n *yaml.Node, field string, keys ...string) map[string]*yaml.Node {
-	want := "a mapping with keys " + strings.Join(keys, ", ")
-	if !p.kind(n, orTop(field), yaml.MappingNode, want) {
+func jsonValue(c *strictyaml.Cursor) jsonTmpl {
+	switch n := c.Node(); {
+	case n.Kind == yaml.MappingNode:
+		o := objectTmpl{vals: map[string]jsonTmpl{}}
+		c.Entries("a JSON object", func(key string, _ strictyaml.Pos, val *strictyaml.Cursor) {
+			o.keys = append(o.keys, key)
+			o.vals[key] = jsonValue(val)
+		})
+		return o
+	case n.Kind == yaml.SequenceNode:
+		var items arrayTmpl
+		c.Items("a JSON array", func(_ int, item *strictyaml.Cursor) { items = append(items, jsonValue(item)) })
+		return items
+	case n.Tag == "!!str" && strings.Contains(n.Value, "{{"):
+		t, msg := compileTemplate(c.Field(), n.Value)
+		if t == nil {
+			c.Problemf("%s", msg)
+			return nil
+		}
+		return stringTmpl{t}
+	}
+	var v any
+	if !c.Decode(&v) {
 		return nil
 	}
-	out := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		kf := join(field, k.Value)
-		switch {
-		case k.Kind != yaml.ScalarNode:
-			p.errorf(k, orTop(field), "keys must be plain names")
-		case !contains(keys, k.Value):
-			p.errorf(k, kf, "unknown field; valid fields are %s", strings.Join(keys, ", "))
-		case out[k.Value] != nil:
-			p.errorf(k, kf, "duplicate key")
-		default:
-			out[k.Value] = v
-		}
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.Problemf("not representable in JSON: %v", err)
+		return nil
 	}
-	return out
+	return literalTmpl(b)
 }
 
-func orTop(field string) string {
-	if field == "" {
-		return "(top level)"
-	}
-	return field
+// parser checks a decoded stub file, placing every problem by its field
+// path in the document.
+type parser struct {
+	doc   *strictyaml.Doc
+	probs strictyaml.Problems
 }
 
-var plainKeyRE = regexp.MustCompile(`^[A-Za-z0-9_.$\[\]-]+$`)
-
-// join names a field under a parent, quoting keys that are not plain so
-// each error stays one readable line.
-func join(field, key string) string {
-	if !plainKeyRE.MatchString(key) {
-		key = strconv.Quote(key)
+// errorf records a problem with field, at its value (at its parent when
+// it is not written), unless decoding it or a field holding it failed.
+func (p *parser) errorf(field, format string, args ...any) {
+	if !p.failed(field) {
+		p.probs = append(p.probs, p.doc.ValueProblemf(field, format, args...))
 	}
-	if field == "" {
-		return key
-	}
-	return field + "." + key
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
+// failedWithin reports whether a problem names field or a field in it.
+func (p *parser) failedWithin(field string) bool {
+	for _, pr := range p.probs {
+		f := pr.Field
+		if f == field || strings.HasPrefix(f, field+".") || strings.HasPrefix(f, field+"[") {
 			return true
 		}
 	}
 	return false
 }
 
-func (p *parser) str(n *yaml.Node, field string) (string, bool) {
-	if !p.kind(n, field, yaml.ScalarNode, "a string") {
-		return "", false
-	}
-	if n.Tag == "!!null" {
-		p.errorf(n, field, "want a string, got null")
-		return "", false
-	}
-	return n.Value, true
-}
-
-func (p *parser) name(n *yaml.Node, field string) (string, bool) {
-	s, ok := p.str(n, field)
-	if !ok {
-		return "", false
-	}
-	if !nameRE.MatchString(s) {
-		p.errorf(n, field, "want a name of letters, digits, '_', '.' or '-', got %q", s)
-		return "", false
-	}
-	return s, true
-}
-
-func (p *parser) integer(n *yaml.Node, field, want string) (int, bool) {
-	if !p.kind(n, field, yaml.ScalarNode, want) {
-		return 0, false
-	}
-	v, err := strconv.Atoi(n.Value)
-	if err != nil || n.Tag != "!!int" {
-		p.errorf(n, field, "want %s, got %q", want, n.Value)
-		return 0, false
-	}
-	return v, true
-}
-
-func (p *parser) float(n *yaml.Node, field, want string) (float64, bool) {
-	if !p.kind(n, field, yaml.ScalarNode, want) {
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(n.Value, 64)
-	if err != nil || (n.Tag != "!!int" && n.Tag != "!!float") || v != v {
-		p.errorf(n, field, "want %s, got %q", want, n.Value)
-		return 0, false
-	}
-	return v, true
-}
-
-func (p *parser) duration(n *yaml.Node, field string) (time.Duration, bool) {
-	if !p.kind(n, field, yaml.ScalarNode, "a duration such as 250ms or 2s") {
-		return 0, false
-	}
-	d, err := time.ParseDuration(n.Value)
-	if err != nil || d < 0 {
-		p.errorf(n, field, "want a non-negative duration such as 250ms or 2s, got %q", n.Value)
-		return 0, false
-	}
-	return d, true
-}
-
-// stringMap reads a mapping of plain names to strings.
-func (p *parser) stringMap(n *yaml.Node, field string) map[string]*yaml.Node {
-	if !p.kind(n, field, yaml.MappingNode, "a mapping of names to strings") {
-		return nil
-	}
-	out := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode || k.Value == "" {
-			p.errorf(k, field, "keys must be non-empty names")
-			continue
-		}
-		if out[k.Value] != nil {
-			p.errorf(k, join(field, k.Value), "duplicate key")
-			continue
-		}
-		if _, ok := p.str(v, join(field, k.Value)); ok {
-			out[k.Value] = v
+// failed reports whether a problem names field or a field holding it.
+func (p *parser) failed(field string) bool {
+	for _, pr := range p.probs {
+		f := pr.Field
+		if f == "" || f == field || strings.HasPrefix(field, f+".") || strings.HasPrefix(field, f+"[") {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
-func (p *parser) route(n *yaml.Node, field string) *Route {
-	m := p.mapping(n, field, "name", "method", "path", "match", "response", "latency")
-	if m == nil {
-		return nil
+// nonEmptyKeys checks that a mapping of names has no empty name.
+func (p *parser) nonEmptyKeys(field string, keys []string) {
+	for _, k := range keys {
+		if k == "" {
+			p.errorf(field, "keys must be non-empty names")
+		}
 	}
-	r := &Route{Line: n.Line}
-	if v, ok := m["name"]; ok {
-		r.Name, _ = p.name(v, field+".name")
-	} else {
-		p.errorf(n, field+".name", "required; want a name faults can target")
+}
+
+func (p *parser) file(raw *fileYAML) *File {
+	f := &File{}
+	switch {
+	case !p.doc.Has("name"):
+		p.errorf("name", "required; want the stub's name, such as websearch")
+	case !nameRE.MatchString(raw.Name):
+		p.errorf("name", "want a name of letters, digits, '_', '.' or '-', got %q", raw.Name)
+	default:
+		f.Name = raw.Name
 	}
-	if v, ok := m["method"]; ok {
-		if s, ok := p.str(v, field+".method"); ok {
-			if up := strings.ToUpper(s); contains(methods, up) {
-				r.Method = up
+	switch {
+	case !p.doc.Has("routes"):
+		p.errorf("routes", "required; want a list of routes")
+	case len(raw.Routes) == 0:
+		p.errorf("routes", "want at least one route")
+	}
+	seen := map[string]int{}
+	for i := range raw.Routes {
+		field := strictyaml.Index("routes", i)
+		r := p.route(&raw.Routes[i], field)
+		if r.Name != "" {
+			if prev, dup := seen[r.Name]; dup {
+				p.errorf(field+".name", "duplicate route name %q (first at line %d)", r.Name, prev)
 			} else {
-				p.errorf(v, field+".method", "want one of %s, got %q", strings.Join(methods, ", "), s)
+				seen[r.Name] = r.Line
 			}
 		}
-	} else {
-		p.errorf(n, field+".method", "required; want one of %s", strings.Join(methods, ", "))
+		f.Routes = append(f.Routes, r)
 	}
-	if v, ok := m["path"]; ok {
-		if s, ok := p.str(v, field+".path"); ok {
-			segs, err := parsePattern(s)
-			if err != nil {
-				p.errorf(v, field+".path", "%v", err)
-			}
-			r.Path, r.segs = s, segs
+	for i, flt := range raw.Faults {
+		if p.fault(flt, strictyaml.Index("faults", i), f.Routes) {
+			f.Faults = append(f.Faults, flt)
 		}
+	}
+	return f
+}
+
+func (p *parser) route(raw *routeYAML, field string) *Route {
+	r := &Route{Line: raw.Pos.Line}
+	switch {
+	case !p.doc.Has(field + ".name"):
+		p.errorf(field+".name", "required; want a name faults can target")
+	case !nameRE.MatchString(raw.Name):
+		p.errorf(field+".name", "want a name of letters, digits, '_', '.' or '-', got %q", raw.Name)
+	default:
+		r.Name = raw.Name
+	}
+	if up := strings.ToUpper(raw.Method); slices.Contains(methods, up) {
+		r.Method = up
+	} else if p.doc.Has(field + ".method") {
+		p.errorf(field+".method", "want one of %s, got %q", strings.Join(methods, ", "), raw.Method)
 	} else {
-		p.errorf(n, field+".path", "required; want a path such as /charges/{id}")
+		p.errorf(field+".method", "required; want one of %s", strings.Join(methods, ", "))
 	}
-	if v, ok := m["match"]; ok {
-		r.Match = p.match(v, field+".match")
-	}
-	if v, ok := m["response"]; ok {
-		r.Response = p.response(v, field+".response")
+	if p.doc.Has(field + ".path") {
+		segs, err := parsePattern(raw.Path)
+		if err != nil {
+			p.errorf(field+".path", "%v", err)
+		}
+		r.Path, r.segs = raw.Path, segs
 	} else {
-		r.Response = Response{Status: 200}
+		p.errorf(field+".path", "required; want a path such as /charges/{id}")
 	}
-	if v, ok := m["latency"]; ok {
-		r.Latency = p.latency(v, field+".latency")
+	r.Match = p.match(&raw.Match, field+".match")
+	r.Response = Response{Status: 200}
+	if raw.Response != nil {
+		r.Response = p.response(raw.Response, field+".response")
+	}
+	if raw.Latency != nil {
+		r.Latency = p.latency(raw.Latency, field+".latency")
 	}
 	return r
 }
 
-func (p *parser) match(n *yaml.Node, field string) Match {
-	var out Match
-	m := p.mapping(n, field, "query", "headers", "body")
-	if m == nil {
-		return out
-	}
-	if v, ok := m["query"]; ok {
-		out.Query = p.values(v, field+".query")
-	}
-	if v, ok := m["headers"]; ok {
-		hs := p.values(v, field+".headers")
-		if hs != nil {
-			out.Headers = map[string]Value{}
-			for k, val := range hs {
-				out.Headers[canonicalHeader(k)] = val
-			}
+func (p *parser) match(raw *matchYAML, field string) Match {
+	out := Match{Query: raw.Query}
+	p.nonEmptyKeys(field+".query", slices.Sorted(maps.Keys(raw.Query)))
+	if raw.Headers != nil {
+		p.nonEmptyKeys(field+".headers", slices.Sorted(maps.Keys(raw.Headers)))
+		out.Headers = map[string]Value{}
+		for k, v := range raw.Headers {
+			out.Headers[canonicalHeader(k)] = v
 		}
 	}
-	if v, ok := m["body"]; ok {
-		bm := p.mapping(v, field+".body", "json", "regex")
-		if bm != nil {
-			if jv, ok := bm["json"]; ok {
-				out.Body.JSON = p.values(jv, field+".body.json")
-				out.Body.paths = map[string][]pathStep{}
-				for k := range out.Body.JSON {
-					steps, err := parseJSONPath(k)
-					if err != nil {
-						p.errorf(jv, join(field+".body.json", k), "%v", err)
-						continue
-					}
-					out.Body.paths[k] = steps
-				}
-			}
-			if rv, ok := bm["regex"]; ok {
-				if s, ok := p.str(rv, field+".body.regex"); ok {
-					re, err := regexp.Compile(s)
-					if err != nil {
-						p.errorf(rv, field+".body.regex", "want an RE2 regular expression: %v", err)
-					}
-					out.Body.Regex = re
-				}
-			}
-		}
-	}
-	return out
-}
-
-func (p *parser) values(n *yaml.Node, field string) map[string]Value {
-	sm := p.stringMap(n, field)
-	if sm == nil {
-		return nil
-	}
-	out := map[string]Value{}
-	for k, v := range sm {
-		val := Value{Raw: v.Value}
-		if expr, ok := strings.CutPrefix(v.Value, "re:"); ok {
-			re, err := regexp.Compile(expr)
+	if raw.Body.JSON != nil {
+		jf := field + ".body.json"
+		p.nonEmptyKeys(jf, slices.Sorted(maps.Keys(raw.Body.JSON)))
+		out.Body.JSON = raw.Body.JSON
+		out.Body.paths = map[string][]pathStep{}
+		for _, k := range slices.Sorted(maps.Keys(raw.Body.JSON)) {
+			steps, err := parseJSONPath(k)
 			if err != nil {
-				p.errorf(v, join(field, k), "want an RE2 regular expression after re: (%v)", err)
+				p.errorf(strictyaml.Join(jf, k), "%v", err)
 				continue
 			}
-			val.re = re
+			out.Body.paths[k] = steps
 		}
-		out[k] = val
+	}
+	if p.doc.Has(field + ".body.regex") {
+		re, err := regexp.Compile(raw.Body.Regex)
+		if err != nil {
+			p.errorf(field+".body.regex", "want an RE2 regular expression: %v", err)
+		}
+		out.Body.Regex = re
 	}
 	return out
 }
 
-func (p *parser) response(n *yaml.Node, field string) Response {
+func (p *parser) response(raw *responseYAML, field string) Response {
 	out := Response{Status: 200}
-	m := p.mapping(n, field, "status", "headers", "body", "json")
-	if m == nil {
-		return out
-	}
-	if v, ok := m["status"]; ok {
-		if s, ok := p.integer(v, field+".status", "an HTTP status from 100 to 599"); ok {
-			if s < 100 || s > 599 {
-				p.errorf(v, field+".status", "want an HTTP status from 100 to 599, got %d", s)
-			}
-			out.Status = s
+	if p.doc.Has(field + ".status") {
+		if raw.Status < 100 || raw.Status > 599 {
+			p.errorf(field+".status", "want an HTTP status from 100 to 599, got %d", raw.Status)
 		}
+		out.Status = raw.Status
 	}
-	if v, ok := m["headers"]; ok {
-		hs := p.stringMap(v, field+".headers")
+	if p.doc.Has(field + ".headers") {
+		hf := field + ".headers"
+		p.nonEmptyKeys(hf, slices.Sorted(maps.Keys(raw.Headers)))
 		out.Headers = map[string]string{}
 		out.headers = map[string]*template.Template{}
-		for k, hv := range hs {
-			t, ok := p.template(hv, join(field+".headers", k), hv.Value)
-			if ok {
+		for _, k := range slices.Sorted(maps.Keys(raw.Headers)) {
+			hv := raw.Headers[k]
+			if t, ok := p.template(strictyaml.Join(hf, k), hv); ok {
 				ck := canonicalHeader(k)
-				out.Headers[ck] = hv.Value
+				out.Headers[ck] = hv
 				out.headers[ck] = t
 			}
 		}
 	}
-	bv, hasBody := m["body"]
-	jv, hasJSON := m["json"]
+	hasBody, hasJSON := p.doc.Has(field+".body"), p.doc.Has(field+".json")
 	if hasBody && hasJSON {
-		p.errorf(jv, field+".json", "give body or json, not both")
+		p.errorf(field+".json", "give body or json, not both")
 		return out
 	}
 	if hasBody {
-		if s, ok := p.str(bv, field+".body"); ok {
-			out.body, _ = p.template(bv, field+".body", s)
-		}
+		out.body, _ = p.template(field+".body", raw.Body)
 	}
 	if hasJSON {
-		out.json = p.jsonValue(jv, field+".json")
+		out.json = raw.JSON.t
 		if out.headers == nil {
 			out.Headers = map[string]string{}
 			out.headers = map[string]*template.Template{}
@@ -543,160 +427,102 @@ func (p *parser) response(n *yaml.Node, field string) Response {
 	return out
 }
 
-func (p *parser) template(n *yaml.Node, field, text string) (*template.Template, bool) {
+// compileTemplate compiles a response template named by its field; the
+// message says what is wrong when it does not compile.
+func compileTemplate(field, text string) (*template.Template, string) {
 	t, err := template.New(field).Option("missingkey=zero").Funcs(funcs).Parse(text)
-	if err != nil {
-		msg := err.Error()
-		msg = strings.TrimPrefix(msg, "template: ")
-		msg = strings.TrimPrefix(msg, field+":")
-		if ln, rest, ok := strings.Cut(msg, ": "); ok {
-			if _, err := strconv.Atoi(ln); err == nil {
-				msg = rest + " (line " + ln + " of the template)"
-			}
+	if err == nil {
+		return t, ""
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "template: ")
+	msg = strings.TrimPrefix(msg, field+":")
+	if ln, rest, ok := strings.Cut(msg, ": "); ok {
+		if _, err := strconv.Atoi(ln); err == nil {
+			msg = rest + " (line " + ln + " of the template)"
 		}
-		p.errorf(n, field, "bad template: %s", msg)
+	}
+	return nil, "bad template: " + msg
+}
+
+func (p *parser) template(field, text string) (*template.Template, bool) {
+	t, msg := compileTemplate(field, text)
+	if t == nil {
+		p.errorf(field, "%s", msg)
 		return nil, false
 	}
 	return t, true
 }
 
-func (p *parser) latency(n *yaml.Node, field string) *Latency {
-	m := p.mapping(n, field, "dist", "mean", "stddev")
-	if m == nil {
-		return nil
+func (p *parser) latency(raw *latencyYAML, field string) *Latency {
+	l := &Latency{Dist: raw.Dist, Mean: raw.Mean, Stddev: raw.Stddev}
+	switch {
+	case !p.doc.Has(field + ".dist"):
+		p.errorf(field+".dist", "required; want one of %s", strings.Join(Dists, ", "))
+	case !slices.Contains(Dists, l.Dist):
+		p.errorf(field+".dist", "want one of %s, got %q", strings.Join(Dists, ", "), l.Dist)
 	}
-	l := &Latency{}
-	if v, ok := m["dist"]; ok {
-		if s, ok := p.str(v, field+".dist"); ok {
-			if !contains(Dists, s) {
-				p.errorf(v, field+".dist", "want one of %s, got %q", strings.Join(Dists, ", "), s)
-			}
-			l.Dist = s
-		}
-	} else {
-		p.errorf(n, field+".dist", "required; want one of %s", strings.Join(Dists, ", "))
+	hasMean := p.doc.Has(field + ".mean")
+	if !hasMean {
+		p.errorf(field+".mean", "required; want a duration such as 40ms")
 	}
-	if v, ok := m["mean"]; ok {
-		l.Mean, _ = p.duration(v, field+".mean")
-	} else {
-		p.errorf(n, field+".mean", "required; want a duration such as 40ms")
-	}
-	if v, ok := m["stddev"]; ok {
-		l.Stddev, _ = p.duration(v, field+".stddev")
+	if p.doc.Has(field + ".stddev") {
 		if l.Dist == "constant" {
-			p.errorf(v, field+".stddev", "a constant latency has no stddev; use dist: normal or lognormal")
+			p.errorf(field+".stddev", "a constant latency has no stddev; use dist: normal or lognormal")
 		}
 	} else if l.Dist == "normal" || l.Dist == "lognormal" {
-		p.errorf(n, field+".stddev", "required for dist %s; want a duration such as 10ms", l.Dist)
+		p.errorf(field+".stddev", "required for dist %s; want a duration such as 10ms", l.Dist)
 	}
-	if l.Dist == "lognormal" && m["mean"] != nil && l.Mean == 0 {
-		p.errorf(m["mean"], field+".mean", "a lognormal latency needs a positive mean")
+	if l.Dist == "lognormal" && hasMean && l.Mean == 0 {
+		p.errorf(field+".mean", "a lognormal latency needs a positive mean")
 	}
 	return l
 }
 
-// faultFields are the keys of a fault entry in a stub file.
-var faultFields = []string{"id", "mode", "target", "probability", "count", "duration", "params"}
-
-func (p *parser) fault(n *yaml.Node, field string, routes []*Route) (faultmode.Fault[Params], bool) {
-	var f faultmode.Fault[Params]
-	m := p.mapping(n, field, faultFields...)
-	if m == nil {
-		return f, false
+// fault checks a fault of the file; it reports whether it is good.
+func (p *parser) fault(f faultmode.Fault[Params], field string, routes []*Route) bool {
+	if p.failed(field) {
+		return false
 	}
-	before := len(p.errs)
-	if v, ok := m["id"]; ok {
-		f.ID, _ = p.name(v, field+".id")
+	before := len(p.probs)
+	if p.doc.Has(field+".id") && !nameRE.MatchString(f.ID) {
+		p.errorf(field+".id", "want a name of letters, digits, '_', '.' or '-', got %q", f.ID)
 	}
-	if v, ok := m["mode"]; ok {
-		f.Mode, _ = p.str(v, field+".mode")
-	} else {
-		p.errorf(n, field+".mode", "required; want one of %s", strings.Join(Modes, ", "))
+	if !p.doc.Has(field + ".mode") {
+		p.errorf(field+".mode", "required; want one of %s", strings.Join(Modes, ", "))
 	}
-	if v, ok := m["target"]; ok {
-		if s, ok := p.str(v, field+".target"); ok {
-			f.Target = s
-			if _, err := path.Match(s, ""); err != nil {
-				p.errorf(v, field+".target", "bad glob %q: %v", s, err)
-			} else if !globMatchesAny(s, routes) {
-				p.errorf(v, field+".target", "glob %q matches no route; routes are %s", s, routeNames(routes))
-			}
+	if s := f.Target; p.doc.Has(field + ".target") {
+		if _, err := path.Match(s, ""); err != nil {
+			p.errorf(field+".target", "bad glob %q: %v", s, err)
+		} else if !globMatchesAny(s, routes) {
+			p.errorf(field+".target", "glob %q matches no route; routes are %s", s, routeNames(routes))
 		}
 	}
-	if v, ok := m["probability"]; ok {
-		if x, ok := p.float(v, field+".probability", "a number from 0 to 1"); ok {
-			if !faultmode.ProbabilityRange.Contains(x) {
-				p.errorf(v, field+".probability", "want a number %s, got %v", faultmode.ProbabilityRange, x)
-			}
-			f.Probability = &x
-		}
+	if x := f.Probability; x != nil && !faultmode.ProbabilityRange.Contains(*x) {
+		p.errorf(field+".probability", "want a number %s, got %v", faultmode.ProbabilityRange, *x)
 	}
-	if v, ok := m["count"]; ok {
-		if c, ok := p.integer(v, field+".count", "a count of 0 (no limit) or more"); ok {
-			if !faultmode.CountRange.Contains(int64(c)) {
-				p.errorf(v, field+".count", "want a count %s (0 is no limit), got %d", faultmode.CountRange, c)
-			}
-			f.Count = c
-		}
+	if !faultmode.CountRange.Contains(int64(f.Count)) {
+		p.errorf(field+".count", "want a count %s (0 is no limit), got %d", faultmode.CountRange, f.Count)
 	}
-	if v, ok := m["duration"]; ok {
-		d, _ := p.duration(v, field+".duration")
-		f.Duration = faultmode.Duration(d)
-	}
-	beforeParams := len(p.errs)
-	if v, ok := m["params"]; ok {
-		f.Params = p.params(v, field+".params")
-	}
-	if len(p.errs) == beforeParams && f.Mode != "" {
+	p.nonEmptyKeys(field+".params.rename", slices.Sorted(maps.Keys(f.Params.Rename)))
+	if f.Mode != "" && !p.failedWithin(field+".params") {
 		if err := validateParams(f.Mode, f.Params); err != nil {
-			at := m["mode"]
-			if v := m["params"]; v != nil && !strings.HasPrefix(err.Error(), "mode:") {
-				at = v
+			// Each message names its field under the fault ("mode: ...",
+			// "params.delay: ..."); it is placed at the params given, or
+			// at the mode.
+			at := field + ".mode"
+			if p.doc.Has(field+".params") && !strings.HasPrefix(err.Error(), "mode:") {
+				at = field + ".params"
 			}
 			for _, e := range splitErrors(err) {
-				p.errs = append(p.errs, fieldError{at.Line, field + "." + e})
+				sub, msg, _ := strings.Cut(e, ": ")
+				pr := p.doc.ValueProblemf(at, "%s", msg)
+				pr.Field = field + "." + sub
+				p.probs = append(p.probs, pr)
 			}
 		}
 	}
-	return f, len(p.errs) == before
-}
-
-func (p *parser) params(n *yaml.Node, field string) Params {
-	var out Params
-	m := p.mapping(n, field, "status", "body", "retry_after", "rename", "drop", "delay")
-	if m == nil {
-		return out
-	}
-	if v, ok := m["status"]; ok {
-		out.Status, _ = p.integer(v, field+".status", "an HTTP status")
-	}
-	if v, ok := m["body"]; ok {
-		out.Body, _ = p.str(v, field+".body")
-	}
-	if v, ok := m["retry_after"]; ok {
-		out.RetryAfter, _ = p.integer(v, field+".retry_after", "a number of seconds")
-	}
-	if v, ok := m["rename"]; ok {
-		sm := p.stringMap(v, field+".rename")
-		if len(sm) > 0 {
-			out.Rename = map[string]string{}
-			for k, nv := range sm {
-				out.Rename[k] = nv.Value
-			}
-		}
-	}
-	if v, ok := m["drop"]; ok && p.kind(v, field+".drop", yaml.SequenceNode, "a list of field names") {
-		for i, e := range v.Content {
-			if s, ok := p.str(e, fmt.Sprintf("%s.drop[%d]", field, i)); ok {
-				out.Drop = append(out.Drop, s)
-			}
-		}
-	}
-	if v, ok := m["delay"]; ok {
-		d, _ := p.duration(v, field+".delay")
-		out.Delay = faultmode.Duration(d)
-	}
-	return out
+	return len(p.probs) == before
 }
 
 func globMatchesAny(glob string, routes []*Route) bool {
@@ -717,57 +543,4 @@ func routeNames(routes []*Route) string {
 		names = append(names, r.Name)
 	}
 	return strings.Join(names, ", ")
-}
-
-// jsonValue compiles a YAML value into a JSON template: string leaves are
-// text/templates rendered per request, everything else is kept as is.
-func (p *parser) jsonValue(n *yaml.Node, field string) jsonTmpl {
-	switch n.Kind {
-	case yaml.AliasNode:
-		p.errorf(n, field, "aliases are not supported; write the value out")
-		return nil
-	case yaml.MappingNode:
-		keys := make([]string, 0, len(n.Content)/2)
-		vals := map[string]jsonTmpl{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode {
-				p.errorf(k, field, "JSON object keys must be strings")
-				continue
-			}
-			if _, dup := vals[k.Value]; dup {
-				p.errorf(k, join(field, k.Value), "duplicate key")
-				continue
-			}
-			keys = append(keys, k.Value)
-			vals[k.Value] = p.jsonValue(n.Content[i+1], join(field, k.Value))
-		}
-		return objectTmpl{keys: keys, vals: vals}
-	case yaml.SequenceNode:
-		items := make(arrayTmpl, len(n.Content))
-		for i, e := range n.Content {
-			items[i] = p.jsonValue(e, fmt.Sprintf("%s[%d]", field, i))
-		}
-		return items
-	case yaml.ScalarNode:
-		if n.Tag == "!!str" && strings.Contains(n.Value, "{{") {
-			t, ok := p.template(n, field, n.Value)
-			if !ok {
-				return nil
-			}
-			return stringTmpl{t}
-		}
-		var v any
-		if err := n.Decode(&v); err != nil {
-			p.errorf(n, field, "%v", err)
-			return nil
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			p.errorf(n, field, "not representable in JSON: %v", err)
-			return nil
-		}
-		return literalTmpl(b)
-	}
-	return literalTmpl("null")
 }

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -24,7 +25,7 @@ func Kits() []string {
 
 // KitSource returns the YAML of an embedded kit, for teams to copy.
 func KitSource(name string) ([]byte, error) {
-	if !contains(Kits(), name) {
+	if !slices.Contains(Kits(), name) {
 		return nil, fmt.Errorf("stubs: unknown kit %q; kits are %s", name, strings.Join(Kits(), ", "))
 	}
 	return kitFS.ReadFile(path.Join("kits", name+".yaml"))

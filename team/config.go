@@ -2,10 +2,9 @@ package team
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/strictyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -17,8 +16,8 @@ const ConfigFile = "drill.yaml"
 // traffic, toxiproxy) and responders are kept as raw YAML for the testbed
 // and the response engine to decode, with File to name in their errors.
 type Config struct {
-	File string     `yaml:"-"` // path of drill.yaml as given to Load, for messages
-	doc  *yaml.Node // the parsed file, for the positions of later problems
+	File string          `yaml:"-"` // path of drill.yaml as given to Load, for messages
+	doc  *strictyaml.Doc // the parsed file, for the positions of later problems
 
 	Team  TeamInfo   `yaml:"team"`
 	Paths Paths      `yaml:"paths"`
@@ -146,10 +145,10 @@ func (c *Config) applyDefaults() {
 func ParseConfig(file string, data []byte) (*Config, error) {
 	c := &Config{File: file}
 	var probs Problems
-	c.doc, probs = decodeDoc(file, data, c)
+	c.doc, probs = strictyaml.Decode(file, data, c)
 	// A value written as 0 is judged, never taken for "absent" and
 	// replaced by the default.
-	written := func(field string) bool { return fieldKey(c.doc, field) != nil }
+	written := c.doc.Has
 	if written("lint.coverage_days") && (c.Lint.CoverageDays < 1 || c.Lint.CoverageDays > 366) {
 		probs = append(probs, c.problem("lint.coverage_days", fmt.Sprintf("expected 1 to 366 days, got %d", c.Lint.CoverageDays)))
 	}
@@ -177,35 +176,8 @@ func (c *Config) Problem(field, msg string) Problem { return c.problem(field, ms
 
 func (c *Config) problem(field, msg string) Problem {
 	p := Problem{File: c.File, Field: field, Msg: msg}
-	if k := fieldKey(c.doc, field); k != nil {
+	if k := c.doc.Key(field); k != nil {
 		p.Line, p.Col = k.Line, k.Column
 	}
 	return p
-}
-
-// fieldKey is the key node of a problem's field path such as
-// "policies[0].rules[1].escalate_after" in doc, or nil when the path does
-// not lead to a key.
-func fieldKey(doc *yaml.Node, field string) *yaml.Node {
-	n := doc
-	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	var key *yaml.Node
-	for _, seg := range strings.Split(field, ".") {
-		name, rest, _ := strings.Cut(seg, "[")
-		if key, n = mapValue(n, name); n == nil {
-			return nil
-		}
-		for rest != "" {
-			idx, tail, ok := strings.Cut(rest, "]")
-			i, err := strconv.Atoi(idx)
-			if !ok || err != nil || n.Kind != yaml.SequenceNode || i < 0 || i >= len(n.Content) {
-				return nil
-			}
-			n, key = n.Content[i], n.Content[i]
-			rest = strings.TrimPrefix(tail, "[")
-		}
-	}
-	return key
 }

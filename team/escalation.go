@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drillkit/drill/internal/strictyaml"
 )
 
 // Escalation is every file under escalation/, merged: who can be paged,
@@ -219,7 +221,7 @@ func (e *Escalation) Policy(id string) (*Policy, bool)     { p, ok := e.policies
 // ParseEscalation decodes one escalation file strictly.
 func ParseEscalation(file string, data []byte) (*Escalation, error) {
 	e := &Escalation{}
-	doc, probs := decodeDoc(file, data, e)
+	doc, probs := strictyaml.Decode(file, data, e)
 	e.stamp(file)
 	bad := map[string]bool{}
 	for _, p := range probs {
@@ -229,7 +231,7 @@ func ParseEscalation(file string, data []byte) (*Escalation, error) {
 	if len(shapes) > 0 {
 		// Point at the field itself, not at the item holding it.
 		for i := range shapes {
-			if k := fieldKey(doc, shapes[i].Field); k != nil {
+			if k := doc.Key(shapes[i].Field); k != nil {
 				shapes[i].Line, shapes[i].Col = k.Line, k.Column
 			}
 		}

@@ -9,6 +9,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/drillkit/drill/internal/strictyaml"
 )
 
 // Team is a loaded ops directory.
@@ -52,10 +54,14 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 		return r
 	}
 	var probs Problems
-	data, err := fs.ReadFile(fsys, path.Join(root, ConfigFile))
+	data, err := strictyaml.ReadFileFS(fsys, path.Join(root, ConfigFile), ConfigFile)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, Problems{{File: ConfigFile, Msg: "not found; a team directory needs a drill.yaml"}}
+		}
+		var ps Problems
+		if errors.As(err, &ps) {
+			return nil, ps
 		}
 		return nil, Problems{{File: ConfigFile, Msg: err.Error()}}
 	}
@@ -101,9 +107,17 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 		sort.Strings(files[i])
 	}
 
+	// Every file is read bounded by strictyaml.MaxBytes: YAML files are
+	// refused past it anyway, and a runbook or feature that large is not
+	// one.
 	read := func(p string) ([]byte, bool) {
-		b, err := fs.ReadFile(fsys, p)
-		if err != nil {
+		b, err := strictyaml.ReadFileFS(fsys, p, rel(p))
+		var ps Problems
+		switch {
+		case errors.As(err, &ps):
+			probs = append(probs, ps...)
+			return nil, false
+		case err != nil:
 			probs = append(probs, Problem{File: rel(p), Msg: unwrapPath(err).Error()})
 			return nil, false
 		}

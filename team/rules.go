@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/strictyaml"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -130,16 +131,13 @@ func ruleFileKind(root *yaml.Node) string {
 	return "rules"
 }
 
+// mapValue is the key and value nodes of a mapping's key, or nils.
 func mapValue(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	if n == nil || n.Kind != yaml.MappingNode {
+	k, v, found := strictyaml.Find(n, key)
+	if !found {
 		return nil, nil
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i], n.Content[i+1]
-		}
-	}
-	return nil, nil
+	return k, v
 }
 
 // ParseRules reads a Prometheus rule file or a PrometheusRule custom
@@ -147,14 +145,11 @@ func mapValue(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
 // promtool's, and returns the rules with file and line. A promtool test file
 // is returned as test instead.
 func ParseRules(file string, data []byte) (rules []*AlertRule, test *PromtoolTest, err error) {
-	doc, probs := parseYAML(file, data)
+	doc, probs := strictyaml.Parse(file, data)
 	if probs != nil {
 		return nil, nil, probs
 	}
-	var root *yaml.Node
-	if doc != nil && len(doc.Content) > 0 {
-		root = doc.Content[0]
-	}
+	root := doc.Root
 	content, colShift, groupsParent := data, 0, root
 	switch ruleFileKind(root) {
 	case "test":
@@ -249,35 +244,20 @@ func crSpec(data []byte, root, specKey, spec *yaml.Node) ([]byte, int) {
 	return []byte(b.String()), indent
 }
 
-var (
-	rulePosRe  = regexp.MustCompile(`^(\d+):(\d+): (?:\d+:\d+: )?(.*)$`)
-	yamlLineNo = regexp.MustCompile(`^\s*line (\d+): (.*)$`)
-)
+var rulePosRe = regexp.MustCompile(`^(\d+):(\d+): (?:\d+:\d+: )?(.*)$`)
 
-// ruleProblem splits rulefmt's "line:col: message" and yaml.v3's
-// "line N: message" forms into Problems.
+// ruleProblem splits rulefmt's "line:col: message" form into a Problem;
+// yaml.v3's errors, which rulefmt passes on, are read by strictyaml.
 func ruleProblem(file string, err error, colShift int) Problems {
 	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		var ps Problems
-		for _, e := range te.Errors {
-			p := Problem{File: file, Msg: e}
-			if m := yamlLineNo.FindStringSubmatch(e); m != nil {
-				p.Line, _ = strconv.Atoi(m[1])
-				p.Msg = m[2]
-			}
-			ps = append(ps, p)
-		}
-		return ps
-	}
 	msg := err.Error()
+	if errors.As(err, &te) || strings.HasPrefix(msg, "yaml: ") {
+		return strictyaml.YAMLError(file, err)
+	}
 	if m := rulePosRe.FindStringSubmatch(msg); m != nil {
 		l, _ := strconv.Atoi(m[1])
 		c, _ := strconv.Atoi(m[2])
 		return Problems{{File: file, Line: l, Col: c + colShift, Msg: m[3]}}
-	}
-	if strings.HasPrefix(msg, "yaml: ") {
-		return Problems{yamlProblem(file, err)}
 	}
 	return Problems{{File: file, Msg: msg}}
 }

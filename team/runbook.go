@@ -9,9 +9,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/drillkit/drill/internal/strictyaml"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
+	"go.yaml.in/yaml/v3"
 )
 
 // Runbook is a Markdown runbook: YAML front matter, then sections (level-2
@@ -129,10 +131,10 @@ func ParseRunbook(file string, data []byte) (*Runbook, error) {
 		}
 	}
 	rb.Line = 1
-	probs = append(probs, decodeFile(file, fm.Bytes(), rb)...)
+	doc, fmProbs := strictyaml.Decode(file, fm.Bytes(), rb)
+	probs = append(probs, fmProbs...)
 	rb.keyLines = map[string]int{}
-	if doc, _ := parseYAML(file, fm.Bytes()); doc != nil && len(doc.Content) > 0 {
-		root := doc.Content[0]
+	if root := doc.Root; root != nil && root.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(root.Content); i += 2 {
 			rb.keyLines[root.Content[i].Value] = root.Content[i].Line
 		}

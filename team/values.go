@@ -1,11 +1,11 @@
 package team
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/strictyaml"
 	"github.com/prometheus/common/model"
 )
 
@@ -13,7 +13,9 @@ import (
 // compound forms like 1h30m work too).
 type Duration time.Duration
 
-func (d *Duration) parseScalar(s string) error {
+// ParseScalar and Expected make Duration a strictyaml.Scalar; so for the
+// other value types below.
+func (d *Duration) ParseScalar(s string) error {
 	v, err := model.ParseDuration(s)
 	if err != nil {
 		if strings.Contains(err.Error(), "out of range") { // well formed, too large to hold
@@ -24,10 +26,11 @@ func (d *Duration) parseScalar(s string) error {
 	*d = Duration(v)
 	return nil
 }
-func (*Duration) expected() string { return "a duration like 90s, 10m, 12h, 7d or 1w" }
+func (*Duration) Expected() string { return "a duration like 90s, 10m, 12h, 7d or 1w" }
 
-// errTooLarge is a well-formed duration that a time.Duration cannot hold.
-var errTooLarge = errors.New("out of range: a duration holds at most about 292 years")
+// errTooLarge is a well-formed duration that a time.Duration cannot hold;
+// the problem shows why it is refused.
+var errTooLarge = strictyaml.Because("out of range: a duration holds at most about 292 years")
 
 // D returns the duration as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
@@ -38,7 +41,7 @@ func (d Duration) String() string { return model.Duration(d).String() }
 // Date is a calendar day, written 2026-10-01.
 type Date struct{ time.Time }
 
-func (d *Date) parseScalar(s string) error {
+func (d *Date) ParseScalar(s string) error {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return err
@@ -46,7 +49,7 @@ func (d *Date) parseScalar(s string) error {
 	d.Time = t
 	return nil
 }
-func (*Date) expected() string { return "a date like 2026-10-01" }
+func (*Date) Expected() string { return "a date like 2026-10-01" }
 
 // LocalTime is a wall-clock time without zone, written 2026-01-05T09:00:00
 // (or 2026-01-05 09:00); its zone is the schedule's. It is held as a UTC
@@ -55,7 +58,7 @@ type LocalTime struct{ time.Time }
 
 var localLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", time.DateOnly}
 
-func (l *LocalTime) parseScalar(s string) error {
+func (l *LocalTime) ParseScalar(s string) error {
 	for _, layout := range localLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			l.Time = t
@@ -64,7 +67,7 @@ func (l *LocalTime) parseScalar(s string) error {
 	}
 	return fmt.Errorf("bad local time %q", s)
 }
-func (*LocalTime) expected() string {
+func (*LocalTime) Expected() string {
 	return "a local time like 2026-01-05T09:00:00 (no zone; the schedule's timezone applies)"
 }
 
@@ -79,7 +82,7 @@ const (
 	SeverityOff     Severity = "off"
 )
 
-func (s *Severity) parseScalar(v string) error {
+func (s *Severity) ParseScalar(v string) error {
 	switch Severity(strings.ToLower(v)) {
 	case SeverityError, SeverityWarning, SeverityInfo, SeverityOff:
 		*s = Severity(strings.ToLower(v))
@@ -87,7 +90,7 @@ func (s *Severity) parseScalar(v string) error {
 	}
 	return fmt.Errorf("bad severity %q", v)
 }
-func (*Severity) expected() string { return "one of error, warning, info, off" }
+func (*Severity) Expected() string { return "one of error, warning, info, off" }
 
 // civil returns t's wall-clock reading in loc as a UTC time, so that
 // arithmetic on it is wall-clock arithmetic (a 1w rotation hands off at the

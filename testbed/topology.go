@@ -2,9 +2,7 @@ package testbed
 
 import (
 	"fmt"
-	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -99,16 +97,19 @@ type BuildSpec struct {
 // GatewaySpec wires the builtin gateway to the testbed: provider and stub
 // names, models, and overrides of gateway.Config.
 type GatewaySpec struct {
-	Primary        string // provider name; default the first provider
-	Secondary      string // provider name; default the second provider, if any
-	Search         string // stub name behind the agent's web_search tool
-	PrimaryModel   string
-	SecondaryModel string
-	PrimaryKind    string // openai | anthropic; default from the model name
-	SecondaryKind  string
-	// Config is gateway.DefaultConfig with the overrides applied; the
-	// testbed fills in addresses and upstream URLs.
-	Config gateway.Config
+	Primary        string `yaml:"primary"`   // provider name; default the first provider
+	Secondary      string `yaml:"secondary"` // provider name; default the second provider, if any
+	Search         string `yaml:"search"`    // stub name behind the agent's web_search tool
+	PrimaryModel   string `yaml:"primary_model"`
+	SecondaryModel string `yaml:"secondary_model"`
+	PrimaryKind    string `yaml:"primary_kind"` // openai | anthropic; default from the model name
+	SecondaryKind  string `yaml:"secondary_kind"`
+	// Config is gateway.DefaultConfig with the overrides applied: every
+	// other key of service.gateway is a gateway.Config field, decoded by
+	// the same decoder as `drill serve gateway --config`. The testbed
+	// fills in addresses and upstream URLs (wiredKeys), and names the
+	// upstreams (primary, secondary).
+	Config gateway.Config `yaml:",inline" drill:"omit=addr,search_url,primary,secondary"`
 }
 
 // Toxiproxy says where the toxiproxy server runs.
@@ -147,8 +148,8 @@ func ParseTopology(file string, s Sections) (Topology, error) {
 	d := &decoder{file: file}
 	top := Topology{File: file}
 
-	d.decode(s.Providers, reflect.ValueOf(&top.Providers).Elem(), "providers")
-	d.decode(s.Stubs, reflect.ValueOf(&top.Stubs).Elem(), "stubs")
+	d.decode(s.Providers, &top.Providers, "providers")
+	d.decode(s.Stubs, &top.Stubs, "stubs")
 
 	names := map[string]string{}
 	checkName := func(n *yaml.Node, field, name, what string) {
@@ -215,7 +216,7 @@ func (d *decoder) service(n *yaml.Node, top *Topology) Service {
 			}
 			rest.Content = append(rest.Content, n.Content[i], n.Content[i+1])
 		}
-		d.decode(rest, reflect.ValueOf(&svc).Elem(), "service")
+		d.decode(rest, &svc, "service")
 	} else if !isNull(n) {
 		d.addf(n, "service", "expected a mapping with one of builtin, command or image, got %s", kindName(n))
 		return svc
@@ -281,44 +282,27 @@ func (d *decoder) service(n *yaml.Node, top *Topology) Service {
 
 func (d *decoder) gateway(n *yaml.Node, top *Topology) GatewaySpec {
 	spec := GatewaySpec{Config: gateway.DefaultConfig()}
-	rest := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	wiring := map[string]*string{
-		"primary": &spec.Primary, "secondary": &spec.Secondary, "search": &spec.Search,
-		"primary_model": &spec.PrimaryModel, "secondary_model": &spec.SecondaryModel,
-		"primary_kind": &spec.PrimaryKind, "secondary_kind": &spec.SecondaryKind,
-	}
-	valNodes := map[string]*yaml.Node{}
+	valNodes := map[string]*yaml.Node{} // the wiring keys written, by key
 	if n != nil && !isNull(n) {
 		if n.Kind != yaml.MappingNode {
 			d.addf(n, "service.gateway", "expected a mapping of %s and gateway settings, got %s", strings.Join(gatewayKeys, ", "), kindName(n))
 			return spec
 		}
-		rest.Line, rest.Column = n.Line, n.Column
+		// The settings the testbed wires itself are refused, saying why;
+		// the rest decodes strictly into the spec.
+		rest := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], resolve(n.Content[i+1])
-			field := "service.gateway." + k.Value
-			if dst, ok := wiring[k.Value]; ok {
-				if v == nil || v.Kind != yaml.ScalarNode || isNull(v) {
-					d.addf(v, field, "expected a name, got %s", kindName(v))
-					continue
-				}
-				*dst = v.Value
-				valNodes[k.Value] = v
-				continue
-			}
+			k := n.Content[i]
 			if why, ok := wiredKeys[k.Value]; ok {
-				d.addf(k, field, "set by the testbed (%s)", why)
+				d.addf(k, "service.gateway."+k.Value, "set by the testbed (%s)", why)
 				continue
 			}
 			rest.Content = append(rest.Content, k, n.Content[i+1])
 		}
-		before := len(d.probs)
-		d.decodeStruct(rest, reflect.ValueOf(&spec.Config).Elem(), "service.gateway")
-		// Unknown keys: name the wiring keys as valid too.
-		for i := before; i < len(d.probs); i++ {
-			if strings.HasPrefix(d.probs[i].Msg, "unknown field;") && strings.Count(d.probs[i].Field, ".") == 2 {
-				d.probs[i].Msg = "unknown field; expected one of " + strings.Join(gatewayKeys, ", ") + " or a gateway setting (" +
-					strings.Join(gatewaySettings(), ", ") + ")"
+		d.decode(rest, &spec, "service.gateway")
+		for _, k := range gatewayKeys {
+			if v := valueNode(rest, k); v != nil && v.Kind == yaml.ScalarNode && !isNull(v) {
+				valNodes[k] = v
 			}
 		}
 	}
@@ -384,17 +368,6 @@ func kindOf(model string) string {
 	return gateway.KindOpenAI
 }
 
-func gatewaySettings() []string {
-	var out []string
-	for _, n := range fieldNames(reflect.TypeOf(gateway.Config{})) {
-		if _, wired := wiredKeys[n]; wired || n == "primary" || n == "secondary" {
-			continue
-		}
-		out = append(out, n)
-	}
-	return out
-}
-
 func provNames(top *Topology) []string {
 	var out []string
 	for _, p := range top.Providers {
@@ -442,7 +415,7 @@ func (d *decoder) toxiproxy(n *yaml.Node) Toxiproxy {
 				Image  string `yaml:"image"`
 			} `yaml:"container"`
 		}
-		d.decodeStruct(n, reflect.ValueOf(&m).Elem(), "toxiproxy")
+		d.decode(n, &m, "toxiproxy")
 		switch {
 		case m.URL != "" && m.Container != nil:
 			d.addf(n, "toxiproxy", "expected url or container, not both")
@@ -476,7 +449,7 @@ func (d *decoder) traffic(n *yaml.Node, top *Topology) {
 		cfg.Mix = nil
 	}
 	before := len(d.probs)
-	d.decodeStruct(n, reflect.ValueOf(&cfg).Elem(), "traffic")
+	d.decode(n, &cfg, "traffic")
 	bad := map[string]bool{}
 	for _, p := range d.probs[before:] {
 		bad[p.Field] = true
@@ -497,7 +470,7 @@ func (d *decoder) traffic(n *yaml.Node, top *Topology) {
 			if bad["traffic."+field] {
 				continue
 			}
-			d.addf(fieldNode(n, field), "traffic."+field, "%s", msg)
+			d.probs = append(d.probs, d.doc(n, "traffic").ValueProblemf("traffic."+field, "%s", msg))
 		}
 		return
 	}
@@ -505,29 +478,4 @@ func (d *decoder) traffic(n *yaml.Node, top *Topology) {
 		return
 	}
 	top.Traffic = &cfg
-}
-
-// fieldNode finds the node of a dotted field path (shape.steps[1].at)
-// under n, or the deepest ancestor that exists.
-func fieldNode(n *yaml.Node, path string) *yaml.Node {
-	cur := n
-	for _, part := range strings.Split(path, ".") {
-		name, idx, hasIdx := strings.Cut(part, "[")
-		next := valueNode(cur, name)
-		if next == nil {
-			if k := keyNode(cur, name); k != nil {
-				return k
-			}
-			return cur
-		}
-		cur = next
-		if hasIdx {
-			i, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
-			if err != nil || cur.Kind != yaml.SequenceNode || i >= len(cur.Content) {
-				return cur
-			}
-			cur = resolve(cur.Content[i])
-		}
-	}
-	return cur
 }

@@ -16,31 +16,6 @@ import (
 	"github.com/drillkit/drill/internal/exitcode"
 )
 
-func TestGatewayConfigParses(t *testing.T) {
-	data, err := os.ReadFile("../../gateway/testdata/gateway.yaml")
-	require.NoError(t, err)
-	cfg, err := parseGatewayConfig("gateway.yaml", data)
-	require.NoError(t, err)
-	require.Equal(t, "anthropic", cfg.Secondary.Kind)
-	require.Equal(t, 30*time.Second, cfg.Breaker.Cooldown)
-	require.Equal(t, 25, cfg.AgentMaxSteps)
-}
-
-func TestGatewayConfigErrorsNameFileLineField(t *testing.T) {
-	for _, tc := range []struct{ yaml, want string }{
-		{"primary:\n  base_url: http://x\n  colour: red\n", `g.yaml:3: field colour not found`},
-		{"primary:\n  base_url: http://x\nmax_attempts: lots\n", `g.yaml:3: cannot unmarshal !!str ` + "`lots`"},
-		{"primary:\n  base_url: http://x\n  kind: cohere\n", `g.yaml:3: primary.kind: expected "openai" or "anthropic", got "cohere"`},
-		{"primary:\n  base_url: http://x\ndisabled_models:\n  - gpt-4o-mini\n  - gpt-9\n", `g.yaml:5: disabled_models[1]: unknown model "gpt-9"`},
-		{"primary:\n  base_url: http://x\nprices:\n  gpt-4.1: {input_per_mtok: -1}\n", `g.yaml:4: prices.gpt-4.1: expected prices >= 0`},
-		{"primary:\n  model: gpt-4o\n", `g.yaml:1: primary.base_url: expected an http(s) URL, got an empty string`},
-	} {
-		_, err := parseGatewayConfig("g.yaml", []byte(tc.yaml))
-		require.Error(t, err, tc.yaml)
-		require.Contains(t, err.Error(), tc.want)
-	}
-}
-
 // syncBuffer is a bytes.Buffer safe to read while the command writes.
 type syncBuffer struct {
 	mu sync.Mutex

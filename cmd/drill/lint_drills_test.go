@@ -75,7 +75,7 @@ func TestLintPromtoolTestLoadErrorAtItsLine(t *testing.T) {
 	dir := copyTeam(t, [3]string{"alerts/tests/llm_test.yaml", "  - interval: 1m", "  - intervall: 1m"})
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
 	require.Equal(t, exitcode.Lint, code)
-	require.Contains(t, out, `alerts/tests/llm_test.yaml:4:1: promtool-test-failed error: unknown field "intervall"`)
+	require.Contains(t, out, "alerts/tests/llm_test.yaml:4:5: promtool-test-failed error: tests[0].intervall: unknown field; valid fields are: interval,")
 }
 
 // lint.severity applies to the checks drill lint runs itself.

@@ -51,5 +51,5 @@ func TestServeStubsBadInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte("name: x\nroutes:\n  - name: a\n    method: GET\n    path: nope\n"), 0o644))
 	code, _, errOut = runCLI(t, "serve", "stubs", "--config", bad)
 	require.Equal(t, exitcode.Usage, code)
-	require.Contains(t, errOut, "bad.yaml:5: routes[0].path: want a path starting with '/'")
+	require.Contains(t, errOut, "bad.yaml:5:11: routes[0].path: want a path starting with '/'")
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/drillkit/drill/internal/strictyaml"
 )
 
 // Duration is a time.Duration written as "30s" or "5m" in JSON and YAML.
@@ -31,6 +33,13 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	*d = Duration(v)
 	return nil
 }
+
+// ParseScalar and Expected make Duration a strictyaml.Scalar, for the
+// YAML files faults are written in.
+func (d *Duration) ParseScalar(s string) error { return d.UnmarshalText([]byte(s)) }
+
+// Expected says what a Duration accepts.
+func (*Duration) Expected() string { return strictyaml.ExpectedDuration }
 
 // MarshalText implements encoding.TextMarshaler.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }

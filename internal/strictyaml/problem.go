@@ -1,6 +1,7 @@
-package yamlpos
+package strictyaml
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -75,50 +76,53 @@ func (ps Problems) Sort() {
 	})
 }
 
-// Resolve follows document and alias nodes to the value node; nil when
-// there is none (an empty document, or an alias cycle).
-func Resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && i < 32; i++ {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		case yaml.AliasNode:
-			n = n.Alias
-		default:
-			return n
-		}
+// Err sorts the problems and returns them as an error, or nil when there
+// are none (a nil Problems in an error interface would not be nil).
+func (ps Problems) Err() error {
+	if len(ps) == 0 {
+		return nil
 	}
-	return nil
+	ps.Sort()
+	return ps
 }
 
-// IsNull reports whether n is absent or an explicit null.
-func IsNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+// Pos is where a value starts in its file. A struct field of type Pos is
+// not read from YAML: the decoder sets it to the position of the
+// struct's mapping.
+type Pos struct{ Line, Col int }
+
+// PosOf is the position of n; the zero Pos for nil.
+func PosOf(n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{}
+	}
+	return Pos{n.Line, n.Column}
 }
 
-// Describe names what a node holds, for "want X, got Y" messages.
-func Describe(n *yaml.Node) string {
-	if IsNull(n) {
-		return "nothing"
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "something else"
+// Scalar is implemented, on the pointer, by value types written as one
+// YAML scalar (durations, dates, severities, matchers). A null leaves the
+// value as it is; any other node than a scalar, or an error of
+// ParseScalar, is the problem "expected <Expected()>, got <value>".
+type Scalar interface {
+	ParseScalar(s string) error
+	Expected() string // what a valid value looks like, for messages
 }
 
-// Join appends a key to a dotted field path.
-func Join(path, key string) string {
-	if path == "" {
-		return key
+// Because returns an error whose text a problem shows after the value:
+// `expected X, got "v" (text)`. ParseScalar returns it where the reason a
+// well-formed value is refused is not obvious (a duration too long to
+// hold); any other error of ParseScalar shows only what was expected.
+func Because(text string) error { return &because{text} }
+
+type because struct{ text string }
+
+func (b *because) Error() string { return b.text }
+
+// reason is the text to show after a refused scalar, or "".
+func reason(err error) string {
+	var b *because
+	if errors.As(err, &b) {
+		return " (" + b.text + ")"
 	}
-	return path + "." + key
+	return ""
 }
