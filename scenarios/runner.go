@@ -427,8 +427,10 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				evidence := w.evidence(context.Background())
 				w.warnSpeed()
 				how := controlHow
-				if _, line, ok := features.ControlWindowSetting(byKey[features.PickleKey(p)]); ok {
-					how = fmt.Sprintf("the step at %s:%d", p.Uri, line)
+				if src := byKey[id.key]; src != nil {
+					if _, line, ok := features.ControlWindowSetting(src); ok {
+						how = fmt.Sprintf("the step at %s:%d", src.File, line)
+					}
 				}
 				w.warnControl(st.ControlWindow, how, noise, defControl)
 				if stop != nil {
