@@ -170,8 +170,8 @@ var catalog = []Step{
 			p, err := percent(a[2])
 			return "provider-error", a[0], map[string]string{"status": a[1], "probability": p}, err
 		}).also(
-		`[the ]provider {provider} ` + returns + ` ` + status + ` ` + share,
-		`{percent} of [the |all ](requests|calls) to [the ]provider {provider} (return|fail with|get|get back) ` + status,
+		`[the ]provider {provider} `+returns+` `+status+` `+share,
+		`{percent} of [the |all ](requests|calls) to [the ]provider {provider} (return|fail with|get|get back) `+status,
 	),
 	faultStep(`provider {provider} is down`,
 		"Takes the provider's proxy down: connections are refused (network fault through toxiproxy).",
@@ -201,8 +201,8 @@ var catalog = []Step{
 		"The provider refuses every request with 429 insufficient_quota.",
 		`When provider "primary" runs out of quota`,
 		func(a []string) (string, string, map[string]string, error) { return "provider-quota", a[0], nil, nil }).also(
-		`[the ]provider {provider} ` + quota,
-		`[the ]provider {provider}'s quota ` + quotaGone,
+		`[the ]provider {provider} `+quota,
+		`[the ]provider {provider}'s quota `+quotaGone,
 	),
 	faultStep(`responses from provider {provider} become garbage[ for {percent} of requests]`,
 		"The provider answers 200 with random tokens instead of an answer.",
@@ -211,8 +211,8 @@ var catalog = []Step{
 			p, err := withShare(map[string]string{"kind": "random_tokens"}, a[1])
 			return "garbage-output", a[0], p, err
 		}).also(
-		`[the ](responses|answers) from [the ]provider {provider} (become|turn into|are|turn to) (garbage|gibberish|nonsense)[ ` + share + `]`,
-		`[the ]provider {provider} ` + gives + ` ` + garbage + `[ ` + share + `]`,
+		`[the ](responses|answers) from [the ]provider {provider} (become|turn into|are|turn to) (garbage|gibberish|nonsense)[ `+share+`]`,
+		`[the ]provider {provider} `+gives+` `+garbage+`[ `+share+`]`,
 	),
 	faultStep(`provider {provider} gives wrong answers[ to {percent} of requests]`,
 		"Quality drift: the provider answers fluently but wrongly; canary prompts get wrong answers.",
@@ -221,10 +221,10 @@ var catalog = []Step{
 			p, err := withShare(nil, a[1])
 			return "quality-drift", a[0], p, err
 		}).also(
-		`[the ]provider {provider} ` + gives + ` ` + wrong + `[ ` + share + `]`,
-		share + ` of [the ](answers|responses) from [the ]provider {provider} (are|become|turn) (wrong|incorrect)`,
-		`[the ]provider {provider}'s (answers|quality|answer quality) (drifts|drift|degrades|degrade|gets worse|get worse|drops|become wrong|becomes wrong)[ ` + share + `]`,
-		`[the ]provider {provider} (drifts|degrades) in quality[ ` + share + `]`,
+		`[the ]provider {provider} `+gives+` `+wrong+`[ `+share+`]`,
+		share+` of [the ](answers|responses) from [the ]provider {provider} (are|become|turn) (wrong|incorrect)`,
+		`[the ]provider {provider}'s (answers|quality|answer quality) (drifts|drift|degrades|degrade|gets worse|get worse|drops|become wrong|becomes wrong)[ `+share+`]`,
+		`[the ]provider {provider} (drifts|degrades) in quality[ `+share+`]`,
 	),
 	faultStep(`the stream from provider {provider} is cut after {count} tokens`,
 		"Streaming responses close after that many tokens without their final event.",
@@ -239,8 +239,8 @@ var catalog = []Step{
 		"The third-party API's proxy accepts connections and never answers (blackhole).",
 		`When the "search" API times out`,
 		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }).also(
-		`the {stub} ` + api + ` ` + hangs,
-		`[the ]` + api + ` {stub} ` + hangs,
+		`the {stub} `+api+` `+hangs,
+		`[the ]`+api+` {stub} `+hangs,
 	),
 	faultStep(`the {stub} API returns {status}[ for {percent} of requests]`,
 		"The third-party API answers every request with that status.",
@@ -249,8 +249,8 @@ var catalog = []Step{
 			p, err := withShare(map[string]string{"status": a[1]}, a[2])
 			return "stub-error", a[0], p, err
 		}).also(
-		`the {stub} ` + api + ` ` + returns + ` ` + status + `[ ` + every + `| ` + share + `]`,
-		`[the ]` + api + ` {stub} ` + returns + ` ` + status + `[ ` + every + `| ` + share + `]`,
+		`the {stub} `+api+` `+returns+` `+status+`[ `+every+`| `+share+`]`,
+		`[the ]`+api+` {stub} `+returns+` `+status+`[ `+every+`| `+share+`]`,
 	),
 	faultStep(`the {stub} API changes its schema`,
 		`The third-party API drops the "results" field of its responses (a breaking schema change).`,
@@ -258,8 +258,8 @@ var catalog = []Step{
 		func(a []string) (string, string, map[string]string, error) {
 			return "stub-schema-change", a[0], map[string]string{"drop": "results"}, nil
 		}).also(
-		`the {stub} ` + api + ` (changes|breaks|alters) (its|the) (schema|response format|response schema|format|contract)`,
-		`[the ]` + api + ` {stub} (changes|breaks|alters) (its|the) (schema|response format|response schema|format|contract)`,
+		`the {stub} `+api+` (changes|breaks|alters) (its|the) (schema|response format|response schema|format|contract)`,
+		`[the ]`+api+` {stub} (changes|breaks|alters) (its|the) (schema|response format|response schema|format|contract)`,
 	),
 	faultStep(`traffic surges {factor}`,
 		"Multiplies the request rate of the traffic generator.",
@@ -278,8 +278,8 @@ var catalog = []Step{
 			p, err := percent(a[1])
 			return "provider-error", "", map[string]string{"status": a[0], "probability": p}, err
 		}).also(
-		primary + ` ` + returns + ` ` + status + ` ` + share,
-		`{percent} of [the |all ](requests|calls) to the primary provider (return|fail with|get|get back) ` + status,
+		primary+` `+returns+` `+status+` `+share,
+		`{percent} of [the |all ](requests|calls) to the primary provider (return|fail with|get|get back) `+status,
 	),
 	faultStep(`the primary provider is down`,
 		"Takes the first provider's proxy down (connections refused).",
@@ -302,8 +302,8 @@ var catalog = []Step{
 			p, err := withShare(nil, a[0])
 			return "quality-drift", "", p, err
 		}).also(
-		primary + ` ` + gives + ` ` + wrong + `[ ` + share + `]`,
-		share + ` of [the ](answers|responses) from the primary provider (are|become|turn) (wrong|incorrect)`,
+		primary+` `+gives+` `+wrong+`[ `+share+`]`,
+		share+` of [the ](answers|responses) from the primary provider (are|become|turn) (wrong|incorrect)`,
 	),
 	faultStep(`responses from the primary provider become garbage[ for {percent} of requests]`,
 		"The first provider answers 200 with random tokens.",
@@ -312,8 +312,8 @@ var catalog = []Step{
 			p, err := withShare(map[string]string{"kind": "random_tokens"}, a[0])
 			return "garbage-output", "", p, err
 		}).also(
-		`[the ](responses|answers) from the primary provider (become|turn into|are|turn to) (garbage|gibberish|nonsense)[ ` + share + `]`,
-		primary + ` ` + gives + ` ` + garbage + `[ ` + share + `]`,
+		`[the ](responses|answers) from the primary provider (become|turn into|are|turn to) (garbage|gibberish|nonsense)[ `+share+`]`,
+		primary+` `+gives+` `+garbage+`[ `+share+`]`,
 	),
 	faultStep(`the primary provider's model calls tools without end`,
 		"Every answer of the first provider asks for another tool call: agent loops run away.",
@@ -345,8 +345,8 @@ var catalog = []Step{
 		"The third-party API answers 503 to every request (an outage of the vendor).",
 		`When the "search" API is down`,
 		func(a []string) (string, string, map[string]string, error) { return "stub-outage", a[0], nil, nil }).also(
-		`the {stub} ` + api + ` ` + down,
-		`[the ]` + api + ` {stub} ` + down,
+		`the {stub} `+api+` `+down,
+		`[the ]`+api+` {stub} `+down,
 	),
 	faultStep(`fault {fault} hits {target}[ with {params}]`,
 		"Any fault kind of the catalog (`drill faults`) on a provider, stub or traffic, with parameters as key=value pairs.",

@@ -122,4 +122,3 @@ func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) 
 	}
 	return nil
 }
-
