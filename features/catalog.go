@@ -222,7 +222,7 @@ var catalog = []Step{
 			return "quality-drift", a[0], p, err
 		}).also(
 		`[the ]provider {provider} `+gives+` `+wrong+`[ `+share+`]`,
-		share+` of [the ](answers|responses) from [the ]provider {provider} (are|become|turn) (wrong|incorrect)`,
+		`{percent} of [the ](answers|responses) from [the ]provider {provider} (are|become|turn) (wrong|incorrect)`,
 		`[the ]provider {provider}'s (answers|quality|answer quality) (drifts|drift|degrades|degrade|gets worse|get worse|drops|become wrong|becomes wrong)[ `+share+`]`,
 		`[the ]provider {provider} (drifts|degrades) in quality[ `+share+`]`,
 	),
@@ -303,7 +303,7 @@ var catalog = []Step{
 			return "quality-drift", "", p, err
 		}).also(
 		primary+` `+gives+` `+wrong+`[ `+share+`]`,
-		share+` of [the ](answers|responses) from the primary provider (are|become|turn) (wrong|incorrect)`,
+		`{percent} of [the ](answers|responses) from the primary provider (are|become|turn) (wrong|incorrect)`,
 	),
 	faultStep(`responses from the primary provider become garbage[ for {percent} of requests]`,
 		"The first provider answers 200 with random tokens.",
@@ -569,6 +569,41 @@ var catalog = []Step{
 				}
 				return s.followRunbookUntilResolved(ctx, dur)
 			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `following the runbook brings spend below {money} per minute[ within {duration}]`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets|takes|puts) [the ](spend|spending|cost|costs|the spend rate) (below|under|back below|back under|down below|down to under) {money} (per|a|every) minute[ ` + within + ` {duration}]`,
+		},
+		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`), read on data. The deadline runs from the acknowledgement; 1h when no duration is given.",
+		Example: "Then following the runbook brings spend below $2 per minute within 20m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, usd, d string) error { return s.followRunbookToMeasure(ctx, "spend", usd, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `following the runbook brings the service's success ratio above {percent}[ within {duration}]`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |service ]success (ratio|rate) (above|over|back above|back over|back to above|up above) {percent}[ ` + within + ` {duration}]`,
+		},
+		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in success ratio: the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out). The deadline runs from the acknowledgement; 1h when no duration is given.",
+		Example: "Then following the runbook brings the service's success ratio above 99% within 15m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error {
+				return s.followRunbookToMeasure(ctx, "success", pct, d)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `following the runbook brings the service's error ratio below {percent}[ within {duration}]`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |service ]error (ratio|rate) (below|under|back below|back under|down below|down to) {percent}[ ` + within + ` {duration}]`,
+		},
+		Doc:     "Like the success-ratio step, on the share of the traffic generator's requests that failed over the last minute (dropped requests left out).",
+		Example: "Then following the runbook brings the service's error ratio below 1% within 15m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.followRunbookToMeasure(ctx, "error", pct, d) }
 		},
 	},
 	{

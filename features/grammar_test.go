@@ -28,6 +28,8 @@ var issueLines = []stepLine{
 	{`the on-call engineer acknowledges the page within 10 minutes`, `the page is acknowledged within {duration}`, []string{"10m"}},
 	{`the alert resolves within 20 minutes`, `the alert resolves within {duration}`, []string{"20m"}},
 	{`the runbook is followed`, `the runbook is followed[ within {duration}]`, []string{""}},
+	{`following the runbook brings spend below $2 per minute within 20 minutes`, `following the runbook brings spend below {money} per minute[ within {duration}]`, []string{"2", "20m"}},
+	{`following the runbook brings the service's success ratio above 99%`, `following the runbook brings the service's success ratio above {percent}[ within {duration}]`, []string{"99", ""}},
 	{`the page reaches the on-call of team "ml-platform" within 5 minutes`, `the page reaches an on-call responder of team {team} within {duration}`, []string{"ml-platform", "5m"}},
 }
 
@@ -57,6 +59,7 @@ var variantLines = []stepLine{
 	{`traffic spikes by 3x for 10 minutes`, `traffic surges {factor}`, []string{"3", "10m"}},
 	{`the main provider returns 503 for 90% of requests`, `the primary provider returns {status} for {percent} of requests`, []string{"503", "90", ""}},
 	{`the primary provider keeps calling tools`, `the primary provider's model calls tools without end`, []string{""}},
+	{`40% of the answers from provider "openai" are wrong`, `provider {provider} gives wrong answers[ to {percent} of requests]`, []string{"openai", "40", ""}},
 	{`the main provider goes offline`, `the primary provider is down`, []string{""}},
 	{`the primary provider overcharges 3x tokens`, `the primary provider bills {factor} tokens`, []string{"3", ""}},
 	{`the first provider starts giving incorrect answers`, `the primary provider gives wrong answers[ to {percent} of requests]`, []string{"", ""}},
@@ -76,6 +79,7 @@ var variantLines = []stepLine{
 	{`the on-call engineer follows the runbook within 20 minutes`, `the runbook is followed[ within {duration}]`, []string{"20m"}},
 	{`it clears within 20m`, `the alert resolves within {duration}`, []string{"20m"}},
 	{`alert "LLMProviderDown" stops firing within 20 minutes`, `alert {alert} resolves within {duration}`, []string{"LLMProviderDown", "20m"}},
+	{`running the runbook brings the error rate back below 1 percent in 15 minutes`, `following the runbook brings the service's error ratio below {percent}[ within {duration}]`, []string{"1", "15m"}},
 	{`"up == 1" stays true for 5 minutes`, `{promql} holds for {duration}`, []string{"up == 1", "5m"}},
 	{`the success rate stays above 95 percent`, `the service's success ratio stays above {percent}`, []string{"95"}},
 	{`there are no false alarms`, `no other alert fires`, []string{}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/drillkit/drill/timeline"
@@ -79,4 +80,49 @@ func (s *State) runbookFollowed(ctx context.Context, d time.Duration) error {
 	}
 	_, err := s.runbookRan(ctx, d)
 	return err
+}
+
+// Built-in measures: conditions on drill's own metrics that a step names
+// in words, so a trainer needs no PromQL. Spend is what the mock
+// providers bill (their own cost counters), in USD per drill minute; the
+// success ratio is the share of the traffic generator's requests that
+// got a valid answer (dropped requests left out), over the last minute.
+const (
+	spendPerMinute = `sum(rate(drill_mockllm_cost_usd_total[1m])) * 60`
+	successRatio   = `(sum(rate(drill_traffic_requests_total{outcome="ok"}[1m])) / sum(rate(drill_traffic_requests_total{outcome!="dropped"}[1m])))`
+)
+
+// measureCondition is the PromQL condition of a built-in measure against
+// a bound: "spend" below USD per minute, "success" above a percentage,
+// "error" below a percentage.
+func measureCondition(measure, bound string) (string, error) {
+	v, err := strconv.ParseFloat(bound, 64)
+	if err != nil {
+		return "", fmt.Errorf("%s: want a number, got %q", measure, bound)
+	}
+	switch measure {
+	case "spend":
+		return fmt.Sprintf("%s < %g", spendPerMinute, v), nil
+	case "success":
+		return fmt.Sprintf("%s > %g", successRatio, v/100), nil
+	case "error":
+		return fmt.Sprintf("(1 - %s) < %g", successRatio, v/100), nil
+	}
+	return "", fmt.Errorf("no built-in measure %q", measure)
+}
+
+// followRunbookToMeasure is followRunbook on a built-in measure, at most
+// d (1h when 0) after the acknowledgement.
+func (s *State) followRunbookToMeasure(ctx context.Context, measure, bound, d string) error {
+	expr, err := measureCondition(measure, bound)
+	if err != nil {
+		return err
+	}
+	dur := time.Hour
+	if d != "" {
+		if dur, err = ParseDuration(d); err != nil {
+			return err
+		}
+	}
+	return s.followRunbook(ctx, expr, dur)
 }
