@@ -194,7 +194,7 @@ func Closest(text string, n int) []string {
 		}
 		seen[line] = true
 		body := strings.Fields(strings.ToLower(strings.TrimSpace(strings.TrimPrefix(line, catalog[i].Keyword))))
-		cs = append(cs, cand{line, textdist.Levenshtein(words, body) + subjectPenalty(words, body)})
+		cs = append(cs, cand{line, textdist.Levenshtein(words, body) + subjectPenalty(words, body) + unused(vals, line)})
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
 	var out []string
@@ -227,6 +227,24 @@ func subjectPenalty(line, step []string) int {
 			n += 2
 		case s && !l:
 			n++
+		}
+	}
+	return n
+}
+
+// unused counts the trainer's values a step written with them left out:
+// a step that takes what the trainer wrote is the closer.
+func unused(vals map[string][]string, line string) int {
+	seen := map[string]bool{}
+	n := 0
+	for _, vs := range vals {
+		for _, v := range vs {
+			if !seen[v] {
+				seen[v] = true
+				if !strings.Contains(line, v) {
+					n++
+				}
+			}
 		}
 	}
 	return n

@@ -1,7 +1,7 @@
 package features
 
 import (
-	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -94,7 +94,21 @@ func TestTrainerLines(t *testing.T) {
 		require.True(t, found, "%q: hints %q lack %q", l.text, hints, l.args[0])
 	}
 	rate := float64(accepted) / float64(len(trainerLines))
-	t.Log(fmt.Sprintf("trainer lines accepted: %d of %d (%.0f%%)", accepted, len(trainerLines), rate*100))
+	t.Logf("trainer lines accepted: %d of %d (%.0f%%)", accepted, len(trainerLines), rate*100)
 	require.GreaterOrEqual(t, len(trainerLines), 40)
 	require.GreaterOrEqual(t, rate, 0.9)
+}
+
+// The guide's drill is one drill accepts, and its hint is the one drill
+// gives.
+func TestWritingDrillsGuide(t *testing.T) {
+	doc, err := os.ReadFile("../docs/writing-drills.md")
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(doc), "```gherkin\n")
+	require.True(t, ok)
+	src, _, _ := strings.Cut(rest, "```")
+	scs, err := Parse("docs/writing-drills.md", []byte(src))
+	require.NoError(t, err)
+	require.Empty(t, Check(scs))
+	require.Contains(t, string(doc), "    "+Closest(`provider "openai" overbills by 10x`, 2)[0]+"\n")
 }
