@@ -323,6 +323,7 @@ type placeholder struct {
 // form is one compiled phrasing of a step.
 type form struct {
 	text  string // as written in the catalog
+	body  string // the regular expression, without its flags and anchors
 	re    *regexp.Regexp
 	slots []placeholder // the regular expression's groups, in order
 }
@@ -374,6 +375,7 @@ func compileForm(text string) (form, error) {
 	if depth != 0 {
 		return f, fmt.Errorf("form %q: unbalanced brackets", text)
 	}
+	f.body = strings.TrimPrefix(b.String(), `(?i)^`)
 	b.WriteString(`$`)
 	re, err := regexp.Compile(b.String())
 	if err != nil {
@@ -409,6 +411,10 @@ func (f form) args(groups []string, canon []placeholder) ([]string, error) {
 // compiledStep is a catalog step's phrasings, the canonical one first.
 type compiledStep struct {
 	forms []form
+	// all accepts what any phrasing does, one group per value of each
+	// phrasing in turn: godog takes one expression per step, as it calls
+	// a line two expressions accept ambiguous.
+	all *regexp.Regexp
 }
 
 // compileStep compiles a step's canonical form and variants, checking
@@ -425,6 +431,15 @@ func compileStep(s Step) (compiledStep, error) {
 		}
 		cs.forms = append(cs.forms, f)
 	}
+	bodies := make([]string, len(cs.forms))
+	for i, f := range cs.forms {
+		bodies[i] = f.body
+	}
+	re, err := regexp.Compile(`(?i)^(?:` + strings.Join(bodies, "|") + `)$`)
+	if err != nil {
+		return cs, fmt.Errorf("step %q: %w", s.Form, err)
+	}
+	cs.all = re
 	return cs, nil
 }
 
@@ -558,22 +573,42 @@ var (
 	stringType = reflect.TypeFor[string]()
 )
 
-// godogFunc is the function godog calls for one phrasing of a step: one
-// string per group of the phrasing's expression, which it turns into the
-// step's arguments and hands to the handler.
-func godogFunc(f form, canon []placeholder, handler any) any {
+// godogFunc is the function godog calls for a step: one string per
+// group of the step's combined expression (cs.all), which it turns into
+// the step's arguments and hands to the handler. Only the phrasing that
+// matched has groups set, so each phrasing's set groups are its values.
+func godogFunc(cs compiledStep, handler any) any {
 	in := []reflect.Type{ctxType}
-	for range f.slots {
+	n := 0
+	for _, f := range cs.forms {
+		n += len(f.slots)
+	}
+	for range n {
 		in = append(in, stringType)
 	}
+	canon := cs.forms[0].slots
 	typ := reflect.FuncOf(in, []reflect.Type{errType}, false)
 	return reflect.MakeFunc(typ, func(vals []reflect.Value) []reflect.Value {
-		groups := make([]string, len(f.slots))
-		for i := range groups {
-			groups[i] = vals[i+1].String()
-		}
 		ctx := vals[0].Interface().(context.Context)
-		args, err := f.args(groups, canon)
+		args := make([]string, len(canon))
+		var err error
+		at := 1
+		for _, f := range cs.forms {
+			groups := make([]string, len(f.slots))
+			for i := range groups {
+				groups[i] = vals[at+i].String()
+			}
+			at += len(f.slots)
+			var got []string
+			if got, err = f.args(groups, canon); err != nil {
+				break
+			}
+			for i, v := range got {
+				if v != "" {
+					args[i] = v
+				}
+			}
+		}
 		if err == nil {
 			err = callHandler(handler, ctx, args)
 		}
@@ -584,7 +619,6 @@ func godogFunc(f form, canon []placeholder, handler any) any {
 		return []reflect.Value{out}
 	}).Interface()
 }
-
 // Accepted is a step line as the catalog reads it: the step that accepts
 // it and its arguments, in the order of the step's canonical form, each
 // in its canonical spelling (a duration as 10m, a percentage as 30).

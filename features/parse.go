@@ -312,6 +312,9 @@ func Setting(sc *Scenario, what string) (v float64, line int, ok bool) {
 // control window of D" step sets, and that step's line; ok is false when
 // no step sets one and the run's window holds.
 func ControlWindowSetting(sc *Scenario) (d time.Duration, line int, ok bool) {
+	if sc == nil {
+		return 0, 0, false
+	}
 	for _, st := range sc.Steps {
 		if m, found := matchOne(st.Text); found && m.err == nil && catalog[m.step].sets == "control" {
 			if v, err := ParseDuration(m.args[0]); err == nil {

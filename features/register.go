@@ -16,11 +16,8 @@ import (
 // Given steps configure the world; the first When or Then step starts it.
 func Register(sc *godog.ScenarioContext, s *State) {
 	for i, st := range catalog {
-		h := st.bind(s)
 		cs := compiledCatalog[i]
-		for _, f := range cs.forms {
-			sc.Step(f.re, godogFunc(f, cs.forms[0].slots, h))
-		}
+		sc.Step(cs.all, godogFunc(cs, st.bind(s)))
 	}
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
 		if s.Env == nil { // the runner skips this scenario
