@@ -619,6 +619,7 @@ func godogFunc(cs compiledStep, handler any) any {
 		return []reflect.Value{out}
 	}).Interface()
 }
+
 // Accepted is a step line as the catalog reads it: the step that accepts
 // it and its arguments, in the order of the step's canonical form, each
 // in its canonical spelling (a duration as 10m, a percentage as 30).
