@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,9 +16,23 @@ import (
 // Step is one step definition of the catalog.
 type Step struct {
 	Keyword string // Given, When or Then: how trainers are meant to use it
-	Expr    string // the regular expression godog matches
-	Doc     string // what it does, and from when its deadline runs
-	Example string // a line a feature file may contain
+	// Form is the step's canonical phrasing, shown by `drill steps`:
+	// words, [optional words], (one|or|another) and {kind} values of the
+	// value grammar (grammar.go). Letters match in any case.
+	Form string
+	// Variants are the other phrasings the step accepts, with the same
+	// values as Form (in any order).
+	Variants []string
+	Doc      string // what it does, and from when its deadline runs
+	Example  string // a line a feature file may contain
+
+	// suffix is appended to Form and every variant: a fault step's
+	// optional time bound.
+	suffix string
+
+	// expects is true for a step whose first value is an alert the
+	// scenario expects to fire or tolerates (see ExpectedAlerts).
+	expects bool
 
 	bind func(s *State) any // returns the godog step function bound to s
 
@@ -33,20 +45,11 @@ type Step struct {
 	// starts ("traffic" rate, clock "speed" or "control" window), so a
 	// plan can tell without running it; "" for other steps.
 	sets string
-
-	// refs says what each captured group names (by group; "" or a
-	// missing entry for a group that names nothing), so References can
-	// list every name a drill refers to and a run resolve them all before
-	// any world starts.
-	refs []Ref
 }
 
-// Duration is the pattern of a duration argument in a step: 90s, 10m,
-// 1h30m, 2d.
-const Duration = `(\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\d+(?:m|s))*)`
-
-// forD is the optional time bound of a fault step.
-const forD = `(?: for ` + Duration + `)?`
+// forD is the optional time bound of a fault step: for 10 minutes, or
+// for 10 minutes, then recovers.
+const forD = `[ for [the next ]{duration}[[,] [and ]then (recovers|recover|heals|ends|stops)]]`
 
 // Catalog returns every step definition, in documentation order.
 func Catalog() []Step { return append([]Step(nil), catalog...) }
@@ -54,7 +57,12 @@ func Catalog() []Step { return append([]Step(nil), catalog...) }
 var catalog = []Step{
 	// ---- Given
 	{
-		Keyword: "Given", Expr: `^the team's environment is running$`,
+		Keyword: "Given", Form: `the team's environment is running`,
+		Variants: []string{
+			`[the ]team's [drill ]` + world + ` is ` + running,
+			`the [drill ]` + world + ` is ` + running,
+			`the drill is running`,
+		},
 		Doc:     "The scenario runs in the team's world from drill.yaml: mock providers and stubs behind toxiproxy, the service under test, steady traffic, the alerting and response engines. The world starts at the first When or Then step, once every Given step has configured it; the control window starts then.",
 		Example: "Given the team's environment is running",
 		bind: func(s *State) any {
@@ -62,7 +70,12 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^steady traffic of (\d+(?:\.\d+)?) requests? per second$`, sets: "traffic",
+		Keyword: "Given", Form: `steady traffic of {rate}`, sets: "traffic",
+		Variants: []string{
+			`[a ]` + steady + ` of {rate}`,
+			`[the ](traffic|load) (is|runs) [steady ]at {rate}`,
+			`{rate} of [steady |constant ](traffic|load)`,
+		},
 		Doc:     "Sets the traffic generator to a steady rate, in requests per real second (rates stay real at any drill speed); a ramp or steps shape in drill.yaml gives way to it. The plan and the scorecard warn when, at the drill's speed, that leaves too few requests in an alert rule's window for steady alert times.",
 		Example: "Given steady traffic of 5 requests per second",
 		bind: func(s *State) any {
@@ -76,7 +89,11 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^steady traffic of (\d+(?:\.\d+)?) requests? per second with the "([^"]+)" mix$`, sets: "traffic", refs: []Ref{"", RefMix},
+		Keyword: "Given", Form: `steady traffic of {rate} with the {mix} mix`, sets: "traffic",
+		Variants: []string{
+			`[a ]` + steady + ` of {rate} (with|using|of) the {mix} [request |traffic ]mix`,
+			`[the ](traffic|load) (is|runs) [steady ]at {rate} (with|using) the {mix} [request |traffic ]mix`,
+		},
 		Doc:     "Sets the traffic rate and a named request mix: chat, stream, json, agent, canary, or default.",
 		Example: `Given steady traffic of 4 requests per second with the "agent" mix`,
 		bind: func(s *State) any {
@@ -90,7 +107,11 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^responder "([^"]+)" is unavailable$`, refs: []Ref{RefResponder},
+		Keyword: "Given", Form: `responder {responder} is unavailable`,
+		Variants: []string{
+			`[the ](responder|user|engineer|on-call engineer) {responder} is ` + away,
+			`{responder} is ` + away,
+		},
 		Doc:     "Makes a simulated responder unreachable (a DiRT-style fault of the response plan): pages to them are never acknowledged, so the policy must escalate.",
 		Example: `Given responder "alice" is unavailable`,
 		bind: func(s *State) any {
@@ -100,7 +121,11 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^the drill clock runs at speed (\d+(?:\.\d+)?)$`, sets: "speed",
+		Keyword: "Given", Form: `the drill clock runs at speed {number}`, sets: "speed",
+		Variants: []string{
+			`[the ][drill ]clock runs at [speed ]{number}[x| times real time| times]`,
+			`[the ]drill (speed|clock speed) is {number}[x]`,
+		},
 		Doc:     "Sets the drill clock speed (drill seconds per real second) for this scenario; must come before the environment starts.",
 		Example: "Given the drill clock runs at speed 60",
 		bind: func(s *State) any {
@@ -117,7 +142,12 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Given", Expr: `^a control window of ` + Duration + `$`, sets: "control",
+		Keyword: "Given", Form: `a control window of {duration}`, sets: "control",
+		Variants: []string{
+			`[a ]control window of {duration}`,
+			`the control window (is|lasts) {duration}`,
+			`a {duration} control window`,
+		},
 		Doc:     "Sets how long the scenario runs before its first fault; alerts that fire in it are false alarms. By default (and with `--control-window`) it is long enough for every alerting rule of the team to show noise: the longest `for:` plus the longest range window plus two evaluation intervals, and at least 5m. A window shorter than a rule needs is warned of, naming the rule.",
 		Example: "Given a control window of 10m",
 		bind: func(s *State) any {
@@ -133,113 +163,192 @@ var catalog = []Step{
 	},
 
 	// ---- When: faults
-	faultStep(`^provider "([^"]+)" returns (\d{3}) for (\d+(?:\.\d+)?)% of requests`+forD+`$`,
+	faultStep(`provider {provider} returns {status} for {percent} of requests`,
 		"The provider answers that share of requests (rolled per request) with an API error of that status, in its own error format.",
 		`When provider "primary" returns 503 for 30% of requests`,
 		func(a []string) (string, string, map[string]string, error) {
 			p, err := percent(a[2])
 			return "provider-error", a[0], map[string]string{"status": a[1], "probability": p}, err
-		}).naming(RefProvider),
-	faultStep(`^provider "([^"]+)" is down`+forD+`$`,
+		}).also(
+		`[the ]provider {provider} `+returns+` `+status+` `+share,
+		`{percent} of [the |all ](requests|calls) to [the ]provider {provider} (return|fail with|get|get back) `+status,
+	),
+	faultStep(`provider {provider} is down`,
 		"Takes the provider's proxy down: connections are refused (network fault through toxiproxy).",
 		`When provider "primary" is down for 15m`,
-		func(a []string) (string, string, map[string]string, error) { return "outage", a[0], nil, nil }).naming(RefProvider),
-	faultStep(`^provider "([^"]+)" slows down by (\d+)ms`+forD+`$`,
+		func(a []string) (string, string, map[string]string, error) { return "outage", a[0], nil, nil }).also(
+		`[the ]provider {provider} ` + down,
+	),
+	faultStep(`provider {provider} slows down by {latency}`,
 		"Adds latency to every connection through the provider's proxy.",
 		`When provider "primary" slows down by 3000ms`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "latency", a[0], map[string]string{"latency": a[1]}, nil
-		}).naming(RefProvider),
-	faultStep(`^provider "([^"]+)" bills (\d+(?:\.\d+)?)x tokens`+forD+`$`,
+		}).also(
+		`[the ]provider {provider} (slows down|gets slower|is slower|responds slower|answers slower|gets slow|is slow) by {latency}[ per (request|call)| on every (request|call)]`,
+		`[the ]provider {provider} (adds|has|gets|takes) [an extra |an added |extra |added ]{latency} [of ](latency|delay|longer)[ (to|on) (every|each) (request|call|connection|answer)]`,
+		`[the ](responses|answers) from [the ]provider {provider} (are|get) delayed by {latency}`,
+	),
+	faultStep(`provider {provider} bills {factor} tokens`,
 		"The provider reports that many times the real token usage: spend rises with the same traffic.",
 		`When provider "primary" bills 10x tokens`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "billing-spike", a[0], map[string]string{"factor": a[1]}, nil
-		}).naming(RefProvider),
-	faultStep(`^provider "([^"]+)" runs out of quota`+forD+`$`,
+		}).also(
+		`[the ]provider {provider} ` + bills,
+	),
+	faultStep(`provider {provider} runs out of quota`,
 		"The provider refuses every request with 429 insufficient_quota.",
 		`When provider "primary" runs out of quota`,
-		func(a []string) (string, string, map[string]string, error) { return "provider-quota", a[0], nil, nil }).naming(RefProvider),
-	faultStep(`^responses from provider "([^"]+)" become garbage`+forD+`$`,
+		func(a []string) (string, string, map[string]string, error) { return "provider-quota", a[0], nil, nil }).also(
+		`[the ]provider {provider} `+quota,
+		`[the ]provider {provider}'s quota `+quotaGone,
+	),
+	faultStep(`responses from provider {provider} become garbage[ for {percent} of requests]`,
 		"The provider answers 200 with random tokens instead of an answer.",
 		`When responses from provider "primary" become garbage`,
 		func(a []string) (string, string, map[string]string, error) {
-			return "garbage-output", a[0], map[string]string{"kind": "random_tokens"}, nil
-		}).naming(RefProvider),
-	faultStep(`^provider "([^"]+)" gives wrong answers`+forD+`$`,
+			p, err := withShare(map[string]string{"kind": "random_tokens"}, a[1])
+			return "garbage-output", a[0], p, err
+		}).also(
+		`[the ](responses|answers) from [the ]provider {provider} (become|turn into|are|turn to) (garbage|gibberish|nonsense)[ `+share+`]`,
+		`[the ]provider {provider} `+gives+` `+garbage+`[ `+share+`]`,
+	),
+	faultStep(`provider {provider} gives wrong answers[ to {percent} of requests]`,
 		"Quality drift: the provider answers fluently but wrongly; canary prompts get wrong answers.",
 		`When provider "primary" gives wrong answers`,
-		func(a []string) (string, string, map[string]string, error) { return "quality-drift", a[0], nil, nil }).naming(RefProvider),
-	faultStep(`^the stream from provider "([^"]+)" is cut after (\d+) tokens`+forD+`$`,
+		func(a []string) (string, string, map[string]string, error) {
+			p, err := withShare(nil, a[1])
+			return "quality-drift", a[0], p, err
+		}).also(
+		`[the ]provider {provider} `+gives+` `+wrong+`[ `+share+`]`,
+		`{percent} of [the ](answers|responses) from [the ]provider {provider} (are|become|turn) (wrong|incorrect)`,
+		`[the ]provider {provider}'s (answers|quality|answer quality) (drifts|drift|degrades|degrade|gets worse|get worse|drops|become wrong|becomes wrong)[ `+share+`]`,
+		`[the ]provider {provider} (drifts|degrades) in quality[ `+share+`]`,
+	),
+	faultStep(`the stream from provider {provider} is cut after {count} tokens`,
 		"Streaming responses close after that many tokens without their final event.",
 		`When the stream from provider "primary" is cut after 20 tokens`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "stream-cut", a[0], map[string]string{"after_tokens": a[1]}, nil
-		}).naming(RefProvider),
-	faultStep(`^the "([^"]+)" API times out`+forD+`$`,
+		}).also(
+		`[the ](stream|streams|streaming responses|streamed answers|streaming answers) from [the ]provider {provider} (is|are|get|gets) (cut|cut off|truncated|dropped|broken) after {count} tokens`,
+		`[the ]provider {provider} (cuts|cuts off|drops|breaks|truncates) (its|the|every) (stream|streams|streaming responses) after {count} tokens`,
+	),
+	faultStep(`the {stub} API times out`,
 		"The third-party API's proxy accepts connections and never answers (blackhole).",
 		`When the "search" API times out`,
-		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }).naming(RefStub),
-	faultStep(`^the "([^"]+)" API returns (\d{3})`+forD+`$`,
+		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }).also(
+		`the {stub} `+api+` `+hangs,
+		`[the ]`+api+` {stub} `+hangs,
+	),
+	faultStep(`the {stub} API returns {status}[ for {percent} of requests]`,
 		"The third-party API answers every request with that status.",
 		`When the "search" API returns 503`,
 		func(a []string) (string, string, map[string]string, error) {
-			return "stub-error", a[0], map[string]string{"status": a[1]}, nil
-		}).naming(RefStub),
-	faultStep(`^the "([^"]+)" API changes its schema`+forD+`$`,
+			p, err := withShare(map[string]string{"status": a[1]}, a[2])
+			return "stub-error", a[0], p, err
+		}).also(
+		`the {stub} `+api+` `+returns+` `+status+`[ `+every+`| `+share+`]`,
+		`[the ]`+api+` {stub} `+returns+` `+status+`[ `+every+`| `+share+`]`,
+	),
+	faultStep(`the {stub} API changes its schema`,
 		`The third-party API drops the "results" field of its responses (a breaking schema change).`,
 		`When the "search" API changes its schema`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "stub-schema-change", a[0], map[string]string{"drop": "results"}, nil
-		}).naming(RefStub),
-	faultStep(`^traffic surges (\d+(?:\.\d+)?)x`+forD+`$`,
+		}).also(
+		`the {stub} `+api+` (changes|breaks|alters) (its|the) (schema|response format|response schema|format|contract)`,
+		`[the ]`+api+` {stub} (changes|breaks|alters) (its|the) (schema|response format|response schema|format|contract)`,
+	),
+	faultStep(`traffic surges {factor}`,
 		"Multiplies the request rate of the traffic generator.",
 		`When traffic surges 3x for 10m`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "traffic-surge", "traffic", map[string]string{"factor": a[0]}, nil
-		}),
-	faultStep(`^the primary provider returns (\d{3}) for (\d+(?:\.\d+)?)% of requests`+forD+`$`,
+		}).also(
+		`[the ](traffic|load|request rate|traffic load) (surges|spikes|jumps|grows|rises|increases|goes up|multiplies) [by ]{factor}`,
+		`there is a {factor} (traffic|load) (surge|spike)`,
+		`a {factor} (traffic|load) (surge|spike) (hits|arrives)`,
+	),
+	faultStep(`the primary provider returns {status} for {percent} of requests`,
 		"Like `provider \"X\" returns ...` on the first provider of drill.yaml, for drills that fit any team.",
 		`When the primary provider returns 503 for 90% of requests`,
 		func(a []string) (string, string, map[string]string, error) {
 			p, err := percent(a[1])
 			return "provider-error", "", map[string]string{"status": a[0], "probability": p}, err
-		}),
-	faultStep(`^the primary provider is down`+forD+`$`,
+		}).also(
+		primary+` `+returns+` `+status+` `+share,
+		`{percent} of [the |all ](requests|calls) to the primary provider (return|fail with|get|get back) `+status,
+	),
+	faultStep(`the primary provider is down`,
 		"Takes the first provider's proxy down (connections refused).",
 		`When the primary provider is down`,
-		func([]string) (string, string, map[string]string, error) { return "outage", "", nil, nil }),
-	faultStep(`^the primary provider bills (\d+(?:\.\d+)?)x tokens`+forD+`$`,
+		func([]string) (string, string, map[string]string, error) { return "outage", "", nil, nil }).also(
+		primary + ` ` + down,
+	),
+	faultStep(`the primary provider bills {factor} tokens`,
 		"The first provider reports that many times the real token usage.",
 		`When the primary provider bills 10x tokens`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "billing-spike", "", map[string]string{"factor": a[0]}, nil
-		}),
-	faultStep(`^the primary provider gives wrong answers`+forD+`$`,
+		}).also(
+		primary + ` ` + bills,
+	),
+	faultStep(`the primary provider gives wrong answers[ to {percent} of requests]`,
 		"Quality drift on the first provider: fluent, wrong answers; canary prompts fail.",
 		`When the primary provider gives wrong answers`,
-		func([]string) (string, string, map[string]string, error) { return "quality-drift", "", nil, nil }),
-	faultStep(`^responses from the primary provider become garbage`+forD+`$`,
+		func(a []string) (string, string, map[string]string, error) {
+			p, err := withShare(nil, a[0])
+			return "quality-drift", "", p, err
+		}).also(
+		primary+` `+gives+` `+wrong+`[ `+share+`]`,
+		`{percent} of [the ](answers|responses) from the primary provider (are|become|turn) (wrong|incorrect)`,
+	),
+	faultStep(`responses from the primary provider become garbage[ for {percent} of requests]`,
 		"The first provider answers 200 with random tokens.",
 		`When responses from the primary provider become garbage`,
-		func([]string) (string, string, map[string]string, error) {
-			return "garbage-output", "", map[string]string{"kind": "random_tokens"}, nil
-		}),
-	faultStep(`^the primary provider's model calls tools without end`+forD+`$`,
+		func(a []string) (string, string, map[string]string, error) {
+			p, err := withShare(map[string]string{"kind": "random_tokens"}, a[0])
+			return "garbage-output", "", p, err
+		}).also(
+		`[the ](responses|answers) from the primary provider (become|turn into|are|turn to) (garbage|gibberish|nonsense)[ `+share+`]`,
+		primary+` `+gives+` `+garbage+`[ `+share+`]`,
+	),
+	faultStep(`the primary provider's model calls tools without end`,
 		"Every answer of the first provider asks for another tool call: agent loops run away.",
 		`When the primary provider's model calls tools without end`,
-		func([]string) (string, string, map[string]string, error) { return "runaway-tools", "", nil, nil }),
-	faultStep(`^the first third-party API returns (\d{3})`+forD+`$`,
+		func([]string) (string, string, map[string]string, error) { return "runaway-tools", "", nil, nil }).also(
+		primary + `['s model] ` + loops,
+	),
+	faultStep(`provider {provider}'s model calls tools without end`,
+		"Every answer of the provider asks for another tool call: agent loops run away.",
+		`When provider "primary" asks for another tool call on every answer`,
+		func(a []string) (string, string, map[string]string, error) { return "runaway-tools", a[0], nil, nil }).also(
+		`[the ]provider {provider}['s model] ` + loops,
+	),
+	faultStep(`the first third-party API returns {status}`,
 		"The first stub of drill.yaml answers every request with that status.",
 		`When the first third-party API returns 503`,
 		func(a []string) (string, string, map[string]string, error) {
 			return "stub-error", "", map[string]string{"status": a[0]}, nil
-		}),
-	faultStep(`^the first third-party API is down`+forD+`$`,
+		}).also(
+		firstStub + ` ` + returns + ` ` + status + `[ ` + every + `]`,
+	),
+	faultStep(`the first third-party API is down`,
 		"The first stub of drill.yaml answers 503 to every request (an outage of the vendor).",
 		`When the first third-party API is down`,
-		func([]string) (string, string, map[string]string, error) { return "stub-outage", "", nil, nil }),
-	faultStep(`^fault "([^"]+)" hits "([^"]+)"(?: with ((?:[a-z_]+=[^,\s]+)(?:,\s*[a-z_]+=[^,\s]+)*))?`+forD+`$`,
+		func([]string) (string, string, map[string]string, error) { return "stub-outage", "", nil, nil }).also(
+		firstStub + ` ` + down,
+	),
+	faultStep(`the {stub} API is down`,
+		"The third-party API answers 503 to every request (an outage of the vendor).",
+		`When the "search" API is down`,
+		func(a []string) (string, string, map[string]string, error) { return "stub-outage", a[0], nil, nil }).also(
+		`the {stub} `+api+` `+down,
+		`[the ]`+api+` {stub} `+down,
+	),
+	faultStep(`fault {fault} hits {target}[ with {params}]`,
 		"Any fault kind of the catalog (`drill faults`) on a provider, stub or traffic, with parameters as key=value pairs.",
 		`When fault "provider-error" hits "primary" with status=529, probability=0.5 for 10m`,
 		func(a []string) (string, string, map[string]string, error) {
@@ -251,11 +360,18 @@ var catalog = []Step{
 				}
 			}
 			return a[0], a[1], params, nil
-		}).naming(RefFault, RefTarget),
+		}).also(
+		`[the ]fault {fault} (hits|is injected into|is injected on|targets|strikes) [the ]{target}[ with {params}]`,
+		`inject [the ][fault ]{fault} (into|on|at) [the ]{target}[ with {params}]`,
+	),
 
 	// ---- Then
 	{
-		Keyword: "Then", Expr: `^alert "([^"]+)" fires within ` + Duration + `$`, refs: []Ref{RefAlert},
+		Keyword: "Then", Form: `alert {alert} fires within {duration}`, expects: true,
+		Variants: []string{
+			`[the ]alert {alert} ` + fires + ` ` + within + ` {duration}`,
+			`the {alert} alert ` + fires + ` ` + within + ` {duration}`,
+		},
 		Doc:     "Waits until the alert fires (Prometheus state firing, after its `for`), at most that long after the latest fault. An alert already pending or firing when the first fault went on did not detect it: its firing in that episode is noise (a false alarm) and satisfies no \"fires\" step; only a new episode (it resolved, then went pending after the fault) can.",
 		Example: `Then alert "LLMSpendSpike" fires within 10m`,
 		bind: func(s *State) any {
@@ -274,7 +390,12 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^an alert fires within ` + Duration + `$`,
+		Keyword: "Then", Form: `an alert fires within {duration}`,
+		Variants: []string{
+			`(an|some|any|one) [of the team's ]alert[s] ` + fires + ` ` + within + ` {duration}`,
+			`the team is alerted ` + within + ` {duration}`,
+			`(something|the team's alerting) (alerts|fires|detects it|detects the fault) ` + within + ` {duration}`,
+		},
 		Doc:     "Waits until any of the team's alerts fires, at most that long after the latest fault; that alert is then expected (not a false alarm). An alert already pending or firing when the first fault went on is not credited: its firing in that episode is noise. For drills that fit any team.",
 		Example: "Then an alert fires within 10m",
 		bind: func(s *State) any {
@@ -297,7 +418,11 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^alert "([^"]+)" may fire$`, refs: []Ref{RefAlert},
+		Keyword: "Then", Form: `alert {alert} may fire`, expects: true,
+		Variants: []string{
+			`[the ]alert {alert} (may|might|can|is allowed to|may also|might also|can also) fire`,
+			`the {alert} alert (may|might|can|is allowed to|may also|might also|can also) fire`,
+		},
 		Doc:     "Declares an alert the scenario tolerates: its firings are explained by the fault, not false alarms. Always passes.",
 		Example: `Then alert "LLMLatencyHigh" may fire`,
 		bind: func(s *State) any {
@@ -305,7 +430,11 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^alert "([^"]+)" does not fire within ` + Duration + `$`, refs: []Ref{RefAlert},
+		Keyword: "Then", Form: `alert {alert} does not fire within {duration}`,
+		Variants: []string{
+			`[the ]alert {alert} ` + quiet + ` (within|in|for) [the next ]{duration}`,
+			`the {alert} alert ` + quiet + ` (within|in|for) [the next ]{duration}`,
+		},
 		Doc:     "Fails if the alert fires within that long of the latest fault (or of now, before any fault).",
 		Example: `Then alert "LLMProviderDown" does not fire within 15m`,
 		bind: func(s *State) any {
@@ -326,7 +455,14 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^the page reaches an on-call responder of team "([^"]+)" within ` + Duration + `$`, refs: []Ref{RefTeam},
+		Keyword: "Then", Form: `the page reaches an on-call responder of team {team} within {duration}`,
+		Variants: []string{
+			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) ` + oncall + ` (of|in|on|from|for) [the ]team {team} ` + within + ` {duration}`,
+			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) [the ]team {team}['s on-call| on-call][ engineer| responder] ` + within + ` {duration}`,
+			oncall + ` (of|in|on|from) [the ]team {team} (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
+			`[the ]team {team}['s on-call| on-call][ engineer| responder] (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
+			`the {team} team['s on-call| on-call] (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
+		},
 		Doc:     "Waits until the escalation policy pages a member of the team, at most that long after the first expected alert fired.",
 		Example: `Then the page reaches an on-call responder of team "ml-platform" within 5m`,
 		bind: func(s *State) any {
@@ -352,7 +488,11 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^the page is acknowledged within ` + Duration + `$`,
+		Keyword: "Then", Form: `the page is acknowledged within {duration}`,
+		Variants: []string{
+			subject + ` (is|gets) (acknowledged|acked) [by ` + oncall + `][ ]` + within + ` {duration}`,
+			oncall + ` (acknowledges|acks) ` + subject + ` ` + within + ` {duration}`,
+		},
 		Doc:     "Waits until a paged responder acknowledges, at most that long after the first page.",
 		Example: "Then the page is acknowledged within 15m",
 		bind: func(s *State) any {
@@ -381,7 +521,12 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^alert "([^"]+)" links a runbook that exists, is fresh and has an owner$`, refs: []Ref{RefAlert},
+		Keyword: "Then", Form: `alert {alert} links a runbook that exists, is fresh and has an owner`,
+		Variants: []string{
+			`[the ]alert {alert} (links|has|links to|points to) a runbook[ that exists][,][ and] [that ][is fresh|is current|is up to date][,][ and] [that ][has an owner|is owned]`,
+			`[the ]alert {alert} (links|has|links to|points to) a (valid|fresh|current|good|owned) runbook`,
+			`the runbook (of|for) [the ]alert {alert} exists, is fresh and has an owner`,
+		},
 		Doc:     "Checks the alert rule's runbook link (or a runbook naming the alert) resolves, has an owner, and is not overdue for review at drill time.",
 		Example: `Then alert "LLMSpendSpike" links a runbook that exists, is fresh and has an owner`,
 		bind: func(s *State) any {
@@ -389,7 +534,11 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^following the runbook brings "(.+)" true within ` + Duration + `$`, refs: []Ref{RefPromQL},
+		Keyword: "Then", Form: `following the runbook brings {promql} true within {duration}`,
+		Variants: []string{
+			followingRunbook + ` (brings|makes|gets) {promql} (true|to hold|hold) ` + within + ` {duration}`,
+			followingRunbook + ` {promql} (becomes true|holds|is true) ` + within + ` {duration}`,
+		},
 		Doc:     "Waits for the acknowledging responder to run the runbook, then until the PromQL condition is true (it returns at least one sample, as an alert expression does) on data, at most that long after the acknowledgement. While a target whose series the condition reads fails its scrapes, or the condition returns nothing because a selector has no fresh sample, it reads no data, which is not recovery: the step says so and keeps waiting. Records the service as recovered.",
 		Example: `Then following the runbook brings "sum(rate(drill_gateway_cost_usd_total[1m])) * 60 < 2" true within 10m`,
 		bind: func(s *State) any {
@@ -403,7 +552,13 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^following the runbook brings the service back within ` + Duration + `$`,
+		Keyword: "Then", Form: `following the runbook brings the service back within {duration}`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets) (the service|it|the system|everything) back[ to health| up| to normal] ` + within + ` {duration}`,
+			followingRunbook + ` (the service|it|the system) (recovers|is back|comes back|is restored|is healthy again) ` + within + ` {duration}`,
+			`the runbook (fixes|resolves|restores) (it|the service|the problem|the incident|the outage) ` + within + ` {duration}`,
+			`the service (recovers|is back|comes back|is restored) after the runbook ` + within + ` {duration}`,
+		},
 		Doc:     "Waits for the acknowledging responder to run the runbook, then until the alert that fired has resolved and its condition reads good on data, at most that long after the acknowledgement: the team's own alert is the measure of health. Its condition reads good when the alert's expression without its final comparison returns values on the good side of the threshold (`x > 0.1` reads `x`), or, for an expression without that shape, when its selectors have fresh samples. An alert that resolved because its series vanished (the service died, its /metrics fails) or its expression returned no sample is not a recovery: the step says so and keeps waiting. Records the service as recovered.",
 		Example: "Then following the runbook brings the service back within 15m",
 		bind: func(s *State) any {
@@ -417,7 +572,103 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^"(.+)" holds for ` + Duration + `$`, refs: []Ref{RefPromQL},
+		Keyword: "Then", Form: `following the runbook brings spend below {money} per minute[ within {duration}]`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets|takes|puts) [the ](spend|spending|cost|costs|the spend rate) (below|under|back below|back under|down below|down to under) {money} (per|a|every) minute[ ` + within + ` {duration}]`,
+		},
+		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`), read on data. The deadline runs from the acknowledgement; 1h when no duration is given.",
+		Example: "Then following the runbook brings spend below $2 per minute within 20m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, usd, d string) error { return s.followRunbookToMeasure(ctx, "spend", usd, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `following the runbook brings the service's success ratio above {percent}[ within {duration}]`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |service ]success (ratio|rate) (above|over|back above|back over|back to above|up above) {percent}[ ` + within + ` {duration}]`,
+		},
+		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in success ratio: the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out). The deadline runs from the acknowledgement; 1h when no duration is given.",
+		Example: "Then following the runbook brings the service's success ratio above 99% within 15m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error {
+				return s.followRunbookToMeasure(ctx, "success", pct, d)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `following the runbook brings the service's error ratio below {percent}[ within {duration}]`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |service ]error (ratio|rate) (below|under|back below|back under|down below|down to) {percent}[ ` + within + ` {duration}]`,
+		},
+		Doc:     "Like the success-ratio step, on the share of the traffic generator's requests that failed over the last minute (dropped requests left out).",
+		Example: "Then following the runbook brings the service's error ratio below 1% within 15m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.followRunbookToMeasure(ctx, "error", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `the runbook is followed[ within {duration}]`,
+		Variants: []string{
+			`the runbook is (followed|run|executed|carried out|completed|applied|worked through)[ ` + within + ` {duration}]`,
+			`(` + oncall + `|the incident commander) (follows|runs|executes|completes|carries out|applies|works through) the runbook[ ` + within + ` {duration}]`,
+			`the runbook (runs|is run) to (the end|completion)[ ` + within + ` {duration}]`,
+		},
+		Doc:     "Waits for a responder to acknowledge the page and run the runbook to its end with every step passing, at most that long (1h when no duration is given) after the acknowledgement. It credits no recovery: a step about the service's health (the alert resolving, a condition holding) does.",
+		Example: "Then the runbook is followed",
+		bind: func(s *State) any {
+			return func(ctx context.Context, d string) error {
+				var dur time.Duration
+				if d != "" {
+					v, err := ParseDuration(d)
+					if err != nil {
+						return err
+					}
+					dur = v
+				}
+				return s.runbookFollowed(ctx, dur)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `the alert resolves within {duration}`,
+		Variants: []string{
+			`(the alert|it|the page|the incident) (resolves|is resolved|clears|stops firing|goes away|recovers|gets resolved) ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the first expected alert that fired after the latest fault (the alert of the step before, as a reader takes `it`) has resolved and its condition reads good on data, at most that long after it fired. An alert that resolved because its series vanished (the service died, its /metrics fails) or its expression returned no sample is not a recovery: the step says so and keeps waiting. Records the service as recovered.",
+		Example: "Then the alert resolves within 20m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				return s.alertResolves(ctx, "", dur)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `alert {alert} resolves within {duration}`,
+		Variants: []string{
+			`[the ]alert {alert} (resolves|is resolved|clears|stops firing|goes away|gets resolved) ` + within + ` {duration}`,
+			`the {alert} alert (resolves|is resolved|clears|stops firing|goes away|gets resolved) ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the alert fires after the latest fault and then resolves with its condition reading good on data, at most that long after it fired (or after the fault, while it has not fired). Resolving without good data is not a recovery, as for `the alert resolves within D`. Records the service as recovered.",
+		Example: `Then alert "LLMProviderDown" resolves within 20m`,
+		bind: func(s *State) any {
+			return func(ctx context.Context, alert, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				return s.alertResolves(ctx, alert, dur)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `{promql} holds for {duration}`,
+		Variants: []string{
+			`[the condition ]{promql} (holds|stays true|remains true|is true|keeps holding) for [the next |at least ]{duration}`,
+		},
 		Doc:     "Evaluates the PromQL condition (true when it returns at least one sample) at every evaluation interval for that long; fails the first time it does not hold.",
 		Example: `Then "sum(rate(drill_traffic_requests_total{outcome=\"ok\"}[1m])) > 0" holds for 5m`,
 		bind: func(s *State) any {
@@ -431,7 +682,11 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^the service's success ratio stays above (\d+(?:\.\d+)?)%$`,
+		Keyword: "Then", Form: `the service's success ratio stays above {percent}`,
+		Variants: []string{
+			`[the ][service's |service ]success (ratio|rate) ` + above + ` {percent}[ of requests]`,
+			`at least {percent} of [the ]requests succeed`,
+		},
 		Doc:     "Checks the share of traffic requests that succeeded with a valid answer since the environment started (client-side SLI from the traffic generator).",
 		Example: "Then the service's success ratio stays above 95%",
 		bind: func(s *State) any {
@@ -445,7 +700,13 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^no other alert fires$`,
+		Keyword: "Then", Form: `no other alert fires`,
+		Variants: []string{
+			`no (other|unexpected|further|more) (alert|alerts) (fires|fire|fired|go off|goes off)`,
+			`no other alert (fires|goes off|is raised)`,
+			`(there are|there is) no (false alarms|false alarm|other alerts|unexpected alerts)`,
+			`nothing else (fires|alerts)`,
+		},
 		Doc:     "Fails if any alert fired that no step of the scenario expects (a false alarm or a noisy rule).",
 		Example: "Then no other alert fires",
 		bind: func(s *State) any {
@@ -454,7 +715,11 @@ var catalog = []Step{
 	},
 	// Incident roles and ownership (escalation roles:).
 	{
-		Keyword: "Then", Expr: `^role "([^"]+)" is assigned within ` + Duration + `$`, refs: []Ref{RefRole},
+		Keyword: "Then", Form: `role {role} is assigned within {duration}`,
+		Variants: []string{
+			`[the ]role {role} is (assigned|claimed|taken|filled) ` + within + ` {duration}`,
+			`(someone|somebody|a responder) (takes|claims|is assigned) [the ]role {role} ` + within + ` {duration}`,
+		},
 		Doc:     "Waits until someone claims the incident role (an id or name from the escalation roles:), at most that long after the first expected alert fired.",
 		Example: `Then role "communications_lead" is assigned within 15m`,
 		bind: func(s *State) any {
@@ -468,7 +733,12 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^an incident commander is assigned within ` + Duration + `$`,
+		Keyword: "Then", Form: `an incident commander is assigned within {duration}`,
+		Variants: []string{
+			`(an|the) (incident commander|IC) is (assigned|named|appointed|chosen|claimed) ` + within + ` {duration}`,
+			`(someone|somebody|a responder) (takes|claims|becomes) [the ](incident commander|IC)[ role] ` + within + ` {duration}`,
+			`the incident has (a|an) (commander|incident commander) ` + within + ` {duration}`,
+		},
 		Doc:     "Waits until someone claims the incident_commander role (or the role named Incident Commander), at most that long after the first expected alert fired.",
 		Example: "Then an incident commander is assigned within 5m",
 		bind: func(s *State) any {
@@ -482,7 +752,11 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^the incident commander is not the person executing the runbook$`,
+		Keyword: "Then", Form: `the incident commander is not the person executing the runbook`,
+		Variants: []string{
+			`the (incident commander|IC) (is not|isn't) the (person|one|responder|engineer) (executing|running|following|doing|who runs|who executes|who follows) the runbook`,
+			`the (person|one|responder|engineer) (executing|running|following|doing|who runs|who executes|who follows) the runbook is not the (incident commander|IC)`,
+		},
 		Doc:     "Waits (up to 1h after the first expected firing) for the runbook to start and an incident commander to be assigned, and fails when they are the same person.",
 		Example: "Then the incident commander is not the person executing the runbook",
 		bind: func(s *State) any {
@@ -490,7 +764,12 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^a status update is posted within ` + Duration + `$`,
+		Keyword: "Then", Form: `a status update is posted within {duration}`,
+		Variants: []string{
+			`(a|the first|the) status update is (posted|sent|published|made|written|given|shared) ` + within + ` {duration}`,
+			`(someone|somebody|the communications lead|the comms lead) (posts|sends|publishes|writes|shares) a status update ` + within + ` {duration}`,
+			`stakeholders (get|receive|are sent) a status update ` + within + ` {duration}`,
+		},
 		Doc:     "Waits for a status update (simulated by a role with status_update; live: `drill note`), at most that long after the first expected alert fired.",
 		Example: "Then a status update is posted within 15m",
 		bind: func(s *State) any {
@@ -504,7 +783,10 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^the runbook owner is paged$`,
+		Keyword: "Then", Form: `the runbook owner is paged`,
+		Variants: []string{
+			`the (runbook owner|runbook's owner|owner of the runbook) (is paged|gets paged|gets the page|is notified)`,
+		},
 		Doc:     "Checks that the owner of the runbook of an expected alert (the user, or a member of the owning team) is paged before the page is acknowledged or the policy gives up (waiting up to 1h after the first expected firing).",
 		Example: "Then the runbook owner is paged",
 		bind: func(s *State) any {
@@ -512,7 +794,12 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Expr: `^the fault provably fired$`,
+		Keyword: "Then", Form: `the fault provably fired`,
+		Variants: []string{
+			`the (fault|faults) provably (fired|took effect|hit)`,
+			`the (fault|faults) (really|actually|demonstrably|verifiably) (fired|took effect|hit|happened)`,
+			`(every|each) fault (affected|hit) at least one (request|connection)`,
+		},
 		Doc:     "Fails unless every injected fault affected at least one request or connection. (A scenario without this proof is inconclusive anyway.)",
 		Example: "Then the fault provably fired",
 		bind: func(s *State) any {
@@ -521,66 +808,52 @@ var catalog = []Step{
 	},
 }
 
-// naming declares what the step's groups name (see Step.refs).
-func (s Step) naming(refs ...Ref) Step {
-	s.refs = refs
+// also adds phrasings the step accepts besides its canonical form.
+func (s Step) also(variants ...string) Step {
+	s.Variants = append(append([]string(nil), s.Variants...), variants...)
 	return s
 }
 
+// withShare adds a fault's share of requests ("30", a percentage) to its
+// parameters as its probability; an empty share leaves them as they are.
+func withShare(params map[string]string, share string) (map[string]string, error) {
+	if share == "" {
+		return params, nil
+	}
+	p, err := percent(share)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{"probability": p}
+	for k, v := range params {
+		out[k] = v
+	}
+	return out, nil
+}
+
 // faultStep builds a When step that injects a fault. args maps the
-// regular expression's groups (without the trailing duration) to a
-// catalog kind, target and parameters.
-func faultStep(expr, doc, example string, args func([]string) (kind, target string, params map[string]string, err error)) Step {
-	groups := regexp.MustCompile(expr).NumSubexp() // once, not per scenario
-	return Step{
-		Keyword: "When", Expr: expr, Doc: doc + " Optionally ends after `for D`.", Example: example, fault: args,
-		bind: func(s *State) any {
-			return stringsFunc(groups, func(ctx context.Context, groups []string) error {
-				d := time.Duration(0)
-				if last := groups[len(groups)-1]; last != "" {
-					v, err := ParseDuration(last)
-					if err != nil {
-						return err
-					}
-					d = v
-				}
-				kind, target, params, err := args(groups[:len(groups)-1])
+// form's values (without the trailing duration) to a catalog kind,
+// target and parameters.
+func faultStep(form, doc, example string, args func([]string) (kind, target string, params map[string]string, err error)) Step {
+	st := Step{Keyword: "When", Form: form, suffix: forD, Doc: doc + " Optionally ends after `for D` (`for 10 minutes, then recovers`).", Example: example, fault: args}
+	st.bind = func(s *State) any {
+		return func(ctx context.Context, groups ...string) error {
+			d := time.Duration(0)
+			if last := groups[len(groups)-1]; last != "" {
+				v, err := ParseDuration(last)
 				if err != nil {
 					return err
 				}
-				return s.inject(ctx, kind, target, params, d)
-			})
-		},
-	}
-}
-
-var (
-	ctxType    = reflect.TypeFor[context.Context]()
-	errType    = reflect.TypeFor[error]()
-	stringType = reflect.TypeFor[string]()
-)
-
-// stringsFunc makes a function of a context and n strings, as godog
-// wants one argument per group of a step's expression, from one that
-// takes the groups as a slice.
-func stringsFunc(n int, f func(context.Context, []string) error) any {
-	in := []reflect.Type{ctxType}
-	for range n {
-		in = append(in, stringType)
-	}
-	typ := reflect.FuncOf(in, []reflect.Type{errType}, false)
-	return reflect.MakeFunc(typ, func(args []reflect.Value) []reflect.Value {
-		groups := make([]string, n)
-		for i := range groups {
-			groups[i] = args[i+1].String()
+				d = v
+			}
+			kind, target, params, err := args(groups[:len(groups)-1])
+			if err != nil {
+				return err
+			}
+			return s.inject(ctx, kind, target, params, d)
 		}
-		err := f(args[0].Interface().(context.Context), groups)
-		out := reflect.New(errType).Elem()
-		if err != nil {
-			out.Set(reflect.ValueOf(err))
-		}
-		return []reflect.Value{out}
-	}).Interface()
+	}
+	return st
 }
 
 func percent(s string) (string, error) {

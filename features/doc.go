@@ -1,8 +1,10 @@
 // Package features is drill's step catalog: the Gherkin language trainers
 // write drills in, and the built-in .feature files.
 //
-// One table ([Catalog]) holds every step definition with its expression,
-// documentation and an example; the same table registers the steps with
+// One table ([Catalog]) holds every step definition with its canonical
+// form, the other phrasings it accepts (as data, built from the shared
+// phrases of phrases.go), documentation and an example; every value a
+// step takes is written as the one value grammar of grammar.go says; the same table registers the steps with
 // godog, prints `drill steps` and generates docs/steps.md. Steps are thin:
 // a When step schedules a fault on the scenario's running world ([Env]); a
 // Then step waits, with a deadline in drill time, for an event on the
@@ -14,7 +16,8 @@
 // the runbook must restore the condition within D of the acknowledgement.
 //
 // [Check] finds undefined or mistyped steps in feature files before a
-// drill runs, naming file:line, the closest known steps and a snippet.
+// drill runs, naming file:line and the two closest known steps written
+// with the line's own values ([Closest]), never a Go snippet.
 // Each catalog entry also declares what its captured arguments name (an
 // alert, team, responder, role, provider, stub, fault target, traffic mix
 // or PromQL condition); [References] lists those names with file:line,

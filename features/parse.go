@@ -3,9 +3,7 @@ package features
 import (
 	"bytes"
 	"fmt"
-	"github.com/drillkit/drill/internal/textdist"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -202,8 +200,7 @@ type Problem struct {
 	Line    int      `json:"line"`
 	Step    string   `json:"step"`
 	Message string   `json:"message"`
-	Closest []string `json:"closest,omitempty"` // the nearest catalog examples
-	Snippet string   `json:"snippet,omitempty"` // a step definition to start from
+	Closest []string `json:"closest,omitempty"` // the nearest catalog steps, with the step's own values
 }
 
 func (p Problem) String() string {
@@ -214,64 +211,40 @@ func (p Problem) String() string {
 		for _, c := range p.Closest {
 			b.WriteString("\n    " + c)
 		}
-	}
-	if p.Snippet != "" {
-		b.WriteString("\n  or define it (features/catalog.go):\n" + indent(p.Snippet, "    "))
+		b.WriteString("\n  (drill steps --search WORD lists every phrasing a step accepts)")
 	}
 	return b.String()
 }
 
-func indent(s, pre string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i := range lines {
-		lines[i] = pre + lines[i]
-	}
-	return strings.Join(lines, "\n")
-}
-
-var compiled = func() []*regexp.Regexp {
-	out := make([]*regexp.Regexp, len(catalog))
-	for i, s := range catalog {
-		out[i] = regexp.MustCompile(s.Expr)
-	}
-	return out
-}()
-
-// durationArg finds the durations written in a step.
-var durationArg = regexp.MustCompile(Duration)
-
 // Check finds the steps of the scenarios that no catalog step matches,
-// that several match, or whose durations are out of range.
+// that several match, or whose values are out of range.
 func Check(scs []*Scenario) []Problem {
 	var out []Problem
 	for _, sc := range scs {
 		for _, st := range sc.Steps {
-			var matches []int
-			for i, re := range compiled {
-				if re.MatchString(st.Text) {
-					matches = append(matches, i)
-				}
-			}
-			switch len(matches) {
+			line := strings.TrimSpace(st.Keyword) + " " + st.Text
+			ms := matchAll(st.Text)
+			switch len(ms) {
 			case 1:
-				// The pattern admits durations the step would refuse once
+				// The pattern admits values the step would refuse once
 				// the drill runs: refuse them now.
-				for _, d := range durationArg.FindAllString(st.Text, -1) {
-					if _, err := ParseDuration(d); err != nil {
-						out = append(out, Problem{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text,
-							Message: "bad duration: " + err.Error()})
+				if err := ms[0].err; err != nil {
+					msg := "bad value: " + err.Error()
+					if d, ok := strings.CutPrefix(err.Error(), "duration: "); ok {
+						msg = "bad duration: " + d
 					}
+					out = append(out, Problem{File: sc.File, Line: st.Line, Step: line, Message: msg})
 				}
 			case 0:
-				out = append(out, Problem{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text,
-					Message: "undefined step", Closest: closest(st.Text, 3), Snippet: snippet(st.Keyword, st.Text)})
+				out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
+					Message: "undefined step", Closest: Closest(st.Text, 2)})
 			default:
-				var exprs []string
-				for _, i := range matches {
-					exprs = append(exprs, catalog[i].Expr)
+				var forms []string
+				for _, m := range ms {
+					forms = append(forms, strconv.Quote(catalog[m.step].Form))
 				}
 				out = append(out, Problem{File: sc.File, Line: st.Line, Step: st.Text,
-					Message: "ambiguous step, matched by " + strings.Join(exprs, " and ")})
+					Message: "ambiguous step, accepted by " + strings.Join(forms, " and ")})
 			}
 		}
 	}
@@ -286,45 +259,6 @@ func Check(scs []*Scenario) []Problem {
 		}
 	}
 	return uniq
-}
-
-// closest returns the examples of the n catalog steps nearest to text by
-// edit distance over words.
-func closest(text string, n int) []string {
-	type cand struct {
-		ex string
-		d  int
-	}
-	words := strings.Fields(strings.ToLower(text))
-	var cs []cand
-	for _, s := range catalog {
-		ex := strings.TrimSpace(strings.TrimPrefix(s.Example, s.Keyword))
-		cs = append(cs, cand{ex: s.Keyword + " " + ex, d: textdist.Levenshtein(words, strings.Fields(strings.ToLower(ex)))})
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
-	var out []string
-	for _, c := range cs[:min(n, len(cs))] {
-		out = append(out, c.ex)
-	}
-	return out
-}
-
-var (
-	quoted = regexp.MustCompile(`"[^"]*"`)
-	number = regexp.MustCompile(`\b\d+(?:\.\d+)?\b`)
-)
-
-// snippet is a catalog entry a developer could add for an undefined step.
-func snippet(keyword, text string) string {
-	expr := regexp.QuoteMeta(text)
-	expr = quoted.ReplaceAllString(expr, `"([^"]+)"`)
-	expr = number.ReplaceAllString(expr, `(\d+(?:\.\d+)?)`)
-	kw := strings.TrimSpace(keyword)
-	if kw == "And" || kw == "But" || kw == "*" || kw == "" {
-		kw = "Then"
-	}
-	return fmt.Sprintf("{\n\tKeyword: %q, Expr: %s,\n\tDoc: \"...\", Example: %q,\n\tbind: func(s *State) any { return func(ctx context.Context /*, args */) error { return godog.ErrPending } },\n},",
-		kw, "`^"+expr+"$`", kw+" "+text)
 }
 
 // FaultUse is one fault a scenario's step injects, as written.
@@ -345,17 +279,15 @@ func Faults(scs []*Scenario) []FaultUse {
 	var out []FaultUse
 	for _, sc := range scs {
 		for _, st := range sc.Steps {
-			for i, re := range compiled {
-				m := re.FindStringSubmatch(st.Text)
-				if m == nil || catalog[i].fault == nil {
-					continue
-				}
-				groups := m[1:]
-				u := FaultUse{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text}
-				u.Kind, u.Target, u.Params, u.Err = catalog[i].fault(groups[:len(groups)-1])
-				out = append(out, u)
-				break
+			m, ok := matchOne(st.Text)
+			if !ok || catalog[m.step].fault == nil {
+				continue
 			}
+			u := FaultUse{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text}
+			if u.Err = m.err; u.Err == nil {
+				u.Kind, u.Target, u.Params, u.Err = catalog[m.step].fault(m.args[:len(m.args)-1])
+			}
+			out = append(out, u)
 		}
 	}
 	return out
@@ -367,14 +299,9 @@ func Faults(scs []*Scenario) []FaultUse {
 // sets it and the run's or team's value holds.
 func Setting(sc *Scenario, what string) (v float64, line int, ok bool) {
 	for _, st := range sc.Steps {
-		for i, re := range compiled {
-			if catalog[i].sets != what {
-				continue
-			}
-			if m := re.FindStringSubmatch(st.Text); m != nil {
-				if f, err := strconv.ParseFloat(m[1], 64); err == nil {
-					v, line, ok = f, st.Line, true
-				}
+		if m, found := matchOne(st.Text); found && m.err == nil && catalog[m.step].sets == what {
+			if f, err := strconv.ParseFloat(m.args[0], 64); err == nil {
+				v, line, ok = f, st.Line, true
 			}
 		}
 	}
@@ -385,15 +312,13 @@ func Setting(sc *Scenario, what string) (v float64, line int, ok bool) {
 // control window of D" step sets, and that step's line; ok is false when
 // no step sets one and the run's window holds.
 func ControlWindowSetting(sc *Scenario) (d time.Duration, line int, ok bool) {
+	if sc == nil {
+		return 0, 0, false
+	}
 	for _, st := range sc.Steps {
-		for i, re := range compiled {
-			if catalog[i].sets != "control" {
-				continue
-			}
-			if m := re.FindStringSubmatch(st.Text); m != nil {
-				if v, err := ParseDuration(m[1]); err == nil {
-					d, line, ok = v, st.Line, true
-				}
+		if m, found := matchOne(st.Text); found && m.err == nil && catalog[m.step].sets == "control" {
+			if v, err := ParseDuration(m.args[0]); err == nil {
+				d, line, ok = v, st.Line, true
 			}
 		}
 	}

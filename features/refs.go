@@ -41,15 +41,10 @@ var refDocs = map[Ref]string{
 // Doc says what a name of this kind must be.
 func (r Ref) Doc() string { return refDocs[r] }
 
-// Refs says what each of the step's captured groups names, by group: ""
-// for a group that names nothing. It is empty for a step that names
-// nothing.
-func (s Step) Refs() []Ref { return append([]Ref(nil), s.refs...) }
-
 // namesDoc is the line of the catalog's docs listing what a step names.
 func (s Step) namesDoc() string {
 	var parts []string
-	for _, r := range s.refs {
+	for _, r := range s.Refs() {
 		if r != "" {
 			parts = append(parts, string(r)+" ("+r.Doc()+")")
 		}
@@ -86,27 +81,27 @@ func References(scs []*Scenario) []Reference {
 	var out []Reference
 	for _, sc := range scs {
 		for _, st := range sc.Steps {
-			for i, re := range compiled {
-				m := re.FindStringSubmatch(st.Text)
-				if m == nil {
+			m, ok := matchOne(st.Text)
+			if !ok || m.err != nil {
+				continue
+			}
+			// The step as written, before an outline filled it in.
+			var written []string
+			outline := st.Written != "" && st.Written != st.Text
+			if outline {
+				if w, ok := matchOne(st.Written); ok && w.step == m.step {
+					written = w.args
+				}
+			}
+			for g, kind := range catalog[m.step].Refs() {
+				if kind == "" || g >= len(m.args) || m.args[g] == "" {
 					continue
 				}
-				// The step as written, before an outline filled it in.
-				var written []string
-				if st.Written != "" && st.Written != st.Text {
-					written = re.FindStringSubmatch(st.Written)
+				r := Reference{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text, Kind: kind, Name: m.args[g]}
+				if outline && (written == nil || written[g] != m.args[g]) {
+					r.Row = sc.Line
 				}
-				for g, kind := range catalog[i].refs {
-					if kind == "" || g+1 >= len(m) || m[g+1] == "" {
-						continue
-					}
-					r := Reference{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text, Kind: kind, Name: m[g+1]}
-					if st.Written != "" && st.Written != st.Text && (written == nil || written[g+1] != m[g+1]) {
-						r.Row = sc.Line
-					}
-					out = append(out, r)
-				}
-				break
+				out = append(out, r)
 			}
 		}
 	}

@@ -3,10 +3,8 @@ package features
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -74,16 +72,14 @@ func (s *State) Expected() []string {
 	return out
 }
 
-var expectsAlert = regexp.MustCompile(`^alert "([^"]+)" (?:fires|may fire)\b`)
-
 // ExpectedAlerts scans a scenario's step texts for the alerts it expects
 // to fire (or tolerates), before any step runs: an alert is explained by
 // the scenario even when the step naming it is never reached.
 func ExpectedAlerts(stepTexts []string) []string {
 	var out []string
 	for _, t := range stepTexts {
-		if m := expectsAlert.FindStringSubmatch(t); m != nil {
-			out = append(out, m[1])
+		if m, ok := matchOne(t); ok && m.err == nil && catalog[m.step].expects {
+			out = append(out, m.args[0])
 		}
 	}
 	return out
@@ -222,29 +218,6 @@ func (s *State) sinceFault() time.Time {
 func (s *State) waitFrom(ctx context.Context, from time.Time, d time.Duration, m timeline.Match) (timeline.Event, error) {
 	within := from.Add(d).Sub(s.Env.Clock().Now())
 	return s.Env.Log().Wait(ctx, func(e timeline.Event) bool { return !e.At.Before(from) && m(e) }, within)
-}
-
-// ParseDuration reads a step duration: Go syntax (90s, 5m, 1h30m) plus
-// days (2d).
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	bad := fmt.Errorf("want a drill duration such as 90s, 10m, 1h, 2d or 1d12h, at most %s, got %q", fmtDays(maxStepDuration), s)
-	var days time.Duration
-	if before, after, ok := strings.Cut(s, "d"); ok {
-		n, err := strconv.ParseFloat(before, 64)
-		if err != nil || n < 0 || n*float64(24*time.Hour) > float64(maxStepDuration) {
-			return 0, bad
-		}
-		days = time.Duration(n * float64(24*time.Hour))
-		if s = after; s == "" {
-			return days, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 || d > maxStepDuration-days {
-		return 0, bad
-	}
-	return days + d, nil
 }
 
 // maxStepDuration bounds a step's drill durations: a drill that waits

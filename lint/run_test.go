@@ -71,7 +71,7 @@ func TestRunCleanTeam(t *testing.T) {
 func TestRunAssemblesEveryCheck(t *testing.T) {
 	tm := diskTeam(t,
 		[3]string{"alerts/llm.yaml", "for: 2m", "for: 30s"},
-		[3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic surges ten times"},
+		[3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic goes wild"},
 		[3]string{"features/broken.feature", "", "Feature: broken\n  Scenario: s\n    Given the team's environment is running\n  Scenario Outline without examples\n"},
 		[3]string{"alerts/tests/llm_test.yaml", "exp_alerts: []", "exp_alerts: [{exp_labels: {severity: page}}]"},
 		// A promtool test file that does not load hides no other file's failures.
@@ -84,7 +84,7 @@ func TestRunAssemblesEveryCheck(t *testing.T) {
 		"alerts/tests/bad_test.yaml:3:5: promtool-test-failed error: tests[0].intervall: unknown field; valid fields are: interval, input_series, alert_rule_test, promql_expr_test, external_labels, external_url, name, start_timestamp",
 		`alerts/tests/llm_test.yaml:8:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s: alertname: LLMProviderErrors, time: 10m,          exp:[             0:               Labels:{alertname="LLMProviderErrors", severity="page"}               Annotations:{}             ],          got:[]`,
 		"features/broken.feature:4:3: feature-syntax info: expected: #EOF, #TableRow, #DocStringSeparator, #StepLine, #TagLine, #ExamplesLine, #ScenarioLine, #RuleLine, #Comment, #Empty, got '  Scenario Outline without examples'",
-		"features/cost-spike.feature:4:1: feature-undefined-step error: undefined step: When traffic surges ten times (closest known step: When traffic surges 3x for 10m)",
+		"features/cost-spike.feature:4:1: feature-undefined-step error: undefined step: When traffic goes wild (closest known step: When traffic surges 10x)",
 	}, strs(r.Findings))
 	require.Equal(t, Summary{Errors: 3, Warnings: 1, Infos: 1, Files: 5, FilesRead: 12}, r.Summary())
 	require.True(t, r.Failed())

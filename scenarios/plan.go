@@ -3,7 +3,6 @@ package scenarios
 import (
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"time"
 
@@ -28,11 +27,6 @@ func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) 
 	windows, err := ruleWindows(opts.Team)
 	if err != nil {
 		return err
-	}
-	cat := features.Catalog()
-	res := make([]*regexp.Regexp, len(cat))
-	for i, s := range cat {
-		res[i] = regexp.MustCompile(s.Expr)
 	}
 	noise, err := noiseWindows(opts.Team)
 	if err != nil {
@@ -80,17 +74,11 @@ func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) 
 			faulted                       bool
 		)
 		for _, st := range sc.Steps {
-			idx := -1
-			for i, re := range res {
-				if re.MatchString(st.Text) {
-					idx = i
-					break
-				}
-			}
+			a, known := features.Accept(st.Text)
 			when := "      "
-			if idx >= 0 {
-				c := cat[idx]
-				d := lastDuration(st.Text)
+			if known {
+				c := a.Step
+				d := a.Duration()
 				switch {
 				case c.Keyword == "When":
 					if !faulted {
@@ -99,50 +87,38 @@ func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) 
 					}
 					now = fault
 					when = scoring.Offset(fault)
-				case strings.Contains(c.Expr, "fires within"):
+				case strings.Contains(c.Form, "fires within"):
 					firing = fault + d
 					now, when = firing, "≤"+scoring.Offset(firing)
-				case strings.Contains(c.Expr, "page reaches"):
+				case strings.Contains(c.Form, "page reaches"):
 					page = firing + d
 					now, when = page, "≤"+scoring.Offset(page)
-				case strings.Contains(c.Expr, "acknowledged within"):
+				case strings.Contains(c.Form, "acknowledged within"):
 					if page == 0 {
 						page = firing
 					}
 					ack = page + d
 					now, when = ack, "≤"+scoring.Offset(ack)
-				case strings.Contains(c.Expr, "following the runbook"):
+				case strings.Contains(c.Form, "following the runbook"):
 					if ack == 0 {
 						ack = now
 					}
 					now = ack + d
 					when = "≤" + scoring.Offset(now)
-				case strings.Contains(c.Expr, "holds for") || strings.Contains(c.Expr, "does not fire"):
+				case strings.Contains(c.Form, "resolves within"):
+					now = max(now, firing+d)
+					when = "≤" + scoring.Offset(now)
+				case strings.Contains(c.Form, "holds for") || strings.Contains(c.Form, "does not fire"):
 					now += d
 					when = " " + scoring.Offset(now)
 				}
 			}
 			fmt.Fprintf(w, "  %-7s %s%s\n", when, st.Keyword, st.Text)
-			if idx < 0 {
+			if !known {
 				fmt.Fprintln(w, "          (undefined step)")
 			}
 		}
 		fmt.Fprintf(w, "  at most %s of drill time, about %s of real time, plus setup\n\n", scoring.Offset(now), time.Duration(float64(now)/speed).Round(time.Second))
 	}
 	return nil
-}
-
-var durationArg = regexp.MustCompile(features.Duration)
-
-// lastDuration is the last duration written in a step, or 0.
-func lastDuration(text string) time.Duration {
-	all := durationArg.FindAllString(text, -1)
-	if len(all) == 0 {
-		return 0
-	}
-	d, err := features.ParseDuration(all[len(all)-1])
-	if err != nil {
-		return 0
-	}
-	return d
 }

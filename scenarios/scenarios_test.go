@@ -54,10 +54,12 @@ func TestSelectByNameTagAndPath(t *testing.T) {
 
 func TestSelectRejectsUndefinedSteps(t *testing.T) {
 	tm := demoTeam(t)
-	tm.Features["features/typo.feature"] = "@typo\nFeature: t\n  Scenario: s\n    When provider \"primary\" bills ten times tokens\n"
+	tm.Features["features/typo.feature"] = "@typo\nFeature: t\n  Scenario: s\n    When provider \"primary\" spends tokens like mad\n"
 	_, err := Select(Options{Team: tm, Names: []string{"typo"}})
 	require.ErrorContains(t, err, "features/typo.feature:4: undefined step")
 	require.ErrorContains(t, err, "closest known steps")
+	require.ErrorContains(t, err, `When provider "primary"`, "the hints carry the trainer's own values")
+	require.NotContains(t, err.Error(), "func(", "never a Go snippet")
 }
 
 // godog's step outcomes are the scorecard's, by name.

@@ -192,3 +192,19 @@ func TestLiveRefusesASpeed(t *testing.T) {
 	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "--live runs in real time")
 }
+
+// drill steps --search keeps the steps holding every word, with their
+// phrasings; a search that finds nothing is a usage error.
+func TestStepsSearch(t *testing.T) {
+	code, out, _ := runCLI(t, "steps", "--search", "acknowledged")
+	require.Equal(t, exitcode.OK, code)
+	require.Contains(t, out, "Then the page is acknowledged within {duration}")
+	require.Contains(t, out, "also: ")
+	require.Contains(t, out, "{duration}: drill time")
+	require.NotContains(t, out, "bills {factor} tokens")
+	code, _, errOut := runCLI(t, "steps", "--search", "nosuchwordanywhere")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errOut, "no step holds every one of those words")
+	code, _, _ = runCLI(t, "steps", "--search", "page", "--format", "json")
+	require.Equal(t, exitcode.Usage, code)
+}

@@ -8,10 +8,10 @@ import (
 )
 
 func TestLintChecksFeatureSteps(t *testing.T) {
-	dir := copyTeam(t, [3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic surges ten times"})
+	dir := copyTeam(t, [3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic goes wild"})
 	code, out, _ := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
 	require.Equal(t, exitcode.Lint, code)
-	require.Contains(t, out, dir+"/features/cost-spike.feature:4:1: feature-undefined-step error: undefined step: When traffic surges ten times")
+	require.Contains(t, out, dir+"/features/cost-spike.feature:4:1: feature-undefined-step error: undefined step: When traffic goes wild")
 }
 
 func TestLintRunsPromtoolTests(t *testing.T) {
@@ -81,7 +81,7 @@ func TestLintPromtoolTestLoadErrorAtItsLine(t *testing.T) {
 // lint.severity applies to the checks drill lint runs itself.
 func TestLintSeverityForDrillChecks(t *testing.T) {
 	dir := copyTeam(t,
-		[3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic surges ten times"},
+		[3]string{"features/cost-spike.feature", "When traffic surges 10x", "When traffic goes wild"},
 		[3]string{"drill.yaml", "alert-description-vague: warning", "alert-description-vague: warning\n    feature-undefined-step: warning"})
 	code, out, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
 	require.Equal(t, exitcode.OK, code, out+errs)

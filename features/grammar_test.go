@@ -1,0 +1,246 @@
+package features
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// stepLine is a step line (without its keyword) and what it must be read
+// as: the canonical form of its step and its arguments.
+type stepLine struct {
+	text string
+	form string
+	args []string
+}
+
+// The lines of issue 18, verbatim (keywords dropped), each accepted as
+// the step a reader takes it for.
+var issueLines = []stepLine{
+	{`alert "LLMProviderDown" fires within 10 minutes`, `alert {alert} fires within {duration}`, []string{"LLMProviderDown", "10m"}},
+	{`provider "openai" slows down by 2 seconds`, `provider {provider} slows down by {latency}`, []string{"openai", "2000", ""}},
+	{`the team's drill environment is running`, `the team's environment is running`, []string{}},
+	{`provider "openai" bills 10x tokens per request`, `provider {provider} bills {factor} tokens`, []string{"openai", "10", ""}},
+	{`provider "openai" asks for another tool call on every answer`, `provider {provider}'s model calls tools without end`, []string{"openai", ""}},
+	{`provider "openai" starts giving wrong answers to 30% of requests`, `provider {provider} gives wrong answers[ to {percent} of requests]`, []string{"openai", "30", ""}},
+	{`it is acknowledged within 15 minutes`, `the page is acknowledged within {duration}`, []string{"15m"}},
+	{`the on-call engineer acknowledges the page within 10 minutes`, `the page is acknowledged within {duration}`, []string{"10m"}},
+	{`the alert resolves within 20 minutes`, `the alert resolves within {duration}`, []string{"20m"}},
+	{`the runbook is followed`, `the runbook is followed[ within {duration}]`, []string{""}},
+	{`following the runbook brings spend below $2 per minute within 20 minutes`, `following the runbook brings spend below {money} per minute[ within {duration}]`, []string{"2", "20m"}},
+	{`following the runbook brings the service's success ratio above 99%`, `following the runbook brings the service's success ratio above {percent}[ within {duration}]`, []string{"99", ""}},
+	{`the page reaches the on-call of team "ml-platform" within 5 minutes`, `the page reaches an on-call responder of team {team} within {duration}`, []string{"ml-platform", "5m"}},
+}
+
+// Phrasings the catalog documents, one or more per step, with the
+// arguments each must give: the table of variants.
+var variantLines = []stepLine{
+	{`the environment is up`, `the team's environment is running`, []string{}},
+	{`constant traffic of 300 per minute`, `steady traffic of {rate}`, []string{"5"}},
+	{`steady traffic of 5 rps`, `steady traffic of {rate}`, []string{"5"}},
+	{`steady traffic of 4 requests per second using the agent mix`, `steady traffic of {rate} with the {mix} mix`, []string{"4", "agent"}},
+	{`alice is on holiday`, `responder {responder} is unavailable`, []string{"alice"}},
+	{`the drill clock runs at 60x`, `the drill clock runs at speed {number}`, []string{"60"}},
+	{`a control window of an hour`, `a control window of {duration}`, []string{"1h"}},
+	{`a 5m control window`, `a control window of {duration}`, []string{"5m"}},
+	{`provider openai returns 503 for 30 percent of requests for 10 minutes, then recovers`, `provider {provider} returns {status} for {percent} of requests`, []string{"openai", "503", "30", "10m"}},
+	{`30% of requests to provider "openai" fail with 529`, `provider {provider} returns {status} for {percent} of requests`, []string{"openai", "529", "30", ""}},
+	{`the provider "openai" goes down for 1h30m`, `provider {provider} is down`, []string{"openai", "1h30m"}},
+	{`provider "openai" adds 3000ms of latency to every request`, `provider {provider} slows down by {latency}`, []string{"openai", "3000", ""}},
+	{`provider "openai" charges ten times the usual tokens`, `provider {provider} bills {factor} tokens`, []string{"openai", "10", ""}},
+	{`provider "openai" exhausts its quota`, `provider {provider} runs out of quota`, []string{"openai", ""}},
+	{`provider "openai" starts returning garbage for 20% of requests`, `responses from provider {provider} become garbage[ for {percent} of requests]`, []string{"openai", "20", ""}},
+	{`the streams from provider "openai" are cut off after twenty tokens`, `the stream from provider {provider} is cut after {count} tokens`, []string{"openai", "20", ""}},
+	{`the "search" API hangs`, `the {stub} API times out`, []string{"search", ""}},
+	{`the search service answers with 503 to every request`, `the {stub} API returns {status}[ for {percent} of requests]`, []string{"search", "503", "", ""}},
+	{`the search API is down for 15 minutes`, `the {stub} API is down`, []string{"search", "15m"}},
+	{`the "search" API breaks its response format`, `the {stub} API changes its schema`, []string{"search", ""}},
+	{`traffic spikes by 3x for 10 minutes`, `traffic surges {factor}`, []string{"3", "10m"}},
+	{`the main provider returns 503 for 90% of requests`, `the primary provider returns {status} for {percent} of requests`, []string{"503", "90", ""}},
+	{`the primary provider keeps calling tools`, `the primary provider's model calls tools without end`, []string{""}},
+	{`40% of the answers from provider "openai" are wrong`, `provider {provider} gives wrong answers[ to {percent} of requests]`, []string{"openai", "40", ""}},
+	{`the main provider goes offline`, `the primary provider is down`, []string{""}},
+	{`the primary provider overcharges 3x tokens`, `the primary provider bills {factor} tokens`, []string{"3", ""}},
+	{`the first provider starts giving incorrect answers`, `the primary provider gives wrong answers[ to {percent} of requests]`, []string{"", ""}},
+	{`the answers from the primary provider turn into gibberish`, `responses from the primary provider become garbage[ for {percent} of requests]`, []string{"", ""}},
+	{`the first third-party API is unreachable`, `the first third-party API is down`, []string{""}},
+	{`the first stub returns 500`, `the first third-party API returns {status}`, []string{"500", ""}},
+	{`inject fault "provider-error" into "openai" with status=529, probability=0.5 for 10m`, `fault {fault} hits {target}[ with {params}]`, []string{"provider-error", "openai", "status=529, probability=0.5", "10m"}},
+	{`the LLMSpendSpike alert goes off in under 10 minutes`, `alert {alert} fires within {duration}`, []string{"LLMSpendSpike", "10m"}},
+	{`an alert fires within half an hour`, `an alert fires within {duration}`, []string{"30m"}},
+	{`alert "LLMLatencyHigh" might fire`, `alert {alert} may fire`, []string{"LLMLatencyHigh"}},
+	{`alert "LLMProviderDown" stays quiet for 15 minutes`, `alert {alert} does not fire within {duration}`, []string{"LLMProviderDown", "15m"}},
+	{`team "ml-platform" is paged within 5 minutes`, `the page reaches an on-call responder of team {team} within {duration}`, []string{"ml-platform", "5m"}},
+	{`the alert is acked in 10m`, `the page is acknowledged within {duration}`, []string{"10m"}},
+	{`alert "LLMSpendSpike" has a fresh runbook`, `alert {alert} links a runbook that exists, is fresh and has an owner`, []string{"LLMSpendSpike"}},
+	{`running the runbook makes "up == 1" true within 10 minutes`, `following the runbook brings {promql} true within {duration}`, []string{"up == 1", "10m"}},
+	{`following the runbook, the service recovers within 15 minutes`, `following the runbook brings the service back within {duration}`, []string{"15m"}},
+	{`the on-call engineer follows the runbook within 20 minutes`, `the runbook is followed[ within {duration}]`, []string{"20m"}},
+	{`it clears within 20m`, `the alert resolves within {duration}`, []string{"20m"}},
+	{`alert "LLMProviderDown" stops firing within 20 minutes`, `alert {alert} resolves within {duration}`, []string{"LLMProviderDown", "20m"}},
+	{`running the runbook brings the error rate back below 1 percent in 15 minutes`, `following the runbook brings the service's error ratio below {percent}[ within {duration}]`, []string{"1", "15m"}},
+	{`"up == 1" stays true for 5 minutes`, `{promql} holds for {duration}`, []string{"up == 1", "5m"}},
+	{`the success rate stays above 95 percent`, `the service's success ratio stays above {percent}`, []string{"95"}},
+	{`there are no false alarms`, `no other alert fires`, []string{}},
+	{`someone claims the role "communications_lead" within 15 minutes`, `role {role} is assigned within {duration}`, []string{"communications_lead", "15m"}},
+	{`the IC is named within 5 minutes`, `an incident commander is assigned within {duration}`, []string{"5m"}},
+	{`the IC isn't the engineer who runs the runbook`, `the incident commander is not the person executing the runbook`, []string{}},
+	{`a status update is sent within 15 minutes`, `a status update is posted within {duration}`, []string{"15m"}},
+	{`the owner of the runbook gets paged`, `the runbook owner is paged`, []string{}},
+	{`the fault really took effect`, `the fault provably fired`, []string{}},
+}
+
+func requireReadAs(t *testing.T, l stepLine) {
+	t.Helper()
+	ms := matchAll(l.text)
+	require.Len(t, ms, 1, "%q: accepted by %d steps", l.text, len(ms))
+	m := ms[0]
+	require.NoError(t, m.err, l.text)
+	require.Equal(t, l.form, catalog[m.step].Form, l.text)
+	require.Equal(t, l.args, m.args, l.text)
+}
+
+func TestIssueLinesAreAccepted(t *testing.T) {
+	for _, l := range issueLines {
+		requireReadAs(t, l)
+	}
+}
+
+func TestDocumentedVariants(t *testing.T) {
+	for _, l := range variantLines {
+		requireReadAs(t, l)
+	}
+	// Every step has a line of the table.
+	have := map[string]bool{}
+	for _, l := range append(append([]stepLine(nil), issueLines...), variantLines...) {
+		have[l.form] = true
+	}
+	for _, s := range catalog {
+		require.True(t, have[s.Form], "no line of the variant table for %q", s.Form)
+	}
+}
+
+// sentences writes sentences a phrasing accepts: with every optional
+// part in and out, and each alternative of a choice in turn, values
+// filled with their samples.
+func sentences(form string) []string {
+	var out []string
+	for _, opt := range []bool{true, false} {
+		for alt := 0; alt < 12; alt++ {
+			out = append(out, expand(form, opt, alt))
+		}
+	}
+	return out
+}
+
+// expand writes one sentence of a phrasing: optional parts in (opt) or
+// out, the alt-th alternative of every choice (the last when fewer).
+func expand(form string, opt bool, alt int) string {
+	var b strings.Builder
+	for i := 0; i < len(form); i++ {
+		switch c := form[i]; c {
+		case '[', '(':
+			end := closingBracket(form, i)
+			inner := form[i+1 : end]
+			if c == '[' {
+				if opt {
+					alts := topAlternatives(inner)
+					b.WriteString(expand(alts[min(alt, len(alts)-1)], opt, alt))
+				}
+			} else {
+				alts := topAlternatives(inner)
+				b.WriteString(expand(alts[min(alt, len(alts)-1)], opt, alt))
+			}
+			i = end
+		case '{':
+			end := strings.IndexByte(form[i:], '}')
+			b.WriteString(kinds[form[i+1:i+end]].sample)
+			i += end
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// No sentence is accepted by two steps: every phrasing of every step,
+// written out with each of its choices, and every line of the tables.
+func TestNoSentenceIsAcceptedByTwoSteps(t *testing.T) {
+	n := 0
+	for i, s := range catalog {
+		for _, f := range append([]string{s.Form}, s.Variants...) {
+			for _, text := range sentences(f + s.suffix) {
+				ms := matchAll(text)
+				var forms []string
+				for _, m := range ms {
+					forms = append(forms, catalog[m.step].Form)
+				}
+				require.Equal(t, []string{catalog[i].Form}, forms, "%q (a sentence of %q)", text, f)
+				n++
+			}
+		}
+	}
+	for _, l := range append(append(append([]stepLine(nil), issueLines...), variantLines...), trainerLines...) {
+		require.LessOrEqual(t, len(matchAll(l.text)), 1, l.text)
+	}
+	require.Greater(t, n, 1000)
+}
+
+func TestValueGrammar(t *testing.T) {
+	for _, c := range []struct{ kind, in, want string }{
+		{"duration", "10m", "10m"}, {"duration", "10 minutes", "10m"}, {"duration", "90 seconds", "1m30s"},
+		{"duration", "1 hour", "1h"}, {"duration", "1h30m", "1h30m"}, {"duration", "an hour", "1h"},
+		{"duration", "half an hour", "30m"}, {"duration", "1 hour and 30 minutes", "1h30m"}, {"duration", "ten minutes", "10m"},
+		{"duration", "2 days", "2d"}, {"duration", "1.5 hours", "1h30m"},
+		{"latency", "2 seconds", "2000"}, {"latency", "3000ms", "3000"},
+		{"percent", "30%", "30"}, {"percent", "30 percent", "30"}, {"percent", "2.5 per cent", "2.5"},
+		{"rate", "5 requests per second", "5"}, {"rate", "5 rps", "5"}, {"rate", "300 per minute", "5"}, {"rate", "120 rpm", "2"},
+		{"money", "$2", "2"}, {"money", "2 USD", "2"}, {"money", "2 dollars", "2"}, {"money", "$2.50", "2.50"},
+		{"count", "20", "20"}, {"count", "twenty", "20"}, {"count", "five", "5"},
+		{"factor", "10x", "10"}, {"factor", "10 times", "10"}, {"factor", "ten times", "10"}, {"factor", "twice", "2"},
+		{"provider", `"openai"`, "openai"}, {"provider", "openai", "openai"}, {"team", `"ml platform"`, "ml platform"},
+	} {
+		f, err := compileForm("{" + c.kind + "}")
+		require.NoError(t, err)
+		m := f.re.FindStringSubmatch(c.in)
+		require.NotNil(t, m, "%s %q", c.kind, c.in)
+		got, err := f.args(m[1:], f.slots)
+		require.NoError(t, err, "%s %q", c.kind, c.in)
+		require.Equal(t, []string{c.want}, got, "%s %q", c.kind, c.in)
+	}
+	// The limits still hold, with a message naming what is wanted.
+	for _, c := range []struct{ kind, in, msg string }{
+		{"duration", "400 days", "at most 365d"}, {"duration", "3000000h", "at most 365d"},
+		{"percent", "130%", "from 0 to 100"}, {"rate", "0 rps", "above 0"},
+	} {
+		f, err := compileForm("{" + c.kind + "}")
+		require.NoError(t, err)
+		m := f.re.FindStringSubmatch(c.in)
+		require.NotNil(t, m, c.in)
+		_, err = f.args(m[1:], f.slots)
+		require.ErrorContains(t, err, c.msg, c.in)
+	}
+	// A name with a space needs its quotes.
+	f, _ := compileForm("{team}")
+	require.Nil(t, f.re.FindStringSubmatch("ml platform"))
+}
+
+// A form whose variant lacks one of its values is refused when the
+// catalog is compiled, so a variant cannot drop a reference.
+func TestVariantsKeepTheirValues(t *testing.T) {
+	_, err := compileStep(Step{Form: "alert {alert} fires within {duration}", Variants: []string{"an alert fires within {duration}"}})
+	require.ErrorContains(t, err, "other values")
+	_, err = compileForm("alert {nosuch}")
+	require.ErrorContains(t, err, "unknown value kind")
+}
+
+// Out-of-range values are problems before the drill, in the trainer's words.
+func TestCheckRefusesOutOfRangeValues(t *testing.T) {
+	scs, err := Parse("features/f.feature", []byte("Feature: x\n  Scenario: y\n    When provider \"p\" returns 503 for 130% of requests\n    Then alert \"A\" fires within 400 days\n"))
+	require.NoError(t, err)
+	probs := Check(scs)
+	require.Len(t, probs, 2)
+	require.Contains(t, probs[0].String(), "features/f.feature:3: bad value: percent: want a percentage from 0 to 100")
+	require.Contains(t, probs[1].String(), "features/f.feature:4: bad duration: want a drill duration")
+}

@@ -1,0 +1,64 @@
+package features
+
+// The phrasings steps share, as data: each catalog step's variants are
+// built from these, so a synonym added here is accepted by every step
+// that says the same thing. The syntax is that of Step.Form: [optional],
+// (one|or|another), {kind} values of the value grammar.
+const (
+	// world is what "the team's environment" may be called.
+	world = `(environment|world|stack|setup|drill environment)`
+	// running is how a world is said to be up.
+	running = `[up and ](running|up|started|ready)`
+	// steady is steady traffic.
+	steady = `(steady|constant|continuous|background)[ request] (traffic|load)`
+	// away is a responder who cannot answer.
+	away = `(unavailable|unreachable|away|on holiday|on vacation|out|offline|not available|out of office|asleep)`
+
+	// returns is a provider or API answering with a status.
+	returns = `(returns|answers|answers with|responds with|fails with|starts returning|starts to return|begins returning|errors with|returns errors with|throws)`
+	// status is an HTTP status, as a trainer may dress it.
+	status = `[an |a ][HTTP |status ]{status}[ errors| error| responses| status]`
+	// share is the share of requests a fault hits.
+	share = `(for|on|to|in) {percent} of [the |all ](requests|calls|answers|prompts|traffic)`
+	// every is "every request", said of an API's answers.
+	every = `(to|for|on) (every|each|all) (request|call|requests|calls)`
+	// down is a provider's or API's outage.
+	down = `([(goes|is|becomes) ](down|unreachable|offline|unavailable|out)[ completely]|(has|suffers) an outage|(fails|stops answering|stops responding) completely|goes dark)`
+	// bills is a billing spike: the provider reports more tokens than it used.
+	bills = `[starts to |starts ](bills|bill|billing|charges|charging|charges for|reports|reporting|counts|overbills|overcharges) {factor} [the |more ][usual |normal |real |actual ](tokens|token usage|usage|the tokens)[ (per|on every|for every|for each|on each) (request|call)]`
+	// quota is running out of quota.
+	quota = `(runs out of|exhausts its|exhausts the|hits its|exceeds its|is out of|has no) quota`
+	// quotaGone is a quota used up.
+	quotaGone = `(runs out|is exhausted|is used up|is gone)`
+	// gives is a provider starting to answer badly.
+	gives = `[(starts|begins) ](gives|giving|to give|answers with|answering with|returns|returning|to return|sends|sending|to send|produces|producing|to produce)`
+	// wrong is a wrong answer.
+	wrong = `(wrong|incorrect|bad|low-quality|low quality|inaccurate) (answers|responses|output|results)`
+	// garbage is an answer that is not language.
+	garbage = `(garbage|random tokens|gibberish|nonsense)[ answers| responses| output]`
+	// loops is a model that keeps calling tools.
+	loops = `(calls tools without end|keeps calling tools|loops on tool calls|never stops calling tools|asks for another tool call (on|in|with|after) every answer|always asks for another tool call|calls tools forever|runs away with tool calls)`
+	// primary is the first provider of drill.yaml.
+	primary = `the (primary|first|main) provider`
+	// firstStub is the first stub of drill.yaml.
+	firstStub = `the first (third-party API|stub|external API|third-party service)`
+	// api is what a stub is, after its name.
+	api = `(API|service|vendor|dependency|tool|endpoint)`
+	// hangs is an API that never answers.
+	hangs = `(times out|hangs|stops answering|never answers|stops responding|blackholes requests|does not answer)`
+
+	// fires is an alert firing.
+	fires = `(fires|is firing|goes off|triggers|is triggered|starts firing|should fire|will fire|must fire|is raised)`
+	// within is a deadline.
+	within = `(within|in|in under|in less than|inside|before|by)`
+	// quiet is an alert that does not fire.
+	quiet = `(does not fire|doesn't fire|should not fire|must not fire|never fires|stays quiet|stays silent|stays resolved|does not go off|stays off)`
+	// oncall is whoever is on call.
+	oncall = `(an on-call responder|the on-call|the on-call engineer|an on-call engineer|the on-call responder|someone on call|someone|somebody|a member|the responder|a responder|the engineer on call|on-call)`
+	// subject is what is acknowledged: the page, or the alert that paged.
+	subject = `(the page|it|the alert|the incident)`
+	// followingRunbook is the responder carrying out the runbook.
+	followingRunbook = `[after ](following|running|executing|applying|carrying out) the runbook[,]`
+	// above is a measure staying over a bound.
+	above = `(stays above|remains above|is above|is at least|stays at least|does not drop below|never drops below|stays over|is over|stays at or above|is|stays)`
+)
