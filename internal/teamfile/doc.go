@@ -16,7 +16,8 @@
 //     escape either;
 //   - reads at most a cap of bytes (the cap+1st byte is the one that
 //     refuses the file), with the cap in the message. The caps per kind of
-//     file are MaxYAML, MaxRunbook, MaxFeature and MaxSchema;
+//     file are MaxYAML, MaxRunbook, MaxFeature and MaxSchema. A UTF-8
+//     byte-order mark at the start is dropped: no parser wants it;
 //   - has one helper, Excerpt, for the messages that quote content they
 //     could not parse: at most ExcerptBytes bytes, escaped, so that a
 //     link to a secret cannot print it and binary content cannot garble a

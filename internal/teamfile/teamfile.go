@@ -32,6 +32,8 @@ const (
 	MaxSchema = 16 << 20
 )
 
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
 // ExcerptBytes is the most of a file's content a message quotes.
 const ExcerptBytes = 60
 
@@ -226,7 +228,9 @@ func read(r io.Reader, file string, max int64) ([]byte, error) {
 	if int64(len(data)) > max {
 		return nil, &Error{File: file, Msg: TooLarge(max)}
 	}
-	return data, nil
+	// A byte-order mark (some Windows editors write one) is not content:
+	// every parser would read it as the first line's text.
+	return bytes.TrimPrefix(data, utf8BOM), nil
 }
 
 // notRegular says what a file that is not a regular file is.

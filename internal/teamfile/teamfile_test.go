@@ -210,3 +210,9 @@ type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errBoom }
 
+func TestByteOrderMarkIsDropped(t *testing.T) {
+	m := fstest.MapFS{"r.md": {Data: []byte("\uFEFF---\nid: x\n---\n")}}
+	b, err := ReadFS(m, "r.md", "r.md", MaxRunbook)
+	require.NoError(t, err)
+	require.Equal(t, "---\nid: x\n---\n", string(b))
+}
