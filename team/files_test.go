@@ -139,3 +139,16 @@ func TestRunbookWithByteOrderMark(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "r.md", rb.File)
 }
+
+// A missing directory on disk names the directory as drill.yaml writes
+// it, not an absolute path.
+func TestLoadMissingDirectoryOnDisk(t *testing.T) {
+	dir, _ := cleanOnDisk(t)
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "runbooks")))
+	p := filepath.Join(dir, ConfigFile)
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(p, []byte(strings.Replace(string(b), "  runbooks: runbooks", "  runbooks: run-books", 1)), 0o644))
+	_, err = Load(dir)
+	require.EqualError(t, err, `drill.yaml:6:3: paths.runbooks: cannot read "run-books": no such file or directory`)
+}

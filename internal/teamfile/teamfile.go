@@ -140,11 +140,11 @@ func (r *Root) resolve(name, file string) (string, error) {
 	}
 	full := filepath.Join(r.real, filepath.FromSlash(rel))
 	if _, err := os.Lstat(full); err != nil {
-		return "", &Error{File: file, Msg: describe(err), Err: err}
+		return "", fsError(file, err)
 	}
 	target, err := filepath.EvalSymlinks(full)
 	if err != nil {
-		return "", &Error{File: file, Msg: "a symbolic link to nothing (" + describe(err) + "); expected a file inside the team directory", Err: err}
+		return "", &Error{File: file, Msg: "a symbolic link to nothing (" + describe(err) + "); expected a file inside the team directory", Err: cause(err)}
 	}
 	in, err := filepath.Rel(r.real, target)
 	if err != nil || in == ".." || strings.HasPrefix(in, ".."+string(filepath.Separator)) || filepath.IsAbs(in) {
@@ -164,7 +164,7 @@ func (r *Root) open(name, file string, dir bool) (*os.File, error) {
 	// os.Root any on the way out of the directory.
 	f, err := r.root.OpenFile(in, openFlags, 0)
 	if err != nil {
-		return nil, &Error{File: file, Msg: describe(err), Err: err}
+		return nil, fsError(file, err)
 	}
 	if err := check(f, file, dir); err != nil {
 		f.Close()
@@ -179,7 +179,7 @@ func (r *Root) open(name, file string, dir bool) (*os.File, error) {
 func ReadFile(name, file string, max int64) ([]byte, error) {
 	f, err := os.OpenFile(name, openFlags&^noFollow, 0)
 	if err != nil {
-		return nil, &Error{File: file, Msg: describe(err), Err: err}
+		return nil, fsError(file, err)
 	}
 	defer f.Close()
 	if err := check(f, file, false); err != nil {
@@ -196,12 +196,12 @@ func ReadFS(fsys fs.FS, name, file string, max int64) ([]byte, error) {
 	}
 	f, err := fsys.Open(name)
 	if err != nil {
-		return nil, &Error{File: file, Msg: describe(err), Err: err}
+		return nil, fsError(file, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, &Error{File: file, Msg: describe(err), Err: err}
+		return nil, fsError(file, err)
 	}
 	if !st.Mode().IsRegular() {
 		return nil, &Error{File: file, Msg: notRegular(st.Mode())}
@@ -212,7 +212,7 @@ func ReadFS(fsys fs.FS, name, file string, max int64) ([]byte, error) {
 func check(f *os.File, file string, dir bool) error {
 	st, err := f.Stat()
 	if err != nil {
-		return &Error{File: file, Msg: describe(err), Err: err}
+		return fsError(file, err)
 	}
 	if st.Mode().IsRegular() || dir && st.IsDir() {
 		return nil
@@ -223,7 +223,7 @@ func check(f *os.File, file string, dir bool) error {
 func read(r io.Reader, file string, max int64) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
-		return nil, &Error{File: file, Msg: describe(err), Err: err}
+		return nil, fsError(file, err)
 	}
 	if int64(len(data)) > max {
 		return nil, &Error{File: file, Msg: TooLarge(max)}
@@ -253,15 +253,26 @@ func notRegular(m fs.FileMode) string {
 	return "not a regular file but " + what + "; expected a regular file"
 }
 
-// describe is an error of the file system without the path it repeats.
-func describe(err error) string {
+// fsError is an error of the file system as an *Error, without the
+// path it repeats (an absolute path the user did not write).
+func fsError(file string, err error) *Error {
+	return &Error{File: file, Msg: describe(err), Err: cause(err)}
+}
+
+func cause(err error) error {
 	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	for errors.As(err, &pe) {
 		err = pe.Err
 	}
+	return err
+}
+
+// describe is an error of the file system without the path it repeats.
+func describe(err error) string {
+	err = cause(err)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return "no such file"
+		return "no such file or directory"
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied"
 	}
