@@ -141,7 +141,7 @@ schedules:
 	require.NoError(t, err)
 	require.Empty(t, e.index())
 	for id, first := range map[string]time.Time{
-		"ny":       time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC),     // 03:00 EDT
+		"ny":       time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC),    // 03:00 EDT
 		"lordhowe": time.Date(2026, 10, 3, 15, 30, 0, 0, time.UTC), // 02:30 +11
 	} {
 		s, ok := e.Schedule(id)
