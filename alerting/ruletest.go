@@ -217,7 +217,7 @@ func readTestFile(team *teamfile.Root, file string) ([]byte, error) {
 	if team == nil {
 		return strictyaml.ReadFile(file)
 	}
-	rel, ok := team.Rel(file)
+	rel, ok := team.RelPath(file)
 	if !ok {
 		return nil, strictyaml.Problems{{File: file, Msg: "expected a file inside the team directory " + team.Dir()}}
 	}
@@ -232,7 +232,7 @@ func readTestFile(team *teamfile.Root, file string) ([]byte, error) {
 // inTeam checks that a rule file a test names is a regular file of the
 // team: one of its own rule files, not whatever a link or a ../ reaches.
 func inTeam(team *teamfile.Root, file string) error {
-	rel, ok := team.Rel(file)
+	rel, ok := team.RelPath(file)
 	if !ok {
 		return fmt.Errorf("%s: expected a rule file inside the team directory %s", file, team.Dir())
 	}

@@ -98,4 +98,10 @@ func TestRunTeamRuleTestsStayInTheTeam(t *testing.T) {
 	fails, err := RunTeamRuleTests(dir, []string{write("ok_test.yaml", "ok.yaml")})
 	require.NoError(t, err)
 	require.Empty(t, fails)
+	// A team directory given relative to the working directory, as lint
+	// gives it when it finds the team upward.
+	t.Chdir(filepath.Join(dir, "alerts"))
+	fails, err = RunTeamRuleTests("..", []string{filepath.Join("..", "alerts", "ok_test.yaml")})
+	require.NoError(t, err)
+	require.Empty(t, fails)
 }

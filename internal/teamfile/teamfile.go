@@ -97,27 +97,36 @@ func (r *Root) Close() error { return r.root.Close() }
 // Dir is the directory OpenRoot was given.
 func (r *Root) Dir() string { return r.dir }
 
-// Rel is name (a path inside the Root, or one joined to its Dir, or an
-// absolute path) as a slash-separated path relative to the Root, and
-// false when it does not lie inside it (before links are resolved).
+// Rel is name, a slash-separated path relative to the Root (or an
+// absolute one), as a clean path relative to the Root, and false when it
+// does not lie inside it (before links are resolved).
 func (r *Root) Rel(name string) (string, bool) {
-	p := filepath.FromSlash(name)
-	if filepath.IsAbs(p) {
-		abs, err := filepath.Abs(r.dir)
-		if err != nil {
-			return "", false
-		}
-		rel, err := filepath.Rel(abs, p)
-		if err != nil {
-			return "", false
-		}
-		p = rel
+	if p := filepath.FromSlash(name); filepath.IsAbs(p) {
+		return r.RelPath(p)
 	}
-	rel := path.Clean(filepath.ToSlash(p))
-	if !fs.ValidPath(rel) {
+	rel := path.Clean(name)
+	return rel, fs.ValidPath(rel)
+}
+
+// RelPath is p, a path on disk (absolute, or relative to the working
+// directory, as filepath.Join(Dir(), file) makes it), as a clean
+// slash-separated path relative to the Root, and false when it does not
+// lie inside it (before links are resolved).
+func (r *Root) RelPath(p string) (string, bool) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
 		return "", false
 	}
-	return rel, true
+	dir, err := filepath.Abs(r.dir)
+	if err != nil {
+		return "", false
+	}
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil {
+		return "", false
+	}
+	rel = path.Clean(filepath.ToSlash(rel))
+	return rel, fs.ValidPath(rel)
 }
 
 // ReadFile reads the regular file at name (a slash-separated path
