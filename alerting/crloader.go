@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
-	"os"
+
+	"github.com/drillkit/drill/internal/teamfile"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -22,9 +23,11 @@ type crLoader struct {
 }
 
 func (l crLoader) Load(file string, ignoreUnknownFields bool, scheme model.ValidationScheme) (*rulefmt.RuleGroups, []error) {
-	b, err := os.ReadFile(file)
+	// A regular file of at most teamfile.MaxYAML (the team's loader has
+	// refused links out of the team already).
+	b, err := teamfile.ReadFile(file, file, teamfile.MaxYAML)
 	if err != nil {
-		return nil, []error{fmt.Errorf("%s: %w", file, err)}
+		return nil, []error{err}
 	}
 	if spec, ok := prometheusRuleSpec(b); ok {
 		b = spec

@@ -95,7 +95,7 @@ func TestFidelityWithPromtool(t *testing.T) {
 			var steps []step
 			_, err = runRuleTestFile(file, func(test string, at time.Duration, rules []string, active []Alert) {
 				steps = append(steps, step{test, at, rules, active})
-			})
+			}, nil)
 			require.NoError(t, err)
 			var pending, firing int
 			for _, s := range steps {

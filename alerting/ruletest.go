@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/internal/strictyaml"
+	"github.com/drillkit/drill/internal/teamfile"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/histogram"
 	"github.com/prometheus/prometheus/model/labels"
@@ -127,9 +129,26 @@ func (*startTime) Expected() string { return "an RFC 3339 time or Unix seconds" 
 // that does not parse, a strictyaml.Problems naming the file and, where
 // known, the line).
 func RunRuleTests(files []string) ([]TestFailure, error) {
+	return runRuleTests(nil, files)
+}
+
+// RunTeamRuleTests is RunRuleTests for test files of the team in dir:
+// each test file, and every rule file its rule_files names, must lie in
+// dir (links resolved), read through internal/teamfile; one outside it is
+// a problem naming it, and nothing of it is read.
+func RunTeamRuleTests(dir string, files []string) ([]TestFailure, error) {
+	root, err := teamfile.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("alerting: %w", err)
+	}
+	defer root.Close()
+	return runRuleTests(root, files)
+}
+
+func runRuleTests(root *teamfile.Root, files []string) ([]TestFailure, error) {
 	var all []TestFailure
 	for _, f := range files {
-		fails, err := runRuleTestFile(f, nil)
+		fails, err := runRuleTestFile(f, nil, root)
 		if err != nil {
 			return all, err
 		}
@@ -142,8 +161,8 @@ func RunRuleTests(files []string) ([]TestFailure, error) {
 // uses it to read the whole alert trajectory.
 type stepHook func(test string, at time.Duration, alertRules []string, active []Alert)
 
-func runRuleTestFile(file string, hook stepHook) ([]TestFailure, error) {
-	b, err := strictyaml.ReadFile(file)
+func runRuleTestFile(file string, hook stepHook, team *teamfile.Root) ([]TestFailure, error) {
+	b, err := readTestFile(team, file)
 	var ps strictyaml.Problems
 	if errors.As(err, &ps) {
 		return nil, ps
@@ -156,6 +175,13 @@ func runRuleTestFile(file string, hook stepHook) ([]TestFailure, error) {
 		return nil, probs.Err()
 	}
 	ruleFiles, fails := resolveRuleFiles(file, in.RuleFiles)
+	if team != nil {
+		for _, rf := range ruleFiles {
+			if err := inTeam(team, rf); err != nil {
+				return nil, strictyaml.Problems{{File: file, Field: "rule_files", Msg: err.Error()}}
+			}
+		}
+	}
 	if in.EvaluationInterval == 0 {
 		in.EvaluationInterval = duration(time.Minute)
 	}
@@ -183,6 +209,35 @@ func runRuleTestFile(file string, hook stepHook) ([]TestFailure, error) {
 		fails[i].File = file
 	}
 	return fails, nil
+}
+
+// readTestFile reads a promtool test file: through the team's Root when
+// there is one (no link out of the team), else as any YAML file.
+func readTestFile(team *teamfile.Root, file string) ([]byte, error) {
+	if team == nil {
+		return strictyaml.ReadFile(file)
+	}
+	rel, ok := team.RelPath(file)
+	if !ok {
+		return nil, strictyaml.Problems{{File: file, Msg: "expected a file inside the team directory " + team.Dir()}}
+	}
+	b, err := team.ReadFile(rel, file, strictyaml.MaxBytes)
+	var te *teamfile.Error
+	if errors.As(err, &te) && !errors.Is(err, fs.ErrNotExist) {
+		return nil, strictyaml.Problems{{File: te.File, Msg: te.Msg}}
+	}
+	return b, err
+}
+
+// inTeam checks that a rule file a test names is a regular file of the
+// team: one of its own rule files, not whatever a link or a ../ reaches.
+func inTeam(team *teamfile.Root, file string) error {
+	rel, ok := team.RelPath(file)
+	if !ok {
+		return fmt.Errorf("%s: expected a rule file inside the team directory %s", file, team.Dir())
+	}
+	_, err := team.ReadFile(rel, file, strictyaml.MaxBytes)
+	return err
 }
 
 // resolveRuleFiles joins rule_files to the test file's directory and

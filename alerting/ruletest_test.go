@@ -43,7 +43,7 @@ func TestRunRuleTestsBadInput(t *testing.T) {
 	for file, want := range map[string]string{
 		"testdata/ruletests/unknown_field_test.yaml": "testdata/ruletests/unknown_field_test.yaml:4:5: tests[0].input_serie: unknown field; valid fields are: interval, input_series, alert_rule_test, promql_expr_test, external_labels, external_url, name, start_timestamp",
 		"testdata/ruletests/bad_duration_test.yaml":  `testdata/ruletests/bad_duration_test.yaml:5:20: tests[0].alert_rule_test[0].eval_time: expected a duration such as 30s, 5m or 1h30m, got "5 minutes"`,
-		"testdata/ruletests/nope.yaml":               "no such file or directory",
+		"testdata/ruletests/nope.yaml":               "testdata/ruletests/nope.yaml: no such file or directory",
 	} {
 		_, err := RunRuleTests([]string{file})
 		require.ErrorContains(t, err, want, file)
@@ -64,4 +64,44 @@ func TestRunRuleTestsBadInput(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, fails, 1)
 	require.Contains(t, fails[0].Message, "rule_files: no file matches pattern testdata/rules/nope-*.yaml")
+}
+
+// A team's promtool test may name only the team's own rule files: a rule
+// file reached by ../ or by a link out of the team is a problem naming
+// it, and nothing of it is read or echoed.
+func TestRunTeamRuleTestsStayInTheTeam(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "team")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "alerts"), 0o755))
+	secret := filepath.Join(base, "shadow.yaml")
+	require.NoError(t, os.WriteFile(secret, []byte("groups:\n- name: s3cr3t\n  rules: [{alert: S3cr3t, expr: up}]\n"), 0o600))
+	require.NoError(t, os.Symlink(secret, filepath.Join(dir, "alerts", "link.yaml")))
+	write := func(name, rules string) string {
+		p := filepath.Join(dir, "alerts", name)
+		require.NoError(t, os.WriteFile(p, []byte("rule_files: ["+rules+"]\ntests:\n  - interval: 1m\n    input_series: [{series: up, values: '1'}]\n"), 0o600))
+		return p
+	}
+	up := write("up_test.yaml", "../../shadow.yaml")
+	_, err := RunTeamRuleTests(dir, []string{up})
+	require.EqualError(t, err, up+": rule_files: "+secret+": expected a rule file inside the team directory "+dir)
+	link := write("link_test.yaml", "link.yaml")
+	_, err = RunTeamRuleTests(dir, []string{link})
+	real, _ := filepath.EvalSymlinks(secret)
+	require.EqualError(t, err, link+`: rule_files: `+filepath.Join(dir, "alerts", "link.yaml")+`: a symbolic link to "`+real+`", outside the team directory; expected a file inside it (drill reads nothing of a team from outside its directory)`)
+	require.NotContains(t, err.Error(), "s3cr3t")
+	// The test file itself, a link out of the team.
+	require.NoError(t, os.Symlink(secret, filepath.Join(dir, "alerts", "out_test.yaml")))
+	_, err = RunTeamRuleTests(dir, []string{filepath.Join(dir, "alerts", "out_test.yaml")})
+	require.ErrorContains(t, err, "outside the team directory")
+	// Inside the team, the same test runs.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "alerts", "ok.yaml"), []byte("groups:\n- name: g\n  rules: [{alert: Up, expr: up > 0}]\n"), 0o600))
+	fails, err := RunTeamRuleTests(dir, []string{write("ok_test.yaml", "ok.yaml")})
+	require.NoError(t, err)
+	require.Empty(t, fails)
+	// A team directory given relative to the working directory, as lint
+	// gives it when it finds the team upward.
+	t.Chdir(filepath.Join(dir, "alerts"))
+	fails, err = RunTeamRuleTests("..", []string{filepath.Join("..", "alerts", "ok_test.yaml")})
+	require.NoError(t, err)
+	require.Empty(t, fails)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/internal/strictyaml"
+	"github.com/drillkit/drill/internal/teamfile"
 )
 
 //go:embed presets/*.graphql
@@ -182,6 +183,8 @@ func readRelative(cfgPath, name string) (string, string, error) {
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(filepath.Dir(cfgPath), name)
 	}
-	b, err := os.ReadFile(p)
+	// A regular file of at most teamfile.MaxSchema: a FIFO or a device
+	// named here neither blocks nor fills memory.
+	b, err := teamfile.ReadFile(p, p, teamfile.MaxSchema)
 	return p, string(b), err
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -442,4 +443,19 @@ func BenchmarkExportToStub(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// An exporters file, and a schema or mutation file it names, is a regular
+// file: a FIFO is refused without blocking.
+func TestConfigFilesAreRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "custom.graphql"), 0o644))
+	path := filepath.Join(dir, "exporters.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("exporters:\n  x:\n    type: graphql\n    endpoint: http://h/\n    schema: custom.graphql\n    mutation: create.graphql\n"), 0o644))
+	_, err := export.Load(path)
+	require.ErrorContains(t, err, "exporters.yaml:5:5: exporter x: schema: "+filepath.Join(dir, "custom.graphql")+": not a regular file but a named pipe (FIFO); expected a regular file")
+	fifo := filepath.Join(dir, "fifo.yaml")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	_, err = export.Load(fifo)
+	require.ErrorContains(t, err, "fifo.yaml: not a regular file but a named pipe (FIFO)")
 }

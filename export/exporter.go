@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -372,7 +374,7 @@ func (e *httpExporter) Export(ctx context.Context, card *scoring.Scorecard) (*Re
 	res, err := e.export(ctx, card, token)
 	if err != nil && token != "" {
 		// never let a token echoed by a service or a URL reach a log
-		err = errors.New(strings.ReplaceAll(err.Error(), token, "[redacted]"))
+		err = errors.New(Redact(err.Error(), token))
 	}
 	return res, err
 }
@@ -400,7 +402,7 @@ func (e *httpExporter) export(ctx context.Context, card *scoring.Scorecard, toke
 			return res, nil
 		}
 		last = err
-		log.Warn("export attempt failed", "attempt", i, "retry", retry && i < attempts, "error", redact(err.Error(), token))
+		log.Warn("export attempt failed", "attempt", i, "retry", retry && i < attempts, "error", Redact(err.Error(), token))
 		if !retry || i == attempts {
 			break
 		}
@@ -415,11 +417,84 @@ func (e *httpExporter) export(ctx context.Context, card *scoring.Scorecard, toke
 	return nil, fmt.Errorf("export %s: %w", e.l.name, last)
 }
 
-func redact(s, token string) string {
+// minWordToken is the length under which a token is redacted only where
+// it stands alone: a one-letter token must not turn every such letter of
+// a message into [redacted].
+const minWordToken = 8
+
+// Redact replaces token in s with [redacted], in the forms a service or a
+// URL echoes it: as given, JSON-escaped (a token holding " or \ comes
+// back as \" or \\; with or without HTML escaping, \u003c for <),
+// escaped twice (JSON inside a JSON string), Go-quoted and URL-escaped.
+// A token shorter than minWordToken bytes is replaced only where it is not
+// part of a longer word.
+func Redact(s, token string) string {
 	if token == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, token, "[redacted]")
+	for _, f := range tokenForms(token) {
+		if len(token) >= minWordToken {
+			s = strings.ReplaceAll(s, f, "[redacted]")
+		} else {
+			s = replaceWord(s, f)
+		}
+	}
+	return s
+}
+
+// tokenForms is token and its escaped forms, longest first, so that a
+// longer form is replaced before a form inside it.
+func tokenForms(token string) []string {
+	forms := []string{token}
+	add := func(f string) {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	jsonInner := func(v string, html bool) string {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		_ = enc.Encode(v)
+		q := strings.TrimSpace(b.String())
+		return q[1 : len(q)-1]
+	}
+	for _, html := range []bool{false, true} {
+		once := jsonInner(token, html)
+		add(once)
+		add(jsonInner(once, html))
+	}
+	q := strconv.Quote(token)
+	add(q[1 : len(q)-1])
+	add(url.QueryEscape(token))
+	add(url.PathEscape(token))
+	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	return forms
+}
+
+// replaceWord replaces f in s where the bytes around it are not word
+// characters.
+func replaceWord(s, f string) string {
+	word := func(c byte) bool {
+		return c == '_' || c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, f)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(f)
+		alone := (i == 0 || !word(s[i-1]) || !word(f[0])) && (end == len(s) || !word(s[end]) || !word(f[len(f)-1]))
+		b.WriteString(s[:i])
+		if alone {
+			b.WriteString("[redacted]")
+		} else {
+			b.WriteString(f)
+		}
+		s = s[end:]
+	}
 }
 
 func (e *httpExporter) body(card *scoring.Scorecard) ([]byte, error) {

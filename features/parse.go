@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/teamfile"
+
 	gherkin "github.com/cucumber/gherkin/go/v42"
 	messages "github.com/cucumber/messages/go/v34"
 )
@@ -62,6 +64,9 @@ func PickleKey(p *messages.Pickle) string {
 // Parse reads one feature file into its scenarios. Syntax errors name the
 // file and line.
 func Parse(file string, data []byte) ([]*Scenario, error) {
+	if teamfile.Text(file, data, "a Gherkin feature file") != nil {
+		return nil, ParseErrors{{File: file, Msg: teamfile.NotText("a Gherkin feature file")}}
+	}
 	var n int
 	newID := func() string { n++; return strconv.Itoa(n) }
 	doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(data), newID)
@@ -171,6 +176,15 @@ func (es ParseErrors) Error() string {
 // errors, whose positions the library keeps unexported.
 var gherkinPos = regexp.MustCompile(`^\((\d+):(\d+)\): (.*)$`)
 
+// gherkinGot is the end of a gherkin error that quotes the line it could
+// not parse.
+var gherkinGot = regexp.MustCompile(`(, got )'(.*)'$`)
+
+// MaxParseErrors bounds the syntax errors of one feature file: a file
+// that is not Gherkin at all (a link to some other file) has one per
+// line.
+const MaxParseErrors = 10
+
 // gherkinError turns the parser's "(line:col): message" lines into
 // ParseErrors, one per problem.
 func gherkinError(file string, err error) error {
@@ -186,10 +200,18 @@ func gherkinError(file string, err error) error {
 			e.Col, _ = strconv.Atoi(m[2])
 			e.Msg = m[3]
 		}
+		// The line quoted is at most a short escaped excerpt.
+		if m := gherkinGot.FindStringSubmatchIndex(e.Msg); m != nil {
+			e.Msg = e.Msg[:m[3]] + teamfile.Excerpt(e.Msg[m[4]:m[5]])
+		}
 		out = append(out, e)
 	}
 	if len(out) == 0 {
-		out = ParseErrors{{File: file, Msg: strings.TrimSpace(err.Error())}}
+		out = ParseErrors{{File: file, Msg: teamfile.Excerpt(strings.TrimSpace(err.Error()))}}
+	}
+	if len(out) > MaxParseErrors {
+		more := len(out) - MaxParseErrors
+		out = append(out[:MaxParseErrors], ParseError{File: file, Msg: fmt.Sprintf("and %d more syntax errors; is this a Gherkin feature file?", more)})
 	}
 	return out
 }

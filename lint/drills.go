@@ -67,7 +67,7 @@ func promtoolFindings(ctx context.Context, t *team.Team) ([]Finding, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		fails, err := alerting.RunRuleTests([]string{filepath.Join(t.Dir, filepath.FromSlash(pt.File))})
+		fails, err := alerting.RunTeamRuleTests(t.Dir, []string{filepath.Join(t.Dir, filepath.FromSlash(pt.File))})
 		if err != nil {
 			var ps team.Problems
 			if !errors.As(err, &ps) {

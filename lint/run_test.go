@@ -83,7 +83,7 @@ func TestRunAssemblesEveryCheck(t *testing.T) {
 		"alerts/llm.yaml:7:9: alert-for-short warning: alert LLMSpendSpike: for: 30s is shorter than two evaluation intervals (30s); expected 1m or more",
 		"alerts/tests/bad_test.yaml:3:5: promtool-test-failed error: tests[0].intervall: unknown field; valid fields are: interval, input_series, alert_rule_test, promql_expr_test, external_labels, external_url, name, start_timestamp",
 		`alerts/tests/llm_test.yaml:8:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s: alertname: LLMProviderErrors, time: 10m,          exp:[             0:               Labels:{alertname="LLMProviderErrors", severity="page"}               Annotations:{}             ],          got:[]`,
-		"features/broken.feature:4:3: feature-syntax info: expected: #EOF, #TableRow, #DocStringSeparator, #StepLine, #TagLine, #ExamplesLine, #ScenarioLine, #RuleLine, #Comment, #Empty, got '  Scenario Outline without examples'",
+		"features/broken.feature:4:3: feature-syntax info: expected: #EOF, #TableRow, #DocStringSeparator, #StepLine, #TagLine, #ExamplesLine, #ScenarioLine, #RuleLine, #Comment, #Empty, got \"  Scenario Outline without examples\"",
 		"features/cost-spike.feature:4:1: feature-undefined-step error: undefined step: When traffic goes wild (closest known step: When traffic surges 10x)",
 	}, strs(r.Findings))
 	require.Equal(t, Summary{Errors: 3, Warnings: 1, Infos: 1, Files: 5, FilesRead: 12}, r.Summary())

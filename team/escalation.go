@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/internal/strictyaml"
+	"github.com/drillkit/drill/internal/teamfile"
 )
 
 // Escalation is every file under escalation/, merged: who can be paged,
@@ -312,6 +313,14 @@ func (e *Escalation) validateShapes(file string, bad map[string]bool) Problems {
 			return // already reported by the decoder
 		}
 		probs = append(probs, Problem{File: file, Line: p.Line, Col: p.Col, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	for i, u := range e.Users {
+		if u.Timezone == "" {
+			continue
+		}
+		if _, err := time.LoadLocation(u.Timezone); err != nil || u.Timezone == "Local" {
+			add(u.Pos, fmt.Sprintf("users[%d].timezone", i), "unknown timezone %s; expected an IANA name like Europe/Berlin", teamfile.Excerpt(u.Timezone))
+		}
 	}
 	for i, s := range e.Schedules {
 		if s.Timezone != "" {

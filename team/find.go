@@ -5,11 +5,13 @@ import (
 	"path/filepath"
 )
 
-// IsDir reports whether dir is a team directory: it holds a drill.yaml
-// that is a file (a directory of that name does not count).
+// IsDir reports whether dir is a team directory: it holds an entry
+// named drill.yaml. Whatever that entry is (a file, a link, a directory
+// of that name), the team is there: Load then says what is wrong with
+// it, instead of a search going on upward to another team or the demo.
 func IsDir(dir string) bool {
-	st, err := os.Stat(filepath.Join(dir, ConfigFile))
-	return err == nil && st.Mode().IsRegular()
+	_, err := os.Lstat(filepath.Join(dir, ConfigFile))
+	return err == nil
 }
 
 // Find returns the team directory nearest start: start itself, else the

@@ -37,12 +37,14 @@ func TestFind(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, inner, dir)
 
-	// A directory named drill.yaml is not a team's file.
+	// A directory named drill.yaml is where the team is: Load says it
+	// is not a file, instead of the search finding another team or none.
 	odd := filepath.Join(root, "odd")
 	require.NoError(t, os.MkdirAll(filepath.Join(odd, ConfigFile), 0o755))
-	require.False(t, IsDir(odd))
-	if _, above := Find(filepath.Dir(root)); !above {
-		_, ok = Find(odd)
-		require.False(t, ok)
-	}
+	require.True(t, IsDir(odd))
+	dir, ok = Find(odd)
+	require.True(t, ok)
+	require.Equal(t, odd, dir)
+	_, err := Load(odd)
+	require.EqualError(t, err, "drill.yaml: not a regular file but a directory; expected a regular file")
 }

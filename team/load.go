@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"os"
 	"path"
 	"sort"
 	"strings"
 
 	"github.com/drillkit/drill/internal/strictyaml"
+	"github.com/drillkit/drill/internal/teamfile"
 )
 
 // Team is a loaded ops directory.
@@ -35,8 +35,19 @@ type Team struct {
 
 // Load reads the team in dir (the directory holding drill.yaml). Its error
 // is a Problems listing everything wrong, not the first problem only.
+//
+// Every file is read through internal/teamfile: regular files only (a
+// named pipe, a device or a directory where a file is expected is a
+// problem, and nothing blocks), no link whose target leaves dir, and at
+// most a cap of bytes per kind of file (teamfile.MaxYAML for YAML,
+// MaxRunbook for runbooks, MaxFeature for feature files).
 func Load(dir string) (*Team, error) {
-	t, err := LoadFS(os.DirFS(dir), ".")
+	root, err := teamfile.OpenRoot(dir)
+	if err != nil {
+		return nil, Problems{{File: dir, Msg: "cannot read the team directory: " + unwrapPath(err).Error()}}
+	}
+	defer root.Close()
+	t, err := LoadFS(root.FS(), ".")
 	if t != nil {
 		t.Dir = dir
 	}
@@ -107,15 +118,13 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 		sort.Strings(files[i])
 	}
 
-	// Every file is read bounded by strictyaml.MaxBytes: YAML files are
-	// refused past it anyway, and a runbook or feature that large is not
-	// one.
-	read := func(p string) ([]byte, bool) {
-		b, err := strictyaml.ReadFileFS(fsys, p, rel(p))
-		var ps Problems
+	// Every file is read bounded by the cap of its kind (see Load).
+	read := func(p string, max int64) ([]byte, bool) {
+		b, err := teamfile.ReadFS(fsys, p, rel(p), max)
+		var te *teamfile.Error
 		switch {
-		case errors.As(err, &ps):
-			probs = append(probs, ps...)
+		case errors.As(err, &te):
+			probs = append(probs, Problem{File: te.File, Msg: te.Msg})
 			return nil, false
 		case err != nil:
 			probs = append(probs, Problem{File: rel(p), Msg: unwrapPath(err).Error()})
@@ -125,7 +134,7 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 		return b, true
 	}
 	for _, p := range files[0] {
-		if b, ok := read(p); ok {
+		if b, ok := read(p, strictyaml.MaxBytes); ok {
 			rules, test, err := ParseRules(rel(p), b)
 			probs = appendErr(probs, rel(p), err)
 			t.Rules = append(t.Rules, rules...)
@@ -135,7 +144,7 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 		}
 	}
 	for _, p := range files[1] {
-		if b, ok := read(p); ok {
+		if b, ok := read(p, teamfile.MaxRunbook); ok {
 			rb, err := ParseRunbook(rel(p), b)
 			probs = appendErr(probs, rel(p), err)
 			if rb != nil {
@@ -144,7 +153,7 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 		}
 	}
 	for _, p := range files[2] {
-		if b, ok := read(p); ok {
+		if b, ok := read(p, strictyaml.MaxBytes); ok {
 			e, err := ParseEscalation(rel(p), b)
 			probs = appendErr(probs, rel(p), err)
 			t.Escalation.merge(e)
@@ -152,7 +161,11 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 	}
 	probs = append(probs, t.Escalation.index()...)
 	for _, p := range files[3] {
-		if b, ok := read(p); ok {
+		if b, ok := read(p, teamfile.MaxFeature); ok {
+			if err := teamfile.Text(rel(p), b, "a Gherkin feature file"); err != nil {
+				probs = appendErr(probs, rel(p), err)
+				continue
+			}
 			t.Features[rel(p)] = string(b)
 		}
 	}
@@ -165,6 +178,10 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 }
 
 func unwrapPath(err error) error {
+	var te *teamfile.Error
+	if errors.As(err, &te) {
+		return errors.New(te.Msg)
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
@@ -179,6 +196,10 @@ func appendErr(probs Problems, file string, err error) Problems {
 	var ps Problems
 	if errors.As(err, &ps) {
 		return append(probs, ps...)
+	}
+	var te *teamfile.Error
+	if errors.As(err, &te) {
+		return append(probs, Problem{File: te.File, Msg: te.Msg})
 	}
 	return append(probs, Problem{File: file, Msg: err.Error()})
 }

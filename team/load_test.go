@@ -87,10 +87,20 @@ func TestMalformedInputs(t *testing.T) {
 		{"binary garbage", func(t *testing.T, m fstest.MapFS) {
 			m["runbooks/blob.md"] = &fstest.MapFile{Data: []byte{0x7f, 'E', 'L', 'F', 0, 0xff, 0xfe}}
 			m["escalation/blob.yaml"] = &fstest.MapFile{Data: []byte{0, 1, 2, 0xff}}
+			m["features/blob.feature"] = &fstest.MapFile{Data: []byte{0x7f, 'E', 'L', 'F', 0, 0xff, 0xfe}}
+			m["alerts/blob.yaml"] = &fstest.MapFile{Data: []byte{0x7f, 'E', 'L', 'F', 0, 0xff, 0xfe}}
 		}, []string{
+			"alerts/blob.yaml: not a UTF-8 text file; expected YAML",
 			"escalation/blob.yaml: not a UTF-8 text file; expected YAML",
+			"features/blob.feature: not a UTF-8 text file; expected a Gherkin feature file",
 			"runbooks/blob.md: not a UTF-8 text file; expected a Markdown runbook",
 		}},
+		{"a user's timezone that does not exist", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "escalation/people.yaml", "    timezone: Europe/Berlin\n", "    timezone: Mars/Base\n")
+		}, []string{`escalation/people.yaml:4:5: users[0].timezone: unknown timezone "Mars/Base"; expected an IANA name like Europe/Berlin`}},
+		{"a Kubernetes resource that is not a PrometheusRule", func(t *testing.T, m fstest.MapFS) {
+			m["alerts/cm.yaml"] = &fstest.MapFile{Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rules\ndata:\n  rules.yaml: |\n    groups: []\n")}
+		}, []string{`alerts/cm.yaml:2:7: kind: not a PrometheusRule: a Kubernetes resource of kind "ConfigMap"; expected a Prometheus rule file (groups: at the top) or a PrometheusRule resource (kind: PrometheusRule, spec.groups)`}},
 		{"missing directory", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "drill.yaml", "  runbooks: runbooks", "  runbooks: run-books")
 		}, []string{`drill.yaml:6:3: paths.runbooks: cannot read "run-books": file does not exist`}},

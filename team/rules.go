@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/internal/strictyaml"
+	"github.com/drillkit/drill/internal/teamfile"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -122,8 +123,14 @@ func ruleFileKind(root *yaml.Node) string {
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		keys[root.Content[i].Value] = root.Content[i+1]
 	}
-	if k := keys["kind"]; k != nil && k.Value == "PrometheusRule" {
-		return "cr"
+	if k := keys["kind"]; k != nil {
+		if k.Value == "PrometheusRule" {
+			return "cr"
+		}
+		// A Kubernetes resource of another kind (a ConfigMap holding
+		// rules, a Deployment in the wrong directory): rulefmt's field
+		// errors about it would not say what is wrong.
+		return "other"
 	}
 	if keys["tests"] != nil && keys["rule_files"] != nil {
 		return "test"
@@ -154,6 +161,10 @@ func ParseRules(file string, data []byte) (rules []*AlertRule, test *PromtoolTes
 	switch ruleFileKind(root) {
 	case "test":
 		return nil, parsePromtoolTest(file, root), nil
+	case "other":
+		_, k := mapValue(root, "kind")
+		return nil, nil, Problems{{File: file, Line: k.Line, Col: k.Column, Field: "kind",
+			Msg: fmt.Sprintf("not a PrometheusRule: a Kubernetes resource of kind %s; expected a Prometheus rule file (groups: at the top) or a PrometheusRule resource (kind: PrometheusRule, spec.groups)", teamfile.Excerpt(k.Value))}}
 	case "cr":
 		specKey, spec := mapValue(root, "spec")
 		if spec == nil {

@@ -7,9 +7,9 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/drillkit/drill/internal/strictyaml"
+	"github.com/drillkit/drill/internal/teamfile"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
@@ -96,9 +96,12 @@ var md = goldmark.New()
 
 // ParseRunbook reads one runbook. file names it in problems.
 func ParseRunbook(file string, data []byte) (*Runbook, error) {
-	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
-		return nil, Problems{{File: file, Msg: "not a UTF-8 text file; expected a Markdown runbook"}}
+	if teamfile.Text(file, data, "a Markdown runbook") != nil {
+		return nil, Problems{{File: file, Msg: teamfile.NotText("a Markdown runbook")}}
 	}
+	// A byte-order mark is dropped by teamfile's reader already; bytes
+	// handed in another way get the same reading.
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	src := bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 	rb := &Runbook{File: file}
 	var probs Problems
@@ -220,7 +223,7 @@ func (rb *Runbook) parseBody(src []byte) Problems {
 				// is meant to run, and would silently become a manual step.
 				if strings.Contains(attrs, `"name"`) {
 					probs = append(probs, Problem{File: rb.File, Line: nodeLine(fb), Col: 1, Field: "code block language",
-						Msg: fmt.Sprintf("a named step in %q cannot run: drill runs sh, bash and shell blocks", lang)})
+						Msg: fmt.Sprintf("a named step in %s cannot run: drill runs sh, bash and shell blocks", teamfile.Excerpt(lang))})
 				}
 				continue
 			}
@@ -228,7 +231,7 @@ func (rb *Runbook) parseBody(src []byte) Problems {
 			if attrs = strings.TrimSpace(attrs); attrs != "" {
 				if err := json.Unmarshal([]byte(attrs), &st.Attrs); err != nil {
 					probs = append(probs, Problem{File: rb.File, Line: st.Line, Col: 1, Field: "code block info string",
-						Msg: fmt.Sprintf(`expected Runme-style JSON attributes like sh {"name":"cap-spend"}, got %q`, attrs)})
+						Msg: fmt.Sprintf(`expected Runme-style JSON attributes like sh {"name":"cap-spend"}, got %s`, teamfile.Excerpt(attrs))})
 				}
 				if name, ok := st.Attrs["name"]; ok {
 					s, isStr := name.(string)

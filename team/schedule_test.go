@@ -119,3 +119,48 @@ func TestCoverageFullSchedule(t *testing.T) {
 	require.Empty(t, gaps)
 	require.Equal(t, 1.0, covered)
 }
+
+// A layer that starts at a wall-clock time the spring-forward skips
+// (02:30 on 2026-03-08 in New York; 02:15 on 2026-10-04 at Lord Howe,
+// whose clocks move 30 minutes) starts at the first instant after the
+// skipped span, and from then on nobody is missing: no gap of the
+// skipped minutes, and none at later handoffs at the same hour.
+func TestLayerStartingInTheDSTGap(t *testing.T) {
+	e, err := ParseEscalation("x.yaml", []byte(`
+users: [{id: a}, {id: b}]
+schedules:
+  - id: ny
+    timezone: America/New_York
+    layers:
+      - {name: l, start: 2026-03-08T02:30:00, rotation: 1d, users: [a, b]}
+  - id: lordhowe
+    timezone: Australia/Lord_Howe
+    layers:
+      - {name: l, start: 2026-10-04T02:15:00, rotation: 1d, users: [a, b]}
+`))
+	require.NoError(t, err)
+	require.Empty(t, e.index())
+	for id, first := range map[string]time.Time{
+		"ny":       time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC),    // 03:00 EDT
+		"lordhowe": time.Date(2026, 10, 3, 15, 30, 0, 0, time.UTC), // 02:30 +11
+	} {
+		s, ok := e.Schedule(id)
+		require.True(t, ok)
+		gaps, covered := s.Coverage(first, 14)
+		require.Empty(t, gaps, id)
+		require.Equal(t, 1.0, covered, id)
+		// From before: one gap, ending exactly where the layer starts.
+		gaps, _ = s.Coverage(first.Add(-24*time.Hour), 14)
+		require.Len(t, gaps, 1, id)
+		require.Equal(t, first, gaps[0].End, id)
+		require.Equal(t, []string{"a"}, mustOnCall(t, e, id, first))
+		require.Equal(t, []string{"b"}, mustOnCall(t, e, id, first.Add(24*time.Hour)))
+	}
+}
+
+func mustOnCall(t *testing.T, e *Escalation, id string, at time.Time) []string {
+	t.Helper()
+	got, err := e.OnCall(id, at)
+	require.NoError(t, err)
+	return got
+}

@@ -27,7 +27,7 @@ func Check(top Topology, dir string, vars map[string]string) error {
 	// stub has a placeholder address, so the same code that wires a real
 	// testbed (gatewayConfig, templates) judges this one.
 	tb := &Testbed{
-		top: top, opts: Options{Dir: dir}, logger: slog.New(slog.DiscardHandler),
+		top: top, opts: Options{Dir: dir}, dir: dir, logger: slog.New(slog.DiscardHandler),
 		providers: map[string]*upstream{}, stubs: map[string]*upstream{},
 	}
 	placeholder := func(name string) *upstream {
@@ -38,7 +38,7 @@ func Check(top Topology, dir string, vars map[string]string) error {
 	for _, p := range top.Providers {
 		cfg := mockllm.DefaultConfig()
 		if p.Config != "" {
-			c, err := mockllm.LoadConfig(tb.path(p.Config))
+			c, err := tb.loadProviderConfig(p.Config)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("providers.%s.config: %w", p.Name, err))
 			}
@@ -53,7 +53,7 @@ func Check(top Topology, dir string, vars map[string]string) error {
 			if _, err = stubs.Kit(s.Kit); err != nil {
 				err = fmt.Errorf("stubs.%s.kit: %w", s.Name, err)
 			}
-		} else if _, err = stubs.LoadFile(tb.path(s.File)); err != nil {
+		} else if _, err = tb.loadStub(s.File); err != nil {
 			err = fmt.Errorf("stubs.%s.file: %w", s.Name, err)
 		}
 		errs = append(errs, err)

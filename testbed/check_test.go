@@ -1,6 +1,9 @@
 package testbed
 
 import (
+	"os"
+	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -63,4 +66,29 @@ service: {command: ["svc", "--upstream", "{{ .Providers.primray.URL }}"]}
 			require.Contains(t, err.Error(), "drill.yaml: ", "every problem names the file")
 		})
 	}
+}
+
+// A stub file or provider config drill.yaml names is a file of the team:
+// a FIFO does not block, a link out of the team or a ../ path is refused,
+// and nothing of the file outside is read.
+func TestCheckReadsTeamFilesOnly(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "team")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	secret := filepath.Join(base, "secret.yaml")
+	require.NoError(t, os.WriteFile(secret, []byte("name: s3cr3t\n"), 0o600))
+	require.NoError(t, os.Symlink(secret, filepath.Join(dir, "out.yaml")))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644))
+	real, _ := filepath.EvalSymlinks(secret)
+	for file, want := range map[string]string{
+		"out.yaml":       `stubs.pay.file: stubs: ` + filepath.Join(dir, "out.yaml") + `: a symbolic link to "` + real + `", outside the team directory`,
+		"pipe.yaml":      `stubs.pay.file: stubs: ` + filepath.Join(dir, "pipe.yaml") + `: not a regular file but a named pipe (FIFO); expected a regular file`,
+		"../secret.yaml": `stubs.pay.file: stubs: ` + secret + `: expected a path inside the team directory, got "../secret.yaml"`,
+	} {
+		err := Check(parseText(t, "providers: [{name: primary}]\nstubs: [{name: pay, file: "+file+"}]\n"), dir, nil)
+		require.ErrorContains(t, err, want, file)
+		require.NotContains(t, err.Error(), "s3cr3t")
+	}
+	err := Check(parseText(t, "providers: [{name: primary, config: out.yaml}]\n"), dir, nil)
+	require.ErrorContains(t, err, `providers.primary.config: `+filepath.Join(dir, "out.yaml")+`: a symbolic link to "`+real+`", outside the team directory`)
 }

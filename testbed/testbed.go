@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 	"github.com/drillkit/drill/faults"
 	"github.com/drillkit/drill/gateway"
 	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/internal/strictyaml"
+	"github.com/drillkit/drill/internal/teamfile"
 	"github.com/drillkit/drill/mockllm"
 	"github.com/drillkit/drill/stubs"
 	"github.com/drillkit/drill/timeline"
@@ -253,6 +256,53 @@ func (tb *Testbed) path(p string) string {
 	return filepath.Join(tb.dir, p)
 }
 
+// loadStub reads the stub file drill.yaml names; see teamFile.
+func (tb *Testbed) loadStub(p string) (*stubs.File, error) {
+	name, data, err := tb.teamFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("stubs: %w", err)
+	}
+	return stubs.Parse(name, data)
+}
+
+// loadProviderConfig reads a mock provider's config drill.yaml names;
+// see teamFile.
+func (tb *Testbed) loadProviderConfig(p string) (mockllm.Config, error) {
+	name, data, err := tb.teamFile(p)
+	if err != nil {
+		return mockllm.Config{}, err
+	}
+	return mockllm.ParseConfig(name, data)
+}
+
+// teamFile reads a YAML file drill.yaml names. A relative path is read
+// inside the team directory through internal/teamfile (a regular file,
+// no link out of the team, at most strictyaml.MaxBytes); an absolute one
+// was written so by the team and is read as a file given on the command
+// line (a regular file, capped).
+func (tb *Testbed) teamFile(p string) (string, []byte, error) {
+	if tb.dir == "" || filepath.IsAbs(p) {
+		b, err := strictyaml.ReadFile(p)
+		return p, b, err
+	}
+	name := tb.path(p)
+	root, err := teamfile.OpenRoot(tb.dir)
+	if err != nil {
+		return name, nil, err
+	}
+	defer root.Close()
+	rel, ok := root.Rel(p)
+	if !ok {
+		return name, nil, fmt.Errorf("%s: expected a path inside the team directory, got %q", name, p)
+	}
+	b, err := root.ReadFile(rel, name, strictyaml.MaxBytes)
+	var te *teamfile.Error
+	if errors.As(err, &te) && !errors.Is(err, fs.ErrNotExist) {
+		return name, nil, strictyaml.Problems{{File: te.File, Msg: te.Msg}}
+	}
+	return name, b, err
+}
+
 func (tb *Testbed) seed(own *uint64, i int) uint64 {
 	switch {
 	case own != nil:
@@ -266,7 +316,7 @@ func (tb *Testbed) seed(own *uint64, i int) uint64 {
 func (tb *Testbed) startProvider(i int, p Provider) error {
 	cfg := mockllm.DefaultConfig()
 	if p.Config != "" {
-		c, err := mockllm.LoadConfig(tb.path(p.Config))
+		c, err := tb.loadProviderConfig(p.Config)
 		if err != nil {
 			return err
 		}
@@ -301,7 +351,7 @@ func (tb *Testbed) startStub(i int, s Stub) error {
 		}
 		cfg = c
 	} else {
-		f, err := stubs.LoadFile(tb.path(s.File))
+		f, err := tb.loadStub(s.File)
 		if err != nil {
 			return err
 		}

@@ -32,6 +32,7 @@ RUN_ID, lists the stored runs and their export status.`,
 			{exitcode.OK, "exported (without RUN_ID: the runs were listed)"},
 			{exitcode.Usage, "bad usage, no history there, an unknown run or exporter, or an invalid exporters file"},
 			{exitcode.Harness, "the export failed (recorded in the history; run the command again)"},
+			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): the export stopped (recorded as failed in the history; run the command again)"},
 		},
 		examples: []example{
 			{"drill export", "list the stored runs and where each was exported"},
@@ -91,6 +92,9 @@ RUN_ID, lists the stored runs and their export status.`,
 				if errors.Is(err, history.ErrNotFound) {
 					return exitcode.With(exitcode.Usage, err)
 				}
+				if err != nil && ctx.Err() != nil {
+					return exitcode.With(exitcode.Interrupted, fmt.Errorf("interrupted (%v): nothing was exported", ctx.Err()))
+				}
 				if err != nil {
 					return err
 				}
@@ -118,6 +122,9 @@ func exportRun(ctx context.Context, e *env, store *history.Store, ex export.Expo
 		if merr := store.MarkExport(mctx, card.RunID, ex.Name(), status, err); merr != nil {
 			err = errors.Join(err, merr)
 		}
+	}
+	if err != nil && ctx.Err() != nil {
+		return exitcode.With(exitcode.Interrupted, fmt.Errorf("interrupted (%v): the export of run %s to %s stopped; run the command again: %w", ctx.Err(), card.RunID, ex.Name(), err))
 	}
 	if err != nil {
 		return exitcode.With(exitcode.Harness, err)

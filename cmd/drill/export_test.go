@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,4 +207,58 @@ func runCLIEnv(t *testing.T, getenv func(string) string, args ...string) (exitco
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: getenv})
 	return code, out.String(), errb.String()
+}
+
+// Ctrl-C during drill export exits 130, as during drill run, and the
+// attempt is recorded as failed.
+func TestInterruptedExportExits130(t *testing.T) {
+	t.Chdir(t.TempDir())
+	arrived := make(chan struct{}, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // the server notices a closed connection after the body
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select { // an incident service that never answers
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	require.NoError(t, os.MkdirAll(".drill", 0o755))
+	require.NoError(t, os.WriteFile(statedir.At(".").Exporters(), []byte("exporters:\n  gitlab:\n    preset: gitlab\n    endpoint: "+srv.URL+"\n    token_env: GITLAB_TOKEN\n    attempts: 1\n    variables:\n      input.incidentId: gid://gitlab/Issue/7\n"), 0o644))
+	getenv := func(k string) string {
+		if k == "GITLAB_TOKEN" {
+			return testToken
+		}
+		return ""
+	}
+	var out, errb bytes.Buffer
+	e := &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: getenv}
+	rec, err := newRecorder(e, statedir.At(".").History(), false, "")
+	require.NoError(t, err)
+	card := fixtureCard(t)
+	rec.record(context.Background(), e, card)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan exitcode.Code, 1)
+	out.Reset()
+	errb.Reset()
+	go func() { done <- run(ctx, []string{"export", card.RunID, "--to", "gitlab"}, e) }()
+	<-arrived
+	cancel() // Ctrl-C while the request is out
+	code := <-done
+	require.Equal(t, exitcode.Interrupted, code, "stderr: %s", errb.String())
+	require.Contains(t, errb.String(), "interrupted")
+	store, err := history.Open(statedir.At(".").History())
+	require.NoError(t, err)
+	defer store.Close()
+	ex, err := store.Exports(context.Background(), card.RunID)
+	require.NoError(t, err)
+	require.Len(t, ex, 1)
+	require.Equal(t, history.ExportFailed, ex[0].Status)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/teamfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -220,7 +221,7 @@ func (d *decoder) scalar(n *yaml.Node, field, expected string, parse func(string
 		return
 	}
 	if err := parse(n.Value); err != nil {
-		d.addf(n, field, "expected %s, got %q%s", expected, n.Value, reason(err))
+		d.addf(n, field, "expected %s, got %s%s", expected, teamfile.Excerpt(n.Value), reason(err))
 	}
 }
 

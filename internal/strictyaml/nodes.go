@@ -2,6 +2,7 @@ package strictyaml
 
 import (
 	"fmt"
+	"github.com/drillkit/drill/internal/teamfile"
 	"regexp"
 	"strconv"
 	"strings"
@@ -47,7 +48,9 @@ func Describe(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		return strconv.Quote(n.Value)
+		// At most a short excerpt: the value may be anything a file
+		// holds (a long line, a secret a link pointed at).
+		return teamfile.Excerpt(n.Value)
 	}
 	return "something else"
 }

@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/drillkit/drill/internal/teamfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -22,7 +21,7 @@ const (
 	// escalation directory's people, a stub with long JSON bodies) are
 	// tens of kilobytes; yaml.v3 holds about 200 bytes per node, so a
 	// file at the limit costs at most a few hundred megabytes to parse.
-	MaxBytes = 1 << 20
+	MaxBytes = teamfile.MaxYAML
 	// MaxDepth bounds how deeply mappings and lists nest, aliases
 	// expanded (a file's root is depth 1). It also ends alias cycles
 	// (`a: &a [*a]`).
@@ -36,41 +35,37 @@ const (
 	MaxNodes = 1 << 18
 )
 
-// ReadFile reads a file for Parse, refusing one larger than MaxBytes
-// without reading more than MaxBytes+1 bytes of it. The error of a file
-// too large is a Problems naming it.
+// ReadFile reads a file for Parse through internal/teamfile: a regular
+// file only (a named pipe or a device is refused without blocking or
+// reading), of at most MaxBytes, without reading more than MaxBytes+1
+// bytes of it. Links are followed: ReadFile is for files given on the
+// command line; a team's files are read through ReadFileFS on a
+// teamfile.Root's FS, which refuses links out of the team. A file
+// refused is a Problems naming it; a file that does not exist is an
+// error for which errors.Is(err, fs.ErrNotExist) holds.
 func ReadFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readLimited(name, f)
+	b, err := teamfile.ReadFile(name, name, MaxBytes)
+	return b, readErr(err)
 }
 
 // ReadFileFS is ReadFile in fsys; file names the file in problems.
 func ReadFileFS(fsys fs.FS, name, file string) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readLimited(file, f)
+	b, err := teamfile.ReadFS(fsys, name, file, MaxBytes)
+	return b, readErr(err)
 }
 
-func readLimited(file string, r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
-	if err != nil {
-		return nil, err
+// readErr makes a file refused a problem; a missing file stays an error
+// errors.Is can tell.
+func readErr(err error) error {
+	var te *teamfile.Error
+	if err == nil || !errors.As(err, &te) || errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	if len(data) > MaxBytes {
-		return nil, Problems{tooLarge(file)}
-	}
-	return data, nil
+	return Problems{{File: te.File, Msg: te.Msg}}
 }
 
 func tooLarge(file string) Problem {
-	return Problem{File: file, Msg: fmt.Sprintf("file too large: more than %d bytes; expected at most 1 MiB", MaxBytes)}
+	return Problem{File: file, Msg: teamfile.TooLarge(MaxBytes)}
 }
 
 // Parse parses one YAML document. An empty file (nothing but blanks and
@@ -90,8 +85,8 @@ func parse(file string, data []byte) (*Doc, Problems) {
 	if len(data) > MaxBytes {
 		return nil, Problems{tooLarge(file)}
 	}
-	if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
-		return nil, Problems{{File: file, Msg: "not a UTF-8 text file; expected YAML"}}
+	if teamfile.Text(file, data, "YAML") != nil {
+		return nil, Problems{{File: file, Msg: teamfile.NotText("YAML")}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node

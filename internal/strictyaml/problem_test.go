@@ -1,6 +1,7 @@
 package strictyaml
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -73,4 +74,15 @@ func TestFind(t *testing.T) {
 	require.False(t, sub.Has("prices"))
 	var empty *Doc
 	require.False(t, empty.Has("x"))
+}
+
+// A value a message quotes is a short escaped excerpt, whatever its size.
+func TestQuotedValuesAreExcerpts(t *testing.T) {
+	var v struct {
+		N int `yaml:"n"`
+	}
+	long := strings.Repeat("s3cr3t\x1b", 100)
+	_, probs := Decode("f.yaml", []byte("n: \""+strings.ReplaceAll(long, "\x1b", `\e`)+"\"\n"), &v)
+	require.Len(t, probs, 1)
+	require.Equal(t, `f.yaml:1:4: n: expected an integer, got "`+strings.Repeat(`s3cr3t\x1b`, 8)+`s3cr"...`, probs[0].String())
 }
