@@ -512,6 +512,8 @@ var catalog = []Step{
 				if err != nil {
 					return err
 				}
+				s.tell("waiting for an acknowledgement of the page to %s: drill ack --user %s; judged within %s of the page (until %s)",
+					page.Subject, page.Subject, fmtDur(dur), page.At.Add(dur).Format("15:04:05"))
 				_, err = s.waitFrom(ctx, page.At, dur, timeline.OfKind(timeline.Ack, ""))
 				if errors.Is(err, timeline.ErrDeadline) {
 					return fmt.Errorf("the page to %s at %s was not acknowledged within %s%s", page.Subject, page.At.Format(time.TimeOnly), d, s.pageContext())
@@ -992,30 +994,46 @@ func (s *State) checkRunbook(alert string) error {
 
 // runbookRan waits for an acknowledgement after the latest fault and for
 // the acknowledging responder's runbook to end well, at most d after the
-// acknowledgement. It returns the acknowledgement.
+// acknowledgement. It returns the acknowledgement. In a live drill the
+// runbook is the people's, and a step about recovery judges the
+// recovery, however it came: there it waits for the acknowledgement only.
 func (s *State) runbookRan(ctx context.Context, d time.Duration) (timeline.Event, error) {
-	log := s.Env.Log()
-	// The acknowledgement has its own step and deadline; this one only
-	// needs it to happen, within a generous bound so a drill still ends.
-	from := s.sinceFault()
-	ack, err := s.waitFrom(ctx, from, max(time.Hour, d), timeline.OfKind(timeline.Ack, ""))
-	if err != nil {
-		if errors.Is(err, timeline.ErrDeadline) {
-			return ack, fmt.Errorf("nobody acknowledged the page, so nobody followed the runbook%s", s.pageContext())
-		}
+	ack, err := s.awaitAck(ctx, d)
+	if err != nil || s.live() {
 		return ack, err
 	}
+	return ack, s.runbookEnded(ctx, ack, d)
+}
+
+// awaitAck waits for the acknowledgement after the latest fault. It has
+// its own step and deadline; this only needs it to happen, within a
+// generous bound (1h, or d) so a drill still ends.
+func (s *State) awaitAck(ctx context.Context, d time.Duration) (timeline.Event, error) {
+	from := s.sinceFault()
+	s.tell("waiting for an acknowledgement: drill ack (the page shows the command)")
+	ack, err := s.waitFrom(ctx, from, max(time.Hour, d), timeline.OfKind(timeline.Ack, ""))
+	if errors.Is(err, timeline.ErrDeadline) {
+		return ack, fmt.Errorf("nobody acknowledged the page, so nobody followed the runbook%s", s.pageContext())
+	}
+	return ack, err
+}
+
+// runbookEnded waits for the runbook run after ack to end well, at most
+// d after it: a simulated responder's run, or, live, the people marking
+// every step done or run (drill runbook).
+func (s *State) runbookEnded(ctx context.Context, ack timeline.Event, d time.Duration) error {
+	log := s.Env.Log()
 	end, err := s.waitFrom(ctx, ack.At, d, timeline.OfKind(timeline.RunbookEnd, ""))
 	if err != nil {
 		if errors.Is(err, timeline.ErrDeadline) {
-			return ack, fmt.Errorf("the runbook did not finish within %s of the acknowledgement by %s", fmtDur(d), ack.Subject)
+			return fmt.Errorf("the runbook did not finish within %s of the acknowledgement by %s%s", fmtDur(d), ack.Subject, s.liveRunbookReport(ack))
 		}
-		return ack, err
+		return err
 	}
 	if st := end.Attrs["status"]; st != "" && st != "ok" && st != "passed" {
-		return ack, fmt.Errorf("the runbook %s ended %s: %s", end.Subject, st, runbookFailure(log, end))
+		return fmt.Errorf("the runbook %s ended %s: %s%s", end.Subject, st, runbookFailure(log, end), s.liveRunbookReport(ack))
 	}
-	return ack, nil
+	return nil
 }
 
 // followRunbook waits for the runbook to run, then until the condition
@@ -1028,6 +1046,7 @@ func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration)
 	if err != nil {
 		return err
 	}
+	s.tellRunbook(fmt.Sprintf("%q", expr), ack, d)
 	last, err := s.awaitRecovery(ctx, recovery{
 		subject: expr, recoveredAs: expr,
 		read: func(at time.Time) (Reading, string, error) {
@@ -1041,16 +1060,25 @@ func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration)
 			return r, "", nil
 		},
 		recovered: func(at time.Time, _ Reading) string {
-			return fmt.Sprintf("condition true %s after the acknowledgement", fmtDur(at.Sub(ack.At)))
+			return fmt.Sprintf("condition true %s after the acknowledgement%s", fmtDur(at.Sub(ack.At)), s.liveRunbookReport(ack))
 		},
 	}, s.Env.Clock().Now(), ack.At.Add(d))
 	switch {
 	case !errors.Is(err, timeline.ErrDeadline):
 		return err
 	case last.NoData:
-		return fmt.Errorf("the runbook ran, but %q had no data to read %s after the acknowledgement (%s): no data is not recovery", expr, fmtDur(d), last.Detail)
+		return fmt.Errorf("%s %q had no data to read %s after the acknowledgement (%s): no data is not recovery%s", s.ranBut(), expr, fmtDur(d), last.Detail, s.liveRunbookReport(ack))
 	}
-	return fmt.Errorf("the runbook ran, but %q was still false %s after the acknowledgement: the runbook's fix does not fix", expr, fmtDur(d))
+	return fmt.Errorf("%s %q was still false %s after the acknowledgement: %s%s", s.ranBut(), expr, fmtDur(d), s.noFix(), s.liveRunbookReport(ack))
+}
+
+// noFix ends a failure of recovery: the simulated runbook's fix does not
+// fix; in a live drill, nothing the people did fixed it.
+func (s *State) noFix() string {
+	if s.live() {
+		return "nothing done in the room fixed it"
+	}
+	return "the runbook's fix does not fix"
 }
 
 // recovery is what a step that credits recovery reads: read returns the
@@ -1211,7 +1239,8 @@ func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration)
 		return err
 	}
 	alert, deadline := fired.Subject, ack.At.Add(d)
-	stillFires := fmt.Errorf("the runbook ran, but alert %q still fired %s after the acknowledgement: the runbook's fix does not fix", alert, fmtDur(d))
+	s.tellRunbook(fmt.Sprintf("alert %s resolving with its condition good on data", alert), ack, d)
+	stillFires := fmt.Errorf("%s alert %q still fired %s after the acknowledgement: %s%s", s.ranBut(), alert, fmtDur(d), s.noFix(), s.liveRunbookReport(ack))
 	res, err := s.waitFrom(ctx, fired.At, deadline.Sub(fired.At), timeline.OfKind(timeline.AlertResolved, alert))
 	if errors.Is(err, timeline.ErrDeadline) {
 		return stillFires
@@ -1233,7 +1262,7 @@ func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration)
 			return r, fmt.Sprintf("alert %s is resolved, but that is not a recovery: %s", alert, r.Detail), nil
 		},
 		recovered: func(at time.Time, r Reading) string {
-			return fmt.Sprintf("alert %s resolved %s after the acknowledgement, and its condition reads good on data: %s", alert, fmtDur(at.Sub(ack.At)), r.Detail)
+			return fmt.Sprintf("alert %s resolved %s after the acknowledgement, and its condition reads good on data: %s%s", alert, fmtDur(at.Sub(ack.At)), r.Detail, s.liveRunbookReport(ack))
 		},
 	}, later(res.At, ack.At), deadline) // resolved before the ack: back once acknowledged, if it reads so
 	switch {
@@ -1242,11 +1271,11 @@ func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration)
 	case active:
 		return stillFires
 	case last.NoData:
-		return fmt.Errorf("the runbook ran, but alert %q never read good on data within %s of the acknowledgement; it resolved at %s, and then: %s; no data is not recovery",
-			alert, fmtDur(d), res.At.Format(time.TimeOnly), last.Detail)
+		return fmt.Errorf("%s alert %q never read good on data within %s of the acknowledgement; it resolved at %s, and then: %s; no data is not recovery%s",
+			s.ranBut(), alert, fmtDur(d), res.At.Format(time.TimeOnly), last.Detail, s.liveRunbookReport(ack))
 	}
-	return fmt.Errorf("the runbook ran, and alert %q resolved at %s, but its condition still read bad %s after the acknowledgement (%s): the runbook's fix does not fix",
-		alert, res.At.Format(time.TimeOnly), fmtDur(d), last.Detail)
+	return fmt.Errorf("%s, and alert %q resolved at %s, but its condition still read bad %s after the acknowledgement (%s): %s%s",
+		s.ranWho(), alert, res.At.Format(time.TimeOnly), fmtDur(d), last.Detail, s.noFix(), s.liveRunbookReport(ack))
 }
 
 func later(a, b time.Time) time.Time {

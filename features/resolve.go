@@ -78,8 +78,13 @@ func (s *State) runbookFollowed(ctx context.Context, d time.Duration) error {
 	if d == 0 {
 		d = time.Hour
 	}
-	_, err := s.runbookRan(ctx, d)
-	return err
+	ack, err := s.awaitAck(ctx, d)
+	if err != nil {
+		return err
+	}
+	s.tell("waiting for the runbook to be followed: drill runbook done STEP / run STEP for every step (drill runbook lists them); judged within %s of the ack by %s (until %s)",
+		fmtDur(d), ack.Subject, ack.At.Add(d).Format("15:04:05"))
+	return s.runbookEnded(ctx, ack, d)
 }
 
 // Built-in measures: conditions on drill's own metrics that a step names

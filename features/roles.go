@@ -77,6 +77,8 @@ func (s *State) roleAssigned(ctx context.Context, name string, d time.Duration) 
 	if err != nil {
 		return err
 	}
+	s.tell("waiting for someone to claim %s: drill role claim %s --user ID; judged within %s of the alert firing (until %s)",
+		r.Title(), r.ID, fmtDur(d), from.Add(d).Format("15:04:05"))
 	_, err = s.waitFrom(ctx, from, d, roleIs(r.ID))
 	if errors.Is(err, timeline.ErrDeadline) {
 		return fmt.Errorf("nobody was assigned %s within %s of the alert firing%s", r.Title(), fmtDur(d), s.roleContext(r.ID))
@@ -147,6 +149,7 @@ func (s *State) statusUpdate(ctx context.Context, d time.Duration) error {
 	if err != nil {
 		return err
 	}
+	s.tell("waiting for a status update: drill note TEXT; judged within %s of the alert firing (until %s)", fmtDur(d), from.Add(d).Format("15:04:05"))
 	_, err = s.waitFrom(ctx, from, d, timeline.OfKind(timeline.StatusUpdate, ""))
 	if errors.Is(err, timeline.ErrDeadline) {
 		return fmt.Errorf("no status update was posted within %s of the alert firing (live: drill note TEXT)", fmtDur(d))

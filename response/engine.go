@@ -104,10 +104,12 @@ type Engine struct {
 	mu          sync.Mutex
 	groups      map[string]*incident
 	unavailable map[string]bool
-	liveHolders map[string]string // role → user, claims made with no incident open
-	pages       []Page
-	seq         int
-	running     bool
+	// liveRunbooks are the runbooks opened by live acknowledgements, in
+	// order; steps are marked on the last.
+	liveRunbooks []*LiveRunbook
+	pages        []Page
+	seq          int
+	running      bool
 
 	wg     sync.WaitGroup
 	srv    *loopback.Server
@@ -249,7 +251,7 @@ func New(opt Options) (*Engine, error) {
 	e := &Engine{
 		opt: opt, clock: opt.Clock, log: opt.Log, esc: opt.Escalation, logger: logger,
 		bash: bash, env: env,
-		groups: map[string]*incident{}, unavailable: map[string]bool{}, liveHolders: map[string]string{},
+		groups: map[string]*incident{}, unavailable: map[string]bool{},
 		failure: make(chan error, 1),
 	}
 	if opt.Live {

@@ -215,7 +215,7 @@ func (in *incident) run(ctx context.Context) {
 			out, by := in.watch(ctx, notes, pending, in.now.Add(rule.EscalateAfter.D()))
 			switch out {
 			case wakeAck:
-				in.respond(ctx, by, pol)
+				in.acknowledged(ctx, by, pol)
 				return
 			case wakeResolved, wakeDone:
 				return
@@ -230,7 +230,7 @@ func (in *incident) run(ctx context.Context) {
 	// Nobody is paged again, but a slow responder may still answer, and in
 	// live mode a human may acknowledge at any time.
 	if out, by := in.watch(ctx, nil, pending, time.Time{}); out == wakeAck {
-		in.respond(ctx, by, pol)
+		in.acknowledged(ctx, by, pol)
 	}
 }
 

@@ -154,6 +154,10 @@ func (e *Engine) openLive() error {
 			return
 		}
 		out, err := e.ClaimRole(req.User, req.Role) // an unknown role or user is bad input: 400
+		if errors.Is(err, ErrNoIncident) {
+			writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+			return
+		}
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
@@ -172,6 +176,38 @@ func (e *Engine) openLive() error {
 		}
 		writeJSON(w, http.StatusOK, NoteResponse{Seq: ev.Seq, Alert: ev.Attrs["alert"], At: ev.At})
 	})
+	mux.HandleFunc("GET "+pathRunbook, func(w http.ResponseWriter, r *http.Request) {
+		lr, err := e.LiveRunbook()
+		if err != nil {
+			writeRunbookErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, lr)
+	})
+	mux.HandleFunc("POST "+pathRunbookMark, func(w http.ResponseWriter, r *http.Request) {
+		var req StepMarkRequest
+		if !decodeBody(w, r, &req, `{"user": "...", "step": "...", "mark": "done|skipped", "why": "..."}`) {
+			return
+		}
+		st, err := e.MarkStep(req.User, req.Step, req.Mark, req.Why)
+		if err != nil {
+			writeRunbookErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, st)
+	})
+	mux.HandleFunc("POST "+pathRunbookRun, func(w http.ResponseWriter, r *http.Request) {
+		var req StepRunRequest
+		if !decodeBody(w, r, &req, `{"user": "...", "step": "..."}`) {
+			return
+		}
+		st, err := e.RunStep(r.Context(), req.User, req.Step)
+		if err != nil {
+			writeRunbookErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, st)
+	})
 	// An acknowledgement endpoint must not be reachable from the network.
 	srv, err := loopback.Serve(e.opt.LiveAddr, faultmode.LoopbackOnly(mux), e.logger)
 	if err != nil {
@@ -179,6 +215,34 @@ func (e *Engine) openLive() error {
 	}
 	e.srv, e.url = srv, srv.URL()
 	return nil
+}
+
+// StepMarkRequest is the body of POST /runbook/mark: a step of the open
+// live runbook done or skipped (why is required for skipped).
+type StepMarkRequest struct {
+	User string `json:"user"`
+	Step string `json:"step"`
+	Mark string `json:"mark"`
+	Why  string `json:"why,omitempty"`
+}
+
+// StepRunRequest is the body of POST /runbook/run: run an executable
+// step of the open live runbook. The answer is the step with its exit
+// code and output.
+type StepRunRequest struct {
+	User string `json:"user"`
+	Step string `json:"step"`
+}
+
+// writeRunbookErr answers a refused runbook call: no runbook open or a
+// step that cannot be marked so is a conflict (409), an unknown step or
+// a bad mark is bad input (400); both are the caller's to fix.
+func writeRunbookErr(w http.ResponseWriter, err error) {
+	code := http.StatusBadRequest
+	if errors.Is(err, ErrNoRunbook) || errors.Is(err, ErrStepState) {
+		code = http.StatusConflict
+	}
+	writeJSON(w, code, map[string]string{"error": err.Error()})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -2,6 +2,8 @@ package response
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	"github.com/drillkit/drill/internal/ctlclient"
 )
@@ -13,6 +15,10 @@ const (
 	pathAck       = "/ack"
 	pathRoleClaim = "/roles/claim"
 	pathNotes     = "/notes"
+
+	pathRunbook     = "/runbook"
+	pathRunbookMark = "/runbook/mark"
+	pathRunbookRun  = "/runbook/run"
 )
 
 // LiveClient calls a live drill's endpoint, for drill ack, role and
@@ -55,5 +61,33 @@ func (l *LiveClient) ClaimRole(ctx context.Context, req RoleClaimRequest) (RoleC
 func (l *LiveClient) Note(ctx context.Context, req NoteRequest) (NoteResponse, error) {
 	var out NoteResponse
 	err := l.c.Post(ctx, pathNotes, req, &out)
+	return out, err
+}
+
+// Runbook returns the open live runbook and its steps' marks.
+func (l *LiveClient) Runbook(ctx context.Context) (LiveRunbook, error) {
+	var out LiveRunbook
+	err := l.c.Get(ctx, pathRunbook, &out)
+	return out, err
+}
+
+// MarkStep marks a step of the open runbook done or skipped.
+func (l *LiveClient) MarkStep(ctx context.Context, req StepMarkRequest) (LiveStep, error) {
+	var out LiveStep
+	err := l.c.Post(ctx, pathRunbookMark, req, &out)
+	return out, err
+}
+
+// RunStep runs an executable step of the open runbook and returns it
+// with its exit code and output. The call waits for the step, which
+// runs up to the drill's step timeout: timeout bounds the call (0:
+// ctlclient's default).
+func (l *LiveClient) RunStep(ctx context.Context, req StepRunRequest, timeout time.Duration) (LiveStep, error) {
+	c := l.c
+	if timeout > 0 {
+		c.HTTP = &http.Client{Timeout: timeout}
+	}
+	var out LiveStep
+	err := c.Post(ctx, pathRunbookRun, req, &out)
 	return out, err
 }

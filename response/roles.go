@@ -23,6 +23,11 @@ import (
 // ErrUnknownRole is returned by ClaimRole for a role not in roles:.
 var ErrUnknownRole = errors.New("unknown role")
 
+// ErrNoIncident is returned by ClaimRole when no incident is open: a
+// role is held for an incident, and a claim before any would be recorded
+// as made 0s after a firing that never was.
+var ErrNoIncident = errors.New("no incident is open")
+
 // claim is one planned role assignment or status update.
 type claim struct {
 	at       time.Time
@@ -223,8 +228,8 @@ type RoleClaim struct {
 }
 
 // ClaimRole records, as user, the claim of an incident role for the most
-// recent open incident (or for the drill, when none is open yet). A role
-// not in roles: is ErrUnknownRole.
+// recent open incident. A role not in roles: is ErrUnknownRole; a claim
+// while no incident is open is ErrNoIncident.
 func (e *Engine) ClaimRole(user, roleID string) (RoleClaim, error) {
 	if user == "" {
 		return RoleClaim{}, errors.New("response: a role claim needs a user")
@@ -249,15 +254,16 @@ func (e *Engine) ClaimRole(user, roleID string) (RoleClaim, error) {
 	now := e.clock.Now()
 	e.mu.Lock()
 	in := e.latestOpen()
-	out := RoleClaim{Role: r.ID, User: user}
-	holders := e.liveHolders
-	if in != nil {
-		if in.holders == nil {
-			in.holders = map[string]string{}
-		}
-		holders = in.holders
-		out.Alert = in.alert
+	if in == nil {
+		e.mu.Unlock()
+		return RoleClaim{}, fmt.Errorf("%w: a role is claimed for an incident, and no alert has fired yet; claim %s once the page arrives (drill ack --list shows the pages)", ErrNoIncident, r.ID)
 	}
+	out := RoleClaim{Role: r.ID, User: user}
+	if in.holders == nil {
+		in.holders = map[string]string{}
+	}
+	holders := in.holders
+	out.Alert = in.alert
 	if prev := holders[r.ID]; prev == user {
 		// Claiming a role one already holds changes nothing: no second
 		// record of the same assignment.
@@ -276,13 +282,9 @@ func (e *Engine) ClaimRole(user, roleID string) (RoleClaim, error) {
 	holders[r.ID] = user
 	e.mu.Unlock()
 
-	attrs := map[string]string{"alert": out.Alert, "role": r.ID, "role_name": r.Title(), "via": "live"}
-	var labels map[string]string
-	if in != nil {
-		attrs["since_firing"] = now.Sub(in.start).String()
-		attrs["policy"], attrs["group"] = in.policyID, in.key
-		labels = in.labels
-	}
+	attrs := map[string]string{"alert": out.Alert, "role": r.ID, "role_name": r.Title(), "via": "live",
+		"since_firing": now.Sub(in.start).String(), "policy": in.policyID, "group": in.key}
+	labels := in.labels
 	if r.Within > 0 {
 		attrs["within"] = r.Within.D().String()
 	}

@@ -82,6 +82,19 @@ func (w *world) Clock() timeline.Clock { w.mu.Lock(); defer w.mu.Unlock(); retur
 func (w *world) Log() *timeline.Log    { w.mu.Lock(); defer w.mu.Unlock(); return w.log }
 func (w *world) Team() *team.Team      { return w.team }
 
+// Live reports whether the responders are the people in the room
+// (features.LiveEnv).
+func (w *world) Live() bool { return w.opts.Live }
+
+// Tell shows the people in the room one line on the pager.
+func (w *world) Tell(msg string) {
+	if w.opts.Live && w.opts.Pager != nil {
+		fmt.Fprintln(w.opts.Pager, msg)
+	}
+}
+
+var _ features.LiveEnv = (*world)(nil)
+
 // Start brings the world up. Any failure is a harness error.
 func (w *world) Start(ctx context.Context) error {
 	w.mu.Lock()

@@ -50,8 +50,11 @@ type Scenario struct {
 	Breakdown *Breakdown `json:"breakdown,omitempty"`
 	// Roles are the incident role assignments; RoleGaps the roles
 	// required and never filled, filled late, or shared.
-	Roles       []RoleRecord     `json:"roles,omitempty"`
-	RoleGaps    []RoleGap        `json:"role_gaps,omitempty"`
+	Roles    []RoleRecord `json:"roles,omitempty"`
+	RoleGaps []RoleGap    `json:"role_gaps,omitempty"`
+	// Runbook is what the people of a live drill recorded of the runbook
+	// (drill runbook); nil in a simulated drill.
+	Runbook     *RunbookRecord   `json:"runbook,omitempty"`
 	Alerts      []Alert          `json:"alerts"`
 	Events      []timeline.Event `json:"events"`
 	WallSeconds float64          `json:"wall_seconds"` // wall clock; differs between runs
@@ -276,6 +279,7 @@ func Analyze(sc *Scenario) {
 	}
 	sc.Timings = t
 	analyzeBreakdown(sc, faultAt, firingAt, recoveredAt)
+	analyzeRunbook(sc, sortedEvents(sc.Events))
 	sc.Warnings = append(lagWarnings(sc.Events), warnings(sc.Events)...)
 	sc.SpeedWarned, sc.SteadySpeed = false, 0
 	for _, e := range sc.Events {

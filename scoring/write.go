@@ -241,6 +241,7 @@ func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
 		}
 	}
 	writeBreakdownMarkdown(&b, c)
+	writeRunbooksMarkdown(&b, c)
 	if len(gates) > 0 {
 		b.WriteString("\n### Gates\n\n")
 		for _, g := range gates {
@@ -323,6 +324,7 @@ func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
 		fmt.Fprintln(w, line)
 	}
 	writeBreakdownText(w, c)
+	writeRunbooksText(w, c)
 	if c.Repeat > 1 {
 		writeRepeatDetails(w, c)
 	}

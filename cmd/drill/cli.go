@@ -51,6 +51,7 @@ func commands() []*command {
 		stepsCommand(),
 		ackCommand(),
 		roleCommand(),
+		runbookCommand(),
 		noteCommand(),
 		upCommand(),
 		injectCommand(),
