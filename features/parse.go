@@ -382,10 +382,14 @@ func Setting(sc *Scenario, what string) (v float64, line int, ok bool) {
 }
 
 // ControlWindowSetting is the control window the scenario's last "a
-// control window of D" step sets, and that step's line; ok is false when
-// no step sets one and the run's window holds.
+// control window of D" step before its first fault sets, and that step's
+// line; ok is false when no step sets one and the run's window holds. A
+// window set after the first fault changes nothing: the window is over.
 func ControlWindowSetting(sc *Scenario) (d time.Duration, line int, ok bool) {
 	for _, st := range sc.Steps {
+		if i := stepIndex(st.Text); i >= 0 && catalog[i].fault != nil {
+			break
+		}
 		for i, re := range compiled {
 			if catalog[i].sets != "control" {
 				continue

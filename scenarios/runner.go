@@ -389,6 +389,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 					rec.Family = scoring.FamilyOf(src.Tags)
 				}
 				rec.ExpectedAlerts = features.ExpectedAlerts(texts)
+				rec.NoAlertExpected = !features.ExpectsAlert(texts)
 				w = newWorld(&opts, opts.Team, top, seed)
 				w.windows, w.speedHow = windows, "--speed"
 				if _, line, ok := features.Setting(src, "speed"); ok {

@@ -139,11 +139,19 @@ func timelineText(sc Scenario) string {
 	return b.String()
 }
 
-func scenarioStart(sc Scenario) time.Time {
-	if len(sc.Events) == 0 {
-		return time.Time{}
+func scenarioStart(sc Scenario) time.Time { return StartOf(sc.Events) }
+
+// StartOf is the start of a scenario whose timeline holds events: its
+// earliest event. The offsets of the scorecard (Offset) and of step
+// messages count from it.
+func StartOf(events []timeline.Event) time.Time {
+	var start time.Time
+	for i, e := range events {
+		if i == 0 || e.At.Before(start) {
+			start = e.At
+		}
 	}
-	return sortedEvents(sc.Events)[0].At
+	return start
 }
 
 // Offset formats a drill-time offset from a scenario's start: "+04:30".
