@@ -311,7 +311,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	card := &scoring.Scorecard{
 		SchemaVersion: scoring.SchemaVersion,
 		RunID:         newRunID(time.Now(), opts.Seed),
-		Team:          teamName(opts.Team),
+		Team:          TeamName(opts.Team),
 		StartedAt:     time.Now().UTC(),
 		Speed:         opts.Speed,
 		Seed:          opts.Seed,
@@ -488,7 +488,9 @@ func newRunID(start time.Time, seed int64) string {
 	return fmt.Sprintf("%s-%d-%06x", start.UTC().Format("20060102T150405"), seed, rand.N(1<<24))
 }
 
-func teamName(t *team.Team) string {
+// TeamName is the team's name as a scorecard gives it: its name, else
+// its ID.
+func TeamName(t *team.Team) string {
 	if t.Config.Team.Name != "" {
 		return t.Config.Team.Name
 	}

@@ -3,6 +3,7 @@ package scoring
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -188,4 +189,52 @@ func TestMetricsDefineEveryTimingAndPhase(t *testing.T) {
 	require.Equal(t, "the first acknowledgement → the service recovered (a recovery step read its condition good on data)", m.Span())
 	_, ok = MetricNamed("mttr")
 	require.False(t, ok)
+}
+
+// summary.md fits a pull-request comment: a warning several scenarios
+// share is one paragraph naming them, even when its measured numbers
+// differ; a warning of one scenario stays with it.
+func TestMarkdownSaysEachWarningOnce(t *testing.T) {
+	var scs []Scenario
+	for i, rate := range []string{"10", "6", "10"} {
+		sc := noAlertScenario()
+		sc.Name, sc.Line = fmt.Sprintf("Scenario %d", i+1), 7+9*i
+		sc.Events = append(append([]timeline.Event(nil), sc.Events...), timeline.Event{Seq: 20, At: at(0), Kind: timeline.HarnessWarning, Subject: timeline.SpeedWarning,
+			Message: "alert and recovery times are approximate at ×60: LLMSpendSpike [2m] " + rate + " requests"})
+		if i == 1 {
+			sc.Events = append(sc.Events, timeline.Event{Seq: 21, At: at(0), Kind: timeline.HarnessWarning, Subject: "x", Message: "something else"})
+		}
+		scs = append(scs, sc)
+	}
+	c := &Scorecard{SchemaVersion: SchemaVersion, RunID: "r", Team: "t", Speed: 60, Scenarios: scs}
+	c.Summary = Summarize(c.Scenarios)
+	var b bytes.Buffer
+	require.NoError(t, WriteMarkdown(&b, c, nil))
+	md := b.String()
+	require.Equal(t, 1, strings.Count(md, "### Warnings"))
+	require.Equal(t, 1, strings.Count(md, "alert and recovery times are approximate at ×60: LLMSpendSpike"), md)
+	require.Contains(t, md, "- alert and recovery times are approximate at ×60: LLMSpendSpike [2m] 10 requests (as Scenario 1 says it; the others' numbers differ) — in "+
+		"**Scenario 1** (`features/third-party.feature:7`), **Scenario 2** (`features/third-party.feature:16`), **Scenario 3** (`features/third-party.feature:25`)\n")
+	require.Contains(t, md, "- **Scenario 2** (`features/third-party.feature:16`) — something else\n")
+}
+
+// A run lint stopped still writes summary.md: lint failed, the findings
+// that stopped it first, and no drill ran.
+func TestLintFailureMarkdown(t *testing.T) {
+	fs := []Finding{
+		{ID: "runbook-stale", Severity: "warning", File: "team/runbooks/a.md", Line: 1, Message: "overdue"},
+		{ID: "feature-undefined-step", Severity: "error", File: "team/features/x.feature", Line: 4, Message: "undefined step: When it | breaks"},
+	}
+	var b bytes.Buffer
+	require.NoError(t, WriteLintFailureMarkdown(&b, "acme-ml", fs, false))
+	require.Equal(t, "## drill scorecard — acme-ml\n\n"+
+		"**Lint failed: no drill ran.** 1 finding(s) at error level; drill ci runs the drills a change touches only on a lint-clean team.\n\n"+
+		"### Lint findings that stopped the run (1)\n\n"+
+		"- `team/features/x.feature:4` feature-undefined-step error: undefined step: When it \\| breaks\n\n"+
+		"### Other lint findings (1)\n\n"+
+		"- `team/runbooks/a.md:1` runbook-stale warning: overdue\n", b.String())
+	b.Reset()
+	require.NoError(t, WriteLintFailureMarkdown(&b, "acme-ml", fs, true))
+	require.Contains(t, b.String(), "2 finding(s) at error or warning (--strict) level")
+	require.NotContains(t, b.String(), "Other lint findings")
 }
