@@ -353,7 +353,7 @@ var catalog = []Step{
 	},
 	{
 		Keyword: "Then", Expr: `^the page is acknowledged within ` + Duration + `$`,
-		Doc:     "Waits until a paged responder acknowledges, at most that long after the first page.",
+		Doc:     "Waits until a paged responder acknowledges, at most that long after the first page; the page itself must come at most that long after the first expected alert fired.",
 		Example: "Then the page is acknowledged within 15m",
 		bind: func(s *State) any {
 			return func(ctx context.Context, d string) error {

@@ -428,7 +428,8 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				evidence := w.evidence(context.Background())
 				w.warnSpeed()
 				how := controlHow
-				if _, line, ok := features.ControlWindowSetting(byKey[features.PickleKey(p)]); ok {
+				// id.key, not p's: a repetition's pickle URI carries its index.
+				if _, line, ok := features.ControlWindowSetting(byKey[id.key]); ok {
 					how = fmt.Sprintf("the step at %s:%d", p.Uri, line)
 				}
 				w.warnControl(st.ControlWindow, how, noise, defControl)

@@ -3,7 +3,6 @@ package scoring
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 )
 
 // MetricKind says what a Metric measures: one scenario's timing, one
@@ -57,7 +56,7 @@ var Metrics = []Metric{
 		From: "the first fault on", To: "the first expected alert firing",
 		Meaning: "the alert rules noticing the fault: time to detect"},
 	{Kind: KindPhase, Name: PhaseRoute, Field: PhaseRoute, Label: PhaseRoute,
-		From: "that firing", To: "the first page",
+		From: "the first expected alert firing", To: "the first page",
 		Meaning: "routes and the escalation policy reaching someone"},
 	{Kind: KindPhase, Name: PhaseAcknowledge, Field: PhaseAcknowledge, Label: "ack",
 		From: "the first page", To: "the first acknowledgement",
@@ -78,8 +77,10 @@ var Metrics = []Metric{
 		Meaning: "in a repeated run (--repeat N), the 95% Wilson score interval of the pass rate"},
 	{Kind: KindRun, Name: "flaky", Field: "flaky",
 		Meaning: "in a repeated run, the scenarios some repetitions of which passed and some failed"},
+	{Kind: KindRun, Name: "false alarms", Field: "false_alarms",
+		Meaning: "the alert firings that detected no fault: those in the control window, before the first fault; those of an episode already pending when the fault went on; and those no step of their scenario expects or tolerates"},
 	{Kind: KindRun, Name: "false alarm rate", Field: "false_alarm_rate",
-		Meaning: "false alarms / alert firings; a firing is a false alarm when it came in the control window, before the first fault, when its episode was already pending as the fault went on, or when no step of its scenario expects or tolerates it"},
+		Meaning: "false alarms / alert firings"},
 	{Kind: KindRun, Name: "alert precision", Field: "alert_precision",
 		Meaning: "per alert: its firings a fault explained (not false alarms) / its firings"},
 	{Kind: KindRun, Name: "bottleneck", Field: "bottleneck",
@@ -159,24 +160,47 @@ func MetricsMarkdown(run bool) string {
 }
 
 // MetricsHelp renders the timings and phases for a command's help: one
-// line each, from → to.
+// entry each, from → to, wrapped to 78 columns.
 func MetricsHelp() string {
 	var b strings.Builder
 	b.WriteString("The scorecard's timings, in drill time (docs/metrics.md defines every metric):\n\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	for _, m := range MetricsOf(KindTiming) {
-		fmt.Fprintf(tw, "  %s (%s)\t%s\n", m.Name, m.Label, m.Span())
-	}
-	tw.Flush()
 	var names []string
+	for _, m := range MetricsOf(KindTiming) {
+		names = append(names, fmt.Sprintf("%s (%s)", m.Name, m.Label))
+	}
+	writeEntries(&b, names, MetricsOf(KindTiming))
+	names = names[:0]
 	for _, m := range MetricsOf(KindPhase) {
 		names = append(names, m.Field)
 	}
-	fmt.Fprintf(&b, "\nTime to recover in phases, each from where the one before ended (%s):\n\n", strings.Join(names, " · "))
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	for _, m := range MetricsOf(KindPhase) {
-		fmt.Fprintf(tw, "  %s\t%s\n", m.Field, m.Span())
-	}
-	tw.Flush()
+	fmt.Fprintf(&b, "\nTime to recover in phases, each from where the one before ended\n(%s):\n\n", strings.Join(names, " · "))
+	writeEntries(&b, names, MetricsOf(KindPhase))
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// helpWidth is the width MetricsHelp wraps to.
+const helpWidth = 78
+
+// writeEntries writes "  NAME  SPAN" for each metric, the names in one
+// column and the spans wrapped beside them.
+func writeEntries(b *strings.Builder, names []string, ms []Metric) {
+	col := 0
+	for _, n := range names {
+		col = max(col, len(n))
+	}
+	indent := strings.Repeat(" ", 2+col+2)
+	for i, m := range ms {
+		line := fmt.Sprintf("  %-*s  ", col, names[i])
+		for _, w := range strings.Fields(m.Span()) {
+			if len(line) > len(indent) && len([]rune(line))+1+len([]rune(w)) > helpWidth {
+				b.WriteString(strings.TrimRight(line, " ") + "\n")
+				line = indent
+			}
+			if !strings.HasSuffix(line, " ") {
+				line += " "
+			}
+			line += w
+		}
+		b.WriteString(line + "\n")
+	}
 }
