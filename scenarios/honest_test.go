@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/timeline"
@@ -127,7 +128,7 @@ func TestAlreadyPendingAlertIsNoDetection(t *testing.T) {
 	require.NotContains(t, card.Scenarios[0].ExpectedAlerts, "LLMSpendSpike", `noise is not what "an alert fires" expected`)
 	require.Contains(t, card.Scenarios[1].Reason, `alert "LLMSpendSpike" did not fire within 10m of the fault`)
 	require.Equal(t, 1.0, card.Summary.FalseAlarmRate)
-	require.Equal(t, 1, card.ExitCode())
+	require.Equal(t, exitcode.Failed, card.ExitCode())
 }
 
 // With the default control window, long enough for every rule to show
@@ -217,17 +218,17 @@ func TestNoDataIsNoRecovery(t *testing.T) {
 	cases := map[string]struct {
 		fix    string
 		status scoring.Verdict
-		exit   int
+		exit   exitcode.Code
 		reason []string
 		event  timeline.Kind
 	}{
 		"dead service": {
-			fix: `curl -sS -X POST "$GATEWAY_ADMIN/test/crash" || true`, status: scoring.Error, exit: 4,
+			fix: `curl -sS -X POST "$GATEWAY_ADMIN/test/crash" || true`, status: scoring.Error, exit: exitcode.Harness,
 			reason: []string{"service under test crashed: process ", "of the service's process group exited, and the service no longer answers"},
 			event:  timeline.ServiceExit,
 		},
 		"failing metrics": {
-			fix: `curl -fsS -X POST "$GATEWAY_ADMIN/test/break-metrics"`, status: scoring.Failed, exit: 1,
+			fix: `curl -fsS -X POST "$GATEWAY_ADMIN/test/break-metrics"`, status: scoring.Failed, exit: exitcode.Failed,
 			reason: []string{`alert "LLMSpendSpike" never read good on data within 15m0s of the acknowledgement`, "no data: scraping ", "(job service) fails", "no data is not recovery"},
 			event:  timeline.ScrapeFailed,
 		},
