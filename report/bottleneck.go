@@ -161,10 +161,5 @@ func perScenarioCell(v *float64, num, den int) string {
 	return fmt.Sprintf("%.2f (%d/%d)", *v, num, den)
 }
 
-// phaseLabel is the short name bars and tables use.
-func phaseLabel(name string) string {
-	if name == scoring.PhaseAcknowledge {
-		return "ack"
-	}
-	return name
-}
+// phaseLabel is the short name bars and tables use (scoring.PhaseLabel).
+func phaseLabel(name string) string { return scoring.PhaseLabel(name) }

@@ -460,10 +460,7 @@ func (b *Breakdown) Bar() string {
 		if p.Open {
 			glyph = "░"
 		}
-		label := p.Name
-		if label == PhaseAcknowledge {
-			label = "ack"
-		}
+		label := PhaseLabel(p.Name)
 		s := p.Seconds
 		part := label + " " + strings.Repeat(glyph, n)
 		if n > 0 {

@@ -112,6 +112,18 @@ func MetricNamed(field string) (Metric, bool) {
 	return Metric{}, false
 }
 
+// PhaseLabel is the short name of a phase on bars and in tables (its
+// Metric's Label: "ack" for acknowledge); a name Metrics does not know
+// is its own label.
+func PhaseLabel(name string) string {
+	for _, m := range MetricsOf(KindPhase) {
+		if m.Field == name {
+			return m.Label
+		}
+	}
+	return name
+}
+
 // Span is "From → To" of a timing or phase.
 func (m Metric) Span() string { return m.From + " → " + m.To }
 
