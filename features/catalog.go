@@ -450,7 +450,7 @@ var catalog = []Step{
 				if err != nil {
 					return err
 				}
-				return fmt.Errorf("alert %q fired at %s; it should not have", alert, e.At.Format(time.TimeOnly))
+				return fmt.Errorf("alert %q fired at %s; it should not have", alert, s.at(e.At))
 			}
 		},
 	},
@@ -493,7 +493,7 @@ var catalog = []Step{
 			subject + ` (is|gets) (acknowledged|acked) [by ` + oncall + `][ ]` + within + ` {duration}`,
 			oncall + ` (acknowledges|acks) ` + subject + ` ` + within + ` {duration}`,
 		},
-		Doc:     "Waits until a paged responder acknowledges, at most that long after the first page.",
+		Doc:     "Waits until a paged responder acknowledges, at most that long after the first page; the page itself must come at most that long after the first expected alert fired.",
 		Example: "Then the page is acknowledged within 15m",
 		bind: func(s *State) any {
 			return func(ctx context.Context, d string) error {
@@ -516,7 +516,7 @@ var catalog = []Step{
 					page.Subject, page.Subject, fmtDur(dur), page.At.Add(dur).Format("15:04:05"))
 				_, err = s.waitFrom(ctx, page.At, dur, timeline.OfKind(timeline.Ack, ""))
 				if errors.Is(err, timeline.ErrDeadline) {
-					return fmt.Errorf("the page to %s at %s was not acknowledged within %s%s", page.Subject, page.At.Format(time.TimeOnly), d, s.pageContext())
+					return fmt.Errorf("the page to %s at %s was not acknowledged within %s%s", page.Subject, s.at(page.At), d, s.pageContext())
 				}
 				return err
 			}
@@ -915,7 +915,7 @@ func (s *State) isExpected(alert string) bool {
 // message.
 func (s *State) alertContext(alert string, from time.Time) string {
 	if n := s.noise(alert, from); len(n) > 0 {
-		return " (" + noiseNote(n[0]) + ")"
+		return " (" + s.noiseNote(n[0]) + ")"
 	}
 	s.mu.Lock()
 	fault := s.firstFaultAt
@@ -928,11 +928,11 @@ func (s *State) alertContext(alert string, from time.Time) string {
 			}
 		}
 		if !since.IsZero() {
-			return fmt.Sprintf(" (it was already firing before the fault, since %s, and never resolved: a firing in the control window is a false alarm, and only a new episode could detect the fault)", since.Format(time.TimeOnly))
+			return fmt.Sprintf(" (it was already firing before the fault, since %s, and never resolved: a firing in the control window is a false alarm, and only a new episode could detect the fault)", s.at(since))
 		}
 	}
 	if e, ok := s.Env.Log().Find(timeline.OfKind(timeline.AlertPending, alert)); ok {
-		return fmt.Sprintf(" (it went pending at %s but never reached firing)", e.At.Format(time.TimeOnly))
+		return fmt.Sprintf(" (it went pending at %s but never reached firing)", s.at(e.At))
 	}
 	return " (it never went pending: its expression stayed false)"
 }
@@ -1153,7 +1153,7 @@ func (s *State) holds(ctx context.Context, expr string, d time.Duration) error {
 			return fmt.Errorf("condition %q: %w", expr, err)
 		}
 		if !ok {
-			return fmt.Errorf("condition %q stopped holding at %s", expr, c.Now().Format(time.TimeOnly))
+			return fmt.Errorf("condition %q stopped holding at %s", expr, s.at(c.Now()))
 		}
 		if !c.Now().Before(deadline) {
 			return nil
@@ -1193,7 +1193,7 @@ func (s *State) noOtherAlerts() error {
 	for _, e := range s.Env.Log().Sorted() {
 		if e.Kind == timeline.AlertFiring && !s.isExpected(e.Subject) && !seen[e.Subject] {
 			seen[e.Subject] = true
-			others = append(others, fmt.Sprintf("%s at %s", e.Subject, e.At.Format(time.TimeOnly)))
+			others = append(others, fmt.Sprintf("%s at %s", e.Subject, s.at(e.At)))
 		}
 	}
 	if len(others) > 0 {
@@ -1272,10 +1272,10 @@ func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration)
 		return stillFires
 	case last.NoData:
 		return fmt.Errorf("%s alert %q never read good on data within %s of the acknowledgement; it resolved at %s, and then: %s; no data is not recovery%s",
-			s.ranBut(), alert, fmtDur(d), res.At.Format(time.TimeOnly), last.Detail, s.liveRunbookReport(ack))
+			s.ranBut(), alert, fmtDur(d), s.at(res.At), last.Detail, s.liveRunbookReport(ack))
 	}
 	return fmt.Errorf("%s, and alert %q resolved at %s, but its condition still read bad %s after the acknowledgement (%s): %s%s",
-		s.ranWho(), alert, res.At.Format(time.TimeOnly), fmtDur(d), last.Detail, s.noFix(), s.liveRunbookReport(ack))
+		s.ranWho(), alert, s.at(res.At), fmtDur(d), last.Detail, s.noFix(), s.liveRunbookReport(ack))
 }
 
 func later(a, b time.Time) time.Time {
@@ -1300,7 +1300,7 @@ func (s *State) pendingContext(from time.Time) string {
 	for _, e := range s.noise("", from) {
 		if !seen[e.Subject] {
 			seen[e.Subject] = true
-			notes = append(notes, noiseNote(e))
+			notes = append(notes, s.noiseNote(e))
 		}
 	}
 	var names []string

@@ -14,6 +14,11 @@
 // alert must fire within D of the latest fault, a page must reach someone
 // within D of the alert firing, be acknowledged within D of the page, and
 // the runbook must restore the condition within D of the acknowledgement.
+// [Schedule] applies those rules to a whole scenario, step after step:
+// when each step ends at the latest, and the scenario's end, which
+// `drill run --plan` prints; a test holds the rules to the step handlers.
+// Times in step messages are offsets from the scenario's start, as the
+// scorecard writes them.
 //
 // [Check] finds undefined or mistyped steps in feature files before a
 // drill runs, naming file:line and the two closest known steps written

@@ -155,6 +155,8 @@ type fakeEnv struct {
 	value    float64
 	// read answers ReadAlert and ReadCondition (nil: always good).
 	read func(what string, at time.Time) Reading
+	// query, when set, is called on every Query.
+	query func()
 }
 
 var _ Env = (*fakeEnv)(nil)
@@ -164,12 +166,20 @@ func newFake() *fakeEnv {
 	return &fakeEnv{clock: c, log: timeline.NewLog(c), evidence: map[string]int64{}}
 }
 
-func (f *fakeEnv) Start(context.Context) error { f.started = true; return nil }
-func (f *fakeEnv) Started() bool               { return f.started }
-func (f *fakeEnv) SetSpeed(float64) error      { return nil }
-func (f *fakeEnv) Clock() timeline.Clock       { return f.clock }
-func (f *fakeEnv) Log() *timeline.Log          { return f.log }
-func (f *fakeEnv) Team() *team.Team            { return nil }
+// Start starts the world as the real one does: its first event is the
+// scenario's start, which step messages count their offsets from.
+func (f *fakeEnv) Start(context.Context) error {
+	if !f.started {
+		f.log.Append(timeline.Event{Kind: timeline.ScenarioStart})
+	}
+	f.started = true
+	return nil
+}
+func (f *fakeEnv) Started() bool          { return f.started }
+func (f *fakeEnv) SetSpeed(float64) error { return nil }
+func (f *fakeEnv) Clock() timeline.Clock  { return f.clock }
+func (f *fakeEnv) Log() *timeline.Log     { return f.log }
+func (f *fakeEnv) Team() *team.Team       { return nil }
 func (f *fakeEnv) Inject(_ context.Context, kind, target string, _ map[string]string, _ time.Duration) (string, error) {
 	id := kind + "-1"
 	f.injected = append(f.injected, id)
@@ -178,6 +188,9 @@ func (f *fakeEnv) Inject(_ context.Context, kind, target string, _ map[string]st
 }
 func (f *fakeEnv) Evidence(context.Context) (map[string]int64, error) { return f.evidence, nil }
 func (f *fakeEnv) Query(context.Context, string) (float64, bool, error) {
+	if f.query != nil {
+		f.query()
+	}
 	return f.value, true, nil
 }
 func (f *fakeEnv) ReadAlert(_ context.Context, alert string, at time.Time) (Reading, error) {
@@ -281,7 +294,7 @@ func TestNoOtherAlerts(t *testing.T) {
 	f := step(t, s, `no other alert fires`).(func() error)
 	require.NoError(t, f())
 	env.log.Append(timeline.Event{Kind: timeline.AlertFiring, Subject: "Noisy"})
-	require.ErrorContains(t, f(), "alerts fired that no step expects: Noisy at 09:00:00")
+	require.ErrorContains(t, f(), "alerts fired that no step expects: Noisy at +00:00")
 }
 
 func TestParseDuration(t *testing.T) {
@@ -355,7 +368,11 @@ func TestAlreadyPendingAlertDetectsNothing(t *testing.T) {
 	go func() { errc <- fires(ctx, "LLMSpendSpike", "10m") }()
 	err := untilDone(t, env, errc, time.Minute)
 	require.ErrorContains(t, err, `alert "LLMSpendSpike" did not fire within 10m of the fault (LLMSpendSpike was already pending before the fault, at `+
-		pendingAt.Format(time.TimeOnly)+`: its firing at `+noise.At.Format(time.TimeOnly)+` is noise, not a detection`)
+		`+02:30: its firing at +04:30 is noise, not a detection`)
+	start := env.log.Sorted()[0]
+	require.Equal(t, timeline.ScenarioStart, start.Kind)
+	require.Equal(t, 2*time.Minute+30*time.Second, pendingAt.Sub(start.At), "offsets from the scenario's start, as the scorecard's")
+	require.Equal(t, 4*time.Minute+30*time.Second, noise.At.Sub(start.At))
 
 	any := step(t, s, `an alert fires within`).(func(context.Context, string) error)
 	go func() { errc <- any(ctx, "10m") }()

@@ -331,16 +331,22 @@ func Setting(sc *Scenario, what string) (v float64, line int, ok bool) {
 }
 
 // ControlWindowSetting is the control window the scenario's last "a
-// control window of D" step sets, and that step's line; ok is false when
-// no step sets one and the run's window holds.
+// control window of D" step before its first fault sets, and that step's
+// line; ok is false when no step sets one and the run's window holds. A
+// window set after the first fault changes nothing: the window is over.
 func ControlWindowSetting(sc *Scenario) (d time.Duration, line int, ok bool) {
 	if sc == nil {
 		return 0, 0, false
 	}
 	for _, st := range sc.Steps {
-		if m, found := matchOne(st.Text); found && m.err == nil && catalog[m.step].sets == "control" {
-			if v, err := ParseDuration(m.args[0]); err == nil {
-				d, line, ok = v, st.Line, true
+		if m, found := matchOne(st.Text); found && m.err == nil {
+			if catalog[m.step].fault != nil {
+				break // a window set after the first fault changes nothing
+			}
+			if catalog[m.step].sets == "control" {
+				if v, err := ParseDuration(m.args[0]); err == nil {
+					d, line, ok = v, st.Line, true
+				}
 			}
 		}
 	}

@@ -94,7 +94,7 @@ func (s *State) roleContext(id string) string {
 		case e.Kind == timeline.BrokenLink && e.Attrs["kind"] == "role" && e.Subject == id:
 			notes = append(notes, e.Message)
 		case roleIs(id)(e):
-			notes = append(notes, fmt.Sprintf("%s claimed it at %s", e.Subject, e.At.Format(time.TimeOnly)))
+			notes = append(notes, fmt.Sprintf("%s claimed it at %s", e.Subject, s.at(e.At)))
 		}
 	}
 	if len(notes) == 0 {

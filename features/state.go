@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -83,6 +84,28 @@ func ExpectedAlerts(stepTexts []string) []string {
 		}
 	}
 	return out
+}
+
+// waitsForFiring is whether a step of catalog index i waits for an alert
+// to fire (the detection a scenario's time to detect measures): the steps
+// whose wait rule establishes a firing, and the resolve steps, which
+// wait for their alert to fire before it can resolve.
+func waitsForFiring(i int) bool {
+	f := catalog[i].Form
+	return waits[f].sets == fromFiring || f == `the alert resolves within {duration}` || f == `alert {alert} resolves within {duration}`
+}
+
+// ExpectsAlert reports whether a step of the scenario waits for an alert
+// to fire. A scenario none of whose steps does (it checks that no alert
+// fires, or that the service holds up, tolerating some with "may fire")
+// has no detection to time: scoring.Scenario.NoAlertExpected.
+func ExpectsAlert(stepTexts []string) bool {
+	for _, t := range stepTexts {
+		if i := stepIndex(t); i >= 0 && waitsForFiring(i) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *State) ensureStarted(ctx context.Context) error {
@@ -187,9 +210,17 @@ func (s *State) noise(alert string, from time.Time) []timeline.Event {
 }
 
 // noiseNote explains a firing that is noise, for a failure message.
-func noiseNote(e timeline.Event) string {
+func (s *State) noiseNote(e timeline.Event) string {
 	return fmt.Sprintf("%s was already pending before the fault, at %s: its firing at %s is noise, not a detection; only a new episode, after it resolved, could detect the fault",
-		e.Subject, timeline.EpisodeStart(e).Format(time.TimeOnly), e.At.Format(time.TimeOnly))
+		e.Subject, s.at(timeline.EpisodeStart(e)), s.at(e.At))
+}
+
+// at writes a drill time for a step's message as the scorecard writes
+// it: its offset from the scenario's start ("+02:30", scoring.Offset
+// from scoring.StartOf), so that a failure and the timeline it points
+// at read alike.
+func (s *State) at(t time.Time) string {
+	return scoring.Offset(t.Sub(scoring.StartOf(s.Env.Log().Events())))
 }
 
 // sinceWhat names the instant sinceFault returns, for messages.

@@ -52,8 +52,12 @@ func (c *phaseCollector) add(sc scoring.Scenario) {
 	}
 	c.breakdowns++
 	c.handoffs = append(c.handoffs, float64(b.Handoffs))
-	for _, p := range b.Phases {
+	// A phase that never ended is no sample of its statistics, as in the
+	// scorecard's summary (scoring.Breakdown.Ended).
+	for _, p := range b.Ended() {
 		c.phases[p.Name] = append(c.phases[p.Name], float64(p.Seconds))
+	}
+	for _, p := range b.Phases {
 		c.total[p.Name] += float64(p.Seconds)
 	}
 	if b.Bottleneck != "" {
@@ -157,10 +161,5 @@ func perScenarioCell(v *float64, num, den int) string {
 	return fmt.Sprintf("%.2f (%d/%d)", *v, num, den)
 }
 
-// phaseLabel is the short name bars and tables use.
-func phaseLabel(name string) string {
-	if name == scoring.PhaseAcknowledge {
-		return "ack"
-	}
-	return name
-}
+// phaseLabel is the short name bars and tables use (scoring.PhaseLabel).
+func phaseLabel(name string) string { return scoring.PhaseLabel(name) }

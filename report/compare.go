@@ -144,7 +144,7 @@ func centre(xs []float64, kind metricKind) *float64 {
 // twins are the phases that are a timing of the same scenarios whenever
 // the phase ended: detect is time to detect once an alert fired,
 // acknowledge is time to acknowledge, verify is time to mitigate when no
-// runbook step ran (diagnose and mitigate took no time).
+// runbook step ran (diagnose and remediate took no time).
 var twins = map[string]string{
 	"detect_phase":      "time_to_detect",
 	"acknowledge_phase": "time_to_acknowledge",

@@ -481,7 +481,7 @@ func phaseColor(name string) string {
 		return "#1f5fa8"
 	case scoring.PhaseDiagnose:
 		return "#6a4fb3"
-	case scoring.PhaseMitigate:
+	case scoring.PhaseRemediate:
 		return "#2b7a2b"
 	case scoring.PhaseVerify:
 		return "#178a8a"

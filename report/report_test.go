@@ -550,3 +550,56 @@ func BenchmarkBuildAndHTML(b *testing.B) {
 		}
 	}
 }
+
+// A scorecard written before the runbook's Mitigation phase was named
+// remediate (testdata/mitigate-phase.scorecard.json, as drill wrote it
+// then: its breakdown, summary and step events say "mitigate") reads as
+// today's: the report compares its remediate phase with a current run's,
+// and shows no phase "mitigate".
+func TestOldPhaseNamesCompareAcrossHistory(t *testing.T) {
+	raw, err := os.ReadFile("testdata/mitigate-phase.scorecard.json")
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"name": "mitigate"`, "the fixture is an old scorecard")
+	require.Contains(t, string(raw), `"phase": "mitigate"`)
+	var old scoring.Scorecard
+	require.NoError(t, json.Unmarshal(raw, &old))
+
+	// The same drill recorded today: its events carry the new phase name
+	// and its breakdown is the scorer's.
+	cur := old.Scenarios[0]
+	cur.Breakdown, cur.Alerts, cur.Events = nil, nil, append([]timeline.Event(nil), cur.Events...)
+	for i, e := range cur.Events {
+		if e.Attrs["phase"] == "mitigate" {
+			attrs := map[string]string{}
+			for k, v := range e.Attrs {
+				attrs[k] = v
+			}
+			attrs["phase"] = scoring.PhaseRemediate
+			cur.Events[i].Attrs = attrs
+		}
+	}
+	at := old.StartedAt.Add(14 * 24 * time.Hour)
+	card := run("20261115T090000-1", at, cur)
+
+	o := DefaultOptions()
+	o.Now, o.Since, o.Baseline = at.Add(24*time.Hour), 20*24*time.Hour, 14*24*time.Hour
+	r, err := Build([]*scoring.Scorecard{&old, card}, o)
+	require.NoError(t, err)
+	all := r.Groups[0]
+	for _, m := range []Metrics{all.Baseline, all.Current} {
+		require.Equal(t, 1, m.Runs)
+		require.Equal(t, scoring.PhaseRemediate, m.Bottleneck)
+		rem := m.phase(scoring.PhaseRemediate)
+		require.Equal(t, 1, rem.N)
+		require.InDelta(t, 345, *rem.Median, 1e-9, "the Mitigation step's 5m45s")
+		for _, p := range m.Phases {
+			require.NotEqual(t, "mitigate", p.Name)
+		}
+	}
+	c := comparison(t, r, "overall", "remediate_phase")
+	require.Equal(t, 1, c.BaselineN)
+	require.Equal(t, 1, c.CurrentN)
+	for _, c := range r.Comparisons {
+		require.NotEqual(t, "mitigate_phase", c.Metric)
+	}
+}

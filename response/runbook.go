@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/timeline"
 )
@@ -53,7 +54,8 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 			"user", user, "runbook", rb.ID, "status", status,
 			"steps", strconv.Itoa(steps), "manual_steps", strconv.Itoa(manual)}, kv...)...))
 	}
-	phases := []string{"diagnose", "mitigate", "verify"}
+	// The phases of time to recover the sections' steps fill.
+	phases := []string{scoring.PhaseDiagnose, scoring.PhaseRemediate, scoring.PhaseVerify}
 	for si, name := range []string{names.Diagnosis, names.Mitigation, names.Verification} {
 		sec, ok := rb.Section(name)
 		if !ok {

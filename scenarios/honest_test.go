@@ -115,12 +115,13 @@ func TestAlreadyPendingAlertIsNoDetection(t *testing.T) {
 		require.True(t, pend.At.Before(fault.At), "the noisy alert went pending after the fault, at %s: %v", pend.At, sc.Events)
 
 		require.Equal(t, scoring.Failed, sc.Status, "%s: %s\n%v", sc.Name, sc.Reason, sc.Events)
-		require.Contains(t, sc.Reason, "LLMSpendSpike was already pending before the fault, at "+pend.At.Format(time.TimeOnly))
+		pendAt := scoring.Offset(pend.At.Sub(scoring.StartOf(sc.Events)))
+		require.Contains(t, sc.Reason, "LLMSpendSpike was already pending before the fault, at "+pendAt, "the step's offset is the scorecard's")
 		require.Contains(t, sc.Reason, "is noise, not a detection")
 		a, ok := alertOf(sc, "LLMSpendSpike")
 		require.True(t, ok, "events: %v", sc.Events)
 		require.True(t, a.FalseAlarm)
-		require.Equal(t, "already pending before the fault, at "+scoring.Offset(pend.At.Sub(sc.Events[0].At)), a.Why)
+		require.Equal(t, "already pending before the fault, at "+pendAt, a.Why)
 		require.True(t, a.FiredAt.After(fault.At))
 		require.Nil(t, sc.Timings.TimeToDetect)
 		warnings := strings.Join(sc.Warnings, "\n")
@@ -226,12 +227,12 @@ func TestNoDataIsNoRecovery(t *testing.T) {
 		event  timeline.Kind
 	}{
 		"dead service": {
-			fix: `curl -sS -X POST "$GATEWAY_ADMIN/test/crash" || true`, status: scoring.Error, exit: 4,
+			fix: `curl -sS -X POST "$GATEWAY_ADMIN/test/crash" || true`, status: scoring.Error, exit: exitcode.Harness,
 			reason: []string{"service under test crashed: process ", "of the service's process group exited, and the service no longer answers"},
 			event:  timeline.ServiceExit,
 		},
 		"failing metrics": {
-			fix: `curl -fsS -X POST "$GATEWAY_ADMIN/test/break-metrics"`, status: scoring.Failed, exit: 1,
+			fix: `curl -fsS -X POST "$GATEWAY_ADMIN/test/break-metrics"`, status: scoring.Failed, exit: exitcode.Failed,
 			reason: []string{`alert "LLMSpendSpike" never read good on data within 15m0s of the acknowledgement`, "no data: scraping ", "(job service) fails", "no data is not recovery"},
 			event:  timeline.ScrapeFailed,
 		},

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/common/model"
 
@@ -16,9 +17,10 @@ import (
 // WritePlan prints, for each selected scenario, the timeline it would
 // follow, without starting anything: its control window (and why that
 // long, or a warning when it is too short for a rule to show noise), when
-// the control window ends and
-// faults go on, and the latest drill time by which each Then step must
-// hold for the scenario to pass (deadlines chain from their causes). It
+// the control window ends and faults go on, the latest drill time by
+// which each Then step ends for the scenario to pass, and the scenario's
+// end, its latest deadline: features.Schedule, the rules the steps wait
+// by (deadlines run from their causes, as in the run). It
 // also warns when the scenario's traffic, at its speed, is too thin for
 // the rules' windows to give steady alert times (request latency, the
 // other reason, is known only once a drill runs). top is the team's
@@ -69,56 +71,42 @@ func WritePlan(w io.Writer, sel *Selection, top testbed.Topology, opts Options) 
 				}
 			}
 		}
-		var (
-			fault, firing, page, ack, now time.Duration
-			faulted                       bool
-		)
-		for _, st := range sc.Steps {
-			a, known := features.Accept(st.Text)
-			when := "      "
-			if known {
-				c := a.Step
-				d := a.Duration()
-				switch {
-				case c.Keyword == "When":
-					if !faulted {
-						fault, faulted = control, true
-						fmt.Fprintf(w, "  %s  control window ends; alerts before this are false alarms\n", scoring.Offset(control))
-					}
-					now = fault
-					when = scoring.Offset(fault)
-				case strings.Contains(c.Form, "fires within"):
-					firing = fault + d
-					now, when = firing, "≤"+scoring.Offset(firing)
-				case strings.Contains(c.Form, "page reaches"):
-					page = firing + d
-					now, when = page, "≤"+scoring.Offset(page)
-				case strings.Contains(c.Form, "acknowledged within"):
-					if page == 0 {
-						page = firing
-					}
-					ack = page + d
-					now, when = ack, "≤"+scoring.Offset(ack)
-				case strings.Contains(c.Form, "following the runbook"):
-					if ack == 0 {
-						ack = now
-					}
-					now = ack + d
-					when = "≤" + scoring.Offset(now)
-				case strings.Contains(c.Form, "resolves within"):
-					now = max(now, firing+d)
-					when = "≤" + scoring.Offset(now)
-				case strings.Contains(c.Form, "holds for") || strings.Contains(c.Form, "does not fire"):
-					now += d
-					when = " " + scoring.Offset(now)
-				}
-			}
-			fmt.Fprintf(w, "  %-7s %s%s\n", when, st.Keyword, st.Text)
-			if !known {
-				fmt.Fprintln(w, "          (undefined step)")
+		// The run's window; a control window step before the first
+		// fault replaces it in Schedule, as in the run.
+		run := opts.ControlWindow
+		if run <= 0 {
+			run = defControl
+		}
+		steps, end := features.Schedule(sc, run)
+		width := len(" +00:00")
+		for _, st := range steps {
+			if st.Known {
+				width = max(width, utf8.RuneCountInString(planTime(st)))
 			}
 		}
-		fmt.Fprintf(w, "  at most %s of drill time, about %s of real time, plus setup\n\n", scoring.Offset(now), time.Duration(float64(now)/speed).Round(time.Second))
+		for _, st := range steps {
+			when := ""
+			if st.ControlEnd {
+				fmt.Fprintf(w, "  %s  control window ends; alerts before this are false alarms\n", scoring.Offset(st.At))
+			}
+			if st.Known {
+				when = planTime(st)
+			}
+			fmt.Fprintf(w, "  %-*s %s%s\n", width, when, st.Step.Keyword, st.Step.Text)
+			if st.Undefined {
+				fmt.Fprintf(w, "  %*s (undefined step)\n", width, "")
+			}
+		}
+		fmt.Fprintf(w, "  at most %s of drill time, about %s of real time, plus setup\n\n", scoring.Offset(end), time.Duration(float64(end)/speed).Round(time.Second))
 	}
 	return nil
+}
+
+// planTime is a step's time in the plan: "+13:00" when it ends exactly
+// then, "≤+23:00" when at most then.
+func planTime(st features.StepTime) string {
+	if st.Exact {
+		return " " + scoring.Offset(st.At)
+	}
+	return "≤" + scoring.Offset(st.At)
 }

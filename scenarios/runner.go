@@ -311,7 +311,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	card := &scoring.Scorecard{
 		SchemaVersion: scoring.SchemaVersion,
 		RunID:         newRunID(time.Now(), opts.Seed),
-		Team:          teamName(opts.Team),
+		Team:          TeamName(opts.Team),
 		StartedAt:     time.Now().UTC(),
 		Speed:         opts.Speed,
 		Seed:          opts.Seed,
@@ -389,6 +389,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 					rec.Family = scoring.FamilyOf(src.Tags)
 				}
 				rec.ExpectedAlerts = features.ExpectedAlerts(texts)
+				rec.NoAlertExpected = !features.ExpectsAlert(texts)
 				w = newWorld(&opts, opts.Team, top, seed)
 				w.windows, w.speedHow = windows, "--speed"
 				if _, line, ok := features.Setting(src, "speed"); ok {
@@ -427,6 +428,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				evidence := w.evidence(context.Background())
 				w.warnSpeed()
 				how := controlHow
+				// id.key, not p's: a repetition's pickle URI carries its index.
 				if src := byKey[id.key]; src != nil {
 					if _, line, ok := features.ControlWindowSetting(src); ok {
 						how = fmt.Sprintf("the step at %s:%d", src.File, line)
@@ -489,7 +491,9 @@ func newRunID(start time.Time, seed int64) string {
 	return fmt.Sprintf("%s-%d-%06x", start.UTC().Format("20060102T150405"), seed, rand.N(1<<24))
 }
 
-func teamName(t *team.Team) string {
+// TeamName is the team's name as a scorecard gives it: its name, else
+// its ID.
+func TeamName(t *team.Team) string {
 	if t.Config.Team.Name != "" {
 		return t.Config.Team.Name
 	}

@@ -9,19 +9,43 @@ import (
 	"github.com/drillkit/drill/timeline"
 )
 
-// The phases of time to recover, in order. They are contiguous: when a
-// scenario recovered, their durations add up to its time to recover.
+// The phases of time to recover, in order (Metrics defines each). They
+// are contiguous: when a scenario recovered, their durations add up to
+// its time to recover.
 const (
-	PhaseDetect      = "detect"      // first fault on → first expected alert firing
-	PhaseRoute       = "route"       // firing → first page
-	PhaseAcknowledge = "acknowledge" // first page → first ack, across escalation hops
-	PhaseDiagnose    = "diagnose"    // ack → end of the runbook's Diagnosis steps
-	PhaseMitigate    = "mitigate"    // → end of its Mitigation steps
-	PhaseVerify      = "verify"      // → recovery (Verification steps, then waiting for the condition)
+	PhaseDetect      = "detect"
+	PhaseRoute       = "route"
+	PhaseAcknowledge = "acknowledge"
+	PhaseDiagnose    = "diagnose"
+	PhaseRemediate   = "remediate"
+	PhaseVerify      = "verify"
 )
 
 // PhaseNames lists the phases in order.
-var PhaseNames = []string{PhaseDetect, PhaseRoute, PhaseAcknowledge, PhaseDiagnose, PhaseMitigate, PhaseVerify}
+var PhaseNames = func() []string {
+	var out []string
+	for _, m := range MetricsOf(KindPhase) {
+		out = append(out, m.Field)
+	}
+	return out
+}()
+
+// legacyPhases maps the phase names older scorecards and events carry to
+// today's: the runbook's Mitigation steps were the phase "mitigate" until
+// that word was left to time to mitigate (acknowledgement to recovery),
+// which spans three phases.
+var legacyPhases = map[string]string{"mitigate": PhaseRemediate}
+
+// CanonicalPhase is the phase a name read from a scorecard or an event of
+// any drill version stands for: a legacy name becomes today's, any other
+// name is returned as it is. Reading a scorecard (Scorecard.UnmarshalJSON)
+// and reading a runbook step's event both go through it.
+func CanonicalPhase(name string) string {
+	if now, ok := legacyPhases[name]; ok {
+		return now
+	}
+	return name
+}
 
 // Phase is one stretch of a scenario's time to recover.
 type Phase struct {
@@ -102,13 +126,13 @@ func stepKey(e timeline.Event) string {
 // phase attribute, else the default section names.
 func stepPhase(e timeline.Event) string {
 	if p := e.Attrs["phase"]; p != "" {
-		return p
+		return CanonicalPhase(p)
 	}
 	switch strings.ToLower(e.Attrs["section"]) {
 	case "diagnosis":
 		return PhaseDiagnose
 	case "mitigation":
-		return PhaseMitigate
+		return PhaseRemediate
 	case "verification":
 		return PhaseVerify
 	}
@@ -121,13 +145,16 @@ type stepRun struct {
 	start, end                           time.Time
 }
 
-// analyzeBreakdown fills the scenario's Breakdown, Roles and RoleGaps.
-// firingAt is the first expected firing (zero when none).
-func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
-	events := sortedEvents(sc.Events)
+// analyzeBreakdown fills the scenario's Breakdown, Roles and RoleGaps
+// from its sorted events, between the instants Analyze found (r): the
+// phases end where the timings do. A scenario with no fault, or one that
+// expects no alert, has no breakdown: nothing was to be detected.
+func analyzeBreakdown(sc *Scenario, events []timeline.Event, r response) {
+	faultAt, firingAt, recoveredAt := r.fault, r.firing, r.recovered
+	pageAt, ackAt, firstPage, acker := r.page, r.ack, r.pageTo, r.acker
 	sc.Breakdown, sc.Roles, sc.RoleGaps = nil, nil, nil
 	analyzeRoles(sc, events, firingAt)
-	if faultAt.IsZero() {
+	if faultAt.IsZero() || sc.NoAlertExpected {
 		return
 	}
 	var last time.Time
@@ -139,8 +166,6 @@ func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
 	at := func(t time.Time) string { return Offset(t.Sub(scenarioStart(*sc))) }
 	b := &Breakdown{}
 	var (
-		pageAt, ackAt         time.Time
-		firstPage, acker      string
 		hops                  []string
 		broken                []string
 		paged                 = map[string]bool{}
@@ -167,20 +192,13 @@ func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
 				b.Repages++
 			}
 			paged[e.Subject] = true
-			if pageAt.IsZero() {
-				pageAt, firstPage = e.At, e.Subject
-			}
 		case timeline.Escalate:
 			if e.At.Before(firingAt) {
 				continue
 			}
 			b.Escalations++
-			if ackAt.IsZero() {
+			if ackAt.IsZero() || e.At.Before(ackAt) {
 				hops = append(hops, fmt.Sprintf("%s to rule %s (%s)", at(e.At), e.Attrs["rule"], e.Attrs["reason"]))
-			}
-		case timeline.Ack:
-			if ackAt.IsZero() && !pageAt.IsZero() {
-				ackAt, acker = e.At, e.Subject
 			}
 		case timeline.BrokenLink, timeline.PolicyExhausted:
 			if e.Attrs["kind"] != "role" {
@@ -242,7 +260,7 @@ func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
 	add(PhaseAcknowledge, pageAt, ackAt, false, fmt.Sprintf("first page to %s at %s; acknowledged by %s at %s%s", firstPage, at(pageAt), acker, at(ackAt), hopNote))
 	// runbook phases
 	from := ackAt
-	for _, ph := range []string{PhaseDiagnose, PhaseMitigate, PhaseVerify} {
+	for _, ph := range []string{PhaseDiagnose, PhaseRemediate, PhaseVerify} {
 		end := from
 		var slowest *stepRun
 		n := 0
@@ -262,7 +280,7 @@ func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
 		open := false
 		stepsEnd := end
 		if ph == PhaseVerify {
-			if !recoveredAt.IsZero() {
+			if r.mitigated() {
 				end = later(end, recoveredAt)
 			} else {
 				end, open = later(end, last), true
@@ -299,6 +317,19 @@ func analyzeBreakdown(sc *Scenario, faultAt, firingAt, recoveredAt time.Time) {
 	}
 	sort.SliceStable(b.ManualSteps, func(i, j int) bool { return b.ManualSteps[i].Seconds > b.ManualSteps[j].Seconds })
 	finishBreakdown(sc, b)
+}
+
+// Ended returns the phases that ended: the samples of a phase's
+// statistics over scenarios (an open phase is measured only to the
+// scenario's last event).
+func (b *Breakdown) Ended() []Phase {
+	var out []Phase
+	for _, p := range b.Phases {
+		if !p.Open {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func later(a, b time.Time) time.Time {
@@ -429,10 +460,7 @@ func (b *Breakdown) Bar() string {
 		if p.Open {
 			glyph = "░"
 		}
-		label := p.Name
-		if label == PhaseAcknowledge {
-			label = "ack"
-		}
+		label := PhaseLabel(p.Name)
 		s := p.Seconds
 		part := label + " " + strings.Repeat(glyph, n)
 		if n > 0 {

@@ -9,6 +9,12 @@
 // the first fault, or that no step of the scenario expected, are false
 // alarms.
 //
+// [Metrics] defines every timing, phase and run metric once (from → to,
+// what it tells); the README, docs/metrics.md, the schema's descriptions
+// and drill run --help are generated from it. Timings and phases are
+// measured between the same instants, so a phase that is a timing has its
+// count; a scenario no step of which waits for an alert has neither.
+//
 // The scorecard is written as versioned JSON (schema in
 // scorecard.schema.json), JUnit XML, Markdown for pull requests and a
 // terminal table; gates (`pass_rate >= 0.9`) are parsed expressions

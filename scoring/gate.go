@@ -150,6 +150,47 @@ func GateMetrics() []string {
 	return names
 }
 
+// gateDocs document the gate metrics, in the order docs/ci.md's Gates
+// table lists them; the timings' rows come from Metrics. Every gate
+// metric is in exactly one row (TestGateDocsCoverEveryMetric).
+var gateDocs = []struct {
+	names []string
+	doc   string
+}{
+	{[]string{"pass_rate"}, "passed / (passed + failed + inconclusive), over every scenario run (every repetition, with `--repeat`); harness errors are left out"},
+	{[]string{"pass_rate_lower", "pass_rate_upper"}, "the 95% Wilson score interval of `pass_rate`: `pass_rate_lower >= 0.9` holds only when the runs make a pass rate below 90% unlikely"},
+	{[]string{"scenario_pass_rate_lower"}, "the lowest of the scenarios' own `pass_rate_lower`: the scenario the run is least sure passes"},
+	{[]string{"flaky"}, "scenarios whose repetitions both passed and failed (0 without `--repeat`)"},
+	{[]string{"passed", "failed", "inconclusive", "errors", "total"}, "counts of scenario runs by verdict (`errors`: harness errors)"},
+	{[]string{"false_alarms", "false_alarm_rate"}, "`false_alarms` counts " + falseAlarmMeaning() + "; `false_alarm_rate` is their share of every alert firing"},
+	{[]string{"speed_warned"}, "scenarios whose alert times the run's speed made approximate (`speed_warned == 0` keeps timing gates honest)"},
+}
+
+func falseAlarmMeaning() string {
+	m, _ := MetricNamed("false_alarms")
+	return m.Meaning
+}
+
+// GatesMarkdown renders the table of the metrics a gate may name.
+func GatesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| metric | what it is |\n|---|---|\n")
+	row := func(names []string, doc string) {
+		for i, n := range names {
+			names[i] = "`" + n + "`"
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", strings.Join(names, ", "), doc)
+	}
+	for _, d := range gateDocs {
+		row(append([]string(nil), d.names...), d.doc)
+	}
+	for _, m := range MetricsOf(KindTiming) {
+		row([]string{m.Field + "_p50", m.Field + "_p90", m.Field + "_max"},
+			m.Name+", "+m.Span()+": the median, p90 (nearest rank) and maximum over the scenario runs where it happened")
+	}
+	return b.String()
+}
+
 var gateOps = []string{"<=", ">=", "==", "!=", "<", ">"}
 
 // ParseGate parses `METRIC OP VALUE`. OP is one of < <= > >= == !=; VALUE

@@ -85,34 +85,81 @@ type warningCount struct {
 }
 
 // digits are the measured numbers of a warning, which differ from one
-// repetition to the next while the warning says the same thing.
+// repetition (or scenario) to the next while the warning says the same
+// thing.
 var digits = regexp.MustCompile(`[0-9]+(\.[0-9]+)?`)
 
-// repeatWarnings are the warnings of a scenario's repetitions, each said
-// once with the number of repetitions that had it: warnings that differ
-// only in their numbers (a request's measured time) count as one, shown
-// as the first repetition that had it says it.
-func repeatWarnings(c *Scorecard, r Repeat) []warningCount {
-	var out []warningCount
-	var shapes []string
-	for _, sc := range c.Scenarios {
-		if sc.Repetition == nil || sc.Feature != r.Feature || sc.Line != r.Line {
-			continue
-		}
-		var seen []string // a repetition counts once per shape
+// warningGroup is one distinct warning of a run: its text, as the first
+// scenario that had it says it, and the scenarios (by feature and line)
+// that had it, each with how many of its runs did.
+type warningGroup struct {
+	text  string
+	shape string
+	in    []warnedScenario
+	// differ is set when the scenarios' texts differ in their numbers.
+	differ bool
+}
+
+type warnedScenario struct {
+	name, feature string
+	line          int
+	n, runs       int // runs that had it, of the scenario's runs
+}
+
+// distinctWarnings groups the warnings of scenarios by what they say,
+// the one way every summary says a warning once: warnings that differ
+// only in their numbers (a request's measured time, a count per window)
+// are one, shown as the first scenario that had it says it. A scenario's
+// repetitions are one scenario, counted per run.
+func distinctWarnings(scs []Scenario) []warningGroup {
+	type key struct {
+		feature string
+		line    int
+	}
+	runs := map[key]int{}
+	for _, sc := range scs {
+		runs[key{sc.Feature, sc.Line}]++
+	}
+	var out []warningGroup
+	for _, sc := range scs {
+		k := key{sc.Feature, sc.Line}
+		var seen []string // a run counts once per shape
 		for _, text := range sc.Warnings {
 			shape := digits.ReplaceAllString(text, "#")
 			if slices.Contains(seen, shape) {
 				continue
 			}
 			seen = append(seen, shape)
-			if i := slices.Index(shapes, shape); i >= 0 {
-				out[i].n++
-				continue
+			i := slices.IndexFunc(out, func(g warningGroup) bool { return g.shape == shape })
+			if i < 0 {
+				out = append(out, warningGroup{text: text, shape: shape})
+				i = len(out) - 1
 			}
-			shapes = append(shapes, shape)
-			out = append(out, warningCount{text: text, n: 1})
+			g := &out[i]
+			g.differ = g.differ || text != g.text
+			j := slices.IndexFunc(g.in, func(w warnedScenario) bool { return w.feature == k.feature && w.line == k.line })
+			if j < 0 {
+				g.in = append(g.in, warnedScenario{name: sc.Name, feature: sc.Feature, line: sc.Line, runs: runs[k]})
+				j = len(g.in) - 1
+			}
+			g.in[j].n++
 		}
+	}
+	return out
+}
+
+// repeatWarnings are the warnings of a scenario's repetitions, each said
+// once with the number of repetitions that had it (distinctWarnings).
+func repeatWarnings(c *Scorecard, r Repeat) []warningCount {
+	var reps []Scenario
+	for _, sc := range c.Scenarios {
+		if sc.Repetition != nil && sc.Feature == r.Feature && sc.Line == r.Line {
+			reps = append(reps, sc)
+		}
+	}
+	var out []warningCount
+	for _, g := range distinctWarnings(reps) {
+		out = append(out, warningCount{text: g.text, n: g.in[0].n})
 	}
 	return out
 }
@@ -124,6 +171,39 @@ func firstSays(wc warningCount) string {
 		return "; the first's numbers"
 	}
 	return ""
+}
+
+// writeWarningsMarkdown writes the run's warnings for a pull-request
+// comment: one paragraph per distinct warning, naming the scenarios that
+// had it (and, in a repeated run, in how many of their runs).
+func writeWarningsMarkdown(b *strings.Builder, scs []Scenario, repeated bool) {
+	groups := distinctWarnings(scs)
+	if len(groups) == 0 {
+		return
+	}
+	b.WriteString("\n### Warnings\n\n")
+	for _, g := range groups {
+		var where []string
+		for _, w := range g.in {
+			s := fmt.Sprintf("**%s** (`%s:%d`", mdEscape(w.name), w.feature, w.line)
+			if repeated {
+				s += fmt.Sprintf(", %d of %d runs", w.n, w.runs)
+			}
+			where = append(where, s+")")
+		}
+		note := ""
+		switch {
+		case g.differ && repeated:
+			note = fmt.Sprintf(" (as the first run of %s that had it says it; other runs' numbers differ)", mdEscape(g.in[0].name))
+		case g.differ:
+			note = fmt.Sprintf(" (as %s says it; the others' numbers differ)", mdEscape(g.in[0].name))
+		}
+		if len(g.in) == 1 && note == "" {
+			fmt.Fprintf(b, "- %s — %s\n", where[0], mdEscape(g.text))
+			continue
+		}
+		fmt.Fprintf(b, "- %s%s — in %s\n", mdEscape(g.text), note, strings.Join(where, ", "))
+	}
 }
 
 // writeRepeatMarkdown writes the per-scenario table of a repeated run and
@@ -151,7 +231,7 @@ func writeRepeatMarkdown(b *strings.Builder, c *Scorecard) {
 
 // writeRepeatProblemsMarkdown lists the scenarios of a repeated run that
 // did not pass every time, with the seeds and command of each verdict,
-// then each scenario's warnings once.
+// then each distinct warning once.
 func writeRepeatProblemsMarkdown(b *strings.Builder, c *Scorecard) {
 	header := false
 	for _, r := range c.Summary.Repeats {
@@ -171,16 +251,13 @@ func writeRepeatProblemsMarkdown(b *strings.Builder, c *Scorecard) {
 			b.WriteString("\n")
 		}
 	}
-	warned := false
-	for _, r := range c.Summary.Repeats {
-		for _, wc := range repeatWarnings(c, r) {
-			if !warned {
-				b.WriteString("\n### Warnings\n\n")
-				warned = true
-			}
-			fmt.Fprintf(b, "- **%s** (`%s:%d`, %d of %d runs%s) — %s\n", mdEscape(r.Name), r.Feature, r.Line, wc.n, r.Runs, firstSays(wc), mdEscape(wc.text))
+	var reps []Scenario
+	for _, sc := range c.Scenarios {
+		if sc.Repetition != nil {
+			reps = append(reps, sc)
 		}
 	}
+	writeWarningsMarkdown(b, reps, true)
 }
 
 func repeatMark(v Verdict) string {

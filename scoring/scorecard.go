@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -43,10 +44,16 @@ type Scenario struct {
 	// ExpectedAlerts are the alerts the scenario's steps expect (or
 	// tolerate); any other alert that fires is a false alarm.
 	ExpectedAlerts []string `json:"expected_alerts,omitempty"`
+	// NoAlertExpected is set when no step of the scenario waits for an
+	// alert to fire (it checks that none does, or that the service holds
+	// up, and may tolerate some): there is no detection to time, so it has
+	// no time to detect and no breakdown, whatever alert fires.
+	NoAlertExpected bool `json:"no_alert_expected,omitempty"`
 
 	Timings Timings `json:"timings"`
 	// Breakdown splits time to recover into phases and names the
-	// bottleneck; nil when no fault was injected.
+	// bottleneck; nil when no fault was injected, or when the scenario
+	// expects no alert.
 	Breakdown *Breakdown `json:"breakdown,omitempty"`
 	// Roles are the incident role assignments; RoleGaps the roles
 	// required and never filled, filled late, or shared.
@@ -75,13 +82,13 @@ type Scenario struct {
 }
 
 // Timings are the response durations of one scenario in drill time; a nil
-// field did not happen.
+// field did not happen. Metrics defines each.
 type Timings struct {
 	FaultAt           *time.Time `json:"fault_at,omitempty"`
-	TimeToDetect      *Seconds   `json:"time_to_detect,omitempty"`      // first fault on → first expected alert firing
-	TimeToAcknowledge *Seconds   `json:"time_to_acknowledge,omitempty"` // first page → first ack
-	TimeToMitigate    *Seconds   `json:"time_to_mitigate,omitempty"`    // first ack → service recovered
-	TimeToRecover     *Seconds   `json:"time_to_recover,omitempty"`     // first fault on → service recovered
+	TimeToDetect      *Seconds   `json:"time_to_detect,omitempty"`
+	TimeToAcknowledge *Seconds   `json:"time_to_acknowledge,omitempty"`
+	TimeToMitigate    *Seconds   `json:"time_to_mitigate,omitempty"`
+	TimeToRecover     *Seconds   `json:"time_to_recover,omitempty"`
 }
 
 // Alert is one firing of an alert in a scenario, classified.
@@ -134,6 +141,53 @@ type Scorecard struct {
 	Repeat int `json:"repeat,omitempty"`
 }
 
+// UnmarshalJSON reads a scorecard written by any drill version: the
+// phase names an older one wrote are read as today's (CanonicalPhase), so
+// reports compare phases across the whole history.
+func (c *Scorecard) UnmarshalJSON(b []byte) error {
+	type plain Scorecard // without this method
+	if err := json.Unmarshal(b, (*plain)(c)); err != nil {
+		return err
+	}
+	c.canonicalPhases()
+	return nil
+}
+
+// canonicalPhases renames the legacy phase names of the summary and of
+// every scenario's breakdown.
+func (c *Scorecard) canonicalPhases() {
+	s := &c.Summary
+	if len(s.Phases) > 0 {
+		phases := make(map[string]Stat, len(s.Phases))
+		for name, st := range s.Phases {
+			phases[CanonicalPhase(name)] = st
+		}
+		s.Phases = phases
+	}
+	if len(s.Bottlenecks) > 0 {
+		counts := make(map[string]int, len(s.Bottlenecks))
+		for name, n := range s.Bottlenecks {
+			counts[CanonicalPhase(name)] += n
+		}
+		s.Bottlenecks = counts
+	}
+	s.Bottleneck = CanonicalPhase(s.Bottleneck)
+	for i := range c.Scenarios {
+		b := c.Scenarios[i].Breakdown
+		if b == nil {
+			continue
+		}
+		for j := range b.Phases {
+			b.Phases[j].Name = CanonicalPhase(b.Phases[j].Name)
+		}
+		if now := CanonicalPhase(b.Bottleneck); now != b.Bottleneck {
+			// The evidence begins with the bottleneck's name ("mitigate took ...").
+			b.Evidence = now + strings.TrimPrefix(b.Evidence, b.Bottleneck)
+			b.Bottleneck = now
+		}
+	}
+}
+
 // Summary aggregates the scenarios of a run.
 type Summary struct {
 	Total        int `json:"total"`
@@ -155,9 +209,10 @@ type Summary struct {
 	Families          map[string]Family    `json:"families"`
 
 	// Phases summarise each phase of time to recover over the scenarios
-	// that reached it; Bottlenecks count the scenarios whose longest
-	// phase each was; Bottleneck is the most frequent (ties: the one
-	// with more total time).
+	// where it ended (harness errors left out, as of the timings);
+	// Bottlenecks count the scenarios whose longest phase each was;
+	// Bottleneck is the most frequent (ties: the one with more total
+	// time).
 	Phases      map[string]Stat `json:"phases,omitempty"`
 	Bottlenecks map[string]int  `json:"bottlenecks,omitempty"`
 	Bottleneck  string          `json:"bottleneck,omitempty"`
@@ -203,6 +258,19 @@ type Family struct {
 	PassRate float64 `json:"pass_rate"`
 }
 
+// response is the instants a scenario's timings and phases run between
+// (Metrics defines them), found once by Analyze so that the timings and
+// the breakdown measure the same thing.
+type response struct {
+	fault     time.Time // the first fault on
+	firing    time.Time // the first expected firing that detects it; zero in a scenario expecting no alert
+	page      time.Time // the first page at or after the firing
+	ack       time.Time // the first acknowledgement at or after the page
+	recovered time.Time // the first recovery after the fault
+	// pageTo and acker are who was paged first and who acknowledged.
+	pageTo, acker string
+}
+
 // Analyze fills a scenario's Timings and Alerts from its events. It does
 // not change the verdict.
 func Analyze(sc *Scenario) {
@@ -210,38 +278,32 @@ func Analyze(sc *Scenario) {
 	for _, a := range sc.ExpectedAlerts {
 		expected[a] = true
 	}
+	events := sortedEvents(sc.Events)
 	var (
-		faultAt, firingAt, pageAt, ackAt, recoveredAt, controlEnd time.Time
+		r          response
+		controlEnd time.Time
 	)
-	for _, e := range sortedEvents(sc.Events) {
+	for _, e := range events {
 		switch e.Kind {
 		case timeline.ControlEnd:
 			if controlEnd.IsZero() {
 				controlEnd = e.At
 			}
 		case timeline.FaultOn:
-			if faultAt.IsZero() {
-				faultAt = e.At
-			}
-		case timeline.Page:
-			if pageAt.IsZero() {
-				pageAt = e.At
-			}
-		case timeline.Ack:
-			if ackAt.IsZero() {
-				ackAt = e.At
+			if r.fault.IsZero() {
+				r.fault = e.At
 			}
 		case timeline.Recovered:
-			if recoveredAt.IsZero() && !faultAt.IsZero() {
-				recoveredAt = e.At
+			if r.recovered.IsZero() && !r.fault.IsZero() {
+				r.recovered = e.At
 			}
 		}
 	}
 	if controlEnd.IsZero() {
-		controlEnd = faultAt
+		controlEnd = r.fault
 	}
 	sc.Alerts = sc.Alerts[:0]
-	for _, e := range sortedEvents(sc.Events) {
+	for _, e := range events {
 		if e.Kind != timeline.AlertFiring {
 			continue
 		}
@@ -249,37 +311,49 @@ func Analyze(sc *Scenario) {
 		switch {
 		case controlEnd.IsZero() || e.At.Before(controlEnd):
 			a.FalseAlarm, a.Why = true, "fired in the control window, before any fault"
-		case !faultAt.IsZero() && !timeline.Detects(e, faultAt):
+		case !r.fault.IsZero() && !timeline.Detects(e, r.fault):
 			a.FalseAlarm, a.Why = true, alreadyOn(*sc, e)
 		case !expected[e.Subject]:
 			a.FalseAlarm, a.Why = true, "no step of the scenario expects it"
 		default:
-			if firingAt.IsZero() {
-				firingAt = e.At
+			// A tolerated alert ("may fire") of a scenario that waits
+			// for none is no false alarm, and no detection either.
+			if r.firing.IsZero() && !sc.NoAlertExpected {
+				r.firing = e.At
 			}
 		}
 		sc.Alerts = append(sc.Alerts, a)
 	}
+	if !r.firing.IsZero() {
+		for _, e := range events {
+			switch {
+			case e.Kind == timeline.Page && r.page.IsZero() && !e.At.Before(r.firing):
+				r.page, r.pageTo = e.At, e.Subject
+			case e.Kind == timeline.Ack && r.ack.IsZero() && !r.page.IsZero():
+				r.ack, r.acker = e.At, e.Subject
+			}
+		}
+	}
 	t := Timings{}
-	if !faultAt.IsZero() {
-		f := faultAt
+	if !r.fault.IsZero() {
+		f := r.fault
 		t.FaultAt = &f
 	}
-	if !faultAt.IsZero() && !firingAt.IsZero() {
-		t.TimeToDetect = secondsOf(firingAt.Sub(faultAt))
+	if !r.fault.IsZero() && !r.firing.IsZero() {
+		t.TimeToDetect = secondsOf(r.firing.Sub(r.fault))
 	}
-	if !pageAt.IsZero() && !ackAt.IsZero() {
-		t.TimeToAcknowledge = secondsOf(ackAt.Sub(pageAt))
+	if !r.page.IsZero() && !r.ack.IsZero() {
+		t.TimeToAcknowledge = secondsOf(r.ack.Sub(r.page))
 	}
-	if !ackAt.IsZero() && !recoveredAt.IsZero() && !recoveredAt.Before(ackAt) {
-		t.TimeToMitigate = secondsOf(recoveredAt.Sub(ackAt))
+	if r.mitigated() {
+		t.TimeToMitigate = secondsOf(r.recovered.Sub(r.ack))
 	}
-	if !faultAt.IsZero() && !recoveredAt.IsZero() {
-		t.TimeToRecover = secondsOf(recoveredAt.Sub(faultAt))
+	if !r.fault.IsZero() && !r.recovered.IsZero() {
+		t.TimeToRecover = secondsOf(r.recovered.Sub(r.fault))
 	}
 	sc.Timings = t
-	analyzeBreakdown(sc, faultAt, firingAt, recoveredAt)
-	analyzeRunbook(sc, sortedEvents(sc.Events))
+	analyzeBreakdown(sc, events, r)
+	analyzeRunbook(sc, events)
 	sc.Warnings = append(lagWarnings(sc.Events), warnings(sc.Events)...)
 	sc.SpeedWarned, sc.SteadySpeed = false, 0
 	for _, e := range sc.Events {
@@ -290,6 +364,12 @@ func Analyze(sc *Scenario) {
 			}
 		}
 	}
+}
+
+// mitigated reports whether the service recovered after the
+// acknowledgement: time to mitigate, and the verify phase's end.
+func (r response) mitigated() bool {
+	return !r.ack.IsZero() && !r.recovered.IsZero() && !r.recovered.Before(r.ack)
 }
 
 // warnings are the messages of the harness.warning events, each once.
@@ -396,10 +476,15 @@ func Summarize(scs []Scenario) Summary {
 				s.SteadySpeed = sc.SteadySpeed
 			}
 		}
-		if b := sc.Breakdown; b != nil {
+		// Harness errors are left out of the phases as of the timings,
+		// and an open phase is no sample (Breakdown.Ended): a phase that
+		// is a timing counts the scenarios its timing does.
+		if b := sc.Breakdown; b != nil && sc.Status != Error {
 			s.Handoffs += b.Handoffs
-			for _, p := range b.Phases {
+			for _, p := range b.Ended() {
 				phases[p.Name] = append(phases[p.Name], float64(p.Seconds))
+			}
+			for _, p := range b.Phases {
 				phaseTotal[p.Name] += float64(p.Seconds)
 			}
 			if b.Bottleneck != "" {

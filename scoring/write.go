@@ -139,11 +139,19 @@ func timelineText(sc Scenario) string {
 	return b.String()
 }
 
-func scenarioStart(sc Scenario) time.Time {
-	if len(sc.Events) == 0 {
-		return time.Time{}
+func scenarioStart(sc Scenario) time.Time { return StartOf(sc.Events) }
+
+// StartOf is the start of a scenario whose timeline holds events: its
+// earliest event. The offsets of the scorecard (Offset) and of step
+// messages count from it.
+func StartOf(events []timeline.Event) time.Time {
+	var start time.Time
+	for i, e := range events {
+		if i == 0 || e.At.Before(start) {
+			start = e.At
+		}
 	}
-	return sortedEvents(sc.Events)[0].At
+	return start
 }
 
 // Offset formats a drill-time offset from a scenario's start: "+04:30".
@@ -230,16 +238,7 @@ func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
 	if c.Repeat > 1 {
 		writeRepeatProblemsMarkdown(&b, c)
 	}
-	var warned bool
-	for _, sc := range c.single() {
-		for _, warn := range sc.Warnings {
-			if !warned {
-				b.WriteString("\n### Warnings\n\n")
-				warned = true
-			}
-			fmt.Fprintf(&b, "- **%s** (`%s:%d`) — %s\n", mdEscape(sc.Name), sc.Feature, sc.Line, mdEscape(warn))
-		}
-	}
+	writeWarningsMarkdown(&b, c.single(), false)
 	writeBreakdownMarkdown(&b, c)
 	writeRunbooksMarkdown(&b, c)
 	if len(gates) > 0 {
@@ -254,12 +253,46 @@ func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
 	}
 	if len(c.Lint) > 0 {
 		fmt.Fprintf(&b, "\n### Lint findings (%d)\n\n", len(c.Lint))
-		for _, f := range c.Lint {
-			fmt.Fprintf(&b, "- `%s:%d` %s %s: %s\n", f.File, f.Line, f.ID, f.Severity, mdEscape(f.Message))
-		}
+		writeFindingsMarkdown(&b, c.Lint)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteLintFailureMarkdown writes summary.md for a run stopped by lint
+// (drill ci, exit 3): no drill ran, and the findings that stopped it
+// (errors, and with strict warnings too) come first, then the others.
+func WriteLintFailureMarkdown(w io.Writer, team string, findings []Finding, strict bool) error {
+	failing := func(f Finding) bool { return f.Severity == "error" || (strict && f.Severity == "warning") }
+	var stop, rest []Finding
+	for _, f := range findings {
+		if failing(f) {
+			stop = append(stop, f)
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "## drill scorecard — %s\n\n", team)
+	level := "error"
+	if strict {
+		level = "error or warning (--strict)"
+	}
+	fmt.Fprintf(&b, "**Lint failed: no drill ran.** %d finding(s) at %s level; drill ci runs the drills a change touches only on a lint-clean team.\n\n", len(stop), level)
+	fmt.Fprintf(&b, "### Lint findings that stopped the run (%d)\n\n", len(stop))
+	writeFindingsMarkdown(&b, stop)
+	if len(rest) > 0 {
+		fmt.Fprintf(&b, "\n### Other lint findings (%d)\n\n", len(rest))
+		writeFindingsMarkdown(&b, rest)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeFindingsMarkdown(b *strings.Builder, fs []Finding) {
+	for _, f := range fs {
+		fmt.Fprintf(b, "- `%s:%d` %s %s: %s\n", f.File, f.Line, f.ID, f.Severity, mdEscape(f.Message))
+	}
 }
 
 func mdEscape(s string) string {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/lint"
 	"github.com/drillkit/drill/scenarios"
+	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
 )
 
@@ -80,6 +83,13 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 					} else {
 						fmt.Fprintf(e.stdout, "drill ci: %d lint error(s); no drill runs until they are fixed\n", sum.Errors)
 					}
+					// The pull request's comment says so too.
+					if out := fs.Lookup("out").Value.String(); out != "" {
+						if err := writeLintFailure(out, scenarios.TeamName(t), r); err != nil {
+							return exitcode.With(exitcode.Harness, fmt.Errorf("--out %s: %w", out, err))
+						}
+						fmt.Fprintf(e.stdout, "drill ci: summary.md written to %s\n", out)
+					}
 					return exitcode.Silent(exitcode.Lint)
 				}
 				fmt.Fprintf(e.stdout, "drill ci: lint clean (%d warning or info findings above)\n", len(r.Findings))
@@ -115,6 +125,28 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 			}
 		},
 	}
+}
+
+// writeLintFailure writes summary.md to dir for a run lint stopped: the
+// findings, with their files as drill lint prints them, and that no
+// drill ran.
+func writeLintFailure(dir, teamName string, r *lint.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	findings := make([]scoring.Finding, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		findings = append(findings, scoring.Finding{ID: f.ID, Severity: string(f.Severity), File: lint.TeamPath(r.Team, f.File), Line: f.Line, Message: f.Message})
+	}
+	f, err := os.Create(filepath.Join(dir, "summary.md"))
+	if err != nil {
+		return err
+	}
+	if err := scoring.WriteLintFailureMarkdown(f, teamName, findings, r.Strict); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func allScenarios(t *team.Team, builtin bool) ([]*features.Scenario, error) {

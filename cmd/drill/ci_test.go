@@ -46,9 +46,22 @@ func TestCIStopsOnLintErrors(t *testing.T) {
 	b, err := os.ReadFile(f)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(f, append(b, []byte("\n  Scenario: typo\n    When provider \"primary\" bills lots\n")...), 0o644))
-	code, out, _ := runCLI(t, "ci", "--team", dir, "--base", "HEAD")
+	outDir := filepath.Join(t.TempDir(), "ci-out")
+	code, out, _ := runCLI(t, "ci", "--team", dir, "--base", "HEAD", "--out", outDir)
 	require.Equal(t, exitcode.Lint, code)
 	require.Contains(t, out, "feature-undefined-step error: undefined step: When provider \"primary\" bills lots")
+
+	// The pull request's comment says lint stopped the run, with the
+	// findings that did, and that no drill ran.
+	require.Contains(t, out, "drill ci: summary.md written to "+outDir)
+	md, err := os.ReadFile(filepath.Join(outDir, "summary.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(md), "## drill scorecard — ")
+	require.Contains(t, string(md), "**Lint failed: no drill ran.** 1 finding(s) at error level")
+	require.Contains(t, string(md), "### Lint findings that stopped the run (1)\n\n- `"+filepath.ToSlash(dir)+"/features/inference-outage.feature:")
+	require.Contains(t, string(md), "feature-undefined-step error: undefined step: When provider \"primary\" bills lots")
+	_, err = os.Stat(filepath.Join(outDir, "junit.xml"))
+	require.True(t, os.IsNotExist(err), "no drill ran: no JUnit")
 }
 
 func TestCIBadBase(t *testing.T) {

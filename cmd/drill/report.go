@@ -31,7 +31,7 @@ part (--baseline): with --since 30d --baseline 14d, days 1-14 are the
 baseline and days 15-30 the current period. Per scenario family and
 overall: pass rate, time to detect, acknowledge, mitigate and recover
 (median, p90, n), false alarm rate, and where the time went: the phases of
-time to recover (detect, route, acknowledge, diagnose, mitigate, verify),
+time to recover (detect, route, acknowledge, diagnose, remediate, verify),
 which one is most often the bottleneck, handoffs and role gaps.
 
 A change is flagged only when it is unlikely to be chance and at least

@@ -85,7 +85,9 @@ verdict reached its seeds and the command that reruns one alone. Some
 repetitions passing and some failing is the verdict flaky. Gates read them:
 pass_rate_lower and pass_rate_upper (the run's Wilson bounds),
 scenario_pass_rate_lower (the least sure scenario's) and flaky (a count);
-see docs/ci.md.`,
+see docs/ci.md.
+
+` + scoring.MetricsHelp(),
 		exits: []exit{
 			{exitcode.OK, "every drill passed and met every gate (--plan: the plan was printed)"},
 			{exitcode.Failed, "a drill failed, was inconclusive or flaky, or a gate was missed (with --repeat, gates on the verdicts decide instead: all held is 0)"},
