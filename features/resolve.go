@@ -65,10 +65,10 @@ func (s *State) alertResolves(ctx context.Context, alert string, d time.Duration
 		return stillFires
 	case last.NoData:
 		return fmt.Errorf("alert %q resolved at %s but never read good on data within %s of firing (%s): no data is not recovery",
-			alert, res.At.Format(time.TimeOnly), fmtDur(d), last.Detail)
+			alert, s.at(res.At), fmtDur(d), last.Detail)
 	}
 	return fmt.Errorf("alert %q resolved at %s, but its condition still read bad %s after it fired (%s): resolving is not recovering",
-		alert, res.At.Format(time.TimeOnly), fmtDur(d), last.Detail)
+		alert, s.at(res.At), fmtDur(d), last.Detail)
 }
 
 // runbookFollowed waits for the acknowledging responder's runbook to run
