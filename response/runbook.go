@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/sandbox"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/timeline"
 )
@@ -40,6 +41,7 @@ type stepResult struct {
 	bytes     int64 // output bytes the step wrote, captured or not
 	truncated bool
 	real      time.Duration
+	sandbox   sandbox.Steps // how the step was isolated
 }
 
 func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runbook, pol *team.Policy) {
@@ -88,6 +90,9 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 				attrs = append(attrs, "exit_code", strconv.Itoa(res.exitCode), "output", res.output,
 					"output_bytes", strconv.FormatInt(res.bytes, 10), "truncated", strconv.FormatBool(res.truncated),
 					"real_duration", res.real.Round(time.Millisecond).String())
+				if res.sandbox != "" {
+					attrs = append(attrs, "sandbox", string(res.sandbox))
+				}
 			}
 			msg := res.status
 			if res.status == "manual" {
