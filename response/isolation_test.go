@@ -129,7 +129,7 @@ func TestStepIsolation(t *testing.T) {
 				require.True(t, os.IsNotExist(err), "a step wrote %s on the host", outside)
 			}},
 		{name: "its directory is writable, and the only thing in /tmp", status: "ok",
-			code: "touch here\nls -A /tmp | wc -l",
+			code:  "touch here\nls -A /tmp | wc -l",
 			check: func(t *testing.T, r stepResult) { require.Equal(t, "1\n", r.output) }},
 		{name: "its own PID namespace", status: "ok",
 			code: "ls /proc | grep -c '^[0-9]'",
