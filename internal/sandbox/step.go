@@ -43,12 +43,17 @@ func (s Step) pathDirs(asNobody bool) []string {
 		if st, err := os.Stat(r); err != nil || !st.IsDir() || (asNobody && !public(r)) {
 			continue
 		}
+		inside := false
 		for _, h := range s.Hide {
-			if r != h && within(r, h) {
-				seen[r] = true
-				out = append(out, r)
+			if r == h {
+				inside = false // a hidden directory is not given back whole
 				break
 			}
+			inside = inside || within(r, h)
+		}
+		if inside {
+			seen[r] = true
+			out = append(out, r)
 		}
 	}
 	return out
