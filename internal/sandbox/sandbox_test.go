@@ -218,7 +218,7 @@ func TestRecorder(t *testing.T) {
 	w.SetPID(100)
 	v := Watch("step b")
 	v.SetPID(200)
-	r.record(Attempt{Proto: "tcp", Address: "192.0.2.1:80", PID: 101, At: at})                  // step a's child
+	r.record(Attempt{Proto: "tcp", Address: "192.0.2.1:80", PID: 101, At: at})                   // step a's child
 	r.record(Attempt{Proto: "tcp", Address: "192.0.2.1:80", PID: 102, At: at.Add(time.Second)})  // again
 	r.record(Attempt{Proto: "udp", Address: "10.0.0.2:53", PID: 0, At: at.Add(2 * time.Second)}) // who? both ran
 	r.record(Attempt{Proto: "tcp", Address: "10.9.9.9:443", PID: 999, Comm: "node", At: at.Add(3 * time.Second)})
