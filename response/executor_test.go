@@ -19,6 +19,11 @@ import (
 	"github.com/drillkit/drill/timeline"
 )
 
+// runSandboxed runs one step as the runbook executor does.
+func (e *Engine) runSandboxed(ctx context.Context, code string) stepResult {
+	return e.runStep(ctx, code, "step under test")
+}
+
 // sandboxEngine is an engine used only for its sandbox.
 func sandboxEngine(t *testing.T, opt Options) *Engine {
 	t.Helper()

@@ -42,6 +42,19 @@ type stepResult struct {
 	truncated bool
 	real      time.Duration
 	sandbox   sandbox.Steps // how the step was isolated
+	// blocked are the attempts to reach an address outside the drill
+	// world the step made (or that were made while it ran).
+	blocked []sandbox.Blocked
+}
+
+// blockedNote says what the drill world's network refused during a step.
+func blockedNote(bs []sandbox.Blocked) string {
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		parts[i] = b.String()
+	}
+	return "the drill world's network reaches only loopback; refused: " + strings.Join(parts, ", ") +
+		" (bind every endpoint a runbook uses through drill.yaml's variables:)"
 }
 
 func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runbook, pol *team.Policy) {
@@ -93,12 +106,22 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 				if res.sandbox != "" {
 					attrs = append(attrs, "sandbox", string(res.sandbox))
 				}
+				if len(res.blocked) > 0 {
+					addrs := make([]string, len(res.blocked))
+					for i, b := range res.blocked {
+						addrs[i] = b.Proto + " " + b.Address
+					}
+					attrs = append(attrs, "blocked", strings.Join(addrs, ", "))
+				}
 			}
 			msg := res.status
 			if res.status == "manual" {
 				msg = "manual step, not automatable: " + firstLine(st.Text, "")
 			} else if res.status != "ok" && res.status != "dry-run" {
 				msg = fmt.Sprintf("%s (exit %d)", res.status, res.exitCode)
+			}
+			if len(res.blocked) > 0 {
+				msg += "; " + blockedNote(res.blocked)
 			}
 			in.emit(timeline.StepEnd, stepName, msg, in.attrs(attrs...))
 			switch res.status {
@@ -132,7 +155,7 @@ func (in *incident) execute(ctx context.Context, name string, st team.Step) step
 			name, st.File, st.Line, e.opt.StepTimeout, strings.Join(e.envNames(), " "), indent(st.Code))
 		return stepResult{status: "dry-run"}
 	}
-	res := e.runSandboxed(ctx, st.Code)
+	res := e.runStep(ctx, st.Code, fmt.Sprintf("step %s (%s:%d)", name, st.File, st.Line))
 	in.now = in.now.Add(time.Duration(float64(res.real) * e.clock.Speed()))
 	return res
 }

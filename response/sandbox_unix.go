@@ -24,7 +24,10 @@ import (
 // place, and drill's network. Otherwise it runs in its own process group.
 // Either way the whole of it is killed on timeout, on cancel and after
 // the step, so that a background job cannot outlive it.
-func (e *Engine) runSandboxed(ctx context.Context, code string) stepResult {
+//
+// Attempts to reach an address outside the drill world (refused by its
+// network, see sandbox.EnterNetNS) are returned under the step's label.
+func (e *Engine) runStep(ctx context.Context, code, label string) stepResult {
 	start := time.Now()
 	fail := func(err error) stepResult {
 		return stepResult{status: "error", exitCode: -1, output: "drill: " + err.Error(), real: time.Since(start)}
@@ -67,18 +70,24 @@ func (e *Engine) runSandboxed(ctx context.Context, code string) stepResult {
 	cmd.Stdout, cmd.Stderr = out, out // one writer: exec serialises the writes
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second // a grandchild holding the pipe cannot stall the drill
+	watch := sandbox.Watch(label)
 	if run != nil {
 		err = run.Start()
-		if err == nil {
-			err = cmd.Wait()
-		}
 	} else {
-		err = cmd.Run()
+		err = cmd.Start()
 	}
+	if err == nil {
+		watch.SetPID(cmd.Process.Pid)
+		err = cmd.Wait()
+	}
+	blocked := watch.Stop()
 	if cmd.Process != nil {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // leftovers of the group
 	}
-	res := stepResult{output: out.String(), bytes: out.total, truncated: out.total > int64(len(out.buf)), real: time.Since(start), sandbox: isolation}
+	res := stepResult{output: out.String(), bytes: out.total, truncated: out.total > int64(len(out.buf)), real: time.Since(start), sandbox: isolation, blocked: blocked}
+	if len(blocked) > 0 {
+		res.output += "\n[drill: " + blockedNote(blocked) + "]"
+	}
 	var exitErr *exec.ExitError
 	switch {
 	case sctx.Err() != nil && ctx.Err() != nil:
@@ -89,6 +98,7 @@ func (e *Engine) runSandboxed(ctx context.Context, code string) stepResult {
 	case run != nil && cmd.ProcessState != nil && !run.Started():
 		// bwrap could not set the sandbox up: not the team's failure
 		r := fail(errors.New("the sandbox (bwrap) did not start the step"))
+		r.sandbox = isolation
 		r.output = res.output + "\n" + r.output
 		return r
 	case err == nil:
