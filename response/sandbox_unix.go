@@ -32,7 +32,12 @@ func (e *Engine) runStep(ctx context.Context, code, label string) stepResult {
 	fail := func(err error) stepResult {
 		return stepResult{status: "error", exitCode: -1, output: "drill: " + err.Error(), real: time.Since(start)}
 	}
-	dir, err := tempdir.Make("", "step")
+	isolation, _ := sandbox.StepIsolation()
+	base := ""
+	if isolation == sandbox.Bwrap {
+		base = sandbox.StepTempDir()
+	}
+	dir, err := tempdir.Make(base, "step")
 	if err != nil {
 		return fail(err)
 	}
@@ -51,7 +56,6 @@ func (e *Engine) runStep(ctx context.Context, code, label string) stepResult {
 	defer cancel()
 	env := append(append([]string(nil), e.env...), "HOME="+home, "TMPDIR="+tmp)
 	argv := []string{e.bash, "-euo", "pipefail", script}
-	isolation, _ := sandbox.StepIsolation()
 	var cmd *exec.Cmd
 	var run *sandbox.Run
 	if isolation == sandbox.Bwrap {

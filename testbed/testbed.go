@@ -17,6 +17,7 @@ import (
 	"github.com/drillkit/drill/faults"
 	"github.com/drillkit/drill/gateway"
 	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/internal/tempdir"
 	"github.com/drillkit/drill/mockllm"
 	"github.com/drillkit/drill/stubs"
 	"github.com/drillkit/drill/timeline"
@@ -158,7 +159,7 @@ func Start(ctx context.Context, top Topology, opts Options) (_ *Testbed, err err
 			_ = tb.Close() // whatever was started goes
 		}
 	}()
-	tb.tmp, err = os.MkdirTemp("", "drill-testbed-")
+	tb.tmp, err = tempdir.Make("", "testbed") // swept by the next drill if this one is killed
 	if err != nil {
 		return nil, &HarnessError{Op: "start", Err: err}
 	}

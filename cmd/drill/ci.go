@@ -62,6 +62,13 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 					return err
 				}
 				defer cleanup()
+				// before anything prints: in the drill world's network
+				// namespace, drill ci runs again whole
+				iso, handled, err := isolate(ctx, e, fs, t)
+				if handled || err != nil {
+					return err
+				}
+				e.iso = &iso
 
 				opts, err := lintOpts()
 				if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/internal/sandbox"
 )
 
 // env is what a command may touch of the outside world. Tests pass their
@@ -18,6 +19,11 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// self runs drill again (in the drill world's network namespace);
+	// nil runs every command in-process.
+	self *self
+	// iso is the isolation drill ci settled before it ran its drills.
+	iso *sandbox.Isolation
 }
 
 // command is one subcommand. Its help (drill help NAME), the command list

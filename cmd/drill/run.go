@@ -12,6 +12,7 @@ import (
 
 	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/internal/sandbox"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/scoring"
@@ -50,7 +51,9 @@ func loadTeam(e *env, dir string) (t *team.Team, cleanup func(), err error) {
 			return nil, nil, err
 		}
 		cleanup = func() { os.RemoveAll(path) }
-		fmt.Fprintln(e.stderr, "drill: no drill.yaml here or above, and no --team: running the built-in demo team acme-ml")
+		if !sandbox.Marked() { // the drill that re-executed this one said it
+			fmt.Fprintln(e.stderr, "drill: no drill.yaml here or above, and no --team: running the built-in demo team acme-ml")
+		}
 	}
 	t, err = team.Load(path)
 	if err != nil {
@@ -121,6 +124,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		_        = fs.String("history", statedir.Rel(statedir.HistoryFile), "history database the run is saved in, by default in the nearest .drill folder from the working directory upward ('' or --no-history: not saved)")
 		noHist   = fs.Bool("no-history", false, "do not save the run in the history")
 		exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+statedir.Rel(statedir.ExportersFile))
+		_        = addIsolationFlag(fs)
 		gates    stringList
 	)
 	fs.Var(&gates, "gate", "a threshold `EXPR` the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
@@ -179,6 +183,14 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			}
 			return scenarios.WritePlan(e.stdout, sel, top, opts)
 		}
+		iso := e.iso
+		if iso == nil { // drill run; drill ci settled it first
+			got, handled, err := isolate(ctx, e, fs, t)
+			if handled || err != nil {
+				return err
+			}
+			iso = &got
+		}
 		histPath, err := stateFile(fs, "history", statedir.HistoryFile)
 		if err != nil {
 			return err
@@ -210,6 +222,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if card == nil {
 			return err // bad input carries exitcode.Usage
 		}
+		recordIsolation(card, *iso)
 		if err != nil {
 			card.Interrupted = true // partial: history keeps it as such, reports leave it out
 		}

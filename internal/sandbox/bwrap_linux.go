@@ -76,6 +76,21 @@ func baseArgs() []string {
 	return append(args, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--cap-drop", "ALL")
 }
 
+// StepTempDir is where a step's directory must be made ("" is
+// os.TempDir): where steps run as nobody, a temporary directory nobody
+// may enter (os.TempDir, else /tmp, else /var/tmp).
+func StepTempDir() string {
+	if hostUID() != 0 {
+		return ""
+	}
+	for _, d := range []string{os.TempDir(), "/tmp", "/var/tmp"} {
+		if r, err := filepath.EvalSymlinks(d); err == nil && public(r) {
+			return r
+		}
+	}
+	return ""
+}
+
 // stepCredential runs bwrap as nobody when drill is root on the host.
 func stepCredential() *syscall.SysProcAttr {
 	a := &syscall.SysProcAttr{Setpgid: true}
@@ -145,8 +160,7 @@ func (s Step) Command(ctx context.Context) (*Run, error) {
 	}
 	args := append(s.args(), "--", sh, "-c", startedWrapper, "sh")
 	cmd := exec.CommandContext(ctx, bwrapPath, append(args, s.Args...)...)
-	cmd.Env = s.Env
-	cmd.Dir = s.Workdir
+	cmd.Env = s.Env // bwrap's --chdir sets the working directory inside
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = stepCredential()
 	return &Run{Cmd: cmd, started: r, w: w}, nil

@@ -24,3 +24,6 @@ func (r *Run) Start() error { return errNoBwrap }
 
 // Started is false here.
 func (r *Run) Started() bool { return false }
+
+// StepTempDir is os.TempDir here.
+func StepTempDir() string { return "" }
