@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/drillkit/drill/internal/exitcode"
-	"github.com/drillkit/drill/internal/sandbox"
 )
 
 // env is what a command may touch of the outside world. Tests pass their
@@ -22,8 +21,8 @@ type env struct {
 	// self runs drill again (in the drill world's network namespace);
 	// nil runs every command in-process.
 	self *self
-	// iso is the isolation drill ci settled before it ran its drills.
-	iso *sandbox.Isolation
+	// iso is the isolation drill ci settled before it linted.
+	iso *isolation
 }
 
 // command is one subcommand. Its help (drill help NAME), the command list

@@ -40,21 +40,24 @@ func addIsolationFlag(fs *flag.FlagSet) *bool {
 	return fs.Bool("require-isolation", false, "fail (exit 4) unless runbook steps run in bwrap and the whole drill world in a private network namespace (bwrap+netns), instead of running with less")
 }
 
+// isolation is what isolate settled for the drills of this process, and
+// why it is less than bwrap+netns.
+type isolation struct {
+	sandbox.Isolation
+	why []string
+}
+
 // isolate puts the drill world of drill run or drill ci in its private
 // network namespace, before anything of the command runs: it runs drill
 // again there (handled: that child ran the whole command, and err carries
 // its exit code). Otherwise (the child itself, or where the namespace
-// cannot be had) it returns the isolation the drills here will have,
-// having said once on stderr why it is less than bwrap+netns, or refused
-// with --require-isolation. It also sweeps the temporary directories
-// killed drills left.
-func isolate(ctx context.Context, e *env, fs *flag.FlagSet, t *team.Team) (iso sandbox.Isolation, handled bool, err error) {
-	require := fs.Lookup("require-isolation").Value.String() == "true"
+// cannot be had) it returns the isolation the drills here will have;
+// check says so, or refuses it, when they are about to run.
+func isolate(ctx context.Context, e *env, fs *flag.FlagSet, t *team.Team) (iso isolation, handled bool, err error) {
 	off, err := sandbox.Off(os.Getenv)
 	if err != nil {
 		return iso, false, exitcode.With(exitcode.Usage, err)
 	}
-	var why []string
 	switch {
 	case sandbox.Marked():
 		ns, err := sandbox.EnterNetNS()
@@ -63,55 +66,60 @@ func isolate(ctx context.Context, e *env, fs *flag.FlagSet, t *team.Team) (iso s
 		}
 		iso.NetNS = true
 		if !ns.Recording {
-			fmt.Fprintf(e.stderr, "drill: sandbox: connections out of the drill world are refused but not recorded: %s\n", ns.Why)
+			iso.why = append(iso.why, "connections out of the drill world are refused but not recorded: "+ns.Why)
 		}
+	case off:
+		iso.why = append(iso.why, sandbox.EnvVar+"=off")
 	default:
-		removed := len(tempdir.Sweep("").Removed)
-		if d := sandbox.StepTempDir(); d != "" && d != os.TempDir() {
-			removed += len(tempdir.Sweep(d).Removed) // where steps run as nobody
-		}
-		if removed > 0 {
-			fmt.Fprintf(e.stderr, "drill: removed %d temporary directories that killed drills left behind\n", removed)
-		}
-		blockers, err := netnsBlockers(fs, t)
-		if err != nil {
-			return iso, false, err
-		}
-		why = blockers
+		iso.why = netnsBlockers(fs, t)
 		switch {
-		case off:
-			why = append(why, sandbox.EnvVar+"=off")
 		case e.self == nil:
-			why = append(why, "drill runs in-process, not as its own program")
-		case len(blockers) == 0:
+			iso.why = append(iso.why, "drill runs in-process, not as its own program")
+		case len(iso.why) == 0:
 			err := runInNetNS(ctx, e, fs)
 			var ref *sandbox.Refused
 			if !errors.As(err, &ref) {
 				return iso, true, err
 			}
-			why = append(why, err.Error())
+			iso.why = append(iso.why, err.Error())
 		}
 	}
-	steps, stepsWhy := sandbox.StepIsolation()
+	steps, why := sandbox.StepIsolation()
 	iso.Steps = steps
-	if stepsWhy != "" && !off {
-		why = append([]string{"runbook steps: " + stepsWhy}, why...)
+	if why != "" && !off {
+		iso.why = append([]string{"runbook steps: " + why}, iso.why...)
+	}
+	return iso, false, nil
+}
+
+// check is called when the drills are about to run: it sweeps the
+// temporary directories killed drills left, and says once on stderr why
+// the isolation is less than bwrap+netns, or, with --require-isolation,
+// refuses to run so.
+func (iso isolation) check(e *env, fs *flag.FlagSet) error {
+	tempdir.Sweep("")
+	if d := sandbox.StepTempDir(); d != "" && d != os.TempDir() {
+		tempdir.Sweep(d) // where steps run as nobody
 	}
 	if iso.Full() {
-		return iso, false, nil
+		if len(iso.why) > 0 { // full, with a remark
+			fmt.Fprintf(e.stderr, "drill: sandbox %s: %s\n", iso.Isolation, strings.Join(iso.why, "; "))
+		}
+		return nil
 	}
-	msg := fmt.Sprintf("sandbox %s, not bwrap+netns: %s", iso, strings.Join(why, "; "))
-	if require {
-		return iso, false, exitcode.With(exitcode.Harness, fmt.Errorf("--require-isolation: %s", msg))
+	msg := fmt.Sprintf("sandbox %s, not bwrap+netns: %s", iso.Isolation, strings.Join(iso.why, "; "))
+	if fs.Lookup("require-isolation").Value.String() == "true" {
+		return exitcode.With(exitcode.Harness, fmt.Errorf("--require-isolation: %s", msg))
 	}
 	fmt.Fprintf(e.stderr, "drill: %s (see the README's threat model)\n", msg)
-	return iso, false, nil
+	return nil
 }
 
 // netnsBlockers are the reasons the drill world cannot be in a private
 // network namespace: parts of it, or people, reach it from the host's
-// network.
-func netnsBlockers(fs *flag.FlagSet, t *team.Team) ([]string, error) {
+// network. A topology that does not parse blocks nothing: the command
+// reports it before any world starts.
+func netnsBlockers(fs *flag.FlagSet, t *team.Team) []string {
 	var why []string
 	if fs.Lookup("live").Value.String() == "true" {
 		why = append(why, "--live: people reach the drill's endpoints from the host (drill ack)")
@@ -121,7 +129,7 @@ func netnsBlockers(fs *flag.FlagSet, t *team.Team) ([]string, error) {
 	}
 	top, err := scenarios.TopologyOf(t)
 	if err != nil {
-		return nil, exitcode.With(exitcode.Usage, err)
+		return why
 	}
 	if top.Service.Form() == testbed.FormImage {
 		why = append(why, "the service is a container (image:), which reaches the drill world through the host's network, in its own isolation")
@@ -132,7 +140,7 @@ func netnsBlockers(fs *flag.FlagSet, t *team.Team) ([]string, error) {
 	case "container":
 		why = append(why, "toxiproxy runs in a container, which reaches the drill world through the host's network")
 	}
-	return why, nil
+	return why
 }
 
 // runInNetNS runs this drill command again in a private network namespace
@@ -215,8 +223,8 @@ func handoffPath() string {
 
 // recordIsolation writes the isolation in force and what the network
 // refused on the scorecard.
-func recordIsolation(card *scoring.Scorecard, iso sandbox.Isolation) {
-	card.Sandbox = iso.String()
+func recordIsolation(card *scoring.Scorecard, iso isolation) {
+	card.Sandbox = iso.Isolation.String()
 	blocked, dropped := sandbox.Recorded()
 	for _, b := range blocked {
 		card.BlockedConnections = append(card.BlockedConnections, scoring.BlockedConnection{

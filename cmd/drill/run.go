@@ -77,12 +77,18 @@ directory or above), the built-in demo team acme-ml runs.
 
 Each scenario gets its own world, a control window before its first fault,
 and a verdict: passed (every step passed and every fault provably fired),
-failed, inconclusive (no proof the fault fired) or error (the harness failed).`,
+failed, inconclusive (no proof the fault fired) or error (the harness failed).
+
+Runbook steps run in bwrap and the whole drill world in a private network
+namespace with only loopback (drill runs itself again there); where the host
+refuses namespaces drill says so and runs with less (--require-isolation:
+it refuses instead), and the scorecard's sandbox field says which isolation
+was in force. See the README's threat model.`,
 		exits: []exit{
 			{exitcode.OK, "every drill passed and met every gate (--plan: the plan was printed)"},
 			{exitcode.Failed, ""},
 			{exitcode.Usage, "bad usage or invalid input (team files, feature files, what a drill would refuse), refused before any world starts"},
-			{exitcode.Harness, ""},
+			{exitcode.Harness, "the harness itself failed (not the team), or --require-isolation could not be met (no world started)"},
 			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): every world is torn down first; the scorecard printed is partial"},
 		},
 		examples: []example{
@@ -217,6 +223,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 				return exitcode.With(exitcode.Usage, fmt.Errorf("--out: %w", err))
 			}
 			opts.CucumberJSON = filepath.Join(*out, "cucumber.json")
+		}
+		if err := iso.check(e, fs); err != nil {
+			return err
 		}
 		card, err := scenarios.Run(ctx, opts)
 		if card == nil {
