@@ -353,3 +353,38 @@ func killMarked(t *testing.T, marker string) {
 		}
 	}
 }
+
+// Ctrl-C (SIGINT) or SIGTERM to drill reaches the drill it re-executed in
+// the world's network namespace: the world is torn down, drill exits 130
+// as without the namespace, and nothing is left running or on disk.
+func TestSignalReachesTheWorld(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			marker := fmt.Sprintf("1003.%d%d", os.Getpid()%10000, int(sig))
+			team := probeTeam(t, "   touch started\n   sleep "+marker)
+			tmp := publicTempDir(t)
+			cmd := drillCmd(t, team, tmp)
+			var stderr lockedBuffer
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Start())
+			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+			require.Eventually(t, func() bool {
+				m, _ := filepath.Glob(filepath.Join(tmp, "drill-step-*", "work", "started"))
+				return len(m) == 1
+			}, time.Minute, 20*time.Millisecond, "the step never started: %s", &stderr)
+			if strings.Contains(stderr.String(), "not bwrap+netns") {
+				t.Skipf("isolation here is less than bwrap+netns: %s", strings.TrimSpace(stderr.String()))
+			}
+			require.NoError(t, cmd.Process.Signal(sig)) // to drill alone, not its process group
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			require.True(t, asExit(err, &ee), "%v", err)
+			require.Equal(t, int(exitcode.Interrupted), ee.ExitCode(), stderr.String())
+			require.Contains(t, stderr.String(), "interrupted")
+			require.Empty(t, processesWith(marker))
+			require.Empty(t, processesWith(team))
+			left, _ := filepath.Glob(filepath.Join(tmp, "drill-*"))
+			require.Empty(t, left, "a drill torn down removes its directories")
+		})
+	}
+}
