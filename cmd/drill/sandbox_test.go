@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/sandbox"
 	"github.com/drillkit/drill/scoring"
@@ -387,4 +389,44 @@ func TestSignalReachesTheWorld(t *testing.T) {
 			require.Empty(t, left, "a drill torn down removes its directories")
 		})
 	}
+}
+
+// --export sends the scorecard from the drill that started the world's
+// network namespace: the incident service is outside the drill world, and
+// the export is recorded in the history as usual.
+func TestExportLeavesFromTheHost(t *testing.T) {
+	team := probeTeam(t, "   echo probed")
+	s := gitlabStub(t)
+	work := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(work, ".drill"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(work, ".drill", "exporters.yaml"), []byte(`exporters:
+  gitlab:
+    preset: gitlab
+    endpoint: `+s.URL()+`
+    token_env: GITLAB_TOKEN
+    variables:
+      input.incidentId: gid://gitlab/Issue/7
+`), 0o644))
+	args := []string{"run", "--team", team, "--no-builtin", "--quiet", "--speed", "60", "--export", "gitlab", "sandbox-probe"}
+	cmd := exec.Command(drillBinary(t), args...)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "TMPDIR="+publicTempDir(t), "GITLAB_TOKEN="+testToken)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	_ = cmd.Run() // the probe's drill fails (a false alarm); the export is what counts
+	if strings.Contains(stderr.String(), "not bwrap+netns") {
+		t.Skipf("isolation here is less than bwrap+netns: %s", strings.TrimSpace(stderr.String()))
+	}
+	require.Regexp(t, `exported run \S+ to gitlab \(1 attempt\(s\), HTTP 200\)`, stdout.String(), stderr.String())
+	require.Len(t, s.Requests(), 1)
+	store, err := history.Open(filepath.Join(work, ".drill", "history.db"))
+	require.NoError(t, err)
+	defer store.Close()
+	run, err := store.Latest(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "bwrap+netns", run.Card.Sandbox)
+	ex, err := store.Exports(context.Background(), run.ID)
+	require.NoError(t, err)
+	require.Len(t, ex, 1)
+	require.Equal(t, history.ExportOK, ex[0].Status)
 }
