@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,6 +23,7 @@ import (
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/sandbox"
 	"github.com/drillkit/drill/scoring"
+	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -159,27 +161,27 @@ func stepEnd(t *testing.T, c *scoring.Scorecard, name string) timeline.Event {
 	return timeline.Event{}
 }
 
-// needFullIsolation skips, in one line, where the card says drill ran
-// with less than bwrap+netns.
-func needFullIsolation(t *testing.T, c *scoring.Scorecard, stderr string) {
-	t.Helper()
-	if c.Sandbox != "bwrap+netns" {
-		t.Skipf("isolation here is %s, not bwrap+netns: %s", c.Sandbox, strings.TrimSpace(stderr))
-	}
-}
-
 // A runbook that names a host by its literal address does not reach it:
 // the step fails at once, and the scorecard names the address and the
-// step that tried.
+// step that tried. --require-isolation runs where the namespaces can be
+// had, and says nothing.
 func TestRunbookStepCannotLeaveTheDrillWorld(t *testing.T) {
+	t.Parallel() // each in its own directories; the worlds mostly wait
 	team := probeTeam(t, "   exec 3<>/dev/tcp/192.0.2.1/80")
 	out := t.TempDir()
-	cmd := drillCmd(t, team, publicTempDir(t), "--out", out)
+	cmd := drillCmd(t, team, publicTempDir(t), "--out", out, "--require-isolation")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	_ = cmd.Run() // the drill fails: its runbook did
+	err := cmd.Run()
+	var ee *exec.ExitError
+	require.True(t, asExit(err, &ee), "the drill fails: its runbook did (%v)", err)
+	if ee.ExitCode() == int(exitcode.Harness) && strings.Contains(stderr.String(), "--require-isolation") {
+		t.Skipf("no full isolation here: %s", strings.TrimSpace(stderr.String()))
+	}
+	require.Equal(t, int(exitcode.Failed), ee.ExitCode(), stderr.String())
+	require.Empty(t, stderr.String(), "a fully isolated run says nothing of its sandbox")
 	card := readCard(t, out)
-	needFullIsolation(t, card, stderr.String())
+	require.Equal(t, "bwrap+netns", card.Sandbox)
 	end := stepEnd(t, card, "probe")
 	require.Equal(t, "failed", end.Attrs["status"])
 	require.Equal(t, "bwrap", end.Attrs["sandbox"])
@@ -216,6 +218,7 @@ func processesWith(s string) []string {
 // child of it, drill's re-executed world), and the next run sweeps the
 // directories it left.
 func TestSIGKILLMidStepLeavesNothing(t *testing.T) {
+	t.Parallel() // each in its own directories; the worlds mostly wait
 	marker := fmt.Sprintf("1001.%d", os.Getpid()%100000)
 	team := probeTeam(t, "   setsid sleep "+marker+" >/dev/null 2>&1 &\n   touch started\n   sleep "+marker)
 	tmp := publicTempDir(t)
@@ -315,30 +318,6 @@ func TestRequireIsolationInProcess(t *testing.T) {
 	require.Contains(t, errs, "drill runs in-process, not as its own program")
 }
 
-// With the real binary, --require-isolation runs where the namespaces
-// can be had, and the run is bwrap+netns.
-func TestRequireIsolationBinary(t *testing.T) {
-	team := probeTeam(t, "   echo probed")
-	out := t.TempDir()
-	cmd := drillCmd(t, team, publicTempDir(t), "--out", out, "--require-isolation")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	if ee := (*exec.ExitError)(nil); err != nil && asExit(err, &ee) && ee.ExitCode() == int(exitcode.Harness) && strings.Contains(stderr.String(), "--require-isolation") {
-		t.Skipf("no full isolation here: %s", strings.TrimSpace(stderr.String()))
-	}
-	if err != nil { // the probe's alert fires in the control window: a false alarm fails the drill
-		var ee *exec.ExitError
-		require.True(t, asExit(err, &ee), "%v", err)
-		require.Equal(t, int(exitcode.Failed), ee.ExitCode(), stderr.String())
-	}
-	require.Empty(t, stderr.String(), "a fully isolated run says nothing of its sandbox on stderr")
-	card := readCard(t, out)
-	require.Equal(t, "bwrap+netns", card.Sandbox)
-	require.Empty(t, card.BlockedConnections)
-	require.Equal(t, "probed\n", stepEnd(t, card, "probe").Attrs["output"])
-}
-
 func asExit(err error, ee **exec.ExitError) bool {
 	e, ok := err.(*exec.ExitError)
 	*ee = e
@@ -360,6 +339,7 @@ func killMarked(t *testing.T, marker string) {
 // the world's network namespace: the world is torn down, drill exits 130
 // as without the namespace, and nothing is left running or on disk.
 func TestSignalReachesTheWorld(t *testing.T) {
+	t.Parallel() // each in its own directories; the worlds mostly wait
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			marker := fmt.Sprintf("1003.%d%d", os.Getpid()%10000, int(sig))
@@ -395,6 +375,7 @@ func TestSignalReachesTheWorld(t *testing.T) {
 // network namespace: the incident service is outside the drill world, and
 // the export is recorded in the history as usual.
 func TestExportLeavesFromTheHost(t *testing.T) {
+	t.Parallel() // each in its own directories; the worlds mostly wait
 	team := probeTeam(t, "   echo probed")
 	s := gitlabStub(t)
 	work := t.TempDir()
@@ -429,4 +410,37 @@ func TestExportLeavesFromTheHost(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ex, 1)
 	require.Equal(t, history.ExportOK, ex[0].Status)
+}
+
+// What keeps the drill world in the host's network: a container service,
+// toxiproxy outside drill, a live game day.
+func TestNetNSBlockers(t *testing.T) {
+	flags := func(args ...string) *flag.FlagSet {
+		fs := flag.NewFlagSet("run", flag.ContinueOnError)
+		runFlags(fs)
+		require.NoError(t, fs.Parse(args))
+		return fs
+	}
+	load := func(edit [2]string) *team.Team {
+		dir := t.TempDir()
+		require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "examples", "acme-ml"))))
+		p := filepath.Join(dir, "drill.yaml")
+		b := mustRead(t, p)
+		if edit[0] != "" {
+			require.Contains(t, string(b), edit[0])
+			b = bytes.Replace(b, []byte(edit[0]), []byte(edit[1]), 1)
+		}
+		require.NoError(t, os.WriteFile(p, b, 0o644))
+		tm, err := team.Load(dir)
+		require.NoError(t, err)
+		return tm
+	}
+	require.Empty(t, netnsBlockers(flags(), load([2]string{})), "the demo team runs whole in the namespace")
+	require.Equal(t, []string{"--live: people reach the drill's endpoints from the host (drill ack)"}, netnsBlockers(flags("--live"), load([2]string{})))
+	require.Equal(t, []string{"--toxiproxy: the proxies are outside the drill world"}, netnsBlockers(flags("--toxiproxy", "http://127.0.0.1:8474"), load([2]string{})))
+	image := load([2]string{"service:\n  builtin: gateway\n  gateway:\n    primary: primary\n    secondary: secondary\n    search: search\n    primary_model: gpt-4o\n    secondary_model: gpt-4o-mini\n",
+		"service:\n  image: acme/gateway:1\n  port: 8080\n"})
+	require.Equal(t, []string{"the service is a container (image:), which reaches the drill world through the host's network, in its own isolation"}, netnsBlockers(flags(), image))
+	external := load([2]string{"traffic:", "toxiproxy: {url: http://127.0.0.1:8474}\ntraffic:"})
+	require.Equal(t, []string{"toxiproxy is external (toxiproxy: url), outside the drill world"}, netnsBlockers(flags(), external))
 }
