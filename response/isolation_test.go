@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drillkit/drill/internal/sandbox"
+	"github.com/drillkit/drill/timeline"
 )
 
 // requireNoProcess fails unless, soon, no process has marker as an
@@ -186,4 +187,32 @@ func TestStepsWithoutNamespaces(t *testing.T) {
 	s, why = sandbox.StepIsolation()
 	require.Equal(t, sandbox.ProcessGroup, s)
 	require.Equal(t, `DRILL_SANDBOX="sideways": want on or off`, why)
+}
+
+// A step the sandbox could not start is the harness's failure: the
+// drill is an error, and nobody escalates over it.
+func TestStepNotRunIsAHarnessError(t *testing.T) {
+	needBwrap(t)
+	at := time.Date(2026, 3, 9, 12, 30, 0, 0, time.UTC)
+	h := newHarness(t, at, Options{Team: loadTeam(t), Responders: responders(t, "default: {ack_delay: 1m}\n"),
+		Variables: map[string]string{"GATEWAY_ADMIN": "http://127.0.0.1:9/admin"}, StepTimeout: 10 * time.Second})
+	h.engine.hidden = append(h.engine.hidden, "/nonexistent-drill-dir") // bwrap cannot mount over it
+	h.fire("ProviderDown", map[string]string{"service": "llm-gateway"}, map[string]string{"runbook_url": "https://runbooks.example/broken-fallback"})
+	h.clock.Advance(time.Hour)
+	var err error
+	select {
+	case err = <-h.engine.Err():
+	case <-time.After(10 * time.Second):
+		t.Fatal("no harness error")
+	}
+	require.ErrorContains(t, err, "response: runbook broken-fallback step status (runbooks/broken-fallback.md:")
+	require.ErrorContains(t, err, "could not run: drill: the sandbox (bwrap) did not start the step")
+	require.Eventually(t, func() bool { _, ok := h.log.Find(timeline.OfKind(timeline.RunbookEnd, "")); return ok }, 10*time.Second, time.Millisecond)
+	h.stop()
+	end, _ := h.log.Find(timeline.OfKind(timeline.RunbookEnd, ""))
+	require.Equal(t, "error", end.Attrs["status"])
+	_, escalated := h.log.Find(timeline.OfKind(timeline.Escalate, ""))
+	require.False(t, escalated, "nobody escalates over drill's own failure")
+	_, ok := h.log.Find(timeline.OfKind(timeline.HarnessError, "status"))
+	require.True(t, ok)
 }

@@ -124,6 +124,16 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 				msg += "; " + blockedNote(res.blocked)
 			}
 			in.emit(timeline.StepEnd, stepName, msg, in.attrs(attrs...))
+			if res.status == "error" {
+				// drill could not run the step (its sandbox did not start,
+				// its directory could not be made): the harness failed, not
+				// the team, and nobody escalates over it
+				err := fmt.Errorf("response: runbook %s step %s (%s:%d) could not run: %s", rb.ID, stepName, st.File, st.Line, lastLine(res.output))
+				in.emit(timeline.HarnessError, stepName, err.Error(), in.attrs("runbook", rb.ID, "step", stepName, "reason", "step_not_run"))
+				e.fail(err)
+				end("error", "failed_step", stepName)
+				return
+			}
 			switch res.status {
 			case "ok", "manual", "dry-run":
 				continue
@@ -183,6 +193,12 @@ func indent(code string) string {
 		lines[i] = "    " + l
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lastLine is the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 func firstLine(texts ...string) string {

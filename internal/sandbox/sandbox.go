@@ -109,8 +109,13 @@ func repoRoot(dir string) string {
 	}
 }
 
-// minimal resolves each existing directory, drops "/" (hiding it would
-// hide the system) and drops any inside another.
+// systemDirs are what every step needs to run: a directory holding one
+// of them is never hidden (drill run from /usr hides nothing of /usr).
+var systemDirs = []string{"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"}
+
+// minimal resolves each existing directory, drops "/" and any holding a
+// system directory (hiding it would hide the system) and drops any inside
+// another.
 func minimal(paths []string) []string {
 	seen := map[string]bool{}
 	var dirs []string
@@ -122,7 +127,7 @@ func minimal(paths []string) []string {
 		if err != nil {
 			continue
 		}
-		if st, err := os.Stat(r); err != nil || !st.IsDir() || r == "/" || seen[r] {
+		if st, err := os.Stat(r); err != nil || !st.IsDir() || seen[r] || holdsSystem(r) {
 			continue
 		}
 		seen[r] = true
@@ -140,6 +145,15 @@ next:
 		out = append(out, d)
 	}
 	return out
+}
+
+func holdsSystem(dir string) bool {
+	for _, d := range systemDirs {
+		if within(d, dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // within reports whether p is dir or below it.

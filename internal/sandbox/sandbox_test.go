@@ -62,7 +62,7 @@ func TestMinimal(t *testing.T) {
 		require.NoError(t, os.MkdirAll(filepath.Join(d, p), 0o755))
 	}
 	require.NoError(t, os.Symlink(filepath.Join(d, "a-b"), filepath.Join(d, "link")))
-	got := minimal([]string{filepath.Join(d, "a/c"), filepath.Join(d, "a"), filepath.Join(d, "a-b"), filepath.Join(d, "link"), "relative", "", "/", filepath.Join(d, "missing")})
+	got := minimal([]string{filepath.Join(d, "a/c"), filepath.Join(d, "a"), filepath.Join(d, "a-b"), filepath.Join(d, "link"), "relative", "", "/", filepath.Join(d, "missing"), "/usr"})
 	require.Equal(t, []string{filepath.Join(d, "a"), filepath.Join(d, "a-b")}, got)
 }
 
