@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -131,7 +132,7 @@ func helperStep() stepReport {
 	defer os.RemoveAll(dir)
 	bash, _ := exec.LookPath("bash")
 	script := filepath.Join(dir, "step.sh")
-	_ = os.WriteFile(script, []byte("exec 3<>/dev/tcp/192.0.2.1/80\n"), 0o644)
+	_ = os.WriteFile(script, []byte("id -u\nexec 3<>/dev/tcp/192.0.2.1/80\n"), 0o644)
 	run, err := Step{Dir: dir, Workdir: dir, Env: []string{"PATH=" + os.Getenv("PATH")}, Args: []string{bash, script}}.Command(context.Background())
 	if err != nil {
 		rep.Output = err.Error()
@@ -219,6 +220,11 @@ func TestStepAttemptIsFiledUnderTheStep(t *testing.T) {
 	require.True(t, r.Step.Ran, r.Step.Output)
 	require.NotZero(t, r.Step.Exit)
 	require.Contains(t, r.Step.Output, "No route to host")
+	uid := strconv.Itoa(os.Getuid())
+	if os.Getuid() == 0 {
+		uid = "65534" // root's steps run as nobody
+	}
+	require.True(t, strings.HasPrefix(r.Step.Output, uid+"\n"), "the step runs as the user who ran drill, not as the namespace's root: %q", r.Step.Output)
 	require.Len(t, r.Step.Got, 1, "%+v", r.Step.Got)
 	require.Equal(t, "tcp", r.Step.Got[0].Proto)
 	require.Equal(t, "192.0.2.1:80", r.Step.Got[0].Address)

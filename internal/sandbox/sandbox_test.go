@@ -43,7 +43,11 @@ func TestHidden(t *testing.T) {
 	require.Contains(t, got, "/usr/share")
 	tmp, err := filepath.EvalSymlinks(os.TempDir())
 	require.NoError(t, err)
-	require.Contains(t, got, tmp, "the temporary directory holds other steps' files")
+	hidden := false
+	for _, h := range got {
+		hidden = hidden || within(tmp, h)
+	}
+	require.True(t, hidden, "the temporary directory %s holds other steps' files: %v", tmp, got)
 	for i, a := range got {
 		require.NotEqual(t, "/", a)
 		for j, b := range got {
