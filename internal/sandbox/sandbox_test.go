@@ -250,3 +250,41 @@ func TestRecorder(t *testing.T) {
 	require.Len(t, all, MaxBlocked)
 	require.Equal(t, 3+10, dropped, "addresses past the bound are counted, not kept")
 }
+
+// Whatever the drill world sends out, drill neither panics nor answers
+// with a malformed packet: every refusal is a well-formed ICMP error from
+// the address tried, within IPv6's minimum MTU.
+func FuzzPacket(f *testing.F) {
+	udp := make([]byte, 8)
+	binary.BigEndian.PutUint16(udp[2:], 53)
+	f.Add(ipv4("192.0.0.8", "192.0.2.1", protoTCP, tcp(40000, 80, 0x02)))
+	f.Add(ipv4("192.0.0.8", "198.51.100.7", protoUDP, udp))
+	f.Add(ipv6("fd64:7269:6c6c::1", "2001:db8::1", protoTCP, tcp(40001, 443, 0x02)))
+	f.Add(ipv6("fd64:7269:6c6c::1", "2001:db8::1", protoICMPv6, []byte{128, 0, 0, 0}))
+	f.Add([]byte{0x4f, 0, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, ok := parse(b)
+		if !ok {
+			return
+		}
+		r := unreachable(b, p)
+		if p.dst.Is4() {
+			require.GreaterOrEqual(t, len(r), 28)
+			require.Equal(t, byte(0x45), r[0])
+			require.Equal(t, uint16(len(r)), binary.BigEndian.Uint16(r[2:4]))
+			require.Equal(t, uint16(0), checksum(sum16(0, r[:20])))
+			require.Equal(t, uint16(0), checksum(sum16(0, r[20:])))
+			require.Equal(t, p.dst, netip.AddrFrom4([4]byte(r[12:16])))
+			return
+		}
+		require.LessOrEqual(t, len(r), 1280)
+		require.Equal(t, byte(0x60), r[0])
+		require.Equal(t, uint16(len(r)-40), binary.BigEndian.Uint16(r[4:6]))
+		var pseudo [40]byte
+		copy(pseudo[0:32], r[8:40])
+		binary.BigEndian.PutUint32(pseudo[32:], uint32(len(r)-40))
+		pseudo[39] = protoICMPv6
+		require.Equal(t, uint16(0), checksum(sum16(sum16(0, pseudo[:]), r[40:])))
+		require.Equal(t, p.dst, netip.AddrFrom16([16]byte(r[8:24])))
+	})
+}
