@@ -33,6 +33,15 @@ var (
 	drillErr  error
 )
 
+// TestMain removes the drill binary the sandbox tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if drillBin != "" {
+		os.RemoveAll(filepath.Dir(drillBin))
+	}
+	os.Exit(code)
+}
+
 // drillBinary builds drill once: the netns re-exec needs drill as its own
 // program, not a test binary.
 func drillBinary(t *testing.T) string {
