@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/tsdb"
 
+	"github.com/drillkit/drill/internal/tempdir"
 	"github.com/drillkit/drill/timeline"
 )
 
@@ -73,7 +74,7 @@ func openCore(tempDir string, logger *slog.Logger, subqueryStep time.Duration, m
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	dir, err := os.MkdirTemp(tempDir, "drill-alerting-")
+	dir, err := tempdir.Make(tempDir, "alerting") // swept by the next drill if this one is killed
 	if err != nil {
 		return nil, fmt.Errorf("alerting: creating the TSDB directory: %w", err)
 	}

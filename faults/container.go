@@ -17,6 +17,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/drillkit/drill/internal/loopback"
+	"github.com/drillkit/drill/internal/tempdir"
 )
 
 // ContainerOptions says which toxiproxy image to run.
@@ -75,7 +76,7 @@ func NewContainer(ctx context.Context, opts ContainerOptions) (*Proxies, error) 
 	}
 	image := opts.Image
 	if image == "" {
-		dir, err := os.MkdirTemp("", "drill-toxiproxy-image-")
+		dir, err := tempdir.Make("", "toxiproxy-image")
 		if err != nil {
 			return nil, fmt.Errorf("faults: toxiproxy image context: %w", err)
 		}

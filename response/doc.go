@@ -21,6 +21,10 @@
 // bash -euo pipefail with a real-time timeout, a fresh working directory
 // and HOME, and a scrubbed environment (PATH, the variables drill.yaml
 // binds, an explicit pass-through list that refuses credential-looking
-// names), and kills the step's process group when it ends. It limits what
-// a command sees, not what it may do: see the README's threat model.
+// names). Where bwrap works (internal/sandbox), the step runs in its own
+// namespaces, sees the system read-only with the homes, the team's
+// repository and the temporary directories hidden, and dies whole with
+// its PID namespace; elsewhere it runs in a process group, killed when it
+// ends. Attempts the drill world's network refused while a step ran are on
+// its step.end event. See the README's threat model.
 package response

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/internal/loopback"
+	"github.com/drillkit/drill/internal/sandbox"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/timeline"
 )
@@ -93,6 +94,7 @@ type Engine struct {
 	logger *slog.Logger
 	bash   string
 	env    []string // base environment of runbook commands
+	hidden []string // directories runbook steps see empty (sandbox.Hidden)
 	dryMu  sync.Mutex
 
 	events *timeline.Follower // alert events, from New on
@@ -248,9 +250,13 @@ func New(opt Options) (*Engine, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	var teamDir string
+	if opt.Team != nil {
+		teamDir = opt.Team.Dir
+	}
 	e := &Engine{
 		opt: opt, clock: opt.Clock, log: opt.Log, esc: opt.Escalation, logger: logger,
-		bash: bash, env: env,
+		bash: bash, env: env, hidden: sandbox.Hidden(teamDir),
 		groups: map[string]*incident{}, unavailable: map[string]bool{},
 		failure: make(chan error, 1),
 	}

@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,6 +18,11 @@ import (
 
 	"github.com/drillkit/drill/timeline"
 )
+
+// runSandboxed runs one step as the runbook executor does.
+func (e *Engine) runSandboxed(ctx context.Context, code string) stepResult {
+	return e.runStep(ctx, code, "step under test")
+}
 
 // sandboxEngine is an engine used only for its sandbox.
 func sandboxEngine(t *testing.T, opt Options) *Engine {
@@ -65,15 +68,11 @@ func TestSandboxOutcomes(t *testing.T) {
 		{name: "pipefail catches a failing producer", code: "false | cat\necho never", status: "failed", exit: 1},
 		{name: "reads an unbound variable", code: `curl -fsS "$PROMETHEUS_URL/api/v1/query"`, status: "failed", exit: 1,
 			check: func(t *testing.T, r stepResult) { require.Contains(t, r.output, "PROMETHEUS_URL: unbound variable") }},
-		{short: true, name: "times out, background children included", code: "sleep 30 &\necho bg=$!\nsleep 30", status: "timeout", exit: -1,
+		{short: true, name: "times out, background children included", code: "sleep 30.0917 &\nsleep 30", status: "timeout", exit: -1,
 			check: func(t *testing.T, r stepResult) {
 				require.Less(t, r.real, 5*time.Second)
 				require.Contains(t, r.output, "timed out after 500ms")
-				var pid int
-				_, err := fmt.Sscanf(r.output, "bg=%d", &pid)
-				require.NoError(t, err)
-				require.Eventually(t, func() bool { return syscall.Kill(pid, 0) != nil }, 5*time.Second, 10*time.Millisecond,
-					"the background sleep %d must die with the step's process group", pid)
+				requireNoProcess(t, "30.0917", "the background sleep must die with the step")
 			}},
 		{name: "prints megabytes", code: "head -c 5000000 /dev/zero | tr '\\0' x\necho", status: "ok",
 			check: func(t *testing.T, r stepResult) {
@@ -127,26 +126,25 @@ pwd`,
 func TestSandboxCancel(t *testing.T) {
 	e := sandboxEngine(t, Options{StepTimeout: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
-	// The step says through a FIFO that it runs; cancel only then, so
-	// that what is canceled is the running command, not its start.
-	fifo := filepath.Join(t.TempDir(), "started")
-	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
-	t.Cleanup(func() { // release the reader if the step never opened the FIFO
-		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-	})
+	// The step says on a loopback connection that it runs (it can write
+	// nowhere outside its directory); cancel only then, so that what is
+	// canceled is the running command, not its start.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
 	go func() {
-		if f, err := os.Open(fifo); err == nil { // blocks until the step opens it
-			_, _ = f.Read(make([]byte, 1))
-			f.Close()
+		if c, err := ln.Accept(); err == nil { // blocks until the step connects
+			c.Close()
 		}
 		cancel()
 	}()
 	start := time.Now()
-	r := e.runSandboxed(ctx, "echo > "+fifo+"; sleep 30")
-	require.Equal(t, "canceled", r.status)
+	host, port, err := net.SplitHostPort(ln.Addr().String())
+	require.NoError(t, err)
+	r := e.runSandboxed(ctx, "exec 3<>/dev/tcp/"+host+"/"+port+"\nsleep 30.0918")
+	require.Equal(t, "canceled", r.status, r.output)
 	require.Less(t, time.Since(start), 10*time.Second)
+	requireNoProcess(t, "30.0918", "a canceled step leaves nothing running")
 }
 
 // fakeAdmin is the testbed's admin API a runbook talks to.

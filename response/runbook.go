@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/internal/sandbox"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
 	"github.com/drillkit/drill/timeline"
@@ -41,6 +42,20 @@ type stepResult struct {
 	bytes     int64 // output bytes the step wrote, captured or not
 	truncated bool
 	real      time.Duration
+	sandbox   sandbox.Steps // how the step was isolated
+	// blocked are the attempts to reach an address outside the drill
+	// world the step made (or that were made while it ran).
+	blocked []sandbox.Blocked
+}
+
+// blockedNote says what the drill world's network refused during a step.
+func blockedNote(bs []sandbox.Blocked) string {
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		parts[i] = b.String()
+	}
+	return "the drill world's network reaches only loopback; refused: " + strings.Join(parts, ", ") +
+		" (bind every endpoint a runbook uses through drill.yaml's variables:)"
 }
 
 func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runbook, pol *team.Policy) {
@@ -90,6 +105,16 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 				attrs = append(attrs, "exit_code", strconv.Itoa(res.exitCode), "output", res.output,
 					"output_bytes", strconv.FormatInt(res.bytes, 10), "truncated", strconv.FormatBool(res.truncated),
 					"real_duration", res.real.Round(time.Millisecond).String())
+				if res.sandbox != "" {
+					attrs = append(attrs, "sandbox", string(res.sandbox))
+				}
+				if len(res.blocked) > 0 {
+					addrs := make([]string, len(res.blocked))
+					for i, b := range res.blocked {
+						addrs[i] = b.Proto + " " + b.Address
+					}
+					attrs = append(attrs, "blocked", strings.Join(addrs, ", "))
+				}
 			}
 			msg := res.status
 			if res.status == "manual" {
@@ -97,7 +122,20 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 			} else if res.status != "ok" && res.status != "dry-run" {
 				msg = fmt.Sprintf("%s (exit %d)", res.status, res.exitCode)
 			}
+			if len(res.blocked) > 0 {
+				msg += "; " + blockedNote(res.blocked)
+			}
 			in.emit(timeline.StepEnd, stepName, msg, in.attrs(attrs...))
+			if res.status == "error" {
+				// drill could not run the step (its sandbox did not start,
+				// its directory could not be made): the harness failed, not
+				// the team, and nobody escalates over it
+				err := fmt.Errorf("response: runbook %s step %s (%s:%d) could not run: %s", rb.ID, stepName, st.File, st.Line, lastLine(res.output))
+				in.emit(timeline.HarnessError, stepName, err.Error(), in.attrs("runbook", rb.ID, "step", stepName, "reason", "step_not_run"))
+				e.fail(err)
+				end("error", "failed_step", stepName)
+				return
+			}
 			switch res.status {
 			case "ok", "manual", "dry-run":
 				continue
@@ -129,7 +167,7 @@ func (in *incident) execute(ctx context.Context, name string, st team.Step) step
 			name, st.File, st.Line, e.opt.StepTimeout, strings.Join(e.envNames(), " "), indent(st.Code))
 		return stepResult{status: "dry-run"}
 	}
-	res := e.runSandboxed(ctx, st.Code)
+	res := e.runStep(ctx, st.Code, fmt.Sprintf("step %s (%s:%d)", name, st.File, st.Line))
 	in.now = in.now.Add(time.Duration(float64(res.real) * e.clock.Speed()))
 	return res
 }
@@ -157,6 +195,12 @@ func indent(code string) string {
 		lines[i] = "    " + l
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lastLine is the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 func firstLine(texts ...string) string {

@@ -7,13 +7,14 @@ import (
 	"path/filepath"
 
 	"github.com/drillkit/drill/examples"
+	"github.com/drillkit/drill/internal/tempdir"
 )
 
 // ExtractDemo writes the embedded demo team (examples/acme-ml) into a new
 // directory under tmp and returns its path; the caller removes it. Its
 // runbooks and rule files then run from disk like any team's.
 func ExtractDemo(tmp string) (string, error) {
-	dir, err := os.MkdirTemp(tmp, "drill-acme-ml-")
+	dir, err := tempdir.Make(tmp, "acme-ml") // swept by the next drill if this one is killed
 	if err != nil {
 		return "", err
 	}

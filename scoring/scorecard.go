@@ -139,6 +139,27 @@ type Scorecard struct {
 	// time with its own seed (drill run --repeat N): Scenarios holds
 	// every repetition, and Summary.Repeats one record per scenario.
 	Repeat int `json:"repeat,omitempty"`
+	// Sandbox is the isolation in force for the run: bwrap+netns (steps
+	// in bwrap, the whole drill world in a private network namespace with
+	// only loopback), bwrap, process-group+netns or process-group (no
+	// namespaces); README, "Runbook commands: threat model". Empty in
+	// scorecards of drills older than the field.
+	Sandbox string `json:"sandbox,omitempty"`
+	// BlockedConnections are the attempts to reach an address outside
+	// the drill world that its network refused, with who tried.
+	BlockedConnections []BlockedConnection `json:"blocked_connections,omitempty"`
+}
+
+// BlockedConnection is every refused attempt to one address.
+type BlockedConnection struct {
+	Proto   string    `json:"proto"`   // tcp, udp, icmp, "ip proto N"
+	Address string    `json:"address"` // 192.0.2.1:80, [2001:db8::1]:443
+	Count   int       `json:"count"`
+	First   time.Time `json:"first"` // wall clock
+	// By: the steps that tried ("step NAME (FILE:LINE)"), "while step …
+	// ran" where the process could not be found, or the drill world's
+	// process that tried.
+	By []string `json:"by"`
 }
 
 // UnmarshalJSON reads a scorecard written by any drill version: the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -241,7 +242,11 @@ func TestScorecardValidatesAgainstSchema(t *testing.T) {
 	sch, err := comp.Compile("scorecard.schema.json")
 	require.NoError(t, err)
 
-	for name, c := range map[string]*Scorecard{"fixture": fixture(), "empty": {SchemaVersion: SchemaVersion, RunID: "r", Speed: 1}} {
+	isolated := fixture()
+	isolated.Sandbox = "bwrap+netns"
+	isolated.BlockedConnections = []BlockedConnection{{Proto: "tcp", Address: "192.0.2.1:80", Count: 2, First: isolated.StartedAt,
+		By: []string{"step cap-spend (runbooks/llm-cost-spike.md:25)"}}}
+	for name, c := range map[string]*Scorecard{"fixture": fixture(), "isolated": isolated, "empty": {SchemaVersion: SchemaVersion, RunID: "r", Speed: 1}} {
 		var b bytes.Buffer
 		require.NoError(t, WriteJSON(&b, c))
 		doc, err := jsonschema.UnmarshalJSON(&b)
@@ -249,14 +254,19 @@ func TestScorecardValidatesAgainstSchema(t *testing.T) {
 		require.NoError(t, sch.Validate(doc), name)
 	}
 
-	// The schema is not vacuous: a scorecard with a made-up status fails.
-	var b bytes.Buffer
+	// The schema is not vacuous: a scorecard with a made-up status, or
+	// a made-up isolation, fails.
 	bad := fixture()
 	bad.Scenarios[0].Status = "green"
-	require.NoError(t, WriteJSON(&b, bad))
-	doc, err := jsonschema.UnmarshalJSON(&b)
-	require.NoError(t, err)
-	require.Error(t, sch.Validate(doc))
+	odd := fixture()
+	odd.Sandbox = "chroot"
+	for _, c := range []*Scorecard{bad, odd} {
+		var b bytes.Buffer
+		require.NoError(t, WriteJSON(&b, c))
+		doc, err := jsonschema.UnmarshalJSON(&b)
+		require.NoError(t, err)
+		require.Error(t, sch.Validate(doc))
+	}
 }
 
 func golden(t *testing.T, path string, got []byte) {
@@ -290,4 +300,35 @@ func TestSummarizeLeavesHarnessErrorsOutOfTimings(t *testing.T) {
 	scs := []Scenario{broken}
 	Summarize(scs)
 	require.NotNil(t, scs[0].Timings.TimeToAcknowledge, "the scenario's own timing is kept")
+}
+
+// The text and Markdown summaries say which isolation was in force and
+// which connections the drill world's network refused.
+func TestSummariesSayTheSandbox(t *testing.T) {
+	c := fixture()
+	c.Sandbox = "bwrap+netns"
+	for i := 0; i < maxBlockedLines+2; i++ {
+		c.BlockedConnections = append(c.BlockedConnections, BlockedConnection{Proto: "tcp", Address: fmt.Sprintf("192.0.2.%d:80", i+1), Count: 1 + i%2,
+			First: c.StartedAt, By: []string{"step cap-spend (runbooks/llm-cost-spike.md:25)"}})
+	}
+	var txt, md bytes.Buffer
+	require.NoError(t, WriteText(&txt, c, nil))
+	require.NoError(t, WriteMarkdown(&md, c, nil))
+	require.Contains(t, txt.String(), "\nsandbox bwrap+netns: runbook steps in namespaces (bwrap), the drill world's network loopback only\n")
+	require.Contains(t, txt.String(), "\nrefused connection: tcp 192.0.2.1:80 (step cap-spend (runbooks/llm-cost-spike.md:25))\n")
+	require.Contains(t, txt.String(), "\nrefused connection: tcp 192.0.2.2:80 ×2 (step cap-spend")
+	require.NotContains(t, txt.String(), "192.0.2.11:80", "at most maxBlockedLines are listed")
+	require.Contains(t, txt.String(), "\n… and 2 more refused connections (scorecard.json)\n")
+	require.Contains(t, md.String(), "| isolation | sandbox bwrap+netns: runbook steps in namespaces (bwrap), the drill world's network loopback only |\n")
+
+	c = fixture()
+	c.Sandbox = "process-group"
+	txt.Reset()
+	require.NoError(t, WriteText(&txt, c, nil))
+	require.Contains(t, txt.String(), "\nsandbox process-group: runbook steps without namespaces, the drill world in the host's network\n")
+	require.NotContains(t, txt.String(), "refused connection")
+
+	txt.Reset()
+	require.NoError(t, WriteText(&txt, fixture(), nil))
+	require.NotContains(t, txt.String(), "sandbox", "a scorecard from before the field says nothing of it")
 }

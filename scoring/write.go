@@ -223,6 +223,9 @@ func WriteMarkdown(w io.Writer, c *Scorecard, gates []GateResult) error {
 	if line := speedLine(c); line != "" {
 		fmt.Fprintf(&b, "| alert times | %s |\n", mdEscape(line))
 	}
+	for _, line := range sandboxLines(c) {
+		fmt.Fprintf(&b, "| isolation | %s |\n", mdEscape(line))
+	}
 	var problems []Scenario
 	for _, sc := range c.single() {
 		if sc.Status != Passed {
@@ -311,6 +314,39 @@ func statusMark(s Verdict) string {
 	return "⚠️ error"
 }
 
+// maxBlockedLines bounds the refused connections a summary lists.
+const maxBlockedLines = 10
+
+// sandboxLines say what isolation was in force and which connections the
+// drill world's network refused; none for a scorecard without the field.
+func sandboxLines(c *Scorecard) []string {
+	if c.Sandbox == "" {
+		return nil
+	}
+	what := map[string]string{
+		"bwrap+netns":         "runbook steps in namespaces (bwrap), the drill world's network loopback only",
+		"bwrap":               "runbook steps in namespaces (bwrap), the drill world in the host's network",
+		"process-group+netns": "runbook steps without namespaces, the drill world's network loopback only",
+		"process-group":       "runbook steps without namespaces, the drill world in the host's network",
+	}[c.Sandbox]
+	lines := []string{strings.TrimSuffix(fmt.Sprintf("sandbox %s: %s", c.Sandbox, what), ": ")}
+	for i, bc := range c.BlockedConnections {
+		if i == maxBlockedLines {
+			lines = append(lines, fmt.Sprintf("… and %d more refused connections (scorecard.json)", len(c.BlockedConnections)-i))
+			break
+		}
+		l := fmt.Sprintf("refused connection: %s %s", bc.Proto, bc.Address)
+		if bc.Count > 1 {
+			l += fmt.Sprintf(" ×%d", bc.Count)
+		}
+		if len(bc.By) > 0 {
+			l += " (" + strings.Join(bc.By, "; ") + ")"
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
 // speedLine says in how many scenarios the run's speed made alert times
 // approximate, and the speed that would not have; "" when in none.
 func speedLine(c *Scorecard) string {
@@ -354,6 +390,9 @@ func WriteText(w io.Writer, c *Scorecard, gates []GateResult) error {
 		fmt.Fprintln(w, repeatLine(c))
 	}
 	if line := speedLine(c); line != "" {
+		fmt.Fprintln(w, line)
+	}
+	for _, line := range sandboxLines(c) {
 		fmt.Fprintln(w, line)
 	}
 	writeBreakdownText(w, c)

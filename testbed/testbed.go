@@ -20,6 +20,7 @@ import (
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/strictyaml"
 	"github.com/drillkit/drill/internal/teamfile"
+	"github.com/drillkit/drill/internal/tempdir"
 	"github.com/drillkit/drill/mockllm"
 	"github.com/drillkit/drill/stubs"
 	"github.com/drillkit/drill/timeline"
@@ -161,7 +162,7 @@ func Start(ctx context.Context, top Topology, opts Options) (_ *Testbed, err err
 			_ = tb.Close() // whatever was started goes
 		}
 	}()
-	tb.tmp, err = os.MkdirTemp("", "drill-testbed-")
+	tb.tmp, err = tempdir.Make("", "testbed") // swept by the next drill if this one is killed
 	if err != nil {
 		return nil, &HarnessError{Op: "start", Err: err}
 	}

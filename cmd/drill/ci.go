@@ -45,7 +45,7 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 			{exitcode.Failed, ""},
 			{exitcode.Usage, "bad usage, invalid team files, what a drill would refuse, or a --base git cannot compare with"},
 			{exitcode.Lint, "lint findings at error level (with --strict, warnings too); no drill ran"},
-			{exitcode.Harness, ""},
+			{exitcode.Harness, "the harness itself failed (not the team), or --require-isolation could not be met (no world started)"},
 			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): every world is torn down first; the scorecard printed is partial"},
 		},
 		examples: []example{
@@ -65,6 +65,13 @@ Without --base every scenario runs. Every flag of 'drill run' applies
 					return err
 				}
 				defer cleanup()
+				// before anything prints: in the drill world's network
+				// namespace, drill ci runs again whole
+				iso, handled, err := isolate(ctx, e, fs, t)
+				if handled || err != nil {
+					return err
+				}
+				e.iso = &iso
 
 				opts, err := lintOpts()
 				if err != nil {

@@ -18,6 +18,11 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// self runs drill again (in the drill world's network namespace);
+	// nil runs every command in-process.
+	self *self
+	// iso is the isolation drill ci settled before it linted.
+	iso *isolation
 }
 
 // command is one subcommand. Its help (drill help NAME), the command list

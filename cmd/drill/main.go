@@ -12,7 +12,11 @@ import (
 func main() {
 	gctune.Apply(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	if exe, err := os.Executable(); err == nil {
+		e.self = &self{path: exe, args: os.Args[1:], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+	}
+	code := run(ctx, os.Args[1:], e)
 	stop()
 	os.Exit(int(code))
 }

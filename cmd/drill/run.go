@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/internal/sandbox"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/scoring"
@@ -49,7 +50,9 @@ func loadTeam(e *env, dir string) (t *team.Team, cleanup func(), err error) {
 			return nil, nil, err
 		}
 		cleanup = func() { os.RemoveAll(path) }
-		fmt.Fprintln(e.stderr, "drill: no drill.yaml here or above, and no --team: running the built-in demo team acme-ml")
+		if !sandbox.Marked() { // the drill that re-executed this one said it
+			fmt.Fprintln(e.stderr, "drill: no drill.yaml here or above, and no --team: running the built-in demo team acme-ml")
+		}
 	}
 	t, err = team.Load(path)
 	if err != nil {
@@ -87,12 +90,18 @@ pass_rate_lower and pass_rate_upper (the run's Wilson bounds),
 scenario_pass_rate_lower (the least sure scenario's) and flaky (a count);
 see docs/ci.md.
 
+Runbook steps run in bwrap and the whole drill world in a private network
+namespace with only loopback (drill runs itself again there); where the host
+refuses namespaces drill says so and runs with less (--require-isolation:
+it refuses instead), and the scorecard's sandbox field says which isolation
+was in force. See the README's threat model.
+
 ` + scoring.MetricsHelp(),
 		exits: []exit{
 			{exitcode.OK, "every drill passed and met every gate (--plan: the plan was printed)"},
 			{exitcode.Failed, "a drill failed, was inconclusive or flaky, or a gate was missed (with --repeat, gates on the verdicts decide instead: all held is 0)"},
 			{exitcode.Usage, "bad usage or invalid input (team files, feature files, what a drill would refuse), refused before any world starts"},
-			{exitcode.Harness, ""},
+			{exitcode.Harness, "the harness itself failed (not the team), or --require-isolation could not be met (no world started)"},
 			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): every world is torn down first; the scorecard printed is partial"},
 		},
 		examples: []example{
@@ -136,6 +145,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		_        = fs.String("history", statedir.Rel(statedir.HistoryFile), "history database the run is saved in, by default in the nearest .drill folder from the working directory upward ('' or --no-history: not saved)")
 		noHist   = fs.Bool("no-history", false, "do not save the run in the history")
 		exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+statedir.Rel(statedir.ExportersFile))
+		_        = addIsolationFlag(fs)
 		gates    stringList
 	)
 	fs.Var(&gates, "gate", "a threshold `EXPR` the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
@@ -206,6 +216,14 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			}
 			return nil
 		}
+		iso := e.iso
+		if iso == nil { // drill run; drill ci settled it first
+			got, handled, err := isolate(ctx, e, fs, t)
+			if handled || err != nil {
+				return err
+			}
+			iso = &got
+		}
 		histPath, err := stateFile(fs, "history", statedir.HistoryFile)
 		if err != nil {
 			return err
@@ -233,10 +251,14 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			}
 			opts.CucumberJSON = filepath.Join(*out, "cucumber.json")
 		}
+		if err := iso.check(e, fs); err != nil {
+			return err
+		}
 		card, err := scenarios.Run(ctx, opts)
 		if card == nil {
 			return err // bad input carries exitcode.Usage
 		}
+		recordIsolation(card, *iso)
 		if err != nil {
 			card.Interrupted = true // partial: history keeps it as such, reports leave it out
 		}
