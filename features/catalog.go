@@ -1248,23 +1248,10 @@ func (s *State) followRunbookUntilResolved(ctx context.Context, d time.Duration)
 	if err != nil {
 		return err
 	}
-	active := false
-	last, err := s.awaitRecovery(ctx, recovery{
-		subject: alert, recoveredAs: alert + " resolved",
-		read: func(at time.Time) (Reading, string, error) {
-			if active = timeline.AlertActive(s.Env.Log().Sorted(), alert, at); active {
-				return Reading{}, "", nil // firing (or pending) again: not resolved
-			}
-			r, err := s.Env.ReadAlert(ctx, alert, at)
-			if err != nil {
-				return r, "", fmt.Errorf("alert %q: %w", alert, err)
-			}
-			return r, fmt.Sprintf("alert %s is resolved, but that is not a recovery: %s", alert, r.Detail), nil
-		},
-		recovered: func(at time.Time, r Reading) string {
-			return fmt.Sprintf("alert %s resolved %s after the acknowledgement, and its condition reads good on data: %s%s", alert, fmtDur(at.Sub(ack.At)), r.Detail, s.liveRunbookReport(ack))
-		},
-	}, later(res.At, ack.At), deadline) // resolved before the ack: back once acknowledged, if it reads so
+	// Resolved before the ack: back once acknowledged, if it reads so.
+	last, active, err := s.awaitResolvedOnData(ctx, alert, later(res.At, ack.At), deadline, func(at time.Time, r Reading) string {
+		return fmt.Sprintf("alert %s resolved %s after the acknowledgement, and its condition reads good on data: %s%s", alert, fmtDur(at.Sub(ack.At)), r.Detail, s.liveRunbookReport(ack))
+	})
 	switch {
 	case !errors.Is(err, timeline.ErrDeadline):
 		return err

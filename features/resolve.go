@@ -41,23 +41,9 @@ func (s *State) alertResolves(ctx context.Context, alert string, d time.Duration
 	if err != nil {
 		return err
 	}
-	active := false
-	last, err := s.awaitRecovery(ctx, recovery{
-		subject: alert, recoveredAs: alert + " resolved",
-		read: func(at time.Time) (Reading, string, error) {
-			if active = timeline.AlertActive(s.Env.Log().Sorted(), alert, at); active {
-				return Reading{}, "", nil // firing (or pending) again: not resolved
-			}
-			r, err := s.Env.ReadAlert(ctx, alert, at)
-			if err != nil {
-				return r, "", fmt.Errorf("alert %q: %w", alert, err)
-			}
-			return r, fmt.Sprintf("alert %s is resolved, but that is not a recovery: %s", alert, r.Detail), nil
-		},
-		recovered: func(at time.Time, r Reading) string {
-			return fmt.Sprintf("alert %s resolved %s after it fired, and its condition reads good on data: %s", alert, fmtDur(at.Sub(fired.At)), r.Detail)
-		},
-	}, res.At, deadline)
+	last, active, err := s.awaitResolvedOnData(ctx, alert, res.At, deadline, func(at time.Time, r Reading) string {
+		return fmt.Sprintf("alert %s resolved %s after it fired, and its condition reads good on data: %s", alert, fmtDur(at.Sub(fired.At)), r.Detail)
+	})
 	switch {
 	case !errors.Is(err, timeline.ErrDeadline):
 		return err
@@ -130,4 +116,27 @@ func (s *State) followRunbookToMeasure(ctx context.Context, measure, bound, d st
 		}
 	}
 	return s.followRunbook(ctx, expr, dur)
+}
+
+// awaitResolvedOnData waits, from from to deadline, until alert is
+// resolved and its condition reads good on data (awaitRecovery): a
+// resolution is no recovery while the alert fires again or its data is
+// missing. active says whether the alert was firing (or pending) again at
+// the last reading; recovered words the recovery for the timeline.
+func (s *State) awaitResolvedOnData(ctx context.Context, alert string, from, deadline time.Time, recovered func(time.Time, Reading) string) (last Reading, active bool, err error) {
+	last, err = s.awaitRecovery(ctx, recovery{
+		subject: alert, recoveredAs: alert + " resolved",
+		read: func(at time.Time) (Reading, string, error) {
+			if active = timeline.AlertActive(s.Env.Log().Sorted(), alert, at); active {
+				return Reading{}, "", nil // firing (or pending) again: not resolved
+			}
+			r, err := s.Env.ReadAlert(ctx, alert, at)
+			if err != nil {
+				return r, "", fmt.Errorf("alert %q: %w", alert, err)
+			}
+			return r, fmt.Sprintf("alert %s is resolved, but that is not a recovery: %s", alert, r.Detail), nil
+		},
+		recovered: recovered,
+	}, from, deadline)
+	return last, active, err
 }
