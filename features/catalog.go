@@ -934,7 +934,7 @@ func (s *State) alertContext(alert string, from time.Time) string {
 	if e, ok := s.Env.Log().Find(timeline.OfKind(timeline.AlertPending, alert)); ok {
 		return fmt.Sprintf(" (it went pending at %s but never reached firing)", s.at(e.At))
 	}
-	return " (it never went pending: its expression stayed false)"
+	return " (it never went pending: " + s.neverPending(alert) + ")"
 }
 
 // pageContext lists the escalation's broken links, for failure messages.
