@@ -31,13 +31,15 @@ const (
 	// MaxRecordingDepth is how deep a check follows recording rules that
 	// recorded nothing into the selectors of their expressions.
 	MaxRecordingDepth = 8
-	// maxReachSteps bounds the evaluations of a Reached range query, as
-	// Prometheus bounds a range query's resolution (11,000 points).
-	maxReachSteps = 11000
-	// nearEdits is how many edits away a value or label name may be from
-	// what a matcher asks for to be offered as the one likely meant: at
-	// most a third of its length, and at most 2.
-	nearEdits = 2
+	// MaxReachSteps bounds the evaluations of a Reached range query, as
+	// Prometheus bounds a range query's resolution (11,000 points): over
+	// a longer range the step grows.
+	MaxReachSteps = 11000
+	// NearEdits is how many edits away a value or label name may be from
+	// what an equality matcher asks for to be offered as the one likely
+	// meant (MatcherCheck.Near): at most this many, and at most a third of
+	// the asked-for value's length (at least one).
+	NearEdits = 2
 )
 
 // NoSeries says why a selector matched no series.
@@ -475,13 +477,13 @@ func (sc *seriesCheck) matcherCheck(m *labels.Matcher, among []*labels.Matcher) 
 	return mc, nil
 }
 
-// near are the candidates within nearEdits edits of want (fewer for a
+// near are the candidates within NearEdits edits of want (fewer for a
 // short want: at most a third of its length, at least one), ignoring
 // case, and not want itself.
 func near(want string, candidates []string) []string {
 	var out []string
 	w := []byte(strings.ToLower(want))
-	limit := max(1, min(nearEdits, len(w)/3))
+	limit := max(1, min(NearEdits, len(w)/3))
 	for _, c := range candidates {
 		if c != want && textdist.Levenshtein(w, []byte(strings.ToLower(c))) <= limit {
 			out = append(out, c)
@@ -613,8 +615,8 @@ func (c *core) reached(ctx context.Context, x parser.Expr, from, to time.Time, s
 	if step <= 0 {
 		step = DefaultEvalInterval
 	}
-	if n := to.Sub(from) / step; n > maxReachSteps {
-		step = to.Sub(from) / maxReachSteps
+	if n := to.Sub(from) / step; n > MaxReachSteps {
+		step = to.Sub(from) / MaxReachSteps
 	}
 	q, err := c.qe.NewRangeQuery(ctx, untrimmed{c.db}, nil, lhs.String(), from, to, step)
 	if err != nil {
@@ -771,7 +773,7 @@ func (c SelectorCheck) String() string {
 // String says what the series carry instead of what m asks for.
 func (m MatcherCheck) String() string {
 	if m.Absent {
-		s := fmt.Sprintf("no series of %s has a %s label", m.Among, m.Label)
+		s := fmt.Sprintf("no series of %s has the label %s", m.Among, m.Label)
 		if len(m.Labels) > 0 {
 			s += " (its labels: " + strings.Join(m.Labels, ", ") + ")"
 		}

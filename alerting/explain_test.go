@@ -140,11 +140,11 @@ func TestExplainLabelAbsent(t *testing.T) {
 	require.True(t, m[0].Absent)
 	require.Equal(t, []string{"instance", "job", "model", "result"}, m[0].Labels)
 	require.Empty(t, m[0].Near)
-	require.Equal(t, `no series of app_llm_calls_total has a code label (its labels: instance, job, model, result)`, m[0].String())
+	require.Equal(t, `no series of app_llm_calls_total has the label code (its labels: instance, job, model, result)`, m[0].String())
 
 	typo := explain(t, e, "LabelTypo")
 	require.Equal(t, []string{"result"}, typo.Rules[0].Selectors[0].Matchers[0].Near)
-	require.Contains(t, typo.String(), `has a reslt label (its labels: instance, job, model, result); did you mean "result"?`)
+	require.Contains(t, typo.String(), `has the label reslt (its labels: instance, job, model, result); did you mean "result"?`)
 }
 
 func TestExplainNearMissValueAndCombinations(t *testing.T) {
@@ -286,4 +286,56 @@ func TestSplitThreshold(t *testing.T) {
 		}
 		require.Equal(t, want, got, expr)
 	}
+}
+
+// A chain of recording rules longer than MaxRecordingDepth is followed
+// that deep and no deeper; a cycle is followed once.
+func TestExplainRecordingDepthAndCycles(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("groups:\n  - name: chain\n    rules:\n")
+	for i := range MaxRecordingDepth + 2 {
+		fmt.Fprintf(&b, "      - record: r%d\n        expr: sum(r%d)\n", i, i+1)
+	}
+	b.WriteString("      - record: loop_a\n        expr: sum(loop_b)\n      - record: loop_b\n        expr: sum(loop_a)\n")
+	b.WriteString("      - alert: Deep\n        expr: r0 > 0\n      - alert: Loop\n        expr: loop_a > 0\n")
+	e, err := New(Options{Clock: timeline.NewVirtual(drillStart), RuleFiles: []string{writeRules(t, b.String())}, TempDir: t.TempDir()})
+	require.NoError(t, err)
+	defer e.Close()
+	x, err := e.ExplainAlert(context.Background(), "Deep", drillStart, drillStart.Add(time.Minute))
+	require.NoError(t, err)
+	depth := 0
+	for c := x.Rules[0].Selectors[0]; ; c = c.Because[0] {
+		require.Equal(t, RecordedNothing, c.Reason)
+		depth++
+		if len(c.Because) == 0 {
+			break
+		}
+	}
+	require.Equal(t, MaxRecordingDepth+1, depth, "the alert's selector, then MaxRecordingDepth rules deep")
+
+	x, err = e.ExplainAlert(context.Background(), "Loop", drillStart, drillStart.Add(time.Minute))
+	require.NoError(t, err)
+	c := x.Rules[0].Selectors[0]
+	require.Equal(t, "loop_a", c.Metric)
+	require.Equal(t, "loop_b", c.Because[0].Metric)
+	require.Equal(t, "loop_a", c.Because[0].Because[0].Metric)
+	require.Empty(t, c.Because[0].Because[0].Because, "loop_a is not followed twice")
+}
+
+// At most MaxClosestNames names are suggested, and a range longer than
+// MaxReachSteps evaluations is read at a coarser step, never refused.
+func TestExplainLimits(t *testing.T) {
+	e, _ := explainWorld(t)
+	var sets [][]string
+	for i := range 6 {
+		sets = append(sets, []string{"__name__", fmt.Sprintf("app_llm_call%d_total", i)})
+	}
+	fill(t, e, 3, 1, sets...)
+	require.Len(t, explain(t, e, "MetricTypo").Rules[0].Selectors[0].Closest, MaxClosestNames)
+
+	fill(t, e, 21, 15, callSeries()...)
+	long := drillStart.Add(time.Duration(MaxReachSteps+1000) * 15 * time.Second)
+	x, err := e.ExplainAlert(context.Background(), "BusyBelow", drillStart, long)
+	require.NoError(t, err)
+	require.NotNil(t, x.Rules[0].Reached.Value)
 }
