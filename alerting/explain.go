@@ -336,7 +336,7 @@ func (sc *seriesCheck) checkExpr(x parser.Expr, depth int, seen map[string]bool)
 }
 
 func (sc *seriesCheck) checkSelector(vs *parser.VectorSelector, depth int, seen map[string]bool) (SelectorCheck, error) {
-	name := fixedName(vs)
+	name := metricName(vs)
 	out := SelectorCheck{Selector: vs.String(), Metric: name}
 	n, err := sc.count(vs.LabelMatchers)
 	if err != nil {
@@ -512,33 +512,17 @@ func equalValue(ms []*labels.Matcher, name string) string {
 
 // matchersString prints matchers as a selector: name{a="b"}.
 func matchersString(ms []*labels.Matcher) string {
-	return (&parser.VectorSelector{Name: fixedName(&parser.VectorSelector{LabelMatchers: ms}), LabelMatchers: ms}).String()
+	return (&parser.VectorSelector{Name: metricName(&parser.VectorSelector{LabelMatchers: ms}), LabelMatchers: ms}).String()
 }
 
-// selectorsOf are the vector selectors of x (those under range selectors
-// and subqueries included), without offset or @.
+// selectorsOf are the vector selectors of x (those under range
+// selectors and subqueries included), without offset or @.
 func selectorsOf(x parser.Expr) []*parser.VectorSelector {
-	var out []*parser.VectorSelector
-	parser.Inspect(x, func(n parser.Node, _ []parser.Node) error {
-		if vs, ok := n.(*parser.VectorSelector); ok {
-			out = append(out, &parser.VectorSelector{Name: vs.Name, LabelMatchers: vs.LabelMatchers})
-		}
-		return nil
-	})
-	return out
-}
-
-// fixedName is the metric name a selector requires by equality, or "".
-func fixedName(vs *parser.VectorSelector) string {
-	if vs.Name != "" {
-		return vs.Name
+	vs := selectors(x)
+	for i, v := range vs {
+		vs[i] = bare(v)
 	}
-	for _, m := range vs.LabelMatchers {
-		if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
-			return m.Value
-		}
-	}
-	return ""
+	return vs
 }
 
 // splitThreshold splits an alert expression at its top-level comparison
@@ -546,52 +530,18 @@ func fixedName(vs *parser.VectorSelector) string {
 // ok is false for any other shape (no comparison, a comparison with
 // bool, or of two vectors).
 func splitThreshold(x parser.Expr) (lhs parser.Expr, op parser.ItemType, threshold parser.Expr, ok bool) {
-	x = stripParens(x)
+	x = unparen(x)
 	b, isBin := x.(*parser.BinaryExpr)
 	if !isBin || !b.Op.IsComparisonOperator() || b.ReturnBool {
 		return nil, 0, nil, false
 	}
 	switch {
-	case readsNoSeries(b.RHS) && !readsNoSeries(b.LHS):
+	case constant(b.RHS) && !constant(b.LHS):
 		return b.LHS, b.Op, b.RHS, true
-	case readsNoSeries(b.LHS) && !readsNoSeries(b.RHS):
-		return b.RHS, mirrored(b.Op), b.LHS, true
+	case constant(b.LHS) && !constant(b.RHS):
+		return b.RHS, flip(b.Op), b.LHS, true
 	}
 	return nil, 0, nil, false
-}
-
-func stripParens(x parser.Expr) parser.Expr {
-	for {
-		p, ok := x.(*parser.ParenExpr)
-		if !ok {
-			return x
-		}
-		x = p.Expr
-	}
-}
-
-// readsNoSeries reports whether x is a scalar that selects nothing: a
-// threshold.
-func readsNoSeries(x parser.Expr) bool {
-	if x.Type() != parser.ValueTypeScalar {
-		return false
-	}
-	return len(selectorsOf(x)) == 0
-}
-
-// mirrored turns `c OP x` into `x OP' c`.
-func mirrored(op parser.ItemType) parser.ItemType {
-	switch op {
-	case parser.GTR:
-		return parser.LSS
-	case parser.LSS:
-		return parser.GTR
-	case parser.GTE:
-		return parser.LTE
-	case parser.LTE:
-		return parser.GTE
-	}
-	return op
 }
 
 // reached evaluates x without its final comparison over [from, to] at
@@ -655,11 +605,7 @@ func (c *core) reached(ctx context.Context, x parser.Expr, from, to time.Time, s
 	return r, nil
 }
 
-// ---- the paragraph
-
-var opWordsExplain = map[string]string{
-	">": "above", "<": "below", ">=": "at or above", "<=": "at or below", "==": "equal to", "!=": "different from",
-}
+// The paragraph.
 
 // String is one paragraph: for each rule, the selectors that matched no
 // series and why, or how close the expression came to its threshold.
@@ -668,7 +614,7 @@ func (x Explanation) String() string {
 	for i, r := range x.Rules {
 		p := r.String()
 		if len(x.Rules) > 1 {
-			p = fmt.Sprintf("rule %d of %d (%s): %s", i+1, len(x.Rules), clipExpr(r.Expr), p)
+			p = fmt.Sprintf("rule %d of %d (%s): %s", i+1, len(x.Rules), clip(r.Expr), p)
 		}
 		parts = append(parts, p)
 	}
@@ -706,7 +652,7 @@ func (r RuleCheck) String() string {
 
 // String says how close the expression came to holding.
 func (r Reached) String() string {
-	expr := clipExpr(r.Expr)
+	expr := clip(r.Expr)
 	if r.Value == nil {
 		return expr + " returned no number at any evaluation (no sample, or only NaN)"
 	}
@@ -715,14 +661,14 @@ func (r Reached) String() string {
 		where += " on " + r.Series
 	}
 	if r.Op == "" || r.Threshold == nil {
-		return fmt.Sprintf("%s reached at most %s (%s) and the expression never returned a sample", expr, formatNumber(*r.Value), strings.TrimPrefix(where, " "))
+		return fmt.Sprintf("%s reached at most %s (%s) and the expression never returned a sample", expr, formatValue(*r.Value), strings.TrimPrefix(where, " "))
 	}
 	extreme := "at most"
 	if r.Op == "<" || r.Op == "<=" {
 		extreme = "at least"
 	}
-	return fmt.Sprintf("%s reached %s %s (%s), never %s its threshold %s", expr, extreme, formatNumber(*r.Value),
-		strings.TrimPrefix(where, " "), opWordsExplain[r.Op], formatNumber(*r.Threshold))
+	return fmt.Sprintf("%s reached %s %s (%s), never %s its threshold %s", expr, extreme, formatValue(*r.Value),
+		strings.TrimPrefix(where, " "), opWordsOf(r.Op), formatValue(*r.Threshold))
 }
 
 // String says what one selector matched, and why nothing when nothing.
@@ -793,21 +739,20 @@ func (m MatcherCheck) String() string {
 	return s
 }
 
+// opWordsOf reads a comparison operator as words: ">" is "above".
+func opWordsOf(op string) string {
+	for k, w := range opWords {
+		if k.String() == op {
+			return w
+		}
+	}
+	return op
+}
+
 func quoteAll(vs []string) string {
 	q := make([]string, len(vs))
 	for i, v := range vs {
 		q[i] = strconv.Quote(v)
 	}
 	return strings.Join(q, " or ")
-}
-
-func formatNumber(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
-
-// clipExpr shortens an expression for a message.
-func clipExpr(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 120 {
-		return s[:117] + "..."
-	}
-	return s
 }
