@@ -28,7 +28,7 @@ func (e *explainingEnv) ExplainAlert(_ context.Context, alert string) (alerting.
 func failFires(t *testing.T, env Env, clock *timeline.Virtual, alert string) error {
 	t.Helper()
 	s := NewState(env, nil)
-	fires := step(t, s, `^alert "([^"]+)" fires within`).(func(context.Context, string, string) error)
+	fires := step(t, s, `alert {alert} fires within`).(func(context.Context, string, string) error)
 	errc := make(chan error, 1)
 	go func() { errc <- fires(context.Background(), alert, "5m") }()
 	require.Eventually(t, func() bool { return clock.Pending() == 1 }, 10*time.Second, time.Millisecond)
