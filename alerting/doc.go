@@ -21,6 +21,18 @@
 // compares it with 0.1); one without that shape is read by whether its
 // selectors have fresh samples.
 //
+// ExplainAlert says why an alert never went pending over a time range,
+// from the stored series (a storage querier, as pint's series check asks
+// a Prometheus server): each vector selector of its expression that
+// matched none, and why: no series of the metric at all (with the closest
+// metric names stored), a recording rule that recorded nothing (followed
+// into its own selectors), or label matchers that exclude every series
+// (with the values, or label names, those series carry, and a near miss
+// offered as the one meant); or, when every selector matched, the extreme
+// value its expression without the final comparison reached against the
+// threshold. CheckSelectors is the same check of any expression, for
+// drill lint --live.
+//
 // Rates stay, durations compress: at clock speed N the scraper multiplies
 // counter samples (counters and histogram/summary _count, _sum, _bucket)
 // by N, so rate() over drill-time windows reads the real per-second rate

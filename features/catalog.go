@@ -372,7 +372,7 @@ var catalog = []Step{
 			`[the ]alert {alert} ` + fires + ` ` + within + ` {duration}`,
 			`the {alert} alert ` + fires + ` ` + within + ` {duration}`,
 		},
-		Doc:     "Waits until the alert fires (Prometheus state firing, after its `for`), at most that long after the latest fault. An alert already pending or firing when the first fault went on did not detect it: its firing in that episode is noise (a false alarm) and satisfies no \"fires\" step; only a new episode (it resolved, then went pending after the fault) can.",
+		Doc:     "Waits until the alert fires (Prometheus state firing, after its `for`), at most that long after the latest fault. An alert already pending or firing when the first fault went on did not detect it: its firing in that episode is noise (a false alarm) and satisfies no \"fires\" step; only a new episode (it resolved, then went pending after the fault) can. When it never went pending, the failure says why from the metrics drill scraped in the scenario: each selector of its expression (and of the recording rules it reads) that matched no series, with the label values those metrics carry instead (`result` = `ok`, `error`) or the closest metric names; or, when every selector matched, the highest value the expression without its final comparison reached against the threshold.",
 		Example: `Then alert "LLMSpendSpike" fires within 10m`,
 		bind: func(s *State) any {
 			return func(ctx context.Context, alert, d string) error {
@@ -934,7 +934,7 @@ func (s *State) alertContext(alert string, from time.Time) string {
 	if e, ok := s.Env.Log().Find(timeline.OfKind(timeline.AlertPending, alert)); ok {
 		return fmt.Sprintf(" (it went pending at %s but never reached firing)", s.at(e.At))
 	}
-	return " (it never went pending: its expression stayed false)"
+	return " (it never went pending: " + s.neverPending(alert) + ")"
 }
 
 // pageContext lists the escalation's broken links, for failure messages.

@@ -28,4 +28,8 @@
 // or PromQL condition); [References] lists those names with file:line,
 // Scenario Outline rows expanded, for the run to resolve against the team
 // before any world starts.
+//
+// A failure says why: an alert a "fires" step waited for that never went
+// pending is explained by the world, when it is an [AlertExplainer], from
+// the series its selectors matched.
 package features

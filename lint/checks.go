@@ -85,6 +85,11 @@ var checks = []Check{
 	{"promtool-test-failed", SeverityError, "the team's own promtool rule tests, run through drill's alerting engine, say the rules do not do what their authors expect"},
 	{"promtool-test-unknown-alert", SeverityWarning, "a promtool test of an alert no rule defines passes without testing anything, often after a rename"},
 	{"alert-untested", SeverityWarning, "an alert no drill and no promtool test exercises is only believed to work"},
+	// The live series check (live.go, drill lint --live only): the team's
+	// world runs, is scraped, and every selector of every rule is
+	// checked against what it exposed.
+	{"rule-selector-no-series", SeverityError, "a selector of a metric nothing in the live world exports, or of a label or value a typo away from one it writes, matches nothing, so its rule never fires (drill lint --live)"},
+	{"rule-selector-unmatched", SeverityInfo, "a selector whose label values a healthy world has not written matches nothing there: right for what only an incident writes (a 5xx status), wrong for a label or value the service never writes; a drill injecting the fault tells which (drill lint --live)"},
 }
 
 var checkByID = func() map[string]Check {

@@ -15,8 +15,13 @@
 //   - the assembly: before any check, what a drill would refuse
 //     (scenarios.Validate, and the names and faults the team's drills use: scenarios.CheckSteps) is a
 //     RefusedError, invalid input rather than findings;
-//   - the options (Options: reference time, coverage days, strict) and the
-//     writers: text, JSON and SARIF 2.1.0 (Write).
+//   - with Options.Live, the live series check (live.go): the team's world
+//     is started (scenarios.CheckSeries), every selector of every rule is
+//     checked against what it exposed, and the world is torn down; a
+//     selector that can never match is rule-selector-no-series, one whose
+//     values only an incident may write is rule-selector-unmatched;
+//   - the options (Options: reference time, coverage days, strict, live)
+//     and the writers: text, JSON and SARIF 2.1.0 (Write).
 //
 // Positions come from the sources, never from error text: team's values
 // carry their file, line and column; features.Parse returns
@@ -25,5 +30,6 @@
 // name them from the working directory (TeamPath).
 //
 // Package team loads and validates the files; lint only reads what it
-// loaded (and, for the git history check, runs git log).
+// loaded (and, for the git history check, runs git log; with Live, starts
+// the team's world).
 package lint

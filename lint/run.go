@@ -23,6 +23,15 @@ type Options struct {
 	// ExposedMetrics are the metric names the drill topology exposes; nil
 	// skips the alert-metric-unexposed check.
 	ExposedMetrics []string
+	// Live adds the live series check (rule-selector-no-series,
+	// rule-selector-unmatched): the team's world is started as a
+	// scenario starts it, scraped, every selector of every rule checked
+	// against what it exposed, and torn down (scenarios.CheckSeries).
+	// Without it lint starts nothing and needs no network.
+	Live bool
+	// LiveSettle bounds the live check's wait for the world to show its
+	// metrics; 0 is scenarios.DefaultSettle.
+	LiveSettle time.Duration
 }
 
 func (o Options) withDefaults(t *team.Team) Options {
@@ -49,13 +58,16 @@ func (e *RefusedError) Unwrap() error { return e.Err }
 
 // Run lints a loaded team: the checks of its files (runbooks, escalation,
 // ownership and roles, alert rules), its feature files against the step
-// catalog and its promtool rule tests through drill's alerting engine.
+// catalog and its promtool rule tests through drill's alerting engine;
+// with opts.Live, also the live series check of every rule's selectors.
 // drill lint and drill ci both call it, so "lint clean" means one thing.
 //
 // The error is a team.Problems when drill.yaml's lint section names an
 // unknown check (CheckConfig), a *RefusedError when a drill would refuse
-// the team, and ctx's error when ctx ends first. Promtool tests run from
-// disk, so t must come from team.Load (t.Dir set) when it has any.
+// the team, and ctx's error when ctx ends first; with opts.Live, a
+// world that fails to start or settle is the harness's error. Promtool
+// tests and the live check run from disk, so t must come from team.Load
+// (t.Dir set) when it has any.
 func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
 	if probs := CheckConfig(t.Config); len(probs) > 0 {
 		return nil, probs
@@ -71,6 +83,13 @@ func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
 		return nil, err
 	}
 	raw = append(raw, pf...)
+	if opts.Live {
+		lf, err := liveFindings(ctx, t, opts)
+		if err != nil {
+			return nil, err
+		}
+		raw = append(raw, lf...)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

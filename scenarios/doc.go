@@ -23,4 +23,10 @@
 // topology cannot inject, settings out of range, and names the team does
 // not have (CheckNames: alerts, teams, responders, roles, providers,
 // stubs, mixes, PromQL metrics). `drill run --plan` calls Prepare too.
+//
+// A world is a features.AlertExplainer: when an alert a step waits for
+// never went pending, the step's failure names the selectors that matched
+// no series in what the world's alerting engine scraped (alerting's
+// ExplainAlert). CheckSeries runs that series check on every rule in a
+// world started for it alone (drill lint --live) and tears it down.
 package scenarios

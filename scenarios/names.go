@@ -241,14 +241,37 @@ func (m metricSet) sorted() []string {
 	return out
 }
 
-// metricsOf is every metric name a drill of the team can read: what the
-// alerting engine writes itself (up, scrape_*, ALERTS), what drill's own
-// parts export (the traffic generator always, a scenario may start it;
-// the mock providers and stubs the topology has; the built-in gateway
-// when it is the service), the team's recording rules, and any metric the
-// team's rules read. Toxiproxy, behind which faults act, is not scraped
-// and adds none.
+// metricsOf is every metric name a drill of the team can read: what
+// drill's parts in the topology export (exportedMetrics), the team's
+// recording rules, and any metric the team's rules read.
 func metricsOf(t *team.Team, top testbed.Topology) metricSet {
+	m, from := exportedMetrics(top)
+	add := func(names []string) {
+		for _, n := range names {
+			m.names[n] = true
+		}
+	}
+	for _, r := range t.Rules {
+		if r.Record != "" {
+			m.names[r.Record] = true
+		}
+		if e := r.ParsedExpr(); e != nil {
+			add(selectedNames(e, model.MetricNameLabel))
+		}
+	}
+	from = append(from, "the team's rules")
+	m.from = "known metrics are those of " + strings.Join(from, ", ")
+	return m
+}
+
+// exportedMetrics is what the alerting engine writes itself (up,
+// scrape_*, ALERTS) and what drill's own parts in the topology export
+// (the traffic generator always, a scenario may start it; the mock
+// providers and stubs the topology has; the built-in gateway when it is
+// the service), with the names of those parts. open is set when the
+// team's own service is scraped: its metrics are known once it runs.
+// Toxiproxy, behind which faults act, is not scraped and adds none.
+func exportedMetrics(top testbed.Topology) (metricSet, []string) {
 	m := metricSet{names: map[string]bool{}}
 	from := []string{"the alerting engine", "the traffic generator"}
 	add := func(names []string) {
@@ -274,17 +297,19 @@ func metricsOf(t *team.Team, top testbed.Topology) metricSet {
 		// The team's own service: its metrics are known once it runs.
 		m.open = svc.Metrics != ""
 	}
-	for _, r := range t.Rules {
-		if r.Record != "" {
-			m.names[r.Record] = true
-		}
-		if e := r.ParsedExpr(); e != nil {
-			add(selectedNames(e, model.MetricNameLabel))
-		}
-	}
-	from = append(from, "the team's rules")
-	m.from = "known metrics are those of " + strings.Join(from, ", ")
-	return m
+	return m, from
+}
+
+// ExportedMetrics are the metric names a world of top can hold before
+// any rule is evaluated, whether or not anything happened yet that
+// writes them: the alerting engine's own series and those drill's parts
+// in the topology export (a label vector of the built-in gateway appears
+// on /metrics only once something counted in it). open is true when the
+// team's own service is scraped, whose names are known only from what it
+// exposes.
+func ExportedMetrics(top testbed.Topology) (names []string, open bool) {
+	m, _ := exportedMetrics(top)
+	return m.sorted(), m.open
 }
 
 // selectedNames are the values an expression's selectors require of a

@@ -22,32 +22,45 @@ func lintCommand() *command {
 	return &command{
 		name:    "lint",
 		summary: "check a team's runbooks, escalation and alert rules (changes nothing)",
-		usage:   "[--team DIR] [--format text|json|sarif] [--now DATE] [--strict] [--checks]",
+		usage:   "[--team DIR] [--format text|json|sarif] [--now DATE] [--strict] [--live] [--checks]",
 		help: `Loads the team (drill.yaml, alerts/, runbooks/, escalation/, features/) and
 runs every lint check: the team's files, its feature files against the step
 catalog and its promtool rule tests through drill's alerting engine. drill ci
 runs the same checks the same way. Without --team, drill.yaml is looked for
 from the working directory upward. Text output prints file:line:col: ID
 severity: message, grouped by file, and a summary counting the files read.
-Severities are set per check in drill.yaml's lint.severity. lint needs no
-network.`,
+Severities are set per check in drill.yaml's lint.severity. Without --live,
+lint starts nothing and needs no network.
+
+--live adds the series check: it starts the team's world as a drill does
+(mocks, stubs, the service under test, traffic on), waits until every
+/metrics target has been scraped and the traffic has finished a request of
+every kind in its mix (at most ` + scenarios.DefaultSettle.String() + `), scrapes twice more, checks every
+selector of every alerting and recording rule against what the world
+exposed, and tears the world down. A selector of a metric nothing exports,
+or of a label value one or two edits from one the world writes, is
+rule-selector-no-series (error); one whose values a healthy world has not
+written yet (a 5xx status) is rule-selector-unmatched (info), with the
+values present.`,
 		exits: []exit{
 			{exitcode.OK, "no error-level finding (with --strict, no warning either)"},
 			{exitcode.Usage, "bad usage, or the team's files are invalid or hold what a drill would refuse (every problem is printed)"},
 			{exitcode.Lint, "findings at error level (with --strict, warnings too)"},
-			{exitcode.Harness, ""},
+			{exitcode.Harness, "the harness itself failed (not the team): with --live, the world did not start or settle"},
 			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): lint stopped"},
 		},
 		examples: []example{
 			{"drill lint", "lint the team of the drill.yaml here or above"},
 			{"drill lint --team ops --format sarif", "lint ops/ and write SARIF for a code-scanning UI"},
 			{"drill lint --strict --now 2026-01-15", "fail on warnings too, judging review dates as of 15 January 2026"},
+			{"drill lint --live", "also start the team's world, scrape it and check every rule's selectors against what it exposes"},
 			{"drill lint --checks", "list every check with its default severity and rationale"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			dir := fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above, else the demo team)")
 			format := fs.String("format", "text", "output format: "+strings.Join(lint.Formats, ", "))
 			list := fs.Bool("checks", false, "list the checks with their default severity and rationale, and exit")
+			live := fs.Bool("live", false, "also run the series check in the team's live world (starts it, scrapes it, tears it down)")
 			lintOpts := lintFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
@@ -67,6 +80,7 @@ network.`,
 				if err != nil {
 					return err
 				}
+				opts.Live = *live
 				root := *dir
 				if root == "" {
 					wd, err := os.Getwd()

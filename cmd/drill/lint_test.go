@@ -202,3 +202,24 @@ func TestLintUnknownCheckIsInvalidInput(t *testing.T) {
 			"drill "+cmd+": 1 problem(s) in team "+dir+"; fix them and run again\n", errs)
 	}
 }
+
+// drill lint --live starts the team's world and finds what the static
+// checks cannot: the clean team's recording rule reads a metric nothing
+// in its world exports. Read right, the team is clean live too.
+func TestLintLive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the team's world twice; skipped with -short")
+	}
+	dir := copyTeam(t)
+	code, out, errs := runCLI(t, "lint", "--live", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitcode.Lint, code, errs)
+	require.Contains(t, out, "alerts/llm.yaml:5:9: rule-selector-no-series error: recording rule drill:llm_cost_usd:rate5m: "+
+		"drill_llm_cost_usd_total matched no series in the live world: no target exposed drill_llm_cost_usd_total and no rule records it (closest: ")
+	// Whether a healthy world wrote an error_type yet varies: an info.
+	require.Contains(t, out, ": 1 error, 0 warnings, ")
+
+	dir = copyTeam(t, [3]string{"alerts/llm.yaml", "drill_llm_cost_usd_total", "drill_gateway_cost_usd_total"})
+	code, out, errs = runCLI(t, "lint", "--live", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitcode.OK, code, errs+out)
+	require.Contains(t, out, ": 0 errors, 0 warnings, ")
+}
