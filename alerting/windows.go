@@ -35,25 +35,7 @@ type Rule struct {
 // rules over instant values only (a gauge above a threshold) have no
 // window and are left out.
 func RuleWindows(rules []Rule) ([]Window, error) {
-	type alert struct {
-		name string
-		expr parser.Expr
-	}
-	var alerts []alert
-	recorded := map[string][]parser.Expr{} // a name may be recorded by several rules
-	var errs []error
-	for _, r := range rules {
-		expr, err := rulesParser.ParseExpr(r.Expr)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: rule %s: %w", r.File, r.Alert+r.Record, err))
-			continue
-		}
-		if r.Record != "" {
-			recorded[r.Record] = append(recorded[r.Record], expr)
-		} else {
-			alerts = append(alerts, alert{r.Alert, expr})
-		}
-	}
+	alerts, recorded, errs := parseRules(rules)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -64,12 +46,12 @@ func RuleWindows(rules []Rule) ([]Window, error) {
 		if d <= 0 {
 			continue
 		}
-		if i, ok := at[a.name]; ok {
+		if i, ok := at[a.r.Alert]; ok {
 			out[i].Range = min(out[i].Range, d)
 			continue
 		}
-		at[a.name] = len(out)
-		out = append(out, Window{Alert: a.name, Range: d})
+		at[a.r.Alert] = len(out)
+		out = append(out, Window{Alert: a.r.Alert, Range: d})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Range != out[j].Range {
@@ -151,25 +133,7 @@ func (n NoiseWindow) Need() time.Duration { return n.For + n.Range + 2*n.Interva
 // NoiseWindows returns the noise window of every alerting rule of rules,
 // in their order (an alert defined twice appears twice).
 func NoiseWindows(rules []Rule) ([]NoiseWindow, error) {
-	type alert struct {
-		r    Rule
-		expr parser.Expr
-	}
-	var alerts []alert
-	recorded := map[string][]parser.Expr{}
-	var errs []error
-	for _, r := range rules {
-		expr, err := rulesParser.ParseExpr(r.Expr)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: rule %s: %w", r.File, r.Alert+r.Record, err))
-			continue
-		}
-		if r.Record != "" {
-			recorded[r.Record] = append(recorded[r.Record], expr)
-		} else {
-			alerts = append(alerts, alert{r, expr})
-		}
-	}
+	alerts, recorded, errs := parseRules(rules)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -217,4 +181,30 @@ func longestRange(expr parser.Node, recorded map[string][]parser.Expr, onPath ma
 		best = max(best, longestRange(c, recorded, onPath))
 	}
 	return best
+}
+
+// parsedRule is an alerting rule with its parsed expression.
+type parsedRule struct {
+	r    Rule
+	expr parser.Expr
+}
+
+// parseRules parses every rule's expression: the alerting rules in their
+// order, the expressions recording each name (a name may be recorded by
+// several rules), and an error per rule that does not parse.
+func parseRules(rules []Rule) (alerts []parsedRule, recorded map[string][]parser.Expr, errs []error) {
+	recorded = map[string][]parser.Expr{}
+	for _, r := range rules {
+		expr, err := rulesParser.ParseExpr(r.Expr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: rule %s: %w", r.File, r.Alert+r.Record, err))
+			continue
+		}
+		if r.Record != "" {
+			recorded[r.Record] = append(recorded[r.Record], expr)
+		} else {
+			alerts = append(alerts, parsedRule{r, expr})
+		}
+	}
+	return alerts, recorded, errs
 }
