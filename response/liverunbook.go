@@ -231,15 +231,8 @@ func (e *Engine) MarkStep(user, stepID, mark, why string) (LiveStep, error) {
 		return LiveStep{}, errors.New("a reason is at most 2000 bytes")
 	}
 	now := e.clock.Now()
-	e.mu.Lock()
-	lr, err := e.latestRunbook()
+	lr, s, err := e.lockStep(stepID)
 	if err != nil {
-		e.mu.Unlock()
-		return LiveStep{}, err
-	}
-	s, err := lr.step(stepID)
-	if err != nil {
-		e.mu.Unlock()
 		return LiveStep{}, err
 	}
 	if s.Status == StepRunning {
@@ -271,15 +264,8 @@ func (e *Engine) RunStep(ctx context.Context, user, stepID string) (LiveStep, er
 	if user == "" {
 		return LiveStep{}, errors.New("a runbook run needs a user")
 	}
-	e.mu.Lock()
-	lr, err := e.latestRunbook()
+	lr, s, err := e.lockStep(stepID)
 	if err != nil {
-		e.mu.Unlock()
-		return LiveStep{}, err
-	}
-	s, err := lr.step(stepID)
-	if err != nil {
-		e.mu.Unlock()
 		return LiveStep{}, err
 	}
 	switch {
@@ -380,4 +366,19 @@ func (e *Engine) endIfFollowed(lr *LiveRunbook, at time.Time) {
 		attrs["skipped"] = strings.Join(skipped, ",")
 	}
 	lr.in.emitAt(at, timeline.RunbookEnd, lr.Runbook, msg, attrs)
+}
+
+// lockStep takes e.mu and finds step stepID of the latest live runbook;
+// on success it returns with e.mu held, on error with it released.
+func (e *Engine) lockStep(stepID string) (*LiveRunbook, *LiveStep, error) {
+	e.mu.Lock()
+	lr, err := e.latestRunbook()
+	if err == nil {
+		var s *LiveStep
+		if s, err = lr.step(stepID); err == nil {
+			return lr, s, nil
+		}
+	}
+	e.mu.Unlock()
+	return nil, nil, err
 }
