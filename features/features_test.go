@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -494,4 +495,23 @@ func TestConditionRecoveryNeedsData(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, unproven, "one event per distinct reason, not one per evaluation")
+}
+
+// A data table or doc string on a step is refused before anything runs:
+// no step of the catalog takes one, and godog would fail the drill on it
+// halfway through.
+func TestCheckRefusesStepArguments(t *testing.T) {
+	src := "Feature: f\n  Scenario: s\n    Given the team's environment is running\n" +
+		"    When provider \"primary\" is down\n      | for | 2m |\n" +
+		"    Then an alert fires within 10m\n      \"\"\"\n      up == 0\n      \"\"\"\n"
+	scs, err := Parse("f.feature", []byte(src))
+	require.NoError(t, err)
+	var msgs []string
+	for _, p := range Check(scs) {
+		msgs = append(msgs, fmt.Sprintf("%d: %s", p.Line, p.Message))
+	}
+	require.Equal(t, []string{
+		"4: the step carries a data table, and no drill step takes one; write its values in the step line",
+		"6: the step carries a doc string, and no drill step takes one; write its values in the step line",
+	}, msgs)
 }

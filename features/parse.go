@@ -32,6 +32,9 @@ type ScenarioStep struct {
 	// Written is the step as the file writes it: for an outline, before
 	// an Examples row fills in its placeholders.
 	Written string
+	// Argument is "a data table" or "a doc string" when the step carries
+	// one; no step of the catalog takes either, so Check refuses it.
+	Argument string
 }
 
 // Key identifies a scenario across parses: godog parses the same files
@@ -127,6 +130,12 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 					st.Line = int(s.Location.Line)
 					st.Written = s.Text
 				}
+			}
+			switch {
+			case ps.Argument != nil && ps.Argument.DataTable != nil:
+				st.Argument = "a data table"
+			case ps.Argument != nil && ps.Argument.DocString != nil:
+				st.Argument = "a doc string"
 			}
 			sc.Steps = append(sc.Steps, st)
 		}
@@ -245,6 +254,12 @@ func Check(scs []*Scenario) []Problem {
 	for _, sc := range scs {
 		for _, st := range sc.Steps {
 			line := strings.TrimSpace(st.Keyword) + " " + st.Text
+			if st.Argument != "" {
+				// godog would hand it to the step as an argument the
+				// step does not take: the drill would fail halfway.
+				out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
+					Message: "the step carries " + st.Argument + ", and no drill step takes one; write its values in the step line"})
+			}
 			ms := matchAll(st.Text)
 			switch len(ms) {
 			case 1:
