@@ -117,6 +117,18 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, shape string) boo
 func (e *Engine) URL() string { return e.url }
 
 func (e *Engine) openLive() error {
+	// An acknowledgement endpoint must not be reachable from the network.
+	srv, err := loopback.Serve(e.opt.LiveAddr, faultmode.LoopbackOnly(e.liveHandler()), e.logger)
+	if err != nil {
+		return fmt.Errorf("response: live endpoint: %w", err)
+	}
+	e.srv, e.url = srv, srv.URL()
+	return nil
+}
+
+// liveHandler is the live drill's control API: pages, acknowledgements,
+// role claims, notes and the live runbook.
+func (e *Engine) liveHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+pathPages, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e.Pages())
@@ -208,13 +220,7 @@ func (e *Engine) openLive() error {
 		}
 		writeJSON(w, http.StatusOK, st)
 	})
-	// An acknowledgement endpoint must not be reachable from the network.
-	srv, err := loopback.Serve(e.opt.LiveAddr, faultmode.LoopbackOnly(mux), e.logger)
-	if err != nil {
-		return fmt.Errorf("response: live endpoint: %w", err)
-	}
-	e.srv, e.url = srv, srv.URL()
-	return nil
+	return mux
 }
 
 // StepMarkRequest is the body of POST /runbook/mark: a step of the open
