@@ -171,7 +171,8 @@ func TestTeamKindChecks(t *testing.T) {
 	budget.Check.Within = time.Nanosecond // no answer comes back this fast
 	reqs["slow"] = budget
 	big := reqs["ask"]
-	big.Prompts = []string{strings.Repeat("x", MaxRendered/2+1)}
+	// The first prompt is what Validate renders; a later one is too big.
+	big.Prompts = []string{"small", strings.Repeat("x", MaxRendered/2+1)}
 	big.Body = `{{ .Prompt }}{{ .Prompt }}`
 	reqs["big"] = big
 	cfg := cfgFor(1, map[string]float64{"ask": 1})
@@ -195,13 +196,25 @@ func TestTeamKindChecks(t *testing.T) {
 		{"regexp", "search", OutcomeInvalid, `does not match "\"hits\": \\[\\{"`},
 		{"nomarker", "answer-stream", OutcomeInvalid, `stream ended without its end marker "data: [END]"`},
 		{"", "slow", OutcomeTimeout, "over its time budget of 1ns"},
-		{"", "big", OutcomeError, fmt.Sprintf("renders more than %d bytes", MaxRendered)},
 	} {
 		api.set(tc.breakIt)
 		r := sendOne(t, g, tc.kind, 5)
 		require.Equal(t, tc.outcome, r.Outcome, "%s/%s: %s", tc.breakIt, tc.kind, r.Detail)
 		require.Contains(t, r.Detail, tc.detail)
 	}
+
+	// A body past MaxRendered fails its request, never grows unbounded.
+	api.set("")
+	capped := 0
+	for seq := int64(1); seq <= 40; seq++ {
+		r := sendOne(t, g, "big", seq)
+		if strings.HasPrefix(r.Detail, "body:") {
+			require.Equal(t, OutcomeError, r.Outcome)
+			require.Equal(t, fmt.Sprintf("body: renders more than %d bytes", MaxRendered), r.Detail)
+			capped++
+		}
+	}
+	require.Positive(t, capped)
 
 	// A missing JSON path, and paths through lists.
 	for _, tc := range []struct {
