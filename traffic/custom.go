@@ -26,6 +26,8 @@ const (
 	MaxRendered = 64 << 10
 	// MaxPrompts bounds a kind's corpus of prompts.
 	MaxPrompts = 10000
+	// MaxPromptsFile bounds a prompts file's size.
+	MaxPromptsFile = 1 << 20
 	// MaxRequestKinds bounds the number of a team's own request kinds.
 	MaxRequestKinds = 64
 )
@@ -251,6 +253,9 @@ func compile(name string, r Request) (*compiled, []error) {
 			c.headers = append(c.headers, compiledHeader{h, t})
 		}
 	}
+	if len(r.Prompts) > 0 && r.PromptsFile != "" {
+		bad(".prompts_file", "set prompts or prompts_file, not both")
+	}
 	if len(r.Prompts) > MaxPrompts {
 		bad(".prompts", "%d prompts; at most %d", len(r.Prompts), MaxPrompts)
 	}
@@ -276,9 +281,6 @@ func compile(name string, r Request) (*compiled, []error) {
 	if r.Check.Within < 0 {
 		bad(".check.within", "want a positive duration such as 2s, got %v", r.Check.Within)
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
 	// An unknown field (.Promt) fails only when executed: try each
 	// template once, as a request would.
 	sample := TemplateData{Prompt: "sample", RequestID: "drill-0-0", Kind: name, Seq: 1, rng: rand.New(rand.NewPCG(0, 0))}
@@ -302,6 +304,26 @@ func compile(name string, r Request) (*compiled, []error) {
 		return nil, errs
 	}
 	return c, nil
+}
+
+// ParsePrompts reads a prompts file's content: one prompt a line, blank
+// lines and lines starting with # skipped; at most MaxPrompts.
+func ParsePrompts(data []byte) ([]string, error) {
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if len(out) == MaxPrompts {
+			return nil, fmt.Errorf("more than %d prompts", MaxPrompts)
+		}
+		out = append(out, line)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no prompts; want one prompt a line")
+	}
+	return out, nil
 }
 
 // cutTemplateName drops text/template's "template: name:" prefix, which
