@@ -293,4 +293,18 @@ func TestTeamKindsValidate(t *testing.T) {
 		require.Contains(t, msg, want)
 	}
 	require.NoError(t, teamConfig(1, map[string]float64{"ask": 1}).Validate())
+
+	// The limits.
+	c = cfgFor(1, map[string]float64{"k0": 1})
+	c.Requests = map[string]Request{}
+	for i := range MaxRequestKinds + 1 {
+		c.Requests[fmt.Sprintf("k%d", i)] = Request{Path: "/"}
+	}
+	require.ErrorContains(t, c.Validate(), fmt.Sprintf("traffic: requests: %d request kinds; at most %d", MaxRequestKinds+1, MaxRequestKinds))
+	c.Requests = map[string]Request{"k0": {Path: "/", Prompts: make([]string, MaxPrompts+1)}}
+	require.EqualError(t, c.Validate(), fmt.Sprintf("traffic: requests.k0.prompts: %d prompts; at most %d", MaxPrompts+1, MaxPrompts))
+	_, err = ParsePrompts([]byte(strings.Repeat("p\n", MaxPrompts)))
+	require.NoError(t, err)
+	_, err = ParsePrompts([]byte(strings.Repeat("p\n", MaxPrompts+1)))
+	require.EqualError(t, err, fmt.Sprintf("more than %d prompts", MaxPrompts))
 }
