@@ -503,6 +503,19 @@ func (g *Generator) sendCustom(c *compiled, seq int64) Result {
 	if c.match != nil && !c.match.Match(data2) {
 		return g.fail(res, OutcomeInvalid, fmt.Sprintf("body %q does not match %q", truncate(string(data2), 80), chk.Match))
 	}
+	// Tokens and cost a JSON answer reports, as the presets read them.
+	if len(data2) > 0 && data2[0] == '{' {
+		var a struct {
+			Usage   *usage   `json:"usage"`
+			CostUSD *float64 `json:"cost_usd"`
+		}
+		if json.Unmarshal(data2, &a) == nil {
+			a.Usage.apply(&res)
+			if a.CostUSD != nil {
+				res.CostUSD = *a.CostUSD
+			}
+		}
+	}
 	if len(chk.JSON) > 0 {
 		var doc any
 		if err := json.Unmarshal(data2, &doc); err != nil {

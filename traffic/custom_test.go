@@ -54,7 +54,8 @@ func (a *teamAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, _ = fmt.Fprint(w, "<html>oops</html>")
 			return
 		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"answer": "Refunds take 5 days.", "status": status, "sources": []any{map[string]any{"id": 7}}})
+		_ = json.NewEncoder(w).Encode(map[string]any{"answer": "Refunds take 5 days.", "status": status, "sources": []any{map[string]any{"id": 7}},
+			"usage": map[string]any{"input_tokens": 12, "output_tokens": 4}, "cost_usd": 0.002})
 	case r.Method == http.MethodGet && r.URL.Path == "/search":
 		a.mu.Lock()
 		a.queries = append(a.queries, r.URL.Query().Get("q"))
@@ -187,6 +188,8 @@ func TestTeamKindChecks(t *testing.T) {
 		require.Equal(t, 200, r.Status)
 	}
 	require.Positive(t, sendOne(t, g, "answer-stream", 4).TTFT)
+	r := sendOne(t, g, "ask", 6)
+	require.Equal(t, [3]any{int64(12), int64(4), 0.002}, [3]any{r.InputTokens, r.OutputTokens, r.CostUSD}, "usage and cost_usd of a JSON answer are counted")
 
 	for _, tc := range []struct{ breakIt, kind, outcome, detail string }{
 		{"status", "ask", OutcomeError, "HTTP 503"},
