@@ -123,6 +123,47 @@ var funcs = template.FuncMap{
 		b, err := json.Marshal(v)
 		return string(b), err
 	},
+	// printf is text/template's, refusing widths and precisions that
+	// would pad past MaxRendered before the capped writer sees a byte.
+	"printf": func(format string, args ...any) (string, error) {
+		if err := boundedFormat(format); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf(format, args...), nil
+	},
+}
+
+// boundedFormat refuses a printf format whose widths and precisions add
+// up to more than MaxRendered, or that takes them from arguments (*).
+func boundedFormat(format string) error {
+	total := 0
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		for i++; i < len(format); {
+			c := format[i]
+			if c == '*' {
+				return errors.New("printf: * widths are not supported")
+			}
+			if c >= '0' && c <= '9' {
+				n := 0
+				for ; i < len(format) && format[i] >= '0' && format[i] <= '9'; i++ {
+					n = min(n*10+int(format[i]-'0'), MaxRendered+1)
+				}
+				total += n
+				continue
+			}
+			if strings.IndexByte("+-# .[]", c) < 0 {
+				break // the verb
+			}
+			i++
+		}
+		if total > MaxRendered {
+			return fmt.Errorf("printf: widths and precisions add up to more than %d", MaxRendered)
+		}
+	}
+	return nil
 }
 
 // Choice is one of xs, drawn from the request's seeded stream:

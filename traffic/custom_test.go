@@ -297,6 +297,17 @@ func TestTeamKindsValidate(t *testing.T) {
 	}
 	require.NoError(t, teamConfig(1, map[string]float64{"ask": 1}).Validate())
 
+	// printf cannot pad past the cap before the capped writer sees it.
+	for format, ok := range map[string]bool{
+		`%d`: true, `%05.2f %-8s %[1]d %%`: true, `%065536d`: true,
+		`%065537d`: false, `%*d`: false, `%.99999999999999999999d`: false, `%40000d%40000d`: false,
+	} {
+		require.Equal(t, ok, boundedFormat(format) == nil, format)
+	}
+	c = cfgFor(1, map[string]float64{"p": 1})
+	c.Requests = map[string]Request{"p": {Path: "/", Body: `{{ printf "%0999999d" 1 }}`}}
+	require.EqualError(t, c.Validate(), `traffic: requests.p.body: template: 1:3: executing "p.body" at <printf "%0999999d" 1>: error calling printf: printf: widths and precisions add up to more than 65536`)
+
 	// The limits.
 	c = cfgFor(1, map[string]float64{"k0": 1})
 	c.Requests = map[string]Request{}
