@@ -81,6 +81,14 @@ func Check(top Topology, dir string, vars map[string]string) error {
 		}
 		data.Service = builtinEndpoint("http://127.0.0.1:1")
 	}
+	if top.Traffic != nil {
+		cfg := *top.Traffic
+		err := tb.loadPrompts(&cfg)
+		if err == nil {
+			err = cfg.Validate() // the first prompt of a file renders in every template
+		}
+		errs = append(errs, err)
+	}
 	data.Toxiproxy.URL = "http://127.0.0.1:1"
 	data.Traffic.Metrics = "http://127.0.0.1:1/metrics"
 	for _, n := range slices.Sorted(maps.Keys(vars)) {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drillkit/drill/internal/docgen"
+	"github.com/drillkit/drill/traffic"
 )
 
 // docDuration writes d as drill.yaml would: 30s, 2m, 1m30s.
@@ -50,8 +51,28 @@ func defaultsMarkdown() string {
 	return b.String()
 }
 
+// trafficLimitsMarkdown is docs/topology.md's table of the limits of a
+// team's own request kinds.
+func trafficLimitsMarkdown() string {
+	rows := [][2]string{
+		{"request kinds in `traffic.requests`", fmt.Sprint(traffic.MaxRequestKinds)},
+		{"prompts of one kind", fmt.Sprint(traffic.MaxPrompts)},
+		{"a prompts file", fmt.Sprintf("%d MiB", traffic.MaxPromptsFile>>20)},
+		{"what one template renders (a body, a path, a header); more fails the request", fmt.Sprintf("%d KiB", traffic.MaxRendered>>10)},
+	}
+	var b strings.Builder
+	b.WriteString("| traffic request kinds | limit |\n|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s |\n", r[0], r[1])
+	}
+	return b.String()
+}
+
 // docs/topology.md's defaults and limits are the code's.
 func TestDocs(t *testing.T) {
 	require.Equal(t, 0, OutputTail%(1<<10), "the doc states OutputTail in KiB")
 	require.NoError(t, docgen.Check("../docs/topology.md", "testbed-defaults", defaultsMarkdown(), "go test ./testbed -run TestDocs -update", *update))
+	require.Equal(t, 0, traffic.MaxPromptsFile%(1<<20), "the doc states MaxPromptsFile in MiB")
+	require.Equal(t, 0, traffic.MaxRendered%(1<<10), "the doc states MaxRendered in KiB")
+	require.NoError(t, docgen.Check("../docs/topology.md", "traffic-limits", trafficLimitsMarkdown(), "go test ./testbed -run TestDocs -update", *update))
 }

@@ -282,8 +282,17 @@ func (tb *Testbed) loadProviderConfig(p string) (mockllm.Config, error) {
 // was written so by the team and is read as a file given on the command
 // line (a regular file, capped).
 func (tb *Testbed) teamFile(p string) (string, []byte, error) {
+	return tb.teamFileMax(p, strictyaml.MaxBytes)
+}
+
+// teamFileMax is teamFile for a file of at most max bytes.
+func (tb *Testbed) teamFileMax(p string, max int64) (string, []byte, error) {
 	if tb.dir == "" || filepath.IsAbs(p) {
-		b, err := strictyaml.ReadFile(p)
+		if max == strictyaml.MaxBytes {
+			b, err := strictyaml.ReadFile(p)
+			return p, b, err
+		}
+		b, err := teamfile.ReadFile(p, p, max)
 		return p, b, err
 	}
 	name := tb.path(p)
@@ -296,7 +305,7 @@ func (tb *Testbed) teamFile(p string) (string, []byte, error) {
 	if !ok {
 		return name, nil, fmt.Errorf("%s: expected a path inside the team directory, got %q", name, p)
 	}
-	b, err := root.ReadFile(rel, name, strictyaml.MaxBytes)
+	b, err := root.ReadFile(rel, name, max)
 	var te *teamfile.Error
 	if errors.As(err, &te) && !errors.Is(err, fs.ErrNotExist) {
 		return name, nil, strictyaml.Problems{{File: te.File, Msg: te.Msg}}

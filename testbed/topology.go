@@ -450,6 +450,14 @@ func (d *decoder) traffic(n *yaml.Node, top *Topology) {
 	}
 	before := len(d.probs)
 	d.decode(n, &cfg, "traffic")
+	// A team's own request kinds without a mix: each weighs 1, and the
+	// built-in OpenAI kinds are off.
+	if valueNode(n, "mix") == nil && len(cfg.Requests) > 0 {
+		cfg.Mix = map[string]float64{}
+		for name := range cfg.Requests {
+			cfg.Mix[name] = 1
+		}
+	}
 	bad := map[string]bool{}
 	for _, p := range d.probs[before:] {
 		bad[p.Field] = true

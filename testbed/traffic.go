@@ -40,6 +40,9 @@ func (tb *Testbed) StartTraffic(ctx context.Context, cfg traffic.Config) error {
 	if cfg.Logger == nil {
 		cfg.Logger = tb.logger.With("component", "traffic")
 	}
+	if err := tb.loadPrompts(&cfg); err != nil {
+		return err
+	}
 	g, err := traffic.New(cfg, tb.svc.Endpoint().URL)
 	if err != nil {
 		return err
@@ -100,4 +103,34 @@ func (tb *Testbed) sent() int64 {
 		return g.sent.Load()
 	}
 	return 0
+}
+
+// loadPrompts reads the prompts files of cfg's request kinds (relative to
+// the team directory, through internal/teamfile, at most
+// traffic.MaxPromptsFile bytes) into their prompts. cfg's Requests map is
+// replaced, never changed in place: it may be the topology's.
+func (tb *Testbed) loadPrompts(cfg *traffic.Config) error {
+	if len(cfg.Requests) == 0 {
+		return nil
+	}
+	reqs := make(map[string]traffic.Request, len(cfg.Requests))
+	var errs []error
+	for name, r := range cfg.Requests {
+		if r.PromptsFile != "" && len(r.Prompts) == 0 {
+			file, data, err := tb.teamFileMax(r.PromptsFile, traffic.MaxPromptsFile)
+			if err == nil {
+				r.Prompts, err = traffic.ParsePrompts(data)
+				if err != nil {
+					err = fmt.Errorf("%s: %w", file, err)
+				}
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("traffic.requests.%s.prompts_file: %w", name, err))
+			}
+			r.PromptsFile = ""
+		}
+		reqs[name] = r
+	}
+	cfg.Requests = reqs
+	return errors.Join(errs...)
 }

@@ -55,8 +55,12 @@ type Config struct {
 	Shape Shape `yaml:"shape,omitempty" json:"shape,omitempty"`
 	// Arrivals is poisson (exponential gaps, the default) or uniform.
 	Arrivals string `yaml:"arrivals,omitempty" json:"arrivals,omitempty"`
-	// Mix weighs the request kinds; weights need not sum to 1.
+	// Mix weighs the request kinds, built-in (Kinds, the OpenAI presets)
+	// and the team's own (Requests); weights need not sum to 1.
 	Mix map[string]float64 `yaml:"mix" json:"mix"`
+	// Requests are the team's own request kinds, by name; the mix weighs
+	// them like the built-in kinds.
+	Requests map[string]Request `yaml:"requests,omitempty" json:"requests,omitempty"`
 	// Model is sent in every chat request.
 	Model string `yaml:"model" json:"model"`
 	// Timeout bounds each request, streams included.
@@ -170,8 +174,17 @@ func (c Config) Validate() error {
 	default:
 		bad("arrivals", "want poisson or uniform, got %q", c.Arrivals)
 	}
+	if len(c.Requests) > MaxRequestKinds {
+		bad("requests", "%d request kinds; at most %d", len(c.Requests), MaxRequestKinds)
+	}
+	for _, name := range sortedKeys(c.Requests) {
+		if _, problems := compile(name, c.Requests[name]); len(problems) > 0 {
+			errs = append(errs, prefixed(problems)...)
+		}
+	}
+	known := c.kinds()
 	if len(c.Mix) == 0 {
-		bad("mix", "want weights over %s", strings.Join(Kinds, ", "))
+		bad("mix", "want weights over %s", strings.Join(known, ", "))
 	}
 	var sum float64
 	keys := make([]string, 0, len(c.Mix))
@@ -181,8 +194,8 @@ func (c Config) Validate() error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		w := c.Mix[k]
-		if !contains(Kinds, k) {
-			bad("mix."+k, "unknown kind; kinds are %s", strings.Join(Kinds, ", "))
+		if !contains(known, k) {
+			bad("mix."+k, "unknown kind; kinds are %s", strings.Join(known, ", "))
 			continue
 		}
 		if w < 0 || !finite(w) {
@@ -207,6 +220,26 @@ func (c Config) Validate() error {
 		bad("canary_answer", "required when the mix has canary requests; want the text a correct answer contains")
 	}
 	return errors.Join(errs...)
+}
+
+// kinds are the built-in kinds, then the team's own, sorted: the order
+// the mix is drawn in.
+func (c Config) kinds() []string {
+	out := append([]string(nil), Kinds...)
+	for _, k := range sortedKeys(c.Requests) {
+		if !contains(Kinds, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func prefixed(errs []error) []error {
+	out := make([]error, len(errs))
+	for i, e := range errs {
+		out[i] = fmt.Errorf("traffic: %w", e)
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {

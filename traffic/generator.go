@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,14 +40,17 @@ type Generator struct {
 	transport *http.Transport
 	client    *http.Client
 
-	reg      *prometheus.Registry
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	ttft     prometheus.Histogram
-	tokens   *prometheus.CounterVec
-	cost     prometheus.Counter
-	inflight prometheus.Gauge
-	rateG    prometheus.Gauge
+	custom map[string]*compiled // the team's own request kinds
+
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	responses *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	ttft      prometheus.Histogram
+	tokens    *prometheus.CounterVec
+	cost      prometheus.Counter
+	inflight  prometheus.Gauge
+	rateG     prometheus.Gauge
 
 	mult     atomic.Uint64 // math.Float64bits of the surge multiplier
 	wake     chan struct{} // nudges the arrival loop after SetMultiplier
@@ -101,11 +105,16 @@ func New(cfg Config, target string) (*Generator, error) {
 		wake:      make(chan struct{}, 1),
 		state:     newStats(cfg.Seed),
 	}
+	g.custom = map[string]*compiled{}
+	for name, r := range cfg.Requests {
+		c, _ := compile(name, r) // Validate compiled it already
+		g.custom[name] = c
+	}
 	g.mult.Store(math.Float64bits(1))
 	g.reg.MustRegister(g.newMetrics()...)
 	// Series exist from the first scrape, so rate() and ratios are
 	// defined before the first failure.
-	for _, k := range Kinds {
+	for _, k := range cfg.kinds() {
 		if cfg.Mix[k] <= 0 {
 			continue
 		}
@@ -125,6 +134,10 @@ func (g *Generator) newMetrics() []prometheus.Collector {
 		Name: "drill_traffic_requests_total",
 		Help: "Requests the traffic generator scheduled, by kind and outcome (ok, error, invalid, timeout, dropped).",
 	}, []string{"kind", "outcome"})
+	g.responses = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "drill_traffic_responses_total",
+		Help: "Responses the traffic generator got, by kind and HTTP status code (none: no response came back).",
+	}, []string{"kind", "status"})
 	g.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "drill_traffic_request_duration_seconds",
 		Help:    "Client-side request latency, to the end of the body or stream.",
@@ -151,7 +164,7 @@ func (g *Generator) newMetrics() []prometheus.Collector {
 		Name: "drill_traffic_target_rate",
 		Help: "The arrival rate aimed for now, in requests per second (shape times surge multiplier).",
 	})
-	return []prometheus.Collector{g.requests, g.duration, g.ttft, g.tokens, g.cost, g.inflight, g.rateG}
+	return []prometheus.Collector{g.requests, g.responses, g.duration, g.ttft, g.tokens, g.cost, g.inflight, g.rateG}
 }
 
 // MetricNames are the names of the series the generator's /metrics
@@ -256,7 +269,7 @@ func (g *Generator) loop(ctx context.Context, start time.Time) {
 		g.mu.Unlock()
 	}()
 	gaps := rand.New(rand.NewPCG(g.cfg.Seed, 0x6761))
-	pick := newPicker(g.cfg.Mix, g.cfg.Seed)
+	pick := newPicker(g.cfg.kinds(), g.cfg.Mix, g.cfg.Seed)
 	poisson := g.cfg.Arrivals != "uniform"
 	gap := func(r float64) time.Duration {
 		if poisson {
@@ -335,7 +348,12 @@ func (g *Generator) arrive(kind string) {
 	seq := g.seq.Add(1)
 	go func() {
 		defer g.reqs.Done()
-		res := g.send(kind, seq)
+		var res Result
+		if c := g.custom[kind]; c != nil {
+			res = g.sendCustom(c, seq)
+		} else {
+			res = g.send(kind, seq)
+		}
 		g.inFlight.Add(-1)
 		g.inflight.Dec()
 		g.record(res)
@@ -345,6 +363,11 @@ func (g *Generator) arrive(kind string) {
 func (g *Generator) record(r Result) {
 	g.requests.WithLabelValues(r.Kind, r.Outcome).Inc()
 	if r.Outcome != OutcomeDropped {
+		status := "none"
+		if r.Status != 0 {
+			status = strconv.Itoa(r.Status)
+		}
+		g.responses.WithLabelValues(r.Kind, status).Inc()
 		g.duration.WithLabelValues(r.Kind).Observe(r.Latency.Seconds())
 		if r.TTFT > 0 {
 			g.ttft.Observe(r.TTFT.Seconds())
@@ -378,10 +401,10 @@ type picker struct {
 	rng   *rand.Rand
 }
 
-func newPicker(mix map[string]float64, seed uint64) *picker {
+func newPicker(kinds []string, mix map[string]float64, seed uint64) *picker {
 	p := &picker{rng: rand.New(rand.NewPCG(seed, 0x6b696e64))}
 	var sum float64
-	for _, k := range Kinds { // fixed order: map order must not matter
+	for _, k := range kinds { // fixed order: map order must not matter
 		if w := mix[k]; w > 0 {
 			sum += w
 			p.kinds = append(p.kinds, k)

@@ -186,7 +186,7 @@ func TestSurgeMultiplier(t *testing.T) {
 func TestMixIsSeededAndProportional(t *testing.T) {
 	mix := map[string]float64{KindChat: 5, KindStream: 2, KindJSON: 1, KindAgent: 1, KindCanary: 1}
 	draw := func(seed uint64) ([]string, map[string]int) {
-		p := newPicker(mix, seed)
+		p := newPicker(Kinds, mix, seed)
 		var seq []string
 		counts := map[string]int{}
 		for range 20000 {
@@ -440,7 +440,7 @@ func BenchmarkArrival(b *testing.B) {
 	g, err := New(cfg, "http://127.0.0.1:9")
 	require.NoError(b, err)
 	g.inFlight.Store(1) // full: every arrival is dropped
-	p := newPicker(cfg.Mix, 1)
+	p := newPicker(Kinds, cfg.Mix, 1)
 	b.ReportAllocs()
 	for b.Loop() {
 		g.arrive(p.next())
