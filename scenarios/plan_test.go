@@ -96,10 +96,10 @@ Feature: plan and run
 		return 0
 	}
 	// The control window is measured from the world's start; the fault
-	// goes on as it ends, within a few drill seconds: at the test's speed
+	// goes on as it ends, within ten drill seconds: at the test's ×120
 	// a busy machine's scheduling delay of tens of milliseconds is that.
-	require.InDelta(t, (3 * time.Minute).Seconds(), first(timeline.ControlEnd).Seconds(), 5)
-	require.InDelta(t, (3 * time.Minute).Seconds(), first(timeline.FaultOn).Seconds(), 5)
+	require.InDelta(t, (3 * time.Minute).Seconds(), first(timeline.ControlEnd).Seconds(), 10)
+	require.InDelta(t, (3 * time.Minute).Seconds(), first(timeline.FaultOn).Seconds(), 10)
 	require.LessOrEqual(t, first(timeline.AlertFiring), bounds[`alert "LLMGatewayErrors" fires within 10m`])
 	require.LessOrEqual(t, first(timeline.Ack), bounds[`the page is acknowledged within 15m`])
 	var last time.Duration
