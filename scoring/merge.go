@@ -2,8 +2,10 @@ package scoring
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -150,4 +152,90 @@ func repetitionIndex(sc Scenario) int {
 		return 0
 	}
 	return sc.Repetition.Index
+}
+
+// MergeCucumber joins the cucumber JSON reports godog wrote for the
+// shards of one run, reports[i] beside the scorecard cards[i] and named
+// names[i] in errors. Every shard's report lists every scenario of the
+// run's feature files, those it did not run as skipped or failed; the
+// merged report takes each scenario (an element of a feature, by its
+// feature's uri and its line) from the shard whose scorecard holds that
+// FILE:LINE, and refuses a scenario two shards ran.
+func MergeCucumber(reports [][]byte, cards []*Scorecard, names []string) ([]byte, error) {
+	type element = map[string]json.RawMessage
+	type feature struct {
+		fields   map[string]json.RawMessage
+		elements []element
+		from     []int // the report each element was taken from, -1 none ran it
+	}
+	var (
+		order []string
+		byURI = map[string]*feature{}
+	)
+	ranBy := make([]map[string]bool, len(cards))
+	for i, c := range cards {
+		ranBy[i] = map[string]bool{}
+		for _, sc := range c.Scenarios {
+			ranBy[i][fmt.Sprintf("%s:%d", sc.Feature, sc.Line)] = true
+		}
+	}
+	bad := func(r int, err error) error {
+		return fmt.Errorf("%s: not a cucumber JSON report: %v", names[r], err)
+	}
+	for r, report := range reports {
+		var fs []map[string]json.RawMessage
+		if err := json.Unmarshal(report, &fs); err != nil {
+			return nil, bad(r, err)
+		}
+		for _, f := range fs {
+			var uri string
+			if err := json.Unmarshal(f["uri"], &uri); err != nil {
+				return nil, bad(r, fmt.Errorf("a feature's uri: %v", err))
+			}
+			var els []element
+			if raw, ok := f["elements"]; ok {
+				if err := json.Unmarshal(raw, &els); err != nil {
+					return nil, bad(r, err)
+				}
+			}
+			m := byURI[uri]
+			if m == nil {
+				m = &feature{fields: f}
+				byURI[uri] = m
+				order = append(order, uri)
+			}
+			for _, el := range els {
+				var line int
+				if err := json.Unmarshal(el["line"], &line); err != nil {
+					return nil, bad(r, fmt.Errorf("a scenario of %s: its line: %v", uri, err))
+				}
+				ran := ranBy[r][fmt.Sprintf("%s:%d", uri, line)]
+				at := slices.IndexFunc(m.elements, func(e element) bool { return string(e["line"]) == string(el["line"]) })
+				switch {
+				case at < 0:
+					m.elements = append(m.elements, el)
+					m.from = append(m.from, -1)
+					if ran {
+						m.from[len(m.from)-1] = r
+					}
+				case ran && m.from[at] >= 0:
+					return nil, fmt.Errorf("the scenario at %s:%d ran in two shards: %s and %s", uri, line, names[m.from[at]], names[r])
+				case ran:
+					m.elements[at], m.from[at] = el, r
+				}
+			}
+		}
+	}
+	out := make([]map[string]json.RawMessage, 0, len(order))
+	for _, uri := range order {
+		m := byURI[uri]
+		els, err := json.Marshal(m.elements)
+		if err != nil {
+			return nil, err
+		}
+		f := maps.Clone(m.fields)
+		f["elements"] = els
+		out = append(out, f)
+	}
+	return json.MarshalIndent(out, "", "    ")
 }
