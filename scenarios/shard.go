@@ -42,7 +42,10 @@ func ParseShard(s string) (Shard, error) {
 		return Shard{}, fmt.Errorf("%q: the shard total %q is not a whole number", s, n)
 	}
 	sh := Shard{Index: idx, Total: total}
-	return sh, sh.Check()
+	if err := sh.Check(); err != nil {
+		return sh, fmt.Errorf("%q: %v", s, err)
+	}
+	return sh, nil
 }
 
 // Check checks the shard: a total from 1 to MaxShards, an index from 0

@@ -35,21 +35,34 @@ junit.xml and summary.md of the whole run, and cucumber.json when every
 shard wrote one. The merged scorecard equals that of the same run unsharded
 (each scenario's world is seeded from --seed and its FILE:LINE alone), but
 for its run ID and wall times; the summary is recomputed from the scenarios.
-The merged run is not saved in the history (each shard saved its own).
+--gate checks the whole run, as drill run's does (give the shards no gates,
+or gates that hold for a share). The merged run is not saved in the history
+(each shard saved its own).
 A shard's scorecard.json may be at most 512 MiB.
 `,
 		exits: []exit{
-			{exitcode.OK, "merged, and every drill passed"},
-			{exitcode.Failed, "merged, and a drill failed or was inconclusive"},
+			{exitcode.OK, "merged, and every drill passed and met every gate"},
+			{exitcode.Failed, "merged, and a drill failed, was inconclusive or flaky, or a gate was missed (as drill run judges the whole run)"},
 			{exitcode.Usage, "bad usage, a directory without a readable scorecard.json, or shards that do not belong together (named); nothing written"},
 			{exitcode.Harness, "merged, and the harness failed for a scenario; or the merged files could not be written"},
 		},
 		examples: []example{
 			{"drill merge --out merged shard-0 shard-1 shard-2 shard-3", "join four shards' --out directories into merged/"},
+			{"drill merge --out merged --gate 'pass_rate >= 0.9' shard-0 shard-1", "merge, and gate the whole run as drill run --gate would"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			out := fs.String("out", "", "directory to write the merged scorecard.json, junit.xml, cucumber.json and summary.md to (required)")
+			var gates stringList
+			fs.Var(&gates, "gate", "a threshold `EXPR` the whole run must meet, as in drill run (repeatable)")
 			return func(ctx context.Context, e *env, args []string) error {
+				var parsed []scoring.Gate
+				for _, g := range gates {
+					pg, err := scoring.ParseGate(g)
+					if err != nil {
+						return exitcode.With(exitcode.Usage, err)
+					}
+					parsed = append(parsed, pg)
+				}
 				if *out == "" {
 					return usageErrorf("--out DIR is required: the directory the merged scorecard is written to")
 				}
@@ -75,18 +88,22 @@ A shard's scorecard.json may be at most 512 MiB.
 				if err := os.MkdirAll(*out, 0o755); err != nil {
 					return exitcode.With(exitcode.Harness, fmt.Errorf("--out: %w", err))
 				}
-				werr := writeOutputs(*out, card, nil)
+				var results []scoring.GateResult
+				for _, g := range parsed {
+					results = append(results, g.Check(card.Summary))
+				}
+				werr := writeOutputs(*out, card, results)
 				if cucumber != nil {
 					werr = errors.Join(werr, os.WriteFile(filepath.Join(*out, "cucumber.json"), cucumber, 0o644))
 				}
 				if werr != nil {
 					return exitcode.With(exitcode.Harness, fmt.Errorf("--out %s: %w", *out, werr))
 				}
-				if err := scoring.WriteText(e.stdout, card, nil); err != nil {
+				if err := scoring.WriteText(e.stdout, card, results); err != nil {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "\n%d shards merged into %s\n", len(cards), *out)
-				if code := card.ExitCode(); code != exitcode.OK {
+				if code := card.GatedExitCode(parsed, results); code != exitcode.OK {
 					return exitcode.Silent(code)
 				}
 				return nil

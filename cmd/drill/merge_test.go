@@ -124,3 +124,57 @@ func TestMergedShardsEqualTheUnshardedRun(t *testing.T) {
 	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, stderr, "shard 0 of 2 is given twice")
 }
+
+// --plan shows the shard's share; the shard comes from --shard, else
+// from a Kubernetes Indexed Job's JOB_COMPLETION_INDEX with
+// DRILL_SHARD_TOTAL or --shard-total; bad shards exit 2, named.
+func TestShardFlagsAndEnvironment(t *testing.T) {
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	code, whole, stderr := runCLI(t, "run", "--plan", "--all")
+	require.Equal(t, exitcode.OK, code, stderr)
+	shares := map[string]bool{}
+	var planned int
+	for i := 0; i < 3; i++ {
+		code, out, stderr := runCLIEnv(t, env(map[string]string{"JOB_COMPLETION_INDEX": fmt.Sprint(i), "DRILL_SHARD_TOTAL": "3"}), "run", "--plan", "--all")
+		require.Equal(t, exitcode.OK, code, stderr)
+		require.Contains(t, out, fmt.Sprintf("shard %d of 3 (from 0): ", i))
+		code, flagOut, _ := runCLI(t, "run", "--plan", "--all", "--shard", fmt.Sprintf("%d/3", i))
+		require.Equal(t, exitcode.OK, code)
+		require.Equal(t, out, flagOut, "the environment and --shard name the same shard")
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, ".feature:") && !strings.HasPrefix(line, " ") {
+				require.False(t, shares[line], "%s planned in two shards", line)
+				require.Contains(t, whole, line)
+				shares[line] = true
+				planned++
+			}
+		}
+	}
+	require.Equal(t, strings.Count(whole, "\n  speed ×"), planned, "the three shards plan every scenario of the whole run once")
+
+	code, out, _ := runCLIEnv(t, env(map[string]string{"JOB_COMPLETION_INDEX": "1"}), "run", "--plan", "--all", "--shard-total", "2")
+	require.Equal(t, exitcode.OK, code)
+	require.Contains(t, out, "shard 1 of 2 (from 0)")
+
+	for _, tc := range []struct {
+		vars map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"--shard", "2/2"}, `--shard "2/2": the shard index counts from 0 and must be from 0 to 1 for 2 shards, got 2`},
+		{nil, []string{"--shard", "0/1001"}, "the shard total must be from 1 to 1000, got 1001"},
+		{nil, []string{"--shard", "1"}, `want I/N`},
+		{nil, []string{"--shard", "0/2", "--shard-total", "2"}, "--shard-total goes with $JOB_COMPLETION_INDEX"},
+		{map[string]string{"JOB_COMPLETION_INDEX": "0"}, nil, "$JOB_COMPLETION_INDEX=0 is set (a Kubernetes Indexed Job) and no shard total is"},
+		{map[string]string{"DRILL_SHARD_TOTAL": "4"}, nil, "$DRILL_SHARD_TOTAL 4 is set and $JOB_COMPLETION_INDEX is not"},
+		{map[string]string{"JOB_COMPLETION_INDEX": "4", "DRILL_SHARD_TOTAL": "4"}, nil, "$JOB_COMPLETION_INDEX=4 with $DRILL_SHARD_TOTAL 4: the shard index counts from 0 and must be from 0 to 3"},
+		{map[string]string{"JOB_COMPLETION_INDEX": "x", "DRILL_SHARD_TOTAL": "4"}, nil, `$JOB_COMPLETION_INDEX="x": want the shard index`},
+		{map[string]string{"JOB_COMPLETION_INDEX": "0", "DRILL_SHARD_TOTAL": "four"}, nil, `$DRILL_SHARD_TOTAL="four": want the shard total`},
+	} {
+		code, _, stderr := runCLIEnv(t, env(tc.vars), append([]string{"run", "--plan", "--all"}, tc.args...)...)
+		require.Equal(t, exitcode.Usage, code, "%v %v", tc.vars, tc.args)
+		for _, part := range strings.Split(tc.want, "…") {
+			require.Contains(t, stderr, part, "%v %v", tc.vars, tc.args)
+		}
+	}
+}
