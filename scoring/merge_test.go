@@ -1,8 +1,12 @@
 package scoring
 
 import (
+	"bytes"
+	"encoding/json"
+	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 )
 
@@ -54,10 +58,39 @@ func TestMergeRefuses(t *testing.T) {
 		"incomplete": {[]*Scorecard{shardCard(0, 2, sc), shardCard(1, 2, sc)},
 			"the shards hold 2 scenario records, and their selection 3"},
 		"none": {nil, "no shard to merge"},
+		"index": {[]*Scorecard{shardCard(0, 2, sc), shardCard(2, 2, sc, sc)},
+			"d1: shard index 2 is outside 0 to 1"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Merge(tc.cards, []string{"d0", "d1"})
 			require.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+// A shard's scorecard validates against the schema, and its shard record
+// is checked by it.
+func TestShardScorecardValidatesAgainstSchema(t *testing.T) {
+	var schemaDoc any
+	require.NoError(t, json.Unmarshal(Schema, &schemaDoc))
+	comp := jsonschema.NewCompiler()
+	require.NoError(t, comp.AddResource("scorecard.schema.json", schemaDoc))
+	sch, err := comp.Compile("scorecard.schema.json")
+	require.NoError(t, err)
+	validate := func(c *Scorecard) error {
+		var b bytes.Buffer
+		require.NoError(t, WriteJSON(&b, c))
+		doc, err := jsonschema.UnmarshalJSON(&b)
+		require.NoError(t, err)
+		return sch.Validate(doc)
+	}
+	card := repeatFixture()
+	card.Shard = &Shard{Index: 1, Total: 4, Selection: "sha256:" + strings.Repeat("ab", 32), Selected: 9}
+	require.NoError(t, validate(card))
+	card.Shard.Index = 4
+	require.NoError(t, validate(card), "the schema bounds the index by 999, not by its total")
+	card.Shard.Selection = "sha256:ab"
+	require.Error(t, validate(card))
+	card.Shard = &Shard{Index: 0, Total: 0, Selection: "sha256:" + strings.Repeat("ab", 32)}
+	require.Error(t, validate(card))
 }
