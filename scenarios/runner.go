@@ -41,6 +41,9 @@ type Options struct {
 	// Only, when set, keeps just the scenarios at these "file:line"
 	// places among those selected (drill ci runs the ones a change touches).
 	Only []string
+	// Shard, when its Total is set, runs only that shard's share of the
+	// selection (Shard.Share); the scorecard records it (Scorecard.Shard).
+	Shard Shard
 
 	Speed float64 // drill seconds per real second
 	// Seed is the run seed: each scenario's world is seeded with
@@ -92,6 +95,11 @@ type Selection struct {
 	Scenarios []*features.Scenario
 	Contents  []godog.Feature // the feature files, for godog
 	Tags      string          // the godog tag expression applied
+	// Digest and Selected are the selection before sharding
+	// (SelectionDigest, and its count); Scenarios is then the shard's
+	// share of it.
+	Digest   string
+	Selected int
 }
 
 // Select parses the team's features and picks the scenarios the options
@@ -315,6 +323,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 		StartedAt:     time.Now().UTC(),
 		Speed:         opts.Speed,
 		Seed:          opts.Seed,
+		Shard:         opts.Shard.record(sel),
 	}
 	if repeat > 1 {
 		card.Repeat = repeat
@@ -555,7 +564,18 @@ func Prepare(opts Options) (*Selection, testbed.Topology, error) {
 	if err != nil {
 		return nil, top, err
 	}
-	return sel, top, CheckSteps(sel, opts.Team, top, opts.Live)
+	// Every shard checks the whole selection, so all refuse the same input.
+	if err := CheckSteps(sel, opts.Team, top, opts.Live); err != nil {
+		return nil, top, err
+	}
+	sel.Digest, sel.Selected = SelectionDigest(sel.Scenarios), len(sel.Scenarios)
+	if opts.Shard.Total > 0 {
+		if err := opts.Shard.Check(); err != nil {
+			return nil, top, fmt.Errorf("shard %d/%d: %v", opts.Shard.Index, opts.Shard.Total, err)
+		}
+		sel.Scenarios = opts.Shard.Share(sel.Scenarios)
+	}
+	return sel, top, nil
 }
 
 // CheckSettings checks what the selected scenarios' Given steps set before

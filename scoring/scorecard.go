@@ -148,6 +148,23 @@ type Scorecard struct {
 	// BlockedConnections are the attempts to reach an address outside
 	// the drill world that its network refused, with who tried.
 	BlockedConnections []BlockedConnection `json:"blocked_connections,omitempty"`
+	// Shard is set in the scorecard of one shard of a run (drill run
+	// --shard I/N): which share it holds, and of what selection, so that
+	// drill merge can check the shards belong together. A merged or
+	// unsharded run has none.
+	Shard *Shard `json:"shard,omitempty"`
+}
+
+// Shard is the share of a run's selection one scorecard holds.
+type Shard struct {
+	Index int `json:"index"` // from 0, as a Kubernetes Indexed Job numbers its pods
+	Total int `json:"total"` // the shards the selection was split into
+	// Selection is "sha256:" and the hex SHA-256 of the selected
+	// scenarios' places "FILE:LINE", sorted and one per line, before
+	// sharding: shards of one run share it.
+	Selection string `json:"selection"`
+	// Selected is how many scenarios that selection holds.
+	Selected int `json:"selected"`
 }
 
 // BlockedConnection is every refused attempt to one address.

@@ -51,6 +51,7 @@ func commands() []*command {
 		serveCommand(),
 		faultsCommand(),
 		lintCommand(),
+		mergeCommand(),
 		runCommand(),
 		ciCommand(),
 		stepsCommand(),

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/drillkit/drill/internal/exitcode"
@@ -146,6 +147,8 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		noHist   = fs.Bool("no-history", false, "do not save the run in the history")
 		exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+statedir.Rel(statedir.ExportersFile))
 		_        = addIsolationFlag(fs)
+		shardArg = fs.String("shard", "", "run only shard `I/N` of the selection: I from 0 to N-1, N from 1 to 1000 (default: $JOB_COMPLETION_INDEX of $DRILL_SHARD_TOTAL or --shard-total, when set)")
+		shardTot = fs.Int("shard-total", 0, "the shard total `N` with $JOB_COMPLETION_INDEX as the index, where --shard is not given (default: $DRILL_SHARD_TOTAL)")
 		gates    stringList
 	)
 	fs.Var(&gates, "gate", "a threshold `EXPR` the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
@@ -179,6 +182,10 @@ func runFlags(fs *flag.FlagSet) runFunc {
 				return usageErrorf("--live runs in real time, with people in the room: drop --speed %v", *speed)
 			}
 		}
+		shard, err := shardOf(e, fs, *shardArg, *shardTot)
+		if err != nil {
+			return err
+		}
 		if t == nil {
 			loaded, cleanup, err := loadTeam(e, *teamDir)
 			if err != nil {
@@ -190,7 +197,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		opts := scenarios.Options{
 			Team: t, Tags: *tags, All: *all, NoBuiltin: *noBuilt, Speed: *speed, Seed: seed.n, Parallel: *parallel,
 			ControlWindow: *control, Toxiproxy: *toxi, Live: *live, // a plan of a live game day plans real time
-			Repeat: *repeat, Rerun: rerunCommand(fs),
+			Repeat: *repeat, Rerun: rerunCommand(fs), Shard: shard,
 		}
 		for _, a := range args {
 			if featureLine.MatchString(a) {
@@ -207,6 +214,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 			sel, top, err := scenarios.Prepare(opts)
 			if err != nil {
 				return exitcode.With(exitcode.Usage, err)
+			}
+			if shard.Total > 0 {
+				fmt.Fprintf(e.stdout, "shard %d of %d (from 0): %d of the %d selected scenarios (%s)\n\n", shard.Index, shard.Total, len(sel.Scenarios), sel.Selected, sel.Digest)
 			}
 			if err := scenarios.WritePlan(e.stdout, sel, top, opts); err != nil {
 				return err
@@ -287,6 +297,54 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		}
 		return nil
 	}
+}
+
+// shardOf is the run's shard: --shard I/N, else $JOB_COMPLETION_INDEX
+// (a Kubernetes Indexed Job's pod index, from 0) of --shard-total or
+// $DRILL_SHARD_TOTAL; none (a zero Total) when neither is given.
+func shardOf(e *env, fs *flag.FlagSet, arg string, total int) (scenarios.Shard, error) {
+	totalSet := false
+	fs.Visit(func(f *flag.Flag) { totalSet = totalSet || f.Name == "shard-total" })
+	if arg != "" {
+		if totalSet {
+			return scenarios.Shard{}, usageErrorf("--shard-total goes with $JOB_COMPLETION_INDEX; --shard %s names the total already", arg)
+		}
+		sh, err := scenarios.ParseShard(arg)
+		if err != nil {
+			return sh, usageErrorf("--shard %v", err)
+		}
+		return sh, nil
+	}
+	getenv := e.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	index, envTotal := getenv("JOB_COMPLETION_INDEX"), getenv("DRILL_SHARD_TOTAL")
+	how := "--shard-total"
+	if !totalSet && envTotal != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(envTotal))
+		if err != nil {
+			return scenarios.Shard{}, usageErrorf("$DRILL_SHARD_TOTAL=%q: want the shard total, a whole number from 1 to %d", envTotal, scenarios.MaxShards)
+		}
+		total, totalSet, how = n, true, "$DRILL_SHARD_TOTAL"
+	}
+	switch {
+	case index == "" && !totalSet:
+		return scenarios.Shard{}, nil
+	case index == "":
+		return scenarios.Shard{}, usageErrorf("%s %d is set and $JOB_COMPLETION_INDEX is not: give the shard as --shard I/N, or run in a Kubernetes Indexed Job", how, total)
+	case !totalSet:
+		return scenarios.Shard{}, usageErrorf("$JOB_COMPLETION_INDEX=%s is set (a Kubernetes Indexed Job) and no shard total is: set $DRILL_SHARD_TOTAL or --shard-total to the Job's completions, or give --shard I/N", index)
+	}
+	i, err := strconv.Atoi(strings.TrimSpace(index))
+	if err != nil {
+		return scenarios.Shard{}, usageErrorf("$JOB_COMPLETION_INDEX=%q: want the shard index, a whole number from 0", index)
+	}
+	sh := scenarios.Shard{Index: i, Total: total}
+	if err := sh.Check(); err != nil {
+		return sh, usageErrorf("$JOB_COMPLETION_INDEX=%s with %s %d: %v", index, how, total, err)
+	}
+	return sh, nil
 }
 
 // rerunCommand is the command that reruns one scenario of this run alone,
