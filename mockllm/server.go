@@ -226,10 +226,13 @@ func writeError(w http.ResponseWriter, provider string, e apiError) {
 	} else {
 		o := struct {
 			Message string  `json:"message"`
-			Type    string  `json:"type"`
+			Type    *string `json:"type"`
 			Param   *string `json:"param"`
 			Code    *string `json:"code"`
-		}{Message: e.msg, Type: e.typ}
+		}{Message: e.msg, Type: &e.typ}
+		if provider == ProviderAzure && e.typ == "" {
+			o.Type = nil // Azure's own errors have no type
+		}
 		if e.param != "" {
 			o.Param = &e.param
 		}
@@ -572,6 +575,12 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 		return nil
 	}
 	if s.cfg.RequireAPIKey && c.key == "" {
+		switch c.provider {
+		case ProviderGemini:
+			return fail(apiError{status: 403, msg: geminiMessage(403, c.model.Name)})
+		case ProviderAzure:
+			return fail(apiError{status: 401, msg: "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."})
+		}
 		return fail(apiError{status: 401, typ: "invalid_request_error", code: "invalid_api_key",
 			msg: "You didn't provide an API key. Provide it in the Authorization header (Bearer) or x-api-key header."})
 	}
