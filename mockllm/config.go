@@ -34,7 +34,8 @@ type Config struct {
 	// MaxBodyBytes bounds a request body; larger ones get 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes,omitempty"`
 	// RequireAPIKey answers 401 to requests without an API key, as real
-	// providers do. Off by default so any client works.
+	// providers do (Gemini: 403 PERMISSION_DENIED). Off by default so any
+	// client works.
 	RequireAPIKey bool `yaml:"require_api_key,omitempty"`
 
 	// Sleeper is the clock latencies are waited on; nil means real time.

@@ -400,3 +400,32 @@ func TestLegacyCompletions(t *testing.T) {
 	require.Equal(t, 400, hres.StatusCode)
 	require.Contains(t, body, "above maximum value")
 }
+
+// TestGeminiStreamFaultsJSONArray: without alt=sse a stream fault still
+// ends in a valid array whose last element is Google's error, and a
+// streamed function call comes whole in one chunk.
+func TestGeminiStreamFaultsJSONArray(t *testing.T) {
+	s, _ := startTest(t, nil)
+	url := s.URL() + "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+	id := addFault(t, s, Fault{Mode: ModeStreamErrorEvent, Scope: faultmode.Scope{Target: "gemini-*"}, Params: FaultParams{AfterTokens: 2}})
+	res, body := post(t, url, `{"contents":[{"parts":[{"text":"Tell me about queues"}]}]}`)
+	require.Equal(t, 200, res.StatusCode)
+	var elems []map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &elems), body)
+	require.Len(t, elems, 3, body)
+	require.Equal(t, map[string]any{"code": 503.0, "message": "The model is overloaded. Please try again later.", "status": "UNAVAILABLE"}, elems[2]["error"])
+	require.EqualValues(t, 1, s.Faults().Affected(id))
+	s.Faults().Remove(id)
+
+	c := geminiClient(t, s, "")
+	tools := []*genai.Tool{{FunctionDeclarations: []*genai.FunctionDeclaration{{Name: "get_weather", ParametersJsonSchema: weatherParams}}}}
+	var calls []*genai.FunctionCall
+	for r, err := range c.Models.GenerateContentStream(context.Background(), "gemini-2.5-flash", genai.Text("weather?"), &genai.GenerateContentConfig{Tools: tools}) {
+		require.NoError(t, err)
+		calls = append(calls, r.FunctionCalls()...)
+	}
+	require.Len(t, calls, 1)
+	require.Equal(t, "get_weather", calls[0].Name)
+	args, _ := json.Marshal(calls[0].Args)
+	checkWeatherArgs(t, string(args))
+}
