@@ -3,11 +3,13 @@ package mockllm
 import (
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // The Azure OpenAI surface: POST /openai/deployments/{deployment}/chat/completions
 // and /embeddings, with the api-version query parameter and the api-key
-// header. A deployment is named after the openai model it serves; answers
+// header; and Azure's v1 API, /openai/v1/chat/completions and /embeddings,
+// where the body's model names the deployment and api-version is optional. A deployment is named after the openai model it serves; answers
 // are OpenAI's, errors OpenAI's shape with Azure's codes, and a 429 also
 // carries retry-after-ms.
 
@@ -17,6 +19,9 @@ import (
 func (s *Server) openAISurface(r *http.Request, kind string) (string, string, *apiError) {
 	d := r.PathValue("deployment")
 	if d == "" {
+		if strings.HasPrefix(r.URL.Path, "/openai/v1/") {
+			return ProviderAzure, "", nil
+		}
 		return ProviderOpenAI, "", nil
 	}
 	if r.URL.Query().Get("api-version") == "" {

@@ -331,11 +331,30 @@ func TestAzureOpenAI(t *testing.T) {
 	require.Equal(t, 400, hres.StatusCode)
 	require.Contains(t, body, `"code":"MissingApiVersionParameter"`)
 
+	// Azure's v1 API: the plain OpenAI client, the deployment in model.
+	v1 := openai.NewClient(option.WithBaseURL(s.URL()+"/openai/v1"), option.WithHeader("api-key", "az-test"), option.WithMaxRetries(0))
+	res, err = v1.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "gpt-4o", Messages: msgs})
+	require.NoError(t, err)
+	require.Equal(t, CanaryAnswer, res.Choices[0].Message.Content)
+	_, err = v1.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "gpt-4o", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("x")}})
+	require.True(t, errors.As(err, &oe), "%v", err)
+	require.Equal(t, 404, oe.StatusCode)
+
 	mres, err := http.Get(s.URL() + "/metrics")
 	require.NoError(t, err)
 	mb, _ := io.ReadAll(mres.Body)
 	mres.Body.Close()
 	require.Contains(t, string(mb), `gen_ai_provider_name="azure"`)
+	// Four answered chat requests (plain, streamed, the one the rate limit
+	// let through, Azure v1), one 503, one 429, one embedding.
+	for _, line := range []string{
+		`gen_ai_server_request_duration_seconds_count{error_type="",gen_ai_operation_name="chat",gen_ai_provider_name="azure",gen_ai_request_model="gpt-4o"} 4`,
+		`gen_ai_server_request_duration_seconds_count{error_type="503",gen_ai_operation_name="chat",gen_ai_provider_name="azure",gen_ai_request_model="gpt-4o"} 1`,
+		`gen_ai_server_request_duration_seconds_count{error_type="429",gen_ai_operation_name="chat",gen_ai_provider_name="azure",gen_ai_request_model="gpt-4o"} 1`,
+		`gen_ai_server_request_duration_seconds_count{error_type="",gen_ai_operation_name="embeddings",gen_ai_provider_name="azure",gen_ai_request_model="text-embedding-3-small"} 1`,
+	} {
+		require.Contains(t, string(mb), line+"\n")
+	}
 }
 
 func TestLegacyCompletions(t *testing.T) {

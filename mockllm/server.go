@@ -112,7 +112,9 @@ func Start(cfg Config) (*Server, error) {
 }
 
 // URL is the server's base URL, e.g. http://127.0.0.1:41234. OpenAI
-// clients take URL()+"/v1"; Anthropic clients take URL().
+// clients take URL()+"/v1"; Anthropic and Gemini (genai) clients take
+// URL(); Azure OpenAI clients take URL() as their endpoint, or
+// URL()+"/openai/v1" for Azure's v1 API.
 func (s *Server) URL() string {
 	if s.http == nil {
 		return ""
@@ -155,6 +157,8 @@ func (s *Server) routes() http.Handler {
 	}
 	mux.HandleFunc("POST /openai/deployments/{deployment}/chat/completions", s.handleChat)
 	mux.HandleFunc("POST /openai/deployments/{deployment}/embeddings", s.handleEmbeddings)
+	mux.HandleFunc("POST /openai/v1/chat/completions", s.handleChat)
+	mux.HandleFunc("POST /openai/v1/embeddings", s.handleEmbeddings)
 	mux.HandleFunc("GET /v1beta/models", func(w http.ResponseWriter, r *http.Request) { s.geminiModels(w, "") })
 	mux.HandleFunc("GET /v1beta/models/{id}", func(w http.ResponseWriter, r *http.Request) { s.geminiModels(w, r.PathValue("id")) })
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
