@@ -372,11 +372,11 @@ func apiKey(r *http.Request) string {
 	if k := r.Header.Get("Api-Key"); k != "" {
 		return k
 	}
-	if k := r.URL.Query().Get("key"); k != "" && isGemini(r) {
-		return k
-	}
 	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
 		return strings.TrimSpace(a[len("Bearer "):])
+	}
+	if r.URL.RawQuery != "" && isGemini(r) {
+		return r.URL.Query().Get("key")
 	}
 	return ""
 }
