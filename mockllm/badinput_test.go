@@ -60,6 +60,12 @@ func FuzzDecode(f *testing.F) {
 	f.Add("/v1/messages", `{"model":"claude-haiku-4-5","max_tokens":10,"system":[{"type":"text","text":"s"}],"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"x","content":"y"}]}],"tools":[{"name":"t","input_schema":{"type":"object"}}],"tool_choice":{"type":"any"}}`)
 	f.Add("/v1/responses", `{"model":"gpt-4o","input":[{"role":"user","content":"x"},{"type":"function_call_output","call_id":"c","output":"o"}],"text":{"format":{"type":"json_object"}},"max_output_tokens":16}`)
 	f.Add("/v1/embeddings", `{"model":"text-embedding-3-small","input":[[1,2],[3]],"encoding_format":"base64"}`)
+	f.Add("/v1beta/models/gemini-2.5-flash:generateContent", `{"contents":[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"functionCall":{"name":"t","args":{"a":1}}}]},{"role":"user","parts":[{"functionResponse":{"name":"t","response":{"r":2}}}]}],"systemInstruction":{"parts":[{"text":"s"}]},"tools":[{"functionDeclarations":[{"name":"t","parameters":{"type":"OBJECT","properties":{"a":{"type":"INTEGER"}}}}]}],"toolConfig":{"functionCallingConfig":{"mode":"ANY","allowedFunctionNames":["t"]}},"generationConfig":{"candidateCount":2,"maxOutputTokens":5}}`)
+	f.Add("/v1beta/models/gemini-2.5-flash:streamGenerateContent", `{"contents":[{"parts":[{"text":"hi"}]}],"generationConfig":{"responseMimeType":"application/json","responseSchema":{"type":"ARRAY","items":{"type":"STRING"}}}}`)
+	f.Add("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", `{"contents":[{"parts":[{"text":"hi"}]}],"generationConfig":{"candidateCount":3}}`)
+	f.Add("/v1beta/models/gemini-2.5-flash:countTokens", `{"generateContentRequest":{"contents":[{"parts":[{"text":"hi"}]}]}}`)
+	f.Add("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", chatBody("gpt-4o", "hi", `"stream":true`))
+	f.Add("/v1/completions", `{"model":"gpt-4o","prompt":["a","b"],"n":2,"stream":true,"stream_options":{"include_usage":true}}`)
 	cfg := DefaultConfig()
 	cfg.Sleeper = newFakeSleeper()
 	cfg.JournalSize = 10
@@ -68,7 +74,10 @@ func FuzzDecode(f *testing.F) {
 	h := s.Handler()
 	f.Fuzz(func(t *testing.T, path, body string) {
 		switch path {
-		case "/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embeddings":
+		case "/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embeddings", "/v1/completions",
+			"/v1beta/models/gemini-2.5-flash:generateContent", "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+			"/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", "/v1beta/models/gemini-2.5-flash:countTokens",
+			"/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21":
 		default:
 			path = "/v1/chat/completions"
 		}

@@ -34,7 +34,8 @@ type Config struct {
 	// MaxBodyBytes bounds a request body; larger ones get 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes,omitempty"`
 	// RequireAPIKey answers 401 to requests without an API key, as real
-	// providers do. Off by default so any client works.
+	// providers do (Gemini: 403 PERMISSION_DENIED). Off by default so any
+	// client works.
 	RequireAPIKey bool `yaml:"require_api_key,omitempty"`
 
 	// Sleeper is the clock latencies are waited on; nil means real time.
@@ -47,7 +48,8 @@ type Config struct {
 // Model is one model the server answers for.
 type Model struct {
 	Name string `yaml:"name"`
-	// Provider is "openai" or "anthropic": which API serves the model.
+	// Provider is "openai", "anthropic" or "gemini": which API serves the
+	// model. Azure OpenAI deployments serve the openai models.
 	Provider string `yaml:"provider"`
 	// Kind is "chat" or "embedding".
 	Kind string `yaml:"kind,omitempty"`
@@ -213,6 +215,13 @@ const (
 const (
 	ProviderOpenAI    = "openai"
 	ProviderAnthropic = "anthropic"
+	// ProviderGemini models are served by the Gemini API
+	// (/v1beta/models/{model}:generateContent).
+	ProviderGemini = "gemini"
+	// ProviderAzure is not a model's provider but a surface: Azure OpenAI
+	// (/openai/deployments/{deployment}/...) serves the openai models, the
+	// deployment name being the model's name.
+	ProviderAzure = "azure"
 )
 
 // Model kinds.
@@ -221,7 +230,7 @@ const (
 	KindEmbedding = "embedding"
 )
 
-// DefaultConfig returns a server with realistic OpenAI and Anthropic chat
+// DefaultConfig returns a server with realistic OpenAI, Anthropic and Gemini chat
 // models and an embedding model, at list prices and typical latencies.
 func DefaultConfig() Config {
 	out := TokenRange{Min: 40, Max: 160}
@@ -240,6 +249,8 @@ func DefaultConfig() Config {
 				Price: Price{3.00, 15.00}, Latency: Latency{TTFT: logn(800*ms, 250*ms), ITL: norm(14*ms, 3*ms), Capacity: 256}, OutputTokens: out},
 			{Name: "claude-haiku-4-5", Provider: ProviderAnthropic, Kind: KindChat, ContextWindow: 200000, MaxOutputTokens: 64000,
 				Price: Price{1.00, 5.00}, Latency: Latency{TTFT: logn(500*ms, 150*ms), ITL: norm(7*ms, 2*ms), Capacity: 256}, OutputTokens: out},
+			{Name: "gemini-2.5-flash", Provider: ProviderGemini, Kind: KindChat, ContextWindow: 1048576, MaxOutputTokens: 65536,
+				Price: Price{0.30, 2.50}, Latency: Latency{TTFT: logn(400*ms, 120*ms), ITL: norm(5*ms, 1*ms), Capacity: 256}, OutputTokens: out},
 			{Name: "text-embedding-3-small", Provider: ProviderOpenAI, Kind: KindEmbedding, ContextWindow: 8191, Dimensions: 1536,
 				Price: Price{0.02, 0}, Latency: Latency{TTFT: logn(80*ms, 30*ms), Capacity: 512}},
 		},
@@ -298,8 +309,8 @@ func (c *Config) validate(bad func(field, format string, args ...any)) {
 			bad(f("name"), "duplicate model %q", m.Name)
 		}
 		seen[m.Name] = true
-		if m.Provider != ProviderOpenAI && m.Provider != ProviderAnthropic {
-			bad(f("provider"), "want openai or anthropic, got %q", m.Provider)
+		if m.Provider != ProviderOpenAI && m.Provider != ProviderAnthropic && m.Provider != ProviderGemini {
+			bad(f("provider"), "want openai, anthropic or gemini, got %q", m.Provider)
 		}
 		switch m.Kind {
 		case "", KindChat:

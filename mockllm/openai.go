@@ -157,16 +157,25 @@ func parseToolChoice(raw json.RawMessage, tools []tool) (string, string, *apiErr
 }
 
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	prov, deployment, e := s.openAISurface(r, KindChat)
+	if e != nil {
+		writeError(w, prov, *e)
+		return
+	}
 	var req chatRequest
 	if e := s.decodeBody(w, r, &req); e != nil {
-		writeError(w, ProviderOpenAI, *e)
+		writeError(w, prov, *e)
 		return
+	}
+	if deployment != "" {
+		req.Model = deployment
 	}
 	c, e := s.chatCall(r, &req)
 	if e != nil {
-		writeError(w, ProviderOpenAI, *e)
+		writeError(w, prov, *e)
 		return
 	}
+	c.provider = prov
 	s.serveChatLike(w, r, c, &chatRenderer{includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage})
 }
 
@@ -338,7 +347,11 @@ func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, 
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	ct := "text/event-stream; charset=utf-8"
+	if cr, ok := rd.(interface{ contentType() string }); ok {
+		ct = cr.contentType()
+	}
+	h.Set("Content-Type", ct)
 	h.Set("Cache-Control", "no-cache")
 	sw := newSSE(w)
 	st := s.newStepper(ctx, p, sw)
@@ -555,41 +568,49 @@ type embeddingRequest struct {
 }
 
 func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
+	prov, deployment, e := s.openAISurface(r, KindEmbedding)
+	if e != nil {
+		writeError(w, prov, *e)
+		return
+	}
 	var req embeddingRequest
 	if e := s.decodeBody(w, r, &req); e != nil {
-		writeError(w, ProviderOpenAI, *e)
+		writeError(w, prov, *e)
 		return
+	}
+	if deployment != "" {
+		req.Model = deployment
 	}
 	m, e := s.lookupModel(ProviderOpenAI, req.Model, KindEmbedding)
 	if e != nil {
-		writeError(w, ProviderOpenAI, *e)
+		writeError(w, prov, *e)
 		return
 	}
 	inputs, e := embeddingInputs(req.Input)
 	if e != nil {
-		writeError(w, ProviderOpenAI, *e)
+		writeError(w, prov, *e)
 		return
 	}
 	dims := m.Dimensions
 	if req.Dimensions != nil {
 		if *req.Dimensions < 1 || *req.Dimensions > m.Dimensions {
-			writeError(w, ProviderOpenAI, *badRequest("dimensions", "Invalid 'dimensions': expected a value between 1 and %d, but got %d instead.", m.Dimensions, *req.Dimensions))
+			writeError(w, prov, *badRequest("dimensions", "Invalid 'dimensions': expected a value between 1 and %d, but got %d instead.", m.Dimensions, *req.Dimensions))
 			return
 		}
 		dims = *req.Dimensions
 	}
 	if req.EncodingFormat != "" && req.EncodingFormat != "float" && req.EncodingFormat != "base64" {
-		writeError(w, ProviderOpenAI, *badRequest("encoding_format", "Invalid value: '%s'. Supported values are: 'float' and 'base64'.", req.EncodingFormat))
+		writeError(w, prov, *badRequest("encoding_format", "Invalid value: '%s'. Supported values are: 'float' and 'base64'.", req.EncodingFormat))
 		return
 	}
-	c := &call{api: "embeddings", provider: ProviderOpenAI, op: "embeddings", model: m, key: apiKey(r), seedText: strings.Join(inputs, "\x00")}
+	c := &call{api: "embeddings", provider: prov, op: "embeddings", model: m, key: apiKey(r), seedText: strings.Join(inputs, "\x00")}
 	for _, in := range inputs {
 		c.inputTokens += CountTokens(in)
 	}
 	if cw := m.ContextWindow; cw > 0 {
 		for i, in := range inputs {
 			if n := CountTokens(in); n > cw {
-				writeError(w, ProviderOpenAI, apiError{status: 400, typ: "invalid_request_error", param: fmt.Sprintf("input[%d]", i), code: "context_length_exceeded",
+				writeError(w, prov, apiError{status: 400, typ: "invalid_request_error", param: fmt.Sprintf("input[%d]", i), code: "context_length_exceeded",
 					msg: fmt.Sprintf("This model's maximum context length is %d tokens, however you requested %d tokens in input %d. Please reduce your prompt.", cw, n, i)})
 				return
 			}
@@ -684,6 +705,10 @@ func embeddingInputs(raw json.RawMessage) ([]string, *apiError) {
 // Models.
 
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
+	if providerOf(r) == ProviderGemini {
+		s.geminiModels(w, "")
+		return
+	}
 	if providerOf(r) == ProviderAnthropic {
 		var data []map[string]any
 		for _, m := range s.cfg.Models {
@@ -713,7 +738,15 @@ func openAIModel(m Model) map[string]any {
 
 func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
 	p := providerOf(r)
-	m, e := s.lookupModel(p, r.PathValue("id"), "")
+	if p == ProviderGemini {
+		s.geminiModels(w, r.PathValue("id"))
+		return
+	}
+	lp := p
+	if p == ProviderAzure {
+		lp = ProviderOpenAI
+	}
+	m, e := s.lookupModel(lp, r.PathValue("id"), "")
 	if e != nil {
 		writeError(w, p, *e)
 		return

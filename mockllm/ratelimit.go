@@ -104,7 +104,11 @@ func (l *limiter) take(now time.Time, source, key, model string, lim RateLimit, 
 
 // setHeaders writes the provider's rate-limit headers.
 func (r rlResult) setHeaders(h http.Header, provider string, now time.Time) {
-	if provider == ProviderAnthropic {
+	switch provider {
+	case ProviderGemini:
+		// Gemini sends no rate-limit headers: the 429's RetryInfo detail
+		// (from Retry-After below) carries the delay.
+	case ProviderAnthropic:
 		if r.limit.RPM > 0 {
 			h.Set("anthropic-ratelimit-requests-limit", strconv.Itoa(r.limit.RPM))
 			h.Set("anthropic-ratelimit-requests-remaining", strconv.Itoa(r.remainingReq))
@@ -115,7 +119,7 @@ func (r rlResult) setHeaders(h http.Header, provider string, now time.Time) {
 			h.Set("anthropic-ratelimit-tokens-remaining", strconv.Itoa(r.remainingTok))
 			h.Set("anthropic-ratelimit-tokens-reset", now.Add(r.resetTok).UTC().Format(time.RFC3339))
 		}
-	} else {
+	default:
 		if r.limit.RPM > 0 {
 			h.Set("x-ratelimit-limit-requests", strconv.Itoa(r.limit.RPM))
 			h.Set("x-ratelimit-remaining-requests", strconv.Itoa(r.remainingReq))
@@ -129,6 +133,9 @@ func (r rlResult) setHeaders(h http.Header, provider string, now time.Time) {
 	}
 	if r.retryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(retrySeconds(r.retryAfter)))
+		if provider == ProviderAzure {
+			h.Set("Retry-After-Ms", strconv.FormatInt(r.retryAfter.Milliseconds(), 10))
+		}
 	}
 }
 

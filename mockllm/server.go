@@ -112,7 +112,9 @@ func Start(cfg Config) (*Server, error) {
 }
 
 // URL is the server's base URL, e.g. http://127.0.0.1:41234. OpenAI
-// clients take URL()+"/v1"; Anthropic clients take URL().
+// clients take URL()+"/v1"; Anthropic and Gemini (genai) clients take
+// URL(); Azure OpenAI clients take URL() as their endpoint, or
+// URL()+"/openai/v1" for Azure's v1 API.
 func (s *Server) URL() string {
 	if s.http == nil {
 		return ""
@@ -145,10 +147,20 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
 	mux.HandleFunc("POST /v1/embeddings", s.handleEmbeddings)
+	mux.HandleFunc("POST /v1/completions", s.handleCompletions)
 	mux.HandleFunc("POST /v1/responses", s.handleResponses)
 	mux.HandleFunc("POST /v1/messages", s.handleMessages)
 	mux.HandleFunc("GET /v1/models", s.handleModels)
 	mux.HandleFunc("GET /v1/models/{id}", s.handleModel)
+	for _, v := range []string{"/v1beta", "/v1"} {
+		mux.HandleFunc("POST "+v+"/models/{action}", s.handleGemini)
+	}
+	mux.HandleFunc("POST /openai/deployments/{deployment}/chat/completions", s.handleChat)
+	mux.HandleFunc("POST /openai/deployments/{deployment}/embeddings", s.handleEmbeddings)
+	mux.HandleFunc("POST /openai/v1/chat/completions", s.handleChat)
+	mux.HandleFunc("POST /openai/v1/embeddings", s.handleEmbeddings)
+	mux.HandleFunc("GET /v1beta/models", func(w http.ResponseWriter, r *http.Request) { s.geminiModels(w, "") })
+	mux.HandleFunc("GET /v1beta/models/{id}", func(w http.ResponseWriter, r *http.Request) { s.geminiModels(w, r.PathValue("id")) })
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	s.faults.Register(mux)
 	mux.Handle("GET "+faultmode.Prefix+"/journal", faultmode.LoopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -165,6 +177,12 @@ func (s *Server) routes() http.Handler {
 // providerOf guesses which provider a request was meant for, to answer
 // in its error shape.
 func providerOf(r *http.Request) string {
+	if isGemini(r) {
+		return ProviderGemini
+	}
+	if strings.HasPrefix(r.URL.Path, "/openai/") || r.Header.Get("Api-Key") != "" {
+		return ProviderAzure
+	}
 	if r.URL.Path == "/v1/messages" || r.Header.Get("anthropic-version") != "" || r.Header.Get("x-api-key") != "" {
 		return ProviderAnthropic
 	}
@@ -194,7 +212,9 @@ func writeError(w http.ResponseWriter, provider string, e apiError) {
 	}
 	h.Set("Content-Type", "application/json")
 	var body []byte
-	if provider == ProviderAnthropic {
+	if provider == ProviderGemini {
+		body = geminiErrorBody(e, h.Get("Retry-After"))
+	} else if provider == ProviderAnthropic {
 		typ := e.typ
 		if typ == "" || typ == "invalid_request_error" && e.status != 400 || !strings.HasSuffix(typ, "_error") {
 			typ = anthropicType(e.status)
@@ -210,15 +230,23 @@ func writeError(w http.ResponseWriter, provider string, e apiError) {
 	} else {
 		o := struct {
 			Message string  `json:"message"`
-			Type    string  `json:"type"`
+			Type    *string `json:"type"`
 			Param   *string `json:"param"`
 			Code    *string `json:"code"`
-		}{Message: e.msg, Type: e.typ}
+		}{Message: e.msg, Type: &e.typ}
+		if provider == ProviderAzure && e.typ == "" {
+			o.Type = nil // Azure's own errors have no type
+		}
 		if e.param != "" {
 			o.Param = &e.param
 		}
 		if e.code != "" {
 			o.Code = &e.code
+		}
+		if provider == ProviderAzure && e.code == "" {
+			// Azure OpenAI names the status in code when there is no other.
+			code := strconv.Itoa(e.status)
+			o.Code = &code
 		}
 		body, _ = json.Marshal(map[string]any{"error": o})
 	}
@@ -331,13 +359,24 @@ func jsonKind(goKind string) string {
 	return goKind
 }
 
-// apiKey returns the caller's API key, or "" when none was sent.
+// apiKey returns the caller's API key, or "" when none was sent: by
+// Authorization Bearer (OpenAI), x-api-key (Anthropic), x-goog-api-key or
+// the key query parameter (Gemini), or api-key (Azure OpenAI).
 func apiKey(r *http.Request) string {
 	if k := r.Header.Get("X-Api-Key"); k != "" { // canonical: Get need not fold it
 		return k
 	}
+	if k := r.Header.Get("X-Goog-Api-Key"); k != "" {
+		return k
+	}
+	if k := r.Header.Get("Api-Key"); k != "" {
+		return k
+	}
 	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
 		return strings.TrimSpace(a[len("Bearer "):])
+	}
+	if r.URL.RawQuery != "" && isGemini(r) {
+		return r.URL.Query().Get("key")
 	}
 	return ""
 }
@@ -358,6 +397,9 @@ func (s *Server) lookupModel(provider, name, kind string) (*modelState, *apiErro
 		msg := fmt.Sprintf("The model `%s` does not exist or you do not have access to it. Models served here: %s.", name, strings.Join(names, ", "))
 		if provider == ProviderAnthropic {
 			msg = fmt.Sprintf("model: %s (models served here: %s)", name, strings.Join(names, ", "))
+		}
+		if provider == ProviderGemini {
+			msg = fmt.Sprintf("models/%s is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods. Models served here: %s.", name, strings.Join(names, ", "))
 		}
 		return nil, &apiError{status: 404, typ: "invalid_request_error", code: "model_not_found", param: "model", msg: msg}
 	}
@@ -537,6 +579,12 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 		return nil
 	}
 	if s.cfg.RequireAPIKey && c.key == "" {
+		switch c.provider {
+		case ProviderGemini:
+			return fail(apiError{status: 403, msg: geminiMessage(403, c.model.Name)})
+		case ProviderAzure:
+			return fail(apiError{status: 401, msg: "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."})
+		}
 		return fail(apiError{status: 401, typ: "invalid_request_error", code: "invalid_api_key",
 			msg: "You didn't provide an API key. Provide it in the Authorization header (Bearer) or x-api-key header."})
 	}
@@ -596,8 +644,12 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 		return fail(s.errorFault(c, *f, w.Header()))
 	}
 	if p.faultMode(ModeQuota) != nil {
-		return fail(apiError{status: 429, typ: "insufficient_quota", code: "insufficient_quota",
-			msg: "You exceeded your current quota, please check your plan and billing details. (spend limit reached)"})
+		e := apiError{status: 429, typ: "insufficient_quota", code: "insufficient_quota",
+			msg: "You exceeded your current quota, please check your plan and billing details. (spend limit reached)"}
+		if c.provider == ProviderGemini {
+			e.msg = "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
+		}
+		return fail(e)
 	}
 	if cw := c.model.ContextWindow; cw > 0 && c.op == "chat" && c.inputTokens+c.maxTokens > cw {
 		return fail(contextError(c, cw))
@@ -655,6 +707,11 @@ func rateLimitError(c *call, res rlResult) apiError {
 		e.msg = fmt.Sprintf("This request would exceed the rate limit for your organization of %d %s per minute. Please retry after %d seconds.",
 			limit, map[bool]string{true: "input tokens", false: "requests"}[res.refusedTokens], retrySeconds(res.retryAfter))
 	}
+	if c.provider == ProviderGemini {
+		metric := map[bool]string{true: "input_token_count", false: "requests"}[res.refusedTokens]
+		e.msg = fmt.Sprintf("You exceeded your current quota, please check your plan and billing details. Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_%s, limit: %d, model: %s. Please retry in %ds.",
+			metric, limit, c.model.Name, retrySeconds(res.retryAfter))
+	}
 	return e
 }
 
@@ -664,6 +721,9 @@ func contextError(c *call, cw int) apiError {
 			cw, c.inputTokens+c.maxTokens, c.inputTokens, c.maxTokens)}
 	if c.provider == ProviderAnthropic {
 		e.msg = fmt.Sprintf("prompt is too long: %d tokens > %d maximum", c.inputTokens+c.maxTokens, cw)
+	}
+	if c.provider == ProviderGemini {
+		e.msg = fmt.Sprintf("The input token count (%d) exceeds the maximum number of tokens allowed (%d).", c.inputTokens+c.maxTokens, cw)
 	}
 	return e
 }
@@ -691,7 +751,7 @@ func (s *Server) errorFault(c *call, f FaultParams, h http.Header) apiError {
 		if anth {
 			e.msg = "Number of requests has exceeded your per-minute rate limit."
 			h.Set("anthropic-ratelimit-requests-remaining", "0")
-		} else {
+		} else if c.provider != ProviderGemini {
 			h.Set("x-ratelimit-remaining-requests", "0")
 			h.Set("x-ratelimit-reset-requests", strconv.Itoa(max(f.RetryAfter, 1))+"s")
 		}
@@ -722,6 +782,9 @@ func (s *Server) errorFault(c *call, f FaultParams, h http.Header) apiError {
 	}
 	if anth {
 		e.typ = anthropicType(f.Status)
+	}
+	if c.provider == ProviderGemini && f.Status != 400 {
+		e.msg = geminiMessage(f.Status, c.model.Name)
 	}
 	if f.Type != "" {
 		e.typ = f.Type
@@ -936,9 +999,15 @@ func commonHeaders(h http.Header, c *call, p *plan) {
 	id := []string{string(appendHex(append(b[:0], "req_"...), p.rng.Uint64(), 16))}
 	// Keys are set already canonical, as Header.Set would make them; the
 	// constant values are shared, as nothing edits a header in place.
-	if c.provider == ProviderAnthropic {
+	switch c.provider {
+	case ProviderAnthropic:
 		h["Request-Id"] = id
-	} else {
+	case ProviderGemini:
+		h["Server-Timing"] = []string{"gfet4t7; dur=" + strconv.FormatInt(int64(p.ttft/time.Millisecond), 10)}
+	case ProviderAzure:
+		h["Apim-Request-Id"] = id
+		h["X-Request-Id"] = id
+	default:
 		h["X-Request-Id"] = id
 		h["Openai-Version"] = openaiVersion
 		h["Openai-Organization"] = openaiOrganization
