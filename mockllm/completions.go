@@ -174,7 +174,7 @@ func (rd *completionRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
 }
 
 func (rd *completionRenderer) streamError(sw *sseWriter, c *call, p *plan) {
-	sw.raw([]byte(`data: {"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}` + "\n\n"))
+	sw.raw(openAIStreamError)
 }
 
 func (rd *completionRenderer) streamMalformed(sw *sseWriter, c *call, p *plan) {

@@ -548,8 +548,12 @@ func (rd *chatRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
 	sw.raw([]byte("data: [DONE]\n\n"))
 }
 
+// openAIStreamError is the event OpenAI sends when a stream fails
+// midway, on chat and legacy completions alike.
+var openAIStreamError = []byte(`data: {"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}` + "\n\n")
+
 func (rd *chatRenderer) streamError(sw *sseWriter, c *call, p *plan) {
-	sw.raw([]byte(`data: {"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}` + "\n\n"))
+	sw.raw(openAIStreamError)
 }
 
 func (rd *chatRenderer) streamMalformed(sw *sseWriter, c *call, p *plan) {
