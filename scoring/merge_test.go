@@ -1,12 +1,9 @@
 package scoring
 
 import (
-	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 )
 
@@ -71,19 +68,7 @@ func TestMergeRefuses(t *testing.T) {
 // A shard's scorecard validates against the schema, and its shard record
 // is checked by it.
 func TestShardScorecardValidatesAgainstSchema(t *testing.T) {
-	var schemaDoc any
-	require.NoError(t, json.Unmarshal(Schema, &schemaDoc))
-	comp := jsonschema.NewCompiler()
-	require.NoError(t, comp.AddResource("scorecard.schema.json", schemaDoc))
-	sch, err := comp.Compile("scorecard.schema.json")
-	require.NoError(t, err)
-	validate := func(c *Scorecard) error {
-		var b bytes.Buffer
-		require.NoError(t, WriteJSON(&b, c))
-		doc, err := jsonschema.UnmarshalJSON(&b)
-		require.NoError(t, err)
-		return sch.Validate(doc)
-	}
+	validate := schemaValidator(t)
 	card := repeatFixture()
 	card.Shard = &Shard{Index: 1, Total: 4, Selection: "sha256:" + strings.Repeat("ab", 32), Selected: 9}
 	require.NoError(t, validate(card))

@@ -2,14 +2,12 @@ package scoring
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 
 	"github.com/drillkit/drill/internal/exitcode"
@@ -264,34 +262,11 @@ func TestRepeatGoldenOutputs(t *testing.T) {
 		require.NoError(t, err)
 		gates = append(gates, g.Check(c.Summary))
 	}
-	for name, write := range map[string]func(*bytes.Buffer) error{
-		"scorecard.json": func(b *bytes.Buffer) error { return WriteJSON(b, c) },
-		"junit.xml":      func(b *bytes.Buffer) error { return WriteJUnit(b, c) },
-		"summary.md":     func(b *bytes.Buffer) error { return WriteMarkdown(b, c, gates) },
-		"summary.txt":    func(b *bytes.Buffer) error { return WriteText(b, c, gates) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			var b bytes.Buffer
-			require.NoError(t, write(&b))
-			golden(t, filepath.Join("testdata", "golden", "repeat", name), b.Bytes())
-		})
-	}
+	goldenWrites(t, c, gates, filepath.Join("testdata", "golden", "repeat"))
 }
 
 func TestRepeatedScorecardValidatesAgainstSchema(t *testing.T) {
-	var schemaDoc any
-	require.NoError(t, json.Unmarshal(Schema, &schemaDoc))
-	comp := jsonschema.NewCompiler()
-	require.NoError(t, comp.AddResource("scorecard.schema.json", schemaDoc))
-	sch, err := comp.Compile("scorecard.schema.json")
-	require.NoError(t, err)
-	validate := func(c *Scorecard) error {
-		var b bytes.Buffer
-		require.NoError(t, WriteJSON(&b, c))
-		doc, err := jsonschema.UnmarshalJSON(&b)
-		require.NoError(t, err)
-		return sch.Validate(doc)
-	}
+	validate := schemaValidator(t)
 	require.NoError(t, validate(repeatFixture()))
 
 	// Not vacuous: a made-up verdict over the repetitions, or a

@@ -2,7 +2,6 @@ package scoring
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -48,12 +47,7 @@ func TestLiveRunbookRecord(t *testing.T) {
 	require.NoError(t, WriteMarkdown(&md, c, nil))
 	require.Contains(t, md.String(), "### The runbook in the room")
 
-	var schemaDoc any
-	require.NoError(t, json.Unmarshal(Schema, &schemaDoc))
-	comp := jsonschema.NewCompiler()
-	require.NoError(t, comp.AddResource("scorecard.schema.json", schemaDoc))
-	sch, err := comp.Compile("scorecard.schema.json")
-	require.NoError(t, err)
+	sch := compileSchema(t)
 	var b bytes.Buffer
 	require.NoError(t, WriteJSON(&b, c))
 	raw := b.String()

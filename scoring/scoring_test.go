@@ -220,27 +220,11 @@ func TestGoldenOutputs(t *testing.T) {
 		require.NoError(t, err)
 		gates = append(gates, g.Check(c.Summary))
 	}
-	for name, write := range map[string]func(*bytes.Buffer) error{
-		"scorecard.json": func(b *bytes.Buffer) error { return WriteJSON(b, c) },
-		"junit.xml":      func(b *bytes.Buffer) error { return WriteJUnit(b, c) },
-		"summary.md":     func(b *bytes.Buffer) error { return WriteMarkdown(b, c, gates) },
-		"summary.txt":    func(b *bytes.Buffer) error { return WriteText(b, c, gates) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			var b bytes.Buffer
-			require.NoError(t, write(&b))
-			golden(t, filepath.Join("testdata", "golden", name), b.Bytes())
-		})
-	}
+	goldenWrites(t, c, gates, filepath.Join("testdata", "golden"))
 }
 
 func TestScorecardValidatesAgainstSchema(t *testing.T) {
-	var schemaDoc any
-	require.NoError(t, json.Unmarshal(Schema, &schemaDoc))
-	comp := jsonschema.NewCompiler()
-	require.NoError(t, comp.AddResource("scorecard.schema.json", schemaDoc))
-	sch, err := comp.Compile("scorecard.schema.json")
-	require.NoError(t, err)
+	sch := compileSchema(t)
 
 	isolated := fixture()
 	isolated.Sandbox = "bwrap+netns"
@@ -331,4 +315,47 @@ func TestSummariesSayTheSandbox(t *testing.T) {
 	txt.Reset()
 	require.NoError(t, WriteText(&txt, fixture(), nil))
 	require.NotContains(t, txt.String(), "sandbox", "a scorecard from before the field says nothing of it")
+}
+
+// goldenWrites compares every writer's output for c with the golden files
+// in dir (rewritten with -update).
+func goldenWrites(t *testing.T, c *Scorecard, gates []GateResult, dir string) {
+	t.Helper()
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"scorecard.json": func(b *bytes.Buffer) error { return WriteJSON(b, c) },
+		"junit.xml":      func(b *bytes.Buffer) error { return WriteJUnit(b, c) },
+		"summary.md":     func(b *bytes.Buffer) error { return WriteMarkdown(b, c, gates) },
+		"summary.txt":    func(b *bytes.Buffer) error { return WriteText(b, c, gates) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			require.NoError(t, write(&b))
+			golden(t, filepath.Join(dir, name), b.Bytes())
+		})
+	}
+}
+
+// compileSchema compiles the scorecard's JSON schema.
+func compileSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	var schemaDoc any
+	require.NoError(t, json.Unmarshal(Schema, &schemaDoc))
+	comp := jsonschema.NewCompiler()
+	require.NoError(t, comp.AddResource("scorecard.schema.json", schemaDoc))
+	sch, err := comp.Compile("scorecard.schema.json")
+	require.NoError(t, err)
+	return sch
+}
+
+// schemaValidator validates a scorecard as WriteJSON writes it against
+// the schema.
+func schemaValidator(t *testing.T) func(*Scorecard) error {
+	sch := compileSchema(t)
+	return func(c *Scorecard) error {
+		var b bytes.Buffer
+		require.NoError(t, WriteJSON(&b, c))
+		doc, err := jsonschema.UnmarshalJSON(&b)
+		require.NoError(t, err)
+		return sch.Validate(doc)
+	}
 }
