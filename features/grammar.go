@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -475,7 +476,7 @@ type match struct {
 // each, the first that matches).
 func matchAll(text string) []match {
 	var out []match
-	for i, cs := range compiledCatalog {
+	for i, cs := range compiledCatalog() {
 		for j, f := range cs.forms {
 			m := f.re.FindStringSubmatch(text)
 			if m == nil {
@@ -499,7 +500,9 @@ func matchOne(text string) (match, bool) {
 	return ms[0], true
 }
 
-var compiledCatalog = func() []compiledStep {
+// compiledCatalog is the catalog compiled to matchers, once, when a step
+// is first matched: every drill command starts without paying for it.
+var compiledCatalog = sync.OnceValue(func() []compiledStep {
 	out := make([]compiledStep, len(catalog))
 	for i, s := range catalog {
 		cs, err := compileStep(s)
@@ -509,7 +512,7 @@ var compiledCatalog = func() []compiledStep {
 		out[i] = cs
 	}
 	return out
-}()
+})
 
 // ValueKinds lists the value grammar for docs, in a fixed order.
 func valueKindOrder() []string {
@@ -638,7 +641,7 @@ func Accept(text string) (a Accepted, ok bool) {
 		return a, false
 	}
 	a = Accepted{Step: catalog[m.step], Args: m.args}
-	for _, p := range compiledCatalog[m.step].forms[0].slots {
+	for _, p := range compiledCatalog()[m.step].forms[0].slots {
 		a.kind = append(a.kind, p.kind)
 	}
 	return a, true

@@ -16,7 +16,7 @@ import (
 // Given steps configure the world; the first When or Then step starts it.
 func Register(sc *godog.ScenarioContext, s *State) {
 	for i, st := range catalog {
-		cs := compiledCatalog[i]
+		cs := compiledCatalog()[i]
 		sc.Step(cs.all, godogFunc(cs, st.bind(s)))
 	}
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
@@ -147,7 +147,7 @@ func WriteJSON(w io.Writer) error {
 	out := make([]entry, 0, len(catalog))
 	for i, s := range catalog {
 		var exprs []string
-		for _, f := range compiledCatalog[i].forms {
+		for _, f := range compiledCatalog()[i].forms {
 			exprs = append(exprs, f.re.String())
 		}
 		out = append(out, entry{s.Keyword, s.Form, s.Variants, s.suffix, exprs, s.Doc, s.Example, s.Refs()})
