@@ -15,7 +15,8 @@ import (
 
 	"github.com/drillkit/drill/scoring"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // busyTimeout is how long a writer waits for another one before SQLITE_BUSY.
@@ -83,7 +84,6 @@ func open(ctx context.Context, path string, migs []migration) (*Store, error) {
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	// BEGIN IMMEDIATE takes the write lock up front, so the busy timeout
@@ -94,11 +94,52 @@ func open(ctx context.Context, path string, migs []migration) (*Store, error) {
 		return nil, fmt.Errorf("history: open %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, now: time.Now}
+	if err := s.useWAL(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("history: %s: %w", path, err)
+	}
 	if err := s.migrate(ctx, migs); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("history: %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// useWAL switches the file to write-ahead logging, which lets readers go
+// on while one process writes. The mode is kept in the file, so it is set
+// once, not per connection. SQLite does not call the busy handler for a
+// journal-mode change: when two processes open a new file at the same
+// moment, one of them gets SQLITE_BUSY at once. That one retries, with a
+// short pause, until busyTimeout has passed.
+func (s *Store) useWAL(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	pause := 5 * time.Millisecond
+	for {
+		var mode string
+		err := s.db.QueryRowContext(ctx, `PRAGMA journal_mode=WAL`).Scan(&mode)
+		if err == nil {
+			if mode != "wal" {
+				return fmt.Errorf("journal mode is %q, not wal (is the file on a file system without shared memory?)", mode)
+			}
+			return nil
+		}
+		if !isBusy(err) || time.Now().Add(pause).After(deadline) {
+			return fmt.Errorf("set WAL journal mode: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 200*time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked" (any of its
+// extended codes).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Path is the file the store was opened on.

@@ -243,12 +243,12 @@ func TestWALMode(t *testing.T) {
 	require.Equal(t, "wal", mode)
 }
 
-// Two stores on one file, as two drill processes would be: both migrate
+// Four stores on one new file, as four drill shards would be: all migrate
 // at once and both write, and nothing is lost to SQLITE_BUSY.
 func TestConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "history.db")
-	const writers, perWriter = 2, 25
+	const writers, perWriter = 4, 15
 	stores := make([]*Store, writers)
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*perWriter*2+writers)
