@@ -244,7 +244,7 @@ func TestWALMode(t *testing.T) {
 }
 
 // Four stores on one new file, as four drill shards would be: all migrate
-// at once and both write, and nothing is lost to SQLITE_BUSY.
+// at once and all write, and nothing is lost to SQLITE_BUSY.
 func TestConcurrentWriters(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "history.db")
