@@ -58,19 +58,34 @@ type Run struct {
 }
 
 // Store is an open history database. It is safe for concurrent use, and
-// several processes may use the same file at once.
+// several processes may use the same file or Postgres database at once.
 type Store struct {
 	db        *sql.DB
-	path      string
+	path      string // the file, or the redacted URL
+	dialect   dialect
 	closeOnce sync.Once
 	closeErr  error
 	now       func() time.Time
 }
 
-// Open opens (creating it and its directory if needed) the history at
-// path and brings its schema up to date.
-func Open(path string) (*Store, error) {
-	return open(context.Background(), path, migrations)
+// Open opens the history a DSN names (see ParseDSN) and brings its
+// schema up to date: a file path or sqlite://PATH is the embedded file,
+// created with its directory if needed; postgres://... a Postgres
+// database, which must exist (drill creates its tables, not the
+// database).
+func Open(dsn string) (*Store, error) {
+	return openDSN(context.Background(), dsn, migrations)
+}
+
+func openDSN(ctx context.Context, dsn string, migs []migration) (*Store, error) {
+	d, err := ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if d.Backend == Postgres {
+		return openPostgres(ctx, d, migs)
+	}
+	return open(ctx, d.Target, migs)
 }
 
 func open(ctx context.Context, path string, migs []migration) (*Store, error) {
@@ -93,7 +108,7 @@ func open(ctx context.Context, path string, migs []migration) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: time.Now}
+	s := &Store{db: db, path: path, dialect: sqliteDialect, now: time.Now}
 	if err := s.useWAL(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("history: %s: %w", path, err)
@@ -142,8 +157,15 @@ func isBusy(err error) bool {
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
-// Path is the file the store was opened on.
+// Path is the file the store was opened on, or its Postgres URL without
+// the password.
 func (s *Store) Path() string { return s.path }
+
+// Backend is the kind of database the store is on.
+func (s *Store) Backend() Backend { return s.dialect.backend }
+
+// q is query text for this store's backend (its placeholders).
+func (s *Store) q(query string) string { return s.dialect.rebind(query) }
 
 // Close closes the database; it is safe to call twice.
 func (s *Store) Close() error {
@@ -167,7 +189,7 @@ func (s *Store) Save(ctx context.Context, card *scoring.Scorecard) error {
 	}
 	defer tx.Rollback()
 	sum := card.Summary
-	_, err = tx.ExecContext(ctx, `
+	_, err = tx.ExecContext(ctx, s.q(`
 INSERT INTO runs (run_id, team, started_at, finished_at, speed, seed, schema_version,
   total, passed, failed, inconclusive, errors, pass_rate, alerts, false_alarms, scorecard, saved_at, interrupted)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -176,14 +198,14 @@ ON CONFLICT(run_id) DO UPDATE SET team=excluded.team, started_at=excluded.starte
   schema_version=excluded.schema_version, total=excluded.total, passed=excluded.passed,
   failed=excluded.failed, inconclusive=excluded.inconclusive, errors=excluded.errors,
   pass_rate=excluded.pass_rate, alerts=excluded.alerts, false_alarms=excluded.false_alarms,
-  scorecard=excluded.scorecard, saved_at=excluded.saved_at, interrupted=excluded.interrupted`,
+  scorecard=excluded.scorecard, saved_at=excluded.saved_at, interrupted=excluded.interrupted`),
 		card.RunID, card.Team, unixNano(card.StartedAt), unixNano(card.FinishedAt), card.Speed, card.Seed,
 		card.SchemaVersion, sum.Total, sum.Passed, sum.Failed, sum.Inconclusive, sum.Errors, sum.PassRate,
 		sum.Alerts, sum.FalseAlarms, blob.String(), unixNano(s.now()), card.Interrupted)
 	if err != nil {
 		return fmt.Errorf("history: save %s: %w", card.RunID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM scenarios WHERE run_id = ?`, card.RunID); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM scenarios WHERE run_id = ?`), card.RunID); err != nil {
 		return fmt.Errorf("history: save %s: %w", card.RunID, err)
 	}
 	for i, sc := range card.Scenarios {
@@ -198,10 +220,10 @@ ON CONFLICT(run_id) DO UPDATE SET team=excluded.team, started_at=excluded.starte
 		if t.FaultAt != nil {
 			faultAt = unixNano(*t.FaultAt)
 		}
-		_, err := tx.ExecContext(ctx, `
+		_, err := tx.ExecContext(ctx, s.q(`
 INSERT INTO scenarios (run_id, idx, name, feature, line, family, status, reason, fault_at,
   time_to_detect, time_to_acknowledge, time_to_mitigate, time_to_recover, alerts, false_alarms)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
 			card.RunID, i, sc.Name, sc.Feature, sc.Line, sc.Family, string(sc.Status), sc.Reason, faultAt,
 			seconds(t.TimeToDetect), seconds(t.TimeToAcknowledge), seconds(t.TimeToMitigate), seconds(t.TimeToRecover),
 			len(sc.Alerts), falseAlarms)
@@ -217,7 +239,7 @@ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 
 // Get returns one run, or an error wrapping ErrNotFound.
 func (s *Store) Get(ctx context.Context, runID string) (*Run, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, team, started_at, saved_at, interrupted, scorecard FROM runs WHERE run_id = ?`, runID)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, team, started_at, saved_at, interrupted, scorecard FROM runs WHERE run_id = ?`), runID)
 	if err != nil {
 		return nil, fmt.Errorf("history: get %s: %w", runID, err)
 	}
@@ -251,8 +273,8 @@ func (s *Store) List(ctx context.Context, since time.Time) ([]Run, error) {
 	if !since.IsZero() {
 		from = unixNano(since)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT run_id, team, started_at, saved_at, interrupted, scorecard FROM runs
-WHERE started_at >= ? ORDER BY started_at, run_id`, from)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, team, started_at, saved_at, interrupted, scorecard FROM runs
+WHERE started_at >= ? ORDER BY started_at, run_id`), from)
 	if err != nil {
 		return nil, fmt.Errorf("history: list: %w", err)
 	}
@@ -317,11 +339,13 @@ func (s *Store) MarkExport(ctx context.Context, runID, exporter string, status E
 	if status == ExportPending {
 		attempt = 0
 	}
-	res, err := s.db.ExecContext(ctx, `
+	// the casts type the parameters for Postgres, which cannot infer
+	// them from a SELECT list
+	res, err := s.db.ExecContext(ctx, s.q(`
 INSERT INTO exports (run_id, exporter, status, error, attempts, updated_at)
-SELECT run_id, ?, ?, ?, ?, ? FROM runs WHERE run_id = ?
+SELECT run_id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS BIGINT) FROM runs WHERE run_id = ?
 ON CONFLICT(run_id, exporter) DO UPDATE SET status=excluded.status, error=excluded.error,
-  attempts=exports.attempts + excluded.attempts, updated_at=excluded.updated_at`,
+  attempts=exports.attempts + excluded.attempts, updated_at=excluded.updated_at`),
 		exporter, string(status), msg, attempt, unixNano(s.now()), runID)
 	if err != nil {
 		return fmt.Errorf("history: mark export %s of %s: %w", exporter, runID, err)
@@ -334,8 +358,8 @@ ON CONFLICT(run_id, exporter) DO UPDATE SET status=excluded.status, error=exclud
 
 // Exports returns the export records of a run, by exporter name.
 func (s *Store) Exports(ctx context.Context, runID string) ([]Export, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT exporter, status, error, attempts, updated_at FROM exports
-WHERE run_id = ? ORDER BY exporter`, runID)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT exporter, status, error, attempts, updated_at FROM exports
+WHERE run_id = ? ORDER BY exporter`), runID)
 	if err != nil {
 		return nil, err
 	}

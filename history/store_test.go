@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/internal/pgtest"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/timeline"
 )
@@ -40,118 +42,135 @@ func card(id string, started time.Time, statuses ...scoring.Verdict) *scoring.Sc
 	return c
 }
 
-func openTemp(t *testing.T) *Store {
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// backends runs test once per backend, with the DSN of a new, empty
+// history: a file in a temporary directory (not yet created), a database
+// of the test's Postgres server (the subtest skips where there is none).
+func backends(t *testing.T, test func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, filepath.Join(t.TempDir(), "sub", "history.db")) })
+	t.Run("postgres", func(t *testing.T) { test(t, pgtest.DSN(t)) })
+}
+
+func openTemp(t *testing.T, dsn string) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "sub", "history.db"))
+	s, err := Open(dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	return s
 }
 
 func TestSaveGetList(t *testing.T) {
-	ctx := context.Background()
-	s := openTemp(t)
-	c1 := card("r1", t0, scoring.Passed, scoring.Failed)
-	c2 := card("r2", t0.Add(48*time.Hour), scoring.Passed)
-	require.NoError(t, s.Save(ctx, c2))
-	require.NoError(t, s.Save(ctx, c1))
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTemp(t, dsn)
+		c1 := card("r1", t0, scoring.Passed, scoring.Failed)
+		c2 := card("r2", t0.Add(48*time.Hour), scoring.Passed)
+		require.NoError(t, s.Save(ctx, c2))
+		require.NoError(t, s.Save(ctx, c1))
 
-	got, err := s.Get(ctx, "r1")
-	require.NoError(t, err)
-	require.Equal(t, "acme", got.Team)
-	require.True(t, got.StartedAt.Equal(t0))
-	require.Len(t, got.Card.Scenarios, 2)
-	require.Equal(t, 0.5, got.Card.Summary.PassRate)
-	require.InDelta(t, 240, float64(*got.Card.Scenarios[0].Timings.TimeToDetect), 1e-9)
-	require.Len(t, got.Card.Scenarios[0].Events, 6)
+		got, err := s.Get(ctx, "r1")
+		require.NoError(t, err)
+		require.Equal(t, "acme", got.Team)
+		require.True(t, got.StartedAt.Equal(t0))
+		require.Len(t, got.Card.Scenarios, 2)
+		require.Equal(t, 0.5, got.Card.Summary.PassRate)
+		require.InDelta(t, 240, float64(*got.Card.Scenarios[0].Timings.TimeToDetect), 1e-9)
+		require.Len(t, got.Card.Scenarios[0].Events, 6)
 
-	all, err := s.List(ctx, time.Time{})
-	require.NoError(t, err)
-	require.Equal(t, []string{"r1", "r2"}, ids(all), "oldest first")
-	recent, err := s.List(ctx, t0.Add(time.Hour))
-	require.NoError(t, err)
-	require.Equal(t, []string{"r2"}, ids(recent))
+		all, err := s.List(ctx, time.Time{})
+		require.NoError(t, err)
+		require.Equal(t, []string{"r1", "r2"}, ids(all), "oldest first")
+		recent, err := s.List(ctx, t0.Add(time.Hour))
+		require.NoError(t, err)
+		require.Equal(t, []string{"r2"}, ids(recent))
 
-	latest, err := s.Latest(ctx)
-	require.NoError(t, err)
-	require.Equal(t, "r2", latest.ID)
+		latest, err := s.Latest(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "r2", latest.ID)
 
-	_, err = s.Get(ctx, "nope")
-	require.ErrorIs(t, err, ErrNotFound)
+		_, err = s.Get(ctx, "nope")
+		require.ErrorIs(t, err, ErrNotFound)
 
-	// the per-scenario rows are queryable for ad-hoc SQL
-	var n int
-	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM scenarios WHERE family = 'cost-spike' AND status = 'passed'`).Scan(&n))
-	require.Equal(t, 2, n)
-	var ttr float64
-	require.NoError(t, s.db.QueryRow(`SELECT time_to_recover FROM scenarios WHERE run_id = 'r2'`).Scan(&ttr))
-	require.InDelta(t, 960, ttr, 1e-9)
+		// the per-scenario rows are queryable for ad-hoc SQL
+		var n int
+		require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM scenarios WHERE family = 'cost-spike' AND status = 'passed'`).Scan(&n))
+		require.Equal(t, 2, n)
+		var ttr float64
+		require.NoError(t, s.db.QueryRow(`SELECT time_to_recover FROM scenarios WHERE run_id = 'r2'`).Scan(&ttr))
+		require.InDelta(t, 960, ttr, 1e-9)
+	})
 }
 
 func TestSaveAgainReplacesAndKeepsExports(t *testing.T) {
-	ctx := context.Background()
-	s := openTemp(t)
-	require.NoError(t, s.Save(ctx, card("r1", t0, scoring.Failed, scoring.Failed)))
-	require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportOK, nil))
-	require.NoError(t, s.Save(ctx, card("r1", t0, scoring.Passed)))
-	got, err := s.Get(ctx, "r1")
-	require.NoError(t, err)
-	require.Len(t, got.Card.Scenarios, 1)
-	require.Len(t, got.Exports, 1)
-	var n int
-	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM scenarios WHERE run_id = 'r1'`).Scan(&n))
-	require.Equal(t, 1, n)
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTemp(t, dsn)
+		require.NoError(t, s.Save(ctx, card("r1", t0, scoring.Failed, scoring.Failed)))
+		require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportOK, nil))
+		require.NoError(t, s.Save(ctx, card("r1", t0, scoring.Passed)))
+		got, err := s.Get(ctx, "r1")
+		require.NoError(t, err)
+		require.Len(t, got.Card.Scenarios, 1)
+		require.Len(t, got.Exports, 1)
+		var n int
+		require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM scenarios WHERE run_id = 'r1'`).Scan(&n))
+		require.Equal(t, 1, n)
+	})
 }
 
 func TestMarkExport(t *testing.T) {
-	ctx := context.Background()
-	s := openTemp(t)
-	require.NoError(t, s.Save(ctx, card("r1", t0, scoring.Passed)))
-	require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportFailed, errors.New("503 from gitlab")))
-	require.NoError(t, s.MarkExport(ctx, "r1", "linear", ExportOK, nil))
-	ex, err := s.Exports(ctx, "r1")
-	require.NoError(t, err)
-	require.Len(t, ex, 2)
-	require.Equal(t, Export{Exporter: "gitlab", Status: ExportFailed, Error: "503 from gitlab", Attempts: 1, UpdatedAt: ex[0].UpdatedAt}, ex[0])
-	require.Equal(t, ExportOK, ex[1].Status)
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTemp(t, dsn)
+		require.NoError(t, s.Save(ctx, card("r1", t0, scoring.Passed)))
+		require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportFailed, errors.New("503 from gitlab")))
+		require.NoError(t, s.MarkExport(ctx, "r1", "linear", ExportOK, nil))
+		ex, err := s.Exports(ctx, "r1")
+		require.NoError(t, err)
+		require.Len(t, ex, 2)
+		require.Equal(t, Export{Exporter: "gitlab", Status: ExportFailed, Error: "503 from gitlab", Attempts: 1, UpdatedAt: ex[0].UpdatedAt}, ex[0])
+		require.Equal(t, ExportOK, ex[1].Status)
 
-	require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportOK, nil))
-	ex, err = s.Exports(ctx, "r1")
-	require.NoError(t, err)
-	require.Equal(t, ExportOK, ex[0].Status)
-	require.Empty(t, ex[0].Error, "a success clears the last error")
-	require.Equal(t, 2, ex[0].Attempts)
+		require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportOK, nil))
+		ex, err = s.Exports(ctx, "r1")
+		require.NoError(t, err)
+		require.Equal(t, ExportOK, ex[0].Status)
+		require.Empty(t, ex[0].Error, "a success clears the last error")
+		require.Equal(t, 2, ex[0].Attempts)
 
-	require.ErrorIs(t, s.MarkExport(ctx, "missing", "gitlab", ExportOK, nil), ErrNotFound)
-	require.ErrorContains(t, s.MarkExport(ctx, "r1", "gitlab", "done", nil), `want pending, ok or failed`)
+		require.ErrorIs(t, s.MarkExport(ctx, "missing", "gitlab", ExportOK, nil), ErrNotFound)
+		require.ErrorContains(t, s.MarkExport(ctx, "r1", "gitlab", "done", nil), `want pending, ok or failed`)
+	})
 }
 
 func TestMigrationsUpgradeAnOldDatabase(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "history.db")
-	old, err := open(ctx, path, migrations[:1]) // a database written by a drill that knew only v1
-	require.NoError(t, err)
-	saveOld(t, old, card("r1", t0, scoring.Passed))
-	v, err := old.Version(ctx)
-	require.NoError(t, err)
-	require.Equal(t, 1, v)
-	require.Error(t, old.MarkExport(ctx, "r1", "gitlab", ExportOK, nil), "no exports table yet")
-	require.NoError(t, old.Close())
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		old, err := openDSN(ctx, dsn, migrations[:1]) // a database written by a drill that knew only v1
+		require.NoError(t, err)
+		saveOld(t, old, card("r1", t0, scoring.Passed))
+		v, err := old.Version(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, v)
+		require.Error(t, old.MarkExport(ctx, "r1", "gitlab", ExportOK, nil), "no exports table yet")
+		require.NoError(t, old.Close())
 
-	s, err := Open(path)
-	require.NoError(t, err)
-	defer s.Close()
-	v, err = s.Version(ctx)
-	require.NoError(t, err)
-	require.Equal(t, SchemaVersion(), v)
-	got, err := s.Get(ctx, "r1")
-	require.NoError(t, err, "v1 data survives the upgrade")
-	require.Equal(t, "r1", got.ID)
-	require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportOK, nil))
+		s, err := Open(dsn)
+		require.NoError(t, err)
+		defer s.Close()
+		v, err = s.Version(ctx)
+		require.NoError(t, err)
+		require.Equal(t, SchemaVersion(), v)
+		got, err := s.Get(ctx, "r1")
+		require.NoError(t, err, "v1 data survives the upgrade")
+		require.Equal(t, "r1", got.ID)
+		require.NoError(t, s.MarkExport(ctx, "r1", "gitlab", ExportOK, nil))
 
-	var applied int
-	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&applied))
-	require.Equal(t, len(migrations), applied)
+		var applied int
+		require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&applied))
+		require.Equal(t, len(migrations), applied)
+	})
 }
 
 // saveOld stores a run the way drill did before the interrupted column:
@@ -161,15 +180,15 @@ func saveOld(t *testing.T, s *Store, c *scoring.Scorecard) {
 	var blob bytes.Buffer
 	require.NoError(t, scoring.WriteJSON(&blob, c))
 	sum := c.Summary
-	_, err := s.db.Exec(`INSERT INTO runs (run_id, team, started_at, finished_at, speed, seed, schema_version,
+	_, err := s.db.Exec(s.q(`INSERT INTO runs (run_id, team, started_at, finished_at, speed, seed, schema_version,
   total, passed, failed, inconclusive, errors, pass_rate, alerts, false_alarms, scorecard, saved_at)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, c.RunID, c.Team, unixNano(c.StartedAt), unixNano(c.FinishedAt), c.Speed, c.Seed,
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`), c.RunID, c.Team, unixNano(c.StartedAt), unixNano(c.FinishedAt), c.Speed, c.Seed,
 		c.SchemaVersion, sum.Total, sum.Passed, sum.Failed, sum.Inconclusive, sum.Errors, sum.PassRate, sum.Alerts, sum.FalseAlarms,
 		blob.String(), unixNano(t0))
 	require.NoError(t, err)
 	for i, sc := range c.Scenarios {
-		_, err := s.db.Exec(`INSERT INTO scenarios (run_id, idx, name, feature, line, family, status, reason, alerts, false_alarms)
-VALUES (?,?,?,?,?,?,?,?,0,0)`, c.RunID, i, sc.Name, sc.Feature, sc.Line, sc.Family, string(sc.Status), sc.Reason)
+		_, err := s.db.Exec(s.q(`INSERT INTO scenarios (run_id, idx, name, feature, line, family, status, reason, alerts, false_alarms)
+VALUES (?,?,?,?,?,?,?,?,0,0)`), c.RunID, i, sc.Name, sc.Feature, sc.Line, sc.Family, string(sc.Status), sc.Reason)
 		require.NoError(t, err)
 	}
 }
@@ -177,123 +196,139 @@ VALUES (?,?,?,?,?,?,?,?,0,0)`, c.RunID, i, sc.Name, sc.Feature, sc.Line, sc.Fami
 // An interrupted run is stored as one: the run's column and its
 // scorecard say so, and its summary is kept as it was.
 func TestInterruptedRun(t *testing.T) {
-	ctx := context.Background()
-	s := openTemp(t)
-	c := card("cut", t0, scoring.Passed, scoring.Error)
-	c.Scenarios[1].Reason = "the scenario did not run (interrupted)"
-	c.Interrupted = true
-	c.Summary = scoring.Summarize(c.Scenarios)
-	require.NoError(t, s.Save(ctx, c))
-	require.NoError(t, s.Save(ctx, card("whole", t0.Add(time.Hour), scoring.Passed, scoring.Error)))
-	got, err := s.Get(ctx, "cut")
-	require.NoError(t, err)
-	require.True(t, got.Interrupted)
-	require.True(t, got.Card.Interrupted)
-	all, err := s.List(ctx, time.Time{})
-	require.NoError(t, err)
-	require.Equal(t, []bool{true, false}, []bool{all[0].Interrupted, all[1].Interrupted}, "a harness error alone is no interruption")
-	var n int
-	require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM runs WHERE interrupted = 1`).Scan(&n))
-	require.Equal(t, 1, n, "plain SQL sees it too")
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTemp(t, dsn)
+		c := card("cut", t0, scoring.Passed, scoring.Error)
+		c.Scenarios[1].Reason = "the scenario did not run (interrupted)"
+		c.Interrupted = true
+		c.Summary = scoring.Summarize(c.Scenarios)
+		require.NoError(t, s.Save(ctx, c))
+		require.NoError(t, s.Save(ctx, card("whole", t0.Add(time.Hour), scoring.Passed, scoring.Error)))
+		got, err := s.Get(ctx, "cut")
+		require.NoError(t, err)
+		require.True(t, got.Interrupted)
+		require.True(t, got.Card.Interrupted)
+		all, err := s.List(ctx, time.Time{})
+		require.NoError(t, err)
+		require.Equal(t, []bool{true, false}, []bool{all[0].Interrupted, all[1].Interrupted}, "a harness error alone is no interruption")
+		var n int
+		require.NoError(t, s.db.QueryRow(`SELECT COUNT(*) FROM runs WHERE interrupted = true`).Scan(&n))
+		require.Equal(t, 1, n, "plain SQL sees it too")
+	})
 }
 
 // Runs recorded before the column are found interrupted by the reasons
 // drill gave their unfinished scenarios.
 func TestMigrationMarksOldInterruptedRuns(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "history.db")
-	old, err := open(ctx, path, migrations[:2])
-	require.NoError(t, err)
-	cut := card("cut", t0, scoring.Passed, scoring.Error, scoring.Error)
-	cut.Scenarios[1].Reason = "interrupted"
-	cut.Scenarios[2].Reason = "the scenario did not run (interrupted)"
-	broken := card("broken", t0.Add(time.Hour), scoring.Error)
-	broken.Scenarios[0].Reason = "harness: the service under test exited"
-	saveOld(t, old, cut)
-	saveOld(t, old, broken)
-	require.NoError(t, old.Close())
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		old, err := openDSN(ctx, dsn, migrations[:2])
+		require.NoError(t, err)
+		cut := card("cut", t0, scoring.Passed, scoring.Error, scoring.Error)
+		cut.Scenarios[1].Reason = "interrupted"
+		cut.Scenarios[2].Reason = "the scenario did not run (interrupted)"
+		broken := card("broken", t0.Add(time.Hour), scoring.Error)
+		broken.Scenarios[0].Reason = "harness: the service under test exited"
+		saveOld(t, old, cut)
+		saveOld(t, old, broken)
+		require.NoError(t, old.Close())
 
-	s, err := Open(path)
-	require.NoError(t, err)
-	defer s.Close()
-	got, err := s.Get(ctx, "cut")
-	require.NoError(t, err)
-	require.True(t, got.Interrupted)
-	require.True(t, got.Card.Interrupted, "the stored scorecard predates the field; the column fills it in")
-	got, err = s.Get(ctx, "broken")
-	require.NoError(t, err)
-	require.False(t, got.Interrupted, "a harness error is not an interruption")
+		s, err := Open(dsn)
+		require.NoError(t, err)
+		defer s.Close()
+		got, err := s.Get(ctx, "cut")
+		require.NoError(t, err)
+		require.True(t, got.Interrupted)
+		require.True(t, got.Card.Interrupted, "the stored scorecard predates the field; the column fills it in")
+		got, err = s.Get(ctx, "broken")
+		require.NoError(t, err)
+		require.False(t, got.Interrupted, "a harness error is not an interruption")
+	})
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "history.db")
-	s, err := Open(path)
-	require.NoError(t, err)
-	_, err = s.db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)`)
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
-	_, err = Open(path)
-	require.ErrorContains(t, err, "schema version 99 is newer than this drill knows")
+	backends(t, func(t *testing.T, dsn string) {
+		s, err := Open(dsn)
+		require.NoError(t, err)
+		_, err = s.db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)`)
+		require.NoError(t, err)
+		require.NoError(t, s.Close())
+		_, err = Open(dsn)
+		require.ErrorContains(t, err, "schema version 99 is newer than this drill knows")
+	})
 }
 
 func TestWALMode(t *testing.T) {
-	s := openTemp(t)
+	s := openTemp(t, filepath.Join(t.TempDir(), "history.db"))
 	var mode string
 	require.NoError(t, s.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode))
 	require.Equal(t, "wal", mode)
 }
 
-// Four stores on one new file, as four drill shards would be: all migrate
-// at once and all write, and nothing is lost to SQLITE_BUSY.
+// Sixteen stores on one new history, as sixteen drill shards would be:
+// all migrate at once and all write, their own runs and the export count
+// of one run they share, and nothing is lost (to SQLITE_BUSY, to a
+// migration race, to a lost update).
 func TestConcurrentWriters(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "history.db")
-	const writers, perWriter = 4, 15
-	stores := make([]*Store, writers)
-	var wg sync.WaitGroup
-	errs := make(chan error, writers*perWriter*2+writers)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s, err := Open(path)
-			if err != nil {
-				errs <- err
-				return
-			}
-			stores[w] = s
-			for i := range perWriter {
-				id := fmt.Sprintf("w%d-%02d", w, i)
-				errs <- s.Save(ctx, card(id, t0.Add(time.Duration(i)*time.Minute), scoring.Passed, scoring.Failed))
-				errs <- s.MarkExport(ctx, id, "gitlab", ExportOK, nil)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		const writers, perWriter = 16, 4
+		seed := openTemp(t, dsn)
+		require.NoError(t, seed.Save(ctx, card("shared", t0, scoring.Passed)))
+		stores := make([]*Store, writers)
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*perWriter*3+writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s, err := Open(dsn)
+				if err != nil {
+					errs <- err
+					return
+				}
+				stores[w] = s
+				for i := range perWriter {
+					id := fmt.Sprintf("w%d-%02d", w, i)
+					errs <- s.Save(ctx, card(id, t0.Add(time.Duration(i)*time.Minute), scoring.Passed, scoring.Failed))
+					errs <- s.MarkExport(ctx, id, "gitlab", ExportOK, nil)
+					errs <- s.MarkExport(ctx, "shared", "gitlab", ExportFailed, errors.New("503"))
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		for _, s := range stores {
+			require.NotNil(t, s)
+			defer s.Close()
+		}
+		all, err := stores[0].List(ctx, time.Time{})
 		require.NoError(t, err)
-	}
-	for _, s := range stores {
-		require.NotNil(t, s)
-		defer s.Close()
-	}
-	all, err := stores[0].List(ctx, time.Time{})
-	require.NoError(t, err)
-	require.Len(t, all, writers*perWriter)
-	var n int
-	require.NoError(t, stores[1].db.QueryRow(`SELECT COUNT(*) FROM scenarios`).Scan(&n))
-	require.Equal(t, writers*perWriter*2, n)
-	var migs int
-	require.NoError(t, stores[1].db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&migs))
-	require.Equal(t, len(migrations), migs, "migrated once")
+		require.Len(t, all, writers*perWriter+1)
+		var n int
+		require.NoError(t, stores[1].db.QueryRow(`SELECT COUNT(*) FROM scenarios`).Scan(&n))
+		require.Equal(t, writers*perWriter*2+1, n)
+		ex, err := stores[2].Exports(ctx, "shared")
+		require.NoError(t, err)
+		require.Len(t, ex, 1)
+		require.Equal(t, writers*perWriter, ex[0].Attempts, "every writer's attempt counted")
+		var migs int
+		require.NoError(t, stores[1].db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&migs))
+		require.Equal(t, len(migrations), migs, "migrated once")
+	})
 }
 
 func TestCloseTwice(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "h.db"))
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
-	require.NoError(t, s.Close())
+	backends(t, func(t *testing.T, dsn string) {
+		s, err := Open(dsn)
+		require.NoError(t, err)
+		require.NoError(t, s.Close())
+		require.NoError(t, s.Close())
+	})
 }
 
 func ids(runs []Run) []string {
