@@ -1,11 +1,20 @@
 package history
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/internal/pgtest"
+	"github.com/drillkit/drill/scoring"
 )
 
 func TestParseDSN(t *testing.T) {
@@ -100,4 +109,88 @@ func TestFailedMigrationChangesNothing(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, SchemaVersion(), v)
 	})
+}
+
+// Runs move between the backends through JSON lines, with their export
+// records and save times, both ways.
+func TestExportImportBetweenBackends(t *testing.T) {
+	ctx := context.Background()
+	file := openTemp(t, filepath.Join(t.TempDir(), "history.db"))
+	pg := openTemp(t, pgtest.DSN(t))
+	a := card("a1", t0, scoring.Passed, scoring.Failed)
+	b := card("b1", t0.Add(time.Hour), scoring.Passed)
+	b.Team = "payments"
+	cut := card("cut", t0.Add(2*time.Hour), scoring.Error)
+	cut.Interrupted = true
+	for _, c := range []*scoring.Scorecard{a, b, cut} {
+		require.NoError(t, file.Save(ctx, c))
+	}
+	require.NoError(t, file.MarkExport(ctx, "a1", "gitlab", ExportFailed, errors.New("503")))
+	require.NoError(t, file.MarkExport(ctx, "a1", "gitlab", ExportOK, nil))
+
+	var buf bytes.Buffer
+	n, err := file.WriteJSONL(ctx, &buf, time.Time{}, "")
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	require.Equal(t, 3, strings.Count(buf.String(), "\n"))
+	n, err = pg.ReadJSONL(ctx, bytes.NewReader(buf.Bytes()), "runs.jsonl")
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	n, err = pg.ReadJSONL(ctx, bytes.NewReader(buf.Bytes()), "runs.jsonl")
+	require.NoError(t, err, "importing again replaces")
+	require.Equal(t, 3, n)
+
+	want, err := file.List(ctx, time.Time{})
+	require.NoError(t, err)
+	got, err := pg.List(ctx, time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, want, got, "the same runs, saved at the same times, with the same exports")
+	require.Equal(t, 2, got[0].Exports[0].Attempts)
+	require.True(t, got[2].Interrupted)
+
+	teams, err := pg.Teams(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"acme", "payments"}, teams)
+	pay, err := pg.ListTeam(ctx, time.Time{}, "payments")
+	require.NoError(t, err)
+	require.Equal(t, []string{"b1"}, ids(pay))
+
+	// and back, one team only
+	back := openTemp(t, filepath.Join(t.TempDir(), "back.db"))
+	buf.Reset()
+	n, err = pg.WriteJSONL(ctx, &buf, time.Time{}, "acme")
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	_, err = back.ReadJSONL(ctx, &buf, "acme.jsonl")
+	require.NoError(t, err)
+	round, err := back.List(ctx, time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, []Run{want[0], want[2]}, round)
+}
+
+func TestReadJSONLRefusesBadLines(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t, filepath.Join(t.TempDir(), "history.db"))
+	var good bytes.Buffer
+	require.NoError(t, json.NewEncoder(&good).Encode(Run{ID: "r1", Card: card("r1", t0, scoring.Passed)}))
+	for _, tc := range []struct{ in, err string }{
+		{good.String() + "\n{\"run_id\": \"x\"}\n", `runs.jsonl:3: field scorecard: missing`},
+		{`{"scorecard": {"run_id": "x"}}`, `runs.jsonl:1: field run_id: missing`},
+		{`{"run_id": "x", "nope": 1}`, `runs.jsonl:1: not a run as drill history export writes it: json: unknown field "nope"`},
+		{`{"run_id": "x"} {"run_id": "y"}`, `runs.jsonl:1: more than one JSON value on the line`},
+		{`[1, 2`, `runs.jsonl:1: not a run`},
+		{good.String() + `{"run_id": "r2", "scorecard": {"run_id": "r3"}}`, `runs.jsonl:2: history: import: run "r2" holds the scorecard of run "r3"`},
+		{`{"run_id": "r1", "scorecard": {"run_id": "r1"}, "exports": [{"exporter": "gitlab", "status": "sent"}]}`, `status "sent": want pending, ok or failed`},
+	} {
+		_, err := s.ReadJSONL(ctx, strings.NewReader(tc.in), "runs.jsonl")
+		require.ErrorContains(t, err, tc.err, tc.in)
+	}
+	// the line limit: a line one byte over is refused, without reading on
+	line := strings.TrimSpace(good.String())
+	n, err := s.readJSONL(ctx, strings.NewReader(line+"\n"+line+"x\n"), "big.jsonl", len(line))
+	require.Equal(t, 1, n)
+	require.EqualError(t, err, fmt.Sprintf("big.jsonl:2: line longer than %d bytes (the most a run's line may hold)", len(line)))
+	n, err = s.readJSONL(ctx, strings.NewReader(line), "last.jsonl", len(line))
+	require.NoError(t, err, "a last line without a newline")
+	require.Equal(t, 1, n)
 }

@@ -179,17 +179,28 @@ func (s *Store) Save(ctx context.Context, card *scoring.Scorecard) error {
 	if card == nil || card.RunID == "" {
 		return errors.New("history: save: scorecard without a run ID")
 	}
-	var blob bytes.Buffer
-	if err := scoring.WriteJSON(&blob, card); err != nil {
-		return fmt.Errorf("history: save %s: %w", card.RunID, err)
-	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("history: save %s: %w", card.RunID, err)
 	}
 	defer tx.Rollback()
+	if err := s.save(ctx, tx, card, s.now()); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("history: save %s: %w", card.RunID, err)
+	}
+	return nil
+}
+
+// save writes card's rows in tx, saved at savedAt.
+func (s *Store) save(ctx context.Context, tx *sql.Tx, card *scoring.Scorecard, savedAt time.Time) error {
+	var blob bytes.Buffer
+	if err := scoring.WriteJSON(&blob, card); err != nil {
+		return fmt.Errorf("history: save %s: %w", card.RunID, err)
+	}
 	sum := card.Summary
-	_, err = tx.ExecContext(ctx, s.q(`
+	_, err := tx.ExecContext(ctx, s.q(`
 INSERT INTO runs (run_id, team, started_at, finished_at, speed, seed, schema_version,
   total, passed, failed, inconclusive, errors, pass_rate, alerts, false_alarms, scorecard, saved_at, interrupted)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -201,7 +212,7 @@ ON CONFLICT(run_id) DO UPDATE SET team=excluded.team, started_at=excluded.starte
   scorecard=excluded.scorecard, saved_at=excluded.saved_at, interrupted=excluded.interrupted`),
 		card.RunID, card.Team, unixNano(card.StartedAt), unixNano(card.FinishedAt), card.Speed, card.Seed,
 		card.SchemaVersion, sum.Total, sum.Passed, sum.Failed, sum.Inconclusive, sum.Errors, sum.PassRate,
-		sum.Alerts, sum.FalseAlarms, blob.String(), unixNano(s.now()), card.Interrupted)
+		sum.Alerts, sum.FalseAlarms, blob.String(), unixNano(savedAt), card.Interrupted)
 	if err != nil {
 		return fmt.Errorf("history: save %s: %w", card.RunID, err)
 	}
@@ -231,8 +242,52 @@ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
 			return fmt.Errorf("history: save %s scenario %d: %w", card.RunID, i, err)
 		}
 	}
+	return nil
+}
+
+// Import stores a run as another history recorded it: its scorecard, the
+// time it was saved and its export records as they were (an export
+// already done is not done again). Importing a run ID again replaces it.
+func (s *Store) Import(ctx context.Context, r Run) error {
+	if r.Card == nil || r.Card.RunID == "" {
+		return errors.New("history: import: a run without a scorecard or a run ID")
+	}
+	if r.ID != "" && r.ID != r.Card.RunID {
+		return fmt.Errorf("history: import: run %q holds the scorecard of run %q", r.ID, r.Card.RunID)
+	}
+	card := *r.Card
+	card.Interrupted = card.Interrupted || r.Interrupted
+	saved := r.SavedAt
+	if saved.IsZero() {
+		saved = s.now()
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("history: import %s: %w", card.RunID, err)
+	}
+	defer tx.Rollback()
+	if err := s.save(ctx, tx, &card, saved); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM exports WHERE run_id = ?`), card.RunID); err != nil {
+		return fmt.Errorf("history: import %s: %w", card.RunID, err)
+	}
+	for _, e := range r.Exports {
+		switch e.Status {
+		case ExportPending, ExportOK, ExportFailed:
+		default:
+			return fmt.Errorf("history: import %s: export %q: status %q: want pending, ok or failed", card.RunID, e.Exporter, e.Status)
+		}
+		if e.Exporter == "" || e.Attempts < 0 {
+			return fmt.Errorf("history: import %s: an export record needs an exporter name and attempts of 0 or more", card.RunID)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO exports (run_id, exporter, status, error, attempts, updated_at) VALUES (?,?,?,?,?,?)`),
+			card.RunID, e.Exporter, string(e.Status), e.Error, e.Attempts, unixNano(e.UpdatedAt)); err != nil {
+			return fmt.Errorf("history: import %s: export %s: %w", card.RunID, e.Exporter, err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("history: save %s: %w", card.RunID, err)
+		return fmt.Errorf("history: import %s: %w", card.RunID, err)
 	}
 	return nil
 }
@@ -253,6 +308,24 @@ func (s *Store) Get(ctx context.Context, runID string) (*Run, error) {
 	return &runs[0], nil
 }
 
+// Teams returns the team IDs the history holds runs of, sorted.
+func (s *Store) Teams(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT team FROM runs ORDER BY team`)
+	if err != nil {
+		return nil, fmt.Errorf("history: teams: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("history: teams: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // Latest returns the run started last, or an error wrapping ErrNotFound.
 func (s *Store) Latest(ctx context.Context) (*Run, error) {
 	var id string
@@ -269,12 +342,18 @@ func (s *Store) Latest(ctx context.Context) (*Run, error) {
 // List returns the runs started at or after since, oldest first. A zero
 // since lists every run.
 func (s *Store) List(ctx context.Context, since time.Time) ([]Run, error) {
+	return s.ListTeam(ctx, since, "")
+}
+
+// ListTeam is List of one team's runs (by the scorecard's team ID); team
+// "" lists every team's.
+func (s *Store) ListTeam(ctx context.Context, since time.Time, team string) ([]Run, error) {
 	var from int64 = -1 << 63
 	if !since.IsZero() {
 		from = unixNano(since)
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, team, started_at, saved_at, interrupted, scorecard FROM runs
-WHERE started_at >= ? ORDER BY started_at, run_id`), from)
+WHERE started_at >= ? AND (? = '' OR team = ?) ORDER BY started_at, run_id`), from, team, team)
 	if err != nil {
 		return nil, fmt.Errorf("history: list: %w", err)
 	}
