@@ -29,7 +29,15 @@ type Options struct {
 	// resolution the report prints.
 	MinRateChange     float64
 	MinRelativeChange float64
+
+	// Team selects the runs of one team (the scorecard's team ID); ""
+	// or AllTeams reports every run given, of whichever team.
+	Team string
 }
+
+// AllTeams is Options.Team for a report over every team's runs (drill
+// report --team all): one set of numbers for the organisation.
+const AllTeams = "all"
 
 // DefaultOptions are the report's defaults: 30 days, the first 14 of them
 // the baseline (two weeks, as a team records before changing its
@@ -41,7 +49,11 @@ func DefaultOptions() Options {
 // Report compares the current part of a window with its baseline, overall
 // and per scenario family, and carries what the HTML draws.
 type Report struct {
-	Team        string    `json:"team"`
+	Team string `json:"team"`
+	// Teams are the teams whose runs the report counts, sorted: Team's
+	// alone, or every team's for a report of all teams (Team is then
+	// "all").
+	Teams       []string  `json:"teams"`
 	WindowStart time.Time `json:"window_start"`
 	BaselineEnd time.Time `json:"baseline_end"` // current window starts here
 	WindowEnd   time.Time `json:"window_end"`
@@ -183,6 +195,9 @@ func Build(cards []*scoring.Scorecard, o Options) (*Report, error) {
 		if c == nil || c.StartedAt.Before(r.WindowStart) || c.StartedAt.After(r.WindowEnd) {
 			continue
 		}
+		if o.Team != "" && o.Team != AllTeams && c.Team != o.Team {
+			continue
+		}
 		in = append(in, c)
 	}
 	sort.SliceStable(in, func(i, j int) bool {
@@ -203,6 +218,15 @@ func Build(cards []*scoring.Scorecard, o Options) (*Report, error) {
 	if len(in) > 0 {
 		r.Latest = in[len(in)-1]
 		r.Team = r.Latest.Team
+	}
+	for _, c := range in {
+		if !slices.Contains(r.Teams, c.Team) {
+			r.Teams = append(r.Teams, c.Team)
+		}
+	}
+	slices.Sort(r.Teams)
+	if o.Team == AllTeams || len(r.Teams) > 1 {
+		r.Team = AllTeams
 	}
 
 	type acc struct{ base, cur collector }

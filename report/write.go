@@ -181,8 +181,11 @@ func describe(c Change) string {
 
 func header(r *Report) []string {
 	team := r.Team
-	if team == "" {
+	switch {
+	case team == "":
 		team = "no runs"
+	case team == AllTeams:
+		team = fmt.Sprintf("all teams (%d: %s)", len(r.Teams), strings.Join(r.Teams, ", "))
 	}
 	base, cur := 0, 0
 	for _, p := range r.Runs {

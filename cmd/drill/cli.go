@@ -64,6 +64,7 @@ func commands() []*command {
 		clearCommand(),
 		reportCommand(),
 		exportCommand(),
+		historyCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds

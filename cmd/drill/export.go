@@ -44,7 +44,7 @@ RUN_ID, lists the stored runs and their export status.`,
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var (
 				to = fs.String("to", "", "exporter name in the exporters file")
-				_  = fs.String("history", statedir.Rel(statedir.HistoryFile), "history database, by default in the nearest .drill folder from the working directory upward")
+				_  = fs.String("history", statedir.Rel(statedir.HistoryFile), "history: a file, by default in the nearest .drill folder from the working directory upward, or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
 				_  = fs.String("exporters", statedir.Rel(statedir.ExportersFile), "exporters file, by default in the nearest .drill folder from the working directory upward")
 			)
 			return func(ctx context.Context, e *env, args []string) error {
@@ -110,6 +110,27 @@ func exportOptions(e *env) export.Options {
 	return export.Options{Getenv: e.getenv, Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 }
 
+// save stores card in the history and returns the open store, or warns
+// and returns nil.
+func (r *recorder) save(ctx context.Context, e *env, card *scoring.Scorecard) *history.Store {
+	// an interrupted run is still worth keeping
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	s, err := history.Open(r.historyPath)
+	if err == nil {
+		err = s.Save(sctx, card)
+		if err != nil {
+			s.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "drill run: warning: run %s not saved in the history: %v\n", card.RunID, err)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "run %s saved in %s\n", card.RunID, s.Path())
+	return s
+}
+
 // exportRun exports one run and records the outcome; store may be nil.
 func exportRun(ctx context.Context, e *env, store *history.Store, ex export.Exporter, card *scoring.Scorecard) error {
 	res, err := ex.Export(ctx, card)
@@ -170,6 +191,11 @@ func newRecorder(e *env, historyPath string, noHistory bool, exportName string) 
 	if noHistory {
 		r.historyPath = ""
 	}
+	if r.historyPath != "" {
+		if _, err := history.ParseDSN(r.historyPath); err != nil {
+			return nil, usageErrorf("--history: %v", err)
+		}
+	}
 	if exportName != "" {
 		sd, err := statedir.Getwd()
 		if err != nil {
@@ -188,43 +214,33 @@ func newRecorder(e *env, historyPath string, noHistory bool, exportName string) 
 
 // record saves and exports a run. Failures are warnings on stderr: the
 // scorecard is already printed and written, and the drill's exit code is
-// the drill's, not the history's or the incident service's.
+// the drill's, not the history's or the incident service's. In the drill
+// world's network namespace, what is outside it (an incident service, a
+// Postgres history) is left to the drill that started this one: the
+// scorecard is handed over.
 func (r *recorder) record(ctx context.Context, e *env, card *scoring.Scorecard) {
 	if r == nil || card == nil {
 		return
 	}
+	h := handoffPath()
+	remote := r.historyPath != "" && history.IsRemote(r.historyPath)
 	var store *history.Store
-	if r.historyPath != "" {
-		// an interrupted run is still worth keeping
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		s, err := history.Open(r.historyPath)
-		if err == nil {
-			err = s.Save(sctx, card)
-			if err != nil {
-				s.Close()
-			}
-		}
-		if err != nil {
-			fmt.Fprintf(e.stderr, "drill run: warning: run %s not saved in the history: %v\n", card.RunID, err)
-		} else {
-			store = s
+	if r.historyPath != "" && (h == "" || !remote) {
+		store = r.save(ctx, e, card)
+		if store != nil {
 			defer store.Close()
-			fmt.Fprintf(e.stdout, "run %s saved in %s\n", card.RunID, r.historyPath)
 		}
 	}
-	if r.exporter == nil {
+	if r.exporter == nil && !(h != "" && remote) {
 		return
 	}
-	if h := handoffPath(); h != "" {
-		// in the drill world's network namespace: the drill that started
-		// this one exports, from the host's network
+	if h != "" {
 		b, err := json.Marshal(card)
 		if err == nil {
 			err = os.WriteFile(h, b, 0o600)
 		}
 		if err != nil {
-			fmt.Fprintf(e.stderr, "drill run: warning: run %s not handed over for export: %v\n", card.RunID, err)
+			fmt.Fprintf(e.stderr, "drill run: warning: run %s not handed over for export or the history: %v\n", card.RunID, err)
 		}
 		return
 	}

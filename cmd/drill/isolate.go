@@ -152,12 +152,15 @@ func runInNetNS(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	var rec *recorder
 	env := os.Environ()
 	var handoff string
-	if exportTo != "" {
-		histPath, err := stateFile(fs, "history", statedir.HistoryFile)
-		if err != nil {
-			return err
-		}
-		rec, err = newRecorder(e, histPath, fs.Lookup("no-history").Value.String() == "true", exportTo)
+	histPath, err := stateFile(fs, "history", statedir.HistoryFile)
+	if err != nil {
+		return err
+	}
+	noHist := fs.Lookup("no-history").Value.String() == "true"
+	// a Postgres history is outside the drill world, like an incident
+	// service: this drill saves the run the child hands over
+	if exportTo != "" || (!noHist && history.IsRemote(histPath)) {
+		rec, err = newRecorder(e, histPath, noHist, exportTo)
 		if err != nil {
 			return err
 		}
@@ -197,8 +200,15 @@ func runInNetNS(ctx context.Context, e *env, fs *flag.FlagSet) error {
 	return exitcode.Silent(exitcode.Code(code))
 }
 
-// exportHandoff exports a scorecard the child recorded in the history.
+// exportHandoff saves a scorecard the child handed over in a remote
+// history (the child saved it in a file history itself) and exports it.
 func (r *recorder) exportHandoff(ctx context.Context, e *env, card *scoring.Scorecard) {
+	if history.IsRemote(r.historyPath) {
+		r.save(ctx, e, card)
+	}
+	if r.exporter == nil {
+		return
+	}
 	var store *history.Store
 	if r.historyPath != "" {
 		if s, err := history.Open(r.historyPath); err == nil {
@@ -212,8 +222,8 @@ func (r *recorder) exportHandoff(ctx context.Context, e *env, card *scoring.Scor
 }
 
 // handoffPath is where this drill, re-executed in a network namespace,
-// leaves its scorecard for the parent to export; "" when it exports
-// itself.
+// leaves its scorecard for the parent to export or save in a remote
+// history; "" when it does both itself.
 func handoffPath() string {
 	if !sandbox.InNetNS() {
 		return ""

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/report"
@@ -25,7 +26,8 @@ func reportCommand() *command {
 		summary: "trend report over the run history: pass rate, MTTD/MTTA/MTTM/MTTR, false alarms against a baseline",
 		usage:   "[flags]",
 		help: `
-Reads the history drill run keeps (.drill/history.db) and compares the runs
+Reads the history drill run keeps (.drill/history.db, or the Postgres
+database --history names) and compares the runs
 of the window (--since, ending now) with its baseline, the window's first
 part (--baseline): with --since 30d --baseline 14d, days 1-14 are the
 baseline and days 15-30 the current period. Per scenario family and
@@ -55,21 +57,29 @@ or the spread of the samples; "—" when that cannot be estimated.
 
 Runs stopped by Ctrl-C (recorded as interrupted) are left out and listed.
 
+A history shared by several teams (one Postgres for an organisation) is
+reported per team, --team ID (the team as its scorecards name it:
+drill.yaml's team.name, else its team.id), or for all of them together,
+--team all. Without
+--team the window must hold one team's runs.
+
 --format html writes one self-contained file: the tables, trend charts, and
 per scenario of the latest run a bar of its phases above its timeline, as
 inline SVG.`,
 		exits: []exit{
 			{exitcode.OK, "the report was written"},
-			{exitcode.Usage, "bad usage: no history there, a bad --since or --baseline, an unknown --format, or an --out file that cannot be created"},
+			{exitcode.Usage, "bad usage: no history there, a bad --since or --baseline, an unknown --format, a --team the history has no runs of (or none where the window holds several teams), or an --out file that cannot be created"},
 			{exitcode.Harness, ""},
 		},
 		examples: []example{
 			{"drill report", "the default window (--since) against its baseline (--baseline), as text"},
 			{"drill report --since 8w --baseline 4w --format html --out report.html", "the last eight weeks against their first four, as one HTML file"},
+			{"drill report --history postgres://drill@db.internal:5432/drill --team payments", "one team's report from the organisation's shared history"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var (
-				_        = fs.String("history", statedir.Rel(statedir.HistoryFile), "history database, by default in the nearest .drill folder from the working directory upward")
+				_        = fs.String("history", statedir.Rel(statedir.HistoryFile), "history: a file, by default in the nearest .drill folder from the working directory upward, or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+				teamID   = fs.String("team", "", "the team `ID|all` whose runs are reported: one team's, or every team's together (default: the only team the window holds; a window of several teams needs --team)")
 				since    = fs.String("since", "30d", "window length, ending now (30d, 2w, 36h)")
 				baseline = fs.String("baseline", "14d", "baseline: the first part of the window")
 				format   = fs.String("format", "text", "output format: "+strings.Join(report.Formats, ", "))
@@ -107,9 +117,28 @@ inline SVG.`,
 				}
 				defer store.Close()
 				o.Now = time.Now()
-				runs, err := store.List(ctx, o.Now.Add(-o.Since))
+				teamArg := *teamID
+				if teamArg == report.AllTeams {
+					teamArg = ""
+				}
+				runs, err := store.ListTeam(ctx, o.Now.Add(-o.Since), teamArg)
 				if err != nil {
 					return err
+				}
+				o.Team = *teamID
+				if o.Team == "" {
+					if teams := teamsOf(runs); len(teams) > 1 {
+						return usageErrorf("the window holds runs of %d teams (%s): --team ID for one of them, --team all for all of them together",
+							len(teams), strings.Join(teams, ", "))
+					}
+				} else if teamArg != "" && len(runs) == 0 {
+					teams, err := store.Teams(ctx)
+					if err != nil {
+						return err
+					}
+					if !slices.Contains(teams, teamArg) {
+						return usageErrorf("--team %s: %s holds no runs of that team (its teams: %s)", teamArg, store.Path(), orNone(teams))
+					}
 				}
 				cards := make([]*scoring.Scorecard, 0, len(runs))
 				for _, r := range runs {
@@ -138,6 +167,25 @@ inline SVG.`,
 			}
 		},
 	}
+}
+
+// teamsOf is the teams of runs, sorted.
+func teamsOf(runs []history.Run) []string {
+	var out []string
+	for _, r := range runs {
+		if !slices.Contains(out, r.Team) {
+			out = append(out, r.Team)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
 }
 
 // parsePercent reads "20%" or "20" as 0.20.

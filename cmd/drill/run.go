@@ -143,7 +143,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		plan     = fs.Bool("plan", false, "print the timeline each selected scenario would follow, and run nothing")
 		dryRun   = fs.Bool("dry-run", false, "print the runbook commands responders would run instead of running them (drills needing the fix will fail)")
 		live     = fs.Bool("live", false, "a live game day: pages go to the people in the room (acknowledge with drill ack); drill time is real time")
-		_        = fs.String("history", statedir.Rel(statedir.HistoryFile), "history database the run is saved in, by default in the nearest .drill folder from the working directory upward ('' or --no-history: not saved)")
+		_        = fs.String("history", statedir.Rel(statedir.HistoryFile), "history the run is saved in: a file, by default in the nearest .drill folder from the working directory upward, or postgres://USER:PASSWORD@HOST:PORT/DATABASE shared by many runs ('' or --no-history: not saved)")
 		noHist   = fs.Bool("no-history", false, "do not save the run in the history")
 		exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+statedir.Rel(statedir.ExportersFile))
 		_        = addIsolationFlag(fs)

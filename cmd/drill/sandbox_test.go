@@ -21,6 +21,7 @@ import (
 
 	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/internal/exitcode"
+	"github.com/drillkit/drill/internal/pgtest"
 	"github.com/drillkit/drill/internal/sandbox"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
@@ -33,9 +34,10 @@ var (
 	drillErr  error
 )
 
-// TestMain removes the drill binary the sandbox tests built.
+// TestMain removes the drill binary the sandbox tests built, and stops
+// the Postgres server of the history tests if they started one.
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m)
 	if drillBin != "" {
 		os.RemoveAll(filepath.Dir(drillBin))
 	}

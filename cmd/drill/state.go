@@ -104,14 +104,22 @@ func stateFile(fs *flag.FlagSet, name, file string) (string, error) {
 }
 
 // openHistory opens the history --history names (drill report, drill
-// export): one that is not there is bad usage, not a new empty history.
+// export, drill history): a file that is not there is bad usage, not a
+// new empty history; a Postgres database gets drill's tables if it has
+// none yet.
 func openHistory(fs *flag.FlagSet) (*history.Store, error) {
 	hist, err := stateFile(fs, "history", statedir.HistoryFile)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(hist); err != nil {
-		return nil, usageErrorf("no history at %s (drill run records one; --history to point elsewhere)", hist)
+	dsn, err := history.ParseDSN(hist)
+	if err != nil {
+		return nil, usageErrorf("--history: %v", err)
+	}
+	if dsn.Backend == history.SQLite {
+		if _, err := os.Stat(dsn.Target); err != nil {
+			return nil, usageErrorf("no history at %s (drill run records one; --history to point elsewhere)", dsn.Target)
+		}
 	}
 	return history.Open(hist)
 }
