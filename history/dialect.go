@@ -38,7 +38,7 @@ const MaxDSN = 4096
 func ParseDSN(s string) (DSN, error) {
 	switch {
 	case s == "":
-		return DSN{}, errors.New("history: empty DSN: want a file path, sqlite://PATH or postgres://...")
+		return DSN{}, errors.New("history: empty DSN: want a file path, sqlite://PATH or postgres://USER@HOST/DATABASE")
 	case len(s) > MaxDSN:
 		return DSN{}, fmt.Errorf("history: DSN of %d bytes: at most %d", len(s), MaxDSN)
 	}
@@ -62,7 +62,7 @@ func ParseDSN(s string) (DSN, error) {
 		}
 		return DSN{Backend: Postgres, Target: s}, nil
 	default:
-		return DSN{}, fmt.Errorf("history: %q: unknown scheme %q: want a file path, sqlite://PATH or postgres://...", redact(s), scheme)
+		return DSN{}, fmt.Errorf("history: %q: unknown scheme %q: want a file path, sqlite://PATH or postgres://USER@HOST/DATABASE", redact(s), scheme)
 	}
 }
 

@@ -194,3 +194,39 @@ func TestReadJSONLRefusesBadLines(t *testing.T) {
 	require.NoError(t, err, "a last line without a newline")
 	require.Equal(t, 1, n)
 }
+
+func TestDurations(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTemp(t, dsn)
+		for i, wall := range []float64{10, 30, 20} {
+			c := card(fmt.Sprintf("r%d", i), t0.Add(time.Duration(i)*time.Hour), scoring.Passed, scoring.Error)
+			c.Scenarios[0].WallSeconds = wall
+			c.Scenarios[1].WallSeconds = 99 // a harness error says nothing of the time
+			require.NoError(t, s.Save(ctx, c))
+		}
+		fast := card("fast", t0.Add(3*time.Hour), scoring.Failed)
+		fast.Speed, fast.Scenarios[0].WallSeconds = 120, 5 // ×120: 5 s is 10 s at ×60
+		require.NoError(t, s.Save(ctx, fast))
+		cut := card("cut", t0.Add(4*time.Hour), scoring.Passed)
+		cut.Interrupted, cut.Scenarios[0].WallSeconds = true, 1000
+		require.NoError(t, s.Save(ctx, cut))
+		other := card("other", t0, scoring.Passed)
+		other.Team, other.Scenarios[0].WallSeconds = "payments", 500
+		require.NoError(t, s.Save(ctx, other))
+
+		d, n, err := s.Durations(ctx, "acme", 10)
+		require.NoError(t, err)
+		require.Equal(t, 4, n, "acme's runs, the interrupted one left out")
+		// samples at ×1: 600, 1800, 1200, 600 → median (600+1200)/2
+		require.Equal(t, map[string]time.Duration{"features/cost.feature:3": 900 * time.Second}, d)
+		d, n, err = s.Durations(ctx, "acme", 2)
+		require.NoError(t, err)
+		require.Equal(t, 2, n, "the newest two")
+		require.Equal(t, 900*time.Second, d["features/cost.feature:3"], "1200 and 600")
+		d, n, err = s.Durations(ctx, "nobody", 10)
+		require.NoError(t, err)
+		require.Zero(t, n)
+		require.Empty(t, d)
+	})
+}

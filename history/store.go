@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -466,4 +467,61 @@ func seconds(s *scoring.Seconds) any {
 		return nil
 	}
 	return float64(*s)
+}
+
+// Durations are the recorded real durations of a team's scenarios, by
+// place "FILE:LINE", for balancing shards (drill run --shard-plan): per
+// place, the median over the team's last runs (at most lastRuns, newest
+// first, interrupted ones left out) of its scenario records that ran to
+// a verdict (harness errors left out). A duration is scaled to ×1, the
+// wall seconds times the run's speed, so that runs at different speeds
+// compare. It returns the durations and how many runs they came from.
+func (s *Store) Durations(ctx context.Context, team string, lastRuns int) (map[string]time.Duration, int, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, scorecard FROM runs WHERE team = ? AND interrupted = false
+ORDER BY started_at DESC, run_id DESC LIMIT ?`), team, lastRuns)
+	if err != nil {
+		return nil, 0, fmt.Errorf("history: durations: %w", err)
+	}
+	defer rows.Close()
+	samples := map[string][]float64{}
+	n := 0
+	for rows.Next() {
+		var id, blob string
+		if err := rows.Scan(&id, &blob); err != nil {
+			return nil, 0, fmt.Errorf("history: durations: %w", err)
+		}
+		var card struct {
+			Speed     float64 `json:"speed"`
+			Scenarios []struct {
+				Feature     string          `json:"feature"`
+				Line        int             `json:"line"`
+				Status      scoring.Verdict `json:"status"`
+				WallSeconds float64         `json:"wall_seconds"`
+			} `json:"scenarios"`
+		}
+		if err := json.Unmarshal([]byte(blob), &card); err != nil {
+			return nil, 0, fmt.Errorf("history: durations: run %s: stored scorecard: %w", id, err)
+		}
+		n++
+		for _, sc := range card.Scenarios {
+			if sc.Status == scoring.Error || sc.WallSeconds <= 0 || card.Speed <= 0 || sc.Feature == "" {
+				continue
+			}
+			p := fmt.Sprintf("%s:%d", sc.Feature, sc.Line)
+			samples[p] = append(samples[p], sc.WallSeconds*card.Speed)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("history: durations: %w", err)
+	}
+	out := make(map[string]time.Duration, len(samples))
+	for p, v := range samples {
+		slices.Sort(v)
+		m := v[len(v)/2]
+		if len(v)%2 == 0 {
+			m = (v[len(v)/2-1] + v[len(v)/2]) / 2
+		}
+		out[p] = time.Duration(m * float64(time.Second))
+	}
+	return out, n, nil
 }

@@ -100,6 +100,9 @@ type Selection struct {
 	// share of it.
 	Digest   string
 	Selected int
+	// Plan is the digest of a shard plan by durations (Shard.Plan), ""
+	// for the count split.
+	Plan string
 }
 
 // Select parses the team's features and picks the scenarios the options
@@ -573,6 +576,7 @@ func Prepare(opts Options) (*Selection, testbed.Topology, error) {
 		if err := opts.Shard.Check(); err != nil {
 			return nil, top, fmt.Errorf("shard %d/%d: %v", opts.Shard.Index, opts.Shard.Total, err)
 		}
+		sel.Plan = opts.Shard.planDigest(sel.Scenarios)
 		sel.Scenarios = opts.Shard.Share(sel.Scenarios)
 	}
 	return sel, top, nil

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
+	"time"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -59,4 +61,71 @@ func TestParseShard(t *testing.T) {
 	}
 	_, err = ParseShard(fmt.Sprintf("0/%d", MaxShards))
 	require.NoError(t, err)
+}
+
+// --shard-plan: longest recorded duration first, each to the shard with
+// the least time so far; every scenario in exactly one shard; the plan
+// does not depend on the order the scenarios come in.
+func TestPlanBalancesByDuration(t *testing.T) {
+	var scs []*features.Scenario
+	durations := map[string]time.Duration{}
+	// one long scenario, and many short ones
+	for i, sec := range []int{600, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60} {
+		sc := &features.Scenario{File: "features/a.feature", Line: 10 + i}
+		scs = append(scs, sc)
+		durations[place(sc)] = time.Duration(sec) * time.Second
+	}
+	unknown := &features.Scenario{File: "features/b.feature", Line: 3} // no record: the median, 60 s
+	scs = append(scs, unknown)
+
+	counts := Shard{Index: 0, Total: 2}
+	plan, known := counts.Plan(scs)
+	require.Zero(t, known)
+	require.Equal(t, []int{0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, plan, "no durations: the count split")
+
+	sh := Shard{Total: 2, Durations: durations}
+	plan, known = sh.Plan(scs)
+	require.Equal(t, 13, known)
+	load := make([]time.Duration, 2)
+	for i, sc := range byPlace(scs) {
+		d, ok := durations[place(sc)]
+		if !ok {
+			d = time.Minute
+		}
+		load[plan[i]] += d
+	}
+	// 600 + 13×60 = 1380 s: the long one with two short ones against
+	// eleven short ones, the best split of 60 s pieces; by count it
+	// would be 600+6×60 = 960 s against 7×60 = 420 s
+	require.Equal(t, []time.Duration{720 * time.Second, 660 * time.Second}, load)
+
+	reversed := slices.Clone(scs)
+	slices.Reverse(reversed)
+	again, _ := sh.Plan(reversed)
+	require.Equal(t, plan, again, "the order of the selection changes nothing")
+
+	var got []string
+	for i := range 2 {
+		s := sh
+		s.Index = i
+		for _, sc := range s.Share(reversed) {
+			got = append(got, place(sc))
+		}
+	}
+	require.Len(t, got, len(scs))
+	var want []string
+	for _, sc := range byPlace(scs) {
+		want = append(want, place(sc))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	require.Equal(t, want, got, "every scenario once")
+
+	d1, d2 := sh.planDigest(scs), sh.planDigest(reversed)
+	require.Regexp(t, `^sha256:[0-9a-f]{64}$`, d1)
+	require.Equal(t, d1, d2)
+	other := Shard{Total: 2, Durations: map[string]time.Duration{place(scs[1]): time.Hour}}
+	require.NotEqual(t, d1, other.planDigest(scs), "another history, another plan")
+	require.Empty(t, counts.planDigest(scs), "the count split has no plan digest")
+	require.Empty(t, Shard{Total: 2, Durations: map[string]time.Duration{}}.planDigest(scs), "no duration of the selection: the count split")
 }

@@ -59,6 +59,8 @@ func Merge(cards []*Scorecard, names []string) (*Scorecard, error) {
 			return fmt.Sprintf("%s (%d scenarios)", c.Shard.Selection, c.Shard.Selected)
 		}),
 		agree("the shard total", func(c *Scorecard) string { return fmt.Sprint(c.Shard.Total) }),
+		agree("the shard plan (--shard-plan balanced them on different histories: start every shard before any saves its run, or give them one history snapshot)",
+			func(c *Scorecard) string { return cmp.Or(c.Shard.Plan, "the count split") }),
 		agree("the run seed", func(c *Scorecard) string { return fmt.Sprint(c.Seed) }),
 		agree("the speed", func(c *Scorecard) string { return fmt.Sprintf("×%g", c.Speed) }),
 		agree("the repetitions", func(c *Scorecard) string { return fmt.Sprint(max(c.Repeat, 1)) }),

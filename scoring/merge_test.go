@@ -48,6 +48,8 @@ func TestMergeRefuses(t *testing.T) {
 			"the shards disagree on the run seed: d0 has 7, d1 has 8"},
 		"selection": {[]*Scorecard{shardCard(0, 2, sc), func() *Scorecard { c := shardCard(1, 2, sc, sc); c.Shard.Selection = "sha256:cd"; return c }()},
 			"the shards disagree on the selection: d0 has sha256:ab (3 scenarios), d1 has sha256:cd (3 scenarios)"},
+		"plan": {[]*Scorecard{shardCard(0, 2, sc), func() *Scorecard { c := shardCard(1, 2, sc, sc); c.Shard.Plan = "sha256:ef"; return c }()},
+			"the shards disagree on the shard plan (--shard-plan balanced them on different histories: start every shard before any saves its run, or give them one history snapshot): d0 has the count split, d1 has sha256:ef"},
 		"total": {[]*Scorecard{shardCard(0, 2, sc), shardCard(1, 3, sc, sc)},
 			"the shards disagree on the shard total"},
 		"unsharded": {[]*Scorecard{shardCard(0, 2, sc), {Team: "acme"}},

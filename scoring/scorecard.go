@@ -165,6 +165,10 @@ type Shard struct {
 	Selection string `json:"selection"`
 	// Selected is how many scenarios that selection holds.
 	Selected int `json:"selected"`
+	// Plan is the digest of the shard plan when the shards were balanced
+	// by recorded durations (drill run --shard-plan), absent for the
+	// count split: shards of one run share it.
+	Plan string `json:"plan,omitempty"`
 }
 
 // BlockedConnection is every refused attempt to one address.

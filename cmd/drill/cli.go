@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/drillkit/drill/internal/exitcode"
 )
@@ -23,6 +24,9 @@ type env struct {
 	self *self
 	// iso is the isolation drill ci settled before it linted.
 	iso *isolation
+	// shardDurations are the durations drill run --shard-plan read, for
+	// a re-executed drill to plan with.
+	shardDurations map[string]time.Duration
 }
 
 // command is one subcommand. Its help (drill help NAME), the command list

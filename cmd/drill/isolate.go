@@ -172,6 +172,18 @@ func runInNetNS(ctx context.Context, e *env, fs *flag.FlagSet) error {
 		handoff = dir + "/scorecard.json"
 		env = append(env, envHandoff+"="+handoff)
 	}
+	if e.shardDurations != nil {
+		dir, err := tempdir.Make("", "handoff")
+		if err != nil {
+			return exitcode.With(exitcode.Harness, err)
+		}
+		defer os.RemoveAll(dir)
+		kv, err := handOverDurations(e, dir)
+		if err != nil {
+			return exitcode.With(exitcode.Harness, err)
+		}
+		env = append(env, kv)
+	}
 	code, err := sandbox.RunInNetNS(ctx, sandbox.Child{Path: e.self.path, Args: e.self.args, Env: env,
 		Stdin: e.self.stdin, Stdout: e.self.stdout, Stderr: e.self.stderr})
 	if err != nil {

@@ -148,6 +148,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		exportTo = fs.String("export", "", "after the run, export the scorecard with this exporter of "+statedir.Rel(statedir.ExportersFile))
 		_        = addIsolationFlag(fs)
 		shardArg = fs.String("shard", "", "run only shard `I/N` of the selection: I from 0 to N-1, N from 1 to 1000 (default: $JOB_COMPLETION_INDEX of $DRILL_SHARD_TOTAL or --shard-total, when set)")
+		shardPln = fs.Bool("shard-plan", false, "balance the shards by each scenario's real duration recorded in the history (its last 20 runs of the team; longest first), not by count; every shard must read the same history (without one: by count, said on stderr)")
 		shardTot = fs.Int("shard-total", 0, "the shard total `N` with $JOB_COMPLETION_INDEX as the index, where --shard is not given (default: $DRILL_SHARD_TOTAL)")
 		gates    stringList
 	)
@@ -208,6 +209,18 @@ func runFlags(fs *flag.FlagSet) runFunc {
 				opts.Paths = append(opts.Paths, a)
 			} else {
 				opts.Names = append(opts.Names, a)
+			}
+		}
+		if *shardPln {
+			if shard.Total == 0 {
+				return usageErrorf("--shard-plan balances shards: give --shard I/N (or run as shard $JOB_COMPLETION_INDEX of $DRILL_SHARD_TOTAL)")
+			}
+			histPath, err := stateFile(fs, "history", statedir.HistoryFile)
+			if err != nil {
+				return err
+			}
+			if err := planShards(ctx, e, &opts, histPath, *noHist); err != nil {
+				return err
 			}
 		}
 		if *plan {
