@@ -3,8 +3,8 @@ package scenarios
 import (
 	"fmt"
 	"slices"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
