@@ -9,7 +9,8 @@
 // as the postgres user, as initdb refuses root. Main stops it and removes
 // its directory when the tests end, failed or not; if the test binary is
 // killed (a -timeout panic), the server gets SIGQUIT from the kernel as
-// its parent dies (Linux's parent-death signal) and exits at once.
+// its parent dies (Linux's parent-death signal) and exits at once, and
+// the next test binary to start a server removes the directory it left.
 //
 // Without those programs the tests use the server DRILL_TEST_POSTGRES_DSN
 // names (its user needs CREATEDB); without either they skip, with one

@@ -166,8 +166,13 @@ func start(bin string) (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	sweep()
 	dir, err := os.MkdirTemp("", "pgtest-")
 	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	if cred != nil {
@@ -280,6 +285,31 @@ func (c *cluster) stop() error {
 		}
 	}
 	return os.RemoveAll(c.dir)
+}
+
+// ownerFile holds the process ID of the test binary that made a cluster's
+// directory.
+const ownerFile = "owner.pid"
+
+// sweep removes the cluster directories of test binaries that were
+// killed (their server died with them, but not their files): those whose
+// owner is no longer running. A directory without an owner file, or
+// whose owner runs, is left alone.
+func sweep() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "pgtest-*"))
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(dir)
+		}
+	}
 }
 
 // credential is the postgres user's, when this process is root (initdb
