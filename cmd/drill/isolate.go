@@ -215,18 +215,19 @@ func runInNetNS(ctx context.Context, e *env, fs *flag.FlagSet) error {
 // exportHandoff saves a scorecard the child handed over in a remote
 // history (the child saved it in a file history itself) and exports it.
 func (r *recorder) exportHandoff(ctx context.Context, e *env, card *scoring.Scorecard) {
+	var store *history.Store
 	if history.IsRemote(r.historyPath) {
-		r.save(ctx, e, card)
+		store = r.save(ctx, e, card)
+	} else if r.historyPath != "" && r.exporter != nil {
+		if s, err := history.Open(r.historyPath); err == nil {
+			store = s
+		}
+	}
+	if store != nil {
+		defer store.Close()
 	}
 	if r.exporter == nil {
 		return
-	}
-	var store *history.Store
-	if r.historyPath != "" {
-		if s, err := history.Open(r.historyPath); err == nil {
-			store = s
-			defer s.Close()
-		}
 	}
 	if err := exportRun(ctx, e, store, r.exporter, card); err != nil {
 		fmt.Fprintf(e.stderr, "drill run: warning: %v; retry with: drill export %s --to %s\n", err, card.RunID, r.exporter.Name())

@@ -423,6 +423,34 @@ func TestExportLeavesFromTheHost(t *testing.T) {
 	require.Equal(t, history.ExportOK, ex[0].Status)
 }
 
+// A Postgres history is outside the drill world too: the drill that
+// started the world's network namespace saves the run the child hands
+// over, and --shard-plan's durations reach the child the same way.
+func TestPostgresHistoryFromTheHost(t *testing.T) {
+	t.Parallel()
+	pg := pgtest.DSN(t)
+	team := probeTeam(t, "   echo probed")
+	work := t.TempDir()
+	args := []string{"run", "--team", team, "--no-builtin", "--quiet", "--speed", "60", "--history", pg, "sandbox-probe"}
+	cmd := exec.Command(drillBinary(t), args...)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "TMPDIR="+publicTempDir(t))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	_ = cmd.Run() // the probe's drill fails (a false alarm); the history is what counts
+	if strings.Contains(stderr.String(), "not bwrap+netns") {
+		t.Skipf("isolation here is less than bwrap+netns: %s", strings.TrimSpace(stderr.String()))
+	}
+	require.NotContains(t, stderr.String(), "not saved in the history", stderr.String())
+	require.Regexp(t, `run \S+ saved in postgres://drill@127\.0\.0\.1:\d+/`, stdout.String(), stderr.String())
+	store, err := history.Open(pg)
+	require.NoError(t, err)
+	defer store.Close()
+	run, err := store.Latest(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "bwrap+netns", run.Card.Sandbox, "the run was in the namespace; its record was saved from the host")
+}
+
 // What keeps the drill world in the host's network: a container service,
 // toxiproxy outside drill, a live game day.
 func TestNetNSBlockers(t *testing.T) {
