@@ -111,8 +111,9 @@ func TestKubernetesManifest(t *testing.T) {
 	require.Len(t, c.Args, 1)
 	require.Contains(t, c.Args[0], `[ "$code" -le 1 ] || exit "$code"`, "a failed drill is the merge's to judge")
 
-	// each pod's drill command, as the pod would run it, plans its shard
-	for i := range n {
+	// the first and the last pod's drill command, as the pod would run
+	// it, plans its shard
+	for _, i := range []int{0, n - 1} {
 		vars := map[string]string{"JOB_COMPLETION_INDEX": strconv.Itoa(i), "DRILL_SHARD_TOTAL": env["DRILL_SHARD_TOTAL"],
 			"DRILL_HISTORY": "postgres://drill@127.0.0.1:1/drill?sslmode=disable&connect_timeout=2"}
 		words := podWords(c.Args[0], vars)
