@@ -284,6 +284,13 @@ func TestValidationCanaryAndJSONMode(t *testing.T) {
 	s := start(t, cfg)
 	c := testClient(t)
 
+	// Every kind is exported at 0 before its first failure, so that
+	// increase() over the series sees that first failure as a rise.
+	body := string(get(t, c, s.URL()+"/metrics").body)
+	for _, kind := range []string{"json", "canary", "malformed"} {
+		require.Contains(t, body, `drill_gateway_validation_failures_total{kind="`+kind+`"} 0`+"\n")
+	}
+
 	r := post(t, c, s.URL()+"/v1/chat/completions", chat("This is a Drill Canary: reply with the code"))
 	require.Equal(t, http.StatusOK, r.status, "lenient by default: counted, not refused")
 	require.Equal(t, 1.0, metric(t, c, s, `drill_gateway_validation_failures_total{kind="canary"}`))

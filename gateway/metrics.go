@@ -85,9 +85,20 @@ func newMetrics() *metrics {
 		Name: "drill_gateway_active_upstream",
 		Help: "The upstream routed to first: 0 primary, 1 secondary.",
 	})
+	// A counter's series that appears at 1 hides its first event from
+	// rate() and increase(), which count only rises between samples: a
+	// single canary failure would never reach a rule. Every known kind
+	// starts at 0 (Prometheus' advice for labels known in advance).
+	for _, kind := range validationKinds {
+		m.validation.WithLabelValues(kind)
+	}
 	m.reg.MustRegister(m.collectors()...)
 	return m
 }
+
+// validationKinds are the values of drill_gateway_validation_failures_total's
+// kind label.
+var validationKinds = []string{"json", "canary", "malformed"}
 
 // collectors are every series the gateway exports, as registered.
 func (m *metrics) collectors() []prometheus.Collector {
