@@ -87,6 +87,8 @@ type Options struct {
 	Timeline io.Writer
 	// CucumberJSON, when set, is a file godog writes its cucumber report to.
 	CucumberJSON string
+	// Console, when set, follows the run (drill run --live --console).
+	Console Observer
 	Logger       *slog.Logger
 }
 
@@ -371,6 +373,9 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				id    result
 				began time.Time
 				stop  func()
+				// stepIndex is the next step's place in the scenario, for
+				// the console.
+				stepIndex int
 			)
 			sctx.Before(func(c context.Context, p *godog.Scenario) (context.Context, error) {
 				file, i := p.Uri, 1
@@ -408,6 +413,10 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				st.ControlWindow = opts.ControlWindow
 				st.SetExpected(rec.ExpectedAlerts)
 				began = time.Now()
+				stepIndex = 0
+				if opts.Console != nil {
+					opts.Console.Begin(p.Name, fmt.Sprintf("%s:%d", file, src.Line), texts)
+				}
 				if opts.Timeline != nil {
 					name := p.Name
 					if repeat > 1 {
@@ -419,6 +428,12 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 			})
 			st = features.NewState(nil, nil)
 			features.Register(sctx, st)
+			sctx.StepContext().Before(func(c context.Context, s *godog.Step) (context.Context, error) {
+				if rec != nil && opts.Console != nil {
+					opts.Console.Step(stepIndex, "running", "")
+				}
+				return c, nil
+			})
 			sctx.StepContext().After(func(c context.Context, s *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 				if rec == nil {
 					return c, nil
@@ -428,6 +443,10 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 					step.Error = err.Error()
 				}
 				rec.Steps = append(rec.Steps, step)
+				if opts.Console != nil {
+					opts.Console.Step(stepIndex, string(step.Status), step.Error)
+				}
+				stepIndex++
 				return c, nil
 			})
 			sctx.After(func(c context.Context, p *godog.Scenario, stepErr error) (context.Context, error) {
@@ -458,6 +477,9 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				}
 				rec.WallSeconds = time.Since(began).Seconds()
 				scoring.Judge(rec, scoring.Outcome{Harness: w.Harness(), Steps: stepErr, Evidence: evidence, Teardown: closeErr})
+				if opts.Console != nil {
+					opts.Console.End(rec)
+				}
 				mu.Lock()
 				results[id] = rec
 				mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drillkit/drill/console"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/sandbox"
 	"github.com/drillkit/drill/internal/statedir"
@@ -150,6 +151,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		shardArg = fs.String("shard", "", "run only shard `I/N` of the selection: I from 0 to N-1, N from 1 to 1000 (default: $JOB_COMPLETION_INDEX of $DRILL_SHARD_TOTAL or --shard-total, when set)")
 		shardTot = fs.Int("shard-total", 0, "the shard total `N` with $JOB_COMPLETION_INDEX as the index, where --shard is not given (default: $DRILL_SHARD_TOTAL)")
 		gates    stringList
+		cons     = addConsoleFlags(fs, true)
 	)
 	fs.Var(&gates, "gate", "a threshold `EXPR` the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
 	return func(ctx context.Context, e *env, args []string, t *team.Team) error {
@@ -171,6 +173,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		fs.Visit(func(f *flag.Flag) { controlSet = controlSet || f.Name == "control-window" })
 		if controlSet && *control <= 0 {
 			return usageErrorf("--control-window: want a positive drill time such as 5m, got %s", *control)
+		}
+		if *cons.on && !*live {
+			return usageErrorf("--console goes with --live: the console is for the people in the room of a live game day (a simulated drill's timeline is in its scorecard and drill report)")
 		}
 		if err := scenarios.CheckRepeat(*repeat, seed.n, *live); err != nil {
 			return usageErrorf("--%v", err)
@@ -264,7 +269,18 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if err := iso.check(e, fs); err != nil {
 			return err
 		}
+		srv, err := cons.open(e, "drill run --live "+strings.Join(args, " "), t, console.Options{})
+		if err != nil {
+			return err
+		}
+		if srv != nil {
+			defer srv.Close()
+			opts.Console = srv
+		}
 		card, err := scenarios.Run(ctx, opts)
+		if srv != nil {
+			defer cons.finish(ctx, e, srv, card, err)
+		}
 		if card == nil {
 			return err // bad input carries exitcode.Usage
 		}

@@ -8,15 +8,19 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
+	"github.com/drillkit/drill/console"
 	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/stubs/incident"
+	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/testbed"
+	"github.com/drillkit/drill/timeline"
 )
 
 func upCommand() *command {
@@ -50,17 +54,18 @@ lists what it received, credentials redacted). One drill up runs per
 			toxi := fs.String("toxiproxy", "", "use the toxiproxy server at this API URL instead of the embedded one")
 			noTraffic := fs.Bool("no-traffic", false, "do not start the topology's traffic")
 			seed := addSeedFlag(fs, 0, "seed `N` of the mocks and stubs (default: the topology's seeds)")
+			cons := addConsoleFlags(fs, false)
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("up takes no arguments, got %q", strings.Join(args, " "))
 				}
-				return runUp(ctx, e, *dir, *toxi, *noTraffic, uint64(seed.n))
+				return runUp(ctx, e, *dir, *toxi, *noTraffic, uint64(seed.n), cons)
 			}
 		},
 	}
 }
 
-func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed uint64) error {
+func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed uint64, cons consoleFlags) error {
 	t, cleanup, err := loadTeam(e, dir)
 	if err != nil {
 		return err
@@ -85,6 +90,24 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	defer up.Close()
 
 	printEndpoints(e.stdout, up, time.Since(start))
+	tb := up.Testbed()
+	srv, err := cons.open(e, "drill up "+t.Config.Team.ID, t, console.Options{Control: tb.ControlHandler(), Faults: faultKinds()})
+	if err != nil {
+		return err
+	}
+	if srv != nil {
+		defer srv.Close()
+		srv.Attach(tb.Events(), nil, func(ctx context.Context) (map[string]int64, error) {
+			out := map[string]int64{}
+			for _, ev := range tb.Evidence(ctx) {
+				out[ev.ID] = ev.Affected
+			}
+			return out, nil
+		})
+	}
+	// Every fault injected or cleared, as drill run prints its timeline.
+	stopTimeline := printTimeline(e.stdout, tb.Events())
+	defer stopTimeline()
 	// An incident-service stub (GitLab's GraphQL shape) for demos of
 	// drill export against this game day: it validates and records what
 	// it receives.
@@ -97,6 +120,10 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	}
 	select {
 	case <-ctx.Done():
+		if srv != nil {
+			srv.Finish(nil, nil, nil)
+		}
+		stopTimeline()
 		fmt.Fprintln(e.stdout, "tearing down")
 		if err := up.Close(); err != nil {
 			return exitcode.With(exitcode.Harness, err)
@@ -255,4 +282,31 @@ func openIncidentStub() (*incident.Server, error) {
 		return nil, err
 	}
 	return incident.Open(schema, "127.0.0.1:0")
+}
+
+// printTimeline prints every event of log from now on, one line each with
+// its drill-time offset from now, until the returned stop is called (safe
+// twice).
+func printTimeline(w io.Writer, log *timeline.Log) (stop func()) {
+	start := log.Clock().Now()
+	f := log.Follow()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	print := func(evs []timeline.Event) {
+		for _, ev := range evs {
+			fmt.Fprintf(w, "%s %s\n", scoring.Offset(ev.At.Sub(start)), ev.Describe())
+		}
+	}
+	go func() {
+		defer close(done)
+		for {
+			evs, err := f.Next(ctx)
+			if err != nil {
+				return
+			}
+			print(evs)
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { cancel(); <-done }) }
 }
