@@ -269,7 +269,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if err := iso.check(e, fs); err != nil {
 			return err
 		}
-		srv, err := cons.open(e, "drill run --live "+strings.Join(args, " "), t, console.Options{})
+		srv, err := cons.open(e, strings.TrimSpace("run --live "+strings.Join(args, " ")), t, console.Options{})
 		if err != nil {
 			return err
 		}

@@ -91,7 +91,7 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 
 	printEndpoints(e.stdout, up, time.Since(start))
 	tb := up.Testbed()
-	srv, err := cons.open(e, "drill up "+t.Config.Team.ID, t, console.Options{Control: tb.ControlHandler(), Faults: faultKinds()})
+	srv, err := cons.open(e, "up "+t.Config.Team.ID, t, console.Options{Control: tb.ControlHandler(), Faults: faultKinds()})
 	if err != nil {
 		return err
 	}

@@ -46,8 +46,11 @@
     if (!r.ok) throw new Error((data && data.error) || `${method} ${path}: ${r.status}`);
     return data;
   }
-  async function act(method, path, body) {
-    try { const out = await api(method, path, body); showError(""); return out; } catch (e) { showError(e.message); return null; }
+  // act calls a control API; the button that asked stays disabled until
+  // the answer, so one click is one call.
+  async function act(method, path, body, btn) {
+    if (btn) btn.disabled = true;
+    try { const out = await api(method, path, body); showError(""); return out; } catch (e) { showError(e.message); if (btn) btn.disabled = false; return null; }
   }
 
   // --- what the stream says
@@ -66,6 +69,7 @@
     }
   }
   function onScenario(s) {
+    st.pagesKey = st.runbookKey = "";
     st.base = null; st.steps = s.steps.map((t) => ({ text: t, status: "" })); st.faults = {}; st.alerts = {}; st.evidence = {}; st.notified = {};
     $("scenario").textContent = s.name;
     $("where").textContent = s.where || "";
@@ -110,9 +114,11 @@
       case "alert.pending": case "alert.firing": case "alert.resolved":
         st.alerts[e.subject] = { state: e.kind.slice(6), value: a.value || "", at: e.at }; renderAlerts(); break;
       case "notify": case "page":
-        { const who = e.kind === "notify" ? e.subject : (a.target || e.subject);
-          st.notified[who] = (st.notified[who] || 0) + 1;
-          $("notified").replaceChildren(...Object.entries(st.notified).map(([u, n]) => el("li", {}, `${u}: ${n} page(s)/notification(s)`))); }
+        { const who = e.subject, n = st.notified[who] || (st.notified[who] = { page: 0, notify: 0, via: new Set() });
+          n[e.kind]++;
+          if (a.method) n.via.add(a.method);
+          $("notified").replaceChildren(...Object.entries(st.notified).map(([u, c]) =>
+            el("li", {}, `${u}: ${c.page ? c.page + " page(s)" : ""}${c.page && c.notify ? ", " : ""}${c.notify ? c.notify + " notification(s)" : ""}${c.via.size ? " via " + [...c.via].join(", ") : ""}`))); }
         refreshPages(); break;
       case "ack": case "escalate": case "policy.exhausted":
         refreshPages(); refreshRunbook(); break;
@@ -136,9 +142,13 @@
   async function refreshPages() {
     let pages;
     try { pages = await api("GET", "/api/pages"); } catch (_) { return; }
+    // Re-render only what changed: a button under the pointer stays put.
+    const key = JSON.stringify(pages);
+    if (key === st.pagesKey) return;
+    st.pagesKey = key;
     $("pages").tBodies[0].replaceChildren(...(pages || []).map((p) => {
       const btn = el("button", { class: "ack", "data-alert": p.alert, type: "button", disabled: !!p.acked_by }, "acknowledge");
-      btn.addEventListener("click", () => act("POST", "/api/ack", { user: me(), alert: p.alert }));
+      btn.addEventListener("click", () => act("POST", "/api/ack", { user: me(), alert: p.alert }, btn));
       return el("tr", {}, el("td", { class: "t" }, offset(p.at)), el("td", {}, p.alert), el("td", {}, p.user),
         el("td", { class: p.acked_by ? "ok" : "" }, p.acked_by ? `${p.acked_by} ${offset(p.acked_at)}` : "—"), el("td", {}, btn));
     }));
@@ -146,6 +156,9 @@
   async function refreshRunbook() {
     let rb;
     try { rb = await api("GET", "/api/runbook"); } catch (_) { return; }
+    const key = JSON.stringify(rb);
+    if (key === st.runbookKey) return;
+    st.runbookKey = key;
     const box = $("runbook");
     box.className = "";
     const head = el("div", {}, `${rb.runbook} (${rb.file}) for ${rb.alert}, opened by ${rb.acked_by} at ${offset(rb.acked_at)}`);
@@ -153,11 +166,11 @@
     box.replaceChildren(head, ...rb.steps.map((s) => {
       const done = !!s.status && s.status !== "running";
       const why = el("input", { placeholder: "why skip", size: 14, "data-why": s.id });
-      const mk = (label, cls, fn, off) => { const b = el("button", { type: "button", class: cls, "data-act": label, "data-step": s.id, disabled: off }, label); b.addEventListener("click", fn); return b; };
+      const mk = (label, cls, fn, off) => { const b = el("button", { type: "button", class: cls, "data-act": label, "data-step": s.id, disabled: off }, label); b.addEventListener("click", () => fn(b)); return b; };
       const acts = el("div", { class: "acts" },
-        mk("done", "", () => act("POST", "/api/runbook/mark", { user: me(), step: s.id, mark: "done" }), done),
-        mk("skip", "alt", () => act("POST", "/api/runbook/mark", { user: me(), step: s.id, mark: "skipped", why: why.value }), done), why);
-      if (!s.manual) acts.prepend(mk("run", "", () => act("POST", "/api/runbook/run", { user: me(), step: s.id }), done));
+        mk("done", "", (b) => act("POST", "/api/runbook/mark", { user: me(), step: s.id, mark: "done" }, b), done),
+        mk("skip", "alt", (b) => act("POST", "/api/runbook/mark", { user: me(), step: s.id, mark: "skipped", why: why.value }, b), done), why);
+      if (!s.manual) acts.prepend(mk("run", "", (b) => act("POST", "/api/runbook/run", { user: me(), step: s.id }, b), done));
       const d = el("div", { class: "step", "data-runbook-step": s.id },
         el("div", {}, el("b", {}, s.id), ` ${s.section} · ${s.line} `, el("span", { class: s.status || "" }, s.status ? `[${s.status}${s.by ? " by " + s.by : ""}${s.took ? ", " + s.took : ""}]` : "")));
       if (s.text) d.append(el("div", {}, s.text));
