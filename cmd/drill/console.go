@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/drillkit/drill/console"
@@ -33,14 +34,30 @@ func addConsoleFlags(fs *flag.FlagSet, keep bool) consoleFlags {
 	return c
 }
 
+// check refuses console flags that cannot work, before anything starts.
+func (c consoleFlags) check(fs *flag.FlagSet) error {
+	if c.keep != nil && *c.keep < 0 {
+		return usageErrorf("--console-keep: want a duration of 0 or more, got %s", *c.keep)
+	}
+	if !*c.on {
+		var set []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "console-addr" || f.Name == "console-keep" {
+				set = append(set, "--"+f.Name)
+			}
+		})
+		if len(set) > 0 {
+			return usageErrorf("%s goes with --console", strings.Join(set, " and "))
+		}
+	}
+	return nil
+}
+
 // open starts the console for t (its users and roles), or returns nil
 // when --console is off.
 func (c consoleFlags) open(e *env, title string, t *team.Team, opt console.Options) (*console.Server, error) {
 	if !*c.on {
 		return nil, nil
-	}
-	if c.keep != nil && *c.keep < 0 {
-		return nil, usageErrorf("--console-keep: want a duration of 0 or more, got %s", *c.keep)
 	}
 	opt.Addr, opt.Title = *c.addr, title
 	if t != nil && t.Escalation != nil {

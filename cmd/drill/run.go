@@ -113,6 +113,7 @@ was in force. See the README's threat model.
 			{"drill run --all --gate 'pass_rate >= 0.9' --out out", "every scenario; fail unless 90% pass; write scorecard.json, junit.xml, cucumber.json and summary.md to out"},
 			{"drill run --repeat 5 --gate 'pass_rate_lower >= 0.5' cost-spike", "each drill with 5 seeds: pass-rate and timing intervals, flaky drills, the seeds to rerun each outcome"},
 			{"drill run --live cost-spike", "a live game day in real time: pages go to the people in the room (drill ack)"},
+			{"drill run --live --console cost-spike", "the same, with the facilitator console for the shared screen: open the printed URL"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			runFn := runFlags(fs)
@@ -173,6 +174,9 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		fs.Visit(func(f *flag.Flag) { controlSet = controlSet || f.Name == "control-window" })
 		if controlSet && *control <= 0 {
 			return usageErrorf("--control-window: want a positive drill time such as 5m, got %s", *control)
+		}
+		if err := cons.check(fs); err != nil {
+			return err
 		}
 		if *cons.on && !*live {
 			return usageErrorf("--console goes with --live: the console is for the people in the room of a live game day (a simulated drill's timeline is in its scorecard and drill report)")

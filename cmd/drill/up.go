@@ -13,11 +13,9 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/console"
-	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scenarios"
-	"github.com/drillkit/drill/stubs/incident"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/testbed"
 	"github.com/drillkit/drill/timeline"
@@ -27,7 +25,7 @@ func upCommand() *command {
 	return &command{
 		name:    "up",
 		summary: "start one testbed for a manual game day and serve a control API for inject and clear",
-		usage:   "[--team DIR] [--toxiproxy URL] [--no-traffic] [--seed N]",
+		usage:   "[--team DIR] [--toxiproxy URL] [--no-traffic] [--seed N] [--console] [--incident-addr ADDR]",
 		help: `
 Starts the team's world from drill.yaml (providers, stubs, service under
 test, traffic), every upstream behind its own toxiproxy proxy, and prints
@@ -38,8 +36,13 @@ directory upward, else in the working directory), for 'drill inject' and
 then tears everything down; a crash of the service under test ends it. It
 also serves an incident-service stub in GitLab's GraphQL shape, to
 rehearse 'drill export' against (its URL is printed; GET /_drill/requests
-lists what it received, credentials redacted). One drill up runs per
-.drill folder.`,
+lists what it received, credentials redacted), on the port it had for the
+team last time while that is free (or --incident-addr), and writes the
+exporter drill-stub for it to .drill/exporters.yaml, so that 'drill export
+latest --to drill-stub' works as it is. Every fault going on or off is
+printed as it happens. --console serves the facilitator console, whose
+inject form and clear button call the same control API as drill inject
+and drill clear. One drill up runs per .drill folder.`,
 		exits: []exit{
 			{exitcode.OK, "interrupted (Ctrl-C or SIGTERM) and torn down"},
 			{exitcode.Usage, "bad usage, invalid team files, or a drill up already running for this .drill folder"},
@@ -48,6 +51,7 @@ lists what it received, credentials redacted). One drill up runs per
 		examples: []example{
 			{"drill up", "start the world of the drill.yaml here or above, with its traffic"},
 			{"drill up --team ops --no-traffic --seed 7", "start the world of ops/drill.yaml, quiet, with its mocks seeded from 7"},
+			{"drill up --console", "start the world and serve the facilitator console; its URL carries the run's token"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			dir := fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above)")
@@ -55,17 +59,21 @@ lists what it received, credentials redacted). One drill up runs per
 			noTraffic := fs.Bool("no-traffic", false, "do not start the topology's traffic")
 			seed := addSeedFlag(fs, 0, "seed `N` of the mocks and stubs (default: the topology's seeds)")
 			cons := addConsoleFlags(fs, false)
+			incAddr := fs.String("incident-addr", "", "`ADDR` of the incident-service stub (default: the port it had for this team last time, while free)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("up takes no arguments, got %q", strings.Join(args, " "))
 				}
-				return runUp(ctx, e, *dir, *toxi, *noTraffic, uint64(seed.n), cons)
+				if err := cons.check(fs); err != nil {
+					return err
+				}
+				return runUp(ctx, e, *dir, *toxi, *noTraffic, uint64(seed.n), cons, *incAddr)
 			}
 		},
 	}
 }
 
-func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed uint64, cons consoleFlags) error {
+func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed uint64, cons consoleFlags, incidentAddr string) error {
 	t, cleanup, err := loadTeam(e, dir)
 	if err != nil {
 		return err
@@ -111,12 +119,21 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	// An incident-service stub (GitLab's GraphQL shape) for demos of
 	// drill export against this game day: it validates and records what
 	// it receives.
-	if stub, err := openIncidentStub(); err != nil {
+	stub, err := openIncidentStub(incidentAddr, t.Config.Team.ID, sd.Exporters())
+	switch {
+	case err != nil && incidentAddr != "":
+		return exitcode.With(exitcode.Usage, err)
+	case err != nil:
 		fmt.Fprintf(e.stderr, "drill up: warning: no incident-service stub: %v\n", err)
-	} else {
+	default:
 		defer stub.Close()
 		fmt.Fprintf(e.stdout, "incident-service stub (GitLab GraphQL): %s (recorded requests: GET %s)\n",
 			stub.URL(), strings.TrimSuffix(stub.URL(), "/graphql")+"/_drill/requests")
+		if err := writeStubExporter(sd.Exporters(), stub.URL()); err != nil {
+			fmt.Fprintf(e.stderr, "drill up: warning: %v\n", err)
+		} else {
+			fmt.Fprintf(e.stdout, "exporter %s written to %s: drill export latest --to %s\n", stubExporter, sd.Exporters(), stubExporter)
+		}
 	}
 	select {
 	case <-ctx.Done():
@@ -271,18 +288,6 @@ found through .drill/up.json, from the working directory upward.`,
 	}
 }
 
-// openIncidentStub starts the GitLab-shaped incident-service stub.
-func openIncidentStub() (*incident.Server, error) {
-	sdl, err := export.PresetSchema("gitlab")
-	if err != nil {
-		return nil, err
-	}
-	schema, err := incident.LoadSchema("gitlab.graphql", sdl)
-	if err != nil {
-		return nil, err
-	}
-	return incident.Open(schema, "127.0.0.1:0")
-}
 
 // printTimeline prints every event of log from now on, one line each with
 // its drill-time offset from now, until the returned stop is called (safe

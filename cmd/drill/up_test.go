@@ -75,9 +75,15 @@ func TestUpInjectClear(t *testing.T) {
 		return err == nil || len(done) > 0
 	}, 30*time.Second, 20*time.Millisecond, "stderr: %s", errb.String())
 	require.Empty(t, done, "drill up ended: %s", errb.String())
-	for _, want := range []string{"service (builtin)", "provider primary", "stub search", "toxiproxy API", "metrics service", "control API"} {
-		require.Contains(t, out.String(), want)
-	}
+	// The endpoints print after the state file is written: wait for them.
+	require.Eventually(t, func() bool {
+		for _, want := range []string{"service (builtin)", "provider primary", "stub search", "toxiproxy API", "metrics service", "control API", "console: http", "exporter drill-stub written to"} {
+			if !strings.Contains(out.String(), want) {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 10*time.Millisecond, out.String())
 	st, err := testbed.ReadUpState(upFile)
 	require.NoError(t, err)
 	require.NotEmpty(t, st.Endpoints.Service.URL)
