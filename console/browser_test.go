@@ -504,7 +504,6 @@ func TestConsoleScreenshot(t *testing.T) {
 
 func (w *world) pagerText() string { w.mu.Lock(); defer w.mu.Unlock(); return w.pager.String() }
 
-
 func html(ctx context.Context, sel string) string {
 	s, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(sel)))
 	if err != nil {

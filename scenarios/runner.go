@@ -89,7 +89,7 @@ type Options struct {
 	CucumberJSON string
 	// Console, when set, follows the run (drill run --live --console).
 	Console Observer
-	Logger       *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Selection is the scenarios a run would execute, parsed.

@@ -116,4 +116,3 @@ func faultKinds() []console.FaultKind {
 	}
 	return out
 }
-

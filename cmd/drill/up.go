@@ -288,7 +288,6 @@ found through .drill/up.json, from the working directory upward.`,
 	}
 }
 
-
 // printTimeline prints every event of log from now on, one line each with
 // its drill-time offset from now, until the returned stop is called (safe
 // twice).

@@ -113,7 +113,9 @@ func TestUpInjectClear(t *testing.T) {
 	require.Regexp(t, `provider-error-1\s+primary\s+affected [1-9]`, o3.String())
 	require.Equal(t, 200, chatStatus())
 	// drill up's terminal shows every fault going on and off.
-	require.Eventually(t, func() bool { return regexp.MustCompile(`fault.off +provider-error-1: provider-error off primary: [1-9]`).MatchString(out.String()) }, 10*time.Second, 10*time.Millisecond, out.String())
+	require.Eventually(t, func() bool {
+		return regexp.MustCompile(`fault.off +provider-error-1: provider-error off primary: [1-9]`).MatchString(out.String())
+	}, 10*time.Second, 10*time.Millisecond, out.String())
 	require.Regexp(t, `\+\d\d:\d\d fault.on +provider-error-1: provider-error\(.*status=503\) on primary`, out.String())
 
 	// The console injects and clears through the same control API, with
