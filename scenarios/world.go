@@ -280,6 +280,10 @@ func alertingRules(t *team.Team) []alerting.Rule {
 	return rules
 }
 
+// RuleFiles are the team's Prometheus rule files, as drill evaluates
+// them (drill up watches its alerts with them too).
+func RuleFiles(t *team.Team) []string { return ruleFiles(t) }
+
 func ruleFiles(t *team.Team) []string {
 	seen := map[string]bool{}
 	var out []string

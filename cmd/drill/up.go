@@ -99,6 +99,13 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 
 	printEndpoints(e.stdout, up, time.Since(start))
 	tb := up.Testbed()
+	// Every fault injected or cleared and every alert state change, as
+	// drill run prints its timeline.
+	stopTimeline := printTimeline(e.stdout, tb.Events())
+	defer stopTimeline()
+	if err := up.WatchAlerts(scenarios.RuleFiles(t), nil); err != nil {
+		return exitcode.With(exitcode.Harness, err)
+	}
 	srv, err := cons.open(e, "up "+t.Config.Team.ID, t, console.Options{Control: tb.ControlHandler(), Faults: faultKinds()})
 	if err != nil {
 		return err
@@ -113,9 +120,6 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 			return out, nil
 		})
 	}
-	// Every fault injected or cleared, as drill run prints its timeline.
-	stopTimeline := printTimeline(e.stdout, tb.Events())
-	defer stopTimeline()
 	// An incident-service stub (GitLab's GraphQL shape) for demos of
 	// drill export against this game day: it validates and records what
 	// it receives.

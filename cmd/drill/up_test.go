@@ -51,9 +51,21 @@ service:
   gateway: {primary_model: gpt-4o-mini, secondary_model: claude-haiku-4-5, max_attempts: 1}
 `
 
+const upRules = `groups:
+  - name: up
+    interval: 1s
+    rules:
+      - alert: GatewayServing
+        expr: vector(1)
+`
+
 func TestUpInjectClear(t *testing.T) {
 	teamDir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(teamDir, "drill.yaml"), []byte(upTeam), 0o644))
+	// An alert that fires at the first evaluation: drill up's terminal
+	// shows its state changes.
+	require.NoError(t, os.MkdirAll(filepath.Join(teamDir, "alerts"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(teamDir, "alerts", "up.rules.yaml"), []byte(upRules), 0o644))
 	t.Chdir(t.TempDir())
 
 	env0 := func(out, errb *lockedBuffer) *env {
@@ -112,7 +124,10 @@ func TestUpInjectClear(t *testing.T) {
 	require.Equal(t, exitcode.OK, run(ctx, []string{"clear"}, env0(&o3, &e3)), e3.String())
 	require.Regexp(t, `provider-error-1\s+primary\s+affected [1-9]`, o3.String())
 	require.Equal(t, 200, chatStatus())
-	// drill up's terminal shows every fault going on and off.
+	// drill up's terminal shows every alert state change, and every
+	// fault going on and off.
+	require.Eventually(t, func() bool { return regexp.MustCompile(`alert.firing +GatewayServing`).MatchString(out.String()) }, 10*time.Second, 10*time.Millisecond, out.String())
+	require.Regexp(t, `\+\d\d:\d\d alert.firing +GatewayServing`, out.String())
 	require.Eventually(t, func() bool {
 		return regexp.MustCompile(`fault.off +provider-error-1: provider-error off primary: [1-9]`).MatchString(out.String())
 	}, 10*time.Second, 10*time.Millisecond, out.String())
