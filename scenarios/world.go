@@ -307,6 +307,9 @@ func (w *world) running() (*testbed.Testbed, *alerting.Engine, error) {
 	if !w.started {
 		return nil, nil, errors.New(`the environment is not running; start it with "Given the team's environment is running"`)
 	}
+	if w.tb == nil { // a console's heartbeat may ask after teardown
+		return nil, nil, errors.New("the environment was torn down")
+	}
 	return w.tb, w.alerts, nil
 }
 
