@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -320,13 +321,19 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// click clicks the enabled button sel once it shows, then waits until
-// done holds.
+// click clicks the button sel once it shows enabled, then waits until
+// done holds. The click runs in the page (HTMLElement.click on the node
+// the selector finds then), so a list the page re-renders between a
+// lookup and a click cannot swallow it.
 func click(t *testing.T, ctx context.Context, sel string, done func() bool) {
 	t.Helper()
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	require.NoError(t, chromedp.Do(cctx, chromedp.Click(chromedp.CSS(sel+":not([disabled])"), chromedp.NodeVisible)), "click %s", sel)
+	js := fmt.Sprintf(`(() => { const b = document.querySelector(%q); if (!b || b.disabled) return false; b.click(); return true; })()`, sel)
+	require.Eventually(t, func() bool {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		ok, err := chromedp.Run(cctx, chromedp.Evaluate[bool](js))
+		return err == nil && ok
+	}, 10*time.Second, 5*time.Millisecond, "no enabled %s to click", sel)
 	require.Eventually(t, done, 10*time.Second, 5*time.Millisecond, "after a click on %s", sel)
 }
 

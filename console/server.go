@@ -269,14 +269,16 @@ func closedChan() chan struct{} { c := make(chan struct{}); close(c); return c }
 func (s *Server) Attach(log *timeline.Log, api http.Handler, evidence func(context.Context) (map[string]int64, error)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
-	cur := s.cur
-	if cur == nil { // drill up: a scenario of its own
+	cur, own := s.cur, s.cur == nil
+	if own { // drill up: a scenario of its own
 		cur = &scenario{begin: beginMsg{Name: s.opt.Title, Steps: []string{}}}
 		s.cur = cur
-		defer s.push("scenario", cur.begin)
 	}
 	cur.log, cur.api, cur.evidence, cur.stop, cur.followed = log, api, evidence, cancel, make(chan struct{})
 	s.mu.Unlock()
+	if own { // before its first event
+		s.push("scenario", cur.begin)
+	}
 	// Follow first, then read what is there: an event appended between
 	// the two comes twice and is skipped by its sequence number.
 	f := log.Follow()

@@ -267,3 +267,22 @@ func TestFeedBound(t *testing.T) {
 	s.push("tell", map[string]string{"text": "after the end"})
 	require.Len(t, s.feed, MaxFeed+2)
 }
+
+// drill up attaches its world without a scenario: the console names one
+// after its title, before the world's first event.
+func TestAttachWithoutScenario(t *testing.T) {
+	log := timeline.NewLog(timeline.NewVirtual(time.Unix(0, 0)))
+	log.Append(timeline.Event{Kind: timeline.FaultOn, Subject: "latency-1"})
+	s := open(t, Options{Title: "up acme-ml"})
+	s.Attach(log, nil, nil)
+	c, _ := stream(t, s.BaseURL()+"/events?token="+s.Token(), nil)
+	require.Equal(t, "hello", (<-c).event)
+	m := <-c
+	require.Equal(t, "scenario", m.event)
+	require.JSONEq(t, `{"name":"up acme-ml","steps":[]}`, m.data)
+	m = <-c
+	require.Equal(t, "event", m.event)
+	require.Contains(t, m.data, `"subject":"latency-1"`)
+	s.Finish(nil, nil, nil)
+	require.JSONEq(t, `{"summary":{"total":0,"passed":0,"failed":0,"inconclusive":0,"errors":0,"pass_rate":0,"time_to_detect":{"n":0},"time_to_acknowledge":{"n":0},"time_to_mitigate":{"n":0},"time_to_recover":{"n":0},"alerts":0,"false_alarms":0,"false_alarm_rate":0,"alert_precision":null,"families":null},"scenarios":[],"scorecard":"/scorecard.json"}`, next(t, c, "end").data)
+}
