@@ -65,7 +65,9 @@
     if (h.up) {
       $("inject").hidden = false;
       $("fault-kind").replaceChildren(...(h.faults || []).map((k) => el("option", { value: k.name, title: k.summary }, k.name)));
+      // drill up has no scenario, so no pages, runbook or roles of one.
       $("steps-box").hidden = true;
+      for (const e of document.querySelectorAll(".live-only")) e.hidden = true;
     }
   }
   function onScenario(s) {
