@@ -89,6 +89,10 @@ type Options struct {
 	CucumberJSON string
 	// Console, when set, follows the run (drill run --live --console).
 	Console Observer
+	// liveSpeed, set by this package's tests only, runs a live drill at
+	// that speed instead of real time, so that a test of the whole live
+	// path (the people acting through the control API) takes seconds.
+	liveSpeed float64
 	Logger  *slog.Logger
 }
 
@@ -278,6 +282,9 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	}
 	if opts.Live {
 		opts.Speed, opts.Parallel = 1, 1
+		if opts.liveSpeed > 0 {
+			opts.Speed = opts.liveSpeed
+		}
 	}
 	if opts.Parallel <= 0 {
 		opts.Parallel = 1
