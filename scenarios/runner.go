@@ -93,7 +93,7 @@ type Options struct {
 	// that speed instead of real time, so that a test of the whole live
 	// path (the people acting through the control API) takes seconds.
 	liveSpeed float64
-	Logger  *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Selection is the scenarios a run would execute, parsed.
