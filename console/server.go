@@ -135,7 +135,7 @@ type helloMsg struct {
 }
 
 type clockMsg struct {
-	Now      time.Time        `json:"now"`
+	Now      *time.Time       `json:"now,omitempty"` // none between scenarios
 	Evidence map[string]int64 `json:"evidence,omitempty"`
 }
 
@@ -542,7 +542,8 @@ func (s *Server) heartbeat(ctx context.Context, w http.ResponseWriter) error {
 	s.mu.Unlock()
 	var m clockMsg
 	if cur != nil && cur.log != nil {
-		m.Now = cur.log.Clock().Now()
+		now := cur.log.Clock().Now()
+		m.Now = &now
 		if cur.evidence != nil {
 			ectx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			ev, err := cur.evidence(ectx)

@@ -178,7 +178,8 @@ func TestStreamFollowsTheRunAndEnds(t *testing.T) {
 	require.Contains(t, ev.data, `"value":"0.4"`)
 	var beat clockMsg
 	require.NoError(t, json.Unmarshal([]byte(next(t, c, "clock").data), &beat))
-	require.Equal(t, clk.Now(), beat.Now)
+	require.NotNil(t, beat.Now)
+	require.Equal(t, clk.Now(), *beat.Now)
 	require.Equal(t, map[string]int64{"billing-1": 7}, beat.Evidence)
 
 	s.Step(1, "failed", "it never fired")

@@ -231,6 +231,6 @@
   on("tell", (t) => line($("tells"), null, t.text));
   on("scenario.end", (e) => line($("timeline"), null, `scenario ${e.name}: ${e.status}${e.reason ? " — " + e.reason : ""}`, e.status));
   on("cut", (c) => showError(`the console's feed holds ${c.limit} messages; later ones are not shown (the scorecard has them)`));
-  on("clock", (c) => { clock(c.now); if (c.evidence) { st.evidence = c.evidence; renderFaults(); } });
+  on("clock", (c) => { if (c.now) clock(c.now); if (c.evidence) { st.evidence = c.evidence; renderFaults(); } });
   on("end", (r) => { onEnd(r); es.close(); });
 })();
