@@ -182,9 +182,10 @@ var _ features.LiveEnv = (*world)(nil)
 // world, its console, and the run, which ends with the scorecard on
 // the console.
 type gameDay struct {
-	w    *world
-	con  *console.Server
-	done chan *scoring.Scorecard
+	w     *world
+	con   *console.Server
+	done  chan *scoring.Scorecard
+	ended chan struct{} // closed when the run has ended
 }
 
 func startGameDay(t *testing.T) *gameDay {
@@ -214,8 +215,21 @@ func startGameDay(t *testing.T) *gameDay {
 		require.NoError(t, w.resp.Close())
 		require.NoError(t, w.con.Close())
 	})
-	g := &gameDay{w: w, con: w.con, done: make(chan *scoring.Scorecard, 1)}
+	g := &gameDay{w: w, con: w.con, done: make(chan *scoring.Scorecard, 1), ended: make(chan struct{})}
 	go g.run()
+	// A test that stops mid-drill lets the drill run out (its deadlines
+	// pass) before the engine and the console close.
+	t.Cleanup(func() {
+		require.Eventually(t, func() bool {
+			select {
+			case <-g.ended:
+				return true
+			default:
+				w.clock.Advance(time.Minute)
+				return false
+			}
+		}, 10*time.Second, time.Millisecond, "the drill did not end")
+	})
 	return g
 }
 
@@ -223,6 +237,7 @@ func startGameDay(t *testing.T) *gameDay {
 // and judges the scenario as drill run does, and ends the console's run
 // with the scorecard.
 func (g *gameDay) run() {
+	defer close(g.ended)
 	var rec *scoring.Scenario
 	var index int
 	st := features.NewState(nil, nil)
