@@ -394,6 +394,12 @@ func TestConsoleGameDayPasses(t *testing.T) {
 	waitText(t, ctx, "#conn", "live")
 	waitText(t, ctx, "#scenario", "The provider bills ten times the tokens")
 
+	// A role claimed before any incident is refused, and the page says
+	// why.
+	click(t, ctx, "#claim-btn", func() bool { return true })
+	waitText(t, ctx, "#error", "no incident is open")
+	require.False(t, g.has(timeline.RoleAssigned, ""))
+
 	// The control window passes and the fault goes on; two drill minutes
 	// on, the alert fires and alice is paged.
 	g.advanceUntil(t, "alice paged", func() bool { return len(g.w.resp.Pages()) == 1 })
@@ -532,4 +538,74 @@ func html(ctx context.Context, sel string) string {
 		return err.Error()
 	}
 	return s
+}
+
+// controlAPI stands for drill up's testbed control API: it records what
+// the page sends and refuses an unknown target as the testbed does.
+type controlAPI struct {
+	mu   sync.Mutex
+	got  []string
+	bads int
+}
+
+func (c *controlAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, r.Method+" "+r.URL.Path+" "+string(b))
+	w.Header().Set("Content-Type", "application/json")
+	if strings.Contains(string(b), `"target":"nosuch"`) {
+		c.bads++
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error":"no target \"nosuch\"; targets: primary, search"}`)
+		return
+	}
+	_, _ = io.WriteString(w, `{"id":"latency-1"}`)
+}
+
+func (c *controlAPI) calls() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.got...)
+}
+
+// drill up's console injects and clears through its control API: the
+// form's fault, target, parameters and duration go as drill inject sends
+// them, a refusal shows its message, and the world's events show up.
+func TestConsoleUpInjectForm(t *testing.T) {
+	ctx := browser(t)
+	ctl := &controlAPI{}
+	con, err := console.Open(console.Options{Title: "up acme-ml", Control: ctl, Heartbeat: 50 * time.Millisecond,
+		Faults: []console.FaultKind{{Name: "provider-error", Summary: "errors"}, {Name: "latency", Summary: "slow", Params: []string{"latency"}}}})
+	require.NoError(t, err)
+	defer con.Close()
+	clk := timeline.NewVirtual(time.Date(2026, 3, 9, 14, 0, 0, 0, time.UTC))
+	log := timeline.NewLog(clk)
+	con.Attach(log, nil, nil)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(con.URL())))
+	waitText(t, ctx, "#scenario", "up acme-ml")
+	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("runbook").closest("section").hidden && document.getElementById("steps-box").hidden`))
+	require.NoError(t, err)
+	require.True(t, hidden, "drill up has no runbook or feature steps")
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#fault-kind"), "latency"),
+		chromedp.SetValue(chromedp.CSS("#fault-target"), "nosuch"), chromedp.SetValue(chromedp.CSS("#fault-params"), "latency=2000"),
+		chromedp.SetValue(chromedp.CSS("#fault-for"), "2m")))
+	click(t, ctx, "#inject-btn", func() bool { return len(ctl.calls()) == 1 })
+	waitText(t, ctx, "#error", `no target "nosuch"`)
+	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#fault-target"), "primary")))
+	click(t, ctx, "#inject-btn", func() bool { return len(ctl.calls()) == 2 })
+	click(t, ctx, "#clear-btn", func() bool { return len(ctl.calls()) == 3 })
+	require.Equal(t, []string{
+		`POST /inject {"kind":"latency","target":"nosuch","params":{"latency":"2000"},"for":"2m"}`,
+		`POST /inject {"kind":"latency","target":"primary","params":{"latency":"2000"},"for":"2m"}`,
+		`POST /clear {}`,
+	}, ctl.calls())
+
+	clk.Advance(30 * time.Second)
+	log.Append(timeline.Event{Kind: timeline.FaultOn, Subject: "latency-1", Message: "latency(latency=2000ms) on primary"})
+	waitText(t, ctx, "#faults", "latency-1")
+	waitText(t, ctx, "#timeline", "fault.on latency-1")
+	con.Finish(nil, nil, nil)
+	waitText(t, ctx, "#banner", "the drill ended")
 }
