@@ -126,6 +126,12 @@ func (e *Engine) openLive() error {
 	return nil
 }
 
+// LiveHandler is the live drill's control API that URL serves (pages,
+// acknowledgements, role claims, notes and the live runbook), for a
+// console to mount: the same handlers drill ack, role, note and runbook
+// call. Whoever serves it keeps it off the network.
+func (e *Engine) LiveHandler() http.Handler { return e.liveHandler() }
+
 // liveHandler is the live drill's control API: pages, acknowledgements,
 // role claims, notes and the live runbook.
 func (e *Engine) liveHandler() http.Handler {

@@ -54,7 +54,8 @@ Feature: plan and run
     And "sum(up) > 0" holds for 1m
     And the fault provably fired
 `
-	opts := Options{Team: tm, Names: []string{"plancheck"}, Speed: 120, Seed: 1, Parallel: 1, ControlWindow: 20 * time.Minute}
+	obs := &observed{}
+	opts := Options{Team: tm, Names: []string{"plancheck"}, Speed: 120, Seed: 1, Parallel: 1, ControlWindow: 20 * time.Minute, Console: obs}
 	sel, top, err := Prepare(opts)
 	require.NoError(t, err)
 	var b bytes.Buffer
@@ -85,6 +86,7 @@ Feature: plan and run
 	require.Len(t, card.Scenarios, 1)
 	sc := card.Scenarios[0]
 	require.Equal(t, scoring.Passed, sc.Status, "%s: %v", sc.Reason, sc.Steps)
+	obs.check(t, "The plan bounds the run", "features/plan.feature:3", 8, sc.Events)
 	start := scoring.StartOf(sc.Events)
 	first := func(k timeline.Kind) time.Duration {
 		for _, e := range sc.Events {

@@ -87,7 +87,13 @@ type Options struct {
 	Timeline io.Writer
 	// CucumberJSON, when set, is a file godog writes its cucumber report to.
 	CucumberJSON string
-	Logger       *slog.Logger
+	// Console, when set, follows the run (drill run --live --console).
+	Console Observer
+	// liveSpeed, set by this package's tests only, runs a live drill at
+	// that speed instead of real time, so that a test of the whole live
+	// path (the people acting through the control API) takes seconds.
+	liveSpeed float64
+	Logger    *slog.Logger
 }
 
 // Selection is the scenarios a run would execute, parsed.
@@ -279,6 +285,9 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 	}
 	if opts.Live {
 		opts.Speed, opts.Parallel = 1, 1
+		if opts.liveSpeed > 0 {
+			opts.Speed = opts.liveSpeed
+		}
 	}
 	if opts.Parallel <= 0 {
 		opts.Parallel = 1
@@ -374,6 +383,9 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				id    result
 				began time.Time
 				stop  func()
+				// stepIndex is the next step's place in the scenario, for
+				// the console.
+				stepIndex int
 			)
 			sctx.Before(func(c context.Context, p *godog.Scenario) (context.Context, error) {
 				file, i := p.Uri, 1
@@ -411,6 +423,10 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				st.ControlWindow = opts.ControlWindow
 				st.SetExpected(rec.ExpectedAlerts)
 				began = time.Now()
+				stepIndex = 0
+				if opts.Console != nil {
+					opts.Console.Begin(p.Name, fmt.Sprintf("%s:%d", file, src.Line), texts)
+				}
 				if opts.Timeline != nil {
 					name := p.Name
 					if repeat > 1 {
@@ -422,6 +438,12 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 			})
 			st = features.NewState(nil, nil)
 			features.Register(sctx, st)
+			sctx.StepContext().Before(func(c context.Context, s *godog.Step) (context.Context, error) {
+				if rec != nil && opts.Console != nil {
+					opts.Console.Step(stepIndex, "running", "")
+				}
+				return c, nil
+			})
 			sctx.StepContext().After(func(c context.Context, s *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 				if rec == nil {
 					return c, nil
@@ -431,6 +453,10 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 					step.Error = err.Error()
 				}
 				rec.Steps = append(rec.Steps, step)
+				if opts.Console != nil {
+					opts.Console.Step(stepIndex, string(step.Status), step.Error)
+				}
+				stepIndex++
 				return c, nil
 			})
 			sctx.After(func(c context.Context, p *godog.Scenario, stepErr error) (context.Context, error) {
@@ -461,6 +487,9 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				}
 				rec.WallSeconds = time.Since(began).Seconds()
 				scoring.Judge(rec, scoring.Outcome{Harness: w.Harness(), Steps: stepErr, Evidence: evidence, Teardown: closeErr})
+				if opts.Console != nil {
+					opts.Console.End(rec)
+				}
 				mu.Lock()
 				results[id] = rec
 				mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -91,6 +92,9 @@ func (w *world) Tell(msg string) {
 	if w.opts.Live && w.opts.Pager != nil {
 		fmt.Fprintln(w.opts.Pager, msg)
 	}
+	if w.opts.Live && w.opts.Console != nil {
+		w.opts.Console.Tell(msg)
+	}
 }
 
 var _ features.LiveEnv = (*world)(nil)
@@ -151,6 +155,13 @@ func (w *world) Start(ctx context.Context) error {
 	// Setup is over: drill time starts now, with the engines.
 	clock.Rebase()
 	w.log.Append(timeline.Event{Kind: timeline.ScenarioStart, Message: fmt.Sprintf("world ready (speed ×%g, seed %d)", w.speed, w.seed)})
+	if c := w.opts.Console; c != nil {
+		var api http.Handler
+		if w.opts.Live {
+			api = resp.LiveHandler()
+		}
+		c.Attach(w.log, api, w.Evidence)
+	}
 	// An engine that stops on its own leaves the drill without alerts or
 	// pages: a harness failure, never the team's.
 	w.wg.Add(3)
@@ -269,6 +280,10 @@ func alertingRules(t *team.Team) []alerting.Rule {
 	return rules
 }
 
+// RuleFiles are the team's Prometheus rule files, as drill evaluates
+// them (drill up watches its alerts with them too).
+func RuleFiles(t *team.Team) []string { return ruleFiles(t) }
+
 func ruleFiles(t *team.Team) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -291,6 +306,9 @@ func (w *world) running() (*testbed.Testbed, *alerting.Engine, error) {
 	defer w.mu.Unlock()
 	if !w.started {
 		return nil, nil, errors.New(`the environment is not running; start it with "Given the team's environment is running"`)
+	}
+	if w.tb == nil { // a console's heartbeat may ask after teardown
+		return nil, nil, errors.New("the environment was torn down")
 	}
 	return w.tb, w.alerts, nil
 }

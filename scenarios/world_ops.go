@@ -101,7 +101,7 @@ func newResponse(w *world, clock timeline.Clock, vars map[string]string) (*respo
 		o.Responders = rc
 	}
 	if w.opts.Live {
-		o.Live, o.Pager = true, w.opts.Pager
+		o.Live, o.Pager, o.LiveAtSpeed = true, w.opts.Pager, w.opts.liveSpeed > 0
 	}
 	o.DryRun = w.opts.DryRun
 	e, err := response.New(o)

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
+	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/internal/loopback"
 	"github.com/drillkit/drill/internal/statedir"
+	"github.com/drillkit/drill/timeline"
 )
 
 // UpState is what a running drill up records in its state folder
@@ -67,6 +70,38 @@ type Up struct {
 	api   *loopback.Server
 	path  string
 	state UpState
+
+	alerts     *alerting.Engine // WatchAlerts's; nil until then
+	stopAlerts context.CancelFunc
+	alertsDone chan struct{}
+}
+
+// WatchAlerts evaluates the team's alerting rules (ruleFiles) over the
+// testbed's metrics, as a drill does, writing every alert's state change
+// to the testbed's event log (Events), until Close. Call it once.
+func (u *Up) WatchAlerts(ruleFiles []string, logger *slog.Logger) error {
+	if u.alerts != nil {
+		return errors.New("testbed: WatchAlerts called twice")
+	}
+	var targets []alerting.Target
+	for _, t := range u.tb.MetricsTargets() {
+		targets = append(targets, alerting.Target{Name: t.Name, URL: t.URL})
+	}
+	log := u.tb.Events()
+	ae, err := alerting.New(alerting.Options{Clock: log.Clock(), Log: log, RuleFiles: ruleFiles, Targets: targets,
+		Logger: logger, ExternalLabels: map[string]string{"drill": "true"}})
+	if err != nil {
+		return fmt.Errorf("alerting: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	u.alerts, u.stopAlerts, u.alertsDone = ae, cancel, make(chan struct{})
+	go func() {
+		defer close(u.alertsDone)
+		if err := ae.Run(ctx); err != nil {
+			log.Append(timeline.Event{Kind: timeline.HarnessError, Subject: "alerting", Message: "alerting stopped: " + err.Error()})
+		}
+	}()
+	return nil
 }
 
 // StartUp starts the testbed of top, serves its control API and records
@@ -118,5 +153,11 @@ func (u *Up) Close() error {
 	if u.api != nil {
 		_ = u.api.Close(5 * time.Second)
 	}
-	return u.tb.Close()
+	var alertErr error
+	if u.alerts != nil {
+		u.stopAlerts()
+		<-u.alertsDone
+		alertErr = u.alerts.Close()
+	}
+	return errors.Join(u.tb.Close(), alertErr)
 }

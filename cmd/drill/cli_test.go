@@ -208,3 +208,19 @@ func TestStepsSearch(t *testing.T) {
 	code, _, _ = runCLI(t, "steps", "--search", "page", "--format", "json")
 	require.Equal(t, exitcode.Usage, code)
 }
+
+// The console is for a live game day, and its flags go with --console.
+func TestConsoleFlags(t *testing.T) {
+	code, _, errs := runCLI(t, "run", "--console", "cost-spike")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "--console goes with --live")
+	code, _, errs = runCLI(t, "run", "--live", "--console-addr", "127.0.0.1:9999", "cost-spike")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "--console-addr goes with --console")
+	code, _, errs = runCLI(t, "run", "--live", "--console", "--console-keep", "-1s", "cost-spike")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "--console-keep: want a duration of 0 or more, got -1s")
+	code, _, errs = runCLI(t, "up", "--console-addr", "127.0.0.1:9999")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "--console-addr goes with --console")
+}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/drillkit/drill/console"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/sandbox"
 	"github.com/drillkit/drill/internal/statedir"
@@ -112,6 +113,7 @@ was in force. See the README's threat model.
 			{"drill run --all --gate 'pass_rate >= 0.9' --out out", "every scenario; fail unless 90% pass; write scorecard.json, junit.xml, cucumber.json and summary.md to out"},
 			{"drill run --repeat 5 --gate 'pass_rate_lower >= 0.5' cost-spike", "each drill with 5 seeds: pass-rate and timing intervals, flaky drills, the seeds to rerun each outcome"},
 			{"drill run --live cost-spike", "a live game day in real time: pages go to the people in the room (drill ack)"},
+			{"drill run --live --console cost-spike", "the same, with the facilitator console for the shared screen: open the printed URL"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			runFn := runFlags(fs)
@@ -151,6 +153,7 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		shardPln = fs.Bool("shard-plan", false, "balance the shards by each scenario's real duration recorded in the history (its last 20 runs of the team; longest first), not by count; every shard must read the same history (without one: by count, said on stderr)")
 		shardTot = fs.Int("shard-total", 0, "the shard total `N` with $JOB_COMPLETION_INDEX as the index, where --shard is not given (default: $DRILL_SHARD_TOTAL)")
 		gates    stringList
+		cons     = addConsoleFlags(fs, true)
 	)
 	fs.Var(&gates, "gate", "a threshold `EXPR` the run must meet, e.g. 'pass_rate >= 0.9' (repeatable)")
 	return func(ctx context.Context, e *env, args []string, t *team.Team) error {
@@ -172,6 +175,12 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		fs.Visit(func(f *flag.Flag) { controlSet = controlSet || f.Name == "control-window" })
 		if controlSet && *control <= 0 {
 			return usageErrorf("--control-window: want a positive drill time such as 5m, got %s", *control)
+		}
+		if err := cons.check(fs); err != nil {
+			return err
+		}
+		if *cons.on && !*live {
+			return usageErrorf("--console goes with --live: the console is for the people in the room of a live game day (a simulated drill's timeline is in its scorecard and drill report)")
 		}
 		if err := scenarios.CheckRepeat(*repeat, seed.n, *live); err != nil {
 			return usageErrorf("--%v", err)
@@ -277,7 +286,18 @@ func runFlags(fs *flag.FlagSet) runFunc {
 		if err := iso.check(e, fs); err != nil {
 			return err
 		}
+		srv, err := cons.open(e, strings.TrimSpace("run --live "+strings.Join(args, " ")), t, console.Options{})
+		if err != nil {
+			return err
+		}
+		if srv != nil {
+			defer srv.Close()
+			opts.Console = srv
+		}
 		card, err := scenarios.Run(ctx, opts)
+		if srv != nil {
+			defer cons.finish(ctx, e, srv, card, err)
+		}
 		if card == nil {
 			return err // bad input carries exitcode.Usage
 		}

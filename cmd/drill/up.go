@@ -8,22 +8,24 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
-	"github.com/drillkit/drill/export"
+	"github.com/drillkit/drill/console"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
 	"github.com/drillkit/drill/scenarios"
-	"github.com/drillkit/drill/stubs/incident"
+	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/testbed"
+	"github.com/drillkit/drill/timeline"
 )
 
 func upCommand() *command {
 	return &command{
 		name:    "up",
 		summary: "start one testbed for a manual game day and serve a control API for inject and clear",
-		usage:   "[--team DIR] [--toxiproxy URL] [--no-traffic] [--seed N]",
+		usage:   "[--team DIR] [--toxiproxy URL] [--no-traffic] [--seed N] [--console] [--incident-addr ADDR]",
 		help: `
 Starts the team's world from drill.yaml (providers, stubs, service under
 test, traffic), every upstream behind its own toxiproxy proxy, and prints
@@ -34,8 +36,13 @@ directory upward, else in the working directory), for 'drill inject' and
 then tears everything down; a crash of the service under test ends it. It
 also serves an incident-service stub in GitLab's GraphQL shape, to
 rehearse 'drill export' against (its URL is printed; GET /_drill/requests
-lists what it received, credentials redacted). One drill up runs per
-.drill folder.`,
+lists what it received, credentials redacted), on the port it had for the
+team last time while that is free (or --incident-addr), and writes the
+exporter drill-stub for it to .drill/exporters.yaml, so that 'drill export
+latest --to drill-stub' works as it is. Every fault going on or off is
+printed as it happens. --console serves the facilitator console, whose
+inject form and clear button call the same control API as drill inject
+and drill clear. One drill up runs per .drill folder.`,
 		exits: []exit{
 			{exitcode.OK, "interrupted (Ctrl-C or SIGTERM) and torn down"},
 			{exitcode.Usage, "bad usage, invalid team files, or a drill up already running for this .drill folder"},
@@ -44,23 +51,29 @@ lists what it received, credentials redacted). One drill up runs per
 		examples: []example{
 			{"drill up", "start the world of the drill.yaml here or above, with its traffic"},
 			{"drill up --team ops --no-traffic --seed 7", "start the world of ops/drill.yaml, quiet, with its mocks seeded from 7"},
+			{"drill up --console", "start the world and serve the facilitator console; its URL carries the run's token"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			dir := fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above)")
 			toxi := fs.String("toxiproxy", "", "use the toxiproxy server at this API URL instead of the embedded one")
 			noTraffic := fs.Bool("no-traffic", false, "do not start the topology's traffic")
 			seed := addSeedFlag(fs, 0, "seed `N` of the mocks and stubs (default: the topology's seeds)")
+			cons := addConsoleFlags(fs, false)
+			incAddr := fs.String("incident-addr", "", "`ADDR` of the incident-service stub (default: the port it had for this team last time, while free)")
 			return func(ctx context.Context, e *env, args []string) error {
 				if len(args) > 0 {
 					return usageErrorf("up takes no arguments, got %q", strings.Join(args, " "))
 				}
-				return runUp(ctx, e, *dir, *toxi, *noTraffic, uint64(seed.n))
+				if err := cons.check(fs); err != nil {
+					return err
+				}
+				return runUp(ctx, e, *dir, *toxi, *noTraffic, uint64(seed.n), cons, *incAddr)
 			}
 		},
 	}
 }
 
-func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed uint64) error {
+func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed uint64, cons consoleFlags, incidentAddr string) error {
 	t, cleanup, err := loadTeam(e, dir)
 	if err != nil {
 		return err
@@ -85,18 +98,53 @@ func runUp(ctx context.Context, e *env, dir, toxi string, noTraffic bool, seed u
 	defer up.Close()
 
 	printEndpoints(e.stdout, up, time.Since(start))
+	tb := up.Testbed()
+	// Every fault injected or cleared and every alert state change, as
+	// drill run prints its timeline.
+	stopTimeline := printTimeline(e.stdout, tb.Events())
+	defer stopTimeline()
+	if err := up.WatchAlerts(scenarios.RuleFiles(t), nil); err != nil {
+		return exitcode.With(exitcode.Harness, err)
+	}
+	srv, err := cons.open(e, "up "+t.Config.Team.ID, t, console.Options{Control: tb.ControlHandler(), Faults: faultKinds()})
+	if err != nil {
+		return err
+	}
+	if srv != nil {
+		defer srv.Close()
+		srv.Attach(tb.Events(), nil, func(ctx context.Context) (map[string]int64, error) {
+			out := map[string]int64{}
+			for _, ev := range tb.Evidence(ctx) {
+				out[ev.ID] = ev.Affected
+			}
+			return out, nil
+		})
+	}
 	// An incident-service stub (GitLab's GraphQL shape) for demos of
 	// drill export against this game day: it validates and records what
 	// it receives.
-	if stub, err := openIncidentStub(); err != nil {
+	stub, err := openIncidentStub(incidentAddr, t.Config.Team.ID, sd.Exporters())
+	switch {
+	case err != nil && incidentAddr != "":
+		return exitcode.With(exitcode.Usage, err)
+	case err != nil:
 		fmt.Fprintf(e.stderr, "drill up: warning: no incident-service stub: %v\n", err)
-	} else {
+	default:
 		defer stub.Close()
 		fmt.Fprintf(e.stdout, "incident-service stub (GitLab GraphQL): %s (recorded requests: GET %s)\n",
 			stub.URL(), strings.TrimSuffix(stub.URL(), "/graphql")+"/_drill/requests")
+		if err := writeStubExporter(sd.Exporters(), stub.URL()); err != nil {
+			fmt.Fprintf(e.stderr, "drill up: warning: %v\n", err)
+		} else {
+			fmt.Fprintf(e.stdout, "exporter %s written to %s: drill export latest --to %s\n", stubExporter, sd.Exporters(), stubExporter)
+		}
 	}
 	select {
 	case <-ctx.Done():
+		if srv != nil {
+			srv.Finish(nil, nil, nil)
+		}
+		stopTimeline()
 		fmt.Fprintln(e.stdout, "tearing down")
 		if err := up.Close(); err != nil {
 			return exitcode.With(exitcode.Harness, err)
@@ -244,15 +292,29 @@ found through .drill/up.json, from the working directory upward.`,
 	}
 }
 
-// openIncidentStub starts the GitLab-shaped incident-service stub.
-func openIncidentStub() (*incident.Server, error) {
-	sdl, err := export.PresetSchema("gitlab")
-	if err != nil {
-		return nil, err
+// printTimeline prints every event of log from now on, one line each with
+// its drill-time offset from now, until the returned stop is called (safe
+// twice).
+func printTimeline(w io.Writer, log *timeline.Log) (stop func()) {
+	start := log.Clock().Now()
+	f := log.Follow()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	print := func(evs []timeline.Event) {
+		for _, ev := range evs {
+			fmt.Fprintf(w, "%s %s\n", scoring.Offset(ev.At.Sub(start)), ev.Describe())
+		}
 	}
-	schema, err := incident.LoadSchema("gitlab.graphql", sdl)
-	if err != nil {
-		return nil, err
-	}
-	return incident.Open(schema, "127.0.0.1:0")
+	go func() {
+		defer close(done)
+		for {
+			evs, err := f.Next(ctx)
+			if err != nil {
+				return
+			}
+			print(evs)
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { cancel(); <-done }) }
 }

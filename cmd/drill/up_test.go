@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -49,9 +51,21 @@ service:
   gateway: {primary_model: gpt-4o-mini, secondary_model: claude-haiku-4-5, max_attempts: 1}
 `
 
+const upRules = `groups:
+  - name: up
+    interval: 1s
+    rules:
+      - alert: GatewayServing
+        expr: vector(1)
+`
+
 func TestUpInjectClear(t *testing.T) {
 	teamDir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(teamDir, "drill.yaml"), []byte(upTeam), 0o644))
+	// An alert that fires at the first evaluation: drill up's terminal
+	// shows its state changes.
+	require.NoError(t, os.MkdirAll(filepath.Join(teamDir, "alerts"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(teamDir, "alerts", "up.rules.yaml"), []byte(upRules), 0o644))
 	t.Chdir(t.TempDir())
 
 	env0 := func(out, errb *lockedBuffer) *env {
@@ -67,15 +81,21 @@ func TestUpInjectClear(t *testing.T) {
 	defer cancel()
 	var out, errb lockedBuffer
 	done := make(chan exitcode.Code, 1)
-	go func() { done <- run(ctx, []string{"up", "--team", teamDir}, env0(&out, &errb)) }()
+	go func() { done <- run(ctx, []string{"up", "--team", teamDir, "--console"}, env0(&out, &errb)) }()
 	require.Eventually(t, func() bool {
 		_, err := os.Stat(upFile)
 		return err == nil || len(done) > 0
 	}, 30*time.Second, 20*time.Millisecond, "stderr: %s", errb.String())
 	require.Empty(t, done, "drill up ended: %s", errb.String())
-	for _, want := range []string{"service (builtin)", "provider primary", "stub search", "toxiproxy API", "metrics service", "control API"} {
-		require.Contains(t, out.String(), want)
-	}
+	// The endpoints print after the state file is written: wait for them.
+	require.Eventually(t, func() bool {
+		for _, want := range []string{"service (builtin)", "provider primary", "stub search", "toxiproxy API", "metrics service", "control API", "console: http", "exporter drill-stub written to"} {
+			if !strings.Contains(out.String(), want) {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 10*time.Millisecond, out.String())
 	st, err := testbed.ReadUpState(upFile)
 	require.NoError(t, err)
 	require.NotEmpty(t, st.Endpoints.Service.URL)
@@ -104,6 +124,43 @@ func TestUpInjectClear(t *testing.T) {
 	require.Equal(t, exitcode.OK, run(ctx, []string{"clear"}, env0(&o3, &e3)), e3.String())
 	require.Regexp(t, `provider-error-1\s+primary\s+affected [1-9]`, o3.String())
 	require.Equal(t, 200, chatStatus())
+	// drill up's terminal shows every alert state change, and every
+	// fault going on and off.
+	require.Eventually(t, func() bool { return regexp.MustCompile(`alert.firing +GatewayServing`).MatchString(out.String()) }, 10*time.Second, 10*time.Millisecond, out.String())
+	require.Regexp(t, `\+\d\d:\d\d alert.firing +GatewayServing`, out.String())
+	require.Eventually(t, func() bool {
+		return regexp.MustCompile(`fault.off +provider-error-1: provider-error off primary: [1-9]`).MatchString(out.String())
+	}, 10*time.Second, 10*time.Millisecond, out.String())
+	require.Regexp(t, `\+\d\d:\d\d fault.on +provider-error-1: provider-error\(.*status=503\) on primary`, out.String())
+
+	// The console injects and clears through the same control API, with
+	// the same validation, and only with the run's token.
+	m := regexp.MustCompile(`console: (http://127\.0\.0\.1:\d+)/\?token=([0-9a-f]{32})\n`).FindStringSubmatch(out.String())
+	require.NotNil(t, m, out.String())
+	base, token := m[1], m[2]
+	post := func(path, tok, body string) (int, string) {
+		req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("X-Drill-Token", tok)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := post("/up/inject", "", `{"kind":"provider-error","target":"primary","params":{"status":"503"}}`)
+	require.Equal(t, http.StatusUnauthorized, code, body)
+	code, body = post("/up/inject", token, `{"kind":"provider-error","target":"nosuch"}`)
+	require.Equal(t, http.StatusBadRequest, code)
+	require.Contains(t, body, `no target \"nosuch\"`)
+	code, body = post("/up/inject", token, `{"kind":"provider-error","target":"primary","params":{"status":"503"}}`)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, `"id": "provider-error-2"`)
+	require.Equal(t, 502, chatStatus())
+	code, body = post("/up/clear", token, `{}`)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Equal(t, 200, chatStatus())
+	require.Eventually(t, func() bool { return regexp.MustCompile(`fault.off +provider-error-2`).MatchString(out.String()) }, 10*time.Second, 10*time.Millisecond, out.String())
 
 	cancel()
 	select {

@@ -71,6 +71,9 @@ func Open(schema *ast.Schema, addr string) (*Server, error) {
 		// Over HTTP the credentials are shown as present, never as they
 		// are: a demo screen or a shared log must not carry a token.
 		reqs := s.Requests()
+		if reqs == nil {
+			reqs = []Request{} // an empty log is [], not null
+		}
 		for i := range reqs {
 			reqs[i].Header = reqs[i].Header.Clone() // the records keep theirs
 			for _, h := range []string{"Authorization", "Private-Token", "X-Routing-Key"} {

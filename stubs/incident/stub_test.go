@@ -2,6 +2,7 @@ package incident
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -91,4 +92,19 @@ func TestBadSchema(t *testing.T) {
 	require.ErrorContains(t, err, "has no mutation type")
 	_, err = Open(nil, "")
 	require.Error(t, err)
+}
+
+// An empty request log is an empty JSON array, not null.
+func TestEmptyRequestLog(t *testing.T) {
+	schema, err := LoadSchema("s.graphql", sdl)
+	require.NoError(t, err)
+	s, err := Open(schema, "")
+	require.NoError(t, err)
+	defer s.Close()
+	resp, err := http.Get(strings.TrimSuffix(s.URL(), "/graphql") + "/_drill/requests")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, "[]\n", string(b))
 }
