@@ -137,6 +137,10 @@ type RuleCheck struct {
 	Selectors []SelectorCheck `json:"selectors"`
 	// Reached is set when every selector matched series.
 	Reached *Reached `json:"reached,omitempty"`
+	// Unseen are counter series the rule reads through rate() or
+	// increase() that appeared mid-drill already above zero, hiding their
+	// first events from it (at most 3); set only with Reached.
+	Unseen []Unseen `json:"unseen,omitempty"`
 }
 
 // Explanation says why an alert never went pending over a drill's time
@@ -220,6 +224,13 @@ func (c *core) explainAlert(ctx context.Context, name string, from, to time.Time
 				return Explanation{}, err
 			}
 			rc.Reached = &r
+			grace := step
+			if grace <= 0 {
+				grace = DefaultEvalInterval
+			}
+			if rc.Unseen, err = sc.unseen(x, 2*grace); err != nil {
+				return Explanation{}, err
+			}
 		}
 		out.Rules = append(out.Rules, rc)
 	}
@@ -646,6 +657,9 @@ func (r RuleCheck) String() string {
 	}
 	if r.Reached == nil {
 		return every
+	}
+	if len(r.Unseen) > 0 {
+		return every + ", but " + r.Reached.String() + "; " + unseenString(r.Unseen)
 	}
 	return every + ", but " + r.Reached.String()
 }

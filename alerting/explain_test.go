@@ -44,6 +44,8 @@ groups:
         expr: 0.5 > app:calls:rate1m
       - alert: AlertOfAlert
         expr: ALERTS{alertname="CallsFailing"} == 1
+      - alert: FirstFailure
+        expr: sum(increase(app_failures_total[5m])) > 0
       - alert: ManyTenants
         expr: tenant_requests_total{tenant="zeta"} > 0
 `
@@ -338,4 +340,48 @@ func TestExplainLimits(t *testing.T) {
 	x, err := e.ExplainAlert(context.Background(), "BusyBelow", drillStart, long)
 	require.NoError(t, err)
 	require.NotNil(t, x.Rules[0].Reached.Value)
+}
+
+// appendAt appends one sample of the series kv at drillStart+at.
+func appendAt(t *testing.T, e *Engine, at time.Duration, v float64, kv ...string) {
+	t.Helper()
+	app := e.core.db.AppenderV2(context.Background())
+	_, err := app.Append(0, labels.FromStrings(kv...), 0, drillStart.Add(at).UnixMilli(), v, nil, nil, storage.AppendV2Options{})
+	require.NoError(t, err)
+	require.NoError(t, app.Commit())
+}
+
+// A counter created at its first event (value 1 at its first sample)
+// hides that event from increase(): the explanation says so and how to
+// fix it. One that was there from the first scrape, counting from before
+// the drill, is no defect and is not named.
+func TestExplainCounterBornAboveZero(t *testing.T) {
+	e, _ := explainWorld(t)
+	born := []string{"__name__", "app_failures_total", "kind", "canary"}
+	old := []string{"__name__", "app_failures_total", "kind", "json"}
+	for i := range 21 {
+		at := time.Duration(i) * 15 * time.Second
+		appendAt(t, e, at, 7, old...)
+		if at >= 2*time.Minute {
+			appendAt(t, e, at, 1, born...)
+		}
+	}
+	x := explain(t, e, "FirstFailure")
+	r := x.Rules[0]
+	require.NotNil(t, r.Reached)
+	require.Equal(t, []Unseen{{Series: `app_failures_total{kind="canary"}`, Value: 1, At: drillStart.Add(2 * time.Minute).UTC()}}, r.Unseen)
+	require.Contains(t, x.String(), `never above its threshold 0; app_failures_total{kind="canary"} appeared at 09:02:00 already at 1: rate() and increase() count only rises between samples, so the rule never saw the first 1: export such a counter at 0 from the start`)
+
+	// Born at 0, then rising: seen, and nothing to say.
+	e2, _ := explainWorld(t)
+	for i := range 21 {
+		at := time.Duration(i) * 15 * time.Second
+		appendAt(t, e2, at, 7, old...)
+		if at >= 2*time.Minute {
+			appendAt(t, e2, at, 0, born...)
+		}
+	}
+	r2 := explain(t, e2, "FirstFailure").Rules[0]
+	require.NotNil(t, r2.Reached)
+	require.Empty(t, r2.Unseen)
 }
