@@ -70,6 +70,9 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 	if teamfile.Text(file, data, "a Gherkin feature file") != nil {
 		return nil, ParseErrors{{File: file, Msg: teamfile.NotText("a Gherkin feature file")}}
 	}
+	if err := checkLanguage(file, data); err != nil {
+		return nil, err
+	}
 	var n int
 	newID := func() string { n++; return strconv.Itoa(n) }
 	doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(data), newID)
@@ -148,6 +151,30 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 			Msg: fmt.Sprintf(`feature %q has no scenario; is a "Scenario:" keyword misspelt? (gherkin reads lines before the first scenario as the feature's description)`, doc.Feature.Name)}}
 	}
 	return out, nil
+}
+
+// languageLine is Gherkin's "# language: xx" header, which names the
+// keywords' language.
+var languageLine = regexp.MustCompile(`^\s*#\s*language\s*:\s*([a-zA-Z\-_]+)\s*$`)
+
+// checkLanguage refuses a feature file in a Gherkin language other than
+// English: the keywords would parse, but no step of the catalog would
+// match a line, and each line would read as undefined. Gherkin reads the
+// header only in the comments before the first other line.
+func checkLanguage(file string, data []byte) error {
+	for i, l := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
+		}
+		if !strings.HasPrefix(t, "#") {
+			return nil
+		}
+		if m := languageLine.FindStringSubmatch(t); m != nil && m[1] != "en" {
+			return ParseErrors{{File: file, Line: i + 1, Msg: fmt.Sprintf(`"# language: %s": drill's steps are written in English, and other languages are not supported yet; remove the line (or write "# language: en") and write the drill in English`, m[1])}}
+		}
+	}
+	return nil
 }
 
 // ParseError is one reason a feature file cannot be read as drills: its

@@ -29,7 +29,8 @@ import (
 type Options struct {
 	Team *team.Team
 	// Names select scenarios by tag without the @ (cost-spike runs the
-	// @cost-spike scenarios); Tags is a godog tag expression; Paths are
+	// @cost-spike scenarios); Tags is a cucumber tag expression
+	// (features.ParseTags); Paths are
 	// feature files of the team to run; All runs every scenario.
 	Names []string
 	Tags  string
@@ -94,7 +95,7 @@ type Options struct {
 type Selection struct {
 	Scenarios []*features.Scenario
 	Contents  []godog.Feature // the feature files, for godog
-	Tags      string          // the godog tag expression applied
+	Tags      string          // the tag expression applied, as cucumber reads it
 	// Digest and Selected are the selection before sharding
 	// (SelectionDigest, and its count); Scenarios is then the shard's
 	// share of it.
@@ -129,30 +130,25 @@ func Select(opts Options) (*Selection, error) {
 		}
 		files = keep
 	}
-	for _, and := range strings.Split(opts.Tags, "&&") {
-		for _, term := range strings.Split(and, ",") {
-			if t := strings.TrimPrefix(strings.TrimSpace(term), "~"); t != "" && !strings.HasPrefix(t, "@") {
-				return nil, fmt.Errorf("--tags %q: tag %q: tags start with @, e.g. @%s", opts.Tags, t, t)
-			}
-		}
-	}
 	tags := opts.Tags
+	if _, err := features.ParseTags(opts.Tags); err != nil {
+		return nil, fmt.Errorf("--tags: %w", err)
+	}
 	if len(opts.Names) > 0 {
 		var ors []string
 		for _, n := range opts.Names {
 			ors = append(ors, "@"+strings.TrimPrefix(n, "@"))
 		}
-		expr := strings.Join(ors, ",")
-		if tags != "" {
-			tags = expr + " && " + tags
-		} else {
-			tags = expr
-		}
+		tags = features.AndTags(strings.Join(ors, " or "), tags)
+	}
+	expr, err := features.ParseTags(tags)
+	if err != nil { // a name that is not a tag
+		return nil, err
 	}
 	if tags == "" && len(opts.Paths) == 0 && !opts.All && len(opts.Only) == 0 {
 		return nil, errors.New("say which drills to run: a name (cost-spike), --tags, feature paths, or --all")
 	}
-	sel := &Selection{Tags: tags}
+	sel := &Selection{Tags: expr.String()}
 	var all []*features.Scenario
 	var perr []error
 	known := map[string]bool{}
@@ -192,10 +188,24 @@ func Select(opts Options) (*Selection, error) {
 		}
 	}
 	for _, sc := range all {
-		if matchTags(tags, sc.Tags) && (len(only) == 0 || only[fmt.Sprintf("%s:%d", sc.File, sc.Line)]) {
+		if expr.Match(sc.Tags) && (len(only) == 0 || only[fmt.Sprintf("%s:%d", sc.File, sc.Line)]) {
 			sel.Scenarios = append(sel.Scenarios, sc)
 		}
 	}
+	// godog is handed only the files that hold a selected scenario; it
+	// takes no tag filter (its own language is not cucumber's), and the
+	// Before hook skips what drill did not select.
+	hold := map[string]bool{}
+	for _, sc := range sel.Scenarios {
+		hold[sc.File] = true
+	}
+	kept := sel.Contents[:0]
+	for _, c := range sel.Contents {
+		if hold[c.Name] {
+			kept = append(kept, c)
+		}
+	}
+	sel.Contents = kept
 	knownNames := func() string {
 		names := make([]string, 0, len(known))
 		for n := range known {
@@ -234,33 +244,6 @@ func Features(t *team.Team, builtin bool) map[string]string {
 		}
 	}
 	return out
-}
-
-// matchTags evaluates the subset of godog tag expressions drill uses for
-// selection: comma for or, && for and, ~ for not.
-func matchTags(expr string, tags []string) bool {
-	if expr == "" {
-		return true
-	}
-	has := map[string]bool{}
-	for _, t := range tags {
-		has[t] = true
-	}
-	for _, and := range strings.Split(expr, "&&") {
-		ok := false
-		for _, or := range strings.Split(and, ",") {
-			or = strings.TrimSpace(or)
-			if strings.HasPrefix(or, "~") {
-				ok = ok || !has[strings.TrimPrefix(or, "~")]
-			} else {
-				ok = ok || has[or]
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // Run executes the selected scenarios and returns their scorecard. The
@@ -381,7 +364,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				q.Uri = file
 				id = result{key: features.PickleKey(&q), rep: i}
 				src := byKey[id.key]
-				if src == nil { // matched by tags, but not selected
+				if src == nil { // godog runs every scenario of a file; drill selects
 					return c, godog.ErrSkip
 				}
 				if ctx.Err() != nil { // interrupted: start no new world
@@ -470,7 +453,6 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 			Strict:          true,
 			NoColors:        true,
 			Concurrency:     opts.Parallel,
-			Tags:            sel.Tags,
 			FeatureContents: contents,
 			DefaultContext:  ctx,
 		},

@@ -185,6 +185,14 @@ func TestTagsNeedTheirAt(t *testing.T) {
 	require.Contains(t, errs, `tag "cost-spike": tags start with @, e.g. @cost-spike`)
 	code, _, errs = runCLI(t, "run", "--plan", "--tags", "@cost-spike && ~@slow")
 	require.Equal(t, exitcode.OK, code, errs)
+	// cucumber's own language, and a malformed expression shows it.
+	code, out, errs := runCLI(t, "run", "--plan", "--tags", "@cost-spike and not (@slow or @wip)")
+	require.Equal(t, exitcode.OK, code, errs)
+	require.Contains(t, out, "@cost-spike")
+	code, _, errs = runCLI(t, "run", "--plan", "--tags", "@cost-spike and (not @slow")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "Unmatched (")
+	require.Contains(t, errs, "tags (each starting with @) joined by and, or, not and parentheses")
 }
 
 func TestLiveRefusesASpeed(t *testing.T) {
