@@ -41,6 +41,17 @@ type Step struct {
 	// run checks every fault step before its first scenario starts.
 	fault func(groups []string) (kind, target string, params map[string]string, err error)
 
+	// faults maps a step that injects several faults at once (a
+	// correlated outage, a table of faults) to them, from its values
+	// (its trailing duration last), the duration d it gives, and its
+	// argument; nil for other steps.
+	faults func(groups []string, d time.Duration, a StepArg) ([]faultSpec, error)
+
+	// arg is the argument the step takes below its line (argTable,
+	// argDoc); "" for none. Its handler then takes (ctx, StepArg,
+	// values...).
+	arg string
+
 	// sets names what the step's first group sets before the world
 	// starts ("traffic" rate, clock "speed" or "control" window), so a
 	// plan can tell without running it; "" for other steps.
@@ -347,6 +358,27 @@ var catalog = []Step{
 		func(a []string) (string, string, map[string]string, error) { return "stub-outage", a[0], nil, nil }).also(
 		`the {stub} `+api+` `+down,
 		`[the ]`+api+` {stub} `+down,
+	),
+	multiFaultStep(`providers {provider} and {provider} are down`,
+		"A correlated outage: both providers' proxies go down at once (connections refused), so a fail-over from one to the other finds it down too.",
+		`When providers "primary" and "secondary" are down for 10 minutes`, "",
+		func(a []string, d time.Duration, _ StepArg) ([]faultSpec, error) {
+			if a[0] == a[1] {
+				return nil, fmt.Errorf("a correlated outage names two providers, and %q is named twice", a[0])
+			}
+			return []faultSpec{{Kind: "outage", Target: a[0], For: d}, {Kind: "outage", Target: a[1], For: d}}, nil
+		}).also(
+		`[the |both ]providers {provider} and {provider} `+downBoth,
+		`[the |both ]provider {provider} and [the ]provider {provider} `+downBoth,
+		`[the ]provider {provider} ` + down + `, and [the ]provider {provider} (too|as well|also)`,
+		`[the ]provider {provider} and its (fallback|backup|secondary) {provider} `+downBoth,
+	),
+	multiFaultStep(`these faults start at once:`,
+		"Every fault of the data table below the line goes on at the same drill instant: a header row `| fault | target |` (optionally `| with |` for parameters as key=value pairs and `| for |` for a row's own time bound), then one fault of the catalog (`drill faults`) per row, on a provider, stub or traffic; at most "+strconv.Itoa(MaxTableFaults)+" rows. Each row's names are checked before the run, at the row's line.",
+		"When these faults start at once:\n  | fault       | target  |\n  | outage      | primary |\n  | stub-outage | search  |", argTable,
+		func(_ []string, d time.Duration, a StepArg) ([]faultSpec, error) { return tableFaults(d, a) }).also(
+		`(these|the following) faults (start|go on|happen|hit|are injected|begin|fire|strike) (at once|together|at the same time|simultaneously)`,
+		`(inject|start) (these|the following) faults (at once|together|at the same time|simultaneously)`,
 	),
 	faultStep(`fault {fault} hits {target}[ with {params}]`,
 		"Any fault kind of the catalog (`drill faults`) on a provider, stub or traffic, with parameters as key=value pairs.",
@@ -702,6 +734,97 @@ var catalog = []Step{
 		},
 	},
 	{
+		Keyword: "Then", Form: `the service's success ratio stays above {percent} for {duration}`,
+		Variants: []string{
+			`[the ][service's |service ]success (ratio|rate) ` + above + ` {percent}[ of requests] (for|over) [the next |at least ]{duration}`,
+			`at least {percent} of [the ]requests (succeed|keep succeeding) (for|over) [the next ]{duration}`,
+		},
+		Doc:     "A condition that must hold over a window: reads the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out) at every evaluation interval, for that long from the step's start, and fails at the first reading at or below the bound, with its drill time (+MM:SS) and value. No data before the first data is waited past; no data after it fails, since it cannot show the ratio held.",
+		Example: "Then the service's success ratio stays above 99% for 10 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureHoldsFor(ctx, "success", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `the service's error ratio stays below {percent}[ for {duration}]`,
+		Variants: []string{
+			`[the ][service's |service ]error (ratio|rate) ` + below + ` {percent}[ of requests][ (for|over) [the next |at least ]{duration}]`,
+			`(at most|no more than|fewer than|less than) {percent} of [the ]requests fail[ (for|over) [the next ]{duration}]`,
+		},
+		Doc:     "The share of the traffic generator's requests that failed (dropped requests left out). With `for D`, a condition that must hold over a window: read over the last minute at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value. Without it, checked once over the scenario so far, since the environment started.",
+		Example: "Then the service's error ratio stays below 5% for 10 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureStays(ctx, "error", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `spend stays below {money} per minute[ for {duration}]`,
+		Variants: []string{
+			`[the ](spend|spending|cost|costs|spend rate|cost rate) ` + below + ` {money} (per|a|every) minute[ (for|over) [the next |at least ]{duration}]`,
+		},
+		Doc:     "The built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value. Without it, the highest spend per minute since the environment started must be below the bound.",
+		Example: "Then spend stays below $2 per minute for 10 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, usd, d string) error { return s.measureStays(ctx, "spend", usd, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `latency p95 stays below {latency}[ for {duration}]`,
+		Variants: []string{
+			`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) ` + below + ` {latency}[ (for|over) [the next |at least ]{duration}]`,
+		},
+		Doc:     "The built-in latency measure: the 95th percentile of the traffic generator's client-side request latency (`" + latencyP95 + "`, real seconds: a slowed provider's latency is real). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value. Without it, the p95 over the scenario so far, since the environment started.",
+		Example: "Then latency p95 stays below 2 seconds for 10 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, ms, d string) error { return s.measureStays(ctx, "latency", ms, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `following the runbook brings latency p95 below {latency}[ within {duration}]`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95|latency) (below|under|back below|back under|down below|down to under) {latency}[ ` + within + ` {duration}]`,
+		},
+		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in latency measure, the 95th percentile of the traffic generator's client-side latency over the last minute, read on data. The deadline runs from the acknowledgement; 1h when no duration is given.",
+		Example: "Then following the runbook brings latency p95 below 2 seconds within 20 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, ms, d string) error { return s.followRunbookToMeasure(ctx, "latency", ms, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `following the runbook brings this condition true within {duration}`, arg: argDoc, suffix: "[:]",
+		Variants: []string{
+			followingRunbook + ` (brings|makes|gets) (this|the following|the) (condition|PromQL condition|PromQL)[ below] (true|to hold|hold) ` + within + ` {duration}`,
+		},
+		Doc:     "`following the runbook brings \"...\" true within D` with the PromQL condition in a doc string below the line, for a condition too long to quote.",
+		Example: "Then following the runbook brings this condition true within 15m:\n  \"\"\"\n  sum(rate(drill_gateway_cost_usd_total[1m])) * 60 < 2\n  \"\"\"",
+		bind: func(s *State) any {
+			return func(ctx context.Context, a StepArg, args ...string) error {
+				dur, err := ParseDuration(args[0])
+				if err != nil {
+					return err
+				}
+				return s.followRunbook(ctx, strings.TrimSpace(a.Doc), dur)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `this condition holds for {duration}`, arg: argDoc, suffix: "[:]",
+		Variants: []string{
+			`(this|the following|the) (condition|PromQL condition|PromQL)[ below] (holds|stays true|remains true|is true|keeps holding) for [the next |at least ]{duration}`,
+		},
+		Doc:     "`\"...\" holds for D` with the PromQL condition in a doc string below the line.",
+		Example: "Then this condition holds for 5m:\n  \"\"\"\n  sum(rate(drill_traffic_requests_total{outcome=\"ok\"}[1m])) > 0\n  \"\"\"",
+		bind: func(s *State) any {
+			return func(ctx context.Context, a StepArg, args ...string) error {
+				dur, err := ParseDuration(args[0])
+				if err != nil {
+					return err
+				}
+				return s.holds(ctx, strings.TrimSpace(a.Doc), dur)
+			}
+		},
+	},
+	{
 		Keyword: "Then", Form: `no other alert fires`,
 		Variants: []string{
 			`no (other|unexpected|further|more) (alert|alerts) (fires|fire|fired|go off|goes off)`,
@@ -853,6 +976,28 @@ func faultStep(form, doc, example string, args func([]string) (kind, target stri
 				return err
 			}
 			return s.inject(ctx, kind, target, params, d)
+		}
+	}
+	return st
+}
+
+// multiFaultStep builds a When step that injects several faults at once
+// (Step.faults), with the optional time bound of every fault step; arg
+// is the argument it takes below its line ("" for none).
+func multiFaultStep(form, doc, example, arg string, faults func([]string, time.Duration, StepArg) ([]faultSpec, error)) Step {
+	suffix := forD
+	if arg != "" {
+		form = strings.TrimSuffix(form, ":")
+		suffix += "[:]"
+	}
+	st := Step{Keyword: "When", Form: form, suffix: suffix, Doc: doc + " Optionally ends after `for D` (`for 10 minutes, then recovers`).", Example: example, faults: faults, arg: arg}
+	st.bind = func(s *State) any {
+		return func(ctx context.Context, a StepArg, groups ...string) error {
+			specs, err := st.faultsOf(groups, a)
+			if err != nil {
+				return err
+			}
+			return s.injectAll(ctx, specs)
 		}
 	}
 	return st
@@ -1042,6 +1187,13 @@ func (s *State) runbookEnded(ctx context.Context, ack timeline.Event, d time.Dur
 // gone (a failing scrape, no fresh sample) is reported as no data, and
 // the step keeps waiting.
 func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration) error {
+	return s.followRunbookWith(ctx, expr, d, nil)
+}
+
+// followRunbookWith is followRunbook whose failure ends with what
+// lastValue says of the value at the deadline (a built-in measure's
+// value); nil words the last reading.
+func (s *State) followRunbookWith(ctx context.Context, expr string, d time.Duration, lastValue func() string) error {
 	ack, err := s.runbookRan(ctx, d)
 	if err != nil {
 		return err
@@ -1069,7 +1221,11 @@ func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration)
 	case last.NoData:
 		return fmt.Errorf("%s %q had no data to read %s after the acknowledgement (%s): no data is not recovery%s", s.ranBut(), expr, fmtDur(d), last.Detail, s.liveRunbookReport(ack))
 	}
-	return fmt.Errorf("%s %q was still false %s after the acknowledgement: %s%s", s.ranBut(), expr, fmtDur(d), s.noFix(), s.liveRunbookReport(ack))
+	last2 := "last reading: " + last.Detail
+	if lastValue != nil {
+		last2 = lastValue()
+	}
+	return fmt.Errorf("%s %q was still false %s after the acknowledgement: %s; it never held from %s to %s (%s)%s", s.ranBut(), expr, fmtDur(d), s.noFix(), s.at(ack.At), s.at(ack.At.Add(d)), last2, s.liveRunbookReport(ack))
 }
 
 // noFix ends a failure of recovery: the simulated runbook's fix does not

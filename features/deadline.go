@@ -70,6 +70,13 @@ var waits = map[string]waitRule{
 	`a status update is posted within {duration}`:                                                  {from: fromFiring},
 	`the incident commander is not the person executing the runbook`:                               {from: fromFiring, bound: responseBound},
 	`the runbook owner is paged`:                                                                   {from: fromFiring, bound: responseBound},
+	`following the runbook brings latency p95 below {latency}[ within {duration}]`:                 {from: fromAck, bound: time.Hour},
+	`following the runbook brings this condition true within {duration}`:                           {from: fromAck},
+	`this condition holds for {duration}`:                                                          {from: fromStart},
+	`the service's success ratio stays above {percent} for {duration}`:                             {from: fromStart},
+	`the service's error ratio stays below {percent}[ for {duration}]`:                             {from: fromStart},
+	`spend stays below {money} per minute[ for {duration}]`:                                        {from: fromStart},
+	`latency p95 stays below {latency}[ for {duration}]`:                                           {from: fromStart},
 	`alert {alert} may fire`:                                                                       {},
 	`alert {alert} links a runbook that exists, is fresh and has an owner`:                         {},
 	`the service's success ratio stays above {percent}`:                                            {},
@@ -124,7 +131,7 @@ func Schedule(sc *Scenario, control time.Duration) (steps []StepTime, end time.D
 		switch {
 		case c.sets == "control" && !faulted:
 			control = d // a window set after the first fault changes nothing
-		case c.fault != nil:
+		case c.injects():
 			if !faulted {
 				t.ControlEnd = true
 				if control >= now {

@@ -33,8 +33,16 @@ type ScenarioStep struct {
 	// an Examples row fills in its placeholders.
 	Written string
 	// Argument is "a data table" or "a doc string" when the step carries
-	// one; no step of the catalog takes either, so Check refuses it.
+	// one. Only the steps whose form says so take one (a list of faults
+	// takes a table, a PromQL condition a doc string); Check refuses it
+	// on any other step, and its absence on those.
 	Argument string
+	// Table is the data table's rows, header first, an outline's
+	// placeholders filled in; TableLines their lines in the file.
+	Table      [][]string
+	TableLines []int
+	// Doc is the doc string's content.
+	Doc string
 }
 
 // Key identifies a scenario across parses: godog parses the same files
@@ -136,9 +144,22 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 			}
 			switch {
 			case ps.Argument != nil && ps.Argument.DataTable != nil:
-				st.Argument = "a data table"
+				st.Argument = argTable
+				for _, r := range ps.Argument.DataTable.Rows {
+					var cells []string
+					for _, c := range r.Cells {
+						cells = append(cells, c.Value)
+					}
+					st.Table = append(st.Table, cells)
+				}
+				if s, ok := steps[ps.AstNodeIds[0]]; ok && s.DataTable != nil {
+					for _, r := range s.DataTable.Rows {
+						st.TableLines = append(st.TableLines, int(r.Location.Line))
+					}
+				}
 			case ps.Argument != nil && ps.Argument.DocString != nil:
-				st.Argument = "a doc string"
+				st.Argument = argDoc
+				st.Doc = ps.Argument.DocString.Content
 			}
 			sc.Steps = append(sc.Steps, st)
 		}
@@ -281,15 +302,13 @@ func Check(scs []*Scenario) []Problem {
 	for _, sc := range scs {
 		for _, st := range sc.Steps {
 			line := strings.TrimSpace(st.Keyword) + " " + st.Text
-			if st.Argument != "" {
-				// godog would hand it to the step as an argument the
-				// step does not take: the drill would fail halfway.
-				out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
-					Message: "the step carries " + st.Argument + ", and no drill step takes one; write its values in the step line"})
-			}
 			ms := matchAll(st.Text)
 			switch len(ms) {
 			case 1:
+				if p, bad := checkArgument(sc.File, line, st, catalog[ms[0].step]); bad {
+					out = append(out, p)
+					continue
+				}
 				// The pattern admits values the step would refuse once
 				// the drill runs: refuse them now.
 				if err := ms[0].err; err != nil {
@@ -302,6 +321,10 @@ func Check(scs []*Scenario) []Problem {
 			case 0:
 				out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
 					Message: "undefined step", Closest: Closest(st.Text, 2)})
+				if st.Argument != "" && !anyTakes(st.Argument) {
+					out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
+						Message: "the step carries " + st.Argument + ", and no drill step takes one; write its values in the step line"})
+				}
 			default:
 				var forms []string
 				for _, m := range ms {
@@ -344,14 +367,28 @@ func Faults(scs []*Scenario) []FaultUse {
 	for _, sc := range scs {
 		for _, st := range sc.Steps {
 			m, ok := matchOne(st.Text)
-			if !ok || catalog[m.step].fault == nil {
+			if !ok || !catalog[m.step].injects() {
 				continue
 			}
 			u := FaultUse{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text}
-			if u.Err = m.err; u.Err == nil {
-				u.Kind, u.Target, u.Params, u.Err = catalog[m.step].fault(m.args[:len(m.args)-1])
+			if u.Err = m.err; u.Err != nil {
+				out = append(out, u)
+				continue
 			}
-			out = append(out, u)
+			specs, err := catalog[m.step].faultsOf(m.args, stepArgOf(st))
+			if err != nil {
+				u.Err = err
+				out = append(out, u)
+				continue
+			}
+			for _, f := range specs {
+				v := u
+				if f.Line > 0 {
+					v.Line = f.Line
+				}
+				v.Kind, v.Target, v.Params, v.Err = f.Kind, f.Target, f.Params, f.Err
+				out = append(out, v)
+			}
 		}
 	}
 	return out
@@ -382,7 +419,7 @@ func ControlWindowSetting(sc *Scenario) (d time.Duration, line int, ok bool) {
 	}
 	for _, st := range sc.Steps {
 		if m, found := matchOne(st.Text); found && m.err == nil {
-			if catalog[m.step].fault != nil {
+			if catalog[m.step].injects() {
 				break // a window set after the first fault changes nothing
 			}
 			if catalog[m.step].sets == "control" {

@@ -62,3 +62,9 @@ const (
 	// above is a measure staying over a bound.
 	above = `(stays above|remains above|is above|is at least|stays at least|does not drop below|never drops below|stays over|is over|stays at or above|is|stays)`
 )
+
+// downBoth is two providers' outage, said of both at once.
+const downBoth = `((go|are|both go|are both|both are|both become|become) (down|unreachable|offline|unavailable|out)[ together| at once| at the same time]|(both fail|fail together|fail at once|fail at the same time|both have an outage|have an outage together|suffer an outage together))`
+
+// below is a measure staying under a bound.
+const below = `(stays below|remains below|is below|stays under|is under|remains under|does not go above|never goes above|does not exceed|never exceeds|stays at most|is at most|stays)`

@@ -99,7 +99,7 @@ func TestReferencesOfAnOutline(t *testing.T) {
 // before a run.
 func TestEveryQuotedArgumentIsAReference(t *testing.T) {
 	for _, s := range catalog {
-		text := strings.TrimSpace(strings.TrimPrefix(s.Example, s.Keyword))
+		text := exampleLine(s)
 		m, ok := matchOne(text)
 		require.True(t, ok, s.Example)
 		refs := s.Refs()
@@ -112,4 +112,34 @@ func TestEveryQuotedArgumentIsAReference(t *testing.T) {
 		}
 		require.LessOrEqual(t, len(refs), len(m.args), "%s: a reference to a value the step does not have", s.Form)
 	}
+}
+
+// A faults table names its kinds and targets at each row's line, and a
+// doc string its PromQL condition, for the run to resolve before any
+// world starts; a correlated outage names both providers.
+func TestReferencesOfStepArguments(t *testing.T) {
+	src := `Feature: f
+  Scenario: s
+    When these faults start at once:
+      | fault       | target    |
+      | outage      | primary   |
+      | stub-outage | "search"  |
+    And providers "primary" and "secondary" are down
+    Then this condition holds for 5m:
+      """
+      up == 1
+      """
+`
+	scs, err := Parse("f.feature", []byte(src))
+	require.NoError(t, err)
+	require.Empty(t, Check(scs))
+	var at []string
+	for _, r := range References(scs) {
+		at = append(at, strconv.Itoa(r.At())+" "+string(r.Kind)+" "+r.Name)
+	}
+	require.Equal(t, []string{
+		"5 fault outage", "5 target primary", "6 fault stub-outage", "6 target search",
+		"7 provider primary", "7 provider secondary",
+		"8 promql up == 1",
+	}, at)
 }

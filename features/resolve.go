@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/drillkit/drill/timeline"
@@ -83,25 +82,6 @@ const (
 	successRatio   = `(sum(rate(drill_traffic_requests_total{outcome="ok"}[1m])) / sum(rate(drill_traffic_requests_total{outcome!="dropped"}[1m])))`
 )
 
-// measureCondition is the PromQL condition of a built-in measure against
-// a bound: "spend" below USD per minute, "success" above a percentage,
-// "error" below a percentage.
-func measureCondition(measure, bound string) (string, error) {
-	v, err := strconv.ParseFloat(bound, 64)
-	if err != nil {
-		return "", fmt.Errorf("%s: want a number, got %q", measure, bound)
-	}
-	switch measure {
-	case "spend":
-		return fmt.Sprintf("%s < %g", spendPerMinute, v), nil
-	case "success":
-		return fmt.Sprintf("%s > %g", successRatio, v/100), nil
-	case "error":
-		return fmt.Sprintf("(1 - %s) < %g", successRatio, v/100), nil
-	}
-	return "", fmt.Errorf("no built-in measure %q", measure)
-}
-
 // followRunbookToMeasure is followRunbook on a built-in measure, at most
 // d (1h when 0) after the acknowledgement.
 func (s *State) followRunbookToMeasure(ctx context.Context, measure, bound, d string) error {
@@ -115,7 +95,8 @@ func (s *State) followRunbookToMeasure(ctx context.Context, measure, bound, d st
 			return err
 		}
 	}
-	return s.followRunbook(ctx, expr, dur)
+	m := measures[measure]
+	return s.followRunbookWith(ctx, expr, dur, func() string { return s.lastValue(ctx, m) })
 }
 
 // awaitResolvedOnData waits, from from to deadline, until alert is
