@@ -370,7 +370,7 @@ var catalog = []Step{
 		}).also(
 		`[the |both ]providers {provider} and {provider} `+downBoth,
 		`[the |both ]provider {provider} and [the ]provider {provider} `+downBoth,
-		`[the ]provider {provider} ` + down + `, and [the ]provider {provider} (too|as well|also)`,
+		`[the ]provider {provider} `+down+`, and [the ]provider {provider} (too|as well|also)`,
 		`[the ]provider {provider} and its (fallback|backup|secondary) {provider} `+downBoth,
 	),
 	multiFaultStep(`these faults start at once:`,
