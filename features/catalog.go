@@ -47,6 +47,12 @@ type Step struct {
 	// argument; nil for other steps.
 	faults func(groups []string, d time.Duration, a StepArg) ([]faultSpec, error)
 
+	// subject is true for a step that establishes an alert that fired
+	// (and so its page), which a later step's "it", "the alert" or "the
+	// page" refers to; refers is true for a step that may be written
+	// with such a reference, which then needs a subject before it.
+	subject, refers bool
+
 	// arg is the argument the step takes below its line (argTable,
 	// argDoc); "" for none. Its handler then takes (ctx, StepArg,
 	// values...).
@@ -399,7 +405,7 @@ var catalog = []Step{
 
 	// ---- Then
 	{
-		Keyword: "Then", Form: `alert {alert} fires within {duration}`, expects: true,
+		Keyword: "Then", Form: `alert {alert} fires within {duration}`, expects: true, subject: true,
 		Variants: []string{
 			`[the ]alert {alert} ` + fires + ` ` + within + ` {duration}`,
 			`the {alert} alert ` + fires + ` ` + within + ` {duration}`,
@@ -413,16 +419,19 @@ var catalog = []Step{
 					return err
 				}
 				from := s.sinceFault()
-				_, err = s.waitFrom(ctx, from, dur, s.detection(alert))
+				e, err := s.waitFrom(ctx, from, dur, s.detection(alert))
 				if errors.Is(err, timeline.ErrDeadline) {
 					return fmt.Errorf("alert %q did not fire within %s of %s%s", alert, d, s.sinceWhat(), s.alertContext(alert, from))
+				}
+				if err == nil {
+					s.setSubject(e)
 				}
 				return err
 			}
 		},
 	},
 	{
-		Keyword: "Then", Form: `an alert fires within {duration}`,
+		Keyword: "Then", Form: `an alert fires within {duration}`, subject: true,
 		Variants: []string{
 			`(an|some|any|one) [of the team's ]alert[s] ` + fires + ` ` + within + ` {duration}`,
 			`the team is alerted ` + within + ` {duration}`,
@@ -445,6 +454,7 @@ var catalog = []Step{
 					return err
 				}
 				s.expect(e.Subject)
+				s.setSubject(e)
 				return nil
 			}
 		},
@@ -487,7 +497,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `the page reaches an on-call responder of team {team} within {duration}`,
+		Keyword: "Then", Form: `the page reaches an on-call responder of team {team} within {duration}`, subject: true, refers: true,
 		Variants: []string{
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) ` + oncall + ` (of|in|on|from|for) [the ]team {team} ` + within + ` {duration}`,
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) [the ]team {team}['s on-call| on-call][ engineer| responder] ` + within + ` {duration}`,
@@ -520,7 +530,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `the page is acknowledged within {duration}`,
+		Keyword: "Then", Form: `the page is acknowledged within {duration}`, subject: true, refers: true,
 		Variants: []string{
 			subject + ` (is|gets) (acknowledged|acked) [by ` + oncall + `][ ]` + within + ` {duration}`,
 			oncall + ` (acknowledges|acks) ` + subject + ` ` + within + ` {duration}`,
@@ -664,7 +674,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `the alert resolves within {duration}`,
+		Keyword: "Then", Form: `the alert resolves within {duration}`, refers: true,
 		Variants: []string{
 			`(the alert|it|the page|the incident) (resolves|is resolved|clears|stops firing|goes away|recovers|gets resolved) ` + within + ` {duration}`,
 		},
@@ -681,7 +691,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `alert {alert} resolves within {duration}`,
+		Keyword: "Then", Form: `alert {alert} resolves within {duration}`, subject: true,
 		Variants: []string{
 			`[the ]alert {alert} (resolves|is resolved|clears|stops firing|goes away|gets resolved) ` + within + ` {duration}`,
 			`the {alert} alert (resolves|is resolved|clears|stops firing|goes away|gets resolved) ` + within + ` {duration}`,

@@ -335,6 +335,7 @@ func Check(scs []*Scenario) []Problem {
 			}
 		}
 	}
+	out = append(out, checkSubjects(scs)...)
 	// One message per step line, even when an outline expands it.
 	seen := map[string]bool{}
 	uniq := out[:0]
@@ -346,6 +347,37 @@ func Check(scs []*Scenario) []Problem {
 		}
 	}
 	return uniq
+}
+
+// referenceWord finds a reference to the subject of a step before: it,
+// the alert, the page, the incident.
+var referenceWord = regexp.MustCompile(`(?i)(?:^|\s)(it|the alert|the page|the incident)(?:\s|$)`)
+
+// checkSubjects finds the steps whose "it", "the alert" or "the page"
+// refers to nothing: no step before them in the scenario waits for an
+// alert to fire (or its page), so a reader cannot tell what they mean,
+// and the run would fail them only once the world ran.
+func checkSubjects(scs []*Scenario) []Problem {
+	var out []Problem
+	for _, sc := range scs {
+		have := false
+		for _, st := range sc.Steps {
+			m, ok := matchOne(st.Text)
+			if !ok {
+				continue
+			}
+			c := catalog[m.step]
+			if c.refers && !have {
+				if w := referenceWord.FindStringSubmatch(st.Text); w != nil {
+					out = append(out, Problem{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text,
+						Message: fmt.Sprintf(`%q refers to the alert (or its page) of a step before, and no step before it in the scenario waits for an alert to fire; name the alert first, e.g. Then alert "NAME" fires within 10m`, strings.ToLower(w[1]))})
+					continue // a step that refers to nothing is no subject either
+				}
+			}
+			have = have || c.subject
+		}
+	}
+	return out
 }
 
 // FaultUse is one fault a scenario's step injects, as written.

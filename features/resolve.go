@@ -20,7 +20,10 @@ func (s *State) alertResolves(ctx context.Context, alert string, d time.Duration
 	var fired timeline.Event
 	var err error
 	if alert == "" {
-		fired, err = s.firstExpectedFiringEvent()
+		// The alert of the step before, as a reader takes "it".
+		if fired, err = s.subjectFiring(); err != nil {
+			fired, err = s.firstExpectedFiringEvent()
+		}
 	} else {
 		fired, err = s.waitFrom(ctx, s.sinceFault(), d, s.detection(alert))
 		if errors.Is(err, timeline.ErrDeadline) {
@@ -32,6 +35,7 @@ func (s *State) alertResolves(ctx context.Context, alert string, d time.Duration
 	}
 	alert, deadline := fired.Subject, fired.At.Add(d)
 	s.expect(alert)
+	s.setSubject(fired)
 	stillFires := fmt.Errorf("alert %q still fired %s after it fired", alert, fmtDur(d))
 	res, err := s.waitFrom(ctx, fired.At, d, timeline.OfKind(timeline.AlertResolved, alert))
 	if errors.Is(err, timeline.ErrDeadline) {
