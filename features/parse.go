@@ -364,6 +364,7 @@ func checkSubjects(scs []*Scenario) []Problem {
 		for _, st := range sc.Steps {
 			m, ok := matchOne(st.Text)
 			if !ok {
+				have = true // an undefined step may be the subject: Check names it already
 				continue
 			}
 			c := catalog[m.step]
