@@ -177,14 +177,24 @@ func Select(opts Options) (*Selection, error) {
 		return nil, fmt.Errorf("%d undefined or ambiguous steps (run 'drill steps' for the catalog):\n%s", len(probs), strings.Join(msgs, "\n"))
 	}
 	only := map[string]bool{}
+	places := map[string]bool{}
+	for _, sc := range all {
+		places[fmt.Sprintf("%s:%d", sc.File, sc.Line)] = true
+	}
 	for _, o := range opts.Only {
 		only[o] = true
+		found := places[o]
 		// Also accept a path from elsewhere that ends in a feature file
-		// of the team: examples/acme-ml/features/x.feature:7.
+		// of the team (examples/acme-ml/features/x.feature:7), or the
+		// base name of one of the team's own (x.feature:7).
 		for _, f := range files {
-			if file, line, ok := strings.Cut(o, ".feature:"); ok && strings.HasSuffix(file+".feature", "/"+f) {
+			if file, line, ok := strings.Cut(o, ".feature:"); ok && (strings.HasSuffix(file+".feature", "/"+f) || ownBase(file+".feature", f)) {
 				only[f+":"+line] = true
+				found = found || places[f+":"+line]
 			}
+		}
+		if !found {
+			return nil, noScenarioAt(o, files, all)
 		}
 	}
 	for _, sc := range all {
@@ -229,6 +239,33 @@ func Select(opts Options) (*Selection, error) {
 		return nil, fmt.Errorf("no scenario is named %s; known names: %s", strings.Join(unknown, ", "), knownNames())
 	}
 	return sel, nil
+}
+
+// noScenarioAt says why FILE:LINE selects nothing: the file holds no
+// scenario at that line (and these are the lines that do), or the team
+// has no such file.
+func noScenarioAt(place string, files []string, all []*features.Scenario) error {
+	file, line, _ := strings.Cut(place, ".feature:")
+	file += ".feature"
+	for _, f := range files {
+		if f != file && !strings.HasSuffix(file, "/"+f) && !ownBase(file, f) {
+			continue
+		}
+		var at []string
+		for _, sc := range all {
+			if sc.File == f {
+				at = append(at, fmt.Sprintf("%d (%s)", sc.Line, sc.Name))
+			}
+		}
+		return fmt.Errorf("%s:%s holds no scenario; the scenarios of %s are at lines %s (an outline's rows are at their Examples lines)", f, line, f, strings.Join(at, ", "))
+	}
+	return fmt.Errorf("%s: the team has no feature file %s; it has: %s", place, file, strings.Join(files, ", "))
+}
+
+// ownBase reports whether name is the base name of f, a feature file of
+// the team's own (not of the built-in library).
+func ownBase(name, f string) bool {
+	return !strings.HasPrefix(f, "builtin/") && name == filepath.Base(f)
 }
 
 // Features returns the feature files a run draws from: the team's own

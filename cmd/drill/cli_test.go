@@ -216,3 +216,18 @@ func TestStepsSearch(t *testing.T) {
 	code, _, _ = runCLI(t, "steps", "--search", "page", "--format", "json")
 	require.Equal(t, exitcode.Usage, code)
 }
+
+// FILE:LINE at a line that holds no scenario names the lines that do;
+// a file the team lacks is named with the files it has. A base name
+// selects as the team's path does.
+func TestRunAtALineWithoutAScenario(t *testing.T) {
+	code, _, errs := runCLI(t, "run", "--plan", "features/inference-outage.feature:99")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "features/inference-outage.feature:99 holds no scenario; the scenarios of features/inference-outage.feature are at lines 8 (Most requests fail and ml-platform fails over)")
+	code, _, errs = runCLI(t, "run", "--plan", "features/nope.feature:3")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "the team has no feature file features/nope.feature; it has: ")
+	code, out, errs := runCLI(t, "run", "--plan", "inference-outage.feature:8")
+	require.Equal(t, exitcode.OK, code, errs)
+	require.Contains(t, out, "features/inference-outage.feature:8")
+}
