@@ -37,8 +37,9 @@ func TestCheckNames(t *testing.T) {
 		{`Then alert "LLMGatewayError" may fire`, `unknown alert "LLMGatewayError"; closest: LLMGatewayErrors`},
 		{`Then alert "LLMProviderDwn" does not fire within 15m`, `unknown alert "LLMProviderDwn"; closest: `},
 		{`Then alert "LLMQualityDegarded" links a runbook that exists, is fresh and has an owner`, `unknown alert "LLMQualityDegarded"; closest: LLMQualityDegraded`},
-		{`Then the page reaches an on-call responder of team "ml-platform" within 5m`, ""},
-		{`Then the page reaches an on-call responder of team "ml-platfrom" within 5m`, `unknown team "ml-platfrom"; closest: ml-platform`},
+		// Without "the page", which needs an alert's step before it.
+		{`Then team "ml-platform" is paged within 5m`, ""},
+		{`Then team "ml-platfrom" is paged within 5m`, `unknown team "ml-platfrom"; closest: ml-platform`},
 		{`Given responder "alice" is unavailable`, ""},
 		{`Given responder "alce" is unavailable`, `unknown responder "alce"; closest: alice`},
 		{`Then role "communications_lead" is assigned within 15m`, ""},
