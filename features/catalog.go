@@ -749,7 +749,7 @@ var catalog = []Step{
 			`[the ][service's |service ]success (ratio|rate) ` + above + ` {percent}[ of requests] (for|over) [the next |at least ]{duration}`,
 			`at least {percent} of [the ]requests (succeed|keep succeeding) (for|over) [the next ]{duration}`,
 		},
-		Doc:     "A condition that must hold over a window: reads the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out) at every evaluation interval, for that long from the step's start, and fails at the first reading at or below the bound, with its drill time (+MM:SS) and value. No data before the first data is waited past; no data after it fails, since it cannot show the ratio held.",
+		Doc:     "A condition that must hold over a window: reads the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out) at every evaluation interval, for that long from the step's start, and fails at the first reading at or below the bound, with its drill time (+MM:SS) and value. A reading with no data is evidence of nothing: before the first data it is waited past; after it, more than two in a row fail, since they cannot show the ratio held.",
 		Example: "Then the service's success ratio stays above 99% for 10 minutes",
 		bind: func(s *State) any {
 			return func(ctx context.Context, pct, d string) error { return s.measureHoldsFor(ctx, "success", pct, d) }
@@ -761,7 +761,7 @@ var catalog = []Step{
 			`[the ][service's |service ]error (ratio|rate) ` + below + ` {percent}[ of requests][ (for|over) [the next |at least ]{duration}]`,
 			`(at most|no more than|fewer than|less than) {percent} of [the ]requests fail[ (for|over) [the next ]{duration}]`,
 		},
-		Doc:     "The share of the traffic generator's requests that failed (dropped requests left out). With `for D`, a condition that must hold over a window: read over the last minute at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value. Without it, checked once over the scenario so far, since the environment started.",
+		Doc:     "The share of the traffic generator's requests that failed (dropped requests left out). With `for D`, a condition that must hold over a window: read over the last minute at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, checked once over the scenario so far, since the environment started.",
 		Example: "Then the service's error ratio stays below 5% for 10 minutes",
 		bind: func(s *State) any {
 			return func(ctx context.Context, pct, d string) error { return s.measureStays(ctx, "error", pct, d) }
@@ -772,7 +772,7 @@ var catalog = []Step{
 		Variants: []string{
 			`[the ](spend|spending|cost|costs|spend rate|cost rate) ` + below + ` {money} (per|a|every) minute[ (for|over) [the next |at least ]{duration}]`,
 		},
-		Doc:     "The built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value. Without it, the highest spend per minute since the environment started must be below the bound.",
+		Doc:     "The built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, the highest spend per minute since the environment started must be below the bound.",
 		Example: "Then spend stays below $2 per minute for 10 minutes",
 		bind: func(s *State) any {
 			return func(ctx context.Context, usd, d string) error { return s.measureStays(ctx, "spend", usd, d) }
@@ -783,7 +783,7 @@ var catalog = []Step{
 		Variants: []string{
 			`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) ` + below + ` {latency}[ (for|over) [the next |at least ]{duration}]`,
 		},
-		Doc:     "The built-in latency measure: the 95th percentile of the traffic generator's client-side request latency (`" + latencyP95 + "`, real seconds: a slowed provider's latency is real). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value. Without it, the p95 over the scenario so far, since the environment started.",
+		Doc:     "The built-in latency measure: the 95th percentile of the traffic generator's client-side request latency (`" + latencyP95 + "`, real seconds: a slowed provider's latency is real). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, the p95 over the scenario so far, since the environment started.",
 		Example: "Then latency p95 stays below 2 seconds for 10 minutes",
 		bind: func(s *State) any {
 			return func(ctx context.Context, ms, d string) error { return s.measureStays(ctx, "latency", ms, d) }

@@ -122,12 +122,19 @@ func (s *State) lastValue(ctx context.Context, m measure) string {
 	return fmt.Sprintf("last value %s at %s", m.format(v), at)
 }
 
+// maxDarkReadings is how many readings in a row a measure that must
+// hold may have no data, once it had data, before the step fails: a rate
+// over a minute at high drill speed may miss a scrape now and then, but
+// a measure that stays dark cannot show that it held.
+const maxDarkReadings = 2
+
 // measureHolds reads a measure at every evaluation interval for d from
 // now and fails at the first reading on the wrong side of the bound,
-// with its drill time and value. A reading with no data before any data
-// came is waited past (a rate needs two scrapes); no data after data
-// came fails, as it cannot show the measure held; a window that never
-// read data fails too.
+// with its drill time and value. A reading with no data is evidence of
+// nothing: before any data came it is waited past (a rate needs two
+// scrapes); after data came, more than maxDarkReadings in a row fail,
+// as they cannot show the measure held; a window that never read data
+// fails too.
 func (s *State) measureHolds(ctx context.Context, name, bound string, d time.Duration) error {
 	m, b, err := measureOf(name, bound)
 	if err != nil {
@@ -136,7 +143,8 @@ func (s *State) measureHolds(ctx context.Context, name, bound string, d time.Dur
 	c := s.Env.Clock()
 	start := c.Now()
 	deadline := start.Add(d)
-	seen := false
+	seen, dark := false, 0
+	var darkFrom time.Time
 	for {
 		v, ok, err := s.Env.Query(ctx, m.value)
 		if err != nil {
@@ -145,12 +153,17 @@ func (s *State) measureHolds(ctx context.Context, name, bound string, d time.Dur
 		now := c.Now()
 		switch {
 		case ok && !math.IsNaN(v):
-			seen = true
+			seen, dark = true, 0
 			if !m.good(v, b) {
 				return fmt.Errorf("%s was %s at %s, not %s: it had to stay %s for %s from %s", m.what, m.format(v), s.at(now), m.side(b), m.side(b), fmtDur(d), s.at(start))
 			}
 		case seen:
-			return fmt.Errorf("%s had no data at %s, so it cannot be shown to stay %s for %s from %s: no data is not holding", m.what, s.at(now), m.side(b), fmtDur(d), s.at(start))
+			if dark == 0 {
+				darkFrom = now
+			}
+			if dark++; dark > maxDarkReadings {
+				return fmt.Errorf("%s had no data from %s to %s, so it cannot be shown to stay %s for %s from %s: no data is not holding", m.what, s.at(darkFrom), s.at(now), m.side(b), fmtDur(d), s.at(start))
+			}
 		}
 		if !now.Before(deadline) {
 			if !seen {

@@ -403,7 +403,8 @@ func Faults(scs []*Scenario) []FaultUse {
 			if !ok || !catalog[m.step].injects() {
 				continue
 			}
-			u := FaultUse{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text}
+			// A step taking a table ends in a colon; its message adds one.
+			u := FaultUse{File: sc.File, Line: st.Line, Step: strings.TrimSuffix(strings.TrimSpace(st.Keyword)+" "+st.Text, ":")}
 			if u.Err = m.err; u.Err != nil {
 				out = append(out, u)
 				continue
