@@ -111,4 +111,21 @@ func TestWritingDrillsGuide(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, Check(scs))
 	require.Contains(t, string(doc), "    "+Closest(`provider "openai" overbills by 10x`, 2)[0]+"\n")
+	// Every step line of every example in the guide is one step.
+	blocks := strings.Split(string(doc), "```gherkin\n")[1:]
+	require.GreaterOrEqual(t, len(blocks), 3)
+	lines := 0
+	for _, b := range blocks {
+		b, _, _ = strings.Cut(b, "```")
+		for _, l := range strings.Split(b, "\n") {
+			kw, text, ok := strings.Cut(strings.TrimSpace(l), " ")
+			if !ok || !strings.Contains(" Given When Then And But ", " "+kw+" ") {
+				continue
+			}
+			_, ok = matchOne(text)
+			require.True(t, ok, "the guide's line %q is one step", l)
+			lines++
+		}
+	}
+	require.GreaterOrEqual(t, lines, 15)
 }
