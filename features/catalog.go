@@ -801,6 +801,50 @@ var catalog = []Step{
 		},
 	},
 	{
+		Keyword: "Then", Form: `the service's success ratio is above {percent} within {duration}`,
+		Variants: []string{
+			`[the ][service's |service ]success (ratio|rate) ` + backAbove + ` {percent} ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the built-in measure (the share of the traffic generator's requests that got a valid answer over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: "Then the success ratio is above 99% within 15 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "success", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `the service's error ratio is below {percent} within {duration}`,
+		Variants: []string{
+			`[the ][service's |service ]error (ratio|rate) ` + backBelow + ` {percent} ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the built-in measure (the share of the traffic generator's requests that failed over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: "Then the error ratio is below 1% within 15 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "error", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `spend is below {money} per minute within {duration}`,
+		Variants: []string{
+			`[the ](spend|spending|cost|costs|spend rate|cost rate) ` + backBelow + ` {money} (per|a|every) minute ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the built-in measure (the USD per drill minute the mock providers bill) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: "Then spend is below $2 per minute within 20 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, usd, d string) error { return s.measureWithin(ctx, "spend", usd, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `latency p95 is below {latency} within {duration}`,
+		Variants: []string{
+			`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) ` + backBelow + ` {latency} ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the built-in measure (the 95th percentile of the traffic generator's client-side latency over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: "Then latency p95 is below 2 seconds within 20 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, ms, d string) error { return s.measureWithin(ctx, "latency", ms, d) }
+		},
+	},
+	{
 		Keyword: "Then", Form: `following the runbook brings this condition true within {duration}`, arg: argDoc, suffix: "[:]",
 		Variants: []string{
 			followingRunbook + ` (brings|makes|gets) (this|the following|the) (condition|PromQL condition|PromQL)[ below] (true|to hold|hold) ` + within + ` {duration}`,

@@ -2,6 +2,7 @@ package features
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -229,4 +230,47 @@ func (s *State) measureStays(ctx context.Context, name, bound, d string) error {
 		return s.measureSinceStart(ctx, name, bound)
 	}
 	return s.measureHoldsFor(ctx, name, bound, d)
+}
+
+// measureWithin waits until a measure reads good on data, at most d (a
+// duration string) after the latest fault, and records the recovery.
+func (s *State) measureWithin(ctx context.Context, name, bound, d string) error {
+	dur, err := ParseDuration(d)
+	if err != nil {
+		return err
+	}
+	m, b, err := measureOf(name, bound)
+	if err != nil {
+		return err
+	}
+	expr, err := measureCondition(name, bound)
+	if err != nil {
+		return err
+	}
+	from, readFrom := s.sinceFault(), s.Env.Clock().Now()
+	deadline := from.Add(dur)
+	last, err := s.awaitRecovery(ctx, recovery{
+		subject: expr, recoveredAs: m.what + " " + m.side(b),
+		read: func(at time.Time) (Reading, string, error) {
+			r, err := s.Env.ReadCondition(ctx, expr, at)
+			if err != nil {
+				return r, "", fmt.Errorf("%s: %w", m.what, err)
+			}
+			if r.NoData {
+				return r, fmt.Sprintf("%s cannot be read: %s; no data is not recovery", m.what, r.Detail), nil
+			}
+			return r, "", nil
+		},
+		recovered: func(at time.Time, _ Reading) string {
+			return fmt.Sprintf("%s read %s %s after %s", m.what, m.side(b), fmtDur(at.Sub(from)), s.sinceWhat())
+		},
+	}, readFrom, deadline)
+	if !errors.Is(err, timeline.ErrDeadline) {
+		return err
+	}
+	nodata := ""
+	if last.NoData {
+		nodata = "; no data is not recovery"
+	}
+	return fmt.Errorf("%s was not %s within %s of %s: it never read so from %s to %s (%s)%s", m.what, m.side(b), fmtDur(dur), s.sinceWhat(), s.at(readFrom), s.at(deadline), s.lastValue(ctx, m), nodata)
 }

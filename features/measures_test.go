@@ -220,3 +220,48 @@ func TestMeasuresAreValidPromQL(t *testing.T) {
 		}
 	}
 }
+
+// "is above ... within D" waits until the measure reads good on data, at
+// most D after the latest fault, as Schedule has it: good at the
+// deadline passes, a reading later fails, saying from when to when it
+// was read and its last value; no data is no recovery.
+func TestMeasureWithinIsItsSchedule(t *testing.T) {
+	ctx := context.Background()
+	steps, _ := scheduled(t, "    When provider \"primary\" is down\n    Then the success ratio is above 99% within 10m\n", 3*time.Minute)
+	last := steps[len(steps)-1]
+	require.True(t, last.Known)
+	require.Equal(t, 3*time.Minute+10*time.Minute, last.At)
+	for _, c := range []struct {
+		late   time.Duration
+		noData bool
+		want   string
+	}{
+		{0, false, ""},
+		{15 * time.Second, false, "the success ratio was not above 99.0% within 10m0s of the fault: it never read so from +03:00 to +13:00 (last value 97.5% at +13:00)"},
+		{15 * time.Second, true, "; no data is not recovery"},
+	} {
+		env := newFake()
+		s := NewState(env, nil)
+		require.NoError(t, s.ensureStarted(ctx))
+		start := env.clock.Now()
+		env.clock.Set(start.Add(steps[0].At))
+		env.log.Append(timeline.Event{At: env.clock.Now(), Kind: timeline.FaultOn, Subject: "outage"})
+		s.mu.Lock()
+		s.firstFaultAt, s.lastFaultAt, s.controlDone = env.clock.Now(), env.clock.Now(), true
+		s.mu.Unlock()
+		good := start.Add(last.At + c.late)
+		env.value = 0.975
+		env.read = func(what string, at time.Time) Reading {
+			return Reading{Good: !at.Before(good), NoData: c.noData && at.Before(good), Detail: what}
+		}
+		err := evals(t, env, func() error { return invokeStep(t, s, `the success ratio is above 99% within 10m`, ctx) })
+		if c.want == "" {
+			require.NoError(t, err)
+			rec, ok := env.log.Find(timeline.OfKind(timeline.Recovered, ""))
+			require.True(t, ok, "the recovery is recorded")
+			require.Equal(t, good, rec.At)
+			continue
+		}
+		require.ErrorContains(t, err, c.want)
+	}
+}

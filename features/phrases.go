@@ -68,3 +68,9 @@ const downBoth = `((go|are|both go|are both|both are|both become|become) (down|u
 
 // below is a measure staying under a bound.
 const below = `(stays below|remains below|is below|stays under|is under|remains under|does not go above|never goes above|does not exceed|never exceeds|stays at most|is at most|stays)`
+
+// backAbove is a measure coming good above a bound.
+const backAbove = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|climbs|rises)[ back][ to] (above|over)`
+
+// backBelow is a measure coming good below a bound.
+const backBelow = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|drops|falls)[ back][ to] (below|under)`
