@@ -43,7 +43,7 @@ func WriteTextOf(w io.Writer, steps []Step) error {
 			kw = s.Keyword
 			fmt.Fprintf(w, "\n%s steps\n", kw)
 		}
-		fmt.Fprintf(w, "\n  %s %s\n      e.g. %s\n      %s\n", s.Keyword, s.Form, s.Example, wrap(s.Doc, 72, "      "))
+		fmt.Fprintf(w, "\n  %s %s\n      e.g. %s\n      %s\n", s.Keyword, s.Form, strings.ReplaceAll(s.Example, "\n", "\n           "), wrap(s.Doc, 72, "      "))
 		if names := s.namesDoc(); names != "" {
 			fmt.Fprintf(w, "      names: %s\n", wrap(names, 72-len("names: "), "      "))
 		}
