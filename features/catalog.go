@@ -92,6 +92,9 @@ var catalog = []Step{
 			`[a ]` + steady + ` of {rate}`,
 			`[the ](traffic|load) (is|runs) [steady ]at {rate}`,
 			`{rate} of [steady |constant ](traffic|load)`,
+			`[the ](traffic|load) is {rate}`,
+			`there is [a ]` + steady + ` of {rate}`,
+			steady + ` at {rate}`,
 		},
 		Doc:     "Sets the traffic generator to a steady rate, in requests per real second (rates stay real at any drill speed); a ramp or steps shape in drill.yaml gives way to it. The plan and the scorecard warn when, at the drill's speed, that leaves too few requests in an alert rule's window for steady alert times.",
 		Example: "Given steady traffic of 5 requests per second",
@@ -128,6 +131,7 @@ var catalog = []Step{
 		Variants: []string{
 			`[the ](responder|user|engineer|on-call engineer) {responder} is ` + away,
 			`{responder} is ` + away,
+			`[the ](responder|user|engineer|on-call engineer) {responder} (does not answer|doesn't answer|ignores|never answers|never acknowledges|does not acknowledge|won't answer) [the |any |their |her |his ](pages|page)`,
 		},
 		Doc:     "Makes a simulated responder unreachable (a DiRT-style fault of the response plan): pages to them are never acknowledged, so the policy must escalate.",
 		Example: `Given responder "alice" is unavailable`,
@@ -142,6 +146,7 @@ var catalog = []Step{
 		Variants: []string{
 			`[the ][drill ]clock runs at [speed ]{number}[x| times real time| times]`,
 			`[the ]drill (speed|clock speed) is {number}[x]`,
+			`the drill runs at [speed ]{number}[x][ speed]`,
 		},
 		Doc:     "Sets the drill clock speed (drill seconds per real second) for this scenario; must come before the environment starts.",
 		Example: "Given the drill clock runs at speed 60",
@@ -189,6 +194,7 @@ var catalog = []Step{
 		}).also(
 		`[the ]provider {provider} `+returns+` `+status+` `+share,
 		`{percent} of [the |all ](requests|calls) to [the ]provider {provider} (return|fail with|get|get back) `+status,
+		`[the ]provider {provider} (fails|errors on|fails on|rejects) {percent} of [the |all ](requests|calls) with `+status,
 	),
 	faultStep(`provider {provider} is down`,
 		"Takes the provider's proxy down: connections are refused (network fault through toxiproxy).",
@@ -365,6 +371,34 @@ var catalog = []Step{
 		`the {stub} `+api+` `+down,
 		`[the ]`+api+` {stub} `+down,
 	),
+	faultStep(`provider {provider} times out`,
+		"The provider's proxy accepts connections and never answers (blackhole): requests time out.",
+		`When provider "primary" times out for 10m`,
+		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }).also(
+		`[the ]provider {provider} `+hangs,
+		`[the ]provider {provider} (starts to time out|starts timing out|begins to time out|times out on every request)`,
+	),
+	faultStep(`provider {provider} is rate limited to {count} requests per minute`,
+		"The provider enforces that rate limit and answers 429 with Retry-After above it.",
+		`When provider "primary" is rate limited to 20 requests per minute`,
+		func(a []string) (string, string, map[string]string, error) {
+			return "rate-limit", a[0], map[string]string{"rpm": a[1]}, nil
+		}).also(
+		`[the ]provider {provider} (is rate limited|is rate-limited|rate limits|rate-limits|throttles|is throttled|limits) (to|at) {count} (requests|calls|req) (per|a|every) minute`,
+	),
+	faultStep(`the {stub} API slows down[ by {latency}]`,
+		"The third-party API answers slowly: that much later (the stub-slow kind's default, 5s, when no delay is given).",
+		`When the "search" API slows down by 3 seconds`,
+		func(a []string) (string, string, map[string]string, error) {
+			if a[1] == "" {
+				return "stub-slow", a[0], nil, nil
+			}
+			return "stub-slow", a[0], map[string]string{"delay": a[1] + "ms"}, nil
+		}).also(
+		`the {stub} `+api+` `+slows+`[ by {latency}]`,
+		`[the ]`+api+` {stub} `+slows+`[ by {latency}]`,
+		`the {stub} `+api+` (adds|takes) [an extra |extra ]{latency} [of ](latency|delay|longer)[ (to|on) (every|each) (request|call|answer)]`,
+	),
 	multiFaultStep(`providers {provider} and {provider} are down`,
 		"A correlated outage: both providers' proxies go down at once (connections refused), so a fail-over from one to the other finds it down too.",
 		`When providers "primary" and "secondary" are down for 10 minutes`, "",
@@ -433,7 +467,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `an alert fires within {duration}`, subject: true,
 		Variants: []string{
-			`(an|some|any|one) [of the team's ]alert[s] ` + fires + ` ` + within + ` {duration}`,
+			`(an|some|any|one|the) [of the team's ]alert[s] ` + fires + ` ` + within + ` {duration}`,
 			`the team is alerted ` + within + ` {duration}`,
 			`(something|the team's alerting) (alerts|fires|detects it|detects the fault) ` + within + ` {duration}`,
 		},
@@ -493,6 +527,31 @@ var catalog = []Step{
 					return err
 				}
 				return fmt.Errorf("alert %q fired at %s; it should not have", alert, s.at(e.At))
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `no alert fires within {duration}`,
+		Variants: []string{
+			`no [team ](alert|alerts) (fires|fire|goes off|go off|is raised|are raised|triggers|trigger) (within|in|for) [the next ]{duration}`,
+			`(every alert|all alerts|the team's alerts|all of the team's alerts) (stay|stays) (quiet|silent|resolved) (within|in|for) [the next ]{duration}`,
+		},
+		Doc:     "Fails at the first firing of any of the team's alerts within that long of the latest fault (or of now, before any fault), naming it and its drill time (+MM:SS); passes once that long has passed with none. For a scenario that checks the service holds up without paging anyone.",
+		Example: "Then no alert fires within 30m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				e, err := s.waitFrom(ctx, s.sinceFault(), dur, timeline.OfKind(timeline.AlertFiring, ""))
+				if errors.Is(err, timeline.ErrDeadline) {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				return fmt.Errorf("alert %q fired at %s, within %s of %s; no alert should have", e.Subject, s.at(e.At), fmtDur(dur), s.sinceWhat())
 			}
 		},
 	},
@@ -771,6 +830,7 @@ var catalog = []Step{
 		Keyword: "Then", Form: `spend stays below {money} per minute[ for {duration}]`,
 		Variants: []string{
 			`[the ](spend|spending|cost|costs|spend rate|cost rate) ` + below + ` {money} (per|a|every) minute[ (for|over) [the next |at least ]{duration}]`,
+			`[the ](spend|spending|cost|costs) per minute ` + below + ` {money}[ (for|over) [the next |at least ]{duration}]`,
 		},
 		Doc:     "The built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, the highest spend per minute since the environment started must be below the bound.",
 		Example: "Then spend stays below $2 per minute for 10 minutes",

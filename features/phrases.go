@@ -31,7 +31,7 @@ const (
 	// quotaGone is a quota used up.
 	quotaGone = `(runs out|is exhausted|is used up|is gone)`
 	// gives is a provider starting to answer badly.
-	gives = `[(starts|begins) ](gives|giving|to give|answers with|answering with|returns|returning|to return|sends|sending|to send|produces|producing|to produce)`
+	gives = `[(starts|begins) ](gives|giving|to give|answers with|answering with|responds with|responding with|replies with|returns|returning|to return|sends|sending|to send|produces|producing|to produce)`
 	// wrong is a wrong answer.
 	wrong = `(wrong|incorrect|bad|low-quality|low quality|inaccurate) (answers|responses|output|results)`
 	// garbage is an answer that is not language.
@@ -74,3 +74,6 @@ const backAbove = `(is|gets|goes|comes|is back|gets back|goes back|comes back|re
 
 // backBelow is a measure coming good below a bound.
 const backBelow = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|drops|falls)[ back][ to] (below|under)`
+
+// slows is an API answering slowly.
+const slows = `(is slow|gets slow|becomes slow|slows down|responds slowly|answers slowly|gets slower|is slower)`
