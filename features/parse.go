@@ -369,11 +369,15 @@ func checkSubjects(scs []*Scenario) []Problem {
 			}
 			c := catalog[m.step]
 			if c.refers && !have {
+				// Every phrasing of the step is about an alert that fired
+				// (its page, its acknowledgement, its resolving).
+				what := "the step is about the alert (or its page) of a step before"
 				if w := referenceWord.FindStringSubmatch(st.Text); w != nil {
-					out = append(out, Problem{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text,
-						Message: fmt.Sprintf(`%q refers to the alert (or its page) of a step before, and no step before it in the scenario waits for an alert to fire; name the alert first, e.g. Then alert "NAME" fires within 10m`, strings.ToLower(w[1]))})
-					continue // a step that refers to nothing is no subject either
+					what = fmt.Sprintf("%q refers to the alert (or its page) of a step before", strings.ToLower(w[1]))
 				}
+				out = append(out, Problem{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text,
+					Message: what + `, and no step before it in the scenario waits for an alert to fire; name the alert first, e.g. Then alert "NAME" fires within 10m`})
+				continue // a step that refers to nothing is no subject either
 			}
 			have = have || c.subject
 		}
