@@ -70,6 +70,61 @@ func (t TagExpr) Match(tags []string) bool {
 // String is the expression as cucumber reads it; "" for the zero TagExpr.
 func (t TagExpr) String() string { return t.src }
 
+// maxGodogTags bounds the tags of an expression Godog writes in godog's
+// own filter language: its truth table has 2^n rows.
+const maxGodogTags = 8
+
+// Godog writes the expression in godog's older filter language (terms
+// of && and ~ joined by commas, or-ed), which godog applies before drill
+// sees a scenario: a scenario the expression does not select then never
+// reaches a report as skipped. It is the expression's truth table over
+// its tags, one term per row that selects; "" (no filter) for the zero
+// TagExpr, for more than maxGodogTags tags, and for a tag godog cannot
+// read (one holding a comma, &&, ~ or a space). drill selects by the
+// expression itself either way.
+func (t TagExpr) Godog() string {
+	if t.ev == nil {
+		return ""
+	}
+	var lits []string
+	seen := map[string]bool{}
+	for _, tok := range tagTokens(t.src) {
+		switch tok {
+		case "and", "or", "not":
+			continue
+		}
+		if strings.ContainsAny(tok, ",~ \t") || strings.Contains(tok, "&&") {
+			return ""
+		}
+		if !seen[tok] {
+			seen[tok] = true
+			lits = append(lits, tok)
+		}
+	}
+	if len(lits) == 0 || len(lits) > maxGodogTags {
+		return ""
+	}
+	var terms []string
+	for row := 0; row < 1<<len(lits); row++ {
+		var on, term []string
+		for i, l := range lits {
+			if row&(1<<i) != 0 {
+				on = append(on, l)
+				term = append(term, l)
+			} else {
+				term = append(term, "~"+l)
+			}
+		}
+		if t.ev.Evaluate(on) {
+			terms = append(terms, strings.Join(term, " && "))
+		}
+	}
+	if len(terms) == 0 {
+		return "" // selects nothing: Select says so
+	}
+	return strings.Join(terms, ", ")
+}
+
 // AndTags is a and b, either of which may be "".
 func AndTags(a, b string) string {
 	switch {

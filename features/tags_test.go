@@ -1,6 +1,8 @@
 package features
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -47,6 +49,26 @@ func TestParseTags(t *testing.T) {
 		require.Contains(t, err.Error(), "joined by and, or, not and parentheses", "the message shows the language")
 	}
 	require.Equal(t, "(@a or @b) and (not @c)", AndTags("@a or @b", "not @c"))
+
+	// godog's own filter, written from the truth table, selects alike.
+	for _, c := range []struct{ expr, godog string }{
+		{"@a", "@a"},
+		{"not @a", "~@a"},
+		{"@a and not (@b or @c)", "@a && ~@b && ~@c"},
+		{"@a or @b", "@a && ~@b, ~@a && @b, @a && @b"},
+	} {
+		e, err := ParseTags(c.expr)
+		require.NoError(t, err)
+		require.Equal(t, c.godog, e.Godog(), c.expr)
+	}
+	var many []string
+	for i := range maxGodogTags + 1 {
+		many = append(many, fmt.Sprintf("@t%d", i))
+	}
+	e, err := ParseTags(strings.Join(many, " or "))
+	require.NoError(t, err)
+	require.Empty(t, e.Godog(), "too many tags for a truth table: drill selects alone")
+	require.Empty(t, TagExpr{}.Godog())
 	require.Equal(t, "@a", AndTags("@a", ""))
 }
 
@@ -135,5 +157,53 @@ func TestLanguageOtherThanEnglishIsRefused(t *testing.T) {
 	} {
 		_, err := Parse("x.feature", []byte(src))
 		require.NoError(t, err, src)
+	}
+}
+
+// godogReads is how godog reads its older filter language: terms joined
+// by commas are or-ed, a term's tags joined by && are and-ed, ~ negates.
+func godogReads(filter string, tags []string) bool {
+	if filter == "" {
+		return true
+	}
+	has := map[string]bool{}
+	for _, t := range tags {
+		has[strings.TrimPrefix(t, "@")] = true
+	}
+	for _, term := range strings.Split(filter, ",") {
+		all := true
+		for _, tag := range strings.Split(term, "&&") {
+			tag = strings.TrimPrefix(strings.TrimSpace(tag), "@")
+			if not, ok := strings.CutPrefix(tag, "~"); ok {
+				all = all && !has[strings.TrimPrefix(not, "@")]
+			} else {
+				all = all && has[tag]
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// The filter handed to godog selects exactly what the expression does,
+// for every combination of its tags and one more.
+func TestGodogFilterSelectsAlike(t *testing.T) {
+	tags := []string{"@a", "@b", "@c", "@other"}
+	for _, expr := range []string{"@a", "not @a", "@a and not (@b or @c)", "@a or @b and @c", "(@a or @b) and not @c", "not (@a and @b)", "@a && ~@b, @c"} {
+		e, err := ParseTags(expr)
+		require.NoError(t, err)
+		g := e.Godog()
+		require.NotEmpty(t, g, expr)
+		for row := 0; row < 1<<len(tags); row++ {
+			var on []string
+			for i, tg := range tags {
+				if row&(1<<i) != 0 {
+					on = append(on, tg)
+				}
+			}
+			require.Equal(t, e.Match(on), godogReads(g, on), "%s (%s) on %v", expr, g, on)
+		}
 	}
 }

@@ -212,3 +212,24 @@ func TestShippedFeaturesPassCheckNames(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, CheckNames(sel, clean, top))
 }
+
+// godog gets the files holding a selected scenario and the selection's
+// tag expression in its own filter language, so a scenario drill did not
+// select never reaches a report as skipped.
+func TestSelectHandsGodogItsFilter(t *testing.T) {
+	tm := demoTeam(t)
+	sel, err := Select(Options{Team: tm, Tags: "@cost-spike or (@inference-outage and not @builtin)"})
+	require.NoError(t, err)
+	e, err := features.ParseTags(sel.Tags)
+	require.NoError(t, err)
+	require.Equal(t, e.Godog(), sel.godogTags)
+	require.NotEmpty(t, sel.godogTags)
+	var files []string
+	for _, c := range sel.Contents {
+		files = append(files, c.Name)
+	}
+	require.Equal(t, []string{"builtin/cost-spike.feature", "features/inference-outage.feature"}, files)
+	for _, sc := range sel.Scenarios {
+		require.True(t, e.Match(sc.Tags), sc.Name)
+	}
+}

@@ -96,6 +96,7 @@ type Selection struct {
 	Scenarios []*features.Scenario
 	Contents  []godog.Feature // the feature files, for godog
 	Tags      string          // the tag expression applied, as cucumber reads it
+	godogTags string          // Tags in godog's filter language, "" for none
 	// Digest and Selected are the selection before sharding
 	// (SelectionDigest, and its count); Scenarios is then the shard's
 	// share of it.
@@ -148,7 +149,7 @@ func Select(opts Options) (*Selection, error) {
 	if tags == "" && len(opts.Paths) == 0 && !opts.All && len(opts.Only) == 0 {
 		return nil, errors.New("say which drills to run: a name (cost-spike), --tags, feature paths, or --all")
 	}
-	sel := &Selection{Tags: expr.String()}
+	sel := &Selection{Tags: expr.String(), godogTags: expr.Godog()}
 	var all []*features.Scenario
 	var perr []error
 	known := map[string]bool{}
@@ -202,9 +203,10 @@ func Select(opts Options) (*Selection, error) {
 			sel.Scenarios = append(sel.Scenarios, sc)
 		}
 	}
-	// godog is handed only the files that hold a selected scenario; it
-	// takes no tag filter (its own language is not cucumber's), and the
-	// Before hook skips what drill did not select.
+	// godog is handed only the files that hold a selected scenario, and
+	// the expression in its own filter language where it can be written
+	// so (features.TagExpr.Godog); the Before hook skips what drill did
+	// not select.
 	hold := map[string]bool{}
 	for _, sc := range sel.Scenarios {
 		hold[sc.File] = true
@@ -490,6 +492,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 			Strict:          true,
 			NoColors:        true,
 			Concurrency:     opts.Parallel,
+			Tags:            sel.godogTags,
 			FeatureContents: contents,
 			DefaultContext:  ctx,
 		},
