@@ -589,6 +589,32 @@ var catalog = []Step{
 		},
 	},
 	{
+		Keyword: "Then", Form: `someone is paged within {duration}`, subject: true, refers: true,
+		Variants: []string{
+			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call) (is paged|gets paged|gets the page|receives the page|is notified) ` + within + ` {duration}`,
+			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) (someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|someone on call) ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the escalation policy pages anyone, at most that long after the first expected alert fired; `the page reaches an on-call responder of team T` says whose on-call.",
+		Example: "Then someone is paged within 5m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				from, err := s.firstExpectedFiring()
+				if err != nil {
+					return err
+				}
+				_, err = s.waitFrom(ctx, from, dur, timeline.OfKind(timeline.Page, ""))
+				if errors.Is(err, timeline.ErrDeadline) {
+					return fmt.Errorf("nobody was paged within %s of the alert firing%s", d, s.pageContext())
+				}
+				return err
+			}
+		},
+	},
+	{
 		Keyword: "Then", Form: `the page is acknowledged within {duration}`, subject: true, refers: true,
 		Variants: []string{
 			subject + ` (is|gets) (acknowledged|acked) [by ` + oncall + `][ ]` + within + ` {duration}`,

@@ -90,6 +90,8 @@ var variantLines = []stepLine{
 	{`the cost per minute stays under $2`, `spend stays below {money} per minute[ for {duration}]`, []string{"2", ""}},
 	{`no alerts go off for the next 30 minutes`, `no alert fires within {duration}`, []string{"30m"}},
 	{`all alerts stay quiet for 30 minutes`, `no alert fires within {duration}`, []string{"30m"}},
+	{`the on-call is paged within 5 minutes`, `someone is paged within {duration}`, []string{"5m"}},
+	{`the alert reaches someone within 5 minutes`, `someone is paged within {duration}`, []string{"5m"}},
 	{`traffic spikes by 3x for 10 minutes`, `traffic surges {factor}`, []string{"3", "10m"}},
 	{`the main provider returns 503 for 90% of requests`, `the primary provider returns {status} for {percent} of requests`, []string{"503", "90", ""}},
 	{`the primary provider keeps calling tools`, `the primary provider's model calls tools without end`, []string{""}},

@@ -2,6 +2,7 @@ package features
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -264,4 +265,33 @@ func TestMeasureWithinIsItsSchedule(t *testing.T) {
 		}
 		require.ErrorContains(t, err, c.want)
 	}
+}
+
+// The fault steps a trainer's words added inject the catalog kind they
+// say, with the trainer's values as its parameters.
+func TestNewFaultStepsInjectWhatTheySay(t *testing.T) {
+	src := `Feature: f
+  Scenario: s
+    When provider "primary" times out for 2 minutes
+    And provider "secondary" is rate limited to 20 requests per minute
+    And the "search" API slows down by 3 seconds
+    And the "search" API is slow
+    And providers "primary" and "secondary" go down
+`
+	scs, err := Parse("f.feature", []byte(src))
+	require.NoError(t, err)
+	require.Empty(t, Check(scs))
+	var got []string
+	for _, f := range Faults(scs) {
+		require.NoError(t, f.Err)
+		got = append(got, fmt.Sprintf("%d %s %s %v", f.Line, f.Kind, f.Target, f.Params))
+	}
+	require.Equal(t, []string{
+		"3 blackhole primary map[]",
+		"4 rate-limit secondary map[rpm:20]",
+		"5 stub-slow search map[delay:3000ms]",
+		"6 stub-slow search map[]",
+		"7 outage primary map[]",
+		"7 outage secondary map[]",
+	}, got)
 }
