@@ -1449,7 +1449,12 @@ func (s *State) holds(ctx context.Context, expr string, d time.Duration) error {
 			return fmt.Errorf("condition %q: %w", expr, err)
 		}
 		if !ok {
-			return fmt.Errorf("condition %q stopped holding at %s", expr, s.at(c.Now()))
+			// Say whether it read false or had no data to read.
+			why := ""
+			if r, err := s.Env.ReadCondition(ctx, expr, c.Now()); err == nil && r.Detail != "" && !r.Good {
+				why = " (" + r.Detail + ")"
+			}
+			return fmt.Errorf("condition %q stopped holding at %s, %s after it started%s", expr, s.at(c.Now()), fmtDur(c.Now().Sub(deadline.Add(-d))), why)
 		}
 		if !c.Now().Before(deadline) {
 			return nil

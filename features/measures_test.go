@@ -295,3 +295,18 @@ func TestNewFaultStepsInjectWhatTheySay(t *testing.T) {
 		"7 outage secondary map[]",
 	}, got)
 }
+
+// A condition that must hold and stops says when, in drill time, and
+// whether it read false or had no data.
+func TestHoldsSaysWhenAndWhy(t *testing.T) {
+	ctx := context.Background()
+	env, s, start := measureWorld(t)
+	env.noData = func() bool { return env.clock.Now().Sub(start) >= 11*time.Minute }
+	env.read = func(what string, _ time.Time) Reading {
+		return Reading{NoData: true, Detail: "no data: " + what + " has no fresh sample"}
+	}
+	err := evals(t, env, func() error { return invokeStep(t, s, `"up == 1" holds for 5m`, ctx) })
+	require.EqualError(t, err, `condition "up == 1" stopped holding at +11:00, 1m0s after it started (no data: up == 1 has no fresh sample)`)
+	env2, s2, _ := measureWorld(t)
+	require.NoError(t, evals(t, env2, func() error { return invokeStep(t, s2, `"up == 1" holds for 5m`, ctx) }))
+}
