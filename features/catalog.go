@@ -41,6 +41,23 @@ type Step struct {
 	// run checks every fault step before its first scenario starts.
 	fault func(groups []string) (kind, target string, params map[string]string, err error)
 
+	// faults maps a step that injects several faults at once (a
+	// correlated outage, a table of faults) to them, from its values
+	// (its trailing duration last), the duration d it gives, and its
+	// argument; nil for other steps.
+	faults func(groups []string, d time.Duration, a StepArg) ([]faultSpec, error)
+
+	// subject is true for a step that establishes an alert that fired
+	// (and so its page), which a later step's "it", "the alert" or "the
+	// page" refers to; refers is true for a step that may be written
+	// with such a reference, which then needs a subject before it.
+	subject, refers bool
+
+	// arg is the argument the step takes below its line (argTable,
+	// argDoc); "" for none. Its handler then takes (ctx, StepArg,
+	// values...).
+	arg string
+
 	// sets names what the step's first group sets before the world
 	// starts ("traffic" rate, clock "speed" or "control" window), so a
 	// plan can tell without running it; "" for other steps.
@@ -75,6 +92,9 @@ var catalog = []Step{
 			`[a ]` + steady + ` of {rate}`,
 			`[the ](traffic|load) (is|runs) [steady ]at {rate}`,
 			`{rate} of [steady |constant ](traffic|load)`,
+			`[the ](traffic|load) is {rate}`,
+			`there is [a ]` + steady + ` of {rate}`,
+			steady + ` at {rate}`,
 		},
 		Doc:     "Sets the traffic generator to a steady rate, in requests per real second (rates stay real at any drill speed); a ramp or steps shape in drill.yaml gives way to it. The plan and the scorecard warn when, at the drill's speed, that leaves too few requests in an alert rule's window for steady alert times.",
 		Example: "Given steady traffic of 5 requests per second",
@@ -111,6 +131,7 @@ var catalog = []Step{
 		Variants: []string{
 			`[the ](responder|user|engineer|on-call engineer) {responder} is ` + away,
 			`{responder} is ` + away,
+			`[the ](responder|user|engineer|on-call engineer) {responder} (does not answer|doesn't answer|ignores|never answers|never acknowledges|does not acknowledge|won't answer) [the |any |their |her |his ](pages|page)`,
 		},
 		Doc:     "Makes a simulated responder unreachable (a DiRT-style fault of the response plan): pages to them are never acknowledged, so the policy must escalate.",
 		Example: `Given responder "alice" is unavailable`,
@@ -125,6 +146,7 @@ var catalog = []Step{
 		Variants: []string{
 			`[the ][drill ]clock runs at [speed ]{number}[x| times real time| times]`,
 			`[the ]drill (speed|clock speed) is {number}[x]`,
+			`the drill runs at [speed ]{number}[x][ speed]`,
 		},
 		Doc:     "Sets the drill clock speed (drill seconds per real second) for this scenario; must come before the environment starts.",
 		Example: "Given the drill clock runs at speed 60",
@@ -172,6 +194,7 @@ var catalog = []Step{
 		}).also(
 		`[the ]provider {provider} `+returns+` `+status+` `+share,
 		`{percent} of [the |all ](requests|calls) to [the ]provider {provider} (return|fail with|get|get back) `+status,
+		`[the ]provider {provider} (fails|errors on|fails on|rejects) {percent} of [the |all ](requests|calls) with `+status,
 	),
 	faultStep(`provider {provider} is down`,
 		"Takes the provider's proxy down: connections are refused (network fault through toxiproxy).",
@@ -348,6 +371,55 @@ var catalog = []Step{
 		`the {stub} `+api+` `+down,
 		`[the ]`+api+` {stub} `+down,
 	),
+	faultStep(`provider {provider} times out`,
+		"The provider's proxy accepts connections and never answers (blackhole): requests time out.",
+		`When provider "primary" times out for 10m`,
+		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }).also(
+		`[the ]provider {provider} `+hangs,
+		`[the ]provider {provider} (starts to time out|starts timing out|begins to time out|times out on every request)`,
+	),
+	faultStep(`provider {provider} is rate limited to {count} requests per minute`,
+		"The provider enforces that rate limit and answers 429 with Retry-After above it.",
+		`When provider "primary" is rate limited to 20 requests per minute`,
+		func(a []string) (string, string, map[string]string, error) {
+			return "rate-limit", a[0], map[string]string{"rpm": a[1]}, nil
+		}).also(
+		`[the ]provider {provider} (is rate limited|is rate-limited|rate limits|rate-limits|throttles|is throttled|limits) (to|at) {count} (requests|calls|req) (per|a|every) minute`,
+	),
+	faultStep(`the {stub} API slows down[ by {latency}]`,
+		"The third-party API answers slowly: that much later (the stub-slow kind's default, 5s, when no delay is given).",
+		`When the "search" API slows down by 3 seconds`,
+		func(a []string) (string, string, map[string]string, error) {
+			if a[1] == "" {
+				return "stub-slow", a[0], nil, nil
+			}
+			return "stub-slow", a[0], map[string]string{"delay": a[1] + "ms"}, nil
+		}).also(
+		`the {stub} `+api+` `+slows+`[ by {latency}]`,
+		`[the ]`+api+` {stub} `+slows+`[ by {latency}]`,
+		`the {stub} `+api+` (adds|takes) [an extra |extra ]{latency} [of ](latency|delay|longer)[ (to|on) (every|each) (request|call|answer)]`,
+	),
+	multiFaultStep(`providers {provider} and {provider} are down`,
+		"A correlated outage: both providers' proxies go down at once (connections refused), so a fail-over from one to the other finds it down too.",
+		`When providers "primary" and "secondary" are down for 10 minutes`, "",
+		func(a []string, d time.Duration, _ StepArg) ([]faultSpec, error) {
+			if a[0] == a[1] {
+				return nil, fmt.Errorf("a correlated outage names two providers, and %q is named twice", a[0])
+			}
+			return []faultSpec{{Kind: "outage", Target: a[0], For: d}, {Kind: "outage", Target: a[1], For: d}}, nil
+		}).also(
+		`[the |both ]providers {provider} and {provider} `+downBoth,
+		`[the |both ]provider {provider} and [the ]provider {provider} `+downBoth,
+		`[the ]provider {provider} `+down+`, and [the ]provider {provider} (too|as well|also)`,
+		`[the ]provider {provider} and its (fallback|backup|secondary) {provider} `+downBoth,
+	),
+	multiFaultStep(`these faults start at once:`,
+		"Every fault of the data table below the line goes on at the same drill instant: a header row `| fault | target |` (optionally `| with |` for parameters as key=value pairs and `| for |` for a row's own time bound), then one fault of the catalog (`drill faults`) per row, on a provider, stub or traffic; at most "+strconv.Itoa(MaxTableFaults)+" rows. Each row's names are checked before the run, at the row's line.",
+		"When these faults start at once:\n  | fault       | target  |\n  | outage      | primary |\n  | stub-outage | search  |", argTable,
+		func(_ []string, d time.Duration, a StepArg) ([]faultSpec, error) { return tableFaults(d, a) }).also(
+		`(these|the following) faults (start|go on|happen|hit|are injected|begin|fire|strike) (at once|together|at the same time|simultaneously)`,
+		`(inject|start) (these|the following) faults (at once|together|at the same time|simultaneously)`,
+	),
 	faultStep(`fault {fault} hits {target}[ with {params}]`,
 		"Any fault kind of the catalog (`drill faults`) on a provider, stub or traffic, with parameters as key=value pairs.",
 		`When fault "provider-error" hits "primary" with status=529, probability=0.5 for 10m`,
@@ -367,7 +439,7 @@ var catalog = []Step{
 
 	// ---- Then
 	{
-		Keyword: "Then", Form: `alert {alert} fires within {duration}`, expects: true,
+		Keyword: "Then", Form: `alert {alert} fires within {duration}`, expects: true, subject: true,
 		Variants: []string{
 			`[the ]alert {alert} ` + fires + ` ` + within + ` {duration}`,
 			`the {alert} alert ` + fires + ` ` + within + ` {duration}`,
@@ -381,18 +453,21 @@ var catalog = []Step{
 					return err
 				}
 				from := s.sinceFault()
-				_, err = s.waitFrom(ctx, from, dur, s.detection(alert))
+				e, err := s.waitFrom(ctx, from, dur, s.detection(alert))
 				if errors.Is(err, timeline.ErrDeadline) {
 					return fmt.Errorf("alert %q did not fire within %s of %s%s", alert, d, s.sinceWhat(), s.alertContext(alert, from))
+				}
+				if err == nil {
+					s.setSubject(e)
 				}
 				return err
 			}
 		},
 	},
 	{
-		Keyword: "Then", Form: `an alert fires within {duration}`,
+		Keyword: "Then", Form: `an alert fires within {duration}`, subject: true,
 		Variants: []string{
-			`(an|some|any|one) [of the team's ]alert[s] ` + fires + ` ` + within + ` {duration}`,
+			`(an|some|any|one|the) [of the team's ]alert[s] ` + fires + ` ` + within + ` {duration}`,
 			`the team is alerted ` + within + ` {duration}`,
 			`(something|the team's alerting) (alerts|fires|detects it|detects the fault) ` + within + ` {duration}`,
 		},
@@ -413,6 +488,7 @@ var catalog = []Step{
 					return err
 				}
 				s.expect(e.Subject)
+				s.setSubject(e)
 				return nil
 			}
 		},
@@ -455,7 +531,32 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `the page reaches an on-call responder of team {team} within {duration}`,
+		Keyword: "Then", Form: `no alert fires within {duration}`,
+		Variants: []string{
+			`no [team ](alert|alerts) (fires|fire|goes off|go off|is raised|are raised|triggers|trigger) (within|in|for) [the next ]{duration}`,
+			`(every alert|all alerts|the team's alerts|all of the team's alerts) (stay|stays) (quiet|silent|resolved) (within|in|for) [the next ]{duration}`,
+		},
+		Doc:     "Fails at the first firing of any of the team's alerts within that long of the latest fault (or of now, before any fault), naming it and its drill time (+MM:SS); passes once that long has passed with none. For a scenario that checks the service holds up without paging anyone.",
+		Example: "Then no alert fires within 30m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				e, err := s.waitFrom(ctx, s.sinceFault(), dur, timeline.OfKind(timeline.AlertFiring, ""))
+				if errors.Is(err, timeline.ErrDeadline) {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				return fmt.Errorf("alert %q fired at %s, within %s of %s; no alert should have", e.Subject, s.at(e.At), fmtDur(dur), s.sinceWhat())
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `the page reaches an on-call responder of team {team} within {duration}`, subject: true, refers: true,
 		Variants: []string{
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) ` + oncall + ` (of|in|on|from|for) [the ]team {team} ` + within + ` {duration}`,
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) [the ]team {team}['s on-call| on-call][ engineer| responder] ` + within + ` {duration}`,
@@ -488,7 +589,33 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `the page is acknowledged within {duration}`,
+		Keyword: "Then", Form: `someone is paged within {duration}`, subject: true, refers: true,
+		Variants: []string{
+			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call) (is paged|gets paged|gets the page|receives the page|is notified) ` + within + ` {duration}`,
+			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) (someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|someone on call) ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the escalation policy pages anyone, at most that long after the first expected alert fired; `the page reaches an on-call responder of team T` says whose on-call.",
+		Example: "Then someone is paged within 5m",
+		bind: func(s *State) any {
+			return func(ctx context.Context, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				from, err := s.firstExpectedFiring()
+				if err != nil {
+					return err
+				}
+				_, err = s.waitFrom(ctx, from, dur, timeline.OfKind(timeline.Page, ""))
+				if errors.Is(err, timeline.ErrDeadline) {
+					return fmt.Errorf("nobody was paged within %s of the alert firing%s", d, s.pageContext())
+				}
+				return err
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `the page is acknowledged within {duration}`, subject: true, refers: true,
 		Variants: []string{
 			subject + ` (is|gets) (acknowledged|acked) [by ` + oncall + `][ ]` + within + ` {duration}`,
 			oncall + ` (acknowledges|acks) ` + subject + ` ` + within + ` {duration}`,
@@ -632,7 +759,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `the alert resolves within {duration}`,
+		Keyword: "Then", Form: `the alert resolves within {duration}`, refers: true,
 		Variants: []string{
 			`(the alert|it|the page|the incident) (resolves|is resolved|clears|stops firing|goes away|recovers|gets resolved) ` + within + ` {duration}`,
 		},
@@ -649,7 +776,7 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `alert {alert} resolves within {duration}`,
+		Keyword: "Then", Form: `alert {alert} resolves within {duration}`, subject: true,
 		Variants: []string{
 			`[the ]alert {alert} (resolves|is resolved|clears|stops firing|goes away|gets resolved) ` + within + ` {duration}`,
 			`the {alert} alert (resolves|is resolved|clears|stops firing|goes away|gets resolved) ` + within + ` {duration}`,
@@ -698,6 +825,142 @@ var catalog = []Step{
 					return err
 				}
 				return s.successRatio(ctx, want/100)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `the service's success ratio stays above {percent} for {duration}`,
+		Variants: []string{
+			`[the ][service's |service ]success (ratio|rate) ` + above + ` {percent}[ of requests] (for|over) [the next |at least ]{duration}`,
+			`at least {percent} of [the ]requests (succeed|keep succeeding) (for|over) [the next ]{duration}`,
+		},
+		Doc:     "A condition that must hold over a window: reads the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out) at every evaluation interval, for that long from the step's start, and fails at the first reading at or below the bound, with its drill time (+MM:SS) and value. A reading with no data is evidence of nothing: before the first data it is waited past; after it, more than two in a row fail, since they cannot show the ratio held.",
+		Example: "Then the service's success ratio stays above 99% for 10 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureHoldsFor(ctx, "success", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `the service's error ratio stays below {percent}[ for {duration}]`,
+		Variants: []string{
+			`[the ][service's |service ]error (ratio|rate) ` + below + ` {percent}[ of requests][ (for|over) [the next |at least ]{duration}]`,
+			`(at most|no more than|fewer than|less than) {percent} of [the ]requests fail[ (for|over) [the next ]{duration}]`,
+		},
+		Doc:     "The share of the traffic generator's requests that failed (dropped requests left out). With `for D`, a condition that must hold over a window: read over the last minute at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, checked once over the scenario so far, since the environment started.",
+		Example: "Then the service's error ratio stays below 5% for 10 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureStays(ctx, "error", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `spend stays below {money} per minute[ for {duration}]`,
+		Variants: []string{
+			`[the ](spend|spending|cost|costs|spend rate|cost rate) ` + below + ` {money} (per|a|every) minute[ (for|over) [the next |at least ]{duration}]`,
+			`[the ](spend|spending|cost|costs) per minute ` + below + ` {money}[ (for|over) [the next |at least ]{duration}]`,
+		},
+		Doc:     "The built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, the highest spend per minute since the environment started must be below the bound.",
+		Example: "Then spend stays below $2 per minute for 10 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, usd, d string) error { return s.measureStays(ctx, "spend", usd, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `latency p95 stays below {latency}[ for {duration}]`,
+		Variants: []string{
+			`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) ` + below + ` {latency}[ (for|over) [the next |at least ]{duration}]`,
+		},
+		Doc:     "The built-in latency measure: the 95th percentile of the traffic generator's client-side request latency (`" + latencyP95 + "`, real seconds: a slowed provider's latency is real). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, the p95 over the scenario so far, since the environment started.",
+		Example: "Then latency p95 stays below 2 seconds for 10 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, ms, d string) error { return s.measureStays(ctx, "latency", ms, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `following the runbook brings latency p95 below {latency}[ within {duration}]`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95|latency) (below|under|back below|back under|down below|down to under) {latency}[ ` + within + ` {duration}]`,
+		},
+		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in latency measure, the 95th percentile of the traffic generator's client-side latency over the last minute, read on data. The deadline runs from the acknowledgement; 1h when no duration is given.",
+		Example: "Then following the runbook brings latency p95 below 2 seconds within 20 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, ms, d string) error { return s.followRunbookToMeasure(ctx, "latency", ms, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `the service's success ratio is above {percent} within {duration}`,
+		Variants: []string{
+			`[the ][service's |service ]success (ratio|rate) ` + backAbove + ` {percent} ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the built-in measure (the share of the traffic generator's requests that got a valid answer over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: "Then the success ratio is above 99% within 15 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "success", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `the service's error ratio is below {percent} within {duration}`,
+		Variants: []string{
+			`[the ][service's |service ]error (ratio|rate) ` + backBelow + ` {percent} ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the built-in measure (the share of the traffic generator's requests that failed over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: "Then the error ratio is below 1% within 15 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "error", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `spend is below {money} per minute within {duration}`,
+		Variants: []string{
+			`[the ](spend|spending|cost|costs|spend rate|cost rate) ` + backBelow + ` {money} (per|a|every) minute ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the built-in measure (the USD per drill minute the mock providers bill) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: "Then spend is below $2 per minute within 20 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, usd, d string) error { return s.measureWithin(ctx, "spend", usd, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `latency p95 is below {latency} within {duration}`,
+		Variants: []string{
+			`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) ` + backBelow + ` {latency} ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the built-in measure (the 95th percentile of the traffic generator's client-side latency over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: "Then latency p95 is below 2 seconds within 20 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, ms, d string) error { return s.measureWithin(ctx, "latency", ms, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `following the runbook brings this condition true within {duration}`, arg: argDoc, suffix: "[:]",
+		Variants: []string{
+			followingRunbook + ` (brings|makes|gets) (this|the following|the) (condition|PromQL condition|PromQL)[ below] (true|to hold|hold) ` + within + ` {duration}`,
+		},
+		Doc:     "`following the runbook brings \"...\" true within D` with the PromQL condition in a doc string below the line, for a condition too long to quote.",
+		Example: "Then following the runbook brings this condition true within 15m:\n  \"\"\"\n  sum(rate(drill_gateway_cost_usd_total[1m])) * 60 < 2\n  \"\"\"",
+		bind: func(s *State) any {
+			return func(ctx context.Context, a StepArg, args ...string) error {
+				dur, err := ParseDuration(args[0])
+				if err != nil {
+					return err
+				}
+				return s.followRunbook(ctx, strings.TrimSpace(a.Doc), dur)
+			}
+		},
+	},
+	{
+		Keyword: "Then", Form: `this condition holds for {duration}`, arg: argDoc, suffix: "[:]",
+		Variants: []string{
+			`(this|the following|the) (condition|PromQL condition|PromQL)[ below] (holds|stays true|remains true|is true|keeps holding) for [the next |at least ]{duration}`,
+		},
+		Doc:     "`\"...\" holds for D` with the PromQL condition in a doc string below the line.",
+		Example: "Then this condition holds for 5m:\n  \"\"\"\n  sum(rate(drill_traffic_requests_total{outcome=\"ok\"}[1m])) > 0\n  \"\"\"",
+		bind: func(s *State) any {
+			return func(ctx context.Context, a StepArg, args ...string) error {
+				dur, err := ParseDuration(args[0])
+				if err != nil {
+					return err
+				}
+				return s.holds(ctx, strings.TrimSpace(a.Doc), dur)
 			}
 		},
 	},
@@ -853,6 +1116,28 @@ func faultStep(form, doc, example string, args func([]string) (kind, target stri
 				return err
 			}
 			return s.inject(ctx, kind, target, params, d)
+		}
+	}
+	return st
+}
+
+// multiFaultStep builds a When step that injects several faults at once
+// (Step.faults), with the optional time bound of every fault step; arg
+// is the argument it takes below its line ("" for none).
+func multiFaultStep(form, doc, example, arg string, faults func([]string, time.Duration, StepArg) ([]faultSpec, error)) Step {
+	suffix := forD
+	if arg != "" {
+		form = strings.TrimSuffix(form, ":")
+		suffix += "[:]"
+	}
+	st := Step{Keyword: "When", Form: form, suffix: suffix, Doc: doc + " Optionally ends after `for D` (`for 10 minutes, then recovers`).", Example: example, faults: faults, arg: arg}
+	st.bind = func(s *State) any {
+		return func(ctx context.Context, a StepArg, groups ...string) error {
+			specs, err := st.faultsOf(groups, a)
+			if err != nil {
+				return err
+			}
+			return s.injectAll(ctx, specs)
 		}
 	}
 	return st
@@ -1042,6 +1327,13 @@ func (s *State) runbookEnded(ctx context.Context, ack timeline.Event, d time.Dur
 // gone (a failing scrape, no fresh sample) is reported as no data, and
 // the step keeps waiting.
 func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration) error {
+	return s.followRunbookWith(ctx, expr, d, nil)
+}
+
+// followRunbookWith is followRunbook whose failure ends with what
+// lastValue says of the value at the deadline (a built-in measure's
+// value); nil words the last reading.
+func (s *State) followRunbookWith(ctx context.Context, expr string, d time.Duration, lastValue func() string) error {
 	ack, err := s.runbookRan(ctx, d)
 	if err != nil {
 		return err
@@ -1069,7 +1361,11 @@ func (s *State) followRunbook(ctx context.Context, expr string, d time.Duration)
 	case last.NoData:
 		return fmt.Errorf("%s %q had no data to read %s after the acknowledgement (%s): no data is not recovery%s", s.ranBut(), expr, fmtDur(d), last.Detail, s.liveRunbookReport(ack))
 	}
-	return fmt.Errorf("%s %q was still false %s after the acknowledgement: %s%s", s.ranBut(), expr, fmtDur(d), s.noFix(), s.liveRunbookReport(ack))
+	last2 := "last reading: " + last.Detail
+	if lastValue != nil {
+		last2 = lastValue()
+	}
+	return fmt.Errorf("%s %q was still false %s after the acknowledgement: %s; it never held from %s to %s (%s)%s", s.ranBut(), expr, fmtDur(d), s.noFix(), s.at(ack.At), s.at(ack.At.Add(d)), last2, s.liveRunbookReport(ack))
 }
 
 // noFix ends a failure of recovery: the simulated runbook's fix does not
@@ -1153,7 +1449,12 @@ func (s *State) holds(ctx context.Context, expr string, d time.Duration) error {
 			return fmt.Errorf("condition %q: %w", expr, err)
 		}
 		if !ok {
-			return fmt.Errorf("condition %q stopped holding at %s", expr, s.at(c.Now()))
+			// Say whether it read false or had no data to read.
+			why := ""
+			if r, err := s.Env.ReadCondition(ctx, expr, c.Now()); err == nil && r.Detail != "" && !r.Good {
+				why = " (" + r.Detail + ")"
+			}
+			return fmt.Errorf("condition %q stopped holding at %s, %s after it started%s", expr, s.at(c.Now()), fmtDur(c.Now().Sub(deadline.Add(-d))), why)
 		}
 		if !c.Now().Before(deadline) {
 			return nil

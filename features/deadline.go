@@ -45,6 +45,12 @@ type waitRule struct {
 	// sets is what the step establishes when it passes, bounding the
 	// anchors of the steps after it: fromFiring, fromPage or fromAck.
 	sets anchor
+	// quiet is set for a step that passes only once its deadline has
+	// passed without what it waits against ("does not fire").
+	quiet bool
+	// reads is set for a step that waits for a reading of the data (a
+	// measure coming good), which TestMeasureWithinIsItsSchedule probes.
+	reads bool
 }
 
 // waits are the rules of the catalog's Then steps, by expression; a
@@ -53,8 +59,10 @@ type waitRule struct {
 var waits = map[string]waitRule{
 	`alert {alert} fires within {duration}`:                                                        {from: fromFault, sets: fromFiring},
 	`an alert fires within {duration}`:                                                             {from: fromFault, sets: fromFiring},
-	`alert {alert} does not fire within {duration}`:                                                {from: fromFault},
+	`alert {alert} does not fire within {duration}`:                                                {from: fromFault, quiet: true},
+	`no alert fires within {duration}`:                                                             {from: fromFault, quiet: true},
 	`the page reaches an on-call responder of team {team} within {duration}`:                       {from: fromFiring, sets: fromPage},
+	`someone is paged within {duration}`:                                                           {from: fromFiring, sets: fromPage},
 	`the page is acknowledged within {duration}`:                                                   {from: fromPage, sets: fromAck},
 	`following the runbook brings {promql} true within {duration}`:                                 {from: fromAck},
 	`following the runbook brings the service back within {duration}`:                              {from: fromAck},
@@ -70,6 +78,17 @@ var waits = map[string]waitRule{
 	`a status update is posted within {duration}`:                                                  {from: fromFiring},
 	`the incident commander is not the person executing the runbook`:                               {from: fromFiring, bound: responseBound},
 	`the runbook owner is paged`:                                                                   {from: fromFiring, bound: responseBound},
+	`following the runbook brings latency p95 below {latency}[ within {duration}]`:                 {from: fromAck, bound: time.Hour},
+	`following the runbook brings this condition true within {duration}`:                           {from: fromAck},
+	`this condition holds for {duration}`:                                                          {from: fromStart},
+	`the service's success ratio stays above {percent} for {duration}`:                             {from: fromStart},
+	`the service's error ratio stays below {percent}[ for {duration}]`:                             {from: fromStart},
+	`spend stays below {money} per minute[ for {duration}]`:                                        {from: fromStart},
+	`latency p95 stays below {latency}[ for {duration}]`:                                           {from: fromStart},
+	`the service's success ratio is above {percent} within {duration}`:                             {from: fromFault, reads: true},
+	`the service's error ratio is below {percent} within {duration}`:                               {from: fromFault, reads: true},
+	`spend is below {money} per minute within {duration}`:                                          {from: fromFault, reads: true},
+	`latency p95 is below {latency} within {duration}`:                                             {from: fromFault, reads: true},
 	`alert {alert} may fire`:                                                                       {},
 	`alert {alert} links a runbook that exists, is fresh and has an owner`:                         {},
 	`the service's success ratio stays above {percent}`:                                            {},
@@ -124,7 +143,7 @@ func Schedule(sc *Scenario, control time.Duration) (steps []StepTime, end time.D
 		switch {
 		case c.sets == "control" && !faulted:
 			control = d // a window set after the first fault changes nothing
-		case c.fault != nil:
+		case c.injects():
 			if !faulted {
 				t.ControlEnd = true
 				if control >= now {
@@ -175,7 +194,7 @@ func Schedule(sc *Scenario, control time.Duration) (steps []StepTime, end time.D
 			switch {
 			case r.from == fromStart: // it holds for d from its start
 				now += d
-			case r.from == fromFault && r.sets == atOnce: // it stays quiet until its deadline
+			case r.quiet: // it stays quiet until its deadline
 				if deadline >= now {
 					exact := nowExact // from its own start, without a fault
 					if faulted {

@@ -29,6 +29,18 @@
 // Scenario Outline rows expanded, for the run to resolve against the team
 // before any world starts.
 //
+// A step that takes a list or a long PromQL condition takes it below its
+// line, as a data table (faults that go on at once) or a doc string;
+// every other step refuses one ([Check]). Built-in measures (spend, the
+// success and error ratios, latency p95) need no PromQL: a step can
+// require one to stay on the good side of a bound over a window (failing
+// at the first violation, with its drill time and value) or to come good
+// within a deadline. "it", "the alert" and "the page" refer to the alert
+// of the step before that waited for one; with none before, Check
+// refuses them. [ParseTags] reads --tags in cucumber's tag-expression
+// language; a feature file in a Gherkin language other than English is
+// refused at its "# language:" line.
+//
 // A failure says why: an alert a "fires" step waited for that never went
 // pending is explained by the world, when it is an [AlertExplainer], from
 // the series its selectors matched.

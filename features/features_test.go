@@ -29,7 +29,7 @@ func TestDocsStepsInStep(t *testing.T) {
 // Every example of the catalog is accepted by its own step and no other.
 func TestCatalogExamplesMatchExactlyOneStep(t *testing.T) {
 	for i, s := range catalog {
-		text := strings.TrimSpace(strings.TrimPrefix(s.Example, s.Keyword))
+		text := exampleLine(s)
 		var hits []string
 		for _, m := range matchAll(text) {
 			hits = append(hits, catalog[m.step].Form)
@@ -158,6 +158,10 @@ type fakeEnv struct {
 	read func(what string, at time.Time) Reading
 	// query, when set, is called on every Query.
 	query func()
+	// noData, when set, says whether Query returns nothing now.
+	noData func() bool
+	// exprs are the expressions queried, in order.
+	exprs []string
 }
 
 var _ Env = (*fakeEnv)(nil)
@@ -188,9 +192,13 @@ func (f *fakeEnv) Inject(_ context.Context, kind, target string, _ map[string]st
 	return id, nil
 }
 func (f *fakeEnv) Evidence(context.Context) (map[string]int64, error) { return f.evidence, nil }
-func (f *fakeEnv) Query(context.Context, string) (float64, bool, error) {
+func (f *fakeEnv) Query(_ context.Context, expr string) (float64, bool, error) {
+	f.exprs = append(f.exprs, expr)
 	if f.query != nil {
 		f.query()
+	}
+	if f.noData != nil && f.noData() {
+		return 0, false, nil
 	}
 	return f.value, true, nil
 }
@@ -511,7 +519,74 @@ func TestCheckRefusesStepArguments(t *testing.T) {
 		msgs = append(msgs, fmt.Sprintf("%d: %s", p.Line, p.Message))
 	}
 	require.Equal(t, []string{
-		"4: the step carries a data table, and no drill step takes one; write its values in the step line",
-		"6: the step carries a doc string, and no drill step takes one; write its values in the step line",
+		"4: the step carries a data table, and this step takes none; write its values in the step line (the steps that take a data table: When these faults start at once)",
+		"6: the step carries a doc string, and this step takes none; write its values in the step line (the steps that take a doc string: Then following the runbook brings this condition true within {duration}; Then this condition holds for {duration})",
 	}, msgs)
+}
+
+// The steps that take an argument refuse a line without one, one of the
+// other kind, and a table that is no list of faults, at the line to fix.
+func TestCheckStepArguments(t *testing.T) {
+	src := `Feature: f
+  Scenario: s
+    When these faults start at once
+    And these faults start at once:
+      """
+      outage primary
+      """
+    And these faults start at once:
+      | fault  | where   |
+      | outage | primary |
+    And these faults start at once:
+      | fault  | target  |
+      | outage |         |
+    And these faults start at once:
+      | fault  | target  | with     | for     |
+      | outage | primary |          | 10m     |
+      | stub-error | search | status=503 | 5 minutes |
+    Then this condition holds for 5m:
+      """
+      """
+    And this condition holds for 5m:
+      """
+      up == 1
+      """
+`
+	scs, err := Parse("f.feature", []byte(src))
+	require.NoError(t, err)
+	var msgs []string
+	for _, p := range Check(scs) {
+		msgs = append(msgs, fmt.Sprintf("%d: %s", p.Line, p.Message))
+	}
+	require.Equal(t, []string{
+		"3: the step takes a data table below its line (a table with a header row | fault | target | and one fault per row), and has none",
+		"4: the step carries a doc string, and takes a data table (a table with a header row | fault | target | and one fault per row)",
+		`8: bad faults table: line 9: column "where": want one of api, duration, failure, fault, for, kind, lasting, on, parameters, params, provider, stub, target, with`,
+		"11: bad faults table: line 13: no target",
+		"18: the doc string is empty: want a PromQL condition",
+	}, msgs)
+	faults := Faults(scs[:1])
+	var got []string
+	for _, f := range faults {
+		got = append(got, fmt.Sprintf("%d %s %s %v %v", f.Line, f.Kind, f.Target, f.Params, f.Err))
+	}
+	require.Contains(t, got, "16 outage primary map[] <nil>")
+	require.Contains(t, got, "17 stub-error search map[status:503] <nil>")
+	specs, err := tableFaults(0, StepArg{Rows: [][]string{{"fault", "target"}, {"outage", "primary"}}})
+	require.NoError(t, err)
+	require.Equal(t, []faultSpec{{Kind: "outage", Target: "primary", Params: map[string]string{}}}, specs)
+	var many [][]string
+	many = append(many, []string{"fault", "target"})
+	for range MaxTableFaults + 1 {
+		many = append(many, []string{"outage", "primary"})
+	}
+	_, err = tableFaults(0, StepArg{Rows: many})
+	require.ErrorContains(t, err, "the table has 11 faults, more than 10 at once")
+}
+
+// exampleLine is a step's example line without its keyword (and without
+// the table or doc string below it).
+func exampleLine(s Step) string {
+	first, _, _ := strings.Cut(s.Example, "\n")
+	return strings.TrimSpace(strings.TrimPrefix(first, s.Keyword))
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cucumber/godog"
 )
 
 // The value grammar: every value a step takes (a duration, a
@@ -411,6 +413,7 @@ func (f form) args(groups []string, canon []placeholder) ([]string, error) {
 
 // compiledStep is a catalog step's phrasings, the canonical one first.
 type compiledStep struct {
+	arg   string // the argument the step takes below its line (Step.arg)
 	forms []form
 	// all accepts what any phrasing does, one group per value of each
 	// phrasing in turn: godog takes one expression per step, as it calls
@@ -421,7 +424,7 @@ type compiledStep struct {
 // compileStep compiles a step's canonical form and variants, checking
 // that every variant has the canonical form's values.
 func compileStep(s Step) (compiledStep, error) {
-	var cs compiledStep
+	cs := compiledStep{arg: s.arg}
 	for _, t := range append([]string{s.Form}, s.Variants...) {
 		f, err := compileForm(t + s.suffix)
 		if err != nil {
@@ -574,6 +577,7 @@ var (
 	ctxType    = reflect.TypeFor[context.Context]()
 	errType    = reflect.TypeFor[error]()
 	stringType = reflect.TypeFor[string]()
+	tableType  = reflect.TypeFor[*godog.Table]()
 )
 
 // godogFunc is the function godog calls for a step: one string per
@@ -589,10 +593,33 @@ func godogFunc(cs compiledStep, handler any) any {
 	for range n {
 		in = append(in, stringType)
 	}
+	// godog hands a step's argument last: a doc string as its content,
+	// a data table as itself.
+	switch cs.arg {
+	case argDoc:
+		in = append(in, stringType)
+	case argTable:
+		in = append(in, tableType)
+	}
 	canon := cs.forms[0].slots
 	typ := reflect.FuncOf(in, []reflect.Type{errType}, false)
 	return reflect.MakeFunc(typ, func(vals []reflect.Value) []reflect.Value {
 		ctx := vals[0].Interface().(context.Context)
+		var sa StepArg
+		switch cs.arg {
+		case argDoc:
+			sa.Doc = vals[len(vals)-1].String()
+		case argTable:
+			if t, _ := vals[len(vals)-1].Interface().(*godog.Table); t != nil {
+				for _, r := range t.Rows {
+					var cells []string
+					for _, c := range r.Cells {
+						cells = append(cells, c.Value)
+					}
+					sa.Rows = append(sa.Rows, cells)
+				}
+			}
+		}
 		args := make([]string, len(canon))
 		var err error
 		at := 1
@@ -613,7 +640,11 @@ func godogFunc(cs compiledStep, handler any) any {
 			}
 		}
 		if err == nil {
-			err = callHandler(handler, ctx, args)
+			if h, ok := handler.(func(context.Context, StepArg, ...string) error); ok {
+				err = h(ctx, sa, args...)
+			} else {
+				err = callHandler(handler, ctx, args)
+			}
 		}
 		out := reflect.New(errType).Elem()
 		if err != nil {

@@ -21,8 +21,8 @@ var valueFinders = []struct {
 }{
 	{nil, regexp.MustCompile(`"[^"]+"`)}, // names and PromQL: every name kind
 	{[]string{"percent"}, regexp.MustCompile(`(?i)\b` + kinds["percent"].pattern)},
+	{[]string{"money"}, regexp.MustCompile(`(?i)` + kinds["money"].pattern)}, // before rates: $5 per minute is money
 	{[]string{"rate"}, regexp.MustCompile(`(?i)\b` + kinds["rate"].pattern)},
-	{[]string{"money"}, regexp.MustCompile(`(?i)` + kinds["money"].pattern)},
 	{[]string{"duration", "latency"}, regexp.MustCompile(`(?i)\b` + durationPat + `\b`)},
 	{[]string{"factor"}, regexp.MustCompile(`(?i)\b` + kinds["factor"].pattern)},
 	{[]string{"status"}, regexp.MustCompile(`\b[1-5]\d\d\b`)},
@@ -194,7 +194,7 @@ func Closest(text string, n int) []string {
 		}
 		seen[line] = true
 		body := strings.Fields(strings.ToLower(strings.TrimSpace(strings.TrimPrefix(line, catalog[i].Keyword))))
-		cs = append(cs, cand{line, textdist.Levenshtein(words, body) + subjectPenalty(words, body) + unused(vals, line)})
+		cs = append(cs, cand{line, textdist.Levenshtein(words, body) + subjectPenalty(words, body) + unused(vals, line) + 2*missing(words, body)})
 	}
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
 	var out []string
@@ -249,3 +249,25 @@ func unused(vals map[string][]string, line string) int {
 	}
 	return n
 }
+
+// missing counts the words of the line that the step lacks, values and
+// the commonest words left out: a step that says what the trainer said
+// ("rate limited") is the closer, even when it says more.
+func missing(line, step []string) int {
+	in := map[string]bool{}
+	for _, w := range step {
+		in[strings.Trim(w, `"'.,:`)] = true
+	}
+	n := 0
+	for _, w := range line {
+		w = strings.Trim(w, `"'.,:`)
+		if len(w) < 4 || in[w] || strings.ContainsAny(w, "0123456789$%") || commonWord[w] {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// commonWord are words that say little about which step a line means.
+var commonWord = map[string]bool{"with": true, "from": true, "that": true, "then": true, "when": true, "within": true, "after": true, "minutes": true, "seconds": true, "hours": true, "minute": true, "second": true, "hour": true}

@@ -123,6 +123,9 @@ func liveDrill(t *testing.T) (*liveFake, *response.LiveClient, *capAdmin, *State
 	_, err = c.Ack(ctx, response.AckRequest{User: "alice"})
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return strings.Contains(env.Pager(), "waiting for the runbook") }, 5*time.Second, time.Millisecond)
+	// The engine opens the acknowledged alert's runbook on its own
+	// goroutine: the step may tell the room before steps can be marked.
+	require.Eventually(t, func() bool { _, err := c.Runbook(ctx); return err == nil }, 5*time.Second, time.Millisecond)
 	return env, c, admin, s, errc
 }
 

@@ -33,8 +33,16 @@ type ScenarioStep struct {
 	// an Examples row fills in its placeholders.
 	Written string
 	// Argument is "a data table" or "a doc string" when the step carries
-	// one; no step of the catalog takes either, so Check refuses it.
+	// one. Only the steps whose form says so take one (a list of faults
+	// takes a table, a PromQL condition a doc string); Check refuses it
+	// on any other step, and its absence on those.
 	Argument string
+	// Table is the data table's rows, header first, an outline's
+	// placeholders filled in; TableLines their lines in the file.
+	Table      [][]string
+	TableLines []int
+	// Doc is the doc string's content.
+	Doc string
 }
 
 // Key identifies a scenario across parses: godog parses the same files
@@ -69,6 +77,9 @@ func PickleKey(p *messages.Pickle) string {
 func Parse(file string, data []byte) ([]*Scenario, error) {
 	if teamfile.Text(file, data, "a Gherkin feature file") != nil {
 		return nil, ParseErrors{{File: file, Msg: teamfile.NotText("a Gherkin feature file")}}
+	}
+	if err := checkLanguage(file, data); err != nil {
+		return nil, err
 	}
 	var n int
 	newID := func() string { n++; return strconv.Itoa(n) }
@@ -133,9 +144,22 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 			}
 			switch {
 			case ps.Argument != nil && ps.Argument.DataTable != nil:
-				st.Argument = "a data table"
+				st.Argument = argTable
+				for _, r := range ps.Argument.DataTable.Rows {
+					var cells []string
+					for _, c := range r.Cells {
+						cells = append(cells, c.Value)
+					}
+					st.Table = append(st.Table, cells)
+				}
+				if s, ok := steps[ps.AstNodeIds[0]]; ok && s.DataTable != nil {
+					for _, r := range s.DataTable.Rows {
+						st.TableLines = append(st.TableLines, int(r.Location.Line))
+					}
+				}
 			case ps.Argument != nil && ps.Argument.DocString != nil:
-				st.Argument = "a doc string"
+				st.Argument = argDoc
+				st.Doc = ps.Argument.DocString.Content
 			}
 			sc.Steps = append(sc.Steps, st)
 		}
@@ -148,6 +172,30 @@ func Parse(file string, data []byte) ([]*Scenario, error) {
 			Msg: fmt.Sprintf(`feature %q has no scenario; is a "Scenario:" keyword misspelt? (gherkin reads lines before the first scenario as the feature's description)`, doc.Feature.Name)}}
 	}
 	return out, nil
+}
+
+// languageLine is Gherkin's "# language: xx" header, which names the
+// keywords' language.
+var languageLine = regexp.MustCompile(`^\s*#\s*language\s*:\s*([a-zA-Z\-_]+)\s*$`)
+
+// checkLanguage refuses a feature file in a Gherkin language other than
+// English: the keywords would parse, but no step of the catalog would
+// match a line, and each line would read as undefined. Gherkin reads the
+// header only in the comments before the first other line.
+func checkLanguage(file string, data []byte) error {
+	for i, l := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
+		}
+		if !strings.HasPrefix(t, "#") {
+			return nil
+		}
+		if m := languageLine.FindStringSubmatch(t); m != nil && m[1] != "en" {
+			return ParseErrors{{File: file, Line: i + 1, Msg: fmt.Sprintf(`"# language: %s": drill's steps are written in English, and other languages are not supported yet; remove the line (or write "# language: en") and write the drill in English`, m[1])}}
+		}
+	}
+	return nil
 }
 
 // ParseError is one reason a feature file cannot be read as drills: its
@@ -254,15 +302,13 @@ func Check(scs []*Scenario) []Problem {
 	for _, sc := range scs {
 		for _, st := range sc.Steps {
 			line := strings.TrimSpace(st.Keyword) + " " + st.Text
-			if st.Argument != "" {
-				// godog would hand it to the step as an argument the
-				// step does not take: the drill would fail halfway.
-				out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
-					Message: "the step carries " + st.Argument + ", and no drill step takes one; write its values in the step line"})
-			}
 			ms := matchAll(st.Text)
 			switch len(ms) {
 			case 1:
+				if p, bad := checkArgument(sc.File, line, st, catalog[ms[0].step]); bad {
+					out = append(out, p)
+					continue
+				}
 				// The pattern admits values the step would refuse once
 				// the drill runs: refuse them now.
 				if err := ms[0].err; err != nil {
@@ -275,6 +321,10 @@ func Check(scs []*Scenario) []Problem {
 			case 0:
 				out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
 					Message: "undefined step", Closest: Closest(st.Text, 2)})
+				if st.Argument != "" && !anyTakes(st.Argument) {
+					out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
+						Message: "the step carries " + st.Argument + ", and no drill step takes one; write its values in the step line"})
+				}
 			default:
 				var forms []string
 				for _, m := range ms {
@@ -285,6 +335,7 @@ func Check(scs []*Scenario) []Problem {
 			}
 		}
 	}
+	out = append(out, checkSubjects(scs)...)
 	// One message per step line, even when an outline expands it.
 	seen := map[string]bool{}
 	uniq := out[:0]
@@ -296,6 +347,42 @@ func Check(scs []*Scenario) []Problem {
 		}
 	}
 	return uniq
+}
+
+// referenceWord finds a reference to the subject of a step before: it,
+// the alert, the page, the incident.
+var referenceWord = regexp.MustCompile(`(?i)(?:^|\s)(it|the alert|the page|the incident)(?:\s|$)`)
+
+// checkSubjects finds the steps whose "it", "the alert" or "the page"
+// refers to nothing: no step before them in the scenario waits for an
+// alert to fire (or its page), so a reader cannot tell what they mean,
+// and the run would fail them only once the world ran.
+func checkSubjects(scs []*Scenario) []Problem {
+	var out []Problem
+	for _, sc := range scs {
+		have := false
+		for _, st := range sc.Steps {
+			m, ok := matchOne(st.Text)
+			if !ok {
+				have = true // an undefined step may be the subject: Check names it already
+				continue
+			}
+			c := catalog[m.step]
+			if c.refers && !have {
+				// Every phrasing of the step is about an alert that fired
+				// (its page, its acknowledgement, its resolving).
+				what := "the step is about the alert (or its page) of a step before"
+				if w := referenceWord.FindStringSubmatch(st.Text); w != nil {
+					what = fmt.Sprintf("%q refers to the alert (or its page) of a step before", strings.ToLower(w[1]))
+				}
+				out = append(out, Problem{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text,
+					Message: what + `, and no step before it in the scenario waits for an alert to fire; name the alert first, e.g. Then alert "NAME" fires within 10m`})
+				continue // a step that refers to nothing is no subject either
+			}
+			have = have || c.subject
+		}
+	}
+	return out
 }
 
 // FaultUse is one fault a scenario's step injects, as written.
@@ -317,14 +404,29 @@ func Faults(scs []*Scenario) []FaultUse {
 	for _, sc := range scs {
 		for _, st := range sc.Steps {
 			m, ok := matchOne(st.Text)
-			if !ok || catalog[m.step].fault == nil {
+			if !ok || !catalog[m.step].injects() {
 				continue
 			}
-			u := FaultUse{File: sc.File, Line: st.Line, Step: strings.TrimSpace(st.Keyword) + " " + st.Text}
-			if u.Err = m.err; u.Err == nil {
-				u.Kind, u.Target, u.Params, u.Err = catalog[m.step].fault(m.args[:len(m.args)-1])
+			// A step taking a table ends in a colon; its message adds one.
+			u := FaultUse{File: sc.File, Line: st.Line, Step: strings.TrimSuffix(strings.TrimSpace(st.Keyword)+" "+st.Text, ":")}
+			if u.Err = m.err; u.Err != nil {
+				out = append(out, u)
+				continue
 			}
-			out = append(out, u)
+			specs, err := catalog[m.step].faultsOf(m.args, stepArgOf(st))
+			if err != nil {
+				u.Err = err
+				out = append(out, u)
+				continue
+			}
+			for _, f := range specs {
+				v := u
+				if f.Line > 0 {
+					v.Line = f.Line
+				}
+				v.Kind, v.Target, v.Params, v.Err = f.Kind, f.Target, f.Params, f.Err
+				out = append(out, v)
+			}
 		}
 	}
 	return out
@@ -355,7 +457,7 @@ func ControlWindowSetting(sc *Scenario) (d time.Duration, line int, ok bool) {
 	}
 	for _, st := range sc.Steps {
 		if m, found := matchOne(st.Text); found && m.err == nil {
-			if catalog[m.step].fault != nil {
+			if catalog[m.step].injects() {
 				break // a window set after the first fault changes nothing
 			}
 			if catalog[m.step].sets == "control" {

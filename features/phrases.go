@@ -31,7 +31,7 @@ const (
 	// quotaGone is a quota used up.
 	quotaGone = `(runs out|is exhausted|is used up|is gone)`
 	// gives is a provider starting to answer badly.
-	gives = `[(starts|begins) ](gives|giving|to give|answers with|answering with|returns|returning|to return|sends|sending|to send|produces|producing|to produce)`
+	gives = `[(starts|begins) ](gives|giving|to give|answers with|answering with|responds with|responding with|replies with|returns|returning|to return|sends|sending|to send|produces|producing|to produce)`
 	// wrong is a wrong answer.
 	wrong = `(wrong|incorrect|bad|low-quality|low quality|inaccurate) (answers|responses|output|results)`
 	// garbage is an answer that is not language.
@@ -62,3 +62,18 @@ const (
 	// above is a measure staying over a bound.
 	above = `(stays above|remains above|is above|is at least|stays at least|does not drop below|never drops below|stays over|is over|stays at or above|is|stays)`
 )
+
+// downBoth is two providers' outage, said of both at once.
+const downBoth = `((go|are|both go|are both|both are|both become|become) (down|unreachable|offline|unavailable|out)[ together| at once| at the same time]|(both fail|fail together|fail at once|fail at the same time|both have an outage|have an outage together|suffer an outage together))`
+
+// below is a measure staying under a bound.
+const below = `(stays below|remains below|is below|stays under|is under|remains under|does not go above|never goes above|does not exceed|never exceeds|stays at most|is at most|stays)`
+
+// backAbove is a measure coming good above a bound.
+const backAbove = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|climbs|rises)[ back][ to] (above|over)`
+
+// backBelow is a measure coming good below a bound.
+const backBelow = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|drops|falls)[ back][ to] (below|under)`
+
+// slows is an API answering slowly.
+const slows = `(is slow|gets slow|becomes slow|slows down|responds slowly|answers slowly|gets slower|is slower)`

@@ -93,6 +93,8 @@ func References(scs []*Scenario) []Reference {
 					written = w.args
 				}
 			}
+			step := strings.TrimSpace(st.Keyword) + " " + st.Text
+			out = append(out, argReferences(sc, st, catalog[m.step], step)...)
 			for g, kind := range catalog[m.step].Refs() {
 				if kind == "" || g >= len(m.args) || m.args[g] == "" {
 					continue
@@ -104,6 +106,32 @@ func References(scs []*Scenario) []Reference {
 				out = append(out, r)
 			}
 		}
+	}
+	return out
+}
+
+// argReferences are the names a step's argument gives: a faults table's
+// kinds and targets, at each row's line; a doc string's PromQL condition.
+func argReferences(sc *Scenario, st ScenarioStep, c Step, step string) []Reference {
+	var out []Reference
+	switch {
+	case c.arg == argTable && st.Argument == argTable:
+		specs, err := tableFaults(0, stepArgOf(st))
+		if err != nil {
+			return nil // Check reports it
+		}
+		for _, f := range specs {
+			for _, r := range []struct {
+				kind Ref
+				name string
+			}{{RefFault, f.Kind}, {RefTarget, f.Target}} {
+				if r.name != "" {
+					out = append(out, Reference{File: sc.File, Line: st.Line, Row: f.Line, Step: step, Kind: r.kind, Name: r.name})
+				}
+			}
+		}
+	case c.arg == argDoc && st.Argument == argDoc && strings.TrimSpace(st.Doc) != "":
+		out = append(out, Reference{File: sc.File, Line: st.Line, Step: step, Kind: RefPromQL, Name: strings.TrimSpace(st.Doc)})
 	}
 	return out
 }

@@ -1,11 +1,15 @@
 package features
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/timeline"
 )
 
 // Every kind of name a step refers to is listed with its file, line and
@@ -99,7 +103,7 @@ func TestReferencesOfAnOutline(t *testing.T) {
 // before a run.
 func TestEveryQuotedArgumentIsAReference(t *testing.T) {
 	for _, s := range catalog {
-		text := strings.TrimSpace(strings.TrimPrefix(s.Example, s.Keyword))
+		text := exampleLine(s)
 		m, ok := matchOne(text)
 		require.True(t, ok, s.Example)
 		refs := s.Refs()
@@ -112,4 +116,89 @@ func TestEveryQuotedArgumentIsAReference(t *testing.T) {
 		}
 		require.LessOrEqual(t, len(refs), len(m.args), "%s: a reference to a value the step does not have", s.Form)
 	}
+}
+
+// A faults table names its kinds and targets at each row's line, and a
+// doc string its PromQL condition, for the run to resolve before any
+// world starts; a correlated outage names both providers.
+func TestReferencesOfStepArguments(t *testing.T) {
+	src := `Feature: f
+  Scenario: s
+    When these faults start at once:
+      | fault       | target    |
+      | outage      | primary   |
+      | stub-outage | "search"  |
+    And providers "primary" and "secondary" are down
+    Then this condition holds for 5m:
+      """
+      up == 1
+      """
+`
+	scs, err := Parse("f.feature", []byte(src))
+	require.NoError(t, err)
+	require.Empty(t, Check(scs))
+	var at []string
+	for _, r := range References(scs) {
+		at = append(at, strconv.Itoa(r.At())+" "+string(r.Kind)+" "+r.Name)
+	}
+	require.Equal(t, []string{
+		"5 fault outage", "5 target primary", "6 fault stub-outage", "6 target search",
+		"7 provider primary", "7 provider secondary",
+		"8 promql up == 1",
+	}, at)
+}
+
+// "it", "the alert" and "the page" refer to the alert a step before
+// waited for; with no such step before them they refer to nothing, and
+// Check says so at their line.
+func TestReferenceWithoutASubject(t *testing.T) {
+	src := `Feature: f
+  Scenario: nothing before
+    When provider "primary" is down
+    Then it is acknowledged within 15 minutes
+    And the alert resolves within 20 minutes
+    And the page reaches the on-call of team "ml-platform" within 5 minutes
+
+  Scenario: an alert before
+    When provider "primary" is down
+    Then alert "A" fires within 5 minutes
+    And the page reaches the on-call of team "ml-platform" within 5 minutes
+    And it is acknowledged within 15 minutes
+    And the alert resolves within 20 minutes
+`
+	scs, err := Parse("f.feature", []byte(src))
+	require.NoError(t, err)
+	var got []string
+	for _, p := range Check(scs) {
+		got = append(got, strconv.Itoa(p.Line)+": "+p.Message)
+	}
+	require.Equal(t, []string{
+		`4: "it" refers to the alert (or its page) of a step before, and no step before it in the scenario waits for an alert to fire; name the alert first, e.g. Then alert "NAME" fires within 10m`,
+		`5: "the alert" refers to the alert (or its page) of a step before, and no step before it in the scenario waits for an alert to fire; name the alert first, e.g. Then alert "NAME" fires within 10m`,
+		`6: "the page" refers to the alert (or its page) of a step before, and no step before it in the scenario waits for an alert to fire; name the alert first, e.g. Then alert "NAME" fires within 10m`,
+	}, got)
+}
+
+// At run time "the alert" is the alert the step before waited for, not
+// merely the first that fired: after B's step, it is B that must resolve.
+func TestTheAlertIsTheStepBeforesAlert(t *testing.T) {
+	ctx := context.Background()
+	env := newFake()
+	s := NewState(env, []string{"A", "B"})
+	s.ControlWindow = 0
+	require.NoError(t, s.ensureStarted(ctx))
+	require.NoError(t, invokeStep(t, s, `provider "primary" is down`, ctx))
+	at := env.clock.Now().Add(time.Minute)
+	env.clock.Set(at)
+	env.log.Append(alertEvent(timeline.AlertFiring, "A", at, at))
+	env.clock.Set(at.Add(time.Minute))
+	env.log.Append(alertEvent(timeline.AlertFiring, "B", at.Add(time.Minute), at.Add(time.Minute)))
+	require.NoError(t, invokeStep(t, s, `alert "A" fires within 5m`, ctx))
+	require.NoError(t, invokeStep(t, s, `alert "B" fires within 5m`, ctx))
+	env.log.Append(alertEvent(timeline.AlertResolved, "A", at.Add(2*time.Minute), at))
+	// A resolved, B did not: "the alert" (B) still fires.
+	errc := make(chan error, 1)
+	go func() { errc <- invokeStep(t, s, `the alert resolves within 10m`, ctx) }()
+	err := untilDone(t, env, errc, time.Minute)
+	require.EqualError(t, err, `alert "B" still fired 10m0s after it fired`)
 }

@@ -43,7 +43,7 @@ func WriteTextOf(w io.Writer, steps []Step) error {
 			kw = s.Keyword
 			fmt.Fprintf(w, "\n%s steps\n", kw)
 		}
-		fmt.Fprintf(w, "\n  %s %s\n      e.g. %s\n      %s\n", s.Keyword, s.Form, s.Example, wrap(s.Doc, 72, "      "))
+		fmt.Fprintf(w, "\n  %s %s\n      e.g. %s\n      %s\n", s.Keyword, s.Form, strings.ReplaceAll(s.Example, "\n", "\n           "), wrap(s.Doc, 72, "      "))
 		if names := s.namesDoc(); names != "" {
 			fmt.Fprintf(w, "      names: %s\n", wrap(names, 72-len("names: "), "      "))
 		}
@@ -124,6 +124,9 @@ func WriteMarkdown(w io.Writer) error {
 		if s.suffix != "" {
 			fmt.Fprintf(w, "Then, optionally: `%s`\n\n", s.suffix)
 		}
+		if s.arg != "" {
+			fmt.Fprintf(w, "Takes %s below its line: %s.\n\n", s.arg, s.argDoc())
+		}
 	}
 	return nil
 }
@@ -143,6 +146,9 @@ func WriteJSON(w io.Writer) error {
 		// References says what each value of the canonical form names,
 		// in order ("" for none); absent for a step that names nothing.
 		References []Ref `json:"references,omitempty"`
+		// Argument is what the step takes below its line: "a data
+		// table" or "a doc string"; absent for none.
+		Argument string `json:"argument,omitempty"`
 	}
 	out := make([]entry, 0, len(catalog))
 	for i, s := range catalog {
@@ -150,7 +156,7 @@ func WriteJSON(w io.Writer) error {
 		for _, f := range compiledCatalog()[i].forms {
 			exprs = append(exprs, f.re.String())
 		}
-		out = append(out, entry{s.Keyword, s.Form, s.Variants, s.suffix, exprs, s.Doc, s.Example, s.Refs()})
+		out = append(out, entry{s.Keyword, s.Form, s.Variants, s.suffix, exprs, s.Doc, s.Example, s.Refs(), s.arg})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/drillkit/drill/timeline"
@@ -21,7 +20,10 @@ func (s *State) alertResolves(ctx context.Context, alert string, d time.Duration
 	var fired timeline.Event
 	var err error
 	if alert == "" {
-		fired, err = s.firstExpectedFiringEvent()
+		// The alert of the step before, as a reader takes "it".
+		if fired, err = s.subjectFiring(); err != nil {
+			fired, err = s.firstExpectedFiringEvent()
+		}
 	} else {
 		fired, err = s.waitFrom(ctx, s.sinceFault(), d, s.detection(alert))
 		if errors.Is(err, timeline.ErrDeadline) {
@@ -33,6 +35,7 @@ func (s *State) alertResolves(ctx context.Context, alert string, d time.Duration
 	}
 	alert, deadline := fired.Subject, fired.At.Add(d)
 	s.expect(alert)
+	s.setSubject(fired)
 	stillFires := fmt.Errorf("alert %q still fired %s after it fired", alert, fmtDur(d))
 	res, err := s.waitFrom(ctx, fired.At, d, timeline.OfKind(timeline.AlertResolved, alert))
 	if errors.Is(err, timeline.ErrDeadline) {
@@ -83,25 +86,6 @@ const (
 	successRatio   = `(sum(rate(drill_traffic_requests_total{outcome="ok"}[1m])) / sum(rate(drill_traffic_requests_total{outcome!="dropped"}[1m])))`
 )
 
-// measureCondition is the PromQL condition of a built-in measure against
-// a bound: "spend" below USD per minute, "success" above a percentage,
-// "error" below a percentage.
-func measureCondition(measure, bound string) (string, error) {
-	v, err := strconv.ParseFloat(bound, 64)
-	if err != nil {
-		return "", fmt.Errorf("%s: want a number, got %q", measure, bound)
-	}
-	switch measure {
-	case "spend":
-		return fmt.Sprintf("%s < %g", spendPerMinute, v), nil
-	case "success":
-		return fmt.Sprintf("%s > %g", successRatio, v/100), nil
-	case "error":
-		return fmt.Sprintf("(1 - %s) < %g", successRatio, v/100), nil
-	}
-	return "", fmt.Errorf("no built-in measure %q", measure)
-}
-
 // followRunbookToMeasure is followRunbook on a built-in measure, at most
 // d (1h when 0) after the acknowledgement.
 func (s *State) followRunbookToMeasure(ctx context.Context, measure, bound, d string) error {
@@ -115,7 +99,8 @@ func (s *State) followRunbookToMeasure(ctx context.Context, measure, bound, d st
 			return err
 		}
 	}
-	return s.followRunbook(ctx, expr, dur)
+	m := measures[measure]
+	return s.followRunbookWith(ctx, expr, dur, func() string { return s.lastValue(ctx, m) })
 }
 
 // awaitResolvedOnData waits, from from to deadline, until alert is

@@ -2,6 +2,7 @@ package features
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -32,6 +33,9 @@ type State struct {
 	firstFaultAt time.Time
 	faults       []string // IDs in the order injected
 	expected     map[string]bool
+	// subject is the firing the latest step about an alert waited for:
+	// what a later "it" or "the alert" refers to.
+	subject timeline.Event
 }
 
 // NewState returns the step state of one scenario whose steps expect the
@@ -259,3 +263,23 @@ func fmtDays(d time.Duration) string { return strconv.Itoa(int(d/(24*time.Hour))
 
 // fmtDur renders a drill duration briefly: 4m30s, not 4m30.000s.
 func fmtDur(d time.Duration) string { return d.Round(time.Second).String() }
+
+// setSubject records the firing a step waited for as the subject of the
+// steps after it.
+func (s *State) setSubject(e timeline.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subject = e
+}
+
+// subjectFiring is the firing of the latest step about an alert, when it
+// came after the latest fault.
+func (s *State) subjectFiring() (timeline.Event, error) {
+	s.mu.Lock()
+	e, fault := s.subject, s.lastFaultAt
+	s.mu.Unlock()
+	if e.Kind == "" || e.At.Before(fault) {
+		return e, errors.New("no step before names an alert that fired")
+	}
+	return e, nil
+}

@@ -25,7 +25,8 @@ var trainerLines = []stepLine{
 	{`the page is acknowledged within 10 minutes`, `the page is acknowledged within {duration}`, nil},
 	{`following the runbook brings the service back within 30 minutes`, `following the runbook brings the service back within {duration}`, nil},
 	{`the service's success ratio stays above 95%`, `the service's success ratio stays above {percent}`, nil},
-	{`provider "openai" times out`, "", []string{`provider "openai" is down`}},
+	{`provider "openai" times out`, `provider {provider} times out`, nil}, // refused when first measured; the step came since
+	{`provider "openai" is rate limited`, "", []string{`provider "openai" is rate limited to 20 requests per minute`}},
 	{`no other alert fires`, `no other alert fires`, nil},
 	// quality anomaly
 	{`steady traffic of 5 requests per second with the "canary" mix`, `steady traffic of {rate} with the {mix} mix`, nil},
@@ -111,4 +112,21 @@ func TestWritingDrillsGuide(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, Check(scs))
 	require.Contains(t, string(doc), "    "+Closest(`provider "openai" overbills by 10x`, 2)[0]+"\n")
+	// Every step line of every example in the guide is one step.
+	blocks := strings.Split(string(doc), "```gherkin\n")[1:]
+	require.GreaterOrEqual(t, len(blocks), 3)
+	lines := 0
+	for _, b := range blocks {
+		b, _, _ = strings.Cut(b, "```")
+		for _, l := range strings.Split(b, "\n") {
+			kw, text, ok := strings.Cut(strings.TrimSpace(l), " ")
+			if !ok || !strings.Contains(" Given When Then And But ", " "+kw+" ") {
+				continue
+			}
+			_, ok = matchOne(text)
+			require.True(t, ok, "the guide's line %q is one step", l)
+			lines++
+		}
+	}
+	require.GreaterOrEqual(t, lines, 15)
 }

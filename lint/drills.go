@@ -16,12 +16,15 @@ import (
 // featureFindings check the team's feature files: that gherkin reads them
 // as drills (feature-syntax) and that the step catalog defines every step
 // with durations in range (feature-undefined-step). Positions come from
-// features.ParseErrors and features.Problem.
-func featureFindings(t *team.Team) []Finding {
+// features.ParseErrors and features.Problem. A non-nil only keeps
+// those files.
+func featureFindings(t *team.Team, only map[string]bool) []Finding {
 	var out []Finding
 	files := make([]string, 0, len(t.Features))
 	for f := range t.Features {
-		files = append(files, f)
+		if only == nil || only[f] {
+			files = append(files, f)
+		}
 	}
 	sort.Strings(files)
 	for _, f := range files {

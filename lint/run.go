@@ -2,6 +2,9 @@ package lint
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/drillkit/drill/scenarios"
@@ -32,6 +35,12 @@ type Options struct {
 	// LiveSettle bounds the live check's wait for the world to show its
 	// metrics; 0 is scenarios.DefaultSettle.
 	LiveSettle time.Duration
+	// Features, when set, lints these feature files of the team alone
+	// (paths as t.Features keys them, features/x.feature): their syntax,
+	// their steps against the catalog, and what a drill of them would
+	// refuse (drill.yaml's topology, the names and faults their steps
+	// give). The team's other checks do not run.
+	Features []string
 }
 
 func (o Options) withDefaults(t *team.Team) Options {
@@ -75,9 +84,12 @@ func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
 	if err := refused(t); err != nil {
 		return nil, &RefusedError{Err: err}
 	}
+	if len(opts.Features) > 0 {
+		return runFeatures(t, opts)
+	}
 	opts = opts.withDefaults(t)
 	raw := teamFindings(ctx, t, opts)
-	raw = append(raw, featureFindings(t)...)
+	raw = append(raw, featureFindings(t, nil)...)
 	pf, err := promtoolFindings(ctx, t)
 	if err != nil {
 		return nil, err
@@ -114,4 +126,40 @@ func refused(t *team.Team) error {
 		return nil // feature-syntax and feature-undefined-step report it
 	}
 	return scenarios.CheckSteps(sel, t, top, false)
+}
+
+// runFeatures is Run for some feature files of the team alone.
+func runFeatures(t *team.Team, opts Options) (*Report, error) {
+	only := map[string]bool{}
+	for _, f := range opts.Features {
+		if _, ok := t.Features[f]; !ok {
+			known := make([]string, 0, len(t.Features))
+			for k := range t.Features {
+				known = append(known, k)
+			}
+			sort.Strings(known)
+			return nil, fmt.Errorf("%s is not a feature file of team %s (its feature files are under %s/: %s)", f, t.Dir, t.Config.Paths.Features, strings.Join(known, ", "))
+		}
+		only[f] = true
+	}
+	top, err := scenarios.Validate(t)
+	if err != nil {
+		return nil, &RefusedError{Err: err}
+	}
+	raw := featureFindings(t, only)
+	if len(raw) == 0 { // steps the catalog reads: check what they name
+		sel, err := scenarios.Select(scenarios.Options{Team: t, Paths: opts.Features, NoBuiltin: true})
+		if err == nil {
+			err = scenarios.CheckSteps(sel, t, top, false)
+		}
+		if err != nil {
+			return nil, &RefusedError{Err: err}
+		}
+	}
+	return &Report{
+		Team:      t.Dir,
+		Findings:  finish(func(id string) Severity { return SeverityOf(t.Config, id) }, raw),
+		FilesRead: len(only),
+		Strict:    opts.Strict,
+	}, nil
 }

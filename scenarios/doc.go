@@ -7,7 +7,8 @@
 // error carrying exitcode.Usage.
 //
 // Scenarios are selected by name (`cost-spike` runs the @cost-spike
-// scenarios), by godog tag expression, by feature path, or all; they run
+// scenarios), by cucumber tag expression (features.ParseTags), by feature
+// path or FILE:LINE, or all; they run
 // through godog with --parallel N worlds at a time. The result is a
 // scoring.Scorecard.
 //

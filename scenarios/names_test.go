@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -29,7 +30,7 @@ func TestCheckNames(t *testing.T) {
 	top, err := Validate(tm)
 	require.NoError(t, err)
 	for _, c := range []struct {
-		step string
+		step string // a step before it, when given, is its first line
 		want string // "" passes
 	}{
 		{`Then alert "LLMSpendSpike" fires within 10m`, ""},
@@ -37,8 +38,9 @@ func TestCheckNames(t *testing.T) {
 		{`Then alert "LLMGatewayError" may fire`, `unknown alert "LLMGatewayError"; closest: LLMGatewayErrors`},
 		{`Then alert "LLMProviderDwn" does not fire within 15m`, `unknown alert "LLMProviderDwn"; closest: `},
 		{`Then alert "LLMQualityDegarded" links a runbook that exists, is fresh and has an owner`, `unknown alert "LLMQualityDegarded"; closest: LLMQualityDegraded`},
-		{`Then the page reaches an on-call responder of team "ml-platform" within 5m`, ""},
-		{`Then the page reaches an on-call responder of team "ml-platfrom" within 5m`, `unknown team "ml-platfrom"; closest: ml-platform`},
+		// A page is an alert's: a step before waits for one.
+		{"Then an alert fires within 10m\nAnd the page reaches an on-call responder of team \"ml-platform\" within 5m", ""},
+		{"Then an alert fires within 10m\nAnd the page reaches an on-call responder of team \"ml-platfrom\" within 5m", `unknown team "ml-platfrom"; closest: ml-platform`},
 		{`Given responder "alice" is unavailable`, ""},
 		{`Given responder "alce" is unavailable`, `unknown responder "alce"; closest: alice`},
 		{`Then role "communications_lead" is assigned within 15m`, ""},
@@ -72,12 +74,14 @@ func TestCheckNames(t *testing.T) {
 		{`Then "drill_gateway_requests_total[1m]" holds for 5m`, `condition "drill_gateway_requests_total[1m]" returns a range vector; want an instant vector or a scalar`},
 		{`Then "count(ALERTS{alertname='LLMGatewayError'}) == 0" holds for 5m`, `condition "count(ALERTS{alertname='LLMGatewayError'}) == 0": unknown alert "LLMGatewayError"; closest: LLMGatewayErrors`},
 	} {
-		err := CheckNames(selection(t, c.step), tm, top)
+		steps := strings.Split(c.step, "\n")
+		line := 2 + len(steps)
+		err := CheckNames(selection(t, steps...), tm, top)
 		if c.want == "" {
 			require.NoError(t, err, c.step)
 			continue
 		}
-		require.ErrorContains(t, err, "features/f.feature:3: "+c.step+": "+c.want, c.step)
+		require.ErrorContains(t, err, fmt.Sprintf("features/f.feature:%d: %s: %s", line, steps[len(steps)-1], c.want), c.step)
 	}
 }
 
@@ -207,4 +211,25 @@ func TestShippedFeaturesPassCheckNames(t *testing.T) {
 	sel, err = Select(Options{Team: clean, All: true, NoBuiltin: true})
 	require.NoError(t, err)
 	require.NoError(t, CheckNames(sel, clean, top))
+}
+
+// godog gets the files holding a selected scenario and the selection's
+// tag expression in its own filter language, so a scenario drill did not
+// select never reaches a report as skipped.
+func TestSelectHandsGodogItsFilter(t *testing.T) {
+	tm := demoTeam(t)
+	sel, err := Select(Options{Team: tm, Tags: "@cost-spike or (@inference-outage and not @builtin)"})
+	require.NoError(t, err)
+	e, err := features.ParseTags(sel.Tags)
+	require.NoError(t, err)
+	require.Equal(t, e.Godog(), sel.godogTags)
+	require.NotEmpty(t, sel.godogTags)
+	var files []string
+	for _, c := range sel.Contents {
+		files = append(files, c.Name)
+	}
+	require.Equal(t, []string{"builtin/cost-spike.feature", "features/inference-outage.feature"}, files)
+	for _, sc := range sel.Scenarios {
+		require.True(t, e.Match(sc.Tags), sc.Name)
+	}
 }

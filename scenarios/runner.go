@@ -29,7 +29,8 @@ import (
 type Options struct {
 	Team *team.Team
 	// Names select scenarios by tag without the @ (cost-spike runs the
-	// @cost-spike scenarios); Tags is a godog tag expression; Paths are
+	// @cost-spike scenarios); Tags is a cucumber tag expression
+	// (features.ParseTags); Paths are
 	// feature files of the team to run; All runs every scenario.
 	Names []string
 	Tags  string
@@ -100,7 +101,8 @@ type Options struct {
 type Selection struct {
 	Scenarios []*features.Scenario
 	Contents  []godog.Feature // the feature files, for godog
-	Tags      string          // the godog tag expression applied
+	Tags      string          // the tag expression applied, as cucumber reads it
+	godogTags string          // Tags in godog's filter language, "" for none
 	// Digest and Selected are the selection before sharding
 	// (SelectionDigest, and its count); Scenarios is then the shard's
 	// share of it.
@@ -138,30 +140,25 @@ func Select(opts Options) (*Selection, error) {
 		}
 		files = keep
 	}
-	for _, and := range strings.Split(opts.Tags, "&&") {
-		for _, term := range strings.Split(and, ",") {
-			if t := strings.TrimPrefix(strings.TrimSpace(term), "~"); t != "" && !strings.HasPrefix(t, "@") {
-				return nil, fmt.Errorf("--tags %q: tag %q: tags start with @, e.g. @%s", opts.Tags, t, t)
-			}
-		}
-	}
 	tags := opts.Tags
+	if _, err := features.ParseTags(opts.Tags); err != nil {
+		return nil, fmt.Errorf("--tags: %w", err)
+	}
 	if len(opts.Names) > 0 {
 		var ors []string
 		for _, n := range opts.Names {
 			ors = append(ors, "@"+strings.TrimPrefix(n, "@"))
 		}
-		expr := strings.Join(ors, ",")
-		if tags != "" {
-			tags = expr + " && " + tags
-		} else {
-			tags = expr
-		}
+		tags = features.AndTags(strings.Join(ors, " or "), tags)
+	}
+	expr, err := features.ParseTags(tags)
+	if err != nil { // a name that is not a tag
+		return nil, err
 	}
 	if tags == "" && len(opts.Paths) == 0 && !opts.All && len(opts.Only) == 0 {
 		return nil, errors.New("say which drills to run: a name (cost-spike), --tags, feature paths, or --all")
 	}
-	sel := &Selection{Tags: tags}
+	sel := &Selection{Tags: expr.String(), godogTags: expr.Godog()}
 	var all []*features.Scenario
 	var perr []error
 	known := map[string]bool{}
@@ -190,21 +187,46 @@ func Select(opts Options) (*Selection, error) {
 		return nil, fmt.Errorf("%d undefined or ambiguous steps (run 'drill steps' for the catalog):\n%s", len(probs), strings.Join(msgs, "\n"))
 	}
 	only := map[string]bool{}
+	places := map[string]bool{}
+	for _, sc := range all {
+		places[fmt.Sprintf("%s:%d", sc.File, sc.Line)] = true
+	}
 	for _, o := range opts.Only {
 		only[o] = true
+		found := places[o]
 		// Also accept a path from elsewhere that ends in a feature file
-		// of the team: examples/acme-ml/features/x.feature:7.
+		// of the team (examples/acme-ml/features/x.feature:7), or the
+		// base name of one of the team's own (x.feature:7).
 		for _, f := range files {
-			if file, line, ok := strings.Cut(o, ".feature:"); ok && strings.HasSuffix(file+".feature", "/"+f) {
+			if file, line, ok := strings.Cut(o, ".feature:"); ok && (strings.HasSuffix(file+".feature", "/"+f) || ownBase(file+".feature", f)) {
 				only[f+":"+line] = true
+				found = found || places[f+":"+line]
 			}
+		}
+		if !found {
+			return nil, noScenarioAt(o, files, all)
 		}
 	}
 	for _, sc := range all {
-		if matchTags(tags, sc.Tags) && (len(only) == 0 || only[fmt.Sprintf("%s:%d", sc.File, sc.Line)]) {
+		if expr.Match(sc.Tags) && (len(only) == 0 || only[fmt.Sprintf("%s:%d", sc.File, sc.Line)]) {
 			sel.Scenarios = append(sel.Scenarios, sc)
 		}
 	}
+	// godog is handed only the files that hold a selected scenario, and
+	// the expression in its own filter language where it can be written
+	// so (features.TagExpr.Godog); the Before hook skips what drill did
+	// not select.
+	hold := map[string]bool{}
+	for _, sc := range sel.Scenarios {
+		hold[sc.File] = true
+	}
+	kept := sel.Contents[:0]
+	for _, c := range sel.Contents {
+		if hold[c.Name] {
+			kept = append(kept, c)
+		}
+	}
+	sel.Contents = kept
 	knownNames := func() string {
 		names := make([]string, 0, len(known))
 		for n := range known {
@@ -230,6 +252,33 @@ func Select(opts Options) (*Selection, error) {
 	return sel, nil
 }
 
+// noScenarioAt says why FILE:LINE selects nothing: the file holds no
+// scenario at that line (and these are the lines that do), or the team
+// has no such file.
+func noScenarioAt(place string, files []string, all []*features.Scenario) error {
+	file, line, _ := strings.Cut(place, ".feature:")
+	file += ".feature"
+	for _, f := range files {
+		if f != file && !strings.HasSuffix(file, "/"+f) && !ownBase(file, f) {
+			continue
+		}
+		var at []string
+		for _, sc := range all {
+			if sc.File == f {
+				at = append(at, fmt.Sprintf("%d (%s)", sc.Line, sc.Name))
+			}
+		}
+		return fmt.Errorf("%s:%s holds no scenario; the scenarios of %s are at lines %s (an outline's rows are at their Examples lines)", f, line, f, strings.Join(at, ", "))
+	}
+	return fmt.Errorf("%s: the team has no feature file %s; it has: %s", place, file, strings.Join(files, ", "))
+}
+
+// ownBase reports whether name is the base name of f, a feature file of
+// the team's own (not of the built-in library).
+func ownBase(name, f string) bool {
+	return !strings.HasPrefix(f, "builtin/") && name == filepath.Base(f)
+}
+
 // Features returns the feature files a run draws from: the team's own
 // and, with builtin, drill's built-in library (named builtin/*.feature).
 func Features(t *team.Team, builtin bool) map[string]string {
@@ -243,33 +292,6 @@ func Features(t *team.Team, builtin bool) map[string]string {
 		}
 	}
 	return out
-}
-
-// matchTags evaluates the subset of godog tag expressions drill uses for
-// selection: comma for or, && for and, ~ for not.
-func matchTags(expr string, tags []string) bool {
-	if expr == "" {
-		return true
-	}
-	has := map[string]bool{}
-	for _, t := range tags {
-		has[t] = true
-	}
-	for _, and := range strings.Split(expr, "&&") {
-		ok := false
-		for _, or := range strings.Split(and, ",") {
-			or = strings.TrimSpace(or)
-			if strings.HasPrefix(or, "~") {
-				ok = ok || !has[strings.TrimPrefix(or, "~")]
-			} else {
-				ok = ok || has[or]
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // Run executes the selected scenarios and returns their scorecard. The
@@ -396,7 +418,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				q.Uri = file
 				id = result{key: features.PickleKey(&q), rep: i}
 				src := byKey[id.key]
-				if src == nil { // matched by tags, but not selected
+				if src == nil { // godog runs every scenario of a file; drill selects
 					return c, godog.ErrSkip
 				}
 				if ctx.Err() != nil { // interrupted: start no new world
@@ -502,7 +524,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 			Strict:          true,
 			NoColors:        true,
 			Concurrency:     opts.Parallel,
-			Tags:            sel.Tags,
+			Tags:            sel.godogTags,
 			FeatureContents: contents,
 			DefaultContext:  ctx,
 		},

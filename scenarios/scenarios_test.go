@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -91,10 +92,29 @@ func TestDemoCostSpikePasses(t *testing.T) {
 	tm := demoTeam(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	report := filepath.Join(t.TempDir(), "cucumber.json")
 	card, err := Run(ctx, Options{Team: tm, Names: []string{"cost-spike"}, Speed: 60, Seed: 1, Parallel: 2,
-		CucumberJSON: filepath.Join(t.TempDir(), "cucumber.json")})
+		CucumberJSON: report})
 	require.NoError(t, err)
 	require.Len(t, card.Scenarios, 2)
+	// The report holds the scenarios the name selected, and no other
+	// scenario of their files as skipped: godog filters as drill selects.
+	b, err := os.ReadFile(report)
+	require.NoError(t, err)
+	var features []struct {
+		Elements []struct {
+			Tags []struct{ Name string } `json:"tags"`
+		} `json:"elements"`
+	}
+	require.NoError(t, json.Unmarshal(b, &features))
+	n := 0
+	for _, f := range features {
+		for _, el := range f.Elements {
+			n++
+			require.Contains(t, el.Tags, struct{ Name string }{"@cost-spike"})
+		}
+	}
+	require.Equal(t, 2, n)
 	for _, sc := range card.Scenarios {
 		require.Equal(t, scoring.Passed, sc.Status, "%s: %s", sc.Name, sc.Reason)
 		require.NotNil(t, sc.Timings.TimeToDetect)

@@ -63,6 +63,26 @@ func TestCheckFaults(t *testing.T) {
 	require.ErrorContains(t, err, `outage: no target "primry"; proxies (providers and stubs) are: primary, secondary, search`)
 	require.ErrorContains(t, err, `features/f.feature:4: And the "search" API returns 200: stub-error: parameter "status"`)
 	require.NotContains(t, err.Error(), ":5:", "a good step is not reported")
+
+	// A faults table is checked row by row, each at its own line; a
+	// correlated outage, provider by provider.
+	src = `Feature: f
+  Scenario: s
+    When these faults start at once:
+      | fault          | target  | with       |
+      | outage         | primary |            |
+      | stub-error     | search  | status=200 |
+      | provider-erorr | primary |            |
+    And providers "primary" and "tertiary" go down
+`
+	scs, err = features.Parse("features/f.feature", []byte(src))
+	require.NoError(t, err)
+	err = CheckFaults(&Selection{Scenarios: scs}, top)
+	require.ErrorContains(t, err, `features/f.feature:6: When these faults start at once: stub-error: parameter "status"`)
+	require.ErrorContains(t, err, `features/f.feature:7: When these faults start at once: `)
+	require.ErrorContains(t, err, `provider-erorr`)
+	require.ErrorContains(t, err, `features/f.feature:8: And providers "primary" and "tertiary" go down: outage: no target "tertiary"`)
+	require.NotContains(t, err.Error(), ":5:", "a good row is not reported")
 }
 
 // An incident that reaches its limits (response.Limits) is a harness

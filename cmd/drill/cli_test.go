@@ -185,6 +185,14 @@ func TestTagsNeedTheirAt(t *testing.T) {
 	require.Contains(t, errs, `tag "cost-spike": tags start with @, e.g. @cost-spike`)
 	code, _, errs = runCLI(t, "run", "--plan", "--tags", "@cost-spike && ~@slow")
 	require.Equal(t, exitcode.OK, code, errs)
+	// cucumber's own language, and a malformed expression shows it.
+	code, out, errs := runCLI(t, "run", "--plan", "--tags", "@cost-spike and not (@slow or @wip)")
+	require.Equal(t, exitcode.OK, code, errs)
+	require.Contains(t, out, "@cost-spike")
+	code, _, errs = runCLI(t, "run", "--plan", "--tags", "@cost-spike and (not @slow")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "Unmatched (")
+	require.Contains(t, errs, "tags (each starting with @) joined by and, or, not and parentheses")
 }
 
 func TestLiveRefusesASpeed(t *testing.T) {
@@ -223,4 +231,19 @@ func TestConsoleFlags(t *testing.T) {
 	code, _, errs = runCLI(t, "up", "--console-addr", "127.0.0.1:9999")
 	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "--console-addr goes with --console")
+}
+
+// FILE:LINE at a line that holds no scenario names the lines that do;
+// a file the team lacks is named with the files it has. A base name
+// selects as the team's path does.
+func TestRunAtALineWithoutAScenario(t *testing.T) {
+	code, _, errs := runCLI(t, "run", "--plan", "features/inference-outage.feature:99")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "features/inference-outage.feature:99 holds no scenario; the scenarios of features/inference-outage.feature are at lines 8 (Most requests fail and ml-platform fails over)")
+	code, _, errs = runCLI(t, "run", "--plan", "features/nope.feature:3")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "the team has no feature file features/nope.feature; it has: ")
+	code, out, errs := runCLI(t, "run", "--plan", "inference-outage.feature:8")
+	require.Equal(t, exitcode.OK, code, errs)
+	require.Contains(t, out, "features/inference-outage.feature:8")
 }

@@ -22,7 +22,7 @@ func lintCommand() *command {
 	return &command{
 		name:    "lint",
 		summary: "check a team's runbooks, escalation and alert rules (changes nothing)",
-		usage:   "[--team DIR] [--format text|json|sarif] [--now DATE] [--strict] [--live] [--checks]",
+		usage:   "[--team DIR] [--format text|json|sarif] [--now DATE] [--strict] [--live] [--checks] [FEATURE_FILE...]",
 		help: `Loads the team (drill.yaml, alerts/, runbooks/, escalation/, features/) and
 runs every lint check: the team's files, its feature files against the step
 catalog and its promtool rule tests through drill's alerting engine. drill ci
@@ -31,6 +31,12 @@ from the working directory upward. Text output prints file:line:col: ID
 severity: message, grouped by file, and a summary counting the files read.
 Severities are set per check in drill.yaml's lint.severity. Without --live,
 lint starts nothing and needs no network.
+
+Given feature files (drill lint features/x.feature), lint checks those
+files alone: their syntax, every step against the catalog, and every name
+and fault they give against the team, as a drill of them would; the team
+is the one whose drill.yaml is found upward from the first file (or
+--team), and its other checks do not run.
 
 --live adds the series check: it starts the team's world as a drill does
 (mocks, stubs, the service under test, traffic on), waits until every
@@ -55,6 +61,7 @@ values present.`,
 			{"drill lint --strict --now 2026-01-15", "fail on warnings too, judging review dates as of 15 January 2026"},
 			{"drill lint --live", "also start the team's world, scrape it and check every rule's selectors against what it exposes"},
 			{"drill lint --checks", "list every check with its default severity and rationale"},
+			{"drill lint features/cost-spike.feature", "lint one feature file alone, with the team found upward from it"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			dir := fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above, else the demo team)")
@@ -63,8 +70,13 @@ values present.`,
 			live := fs.Bool("live", false, "also run the series check in the team's live world (starts it, scrapes it, tears it down)")
 			lintOpts := lintFlags(fs)
 			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) > 0 {
-					return usageErrorf("lint takes no arguments, got %q", args[0])
+				for _, a := range args {
+					if !strings.HasSuffix(a, ".feature") {
+						return usageErrorf("lint takes feature files (features/x.feature), got %q", a)
+					}
+				}
+				if len(args) > 0 && *live {
+					return usageErrorf("--live checks the team's rules, not feature files: run drill lint --live without %s", args[0])
 				}
 				if *list {
 					tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
@@ -82,6 +94,21 @@ values present.`,
 				}
 				opts.Live = *live
 				root := *dir
+				if root == "" && len(args) > 0 {
+					wd, err := os.Getwd()
+					if err != nil {
+						return exitcode.With(exitcode.Harness, err)
+					}
+					start := args[0]
+					if !filepath.IsAbs(start) {
+						start = filepath.Join(wd, start)
+					}
+					found, ok := team.Find(filepath.Dir(start))
+					if !ok {
+						return usageErrorf("no %s in %s or any parent directory: a feature file is linted with its team (or give --team DIR)", team.ConfigFile, filepath.Dir(args[0]))
+					}
+					root = relTo(wd, found)
+				}
 				if root == "" {
 					wd, err := os.Getwd()
 					if err != nil {
@@ -111,6 +138,13 @@ values present.`,
 						return printProblems(e, "lint", root, ps)
 					}
 					return exitcode.With(exitcode.Usage, err)
+				}
+				for _, a := range args {
+					f, err := teamFeature(t, a)
+					if err != nil {
+						return err
+					}
+					opts.Features = append(opts.Features, f)
 				}
 				r, err := lintTeam(ctx, e, "lint", t, opts)
 				if err != nil {
@@ -200,4 +234,29 @@ func relTo(wd, dir string) string {
 		return r
 	}
 	return dir
+}
+
+// teamFeature is a feature file given on the command line as the team
+// keys it (features/x.feature, relative to the team's directory).
+func teamFeature(t *team.Team, arg string) (string, error) {
+	abs, err := filepath.Abs(arg)
+	if err != nil {
+		return "", exitcode.With(exitcode.Harness, err)
+	}
+	dir, err := filepath.Abs(t.Dir)
+	if err != nil {
+		return "", exitcode.With(exitcode.Harness, err)
+	}
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return "", usageErrorf("%s is outside team %s", arg, t.Dir)
+	}
+	rel = filepath.ToSlash(rel)
+	if _, ok := t.Features[rel]; !ok {
+		if _, err := os.Stat(abs); err != nil {
+			return "", usageErrorf("%s: no such feature file", arg)
+		}
+		return "", usageErrorf("%s is not one of team %s's feature files (they are under %s/)", arg, t.Dir, t.Config.Paths.Features)
+	}
+	return rel, nil
 }

@@ -223,3 +223,44 @@ func TestLintLive(t *testing.T) {
 	require.Equal(t, exitcode.OK, code, errs+out)
 	require.Contains(t, out, ": 0 errors, 0 warnings, ")
 }
+
+// drill lint FILE lints that feature file alone, with the team found
+// upward from it: its steps, and the names they give, as a drill of it
+// would check them; the team's other checks do not run.
+func TestLintOneFeatureFile(t *testing.T) {
+	dir := copyTeam(t,
+		[3]string{"runbooks/provider-errors.md", "owner: sre\n", ""}, // a team finding lint FILE does not report
+		[3]string{"features/other.feature", "", "Feature: other\n  Scenario: s\n    When provider \"primary\" explodes\n"},
+	)
+	t.Chdir(filepath.Join(dir, "features"))
+	code, out, errs := runCLI(t, "lint", "cost-spike.feature")
+	require.Equal(t, exitcode.OK, code, errs)
+	require.Equal(t, "team ..: 0 errors, 0 warnings, 0 info in 1 file read (0 with findings)\n", out)
+
+	code, out, _ = runCLI(t, "lint", "other.feature")
+	require.Equal(t, exitcode.Lint, code)
+	require.Contains(t, out, `../features/other.feature:3:1: feature-undefined-step error: undefined step: When provider "primary" explodes`)
+	require.Contains(t, out, "in 1 file read (1 with findings)")
+
+	// A name the team lacks is refused as a drill of the file would.
+	b, err := os.ReadFile(filepath.Join(dir, "features", "cost-spike.feature"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "features", "cost-spike.feature"), []byte(strings.Replace(string(b), `alert "LLMSpendSpike"`, `alert "LLMSpendSpik"`, 1)), 0o644))
+	code, _, errs = runCLI(t, "lint", "cost-spike.feature")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, `unknown alert "LLMSpendSpik"; closest: LLMSpendSpike`)
+
+	for _, c := range []struct{ arg, want string }{
+		{"nope.feature", "nope.feature: no such feature file"},
+		{"drill.yaml", `lint takes feature files (features/x.feature), got "drill.yaml"`},
+	} {
+		code, _, errs = runCLI(t, "lint", c.arg)
+		require.Equal(t, exitcode.Usage, code, c.arg)
+		require.Contains(t, errs, c.want)
+	}
+	outside := filepath.Join(t.TempDir(), "x.feature")
+	require.NoError(t, os.WriteFile(outside, []byte("Feature: x\n"), 0o644))
+	code, _, errs = runCLI(t, "lint", outside)
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "a feature file is linted with its team")
+}

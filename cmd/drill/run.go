@@ -131,7 +131,7 @@ type runFunc func(ctx context.Context, e *env, args []string, t *team.Team) erro
 func runFlags(fs *flag.FlagSet) runFunc {
 	var (
 		teamDir  = fs.String("team", "", "team directory holding drill.yaml (default: drill.yaml here or above, else the demo team)")
-		tags     = fs.String("tags", "", "godog tag expression selecting scenarios, e.g. '@cost-spike && ~@slow'")
+		tags     = fs.String("tags", "", "tag expression selecting scenarios, as cucumber reads it: '@cost-spike and not (@slow or @wip)'")
 		all      = fs.Bool("all", false, "run every scenario of the team and of the built-in library")
 		noBuilt  = fs.Bool("no-builtin", false, "leave out drill's built-in scenario library (features/builtin)")
 		speed    = fs.Float64("speed", 60, "drill seconds per real second, from 0.1 to 1000 (1 for a real-time game day)")

@@ -1,0 +1,312 @@
+package features
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/timeline"
+)
+
+// evals runs a step that sleeps one evaluation interval at a time on
+// the virtual clock, advancing it only while the step sleeps.
+func evals(t *testing.T, env *fakeEnv, run func() error) error {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- run() }()
+	var err error
+	for done := false; !done; {
+		require.Eventually(t, func() bool {
+			select {
+			case err = <-errc:
+				done = true
+				return true
+			default:
+				return env.clock.Pending() == 1
+			}
+		}, 10*time.Second, time.Millisecond)
+		if !done {
+			env.clock.Advance(env.EvalInterval())
+		}
+	}
+	return err
+}
+
+func measureWorld(t *testing.T) (*fakeEnv, *State, time.Time) {
+	t.Helper()
+	env := newFake()
+	s := NewState(env, nil)
+	require.NoError(t, s.ensureStarted(context.Background()))
+	start := env.clock.Now()
+	env.clock.Advance(10 * time.Minute) // the step starts at +10:00
+	return env, s, start
+}
+
+// A measure that must hold over a window passes when every reading is on
+// the good side, and fails at the first that is not, with its drill time
+// and value; no data after data fails, no data at all fails.
+func TestMeasureHoldsOverAWindow(t *testing.T) {
+	ctx := context.Background()
+	stays := func(s *State, text string) func() error {
+		return func() error { return invokeStep(t, s, text, ctx) }
+	}
+	t.Run("holds", func(t *testing.T) {
+		env, s, _ := measureWorld(t)
+		env.value = 1.5
+		require.NoError(t, evals(t, env, stays(s, `spend stays below $2 per minute for 5 minutes`)))
+		require.Equal(t, 21, len(env.exprs), "a reading every 15s for 5m, both ends")
+		require.Equal(t, spendPerMinute, env.exprs[0])
+	})
+	t.Run("fails at the first violation", func(t *testing.T) {
+		env, s, start := measureWorld(t)
+		env.value = 1.5
+		env.query = func() {
+			if env.clock.Now().Sub(start) >= 12*time.Minute+30*time.Second {
+				env.value = 3.1
+			}
+		}
+		err := evals(t, env, stays(s, `spend stays below $2 per minute for 5 minutes`))
+		require.EqualError(t, err, "spend was $3.10 per minute at +12:30, not below $2.00 per minute: it had to stay below $2.00 per minute for 5m0s from +10:00")
+	})
+	t.Run("success ratio", func(t *testing.T) {
+		env, s, start := measureWorld(t)
+		env.value = 0.995
+		env.query = func() {
+			if env.clock.Now().Sub(start) >= 11*time.Minute {
+				env.value = 0.97
+			}
+		}
+		err := evals(t, env, stays(s, `the success ratio stays above 99% for 10 minutes`))
+		require.EqualError(t, err, "the success ratio was 97.0% at +11:00, not above 99.0%: it had to stay above 99.0% for 10m0s from +10:00")
+		require.Equal(t, successRatio, env.exprs[0])
+	})
+	t.Run("latency", func(t *testing.T) {
+		env, s, _ := measureWorld(t)
+		env.value = 2.5
+		err := evals(t, env, stays(s, `latency p95 stays below 2 seconds for 5 minutes`))
+		require.EqualError(t, err, "latency p95 was 2.5s at +10:00, not below 2s: it had to stay below 2s for 5m0s from +10:00")
+		require.Equal(t, latencyP95, env.exprs[0])
+	})
+	t.Run("no data after data", func(t *testing.T) {
+		env, s, start := measureWorld(t)
+		env.value = 0.001
+		env.noData = func() bool { return env.clock.Now().Sub(start) >= 12*time.Minute }
+		err := evals(t, env, stays(s, `the error ratio stays below 5% for 5 minutes`))
+		require.EqualError(t, err, "the error ratio had no data from +12:00 to +12:30, so it cannot be shown to stay below 5.0% for 5m0s from +10:00: no data is not holding")
+	})
+	t.Run("a missed reading or two is no evidence either way", func(t *testing.T) {
+		env, s, start := measureWorld(t)
+		env.value = 0.001
+		env.noData = func() bool {
+			at := env.clock.Now().Sub(start)
+			return at >= 12*time.Minute && at < 12*time.Minute+30*time.Second
+		}
+		require.NoError(t, evals(t, env, stays(s, `the error ratio stays below 5% for 5 minutes`)))
+	})
+	t.Run("no data before data is waited past", func(t *testing.T) {
+		env, s, start := measureWorld(t)
+		env.value = 0.5
+		env.noData = func() bool { return env.clock.Now().Sub(start) < 10*time.Minute+30*time.Second }
+		require.NoError(t, evals(t, env, stays(s, `spend stays below $2 per minute for 1 minute`)))
+	})
+	t.Run("never any data", func(t *testing.T) {
+		env, s, _ := measureWorld(t)
+		env.noData = func() bool { return true }
+		err := evals(t, env, stays(s, `spend stays below $2 per minute for 1 minute`))
+		require.EqualError(t, err, "spend had no data from +10:00 to +11:00: the traffic generator and the mock providers recorded nothing it reads")
+	})
+}
+
+// Without a window of its own, a "stays" step reads the scenario so far
+// once: the highest spend per minute, the whole window's error ratio.
+func TestMeasureSinceStart(t *testing.T) {
+	ctx := context.Background()
+	env, s, _ := measureWorld(t)
+	env.value = 1.9
+	require.NoError(t, invokeStep(t, s, `spend stays below $2 per minute`, ctx))
+	require.Equal(t, `max_over_time((`+spendPerMinute+`)[600s:15s])`, env.exprs[0])
+	env.value = 2.4
+	require.EqualError(t, invokeStep(t, s, `spend stays below $2 per minute`, ctx), "spend over the last 10m0s was $2.40 per minute at its highest, not below $2.00 per minute")
+	env.value = 0.02
+	require.NoError(t, invokeStep(t, s, `the error ratio stays below 5%`, ctx))
+	require.Contains(t, env.exprs[len(env.exprs)-1], `increase(drill_traffic_requests_total{outcome="ok"}[600s])`)
+	env.value = 0.2
+	require.EqualError(t, invokeStep(t, s, `no more than 5% of requests fail`, ctx), "the error ratio over the last 10m0s was 20.0%, not below 5.0%")
+	env.noData = func() bool { return true }
+	require.ErrorContains(t, invokeStep(t, s, `latency p95 stays below 2s`, ctx), "latency p95 over the last 10m0s had no data")
+}
+
+// A correlated outage and a faults table inject every fault at the same
+// drill instant; a provider named twice is refused.
+func TestSeveralFaultsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	env := newFake()
+	s := NewState(env, nil)
+	s.ControlWindow = 0
+	require.NoError(t, s.ensureStarted(ctx))
+	require.NoError(t, invokeStep(t, s, `providers "primary" and "secondary" go down for 10 minutes`, ctx))
+	require.Equal(t, []string{"outage-1", "outage-1"}, env.injected)
+	require.ErrorContains(t, invokeStep(t, s, `providers "primary" and "primary" go down`, ctx), `"primary" is named twice`)
+
+	h := step(t, s, `these faults start at once`).(func(context.Context, StepArg, ...string) error)
+	env.injected = nil
+	require.NoError(t, h(ctx, StepArg{Rows: [][]string{{"fault", "target", "with"}, {"outage", "primary", ""}, {"stub-error", "search", "status=503"}}}, ""))
+	require.Equal(t, []string{"outage-1", "stub-error-1"}, env.injected)
+	require.ErrorContains(t, h(ctx, StepArg{Rows: [][]string{{"fault", "target"}}}, ""), "the table has no fault")
+}
+
+// A runbook step on a built-in measure that never read good says so in
+// drill time, from the acknowledgement to its deadline, with the last
+// value seen.
+func TestRecoveryThatNeverHeldSaysWhen(t *testing.T) {
+	ctx := context.Background()
+	env := newFake()
+	s := NewState(env, nil)
+	s.ControlWindow = 0
+	require.NoError(t, s.ensureStarted(ctx))
+	env.clock.Advance(5 * time.Minute)
+	env.log.Append(alertEvent(timeline.AlertFiring, "A", env.clock.Now(), env.clock.Now()))
+	for _, e := range ackAndRunbook(env.clock.Now()) {
+		env.log.Append(e)
+	}
+	env.value = 3.25
+	env.read = func(what string, at time.Time) Reading { return Reading{Detail: what + " reads 3.25"} }
+	err := evals(t, env, func() error {
+		return invokeStep(t, s, `following the runbook brings latency p95 below 2 seconds within 10 minutes`, ctx)
+	})
+	require.ErrorContains(t, err, "it never held from +05:00 to +15:00 (last value 3.25s at +15:00)")
+}
+
+// invokeStep runs the one catalog step accepting text with the values
+// it reads.
+func invokeStep(t *testing.T, s *State, text string, ctx context.Context) error {
+	t.Helper()
+	m, ok := matchOne(text)
+	require.True(t, ok, text)
+	require.NoError(t, m.err, text)
+	h := catalog[m.step].bind(s)
+	if f, ok := h.(func(context.Context, StepArg, ...string) error); ok {
+		return f(ctx, StepArg{}, m.args...)
+	}
+	require.False(t, strings.Contains(text, "\n"))
+	return callHandler(h, ctx, m.args)
+}
+
+// ackAndRunbook is an acknowledgement at at and a runbook run that ended
+// well at once.
+func ackAndRunbook(at time.Time) []timeline.Event {
+	return []timeline.Event{
+		{At: at, Kind: timeline.Page, Subject: "alice"},
+		{At: at, Kind: timeline.Ack, Subject: "alice"},
+		{At: at, Kind: timeline.RunbookEnd, Subject: "rb", Attrs: map[string]string{"status": "ok"}},
+	}
+}
+
+// Every built-in measure's PromQL parses as the alerting engine's parser
+// reads it: its value, its condition and its reading since the start.
+func TestMeasuresAreValidPromQL(t *testing.T) {
+	p := parser.NewParser(parser.Options{})
+	for name, m := range measures {
+		cond, err := measureCondition(name, "2")
+		require.NoError(t, err)
+		for _, q := range []string{m.value, cond, m.since("600s", "15s")} {
+			e, err := p.ParseExpr(q)
+			require.NoError(t, err, "%s: %s", name, q)
+			require.Contains(t, []parser.ValueType{parser.ValueTypeVector, parser.ValueTypeScalar}, e.Type(), q)
+		}
+	}
+}
+
+// "is above ... within D" waits until the measure reads good on data, at
+// most D after the latest fault, as Schedule has it: good at the
+// deadline passes, a reading later fails, saying from when to when it
+// was read and its last value; no data is no recovery.
+func TestMeasureWithinIsItsSchedule(t *testing.T) {
+	ctx := context.Background()
+	steps, _ := scheduled(t, "    When provider \"primary\" is down\n    Then the success ratio is above 99% within 10m\n", 3*time.Minute)
+	last := steps[len(steps)-1]
+	require.True(t, last.Known)
+	require.Equal(t, 3*time.Minute+10*time.Minute, last.At)
+	for _, c := range []struct {
+		late   time.Duration
+		noData bool
+		want   string
+	}{
+		{0, false, ""},
+		{15 * time.Second, false, "the success ratio was not above 99.0% within 10m0s of the fault: it never read so from +03:00 to +13:00 (last value 97.5% at +13:00)"},
+		{15 * time.Second, true, "; no data is not recovery"},
+	} {
+		env := newFake()
+		s := NewState(env, nil)
+		require.NoError(t, s.ensureStarted(ctx))
+		start := env.clock.Now()
+		env.clock.Set(start.Add(steps[0].At))
+		env.log.Append(timeline.Event{At: env.clock.Now(), Kind: timeline.FaultOn, Subject: "outage"})
+		s.mu.Lock()
+		s.firstFaultAt, s.lastFaultAt, s.controlDone = env.clock.Now(), env.clock.Now(), true
+		s.mu.Unlock()
+		good := start.Add(last.At + c.late)
+		env.value = 0.975
+		env.read = func(what string, at time.Time) Reading {
+			return Reading{Good: !at.Before(good), NoData: c.noData && at.Before(good), Detail: what}
+		}
+		err := evals(t, env, func() error { return invokeStep(t, s, `the success ratio is above 99% within 10m`, ctx) })
+		if c.want == "" {
+			require.NoError(t, err)
+			rec, ok := env.log.Find(timeline.OfKind(timeline.Recovered, ""))
+			require.True(t, ok, "the recovery is recorded")
+			require.Equal(t, good, rec.At)
+			continue
+		}
+		require.ErrorContains(t, err, c.want)
+	}
+}
+
+// The fault steps a trainer's words added inject the catalog kind they
+// say, with the trainer's values as its parameters.
+func TestNewFaultStepsInjectWhatTheySay(t *testing.T) {
+	src := `Feature: f
+  Scenario: s
+    When provider "primary" times out for 2 minutes
+    And provider "secondary" is rate limited to 20 requests per minute
+    And the "search" API slows down by 3 seconds
+    And the "search" API is slow
+    And providers "primary" and "secondary" go down
+`
+	scs, err := Parse("f.feature", []byte(src))
+	require.NoError(t, err)
+	require.Empty(t, Check(scs))
+	var got []string
+	for _, f := range Faults(scs) {
+		require.NoError(t, f.Err)
+		got = append(got, fmt.Sprintf("%d %s %s %v", f.Line, f.Kind, f.Target, f.Params))
+	}
+	require.Equal(t, []string{
+		"3 blackhole primary map[]",
+		"4 rate-limit secondary map[rpm:20]",
+		"5 stub-slow search map[delay:3000ms]",
+		"6 stub-slow search map[]",
+		"7 outage primary map[]",
+		"7 outage secondary map[]",
+	}, got)
+}
+
+// A condition that must hold and stops says when, in drill time, and
+// whether it read false or had no data.
+func TestHoldsSaysWhenAndWhy(t *testing.T) {
+	ctx := context.Background()
+	env, s, start := measureWorld(t)
+	env.noData = func() bool { return env.clock.Now().Sub(start) >= 11*time.Minute }
+	env.read = func(what string, _ time.Time) Reading {
+		return Reading{NoData: true, Detail: "no data: " + what + " has no fresh sample"}
+	}
+	err := evals(t, env, func() error { return invokeStep(t, s, `"up == 1" holds for 5m`, ctx) })
+	require.EqualError(t, err, `condition "up == 1" stopped holding at +11:00, 1m0s after it started (no data: up == 1 has no fresh sample)`)
+	env2, s2, _ := measureWorld(t)
+	require.NoError(t, evals(t, env2, func() error { return invokeStep(t, s2, `"up == 1" holds for 5m`, ctx) }))
+}
