@@ -142,3 +142,33 @@ func TestRunPromtoolTestsNeedTheTeamOnDisk(t *testing.T) {
 	_, err = promtoolFindings(context.Background(), tm)
 	require.ErrorContains(t, err, "promtool rule tests run from disk")
 }
+
+// A team keeping its promtool tests under tests/, outside paths.alerts,
+// with rule_files reaching back into alerts/: the tests run, and the alerts
+// they name count as tested.
+func TestRunPromtoolTestsOutsideAlerts(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(cleanDir)))
+	require.NoError(t, os.Remove(filepath.Join(dir, "alerts", "tests", "llm_test.yaml")))
+	tm, err := team.Load(dir)
+	require.NoError(t, err)
+	require.Contains(t, strs(run(t, tm, Options{}).Findings), "alerts/provider.yaml:11:11: alert-untested warning: alert LLMProviderErrors is exercised by no drill in features/ and no promtool test (alert_rule_test alertname)")
+
+	test := "rule_files: [../alerts/provider.yaml]\ntests:\n  - interval: 1m\n    alert_rule_test:\n      - eval_time: 10m\n        alertname: LLMProviderErrors\n        exp_alerts: []\n"
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "tests"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tests", "provider_test.yaml"), []byte(test), 0o644))
+	tm, err = team.Load(dir)
+	require.NoError(t, err)
+	r := run(t, tm, Options{})
+	require.Empty(t, r.Findings, "the test under tests/ counts LLMProviderErrors as tested")
+	require.Contains(t, tm.Files, "tests/provider_test.yaml")
+
+	// It really runs: an expectation the rules do not meet fails there.
+	failing := strings.Replace(test, "exp_alerts: []", "exp_alerts: [{exp_labels: {severity: page}}]", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tests", "provider_test.yaml"), []byte(failing), 0o644))
+	tm, err = team.Load(dir)
+	require.NoError(t, err)
+	got := strs(run(t, tm, Options{}).Findings)
+	require.Len(t, got, 1)
+	require.True(t, strings.HasPrefix(got[0], "tests/provider_test.yaml:6:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s:"), got[0])
+}

@@ -50,6 +50,9 @@ type Paths struct {
 	Runbooks   string `yaml:"runbooks"`
 	Escalation string `yaml:"escalation"`
 	Features   string `yaml:"features"`
+	// Tests narrows where promtool rule-test files are looked for; empty
+	// means the whole team directory (see FindTests).
+	Tests string `yaml:"tests"`
 }
 
 // LintConfig tunes the lint checks.
