@@ -172,3 +172,24 @@ func TestRunPromtoolTestsOutsideAlerts(t *testing.T) {
 	require.Len(t, got, 1)
 	require.True(t, strings.HasPrefix(got[0], "tests/provider_test.yaml:6:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s:"), got[0])
 }
+
+// A drill.yaml with team: and nothing else lints runbooks, rules,
+// escalation and features; only --live, which starts a world, needs the
+// topology, and says so.
+func TestRunTeamOnlyConfig(t *testing.T) {
+	tm := diskTeam(t, [3]string{"drill.yaml", "", "team:\n  id: ml-platform\n"})
+	r := run(t, tm, Options{})
+	var ids []string
+	for _, f := range r.Findings {
+		ids = append(ids, f.ID+" "+f.File)
+	}
+	require.Equal(t, []string{
+		"runbook-unbound-variable runbooks/llm-cost-spike.md",
+	}, ids, "the runbooks' $GATEWAY_ADMIN is bound in the full drill.yaml only")
+	require.Equal(t, 10, r.FilesRead)
+
+	_, err := Run(context.Background(), tm, Options{Now: lintNow, Live: true})
+	var refused *RefusedError
+	require.ErrorAs(t, err, &refused)
+	require.ErrorContains(t, err, "--live: drill.yaml: no topology: this command starts a world, which needs at least providers:")
+}
