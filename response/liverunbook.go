@@ -286,7 +286,7 @@ func (e *Engine) RunStep(ctx context.Context, user, stepID string) (LiveStep, er
 
 	start := e.clock.Now()
 	in.emitAt(start, timeline.StepStart, st.ID, firstLine(st.Text, st.code), lr.stepAttrs(&st, "user", user))
-	res := e.runStep(ctx, st.code, fmt.Sprintf("live step %s (%s)", st.ID, st.Line))
+	res := e.runStep(ctx, stepSpec{code: st.code, label: fmt.Sprintf("live step %s (%s)", st.ID, st.Line)})
 	end := e.clock.Now()
 	if end.Before(start) {
 		end = start
