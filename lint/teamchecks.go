@@ -41,7 +41,14 @@ func (l *linter) add(id, file string, line, col int, format string, args ...any)
 // teamFindings runs the checks of the team's own files (opts with its
 // defaults applied), before severities apply.
 func teamFindings(ctx context.Context, t *team.Team, opts Options) []Finding {
-	l := &linter{t: t, opts: opts, cfg: t.Config, git: newGitTimes(ctx, t.Dir)}
+	var files []string // what the git check may ask about
+	for _, rb := range t.Runbooks {
+		files = append(files, rb.File)
+	}
+	for _, r := range t.Rules {
+		files = append(files, r.File)
+	}
+	l := &linter{t: t, opts: opts, cfg: t.Config, git: newGitTimes(ctx, t.Dir, files)}
 	l.runbooks()
 	l.escalation()
 	l.ownership()
@@ -181,8 +188,8 @@ func (l *linter) runbooks() {
 			if got, ok := t.RunbookForAlert(r); !ok || got != rb {
 				continue
 			}
-			rbT, ok1 := git.last(rb.File)
-			rT, ok2 := git.last(r.File)
+			rbT, ok1 := git.lastChange(rb.File)
+			rT, ok2 := git.lastChange(r.File)
 			if ok1 && ok2 && rbT.Before(rT) {
 				l.add("runbook-older-than-rule", rb.File, rb.Line, 1, "runbook %s was last changed %s, before %s (alert %s) was changed %s", rb.ID, day(rbT), r.File, r.Alert, day(rT))
 			}
