@@ -82,7 +82,14 @@ func TestRunAssemblesEveryCheck(t *testing.T) {
 	require.Equal(t, []string{
 		"alerts/llm.yaml:7:9: alert-for-short warning: alert LLMSpendSpike: for: 30s is shorter than two evaluation intervals (30s); expected 1m or more",
 		"alerts/tests/bad_test.yaml:3:5: promtool-test-failed error: tests[0].intervall: unknown field; valid fields are: interval, input_series, alert_rule_test, promql_expr_test, external_labels, external_url, name, start_timestamp",
-		`alerts/tests/llm_test.yaml:8:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s: alertname: LLMProviderErrors, time: 10m,          exp:[             0:               Labels:{alertname="LLMProviderErrors", severity="page"}               Annotations:{}             ],          got:[]`,
+		"alerts/tests/llm_test.yaml:8:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m:\n" +
+			"    alertname: LLMProviderErrors, time: 10m,\n" +
+			"        exp:[\n" +
+			"            0:\n" +
+			"              Labels:{alertname=\"LLMProviderErrors\", severity=\"page\"}\n" +
+			"              Annotations:{}\n" +
+			"            ],\n" +
+			"        got:[]",
 		"features/broken.feature:4:3: feature-syntax info: expected: #EOF, #TableRow, #DocStringSeparator, #StepLine, #TagLine, #ExamplesLine, #ScenarioLine, #RuleLine, #Comment, #Empty, got \"  Scenario Outline without examples\"",
 		"features/cost-spike.feature:4:1: feature-undefined-step error: undefined step: When traffic goes wild (closest known step: When traffic surges 10x)",
 	}, strs(r.Findings))
@@ -170,7 +177,7 @@ func TestRunPromtoolTestsOutsideAlerts(t *testing.T) {
 	require.NoError(t, err)
 	got := strs(run(t, tm, Options{}).Findings)
 	require.Len(t, got, 1)
-	require.True(t, strings.HasPrefix(got[0], "tests/provider_test.yaml:6:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s:"), got[0])
+	require.True(t, strings.HasPrefix(got[0], "tests/provider_test.yaml:6:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m:\n"), got[0])
 }
 
 // A drill.yaml with team: and nothing else lints runbooks, rules,
