@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -199,4 +200,16 @@ func TestRunTeamOnlyConfig(t *testing.T) {
 	var refused *RefusedError
 	require.ErrorAs(t, err, &refused)
 	require.ErrorContains(t, err, "--live: drill.yaml: no topology: this command starts a world, which needs at least providers:")
+}
+
+// The support bot team (scenarios/testdata/supportbot: a service with an
+// API of its own, promtool tests under tests/) lints clean, its alerts
+// counted as tested by the tests outside alerts/.
+func TestSupportBotTeamLintsClean(t *testing.T) {
+	tm, err := team.Load(filepath.Join("..", "scenarios", "testdata", "supportbot"))
+	require.NoError(t, err)
+	require.Len(t, tm.PromtoolTests, 1)
+	require.Equal(t, "tests/supportbot_test.yaml", tm.PromtoolTests[0].File)
+	r := run(t, tm, Options{Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+	require.Empty(t, strs(r.Findings))
 }
