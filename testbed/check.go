@@ -63,7 +63,7 @@ func Check(top Topology, dir string, vars map[string]string) error {
 	data.Port = 1
 	svc := top.Service
 	switch form := svc.Form(); form {
-	case FormCommand, FormImage:
+	case FormCommand, FormImage, FormCompose:
 		field, args := "service.command", svc.Command
 		if form == FormImage {
 			field, args = "service.args", svc.Args
