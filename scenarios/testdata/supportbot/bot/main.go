@@ -2,7 +2,10 @@
 // test team: not an OpenAI-compatible gateway but an API of its own,
 // POST /api/ask {"question"} answered by an LLM provider's chat
 // completions, and GET /search?q=. It fails over to a second provider
-// through POST /admin/failover, and exposes its own metrics.
+// through POST /admin/failover, and exposes its own metrics. With
+// STORE_URL set it counts every question in a store first: `bot store`
+// is that store, a dependency of its own for the compose drills, keeping
+// its count in a file under --data.
 package main
 
 import (
@@ -16,6 +19,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -41,7 +46,10 @@ type bot struct {
 }
 
 func main() {
-	listen := flag.String("listen", "127.0.0.1:8080", "address to listen on")
+	if len(os.Args) > 1 && os.Args[1] == "store" {
+		os.Exit(store(os.Args[2:]))
+	}
+	listen := flag.String("listen", os.Getenv("LISTEN"), "address to listen on (default $LISTEN)")
 	flag.Parse()
 	b := &bot{
 		model:  os.Getenv("LLM_MODEL"),
@@ -71,7 +79,17 @@ func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/ask", b.ask)
 	mux.HandleFunc("GET /search", b.search)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if u := os.Getenv("STORE_URL"); u != "" {
+			resp, err := b.client.Get(u + "/healthz")
+			if err != nil {
+				http.Error(w, "store unreachable: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			resp.Body.Close()
+		}
+		fmt.Fprintln(w, "ok")
+	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /admin/state", func(w http.ResponseWriter, r *http.Request) {
 		b.mu.Lock()
@@ -115,6 +133,14 @@ func (b *bot) ask(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&in); err != nil || strings.TrimSpace(in.Question) == "" {
 		b.fail(w, "ask", http.StatusBadRequest, `expected {"question": "..."}`)
 		return
+	}
+	if u := os.Getenv("STORE_URL"); u != "" {
+		resp, err := b.client.Post(u+"/incr", "text/plain", nil)
+		if err != nil {
+			b.fail(w, "ask", http.StatusServiceUnavailable, "store: "+err.Error())
+			return
+		}
+		resp.Body.Close()
 	}
 	b.mu.Lock()
 	url := b.urls[b.active]
@@ -174,4 +200,40 @@ func (b *bot) search(w http.ResponseWriter, r *http.Request) {
 	b.requests.WithLabelValues("search", "ok").Inc()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"query": q, "hits": []map[string]string{{"id": "kb-1", "title": "Refunds and returns"}}})
+}
+
+// store serves the question count: POST /incr adds one and answers the
+// count, kept in a file under --data.
+func store(args []string) int {
+	fs := flag.NewFlagSet("store", flag.ExitOnError)
+	listen := fs.String("listen", "127.0.0.1:6380", "address to listen on")
+	data := fs.String("data", "/data", "directory of the count file")
+	_ = fs.Parse(args)
+	var mu sync.Mutex
+	file := filepath.Join(*data, "count")
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("POST /incr", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		b, _ := os.ReadFile(file)
+		n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		n++
+		if err := os.WriteFile(file, []byte(strconv.Itoa(n)), 0o644); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprint(w, n)
+	})
+	fmt.Println("store listening on", *listen)
+	srv := &http.Server{Addr: *listen, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// As PID 1 of a container, nothing but a handler ends it on SIGTERM.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, "store:", err)
+		return 1
+	}
+	return 0
 }
