@@ -40,7 +40,7 @@ type Generator struct {
 	transport *http.Transport
 	client    *http.Client
 
-	kinds  map[string]*compiled // every request kind: the presets and the team's own
+	kinds map[string]*compiled // every request kind: the presets and the team's own
 
 	reg       *prometheus.Registry
 	requests  *prometheus.CounterVec
