@@ -149,3 +149,38 @@ func TestComposeWithoutEngineSaysSo(t *testing.T) {
 	require.ErrorContains(t, err, "compose docker-compose.yaml: no container engine answers (docker info: ")
 	require.ErrorContains(t, err, "a compose: service needs one running")
 }
+
+// Interrupted while the project starts (Ctrl-C cancels the context), the
+// testbed removes what the project made so far.
+func TestComposeInterruptedStartLeavesNothing(t *testing.T) {
+	composeOrSkip(t)
+	dir := composeProject(t)
+	top := parseText(t, upstreams+strings.Replace(composeService, "health: /healthz", "health: /never-ready", 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	project := make(chan string, 1)
+	go func() {
+		// Cancel once a container of the project runs: the start is under way.
+		for ctx.Err() == nil {
+			out, _ := exec.Command("docker", "ps", "--filter", "label=org.drillkit.testbed", "--format", `{{.Label "com.docker.compose.project"}}`).Output()
+			if p := strings.TrimSpace(firstLine(string(out))); p != "" {
+				project <- p
+				cancel()
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	tb, err := Start(ctx, top, Options{Dir: dir, TrafficOff: true})
+	if tb != nil {
+		tb.Close()
+	}
+	require.Error(t, err)
+	var p string
+	select {
+	case p = <-project:
+	default:
+		t.Fatal("no container of the project was seen before Start returned: " + err.Error())
+	}
+	require.Empty(t, left(t, p), "an interrupted start leaves nothing of the project")
+}
