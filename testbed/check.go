@@ -72,6 +72,11 @@ func Check(top Topology, dir string, vars map[string]string) error {
 		errs = append(errs, err)
 		_, err = templateEnv(svc, data)
 		errs = append(errs, err)
+		if form == FormCompose {
+			if _, _, err := tb.composeFile(); err != nil {
+				errs = append(errs, fmt.Errorf("service.compose: %s: %w", svc.Compose, err))
+			}
+		}
 		data.Service = endpointAt(svc, 1, form)
 	default:
 		if len(errs) == 0 { // the gateway's prices come from the providers' configs

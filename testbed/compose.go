@@ -112,10 +112,13 @@ func (c *composeSvc) run(ctx context.Context, timeout time.Duration, args ...str
 	return out.Bytes(), nil
 }
 
-// composeFile reads what the override needs of the team's file: its
-// version (compose v1 merges only files of one version) and its services.
-func composeFile(path string) (version string, services []string, err error) {
-	b, err := os.ReadFile(path)
+// composeFile reads what the override needs of the team's compose file
+// (through teamFile: inside the team directory, bounded): its version
+// (compose v1 merges only files of one version) and its services, which
+// must include service_name.
+func (tb *Testbed) composeFile() (version string, services []string, err error) {
+	svc := tb.top.Service
+	_, b, err := tb.teamFile(svc.Compose)
 	if err != nil {
 		return "", nil, err
 	}
@@ -130,6 +133,12 @@ func composeFile(path string) (version string, services []string, err error) {
 		services = append(services, name)
 	}
 	sort.Strings(services)
+	if len(services) == 0 {
+		return "", nil, errors.New("no services: expected a compose file with services:")
+	}
+	if !slices.Contains(services, svc.ServiceName) {
+		return "", nil, fmt.Errorf("service_name %q is no service of the file (services: %s)", svc.ServiceName, strings.Join(services, ", "))
+	}
 	return f.Version, services, nil
 }
 
@@ -146,12 +155,9 @@ func (tb *Testbed) startCompose(ctx context.Context) (service, error) {
 		return fail(err)
 	}
 	file := tb.path(svc.Compose)
-	version, services, err := composeFile(file)
+	version, services, err := tb.composeFile()
 	if err != nil {
 		return fail(err)
-	}
-	if !slices.Contains(services, svc.ServiceName) {
-		return fail(fmt.Errorf("service_name %q is no service of the file (services: %s)", svc.ServiceName, strings.Join(services, ", ")))
 	}
 	port := svc.Port
 	if port == 0 {

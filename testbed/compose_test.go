@@ -184,3 +184,29 @@ func TestComposeInterruptedStartLeavesNothing(t *testing.T) {
 	}
 	require.Empty(t, left(t, p), "an interrupted start leaves nothing of the project")
 }
+
+// What a compose service names is checked from the files before any world
+// starts: the file must exist, hold services, and have service_name.
+func TestCheckComposeFile(t *testing.T) {
+	dir := t.TempDir()
+	fast, err := os.ReadFile(filepath.Join("testdata", "fast.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "fast.yaml"), fast, 0o644))
+	top := parseText(t, upstreams+composeService)
+	require.ErrorContains(t, Check(top, dir, nil), "service.compose: docker-compose.yaml: ")
+	write := func(s string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "docker-compose.yaml"), []byte(s), 0o644))
+	}
+	write("services:\n  web: {image: x}\n  store: {image: y}\n")
+	require.ErrorContains(t, Check(top, dir, nil), `service.compose: docker-compose.yaml: service_name "api" is no service of the file (services: store, web)`)
+	write("volumes: {}\n")
+	require.ErrorContains(t, Check(top, dir, nil), "no services: expected a compose file with services:")
+	write("services:\n  api: {image: x}\n")
+	require.NoError(t, Check(top, dir, nil))
+
+	// service_name is required, and only for compose.
+	_, err = ParseTopology("drill.yaml", sectionsOf(t, []byte("service:\n  compose: docker-compose.yaml\n")))
+	require.ErrorContains(t, err, "service.service_name: missing; expected the name of the compose file's service under test")
+	_, err = ParseTopology("drill.yaml", sectionsOf(t, []byte("providers: [{name: p}]\nservice:\n  command: [x]\n  service_name: api\n")))
+	require.ErrorContains(t, err, "service.service_name: only applies to the compose form; this service is command")
+}
