@@ -134,7 +134,7 @@ func (tb *Testbed) composeFile() (version string, services []string, err error) 
 	}
 	sort.Strings(services)
 	if len(services) == 0 {
-		return "", nil, errors.New("no services: expected a compose file with services:")
+		return "", nil, errors.New("no services: expected a compose file with a services: mapping")
 	}
 	if !slices.Contains(services, svc.ServiceName) {
 		return "", nil, fmt.Errorf("service_name %q is no service of the file (services: %s)", svc.ServiceName, strings.Join(services, ", "))

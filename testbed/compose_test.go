@@ -200,7 +200,7 @@ func TestCheckComposeFile(t *testing.T) {
 	write("services:\n  web: {image: x}\n  store: {image: y}\n")
 	require.ErrorContains(t, Check(top, dir, nil), `service.compose: docker-compose.yaml: service_name "api" is no service of the file (services: store, web)`)
 	write("volumes: {}\n")
-	require.ErrorContains(t, Check(top, dir, nil), "no services: expected a compose file with services:")
+	require.ErrorContains(t, Check(top, dir, nil), "no services: expected a compose file with a services: mapping")
 	write("services:\n  api: {image: x}\n")
 	require.NoError(t, Check(top, dir, nil))
 
