@@ -46,7 +46,7 @@ var checks = []Check{
 	{"runbook-section-missing", SeverityWarning, "a responder under stress needs the same sections in the same place in every runbook"},
 	{"runbook-mitigation-not-actionable", SeverityError, "a mitigation with no command and no concrete step tells the responder what, not how"},
 	{"runbook-unbound-variable", SeverityError, "a command using a variable drill.yaml does not bind fails or hits the wrong target in a drill"},
-	{"runbook-attribute-ignored", SeverityWarning, "a block whose Runme attributes (cwd, interpreter, background, excludeFromRunAll, ...) change how it runs is run otherwise in a drill, so the drill does not rehearse what the responder does"},
+	{"runbook-attribute-ignored", SeverityWarning, "a block whose Runme attributes drill cannot honour (interactive, a cwd of the host, an interpreter other than bash, sh and python3) is run otherwise in a drill, so the drill does not rehearse what the responder does"},
 	{"runbook-placeholder", SeverityWarning, "TODO, TBD or <placeholder> left in a step means the step was never finished"},
 	{"runbook-escalation-reference-unknown", SeverityError, "an Escalation section telling the responder to page a team, policy or role that does not exist sends them nowhere when they are already stuck"},
 	{"runbook-decision-no-criterion", SeverityWarning, "a step that says if, when, unless or whether without a number leaves the decision to a tired responder's judgement"},

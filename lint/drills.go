@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
 
 	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/features"
@@ -48,6 +51,22 @@ func featureFindings(t *team.Team, only map[string]bool) []Finding {
 		}
 	}
 	return out
+}
+
+// promtoolMessage is a failed check's finding message: what failed and
+// when on the first line, then promtool's own text as promtool prints it
+// under FAILED:, its lines and indentation kept (multi-line exp: and got:
+// with every label), each line's trailing blanks dropped. A one-line
+// failure stays on the first line.
+func promtoolMessage(what string, at time.Duration, msg string) string {
+	lines := strings.Split(strings.Trim(msg, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	if len(lines) == 1 {
+		return fmt.Sprintf("%s at %s: %s", what, model.Duration(at), strings.TrimSpace(lines[0]))
+	}
+	return fmt.Sprintf("%s at %s:\n%s", what, model.Duration(at), strings.Join(lines, "\n"))
 }
 
 // promtoolFindings run the team's promtool rule tests through drill's
@@ -99,7 +118,7 @@ func promtoolFindings(ctx context.Context, t *team.Team) ([]Finding, error) {
 			// The alert_rule_test or promql_expr_test that failed.
 			pos, _ := pt.CaseAt(f.Test, f.Alertname, f.Expr, f.EvalTime)
 			out = append(out, Finding{ID: "promtool-test-failed", File: pt.File, Line: pos.Line, Col: pos.Col,
-				Message: fmt.Sprintf("%s at %s: %s", what, f.EvalTime, strings.ReplaceAll(strings.TrimSpace(f.Message), "\n", " "))})
+				Message: promtoolMessage(what, f.EvalTime, f.Message)})
 		}
 	}
 	return out, nil

@@ -2,11 +2,13 @@ package lint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/response"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/team"
 )
@@ -87,6 +89,10 @@ func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
 	if len(opts.Features) > 0 {
 		return runFeatures(t, opts)
 	}
+	if opts.Live && !t.Config.HasTopology() {
+		_, err := scenarios.Validate(t) // the NoTopologyError
+		return nil, &RefusedError{Err: fmt.Errorf("--live: %w", err)}
+	}
 	opts = opts.withDefaults(t)
 	raw := teamFindings(ctx, t, opts)
 	raw = append(raw, featureFindings(t, nil)...)
@@ -115,8 +121,17 @@ func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
 
 // refused is what a drill of the team would refuse before starting. The
 // steps are checked for the team's own drills only; feature files that
-// do not parse or name undefined steps are findings instead.
+// do not parse or name undefined steps are findings instead. A drill.yaml
+// without topology (team: and the lint settings only) has no world to
+// check against: its responders and escalation are checked, and lint
+// needs nothing more.
 func refused(t *team.Team) error {
+	if !t.Config.HasTopology() {
+		return errors.Join(
+			response.CheckResponders(t.Config.File, t.Config.Responders, t.Escalation),
+			response.CheckPolicies(t.Escalation),
+		)
+	}
 	top, err := scenarios.Validate(t)
 	if err != nil {
 		return err

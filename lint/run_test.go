@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -82,7 +83,14 @@ func TestRunAssemblesEveryCheck(t *testing.T) {
 	require.Equal(t, []string{
 		"alerts/llm.yaml:7:9: alert-for-short warning: alert LLMSpendSpike: for: 30s is shorter than two evaluation intervals (30s); expected 1m or more",
 		"alerts/tests/bad_test.yaml:3:5: promtool-test-failed error: tests[0].intervall: unknown field; valid fields are: interval, input_series, alert_rule_test, promql_expr_test, external_labels, external_url, name, start_timestamp",
-		`alerts/tests/llm_test.yaml:8:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m0s: alertname: LLMProviderErrors, time: 10m,          exp:[             0:               Labels:{alertname="LLMProviderErrors", severity="page"}               Annotations:{}             ],          got:[]`,
+		"alerts/tests/llm_test.yaml:8:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m:\n" +
+			"    alertname: LLMProviderErrors, time: 10m,\n" +
+			"        exp:[\n" +
+			"            0:\n" +
+			"              Labels:{alertname=\"LLMProviderErrors\", severity=\"page\"}\n" +
+			"              Annotations:{}\n" +
+			"            ],\n" +
+			"        got:[]",
 		"features/broken.feature:4:3: feature-syntax info: expected: #EOF, #TableRow, #DocStringSeparator, #StepLine, #TagLine, #ExamplesLine, #ScenarioLine, #RuleLine, #Comment, #Empty, got \"  Scenario Outline without examples\"",
 		"features/cost-spike.feature:4:1: feature-undefined-step error: undefined step: When traffic goes wild (closest known step: When traffic surges 10x)",
 	}, strs(r.Findings))
@@ -141,4 +149,67 @@ func TestRunPromtoolTestsNeedTheTeamOnDisk(t *testing.T) {
 	require.NoError(t, err)
 	_, err = promtoolFindings(context.Background(), tm)
 	require.ErrorContains(t, err, "promtool rule tests run from disk")
+}
+
+// A team keeping its promtool tests under tests/, outside paths.alerts,
+// with rule_files reaching back into alerts/: the tests run, and the alerts
+// they name count as tested.
+func TestRunPromtoolTestsOutsideAlerts(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(cleanDir)))
+	require.NoError(t, os.Remove(filepath.Join(dir, "alerts", "tests", "llm_test.yaml")))
+	tm, err := team.Load(dir)
+	require.NoError(t, err)
+	require.Contains(t, strs(run(t, tm, Options{}).Findings), "alerts/provider.yaml:11:11: alert-untested warning: alert LLMProviderErrors is exercised by no drill in features/ and no promtool test (alert_rule_test alertname)")
+
+	test := "rule_files: [../alerts/provider.yaml]\ntests:\n  - interval: 1m\n    alert_rule_test:\n      - eval_time: 10m\n        alertname: LLMProviderErrors\n        exp_alerts: []\n"
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "tests"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tests", "provider_test.yaml"), []byte(test), 0o644))
+	tm, err = team.Load(dir)
+	require.NoError(t, err)
+	r := run(t, tm, Options{})
+	require.Empty(t, r.Findings, "the test under tests/ counts LLMProviderErrors as tested")
+	require.Contains(t, tm.Files, "tests/provider_test.yaml")
+
+	// It really runs: an expectation the rules do not meet fails there.
+	failing := strings.Replace(test, "exp_alerts: []", "exp_alerts: [{exp_labels: {severity: page}}]", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tests", "provider_test.yaml"), []byte(failing), 0o644))
+	tm, err = team.Load(dir)
+	require.NoError(t, err)
+	got := strs(run(t, tm, Options{}).Findings)
+	require.Len(t, got, 1)
+	require.True(t, strings.HasPrefix(got[0], "tests/provider_test.yaml:6:20: promtool-test-failed error: unnamed#0, alert LLMProviderErrors at 10m:\n"), got[0])
+}
+
+// A drill.yaml with team: and nothing else lints runbooks, rules,
+// escalation and features; only --live, which starts a world, needs the
+// topology, and says so.
+func TestRunTeamOnlyConfig(t *testing.T) {
+	tm := diskTeam(t, [3]string{"drill.yaml", "", "team:\n  id: ml-platform\n"})
+	r := run(t, tm, Options{})
+	var ids []string
+	for _, f := range r.Findings {
+		ids = append(ids, f.ID+" "+f.File)
+	}
+	require.Equal(t, []string{
+		"runbook-unbound-variable runbooks/llm-cost-spike.md",
+	}, ids, "the runbooks' $GATEWAY_ADMIN is bound in the full drill.yaml only")
+	require.Equal(t, 10, r.FilesRead)
+
+	_, err := Run(context.Background(), tm, Options{Now: lintNow, Live: true})
+	var refused *RefusedError
+	require.ErrorAs(t, err, &refused)
+	require.ErrorContains(t, err, "--live: drill.yaml: no topology: this command starts a world, which needs at least providers:")
+}
+
+// The support bot team (scenarios/testdata/supportbot: a service with an
+// API of its own, promtool tests under tests/) lints clean, its alerts
+// counted as tested by the tests outside alerts/.
+func TestSupportBotTeamLintsClean(t *testing.T) {
+	tm, err := team.Load(filepath.Join("..", "scenarios", "testdata", "supportbot"))
+	require.NoError(t, err)
+	require.Len(t, tm.PromtoolTests, 1)
+	require.Equal(t, "tests/supportbot_test.yaml", tm.PromtoolTests[0].File)
+	r := run(t, tm, Options{Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
+	require.Empty(t, strs(r.Findings))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -40,7 +41,14 @@ func (l *linter) add(id, file string, line, col int, format string, args ...any)
 // teamFindings runs the checks of the team's own files (opts with its
 // defaults applied), before severities apply.
 func teamFindings(ctx context.Context, t *team.Team, opts Options) []Finding {
-	l := &linter{t: t, opts: opts, cfg: t.Config, git: newGitTimes(ctx, t.Dir)}
+	var files []string // what the git check may ask about
+	for _, rb := range t.Runbooks {
+		files = append(files, rb.File)
+	}
+	for _, r := range t.Rules {
+		files = append(files, r.File)
+	}
+	l := &linter{t: t, opts: opts, cfg: t.Config, git: newGitTimes(ctx, t.Dir, files)}
 	l.runbooks()
 	l.escalation()
 	l.ownership()
@@ -180,8 +188,8 @@ func (l *linter) runbooks() {
 			if got, ok := t.RunbookForAlert(r); !ok || got != rb {
 				continue
 			}
-			rbT, ok1 := git.last(rb.File)
-			rT, ok2 := git.last(r.File)
+			rbT, ok1 := git.lastChange(rb.File)
+			rT, ok2 := git.lastChange(r.File)
 			if ok1 && ok2 && rbT.Before(rT) {
 				l.add("runbook-older-than-rule", rb.File, rb.Line, 1, "runbook %s was last changed %s, before %s (alert %s) was changed %s", rb.ID, day(rbT), r.File, r.Alert, day(rT))
 			}
@@ -223,36 +231,29 @@ func (l *linter) sections(rb *team.Runbook) {
 	}
 }
 
-// runmeEffects says what the Runme attributes that change how a block
-// runs would do, where drill does otherwise: it runs every executable
-// block in order, with bash, in the drill's sandbox directory, waiting
-// for each to end.
-var runmeEffects = map[string]string{
-	"cwd":               "runs the block in another directory",
-	"interpreter":       "runs the block with another interpreter",
-	"background":        "runs the block in the background",
-	"interactive":       "gives the block a terminal to type into",
-	"excludeFromRunAll": "leaves the block out of a run of the whole document",
-	"promptEnv":         "prompts for the block's variables",
-}
-
 // attributes reports the Runme attributes of an executable step that
-// drill does not honour: the drill runs the step otherwise than the team
-// does by hand, so its verdict may not hold.
+// drill does not honour, so that the drill runs the step otherwise than
+// the team does by hand and its verdict may not hold: interactive (a
+// drill types nothing), a cwd naming a directory of the host (absolute,
+// or above the runbook's directory), an interpreter other than those
+// drill runs (team.Interpreters). cwd, interpreter, excludeFromRunAll,
+// background, promptEnv, ignoreErrors and continueOnError are honoured
+// (team.StepRun).
 func (l *linter) attributes(rb *team.Runbook, where string, st team.Step) {
-	keys := make([]string, 0, len(st.Attrs))
-	for k := range st.Attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		effect, ok := runmeEffects[k]
-		if !ok || st.Attrs[k] == false || st.Attrs[k] == "" {
-			continue // name, and attributes that do not change how it runs
-		}
+	ignored := func(attr, effect, instead string) {
 		l.add("runbook-attribute-ignored", rb.File, st.Line, 1,
-			"runbook %s, %s: Runme attribute %q %s; drill ignores it and runs the block with bash, in order, in its sandbox directory, waiting for it to end",
-			rb.ID, where, k, effect)
+			"runbook %s, %s: Runme attribute %q %s; drill ignores it and %s", rb.ID, where, attr, effect, instead)
+	}
+	if v, ok := st.Attrs["cwd"].(string); ok && strings.TrimSpace(v) != "" && st.Run.Cwd == "" && path.Clean(v) != "." {
+		ignored("cwd", fmt.Sprintf("names %s, a directory of the host the runbook is written for", v),
+			"runs the block in its sandbox directory (a cwd relative to the runbook, inside it, is honoured)")
+	}
+	if v, ok := st.Attrs["interpreter"].(string); ok && strings.TrimSpace(v) != "" && st.Run.Interpreter == "" {
+		ignored("interpreter", fmt.Sprintf("runs the block with %s", v),
+			fmt.Sprintf("runs it with bash (drill runs %s)", strings.Join(team.Interpreters, ", ")))
+	}
+	if v, ok := st.Attrs["interactive"]; ok && v != false && v != "" && v != "false" {
+		ignored("interactive", "gives the block a terminal to type into", "runs it with no terminal and no stdin")
 	}
 }
 

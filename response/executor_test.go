@@ -21,7 +21,7 @@ import (
 
 // runSandboxed runs one step as the runbook executor does.
 func (e *Engine) runSandboxed(ctx context.Context, code string) stepResult {
-	return e.runStep(ctx, code, "step under test")
+	return e.runStep(ctx, stepSpec{code: code, label: "step under test"})
 }
 
 // sandboxEngine is an engine used only for its sandbox.
@@ -291,4 +291,83 @@ func TestNoRunbookIsANote(t *testing.T) {
 	h.stop()
 	_, started := h.log.Find(timeline.OfKind(timeline.RunbookStart, ""))
 	require.False(t, started)
+}
+
+// sleeping reports whether a process whose command line holds arg runs.
+func sleeping(t *testing.T, arg string) bool {
+	t.Helper()
+	dirs, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	for _, d := range dirs {
+		b, err := os.ReadFile("/proc/" + d.Name() + "/cmdline")
+		if err == nil && strings.Contains(string(b), arg) {
+			return true
+		}
+	}
+	return false
+}
+
+// The Runme attributes drill honours: cwd, interpreter (sh, python3),
+// excludeFromRunAll, background (ended with the runbook), promptEnv
+// answered from drill.yaml's variables, ignoreErrors and continueOnError.
+func TestRunmeAttributesHonoured(t *testing.T) {
+	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
+		t.Skip("needs /proc to see the background step end")
+	}
+	at := time.Date(2026, 3, 9, 12, 30, 0, 0, time.UTC)
+	h := newHarness(t, at, Options{Team: loadTeam(t), Responders: responders(t, "default: {ack_delay: 1m}\n"),
+		Variables: map[string]string{"GATEWAY_ADMIN": "http://127.0.0.1:9/admin", "TARGET": "it's-bound"}, StepTimeout: 20 * time.Second})
+	h.fire("RunmeAttributes", map[string]string{"service": "llm-gateway"}, nil)
+	h.clock.Advance(time.Hour)
+	var end timeline.Event
+	require.Eventually(t, func() bool {
+		var ok bool
+		end, ok = h.log.Find(timeline.OfKind(timeline.RunbookEnd, ""))
+		return ok
+	}, 30*time.Second, time.Millisecond)
+	h.stop()
+	require.Equal(t, "ok", end.Attrs["status"], "%v", runbookEvents(h.log))
+	require.Equal(t, []string{
+		"ack alice",
+		"runbook.start runme-attributes",
+		"step.start in-cwd", "step.end in-cwd ok exit=0 manual=false",
+		"step.start with-sh", "step.end with-sh ok exit=0 manual=false",
+		"step.start with-python", "step.end with-python ok exit=0 manual=false",
+		"step.start watcher", "step.end watcher background exit=0 manual=false",
+		"step.start prompted", "step.end prompted ok exit=0 manual=false",
+		"step.start not-prompted", "step.end not-prompted ok exit=0 manual=false",
+		"step.start may-fail", "step.end may-fail failed exit=4 manual=false",
+		"step.start may-fail-too", "step.end may-fail-too failed exit=5 manual=false",
+		"step.start after", "step.end after ok exit=0 manual=false",
+		"runbook.end runme-attributes",
+	}, runbookEvents(h.log))
+	out := func(step string) string {
+		e, ok := h.log.Find(timeline.OfKind(timeline.StepEnd, step))
+		require.True(t, ok, step)
+		return strings.TrimSpace(e.Attrs["output"])
+	}
+	require.True(t, strings.HasSuffix(out("in-cwd"), "/work/deploy/k8s"), out("in-cwd"))
+	require.Equal(t, "not bash", out("with-sh"))
+	require.Equal(t, "python 42", out("with-python"))
+	require.Equal(t, "target=it's-bound", out("prompted"), "promptEnv answers from drill.yaml's variables")
+	require.Equal(t, "target=as-written", out("not-prompted"))
+	for _, s := range []string{"may-fail", "may-fail-too"} {
+		e, _ := h.log.Find(timeline.OfKind(timeline.StepEnd, s))
+		require.Equal(t, "true", e.Attrs["ignored"], s)
+	}
+	_, escalated := h.log.Find(timeline.OfKind(timeline.Escalate, ""))
+	require.False(t, escalated, "ignored failures hand nothing up")
+
+	excluded, ok := h.log.Find(timeline.OfKind(timeline.Note, "by-hand-only"))
+	require.True(t, ok)
+	require.Equal(t, "exclude_from_run_all", excluded.Attrs["reason"])
+	require.Equal(t, "9", end.Attrs["steps"], "an excluded step is not one of the run's steps")
+
+	bg, ok := h.log.Find(timeline.OfKind(timeline.Note, "watcher"))
+	require.True(t, ok)
+	require.Equal(t, "background_end", bg.Attrs["reason"])
+	require.Equal(t, "stopped", bg.Attrs["status"], bg.Message)
+	require.Contains(t, bg.Attrs["output"], "watching")
+	require.Less(t, bg.Seq, end.Seq, "the background step ends before the runbook's end is recorded")
+	require.False(t, sleeping(t, "6001.25"), "the background step's process group ended with the runbook")
 }

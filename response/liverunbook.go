@@ -66,6 +66,7 @@ type LiveStep struct {
 	Output   string `json:"output,omitempty"`
 
 	code string // as written, for the executor
+	run  team.StepRun
 	idx  int
 }
 
@@ -125,7 +126,7 @@ func (in *incident) openLiveRunbook(user string) {
 				id = fmt.Sprintf("%s-%d", id, seen[id])
 			}
 			lr.Steps = append(lr.Steps, LiveStep{ID: id, Section: sec.Name, Phase: phases[si], Line: fmt.Sprintf("%s:%d", st.File, st.Line),
-				Manual: st.Manual, Text: firstLine(st.Text, ""), Code: e.resolveVars(st.Code), code: st.Code, idx: st.Index})
+				Manual: st.Manual, Text: firstLine(st.Text, ""), Code: e.resolveVars(st.Code), code: st.Code, run: st.Run, idx: st.Index})
 		}
 	}
 	ids := make([]string, len(lr.Steps))
@@ -286,7 +287,13 @@ func (e *Engine) RunStep(ctx context.Context, user, stepID string) (LiveStep, er
 
 	start := e.clock.Now()
 	in.emitAt(start, timeline.StepStart, st.ID, firstLine(st.Text, st.code), lr.stepAttrs(&st, "user", user))
-	res := e.runStep(ctx, st.code, fmt.Sprintf("live step %s (%s)", st.ID, st.Line))
+	// A person runs one step: how it runs (interpreter, cwd, promptEnv)
+	// holds; background and the run-all attributes are theirs to judge.
+	code := st.code
+	if st.run.PromptEnv && st.run.Interpreter != "python3" {
+		code = answerPrompts(code, e.opt.Variables)
+	}
+	res := e.runStep(ctx, stepSpec{code: code, label: fmt.Sprintf("live step %s (%s)", st.ID, st.Line), interpreter: st.run.Interpreter, cwd: st.run.Cwd})
 	end := e.clock.Now()
 	if end.Before(start) {
 		end = start

@@ -128,3 +128,22 @@ func TestLiveRoleClaimBeforeAnyIncidentRefused(t *testing.T) {
 		require.NotEqual(t, timeline.RoleAssigned, e.Kind, strings.TrimSpace(e.Message))
 	}
 }
+
+// A live step runs as its Runme attributes say: its interpreter, its cwd,
+// promptEnv answered from drill.yaml's variables.
+func TestLiveStepHonoursRunmeAttributes(t *testing.T) {
+	at := time.Date(2026, 3, 9, 12, 30, 0, 0, time.UTC)
+	h := newHarness(t, at, Options{Team: loadTeam(t), Live: true, Pager: &syncWriter{w: &bytes.Buffer{}},
+		Variables: map[string]string{"GATEWAY_ADMIN": "http://127.0.0.1:9/admin", "TARGET": "bound"}, StepTimeout: 20 * time.Second})
+	h.fire("RunmeAttributes", map[string]string{"service": "llm-gateway"}, nil)
+	require.Eventually(t, func() bool { return len(h.engine.Pages()) == 1 }, 5*time.Second, time.Millisecond)
+	_, err := h.engine.Ack("alice", "")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { _, err := h.engine.LiveRunbook(); return err == nil }, 5*time.Second, time.Millisecond)
+	for step, want := range map[string]string{"in-cwd": "/work/deploy/k8s", "with-sh": "not bash", "with-python": "python 42", "prompted": "target=bound"} {
+		st, err := h.engine.RunStep(context.Background(), "alice", step)
+		require.NoError(t, err, step)
+		require.Equal(t, "ok", st.Status, "%s: %s", step, st.Output)
+		require.True(t, strings.HasSuffix(strings.TrimSpace(st.Output), want), "%s: %q", step, st.Output)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -58,13 +59,30 @@ func blockedNote(bs []sandbox.Blocked) string {
 		" (bind every endpoint a runbook uses through drill.yaml's variables:)"
 }
 
+// stepSpec is how one executable step runs: its code (promptEnv answered)
+// and the Runme attributes the executor honours.
+type stepSpec struct {
+	code, label string
+	interpreter string // bash (""), sh or python3
+	cwd         string // below the step's working directory; "" is it
+}
+
+// backgroundStep is a step started with Runme's background attribute,
+// ended when its runbook ends.
+type backgroundStep struct {
+	name, line string
+	proc       *stepProc
+}
+
 func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runbook, pol *team.Policy) {
 	e := in.e
 	names := e.opt.Team.Config.Lint.Sections
 	in.emit(timeline.RunbookStart, rb.ID, fmt.Sprintf("%s opens %s (%s)", user, rb.ID, rb.File),
 		in.attrs("user", user, "runbook", rb.ID, "file", rb.File))
 	steps, manual := 0, 0
+	var background []backgroundStep
 	end := func(status string, kv ...string) {
+		in.stopBackground(rb, background)
 		in.emit(timeline.RunbookEnd, rb.ID, fmt.Sprintf("runbook %s %s", rb.ID, status), in.attrs(append([]string{
 			"user", user, "runbook", rb.ID, "status", status,
 			"steps", strconv.Itoa(steps), "manual_steps", strconv.Itoa(manual)}, kv...)...))
@@ -78,11 +96,16 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 			continue
 		}
 		for _, st := range sec.Steps {
-			steps++
 			stepName := st.Name
 			if stepName == "" {
 				stepName = fmt.Sprintf("%s-%d", strings.ToLower(sec.Name), st.Index)
 			}
+			if st.Run.ExcludeFromRunAll {
+				in.emit(timeline.Note, stepName, fmt.Sprintf("runbook %s step %s (%s:%d) is excluded from run-all (excludeFromRunAll): not run", rb.ID, stepName, st.File, st.Line),
+					in.attrs("runbook", rb.ID, "step", stepName, "line", fmt.Sprintf("%s:%d", st.File, st.Line), "reason", "exclude_from_run_all"))
+				continue
+			}
+			steps++
 			base := []string{"user", user, "runbook", rb.ID, "section", sec.Name, "phase", phases[si], "index", strconv.Itoa(st.Index),
 				"line", fmt.Sprintf("%s:%d", st.File, st.Line), "manual", strconv.FormatBool(st.Manual)}
 			in.emit(timeline.StepStart, stepName, firstLine(st.Text, st.Code), in.attrs(base...))
@@ -96,6 +119,13 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 					res = stepResult{status: "canceled", exitCode: -1}
 				} else {
 					res = stepResult{status: "manual"}
+				}
+			} else if st.Run.Background && e.opt.DryRun == nil {
+				var p *stepProc
+				p, res = e.startStep(ctx, in.spec(stepName, st), 0)
+				if p != nil {
+					background = append(background, backgroundStep{name: stepName, line: fmt.Sprintf("%s:%d", st.File, st.Line), proc: p})
+					res = stepResult{status: "background", sandbox: p.isolation}
 				}
 			} else {
 				res = in.execute(ctx, stepName, st)
@@ -116,10 +146,19 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 					attrs = append(attrs, "blocked", strings.Join(addrs, ", "))
 				}
 			}
+			ignored := st.Run.IgnoreErrors && (res.status == "failed" || res.status == "timeout")
+			if ignored {
+				attrs = append(attrs, "ignored", "true")
+			}
 			msg := res.status
-			if res.status == "manual" {
+			switch {
+			case res.status == "background":
+				msg = "started in the background (background): the runbook goes on, and its end ends the step"
+			case ignored:
+				msg = fmt.Sprintf("%s (exit %d), ignored (ignoreErrors): the runbook goes on", res.status, res.exitCode)
+			case res.status == "manual":
 				msg = "manual step, not automatable: " + firstLine(st.Text, "")
-			} else if res.status != "ok" && res.status != "dry-run" {
+			case res.status != "ok" && res.status != "dry-run":
 				msg = fmt.Sprintf("%s (exit %d)", res.status, res.exitCode)
 			}
 			if len(res.blocked) > 0 {
@@ -136,8 +175,11 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 				end("error", "failed_step", stepName)
 				return
 			}
+			if ignored {
+				continue
+			}
 			switch res.status {
-			case "ok", "manual", "dry-run":
+			case "ok", "manual", "dry-run", "background":
 				continue
 			case "canceled":
 				end("canceled", "failed_step", stepName)
@@ -157,17 +199,81 @@ func (in *incident) runRunbook(ctx context.Context, user string, rb *team.Runboo
 	end("ok")
 }
 
+// stopBackground ends the runbook's background steps, in the order they
+// started, and notes how each ended.
+func (in *incident) stopBackground(rb *team.Runbook, bgs []backgroundStep) {
+	for _, b := range bgs {
+		res := b.proc.stop()
+		msg := fmt.Sprintf("background step %s of runbook %s ended with the runbook: %s", b.name, rb.ID, res.status)
+		if res.status != "ok" {
+			msg += fmt.Sprintf(" (exit %d)", res.exitCode)
+		}
+		in.emit(timeline.Note, b.name, msg, in.attrs("runbook", rb.ID, "step", b.name, "line", b.line, "reason", "background_end",
+			"status", res.status, "exit_code", strconv.Itoa(res.exitCode), "output", res.output,
+			"real_duration", res.real.Round(time.Millisecond).String()))
+	}
+}
+
+// spec is how step st runs: its interpreter and directory, and its code
+// with promptEnv's prompts answered from drill.yaml's variables.
+func (in *incident) spec(name string, st team.Step) stepSpec {
+	code := st.Code
+	if st.Run.PromptEnv && st.Run.Interpreter != "python3" {
+		code = answerPrompts(code, in.e.opt.Variables)
+	}
+	return stepSpec{code: code, label: fmt.Sprintf("step %s (%s:%d)", name, st.File, st.Line), interpreter: st.Run.Interpreter, cwd: st.Run.Cwd}
+}
+
+// exportLine is a shell line exporting one variable: Runme prompts for it
+// under promptEnv.
+var exportLine = regexp.MustCompile(`^(\s*export\s+)([A-Za-z_][A-Za-z0-9_]*)=.*$`)
+
+// answerPrompts answers the block's export NAME=... lines, Runme's
+// prompts under promptEnv, with drill.yaml's variable NAME where it is
+// bound; a line exporting a name not bound keeps its value, as a prompt
+// answered with its default does.
+func answerPrompts(code string, vars map[string]string) string {
+	lines := strings.Split(code, "\n")
+	for i, l := range lines {
+		m := exportLine.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		if v, ok := vars[m[2]]; ok {
+			lines[i] = m[1] + m[2] + "=" + shellQuote(v)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// shellQuote quotes s for sh: in single quotes, each ' written '\”.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// how says in words how a step runs, for dry-run output.
+func (sp stepSpec) how(timeout time.Duration, background bool) string {
+	interp := map[string]string{"": "bash -euo pipefail", "bash": "bash -euo pipefail", "sh": "sh -eu", "python3": "python3"}[sp.interpreter]
+	s := "in " + interp
+	if sp.cwd != "" {
+		s += ", in " + sp.cwd + "/"
+	}
+	if background {
+		return s + ", in the background until the runbook ends"
+	}
+	return s + ", timeout " + timeout.String()
+}
+
 // execute runs one executable step in the sandbox, or describes it in
 // dry-run mode. Its real duration advances the incident's drill time by
 // the clock's speed (zero on a virtual clock).
 func (in *incident) execute(ctx context.Context, name string, st team.Step) stepResult {
 	e := in.e
+	spec := in.spec(name, st)
 	if e.opt.DryRun != nil {
-		e.dryf("would run step %s (%s:%d) in bash -euo pipefail, timeout %s, env %s:\n%s\n",
-			name, st.File, st.Line, e.opt.StepTimeout, strings.Join(e.envNames(), " "), indent(st.Code))
+		e.dryf("would run step %s (%s:%d) %s, env %s:\n%s\n",
+			name, st.File, st.Line, spec.how(e.opt.StepTimeout, st.Run.Background), strings.Join(e.envNames(), " "), indent(spec.code))
 		return stepResult{status: "dry-run"}
 	}
-	res := e.runStep(ctx, st.Code, fmt.Sprintf("step %s (%s:%d)", name, st.File, st.Line))
+	res := e.runStep(ctx, spec)
 	in.now = in.now.Add(time.Duration(float64(res.real) * e.clock.Speed()))
 	return res
 }

@@ -593,6 +593,9 @@ func fillStepLines(rec *scoring.Scenario, src *features.Scenario) {
 // instead of as a harness failure of every scenario; `drill lint` and
 // `drill run --plan` call it too. It returns the topology.
 func Validate(t *team.Team) (testbed.Topology, error) {
+	if !t.Config.HasTopology() {
+		return testbed.Topology{}, &NoTopologyError{File: t.Config.File}
+	}
 	top, err := TopologyOf(t)
 	if err != nil {
 		return top, err
@@ -602,6 +605,19 @@ func Validate(t *team.Team) (testbed.Topology, error) {
 		response.CheckResponders(t.Config.File, t.Config.Responders, t.Escalation),
 		response.CheckPolicies(t.Escalation),
 	)
+}
+
+// NoTopologyError is a drill.yaml that describes no world (no providers,
+// stubs, service, traffic or toxiproxy) given to a command that starts
+// one. drill lint needs none of it; the command's name is the caller's
+// prefix ("drill run: ...").
+type NoTopologyError struct{ File string }
+
+func (e *NoTopologyError) Error() string {
+	return e.File + ": no topology: this command starts a world, which needs at least providers: " +
+		"(the mock LLM providers the built-in gateway calls, e.g. providers: [{name: openai}]), " +
+		"or a service: of the team's own (command:, image: or compose:) with the providers and stubs it calls; " +
+		"see docs/topology.md (drill lint needs none of it)"
 }
 
 // Prepare is everything a run checks before its first world starts: it

@@ -38,6 +38,19 @@ type Config struct {
 	Toxiproxy *yaml.Node `yaml:"toxiproxy"`
 }
 
+// HasTopology says whether drill.yaml describes a world to start: any of
+// providers, stubs, service, traffic or toxiproxy written. A file with
+// none lints (runbooks, rules, escalation, features); the commands that
+// start a world refuse it, saying what they need.
+func (c *Config) HasTopology() bool {
+	for _, n := range []*yaml.Node{c.Providers, c.Stubs, c.Service, c.Traffic, c.Toxiproxy} {
+		if n != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // TeamInfo names the team.
 type TeamInfo struct {
 	ID   string `yaml:"id"`
@@ -50,6 +63,9 @@ type Paths struct {
 	Runbooks   string `yaml:"runbooks"`
 	Escalation string `yaml:"escalation"`
 	Features   string `yaml:"features"`
+	// Tests narrows where promtool rule-test files are looked for; empty
+	// means the whole team directory (see FindTests).
+	Tests string `yaml:"tests"`
 }
 
 // LintConfig tunes the lint checks.

@@ -169,6 +169,7 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 			t.Features[rel(p)] = string(b)
 		}
 	}
+	probs = append(probs, t.findTests(fsys, root, rel, files[0])...)
 	probs = append(probs, t.indexRunbooks()...)
 	if len(probs) > 0 {
 		probs.Sort()

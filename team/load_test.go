@@ -67,7 +67,16 @@ func TestMalformedInputs(t *testing.T) {
 		}, []string{`runbooks/llm-cost-spike.md:23:1: code block info string: expected Runme-style JSON attributes like sh {"name":"cap-spend"}, got "{name: cap-spend}"`}},
 		{"named step in a language drill does not run", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "runbooks/llm-cost-spike.md", `sh {"name":"cap-spend"}`, `zsh {"name":"cap-spend"}`)
-		}, []string{`runbooks/llm-cost-spike.md:23:1: code block language: a named step in "zsh" cannot run: drill runs sh, bash and shell blocks`}},
+		}, []string{`runbooks/llm-cost-spike.md:23:1: code block language: a named step in "zsh" cannot run: drill runs sh, bash and shell blocks, and python blocks with a name or an interpreter`}},
+		{"Runme attributes of the wrong type or out of range", func(t *testing.T, m fstest.MapFS) {
+			replace(t, m, "runbooks/llm-cost-spike.md", `sh {"name":"cap-spend"}`, `sh {"name":"cap-spend","cwd":7,"interpreter":false,"background":"maybe","ignoreErrors":1,"promptEnv":"sometimes"}`)
+		}, []string{
+			`runbooks/llm-cost-spike.md:23:1: code block background: expected true or false, got "maybe"`,
+			`runbooks/llm-cost-spike.md:23:1: code block promptEnv: expected true, false or auto, got "sometimes"`,
+			`runbooks/llm-cost-spike.md:23:1: code block ignoreErrors: expected true or false, got "1"`,
+			`runbooks/llm-cost-spike.md:23:1: code block cwd: expected a directory path as a string`,
+			`runbooks/llm-cost-spike.md:23:1: code block interpreter: expected the interpreter's name as a string`,
+		}},
 		{"bad PromQL", func(t *testing.T, m fstest.MapFS) {
 			replace(t, m, "alerts/llm.yaml", "rate5m * 60 > 2", "rate5m * > 2")
 		}, []string{`alerts/llm.yaml:8:15: group "llm-gateway", rule 2, "LLMSpendSpike": could not parse expression: 1:29: parse error: unexpected <op:>>`}},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -82,15 +83,125 @@ type Step struct {
 	Code   string
 	Name   string
 	Attrs  map[string]any
-	File   string
-	Line   int
+	// Run is how the step runs, from the Runme attributes drill honours.
+	Run  StepRun
+	File string
+	Line int
 
 	// Concrete says a manual step names a command in `code` or links
 	// somewhere; executable steps are concrete.
 	Concrete bool
 }
 
+// StepRun is how an executable step runs, from its Runme attributes:
+// cwd, interpreter, excludeFromRunAll, background, promptEnv, and
+// ignoreErrors or continueOnError. A boolean attribute is JSON true or
+// false, or a string Runme writes ("true", "yes", "1"; "false", "no",
+// "0"; promptEnv also "auto", which answers as true does).
+type StepRun struct {
+	// Cwd is the directory the step starts in, relative to the step's
+	// working directory (which stands for the runbook's directory: the
+	// team's repository is hidden from steps); "" is the directory itself.
+	// It is created empty. One written absolute or leaving upward names a
+	// directory of the host the runbook is written for: the step runs in
+	// its own directory (Cwd ""), and lint reports the attribute ignored.
+	Cwd string
+	// Interpreter runs the code: "bash" (the default, also when empty, as
+	// bash -euo pipefail), "sh" (sh -eu) or "python3" (the default of a
+	// python block). A path ending in one of them (/bin/sh) names it;
+	// another runs with bash, and lint reports the attribute ignored.
+	Interpreter string
+	// ExcludeFromRunAll leaves the step out of a drill, which follows the
+	// runbook as Runme's run-all does.
+	ExcludeFromRunAll bool
+	// Background starts the step and goes on to the next one without
+	// waiting; its process group is ended when the runbook ends.
+	Background bool
+	// PromptEnv answers the block's export NAME=... lines (Runme's
+	// prompts) with drill.yaml's variable NAME where it is bound.
+	PromptEnv bool
+	// IgnoreErrors (ignoreErrors or continueOnError) lets the runbook go
+	// on past the step when it fails or times out.
+	IgnoreErrors bool
+}
+
+// Interpreters drill runs steps with.
+var Interpreters = []string{"bash", "sh", "python3"}
+
 var executableLangs = map[string]bool{"sh": true, "bash": true, "shell": true}
+
+// pythonLangs are block languages that run with python3 when the block is
+// named or gives an interpreter; unnamed, they are examples.
+var pythonLangs = map[string]bool{"python": true, "python3": true, "py": true}
+
+// parseRun reads the Runme attributes drill honours into st.Run; a value
+// of the wrong type or out of range is a problem at the block.
+func parseRun(st *Step) Problems {
+	var probs Problems
+	bad := func(attr, msg string) {
+		probs = append(probs, Problem{File: st.File, Line: st.Line, Col: 1, Field: "code block " + attr, Msg: msg})
+	}
+	flag := func(attr string, auto bool) bool {
+		v, ok := st.Attrs[attr]
+		if !ok {
+			return false
+		}
+		switch v := v.(type) {
+		case bool:
+			return v
+		case string:
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "true", "yes", "1":
+				return true
+			case "auto":
+				if auto {
+					return true
+				}
+			case "false", "no", "0", "":
+				return false
+			}
+		}
+		want := "true or false"
+		if auto {
+			want = "true, false or auto"
+		}
+		bad(attr, fmt.Sprintf("expected %s, got %s", want, teamfile.Excerpt(fmt.Sprint(v))))
+		return false
+	}
+	r := &st.Run
+	r.ExcludeFromRunAll = flag("excludeFromRunAll", false)
+	r.Background = flag("background", false)
+	r.PromptEnv = flag("promptEnv", true)
+	r.IgnoreErrors = flag("ignoreErrors", false) || flag("continueOnError", false)
+	if v, ok := st.Attrs["cwd"]; ok {
+		s, isStr := v.(string)
+		c := path.Clean(strings.ReplaceAll(s, "\\", "/"))
+		switch {
+		case !isStr:
+			bad("cwd", "expected a directory path as a string")
+		case s == "" || path.IsAbs(s) || c == ".." || strings.HasPrefix(c, "../"):
+			// a directory of the host the runbook is written for: the
+			// step runs in its own directory, and lint says so
+		case c != ".":
+			r.Cwd = c
+		}
+	}
+	if pythonLangs[st.Lang] {
+		r.Interpreter = "python3"
+	}
+	if v, ok := st.Attrs["interpreter"]; ok {
+		s, isStr := v.(string)
+		base := path.Base(strings.TrimSpace(s))
+		switch {
+		case !isStr:
+			bad("interpreter", "expected the interpreter's name as a string")
+		case slices.Contains(Interpreters, base):
+			r.Interpreter = base
+		}
+		// another runs with bash, and lint says so
+	}
+	return probs
+}
 
 var md = goldmark.New()
 
@@ -218,12 +329,14 @@ func (rb *Runbook) parseBody(src []byte) Problems {
 			if i := strings.IndexByte(lang, '{'); i >= 0 {
 				lang, attrs = lang[:i], lang[i:]+" "+attrs
 			}
-			if !executableLangs[strings.ToLower(lang)] {
+			named := strings.Contains(attrs, `"name"`) || strings.Contains(attrs, `"interpreter"`)
+			python := pythonLangs[strings.ToLower(lang)] && named
+			if !executableLangs[strings.ToLower(lang)] && !python {
 				// Examples (output, PromQL, YAML) are prose; a named block
 				// is meant to run, and would silently become a manual step.
-				if strings.Contains(attrs, `"name"`) {
+				if named {
 					probs = append(probs, Problem{File: rb.File, Line: nodeLine(fb), Col: 1, Field: "code block language",
-						Msg: fmt.Sprintf("a named step in %s cannot run: drill runs sh, bash and shell blocks", teamfile.Excerpt(lang))})
+						Msg: fmt.Sprintf("a named step in %s cannot run: drill runs sh, bash and shell blocks, and python blocks with a name or an interpreter", teamfile.Excerpt(lang))})
 				}
 				continue
 			}
@@ -241,6 +354,7 @@ func (rb *Runbook) parseBody(src []byte) Problems {
 					st.Name = s
 				}
 			}
+			probs = append(probs, parseRun(&st)...)
 			if cur != nil {
 				st.Index = len(cur.Steps) + 1
 				cur.Steps = append(cur.Steps, st)

@@ -63,7 +63,7 @@ func Check(top Topology, dir string, vars map[string]string) error {
 	data.Port = 1
 	svc := top.Service
 	switch form := svc.Form(); form {
-	case FormCommand, FormImage:
+	case FormCommand, FormImage, FormCompose:
 		field, args := "service.command", svc.Command
 		if form == FormImage {
 			field, args = "service.args", svc.Args
@@ -72,6 +72,11 @@ func Check(top Topology, dir string, vars map[string]string) error {
 		errs = append(errs, err)
 		_, err = templateEnv(svc, data)
 		errs = append(errs, err)
+		if form == FormCompose {
+			if _, _, err := tb.composeFile(); err != nil {
+				errs = append(errs, fmt.Errorf("service.compose: %s: %w", svc.Compose, err))
+			}
+		}
 		data.Service = endpointAt(svc, 1, form)
 	default:
 		if len(errs) == 0 { // the gateway's prices come from the providers' configs

@@ -36,6 +36,8 @@ func (tb *Testbed) startService(ctx context.Context) (service, error) {
 		return tb.startCommand(ctx)
 	case FormImage:
 		return tb.startImage(ctx)
+	case FormCompose:
+		return tb.startCompose(ctx)
 	}
 	cfg, err := tb.gatewayConfig()
 	if err != nil {

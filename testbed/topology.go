@@ -48,11 +48,13 @@ const (
 	FormBuiltin = "builtin"
 	FormCommand = "command"
 	FormImage   = "image"
+	FormCompose = "compose"
 )
 
-// Service is the service under test, in one of three forms: Builtin
-// (the reference gateway, in process), Command (a local process) or Image
-// (a container).
+// Service is the service under test, in one of four forms: Builtin
+// (the reference gateway, in process), Command (a local process), Image
+// (a container) or Compose (one service of the team's compose file, with
+// the dependencies the file gives it).
 type Service struct {
 	Builtin string      `yaml:"builtin"`
 	Gateway GatewaySpec `yaml:"gateway"`
@@ -63,6 +65,12 @@ type Service struct {
 	Image string     `yaml:"image"`
 	Build *BuildSpec `yaml:"build"` // build the image from a Dockerfile first
 	Args  []string   `yaml:"args"`  // the container's command (after its entrypoint)
+	// Compose is the team's compose file (relative to drill.yaml), run
+	// with the docker compose CLI; ServiceName names its service under
+	// test (see compose.go).
+	Compose     string `yaml:"compose"`
+	ServiceName string `yaml:"service_name"`
+
 	// Port is a fixed port the container listens on. Empty: the container
 	// is told a free port through {{ .Port }} in env or args, so testbeds
 	// run side by side.
@@ -84,6 +92,8 @@ func (s Service) Form() string {
 		return FormCommand
 	case s.Image != "":
 		return FormImage
+	case s.Compose != "":
+		return FormCompose
 	}
 	return FormBuiltin
 }
@@ -218,18 +228,18 @@ func (d *decoder) service(n *yaml.Node, top *Topology) Service {
 		}
 		d.decode(rest, &svc, "service")
 	} else if !isNull(n) {
-		d.addf(n, "service", "expected a mapping with one of builtin, command or image, got %s", kindName(n))
+		d.addf(n, "service", "expected a mapping with one of builtin, command, image or compose, got %s", kindName(n))
 		return svc
 	}
 
 	forms := 0
-	for _, k := range []string{"builtin", "command", "image"} {
+	for _, k := range []string{"builtin", "command", "image", "compose"} {
 		if keyNode(n, k) != nil {
 			forms++
 		}
 	}
 	if forms > 1 {
-		d.addf(n, "service", "expected exactly one of builtin, command or image; got %d", forms)
+		d.addf(n, "service", "expected exactly one of builtin, command, image or compose; got %d", forms)
 	}
 	form := svc.Form()
 	if n == nil || forms == 0 {
@@ -246,7 +256,13 @@ func (d *decoder) service(n *yaml.Node, top *Topology) Service {
 	only("dir", FormCommand)
 	only("build", FormImage)
 	only("args", FormImage)
-	only("port", FormImage)
+	if k := keyNode(n, "port"); k != nil && form != FormImage && form != FormCompose {
+		d.addf(k, "service.port", "only applies to the image and compose forms; this service is %s", form)
+	}
+	only("service_name", FormCompose)
+	if form == FormCompose && svc.ServiceName == "" {
+		d.addf(keyNode(n, "compose"), "service.service_name", "missing; expected the name of the compose file's service under test (service_name: api)")
+	}
 	if form == FormBuiltin {
 		for _, k := range []string{"env", "health", "metrics", "admin"} {
 			if kn := keyNode(n, k); kn != nil {

@@ -74,6 +74,22 @@ type Check struct {
 	// Within is the time budget: a response complete later than this is
 	// counted as a timeout. Zero: only the generator's timeout.
 	Within time.Duration `yaml:"within,omitempty" json:"within,omitempty"`
+	// SSE reads the body as server-sent events (text/event-stream), as
+	// the stream preset does: every data: line is one event, a JSON
+	// document (one that is not is invalid), up to the line StreamEnd
+	// names, which sse requires ("data: [DONE]"). usage and cost_usd are
+	// read from the events; the time to first token is the first event
+	// with answer text (with Answer), else the first event.
+	SSE bool `yaml:"sse,omitempty" json:"sse,omitempty"`
+	// Answer is a JSON path to the answer's text, which must be a string
+	// that is not blank: in the body (choices[0].message.content), or
+	// with SSE in each event, the events' pieces joined
+	// (choices[0].delta.content).
+	Answer string `yaml:"answer,omitempty" json:"answer,omitempty"`
+	// AnswerJSON says the answer must itself parse as JSON (JSON mode).
+	AnswerJSON bool `yaml:"answer_json,omitempty" json:"answer_json,omitempty"`
+	// AnswerContains is text the answer must contain (the canary's).
+	AnswerContains string `yaml:"answer_contains,omitempty" json:"answer_contains,omitempty"`
 }
 
 // JSONCheck is one JSON path check: Path is present (not null) and, if
@@ -93,6 +109,9 @@ type TemplateData struct {
 	// Kind is the request kind's name; Seq the request's number (1, 2...).
 	Kind string
 	Seq  int64
+	// Model is the traffic's model (traffic.model), for bodies of
+	// OpenAI-shaped requests.
+	Model string
 
 	rng *rand.Rand // the request's own stream, for Choice and RandInt
 }
@@ -107,6 +126,7 @@ type compiled struct {
 	body    *template.Template
 	headers []compiledHeader
 	paths   [][]pathPart
+	answer  []pathPart
 	match   *regexp.Regexp
 }
 
@@ -252,7 +272,12 @@ func render(t *template.Template, data TemplateData) (string, error) {
 
 // compile checks a request kind and readies it; problems name the field
 // below requests.<name>.
-func compile(name string, r Request) (*compiled, []error) {
+// compile checks and compiles a team's own request kind.
+func compile(name string, r Request) (*compiled, []error) { return compileKind(name, r, false) }
+
+// compileKind compiles a request kind; preset says it is a built-in one,
+// whose name is its own.
+func compileKind(name string, r Request, preset bool) (*compiled, []error) {
 	var errs []error
 	field := "requests." + name
 	bad := func(f, format string, args ...any) {
@@ -262,7 +287,7 @@ func compile(name string, r Request) (*compiled, []error) {
 	if !kindName.MatchString(name) {
 		bad("", "a kind's name is lowercase letters, digits, _ and -, starting with a letter; got %q", name)
 	}
-	if contains(Kinds, name) {
+	if !preset && contains(Kinds, name) {
 		bad("", "%q is a built-in kind (%s); choose another name", name, strings.Join(Kinds, ", "))
 	}
 	switch r.Method {
@@ -319,12 +344,24 @@ func compile(name string, r Request) (*compiled, []error) {
 		}
 		c.match = re
 	}
+	if r.Check.SSE && strings.TrimSpace(r.Check.StreamEnd) == "" {
+		bad(".check.sse", "needs stream_end, the line that ends the stream (stream_end: \"data: [DONE]\")")
+	}
+	if r.Check.Answer != "" {
+		p, err := parsePath(r.Check.Answer)
+		if err != nil {
+			bad(".check.answer", "%v", err)
+		}
+		c.answer = p
+	} else if r.Check.AnswerJSON || r.Check.AnswerContains != "" {
+		bad(".check.answer", "answer_json and answer_contains check the answer: set answer, its JSON path")
+	}
 	if r.Check.Within < 0 {
 		bad(".check.within", "want a positive duration such as 2s, got %v", r.Check.Within)
 	}
 	// An unknown field (.Promt) fails only when executed: try each
 	// template once, as a request would.
-	sample := TemplateData{Prompt: "sample", RequestID: "drill-0-0", Kind: name, Seq: 1, rng: rand.New(rand.NewPCG(0, 0))}
+	sample := TemplateData{Prompt: "sample", RequestID: "drill-0-0", Kind: name, Seq: 1, Model: "sample-model", rng: rand.New(rand.NewPCG(0, 0))}
 	if len(r.Prompts) > 0 {
 		sample.Prompt = r.Prompts[0]
 	}
@@ -468,7 +505,7 @@ func (g *Generator) sendCustom(c *compiled, seq int64) Result {
 	// Each request's random choices come from its own stream, so a seed
 	// gives the same requests whatever order they run in.
 	rng := rand.New(rand.NewPCG(g.cfg.Seed, uint64(seq)))
-	data := TemplateData{Kind: c.name, Seq: seq, RequestID: fmt.Sprintf("drill-%d-%d", g.cfg.Seed, seq), rng: rng}
+	data := TemplateData{Kind: c.name, Seq: seq, Model: g.cfg.Model, RequestID: fmt.Sprintf("drill-%d-%d", g.cfg.Seed, seq), rng: rng}
 	if len(c.req.Prompts) > 0 {
 		data.Prompt = c.req.Prompts[rng.IntN(len(c.req.Prompts))]
 	}
@@ -521,7 +558,23 @@ func (g *Generator) sendCustom(c *compiled, seq int64) Result {
 		return g.fail(res, OutcomeError, fmt.Sprintf("HTTP %d", resp.StatusCode))
 	}
 	var data2 []byte
-	if chk.StreamEnd != "" {
+	var answer strings.Builder // with SSE, the events' answer pieces
+	if chk.SSE {
+		var ended bool
+		ended, err = g.readEvents(resp.Body, c, &res, &answer)
+		res.Latency = time.Since(res.Start)
+		switch {
+		case errors.Is(err, errBadEvent):
+			return g.fail(res, OutcomeInvalid, err.Error())
+		case err != nil:
+			if transportOutcome(ctx, err) == OutcomeTimeout {
+				return g.fail(res, OutcomeTimeout, "stream timed out: "+err.Error())
+			}
+			return g.fail(res, OutcomeInvalid, "stream cut: "+err.Error())
+		case !ended:
+			return g.fail(res, OutcomeInvalid, fmt.Sprintf("stream ended without its end marker %q", chk.StreamEnd))
+		}
+	} else if chk.StreamEnd != "" {
 		var ended bool
 		data2, ended, err = g.readUntil(resp.Body, chk.StreamEnd, &res)
 		res.Latency = time.Since(res.Start)
@@ -545,7 +598,7 @@ func (g *Generator) sendCustom(c *compiled, seq int64) Result {
 		return g.fail(res, OutcomeInvalid, fmt.Sprintf("body %q does not match %q", truncate(string(data2), 80), chk.Match))
 	}
 	// Tokens and cost a JSON answer reports, as the presets read them.
-	if len(data2) > 0 && data2[0] == '{' {
+	if !chk.SSE && len(data2) > 0 && data2[0] == '{' {
 		var a struct {
 			Usage   *usage   `json:"usage"`
 			CostUSD *float64 `json:"cost_usd"`
@@ -557,11 +610,27 @@ func (g *Generator) sendCustom(c *compiled, seq int64) Result {
 			}
 		}
 	}
-	if len(chk.JSON) > 0 {
-		var doc any
+	var doc any
+	if !chk.SSE && (len(chk.JSON) > 0 || c.answer != nil) {
 		if err := json.Unmarshal(data2, &doc); err != nil {
 			return g.fail(res, OutcomeInvalid, "response is not JSON: "+err.Error())
 		}
+	}
+	if c.answer != nil {
+		text := answer.String()
+		if !chk.SSE {
+			v, ok := lookup(doc, c.answer)
+			str, isString := v.(string)
+			if !ok || !isString {
+				return g.fail(res, OutcomeInvalid, fmt.Sprintf("no %s in the response (a string)", chk.Answer))
+			}
+			text = str
+		}
+		if why := checkAnswer(chk, text); why != "" {
+			return g.fail(res, OutcomeInvalid, why)
+		}
+	}
+	if len(chk.JSON) > 0 {
 		for i, j := range chk.JSON {
 			v, ok := lookup(doc, c.paths[i])
 			if !ok || v == nil {
@@ -613,4 +682,84 @@ func (g *Generator) readUntil(r io.Reader, marker string, res *Result) ([]byte, 
 		out.WriteByte('\n')
 	}
 	return out.Bytes(), false, sc.Err()
+}
+
+// checkAnswer says why an answer fails the kind's answer checks, "" when
+// it passes them.
+func checkAnswer(chk Check, text string) string {
+	switch {
+	case strings.TrimSpace(text) == "":
+		return "empty answer (" + chk.Answer + ")"
+	case chk.AnswerJSON && !json.Valid([]byte(strings.TrimSpace(text))):
+		return "answer does not parse as JSON (JSON mode)"
+	case chk.AnswerContains != "" && !strings.Contains(text, chk.AnswerContains):
+		return fmt.Sprintf("answer %q does not contain %q", truncate(text, 80), chk.AnswerContains)
+	}
+	return ""
+}
+
+// errBadEvent marks an event of a server-sent event stream that is not
+// JSON: the answer is invalid, not cut.
+var errBadEvent = errors.New("stream event is not JSON")
+
+// readEvents reads a server-sent event stream up to the line that is the
+// kind's stream end, applying each event's usage and cost to res and
+// joining its answer pieces (at c.answer) into answer; the time to first
+// token is the first event with a piece (without an answer path, the
+// first event). It reads at most maxResponse bytes, lines of at most 1 MiB.
+func (g *Generator) readEvents(r io.Reader, c *compiled, res *Result, answer *strings.Builder) (bool, error) {
+	sc := bufio.NewScanner(io.LimitReader(r, maxResponse))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	end := strings.TrimSpace(c.req.Check.StreamEnd)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == end {
+			return true, nil
+		}
+		data, ok := strings.CutPrefix(line, "data:")
+		if !ok {
+			continue // comments, event: and id: lines, blank separators
+		}
+		var ev any
+		if err := json.Unmarshal([]byte(strings.TrimSpace(data)), &ev); err != nil {
+			return false, fmt.Errorf("%w: %v", errBadEvent, err)
+		}
+		if m, ok := ev.(map[string]any); ok && (m["usage"] != nil || m["cost_usd"] != nil) {
+			applyUsage(m, res)
+		}
+		if c.answer == nil {
+			if res.TTFT == 0 {
+				res.TTFT = time.Since(res.Start)
+			}
+			continue
+		}
+		if v, ok := lookup(ev, c.answer); ok {
+			if piece, _ := v.(string); piece != "" {
+				if res.TTFT == 0 {
+					res.TTFT = time.Since(res.Start)
+				}
+				answer.WriteString(piece)
+			}
+		}
+	}
+	return false, sc.Err()
+}
+
+// applyUsage reads an event's usage (OpenAI's or Anthropic's token
+// names) and cost_usd into res.
+func applyUsage(ev map[string]any, res *Result) {
+	b, err := json.Marshal(map[string]any{"usage": ev["usage"], "cost_usd": ev["cost_usd"]})
+	if err != nil {
+		return
+	}
+	var a struct {
+		Usage   *usage   `json:"usage"`
+		CostUSD *float64 `json:"cost_usd"`
+	}
+	if json.Unmarshal(b, &a) == nil {
+		a.Usage.apply(res)
+		if a.CostUSD != nil {
+			res.CostUSD = *a.CostUSD
+		}
+	}
 }

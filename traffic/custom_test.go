@@ -158,7 +158,7 @@ func TestTeamKindsPerKindMetrics(t *testing.T) {
 // sendOne sends request seq of kind once, without the arrival loop.
 func sendOne(t *testing.T, g *Generator, kind string, seq int64) Result {
 	t.Helper()
-	c := g.custom[kind]
+	c := g.kinds[kind]
 	require.NotNil(t, c, kind)
 	return g.sendCustom(c, seq)
 }
@@ -322,3 +322,88 @@ func TestTeamKindsValidate(t *testing.T) {
 	_, err = ParsePrompts([]byte(strings.Repeat("p\n", MaxPrompts+1)))
 	require.EqualError(t, err, fmt.Sprintf("more than %d prompts", MaxPrompts))
 }
+
+// The checks the presets are made of work for a team's kinds too: an
+// answer at a JSON path (blank, not JSON, without a text), and a
+// server-sent event stream whose events carry the answer's pieces and the
+// usage; bad settings of them are refused by Validate.
+func TestTeamKindAnswerAndEventChecks(t *testing.T) {
+	var mode atomicString
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/answer":
+			answer := map[string]string{"ok": `{"refund": "5 days"}`, "blank": "  ", "notjson": "five days", "missing": ""}[mode.get()]
+			if mode.get() == "missing" {
+				fmt.Fprint(w, `{"data": {}}`)
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"text": answer}})
+		case "/events":
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprint(w, ": a comment\n\nevent: delta\ndata: {\"delta\": {\"text\": \"Refunds \"}}\n\n")
+			if mode.get() == "badevent" {
+				fmt.Fprint(w, "data: {oops\n\n")
+			}
+			fmt.Fprint(w, "data: {\"delta\": {\"text\": \"take 5 days\"}}\n\ndata: {\"usage\": {\"input_tokens\": 9, \"output_tokens\": 4}, \"cost_usd\": 0.01}\n\n")
+			if mode.get() != "noend" {
+				fmt.Fprint(w, "data: [END]\n\n")
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	cfg := cfgFor(1, map[string]float64{"answer": 1, "events": 1})
+	cfg.Requests = map[string]Request{
+		"answer": {Path: "/answer", Check: Check{Answer: "data.text", AnswerJSON: true}},
+		"events": {Path: "/events", Check: Check{SSE: true, StreamEnd: "data: [END]", Answer: "delta.text", AnswerContains: "5 days"}},
+	}
+	g, err := New(cfg, srv.URL)
+	require.NoError(t, err)
+	cases := []struct{ mode, kind, outcome, detail string }{
+		{"ok", "answer", OutcomeOK, ""},
+		{"blank", "answer", OutcomeInvalid, "empty answer (data.text)"},
+		{"notjson", "answer", OutcomeInvalid, "answer does not parse as JSON"},
+		{"missing", "answer", OutcomeInvalid, "no data.text in the response (a string)"},
+		{"ok", "events", OutcomeOK, ""},
+		{"badevent", "events", OutcomeInvalid, "stream event is not JSON"},
+		{"noend", "events", OutcomeInvalid, `stream ended without its end marker "data: [END]"`},
+	}
+	for _, c := range cases {
+		mode.set(c.mode)
+		r := sendOne(t, g, c.kind, 1)
+		require.Equal(t, c.outcome, r.Outcome, "%s %s: %s", c.kind, c.mode, r.Detail)
+		require.Contains(t, r.Detail, c.detail, c.kind+" "+c.mode)
+		if c.kind == "events" && c.mode == "ok" {
+			require.Positive(t, r.TTFT)
+			require.Equal(t, int64(9), r.InputTokens)
+			require.Equal(t, int64(4), r.OutputTokens)
+			require.Equal(t, 0.01, r.CostUSD)
+		}
+	}
+	mode.set("ok")
+	cfg.Requests["events"] = Request{Path: "/events", Check: Check{SSE: true, Answer: "delta.text", AnswerContains: "Refunds take"}}
+	require.ErrorContains(t, cfg.Validate(), `traffic: requests.events.check.sse: needs stream_end`)
+	cfg.Requests["events"] = Request{Path: "/events", Check: Check{AnswerJSON: true}}
+	require.ErrorContains(t, cfg.Validate(), `traffic: requests.events.check.answer: answer_json and answer_contains check the answer: set answer, its JSON path`)
+	cfg.Requests["events"] = Request{Path: "/events", Check: Check{Answer: "a..b"}}
+	require.ErrorContains(t, cfg.Validate(), `traffic: requests.events.check.answer: want names separated by dots`)
+}
+
+// The presets are Requests of the one mechanism, and each compiles.
+func TestPresetsAreRequests(t *testing.T) {
+	ps := Presets(DefaultConfig())
+	require.Len(t, ps, len(Kinds))
+	for _, k := range Kinds {
+		_, errs := compileKind(k, ps[k], true)
+		require.Empty(t, errs, k)
+	}
+	require.Equal(t, DefaultCanaryAnswer, ps[KindCanary].Check.AnswerContains)
+	require.True(t, ps[KindStream].Check.SSE)
+}
+
+type atomicString struct {
+	mu sync.Mutex
+	s  string
+}
+
+func (a *atomicString) set(s string) { a.mu.Lock(); a.s = s; a.mu.Unlock() }
+func (a *atomicString) get() string  { a.mu.Lock(); defer a.mu.Unlock(); return a.s }

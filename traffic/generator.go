@@ -40,7 +40,7 @@ type Generator struct {
 	transport *http.Transport
 	client    *http.Client
 
-	custom map[string]*compiled // the team's own request kinds
+	kinds map[string]*compiled // every request kind: the presets and the team's own
 
 	reg       *prometheus.Registry
 	requests  *prometheus.CounterVec
@@ -105,10 +105,19 @@ func New(cfg Config, target string) (*Generator, error) {
 		wake:      make(chan struct{}, 1),
 		state:     newStats(cfg.Seed),
 	}
-	g.custom = map[string]*compiled{}
+	// Every kind, preset or the team's own, is a compiled Request sent
+	// by the one mechanism (sendCustom).
+	g.kinds = map[string]*compiled{}
+	for name, r := range Presets(cfg) {
+		c, errs := compileKind(name, r, true)
+		if len(errs) > 0 {
+			return nil, fmt.Errorf("traffic: preset %s: %w", name, errors.Join(errs...))
+		}
+		g.kinds[name] = c
+	}
 	for name, r := range cfg.Requests {
 		c, _ := compile(name, r) // Validate compiled it already
-		g.custom[name] = c
+		g.kinds[name] = c
 	}
 	g.mult.Store(math.Float64bits(1))
 	g.reg.MustRegister(g.newMetrics()...)
@@ -348,12 +357,7 @@ func (g *Generator) arrive(kind string) {
 	seq := g.seq.Add(1)
 	go func() {
 		defer g.reqs.Done()
-		var res Result
-		if c := g.custom[kind]; c != nil {
-			res = g.sendCustom(c, seq)
-		} else {
-			res = g.send(kind, seq)
-		}
+		res := g.sendCustom(g.kinds[kind], seq)
 		g.inFlight.Add(-1)
 		g.inflight.Dec()
 		g.record(res)

@@ -241,7 +241,7 @@ func TestValidityChecks(t *testing.T) {
 		{"wrong canary", KindCanary, func(f *fake) { f.wrongCanary.Store(true) }, OutcomeInvalid, "does not contain"},
 		{"stream ok", KindStream, func(*fake) {}, OutcomeOK, ""},
 		{"cut stream", KindStream, func(f *fake) { f.cutStream.Store(true) }, OutcomeInvalid, "stream"},
-		{"stream without DONE", KindStream, func(f *fake) { f.noDone.Store(true) }, OutcomeInvalid, "without data: [DONE]"},
+		{"stream without DONE", KindStream, func(f *fake) { f.noDone.Store(true) }, OutcomeInvalid, `without its end marker "data: [DONE]"`},
 		{"agent ok", KindAgent, func(*fake) {}, OutcomeOK, ""},
 		{"server error", KindChat, func(f *fake) { f.status.Store(503) }, OutcomeError, "HTTP 503"},
 		{"timeout", KindChat, func(f *fake) { f.stall.Store(true) }, OutcomeTimeout, ""},
@@ -460,7 +460,7 @@ func BenchmarkSendStream(b *testing.B) {
 	var i int64
 	for b.Loop() {
 		i++
-		if r := g.send(KindStream, i); r.Outcome != OutcomeOK {
+		if r := g.sendCustom(g.kinds[KindStream], i); r.Outcome != OutcomeOK {
 			b.Fatal(r.Detail)
 		}
 	}

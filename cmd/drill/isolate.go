@@ -131,8 +131,8 @@ func netnsBlockers(fs *flag.FlagSet, t *team.Team) []string {
 	if err != nil {
 		return why
 	}
-	if top.Service.Form() == testbed.FormImage {
-		why = append(why, "the service is a container (image:), which reaches the drill world through the host's network, in its own isolation")
+	if f := top.Service.Form(); f == testbed.FormImage || f == testbed.FormCompose {
+		why = append(why, "the service is a container ("+f+":), which reaches the drill world through the host's network, in its own isolation")
 	}
 	switch top.Toxiproxy.Mode {
 	case "external":

@@ -264,3 +264,21 @@ func TestLintOneFeatureFile(t *testing.T) {
 	require.Equal(t, exitcode.Usage, code)
 	require.Contains(t, errs, "a feature file is linted with its team")
 }
+
+// A drill.yaml with team: and variables only (no topology) lints clean;
+// the commands that start a world refuse it, each naming itself and what
+// it needs.
+func TestTeamOnlyConfigLintsAndWorldCommandsSayWhatTheyNeed(t *testing.T) {
+	dir := copyTeam(t, [3]string{"drill.yaml", "", "team:\n  id: ml-platform\nvariables:\n  GATEWAY_ADMIN: http://127.0.0.1:1\n"})
+	code, out, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitcode.OK, code, errs)
+	require.Contains(t, out, "0 errors, 0 warnings, 0 info in 10 files read")
+	for _, args := range [][]string{{"run", "--team", dir, "--all"}, {"run", "--team", dir, "--all", "--plan"}, {"up", "--team", dir}} {
+		code, _, errs := runCLI(t, args...)
+		require.Equal(t, exitcode.Usage, code, "%v: %s", args, errs)
+		require.Contains(t, errs, "drill "+args[0]+": drill.yaml: no topology: this command starts a world, which needs at least providers:", args)
+	}
+	code, _, errs = runCLI(t, "lint", "--team", dir, "--live")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, errs, "--live: drill.yaml: no topology")
+}
