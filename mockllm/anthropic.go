@@ -48,7 +48,13 @@ func (s *Server) messagesCall(r *http.Request, req *messagesRequest) (*call, *ap
 	if e != nil {
 		return nil, e
 	}
-	c := &call{api: "messages", provider: ProviderAnthropic, op: "chat", model: m, key: apiKey(r), stream: req.Stream, n: 1}
+	return messagesCallFor(m, apiKey(r), req)
+}
+
+// messagesCallFor reads a Messages request for model m, whichever
+// surface it came through (Anthropic's, or Bedrock's invoke).
+func messagesCallFor(m *modelState, key string, req *messagesRequest) (*call, *apiError) {
+	c := &call{api: "messages", provider: ProviderAnthropic, op: "chat", model: m, key: key, stream: req.Stream, n: 1}
 	if req.MaxTokens == nil {
 		return nil, badRequest("max_tokens", "max_tokens: Field required")
 	}

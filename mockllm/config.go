@@ -48,8 +48,8 @@ type Config struct {
 // Model is one model the server answers for.
 type Model struct {
 	Name string `yaml:"name"`
-	// Provider is "openai", "anthropic" or "gemini": which API serves the
-	// model. Azure OpenAI deployments serve the openai models.
+	// Provider is "openai", "anthropic", "gemini" or "bedrock": which API
+	// serves the model. Azure OpenAI deployments serve the openai models.
 	Provider string `yaml:"provider"`
 	// Kind is "chat" or "embedding".
 	Kind string `yaml:"kind,omitempty"`
@@ -222,6 +222,11 @@ const (
 	// (/openai/deployments/{deployment}/...) serves the openai models, the
 	// deployment name being the model's name.
 	ProviderAzure = "azure"
+	// ProviderBedrock models are served by the Amazon Bedrock Runtime API
+	// (/model/{modelId}/converse, /invoke and their streams), named by
+	// their Bedrock model IDs; an inference profile ("us.", "eu.", ...)
+	// or an ARN ending in the ID finds the model too.
+	ProviderBedrock = "bedrock"
 )
 
 // Model kinds.
@@ -251,6 +256,10 @@ func DefaultConfig() Config {
 				Price: Price{1.00, 5.00}, Latency: Latency{TTFT: logn(500*ms, 150*ms), ITL: norm(7*ms, 2*ms), Capacity: 256}, OutputTokens: out},
 			{Name: "gemini-2.5-flash", Provider: ProviderGemini, Kind: KindChat, ContextWindow: 1048576, MaxOutputTokens: 65536,
 				Price: Price{0.30, 2.50}, Latency: Latency{TTFT: logn(400*ms, 120*ms), ITL: norm(5*ms, 1*ms), Capacity: 256}, OutputTokens: out},
+			{Name: "anthropic.claude-haiku-4-5-20251001-v1:0", Provider: ProviderBedrock, Kind: KindChat, ContextWindow: 200000, MaxOutputTokens: 64000,
+				Price: Price{1.00, 5.00}, Latency: Latency{TTFT: logn(600*ms, 180*ms), ITL: norm(8*ms, 2*ms), Capacity: 256}, OutputTokens: out},
+			{Name: "amazon.nova-lite-v1:0", Provider: ProviderBedrock, Kind: KindChat, ContextWindow: 300000, MaxOutputTokens: 10000,
+				Price: Price{0.06, 0.24}, Latency: Latency{TTFT: logn(350*ms, 100*ms), ITL: norm(6*ms, 2*ms), Capacity: 256}, OutputTokens: out},
 			{Name: "text-embedding-3-small", Provider: ProviderOpenAI, Kind: KindEmbedding, ContextWindow: 8191, Dimensions: 1536,
 				Price: Price{0.02, 0}, Latency: Latency{TTFT: logn(80*ms, 30*ms), Capacity: 512}},
 		},
@@ -309,8 +318,8 @@ func (c *Config) validate(bad func(field, format string, args ...any)) {
 			bad(f("name"), "duplicate model %q", m.Name)
 		}
 		seen[m.Name] = true
-		if m.Provider != ProviderOpenAI && m.Provider != ProviderAnthropic && m.Provider != ProviderGemini {
-			bad(f("provider"), "want openai, anthropic or gemini, got %q", m.Provider)
+		if m.Provider != ProviderOpenAI && m.Provider != ProviderAnthropic && m.Provider != ProviderGemini && m.Provider != ProviderBedrock {
+			bad(f("provider"), "want openai, anthropic, gemini or bedrock, got %q", m.Provider)
 		}
 		switch m.Kind {
 		case "", KindChat:

@@ -40,6 +40,8 @@ func writeError(w http.ResponseWriter, provider string, e apiError) {
 		body = geminiErrorBody(e, h.Get("Retry-After"))
 	case ProviderAnthropic:
 		body = anthropicErrorBody(e)
+	case ProviderBedrock:
+		e, body = bedrockError(e, h)
 	default:
 		body = openAIErrorBody(provider, e)
 	}
@@ -60,6 +62,9 @@ func rateLimitError(c *call, res rlResult) apiError {
 		e.msg = fmt.Sprintf("This request would exceed the rate limit for your organization of %d %s per minute. Please retry after %d seconds.",
 			limit, map[bool]string{true: "input tokens", false: "requests"}[res.refusedTokens], retrySeconds(res.retryAfter))
 	}
+	if c.provider == ProviderBedrock {
+		e.msg = map[bool]string{true: "Too many tokens, please wait before trying again.", false: "Too many requests, please wait before trying again."}[res.refusedTokens]
+	}
 	if c.provider == ProviderGemini {
 		metric := map[bool]string{true: "input_token_count", false: "requests"}[res.refusedTokens]
 		e.msg = fmt.Sprintf("You exceeded your current quota, please check your plan and billing details. Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_%s, limit: %d, model: %s. Please retry in %ds.",
@@ -74,6 +79,9 @@ func contextError(c *call, cw int) apiError {
 			cw, c.inputTokens+c.maxTokens, c.inputTokens, c.maxTokens)}
 	if c.provider == ProviderAnthropic {
 		e.msg = fmt.Sprintf("prompt is too long: %d tokens > %d maximum", c.inputTokens+c.maxTokens, cw)
+	}
+	if c.provider == ProviderBedrock && c.api == "converse" {
+		e.msg = "Input is too long for requested model."
 	}
 	if c.provider == ProviderGemini {
 		e.msg = fmt.Sprintf("The input token count (%d) exceeds the maximum number of tokens allowed (%d).", c.inputTokens+c.maxTokens, cw)
@@ -104,7 +112,7 @@ func (s *Server) errorFault(c *call, f FaultParams, h http.Header) apiError {
 		if anth {
 			e.msg = "Number of requests has exceeded your per-minute rate limit."
 			h.Set("anthropic-ratelimit-requests-remaining", "0")
-		} else if c.provider != ProviderGemini {
+		} else if c.provider != ProviderGemini && c.provider != ProviderBedrock {
 			h.Set("x-ratelimit-remaining-requests", "0")
 			h.Set("x-ratelimit-reset-requests", strconv.Itoa(max(f.RetryAfter, 1))+"s")
 		}
@@ -138,6 +146,10 @@ func (s *Server) errorFault(c *call, f FaultParams, h http.Header) apiError {
 	}
 	if c.provider == ProviderGemini && f.Status != 400 {
 		e.msg = geminiMessage(f.Status, c.model.Name)
+	}
+	if c.provider == ProviderBedrock && f.Status != 400 {
+		_, typ := bedrockException(f.Status)
+		e.msg = bedrockMessage(typ)
 	}
 	if f.Type != "" {
 		e.typ = f.Type

@@ -127,6 +127,8 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 		switch c.provider {
 		case ProviderGemini:
 			return fail(apiError{status: 403, msg: geminiMessage(403, c.model.Name)})
+		case ProviderBedrock:
+			return fail(apiError{status: 403, typ: "MissingAuthenticationTokenException", msg: "Missing Authentication Token"})
 		case ProviderAzure:
 			return fail(apiError{status: 401, msg: "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."})
 		}
@@ -193,6 +195,9 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 			msg: "You exceeded your current quota, please check your plan and billing details. (spend limit reached)"}
 		if c.provider == ProviderGemini {
 			e.msg = "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
+		}
+		if c.provider == ProviderBedrock {
+			e.msg = "Too many tokens per day, please wait before trying again."
 		}
 		return fail(e)
 	}

@@ -22,6 +22,9 @@ func providerOf(r *http.Request) string {
 	if isGemini(r) {
 		return ProviderGemini
 	}
+	if strings.HasPrefix(r.URL.Path, "/model/") {
+		return ProviderBedrock
+	}
 	if strings.HasPrefix(r.URL.Path, "/openai/") || r.Header.Get("Api-Key") != "" {
 		return ProviderAzure
 	}

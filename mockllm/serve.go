@@ -26,6 +26,11 @@ func commonHeaders(h http.Header, c *call, p *plan) {
 		h["Request-Id"] = id
 	case ProviderGemini:
 		h["Server-Timing"] = []string{"gfet4t7; dur=" + strconv.FormatInt(int64(p.ttft/time.Millisecond), 10)}
+	case ProviderBedrock:
+		h["X-Amzn-Requestid"] = id
+		if c.api == "invoke" && !c.stream {
+			invokeHeaders(h, p)
+		}
 	case ProviderAzure:
 		h["Apim-Request-Id"] = id
 		h["X-Request-Id"] = id

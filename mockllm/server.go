@@ -152,6 +152,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /openai/deployments/{deployment}/embeddings", s.handleEmbeddings)
 	mux.HandleFunc("POST /openai/v1/chat/completions", s.handleChat)
 	mux.HandleFunc("POST /openai/v1/embeddings", s.handleEmbeddings)
+	mux.HandleFunc("POST /model/{modelId}/{op}", s.handleBedrock)
 	mux.HandleFunc("GET /v1beta/models", func(w http.ResponseWriter, r *http.Request) { s.geminiModels(w, "") })
 	mux.HandleFunc("GET /v1beta/models/{id}", func(w http.ResponseWriter, r *http.Request) { s.geminiModels(w, r.PathValue("id")) })
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
