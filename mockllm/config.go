@@ -37,6 +37,10 @@ type Config struct {
 	// providers do (Gemini: 403 PERMISSION_DENIED). Off by default so any
 	// client works.
 	RequireAPIKey bool `yaml:"require_api_key,omitempty"`
+	// VLLM, when set, makes the server a self-hosted vLLM as its
+	// monitoring sees it: vLLM's own metric set on /metrics and its load
+	// model (see VLLM).
+	VLLM *VLLM `yaml:"vllm,omitempty"`
 
 	// Sleeper is the clock latencies are waited on; nil means real time.
 	// Tests inject one that does not sleep.
@@ -368,6 +372,14 @@ func (c *Config) validate(bad func(field, format string, args ...any)) {
 			bad(fmt.Sprintf("answers[%d].prompt", i), "required")
 		}
 		a.re = re
+	}
+	if v := c.VLLM; v != nil {
+		if v.KVCacheTokens < 0 {
+			bad("vllm.kv_cache_tokens", "want 0 (default %d) or more, got %d", DefaultKVCacheTokens, v.KVCacheTokens)
+		}
+		if !(v.BatchSlowdown >= 0 && v.BatchSlowdown <= MaxBatchSlowdown) {
+			bad("vllm.batch_slowdown", "want 0 (default %v) to %v, got %v", DefaultBatchSlowdown, MaxBatchSlowdown, v.BatchSlowdown)
+		}
 	}
 	if c.JournalSize < 0 {
 		bad("journal_size", "want 0 or more, got %d", c.JournalSize)

@@ -95,9 +95,13 @@ func (s *Server) generate(c *call, p *plan) {
 		extra = f.delay()
 	}
 	if units > 1 && (c.model.Latency.ITL.Mean > 0 || extra > 0) {
+		slow := 1.0
+		if c.model.vllm != nil {
+			slow = c.model.vllm.itlFactor()
+		}
 		p.itl = make([]time.Duration, units-1)
 		for i := range p.itl {
-			p.itl[i] = c.model.Latency.ITL.Sample(lr) + extra
+			p.itl[i] = time.Duration(float64(c.model.Latency.ITL.Sample(lr))*slow) + extra
 		}
 	}
 }

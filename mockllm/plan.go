@@ -35,6 +35,8 @@ type call struct {
 	lastIsToolResult bool
 	jsonMode         string // "", json_object, json_schema
 	schema           map[string]any
+
+	kv int64 // KV cache tokens held while running (vLLM load model)
 }
 
 type tool struct {
@@ -206,21 +208,43 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 	}
 
 	// Capacity: beyond it requests queue, as on an overloaded provider.
-	if c.model.sem != nil {
-		q := s.metrics.queued.WithLabelValues(c.model.Name)
-		q.Inc()
+	m := c.model
+	m.inflight.Inc()
+	if m.sem != nil {
+		m.queued.Inc()
+		if m.vllm != nil {
+			m.vllm.wait(1)
+		}
 		t0 := s.sleeper.Now()
-		err := c.model.sem.acquire(r.Context())
-		q.Dec()
+		err := m.sem.acquire(r.Context())
+		m.queued.Dec()
+		if m.vllm != nil {
+			m.vllm.wait(-1)
+		}
 		p.queueing = s.sleeper.Now().Sub(t0)
 		if err != nil {
+			m.inflight.Dec()
 			p.status, p.outcome = 499, "client gone while queued"
 			s.finish(c, p)
 			return nil
 		}
-		return c.model.sem.release
 	}
-	return func() {}
+	if m.vllm != nil {
+		c.kv = int64(c.inputTokens + c.maxOrDefault())
+		m.vllm.run(c.kv)
+	}
+	return c.release
+}
+
+// release gives back what begin took: the capacity slot, the in-flight
+// count and, under vLLM's load model, the running slot and KV cache.
+func (c *call) release() {
+	m := c.model
+	if m.vllm != nil {
+		m.vllm.done(c.kv)
+	}
+	m.inflight.Dec()
+	m.sem.release()
 }
 
 func (c *call) maxOrDefault() int {
@@ -271,6 +295,9 @@ func (s *Server) finish(c *call, p *plan) {
 		st := strconv.Itoa(p.status)
 		s.metrics.requests.WithLabelValues(c.model.Name, st).Inc()
 		s.metrics.duration.WithLabelValues(c.op, c.provider, c.model.Name, st).Observe(seconds(dur))
+	}
+	if c.model.vllm != nil {
+		c.model.vllm.record(c, p, seconds(dur))
 	}
 	e := JournalEntry{Time: p.start, Model: c.model.Name, API: c.api, Stream: c.stream, Status: p.status,
 		InputTokens: p.inTok, OutputTokens: p.outTok, CostUSD: p.cost, Outcome: p.outcome, DurationMS: float64(dur) / 1e6}

@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/drillkit/drill/internal/faultmode"
 	"github.com/drillkit/drill/internal/loopback"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -45,7 +47,9 @@ type Server struct {
 
 type modelState struct {
 	Model
-	sem semaphore
+	sem              semaphore
+	inflight, queued prometheus.Gauge
+	vllm             *vllmLoad // nil unless Config.VLLM
 }
 
 // New builds a server without listening; Handler serves it. Most callers
@@ -64,8 +68,18 @@ func New(cfg Config) (*Server, error) {
 	if s.cfg.MaxBodyBytes == 0 {
 		s.cfg.MaxBodyBytes = DefaultConfig().MaxBodyBytes
 	}
+	s.metrics = newMetrics()
+	var vm *vllmMetrics
+	if v := cfg.VLLM; v != nil {
+		maxLen := 0
+		for _, m := range cfg.Models {
+			maxLen = max(maxLen, m.ContextWindow)
+		}
+		vm = newVLLMMetrics(maxLen)
+		s.metrics.reg.MustRegister(vm.collectors()...)
+	}
 	for _, m := range cfg.Models {
-		ms := &modelState{Model: m}
+		ms := &modelState{Model: m, inflight: s.metrics.inflight.WithLabelValues(m.Name), queued: s.metrics.queued.WithLabelValues(m.Name)}
 		if ms.Kind == "" {
 			ms.Kind = KindChat
 		}
@@ -74,6 +88,11 @@ func New(cfg Config) (*Server, error) {
 		}
 		if ms.OutputTokens.Max == 0 {
 			ms.OutputTokens = TokenRange{Min: 40, Max: 160}
+		}
+		if vm != nil {
+			ms.vllm = &vllmLoad{m: vm, name: m.Name, capacity: ms.Latency.Capacity,
+				kvCapacity: float64(cmp.Or(cfg.VLLM.KVCacheTokens, DefaultKVCacheTokens)), slowdown: cmp.Or(cfg.VLLM.BatchSlowdown, DefaultBatchSlowdown)}
+			ms.vllm.publish()
 		}
 		s.models[m.Name] = ms
 	}
@@ -86,7 +105,6 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.journal = newJournal(cfg.JournalSize)
-	s.metrics = newMetrics()
 	s.handler = s.routes()
 	return s, nil
 }
