@@ -279,7 +279,7 @@ func anthropicErrorBody(e apiError) []byte {
 		Type    string `json:"type"`
 		Message string `json:"message"`
 	}
-	b, _ := json.Marshal(struct {
+	b, _ := marshalPlain(struct {
 		Type  string `json:"type"`
 		Error inner  `json:"error"`
 	}{"error", inner{typ, e.msg}})

@@ -64,8 +64,10 @@ func (s *Server) handleBedrock(w http.ResponseWriter, r *http.Request) {
 		}
 		rd = &converseRenderer{}
 	} else {
+		// The body is the model's own, whatever type the caller names it
+		// (the SDK's default is application/octet-stream).
 		var req bedrockAnthropicRequest
-		if e := s.decodeBody(w, r, &req); e != nil {
+		if e := s.decodeJSON(w, r, &req, false); e != nil {
 			writeError(w, ProviderBedrock, *bedrockBadBody(e))
 			return
 		}
@@ -168,7 +170,9 @@ func (s *Server) bedrockModel(id string) (*modelState, *apiError) {
 func bedrockBadBody(e *apiError) *apiError {
 	if e.status == 400 {
 		e.typ = "ValidationException"
-		e.msg = "Malformed input request: " + e.msg + ", please reformat your input and try again."
+		if strings.HasPrefix(e.msg, "We could not parse") {
+			e.msg = "Malformed input request: " + e.msg + ", please reformat your input and try again."
+		}
 	}
 	return e
 }
@@ -247,7 +251,7 @@ func bedrockError(e apiError, h http.Header) (apiError, []byte) {
 		e.status, typ = bedrockException(e.status)
 	}
 	h.Set("X-Amzn-Errortype", typ+":http://internal.amazon.com/coral/com.amazon.bedrock/")
-	b, _ := json.Marshal(map[string]string{"message": e.msg})
+	b, _ := marshalPlain(map[string]string{"message": e.msg})
 	return e, b
 }
 

@@ -260,6 +260,8 @@ func DefaultConfig() Config {
 				Price: Price{1.00, 5.00}, Latency: Latency{TTFT: logn(500*ms, 150*ms), ITL: norm(7*ms, 2*ms), Capacity: 256}, OutputTokens: out},
 			{Name: "gemini-2.5-flash", Provider: ProviderGemini, Kind: KindChat, ContextWindow: 1048576, MaxOutputTokens: 65536,
 				Price: Price{0.30, 2.50}, Latency: Latency{TTFT: logn(400*ms, 120*ms), ITL: norm(5*ms, 1*ms), Capacity: 256}, OutputTokens: out},
+			{Name: "gemini-embedding-001", Provider: ProviderGemini, Kind: KindEmbedding, ContextWindow: 2048, Dimensions: 3072,
+				Price: Price{0.15, 0}, Latency: Latency{TTFT: logn(90*ms, 30*ms), Capacity: 512}},
 			{Name: "anthropic.claude-haiku-4-5-20251001-v1:0", Provider: ProviderBedrock, Kind: KindChat, ContextWindow: 200000, MaxOutputTokens: 64000,
 				Price: Price{1.00, 5.00}, Latency: Latency{TTFT: logn(600*ms, 180*ms), ITL: norm(8*ms, 2*ms), Capacity: 256}, OutputTokens: out},
 			{Name: "amazon.nova-lite-v1:0", Provider: ProviderBedrock, Kind: KindChat, ContextWindow: 300000, MaxOutputTokens: 10000,
@@ -328,8 +330,8 @@ func (c *Config) validate(bad func(field, format string, args ...any)) {
 		switch m.Kind {
 		case "", KindChat:
 		case KindEmbedding:
-			if m.Provider != ProviderOpenAI {
-				bad(f("kind"), "embedding models are served by the openai API only")
+			if m.Provider != ProviderOpenAI && m.Provider != ProviderGemini {
+				bad(f("kind"), "embedding models are served by the openai and gemini APIs only")
 			}
 			if m.Dimensions < 1 || m.Dimensions > 8192 {
 				bad(f("dimensions"), "want 1 to 8192 for an embedding model, got %d", m.Dimensions)

@@ -66,6 +66,14 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	s.serveEmbeddings(w, r, c, func(p *plan) any {
+		return openAIEmbeddings(s.cfg.Seed, m.Model, inputs, dims, req.EncodingFormat, p)
+	})
+}
+
+// serveEmbeddings is the pipeline of every embeddings surface: plan,
+// wait, then the surface's body.
+func (s *Server) serveEmbeddings(w http.ResponseWriter, r *http.Request, c *call, body func(p *plan) any) {
 	p := &plan{}
 	release := s.begin(w, r, c, p)
 	if release == nil {
@@ -80,6 +88,30 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		s.finish(c, p)
 		return
 	}
+	b, _ := json.Marshal(body(p))
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	s.finish(c, p)
+}
+
+// embedVector is the embedding of text by model m, shortened to dims
+// and renormalised, as the APIs do.
+func embedVector(seed uint64, m Model, text string, dims int) []float32 {
+	v := embedding(seed, m.Name, text, m.Dimensions)[:dims]
+	if dims != m.Dimensions {
+		var sum float64
+		for _, x := range v {
+			sum += float64(x) * float64(x)
+		}
+		for j := range v {
+			v[j] /= float32(sqrt(sum))
+		}
+	}
+	return v
+}
+
+func openAIEmbeddings(seed uint64, m Model, inputs []string, dims int, format string, p *plan) any {
 	type item struct {
 		Object    string `json:"object"`
 		Index     int    `json:"index"`
@@ -95,28 +127,15 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		} `json:"usage"`
 	}{Object: "list", Model: m.Name}
 	for i, in := range inputs {
-		v := embedding(s.cfg.Seed, m.Name, in, m.Dimensions)[:dims]
-		if dims != m.Dimensions { // renormalise a shortened vector, as the API does
-			var sum float64
-			for _, x := range v {
-				sum += float64(x) * float64(x)
-			}
-			for j := range v {
-				v[j] /= float32(sqrt(sum))
-			}
-		}
+		v := embedVector(seed, m, in, dims)
 		var e any = v
-		if req.EncodingFormat == "base64" {
+		if format == "base64" {
 			e = base64.StdEncoding.EncodeToString(embeddingBase64(v))
 		}
 		out.Data = append(out.Data, item{Object: "embedding", Index: i, Embedding: e})
 	}
 	out.Usage.PromptTokens, out.Usage.TotalTokens = p.inTok, p.inTok
-	w.Header().Set("Content-Type", "application/json")
-	b, _ := json.Marshal(out)
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
-	s.finish(c, p)
+	return out
 }
 
 func embeddingInputs(raw json.RawMessage) ([]string, *apiError) {

@@ -1,6 +1,8 @@
 package mockllm
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -164,4 +166,16 @@ func (s *Server) errorFault(c *call, f FaultParams, h http.Header) apiError {
 		h.Set("Retry-After", strconv.Itoa(f.RetryAfter))
 	}
 	return e
+}
+
+// marshalPlain is json.Marshal without its HTML escaping: providers send
+// "<=" in their messages, not "\u003c=".
+func marshalPlain(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -177,6 +177,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	s.serveChatLike(w, r, c, &chatRenderer{includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage})
 }
 
+// maxChatN is chat completions' bound on n.
+const maxChatN = 128
+
 func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) {
 	m, e := s.lookupModel(ProviderOpenAI, req.Model, KindChat)
 	if e != nil {
@@ -225,8 +228,11 @@ func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) 
 	}
 	c.seedText, c.inputTokens = all.String(), tokens
 	if req.N != nil {
-		if *req.N < 1 || *req.N > 128 {
-			return nil, badRequest("n", "Invalid 'n': integer below minimum value. Expected a value between 1 and 128, but got %d instead.", *req.N)
+		if *req.N < 1 {
+			return nil, badRequest("n", "Invalid 'n': integer below minimum value. Expected a value >= 1, but got %d instead.", *req.N)
+		}
+		if *req.N > maxChatN {
+			return nil, badRequest("n", "Invalid 'n': integer above maximum value. Expected a value <= %d, but got %d instead.", maxChatN, *req.N)
 		}
 		c.n = *req.N
 	}
@@ -459,6 +465,6 @@ func openAIErrorBody(provider string, e apiError) []byte {
 		code := strconv.Itoa(e.status)
 		o.Code = &code
 	}
-	b, _ := json.Marshal(map[string]any{"error": o})
+	b, _ := marshalPlain(map[string]any{"error": o})
 	return b
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/drillkit/drill/internal/faultmode"
 )
@@ -53,6 +54,15 @@ func recycleBody(bp *[]byte, b []byte) {
 
 // decodeBody reads a JSON request body, bounded.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiError {
+	return s.decodeJSON(w, r, v, true)
+}
+
+// decodeJSON is decodeBody, checking that a Content-Type, when sent, is
+// JSON's only if checkType.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, checkType bool) *apiError {
+	if ct := r.Header["Content-Type"]; checkType && len(ct) > 0 && !isJSONType(ct[0]) {
+		return badRequest("", "Unsupported content type: '%s'. This API method only accepts 'application/json' requests, but you specified the header 'Content-Type: %s'. Please try again with a supported content type.", ct[0], ct[0])
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	bp := bodyBufs.Get().(*[]byte)
 	data, err := readBody(r.Body, (*bp)[:0], min(r.ContentLength, s.cfg.MaxBodyBytes))
@@ -65,6 +75,10 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiE
 		}
 		return badRequest("", "Could not read the request body: %v", err)
 	}
+	if !utf8.Valid(data) {
+		// encoding/json would take it, replacing the bad bytes with U+FFFD.
+		return badRequest("", "We could not parse the JSON body of your request: it is not valid UTF-8 (first bad byte at offset %d). The body must be a JSON object in UTF-8.", firstInvalidUTF8(data))
+	}
 	if err := json.Unmarshal(data, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
@@ -73,6 +87,30 @@ func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiE
 		return badRequest("", "We could not parse the JSON body of your request: %v. The body must be a JSON object.", err)
 	}
 	return nil
+}
+
+// isJSONType says whether a Content-Type is JSON's: application/json or
+// a +json type, with any parameters.
+func isJSONType(ct string) bool {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	ct = strings.TrimSpace(ct)
+	return strings.EqualFold(ct, "application/json") ||
+		len(ct) > 5 && strings.EqualFold(ct[len(ct)-5:], "+json") && strings.HasPrefix(strings.ToLower(ct), "application/")
+}
+
+// firstInvalidUTF8 is the offset of the first byte of b that is not
+// valid UTF-8.
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // readBody appends all of r to b, sized up front from the request's
