@@ -466,7 +466,31 @@ type converseRenderer struct {
 
 func (rd *converseRenderer) contentType() string { return bedrockStreamType }
 
+// full renders a ConverseResponse. A text answer, the hot path, is
+// written by hand; TestConverseFullMatchesEncodingJSON holds it to
+// converseFullJSON, which renders tool uses.
 func (rd *converseRenderer) full(b []byte, c *call, p *plan) []byte {
+	ch := p.choices[0]
+	if len(ch.toolCalls) > 0 {
+		return append(b, converseFullJSON(p)...)
+	}
+	b = append(b, `{"output":{"message":{"role":"assistant","content":[{"text":`...)
+	b = appendJSONTokens(b, ch.tokens)
+	b = append(b, `}]}},"stopReason":"`...)
+	b = append(b, converseStop(ch.finish)...)
+	b = append(b, `","usage":{"inputTokens":`...)
+	b = appendInt(b, p.inTok)
+	b = append(b, `,"outputTokens":`...)
+	b = appendInt(b, p.outTok)
+	b = append(b, `,"totalTokens":`...)
+	b = appendInt(b, totalTokens(p.inTok, p.outTok))
+	b = append(b, `},"metrics":{"latencyMs":`...)
+	b = strconv.AppendInt(b, p.latencyMS(), 10)
+	return append(b, "}}"...)
+}
+
+// converseFullJSON is a ConverseResponse as encoding/json renders it.
+func converseFullJSON(p *plan) []byte {
 	ch := p.choices[0]
 	content := []any{}
 	if len(ch.toolCalls) == 0 {
@@ -481,7 +505,7 @@ func (rd *converseRenderer) full(b []byte, c *call, p *plan) []byte {
 		"usage":      bedrockUsageOf(p),
 		"metrics":    map[string]int64{"latencyMs": p.latencyMS()},
 	})
-	return append(b, m...)
+	return m
 }
 
 func (rd *converseRenderer) streamHead(sw *sseWriter, c *call, p *plan) {

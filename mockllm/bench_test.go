@@ -136,9 +136,20 @@ func bareServer(b *testing.B, h http.HandlerFunc) string {
 // BenchmarkNonStreaming: mockllm chat completions against a bare handler
 // returning a body of the same size. Target: ratio >= 0.8.
 func BenchmarkNonStreaming(b *testing.B) {
+	benchWhole(b, "/v1/chat/completions", chatBody("gpt-4o-mini", "summarise the incident", ""))
+}
+
+// BenchmarkBedrockConverse: Bedrock's Converse against the same bare
+// handler, in the same run. Target: ratio >= 0.7.
+func BenchmarkBedrockConverse(b *testing.B) {
+	benchWhole(b, "/model/amazon.nova-lite-v1:0/converse", `{"messages":[{"role":"user","content":[{"text":"summarise the incident"}]}]}`)
+}
+
+// benchWhole measures non-streamed answers of one surface against a bare
+// handler sending a body of the same size.
+func benchWhole(b *testing.B, path, body string) {
 	s := startBench(b, benchConfig(0, 0))
-	body := chatBody("gpt-4o-mini", "summarise the incident", "")
-	_, sample := post(b, s.URL()+"/v1/chat/completions", body)
+	_, sample := post(b, s.URL()+path, body)
 	payload := []byte(sample)
 	bare := bareServer(b, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -156,7 +167,7 @@ func BenchmarkNonStreaming(b *testing.B) {
 		for range rounds {
 			l, d := load(b, client, bare+"/", body, batch)
 			bareLat, bareRounds = append(bareLat, l...), append(bareRounds, d)
-			l, d = load(b, client, s.URL()+"/v1/chat/completions", body, batch)
+			l, d = load(b, client, s.URL()+path, body, batch)
 			mockLat, mockRounds = append(mockLat, l...), append(mockRounds, d)
 		}
 	}
