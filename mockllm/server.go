@@ -125,7 +125,8 @@ func Start(cfg Config) (*Server, error) {
 // URL is the server's base URL, e.g. http://127.0.0.1:41234. OpenAI
 // clients take URL()+"/v1"; Anthropic and Gemini (genai) clients take
 // URL(); Azure OpenAI clients take URL() as their endpoint, or
-// URL()+"/openai/v1" for Azure's v1 API.
+// URL()+"/openai/v1" for Azure's v1 API; Bedrock Runtime clients take
+// URL() as their BaseEndpoint.
 func (s *Server) URL() string {
 	if s.http == nil {
 		return ""
