@@ -142,6 +142,8 @@ func stopReason(finish string) string {
 		return "max_tokens"
 	case "tool_calls":
 		return "tool_use"
+	case "content_filter":
+		return "refusal"
 	}
 	return "end_turn"
 }

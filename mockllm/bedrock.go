@@ -420,6 +420,8 @@ func converseStop(finish string) string {
 		return "max_tokens"
 	case "tool_calls":
 		return "tool_use"
+	case "content_filter":
+		return "content_filtered"
 	}
 	return "end_turn"
 }

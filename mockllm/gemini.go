@@ -422,8 +422,11 @@ func (rd *geminiRenderer) contentType() string {
 }
 
 func geminiFinish(finish string) string {
-	if finish == "length" {
+	switch finish {
+	case "length":
 		return "MAX_TOKENS"
+	case "content_filter":
+		return "SAFETY"
 	}
 	return "STOP"
 }

@@ -1,7 +1,10 @@
 package mockllm
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,8 +119,10 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 	}
 	// Tool calls: asked for when tools are offered and the model is not
 	// answering a tool result, or always under runaway_tools.
+	// The tool-call garbage kinds make the model call one too.
+	toolGarbage := p.garbage(GarbageSchemaViolation) || p.garbage(GarbageUnknownTool) || p.garbage(GarbageToolLength)
 	callTool := len(c.tools) > 0 && c.toolChoice != "none" &&
-		(c.toolChoice == "required" || c.toolChoice == "function" || !c.lastIsToolResult || p.faultMode(ModeRunawayTools) != nil)
+		(c.toolChoice == "required" || c.toolChoice == "function" || !c.lastIsToolResult || p.faultMode(ModeRunawayTools) != nil || toolGarbage)
 	if callTool {
 		t := c.tools[r.IntN(len(c.tools))]
 		if c.toolChoice == "function" {
@@ -131,15 +136,24 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		if t.params == nil {
 			args = "{}"
 		}
-		if p.garbage(GarbageBadToolArgs) {
+		name := t.name
+		switch {
+		case p.garbage(GarbageBadToolArgs):
 			args = args[:len(args)/2] + `,"` // truncated, unterminated
+		case p.garbage(GarbageSchemaViolation):
+			args = violateSchema(args, t.params)
+		case p.garbage(GarbageUnknownTool):
+			name = unknownTool(c.tools, name)
 		}
 		toks := SplitTokens(args)
 		ch.finish = "tool_calls"
+		if p.garbage(GarbageToolLength) {
+			toks, ch.finish = toks[:max(1, len(toks)/2)], "length"
+		}
 		if limit > 0 && len(toks) > limit {
 			toks, ch.finish = toks[:limit], "length"
 		}
-		ch.toolCalls = []toolCall{{id: string(appendHex([]byte("call_"), r.Uint64(), 16)), name: t.name, args: toks}}
+		ch.toolCalls = []toolCall{{id: string(appendHex([]byte("call_"), r.Uint64(), 16)), name: name, args: toks}}
 		ch.outTokens = len(toks)
 		return ch
 	}
@@ -184,9 +198,61 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 	if limit > 0 && len(toks) > limit {
 		toks, ch.finish = toks[:limit], "length"
 	}
+	if p.garbage(GarbageContentFilter) {
+		toks, ch.finish = toks[:len(toks)/2], "content_filter"
+	}
 	ch.tokens = toks
 	ch.outTokens = len(toks)
 	return ch
+}
+
+// violateSchema turns args, generated to fit schema, into JSON that
+// breaks it: the first required property left out, else the first
+// property (by name) of the wrong type, else not an object at all.
+func violateSchema(args string, schema map[string]any) string {
+	var obj map[string]any
+	if json.Unmarshal([]byte(args), &obj) != nil || obj == nil {
+		obj = map[string]any{}
+	}
+	if req, _ := schema["required"].([]any); len(req) > 0 {
+		if name, ok := req[0].(string); ok {
+			delete(obj, name)
+			b, _ := json.Marshal(obj)
+			return string(b)
+		}
+	}
+	props, _ := schema["properties"].(map[string]any)
+	names := make([]string, 0, len(props))
+	for n := range props {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p, _ := props[n].(map[string]any)
+		typ, _ := p["type"].(string)
+		if typ == "string" {
+			obj[n] = 12345
+		} else {
+			obj[n] = "not a " + cmp.Or(typ, "value")
+		}
+		b, _ := json.Marshal(obj)
+		return string(b)
+	}
+	return `["not","an","object"]`
+}
+
+// unknownTool is a tool name that none of tools has, made from name.
+func unknownTool(tools []tool, name string) string {
+	for {
+		name += "_v2"
+		taken := false
+		for _, t := range tools {
+			taken = taken || t.name == name
+		}
+		if !taken {
+			return name
+		}
+	}
 }
 
 // wrongAnswer is a plausible but wrong variant of an answer: quality drift.

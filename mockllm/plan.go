@@ -93,7 +93,7 @@ func (c *call) applies(f Fault, matchesAnswer bool) bool {
 		switch f.Params.Kind {
 		case GarbageInvalidJSON:
 			return c.jsonMode != ""
-		case GarbageBadToolArgs:
+		case GarbageBadToolArgs, GarbageSchemaViolation, GarbageUnknownTool, GarbageToolLength:
 			return len(c.tools) > 0 && c.toolChoice != "none"
 		case GarbageWrongAnswer:
 			return matchesAnswer
