@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"math"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -41,6 +43,9 @@ type Config struct {
 	// monitoring sees it: vLLM's own metric set on /metrics and its load
 	// model (see VLLM).
 	VLLM *VLLM `yaml:"vllm,omitempty"`
+	// Surfaces are the provider APIs the server answers (see
+	// AllSurfaces); empty means all of them.
+	Surfaces []string `yaml:"surfaces,omitempty"`
 
 	// Sleeper is the clock latencies are waited on; nil means real time.
 	// Tests inject one that does not sleep.
@@ -382,6 +387,16 @@ func (c *Config) validate(bad func(field, format string, args ...any)) {
 		if !(v.BatchSlowdown >= 0 && v.BatchSlowdown <= MaxBatchSlowdown) {
 			bad("vllm.batch_slowdown", "want 0 (default %v) to %v, got %v", DefaultBatchSlowdown, MaxBatchSlowdown, v.BatchSlowdown)
 		}
+	}
+	seenSurface := map[string]bool{}
+	for i, sf := range c.Surfaces {
+		switch {
+		case !slices.Contains(AllSurfaces, sf):
+			bad(fmt.Sprintf("surfaces[%d]", i), "want one of %s, got %q", strings.Join(AllSurfaces, ", "), sf)
+		case seenSurface[sf]:
+			bad(fmt.Sprintf("surfaces[%d]", i), "duplicate %q", sf)
+		}
+		seenSurface[sf] = true
 	}
 	if c.JournalSize < 0 {
 		bad("journal_size", "want 0 or more, got %d", c.JournalSize)

@@ -32,7 +32,9 @@ func TestOutputFaultsOnEverySurface(t *testing.T) {
 						FinishReason string `json:"finish_reason"`
 						Message      struct {
 							Content   string
-							ToolCalls []struct{ Function struct{ Name, Arguments string } } `json:"tool_calls"`
+							ToolCalls []struct {
+								Function struct{ Name, Arguments string }
+							} `json:"tool_calls"`
 						}
 					}
 				}

@@ -184,5 +184,8 @@ func (s *Server) routes() http.Handler {
 		writeError(w, p, apiError{status: http.StatusNotFound, typ: "invalid_request_error", code: "unknown_url",
 			msg: fmt.Sprintf("Invalid URL (%s %s)", r.Method, r.URL.Path)})
 	})
+	if len(s.cfg.Surfaces) > 0 {
+		return s.onlySurfaces(mux)
+	}
 	return mux
 }
