@@ -227,7 +227,8 @@ func violateSchema(args string, schema map[string]any) string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
+	if len(names) > 0 {
+		n := names[0]
 		p, _ := props[n].(map[string]any)
 		typ, _ := p["type"].(string)
 		if typ == "string" {
