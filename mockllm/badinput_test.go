@@ -76,6 +76,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add("/v1/completions", `{"model":"gpt-4o","prompt":["a","b"],"n":2,"stream":true,"stream_options":{"include_usage":true}}`)
 	f.Add("/model/anthropic.claude-haiku-4-5-20251001-v1:0/converse", `{"messages":[{"role":"user","content":[{"text":"hi"}]},{"role":"assistant","content":[{"toolUse":{"toolUseId":"t","name":"f","input":{"a":1}}}]},{"role":"user","content":[{"toolResult":{"toolUseId":"t","content":[{"json":{"r":1}}]}}]}],"system":[{"text":"s"}],"inferenceConfig":{"maxTokens":5},"toolConfig":{"tools":[{"toolSpec":{"name":"f","inputSchema":{"json":{"type":"object"}}}}],"toolChoice":{"any":{}}}}`)
 	f.Add("/v1beta/models/gemini-embedding-001:batchEmbedContents", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"a"}]},"outputDimensionality":3},{"content":{"parts":[{"text":"b"}]},"taskType":"CLUSTERING"}]}`)
+	f.Add("/model/amazon.nova-lite-v1:0/count-tokens", `{"input":{"invokeModel":{"body":"eyJhbnRocm9waWNfdmVyc2lvbiI6IngifQ=="}}}`)
 	f.Add("/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/converse-stream", `{"messages":[{"role":"user","content":[{"text":"hi"}]}]}`)
 	f.Add("/model/anthropic.claude-haiku-4-5-20251001-v1:0/invoke-with-response-stream", `{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`)
 	cfg := DefaultConfig()
@@ -92,7 +93,7 @@ func FuzzDecode(f *testing.F) {
 			"/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
 			"/model/anthropic.claude-haiku-4-5-20251001-v1:0/converse", "/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/converse-stream",
 			"/model/anthropic.claude-haiku-4-5-20251001-v1:0/invoke-with-response-stream",
-			"/v1beta/models/gemini-embedding-001:batchEmbedContents":
+			"/v1beta/models/gemini-embedding-001:batchEmbedContents", "/model/amazon.nova-lite-v1:0/count-tokens":
 		default:
 			path = "/v1/chat/completions"
 		}

@@ -34,10 +34,10 @@ var bedrockProfilePrefixes = []string{"us.", "eu.", "apac.", "global.", "us-gov.
 func (s *Server) handleBedrock(w http.ResponseWriter, r *http.Request) {
 	op := r.PathValue("op")
 	switch op {
-	case "converse", "converse-stream", "invoke", "invoke-with-response-stream":
+	case "converse", "converse-stream", "invoke", "invoke-with-response-stream", "count-tokens":
 	default:
 		writeError(w, ProviderBedrock, apiError{status: 404, typ: "UnknownOperationException",
-			msg: fmt.Sprintf("Unknown operation %q: want converse, converse-stream, invoke or invoke-with-response-stream.", op)})
+			msg: fmt.Sprintf("Unknown operation %q: want converse, converse-stream, invoke, invoke-with-response-stream or count-tokens.", op)})
 		return
 	}
 	key, e := bedrockKey(r)
@@ -48,6 +48,10 @@ func (s *Server) handleBedrock(w http.ResponseWriter, r *http.Request) {
 	m, e := s.bedrockModel(r.PathValue("modelId"))
 	if e != nil {
 		writeError(w, ProviderBedrock, *e)
+		return
+	}
+	if op == "count-tokens" {
+		s.bedrockCountTokens(w, r, m, key)
 		return
 	}
 	var c *call
@@ -665,6 +669,49 @@ func (rd *invokeRenderer) streamHead(sw *sseWriter, c *call, p *plan) {
 
 func (rd *invokeRenderer) streamError(sw *sseWriter, c *call, p *plan) {
 	rd.es.streamException(sw)
+}
+
+// bedrockCountTokens serves CountTokens: the input tokens of a Converse
+// or an InvokeModel request, by the server's tokenizer. It is not a
+// generation, so no fault affects it.
+func (s *Server) bedrockCountTokens(w http.ResponseWriter, r *http.Request, m *modelState, key string) {
+	var req struct {
+		Input struct {
+			Converse    *converseRequest `json:"converse"`
+			InvokeModel *struct {
+				Body []byte `json:"body"` // base64, as a blob
+			} `json:"invokeModel"`
+		} `json:"input"`
+	}
+	if e := s.decodeBody(w, r, &req); e != nil {
+		writeError(w, ProviderBedrock, *bedrockBadBody(e))
+		return
+	}
+	if s.cfg.RequireAPIKey && key == "" {
+		writeError(w, ProviderBedrock, apiError{status: 403, typ: "MissingAuthenticationTokenException", msg: "Missing Authentication Token"})
+		return
+	}
+	in := req.Input
+	var c *call
+	var e *apiError
+	switch {
+	case (in.Converse == nil) == (in.InvokeModel == nil):
+		e = &apiError{status: 400, typ: "ValidationException", param: "input", msg: "The input must name exactly one of converse or invokeModel."}
+	case in.Converse != nil:
+		c, e = converseCall(m, in.Converse)
+	default:
+		var body bedrockAnthropicRequest
+		if err := json.Unmarshal(in.InvokeModel.Body, &body); err != nil {
+			e = &apiError{status: 400, typ: "ValidationException", msg: fmt.Sprintf("Malformed input request: %v, please reformat your input and try again.", err)}
+			break
+		}
+		c, e = invokeCall(m, &body)
+	}
+	if e != nil {
+		writeError(w, ProviderBedrock, *e)
+		return
+	}
+	writeJSON(w, map[string]int{"inputTokens": c.inputTokens})
 }
 
 // invokeHeaders are the headers of a whole InvokeModel answer: its token

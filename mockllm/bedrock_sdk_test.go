@@ -433,3 +433,31 @@ func TestBedrockInvokeAnthropic(t *testing.T) {
 	require.Contains(t, ve.ErrorMessage(), "call Converse for "+bedrockNova)
 	require.False(t, errors.Is(err, context.Canceled))
 }
+
+func TestBedrockCountTokens(t *testing.T) {
+	s, _ := startTest(t, nil)
+	c := bedrockClient(s)
+	ctx := context.Background()
+	prompt := "Is the " + CanaryPrompt + " alive?"
+	out, err := c.CountTokens(ctx, &bedrockruntime.CountTokensInput{ModelId: aws.String(bedrockNova),
+		Input: &types.CountTokensInputMemberConverse{Value: types.ConverseTokensRequest{Messages: userText(prompt)}}})
+	require.NoError(t, err)
+	conv, err := c.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(bedrockNova), Messages: userText(prompt)})
+	require.NoError(t, err)
+	require.Equal(t, *conv.Usage.InputTokens, *out.InputTokens, "what Converse bills")
+
+	body := `{"anthropic_version":"bedrock-2023-05-31","max_tokens":100,"messages":[{"role":"user","content":"` + prompt + `"}]}`
+	out, err = c.CountTokens(ctx, &bedrockruntime.CountTokensInput{ModelId: aws.String(bedrockHaiku),
+		Input: &types.CountTokensInputMemberInvokeModel{Value: types.InvokeModelTokensRequest{Body: []byte(body)}}})
+	require.NoError(t, err)
+	require.EqualValues(t, 3+CountTokens(prompt), *out.InputTokens)
+
+	// Not a generation: an error fault does not touch it.
+	addFault(t, s, Fault{Mode: ModeError, Params: FaultParams{Status: 503}})
+	_, err = c.CountTokens(ctx, &bedrockruntime.CountTokensInput{ModelId: aws.String(bedrockNova),
+		Input: &types.CountTokensInputMemberConverse{Value: types.ConverseTokensRequest{Messages: userText(prompt)}}})
+	require.NoError(t, err)
+	res, got := post(t, s.URL()+"/model/"+bedrockNova+"/count-tokens", `{"input":{}}`)
+	require.Equal(t, 400, res.StatusCode)
+	require.JSONEq(t, `{"message":"The input must name exactly one of converse or invokeModel."}`, got)
+}
