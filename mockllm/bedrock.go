@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
@@ -466,8 +467,9 @@ func bedrockToolID(id string) string { return strings.Replace(id, "call_", "tool
 // converseRenderer renders Converse answers, whole or as an event stream.
 type converseRenderer struct {
 	es    eventWriter
-	block int  // index of the content block being streamed
-	open  bool // a content block is open
+	pb    []byte // the payload being built
+	block int    // index of the content block being streamed
+	open  bool   // a content block is open
 }
 
 func (rd *converseRenderer) contentType() string { return bedrockStreamType }
@@ -527,14 +529,15 @@ func (rd *converseRenderer) closeBlock(sw *sseWriter) {
 }
 
 func (rd *converseRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) {
-	b := make([]byte, 0, 96)
+	b := rd.pb[:0]
 	if u.ti < 0 {
 		rd.open = true // Bedrock opens a text block without a start event
 		b = append(b, `{"contentBlockIndex":`...)
 		b = appendInt(b, rd.block)
 		b = append(b, `,"delta":{"text":`...)
 		b = appendJSONString(b, u.tok)
-		rd.es.event(sw, "contentBlockDelta", append(b, "}}"...))
+		rd.pb = append(b, "}}"...)
+		rd.es.event(sw, "contentBlockDelta", rd.pb)
 		return
 	}
 	if u.k == 0 {
@@ -549,7 +552,8 @@ func (rd *converseRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) 
 	b = appendInt(b, rd.block)
 	b = append(b, `,"delta":{"toolUse":{"input":`...)
 	b = appendJSONString(b, u.tok)
-	rd.es.event(sw, "contentBlockDelta", append(b, "}}}"...))
+	rd.pb = append(b, "}}}"...)
+	rd.es.event(sw, "contentBlockDelta", rd.pb)
 }
 
 func (rd *converseRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
@@ -557,6 +561,7 @@ func (rd *converseRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
 	rd.es.event(sw, "messageStop", fmt.Appendf(nil, `{"stopReason":%q}`, converseStop(p.choices[0].finish)))
 	meta, _ := json.Marshal(map[string]any{"usage": bedrockUsageOf(p), "metrics": map[string]int64{"latencyMs": p.latencyMS()}})
 	rd.es.event(sw, "metadata", meta)
+	rd.es.release()
 }
 
 func (rd *converseRenderer) streamError(sw *sseWriter, c *call, p *plan) {
@@ -570,40 +575,68 @@ func (rd *converseRenderer) streamMalformed(sw *sseWriter, c *call, p *plan) {
 // eventWriter writes AWS event stream messages with the SDK's encoder,
 // each flushed as a provider sends it.
 type eventWriter struct {
+	enc *eventEncoder
+}
+
+// eventEncoder is the SDK's encoder and the buffer it encodes into,
+// recycled across streams.
+type eventEncoder struct {
 	enc *eventstream.Encoder
 	buf bytes.Buffer
 }
 
+var eventEncoders = sync.Pool{New: func() any { return &eventEncoder{enc: eventstream.NewEncoder()} }}
+
 func (ew *eventWriter) write(sw *sseWriter, headers eventstream.Headers, payload []byte) {
 	if ew.enc == nil {
-		ew.enc = eventstream.NewEncoder()
+		ew.enc = eventEncoders.Get().(*eventEncoder)
 	}
-	ew.buf.Reset()
-	if err := ew.enc.Encode(&ew.buf, eventstream.Message{Headers: headers, Payload: payload}); err != nil {
+	ew.enc.buf.Reset()
+	if err := ew.enc.enc.Encode(&ew.enc.buf, eventstream.Message{Headers: headers, Payload: payload}); err != nil {
 		sw.err = err // only a header over the format's limits fails, a bug here
 		return
 	}
-	sw.raw(ew.buf.Bytes())
+	sw.raw(ew.enc.buf.Bytes())
+}
+
+// release gives the encoder back once the stream is written.
+func (ew *eventWriter) release() {
+	if ew.enc != nil && ew.enc.buf.Cap() <= maxPooledBody {
+		eventEncoders.Put(ew.enc)
+	}
+	ew.enc = nil
+}
+
+// eventHeaders are the headers of each event type Bedrock streams, built
+// once: a message's headers are only read.
+var eventHeaders = func() map[string]eventstream.Headers {
+	m := map[string]eventstream.Headers{}
+	for _, typ := range []string{"messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop", "metadata", "chunk"} {
+		m[typ] = eventstream.Headers{
+			{Name: ":event-type", Value: eventstream.StringValue(typ)},
+			{Name: ":content-type", Value: eventstream.StringValue("application/json")},
+			{Name: ":message-type", Value: eventstream.StringValue("event")},
+		}
+	}
+	return m
+}()
+
+var streamExceptionHeaders = eventstream.Headers{
+	{Name: ":exception-type", Value: eventstream.StringValue("modelStreamErrorException")},
+	{Name: ":content-type", Value: eventstream.StringValue("application/json")},
+	{Name: ":message-type", Value: eventstream.StringValue("exception")},
 }
 
 // event writes an event message of the type.
 func (ew *eventWriter) event(sw *sseWriter, typ string, payload []byte) {
-	ew.write(sw, eventstream.Headers{
-		{Name: ":event-type", Value: eventstream.StringValue(typ)},
-		{Name: ":content-type", Value: eventstream.StringValue("application/json")},
-		{Name: ":message-type", Value: eventstream.StringValue("event")},
-	}, payload)
+	ew.write(sw, eventHeaders[typ], payload)
 }
 
 // streamException writes the exception message Bedrock ends a failing
 // stream with: a modelStreamErrorException, which the SDK's stream
 // reader returns from Err.
 func (ew *eventWriter) streamException(sw *sseWriter) {
-	ew.write(sw, eventstream.Headers{
-		{Name: ":exception-type", Value: eventstream.StringValue("modelStreamErrorException")},
-		{Name: ":content-type", Value: eventstream.StringValue("application/json")},
-		{Name: ":message-type", Value: eventstream.StringValue("exception")},
-	}, []byte(`{"message":"The model encountered an error while streaming its response. Try your request again.","originalStatusCode":503,"originalMessage":"Service Unavailable"}`))
+	ew.write(sw, streamExceptionHeaders, []byte(`{"message":"The model encountered an error while streaming its response. Try your request again.","originalStatusCode":503,"originalMessage":"Service Unavailable"}`))
 }
 
 // Invoke, for Anthropic-on-Bedrock bodies.
@@ -665,6 +698,11 @@ func (rd *invokeRenderer) streamHead(sw *sseWriter, c *call, p *plan) {
 		rd.es.event(sw, "chunk", append(chunk, `"}`...))
 	}
 	rd.messagesRenderer.streamHead(sw, c, p)
+}
+
+func (rd *invokeRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
+	rd.messagesRenderer.streamTail(sw, c, p)
+	rd.es.release()
 }
 
 func (rd *invokeRenderer) streamError(sw *sseWriter, c *call, p *plan) {
