@@ -280,6 +280,7 @@ func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) 
 // chatRenderer renders chat completions.
 type chatRenderer struct {
 	includeUsage bool
+	azure        bool // Azure OpenAI: content filter results on every choice
 	prefix       []byte // of every chunk, up to the choices
 	started      []bool // per choice: tool call header sent
 }
@@ -328,9 +329,19 @@ func (chatRenderer) full(b []byte, c *call, p *plan) []byte {
 		}
 		b = append(b, `,"annotations":[]},"logprobs":null,"finish_reason":`...)
 		b = appendJSONString(b, ch.finish)
+		if c.provider == ProviderAzure {
+			b = append(b, `,"content_filter_results":`...)
+			b = append(b, azureFilterResults(ch.finish)...)
+		}
 		b = append(b, '}')
 	}
-	b = append(b, `],"usage":`...)
+	if c.provider == ProviderAzure {
+		b = append(b, `],"prompt_filter_results":`...)
+		b = append(b, azurePromptFilterResults...)
+		b = append(b, `,"usage":`...)
+	} else {
+		b = append(b, `],"usage":`...)
+	}
 	b = appendChatUsage(b, p)
 	return append(b, `,"service_tier":"default","system_fingerprint":"fp_drill"}`...)
 }
@@ -362,6 +373,10 @@ func (rd *chatRenderer) chunkClose(sw *sseWriter, b []byte, finish string) {
 	} else {
 		b = appendJSONString(b, finish)
 	}
+	if rd.azure {
+		b = append(b, `,"content_filter_results":`...)
+		b = append(b, azureFilterResults(finish)...)
+	}
 	b = append(b, "}]"...)
 	if rd.includeUsage {
 		b = append(b, `,"usage":null`...)
@@ -372,6 +387,10 @@ func (rd *chatRenderer) chunkClose(sw *sseWriter, b []byte, finish string) {
 }
 
 func (rd *chatRenderer) streamHead(sw *sseWriter, c *call, p *plan) {
+	if rd.azure = c.provider == ProviderAzure; rd.azure {
+		// Azure's stream opens with the prompt's filter results.
+		sw.raw([]byte(`data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":` + azurePromptFilterResults + "}\n\n"))
+	}
 	var b []byte
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, p.idString("chatcmpl-"))

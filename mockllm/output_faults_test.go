@@ -182,3 +182,45 @@ func TestViolateSchema(t *testing.T) {
 	require.Equal(t, `["not","an","object"]`, violateSchema(`{}`, map[string]any{"type": "object"}))
 	require.Equal(t, "f_v2_v2", unknownTool([]tool{{name: "f"}, {name: "f_v2"}}, "f"))
 }
+
+// TestAzureContentFilterResults: Azure's answers carry the prompt's and
+// every choice's content filter results, whole and streamed; a
+// content_filter stop is violence filtered. OpenAI's carry none.
+func TestAzureContentFilterResults(t *testing.T) {
+	s, _ := startTest(t, nil)
+	azure := s.URL() + "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
+	type filter struct {
+		Filtered bool
+		Severity string
+	}
+	var r struct {
+		PromptFilterResults []struct {
+			PromptIndex          int               `json:"prompt_index"`
+			ContentFilterResults map[string]filter `json:"content_filter_results"`
+		} `json:"prompt_filter_results"`
+		Choices []struct {
+			FinishReason         string            `json:"finish_reason"`
+			ContentFilterResults map[string]filter `json:"content_filter_results"`
+		}
+	}
+	_, body := post(t, azure, chatBody("gpt-4o", "hi", ""))
+	require.NoError(t, json.Unmarshal([]byte(body), &r), body)
+	require.Equal(t, filter{false, "safe"}, r.PromptFilterResults[0].ContentFilterResults["hate"])
+	require.Equal(t, filter{false, "safe"}, r.Choices[0].ContentFilterResults["violence"])
+	require.Len(t, r.Choices[0].ContentFilterResults, 4)
+
+	_, body = post(t, azure, chatBody("gpt-4o", "hi", ""), HeaderForceFault, ModeGarbage, HeaderForceParams, `{"kind":"content_filter"}`)
+	r.Choices = nil
+	require.NoError(t, json.Unmarshal([]byte(body), &r), body)
+	require.Equal(t, "content_filter", r.Choices[0].FinishReason)
+	require.Equal(t, filter{true, "medium"}, r.Choices[0].ContentFilterResults["violence"])
+
+	_, data, err := streamLines(t, azure, chatBody("gpt-4o", "hi", `"stream":true`))
+	require.NoError(t, err)
+	require.Contains(t, data[0], `"choices":[],`)
+	require.Contains(t, data[0], `"prompt_filter_results":[{"prompt_index":0`)
+	require.Contains(t, data[len(data)-2], `"content_filter_results":{"hate":{"filtered":false`)
+
+	_, body = post(t, s.URL()+"/v1/chat/completions", chatBody("gpt-4o", "hi", ""))
+	require.NotContains(t, body, "filter_results")
+}
