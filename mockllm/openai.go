@@ -280,7 +280,7 @@ func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) 
 // chatRenderer renders chat completions.
 type chatRenderer struct {
 	includeUsage bool
-	azure        bool // Azure OpenAI: content filter results on every choice
+	azure        bool   // Azure OpenAI: content filter results on every choice
 	prefix       []byte // of every chunk, up to the choices
 	started      []bool // per choice: tool call header sent
 }
