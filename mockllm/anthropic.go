@@ -48,7 +48,13 @@ func (s *Server) messagesCall(r *http.Request, req *messagesRequest) (*call, *ap
 	if e != nil {
 		return nil, e
 	}
-	c := &call{api: "messages", provider: ProviderAnthropic, op: "chat", model: m, key: apiKey(r), stream: req.Stream, n: 1}
+	return messagesCallFor(m, apiKey(r), req)
+}
+
+// messagesCallFor reads a Messages request for model m, whichever
+// surface it came through (Anthropic's, or Bedrock's invoke).
+func messagesCallFor(m *modelState, key string, req *messagesRequest) (*call, *apiError) {
+	c := &call{api: "messages", provider: ProviderAnthropic, op: "chat", model: m, key: key, stream: req.Stream, n: 1}
 	if req.MaxTokens == nil {
 		return nil, badRequest("max_tokens", "max_tokens: Field required")
 	}
@@ -136,6 +142,8 @@ func stopReason(finish string) string {
 		return "max_tokens"
 	case "tool_calls":
 		return "tool_use"
+	case "content_filter":
+		return "refusal"
 	}
 	return "end_turn"
 }
@@ -232,4 +240,50 @@ func (rd *messagesRenderer) streamError(sw *sseWriter, c *call, p *plan) {
 
 func (rd *messagesRenderer) streamMalformed(sw *sseWriter, c *call, p *plan) {
 	sw.event("content_block_delta", []byte(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\u00`))
+}
+
+func anthropicType(status int) string {
+	switch status {
+	case 400:
+		return "invalid_request_error"
+	case 401:
+		return "authentication_error"
+	case 402:
+		return "billing_error"
+	case 403:
+		return "permission_error"
+	case 404:
+		return "not_found_error"
+	case 413:
+		return "request_too_large"
+	case 429:
+		return "rate_limit_error"
+	case 504:
+		return "timeout_error"
+	case 529:
+		return "overloaded_error"
+	}
+	if status >= 500 {
+		return "api_error"
+	}
+	return "invalid_request_error"
+}
+
+// anthropicErrorBody is Anthropic's {"type": "error", "error": {type,
+// message}}, the type named after the status unless e has one of
+// Anthropic's.
+func anthropicErrorBody(e apiError) []byte {
+	typ := e.typ
+	if typ == "" || typ == "invalid_request_error" && e.status != 400 || !strings.HasSuffix(typ, "_error") {
+		typ = anthropicType(e.status)
+	}
+	type inner struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	}
+	b, _ := marshalPlain(struct {
+		Type  string `json:"type"`
+		Error inner  `json:"error"`
+	}{"error", inner{typ, e.msg}})
+	return b
 }

@@ -13,6 +13,25 @@ import (
 // are OpenAI's, errors OpenAI's shape with Azure's codes, and a 429 also
 // carries retry-after-ms.
 
+// Azure's content filter results: every category safe, or, on a
+// content_filter stop, violence filtered.
+const (
+	azureFilterSafe     = `{"hate":{"filtered":false,"severity":"safe"},"self_harm":{"filtered":false,"severity":"safe"},"sexual":{"filtered":false,"severity":"safe"},"violence":{"filtered":false,"severity":"safe"}}`
+	azureFilterViolence = `{"hate":{"filtered":false,"severity":"safe"},"self_harm":{"filtered":false,"severity":"safe"},"sexual":{"filtered":false,"severity":"safe"},"violence":{"filtered":true,"severity":"medium"}}`
+	// azurePromptFilterResults are the prompt's, which drill's faults
+	// never filter.
+	azurePromptFilterResults = `[{"prompt_index":0,"content_filter_results":` + azureFilterSafe + `}]`
+)
+
+// azureFilterResults are a choice's content filter results for its
+// finish reason.
+func azureFilterResults(finish string) string {
+	if finish == "content_filter" {
+		return azureFilterViolence
+	}
+	return azureFilterSafe
+}
+
 // openAISurface tells an Azure OpenAI request (provider ProviderAzure and
 // its deployment, a model of the kind) from an OpenAI one (ProviderOpenAI,
 // "").

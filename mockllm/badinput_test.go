@@ -40,6 +40,14 @@ func TestBadInputGetsProviderErrors(t *testing.T) {
 		{"/v1/messages", `{"model":"gpt-4o","max_tokens":5,"messages":[{"role":"user","content":"x"}]}`, 404, `"type":"not_found_error"`},
 		{"/v1/messages", strings.Replace(big, `"gpt-4o"`, `"claude-haiku-4-5","max_tokens":5`, 1), 413, `"type":"request_too_large"`},
 		{"/v1/nothing", `{}`, 404, `"code":"unknown_url"`},
+		{"/model/amazon.nova-lite-v1:0/converse", `{"messages":`, 400, `{"message":"Malformed input request: We could not parse the JSON body`},
+		{"/model/amazon.nova-lite-v1:0/converse", `{"messages":[]}`, 400, `{"message":"1 validation error detected: Value '[]' at 'messages' failed to satisfy constraint: Member must have length greater than or equal to 1"}`},
+		{"/model/amazon.nova-lite-v1:0/converse", `{"messages":[{"role":"user","content":[{"text":"x"}]}],"inferenceConfig":{"maxTokens":0}}`, 400, `at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1`},
+		{"/model/amazon.nova-lite-v1:0/converse", `{"messages":[{"role":"assistant","content":[{"text":"x"}]}]}`, 400, `A conversation must start with a user message.`},
+		{"/model/amazon.nova-lite-v1:0/converse", `{"messages":[{"role":"user","content":[]}]}`, 400, `The content field in the Message object at messages.0 is empty.`},
+		{"/model/amazon.nova-lite-v1:0/converse", `{"messages":[{"role":"user","content":[{"text":"x"}]}],"toolConfig":{"tools":[]}}`, 400, `at 'toolConfig.tools' failed`},
+		{"/model/amazon.nova-lite-v1:0/chat", `{}`, 404, `Unknown operation \"chat\"`},
+		{"/model/amazon.nova-lite-v1:0/converse", strings.Replace(big, `"model":"gpt-4o",`, ``, 1), 413, `Request body too large`},
 	}
 	for _, tc := range cases {
 		res, body := post(t, s.URL()+tc.path, tc.body)
@@ -66,6 +74,11 @@ func FuzzDecode(f *testing.F) {
 	f.Add("/v1beta/models/gemini-2.5-flash:countTokens", `{"generateContentRequest":{"contents":[{"parts":[{"text":"hi"}]}]}}`)
 	f.Add("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", chatBody("gpt-4o", "hi", `"stream":true`))
 	f.Add("/v1/completions", `{"model":"gpt-4o","prompt":["a","b"],"n":2,"stream":true,"stream_options":{"include_usage":true}}`)
+	f.Add("/model/anthropic.claude-haiku-4-5-20251001-v1:0/converse", `{"messages":[{"role":"user","content":[{"text":"hi"}]},{"role":"assistant","content":[{"toolUse":{"toolUseId":"t","name":"f","input":{"a":1}}}]},{"role":"user","content":[{"toolResult":{"toolUseId":"t","content":[{"json":{"r":1}}]}}]}],"system":[{"text":"s"}],"inferenceConfig":{"maxTokens":5},"toolConfig":{"tools":[{"toolSpec":{"name":"f","inputSchema":{"json":{"type":"object"}}}}],"toolChoice":{"any":{}}}}`)
+	f.Add("/v1beta/models/gemini-embedding-001:batchEmbedContents", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"a"}]},"outputDimensionality":3},{"content":{"parts":[{"text":"b"}]},"taskType":"CLUSTERING"}]}`)
+	f.Add("/model/amazon.nova-lite-v1:0/count-tokens", `{"input":{"invokeModel":{"body":"eyJhbnRocm9waWNfdmVyc2lvbiI6IngifQ=="}}}`)
+	f.Add("/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/converse-stream", `{"messages":[{"role":"user","content":[{"text":"hi"}]}]}`)
+	f.Add("/model/anthropic.claude-haiku-4-5-20251001-v1:0/invoke-with-response-stream", `{"anthropic_version":"bedrock-2023-05-31","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`)
 	cfg := DefaultConfig()
 	cfg.Sleeper = newFakeSleeper()
 	cfg.JournalSize = 10
@@ -77,7 +90,10 @@ func FuzzDecode(f *testing.F) {
 		case "/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embeddings", "/v1/completions",
 			"/v1beta/models/gemini-2.5-flash:generateContent", "/v1beta/models/gemini-2.5-flash:streamGenerateContent",
 			"/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", "/v1beta/models/gemini-2.5-flash:countTokens",
-			"/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21":
+			"/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+			"/model/anthropic.claude-haiku-4-5-20251001-v1:0/converse", "/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/converse-stream",
+			"/model/anthropic.claude-haiku-4-5-20251001-v1:0/invoke-with-response-stream",
+			"/v1beta/models/gemini-embedding-001:batchEmbedContents", "/model/amazon.nova-lite-v1:0/count-tokens":
 		default:
 			path = "/v1/chat/completions"
 		}
@@ -87,8 +103,54 @@ func FuzzDecode(f *testing.F) {
 		require.Less(t, rec.Code, 500, rec.Body.String())
 		if rec.Code != 200 {
 			require.True(t, json.Valid(rec.Body.Bytes()), rec.Body.String())
+		} else if rec.Header().Get("Content-Type") == bedrockStreamType {
+			requireEventStream(t, rec.Body.Bytes())
 		} else if !bytes.HasPrefix(rec.Body.Bytes(), []byte("data: ")) && !bytes.HasPrefix(rec.Body.Bytes(), []byte("event: ")) {
 			require.True(t, json.Valid(rec.Body.Bytes()), rec.Body.String())
 		}
 	})
+}
+
+// TestBodyFidelity: a body that is not UTF-8, or sent under a type that
+// is not JSON's, gets the surface's 400 in its own error shape on every
+// surface, never a 200 decoded with replacement characters.
+func TestBodyFidelity(t *testing.T) {
+	s, _ := startTest(t, nil)
+	bad := "\xff\xfe"
+	surfaces := []struct {
+		path, body, shape string
+	}{
+		{"/v1/chat/completions", `{"model":"gpt-4o","messages":[{"role":"user","content":"` + bad + `"}]}`, `"type":"invalid_request_error"`},
+		{"/v1/completions", `{"model":"gpt-4o","prompt":"` + bad + `"}`, `"type":"invalid_request_error"`},
+		{"/v1/responses", `{"model":"gpt-4o","input":"` + bad + `"}`, `"type":"invalid_request_error"`},
+		{"/v1/embeddings", `{"model":"text-embedding-3-small","input":"` + bad + `"}`, `"type":"invalid_request_error"`},
+		{"/v1/messages", `{"model":"claude-haiku-4-5","max_tokens":5,"messages":[{"role":"user","content":"` + bad + `"}]}`, `{"type":"error","error":{"type":"invalid_request_error"`},
+		{"/v1beta/models/gemini-2.5-flash:generateContent", `{"contents":[{"parts":[{"text":"` + bad + `"}]}]}`, `"status":"INVALID_ARGUMENT"`},
+		{"/v1beta/models/gemini-embedding-001:embedContent", `{"content":{"parts":[{"text":"` + bad + `"}]}}`, `"status":"INVALID_ARGUMENT"`},
+		{"/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", `{"messages":[{"role":"user","content":"` + bad + `"}]}`, `"code":"400"`},
+		{"/model/amazon.nova-lite-v1:0/converse", `{"messages":[{"role":"user","content":[{"text":"` + bad + `"}]}]}`, `{"message":"Malformed input request: We could not parse`},
+	}
+	for _, sf := range surfaces {
+		res, body := post(t, s.URL()+sf.path, sf.body)
+		require.Equal(t, 400, res.StatusCode, "%s: %s", sf.path, body)
+		require.Contains(t, body, "not valid UTF-8 (first bad byte at offset", sf.path)
+		require.Contains(t, body, sf.shape, sf.path)
+		require.True(t, json.Valid([]byte(body)), body)
+
+		valid := strings.ReplaceAll(sf.body, bad, "hi")
+		res, body = post(t, s.URL()+sf.path, valid, "Content-Type", "text/plain")
+		require.Equal(t, 400, res.StatusCode, "%s: %s", sf.path, body)
+		require.Contains(t, body, "Unsupported content type: 'text/plain'", sf.path)
+		require.Contains(t, body, sf.shape[:10], sf.path)
+
+		res, body = post(t, s.URL()+sf.path, valid, "Content-Type", "application/json; charset=utf-8")
+		require.Equal(t, 200, res.StatusCode, "%s: %s", sf.path, body)
+	}
+	if res, body := post(t, s.URL()+"/v1/chat/completions", chatBody("gpt-4o", "x", `"n":129`)); true {
+		require.Equal(t, 400, res.StatusCode)
+		require.Contains(t, body, "Invalid 'n': integer above maximum value. Expected a value <= 128, but got 129 instead.")
+	}
+	res, body := post(t, s.URL()+"/v1/chat/completions", chatBody("gpt-4o", "x", `"n":0`))
+	require.Equal(t, 400, res.StatusCode)
+	require.Contains(t, body, "Invalid 'n': integer below minimum value. Expected a value >= 1, but got 0 instead.")
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -136,9 +137,20 @@ func bareServer(b *testing.B, h http.HandlerFunc) string {
 // BenchmarkNonStreaming: mockllm chat completions against a bare handler
 // returning a body of the same size. Target: ratio >= 0.8.
 func BenchmarkNonStreaming(b *testing.B) {
+	benchWhole(b, "/v1/chat/completions", chatBody("gpt-4o-mini", "summarise the incident", ""))
+}
+
+// BenchmarkBedrockConverse: Bedrock's Converse against the same bare
+// handler, in the same run. Target: ratio >= 0.7.
+func BenchmarkBedrockConverse(b *testing.B) {
+	benchWhole(b, "/model/amazon.nova-lite-v1:0/converse", `{"messages":[{"role":"user","content":[{"text":"summarise the incident"}]}]}`)
+}
+
+// benchWhole measures non-streamed answers of one surface against a bare
+// handler sending a body of the same size.
+func benchWhole(b *testing.B, path, body string) {
 	s := startBench(b, benchConfig(0, 0))
-	body := chatBody("gpt-4o-mini", "summarise the incident", "")
-	_, sample := post(b, s.URL()+"/v1/chat/completions", body)
+	_, sample := post(b, s.URL()+path, body)
 	payload := []byte(sample)
 	bare := bareServer(b, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -156,7 +168,7 @@ func BenchmarkNonStreaming(b *testing.B) {
 		for range rounds {
 			l, d := load(b, client, bare+"/", body, batch)
 			bareLat, bareRounds = append(bareLat, l...), append(bareRounds, d)
-			l, d = load(b, client, s.URL()+"/v1/chat/completions", body, batch)
+			l, d = load(b, client, s.URL()+path, body, batch)
 			mockLat, mockRounds = append(mockLat, l...), append(mockRounds, d)
 		}
 	}
@@ -216,6 +228,51 @@ func BenchmarkStreaming(b *testing.B) {
 	bareTPS := float64(n*100) / sum(bareRounds).Seconds()
 	b.ReportMetric(mockTPS, "mock_tokens/s")
 	b.ReportMetric(bareTPS, "bare_tokens/s")
+	b.ReportMetric(pairedRatio(bareRounds, mockRounds), "ratio")
+}
+
+// BenchmarkBedrockConverseStream: tokens/s of 100-token ConverseStream
+// answers against a bare handler writing and flushing the same event
+// stream frames. Target: ratio >= 0.7.
+func BenchmarkBedrockConverseStream(b *testing.B) {
+	s := startBench(b, benchConfig(0, 0))
+	path := "/model/amazon.nova-lite-v1:0/converse-stream"
+	body := `{"messages":[{"role":"user","content":[{"text":"stream the incident"}]}]}`
+	_, sample := post(b, s.URL()+path, body)
+	var frames []string
+	for rest := sample; len(rest) > 0; {
+		n := int(binary.BigEndian.Uint32([]byte(rest[:4]))) // the prelude's total length
+		frames, rest = append(frames, rest[:n]), rest[n:]
+	}
+	if n := strings.Count(sample, "contentBlockDelta"); n != 100 {
+		b.Fatalf("want 100 tokens a stream, got %d", n)
+	}
+	bare := bareServer(b, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", bedrockStreamType)
+		rc := http.NewResponseController(w)
+		for _, f := range frames {
+			_, _ = io.WriteString(w, f)
+			_ = rc.Flush()
+		}
+	})
+	client := benchClient(benchConns)
+	const rounds, batch = 16, 256
+	var mockRounds, bareRounds []time.Duration
+	var n int
+	b.ResetTimer()
+	for range b.N {
+		for range rounds {
+			_, d := load(b, client, bare+"/", body, batch)
+			bareRounds = append(bareRounds, d)
+			_, d = load(b, client, s.URL()+path, body, batch)
+			mockRounds = append(mockRounds, d)
+			n += batch
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(n*100)/sum(mockRounds).Seconds(), "mock_tokens/s")
+	b.ReportMetric(float64(n*100)/sum(bareRounds).Seconds(), "bare_tokens/s")
 	b.ReportMetric(pairedRatio(bareRounds, mockRounds), "ratio")
 }
 

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"math"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -37,6 +39,13 @@ type Config struct {
 	// providers do (Gemini: 403 PERMISSION_DENIED). Off by default so any
 	// client works.
 	RequireAPIKey bool `yaml:"require_api_key,omitempty"`
+	// VLLM, when set, makes the server a self-hosted vLLM as its
+	// monitoring sees it: vLLM's own metric set on /metrics and its load
+	// model (see VLLM).
+	VLLM *VLLM `yaml:"vllm,omitempty"`
+	// Surfaces are the provider APIs the server answers (see
+	// AllSurfaces); empty means all of them.
+	Surfaces []string `yaml:"surfaces,omitempty"`
 
 	// Sleeper is the clock latencies are waited on; nil means real time.
 	// Tests inject one that does not sleep.
@@ -48,8 +57,8 @@ type Config struct {
 // Model is one model the server answers for.
 type Model struct {
 	Name string `yaml:"name"`
-	// Provider is "openai", "anthropic" or "gemini": which API serves the
-	// model. Azure OpenAI deployments serve the openai models.
+	// Provider is "openai", "anthropic", "gemini" or "bedrock": which API
+	// serves the model. Azure OpenAI deployments serve the openai models.
 	Provider string `yaml:"provider"`
 	// Kind is "chat" or "embedding".
 	Kind string `yaml:"kind,omitempty"`
@@ -222,6 +231,11 @@ const (
 	// (/openai/deployments/{deployment}/...) serves the openai models, the
 	// deployment name being the model's name.
 	ProviderAzure = "azure"
+	// ProviderBedrock models are served by the Amazon Bedrock Runtime API
+	// (/model/{modelId}/converse, /invoke and their streams), named by
+	// their Bedrock model IDs; an inference profile ("us.", "eu.", ...)
+	// or an ARN ending in the ID finds the model too.
+	ProviderBedrock = "bedrock"
 )
 
 // Model kinds.
@@ -251,6 +265,12 @@ func DefaultConfig() Config {
 				Price: Price{1.00, 5.00}, Latency: Latency{TTFT: logn(500*ms, 150*ms), ITL: norm(7*ms, 2*ms), Capacity: 256}, OutputTokens: out},
 			{Name: "gemini-2.5-flash", Provider: ProviderGemini, Kind: KindChat, ContextWindow: 1048576, MaxOutputTokens: 65536,
 				Price: Price{0.30, 2.50}, Latency: Latency{TTFT: logn(400*ms, 120*ms), ITL: norm(5*ms, 1*ms), Capacity: 256}, OutputTokens: out},
+			{Name: "gemini-embedding-001", Provider: ProviderGemini, Kind: KindEmbedding, ContextWindow: 2048, Dimensions: 3072,
+				Price: Price{0.15, 0}, Latency: Latency{TTFT: logn(90*ms, 30*ms), Capacity: 512}},
+			{Name: "anthropic.claude-haiku-4-5-20251001-v1:0", Provider: ProviderBedrock, Kind: KindChat, ContextWindow: 200000, MaxOutputTokens: 64000,
+				Price: Price{1.00, 5.00}, Latency: Latency{TTFT: logn(600*ms, 180*ms), ITL: norm(8*ms, 2*ms), Capacity: 256}, OutputTokens: out},
+			{Name: "amazon.nova-lite-v1:0", Provider: ProviderBedrock, Kind: KindChat, ContextWindow: 300000, MaxOutputTokens: 10000,
+				Price: Price{0.06, 0.24}, Latency: Latency{TTFT: logn(350*ms, 100*ms), ITL: norm(6*ms, 2*ms), Capacity: 256}, OutputTokens: out},
 			{Name: "text-embedding-3-small", Provider: ProviderOpenAI, Kind: KindEmbedding, ContextWindow: 8191, Dimensions: 1536,
 				Price: Price{0.02, 0}, Latency: Latency{TTFT: logn(80*ms, 30*ms), Capacity: 512}},
 		},
@@ -309,14 +329,14 @@ func (c *Config) validate(bad func(field, format string, args ...any)) {
 			bad(f("name"), "duplicate model %q", m.Name)
 		}
 		seen[m.Name] = true
-		if m.Provider != ProviderOpenAI && m.Provider != ProviderAnthropic && m.Provider != ProviderGemini {
-			bad(f("provider"), "want openai, anthropic or gemini, got %q", m.Provider)
+		if m.Provider != ProviderOpenAI && m.Provider != ProviderAnthropic && m.Provider != ProviderGemini && m.Provider != ProviderBedrock {
+			bad(f("provider"), "want openai, anthropic, gemini or bedrock, got %q", m.Provider)
 		}
 		switch m.Kind {
 		case "", KindChat:
 		case KindEmbedding:
-			if m.Provider != ProviderOpenAI {
-				bad(f("kind"), "embedding models are served by the openai API only")
+			if m.Provider != ProviderOpenAI && m.Provider != ProviderGemini {
+				bad(f("kind"), "embedding models are served by the openai and gemini APIs only")
 			}
 			if m.Dimensions < 1 || m.Dimensions > 8192 {
 				bad(f("dimensions"), "want 1 to 8192 for an embedding model, got %d", m.Dimensions)
@@ -359,6 +379,24 @@ func (c *Config) validate(bad func(field, format string, args ...any)) {
 			bad(fmt.Sprintf("answers[%d].prompt", i), "required")
 		}
 		a.re = re
+	}
+	if v := c.VLLM; v != nil {
+		if v.KVCacheTokens < 0 {
+			bad("vllm.kv_cache_tokens", "want 0 (default %d) or more, got %d", DefaultKVCacheTokens, v.KVCacheTokens)
+		}
+		if !(v.BatchSlowdown >= 0 && v.BatchSlowdown <= MaxBatchSlowdown) {
+			bad("vllm.batch_slowdown", "want 0 (default %v) to %v, got %v", DefaultBatchSlowdown, MaxBatchSlowdown, v.BatchSlowdown)
+		}
+	}
+	seenSurface := map[string]bool{}
+	for i, sf := range c.Surfaces {
+		switch {
+		case !slices.Contains(AllSurfaces, sf):
+			bad(fmt.Sprintf("surfaces[%d]", i), "want one of %s, got %q", strings.Join(AllSurfaces, ", "), sf)
+		case seenSurface[sf]:
+			bad(fmt.Sprintf("surfaces[%d]", i), "duplicate %q", sf)
+		}
+		seenSurface[sf] = true
 	}
 	if c.JournalSize < 0 {
 		bad("journal_size", "want 0 or more, got %d", c.JournalSize)

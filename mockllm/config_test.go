@@ -35,7 +35,7 @@ func TestLoadConfigGood(t *testing.T) {
 func TestLoadConfigBad(t *testing.T) {
 	_, err := LoadConfig("testdata/bad.yaml")
 	require.Error(t, err)
-	require.EqualError(t, err, `testdata/bad.yaml:4:5: models[0].provider: want openai, anthropic or gemini, got "openia"`+"\n"+
+	require.EqualError(t, err, `testdata/bad.yaml:4:5: models[0].provider: want openai, anthropic, gemini or bedrock, got "openia"`+"\n"+
 		`testdata/bad.yaml:6:7: models[0].latency.ttft: dist: want constant, normal or lognormal, got "gamma"`+"\n"+
 		`testdata/bad.yaml:7:5: models[1].name: duplicate model "gpt-4o"`+"\n"+
 		"testdata/bad.yaml:10:5: answers[0].prompt: bad regular expression: error parsing regexp: missing closing ): `(unclosed`\n"+

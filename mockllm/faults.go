@@ -37,11 +37,23 @@ const (
 	GarbageEmpty         = "empty"
 	GarbageRefusal       = "refusal"
 	GarbageBadToolArgs   = "bad_tool_args"
+	// GarbageSchemaViolation: tool-call arguments are JSON that breaks the
+	// tool's schema (a required property left out, or of the wrong type).
+	GarbageSchemaViolation = "schema_violation"
+	// GarbageUnknownTool: the model calls a tool that was not offered.
+	GarbageUnknownTool = "unknown_tool"
+	// GarbageToolLength: the answer stops for length in the middle of a
+	// tool call's arguments.
+	GarbageToolLength = "tool_length"
+	// GarbageContentFilter: the answer stops part-way for the provider's
+	// content filter.
+	GarbageContentFilter = "content_filter"
 	GarbageWrongAnswer   = "wrong_answer"
 )
 
 var garbageKinds = []string{GarbageRandomTokens, GarbageWrongLanguage, GarbageInvalidJSON, GarbageRepeatLoop,
-	GarbageEmpty, GarbageRefusal, GarbageBadToolArgs, GarbageWrongAnswer}
+	GarbageEmpty, GarbageRefusal, GarbageBadToolArgs, GarbageWrongAnswer,
+	GarbageSchemaViolation, GarbageUnknownTool, GarbageToolLength, GarbageContentFilter}
 
 // FaultParams are the parameters of every mode; each mode uses some of
 // them (see the mode constants) and refuses the others.

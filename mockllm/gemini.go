@@ -10,7 +10,7 @@ import (
 
 // The Gemini API surface: models/{model}:generateContent,
 // :streamGenerateContent (SSE with alt=sse, else a streamed JSON array),
-// :countTokens and the models list, under /v1beta/ and /v1/, with the API
+// :countTokens, :embedContent, :batchEmbedContents and the models list, under /v1beta/ and /v1/, with the API
 // key in x-goog-api-key or the key query parameter and errors in Google's
 // {"error": {"code", "message", "status", "details"}} shape.
 
@@ -77,14 +77,17 @@ func (s *Server) handleGemini(w http.ResponseWriter, r *http.Request) {
 	action := r.PathValue("action")
 	i := strings.LastIndexByte(action, ':')
 	if i < 0 {
-		writeError(w, ProviderGemini, apiError{status: 404, msg: fmt.Sprintf("Invalid URL (%s %s): want models/{model}:generateContent, :streamGenerateContent or :countTokens", r.Method, r.URL.Path)})
+		writeError(w, ProviderGemini, apiError{status: 404, msg: fmt.Sprintf("Invalid URL (%s %s): want models/{model}:generateContent, :streamGenerateContent, :countTokens, :embedContent or :batchEmbedContents", r.Method, r.URL.Path)})
 		return
 	}
 	name, method := action[:i], action[i+1:]
 	switch method {
 	case "generateContent", "streamGenerateContent", "countTokens":
+	case "embedContent", "batchEmbedContents":
+		s.handleGeminiEmbed(w, r, strings.TrimPrefix(name, "models/"), method == "batchEmbedContents")
+		return
 	default:
-		writeError(w, ProviderGemini, apiError{status: 404, msg: fmt.Sprintf("Method %q is not served here: want generateContent, streamGenerateContent or countTokens.", method)})
+		writeError(w, ProviderGemini, apiError{status: 404, msg: fmt.Sprintf("Method %q is not served here: want generateContent, streamGenerateContent, countTokens, embedContent or batchEmbedContents.", method)})
 		return
 	}
 	var req geminiRequest
@@ -368,7 +371,7 @@ func geminiErrorBody(e apiError, retryAfter string) []byte {
 		b.Details = append(b.Details, map[string]any{"@type": "type.googleapis.com/google.rpc.BadRequest",
 			"fieldViolations": []map[string]string{{"field": e.param, "description": e.msg}}})
 	}
-	out, _ := json.Marshal(map[string]errBody{"error": b})
+	out, _ := marshalPlain(map[string]errBody{"error": b})
 	return out
 }
 
@@ -393,9 +396,13 @@ func (s *Server) geminiModels(w http.ResponseWriter, id string) {
 }
 
 func geminiModel(m Model) map[string]any {
+	methods := []string{"generateContent", "countTokens"}
+	if m.Kind == KindEmbedding {
+		methods = []string{"embedContent", "batchEmbedContents"}
+	}
 	return map[string]any{"name": "models/" + m.Name, "version": "001", "displayName": m.Name,
 		"inputTokenLimit": m.ContextWindow, "outputTokenLimit": m.MaxOutputTokens,
-		"supportedGenerationMethods": []string{"generateContent", "countTokens"},
+		"supportedGenerationMethods": methods,
 		"temperature":                1, "maxTemperature": 2, "topP": 0.95, "topK": 64}
 }
 
@@ -415,8 +422,11 @@ func (rd *geminiRenderer) contentType() string {
 }
 
 func geminiFinish(finish string) string {
-	if finish == "length" {
+	switch finish {
+	case "length":
 		return "MAX_TOKENS"
+	case "content_filter":
+		return "SAFETY"
 	}
 	return "STOP"
 }

@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go/eventstream"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
@@ -101,4 +103,17 @@ func chatBody(model, prompt string, extra string) string {
 		b += "," + extra
 	}
 	return b + "}"
+}
+
+// requireEventStream decodes b as AWS event stream messages, prelude and
+// message CRCs checked, with the SDK's own decoder.
+func requireEventStream(t testing.TB, b []byte) {
+	t.Helper()
+	dec := eventstream.NewDecoder()
+	r := bytes.NewReader(b)
+	for r.Len() > 0 {
+		msg, err := dec.Decode(r, nil)
+		require.NoError(t, err)
+		require.NotNil(t, msg.Headers.Get(":message-type"))
+	}
 }

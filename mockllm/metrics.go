@@ -88,7 +88,11 @@ func (m *metrics) collectors() []prometheus.Collector {
 
 // MetricNames are the names of the series a mock provider's /metrics
 // exposes (a histogram's _bucket, _sum and _count), sorted.
-func MetricNames() []string { return metricnames.MustOf(newMetrics().collectors()...) }
+// vLLM's (VLLMMetricNames) included, as a server with Config.VLLM
+// exposes them.
+func MetricNames() []string {
+	return metricnames.MustOf(append(newMetrics().collectors(), newVLLMMetrics(1).collectors()...)...)
+}
 
 func (m *metrics) model(provider, op, model string) *modelMetrics {
 	k := [3]string{provider, op, model}

@@ -1,13 +1,11 @@
 package mockllm
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -179,6 +177,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	s.serveChatLike(w, r, c, &chatRenderer{includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage})
 }
 
+// maxChatN is chat completions' bound on n.
+const maxChatN = 128
+
 func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) {
 	m, e := s.lookupModel(ProviderOpenAI, req.Model, KindChat)
 	if e != nil {
@@ -227,8 +228,11 @@ func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) 
 	}
 	c.seedText, c.inputTokens = all.String(), tokens
 	if req.N != nil {
-		if *req.N < 1 || *req.N > 128 {
-			return nil, badRequest("n", "Invalid 'n': integer below minimum value. Expected a value between 1 and 128, but got %d instead.", *req.N)
+		if *req.N < 1 {
+			return nil, badRequest("n", "Invalid 'n': integer below minimum value. Expected a value >= 1, but got %d instead.", *req.N)
+		}
+		if *req.N > maxChatN {
+			return nil, badRequest("n", "Invalid 'n': integer above maximum value. Expected a value <= %d, but got %d instead.", maxChatN, *req.N)
 		}
 		c.n = *req.N
 	}
@@ -273,135 +277,12 @@ func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) 
 	return c, nil
 }
 
-// renderer writes one API's answers.
-type renderer interface {
-	// full appends a non-streamed answer to b.
-	full(b []byte, c *call, p *plan) []byte
-	// streamHead, streamUnit and streamTail render a streamed answer; a
-	// unit is one output token of choice ci, in tool call ti (or -1 for
-	// text), the k-th token of that part.
-	streamHead(sw *sseWriter, c *call, p *plan)
-	streamUnit(sw *sseWriter, c *call, p *plan, u unit)
-	streamTail(sw *sseWriter, c *call, p *plan)
-	streamError(sw *sseWriter, c *call, p *plan)
-	streamMalformed(sw *sseWriter, c *call, p *plan)
-}
-
-type unit struct {
-	ci, ti, k int
-	tok       string
-}
-
-func units(p *plan) []unit {
-	n := 0
-	for _, ch := range p.choices {
-		n += len(ch.tokens)
-		for _, tc := range ch.toolCalls {
-			n += len(tc.args)
-		}
-	}
-	out := make([]unit, 0, n)
-	for ci, ch := range p.choices {
-		for k, t := range ch.tokens {
-			out = append(out, unit{ci, -1, k, t})
-		}
-		for ti, tc := range ch.toolCalls {
-			for k, t := range tc.args {
-				out = append(out, unit{ci, ti, k, t})
-			}
-		}
-	}
-	return out
-}
-
-// serveChatLike is the request pipeline shared by every generating API.
-func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, rd renderer) {
-	p := &plan{}
-	release := s.begin(w, r, c, p)
-	if release == nil {
-		return
-	}
-	defer release()
-	s.generate(c, p)
-	defer p.release()
-	commonHeaders(w.Header(), c, p)
-	ctx := r.Context()
-	if !c.stream {
-		if err := s.waitAll(ctx, p); err != nil {
-			p.status, p.outcome = 499, "client gone"
-			s.finish(c, p)
-			return
-		}
-		bp := bodyBufs.Get().(*[]byte)
-		body := rd.full((*bp)[:0], c, p)
-		h := w.Header()
-		h["Content-Type"] = []string{"application/json"}
-		h["Content-Length"] = []string{strconv.Itoa(len(body))}
-		if c.provider == ProviderOpenAI {
-			h["Openai-Processing-Ms"] = []string{strconv.Itoa(int(s.sleeper.Now().Sub(p.start) / time.Millisecond))}
-		}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(body)
-		recycleBody(bp, body)
-		s.finish(c, p)
-		return
-	}
-	h := w.Header()
-	ct := "text/event-stream; charset=utf-8"
-	if cr, ok := rd.(interface{ contentType() string }); ok {
-		ct = cr.contentType()
-	}
-	h.Set("Content-Type", ct)
-	h.Set("Cache-Control", "no-cache")
-	sw := newSSE(w)
-	st := s.newStepper(ctx, p, sw)
-	st.onErr = func() { rd.streamError(sw, c, p) }
-	st.onBad = func() { rd.streamMalformed(sw, c, p) }
-	if st.first() != nil {
-		p.outcome = "client gone"
-		st.stop(c)
-		return
-	}
-	w.WriteHeader(http.StatusOK)
-	rd.streamHead(sw, c, p)
-	for _, u := range units(p) {
-		if !st.next() {
-			st.stop(c)
-			return
-		}
-		rd.streamUnit(sw, c, p, u)
-	}
-	if !st.end() {
-		st.stop(c)
-		return
-	}
-	rd.streamTail(sw, c, p)
-	if sw.err != nil {
-		p.outcome = "client gone"
-	}
-	s.finish(c, p)
-}
-
 // chatRenderer renders chat completions.
 type chatRenderer struct {
 	includeUsage bool
+	azure        bool   // Azure OpenAI: content filter results on every choice
 	prefix       []byte // of every chunk, up to the choices
 	started      []bool // per choice: tool call header sent
-}
-
-func (p *plan) created() int64 { return p.start.Unix() }
-
-func (p *plan) idString(prefix string) string {
-	return string(p.appendID(make([]byte, 0, len(prefix)+24), prefix))
-}
-
-// appendID appends the response ID: prefix, 16 hex digits derived from
-// the request number, then the number itself in 8.
-func (p *plan) appendID(b []byte, prefix string) []byte {
-	var n [20]byte
-	b = append(b, prefix...)
-	b = appendHex(b, seedFor(string(strconv.AppendUint(n[:0], p.id, 10))), 16)
-	return appendHex(b, p.id, 8)
 }
 
 // full renders a chat.completion object. It is written by hand, not with
@@ -448,9 +329,19 @@ func (chatRenderer) full(b []byte, c *call, p *plan) []byte {
 		}
 		b = append(b, `,"annotations":[]},"logprobs":null,"finish_reason":`...)
 		b = appendJSONString(b, ch.finish)
+		if c.provider == ProviderAzure {
+			b = append(b, `,"content_filter_results":`...)
+			b = append(b, azureFilterResults(ch.finish)...)
+		}
 		b = append(b, '}')
 	}
-	b = append(b, `],"usage":`...)
+	if c.provider == ProviderAzure {
+		b = append(b, `],"prompt_filter_results":`...)
+		b = append(b, azurePromptFilterResults...)
+		b = append(b, `,"usage":`...)
+	} else {
+		b = append(b, `],"usage":`...)
+	}
 	b = appendChatUsage(b, p)
 	return append(b, `,"service_tier":"default","system_fingerprint":"fp_drill"}`...)
 }
@@ -482,6 +373,10 @@ func (rd *chatRenderer) chunkClose(sw *sseWriter, b []byte, finish string) {
 	} else {
 		b = appendJSONString(b, finish)
 	}
+	if rd.azure {
+		b = append(b, `,"content_filter_results":`...)
+		b = append(b, azureFilterResults(finish)...)
+	}
 	b = append(b, "}]"...)
 	if rd.includeUsage {
 		b = append(b, `,"usage":null`...)
@@ -492,6 +387,10 @@ func (rd *chatRenderer) chunkClose(sw *sseWriter, b []byte, finish string) {
 }
 
 func (rd *chatRenderer) streamHead(sw *sseWriter, c *call, p *plan) {
+	if rd.azure = c.provider == ProviderAzure; rd.azure {
+		// Azure's stream opens with the prompt's filter results.
+		sw.raw([]byte(`data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":` + azurePromptFilterResults + "}\n\n"))
+	}
 	var b []byte
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, p.idString("chatcmpl-"))
@@ -562,208 +461,29 @@ func (rd *chatRenderer) streamMalformed(sw *sseWriter, c *call, p *plan) {
 	sw.raw(append(b, "\n\n"...))
 }
 
-// Embeddings.
-
-type embeddingRequest struct {
-	Model          string          `json:"model"`
-	Input          json.RawMessage `json:"input"`
-	EncodingFormat string          `json:"encoding_format"`
-	Dimensions     *int            `json:"dimensions"`
-}
-
-func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
-	prov, deployment, e := s.openAISurface(r, KindEmbedding)
-	if e != nil {
-		writeError(w, prov, *e)
-		return
+// openAIErrorBody is OpenAI's {"error": {message, type, param, code}};
+// Azure's has a null type where Azure has none and the status as code.
+func openAIErrorBody(provider string, e apiError) []byte {
+	o := struct {
+		Message string  `json:"message"`
+		Type    *string `json:"type"`
+		Param   *string `json:"param"`
+		Code    *string `json:"code"`
+	}{Message: e.msg, Type: &e.typ}
+	if provider == ProviderAzure && e.typ == "" {
+		o.Type = nil // Azure's own errors have no type
 	}
-	var req embeddingRequest
-	if e := s.decodeBody(w, r, &req); e != nil {
-		writeError(w, prov, *e)
-		return
+	if e.param != "" {
+		o.Param = &e.param
 	}
-	if deployment != "" {
-		req.Model = deployment
+	if e.code != "" {
+		o.Code = &e.code
 	}
-	m, e := s.lookupModel(ProviderOpenAI, req.Model, KindEmbedding)
-	if e != nil {
-		writeError(w, prov, *e)
-		return
+	if provider == ProviderAzure && e.code == "" {
+		// Azure OpenAI names the status in code when there is no other.
+		code := strconv.Itoa(e.status)
+		o.Code = &code
 	}
-	inputs, e := embeddingInputs(req.Input)
-	if e != nil {
-		writeError(w, prov, *e)
-		return
-	}
-	dims := m.Dimensions
-	if req.Dimensions != nil {
-		if *req.Dimensions < 1 || *req.Dimensions > m.Dimensions {
-			writeError(w, prov, *badRequest("dimensions", "Invalid 'dimensions': expected a value between 1 and %d, but got %d instead.", m.Dimensions, *req.Dimensions))
-			return
-		}
-		dims = *req.Dimensions
-	}
-	if req.EncodingFormat != "" && req.EncodingFormat != "float" && req.EncodingFormat != "base64" {
-		writeError(w, prov, *badRequest("encoding_format", "Invalid value: '%s'. Supported values are: 'float' and 'base64'.", req.EncodingFormat))
-		return
-	}
-	c := &call{api: "embeddings", provider: prov, op: "embeddings", model: m, key: apiKey(r), seedText: strings.Join(inputs, "\x00")}
-	for _, in := range inputs {
-		c.inputTokens += CountTokens(in)
-	}
-	if cw := m.ContextWindow; cw > 0 {
-		for i, in := range inputs {
-			if n := CountTokens(in); n > cw {
-				writeError(w, prov, apiError{status: 400, typ: "invalid_request_error", param: fmt.Sprintf("input[%d]", i), code: "context_length_exceeded",
-					msg: fmt.Sprintf("This model's maximum context length is %d tokens, however you requested %d tokens in input %d. Please reduce your prompt.", cw, n, i)})
-				return
-			}
-		}
-	}
-	p := &plan{}
-	release := s.begin(w, r, c, p)
-	if release == nil {
-		return
-	}
-	defer release()
-	s.generate(c, p)
-	p.itl = nil
-	commonHeaders(w.Header(), c, p)
-	if err := s.waitAll(r.Context(), p); err != nil {
-		p.status, p.outcome = 499, "client gone"
-		s.finish(c, p)
-		return
-	}
-	type item struct {
-		Object    string `json:"object"`
-		Index     int    `json:"index"`
-		Embedding any    `json:"embedding"`
-	}
-	out := struct {
-		Object string `json:"object"`
-		Data   []item `json:"data"`
-		Model  string `json:"model"`
-		Usage  struct {
-			PromptTokens int `json:"prompt_tokens"`
-			TotalTokens  int `json:"total_tokens"`
-		} `json:"usage"`
-	}{Object: "list", Model: m.Name}
-	for i, in := range inputs {
-		v := embedding(s.cfg.Seed, m.Name, in, m.Dimensions)[:dims]
-		if dims != m.Dimensions { // renormalise a shortened vector, as the API does
-			var sum float64
-			for _, x := range v {
-				sum += float64(x) * float64(x)
-			}
-			for j := range v {
-				v[j] /= float32(sqrt(sum))
-			}
-		}
-		var e any = v
-		if req.EncodingFormat == "base64" {
-			e = base64.StdEncoding.EncodeToString(embeddingBase64(v))
-		}
-		out.Data = append(out.Data, item{Object: "embedding", Index: i, Embedding: e})
-	}
-	out.Usage.PromptTokens, out.Usage.TotalTokens = p.inTok, p.inTok
-	w.Header().Set("Content-Type", "application/json")
-	b, _ := json.Marshal(out)
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
-	s.finish(c, p)
-}
-
-func embeddingInputs(raw json.RawMessage) ([]string, *apiError) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		if s == "" {
-			return nil, badRequest("input", "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.")
-		}
-		return []string{s}, nil
-	}
-	var ss []string
-	if err := json.Unmarshal(raw, &ss); err == nil && len(ss) > 0 && len(ss) <= 2048 {
-		for _, x := range ss {
-			if x == "" {
-				return nil, badRequest("input", "'$.input' is invalid: empty string in the array.")
-			}
-		}
-		return ss, nil
-	}
-	// Token arrays: one input, or many.
-	var ids []int
-	if err := json.Unmarshal(raw, &ids); err == nil && len(ids) > 0 {
-		return []string{fmt.Sprint(ids)}, nil
-	}
-	var idss [][]int
-	if err := json.Unmarshal(raw, &idss); err == nil && len(idss) > 0 {
-		out := make([]string, len(idss))
-		for i, x := range idss {
-			out[i] = fmt.Sprint(x)
-		}
-		return out, nil
-	}
-	return nil, badRequest("input", "'input' is required: a string, an array of 1 to 2048 strings, or token arrays.")
-}
-
-// Models.
-
-func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) {
-	if providerOf(r) == ProviderGemini {
-		s.geminiModels(w, "")
-		return
-	}
-	if providerOf(r) == ProviderAnthropic {
-		var data []map[string]any
-		for _, m := range s.cfg.Models {
-			if m.Provider == ProviderAnthropic {
-				data = append(data, map[string]any{"type": "model", "id": m.Name, "display_name": m.Name, "created_at": "2025-09-29T00:00:00Z"})
-			}
-		}
-		out := map[string]any{"data": data, "has_more": false, "first_id": nil, "last_id": nil}
-		if len(data) > 0 {
-			out["first_id"], out["last_id"] = data[0]["id"], data[len(data)-1]["id"]
-		}
-		writeJSON(w, out)
-		return
-	}
-	data := []map[string]any{}
-	for _, m := range s.cfg.Models {
-		if m.Provider == ProviderOpenAI {
-			data = append(data, openAIModel(m))
-		}
-	}
-	writeJSON(w, map[string]any{"object": "list", "data": data})
-}
-
-func openAIModel(m Model) map[string]any {
-	return map[string]any{"id": m.Name, "object": "model", "created": 1715367049, "owned_by": "system"}
-}
-
-func (s *Server) handleModel(w http.ResponseWriter, r *http.Request) {
-	p := providerOf(r)
-	if p == ProviderGemini {
-		s.geminiModels(w, r.PathValue("id"))
-		return
-	}
-	lp := p
-	if p == ProviderAzure {
-		lp = ProviderOpenAI
-	}
-	m, e := s.lookupModel(lp, r.PathValue("id"), "")
-	if e != nil {
-		writeError(w, p, *e)
-		return
-	}
-	if p == ProviderAnthropic {
-		writeJSON(w, map[string]any{"type": "model", "id": m.Name, "display_name": m.Name, "created_at": "2025-09-29T00:00:00Z"})
-		return
-	}
-	writeJSON(w, openAIModel(m.Model))
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	b, _ := json.Marshal(v)
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(b)
+	b, _ := marshalPlain(map[string]any{"error": o})
+	return b
 }

@@ -47,7 +47,7 @@ func TestErrorShapes(t *testing.T) {
 		{"gemini bad JSON", "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", `{"contents":`, nil, 400,
 			`{"error":{"code":400,"message":"Invalid JSON payload received. We could not parse the JSON body of your request: unexpected end of JSON input. The body must be a JSON object.","status":"INVALID_ARGUMENT"}}`},
 		{"gemini unknown method", "/v1beta/models/gemini-2.5-flash:embedText", gem, nil, 404,
-			`{"error":{"code":404,"message":"Method \"embedText\" is not served here: want generateContent, streamGenerateContent or countTokens.","status":"NOT_FOUND"}}`},
+			`{"error":{"code":404,"message":"Method \"embedText\" is not served here: want generateContent, streamGenerateContent, countTokens, embedContent or batchEmbedContents.","status":"NOT_FOUND"}}`},
 		{"gemini no key", "/v1beta/models/gemini-2.5-flash:generateContent", gem, nil, 403,
 			`{"error":{"code":403,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API key or other form of API consumer identity to call this API.","status":"PERMISSION_DENIED"}}`},
 		{"azure no key", azure, chatBody("gpt-4o", "hi", ""), nil, 401,

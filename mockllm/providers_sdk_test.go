@@ -87,9 +87,13 @@ func TestGeminiGenerateContent(t *testing.T) {
 	for m, err := range c.Models.All(ctx) {
 		require.NoError(t, err)
 		names = append(names, m.Name)
-		require.Contains(t, m.SupportedActions, "generateContent")
+		want := "generateContent"
+		if strings.Contains(m.Name, "embedding") {
+			want = "batchEmbedContents"
+		}
+		require.Contains(t, m.SupportedActions, want)
 	}
-	require.Equal(t, []string{"models/gemini-2.5-flash"}, names)
+	require.Equal(t, []string{"models/gemini-2.5-flash", "models/gemini-embedding-001"}, names)
 	m, err := c.Models.Get(ctx, "gemini-2.5-flash", nil)
 	require.NoError(t, err)
 	require.EqualValues(t, 65536, m.OutputTokenLimit)
@@ -447,4 +451,52 @@ func TestGeminiStreamFaultsJSONArray(t *testing.T) {
 	require.Equal(t, "get_weather", calls[0].Name)
 	args, _ := json.Marshal(calls[0].Args)
 	checkWeatherArgs(t, string(args))
+}
+
+func TestGeminiEmbeddings(t *testing.T) {
+	s, _ := startTest(t, nil)
+	c := geminiClient(t, s, "")
+	ctx := context.Background()
+	contents := []*genai.Content{genai.NewContentFromText("first text", genai.RoleUser), genai.NewContentFromText("second", genai.RoleUser)}
+	res, err := c.Models.EmbedContent(ctx, "gemini-embedding-001", contents, &genai.EmbedContentConfig{OutputDimensionality: genai.Ptr[int32](256), TaskType: "RETRIEVAL_DOCUMENT"})
+	require.NoError(t, err)
+	require.Len(t, res.Embeddings, 2)
+	for _, e := range res.Embeddings {
+		require.Len(t, e.Values, 256)
+		var sum float64
+		for _, x := range e.Values {
+			sum += float64(x) * float64(x)
+		}
+		require.InDelta(t, 1, sum, 1e-4, "renormalised")
+	}
+	require.NotEqual(t, res.Embeddings[0].Values, res.Embeddings[1].Values)
+	again, err := c.Models.EmbedContent(ctx, "gemini-embedding-001", contents[:1], nil)
+	require.NoError(t, err)
+	require.Len(t, again.Embeddings[0].Values, 3072)
+	require.InDeltaSlice(t, again.Embeddings[0].Values[:8], embedVector(1, s.models["gemini-embedding-001"].Model, "first text", 3072)[:8], 1e-6)
+	j := s.Journal()
+	require.Equal(t, "embedContent", j[len(j)-1].API)
+	require.Equal(t, CountTokens("first text"), j[len(j)-1].InputTokens)
+
+	_, err = c.Models.EmbedContent(ctx, "gemini-embedding-001", contents, &genai.EmbedContentConfig{OutputDimensionality: genai.Ptr[int32](5000)})
+	var ae genai.APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 400, ae.Code)
+	require.Equal(t, "INVALID_ARGUMENT", ae.Status)
+	require.Contains(t, ae.Message, "output_dimensionality: must be between 1 and 3072, got 5000")
+	_, err = c.Models.EmbedContent(ctx, "gemini-2.5-flash", contents, nil)
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 404, ae.Code)
+
+	// The single embedContent method, and a fault on it in Google's shape.
+	res2, body := post(t, s.URL()+"/v1beta/models/gemini-embedding-001:embedContent", `{"content":{"parts":[{"text":"first text"}]},"outputDimensionality":8}`)
+	require.Equal(t, 200, res2.StatusCode, body)
+	var one struct{ Embedding struct{ Values []float32 } }
+	require.NoError(t, json.Unmarshal([]byte(body), &one))
+	require.Len(t, one.Embedding.Values, 8)
+	id := addFault(t, s, Fault{Mode: ModeError, Scope: faultmode.Scope{Target: "gemini-embedding-*"}, Params: FaultParams{Status: 503}})
+	_, err = c.Models.EmbedContent(ctx, "gemini-embedding-001", contents, nil)
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, "UNAVAILABLE", ae.Status)
+	require.EqualValues(t, 1, s.Faults().Affected(id))
 }

@@ -105,9 +105,9 @@ func (l *limiter) take(now time.Time, source, key, model string, lim RateLimit, 
 // setHeaders writes the provider's rate-limit headers.
 func (r rlResult) setHeaders(h http.Header, provider string, now time.Time) {
 	switch provider {
-	case ProviderGemini:
-		// Gemini sends no rate-limit headers: the 429's RetryInfo detail
-		// (from Retry-After below) carries the delay.
+	case ProviderGemini, ProviderBedrock:
+		// Gemini and Bedrock send no rate-limit headers (Gemini's 429 has a RetryInfo detail,
+		// from Retry-After below).
 	case ProviderAnthropic:
 		if r.limit.RPM > 0 {
 			h.Set("anthropic-ratelimit-requests-limit", strconv.Itoa(r.limit.RPM))

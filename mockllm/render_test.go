@@ -165,3 +165,32 @@ func TestIDsKeepTheirFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestConverseFullMatchesEncodingJSON holds the hand-written Converse
+// answer to encoding/json's rendering of the same plan.
+func TestConverseFullMatchesEncodingJSON(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Answers = []Answer{{Prompt: "awkward", Answer: "Quotes \"q\", back\\slash, <tags> & amps,\nnew line, tab\t, é, 漢字, \u2028 and \x01."}}
+	s, err := New(cfg)
+	require.NoError(t, err)
+	m, e := s.bedrockModel("amazon.nova-lite-v1:0")
+	require.Nil(t, e)
+	for _, tc := range []struct{ prompt, extra string }{
+		{"summarise the incident", ""},
+		{"an awkward one", ""},
+		{"summarise the incident", `,"inferenceConfig":{"maxTokens":5}`},
+		{"summarise the incident", `,"toolConfig":{"tools":[{"toolSpec":{"name":"f","inputSchema":{"json":{"type":"object","properties":{"q":{"type":"string"}}}}}}]}`},
+	} {
+		var req converseRequest
+		r := httptest.NewRequest("POST", "/model/amazon.nova-lite-v1:0/converse", strings.NewReader(`{"messages":[{"role":"user","content":[{"text":`+string(appendJSONString(nil, tc.prompt))+`}]}]`+tc.extra+`}`))
+		require.Nil(t, s.decodeBody(httptest.NewRecorder(), r, &req))
+		c, e := converseCall(m, &req)
+		require.Nil(t, e)
+		c.answer, c.matched = s.answerFor(c.prompt)
+		p := &plan{id: 7, start: time.Unix(1_790_000_000, 0), ttft: 123 * time.Millisecond}
+		s.generate(c, p)
+		got := (&converseRenderer{}).full([]byte("kept:"), c, p)
+		require.Equal(t, "kept:", string(got[:5]))
+		require.JSONEq(t, string(converseFullJSON(p)), string(got[5:]), tc.prompt+tc.extra)
+	}
+}

@@ -182,7 +182,11 @@ func (rd *responsesRenderer) response(c *call, p *plan, status string, output []
 		out["max_output_tokens"] = c.maxTokens
 	}
 	if status == "incomplete" {
-		out["incomplete_details"] = map[string]any{"reason": "max_output_tokens"}
+		reason := "max_output_tokens"
+		if len(p.choices) > 0 && p.choices[0].finish == "content_filter" {
+			reason = "content_filter"
+		}
+		out["incomplete_details"] = map[string]any{"reason": reason}
 	}
 	if usage {
 		out["usage"] = map[string]any{"input_tokens": p.inTok, "input_tokens_details": map[string]int{"cached_tokens": 0},
@@ -194,7 +198,7 @@ func (rd *responsesRenderer) response(c *call, p *plan, status string, output []
 func (rd *responsesRenderer) finalItems(p *plan) ([]map[string]any, string) {
 	ch := p.choices[0]
 	status := "completed"
-	if ch.finish == "length" {
+	if ch.finish == "length" || ch.finish == "content_filter" {
 		status = "incomplete"
 	}
 	var items []map[string]any

@@ -13,6 +13,9 @@ type sseWriter struct {
 	rc  *http.ResponseController
 	buf []byte
 	err error
+	// frame, when set, writes each event in another framing (Bedrock's
+	// event stream) instead of SSE.
+	frame func(name string, data []byte)
 }
 
 func newSSE(w http.ResponseWriter) *sseWriter {
@@ -23,6 +26,10 @@ func newSSE(w http.ResponseWriter) *sseWriter {
 // empty) and flushes.
 func (s *sseWriter) event(name string, data []byte) {
 	if s.err != nil {
+		return
+	}
+	if s.frame != nil {
+		s.frame(name, data)
 		return
 	}
 	b := s.buf[:0]

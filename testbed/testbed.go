@@ -95,6 +95,8 @@ type upstream struct {
 	direct  string // the mock's own URL
 	proxied string // the proxy in front of it
 	close   func() error
+	// surfaces a mock provider answers (mockllm.AllSurfaces); nil for a stub
+	surfaces []string
 }
 
 // HarnessError is a failure of the testbed itself (a port in use, the
@@ -337,12 +339,15 @@ func (tb *Testbed) startProvider(i int, p Provider) error {
 	}
 	cfg.Addr = "127.0.0.1:0"
 	cfg.Logger = tb.logger.With("provider", p.Name)
+	if len(p.Surfaces) > 0 {
+		cfg.Surfaces = p.Surfaces
+	}
 	srv, err := mockllm.Start(cfg)
 	if err != nil {
 		return err
 	}
 	tb.undo = append(tb.undo, srv.Close)
-	u := &upstream{name: p.Name, direct: srv.URL(), close: srv.Close}
+	u := &upstream{name: p.Name, direct: srv.URL(), close: srv.Close, surfaces: srv.Surfaces()}
 	if u.proxied, err = tb.proxies.CreateProxy(p.Name, srv.URL()); err != nil {
 		return err
 	}
@@ -397,6 +402,9 @@ type Upstream struct {
 	Control string // base URL of its control API (/_drill/faults, /_drill/evidence)
 	Metrics string // its /metrics
 	Proxy   string // name of its toxiproxy proxy
+	// Surfaces are the provider APIs a mock provider answers; nil for a
+	// stub. mockllm.BaseURLs(URL, Surfaces) is what each SDK takes.
+	Surfaces []string
 }
 
 // ServiceEndpoint is the template view of the service under test.
@@ -438,7 +446,7 @@ func (tb *Testbed) Endpoints() Endpoints {
 func (tb *Testbed) upstreamEndpoints() Endpoints {
 	e := Endpoints{Providers: map[string]Upstream{}, Stubs: map[string]Upstream{}}
 	view := func(u *upstream) Upstream {
-		return Upstream{URL: u.proxied, Direct: u.direct, Control: u.direct, Metrics: u.direct + "/metrics", Proxy: u.name}
+		return Upstream{URL: u.proxied, Direct: u.direct, Control: u.direct, Metrics: u.direct + "/metrics", Proxy: u.name, Surfaces: u.surfaces}
 	}
 	for n, u := range tb.providers {
 		e.Providers[n] = view(u)

@@ -3,10 +3,12 @@ package testbed
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/drillkit/drill/gateway"
+	"github.com/drillkit/drill/mockllm"
 	"github.com/drillkit/drill/traffic"
 	"go.yaml.in/yaml/v3"
 )
@@ -32,6 +34,10 @@ type Provider struct {
 	// mockllm's defaults.
 	Config string  `yaml:"config"`
 	Seed   *uint64 `yaml:"seed"`
+	// Surfaces are the provider APIs it answers (mockllm.AllSurfaces:
+	// openai, azure, anthropic, gemini, bedrock); empty is all, or the
+	// config file's own list.
+	Surfaces []string `yaml:"surfaces"`
 }
 
 // Stub is one third-party API stub, behind its own proxy: an embedded
@@ -184,6 +190,16 @@ func ParseTopology(file string, s Sections) (Topology, error) {
 		for i, p := range top.Providers {
 			if i < len(pn.Content) {
 				checkName(pn.Content[i], fmt.Sprintf("providers[%d]", i), p.Name, "provider")
+				sn := valueNode(pn.Content[i], "surfaces")
+				for j, sf := range p.Surfaces {
+					at := sn
+					if sn != nil && j < len(sn.Content) {
+						at = sn.Content[j]
+					}
+					if !slices.Contains(mockllm.AllSurfaces, sf) {
+						d.addf(at, fmt.Sprintf("providers[%d].surfaces[%d]", i, j), "expected one of %s, got %q", strings.Join(mockllm.AllSurfaces, ", "), sf)
+					}
+				}
 			}
 		}
 	}

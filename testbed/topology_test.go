@@ -68,3 +68,8 @@ func TestTopologyDefaultsAndWiring(t *testing.T) {
 	require.Nil(t, top.Traffic)
 	require.Equal(t, Toxiproxy{Mode: "external", URL: "http://127.0.0.1:8474"}, top.Toxiproxy)
 }
+
+func TestProviderSurfaces(t *testing.T) {
+	top := parseText(t, "providers: [{name: p, surfaces: [gemini, bedrock]}]\n")
+	require.Equal(t, []string{"gemini", "bedrock"}, top.Providers[0].Surfaces)
+}

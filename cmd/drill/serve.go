@@ -30,7 +30,7 @@ type serveOptions struct {
 // serveKinds is the registry of servers, built in one place.
 func serveKinds() map[string]serveKind {
 	return map[string]serveKind{
-		"mockllm": {summary: "mock LLM provider (OpenAI, Azure OpenAI, Anthropic, Gemini) with fault injection", run: serveMockLLM},
+		"mockllm": {summary: "mock LLM provider (OpenAI, Azure OpenAI, Anthropic, Gemini, Bedrock, vLLM metrics) with fault injection", run: serveMockLLM},
 		"gateway": {summary: "the reference LLM gateway (service under test) with its admin API", run: serveGateway},
 		"stubs":   {summary: "a third-party API stub from a stub file or kit:NAME, with fault injection", run: serveStubs},
 	}

@@ -47,7 +47,7 @@ func TestServeBadInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte("models:\n  - name: x\n    provider: nobody\n"), 0o600))
 	code, _, errs := runCLI(t, "serve", "mockllm", "--config", bad)
 	require.Equal(t, exitcode.Usage, code)
-	require.Contains(t, errs, bad+":3:5: models[0].provider: want openai, anthropic or gemini")
+	require.Contains(t, errs, bad+":3:5: models[0].provider: want openai, anthropic, gemini or bedrock")
 
 	code, _, errs = runCLI(t, "serve", "toaster")
 	require.Equal(t, exitcode.Usage, code)

@@ -15,6 +15,7 @@ import (
 	"github.com/drillkit/drill/console"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
+	"github.com/drillkit/drill/mockllm"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/testbed"
@@ -176,6 +177,11 @@ func printEndpoints(w io.Writer, up *testbed.Up, took time.Duration) {
 		for _, n := range names {
 			u := kind.m[n]
 			fmt.Fprintf(tw, "%s %s\t%s (proxied; direct %s)\n", kind.what, n, u.URL, u.Direct)
+			if kind.what == "provider" {
+				for _, l := range sdkLines(u) {
+					fmt.Fprintln(tw, l)
+				}
+			}
 		}
 	}
 	fmt.Fprintf(tw, "toxiproxy API\t%s\n", e.Toxiproxy.URL)
@@ -317,4 +323,15 @@ func printTimeline(w io.Writer, log *timeline.Log) (stop func()) {
 	}()
 	var once sync.Once
 	return func() { once.Do(func() { cancel(); <-done }) }
+}
+
+// sdkLines tell, for each surface a provider serves, the base URL its
+// SDK takes (through the proxy) and the variable the official SDKs read
+// it from.
+func sdkLines(u testbed.Upstream) []string {
+	var out []string
+	for _, b := range mockllm.BaseURLs(u.URL, u.Surfaces) {
+		out = append(out, fmt.Sprintf("  %s SDK\t%s=%s", b.Surface, b.Env, b.URL))
+	}
+	return out
 }

@@ -65,7 +65,7 @@ func TestEveryFileKindNamesABadFieldAlike(t *testing.T) {
 		{"drill.yaml lint", "lint:\n  review: {evry: 90d}\n", drillYAML,
 			"drill.yaml:2:12: lint.review.evry: unknown field; valid fields are: every", &team.Config{}},
 		{"drill.yaml providers", "providers:\n  - {name: p, colour: red}\n", drillYAML,
-			"drill.yaml:2:15: providers[0].colour: unknown field; valid fields are: name, config, seed", nil},
+			"drill.yaml:2:15: providers[0].colour: unknown field; valid fields are: name, config, seed, surfaces", nil},
 		{"drill.yaml service", "providers: [{name: p}]\nservice: {builtin: gateway, colour: red}\n", drillYAML,
 			"drill.yaml:2:29: service.colour: unknown field; valid fields are: builtin, gateway, command, dir, image, build, args, port, env, health, metrics, admin, start_timeout", nil},
 		{"drill.yaml service.gateway", "providers: [{name: p}]\nservice:\n  gateway:\n    colour: red\n", drillYAML,

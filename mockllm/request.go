@@ -1,0 +1,216 @@
+package mockllm
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/drillkit/drill/internal/faultmode"
+)
+
+// Reading a request: the bounded body, the API key, the provider it was
+// meant for, the model and the forced-fault headers.
+
+// providerOf guesses which provider a request was meant for, to answer
+// in its error shape.
+func providerOf(r *http.Request) string {
+	if isGemini(r) {
+		return ProviderGemini
+	}
+	if strings.HasPrefix(r.URL.Path, "/model/") {
+		return ProviderBedrock
+	}
+	if strings.HasPrefix(r.URL.Path, "/openai/") || r.Header.Get("Api-Key") != "" {
+		return ProviderAzure
+	}
+	if r.URL.Path == "/v1/messages" || r.Header.Get("anthropic-version") != "" || r.Header.Get("x-api-key") != "" {
+		return ProviderAnthropic
+	}
+	return ProviderOpenAI
+}
+
+// bodyBufs recycles request and response body buffers: every generating
+// request reads one and most write one, and json.Unmarshal copies what
+// it keeps.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBody is the largest buffer put back in bodyBufs, so that one
+// huge request does not pin its buffer for good.
+const maxPooledBody = 1 << 20
+
+// recycleBody puts b, grown from the buffer bp held, back in bodyBufs.
+func recycleBody(bp *[]byte, b []byte) {
+	if cap(b) <= maxPooledBody {
+		*bp = b[:0]
+		bodyBufs.Put(bp)
+	}
+}
+
+// decodeBody reads a JSON request body, bounded.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiError {
+	return s.decodeJSON(w, r, v, true)
+}
+
+// decodeJSON is decodeBody, checking that a Content-Type, when sent, is
+// JSON's only if checkType.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, checkType bool) *apiError {
+	if ct := r.Header["Content-Type"]; checkType && len(ct) > 0 && !isJSONType(ct[0]) {
+		return badRequest("", "Unsupported content type: '%s'. This API method only accepts 'application/json' requests, but you specified the header 'Content-Type: %s'. Please try again with a supported content type.", ct[0], ct[0])
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	bp := bodyBufs.Get().(*[]byte)
+	data, err := readBody(r.Body, (*bp)[:0], min(r.ContentLength, s.cfg.MaxBodyBytes))
+	defer func() { recycleBody(bp, data) }()
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &apiError{status: http.StatusRequestEntityTooLarge, typ: "invalid_request_error", code: "request_too_large",
+				msg: fmt.Sprintf("Request body too large: the limit is %d bytes.", mbe.Limit)}
+		}
+		return badRequest("", "Could not read the request body: %v", err)
+	}
+	if !utf8.Valid(data) {
+		// encoding/json would take it, replacing the bad bytes with U+FFFD.
+		return badRequest("", "We could not parse the JSON body of your request: it is not valid UTF-8 (first bad byte at offset %d). The body must be a JSON object in UTF-8.", firstInvalidUTF8(data))
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return badRequest(te.Field, "Invalid type for '%s': expected %s, but got %s.", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+		}
+		return badRequest("", "We could not parse the JSON body of your request: %v. The body must be a JSON object.", err)
+	}
+	return nil
+}
+
+// isJSONType says whether a Content-Type is JSON's: application/json or
+// a +json type, with any parameters.
+func isJSONType(ct string) bool {
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	ct = strings.TrimSpace(ct)
+	return strings.EqualFold(ct, "application/json") ||
+		len(ct) > 5 && strings.EqualFold(ct[len(ct)-5:], "+json") && strings.HasPrefix(strings.ToLower(ct), "application/")
+}
+
+// firstInvalidUTF8 is the offset of the first byte of b that is not
+// valid UTF-8.
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// readBody appends all of r to b, sized up front from the request's
+// Content-Length (size, -1 when unknown).
+func readBody(r io.Reader, b []byte, size int64) ([]byte, error) {
+	if size > 0 {
+		b = slices.Grow(b, int(size)+1) // +1: room to read the EOF without growing
+	}
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, max(512, cap(b)))
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int64", "float64":
+		return "a number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	}
+	return goKind
+}
+
+// apiKey returns the caller's API key, or "" when none was sent: by
+// Authorization Bearer (OpenAI), x-api-key (Anthropic), x-goog-api-key or
+// the key query parameter (Gemini), or api-key (Azure OpenAI).
+func apiKey(r *http.Request) string {
+	if k := r.Header.Get("X-Api-Key"); k != "" { // canonical: Get need not fold it
+		return k
+	}
+	if k := r.Header.Get("X-Goog-Api-Key"); k != "" {
+		return k
+	}
+	if k := r.Header.Get("Api-Key"); k != "" {
+		return k
+	}
+	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+		return strings.TrimSpace(a[len("Bearer "):])
+	}
+	if r.URL.RawQuery != "" && isGemini(r) {
+		return r.URL.Query().Get("key")
+	}
+	return ""
+}
+
+// lookupModel finds a model served by the provider's API.
+func (s *Server) lookupModel(provider, name, kind string) (*modelState, *apiError) {
+	if name == "" {
+		return nil, badRequest("model", "you must provide a model parameter")
+	}
+	m := s.models[name]
+	if m == nil || m.Provider != provider || (kind != "" && m.Kind != kind) {
+		var names []string
+		for _, mm := range s.cfg.Models {
+			if mm.Provider == provider && (kind == "" || mm.Kind == kind || mm.Kind == "" && kind == KindChat) {
+				names = append(names, mm.Name)
+			}
+		}
+		msg := fmt.Sprintf("The model `%s` does not exist or you do not have access to it. Models served here: %s.", name, strings.Join(names, ", "))
+		if provider == ProviderAnthropic {
+			msg = fmt.Sprintf("model: %s (models served here: %s)", name, strings.Join(names, ", "))
+		}
+		if provider == ProviderGemini {
+			msg = fmt.Sprintf("models/%s is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods. Models served here: %s.", name, strings.Join(names, ", "))
+		}
+		return nil, &apiError{status: 404, typ: "invalid_request_error", code: "model_not_found", param: "model", msg: msg}
+	}
+	return m, nil
+}
+
+// forcedFault reads the per-request override headers.
+func forcedFault(r *http.Request) (*Fault, *apiError) {
+	mode := r.Header.Get(HeaderForceFault)
+	if mode == "" {
+		return nil, nil
+	}
+	f := Fault{ID: "forced-" + mode, Mode: mode}
+	if p := r.Header.Get(HeaderForceParams); p != "" {
+		if err := faultmode.DecodeStrict(strings.NewReader(p), &f.Params); err != nil {
+			return nil, badRequest("", "%s: %v", HeaderForceParams, err)
+		}
+	}
+	if err := validateFault(f.Mode, f.Params); err != nil {
+		return nil, badRequest("", "%s: %v", HeaderForceFault, err)
+	}
+	return &f, nil
+}

@@ -1,0 +1,172 @@
+package mockllm
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// The pipeline every generating surface shares: plan, generate, wait,
+// then the surface's renderer writes the answer, whole or streamed.
+
+var (
+	openaiVersion      = []string{"2020-10-01"}
+	openaiOrganization = []string{"org-drill"}
+)
+
+// commonHeaders sets the headers every successful answer has.
+func commonHeaders(h http.Header, c *call, p *plan) {
+	var b [20]byte
+	id := []string{string(appendHex(append(b[:0], "req_"...), p.rng.Uint64(), 16))}
+	// Keys are set already canonical, as Header.Set would make them; the
+	// constant values are shared, as nothing edits a header in place.
+	switch c.provider {
+	case ProviderAnthropic:
+		h["Request-Id"] = id
+	case ProviderGemini:
+		h["Server-Timing"] = []string{"gfet4t7; dur=" + strconv.FormatInt(int64(p.ttft/time.Millisecond), 10)}
+	case ProviderBedrock:
+		h["X-Amzn-Requestid"] = id
+		if c.api == "invoke" && !c.stream {
+			invokeHeaders(h, p)
+		}
+	case ProviderAzure:
+		h["Apim-Request-Id"] = id
+		h["X-Request-Id"] = id
+	default:
+		h["X-Request-Id"] = id
+		h["Openai-Version"] = openaiVersion
+		h["Openai-Organization"] = openaiOrganization
+	}
+}
+
+// renderer writes one API's answers.
+type renderer interface {
+	// full appends a non-streamed answer to b.
+	full(b []byte, c *call, p *plan) []byte
+	// streamHead, streamUnit and streamTail render a streamed answer; a
+	// unit is one output token of choice ci, in tool call ti (or -1 for
+	// text), the k-th token of that part.
+	streamHead(sw *sseWriter, c *call, p *plan)
+	streamUnit(sw *sseWriter, c *call, p *plan, u unit)
+	streamTail(sw *sseWriter, c *call, p *plan)
+	streamError(sw *sseWriter, c *call, p *plan)
+	streamMalformed(sw *sseWriter, c *call, p *plan)
+}
+
+type unit struct {
+	ci, ti, k int
+	tok       string
+}
+
+func units(p *plan) []unit {
+	n := 0
+	for _, ch := range p.choices {
+		n += len(ch.tokens)
+		for _, tc := range ch.toolCalls {
+			n += len(tc.args)
+		}
+	}
+	out := make([]unit, 0, n)
+	for ci, ch := range p.choices {
+		for k, t := range ch.tokens {
+			out = append(out, unit{ci, -1, k, t})
+		}
+		for ti, tc := range ch.toolCalls {
+			for k, t := range tc.args {
+				out = append(out, unit{ci, ti, k, t})
+			}
+		}
+	}
+	return out
+}
+
+// serveChatLike is the request pipeline shared by every generating API.
+func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, rd renderer) {
+	p := &plan{}
+	release := s.begin(w, r, c, p)
+	if release == nil {
+		return
+	}
+	defer release()
+	s.generate(c, p)
+	defer p.release()
+	commonHeaders(w.Header(), c, p)
+	ctx := r.Context()
+	if !c.stream {
+		if err := s.waitAll(ctx, p); err != nil {
+			p.status, p.outcome = 499, "client gone"
+			s.finish(c, p)
+			return
+		}
+		bp := bodyBufs.Get().(*[]byte)
+		body := rd.full((*bp)[:0], c, p)
+		h := w.Header()
+		h["Content-Type"] = []string{"application/json"}
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		if c.provider == ProviderOpenAI {
+			h["Openai-Processing-Ms"] = []string{strconv.Itoa(int(s.sleeper.Now().Sub(p.start) / time.Millisecond))}
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body)
+		recycleBody(bp, body)
+		s.finish(c, p)
+		return
+	}
+	h := w.Header()
+	ct := "text/event-stream; charset=utf-8"
+	if cr, ok := rd.(interface{ contentType() string }); ok {
+		ct = cr.contentType()
+	}
+	h.Set("Content-Type", ct)
+	h.Set("Cache-Control", "no-cache")
+	sw := newSSE(w)
+	st := s.newStepper(ctx, p, sw)
+	st.onErr = func() { rd.streamError(sw, c, p) }
+	st.onBad = func() { rd.streamMalformed(sw, c, p) }
+	if st.first() != nil {
+		p.outcome = "client gone"
+		st.stop(c)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	rd.streamHead(sw, c, p)
+	for _, u := range units(p) {
+		if !st.next() {
+			st.stop(c)
+			return
+		}
+		rd.streamUnit(sw, c, p, u)
+	}
+	if !st.end() {
+		st.stop(c)
+		return
+	}
+	rd.streamTail(sw, c, p)
+	if sw.err != nil {
+		p.outcome = "client gone"
+	}
+	s.finish(c, p)
+}
+
+func (p *plan) created() int64 { return p.start.Unix() }
+
+func (p *plan) idString(prefix string) string {
+	return string(p.appendID(make([]byte, 0, len(prefix)+24), prefix))
+}
+
+// appendID appends the response ID: prefix, 16 hex digits derived from
+// the request number, then the number itself in 8.
+func (p *plan) appendID(b []byte, prefix string) []byte {
+	var n [20]byte
+	b = append(b, prefix...)
+	b = appendHex(b, seedFor(string(strconv.AppendUint(n[:0], p.id, 10))), 16)
+	return appendHex(b, p.id, 8)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}
