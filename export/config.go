@@ -17,14 +17,28 @@ import (
 //go:embed presets/*.graphql
 var presetFS embed.FS
 
-// preset is a shipped exporter: schema, mutation and defaults.
+// preset is a shipped exporter: a GraphQL schema, mutation and
+// variables, or a REST (webhook) body; defaults either way.
 type preset struct {
-	schema, mutation string // files in presetFS
+	schema, mutation string // files in presetFS (GraphQL)
 	variables        map[string]any
 	required         []string // variable paths the user must give
 	marker           Marker
 	tokenPrefix      string
+
+	// REST presets: body is the JSON body template; variables then are
+	// body paths the user may override or add.
+	body        map[string]any
+	endpoint    string            // default endpoint
+	headers     map[string]string // e.g. a JSON:API Content-Type
+	tokenHeader string            // default Authorization
+	// tokenBody, when set, is the body path that gets the token instead
+	// of a header (PagerDuty's routing_key): it stays out of the file.
+	tokenBody string
 }
+
+// rest says whether the preset is a REST (webhook) preset.
+func (p preset) rest() bool { return p.body != nil }
 
 var presets = map[string]preset{
 	"gitlab": {
@@ -49,6 +63,68 @@ var presets = map[string]preset{
 		marker:      Marker{Title: "input.title"},
 		tokenPrefix: "", // Linear personal API keys go in Authorization as they are
 	},
+	// incident.io API v2, POST /v2/incidents (IncidentsCreatePayloadV2):
+	// idempotency_key and visibility are required; mode test keeps the
+	// incident out of insights and notifies nobody.
+	"incident.io": {
+		endpoint: "https://api.incident.io/v2/incidents",
+		body: map[string]any{
+			"idempotency_key": "${run_id}",
+			"name":            "${title}",
+			"summary":         "${markdown}",
+			"visibility":      "public",
+			"mode":            "test",
+		},
+		required:    []string{"severity_id"},
+		marker:      Marker{Flag: "mode", Value: "test"},
+		tokenPrefix: "Bearer ",
+	},
+	// PagerDuty Events API v2, a change event (POST /v2/change/enqueue):
+	// it pages nobody and opens no incident; the routing key comes from
+	// token_env into routing_key.
+	"pagerduty": {
+		endpoint: "https://events.pagerduty.com/v2/change/enqueue",
+		body: map[string]any{
+			"payload": map[string]any{
+				"summary":   "${title}",
+				"timestamp": "${incident.started_at}",
+				"source":    "drill",
+				"custom_details": map[string]any{
+					"drill":   true,
+					"run_id":  "${run_id}",
+					"team":    "${team}",
+					"summary": "${summary}",
+					"timings": "${incident}",
+				},
+			},
+		},
+		marker:    Marker{Title: "payload.summary"}, // change events have no test flag
+		tokenBody: "routing_key",
+	},
+	// Rootly, POST /v1/incidents (JSON:API): kind test keeps the incident
+	// out of metrics; the lifecycle timestamps come from the scorecard.
+	"rootly": {
+		endpoint: "https://api.rootly.com/v1/incidents",
+		headers:  map[string]string{"Content-Type": "application/vnd.api+json", "Accept": "application/vnd.api+json"},
+		body: map[string]any{
+			"data": map[string]any{
+				"type": "incidents",
+				"attributes": map[string]any{
+					"title":           "${title}",
+					"summary":         "${markdown}",
+					"kind":            "test",
+					"started_at":      "${incident.started_at}",
+					"detected_at":     "${incident.detected_at}",
+					"acknowledged_at": "${incident.acknowledged_at}",
+					"mitigated_at":    "${incident.mitigated_at}",
+					"resolved_at":     "${incident.resolved_at}",
+					"labels":          []any{map[string]any{"key": "drill_run", "value": "${run_id}"}},
+				},
+			},
+		},
+		marker:      Marker{Flag: "data.attributes.kind", Value: "test"},
+		tokenPrefix: "Bearer ",
+	},
 }
 
 // Presets lists the shipped presets.
@@ -61,21 +137,26 @@ func Presets() []string {
 	return out
 }
 
-// PresetSchema returns a preset's SDL, for the incident-service stub.
+// PresetSchema returns a GraphQL preset's SDL, for the incident-service stub.
 func PresetSchema(name string) (string, error) {
 	p, ok := presets[name]
 	if !ok {
 		return "", fmt.Errorf("export: unknown preset %q: want one of %s", name, strings.Join(Presets(), ", "))
+	}
+	if p.rest() {
+		return "", fmt.Errorf("export: preset %q is a REST preset; it has no GraphQL schema", name)
 	}
 	b, err := presetFS.ReadFile(p.schema)
 	return string(b), err
 }
 
 // Marker says how the exported record is marked as a drill: Flag is a
-// path set to true (the service's own test/drill flag), else Title is a
-// path whose string gets the "[DRILL] " prefix.
+// path set to true, or to Value when given (the service's own test/drill
+// flag or mode), else Title is a path whose string gets the "[DRILL] "
+// prefix.
 type Marker struct {
 	Flag  string `yaml:"flag"`
+	Value string `yaml:"value"`
 	Title string `yaml:"title"`
 }
 
@@ -117,7 +198,7 @@ type Config struct {
 func Load(path string) (*Config, error) {
 	data, err := strictyaml.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("export: %s does not exist; it names the incident services to export to (presets gitlab and linear, or any GraphQL or webhook endpoint): see docs/history-and-export.md", path)
+		return nil, fmt.Errorf("export: %s does not exist; it names the incident services to export to (presets gitlab, linear, incident.io, pagerduty and rootly, or any GraphQL or webhook endpoint): see docs/history-and-export.md", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)

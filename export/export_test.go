@@ -235,7 +235,7 @@ func TestConfigErrors(t *testing.T) {
 		"create.graphql": "mutation Create($in: IncidentInput!) {\n  createIncident(input: $in) { id }\n}\n"}
 	for _, tc := range []struct{ yaml, want string }{
 		{"exporters:\n  x:\n    preset: gitlab\n    endpoint: http://h/\n    tokn_env: X\n", "exporters.yaml:5:5: exporters.x.tokn_env: unknown field; valid fields are: type, preset, endpoint, token_env,"},
-		{"exporters:\n  x:\n    preset: jira\n    endpoint: http://h/\n", `exporters.yaml:3:5: exporter x: preset: unknown "jira"; want one of gitlab, linear`},
+		{"exporters:\n  x:\n    preset: jira\n    endpoint: http://h/\n", `exporters.yaml:3:5: exporter x: preset: unknown "jira"; want one of gitlab, incident.io, linear, pagerduty, rootly`},
 		{"exporters:\n  x:\n    preset: gitlab\n    endpoint: http://h/\n", `preset gitlab needs "input.incidentId"`},
 		{"exporters:\n  x:\n    preset: gitlab\n    endpoint: ftp://h/\n", `exporters.yaml:4:5: exporter x: endpoint: "ftp://h/" is not an http(s) URL`},
 		{"exporters:\n  x:\n    type: graphql\n    endpoint: http://h/\n    schema: custom.graphql\n    mutation: create.graphql\n    variables:\n      in.title: x\n      in.passRate: 1\n      in.scenarios: 1\n",

@@ -31,9 +31,10 @@ type Exporter interface {
 	Export(ctx context.Context, card *scoring.Scorecard) (*Result, error)
 }
 
-// Result is what a successful export left behind.
+// Result is what an export left behind. A failed export that sent
+// requests returns a Result too, with Attempts (HTTP requests made) set.
 type Result struct {
-	Attempts int             `json:"attempts"`
+	Attempts int             `json:"attempts"` // HTTP requests made
 	Status   int             `json:"status"`
 	Response json.RawMessage `json:"response,omitempty"` // GraphQL data, or the webhook's body when JSON
 }
@@ -55,6 +56,8 @@ type loaded struct {
 	op     *ast.OperationDefinition
 	schema *ast.Schema
 	prefix string // token prefix
+	// tokenBody is the body path the token goes to instead of a header
+	tokenBody string
 }
 
 var knownRoots = func() map[string]bool {
@@ -71,6 +74,9 @@ var knownRoots = func() map[string]bool {
 
 func load(cfgPath, name string, s *Spec, where func(string) string) (*loaded, error) {
 	l := &loaded{name: name, spec: *s, vars: map[string]any{}, prefix: "Bearer "}
+	if p, ok := presets[s.Preset]; ok && p.rest() {
+		return l, l.loadREST(p, where)
+	}
 	if s.Type == "" && s.Preset != "" {
 		l.spec.Type = "graphql"
 	}
@@ -138,7 +144,108 @@ func checkMarker(m Marker) error {
 	if m.Flag != "" && m.Title != "" {
 		return errors.New("marker: give flag or title, not both")
 	}
+	if m.Value != "" && m.Flag == "" {
+		return errors.New("marker: value goes with flag (the path it is set at)")
+	}
 	return nil
+}
+
+// loadREST loads an exporter of a REST preset: the preset's body with the
+// user's variables (body paths) set into it.
+func (l *loaded) loadREST(p preset, where func(string) string) error {
+	s := l.spec
+	if s.Type != "" && s.Type != "webhook" {
+		return fmt.Errorf("%s: type: %q; preset %s is a webhook (REST) preset: leave type out", where("type"), s.Type, s.Preset)
+	}
+	if s.Schema != "" || s.Mutation != "" || s.Body != nil {
+		return fmt.Errorf("%s: preset %s takes variables (body paths to set), not body, schema or mutation", where("preset"), s.Preset)
+	}
+	l.spec.Type = "webhook"
+	if l.spec.Endpoint == "" {
+		l.spec.Endpoint = p.endpoint
+	}
+	if u, err := url.Parse(l.spec.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s: endpoint: %q is not an http(s) URL", where("endpoint"), l.spec.Endpoint)
+	}
+	if s.Attempts < 0 || s.Timeout < 0 || s.Backoff < 0 {
+		return fmt.Errorf("%s: attempts, timeout and backoff must not be negative", where(""))
+	}
+	for _, path := range templatePaths(s.Variables) {
+		root, _, _ := strings.Cut(path, ".")
+		if !knownRoots[root] {
+			return fmt.Errorf("%s: ${%s}: unknown field %q; known: %s", where("variables"), path, root, strings.Join(keys(boolMap(knownRoots)), ", "))
+		}
+	}
+	body := deepCopy(p.body).(map[string]any)
+	for _, path := range sortedKeys(s.Variables) {
+		if p.tokenBody != "" && path == p.tokenBody {
+			return fmt.Errorf("%s: variables: %q: preset %s puts the token of token_env there; set token_env, not the key", where("variables."+path), path, s.Preset)
+		}
+		if err := setPath(body, path, s.Variables[path]); err != nil {
+			return fmt.Errorf("%s: variables: %w", where("variables."+path), err)
+		}
+	}
+	for _, req := range p.required {
+		if _, ok := s.Variables[req]; !ok {
+			return fmt.Errorf("%s: variables: preset %s needs %q", where("variables"), s.Preset, req)
+		}
+	}
+	if p.tokenBody != "" && s.TokenEnv == "" {
+		return fmt.Errorf("%s: token_env: missing; preset %s sends the token of that environment variable as %s", where(""), s.Preset, p.tokenBody)
+	}
+	l.spec.Body = body
+	l.tokenBody = p.tokenBody
+	if s.TokenHeader == "" {
+		l.spec.TokenHeader = "Authorization"
+		if p.tokenHeader != "" {
+			l.spec.TokenHeader = p.tokenHeader
+		}
+	}
+	l.prefix = p.tokenPrefix
+	if s.TokenPrefix != nil {
+		l.prefix = *s.TokenPrefix
+	}
+	headers := map[string]string{}
+	for k, v := range p.headers {
+		headers[k] = v
+	}
+	for k, v := range s.Headers {
+		headers[k] = v
+	}
+	l.spec.Headers = headers
+	if l.spec.Marker == (Marker{}) {
+		l.spec.Marker = p.marker
+	}
+	if err := checkMarker(l.spec.Marker); err != nil {
+		return fmt.Errorf("%s: %w", where("marker"), err)
+	}
+	// build a sample body now, so that a bad path fails at load, not
+	// after a drill
+	sample := &scoring.Scorecard{SchemaVersion: scoring.SchemaVersion, RunID: "sample", Team: "sample",
+		Scenarios: []scoring.Scenario{{Name: "sample", Status: scoring.Passed}}}
+	sample.Summary = scoring.Summarize(sample.Scenarios)
+	if _, err := l.restBody(sample, "sample-token"); err != nil {
+		return fmt.Errorf("%s: variables: %w", where("variables"), err)
+	}
+	return nil
+}
+
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = deepCopy(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = deepCopy(x)
+		}
+		return out
+	}
+	return v
 }
 
 func (l *loaded) loadGraphQL(cfgPath string, where func(string) string) error {
@@ -372,6 +479,9 @@ func (e *httpExporter) Export(ctx context.Context, card *scoring.Scorecard) (*Re
 		}
 	}
 	res, err := e.export(ctx, card, token)
+	if err != nil && res != nil && res.Attempts == 0 {
+		res = nil
+	}
 	if err != nil && token != "" {
 		// never let a token echoed by a service or a URL reach a log
 		err = errors.New(Redact(err.Error(), token))
@@ -380,7 +490,7 @@ func (e *httpExporter) Export(ctx context.Context, card *scoring.Scorecard) (*Re
 }
 
 func (e *httpExporter) export(ctx context.Context, card *scoring.Scorecard, token string) (*Result, error) {
-	body, err := e.body(card)
+	body, err := e.body(card, token)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", e.l.name, err)
 	}
@@ -394,7 +504,9 @@ func (e *httpExporter) export(ctx context.Context, card *scoring.Scorecard, toke
 	}
 	log := e.o.Logger.With("exporter", e.l.name, "run_id", card.RunID)
 	var last error
+	made := &Result{}
 	for i := 1; i <= attempts; i++ {
+		made.Attempts = i
 		res, retry, err := e.once(ctx, card.RunID, body, token)
 		if err == nil {
 			res.Attempts = i
@@ -411,10 +523,10 @@ func (e *httpExporter) export(ctx context.Context, card *scoring.Scorecard, toke
 			d = 30 * time.Second
 		}
 		if err := e.o.Sleep(ctx, d); err != nil {
-			return nil, fmt.Errorf("export %s: %w (after: %v)", e.l.name, err, last)
+			return made, fmt.Errorf("export %s: %w (after: %v)", e.l.name, err, last)
 		}
 	}
-	return nil, fmt.Errorf("export %s: %w", e.l.name, last)
+	return made, fmt.Errorf("export %s: %w", e.l.name, last)
 }
 
 // minWordToken is the length under which a token is redacted only where
@@ -497,7 +609,7 @@ func replaceWord(s, f string) string {
 	}
 }
 
-func (e *httpExporter) body(card *scoring.Scorecard) ([]byte, error) {
+func (e *httpExporter) body(card *scoring.Scorecard, token string) ([]byte, error) {
 	if e.l.spec.Type == "graphql" {
 		vars, err := e.l.variables(card)
 		if err != nil {
@@ -505,19 +617,34 @@ func (e *httpExporter) body(card *scoring.Scorecard) ([]byte, error) {
 		}
 		return json.Marshal(map[string]any{"query": e.l.doc, "operationName": e.l.op.Name, "variables": vars})
 	}
+	m, err := e.l.restBody(card, token)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(m)
+}
+
+// restBody expands a webhook body, marks it and puts the token in it
+// where the preset says.
+func (l *loaded) restBody(card *scoring.Scorecard, token string) (map[string]any, error) {
 	d, err := NewData(card)
 	if err != nil {
 		return nil, err
 	}
-	v, err := d.Expand(e.l.spec.Body)
+	v, err := d.Expand(l.spec.Body)
 	if err != nil {
 		return nil, fmt.Errorf("body: %w", err)
 	}
 	m := v.(map[string]any)
-	if err := applyMarker(m, e.l.spec.Marker); err != nil {
+	if err := applyMarker(m, l.spec.Marker); err != nil {
 		return nil, err
 	}
-	return json.Marshal(m)
+	if l.tokenBody != "" {
+		if err := setPath(m, l.tokenBody, token); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
 }
 
 // once makes one request; retry says whether another attempt may help.
@@ -539,7 +666,7 @@ func (e *httpExporter) once(ctx context.Context, runID string, body []byte, toke
 	for _, k := range sortedKeys(e.l.spec.Headers) {
 		req.Header.Set(k, e.l.spec.Headers[k])
 	}
-	if token != "" {
+	if token != "" && e.l.tokenBody == "" {
 		req.Header.Set(e.l.spec.TokenHeader, e.l.prefix+token)
 	}
 	resp, err := e.o.Client.Do(req)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/drillkit/drill/scoring"
 )
@@ -20,6 +21,12 @@ import (
 //	text      the scorecard's terminal summary
 //	run_uuid  a UUID derived from the run ID, for services whose
 //	          idempotency is a client-chosen UUID
+//	incident  the drill as one incident's lifecycle, RFC 3339 drill-time
+//	          timestamps: started_at (the first fault), detected_at,
+//	          acknowledged_at, mitigated_at, resolved_at (that scenario's
+//	          fault plus its time to detect, acknowledge, mitigate,
+//	          recover; null where it did not happen); without a fault,
+//	          started_at is the run's start and the rest are null
 type Data map[string]any
 
 // NewData builds the template data of a scorecard.
@@ -45,7 +52,38 @@ func NewData(card *scoring.Scorecard) (Data, error) {
 	}
 	d["markdown"], d["text"] = md.String(), txt.String()
 	d["run_uuid"] = uuidOf(card.RunID)
+	d["incident"] = lifecycle(card)
 	return d, nil
+}
+
+// lifecycle is the incident template field: the timestamps of the
+// scenario whose fault came first.
+func lifecycle(card *scoring.Scorecard) map[string]any {
+	var first *scoring.Scenario
+	for i := range card.Scenarios {
+		sc := &card.Scenarios[i]
+		if sc.Timings.FaultAt != nil && (first == nil || sc.Timings.FaultAt.Before(*first.Timings.FaultAt)) {
+			first = sc
+		}
+	}
+	out := map[string]any{"started_at": card.StartedAt.UTC().Format(time.RFC3339Nano),
+		"detected_at": nil, "acknowledged_at": nil, "mitigated_at": nil, "resolved_at": nil}
+	if first == nil {
+		return out
+	}
+	t := first.Timings
+	at := func(s *scoring.Seconds) any {
+		if s == nil {
+			return nil
+		}
+		return t.FaultAt.Add(s.Duration()).UTC().Format(time.RFC3339Nano)
+	}
+	out["started_at"] = t.FaultAt.UTC().Format(time.RFC3339Nano)
+	out["detected_at"] = at(t.TimeToDetect)
+	out["acknowledged_at"] = at(t.TimeToAcknowledge)
+	out["mitigated_at"] = at(t.TimeToMitigate)
+	out["resolved_at"] = at(t.TimeToRecover)
+	return out
 }
 
 // uuidOf derives a stable version-4-shaped UUID from s.
@@ -248,6 +286,9 @@ func getPath(m map[string]any, path string) (any, bool) {
 
 // applyMarker marks a payload as a drill.
 func applyMarker(payload map[string]any, m Marker) error {
+	if m.Flag != "" && m.Value != "" {
+		return setPath(payload, m.Flag, m.Value)
+	}
 	if m.Flag != "" {
 		return setPath(payload, m.Flag, true)
 	}
