@@ -365,6 +365,27 @@ WHERE started_at >= ? AND (? = '' OR team = ?) ORDER BY started_at, run_id`), fr
 	return runs, nil
 }
 
+// Unexported returns the runs started at or after since (zero: every
+// run) that have no ok export to exporter, oldest first: never exported
+// there, pending, or failed.
+func (s *Store) Unexported(ctx context.Context, exporter string, since time.Time) ([]Run, error) {
+	var from int64 = -1 << 63
+	if !since.IsZero() {
+		from = unixNano(since)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, team, started_at, saved_at, interrupted, scorecard FROM runs
+WHERE started_at >= ? AND NOT EXISTS (SELECT 1 FROM exports e WHERE e.run_id = runs.run_id AND e.exporter = ? AND e.status = ?)
+ORDER BY started_at, run_id`), from, exporter, string(ExportOK))
+	if err != nil {
+		return nil, fmt.Errorf("history: unexported runs: %w", err)
+	}
+	runs, err := s.scanRuns(ctx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("history: unexported runs: %w", err)
+	}
+	return runs, nil
+}
+
 func (s *Store) scanRuns(ctx context.Context, rows *sql.Rows) ([]Run, error) {
 	var runs []Run
 	for rows.Next() {
@@ -406,18 +427,27 @@ func (s *Store) scanRuns(ctx context.Context, rows *sql.Rows) ([]Run, error) {
 // MarkExport records the outcome of exporting a run: status ok with a nil
 // error, failed with the error. Each call counts one attempt.
 func (s *Store) MarkExport(ctx context.Context, runID, exporter string, status ExportStatus, exportErr error) error {
+	attempt := 1
+	if status == ExportPending {
+		attempt = 0
+	}
+	return s.MarkExportAttempts(ctx, runID, exporter, status, attempt, exportErr)
+}
+
+// MarkExportAttempts is MarkExport adding attempts (the HTTP requests the
+// export made) to the run's count for the exporter.
+func (s *Store) MarkExportAttempts(ctx context.Context, runID, exporter string, status ExportStatus, attempt int, exportErr error) error {
 	switch status {
 	case ExportPending, ExportOK, ExportFailed:
 	default:
 		return fmt.Errorf("history: export status %q: want pending, ok or failed", status)
 	}
+	if attempt < 0 {
+		return fmt.Errorf("history: export attempts %d: want 0 or more", attempt)
+	}
 	msg := ""
 	if exportErr != nil {
 		msg = exportErr.Error()
-	}
-	attempt := 1
-	if status == ExportPending {
-		attempt = 0
 	}
 	// the casts type the parameters for Postgres, which cannot infer
 	// them from a SELECT list

@@ -144,6 +144,34 @@ func TestMarkExport(t *testing.T) {
 	})
 }
 
+func TestUnexported(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTemp(t, dsn)
+		for i, id := range []string{"old", "ok", "failed", "never", "other"} {
+			require.NoError(t, s.Save(ctx, card(id, t0.Add(time.Duration(i)*time.Hour), scoring.Passed)))
+		}
+		require.NoError(t, s.MarkExportAttempts(ctx, "ok", "rootly", ExportOK, 3, nil))
+		require.NoError(t, s.MarkExportAttempts(ctx, "failed", "rootly", ExportFailed, 4, errors.New("503")))
+		require.NoError(t, s.MarkExport(ctx, "other", "gitlab", ExportOK, nil))
+		runs, err := s.Unexported(ctx, "rootly", t0.Add(time.Hour))
+		require.NoError(t, err)
+		var ids []string
+		for _, r := range runs {
+			ids = append(ids, r.ID)
+		}
+		require.Equal(t, []string{"failed", "never", "other"}, ids, "oldest first; an ok export elsewhere does not count; before since left out")
+		ex, err := s.Exports(ctx, "failed")
+		require.NoError(t, err)
+		require.Equal(t, 4, ex[0].Attempts, "attempts are the HTTP requests the export made")
+		require.ErrorContains(t, s.MarkExportAttempts(ctx, "ok", "rootly", ExportOK, -1, nil), "want 0 or more")
+
+		all, err := s.Unexported(ctx, "rootly", time.Time{})
+		require.NoError(t, err)
+		require.Len(t, all, 4)
+	})
+}
+
 func TestMigrationsUpgradeAnOldDatabase(t *testing.T) {
 	backends(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
