@@ -189,8 +189,9 @@ type file struct {
 
 // Config is a loaded, validated exporters file.
 type Config struct {
-	Path  string
-	specs map[string]*loaded
+	Path    string
+	specs   map[string]*loaded
+	invalid *InvalidExporters
 }
 
 // Load reads and validates an exporters file: every GraphQL mutation is
@@ -209,6 +210,8 @@ func Load(path string) (*Config, error) {
 // Parse is Load on bytes; path names the file in errors and anchors
 // relative schema and mutation paths. The file is decoded strictly
 // (strictyaml); a decoding problem is returned as strictyaml.Problems.
+// When some exporters are invalid and some are not, Parse returns the
+// Config of the valid ones with an *InvalidExporters error.
 func Parse(path string, data []byte) (*Config, error) {
 	var f file
 	doc, probs := strictyaml.Decode(path, data, &f)
@@ -220,6 +223,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	c := &Config{Path: path, specs: map[string]*loaded{}}
 	var errs []error
+	invalid := map[string]error{}
 	for _, name := range sortedKeys(f.Exporters) {
 		s := f.Exporters[name]
 		where := func(field string) string {
@@ -230,20 +234,49 @@ func Parse(path string, data []byte) (*Config, error) {
 			return fmt.Sprintf("%s:%d:%d: exporter %s", path, k.Line, k.Column, name)
 		}
 		if s == nil {
-			errs = append(errs, fmt.Errorf("%s: empty; want type (or preset) and endpoint", where("")))
+			err := fmt.Errorf("%s: empty; want type (or preset) and endpoint", where(""))
+			errs, invalid[name] = append(errs, err), err
 			continue
 		}
 		l, err := load(path, name, s, where)
 		if err != nil {
-			errs = append(errs, err)
+			errs, invalid[name] = append(errs, err), err
 			continue
 		}
 		c.specs[name] = l
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("export: %w", errors.Join(errs...))
+		if len(c.specs) == 0 {
+			return nil, fmt.Errorf("export: %w", errors.Join(errs...))
+		}
+		c.invalid = &InvalidExporters{Path: path, Errs: invalid}
+		return c, c.invalid
 	}
 	return c, nil
+}
+
+// InvalidExporters is Parse's error when some exporters of a file are
+// invalid and others are not: Parse then returns the Config of the valid
+// ones too, so that one broken exporter does not block the others.
+type InvalidExporters struct {
+	Path string
+	Errs map[string]error // by exporter name; each names file:line:col
+}
+
+func (e *InvalidExporters) Error() string {
+	var errs []error
+	for _, n := range sortedKeys(e.Errs) {
+		errs = append(errs, e.Errs[n])
+	}
+	return "export: " + errors.Join(errs...).Error()
+}
+
+// Invalid lists the exporters of the file that did not load, and why.
+func (c *Config) Invalid() map[string]error {
+	if c.invalid == nil {
+		return nil
+	}
+	return c.invalid.Errs
 }
 
 // Names lists the configured exporters.

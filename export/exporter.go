@@ -420,8 +420,11 @@ func (l *loaded) variables(card *scoring.Scorecard) (map[string]any, error) {
 // Exporter returns the named exporter; an unknown name lists the known.
 func (c *Config) Exporter(name string, o Options) (Exporter, error) {
 	l, ok := c.specs[name]
+	if bad := c.Invalid()[name]; bad != nil {
+		return nil, fmt.Errorf("export: %w", bad)
+	}
 	if !ok {
-		return nil, fmt.Errorf("export: %s has no exporter %q; it has: %s", c.Path, name, strings.Join(c.Names(), ", "))
+		return nil, fmt.Errorf("export: %s has no exporter %q; it has: %s", c.Path, name, strings.Join(slices.Sorted(slices.Values(append(c.Names(), sortedKeys(c.Invalid())...))), ", "))
 	}
 	if o.Getenv == nil {
 		return nil, errors.New("export: Options.Getenv is nil")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/export"
 	"github.com/drillkit/drill/scoring"
 )
 
@@ -448,4 +449,33 @@ exporters:
 	require.ErrorContains(t, err, "preset rootly takes variables (body paths to set), not body")
 	_, err = config(t, "exporters:\n  rootly:\n    preset: rootly\n    token_env: X\n    variables: {data.type.x: y}\n", nil)
 	require.ErrorContains(t, err, `"data.type.x": data.type is not an object`)
+}
+
+func TestOneInvalidExporterDoesNotBlockTheOthers(t *testing.T) {
+	c, err := config(t, `
+exporters:
+  good:
+    preset: rootly
+    token_env: DRILL_TEST_TOKEN
+  bad:
+    preset: incident.io
+    token_env: DRILL_TEST_TOKEN
+`, nil)
+	var inv *export.InvalidExporters
+	require.ErrorAs(t, err, &inv)
+	require.ErrorContains(t, err, `exporters.yaml:6:3: exporter bad: variables: preset incident.io needs "severity_id"`)
+	require.NotNil(t, c, "the valid exporters still load")
+	require.Equal(t, []string{"good"}, c.Names())
+	require.Len(t, c.Invalid(), 1)
+	_, err = c.Exporter("good", export.Options{Getenv: env})
+	require.NoError(t, err)
+	_, err = c.Exporter("bad", export.Options{Getenv: env})
+	require.ErrorContains(t, err, `exporter bad: variables: preset incident.io needs "severity_id"`)
+	_, err = c.Exporter("nope", export.Options{Getenv: env})
+	require.ErrorContains(t, err, "it has: bad, good")
+
+	// with no valid exporter at all there is no Config
+	c, err = config(t, "exporters:\n  bad:\n    preset: nope\n    endpoint: http://h/\n", nil)
+	require.Nil(t, c)
+	require.ErrorContains(t, err, `preset: unknown "nope"`)
 }
