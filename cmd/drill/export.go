@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/drillkit/drill/history"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/statedir"
+	"github.com/drillkit/drill/report"
 	"github.com/drillkit/drill/scoring"
 )
 
@@ -23,27 +26,37 @@ func exportCommand() *command {
 	return &command{
 		name:    "export",
 		summary: "send a stored run's scorecard to an incident service, marked as a drill",
-		usage:   "[RUN_ID|latest] --to NAME [flags]",
+		usage:   "[RUN_ID|latest] --to NAME | --all [--to NAME] [--since 7d] [flags]",
 		help: `
 Exports a run from the history with the exporter NAME of the exporters file
 (.drill/exporters.yaml, in the nearest .drill folder from the working
 directory upward; see docs/history-and-export.md), records the outcome
 in the history, and retries a failed export when run again. Without
-RUN_ID, lists the stored runs and their export status.`,
+RUN_ID, lists the stored runs and their export status.
+
+With --all, exports every run of the history (started within --since, if
+given) that has no successful export to the exporter yet, to every
+exporter of the file (or only to --to NAME), oldest first, each with the
+exporter's retries; a failed run does not stop the others. An invalid
+exporter of the file is reported (file:line) and skipped; the valid ones
+still run. Attempts, here and in the listing, are HTTP requests.`,
 		exits: []exit{
-			{exitcode.OK, "exported (without RUN_ID: the runs were listed)"},
-			{exitcode.Usage, "bad usage, no history there, an unknown run or exporter, or an invalid exporters file"},
-			{exitcode.Harness, "the export failed (recorded in the history; run the command again)"},
+			{exitcode.OK, "exported (without RUN_ID: the runs were listed; with --all: every pending run was exported, or none was pending)"},
+			{exitcode.Usage, "bad usage, no history there, an unknown run or exporter, or an invalid exporters file (with --all: an invalid exporter was skipped, the others were exported)"},
+			{exitcode.Harness, "the export failed (recorded in the history; run the command again); with --all, some exports failed and the others were done"},
 			{exitcode.Interrupted, "interrupted (Ctrl-C or SIGTERM): the export stopped (recorded as failed in the history; run the command again)"},
 		},
 		examples: []example{
 			{"drill export", "list the stored runs and where each was exported"},
 			{"drill export latest --to gitlab", "export the latest run with the exporter gitlab"},
 			{"drill export 20261126T220718-1-3f9a2c --to gitlab", "export one run, or retry its failed export"},
+			{"drill export --all --since 7d", "export the last week's runs to every exporter they were not yet exported to"},
 		},
 		flags: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			var (
-				to = fs.String("to", "", "exporter name in the exporters file")
+				to    = fs.String("to", "", "exporter name in the exporters file")
+				all   = fs.Bool("all", false, "export every run not yet exported (to --to NAME, or to every exporter of the file)")
+				since = fs.String("since", "", "with --all: only the runs started within this window, ending now (7d, 2w, 36h); default every run")
 				_  = fs.String("history", statedir.Rel(statedir.HistoryFile), "history: a file, by default in the nearest .drill folder from the working directory upward, or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
 				_  = fs.String("exporters", statedir.Rel(statedir.ExportersFile), "exporters file, by default in the nearest .drill folder from the working directory upward")
 			)
@@ -68,16 +81,33 @@ RUN_ID, lists the stored runs and their export status.`,
 					return err
 				}
 				defer store.Close()
+				if *all {
+					if id != "" {
+						return usageErrorf("--all exports every pending run: give RUN_ID or --all, not both")
+					}
+					var from time.Time
+					if *since != "" {
+						d, err := report.ParseWindow(*since)
+						if err != nil {
+							return usageErrorf("--since: %v", err)
+						}
+						from = time.Now().Add(-d)
+					}
+					return exportAll(ctx, e, store, exporters, *to, from)
+				}
+				if *since != "" {
+					return usageErrorf("--since goes with --all")
+				}
 				if id == "" {
 					if *to != "" {
-						return usageErrorf("which run? give RUN_ID or latest")
+						return usageErrorf("which run? give RUN_ID or latest (or --all)")
 					}
 					return listRuns(ctx, e, store)
 				}
 				if *to == "" {
 					return usageErrorf("--to NAME: which exporter of %s", exporters)
 				}
-				cfg, err := export.Load(exporters)
+				cfg, err := loadExporters(e, exporters, "drill export")
 				if err != nil {
 					return exitcode.With(exitcode.Usage, err)
 				}
@@ -104,6 +134,83 @@ RUN_ID, lists the stored runs and their export status.`,
 			}
 		},
 	}
+}
+
+// loadExporters loads the exporters file; an invalid exporter of it is
+// reported on stderr and left out, so that it does not block the others.
+func loadExporters(e *env, path, who string) (*export.Config, error) {
+	cfg, err := export.Load(path)
+	var inv *export.InvalidExporters
+	if errors.As(err, &inv) && cfg != nil {
+		for _, name := range slices.Sorted(maps.Keys(inv.Errs)) {
+			fmt.Fprintf(e.stderr, "%s: warning: skipped: %v\n", who, inv.Errs[name])
+		}
+		return cfg, nil
+	}
+	return cfg, err
+}
+
+// exportAll exports every run started since from without an ok export,
+// to the exporter only (or every exporter of the file).
+func exportAll(ctx context.Context, e *env, store *history.Store, path, only string, from time.Time) error {
+	cfg, err := export.Load(path)
+	var inv *export.InvalidExporters
+	if err != nil && !(errors.As(err, &inv) && cfg != nil) {
+		return exitcode.With(exitcode.Usage, err)
+	}
+	names := cfg.Names()
+	skipped := 0
+	for _, name := range slices.Sorted(maps.Keys(cfg.Invalid())) {
+		if only == "" || only == name {
+			fmt.Fprintf(e.stderr, "drill export: skipped: %v\n", cfg.Invalid()[name])
+			skipped++
+		}
+	}
+	if only != "" {
+		if cfg.Invalid()[only] != nil {
+			return exitcode.With(exitcode.Usage, fmt.Errorf("exporter %s is invalid; nothing was exported", only))
+		}
+		names = []string{only}
+	}
+	exported, failed := 0, 0
+	for _, name := range names {
+		ex, err := cfg.Exporter(name, exportOptions(e))
+		if err != nil {
+			if only != "" {
+				return exitcode.With(exitcode.Usage, err)
+			}
+			fmt.Fprintf(e.stderr, "drill export: skipped: %v\n", err)
+			skipped++
+			continue
+		}
+		runs, err := store.Unexported(ctx, name, from)
+		if err != nil {
+			if ctx.Err() != nil {
+				return exitcode.With(exitcode.Interrupted, fmt.Errorf("interrupted (%v): %d run(s) exported", ctx.Err(), exported))
+			}
+			return err
+		}
+		for _, r := range runs {
+			err := exportRun(ctx, e, store, ex, r.Card)
+			if exitcode.Of(err) == exitcode.Interrupted {
+				return exitcode.With(exitcode.Interrupted, fmt.Errorf("%w (%d run(s) exported before)", err, exported))
+			}
+			if err != nil {
+				fmt.Fprintf(e.stderr, "drill export: %v\n", err)
+				failed++
+				continue
+			}
+			exported++
+		}
+	}
+	fmt.Fprintf(e.stdout, "%d run(s) exported, %d failed, %d exporter(s) skipped\n", exported, failed, skipped)
+	switch {
+	case failed > 0:
+		return exitcode.With(exitcode.Harness, fmt.Errorf("%d export(s) failed (recorded in the history; run the command again to retry them)", failed))
+	case skipped > 0:
+		return exitcode.With(exitcode.Usage, fmt.Errorf("%d invalid exporter(s) skipped; fix %s", skipped, path))
+	}
+	return nil
 }
 
 func exportOptions(e *env) export.Options {
@@ -138,11 +245,15 @@ func exportRun(ctx context.Context, e *env, store *history.Store, ex export.Expo
 	if err != nil {
 		status = history.ExportFailed
 	}
+	attempts := 0 // HTTP requests
+	if res != nil {
+		attempts = res.Attempts
+	}
 	if store != nil {
 		// the record outlives an interrupted export
 		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if merr := store.MarkExport(mctx, card.RunID, ex.Name(), status, err); merr != nil {
+		if merr := store.MarkExportAttempts(mctx, card.RunID, ex.Name(), status, attempts, err); merr != nil {
 			err = errors.Join(err, merr)
 		}
 	}
@@ -201,7 +312,7 @@ func newRecorder(e *env, historyPath string, noHistory bool, exportName string) 
 		if err != nil {
 			return nil, exitcode.With(exitcode.Harness, err)
 		}
-		cfg, err := export.Load(sd.Exporters())
+		cfg, err := loadExporters(e, sd.Exporters(), "drill run")
 		if err != nil {
 			return nil, exitcode.With(exitcode.Usage, fmt.Errorf("--export %s: %w", exportName, err))
 		}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,7 +100,7 @@ func TestRunRecordExportFailureThenRetry(t *testing.T) {
 
 	code, stdout, stderr := runCLIEnv(t, e.getenv, "export", "--history", statedir.At(".").History())
 	require.Equal(t, exitcode.OK, code, stderr)
-	require.Contains(t, stdout, "gitlab:failed (1 attempts)")
+	require.Contains(t, stdout, "gitlab:failed (2 attempts)")
 
 	code, stdout, stderr = runCLIEnv(t, e.getenv, "export", card.RunID, "--to", "gitlab")
 	require.Equal(t, exitcode.OK, code, stderr)
@@ -111,7 +112,7 @@ func TestRunRecordExportFailureThenRetry(t *testing.T) {
 	ex, err := store.Exports(context.Background(), card.RunID)
 	require.NoError(t, err)
 	require.Equal(t, history.ExportOK, ex[0].Status)
-	require.Equal(t, 2, ex[0].Attempts)
+	require.Equal(t, 3, ex[0].Attempts, "HTTP attempts: two failed, one ok")
 	require.Empty(t, ex[0].Error)
 
 	reqs := s.Requests()
@@ -261,4 +262,125 @@ func TestInterruptedExportExits130(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ex, 1)
 	require.Equal(t, history.ExportFailed, ex[0].Status)
+}
+
+// drill export --all exports every run not yet exported, to every valid
+// exporter of the file; an invalid exporter is reported and skipped.
+func TestExportAll(t *testing.T) {
+	t.Chdir(t.TempDir())
+	ctx := context.Background()
+	var (
+		mu   sync.Mutex
+		got  []string // run IDs the webhook received
+		fail = map[string]bool{}
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b struct {
+			Run string `json:"run"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, b.Run)
+		if fail[b.Run] {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	gl := gitlabStub(t)
+	require.NoError(t, os.MkdirAll(".drill", 0o755))
+	require.NoError(t, os.WriteFile(statedir.At(".").Exporters(), []byte(`exporters:
+  hook:
+    type: webhook
+    endpoint: `+srv.URL+`
+    attempts: 2
+    backoff: 1ms
+    marker: {flag: drill}
+    body: {run: '${run_id}'}
+  broken:
+    preset: incident.io
+  gitlab:
+    preset: gitlab
+    endpoint: `+gl.URL()+`
+    token_env: GITLAB_TOKEN
+    variables:
+      input.incidentId: gid://gitlab/Issue/7
+`), 0o644))
+	getenv := func(k string) string {
+		if k == "GITLAB_TOKEN" {
+			return testToken
+		}
+		return ""
+	}
+	store, err := history.Open(statedir.At(".").History())
+	require.NoError(t, err)
+	for i, id := range []string{"old", "a", "b"} {
+		c := fixtureCard(t)
+		c.RunID = id
+		c.StartedAt = time.Now().Add(-time.Duration(3-i) * time.Hour)
+		if id == "old" {
+			c.StartedAt = time.Now().Add(-10 * 24 * time.Hour)
+		}
+		require.NoError(t, store.Save(ctx, c))
+	}
+	require.NoError(t, store.MarkExport(ctx, "b", "hook", history.ExportOK, nil))
+	require.NoError(t, store.Close())
+
+	fail["a"] = true
+	code, stdout, stderr := runCLIEnv(t, getenv, "export", "--all", "--since", "7d")
+	require.Equal(t, exitcode.Harness, code, stderr)
+	require.Contains(t, stderr, "drill export: skipped: ")
+	require.Regexp(t, `exporters\.yaml:9:3: exporter broken: variables: preset incident\.io needs "severity_id"`, stderr)
+	require.Contains(t, stderr, "503")
+	require.Contains(t, stdout, "exported run a to gitlab")
+	require.Contains(t, stdout, "exported run b to gitlab")
+	require.Contains(t, stdout, "2 run(s) exported, 1 failed, 1 exporter(s) skipped")
+	require.Equal(t, []string{"a", "a"}, got, "b was already exported to hook; old is outside --since; a was retried")
+	require.Len(t, gl.Requests(), 2)
+
+	// the next run retries only what failed, and the listing shows HTTP attempts
+	fail["a"] = false
+	code, stdout, stderr = runCLIEnv(t, getenv, "export", "--all", "--to", "hook", "--since", "7d")
+	require.Equal(t, exitcode.OK, code, stderr)
+	require.Contains(t, stdout, "1 run(s) exported, 0 failed, 0 exporter(s) skipped")
+	require.Equal(t, []string{"a", "a", "a"}, got)
+	code, stdout, _ = runCLIEnv(t, getenv, "export")
+	require.Equal(t, exitcode.OK, code)
+	require.Regexp(t, `(?m)^a .*gitlab:ok, hook:ok$`, stdout)
+	store, err = history.Open(statedir.At(".").History())
+	require.NoError(t, err)
+	ex, err := store.Exports(ctx, "a")
+	require.NoError(t, err)
+	require.NoError(t, store.Close())
+	require.Equal(t, "hook", ex[1].Exporter)
+	require.Equal(t, 3, ex[1].Attempts, "HTTP attempts: two failed, one ok")
+
+	// nothing left: the skipped exporter still says the file needs fixing
+	code, stdout, _ = runCLIEnv(t, getenv, "export", "--all", "--since", "7d")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, stdout, "0 run(s) exported, 0 failed, 1 exporter(s) skipped")
+	// without --since every run, old included
+	code, stdout, stderr = runCLIEnv(t, getenv, "export", "--all", "--to", "gitlab")
+	require.Equal(t, exitcode.OK, code, stderr)
+	require.Contains(t, stdout, "exported run old to gitlab")
+
+	code, _, stderr = runCLIEnv(t, getenv, "export", "--all", "--to", "broken")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, stderr, "exporter broken is invalid; nothing was exported")
+	code, _, stderr = runCLIEnv(t, getenv, "export", "a", "--to", "hook", "--since", "7d")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, stderr, "--since goes with --all")
+	code, _, stderr = runCLIEnv(t, getenv, "export", "--all", "--since", "soon")
+	require.Equal(t, exitcode.Usage, code)
+	require.Contains(t, stderr, "--since: ")
+	// a valid exporter still works by name when another is broken
+	code, stdout, stderr = runCLIEnv(t, getenv, "export", "b", "--to", "hook")
+	require.Equal(t, exitcode.OK, code, stderr)
+	require.Contains(t, stdout, "exported run b to hook")
+	require.Contains(t, stderr, "warning: skipped: ")
 }
