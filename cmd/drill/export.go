@@ -57,8 +57,8 @@ still run. Attempts, here and in the listing, are HTTP requests.`,
 				to    = fs.String("to", "", "exporter name in the exporters file")
 				all   = fs.Bool("all", false, "export every run not yet exported (to --to NAME, or to every exporter of the file)")
 				since = fs.String("since", "", "with --all: only the runs started within this window, ending now (7d, 2w, 36h); default every run")
-				_  = fs.String("history", statedir.Rel(statedir.HistoryFile), "history: a file, by default in the nearest .drill folder from the working directory upward, or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
-				_  = fs.String("exporters", statedir.Rel(statedir.ExportersFile), "exporters file, by default in the nearest .drill folder from the working directory upward")
+				_     = fs.String("history", statedir.Rel(statedir.HistoryFile), "history: a file, by default in the nearest .drill folder from the working directory upward, or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+				_     = fs.String("exporters", statedir.Rel(statedir.ExportersFile), "exporters file, by default in the nearest .drill folder from the working directory upward")
 			)
 			return func(ctx context.Context, e *env, args []string) error {
 				// flags may follow the run ID: drill export RUN --to gitlab
