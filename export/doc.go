@@ -9,8 +9,11 @@
 // schema with gqlparser when the file loads, and errors point into the
 // document (file:line:col). Presets ship the schema subset and mutation
 // for GitLab incidents (timelineEventCreate) and Linear (issueCreate). A
-// webhook exporter posts a JSON body template to a REST service
-// (PagerDuty, incident.io, Rootly).
+// webhook exporter posts a JSON body template to a REST service; REST
+// presets ship the body for incident.io (a test-mode incident), PagerDuty
+// (an Events API v2 change event) and Rootly (a test-kind JSON:API
+// incident with its lifecycle timestamps). An invalid exporter of a file
+// does not block the valid ones (InvalidExporters).
 //
 // Every export is marked as a drill (the service's own test flag where it
 // has one, a "[DRILL] " title prefix otherwise), carries the run ID as its

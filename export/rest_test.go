@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -478,4 +479,26 @@ exporters:
 	c, err = config(t, "exporters:\n  bad:\n    preset: nope\n    endpoint: http://h/\n", nil)
 	require.Nil(t, c)
 	require.ErrorContains(t, err, `preset: unknown "nope"`)
+}
+
+// The preset examples of docs/history-and-export.md load as they are.
+func TestPresetDocsExamplesLoad(t *testing.T) {
+	b, err := os.ReadFile("../docs/history-and-export.md")
+	require.NoError(t, err)
+	_, sect, ok := strings.Cut(string(b), "### Presets for incident and reliability services")
+	require.True(t, ok)
+	sect, _, _ = strings.Cut(sect, "\n## ")
+	yaml := "exporters:\n"
+	for _, block := range strings.Split(sect, "```yaml\n")[1:] {
+		body, _, ok := strings.Cut(block, "```")
+		require.True(t, ok)
+		yaml += body
+	}
+	c, err := config(t, yaml, nil)
+	require.NoError(t, err, yaml)
+	require.Equal(t, []string{"incident", "pagerduty", "rootly"}, c.Names())
+	for _, p := range []string{"incident.io", "pagerduty", "rootly"} {
+		require.Contains(t, export.Presets(), p)
+		require.Contains(t, sect, "**"+map[string]string{"incident.io": "incident.io", "pagerduty": "PagerDuty", "rootly": "Rootly"}[p]+"**")
+	}
 }
