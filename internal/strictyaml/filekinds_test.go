@@ -67,7 +67,7 @@ func TestEveryFileKindNamesABadFieldAlike(t *testing.T) {
 		{"drill.yaml providers", "providers:\n  - {name: p, colour: red}\n", drillYAML,
 			"drill.yaml:2:15: providers[0].colour: unknown field; valid fields are: name, config, seed, surfaces", nil},
 		{"drill.yaml service", "providers: [{name: p}]\nservice: {builtin: gateway, colour: red}\n", drillYAML,
-			"drill.yaml:2:29: service.colour: unknown field; valid fields are: builtin, gateway, command, dir, image, build, args, port, env, health, metrics, admin, start_timeout", nil},
+			"drill.yaml:2:29: service.colour: unknown field; valid fields are: builtin, gateway, command, dir, image, build, args, compose, service_name, port, env, health, metrics, admin, start_timeout", nil},
 		{"drill.yaml service.gateway", "providers: [{name: p}]\nservice:\n  gateway:\n    colour: red\n", drillYAML,
 			"drill.yaml:4:5: service.gateway.colour: unknown field; valid fields are: primary, secondary, search, primary_model, secondary_model, primary_kind, secondary_kind, " +
 				"auto_failover, max_attempts, backoff_base, backoff_max, attempt_timeout, breaker, budget_usd_per_minute, prices, canary_marker, canary_answer, strict_validation, disabled_models, agent_max_steps, tool_timeout", nil},
