@@ -31,6 +31,9 @@ type Result struct {
 	// passed on the baseline; Unused those it touches that did not.
 	Drills []string `json:"drills,omitempty"`
 	Unused []string `json:"unused,omitempty"`
+	// Ran is how many of Drills ran: they run one at a time, the
+	// shortest by its plan first, until one kills the mutant.
+	Ran int `json:"ran"`
 	// KilledBy are the drills that failed (or were inconclusive) on it.
 	KilledBy []Drill `json:"killed_by,omitempty"`
 	// Invalid is why lint (or a drill's checks) refuse it; Error the

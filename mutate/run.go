@@ -372,36 +372,42 @@ func (p *Prepared) runMutant(ctx context.Context, m *Mutant, passed, baseErrs ma
 		res.Status = Survived
 		return res
 	}
-	card, err := scenarios.Run(ctx, p.runOptions(mt, res.Drills, 1))
-	if card == nil {
-		if exitcode.Of(err) == exitcode.Usage {
-			res.Status, res.Invalid = Invalid, "a drill refuses it: "+firstLine(err.Error())
-		} else {
-			res.Status, res.Error = Errored, firstLine(fmt.Sprint(err))
-		}
-		return res
-	}
-	if err != nil {
-		res.Status = NotRun
-		return res
-	}
+	// One drill at a time, the shortest first: the first that fails
+	// kills the mutant, and the rest need not run.
+	order := append([]string(nil), res.Drills...)
+	sort.SliceStable(order, func(i, j int) bool { return p.Estimate[order[i]] < p.Estimate[order[j]] })
 	harness := ""
-	for _, sc := range card.Scenarios {
-		pl := fmt.Sprintf("%s:%d", sc.Feature, sc.Line)
-		switch sc.Status {
-		case scoring.Failed, scoring.Inconclusive:
-			res.KilledBy = append(res.KilledBy, Drill{Place: pl, Name: sc.Name, Status: sc.Status, Reason: firstLine(sc.Reason), WallSeconds: sc.WallSeconds})
-		case scoring.Error:
-			harness = fmt.Sprintf("%s: %s", pl, firstLine(sc.Reason))
+	for _, pl := range order {
+		card, err := scenarios.Run(ctx, p.runOptions(mt, []string{pl}, 1))
+		if card == nil {
+			if exitcode.Of(err) == exitcode.Usage {
+				res.Status, res.Invalid = Invalid, "a drill refuses it: "+firstLine(err.Error())
+			} else {
+				res.Status, res.Error = Errored, firstLine(fmt.Sprint(err))
+			}
+			return res
+		}
+		if err != nil {
+			res.Status = NotRun
+			return res
+		}
+		res.Ran++
+		for _, sc := range card.Scenarios {
+			switch sc.Status {
+			case scoring.Failed, scoring.Inconclusive:
+				res.KilledBy = append(res.KilledBy, Drill{Place: pl, Name: sc.Name, Status: sc.Status, Reason: firstLine(sc.Reason), WallSeconds: sc.WallSeconds})
+			case scoring.Error:
+				harness = fmt.Sprintf("%s: %s", pl, firstLine(sc.Reason))
+			}
+		}
+		if len(res.KilledBy) > 0 {
+			res.Status = Killed
+			return res
 		}
 	}
-	switch {
-	case len(res.KilledBy) > 0:
-		res.Status = Killed
-	case harness != "":
+	res.Status = Survived
+	if harness != "" {
 		res.Status, res.Error = Errored, harness
-	default:
-		res.Status = Survived
 	}
 	return res
 }

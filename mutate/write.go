@@ -43,7 +43,7 @@ func WriteText(w io.Writer, r *Report, gates []GateResult) error {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATUS\tMUTANT\tDRILLS\tWHY")
+	fmt.Fprintln(tw, "STATUS\tMUTANT\tRAN\tWHY")
 	for _, res := range r.Results {
 		why := res.Description
 		switch res.Status {
@@ -54,7 +54,7 @@ func WriteText(w io.Writer, r *Report, gates []GateResult) error {
 		case Errored:
 			why += " — " + res.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", strings.ToUpper(string(res.Status)), res.ID, len(res.Drills), why)
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\n", strings.ToUpper(string(res.Status)), res.ID, res.Ran, len(res.Drills), why)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -144,9 +144,9 @@ func WriteMarkdown(w io.Writer, r *Report, gates []GateResult) error {
 			fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", mdCell(res.ID), mdCell(res.Description), mdCell(res.Missing), mdCell(res.Suggest))
 		}
 	}
-	fmt.Fprint(w, "\n### Every mutant\n\n| status | mutant | drills |\n|---|---|---|\n")
+	fmt.Fprint(w, "\n### Every mutant\n\n| status | mutant | drills run |\n|---|---|---|\n")
 	for _, res := range r.Results {
-		fmt.Fprintf(w, "| %s | `%s` | %d |\n", res.Status, mdCell(res.ID), len(res.Drills))
+		fmt.Fprintf(w, "| %s | `%s` | %d of %d |\n", res.Status, mdCell(res.ID), res.Ran, len(res.Drills))
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "\n> %s\n", mdCell(n))

@@ -52,6 +52,7 @@ func commands() []*command {
 		faultsCommand(),
 		lintCommand(),
 		mergeCommand(),
+		mutateCommand(),
 		runCommand(),
 		ciCommand(),
 		stepsCommand(),
