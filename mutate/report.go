@@ -2,6 +2,7 @@ package mutate
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -166,9 +167,13 @@ func (p *Prepared) explain(r *Result) {
 		expected[a] = true
 	}
 	if len(r.Drills) == 0 {
-		r.Missing = fmt.Sprintf("no drill that passed on the unchanged plan touches %s", r.File)
-		if len(r.Unused) > 0 {
-			r.Missing += fmt.Sprintf(" (%s did not pass; fix it first)", strings.Join(r.Unused, ", "))
+		switch {
+		case len(r.Unused) > 0:
+			r.Missing = fmt.Sprintf("no drill that passed on the unchanged plan touches %s (%s did not pass; fix it first)", r.File, strings.Join(r.Unused, ", "))
+		case len(r.Alerts) > 0 && r.Family == Runbooks:
+			r.Missing = fmt.Sprintf("no drill expects %s, the alert(s) this runbook answers", quoteAll(r.Alerts))
+		default:
+			r.Missing = fmt.Sprintf("no drill touches %s", r.File)
 		}
 	}
 	alert := ""
@@ -220,6 +225,13 @@ func (p *Prepared) explain(r *Result) {
 		team := p.pagedTeam(r)
 		switch {
 		case r.Missing != "":
+		case r.Operator == OpNotifyDelayed && !p.paged(r.Target):
+			r.Missing = fmt.Sprintf("no drill pages %s: not on call when the drills run (%s), and no policy targets them directly", r.Target, p.opts.Start.Format("2006-01-02 15:04 MST"))
+			return
+		case r.Operator == OpNotifyDelayed && has("acknowledged", "acked"):
+			r.Missing = "the drills' acknowledgement deadline is longer than the delay: the page is acknowledged late, and in time"
+			r.Suggest = "a tighter And the page is acknowledged within 10m"
+			return
 		case r.Operator == OpNotifyDelayed:
 			r.Missing = "no drill bounds how soon the page is acknowledged"
 			r.Suggest = "And the page is acknowledged within 15m"
@@ -238,6 +250,40 @@ func (p *Prepared) explain(r *Result) {
 		}
 		r.Suggest = "And following the runbook brings the service back within 10m"
 	}
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = "`" + s + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+// paged says whether a user can get a drill's page: on call in a
+// schedule when the drills start, or a policy's direct target.
+func (p *Prepared) paged(user string) bool {
+	e := p.opts.Team.Escalation
+	for _, pol := range e.Policies {
+		for _, lvl := range pol.Rules {
+			for _, tg := range lvl.Targets {
+				if tg.User == user {
+					return true
+				}
+				if tg.Team != "" {
+					if g, ok := e.Team(tg.Team); ok && slices.Contains(g.Members, user) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	for _, s := range e.Schedules {
+		if on, err := e.OnCall(s.ID, p.opts.Start); err == nil && slices.Contains(on, user) {
+			return true
+		}
+	}
+	return false
 }
 
 // recoveryCondition is the first of the alerts' expressions read as

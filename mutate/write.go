@@ -69,7 +69,9 @@ func WriteText(w io.Writer, r *Report, gates []GateResult) error {
 	for _, s := range r.ByFamily {
 		row("family", s)
 	}
-	row("mutation score:", Score{Name: "", Killed: r.Total.Killed, Survived: r.Total.Survived, Invalid: r.Total.Invalid, Errors: r.Total.Errors, Counted: r.Total.Counted, Score: r.Total.Score})
+	all := r.Total
+	all.Name = "mutants"
+	row("all", all)
 	tw.Flush()
 	if surv := survivors(r); len(surv) > 0 {
 		fmt.Fprintf(w, "\n%d survivor(s): what the drills fail to check\n", len(surv))

@@ -63,11 +63,11 @@ func TestMutateStopsWhenTheUnchangedTeamFailsLint(t *testing.T) {
 // drill report shows the score.
 func TestMutateGateAndHistory(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs two drills at ×120; skipped with -short")
+		t.Skip("runs two drills at ×60; skipped with -short")
 	}
 	hist := filepath.Join(t.TempDir(), "history.db")
 	out := filepath.Join(t.TempDir(), "mutate.md")
-	code, _, errs := runCLI(t, "mutate", "--team", mutateTeam, "--no-builtin", "--speed", "120", "--control-window", "2m",
+	code, _, errs := runCLI(t, "mutate", "--team", mutateTeam, "--no-builtin", "--speed", "60", "--control-window", "2m",
 		"--history", hist, "--gate", "mutation_score >= 0.8", "--format", "md", "--out", out,
 		"runbooks/llm-provider-down.md:mitigation-command-noop:mitigation/failover")
 	require.Equal(t, exitcode.Failed, code, errs)
