@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
 )
@@ -133,7 +136,7 @@ func TestYAMLMutantsKeepTheRestOfTheFile(t *testing.T) {
 	// and every mutated team loads
 	for _, m := range g.Mutants {
 		dir := t.TempDir()
-		require.NoError(t, copyTeam("testdata/no-recovery", dir))
+		require.NoError(t, copyTeam("testdata/no-recovery", dir, MaxCopyFiles, MaxCopyBytes))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, m.File), m.Content(), 0o644))
 		_, err := team.Load(dir)
 		if m.Operator == OpRouteRemoved {
@@ -198,8 +201,9 @@ func TestOnlyNamesWhatItMutates(t *testing.T) {
 // step added, the drill kills the mutant whose fail-over does nothing.
 func TestRunbookMutantsSurviveWithoutARecoveryCheck(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs seven drills at ×60 (about 30 s); skipped with -short")
+		t.Skip("runs five drills at ×60 (about 25 s); skipped with -short")
 	}
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	tm := load(t, "testdata/no-recovery")
@@ -230,27 +234,6 @@ func TestRunbookMutantsSurviveWithoutARecoveryCheck(t *testing.T) {
 	require.Contains(t, text.String(), "4 survivor(s): what the drills fail to check")
 	require.Contains(t, text.String(), "    no drill checks recovery after the runbook\n    add: And following the runbook brings \"gateway:error_ratio <= 0.2\" true within 10m\n")
 
-	// The same team with the recovery step: the no-op fail-over is killed.
-	dir := t.TempDir()
-	require.NoError(t, copyTeam("testdata/no-recovery", dir))
-	feature := filepath.Join(dir, "features", "outage.feature")
-	b, err := os.ReadFile(feature)
-	require.NoError(t, err)
-	b = append(b, []byte("    And following the runbook brings \"gateway:error_ratio < 0.2\" true within 10m\n")...)
-	require.NoError(t, os.WriteFile(feature, b, 0o644))
-	opts.Team = load(t, dir)
-	opts.Only = []string{"runbooks/llm-provider-down.md:mitigation-command-noop:mitigation/failover"}
-	p, err = Prepare(opts)
-	require.NoError(t, err)
-	rep, err = p.Run(ctx)
-	require.NoError(t, err)
-	require.Equal(t, scoring.Passed, rep.Baseline[0].Status, rep.Baseline[0].Reason)
-	require.Len(t, rep.Results, 1)
-	r := rep.Results[0]
-	require.Equal(t, Killed, r.Status, "%s %s", r.Invalid, r.Error)
-	require.Equal(t, "features/outage.feature:4", r.KilledBy[0].Place)
-	require.Equal(t, scoring.Failed, r.KilledBy[0].Status)
-	require.Equal(t, 1.0, rep.Total.Score)
 }
 
 // Ctrl-C while mutants run: every world is torn down, every temporary
@@ -297,4 +280,127 @@ func TestInterruptRemovesEveryCopy(t *testing.T) {
 	var text bytes.Buffer
 	require.NoError(t, WriteText(&text, rep, nil))
 	require.Contains(t, text.String(), "interrupted: the report is partial")
+}
+
+// A mutant's copy of the team is bounded: more files, or more bytes, than
+// the limits is an error before anything is read past them.
+func TestCopyTeamLimits(t *testing.T) {
+	src := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(src, ".git"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(src, ".git", "HEAD"), []byte("x"), 0o644))
+	big := filepath.Join(src, "big.bin")
+	f, err := os.Create(big)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(MaxCopyBytes+1)) // sparse: nothing written
+	require.NoError(t, f.Close())
+	err = copyTeam(src, t.TempDir(), MaxCopyFiles, MaxCopyBytes)
+	require.ErrorContains(t, err, fmt.Sprintf("more than %d files or %d MiB to copy for a mutant (.git and .drill left out)", MaxCopyFiles, MaxCopyBytes>>20))
+
+	// the file count, with a limit of 20 (10,000 files to write is slow)
+	require.NoError(t, os.Remove(big))
+	for i := 0; i <= 20; i++ {
+		require.NoError(t, os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d", i)), nil, 0o644))
+	}
+	require.ErrorContains(t, copyTeam(src, t.TempDir(), 20, MaxCopyBytes), "more than 20 files")
+	require.NoError(t, os.Remove(filepath.Join(src, "f00")))
+	dst := t.TempDir()
+	require.NoError(t, copyTeam(src, dst, 20, MaxCopyBytes))
+	_, err = os.Stat(filepath.Join(dst, ".git"))
+	require.True(t, os.IsNotExist(err), ".git is not copied")
+}
+
+// fakeDrills stands in for scenarios.Run: the one drill of the test team
+// passes on the unchanged plan (baseline is its verdict on reruns, after
+// the first run), and fails on every mutant.
+type fakeDrills struct {
+	mu       sync.Mutex
+	base     string // the unchanged team's directory
+	rerun    scoring.Verdict
+	unchange int // runs on the unchanged plan
+}
+
+func (f *fakeDrills) run(_ context.Context, o scenarios.Options) (*scoring.Scorecard, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	status := scoring.Failed
+	if o.Team.Dir == f.base {
+		f.unchange++
+		status = scoring.Passed
+		if f.unchange > 1 {
+			status = f.rerun
+		}
+	}
+	card := &scoring.Scorecard{}
+	for _, pl := range o.Only {
+		file, line, _ := strings.Cut(pl, ":")
+		n, _ := strconv.Atoi(line)
+		card.Scenarios = append(card.Scenarios, scoring.Scenario{Feature: file, Line: n, Name: "outage", Status: status, Reason: "because " + string(status)})
+	}
+	return card, nil
+}
+
+// A drill that fails on a mutant kills it only when it passes again on
+// the unchanged plan (ConfirmRuns more times, once per drill); one that
+// fails there too is flaky, and kills nothing.
+func TestAKillIsConfirmedOnTheUnchangedPlan(t *testing.T) {
+	for _, c := range []struct {
+		rerun scoring.Verdict
+		want  Status
+	}{{scoring.Passed, Killed}, {scoring.Failed, Survived}} {
+		t.Run(string(c.rerun), func(t *testing.T) {
+			tm := load(t, "testdata/no-recovery")
+			p, err := Prepare(Options{Team: tm, Only: []string{"runbooks/"}, Parallel: 2, NoBuiltin: true, Start: at})
+			require.NoError(t, err)
+			f := &fakeDrills{base: tm.Dir, rerun: c.rerun}
+			p.runDrills = f.run
+			rep, err := p.Run(context.Background())
+			require.NoError(t, err)
+			require.Len(t, rep.Results, 6)
+			for _, r := range rep.Results {
+				require.Equal(t, c.want, r.Status, r.ID)
+			}
+			if c.want == Killed {
+				require.Equal(t, 1+ConfirmRuns, f.unchange, "the baseline, then the reruns once")
+				require.Empty(t, rep.Flaky)
+				require.Equal(t, 1.0, rep.Total.Score)
+				return
+			}
+			require.Equal(t, 2, f.unchange, "the baseline, then the first rerun, which failed")
+			require.Equal(t, []string{"features/outage.feature:4"}, rep.Flaky)
+			require.Contains(t, strings.Join(rep.Notes, "\n"), "features/outage.feature:4 passed on the baseline and was failed on rerun 1 of the unchanged plan (because failed): flaky at this speed, its failures kill no mutant")
+			require.Equal(t, 0.0, rep.Total.Score)
+		})
+	}
+}
+
+// The same team with the recovery step: the drill kills the mutant whose
+// fail-over does nothing, and the kill is confirmed on the unchanged plan.
+func TestARecoveryCheckKillsANoopFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs four drills at ×60 (about 25 s); skipped with -short")
+	}
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	opts := Options{Seed: 1, Speed: 60, Parallel: 2, NoBuiltin: true, ControlWindow: 2 * time.Minute, Start: at}
+	dir := t.TempDir()
+	require.NoError(t, copyTeam("testdata/no-recovery", dir, MaxCopyFiles, MaxCopyBytes))
+	feature := filepath.Join(dir, "features", "outage.feature")
+	b, err := os.ReadFile(feature)
+	require.NoError(t, err)
+	b = append(b, []byte("    And following the runbook brings \"gateway:error_ratio < 0.2\" true within 10m\n")...)
+	require.NoError(t, os.WriteFile(feature, b, 0o644))
+	opts.Team = load(t, dir)
+	opts.Only = []string{"runbooks/llm-provider-down.md:mitigation-command-noop:mitigation/failover"}
+	p, err := Prepare(opts)
+	require.NoError(t, err)
+	rep, err := p.Run(ctx)
+	require.NoError(t, err)
+	require.Equal(t, scoring.Passed, rep.Baseline[0].Status, rep.Baseline[0].Reason)
+	require.Len(t, rep.Results, 1)
+	r := rep.Results[0]
+	require.Equal(t, Killed, r.Status, "%s %s", r.Invalid, r.Error)
+	require.Equal(t, "features/outage.feature:4", r.KilledBy[0].Place)
+	require.Equal(t, scoring.Failed, r.KilledBy[0].Status)
+	require.Equal(t, 1.0, rep.Total.Score)
 }

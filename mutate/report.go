@@ -35,8 +35,11 @@ type Result struct {
 	// Ran is how many of Drills ran: they run one at a time, the
 	// shortest by its plan first, until one kills the mutant.
 	Ran int `json:"ran"`
-	// KilledBy are the drills that failed (or were inconclusive) on it.
+	// KilledBy are the drills that failed (or were inconclusive) on it,
+	// and passed ConfirmRuns more times on the unchanged plan; Flaky
+	// those that failed on it and on a rerun of the unchanged plan too.
 	KilledBy []Drill `json:"killed_by,omitempty"`
+	Flaky    []Drill `json:"flaky,omitempty"`
 	// Invalid is why lint (or a drill's checks) refuse it; Error the
 	// harness failure of a drill.
 	Invalid     string  `json:"invalid,omitempty"`
@@ -67,10 +70,13 @@ type Report struct {
 	StartedAt  time.Time       `json:"started_at"`
 	FinishedAt time.Time       `json:"finished_at"`
 	// Generated is the number of mutants made before sampling.
-	Generated   int      `json:"generated"`
-	Baseline    []Drill  `json:"baseline"`
-	Results     []Result `json:"mutants"`
-	Equivalent  []Mutant `json:"equivalent,omitempty"`
+	Generated  int      `json:"generated"`
+	Baseline   []Drill  `json:"baseline"`
+	Results    []Result `json:"mutants"`
+	Equivalent []Mutant `json:"equivalent,omitempty"`
+	// Flaky are the drills that passed on the baseline and failed on a
+	// rerun of the unchanged plan: they judge no mutant.
+	Flaky       []string `json:"flaky_drills,omitempty"`
 	Total       Score    `json:"score"`
 	ByFile      []Score  `json:"by_file"`
 	ByFamily    []Score  `json:"by_family"`
@@ -220,6 +226,9 @@ func (p *Prepared) explain(r *Result) {
 			r.Suggest = fmt.Sprintf(`And following the runbook brings "%s" true within 10m`, cond)
 		} else {
 			r.Suggest = "And following the runbook brings the service back within 10m"
+		}
+		if len(r.Drills) == 0 && len(r.Unused) == 0 && len(r.Alerts) > 0 {
+			r.Suggest = fmt.Sprintf(`a drill whose fault sets off %s: Then alert "%s" fires within %s, %s`, r.Alerts[0], r.Alerts[0], p.tightDeadline(r.Alerts[0]), r.Suggest)
 		}
 	case Escalation:
 		team := p.pagedTeam(r)

@@ -89,6 +89,26 @@ type Prepared struct {
 	// Estimate is each scenario's real time by its plan.
 	Estimate map[string]time.Duration
 	scenario map[string]*features.Scenario
+
+	// runDrills runs drills: scenarios.Run, or a test's stand-in.
+	runDrills func(context.Context, scenarios.Options) (*scoring.Scorecard, error)
+
+	mu     sync.Mutex
+	reruns map[string]*rerun // by place: the unchanged plan's reruns of a drill that killed a mutant
+}
+
+// ConfirmRuns is how many more times a drill that fails on a mutant is
+// run on the unchanged plan, once per drill, before its failure counts as
+// a kill: a drill that fails there too is flaky at this speed, and its
+// failures kill no mutant.
+const ConfirmRuns = 2
+
+type rerun struct {
+	once   sync.Once
+	done   bool // under Prepared.mu
+	steady bool
+	why    string
+	err    error // interrupted
 }
 
 // Prepare makes the mutants, samples and shards them, and finds the
@@ -130,7 +150,8 @@ func Prepare(opts Options) (*Prepared, error) {
 			}
 		}
 	}
-	p := &Prepared{opts: opts, Generated: len(ms), Equivalent: g.Equivalent, Drills: map[string][]string{}, scenario: map[string]*features.Scenario{}}
+	p := &Prepared{opts: opts, Generated: len(ms), Equivalent: g.Equivalent, Drills: map[string][]string{}, scenario: map[string]*features.Scenario{},
+		runDrills: scenarios.Run}
 	ms = Sample(ms, opts.Mutants, opts.Seed)
 	if opts.Shard.Total > 0 {
 		if err := opts.Shard.Check(); err != nil {
@@ -235,7 +256,7 @@ func (p *Prepared) Run(ctx context.Context) (*Report, error) {
 	// The baseline: the unchanged plan's drills.
 	passed := map[string]bool{}
 	if len(p.Baseline) > 0 {
-		card, err := scenarios.Run(ctx, p.runOptions(t, p.Baseline, opts.Parallel))
+		card, err := p.runDrills(ctx, p.runOptions(t, p.Baseline, opts.Parallel))
 		if card == nil {
 			return nil, err
 		}
@@ -269,7 +290,7 @@ func (p *Prepared) Run(ctx context.Context) (*Report, error) {
 			for i := range work {
 				results[i] = p.runMutant(ctx, p.Mutants[i], passed, baseErrs)
 				r := results[i]
-				p.progress("%s %s (%d drill(s), %.0fs)", r.Status, r.ID, len(r.Drills), r.WallSeconds)
+				p.progress("%s %s (%d of %d drill(s) run, %.0fs)", r.Status, r.ID, r.Ran, len(r.Drills), r.WallSeconds)
 			}
 		}()
 	}
@@ -288,6 +309,15 @@ func (p *Prepared) Run(ctx context.Context) (*Report, error) {
 		p.explain(&rep.Results[i])
 	}
 	rep.Interrupted = ctx.Err() != nil
+	p.mu.Lock()
+	for pl, r := range p.reruns {
+		if !r.steady && r.why != "" {
+			rep.Flaky = append(rep.Flaky, pl)
+			rep.Notes = append(rep.Notes, r.why)
+		}
+	}
+	p.mu.Unlock()
+	sort.Strings(rep.Flaky)
 	rep.finish()
 	return rep, ctx.Err()
 }
@@ -340,7 +370,7 @@ func (p *Prepared) runMutant(ctx context.Context, m *Mutant, passed, baseErrs ma
 		return res
 	}
 	defer os.RemoveAll(dir)
-	if err := copyTeam(p.opts.Team.Dir, dir); err != nil {
+	if err := copyTeam(p.opts.Team.Dir, dir, MaxCopyFiles, MaxCopyBytes); err != nil {
 		res.Status, res.Error = Errored, err.Error()
 		return res
 	}
@@ -378,7 +408,10 @@ func (p *Prepared) runMutant(ctx context.Context, m *Mutant, passed, baseErrs ma
 	sort.SliceStable(order, func(i, j int) bool { return p.Estimate[order[i]] < p.Estimate[order[j]] })
 	harness := ""
 	for _, pl := range order {
-		card, err := scenarios.Run(ctx, p.runOptions(mt, []string{pl}, 1))
+		if p.knownFlaky(pl) {
+			continue
+		}
+		card, err := p.runDrills(ctx, p.runOptions(mt, []string{pl}, 1))
 		if card == nil {
 			if exitcode.Of(err) == exitcode.Usage {
 				res.Status, res.Invalid = Invalid, "a drill refuses it: "+firstLine(err.Error())
@@ -401,8 +434,17 @@ func (p *Prepared) runMutant(ctx context.Context, m *Mutant, passed, baseErrs ma
 			}
 		}
 		if len(res.KilledBy) > 0 {
-			res.Status = Killed
-			return res
+			steady, err := p.steady(ctx, pl)
+			if err != nil {
+				res.Status, res.KilledBy = NotRun, nil
+				return res
+			}
+			if steady {
+				res.Status = Killed
+				return res
+			}
+			res.Flaky = append(res.Flaky, res.KilledBy...)
+			res.KilledBy = nil // a flaky drill's failure kills nothing
 		}
 	}
 	res.Status = Survived
@@ -410,6 +452,52 @@ func (p *Prepared) runMutant(ctx context.Context, m *Mutant, passed, baseErrs ma
 		res.Status, res.Error = Errored, harness
 	}
 	return res
+}
+
+// knownFlaky says whether the drill at pl was found flaky already.
+func (p *Prepared) knownFlaky(pl string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r := p.reruns[pl]
+	return r != nil && r.done && !r.steady && r.err == nil
+}
+
+// steady says whether the drill at pl passes ConfirmRuns more times on
+// the unchanged plan; the reruns happen once per drill.
+func (p *Prepared) steady(ctx context.Context, pl string) (bool, error) {
+	p.mu.Lock()
+	if p.reruns == nil {
+		p.reruns = map[string]*rerun{}
+	}
+	r := p.reruns[pl]
+	if r == nil {
+		r = &rerun{}
+		p.reruns[pl] = r
+	}
+	p.mu.Unlock()
+	r.once.Do(func() {
+		r.steady = true
+		for i := 1; i <= ConfirmRuns && r.steady; i++ {
+			card, err := p.runDrills(ctx, p.runOptions(p.opts.Team, []string{pl}, 1))
+			if card == nil || err != nil {
+				r.steady, r.err = false, fmt.Errorf("rerun of %s: %v", pl, err)
+				return
+			}
+			for _, sc := range card.Scenarios {
+				if sc.Status != scoring.Passed {
+					r.steady, r.why = false, fmt.Sprintf("%s passed on the baseline and was %s on rerun %d of the unchanged plan (%s): flaky at this speed, its failures kill no mutant", pl, sc.Status, i, firstLine(sc.Reason))
+				}
+			}
+		}
+		p.mu.Lock()
+		r.done = true
+		p.mu.Unlock()
+		p.progress("%s on the unchanged plan: %s", pl, map[bool]string{true: "passed again, its failure kills", false: "flaky: " + r.why}[r.steady])
+	})
+	if r.err != nil && ctx.Err() != nil {
+		return false, r.err
+	}
+	return r.steady, nil
 }
 
 func firstLine(s string) string {
@@ -427,9 +515,10 @@ func short(s string) string {
 }
 
 // copyTeam copies the team directory src into dst: regular files and
-// directories, leaving out .git and drill's own .drill folder; links are
-// refused (a team's files are read without following links out of it).
-func copyTeam(src, dst string) error {
+// directories, leaving out .git and drill's own .drill folder, at most
+// maxFiles files of maxBytes in all; links and pipes are skipped (a
+// team's files are read without following links out of it).
+func copyTeam(src, dst string, maxFiles int, maxBytes int64) error {
 	files, size := 0, int64(0)
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -457,8 +546,8 @@ func copyTeam(src, dst string) error {
 		}
 		files++
 		size += info.Size()
-		if files > MaxCopyFiles || size > MaxCopyBytes {
-			return fmt.Errorf("team directory %s: more than %d files or %d MiB to copy for a mutant (.git and .drill left out)", src, MaxCopyFiles, MaxCopyBytes>>20)
+		if files > maxFiles || size > maxBytes {
+			return fmt.Errorf("team directory %s: more than %d files or %d MiB to copy for a mutant (.git and .drill left out)", src, maxFiles, maxBytes>>20)
 		}
 		b, err := os.ReadFile(path)
 		if err != nil {

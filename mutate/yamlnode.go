@@ -29,20 +29,7 @@ func readTeamFile(t *team.Team, file string) ([]byte, error) {
 // yamlDoc is a YAML file as a node tree, to change and write back with
 // its comments and styles.
 type yamlDoc struct {
-	file string
 	root yaml.Node // the document node
-}
-
-func parseYAML(t *team.Team, file string) (*yamlDoc, error) {
-	data, err := readTeamFile(t, file)
-	if err != nil {
-		return nil, err
-	}
-	d := &yamlDoc{file: file}
-	if err := yaml.Unmarshal(data, &d.root); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err) // team.Load read it; not expected
-	}
-	return d, nil
 }
 
 // body is the document's top node, nil for an empty file.
