@@ -316,13 +316,24 @@ type fakeDrills struct {
 	mu       sync.Mutex
 	base     string // the unchanged team's directory
 	rerun    scoring.Verdict
-	unchange int // runs on the unchanged plan
+	flaky    bool           // a mutant's second run passes
+	unchange int            // runs on the unchanged plan
+	mutant   map[string]int // runs by mutant team directory
 }
 
 func (f *fakeDrills) run(_ context.Context, o scenarios.Options) (*scoring.Scorecard, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	status := scoring.Failed
+	if f.mutant == nil {
+		f.mutant = map[string]int{}
+	}
+	if o.Team.Dir != f.base {
+		f.mutant[o.Team.Dir]++
+		if f.flaky && f.mutant[o.Team.Dir] > 1 {
+			status = scoring.Passed
+		}
+	}
 	if o.Team.Dir == f.base {
 		f.unchange++
 		status = scoring.Passed
@@ -344,20 +355,37 @@ func (f *fakeDrills) run(_ context.Context, o scenarios.Options) (*scoring.Score
 // fails there too is flaky, and kills nothing.
 func TestAKillIsConfirmedOnTheUnchangedPlan(t *testing.T) {
 	for _, c := range []struct {
+		name  string
 		rerun scoring.Verdict
+		flaky bool
 		want  Status
-	}{{scoring.Passed, Killed}, {scoring.Failed, Survived}} {
-		t.Run(string(c.rerun), func(t *testing.T) {
+	}{{"steady", scoring.Passed, false, Killed}, {"fails-on-rerun", scoring.Failed, false, Survived}, {"passes-mutant-rerun", scoring.Passed, true, Survived}} {
+		t.Run(c.name, func(t *testing.T) {
 			tm := load(t, "testdata/no-recovery")
-			p, err := Prepare(Options{Team: tm, Only: []string{"runbooks/"}, Parallel: 2, NoBuiltin: true, Start: at})
+			parallel := 2 // the reruns happen once, whoever asks first
+			if c.flaky {
+				parallel = 1 // one mutant at a time: the second finds the drill flaky already
+			}
+			p, err := Prepare(Options{Team: tm, Only: []string{"runbooks/"}, Parallel: parallel, NoBuiltin: true, Start: at})
 			require.NoError(t, err)
-			f := &fakeDrills{base: tm.Dir, rerun: c.rerun}
+			f := &fakeDrills{base: tm.Dir, rerun: c.rerun, flaky: c.flaky}
 			p.runDrills = f.run
 			rep, err := p.Run(context.Background())
 			require.NoError(t, err)
 			require.Len(t, rep.Results, 6)
 			for _, r := range rep.Results {
 				require.Equal(t, c.want, r.Status, r.ID)
+			}
+			if c.flaky {
+				require.Equal(t, 1, f.unchange, "the baseline only")
+				require.Equal(t, []string{"features/outage.feature:4"}, rep.Flaky)
+				require.Contains(t, strings.Join(rep.Notes, "\n"), "and passed on its rerun (because failed): flaky at this speed, its failures kill no mutant")
+				ran := 0
+				for _, r := range rep.Results {
+					ran += r.Ran
+				}
+				require.Equal(t, 2, ran, "the first mutant ran it twice; the others not at all")
+				return
 			}
 			if c.want == Killed {
 				require.Equal(t, 1+ConfirmRuns, f.unchange, "the baseline, then the reruns once")

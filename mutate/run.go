@@ -99,8 +99,9 @@ type Prepared struct {
 
 // ConfirmRuns is how many more times a drill that fails on a mutant is
 // run on the unchanged plan, once per drill, before its failure counts as
-// a kill: a drill that fails there too is flaky at this speed, and its
-// failures kill no mutant.
+// a kill (the failure must also reproduce on a second run of the mutant):
+// a drill that fails there too, or passes the mutant's second run, is
+// flaky at this speed, and its failures kill no mutant.
 const ConfirmRuns = 2
 
 type rerun struct {
@@ -433,19 +434,41 @@ func (p *Prepared) runMutant(ctx context.Context, m *Mutant, passed, baseErrs ma
 				harness = fmt.Sprintf("%s: %s", pl, firstLine(sc.Reason))
 			}
 		}
-		if len(res.KilledBy) > 0 {
-			steady, err := p.steady(ctx, pl)
-			if err != nil {
-				res.Status, res.KilledBy = NotRun, nil
-				return res
-			}
-			if steady {
-				res.Status = Killed
-				return res
-			}
-			res.Flaky = append(res.Flaky, res.KilledBy...)
-			res.KilledBy = nil // a flaky drill's failure kills nothing
+		if len(res.KilledBy) == 0 {
+			continue
 		}
+		// A kill must reproduce: the drill fails once more on the mutant,
+		// and passes again on the unchanged plan.
+		again, err := p.runDrills(ctx, p.runOptions(mt, []string{pl}, 1))
+		if again == nil || err != nil {
+			res.Status, res.KilledBy = NotRun, nil
+			if again == nil && ctx.Err() == nil {
+				res.Status, res.Error = Errored, firstLine(fmt.Sprint(err))
+			}
+			return res
+		}
+		res.Ran++
+		reproduced := false
+		for _, sc := range again.Scenarios {
+			reproduced = reproduced || sc.Status == scoring.Failed || sc.Status == scoring.Inconclusive
+		}
+		if !reproduced {
+			p.markFlaky(pl, fmt.Sprintf("%s failed on mutant %s and passed on its rerun (%s): flaky at this speed, its failures kill no mutant", pl, m.ID, res.KilledBy[0].Reason))
+			res.Flaky = append(res.Flaky, res.KilledBy...)
+			res.KilledBy = nil
+			continue
+		}
+		steady, err := p.steady(ctx, pl)
+		if err != nil {
+			res.Status, res.KilledBy = NotRun, nil
+			return res
+		}
+		if steady {
+			res.Status = Killed
+			return res
+		}
+		res.Flaky = append(res.Flaky, res.KilledBy...)
+		res.KilledBy = nil // a flaky drill's failure kills nothing
 	}
 	res.Status = Survived
 	if harness != "" {
@@ -460,6 +483,27 @@ func (p *Prepared) knownFlaky(pl string) bool {
 	defer p.mu.Unlock()
 	r := p.reruns[pl]
 	return r != nil && r.done && !r.steady && r.err == nil
+}
+
+// markFlaky records the drill at pl as flaky, why, unless its reruns on
+// the unchanged plan are under way or done.
+func (p *Prepared) markFlaky(pl, why string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reruns == nil {
+		p.reruns = map[string]*rerun{}
+	}
+	if r := p.reruns[pl]; r != nil {
+		if r.done && r.steady { // it passed its reruns, and is flaky all the same
+			r.steady, r.why = false, why
+			p.progress("%s", why)
+		}
+		return
+	}
+	r := &rerun{done: true, why: why}
+	r.once.Do(func() {}) // nothing left to rerun
+	p.reruns[pl] = r
+	p.progress("%s", why)
 }
 
 // steady says whether the drill at pl passes ConfirmRuns more times on

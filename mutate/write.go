@@ -49,6 +49,9 @@ func WriteText(w io.Writer, r *Report, gates []GateResult) error {
 		switch res.Status {
 		case Killed:
 			why += " — killed by " + res.KilledBy[0].Place
+			if k := res.KilledBy[0]; k.Reason != "" {
+				why += " (" + cut(k.Reason, 100) + ")"
+			}
 		case Invalid:
 			why += " — " + res.Invalid
 		case Errored:
@@ -94,6 +97,14 @@ func WriteText(w io.Writer, r *Report, gates []GateResult) error {
 	}
 	writeGates(w, gates)
 	return nil
+}
+
+// cut shortens s to n characters.
+func cut(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 func survivors(r *Report) []Result {
