@@ -40,10 +40,13 @@ a temporary copy of the team directory (removed afterwards, on Ctrl-C too):
 
 It first runs the drills the mutants' files touch on the unchanged plan
 (the baseline), then, for each mutant, the drills its file touches (the
-same impact analysis as drill ci) that passed on the baseline. A mutant is
-killed when one of them fails or is inconclusive, and survives when all
-pass again; for each survivor the report says what the drills fail to
-check and the step that would have caught it. A mutant lint refuses (an
+same impact analysis as drill ci) that passed on the baseline, one at a
+time, the shortest first. A mutant is killed when one of them fails or is
+inconclusive, fails again on a second run of the mutant, and passes twice
+more on the unchanged plan (a drill that does not is flaky at this speed:
+it judges no mutant, and the report names it). A mutant survives when
+every such drill passes again; for each survivor the report says what the
+drills fail to check and the step that would have caught it. A mutant lint refuses (an
 error the unchanged team does not have) is invalid and not counted; one
 whose change prints as the original (a threshold of 0 scaled) is
 equivalent and left out. The mutation score is killed / (killed +
