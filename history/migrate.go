@@ -144,6 +144,43 @@ UPDATE runs SET interrupted = true WHERE run_id IN (
   SELECT run_id FROM scenarios WHERE status = 'error'
     AND reason IN ('interrupted', 'the scenario did not run (interrupted)'));
 `},
+	// drill mutate's runs (history/mutation.go): the score and its
+	// counts, and the whole report as JSON.
+	{4, "mutation runs", `
+CREATE TABLE mutation_runs (
+  run_id      TEXT PRIMARY KEY,
+  team        TEXT NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  seed        INTEGER NOT NULL,
+  mutants     INTEGER NOT NULL,
+  killed      INTEGER NOT NULL,
+  survived    INTEGER NOT NULL,
+  invalid     INTEGER NOT NULL,
+  errors      INTEGER NOT NULL,
+  score       REAL,
+  interrupted INTEGER NOT NULL DEFAULT 0,
+  report      TEXT NOT NULL
+);
+CREATE INDEX mutation_runs_started_at ON mutation_runs (team, started_at);
+`, `
+CREATE TABLE mutation_runs (
+  run_id      TEXT PRIMARY KEY,
+  team        TEXT NOT NULL,
+  started_at  BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL,
+  seed        BIGINT NOT NULL,
+  mutants     INTEGER NOT NULL,
+  killed      INTEGER NOT NULL,
+  survived    INTEGER NOT NULL,
+  invalid     INTEGER NOT NULL,
+  errors      INTEGER NOT NULL,
+  score       DOUBLE PRECISION,
+  interrupted BOOLEAN NOT NULL DEFAULT false,
+  report      TEXT NOT NULL
+);
+CREATE INDEX mutation_runs_started_at ON mutation_runs (team, started_at);
+`},
 }
 
 // SchemaVersion is the schema version this build writes.

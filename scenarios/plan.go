@@ -110,3 +110,32 @@ func planTime(st features.StepTime) string {
 	}
 	return "≤" + scoring.Offset(st.At)
 }
+
+// Estimate is the real time each selected scenario takes at most by its
+// plan, as WritePlan prints it ("about ... of real time"; setup left
+// out), by its place FILE:LINE.
+func Estimate(sel *Selection, opts Options) (map[string]time.Duration, error) {
+	noise, err := noiseWindows(opts.Team)
+	if err != nil {
+		return nil, err
+	}
+	run := opts.ControlWindow
+	if run <= 0 {
+		run, _ = controlDefault(noise)
+	}
+	out := make(map[string]time.Duration, len(sel.Scenarios))
+	for _, sc := range sel.Scenarios {
+		speed := opts.Speed
+		if opts.Live {
+			speed = 1
+		} else if v, _, ok := features.Setting(sc, "speed"); ok {
+			speed = v
+		}
+		if speed <= 0 {
+			speed = 60
+		}
+		_, end := features.Schedule(sc, run)
+		out[place(sc)] = time.Duration(float64(end) / speed)
+	}
+	return out, nil
+}

@@ -56,6 +56,7 @@ func commands() []*command {
 		faultsCommand(),
 		lintCommand(),
 		mergeCommand(),
+		mutateCommand(),
 		runCommand(),
 		ciCommand(),
 		stepsCommand(),

@@ -121,10 +121,10 @@ func (iso isolation) check(e *env, fs *flag.FlagSet) error {
 // reports it before any world starts.
 func netnsBlockers(fs *flag.FlagSet, t *team.Team) []string {
 	var why []string
-	if fs.Lookup("live").Value.String() == "true" {
+	if flagValue(fs, "live") == "true" {
 		why = append(why, "--live: people reach the drill's endpoints from the host (drill ack)")
 	}
-	if fs.Lookup("toxiproxy").Value.String() != "" {
+	if flagValue(fs, "toxiproxy") != "" {
 		why = append(why, "--toxiproxy: the proxies are outside the drill world")
 	}
 	top, err := scenarios.TopologyOf(t)
@@ -143,12 +143,21 @@ func netnsBlockers(fs *flag.FlagSet, t *team.Team) []string {
 	return why
 }
 
+// flagValue is the value of the flag name, "" where the command has no
+// such flag (drill mutate has no --live or --export).
+func flagValue(fs *flag.FlagSet, name string) string {
+	if f := fs.Lookup(name); f != nil {
+		return f.Value.String()
+	}
+	return ""
+}
+
 // runInNetNS runs this drill command again in a private network namespace
 // and returns the child's exit code as this one's; a *sandbox.Refused
 // error says nothing ran. With --export, the child leaves its scorecard
 // in a handoff file and this process exports it.
 func runInNetNS(ctx context.Context, e *env, fs *flag.FlagSet) error {
-	exportTo := fs.Lookup("export").Value.String()
+	exportTo := flagValue(fs, "export")
 	var rec *recorder
 	env := os.Environ()
 	var handoff string

@@ -63,6 +63,9 @@ drill.yaml's team.name, else its team.id), or for all of them together,
 --team all. Without
 --team the window must hold one team's runs.
 
+As text, the report ends with the mutation score of every drill mutate run
+in the window, oldest first, and its change from the first to the last.
+
 --format html writes one self-contained file: the tables, trend charts, and
 per scenario of the latest run a bar of its phases above its timeline, as
 inline SVG.`,
@@ -157,6 +160,9 @@ inline SVG.`,
 					w = f
 				}
 				err = report.Write(w, rep, *format)
+				if err == nil && *format == "text" {
+					err = writeMutationTrend(ctx, w, store, o.Now.Add(-o.Since))
+				}
 				if f != nil {
 					err = errors.Join(err, f.Close())
 					if err == nil {
@@ -195,4 +201,37 @@ func parsePercent(s string) (float64, error) {
 		return 0, fmt.Errorf("%q: want a percentage of 0 or more, like 20%%", s)
 	}
 	return v / 100, nil
+}
+
+// writeMutationTrend lists the window's drill mutate runs and the
+// score's change over them; nothing when there are none.
+func writeMutationTrend(ctx context.Context, w io.Writer, store *history.Store, since time.Time) error {
+	runs, err := store.MutationRuns(ctx, "", since)
+	if err != nil || len(runs) == 0 {
+		return err
+	}
+	fmt.Fprintf(w, "\nMutation score (drill mutate), %d run(s), oldest first:\n", len(runs))
+	var first, last *float64
+	for _, r := range runs {
+		score := "  -"
+		if r.Score != nil {
+			score = fmt.Sprintf("%3.0f%%", 100**r.Score)
+			if !r.Interrupted {
+				if first == nil {
+					first = r.Score
+				}
+				last = r.Score
+			}
+		}
+		note := ""
+		if r.Interrupted {
+			note = ", interrupted"
+		}
+		fmt.Fprintf(w, "  %s  %s  %s  %d killed of %d counted, %d invalid, seed %d%s\n", r.StartedAt.Local().Format("2006-01-02 15:04"),
+			r.Team, score, r.Killed, r.Killed+r.Survived, r.Invalid, r.Seed, note)
+	}
+	if first != nil && last != nil && len(runs) > 1 {
+		fmt.Fprintf(w, "  trend: %.0f%% → %.0f%% (%+.0f points)\n", 100**first, 100**last, 100*(*last-*first))
+	}
+	return nil
 }
