@@ -63,8 +63,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 // streamChat passes an OpenAI upstream's SSE stream through event by event,
 // reading along for usage (cost) and content (validation). Retries and
 // failover happen only before the first byte reaches the client. An
-// Anthropic upstream is called without streaming and its answer sent as one
-// chunk, so a streaming client keeps working after a failover.
+// Anthropic, Gemini or Bedrock upstream is called without streaming and its
+// answer sent as one chunk, so a streaming client keeps working after a
+// failover.
 func (s *Server) streamChat(rec *statusRecorder, r *http.Request, req *chatRequest, raw map[string]json.RawMessage) {
 	if aerr := s.checkBudget(); aerr != nil {
 		writeAPIError(rec, aerr)
@@ -80,7 +81,7 @@ func (s *Server) streamChat(rec *statusRecorder, r *http.Request, req *chatReque
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Drill-Upstream", res.up.Name)
-	if res.up.Kind == KindAnthropic {
+	if res.up.Kind != KindOpenAI {
 		s.synthesizeStream(rec, req, res)
 		return
 	}
@@ -156,15 +157,15 @@ func (s *Server) streamChat(rec *statusRecorder, r *http.Request, req *chatReque
 }
 
 // synthesizeStream answers a streaming client from a non-streaming
-// (Anthropic) answer: one content chunk, a finish chunk with usage, [DONE].
+// (Anthropic, Gemini or Bedrock) answer: one content chunk, a finish chunk
+// with usage, [DONE].
 func (s *Server) synthesizeStream(rec *statusRecorder, req *chatRequest, res *upstreamCall) {
-	var a anthropicResponse
-	if err := json.Unmarshal(res.body, &a); err != nil || a.Type != "message" {
+	c, err := s.parseAnswer(res)
+	if err != nil {
 		rec.Header().Del("Content-Type")
 		writeAPIError(rec, s.malformed(res.up, err))
 		return
 	}
-	c := fromAnthropic(&a, s.cfg.Now().Unix())
 	text := contentText(c.Choices[0].Message.Content)
 	s.account(res.up, c.Usage.PromptTokens, c.Usage.CompletionTokens)
 	if aerr := s.validate(req, text, len(c.Choices[0].Message.ToolCalls) > 0); aerr != nil {
