@@ -83,7 +83,7 @@ type outcome struct {
 	status     int
 	retriable  bool
 	retryAfter time.Duration
-	body       []byte // an error answer's body
+	body       []byte    // an error answer's body
 	err        *apiError // a Gemini or Bedrock error answer, translated
 }
 
