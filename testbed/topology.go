@@ -118,7 +118,7 @@ type GatewaySpec struct {
 	Search         string `yaml:"search"`    // stub name behind the agent's web_search tool
 	PrimaryModel   string `yaml:"primary_model"`
 	SecondaryModel string `yaml:"secondary_model"`
-	PrimaryKind    string `yaml:"primary_kind"` // openai | anthropic; default from the model name
+	PrimaryKind    string `yaml:"primary_kind"` // openai | anthropic | gemini | bedrock; default from the model name
 	SecondaryKind  string `yaml:"secondary_kind"`
 	// Config is gateway.DefaultConfig with the overrides applied: every
 	// other key of service.gateway is a gateway.Config field, decoded by
@@ -372,8 +372,8 @@ func (d *decoder) gateway(n *yaml.Node, top *Topology) GatewaySpec {
 		}
 	}
 	for _, k := range []string{"primary_kind", "secondary_kind"} {
-		if v := valNodes[k]; v != nil && v.Value != gateway.KindOpenAI && v.Value != gateway.KindAnthropic {
-			d.addf(v, "service.gateway."+k, "expected openai or anthropic, got %q", v.Value)
+		if v := valNodes[k]; v != nil && !slices.Contains(gateway.Kinds, v.Value) {
+			d.addf(v, "service.gateway."+k, "expected one of %s, got %q", strings.Join(gateway.Kinds, ", "), v.Value)
 		}
 	}
 	if spec.PrimaryModel == "" {
@@ -388,14 +388,38 @@ func (d *decoder) gateway(n *yaml.Node, top *Topology) GatewaySpec {
 	if spec.SecondaryKind == "" {
 		spec.SecondaryKind = kindOf(spec.SecondaryModel)
 	}
+	// A provider limited to some surfaces must serve the one the gateway
+	// speaks to it (surface names are the gateway's kinds).
+	for _, w := range []struct{ key, prov, kind string }{{"primary", spec.Primary, spec.PrimaryKind}, {"secondary", spec.Secondary, spec.SecondaryKind}} {
+		for _, p := range top.Providers {
+			if p.Name == w.prov && w.prov != "" && len(p.Surfaces) > 0 && !slices.Contains(p.Surfaces, w.kind) {
+				at := valNodes[w.key+"_kind"]
+				if at == nil {
+					at = n
+				}
+				d.addf(at, "service.gateway."+w.key+"_kind", "the gateway speaks %s to provider %q, which serves only %s; add %s to its surfaces or set %s_kind",
+					w.kind, w.prov, strings.Join(p.Surfaces, ", "), w.kind, w.key)
+			}
+		}
+	}
 	return spec
 }
 
-// kindOf guesses the wire protocol from a model name: Claude models speak
-// Anthropic's Messages API, everything else OpenAI's.
+// bedrockModelRE matches Bedrock model and inference profile IDs:
+// "amazon.nova-lite-v1:0", "us.anthropic.claude-...".
+var bedrockModelRE = regexp.MustCompile(`^([a-z-]+\.)?(amazon|anthropic|meta|mistral|cohere|ai21|deepseek|qwen|openai|writer)\.`)
+
+// kindOf guesses the wire protocol from a model name: Bedrock model IDs
+// speak Converse, Claude models Anthropic's Messages API, Gemini models
+// the Gemini API, everything else OpenAI's.
 func kindOf(model string) string {
-	if strings.HasPrefix(model, "claude") {
+	switch {
+	case bedrockModelRE.MatchString(model):
+		return gateway.KindBedrock
+	case strings.HasPrefix(model, "claude"):
 		return gateway.KindAnthropic
+	case strings.HasPrefix(model, "gemini"):
+		return gateway.KindGemini
 	}
 	return gateway.KindOpenAI
 }
