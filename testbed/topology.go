@@ -217,6 +217,7 @@ func ParseTopology(file string, s Sections) (Topology, error) {
 	}
 
 	top.Service = d.service(s.Service, &top)
+	d.gatewaySurfaces(s.Providers, &top)
 	d.traffic(s.Traffic, &top)
 	top.Toxiproxy = d.toxiproxy(s.Toxiproxy)
 
@@ -225,6 +226,34 @@ func ParseTopology(file string, s Sections) (Topology, error) {
 		return top, d.probs
 	}
 	return top, nil
+}
+
+// gatewaySurfaces checks that a provider limited to some surfaces serves
+// the one the builtin gateway speaks to it (surface names are the
+// gateway's kinds). A provider whose surfaces are already wrong is left
+// to that problem.
+func (d *decoder) gatewaySurfaces(providers *yaml.Node, top *Topology) {
+	pn := resolve(providers)
+	if pn == nil || pn.Kind != yaml.SequenceNode || top.Service.Form() != FormBuiltin || top.Service.Builtin != "gateway" {
+		return
+	}
+	gw := top.Service.Gateway
+	for _, w := range []struct{ role, prov, kind string }{{"primary", gw.Primary, gw.PrimaryKind}, {"secondary", gw.Secondary, gw.SecondaryKind}} {
+		for i, p := range top.Providers {
+			if w.prov == "" || p.Name != w.prov || len(p.Surfaces) == 0 || slices.Contains(p.Surfaces, w.kind) || i >= len(pn.Content) {
+				continue
+			}
+			known := true
+			for _, sf := range p.Surfaces {
+				known = known && slices.Contains(mockllm.AllSurfaces, sf)
+			}
+			if known {
+				d.addf(valueNode(pn.Content[i], "surfaces"), fmt.Sprintf("providers[%d].surfaces", i),
+					"the builtin gateway speaks %s to its %s %q (service.gateway.%s_kind, or guessed from the model name); add %s, or set %s_kind to one of %s",
+					w.kind, w.role, p.Name, w.role, w.kind, w.role, strings.Join(p.Surfaces, ", "))
+			}
+		}
+	}
 }
 
 func (d *decoder) service(n *yaml.Node, top *Topology) Service {
@@ -387,20 +416,6 @@ func (d *decoder) gateway(n *yaml.Node, top *Topology) GatewaySpec {
 	}
 	if spec.SecondaryKind == "" {
 		spec.SecondaryKind = kindOf(spec.SecondaryModel)
-	}
-	// A provider limited to some surfaces must serve the one the gateway
-	// speaks to it (surface names are the gateway's kinds).
-	for _, w := range []struct{ key, prov, kind string }{{"primary", spec.Primary, spec.PrimaryKind}, {"secondary", spec.Secondary, spec.SecondaryKind}} {
-		for _, p := range top.Providers {
-			if p.Name == w.prov && w.prov != "" && len(p.Surfaces) > 0 && !slices.Contains(p.Surfaces, w.kind) {
-				at := valNodes[w.key+"_kind"]
-				if at == nil {
-					at = n
-				}
-				d.addf(at, "service.gateway."+w.key+"_kind", "the gateway speaks %s to provider %q, which serves only %s; add %s to its surfaces or set %s_kind",
-					w.kind, w.prov, strings.Join(p.Surfaces, ", "), w.kind, w.key)
-			}
-		}
 	}
 	return spec
 }
