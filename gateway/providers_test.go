@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"encoding/json"
 	"context"
 	"net/http"
 	"strings"
@@ -283,4 +284,56 @@ func TestGeminiBedrockAgentTools(t *testing.T) {
 		require.Greater(t, out["cost_usd"].(float64), 0.0)
 		require.GreaterOrEqual(t, hits.Load(), int64(2*(i+1)))
 	}
+}
+
+// Each provider's error shape gives the retry decision and hints.
+func TestProviderErrorShapes(t *testing.T) {
+	o := outcome{status: 429, retriable: true, body: []byte(`{"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED",
+		"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"7s"}]}}`)}
+	providerError(KindGemini, http.Header{}, &o)
+	require.Equal(t, 7*time.Second, o.retryAfter)
+	require.Equal(t, "resource_exhausted", o.err.Type)
+	require.Equal(t, 429, o.err.status)
+
+	h := http.Header{}
+	h.Set("X-Amzn-Errortype", "ModelTimeoutException:http://internal.amazon.com/coral/com.amazon.bedrock/")
+	o = outcome{status: 408, body: []byte(`{"message":"Model has timed out"}`)}
+	providerError(KindBedrock, h, &o)
+	require.True(t, o.retriable, "the AWS SDK retries ModelTimeoutException")
+	require.Equal(t, "ModelTimeoutException", o.err.Type)
+
+	o = outcome{status: 424, body: []byte(`{"__type":"com.amazon.bedrock#ModelErrorException","message":"boom"}`)}
+	providerError(KindBedrock, http.Header{}, &o)
+	require.False(t, o.retriable)
+	require.Equal(t, "ModelErrorException", o.err.Type)
+
+	// A body in no known shape is left to the generic passthrough.
+	o = outcome{status: 400, body: []byte(`not json`)}
+	providerError(KindGemini, http.Header{}, &o)
+	require.Nil(t, o.err)
+	require.Contains(t, passthroughError(o).Message, "upstream answered 400: not json")
+}
+
+// Requests the providers could not take are refused naming the field.
+func TestGeminiBedrockTranslationErrors(t *testing.T) {
+	var tc toolCall
+	tc.ID, tc.Function.Name, tc.Function.Arguments = "c1", "web_search", `["not","an","object"]`
+	r := &chatRequest{Messages: []chatMessage{{Role: "user", Content: textContent("hi")}, {Role: "assistant", ToolCalls: []toolCall{tc}}}}
+	_, err := toGemini(r)
+	require.EqualError(t, err, "messages[1].tool_calls[0].function.arguments: expected a JSON object")
+	_, err = toConverse(r)
+	require.EqualError(t, err, "messages[1].tool_calls[0].function.arguments: expected a JSON object")
+
+	r = &chatRequest{Messages: []chatMessage{{Role: "user", Content: textContent("hi")}, {Role: "tool", ToolCallID: "nope", Content: textContent("x")}}}
+	_, err = toGemini(r)
+	require.ErrorContains(t, err, `messages[1].tool_call_id: no earlier assistant tool call has ID "nope"`)
+
+	r = &chatRequest{Messages: []chatMessage{{Role: "user", Content: textContent("hi")}}, Stop: json.RawMessage(`5`)}
+	_, err = toConverse(r)
+	require.EqualError(t, err, "stop: expected a string or an array of strings")
+
+	require.Equal(t, "eu-west-3", bedrockRegion("https://bedrock-runtime.eu-west-3.amazonaws.com"))
+	require.Equal(t, "us-east-1", bedrockRegion("http://127.0.0.1:4000"))
+	_, ok := bedrockCredentials("just-a-token")
+	require.False(t, ok)
 }
