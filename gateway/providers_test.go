@@ -2,8 +2,8 @@ package gateway
 
 import (
 	"bufio"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
