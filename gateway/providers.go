@@ -17,9 +17,9 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// The Gemini API and Amazon Bedrock (Converse) upstreams. Both are called
-// without streaming: a streaming client served by one gets the answer as
-// one chunk, as with Anthropic upstreams.
+// The Gemini API and Amazon Bedrock (Converse) upstreams. A streaming
+// client is streamed to from streamGenerateContent (alt=sse) and
+// ConverseStream (streams.go).
 
 // The Gemini generateContent shapes the gateway translates to and from.
 
@@ -264,12 +264,16 @@ func fromGemini(g *geminiResponse, model string, created int64) (*chatResponse, 
 	}, nil
 }
 
-// geminiURL is the generateContent URL of model under base: a base ending
-// in /v1beta or /v1 is the API root, any other gets /v1beta.
-func geminiURL(base, model string) string {
+// geminiURL is the generateContent (or streamGenerateContent, as SSE) URL
+// of model under base: a base ending in /v1beta or /v1 is the API root,
+// any other gets /v1beta.
+func geminiURL(base, model string, stream bool) string {
 	base = strings.TrimRight(base, "/")
 	if !strings.HasSuffix(base, "/v1beta") && !strings.HasSuffix(base, "/v1") {
 		base += "/v1beta"
+	}
+	if stream {
+		return base + "/models/" + url.PathEscape(model) + ":streamGenerateContent?alt=sse"
 	}
 	return base + "/models/" + url.PathEscape(model) + ":generateContent"
 }
@@ -490,10 +494,14 @@ func fromConverse(c *converseResponse, id, model string, created int64) (*chatRe
 	}, nil
 }
 
-// bedrockURL is the Converse URL of modelID under the Bedrock Runtime
-// endpoint base.
-func bedrockURL(base, modelID string) string {
-	return strings.TrimRight(base, "/") + "/model/" + url.PathEscape(modelID) + "/converse"
+// bedrockURL is the Converse (or ConverseStream) URL of modelID under the
+// Bedrock Runtime endpoint base.
+func bedrockURL(base, modelID string, stream bool) string {
+	u := strings.TrimRight(base, "/") + "/model/" + url.PathEscape(modelID) + "/converse"
+	if stream {
+		u += "-stream"
+	}
+	return u
 }
 
 // bedrockRegion is the region of a bedrock-runtime.{region}.amazonaws.com

@@ -167,26 +167,89 @@ func TestGeminiBedrockStreamingClient(t *testing.T) {
 	m := startMock(t)
 	s := start(t, providersConfig(m, "AKIDDRILLTEST:drill-test-secret"))
 	c := testClient(t)
-	for _, to := range []string{"primary", "secondary"} {
-		require.Equal(t, http.StatusOK, post(t, c, s.URL()+"/admin/failover", `{"to":"`+to+`"}`).status)
+	for _, tc := range []struct{ to, upstream, model string }{{"primary", "gem", geminiModel}, {"secondary", "bed", bedrockModel}} {
+		require.Equal(t, http.StatusOK, post(t, c, s.URL()+"/admin/failover", `{"to":"`+tc.to+`"}`).status)
 		req := chatReq("stream please")
 		req["stream"] = true
 		r := post(t, c, s.URL()+"/v1/chat/completions", req)
 		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 		require.Equal(t, "text/event-stream", r.header.Get("Content-Type"))
-		var data []string
-		sc := bufio.NewScanner(strings.NewReader(string(r.body)))
-		for sc.Scan() {
-			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-				data = append(data, d)
+		chunks, done := sseChunks(t, r.body)
+		require.True(t, done, "%s: ends with [DONE]", tc.to)
+		require.Greater(t, len(chunks), 3, "%s: streamed token by token, not as one chunk", tc.to)
+		var text strings.Builder
+		finish := ""
+		var u map[string]any
+		for _, ch := range chunks {
+			require.Equal(t, "chat.completion.chunk", ch["object"])
+			for _, c := range ch["choices"].([]any) {
+				c := c.(map[string]any)
+				if d, ok := c["delta"].(map[string]any)["content"].(string); ok {
+					text.WriteString(d)
+				}
+				if f, ok := c["finish_reason"].(string); ok {
+					finish = f
+				}
+			}
+			if v, ok := ch["usage"].(map[string]any); ok {
+				u = v
 			}
 		}
-		require.Len(t, data, 4, "content, finish, usage, [DONE]")
-		require.Contains(t, data[0], `"content":"`)
-		require.Contains(t, data[1], `"finish_reason":"stop"`)
-		require.Contains(t, data[2], `"completion_tokens":`)
-		require.Equal(t, "[DONE]", data[3])
+		require.NotEmpty(t, text.String(), tc.to)
+		require.Equal(t, "stop", finish, tc.to)
+		require.NotNil(t, u, tc.to)
+		j := m.Journal()
+		last := j[len(j)-1]
+		require.True(t, last.Stream, "%s: the upstream call streamed", tc.to)
+		require.Equal(t, tc.model, last.Model)
+		require.EqualValues(t, last.OutputTokens, u["completion_tokens"], tc.to)
+		require.InDelta(t, last.CostUSD, metric(t, c, s, `drill_gateway_cost_usd_total{model="`+tc.model+`",upstream="`+tc.upstream+`"}`), 1e-9, tc.to)
 	}
+
+	// A stream broken mid-way (Gemini's cut connection, Bedrock's
+	// exception event) reaches the client without [DONE] and is counted.
+	for i, tc := range []struct {
+		to, model string
+		f         mockllm.Fault
+	}{
+		{"primary", geminiModel, mockllm.Fault{Mode: mockllm.ModeStreamCut, Scope: scope(geminiModel), Params: mockllm.FaultParams{AfterTokens: 3}}},
+		{"secondary", bedrockModel, mockllm.Fault{Mode: mockllm.ModeStreamErrorEvent, Scope: scope(bedrockModel), Params: mockllm.FaultParams{AfterTokens: 3}}},
+	} {
+		require.Equal(t, http.StatusOK, post(t, c, s.URL()+"/admin/failover", `{"to":"`+tc.to+`"}`).status)
+		id := addFault(t, m, tc.f)
+		req := chatReq("break me")
+		req["stream"] = true
+		r := post(t, c, s.URL()+"/v1/chat/completions", req)
+		require.Equal(t, http.StatusOK, r.status)
+		chunks, done := sseChunks(t, r.body)
+		require.False(t, done, tc.to)
+		require.NotEmpty(t, chunks, "%s: the tokens before the break were streamed", tc.to)
+		require.Equal(t, float64(i+1), metric(t, c, s, `drill_gateway_requests_total{route="chat",status="stream_cut"}`), tc.to)
+		require.True(t, m.Faults().Remove(id))
+	}
+}
+
+// sseChunks decodes an OpenAI SSE body; done says it ended with [DONE].
+func sseChunks(t *testing.T, body []byte) ([]map[string]any, bool) {
+	t.Helper()
+	var out []map[string]any
+	done := false
+	sc := bufio.NewScanner(strings.NewReader(string(body)))
+	for sc.Scan() {
+		d, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		require.False(t, done, "nothing after [DONE]")
+		if d == "[DONE]" {
+			done = true
+			continue
+		}
+		var ch map[string]any
+		require.NoError(t, json.Unmarshal([]byte(d), &ch), d)
+		out = append(out, ch)
+	}
+	return out, done
 }
 
 // Errors in each provider's shape drive the same decisions as an OpenAI

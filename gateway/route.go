@@ -214,7 +214,7 @@ func (s *Server) attempt(ctx context.Context, up *upstream, req *chatRequest, ra
 		return fail(o)
 	}
 	res := &upstreamCall{up: up, resp: resp, started: start, cancel: cancel}
-	if stream && up.Kind == KindOpenAI {
+	if stream && streams(up.Kind) {
 		// The attempt timeout bounds the wait for headers; a stream may
 		// then run as long as the upstream keeps sending.
 		timer.Stop()
@@ -254,14 +254,14 @@ func (s *Server) upstreamRequest(ctx context.Context, up *upstream, req *chatReq
 			return nil, terr
 		}
 		body, err = json.Marshal(g)
-		path = geminiURL(up.BaseURL, up.Model)
+		path = geminiURL(up.BaseURL, up.Model, stream)
 	case KindBedrock:
 		c, terr := toConverse(req)
 		if terr != nil {
 			return nil, terr
 		}
 		body, err = json.Marshal(c)
-		path = bedrockURL(up.BaseURL, up.Model)
+		path = bedrockURL(up.BaseURL, up.Model, stream)
 	default:
 		m := make(map[string]json.RawMessage, len(raw)+2)
 		for k, v := range raw {
@@ -299,6 +299,9 @@ func (s *Server) upstreamRequest(ctx context.Context, up *upstream, req *chatReq
 		}
 	case KindBedrock:
 		hreq.Header.Set("Accept", "application/json")
+		if stream {
+			hreq.Header.Set("Accept", "application/vnd.amazon.eventstream")
+		}
 		if err := authorizeBedrock(ctx, hreq, up, body, s.cfg.Now()); err != nil {
 			return nil, fmt.Errorf("signing the Bedrock request: %w", err)
 		}
@@ -307,11 +310,15 @@ func (s *Server) upstreamRequest(ctx context.Context, up *upstream, req *chatReq
 			hreq.Header.Set("Authorization", "Bearer "+up.APIKey)
 		}
 	}
-	if stream && up.Kind == KindOpenAI {
+	if stream && (up.Kind == KindOpenAI || up.Kind == KindGemini) {
 		hreq.Header.Set("Accept", "text/event-stream")
 	}
 	return hreq, nil
 }
+
+// streams reports whether the gateway streams from upstreams of kind:
+// Anthropic answers are read whole and sent as one chunk.
+func streams(kind string) bool { return kind != KindAnthropic }
 
 // apiBase turns a provider base URL into its /v1 API root; both
 // "http://host:port" and "http://host:port/v1" are accepted.
