@@ -60,11 +60,12 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	_, _ = rec.Write(c.body)
 }
 
-// streamChat passes an OpenAI upstream's SSE stream through event by event,
-// reading along for usage (cost) and content (validation). Retries and
-// failover happen only before the first byte reaches the client. An
-// Anthropic upstream is called without streaming and its answer sent as one
-// chunk, so a streaming client keeps working after a failover.
+// streamChat passes an OpenAI upstream's SSE stream through event by event
+// (a Gemini or Bedrock stream translated to it), reading along for usage
+// (cost) and content (validation). Retries and failover happen only before
+// the first byte reaches the client. An Anthropic upstream is called
+// without streaming and its answer sent as one chunk, so a streaming
+// client keeps working after a failover.
 func (s *Server) streamChat(rec *statusRecorder, r *http.Request, req *chatRequest, raw map[string]json.RawMessage) {
 	if aerr := s.checkBudget(); aerr != nil {
 		writeAPIError(rec, aerr)
@@ -80,17 +81,53 @@ func (s *Server) streamChat(rec *statusRecorder, r *http.Request, req *chatReque
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Drill-Upstream", res.up.Name)
-	if res.up.Kind == KindAnthropic {
+	if !streams(res.up.Kind) {
 		s.synthesizeStream(rec, req, res)
 		return
 	}
 	rec.WriteHeader(http.StatusOK)
 	rec.Flush()
 
+	var sr streamResult
+	switch res.up.Kind {
+	case KindGemini:
+		sr = translateGemini(res.resp.Body, &chunkWriter{rec: rec, model: res.up.Model, created: s.cfg.Now().Unix()})
+	case KindBedrock:
+		id := "chatcmpl-" + res.resp.Header.Get("X-Amzn-Requestid")
+		sr = translateConverse(res.resp.Body, &chunkWriter{rec: rec, id: id, model: res.up.Model, created: s.cfg.Now().Unix()})
+	default:
+		sr = passOpenAIStream(res.resp.Body, rec)
+	}
+	content, u, done, readErr, clientGone := sr.content, sr.usage, sr.done, sr.readErr, sr.clientGone
+	res.resp.Body.Close()
+	rec.Flush()
+	errType := ""
+	switch {
+	case clientGone:
+		errType, rec.label = "client_closed", "499"
+	case !done || readErr != nil:
+		// The client already has a 200: all the gateway can do is count the
+		// broken stream so alerting sees it.
+		errType = "stream_cut"
+		rec.label = "stream_cut"
+		s.cfg.Logger.Warn("gateway: stream ended without [DONE]", "upstream", res.up.Name, "err", readErr)
+	}
+	s.m.opDuration.WithLabelValues(res.up.Model, res.up.Kind, errType).Observe(time.Since(res.started).Seconds())
+	if u != nil {
+		s.account(res.up, u.PromptTokens, u.CompletionTokens)
+	}
+	if done {
+		_ = s.validate(req, content, false)
+	}
+}
+
+// passOpenAIStream copies an OpenAI upstream's SSE stream to the client
+// event by event, reading along for usage and content.
+func passOpenAIStream(body io.Reader, rec *statusRecorder) streamResult {
 	var content strings.Builder
 	var u *usage
 	done := false
-	br := bufio.NewReaderSize(res.resp.Body, 32<<10)
+	br := bufio.NewReaderSize(body, 32<<10)
 	var readErr error
 	clientGone := false
 	for {
@@ -133,38 +170,19 @@ func (s *Server) streamChat(rec *statusRecorder, r *http.Request, req *chatReque
 			break
 		}
 	}
-	res.resp.Body.Close()
-	rec.Flush()
-	errType := ""
-	switch {
-	case clientGone:
-		errType, rec.label = "client_closed", "499"
-	case !done || readErr != nil:
-		// The client already has a 200: all the gateway can do is count the
-		// broken stream so alerting sees it.
-		errType = "stream_cut"
-		rec.label = "stream_cut"
-		s.cfg.Logger.Warn("gateway: stream ended without [DONE]", "upstream", res.up.Name, "err", readErr)
-	}
-	s.m.opDuration.WithLabelValues(res.up.Model, res.up.Kind, errType).Observe(time.Since(res.started).Seconds())
-	if u != nil {
-		s.account(res.up, u.PromptTokens, u.CompletionTokens)
-	}
-	if done {
-		_ = s.validate(req, content.String(), false)
-	}
+	return streamResult{content: content.String(), usage: u, done: done, readErr: readErr, clientGone: clientGone}
 }
 
 // synthesizeStream answers a streaming client from a non-streaming
-// (Anthropic) answer: one content chunk, a finish chunk with usage, [DONE].
+// (Anthropic, Gemini or Bedrock) answer: one content chunk, a finish chunk
+// with usage, [DONE].
 func (s *Server) synthesizeStream(rec *statusRecorder, req *chatRequest, res *upstreamCall) {
-	var a anthropicResponse
-	if err := json.Unmarshal(res.body, &a); err != nil || a.Type != "message" {
+	c, err := s.parseAnswer(res)
+	if err != nil {
 		rec.Header().Del("Content-Type")
 		writeAPIError(rec, s.malformed(res.up, err))
 		return
 	}
-	c := fromAnthropic(&a, s.cfg.Now().Unix())
 	text := contentText(c.Choices[0].Message.Content)
 	s.account(res.up, c.Usage.PromptTokens, c.Usage.CompletionTokens)
 	if aerr := s.validate(req, text, len(c.Choices[0].Message.ToolCalls) > 0); aerr != nil {

@@ -19,12 +19,23 @@ import (
 const (
 	KindOpenAI    = "openai"
 	KindAnthropic = "anthropic"
+	KindGemini    = "gemini"  // the Gemini API's generateContent
+	KindBedrock   = "bedrock" // Amazon Bedrock Runtime's Converse
 )
+
+// Kinds lists the upstream kinds, in the order messages name them.
+var Kinds = []string{KindOpenAI, KindAnthropic, KindGemini, KindBedrock}
 
 // Upstream is one LLM provider the gateway routes to.
 type Upstream struct {
-	Name    string `yaml:"name" json:"name"`
-	Kind    string `yaml:"kind" json:"kind"` // openai | anthropic
+	Name string `yaml:"name" json:"name"`
+	Kind string `yaml:"kind" json:"kind"` // openai | anthropic | gemini | bedrock
+	// APIKey is sent as the provider expects it: Bearer (OpenAI),
+	// x-api-key (Anthropic), x-goog-api-key (Gemini). For Bedrock, a key
+	// of the form ACCESS_KEY_ID:SECRET_ACCESS_KEY signs the request with
+	// SigV4 (service bedrock, the region of a
+	// bedrock-runtime.{region}.amazonaws.com base URL, else us-east-1);
+	// any other key is a Bedrock API key, sent as a Bearer token.
 	BaseURL string `yaml:"base_url" json:"base_url"`
 	Model   string `yaml:"model" json:"model"`
 	APIKey  string `yaml:"api_key" json:"-"`
@@ -121,6 +132,9 @@ func DefaultConfig() Config {
 			"gpt-4o":            {InputPerMTok: 2.50, OutputPerMTok: 10},
 			"claude-haiku-4-5":  {InputPerMTok: 1, OutputPerMTok: 5},
 			"claude-sonnet-4-5": {InputPerMTok: 3, OutputPerMTok: 15},
+			"gemini-2.5-flash":  {InputPerMTok: 0.30, OutputPerMTok: 2.50},
+			"anthropic.claude-haiku-4-5-20251001-v1:0": {InputPerMTok: 1, OutputPerMTok: 5},
+			"amazon.nova-lite-v1:0":                    {InputPerMTok: 0.06, OutputPerMTok: 0.24},
 		},
 		CanaryMarker:  "drill canary",
 		CanaryAnswer:  DefaultCanaryAnswer,
@@ -241,8 +255,8 @@ func (c Config) validateUpstream(field string, u Upstream, bad func(string, stri
 	if u.Name == "" {
 		bad(field+".name", "expected a name, got an empty string")
 	}
-	if u.Kind != KindOpenAI && u.Kind != KindAnthropic {
-		bad(field+".kind", "expected %q or %q, got %q", KindOpenAI, KindAnthropic, u.Kind)
+	if !contains(Kinds, u.Kind) {
+		bad(field+".kind", "expected one of %s, got %q", strings.Join(Kinds, ", "), u.Kind)
 	}
 	if u.BaseURL == "" {
 		bad(field+".base_url", "expected an http(s) URL, got an empty string")
@@ -296,12 +310,12 @@ func contains(xs []string, x string) bool {
 var EnvVars = []struct{ Name, Meaning string }{
 	{"DRILL_ADDR", "listen address (host:port)"},
 	{"DRILL_PRIMARY_NAME", "primary upstream name (default primary)"},
-	{"DRILL_PRIMARY_KIND", "openai | anthropic"},
+	{"DRILL_PRIMARY_KIND", "openai | anthropic | gemini | bedrock"},
 	{"DRILL_PRIMARY_URL", "primary provider base URL (required)"},
 	{"DRILL_PRIMARY_MODEL", "model sent to the primary"},
 	{"DRILL_PRIMARY_API_KEY", "API key sent to the primary"},
 	{"DRILL_SECONDARY_NAME", "secondary upstream name (default secondary)"},
-	{"DRILL_SECONDARY_KIND", "openai | anthropic"},
+	{"DRILL_SECONDARY_KIND", "openai | anthropic | gemini | bedrock"},
 	{"DRILL_SECONDARY_URL", "secondary provider base URL (unset: no secondary)"},
 	{"DRILL_SECONDARY_MODEL", "model sent to the secondary"},
 	{"DRILL_SECONDARY_API_KEY", "API key sent to the secondary"},

@@ -25,7 +25,7 @@ func TestParseConfigNamesFileLineColField(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
 		{"primary:\n  base_url: http://x\n  colour: red\n", "g.yaml:3:3: primary.colour: unknown field; valid fields are: name, kind, base_url, model, api_key"},
 		{"primary:\n  base_url: http://x\nmax_attempts: lots\n", `g.yaml:3:15: max_attempts: expected an integer, got "lots"`},
-		{"primary:\n  base_url: http://x\n  kind: cohere\n", `g.yaml:3:3: primary.kind: expected "openai" or "anthropic", got "cohere"`},
+		{"primary:\n  base_url: http://x\n  kind: cohere\n", `g.yaml:3:3: primary.kind: expected one of openai, anthropic, gemini, bedrock, got "cohere"`},
 		{"primary:\n  base_url: http://x\ndisabled_models:\n  - gpt-4o-mini\n  - gpt-9\n", `g.yaml:5:5: disabled_models[1]: unknown model "gpt-9"`},
 		{"primary:\n  base_url: http://x\nprices:\n  gpt-4.1: {input_per_mtok: -1}\n", `g.yaml:4:3: prices.gpt-4.1: expected prices >= 0`},
 		{"primary:\n  model: gpt-4o\n", `g.yaml:1:1: primary.base_url: expected an http(s) URL, got an empty string`},
@@ -64,7 +64,7 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 	}
 	require.Equal(t, []string{"primary.kind", "primary.base_url", "secondary.model", "secondary.name", "max_attempts",
 		"breaker.failure_threshold", "budget_usd_per_minute", "disabled_models[0]", "search_url"}, fields)
-	require.Contains(t, err.Error(), `primary.kind: expected "openai" or "anthropic", got "cohere"`)
+	require.Contains(t, err.Error(), `primary.kind: expected one of openai, anthropic, gemini, bedrock, got "cohere"`)
 	require.Contains(t, err.Error(), `secondary.model: model "mystery" has no entry in prices`)
 
 	require.ErrorContains(t, DefaultConfig().Validate(), "primary.base_url: expected an http(s) URL, got an empty string")

@@ -9,9 +9,14 @@
 // "tool_calls", "cost_usd"}. GET /healthz and GET /metrics (a private
 // Prometheus registry) complete the surface.
 //
-// Upstreams are a primary and an optional secondary provider, each OpenAI
-// or Anthropic (requests are translated to the Messages API; a streaming
-// client served by an Anthropic upstream gets the answer as one chunk).
+// Upstreams are a primary and an optional secondary provider, each OpenAI,
+// Anthropic (requests are translated to the Messages API), Gemini
+// (generateContent) or Amazon Bedrock (Converse, SigV4-signed with the AWS
+// SDK's signer, or a Bedrock API key); a streaming client is streamed to
+// from Gemini's streamGenerateContent (SSE) and Bedrock's ConverseStream
+// (the event stream, decoded by the AWS SDK), translated chunk by chunk,
+// and gets an Anthropic upstream's answer as one chunk. Each provider's error
+// shape is read for its type and retry hints (docs/providers.md).
 // Every call goes through, in order: the per-minute spend budget (429
 // budget_exceeded), the candidate list (active upstream, then the other
 // only when auto failover is on; disabled models skipped), the per-upstream

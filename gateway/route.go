@@ -83,7 +83,8 @@ type outcome struct {
 	status     int
 	retriable  bool
 	retryAfter time.Duration
-	body       []byte // an error answer's body
+	body       []byte    // an error answer's body
+	err        *apiError // a Gemini or Bedrock error answer, translated
 }
 
 // upstreamCall is a successful (2xx) upstream answer.
@@ -145,6 +146,9 @@ func (s *Server) call(ctx context.Context, req *chatRequest, raw map[string]json
 }
 
 func passthroughError(o outcome) *apiError {
+	if o.err != nil {
+		return o.err
+	}
 	var body struct {
 		Error *apiError `json:"error"`
 	}
@@ -203,13 +207,14 @@ func (s *Server) attempt(ctx context.Context, up *upstream, req *chatRequest, ra
 		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
 			o.retryAfter = time.Duration(secs) * time.Second
 		}
+		providerError(up.Kind, resp.Header, &o)
 		if timedOut.Load() {
 			o = outcome{label: "timeout", retriable: true}
 		}
 		return fail(o)
 	}
 	res := &upstreamCall{up: up, resp: resp, started: start, cancel: cancel}
-	if stream && up.Kind == KindOpenAI {
+	if stream && streams(up.Kind) {
 		// The attempt timeout bounds the wait for headers; a stream may
 		// then run as long as the upstream keeps sending.
 		timer.Stop()
@@ -242,7 +247,21 @@ func (s *Server) upstreamRequest(ctx context.Context, up *upstream, req *chatReq
 			return nil, terr
 		}
 		body, err = json.Marshal(a)
-		path = "/messages"
+		path = apiBase(up.BaseURL) + "/messages"
+	case KindGemini:
+		g, terr := toGemini(req)
+		if terr != nil {
+			return nil, terr
+		}
+		body, err = json.Marshal(g)
+		path = geminiURL(up.BaseURL, up.Model, stream)
+	case KindBedrock:
+		c, terr := toConverse(req)
+		if terr != nil {
+			return nil, terr
+		}
+		body, err = json.Marshal(c)
+		path = bedrockURL(up.BaseURL, up.Model, stream)
 	default:
 		m := make(map[string]json.RawMessage, len(raw)+2)
 		for k, v := range raw {
@@ -258,12 +277,12 @@ func (s *Server) upstreamRequest(ctx context.Context, up *upstream, req *chatReq
 			}
 		}
 		body, err = json.Marshal(m)
-		path = "/chat/completions"
+		path = apiBase(up.BaseURL) + "/chat/completions"
 	}
 	if err != nil {
 		return nil, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, apiBase(up.BaseURL)+path, bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, path, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
@@ -274,16 +293,32 @@ func (s *Server) upstreamRequest(ctx context.Context, up *upstream, req *chatReq
 		if up.APIKey != "" {
 			hreq.Header.Set("x-api-key", up.APIKey)
 		}
+	case KindGemini:
+		if up.APIKey != "" {
+			hreq.Header.Set("x-goog-api-key", up.APIKey)
+		}
+	case KindBedrock:
+		hreq.Header.Set("Accept", "application/json")
+		if stream {
+			hreq.Header.Set("Accept", "application/vnd.amazon.eventstream")
+		}
+		if err := authorizeBedrock(ctx, hreq, up, body, s.cfg.Now()); err != nil {
+			return nil, fmt.Errorf("signing the Bedrock request: %w", err)
+		}
 	default:
 		if up.APIKey != "" {
 			hreq.Header.Set("Authorization", "Bearer "+up.APIKey)
 		}
 	}
-	if stream && up.Kind == KindOpenAI {
+	if stream && (up.Kind == KindOpenAI || up.Kind == KindGemini) {
 		hreq.Header.Set("Accept", "text/event-stream")
 	}
 	return hreq, nil
 }
+
+// streams reports whether the gateway streams from upstreams of kind:
+// Anthropic answers are read whole and sent as one chunk.
+func streams(kind string) bool { return kind != KindAnthropic }
 
 // apiBase turns a provider base URL into its /v1 API root; both
 // "http://host:port" and "http://host:port/v1" are accepted.
@@ -316,12 +351,12 @@ func (s *Server) complete(ctx context.Context, req *chatRequest, raw map[string]
 	defer res.cancel()
 	c := &completion{up: res.up, body: res.body}
 	switch res.up.Kind {
-	case KindAnthropic:
-		var a anthropicResponse
-		if err := json.Unmarshal(res.body, &a); err != nil || a.Type != "message" {
+	case KindAnthropic, KindGemini, KindBedrock:
+		r, err := s.parseAnswer(res)
+		if err != nil {
 			return nil, s.malformed(res.up, err)
 		}
-		c.resp = fromAnthropic(&a, s.cfg.Now().Unix())
+		c.resp = r
 		c.body, _ = json.Marshal(c.resp)
 	default:
 		var r chatResponse

@@ -609,6 +609,16 @@ func (tb *Testbed) Close() error {
 	return tb.closeErr
 }
 
+// upstreamKey is the API key the gateway sends provider name: "drill-"
+// and the name; for Bedrock, that as the access key ID of a static test
+// key pair, so requests are SigV4-signed as with real AWS credentials.
+func upstreamKey(name, kind string) string {
+	if kind == gateway.KindBedrock {
+		return "drill-" + name + ":drill-test-secret"
+	}
+	return "drill-" + name
+}
+
 // gatewayConfig wires the builtin gateway (or the reference gateway run
 // as a command, through its environment) to the proxies.
 func (tb *Testbed) gatewayConfig() (gateway.Config, error) {
@@ -619,14 +629,14 @@ func (tb *Testbed) gatewayConfig() (gateway.Config, error) {
 	if !ok {
 		return cfg, fmt.Errorf("gateway primary: no provider %q", spec.Primary)
 	}
-	cfg.Primary = gateway.Upstream{Name: spec.Primary, Kind: spec.PrimaryKind, BaseURL: p.proxied, Model: spec.PrimaryModel, APIKey: "drill-" + spec.Primary}
+	cfg.Primary = gateway.Upstream{Name: spec.Primary, Kind: spec.PrimaryKind, BaseURL: p.proxied, Model: spec.PrimaryModel, APIKey: upstreamKey(spec.Primary, spec.PrimaryKind)}
 	cfg.Secondary = gateway.Upstream{}
 	if spec.Secondary != "" {
 		s, ok := tb.providers[spec.Secondary]
 		if !ok {
 			return cfg, fmt.Errorf("gateway secondary: no provider %q", spec.Secondary)
 		}
-		cfg.Secondary = gateway.Upstream{Name: spec.Secondary, Kind: spec.SecondaryKind, BaseURL: s.proxied, Model: spec.SecondaryModel, APIKey: "drill-" + spec.Secondary}
+		cfg.Secondary = gateway.Upstream{Name: spec.Secondary, Kind: spec.SecondaryKind, BaseURL: s.proxied, Model: spec.SecondaryModel, APIKey: upstreamKey(spec.Secondary, spec.SecondaryKind)}
 	}
 	if spec.Search != "" {
 		s, ok := tb.stubs[spec.Search]

@@ -118,7 +118,7 @@ type GatewaySpec struct {
 	Search         string `yaml:"search"`    // stub name behind the agent's web_search tool
 	PrimaryModel   string `yaml:"primary_model"`
 	SecondaryModel string `yaml:"secondary_model"`
-	PrimaryKind    string `yaml:"primary_kind"` // openai | anthropic; default from the model name
+	PrimaryKind    string `yaml:"primary_kind"` // openai | anthropic | gemini | bedrock; default from the model name
 	SecondaryKind  string `yaml:"secondary_kind"`
 	// Config is gateway.DefaultConfig with the overrides applied: every
 	// other key of service.gateway is a gateway.Config field, decoded by
@@ -217,6 +217,7 @@ func ParseTopology(file string, s Sections) (Topology, error) {
 	}
 
 	top.Service = d.service(s.Service, &top)
+	d.gatewaySurfaces(s.Providers, &top)
 	d.traffic(s.Traffic, &top)
 	top.Toxiproxy = d.toxiproxy(s.Toxiproxy)
 
@@ -225,6 +226,34 @@ func ParseTopology(file string, s Sections) (Topology, error) {
 		return top, d.probs
 	}
 	return top, nil
+}
+
+// gatewaySurfaces checks that a provider limited to some surfaces serves
+// the one the builtin gateway speaks to it (surface names are the
+// gateway's kinds). A provider whose surfaces are already wrong is left
+// to that problem.
+func (d *decoder) gatewaySurfaces(providers *yaml.Node, top *Topology) {
+	pn := resolve(providers)
+	if pn == nil || pn.Kind != yaml.SequenceNode || top.Service.Form() != FormBuiltin || top.Service.Builtin != "gateway" {
+		return
+	}
+	gw := top.Service.Gateway
+	for _, w := range []struct{ role, prov, kind string }{{"primary", gw.Primary, gw.PrimaryKind}, {"secondary", gw.Secondary, gw.SecondaryKind}} {
+		for i, p := range top.Providers {
+			if w.prov == "" || p.Name != w.prov || len(p.Surfaces) == 0 || slices.Contains(p.Surfaces, w.kind) || i >= len(pn.Content) {
+				continue
+			}
+			known := true
+			for _, sf := range p.Surfaces {
+				known = known && slices.Contains(mockllm.AllSurfaces, sf)
+			}
+			if known {
+				d.addf(valueNode(pn.Content[i], "surfaces"), fmt.Sprintf("providers[%d].surfaces", i),
+					"the builtin gateway speaks %s to its %s %q (service.gateway.%s_kind, or guessed from the model name); add %s, or set %s_kind to one of %s",
+					w.kind, w.role, p.Name, w.role, w.kind, w.role, strings.Join(p.Surfaces, ", "))
+			}
+		}
+	}
 }
 
 func (d *decoder) service(n *yaml.Node, top *Topology) Service {
@@ -372,8 +401,8 @@ func (d *decoder) gateway(n *yaml.Node, top *Topology) GatewaySpec {
 		}
 	}
 	for _, k := range []string{"primary_kind", "secondary_kind"} {
-		if v := valNodes[k]; v != nil && v.Value != gateway.KindOpenAI && v.Value != gateway.KindAnthropic {
-			d.addf(v, "service.gateway."+k, "expected openai or anthropic, got %q", v.Value)
+		if v := valNodes[k]; v != nil && !slices.Contains(gateway.Kinds, v.Value) {
+			d.addf(v, "service.gateway."+k, "expected one of %s, got %q", strings.Join(gateway.Kinds, ", "), v.Value)
 		}
 	}
 	if spec.PrimaryModel == "" {
@@ -391,11 +420,21 @@ func (d *decoder) gateway(n *yaml.Node, top *Topology) GatewaySpec {
 	return spec
 }
 
-// kindOf guesses the wire protocol from a model name: Claude models speak
-// Anthropic's Messages API, everything else OpenAI's.
+// bedrockModelRE matches Bedrock model and inference profile IDs:
+// "amazon.nova-lite-v1:0", "us.anthropic.claude-...".
+var bedrockModelRE = regexp.MustCompile(`^([a-z-]+\.)?(amazon|anthropic|meta|mistral|cohere|ai21|deepseek|qwen|openai|writer)\.`)
+
+// kindOf guesses the wire protocol from a model name: Bedrock model IDs
+// speak Converse, Claude models Anthropic's Messages API, Gemini models
+// the Gemini API, everything else OpenAI's.
 func kindOf(model string) string {
-	if strings.HasPrefix(model, "claude") {
+	switch {
+	case bedrockModelRE.MatchString(model):
+		return gateway.KindBedrock
+	case strings.HasPrefix(model, "claude"):
 		return gateway.KindAnthropic
+	case strings.HasPrefix(model, "gemini"):
+		return gateway.KindGemini
 	}
 	return gateway.KindOpenAI
 }

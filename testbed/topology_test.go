@@ -70,6 +70,28 @@ func TestTopologyDefaultsAndWiring(t *testing.T) {
 }
 
 func TestProviderSurfaces(t *testing.T) {
-	top := parseText(t, "providers: [{name: p, surfaces: [gemini, bedrock]}]\n")
+	// The gateway speaks Gemini to p (guessed from the model), which p serves.
+	top := parseText(t, "providers: [{name: p, surfaces: [gemini, bedrock]}]\nservice: {gateway: {primary_model: gemini-2.5-flash}}\n")
 	require.Equal(t, []string{"gemini", "bedrock"}, top.Providers[0].Surfaces)
+	require.Equal(t, "gemini", top.Service.Gateway.PrimaryKind)
+}
+
+// The gateway's upstream kinds: set, or guessed from the model name; a
+// provider limited to surfaces must serve the one the gateway speaks.
+func TestGatewayKinds(t *testing.T) {
+	top := parseText(t, "providers: [{name: g, surfaces: [gemini]}, {name: b, surfaces: [bedrock]}]\n"+
+		"service: {gateway: {primary_model: gemini-2.5-flash, secondary_model: amazon.nova-lite-v1:0}}\n")
+	require.Equal(t, "gemini", top.Service.Gateway.PrimaryKind)
+	require.Equal(t, "bedrock", top.Service.Gateway.SecondaryKind)
+	for model, kind := range map[string]string{"gpt-4o": "openai", "claude-haiku-4-5": "anthropic", "gemini-2.5-pro": "gemini",
+		"anthropic.claude-haiku-4-5-20251001-v1:0": "bedrock", "us.anthropic.claude-sonnet-4-5-v1:0": "bedrock", "meta.llama3-70b-instruct-v1:0": "bedrock"} {
+		require.Equal(t, kind, kindOf(model), model)
+	}
+	top = parseText(t, "providers: [{name: p}]\nservice: {gateway: {primary_model: my-model, primary_kind: bedrock}}\n")
+	require.Equal(t, "bedrock", top.Service.Gateway.PrimaryKind)
+
+	_, err := ParseTopology("drill.yaml", sectionsOf(t, []byte("providers: [{name: p, surfaces: [gemini]}]\nservice: {gateway: {primary_model: gpt-4o}}\n")))
+	require.ErrorContains(t, err, `drill.yaml:1:33: providers[0].surfaces: the builtin gateway speaks openai to its primary "p" (service.gateway.primary_kind, or guessed from the model name); add openai, or set primary_kind to one of gemini`)
+	_, err = ParseTopology("drill.yaml", sectionsOf(t, []byte("providers: [{name: p}]\nservice: {gateway: {primary_kind: vertex}}\n")))
+	require.ErrorContains(t, err, `service.gateway.primary_kind: expected one of openai, anthropic, gemini, bedrock, got "vertex"`)
 }
