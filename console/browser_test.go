@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/drillkit/drill/console"
 	"github.com/drillkit/drill/features"
+	"github.com/drillkit/drill/internal/chromium"
 	"github.com/drillkit/drill/response"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
@@ -311,47 +310,6 @@ func (g *gameDay) has(k timeline.Kind, subject string) bool {
 	return ok
 }
 
-// browser starts Debian's headless Chromium at a fixed window size, or
-// skips the test with one line.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := ""
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		t.Skip("chromium not installed (apt-get install -y chromium); console browser test skipped")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 30*time.Second)
-	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
-	require.NoError(t, chromedp.Do(ctx))
-	return ctx
-}
-
-// click clicks the button sel once it shows enabled, then waits until
-// done holds. The click runs in the page (HTMLElement.click on the node
-// the selector finds then), so a list the page re-renders between a
-// lookup and a click cannot swallow it.
-func click(t *testing.T, ctx context.Context, sel string, done func() bool) {
-	t.Helper()
-	js := fmt.Sprintf(`(() => { const b = document.querySelector(%q); if (!b || b.disabled) return false; b.click(); return true; })()`, sel)
-	require.Eventually(t, func() bool {
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		ok, err := chromedp.Run(cctx, chromedp.Evaluate[bool](js))
-		return err == nil && ok
-	}, 10*time.Second, 5*time.Millisecond, "no enabled %s to click", sel)
-	require.Eventually(t, done, 10*time.Second, 5*time.Millisecond, "after a click on %s", sel)
-}
-
 // offset is the drill time of the first event of kind and subject, as
 // the page shows it (+MM:SS from the world's start).
 func (g *gameDay) offset(t *testing.T, k timeline.Kind, subject string) string {
@@ -363,77 +321,58 @@ func (g *gameDay) offset(t *testing.T, k timeline.Kind, subject string) string {
 	return scoring.Offset(e.At.Sub(start.At))
 }
 
-func text(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-	require.NoError(t, err)
-	return s
-}
-
-// waitText waits until the element sel's text holds want.
-func waitText(t *testing.T, ctx context.Context, sel, want string) {
-	t.Helper()
-	var last string
-	require.Eventually(t, func() bool {
-		cctx, cancel := context.WithTimeout(ctx, time.Second)
-		defer cancel()
-		last, _ = chromedp.Run(cctx, chromedp.TextContent(chromedp.CSS(sel)))
-		return strings.Contains(last, want)
-	}, 15*time.Second, 20*time.Millisecond, "%s should show %q; it shows %q (%s)", sel, want, last, html(ctx, sel))
-}
-
 // The room runs the game day from the console: the facilitator's page
 // shows the alert and the page, alice acknowledges from it, claims
 // incident commander, posts a note and follows the runbook with its
 // buttons (one step marked done, two run in the sandbox); the fix holds,
 // the scenario passes, and the page shows the verdict and who did what.
 func TestConsoleGameDayPasses(t *testing.T) {
-	ctx := browser(t)
+	ctx := chromium.Start(t, 1280, 900)
 	g := startGameDay(t)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(g.con.URL())))
-	waitText(t, ctx, "#conn", "live")
-	waitText(t, ctx, "#scenario", "The provider bills ten times the tokens")
+	chromium.WaitText(t, ctx, "#conn", "live")
+	chromium.WaitText(t, ctx, "#scenario", "The provider bills ten times the tokens")
 
 	// A role claimed before any incident is refused, and the page says
 	// why.
-	click(t, ctx, "#claim-btn", func() bool { return true })
-	waitText(t, ctx, "#error", "no incident is open")
+	chromium.Click(t, ctx, "#claim-btn", func() bool { return true })
+	chromium.WaitText(t, ctx, "#error", "no incident is open")
 	require.False(t, g.has(timeline.RoleAssigned, ""))
 
 	// The control window passes and the fault goes on; two drill minutes
 	// on, the alert fires and alice is paged.
 	g.advanceUntil(t, "alice paged", func() bool { return len(g.w.resp.Pages()) == 1 })
-	waitText(t, ctx, "#alerts", "firing")
-	waitText(t, ctx, "#alerts", "4.2")
-	waitText(t, ctx, "#faults", "billing-spike-1")
-	waitText(t, ctx, "#faults", "120 affected")
-	waitText(t, ctx, "#pages", "alice")
-	waitText(t, ctx, "#tells", "waiting for an acknowledgement")
-	waitText(t, ctx, "#steps", "[passed] an alert fires within 10m")
-	waitText(t, ctx, "#control", "control window over +01:00")
+	chromium.WaitText(t, ctx, "#alerts", "firing")
+	chromium.WaitText(t, ctx, "#alerts", "4.2")
+	chromium.WaitText(t, ctx, "#faults", "billing-spike-1")
+	chromium.WaitText(t, ctx, "#faults", "120 affected")
+	chromium.WaitText(t, ctx, "#pages", "alice")
+	chromium.WaitText(t, ctx, "#tells", "waiting for an acknowledgement")
+	chromium.WaitText(t, ctx, "#steps", "[passed] an alert fires within 10m")
+	chromium.WaitText(t, ctx, "#control", "control window over +01:00")
 
 	// One drill minute later alice acknowledges from the page.
 	g.w.clock.Advance(time.Minute)
-	click(t, ctx, `button.ack[data-alert="LLMSpendSpike"]`, func() bool { return g.has(timeline.Ack, "alice") })
-	waitText(t, ctx, "#pages", "alice "+g.offset(t, timeline.Ack, "alice"))
-	waitText(t, ctx, "#runbook", "llm-cost-spike")
+	chromium.Click(t, ctx, `button.ack[data-alert="LLMSpendSpike"]`, func() bool { return g.has(timeline.Ack, "alice") })
+	chromium.WaitText(t, ctx, "#pages", "alice "+g.offset(t, timeline.Ack, "alice"))
+	chromium.WaitText(t, ctx, "#runbook", "llm-cost-spike")
 	waitFor(t, "the runbook step waits", func() bool { return strings.Contains(g.w.pagerText(), "waiting for the runbook") })
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#me"), "bob")))
-	click(t, ctx, "#claim-btn", func() bool { return g.has(timeline.RoleAssigned, "bob") })
+	chromium.Click(t, ctx, "#claim-btn", func() bool { return g.has(timeline.RoleAssigned, "bob") })
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#note-text"), "capping spend at 2 USD/min")))
-	click(t, ctx, "#note-btn", func() bool { return g.has(timeline.StatusUpdate, "bob") })
-	waitText(t, ctx, "#roles", "bob")
-	waitText(t, ctx, "#notes", "capping spend at 2 USD/min")
+	chromium.Click(t, ctx, "#note-btn", func() bool { return g.has(timeline.StatusUpdate, "bob") })
+	chromium.WaitText(t, ctx, "#roles", "bob")
+	chromium.WaitText(t, ctx, "#notes", "capping spend at 2 USD/min")
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#me"), "alice")))
 	g.w.clock.Advance(30 * time.Second)
-	click(t, ctx, `button[data-act="done"][data-step="diagnosis-1"]`, func() bool { return g.has(timeline.StepEnd, "diagnosis-1") })
-	click(t, ctx, `button[data-act="run"][data-step="cap-spend"]`, func() bool { return g.has(timeline.StepEnd, "cap-spend") })
+	chromium.Click(t, ctx, `button[data-act="done"][data-step="diagnosis-1"]`, func() bool { return g.has(timeline.StepEnd, "diagnosis-1") })
+	chromium.Click(t, ctx, `button[data-act="run"][data-step="cap-spend"]`, func() bool { return g.has(timeline.StepEnd, "cap-spend") })
 	require.True(t, g.w.gw.isCapped(), "the runbook step ran against the gateway")
-	click(t, ctx, `button[data-act="run"][data-step="check-cap"]`, func() bool { return g.has(timeline.StepEnd, "check-cap") })
-	waitText(t, ctx, "#runbook", "ended ok")
-	waitText(t, ctx, `[data-runbook-step="diagnosis-1"]`, "[done by alice, 30s]")
+	chromium.Click(t, ctx, `button[data-act="run"][data-step="check-cap"]`, func() bool { return g.has(timeline.StepEnd, "check-cap") })
+	chromium.WaitText(t, ctx, "#runbook", "ended ok")
+	chromium.WaitText(t, ctx, `[data-runbook-step="diagnosis-1"]`, "[done by alice, 30s]")
 
 	var card *scoring.Scorecard
 	g.advanceUntil(t, "the drill ends", func() bool {
@@ -449,16 +388,16 @@ func TestConsoleGameDayPasses(t *testing.T) {
 	require.NotNil(t, sc.Runbook)
 	require.Equal(t, 3, sc.Runbook.Followed, sc.Runbook.Text())
 
-	waitText(t, ctx, "#banner", "drill passed: 1 of 1 scenario(s) passed")
-	waitText(t, ctx, "#result", "passed")
-	waitText(t, ctx, "#steps", "[passed] following the runbook brings \"spend < 1\" true within 15m")
-	tl := text(t, ctx, "#timeline")
+	chromium.WaitText(t, ctx, "#banner", "drill passed: 1 of 1 scenario(s) passed")
+	chromium.WaitText(t, ctx, "#result", "passed")
+	chromium.WaitText(t, ctx, "#steps", "[passed] following the runbook brings \"spend < 1\" true within 15m")
+	tl := chromium.Text(t, ctx, "#timeline")
 	require.Contains(t, tl, g.offset(t, timeline.Ack, "alice")+" ack alice: acknowledged LLMSpendSpike")
 	require.Contains(t, tl, g.offset(t, timeline.StepEnd, "diagnosis-1")+" step.end diagnosis-1: alice marks step diagnosis-1 done")
 	require.Contains(t, tl, g.offset(t, timeline.StepEnd, "cap-spend")+" step.end cap-spend: alice runs step cap-spend: ok")
 	require.Equal(t, 1, strings.Count(tl, "step.start cap-spend"), "one click runs the step once")
 	require.Contains(t, tl, "scenario The provider bills ten times the tokens: passed")
-	waitText(t, ctx, "#conn", "drill ended")
+	chromium.WaitText(t, ctx, "#conn", "drill ended")
 
 	// The scorecard and the report are linked, with the token.
 	attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#report-link"), "href"))
@@ -467,16 +406,16 @@ func TestConsoleGameDayPasses(t *testing.T) {
 	href := attr.Value
 	require.Contains(t, href, "/report?token="+g.con.Token())
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(g.con.BaseURL()+href)))
-	waitText(t, ctx, "h1", "drill report")
+	chromium.WaitText(t, ctx, "h1", "drill report")
 }
 
 // Nobody in the room acts: the page goes unacknowledged, the step fails
 // at its deadline, the scenario fails, and the page says so.
 func TestConsoleGameDayNobodyActsFails(t *testing.T) {
-	ctx := browser(t)
+	ctx := chromium.Start(t, 1280, 900)
 	g := startGameDay(t)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(g.con.URL())))
-	waitText(t, ctx, "#conn", "live")
+	chromium.WaitText(t, ctx, "#conn", "live")
 	var card *scoring.Scorecard
 	g.advanceUntil(t, "the drill ends", func() bool {
 		select {
@@ -489,9 +428,9 @@ func TestConsoleGameDayNobodyActsFails(t *testing.T) {
 	sc := card.Scenarios[0]
 	require.Equal(t, scoring.Failed, sc.Status)
 	require.Contains(t, sc.Reason, "acknowledged")
-	waitText(t, ctx, "#banner", "drill failed: 0 of 1 scenario(s) passed")
-	waitText(t, ctx, "#steps", "[failed] the page is acknowledged within 20m")
-	waitText(t, ctx, "#result", "failed")
+	chromium.WaitText(t, ctx, "#banner", "drill failed: 0 of 1 scenario(s) passed")
+	chromium.WaitText(t, ctx, "#steps", "[failed] the page is acknowledged within 20m")
+	chromium.WaitText(t, ctx, "#result", "failed")
 	require.False(t, g.has(timeline.Ack, ""))
 }
 
@@ -499,17 +438,17 @@ func TestConsoleGameDayNobodyActsFails(t *testing.T) {
 // not blank. With -update it is the README's screenshot,
 // docs/console.png.
 func TestConsoleScreenshot(t *testing.T) {
-	ctx := browser(t)
+	ctx := chromium.Start(t, 1280, 900)
 	g := startGameDay(t)
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(g.con.URL())))
-	waitText(t, ctx, "#conn", "live")
+	chromium.WaitText(t, ctx, "#conn", "live")
 	g.advanceUntil(t, "alice paged", func() bool { return len(g.w.resp.Pages()) == 1 })
 	g.w.clock.Advance(time.Minute)
-	click(t, ctx, `button.ack[data-alert="LLMSpendSpike"]`, func() bool { return g.has(timeline.Ack, "alice") })
+	chromium.Click(t, ctx, `button.ack[data-alert="LLMSpendSpike"]`, func() bool { return g.has(timeline.Ack, "alice") })
 	g.w.clock.Advance(30 * time.Second)
-	click(t, ctx, `button[data-act="done"][data-step="diagnosis-1"]`, func() bool { return g.has(timeline.StepEnd, "diagnosis-1") })
-	waitText(t, ctx, `[data-runbook-step="diagnosis-1"]`, "[done by alice")
-	waitText(t, ctx, "#tells", "waiting for the runbook")
+	chromium.Click(t, ctx, `button[data-act="done"][data-step="diagnosis-1"]`, func() bool { return g.has(timeline.StepEnd, "diagnosis-1") })
+	chromium.WaitText(t, ctx, `[data-runbook-step="diagnosis-1"]`, "[done by alice")
+	chromium.WaitText(t, ctx, "#tells", "waiting for the runbook")
 
 	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(t, err)
@@ -531,14 +470,6 @@ func TestConsoleScreenshot(t *testing.T) {
 }
 
 func (w *world) pagerText() string { w.mu.Lock(); defer w.mu.Unlock(); return w.pager.String() }
-
-func html(ctx context.Context, sel string) string {
-	s, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(sel)))
-	if err != nil {
-		return err.Error()
-	}
-	return s
-}
 
 // controlAPI stands for drill up's testbed control API: it records what
 // the page sends and refuses an unknown target as the testbed does.
@@ -573,7 +504,7 @@ func (c *controlAPI) calls() []string {
 // form's fault, target, parameters and duration go as drill inject sends
 // them, a refusal shows its message, and the world's events show up.
 func TestConsoleUpInjectForm(t *testing.T) {
-	ctx := browser(t)
+	ctx := chromium.Start(t, 1280, 900)
 	ctl := &controlAPI{}
 	con, err := console.Open(console.Options{Title: "up acme-ml", Control: ctl, Heartbeat: 50 * time.Millisecond,
 		Faults: []console.FaultKind{{Name: "provider-error", Summary: "errors"}, {Name: "latency", Summary: "slow", Params: []string{"latency"}}}})
@@ -583,7 +514,7 @@ func TestConsoleUpInjectForm(t *testing.T) {
 	log := timeline.NewLog(clk)
 	con.Attach(log, nil, nil)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(con.URL())))
-	waitText(t, ctx, "#scenario", "up acme-ml")
+	chromium.WaitText(t, ctx, "#scenario", "up acme-ml")
 	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("runbook").closest("section").hidden && document.getElementById("steps-box").hidden`))
 	require.NoError(t, err)
 	require.True(t, hidden, "drill up has no runbook or feature steps")
@@ -591,11 +522,11 @@ func TestConsoleUpInjectForm(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#fault-kind"), "latency"),
 		chromedp.SetValue(chromedp.CSS("#fault-target"), "nosuch"), chromedp.SetValue(chromedp.CSS("#fault-params"), "latency=2000"),
 		chromedp.SetValue(chromedp.CSS("#fault-for"), "2m")))
-	click(t, ctx, "#inject-btn", func() bool { return len(ctl.calls()) == 1 })
-	waitText(t, ctx, "#error", `no target "nosuch"`)
+	chromium.Click(t, ctx, "#inject-btn", func() bool { return len(ctl.calls()) == 1 })
+	chromium.WaitText(t, ctx, "#error", `no target "nosuch"`)
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#fault-target"), "primary")))
-	click(t, ctx, "#inject-btn", func() bool { return len(ctl.calls()) == 2 })
-	click(t, ctx, "#clear-btn", func() bool { return len(ctl.calls()) == 3 })
+	chromium.Click(t, ctx, "#inject-btn", func() bool { return len(ctl.calls()) == 2 })
+	chromium.Click(t, ctx, "#clear-btn", func() bool { return len(ctl.calls()) == 3 })
 	require.Equal(t, []string{
 		`POST /inject {"kind":"latency","target":"nosuch","params":{"latency":"2000"},"for":"2m"}`,
 		`POST /inject {"kind":"latency","target":"primary","params":{"latency":"2000"},"for":"2m"}`,
@@ -604,8 +535,8 @@ func TestConsoleUpInjectForm(t *testing.T) {
 
 	clk.Advance(30 * time.Second)
 	log.Append(timeline.Event{Kind: timeline.FaultOn, Subject: "latency-1", Message: "latency(latency=2000ms) on primary"})
-	waitText(t, ctx, "#faults", "latency-1")
-	waitText(t, ctx, "#timeline", "fault.on latency-1")
+	chromium.WaitText(t, ctx, "#faults", "latency-1")
+	chromium.WaitText(t, ctx, "#timeline", "fault.on latency-1")
 	con.Finish(nil, nil, nil)
-	waitText(t, ctx, "#banner", "the drill ended")
+	chromium.WaitText(t, ctx, "#banner", "the drill ended")
 }

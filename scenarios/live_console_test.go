@@ -62,11 +62,22 @@ func (r room) call(method, path string, body any, out any) int {
 // the room, called once the drill runs.
 func liveConsoleRun(t *testing.T, act func(room)) *scoring.Scenario {
 	t.Helper()
-	tm := demoTeam(t)
-	tm.Features["features/live-console.feature"] = liveConsoleFeature
 	con, err := console.Open(console.Options{Title: "run --live live-console"})
 	require.NoError(t, err)
 	defer con.Close()
+	card := liveConsoleDrill(t, liveConsoleFeature, con, act)
+	require.Len(t, card.Scenarios, 1)
+	return &card.Scenarios[0]
+}
+
+// liveConsoleDrill runs feature (tagged @live-console) live in the demo
+// team's world at ×120 with the console con following it; act, when
+// set, is the room, called once the drill runs, and has returned when
+// the scorecard is.
+func liveConsoleDrill(t *testing.T, feature string, con *console.Server, act func(room)) *scoring.Scorecard {
+	t.Helper()
+	tm := demoTeam(t)
+	tm.Features["features/live-console.feature"] = feature
 	opts := Options{Team: tm, Names: []string{"live-console"}, Live: true, LiveDir: t.TempDir(), Seed: 1, Console: con, liveSpeed: 120}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -80,8 +91,7 @@ func liveConsoleRun(t *testing.T, act func(room)) *scoring.Scenario {
 	card, err := Run(ctx, opts)
 	require.NoError(t, err)
 	<-acted
-	require.Len(t, card.Scenarios, 1)
-	return &card.Scenarios[0]
+	return card
 }
 
 // The whole live path: a world, its alert paging a person, the room
