@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/drillkit/drill/scoring"
 )
 
 // Gate is a threshold on a mutation run, with the syntax of drill run's
-// gates (scoring.ParseGate): `METRIC OP VALUE`. scoring's gates read a
-// scorecard's summary, which has no mutation score, so mutate keeps its
-// own small parser for its own metrics.
+// gates (scoring.SplitGate, scoring.Compare): `METRIC OP VALUE`.
+// scoring's metrics read a scorecard's summary, which has no mutation
+// score, so mutate names its own.
 type Gate struct {
 	Source string
 	Metric string
@@ -39,30 +41,19 @@ var gateMetrics = map[string]struct {
 // GateMetricNames lists the metrics a mutation gate may name.
 const GateMetricNames = "mutation_score, survived, killed, invalid"
 
-var gateOps = []string{"<=", ">=", "==", "!=", "<", ">"}
-
 // ParseGate parses `METRIC OP VALUE`: OP one of < <= > >= == !=, VALUE a
 // number or a percentage (80%); mutation_score is a fraction from 0 to 1.
 func ParseGate(src string) (Gate, error) {
 	s := strings.TrimSpace(src)
-	var op string
-	var at int
-	for _, o := range gateOps {
-		if i := strings.Index(s, o); i > 0 {
-			op, at = o, i
-			break
-		}
+	name, op, val, err := scoring.SplitGate(src, "mutation_score >= 0.8")
+	if err != nil {
+		return Gate{}, err
 	}
-	if op == "" {
-		return Gate{}, fmt.Errorf("gate %q: want METRIC OP VALUE with OP one of < <= > >= == !=, e.g. 'mutation_score >= 0.8'", src)
-	}
-	name, val := strings.TrimSpace(s[:at]), strings.TrimSpace(s[at+len(op):])
 	m, ok := gateMetrics[name]
 	if !ok {
 		return Gate{}, fmt.Errorf("gate %q: unknown metric %q; drill mutate's gates take %s (drill run's gates read a run's scorecard)", src, name, GateMetricNames)
 	}
 	g := Gate{Source: s, Metric: name, Op: op}
-	var err error
 	switch {
 	case val == "":
 		return Gate{}, fmt.Errorf("gate %q: missing the value after %s", src, op)
@@ -91,20 +82,7 @@ func (g Gate) Check(r *Report) GateResult {
 		return res
 	}
 	res.Actual = v
-	switch g.Op {
-	case "<":
-		res.OK = v < g.Value
-	case "<=":
-		res.OK = v <= g.Value
-	case ">":
-		res.OK = v > g.Value
-	case ">=":
-		res.OK = v >= g.Value
-	case "==":
-		res.OK = v == g.Value
-	case "!=":
-		res.OK = v != g.Value
-	}
+	res.OK = scoring.Compare(v, g.Op, g.Value)
 	if !res.OK {
 		res.Reason = fmt.Sprintf("%s is %s", g.Metric, strconv.FormatFloat(v, 'f', -1, 64))
 	}

@@ -193,24 +193,52 @@ func GatesMarkdown() string {
 
 var gateOps = []string{"<=", ">=", "==", "!=", "<", ">"}
 
-// ParseGate parses `METRIC OP VALUE`. OP is one of < <= > >= == !=; VALUE
-// is a number, a percentage (90%) or, for timing metrics, a duration (5m,
-// 90s).
-func ParseGate(src string) (Gate, error) {
+// SplitGate splits a gate `METRIC OP VALUE` into its three parts, OP one
+// of < <= > >= == !=, for every command's gates (drill run's here, drill
+// mutate's on its own metrics); example is the gate the error shows.
+func SplitGate(src, example string) (metric, op, value string, err error) {
 	s := strings.TrimSpace(src)
-	var op string
-	var at int
+	at := -1
 	for _, o := range gateOps {
 		if i := strings.Index(s, o); i > 0 {
 			op, at = o, i
 			break
 		}
 	}
-	if op == "" {
-		return Gate{}, fmt.Errorf("gate %q: want METRIC OP VALUE with OP one of < <= > >= == !=, e.g. 'pass_rate >= 0.9'", src)
+	if at < 0 {
+		return "", "", "", fmt.Errorf("gate %q: want METRIC OP VALUE with OP one of < <= > >= == !=, e.g. '%s'", src, example)
 	}
-	name := strings.TrimSpace(s[:at])
-	val := strings.TrimSpace(s[at+len(op):])
+	return strings.TrimSpace(s[:at]), op, strings.TrimSpace(s[at+len(op):]), nil
+}
+
+// Compare reports whether v OP want holds, OP as SplitGate gives it.
+func Compare(v float64, op string, want float64) bool {
+	switch op {
+	case "<":
+		return v < want
+	case "<=":
+		return v <= want
+	case ">":
+		return v > want
+	case ">=":
+		return v >= want
+	case "==":
+		return v == want
+	case "!=":
+		return v != want
+	}
+	return false
+}
+
+// ParseGate parses `METRIC OP VALUE`. OP is one of < <= > >= == !=; VALUE
+// is a number, a percentage (90%) or, for timing metrics, a duration (5m,
+// 90s).
+func ParseGate(src string) (Gate, error) {
+	s := strings.TrimSpace(src)
+	name, op, val, err := SplitGate(src, "pass_rate >= 0.9")
+	if err != nil {
+		return Gate{}, err
+	}
 	m, ok := gateMetrics[name]
 	if !ok {
 		return Gate{}, fmt.Errorf("gate %q: unknown metric %q; valid metrics: %s", src, name, strings.Join(GateMetrics(), ", "))
@@ -254,20 +282,7 @@ func (g Gate) Check(s Summary) GateResult {
 		return r
 	}
 	r.Actual = v
-	switch g.Op {
-	case "<":
-		r.OK = v < g.Value
-	case "<=":
-		r.OK = v <= g.Value
-	case ">":
-		r.OK = v > g.Value
-	case ">=":
-		r.OK = v >= g.Value
-	case "==":
-		r.OK = v == g.Value
-	case "!=":
-		r.OK = v != g.Value
-	}
+	r.OK = Compare(v, g.Op, g.Value)
 	if !r.OK {
 		r.Reason = fmt.Sprintf("%s is %s", g.Metric, formatValue(g.Metric, v))
 		if d := gateMetrics[g.Metric].detail; d != nil {
