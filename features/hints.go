@@ -20,7 +20,7 @@ var valueFinders = []struct {
 	re    *regexp.Regexp
 }{
 	{nil, regexp.MustCompile(`"[^"]+"`)}, // names and PromQL: every name kind
-	{[]string{"percent"}, regexp.MustCompile(`(?i)\b` + kinds["percent"].pattern)},
+	{[]string{"percent"}, regexp.MustCompile(`(?i)\b` + percentDigits)},
 	{[]string{"money"}, regexp.MustCompile(`(?i)` + kinds["money"].pattern)}, // before rates: $5 per minute is money
 	{[]string{"rate"}, regexp.MustCompile(`(?i)\b` + kinds["rate"].pattern)},
 	{[]string{"duration", "latency"}, regexp.MustCompile(`(?i)\b` + durationPat + `\b`)},
