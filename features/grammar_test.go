@@ -3,6 +3,7 @@ package features
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -125,6 +126,16 @@ var variantLines = []stepLine{
 	{`a status update is sent within 15 minutes`, `a status update is posted within {duration}`, []string{"15m"}},
 	{`the owner of the runbook gets paged`, `the runbook owner is paged`, []string{}},
 	{`the fault really took effect`, `the fault provably fired`, []string{}},
+	// Issue 18's last phrasings: variants of the steps that mean the same.
+	{`the alert clears`, `the alert resolves[ within {duration}]`, []string{""}},
+	{`it is cleared within 20 minutes`, `the alert resolves[ within {duration}]`, []string{"20m"}},
+	{`the service recovers within 30 minutes`, `the alert resolves[ within {duration}]`, []string{"30m"}},
+	{`the service recovers`, `the alert resolves[ within {duration}]`, []string{""}},
+	{`recovery within 30 minutes`, `the alert resolves[ within {duration}]`, []string{"30m"}},
+	{`the system is back to normal in 15 minutes`, `the alert resolves[ within {duration}]`, []string{"15m"}},
+	{`the on-call is paged`, `someone is paged[ within {duration}]`, []string{""}},
+	{`a status update goes out within 20 minutes`, `a status update is posted within {duration}`, []string{"20m"}},
+	{`provider "openai" starts failing with 500 on half of the requests`, `provider {provider} returns {status} for {percent} of requests`, []string{"openai", "500", "50", ""}},
 }
 
 func requireReadAs(t *testing.T, l stepLine) {
@@ -235,7 +246,7 @@ func TestValueGrammar(t *testing.T) {
 		{"duration", "half an hour", "30m"}, {"duration", "1 hour and 30 minutes", "1h30m"}, {"duration", "ten minutes", "10m"},
 		{"duration", "2 days", "2d"}, {"duration", "1.5 hours", "1h30m"},
 		{"latency", "2 seconds", "2000"}, {"latency", "3000ms", "3000"},
-		{"percent", "30%", "30"}, {"percent", "30 percent", "30"}, {"percent", "2.5 per cent", "2.5"},
+		{"percent", "30%", "30"}, {"percent", "30 percent", "30"}, {"percent", "2.5 per cent", "2.5"}, {"percent", "half", "50"},
 		{"rate", "5 requests per second", "5"}, {"rate", "5 rps", "5"}, {"rate", "300 per minute", "5"}, {"rate", "120 rpm", "2"},
 		{"money", "$2", "2"}, {"money", "2 USD", "2"}, {"money", "2 dollars", "2"}, {"money", "$2.50", "2.50"},
 		{"count", "20", "20"}, {"count", "twenty", "20"}, {"count", "five", "5"},
@@ -284,4 +295,25 @@ func TestCheckRefusesOutOfRangeValues(t *testing.T) {
 	require.Len(t, probs, 2)
 	require.Contains(t, probs[0].String(), "features/f.feature:3: bad value: percent: want a percentage from 0 to 100")
 	require.Contains(t, probs[1].String(), "features/f.feature:4: bad duration: want a drill duration")
+}
+
+// A deadline left out is defaultWait, and a deadline written is read as
+// the value grammar says; a bad one is still an error.
+func TestDurationOr(t *testing.T) {
+	d, err := durationOr("", defaultWait)
+	require.NoError(t, err)
+	require.Equal(t, time.Hour, d)
+	d, err = durationOr("20m", defaultWait)
+	require.NoError(t, err)
+	require.Equal(t, 20*time.Minute, d)
+	_, err = durationOr("400d", defaultWait)
+	require.Error(t, err)
+}
+
+// "half" is a percentage only where a step takes one: in hints, "half an
+// hour" stays a duration.
+func TestHalfIsNoPercentInHints(t *testing.T) {
+	vals := trainerValues(`an alert goes up within half an hour`)
+	require.Equal(t, []string{"half an hour"}, vals["duration"])
+	require.Empty(t, vals["percent"])
 }
