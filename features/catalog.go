@@ -589,16 +589,16 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `someone is paged within {duration}`, subject: true, refers: true,
+		Keyword: "Then", Form: `someone is paged[ within {duration}]`, subject: true, refers: true,
 		Variants: []string{
-			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call) (is paged|gets paged|gets the page|receives the page|is notified) ` + within + ` {duration}`,
-			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) (someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|someone on call) ` + within + ` {duration}`,
+			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call) (is paged|gets paged|gets the page|receives the page|is notified)[ ` + within + ` {duration}]`,
+			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) (someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|someone on call)[ ` + within + ` {duration}]`,
 		},
-		Doc:     "Waits until the escalation policy pages anyone, at most that long after the first expected alert fired; `the page reaches an on-call responder of team T` says whose on-call.",
+		Doc:     "Waits until the escalation policy pages anyone, at most that long after the first expected alert fired (" + defaultWait + " when no duration is given); `the page reaches an on-call responder of team T` says whose on-call.",
 		Example: "Then someone is paged within 5m",
 		bind: func(s *State) any {
 			return func(ctx context.Context, d string) error {
-				dur, err := ParseDuration(d)
+				dur, err := durationOr(d, defaultWait)
 				if err != nil {
 					return err
 				}
@@ -759,15 +759,17 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `the alert resolves within {duration}`, refers: true,
+		Keyword: "Then", Form: `the alert resolves[ within {duration}]`, refers: true,
 		Variants: []string{
-			`(the alert|it|the page|the incident) (resolves|is resolved|clears|stops firing|goes away|recovers|gets resolved) ` + within + ` {duration}`,
+			`(the alert|it|the page|the incident) (resolves|is resolved|clears|is cleared|gets cleared|stops firing|goes away|recovers|gets resolved)[ ` + within + ` {duration}]`,
+			`(the service|the system|everything) (recovers|is back|comes back|is restored|is healthy again|is back to normal|has recovered)[ ` + within + ` {duration}]`,
+			`[the service |the system ](recovery|recovers|full recovery) ` + within + ` {duration}`,
 		},
-		Doc:     "Waits until the first expected alert that fired after the latest fault (the alert of the step before, as a reader takes `it`) has resolved and its condition reads good on data, at most that long after it fired. An alert that resolved because its series vanished (the service died, its /metrics fails) or its expression returned no sample is not a recovery: the step says so and keeps waiting. Records the service as recovered.",
+		Doc:     "Waits until the first expected alert that fired after the latest fault (the alert of the step before, as a reader takes `it`) has resolved and its condition reads good on data, at most that long after it fired (" + defaultWait + " when no duration is given). `the service recovers within D` and `recovery within D` read the same: the team's own alert is the measure of the service's health, as for `following the runbook brings the service back`. An alert that resolved because its series vanished (the service died, its /metrics fails) or its expression returned no sample is not a recovery: the step says so and keeps waiting. Records the service as recovered.",
 		Example: "Then the alert resolves within 20m",
 		bind: func(s *State) any {
 			return func(ctx context.Context, d string) error {
-				dur, err := ParseDuration(d)
+				dur, err := durationOr(d, defaultWait)
 				if err != nil {
 					return err
 				}
@@ -1031,7 +1033,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `a status update is posted within {duration}`,
 		Variants: []string{
-			`(a|the first|the) status update is (posted|sent|published|made|written|given|shared) ` + within + ` {duration}`,
+			`(a|the first|the) status update (is posted|is sent|is published|is made|is written|is given|is shared|goes out|gets posted|gets sent|is out) ` + within + ` {duration}`,
 			`(someone|somebody|the communications lead|the comms lead) (posts|sends|publishes|writes|shares) a status update ` + within + ` {duration}`,
 			`stakeholders (get|receive|are sent) a status update ` + within + ` {duration}`,
 		},
@@ -1605,4 +1607,16 @@ func (s *State) pendingContext(from time.Time) string {
 		return " (no alert even went pending)"
 	}
 	return " (" + strings.Join(notes, "; ") + ")"
+}
+
+// defaultWait is how long a step whose deadline may be left out waits
+// when it is: as long as `the runbook is followed` does.
+const defaultWait = "1h"
+
+// durationOr reads a step's optional duration: def when it was left out.
+func durationOr(d, def string) (time.Duration, error) {
+	if d == "" {
+		d = def
+	}
+	return ParseDuration(d)
 }

@@ -37,6 +37,10 @@ type valueKind struct {
 // numberPattern is a decimal number.
 const numberPattern = `\d+(?:\.\d+)?`
 
+// percentDigits is a percentage in digits: 30%, 30 percent. Hints look
+// for it alone, so that the "half" of "half an hour" stays a duration.
+const percentDigits = numberPattern + `(?: ?%| percent| per cent)`
+
 // countWords are the counts a step takes in words: up to twenty.
 var countWords = []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
 	"eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"}
@@ -90,8 +94,8 @@ var kinds = map[string]valueKind{
 		doc: "drill time: `90s`, `10m`, `1h30m`, `2d`, or in words: `90 seconds`, `10 minutes`, `an hour`, `1 hour 30 minutes`, `half an hour`, `ten minutes`; at most 365 days"},
 	"latency": {pattern: durationPat, parse: latencyMillis, sample: "2 seconds",
 		doc: "a delay, written as a duration (`3000ms`, `2s`, `2 seconds`), taken in whole milliseconds"},
-	"percent": {pattern: numberPattern + `(?: ?%| percent| per cent)`, parse: percentNumber, sample: "30%",
-		doc: "`30%`, `30 percent`; from 0 to 100"},
+	"percent": {pattern: `(?:` + percentDigits + `|half|a half|one half)`, parse: percentNumber, sample: "30%",
+		doc: "`30%`, `30 percent`, `half` (50%); from 0 to 100"},
 	"rate": {pattern: `(?:` + numberPattern + ` ?(?:rps|rpm|req/s|requests?/s|/s)|` + numberPattern + `(?: (?:requests?|calls?|req))? (?:per|a|an|every) (?:second|sec|minute|min|hour))`, parse: ratePerSecond, sample: "5 requests per second",
 		doc: "requests per second: `5 requests per second`, `5 rps`, `5/s`, `300 per minute`, `300 requests per minute`, `300 rpm`; more than 0"},
 	"money": {pattern: `(?:(?:US)?\$ ?` + numberPattern + `|` + numberPattern + ` ?(?:USD|usd|dollars?|\$))`, parse: moneyUSD, sample: "$2",
@@ -261,6 +265,10 @@ func latencyMillis(s string) (string, error) {
 var leadingNumber = regexp.MustCompile(numberPattern)
 
 func percentNumber(s string) (string, error) {
+	switch strings.ToLower(s) {
+	case "half", "a half", "one half":
+		return "50", nil
+	}
 	n := leadingNumber.FindString(s)
 	v, err := strconv.ParseFloat(n, 64)
 	if err != nil || v > 100 {

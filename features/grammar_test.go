@@ -3,6 +3,7 @@ package features
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -26,7 +27,7 @@ var issueLines = []stepLine{
 	{`provider "openai" starts giving wrong answers to 30% of requests`, `provider {provider} gives wrong answers[ to {percent} of requests]`, []string{"openai", "30", ""}},
 	{`it is acknowledged within 15 minutes`, `the page is acknowledged within {duration}`, []string{"15m"}},
 	{`the on-call engineer acknowledges the page within 10 minutes`, `the page is acknowledged within {duration}`, []string{"10m"}},
-	{`the alert resolves within 20 minutes`, `the alert resolves within {duration}`, []string{"20m"}},
+	{`the alert resolves within 20 minutes`, `the alert resolves[ within {duration}]`, []string{"20m"}},
 	{`the runbook is followed`, `the runbook is followed[ within {duration}]`, []string{""}},
 	{`following the runbook brings spend below $2 per minute within 20 minutes`, `following the runbook brings spend below {money} per minute[ within {duration}]`, []string{"2", "20m"}},
 	{`following the runbook brings the service's success ratio above 99%`, `following the runbook brings the service's success ratio above {percent}[ within {duration}]`, []string{"99", ""}},
@@ -90,8 +91,8 @@ var variantLines = []stepLine{
 	{`the cost per minute stays under $2`, `spend stays below {money} per minute[ for {duration}]`, []string{"2", ""}},
 	{`no alerts go off for the next 30 minutes`, `no alert fires within {duration}`, []string{"30m"}},
 	{`all alerts stay quiet for 30 minutes`, `no alert fires within {duration}`, []string{"30m"}},
-	{`the on-call is paged within 5 minutes`, `someone is paged within {duration}`, []string{"5m"}},
-	{`the alert reaches someone within 5 minutes`, `someone is paged within {duration}`, []string{"5m"}},
+	{`the on-call is paged within 5 minutes`, `someone is paged[ within {duration}]`, []string{"5m"}},
+	{`the alert reaches someone within 5 minutes`, `someone is paged[ within {duration}]`, []string{"5m"}},
 	{`traffic spikes by 3x for 10 minutes`, `traffic surges {factor}`, []string{"3", "10m"}},
 	{`the main provider returns 503 for 90% of requests`, `the primary provider returns {status} for {percent} of requests`, []string{"503", "90", ""}},
 	{`the primary provider keeps calling tools`, `the primary provider's model calls tools without end`, []string{""}},
@@ -113,7 +114,7 @@ var variantLines = []stepLine{
 	{`running the runbook makes "up == 1" true within 10 minutes`, `following the runbook brings {promql} true within {duration}`, []string{"up == 1", "10m"}},
 	{`following the runbook, the service recovers within 15 minutes`, `following the runbook brings the service back within {duration}`, []string{"15m"}},
 	{`the on-call engineer follows the runbook within 20 minutes`, `the runbook is followed[ within {duration}]`, []string{"20m"}},
-	{`it clears within 20m`, `the alert resolves within {duration}`, []string{"20m"}},
+	{`it clears within 20m`, `the alert resolves[ within {duration}]`, []string{"20m"}},
 	{`alert "LLMProviderDown" stops firing within 20 minutes`, `alert {alert} resolves within {duration}`, []string{"LLMProviderDown", "20m"}},
 	{`running the runbook brings the error rate back below 1 percent in 15 minutes`, `following the runbook brings the service's error ratio below {percent}[ within {duration}]`, []string{"1", "15m"}},
 	{`"up == 1" stays true for 5 minutes`, `{promql} holds for {duration}`, []string{"up == 1", "5m"}},
@@ -125,6 +126,16 @@ var variantLines = []stepLine{
 	{`a status update is sent within 15 minutes`, `a status update is posted within {duration}`, []string{"15m"}},
 	{`the owner of the runbook gets paged`, `the runbook owner is paged`, []string{}},
 	{`the fault really took effect`, `the fault provably fired`, []string{}},
+	// Issue 18's last phrasings: variants of the steps that mean the same.
+	{`the alert clears`, `the alert resolves[ within {duration}]`, []string{""}},
+	{`it is cleared within 20 minutes`, `the alert resolves[ within {duration}]`, []string{"20m"}},
+	{`the service recovers within 30 minutes`, `the alert resolves[ within {duration}]`, []string{"30m"}},
+	{`the service recovers`, `the alert resolves[ within {duration}]`, []string{""}},
+	{`recovery within 30 minutes`, `the alert resolves[ within {duration}]`, []string{"30m"}},
+	{`the system is back to normal in 15 minutes`, `the alert resolves[ within {duration}]`, []string{"15m"}},
+	{`the on-call is paged`, `someone is paged[ within {duration}]`, []string{""}},
+	{`a status update goes out within 20 minutes`, `a status update is posted within {duration}`, []string{"20m"}},
+	{`provider "openai" starts failing with 500 on half of the requests`, `provider {provider} returns {status} for {percent} of requests`, []string{"openai", "500", "50", ""}},
 }
 
 func requireReadAs(t *testing.T, l stepLine) {
@@ -235,7 +246,7 @@ func TestValueGrammar(t *testing.T) {
 		{"duration", "half an hour", "30m"}, {"duration", "1 hour and 30 minutes", "1h30m"}, {"duration", "ten minutes", "10m"},
 		{"duration", "2 days", "2d"}, {"duration", "1.5 hours", "1h30m"},
 		{"latency", "2 seconds", "2000"}, {"latency", "3000ms", "3000"},
-		{"percent", "30%", "30"}, {"percent", "30 percent", "30"}, {"percent", "2.5 per cent", "2.5"},
+		{"percent", "30%", "30"}, {"percent", "30 percent", "30"}, {"percent", "2.5 per cent", "2.5"}, {"percent", "half", "50"},
 		{"rate", "5 requests per second", "5"}, {"rate", "5 rps", "5"}, {"rate", "300 per minute", "5"}, {"rate", "120 rpm", "2"},
 		{"money", "$2", "2"}, {"money", "2 USD", "2"}, {"money", "2 dollars", "2"}, {"money", "$2.50", "2.50"},
 		{"count", "20", "20"}, {"count", "twenty", "20"}, {"count", "five", "5"},
@@ -284,4 +295,25 @@ func TestCheckRefusesOutOfRangeValues(t *testing.T) {
 	require.Len(t, probs, 2)
 	require.Contains(t, probs[0].String(), "features/f.feature:3: bad value: percent: want a percentage from 0 to 100")
 	require.Contains(t, probs[1].String(), "features/f.feature:4: bad duration: want a drill duration")
+}
+
+// A deadline left out is defaultWait, and a deadline written is read as
+// the value grammar says; a bad one is still an error.
+func TestDurationOr(t *testing.T) {
+	d, err := durationOr("", defaultWait)
+	require.NoError(t, err)
+	require.Equal(t, time.Hour, d)
+	d, err = durationOr("20m", defaultWait)
+	require.NoError(t, err)
+	require.Equal(t, 20*time.Minute, d)
+	_, err = durationOr("400d", defaultWait)
+	require.Error(t, err)
+}
+
+// "half" is a percentage only where a step takes one: in hints, "half an
+// hour" stays a duration.
+func TestHalfIsNoPercentInHints(t *testing.T) {
+	vals := trainerValues(`an alert goes up within half an hour`)
+	require.Equal(t, []string{"half an hour"}, vals["duration"])
+	require.Empty(t, vals["percent"])
 }

@@ -20,7 +20,7 @@ var valueFinders = []struct {
 	re    *regexp.Regexp
 }{
 	{nil, regexp.MustCompile(`"[^"]+"`)}, // names and PromQL: every name kind
-	{[]string{"percent"}, regexp.MustCompile(`(?i)\b` + kinds["percent"].pattern)},
+	{[]string{"percent"}, regexp.MustCompile(`(?i)\b` + percentDigits)},
 	{[]string{"money"}, regexp.MustCompile(`(?i)` + kinds["money"].pattern)}, // before rates: $5 per minute is money
 	{[]string{"rate"}, regexp.MustCompile(`(?i)\b` + kinds["rate"].pattern)},
 	{[]string{"duration", "latency"}, regexp.MustCompile(`(?i)\b` + durationPat + `\b`)},
@@ -207,14 +207,15 @@ func Closest(text string, n int) []string {
 // subjects are the words that say what a step is about: a line about a
 // provider is closer to a provider step than to an API step written
 // with the same other words.
-var subjects = []string{"provider", "api", "alert", "page", "team", "runbook", "traffic", "responder", "role", "stream", "fault", "quota", "commander", "status", "clock", "window"}
+var subjects = []string{"provider", "api", "alert", "page", "team", "runbook", "traffic", "responder", "role", "stream", "fault", "quota", "commander", "status", "clock", "window", "spend", "error"}
 
 // subjectPenalty is 2 for each subject word of the line the step lacks,
 // and 1 for each the step has that the line does not.
 func subjectPenalty(line, step []string) int {
 	has := func(ws []string, w string) bool {
 		for _, x := range ws {
-			if strings.Trim(x, `"'.,`) == w || strings.TrimSuffix(strings.Trim(x, `"'.,`), "'s") == w {
+			x = strings.Trim(x, `"'.,`)
+			if x == w || strings.TrimSuffix(x, "'s") == w || strings.TrimSuffix(x, "s") == w {
 				return true
 			}
 		}

@@ -15,7 +15,7 @@ const (
 	away = `(unavailable|unreachable|away|on holiday|on vacation|out|offline|not available|out of office|asleep)`
 
 	// returns is a provider or API answering with a status.
-	returns = `(returns|answers|answers with|responds with|fails with|starts returning|starts to return|begins returning|errors with|returns errors with|throws)`
+	returns = `(returns|answers|answers with|responds with|fails with|starts failing with|begins failing with|starts to fail with|starts returning|starts to return|begins returning|errors with|returns errors with|throws)`
 	// status is an HTTP status, as a trainer may dress it.
 	status = `[an |a ][HTTP |status ]{status}[ errors| error| responses| status]`
 	// share is the share of requests a fault hits.

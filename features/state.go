@@ -96,7 +96,7 @@ func ExpectedAlerts(stepTexts []string) []string {
 // wait for their alert to fire before it can resolve.
 func waitsForFiring(i int) bool {
 	f := catalog[i].Form
-	return waits[f].sets == fromFiring || f == `the alert resolves within {duration}` || f == `alert {alert} resolves within {duration}`
+	return waits[f].sets == fromFiring || f == `the alert resolves[ within {duration}]` || f == `alert {alert} resolves within {duration}`
 }
 
 // ExpectsAlert reports whether a step of the scenario waits for an alert

@@ -65,7 +65,7 @@ var trainerLines = []stepLine{
 	{`role "communications_lead" is assigned within 15 minutes`, `role {role} is assigned within {duration}`, nil},
 	{`the incident commander is not the person executing the runbook`, `the incident commander is not the person executing the runbook`, nil},
 	{`the runbook owner is paged`, `the runbook owner is paged`, nil},
-	{`the alert resolves within 30 minutes`, `the alert resolves within {duration}`, nil},
+	{`the alert resolves within 30 minutes`, `the alert resolves[ within {duration}]`, nil},
 	{`a control window of 10 minutes`, `a control window of {duration}`, nil},
 	{`the drill clock runs at speed 60`, `the drill clock runs at speed {number}`, nil},
 }
