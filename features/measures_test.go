@@ -325,7 +325,9 @@ func TestHoldsSaysWhenAndWhy(t *testing.T) {
 	t.Run("a missing scrape or two is waited past", func(t *testing.T) {
 		// The readings at +11:00 and +11:15 find no fresh sample: two in a
 		// row, then data again.
-		gap := func(since time.Duration) bool { return since >= 11*time.Minute && since < 11*time.Minute+30*time.Second }
+		gap := func(since time.Duration) bool {
+			return since >= 11*time.Minute && since < 11*time.Minute+30*time.Second
+		}
 		require.NoError(t, hold(t, gap, noData))
 		// The same gap reading false on data fails.
 		require.Error(t, hold(t, gap, falseOnData))
