@@ -800,7 +800,7 @@ var catalog = []Step{
 		Variants: []string{
 			`[the condition ]{promql} (holds|stays true|remains true|is true|keeps holding) for [the next |at least ]{duration}`,
 		},
-		Doc:     "Evaluates the PromQL condition (true when it returns at least one sample) at every evaluation interval for that long; fails the first time it does not hold.",
+		Doc:     "Evaluates the PromQL condition (true when it returns at least one sample) at every evaluation interval for that long; fails the first time it reads false on data. A reading with no data (no fresh sample, or a failed scrape of what it reads) is no evidence either way: up to 2 in a row after data came are waited past, more fail, and a hold that never read data fails.",
 		Example: `Then "sum(rate(drill_traffic_requests_total{outcome=\"ok\"}[1m])) > 0" holds for 5m`,
 		bind: func(s *State) any {
 			return func(ctx context.Context, expr, d string) error {
@@ -1442,26 +1442,63 @@ func runbookFailure(log *timeline.Log, end timeline.Event) string {
 	return fmt.Sprintf("step %q exited %s: %s", last.Subject, last.Attrs["exit_code"], out)
 }
 
+// holds evaluates a condition at every evaluation interval for d from
+// now and fails the first time it reads false on data, with its drill
+// time and the reading. As for measureHolds, a reading with no data (its
+// selectors have no fresh sample, or a target it reads failed its scrape)
+// is evidence of nothing, not of falsehood: before any data came it is
+// waited past; after data came, more than maxDarkReadings in a row fail,
+// as they cannot show the condition held; a hold that never read data
+// fails too. So a verdict does not flip on one scrape's timing, and no
+// data for longer is not holding.
 func (s *State) holds(ctx context.Context, expr string, d time.Duration) error {
 	c := s.Env.Clock()
-	deadline := c.Now().Add(d)
+	start := c.Now()
+	deadline := start.Add(d)
+	seen, dark := false, 0
+	var darkFrom time.Time
 	for {
 		_, ok, err := s.Env.Query(ctx, expr)
 		if err != nil {
 			return fmt.Errorf("condition %q: %w", expr, err)
 		}
-		if !ok {
+		now := c.Now()
+		switch {
+		case ok:
+			seen, dark = true, 0
+		default:
 			// Say whether it read false or had no data to read.
-			why := ""
-			if r, err := s.Env.ReadCondition(ctx, expr, c.Now()); err == nil && r.Detail != "" && !r.Good {
-				why = " (" + r.Detail + ")"
+			r, err := s.Env.ReadCondition(ctx, expr, now)
+			if err != nil {
+				return fmt.Errorf("condition %q: %w", expr, err)
 			}
-			return fmt.Errorf("condition %q stopped holding at %s, %s after it started%s", expr, s.at(c.Now()), fmtDur(c.Now().Sub(deadline.Add(-d))), why)
+			if r.Good { // a scrape landed between the two reads
+				seen, dark = true, 0
+				break
+			}
+			if !r.NoData {
+				why := ""
+				if r.Detail != "" {
+					why = " (" + r.Detail + ")"
+				}
+				return fmt.Errorf("condition %q stopped holding at %s, %s after it started%s", expr, s.at(now), fmtDur(now.Sub(start)), why)
+			}
+			if seen {
+				if dark == 0 {
+					darkFrom = now
+				}
+				if dark++; dark > maxDarkReadings {
+					return fmt.Errorf("condition %q had no data from %s to %s (%s), so it cannot be shown to hold for %s from %s: no data is not holding", expr, s.at(darkFrom), s.at(now), r.Detail, fmtDur(d), s.at(start))
+				}
+			}
 		}
-		if !c.Now().Before(deadline) {
+		if !now.Before(deadline) {
+			if !seen {
+				return fmt.Errorf("condition %q had no data from %s to %s, so it cannot be shown to hold: no data is not holding", expr, s.at(start), s.at(now))
+			}
 			return nil
 		}
-		if err := timeline.Sleep(ctx, c, min(s.Env.EvalInterval(), deadline.Sub(c.Now()))); err != nil {
+		if err := timeline.Sleep(ctx, c, min(s.Env.EvalInterval(), deadline.Sub(now))); err != nil {
 			return err
 		}
 	}

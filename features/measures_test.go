@@ -296,17 +296,47 @@ func TestNewFaultStepsInjectWhatTheySay(t *testing.T) {
 	}, got)
 }
 
-// A condition that must hold and stops says when, in drill time, and
-// whether it read false or had no data.
+// A condition that must hold and reads false on data fails at once and
+// says when, in drill time; one with no data is evidence of nothing: a
+// reading or two without data (a scrape that came late, a failed one)
+// are waited past, more fail saying no data is not holding, and a hold
+// that never read data fails.
 func TestHoldsSaysWhenAndWhy(t *testing.T) {
 	ctx := context.Background()
-	env, s, start := measureWorld(t)
-	env.noData = func() bool { return env.clock.Now().Sub(start) >= 11*time.Minute }
-	env.read = func(what string, _ time.Time) Reading {
-		return Reading{NoData: true, Detail: "no data: " + what + " has no fresh sample"}
+	hold := func(t *testing.T, missing func(since time.Duration) bool, read Reading) error {
+		env, s, start := measureWorld(t)
+		env.noData = func() bool { return missing(env.clock.Now().Sub(start)) }
+		env.read = func(string, time.Time) Reading { return read }
+		return evals(t, env, func() error { return invokeStep(t, s, `"up == 1" holds for 5m`, ctx) })
 	}
-	err := evals(t, env, func() error { return invokeStep(t, s, `"up == 1" holds for 5m`, ctx) })
-	require.EqualError(t, err, `condition "up == 1" stopped holding at +11:00, 1m0s after it started (no data: up == 1 has no fresh sample)`)
-	env2, s2, _ := measureWorld(t)
-	require.NoError(t, evals(t, env2, func() error { return invokeStep(t, s2, `"up == 1" holds for 5m`, ctx) }))
+	noData := Reading{NoData: true, Detail: "no data: up has no fresh sample"}
+	falseOnData := Reading{Detail: "up == 1 returns no sample: it is false"}
+	from := func(d time.Duration) func(time.Duration) bool {
+		return func(since time.Duration) bool { return since >= d }
+	}
+	t.Run("false on data fails at once", func(t *testing.T) {
+		err := hold(t, from(11*time.Minute), falseOnData)
+		require.EqualError(t, err, `condition "up == 1" stopped holding at +11:00, 1m0s after it started (up == 1 returns no sample: it is false)`)
+	})
+	t.Run("no data for long fails", func(t *testing.T) {
+		err := hold(t, from(11*time.Minute), noData)
+		require.EqualError(t, err, `condition "up == 1" had no data from +11:00 to +11:30 (no data: up has no fresh sample), so it cannot be shown to hold for 5m0s from +10:00: no data is not holding`)
+	})
+	t.Run("a missing scrape or two is waited past", func(t *testing.T) {
+		// The readings at +11:00 and +11:15 find no fresh sample: two in a
+		// row, then data again.
+		gap := func(since time.Duration) bool {
+			return since >= 11*time.Minute && since < 11*time.Minute+30*time.Second
+		}
+		require.NoError(t, hold(t, gap, noData))
+		// The same gap reading false on data fails.
+		require.Error(t, hold(t, gap, falseOnData))
+	})
+	t.Run("never any data fails", func(t *testing.T) {
+		err := hold(t, from(0), noData)
+		require.EqualError(t, err, `condition "up == 1" had no data from +10:00 to +15:00, so it cannot be shown to hold: no data is not holding`)
+	})
+	t.Run("holds", func(t *testing.T) {
+		require.NoError(t, hold(t, func(time.Duration) bool { return false }, noData))
+	})
 }
