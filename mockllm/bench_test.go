@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -385,5 +386,153 @@ func BenchmarkConcurrentStreams(b *testing.B) {
 	}
 	if !within(p50TTFT, ttft) || !within(p50ITL, itl) {
 		b.Errorf("p50 TTFT %v (configured %v), p50 ITL %v (configured %v): not within 5%%", p50TTFT, ttft, p50ITL, itl)
+	}
+}
+
+// BenchmarkStreamMemory holds up to 10,000 streams open at once (fewer
+// when ulimit -n cannot hold both ends of that many connections in one
+// process) and reports the server's memory per open stream: heap and
+// goroutine stacks in use, from runtime.MemStats after a GC, with all
+// streams open less before any. The client end is a bare TCP
+// connection that reads the first token and then waits, so what it
+// holds (a socket, a few hundred bytes) is all it adds. Each stream's
+// first token comes at once and the next one an hour later; closing the
+// connections ends them. Target: <= 60 KB a stream.
+func BenchmarkStreamMemory(b *testing.B) {
+	if testing.Short() {
+		b.Skip("slow")
+	}
+	streams := 10_000
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < 2*uint64(streams)+300 {
+		streams = (int(lim.Cur) - 300) / 2
+	}
+	if streams < 1000 {
+		b.Skipf("ulimit -n is %d: needs at least 2,300 open files", lim.Cur)
+	}
+	cfg := benchConfig(0, time.Hour)
+	for i := range cfg.Models {
+		cfg.Models[i].OutputTokens = TokenRange{Min: 20, Max: 20}
+		cfg.Models[i].Latency.Capacity = 0
+	}
+	s := startBench(b, cfg)
+	addr := strings.TrimPrefix(s.URL(), "http://")
+	body := chatBody("gpt-4o-mini", "hold the line", `"stream":true`)
+	req := "POST /v1/chat/completions HTTP/1.1\r\nHost: " + addr +
+		"\r\nContent-Type: application/json\r\nContent-Length: " + fmt.Sprint(len(body)) + "\r\n\r\n" + body
+	// open dials one stream and reads until its first token arrives.
+	open := func() (net.Conn, error) {
+		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+		if _, err := io.WriteString(c, req); err != nil {
+			c.Close()
+			return nil, err
+		}
+		var got []byte
+		buf := make([]byte, 4096)
+		for !bytes.Contains(got, []byte(`"delta":{"content":"`)) {
+			n, err := c.Read(buf)
+			if err != nil {
+				c.Close()
+				return nil, fmt.Errorf("before the first token: %w (read %q)", err, got)
+			}
+			if got = append(got, buf[:n]...); len(got) > 64<<10 {
+				c.Close()
+				return nil, fmt.Errorf("no token in the first 64 KB")
+			}
+		}
+		return c, nil
+	}
+	heap := func() (uint64, uint64) {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse, m.StackInuse
+	}
+	var heapPer, stackPer float64
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		// One stream first, so that what every stream shares (pools,
+		// the route table's first use) is not counted.
+		c, err := open()
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+		b.StartTimer()
+		heap0, stack0 := heap()
+		conns := make([]net.Conn, streams)
+		var next atomic.Int64
+		var firstErr atomic.Value
+		var wg sync.WaitGroup
+		for range benchConns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= streams {
+						return
+					}
+					c, err := open()
+					if err != nil {
+						firstErr.CompareAndSwap(nil, err.Error())
+						return
+					}
+					conns[i] = c
+				}
+			}()
+		}
+		wg.Wait()
+		heap1, stack1 := heap()
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+		if e := firstErr.Load(); e != nil {
+			b.Fatalf("opening %d streams: %v", streams, e)
+		}
+		heapPer = (float64(heap1) - float64(heap0)) / float64(streams)
+		stackPer = (float64(stack1) - float64(stack0)) / float64(streams)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(streams), "streams")
+	b.ReportMetric((heapPer+stackPer)/1024, "KB/stream")
+	b.ReportMetric(heapPer/1024, "heap_KB/stream")
+	b.ReportMetric(stackPer/1024, "stack_KB/stream")
+}
+
+// discardWriter is a ResponseWriter that keeps nothing, so that
+// BenchmarkHandlerChat measures the handler alone.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkHandlerChat: the chat completions handler's own CPU time and
+// allocations for one non-streamed answer, with no network and no
+// net/http server around it (building the request is counted too).
+func BenchmarkHandlerChat(b *testing.B) {
+	s, err := New(benchConfig(0, 0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := s.Handler()
+	body := chatBody("gpt-4o-mini", "summarise the incident", "")
+	b.ReportAllocs()
+	for range b.N {
+		r, _ := http.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(body))
+		r.Header["Content-Type"] = []string{"application/json"}
+		w := &discardWriter{h: http.Header{}}
+		h.ServeHTTP(w, r)
+		if len(w.h["X-Request-Id"]) != 1 {
+			b.Fatalf("no answer: headers %v", w.h)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 // isGemini says whether a request is meant for the Gemini API.
 func isGemini(r *http.Request) bool {
 	p := r.URL.Path
-	if strings.HasPrefix(p, "/v1beta/") || r.Header.Get("X-Goog-Api-Key") != "" {
+	if strings.HasPrefix(p, "/v1beta/") || headerValue(r.Header, "X-Goog-Api-Key") != "" {
 		return true
 	}
 	if rest, ok := strings.CutPrefix(p, "/v1/models"); ok {

@@ -26,10 +26,10 @@ func providerOf(r *http.Request) string {
 	if strings.HasPrefix(r.URL.Path, "/model/") {
 		return ProviderBedrock
 	}
-	if strings.HasPrefix(r.URL.Path, "/openai/") || r.Header.Get("Api-Key") != "" {
+	if strings.HasPrefix(r.URL.Path, "/openai/") || headerValue(r.Header, "Api-Key") != "" {
 		return ProviderAzure
 	}
-	if r.URL.Path == "/v1/messages" || r.Header.Get("anthropic-version") != "" || r.Header.Get("x-api-key") != "" {
+	if r.URL.Path == "/v1/messages" || headerValue(r.Header, "Anthropic-Version") != "" || headerValue(r.Header, "X-Api-Key") != "" {
 		return ProviderAnthropic
 	}
 	return ProviderOpenAI
@@ -154,20 +154,31 @@ func jsonKind(goKind string) string {
 // Authorization Bearer (OpenAI), x-api-key (Anthropic), x-goog-api-key or
 // the key query parameter (Gemini), or api-key (Azure OpenAI).
 func apiKey(r *http.Request) string {
-	if k := r.Header.Get("X-Api-Key"); k != "" { // canonical: Get need not fold it
+	// The names are canonical already: the map is read directly, without
+	// Header.Get's canonicalising of each name.
+	h := r.Header
+	if k := headerValue(h, "X-Api-Key"); k != "" {
 		return k
 	}
-	if k := r.Header.Get("X-Goog-Api-Key"); k != "" {
+	if k := headerValue(h, "X-Goog-Api-Key"); k != "" {
 		return k
 	}
-	if k := r.Header.Get("Api-Key"); k != "" {
+	if k := headerValue(h, "Api-Key"); k != "" {
 		return k
 	}
-	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
+	if a := headerValue(h, "Authorization"); strings.HasPrefix(a, "Bearer ") {
 		return strings.TrimSpace(a[len("Bearer "):])
 	}
 	if r.URL.RawQuery != "" && isGemini(r) {
 		return r.URL.Query().Get("key")
+	}
+	return ""
+}
+
+// headerValue is h.Get(key) for a key in canonical form.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
 	}
 	return ""
 }
@@ -199,12 +210,12 @@ func (s *Server) lookupModel(provider, name, kind string) (*modelState, *apiErro
 
 // forcedFault reads the per-request override headers.
 func forcedFault(r *http.Request) (*Fault, *apiError) {
-	mode := r.Header.Get(HeaderForceFault)
+	mode := headerValue(r.Header, HeaderForceFault)
 	if mode == "" {
 		return nil, nil
 	}
 	f := Fault{ID: "forced-" + mode, Mode: mode}
-	if p := r.Header.Get(HeaderForceParams); p != "" {
+	if p := headerValue(r.Header, HeaderForceParams); p != "" {
 		if err := faultmode.DecodeStrict(strings.NewReader(p), &f.Params); err != nil {
 			return nil, badRequest("", "%s: %v", HeaderForceParams, err)
 		}

@@ -2,6 +2,7 @@ package mockllm
 
 import (
 	"encoding/json"
+	"iter"
 	"net/http"
 	"strconv"
 	"time"
@@ -60,26 +61,25 @@ type unit struct {
 	tok       string
 }
 
-func units(p *plan) []unit {
-	n := 0
-	for _, ch := range p.choices {
-		n += len(ch.tokens)
-		for _, tc := range ch.toolCalls {
-			n += len(tc.args)
-		}
-	}
-	out := make([]unit, 0, n)
-	for ci, ch := range p.choices {
-		for k, t := range ch.tokens {
-			out = append(out, unit{ci, -1, k, t})
-		}
-		for ti, tc := range ch.toolCalls {
-			for k, t := range tc.args {
-				out = append(out, unit{ci, ti, k, t})
+// units yields the output units of p in stream order, without building
+// a slice of them for every streamed answer.
+func units(p *plan) iter.Seq[unit] {
+	return func(yield func(unit) bool) {
+		for ci, ch := range p.choices {
+			for k, t := range ch.tokens {
+				if !yield(unit{ci, -1, k, t}) {
+					return
+				}
+			}
+			for ti, tc := range ch.toolCalls {
+				for k, t := range tc.args {
+					if !yield(unit{ci, ti, k, t}) {
+						return
+					}
+				}
 			}
 		}
 	}
-	return out
 }
 
 // serveChatLike is the request pipeline shared by every generating API.
@@ -132,7 +132,7 @@ func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, 
 	}
 	w.WriteHeader(http.StatusOK)
 	rd.streamHead(sw, c, p)
-	for _, u := range units(p) {
+	for u := range units(p) {
 		if !st.next() {
 			st.stop(c)
 			return

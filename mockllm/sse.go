@@ -61,6 +61,15 @@ func (s *sseWriter) raw(b []byte) {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonPlain holds the bytes that stand for themselves inside a JSON
+// string: ASCII from space up, less the quote and the backslash.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendJSONString appends s as a JSON string; invalid UTF-8 becomes
 // U+FFFD as encoding/json does.
 func appendJSONString(b []byte, s string) []byte {
@@ -84,12 +93,16 @@ func appendJSONTokens(b []byte, toks []string) []byte {
 func appendJSONEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
+		// Runs of bytes that need no escaping, the most of every token,
+		// cost one table look-up a byte.
+		for i < len(s) && jsonPlain[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
