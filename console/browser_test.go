@@ -348,6 +348,7 @@ func TestConsoleGameDayPasses(t *testing.T) {
 	chromium.WaitText(t, ctx, "#faults", "120 affected")
 	chromium.WaitText(t, ctx, "#pages", "alice")
 	chromium.WaitText(t, ctx, "#tells", "waiting for an acknowledgement")
+	require.NotContains(t, chromium.HTML(ctx, "#tells"), "done", "nobody acknowledged yet")
 	chromium.WaitText(t, ctx, "#steps", "[passed] an alert fires within 10m")
 	chromium.WaitText(t, ctx, "#control", "control window over +01:00")
 
@@ -355,6 +356,10 @@ func TestConsoleGameDayPasses(t *testing.T) {
 	g.w.clock.Advance(time.Minute)
 	chromium.Click(t, ctx, `button.ack[data-alert="LLMSpendSpike"]`, func() bool { return g.has(timeline.Ack, "alice") })
 	chromium.WaitText(t, ctx, "#pages", "alice "+g.offset(t, timeline.Ack, "alice"))
+	// The line the acknowledgement step waited with is marked done once
+	// that step is judged: the room is not left waiting on it.
+	chromium.WaitText(t, ctx, "#tells li.done", "waiting for an acknowledgement")
+	chromium.WaitText(t, ctx, "#tells li.done", "(done: step passed)")
 	chromium.WaitText(t, ctx, "#runbook", "llm-cost-spike")
 	waitFor(t, "the runbook step waits", func() bool { return strings.Contains(g.w.pagerText(), "waiting for the runbook") })
 
@@ -430,6 +435,7 @@ func TestConsoleGameDayNobodyActsFails(t *testing.T) {
 	require.Contains(t, sc.Reason, "acknowledged")
 	chromium.WaitText(t, ctx, "#banner", "drill failed: 0 of 1 scenario(s) passed")
 	chromium.WaitText(t, ctx, "#steps", "[failed] the page is acknowledged within 20m")
+	chromium.WaitText(t, ctx, "#tells li.done", "(done: step failed)")
 	chromium.WaitText(t, ctx, "#result", "failed")
 	require.False(t, g.has(timeline.Ack, ""))
 }

@@ -103,6 +103,7 @@ type Server struct {
 	change  chan struct{} // closed and replaced on every feed append
 	ended   bool
 	cur     *scenario
+	running int    // the index of the step that runs, -1 between steps
 	card    []byte // the scorecard, JSON, once the run ended
 	report  []byte // the HTML report, once the run ended
 	closing chan struct{}
@@ -168,7 +169,7 @@ func Open(opt Options) (*Server, error) {
 	if opt.Roles == nil {
 		opt.Roles = []string{}
 	}
-	s := &Server{opt: opt, token: opt.Token, change: make(chan struct{}), closing: make(chan struct{})}
+	s := &Server{opt: opt, token: opt.Token, change: make(chan struct{}), closing: make(chan struct{}), running: -1}
 	if s.token == "" {
 		b := make([]byte, 16)
 		if _, err := rand.Read(b); err != nil {
@@ -256,6 +257,7 @@ func (s *Server) Begin(name, where string, steps []string) {
 	b := beginMsg{Name: name, Where: where, Steps: steps}
 	s.mu.Lock()
 	s.cur = &scenario{begin: b, stop: func() {}, followed: closedChan()}
+	s.running = -1
 	s.mu.Unlock()
 	s.push("scenario", b)
 }
@@ -321,11 +323,31 @@ func (s *Server) detach() {
 // Step says a step of the running scenario changed state: "running",
 // or a scoring.StepStatus once it ended, with its error.
 func (s *Server) Step(index int, status, err string) {
+	s.mu.Lock()
+	if status == "running" {
+		s.running = index
+	} else if s.running == index {
+		s.running = -1
+	}
+	s.mu.Unlock()
 	s.push("step", stepMsg{Index: index, Status: status, Error: err})
 }
 
+// tellMsg is a line a step waits with, and the index of that step (-1
+// when no step runs): the page marks the line done when the step ends,
+// so the room is not left waiting on what is already judged.
+type tellMsg struct {
+	Text string `json:"text"`
+	Step int    `json:"step"`
+}
+
 // Tell shows the room a line a step waits with (WAITING ...).
-func (s *Server) Tell(msg string) { s.push("tell", map[string]string{"text": msg}) }
+func (s *Server) Tell(msg string) {
+	s.mu.Lock()
+	step := s.running
+	s.mu.Unlock()
+	s.push("tell", tellMsg{Text: msg, Step: step})
+}
 
 // End says the running scenario ended with its verdict; its log has been
 // streamed to its last event.

@@ -182,10 +182,16 @@ func TestStreamFollowsTheRunAndEnds(t *testing.T) {
 	require.Equal(t, clk.Now(), *beat.Now)
 	require.Equal(t, map[string]int64{"billing-1": 7}, beat.Evidence)
 
+	// A line told while a step runs names that step, so the page can mark
+	// it done when the step ends; one told between steps names none.
+	s.Step(1, "running", "")
+	require.JSONEq(t, `{"index":1,"status":"running"}`, next(t, c, "step").data)
+	s.Tell("WAITING 12:01:30  waiting for an acknowledgement")
+	require.JSONEq(t, `{"text":"WAITING 12:01:30  waiting for an acknowledgement","step":1}`, next(t, c, "tell").data)
 	s.Step(1, "failed", "it never fired")
 	require.JSONEq(t, `{"index":1,"status":"failed","error":"it never fired"}`, next(t, c, "step").data)
-	s.Tell("WAITING 12:01:30  waiting for an acknowledgement")
-	require.Contains(t, next(t, c, "tell").data, "waiting for an acknowledgement")
+	s.Tell("WAITING 12:01:40  between steps")
+	require.JSONEq(t, `{"text":"WAITING 12:01:40  between steps","step":-1}`, next(t, c, "tell").data)
 	log.Append(timeline.Event{Kind: timeline.Ack, Subject: "alice"}) // lands with the end: still streamed
 	s.End(&scoring.Scenario{Name: "The provider bills ten times the tokens", Status: scoring.Failed, Reason: "it never fired"})
 	require.Contains(t, next(t, c, "event").data, `"kind":"ack"`)

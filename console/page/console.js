@@ -87,6 +87,14 @@
     if (!step) return;
     step.status = s.status; step.error = s.error || "";
     renderSteps();
+    // A line the step waited with is done once the step is judged: the
+    // room is no longer waiting on it.
+    if (s.status !== "running") {
+      for (const li of $("tells").querySelectorAll(`li[data-step="${s.index}"]:not(.done)`)) {
+        li.classList.add("done");
+        li.append(el("span", { class: "end" }, ` (done: step ${s.status})`));
+      }
+    }
   }
   function renderSteps() {
     $("steps").replaceChildren(...st.steps.map((s, i) => {
@@ -99,6 +107,7 @@
     const li = el("li", { class: cls || "" }, el("span", { class: "t" }, at ? offset(at) + " " : ""), text);
     list.append(li);
     list.scrollTop = list.scrollHeight;
+    return li;
   }
   function onEvent(e) {
     // Offsets run from the world's start (scenario.start), else from the first event.
@@ -228,7 +237,10 @@
   on("scenario", onScenario);
   on("event", onEvent);
   on("step", onStep);
-  on("tell", (t) => line($("tells"), null, t.text));
+  on("tell", (t) => {
+    const li = line($("tells"), null, t.text);
+    if (t.step >= 0) li.setAttribute("data-step", String(t.step));
+  });
   on("scenario.end", (e) => line($("timeline"), null, `scenario ${e.name}: ${e.status}${e.reason ? " — " + e.reason : ""}`, e.status));
   on("cut", (c) => showError(`the console's feed holds ${c.limit} messages; later ones are not shown (the scorecard has them)`));
   on("clock", (c) => { if (c.now) clock(c.now); if (c.evidence) { st.evidence = c.evidence; renderFaults(); } });
