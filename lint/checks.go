@@ -77,7 +77,8 @@ var checks = []Check{
 	{"alert-no-summary", SeverityWarning, "the summary is the line the responder reads first on the page"},
 	{"alert-no-description", SeverityWarning, "the description tells the responder what crossed which line"},
 	{"alert-description-vague", SeverityInfo, "a description without the threshold or {{ $value }} makes the responder open a dashboard before acting"},
-	{"alert-metric-unexposed", SeverityError, "an expression over metrics nothing exposes can never fire in a drill (or production)"},
+	{"alert-metric-unexposed", SeverityError, "a rule over a metric nothing in the drill world exposes, a typo away from one it does or named by the team's own drills, never has data: its alert cannot fire (derived from drill.yaml's topology; a scraped service of the team's own is checked by drill lint --live)"},
+	{"alert-metric-outside-drill", SeverityWarning, "a rule over a metric drill's world does not have (a node or cluster exporter's) cannot fire in a drill, so drill does not rehearse it"},
 	// Feature files and promtool rule tests (drills.go): the step
 	// catalog and drill's alerting engine judge them.
 	{"feature-syntax", SeverityError, "a feature file gherkin cannot read runs no drill at all"},

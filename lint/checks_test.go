@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // both the US (Mar 8) and the EU (Mar 29) daylight-saving change.
 var lintNow = time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
 
-var exposed = []string{"drill_llm_cost_usd", "gen_ai_client_operation_duration_seconds", "up"}
+var exposed = []string{"drill_gateway_cost_usd", "gen_ai_client_operation_duration_seconds", "up"}
 
 // cleanDir is the team package's clean team, which every test mutates.
 var cleanDir = filepath.Join("..", "team", "testdata", "clean")
@@ -213,6 +213,9 @@ var checkCases = []struct {
 	{"alert-metric-unexposed", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "alerts/llm.yaml", "expr: drill:llm_cost_usd:rate5m * 60 > 2", "expr: llm_spend_dollars * 60 > 2")
 	}},
+	{"alert-metric-outside-drill", nil, func(t *testing.T, m fstest.MapFS) {
+		replace(t, m, "alerts/llm.yaml", "    rules:\n", "    rules:\n      - record: node:cpu:rate5m\n        expr: sum(rate(node_cpu_seconds_total[5m]))\n")
+	}},
 	{"promtool-test-unknown-alert", []string{"alert-untested"}, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "alerts/tests/llm_test.yaml", "alertname: LLMProviderErrors", "alertname: LLMProviderErrorz")
 	}},
@@ -315,6 +318,39 @@ func TestCheckConfigRefusesUnknownIDs(t *testing.T) {
 		"drill.yaml:10:5: lint.severity.no-such-check: unknown check; run 'drill lint --checks' for the list",
 	}, got)
 	require.Nil(t, CheckConfig(nil))
+}
+
+// A metric nothing in the drill world exposes is an error when it is a
+// typo away from one it does (with the names meant), or when an alert the
+// team's drills wait on reads it, through recording rules too; a metric
+// outside drill's world that no drill needs is a warning.
+func TestUnexposedMetricsJudged(t *testing.T) {
+	cases := []struct {
+		name, file, old, new string
+		want                 []string
+	}{
+		{"a typo in a recording rule an alert drilled reads", "alerts/llm.yaml", "drill_gateway_cost_usd_total", "drill_gateway_cost_usd_totl",
+			[]string{"alerts/llm.yaml:5:9: alert-metric-unexposed error: recording rule drill:llm_cost_usd:rate5m reads drill_gateway_cost_usd_totl, which nothing in the drill world exposes and no rule records (did you mean drill_gateway_cost_usd_total?): it never has data"}},
+		{"a far name in a recording rule an alert drilled reads", "alerts/llm.yaml", "drill_gateway_cost_usd_total", "spend_in_dollars_total",
+			[]string{"alerts/llm.yaml:5:9: alert-metric-unexposed error: recording rule drill:llm_cost_usd:rate5m reads spend_in_dollars_total, which nothing in the drill world exposes and no rule records: it never has data, and alerts the team's drills wait on read it"}},
+		{"a typo in an alert no drill names", "alerts/provider.yaml", `gen_ai_client_operation_duration_seconds_count{error_type!=""}`, `gen_ai_client_operation_duraton_seconds_count{error_type!=""}`,
+			[]string{"alerts/provider.yaml:11:11: alert-metric-unexposed error: alert LLMProviderErrors reads gen_ai_client_operation_duraton_seconds_count, which nothing in the drill world exposes and no rule records (did you mean gen_ai_client_operation_duration_seconds_count?): it never has data"}},
+		{"a production-only metric in an alert no drill names", "alerts/provider.yaml", `gen_ai_client_operation_duration_seconds_count{error_type!=""}`, `kube_pod_container_status_restarts_total{error_type!=""}`,
+			[]string{"alerts/provider.yaml:11:11: alert-metric-outside-drill warning: alert LLMProviderErrors reads kube_pod_container_status_restarts_total, which nothing in the drill world exposes and no rule records: it has no data in a drill; if production exposes it, drill does not rehearse it"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := cleanFS(t)
+			replace(t, m, c.file, c.old, c.new)
+			var got []string
+			for _, f := range lintFS(t, m) {
+				if strings.HasPrefix(f.ID, "alert-metric-") {
+					got = append(got, f.String())
+				}
+			}
+			require.Equal(t, c.want, got)
+		})
+	}
 }
 
 func TestExposedMetricsNilSkipsCheck(t *testing.T) {

@@ -25,8 +25,12 @@ type Options struct {
 	// Strict makes findings at warning level fail the report
 	// (Report.Failed), as errors do.
 	Strict bool
-	// ExposedMetrics are the metric names the drill topology exposes; nil
-	// skips the alert-metric-unexposed check.
+	// ExposedMetrics are the metric names the drill topology exposes.
+	// Run derives them from drill.yaml's topology when nil (what drill's
+	// own parts export, scenarios.ExportedMetrics) unless the team's own
+	// service is scraped, whose names only a live world shows (Live):
+	// then, as with no topology, the alert-metric-unexposed and
+	// alert-metric-outside-drill checks do not run.
 	ExposedMetrics []string
 	// Live adds the live series check (rule-selector-no-series,
 	// rule-selector-unmatched): the team's world is started as a
@@ -94,6 +98,15 @@ func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
 		return nil, &RefusedError{Err: fmt.Errorf("--live: %w", err)}
 	}
 	opts = opts.withDefaults(t)
+	if opts.ExposedMetrics == nil && t.Config.HasTopology() {
+		top, err := scenarios.Validate(t)
+		if err != nil { // refused above
+			return nil, &RefusedError{Err: err}
+		}
+		if names, open := scenarios.ExportedMetrics(top); !open {
+			opts.ExposedMetrics = names
+		}
+	}
 	raw := teamFindings(ctx, t, opts)
 	raw = append(raw, featureFindings(t, nil)...)
 	pf, err := promtoolFindings(ctx, t)

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/drillkit/drill/internal/textdist"
 	"github.com/drillkit/drill/team"
 )
 
@@ -581,6 +582,14 @@ func (l *linter) thresholds() {
 			}
 		}
 	}
+	if l.opts.ExposedMetrics != nil {
+		fed := l.feedsDrills()
+		for _, r := range l.t.Rules {
+			if e := r.ParsedExpr(); r.Record != "" && e != nil {
+				l.unexposed(exposed, r, "recording rule "+r.Record, e, fed[r.Record])
+			}
+		}
+	}
 	for _, r := range l.t.Alerts() {
 		interval := r.GroupInterval
 		if interval == 0 {
@@ -610,20 +619,104 @@ func (l *linter) thresholds() {
 			l.add("alert-description-vague", r.File, r.Line, r.Col, "alert %s: description states neither the threshold (%s) nor {{ $value }}", r.Alert, strings.Join(formatThresholds(thresholdsOf(expr)), ", "))
 		}
 		if l.opts.ExposedMetrics != nil && expr != nil {
-			var missing []string
-			for _, m := range metricNames(expr) {
-				if !exposedName(exposed, m) {
-					missing = append(missing, m)
-				}
-			}
-			if len(missing) > 0 {
-				l.add("alert-metric-unexposed", r.File, r.Line, r.Col, "alert %s reads %s, which nothing in the drill topology exposes", r.Alert, strings.Join(missing, ", "))
-			}
+			l.unexposed(exposed, r, "alert "+r.Alert, expr, l.inFeatures(r.Alert))
 		}
 		if !tested[r.Alert] && !l.inFeatures(r.Alert) {
 			l.add("alert-untested", r.File, r.Line, r.Col, "alert %s is exercised by no drill in %s/ and no promtool test (alert_rule_test alertname)", r.Alert, l.cfg.Paths.Features)
 		}
 	}
+}
+
+// unexposed reports the metrics a rule reads that nothing in the drill
+// world exposes and no rule records. Such a rule never has data in a
+// drill. It is alert-metric-unexposed (an error) when it is likely a
+// mistake: a name within a typo of one the world exposes, or an alert the
+// team's own drills name (they will wait on an alert that cannot fire);
+// otherwise alert-metric-outside-drill (a warning): a metric production
+// may have (a node or cluster exporter) that drill's world does not, so
+// drill cannot rehearse that rule. A recording rule is checked the same
+// way, as the alerts over it read what it records.
+func (l *linter) unexposed(exposed map[string]bool, r *team.AlertRule, what string, expr parser.Expr, drilled bool) {
+	var missing, near []string
+	typo := false
+	known := slices.Sorted(maps.Keys(exposed))
+	for _, m := range metricNames(expr) {
+		if exposedName(exposed, m) {
+			continue
+		}
+		missing = append(missing, m)
+		if c := closeNames(m, known); len(c) > 0 {
+			typo = true
+			near = append(near, c...)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := fmt.Sprintf("%s reads %s, which nothing in the drill world exposes and no rule records", what, strings.Join(missing, ", "))
+	if len(near) > 0 {
+		msg += " (did you mean " + strings.Join(near, ", ") + "?)"
+	}
+	switch {
+	case typo:
+		l.add("alert-metric-unexposed", r.File, r.Line, r.Col, "%s: it never has data", msg)
+	case drilled && r.Record != "":
+		l.add("alert-metric-unexposed", r.File, r.Line, r.Col, "%s: it never has data, and alerts the team's drills wait on read it", msg)
+	case drilled:
+		l.add("alert-metric-unexposed", r.File, r.Line, r.Col, "%s: the team's drills wait on it, and it can never fire in them", msg)
+	default:
+		l.add("alert-metric-outside-drill", r.File, r.Line, r.Col, "%s: it has no data in a drill; if production exposes it, drill does not rehearse it", msg)
+	}
+}
+
+// feedsDrills are the recording rules (by the name they record) that an
+// alert the team's drills name reads, directly or through other
+// recording rules.
+func (l *linter) feedsDrills() map[string]bool {
+	fed := map[string]bool{}
+	var frontier []string
+	for _, r := range l.t.Alerts() {
+		if e := r.ParsedExpr(); e != nil && l.inFeatures(r.Alert) {
+			frontier = append(frontier, metricNames(e)...)
+		}
+	}
+	records := map[string][]parser.Expr{}
+	for _, r := range l.t.Rules {
+		if e := r.ParsedExpr(); r.Record != "" && e != nil {
+			records[r.Record] = append(records[r.Record], e)
+		}
+	}
+	for len(frontier) > 0 { // each name enters once: bounded by the rules
+		n := frontier[len(frontier)-1]
+		frontier = frontier[:len(frontier)-1]
+		if fed[n] || records[n] == nil {
+			continue
+		}
+		fed[n] = true
+		for _, e := range records[n] {
+			frontier = append(frontier, metricNames(e)...)
+		}
+	}
+	return fed
+}
+
+// closeNames are the exposed names a metric is one or two edits from,
+// counting its suffixes (_total, _count, ...) as the exposure check does:
+// a likely typo.
+func closeNames(m string, known []string) []string {
+	var out []string
+	for _, k := range known {
+		for _, suf := range []string{"", "_bucket", "_sum", "_count", "_total"} {
+			if d := textdist.Levenshtein([]byte(m), []byte(k+suf)); d > 0 && d <= 2 {
+				out = append(out, k+suf)
+				break
+			}
+		}
+		if len(out) == 3 {
+			break
+		}
+	}
+	return out
 }
 
 func (l *linter) inFeatures(alert string) bool {

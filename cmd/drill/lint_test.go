@@ -204,24 +204,37 @@ func TestLintUnknownCheckIsInvalidInput(t *testing.T) {
 }
 
 // drill lint --live starts the team's world and finds what the static
-// checks cannot: the clean team's recording rule reads a metric nothing
-// in its world exports. Read right, the team is clean live too.
+// checks cannot: a label value a typo away from the one the world writes
+// (static lint knows metric names, not the values a world writes). The
+// clean team is clean live too.
 func TestLintLive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the team's world twice; skipped with -short")
 	}
-	dir := copyTeam(t)
-	code, out, errs := runCLI(t, "lint", "--live", "--team", dir, "--now", "2026-03-05")
+	dir := copyTeam(t, [3]string{"alerts/llm.yaml", "drill_gateway_cost_usd_total[5m]", `drill_gateway_cost_usd_total{upstream="opanai"}[5m]`})
+	code, out, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitcode.OK, code, "static lint cannot tell a label value: %s%s", errs, out)
+	code, out, errs = runCLI(t, "lint", "--live", "--team", dir, "--now", "2026-03-05")
 	require.Equal(t, exitcode.Lint, code, errs)
-	require.Contains(t, out, "alerts/llm.yaml:5:9: rule-selector-no-series error: recording rule drill:llm_cost_usd:rate5m: "+
-		"drill_llm_cost_usd_total matched no series in the live world: no target exposed drill_llm_cost_usd_total and no rule records it (closest: ")
+	require.Contains(t, out, `alerts/llm.yaml:5:9: rule-selector-no-series error: recording rule drill:llm_cost_usd:rate5m: drill_gateway_cost_usd_total{upstream="opanai"} matched no series in the live world`)
+	require.Contains(t, out, `"openai"`)
 	// Whether a healthy world wrote an error_type yet varies: an info.
 	require.Contains(t, out, ": 1 error, 0 warnings, ")
 
-	dir = copyTeam(t, [3]string{"alerts/llm.yaml", "drill_llm_cost_usd_total", "drill_gateway_cost_usd_total"})
+	dir = copyTeam(t)
 	code, out, errs = runCLI(t, "lint", "--live", "--team", dir, "--now", "2026-03-05")
 	require.Equal(t, exitcode.OK, code, errs+out)
 	require.Contains(t, out, ": 0 errors, 0 warnings, ")
+}
+
+// Static lint derives what the drill world exposes from drill.yaml's
+// topology: a recording rule over a metric nothing exports, feeding an
+// alert the team drills, is an error before any world starts.
+func TestLintStaticUnexposedMetric(t *testing.T) {
+	dir := copyTeam(t, [3]string{"alerts/llm.yaml", "drill_gateway_cost_usd_total", "drill_llm_cost_usd_total"})
+	code, out, errs := runCLI(t, "lint", "--team", dir, "--now", "2026-03-05")
+	require.Equal(t, exitcode.Lint, code, errs)
+	require.Contains(t, out, "alerts/llm.yaml:5:9: alert-metric-unexposed error: recording rule drill:llm_cost_usd:rate5m reads drill_llm_cost_usd_total, which nothing in the drill world exposes and no rule records: it never has data, and alerts the team's drills wait on read it")
 }
 
 // drill lint FILE lints that feature file alone, with the team found
