@@ -3,11 +3,13 @@
 # alone, before any grammar change for it. Do not edit it to fit the grammar:
 # it measures how well the grammar generalises (features/measure_test.go).
 
-@inference-outage
-Feature: The model provider goes away or slows to a crawl
+Feature: Trainer holdout 3, the four families
 
   Background:
     Given the drill environment is up and running
+
+  @inference-outage
+  Rule: The model provider goes away or slows to a crawl
 
   Scenario: A full outage of the main provider is caught and paged
     Given a constant load of 8 rps
@@ -60,9 +62,7 @@ Feature: The model provider goes away or slows to a crawl
     And the on-call acknowledges the page within 10 minutes
     And after following the runbook, the success ratio gets back above 99% within 20 minutes
 
-@quality-anomaly
-Feature: Answers go wrong or turn to garbage
-
+  @quality-anomaly
   Rule: Wrong answers are caught by the canaries
 
     Scenario: A fifth of the answers go wrong
@@ -80,6 +80,7 @@ Feature: Answers go wrong or turn to garbage
       Then alert "LLMCanaryFailing" should fire within 20 minutes
       And no other alerts fire
 
+  @quality-anomaly
   Rule: Garbage output is noticed
 
     Scenario: Four in ten answers are gibberish
@@ -94,8 +95,8 @@ Feature: Answers go wrong or turn to garbage
       Then alert "LLMStreamTruncated" fires within 10 minutes
       And the alert clears within 30 minutes
 
-@cost-spike
-Feature: Spend runs away
+  @cost-spike
+  Rule: Spend runs away
 
   Scenario: The provider overbills tokens
     Given the team's environment is running
@@ -128,8 +129,8 @@ Feature: Spend runs away
     And somebody is paged within 10 minutes
     And the incident is acknowledged within 15 minutes
 
-@third-party-failure
-Feature: A vendor API fails under us
+  @third-party-failure
+  Rule: A vendor API fails under us
 
   Scenario: The search API times out while the first responder is away
     Given the team's environment is running
