@@ -62,6 +62,25 @@ type Step struct {
 	// starts ("traffic" rate, clock "speed" or "control" window), so a
 	// plan can tell without running it; "" for other steps.
 	sets string
+
+	// lacking are phrasings of the step without a value it cannot do
+	// without and has no documented default for (a rate limit without
+	// its limit): Check refuses a line they match with what to add,
+	// never taking a value the trainer did not write.
+	lacking []lacking
+}
+
+// lacking is a phrasing (with the step's suffix) that leaves out a
+// value, and what the trainer must add.
+type lacking struct{ form, needs string }
+
+// lacks adds phrasings the step refuses for a value they leave out.
+func (s Step) lacks(needs string, forms ...string) Step {
+	s.lacking = append([]lacking(nil), s.lacking...)
+	for _, f := range forms {
+		s.lacking = append(s.lacking, lacking{f, needs})
+	}
+	return s
 }
 
 // forD is the optional time bound of a fault step: for 10 minutes, or
@@ -378,13 +397,17 @@ var catalog = []Step{
 		`[the ]provider {provider} `+hangs,
 		`[the ]provider {provider} (starts to time out|starts timing out|begins to time out|times out on every request)`,
 	),
-	faultStep(`provider {provider} is rate limited to {count} requests per minute`,
-		"The provider enforces that rate limit and answers 429 with Retry-After above it.",
+	faultStep(`provider {provider} is rate limited to {rate}`,
+		"The provider enforces that rate limit, counted in whole requests per minute (`5 rps` is 300 per minute), and answers 429 with Retry-After above it. The limit has no default: a line without it is refused, saying so.",
 		`When provider "primary" is rate limited to 20 requests per minute`,
 		func(a []string) (string, string, map[string]string, error) {
-			return "rate-limit", a[0], map[string]string{"rpm": a[1]}, nil
+			rpm, err := perMinute(a[1])
+			return "rate-limit", a[0], map[string]string{"rpm": rpm}, err
 		}).also(
-		`[the ]provider {provider} (is rate limited|is rate-limited|rate limits|rate-limits|throttles|is throttled|limits) (to|at) {count} (requests|calls|req) (per|a|every) minute`,
+		`[the ]provider {provider} `+rateLimits+`[ us| the service| our requests| the requests| requests| the traffic| traffic] (to|at) {rate}`,
+	).lacks("a rate limit needs its limit, written as a rate (`to 20 requests per minute`, `to 5 rps`); drill takes none for it",
+		`[the ]provider {provider} `+rateLimits+`[ us| the service| our requests| the requests| requests| the traffic| traffic]`,
+		`[the ]provider {provider} (starts rate limiting|starts throttling|starts to rate limit|starts to throttle|begins rate limiting|begins throttling)[ us| the service| our requests| the requests| requests| the traffic| traffic]`,
 	),
 	faultStep(`the {stub} API slows down[ by {latency}]`,
 		"The third-party API answers slowly: that much later (the stub-slow kind's default, 5s, when no delay is given).",
@@ -704,6 +727,7 @@ var catalog = []Step{
 		Keyword: "Then", Form: `following the runbook brings spend below {money} per minute[ within {duration}]`,
 		Variants: []string{
 			followingRunbook + ` (brings|gets|takes|puts) [the ](spend|spending|cost|costs|the spend rate) (below|under|back below|back under|down below|down to under) {money} (per|a|every) minute[ ` + within + ` {duration}]`,
+			followingRunbook + ` [the ](spend|spending|cost|costs|spend rate|cost rate) ` + backBelow + ` {money} (per|a|every) minute` + inWithin,
 		},
 		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`), read on data. The deadline runs from the acknowledgement; 1h when no duration is given.",
 		Example: "Then following the runbook brings spend below $2 per minute within 20m",
@@ -715,6 +739,7 @@ var catalog = []Step{
 		Keyword: "Then", Form: `following the runbook brings the service's success ratio above {percent}[ within {duration}]`,
 		Variants: []string{
 			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |service ]success (ratio|rate) (above|over|back above|back over|back to above|up above) {percent}[ ` + within + ` {duration}]`,
+			followingRunbook + ` [the ][service's |service ]success (ratio|rate) ` + backAbove + ` {percent}` + inWithin,
 		},
 		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in success ratio: the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out). The deadline runs from the acknowledgement; 1h when no duration is given.",
 		Example: "Then following the runbook brings the service's success ratio above 99% within 15m",
@@ -728,6 +753,7 @@ var catalog = []Step{
 		Keyword: "Then", Form: `following the runbook brings the service's error ratio below {percent}[ within {duration}]`,
 		Variants: []string{
 			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |service ]error (ratio|rate) (below|under|back below|back under|down below|down to) {percent}[ ` + within + ` {duration}]`,
+			followingRunbook + ` [the ][service's |service ]error (ratio|rate) ` + backBelow + ` {percent}` + inWithin,
 		},
 		Doc:     "Like the success-ratio step, on the share of the traffic generator's requests that failed over the last minute (dropped requests left out).",
 		Example: "Then following the runbook brings the service's error ratio below 1% within 15m",
@@ -881,6 +907,7 @@ var catalog = []Step{
 		Keyword: "Then", Form: `following the runbook brings latency p95 below {latency}[ within {duration}]`,
 		Variants: []string{
 			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95|latency) (below|under|back below|back under|down below|down to under) {latency}[ ` + within + ` {duration}]`,
+			followingRunbook + ` [the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95|latency) ` + backBelow + ` {latency}` + inWithin,
 		},
 		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in latency measure, the 95th percentile of the traffic generator's client-side latency over the last minute, read on data. The deadline runs from the acknowledgement; 1h when no duration is given.",
 		Example: "Then following the runbook brings latency p95 below 2 seconds within 20 minutes",
@@ -932,6 +959,32 @@ var catalog = []Step{
 			return func(ctx context.Context, ms, d string) error { return s.measureWithin(ctx, "latency", ms, d) }
 		},
 	},
+	reachStep("error", `the service's error ratio goes above {percent}[ within {duration}]`,
+		"the share of the traffic generator's requests that failed over the last minute (dropped requests left out)", "at or above",
+		"Then the error ratio goes above 5% within 5 minutes",
+		`[the ][service's |service ]error (ratio|rate) `+rises+` {percent}[ of requests]`+inWithin,
+		`[at least ]{percent}[ of] [the |all ](requests|calls) (fail|are failing|get errors|error out|go wrong)`+inWithin,
+		`[the ]service (has|returns|serves|shows|sees|gets) [at least ]{percent} (errors|failures|failed requests|error responses)`+inWithin,
+		`the service (fails|is failing) [at least ]{percent} of [the |all ](requests|calls)`+inWithin,
+		`(users|clients|callers|customers) (see|get|hit) [at least ]{percent} (errors|failures|failed requests)`+inWithin,
+	),
+	reachStep("success", `the service's success ratio drops below {percent}[ within {duration}]`,
+		"the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out)", "at or below",
+		"Then the success ratio drops below 90% within 10 minutes",
+		`[the ][service's |service ]success (ratio|rate) `+drops+` {percent}[ of requests]`+inWithin,
+		`(only|at most|no more than|fewer than|less than) {percent} of [the |all ](requests|calls) (succeed|get a valid answer|get an answer)`+inWithin,
+	),
+	reachStep("spend", `spend goes above {money} per minute[ within {duration}]`,
+		"the USD per drill minute the mock providers bill (`"+spendPerMinute+"`)", "at or above",
+		"Then spend goes above $5 per minute within 10 minutes",
+		`[the ](spend|spending|cost|costs|spend rate|cost rate|bill) `+rises+` {money} (per|a|every) minute`+inWithin,
+		`[the ](spend|spending|cost|costs) per minute `+rises+` {money}`+inWithin,
+	),
+	reachStep("latency", `latency p95 goes above {latency}[ within {duration}]`,
+		"the 95th percentile of the traffic generator's client-side latency over the last minute", "at or above",
+		"Then latency p95 goes above 3 seconds within 5 minutes",
+		`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) `+rises+` {latency}`+inWithin,
+	),
 	{
 		Keyword: "Then", Form: `following the runbook brings this condition true within {duration}`, arg: argDoc, suffix: "[:]",
 		Variants: []string{
@@ -1081,6 +1134,21 @@ func (s Step) also(variants ...string) Step {
 	return s
 }
 
+// reachStep builds a Then step asserting that a fault shows where users
+// are: the built-in measure name (described as what) reads on the bad
+// side of its bound (side: "at or above") within a deadline of the
+// latest fault (State.measureReaches).
+func reachStep(name, form, what, side, example string, variants ...string) Step {
+	return Step{
+		Keyword: "Then", Form: form, Variants: variants,
+		Doc:     "The fault shows where users are: waits until the built-in measure (" + what + ") reads " + side + " the bound on data, at most that long after the latest fault (after the step's start when no fault came before it; " + defaultWait + " when no duration is given). A step that starts later first reads back over the time since the fault, at the evaluation interval, so a spike that came and went while earlier steps waited counts. A reading with no data shows nothing: it never passes the step. When no reading is " + side + " the bound, the failure says from when to when it was read (+MM:SS) and the last value.",
+		Example: example,
+		bind: func(s *State) any {
+			return func(ctx context.Context, bound, d string) error { return s.measureReaches(ctx, name, bound, d) }
+		},
+	}
+}
+
 // withShare adds a fault's share of requests ("30", a percentage) to its
 // parameters as its probability; an empty share leaves them as they are.
 func withShare(params map[string]string, share string) (map[string]string, error) {
@@ -1143,6 +1211,21 @@ func multiFaultStep(form, doc, example, arg string, faults func([]string, time.D
 		}
 	}
 	return st
+}
+
+// perMinute turns a rate in requests per second (the value grammar's
+// canonical rate) into the whole requests per minute a rate limit
+// counts.
+func perMinute(rps string) (string, error) {
+	v, err := strconv.ParseFloat(rps, 64)
+	if err != nil {
+		return "", fmt.Errorf("want a rate such as 20 requests per minute, got %q", rps)
+	}
+	rpm := v * 60
+	if r := math.Round(rpm); math.Abs(rpm-r) > 1e-6 || r < 1 {
+		return "", fmt.Errorf("a rate limit counts whole requests per minute, and this one is %s per minute", strconv.FormatFloat(rpm, 'g', 3, 64))
+	}
+	return strconv.Itoa(int(math.Round(rpm))), nil
 }
 
 func percent(s string) (string, error) {

@@ -427,6 +427,8 @@ type compiledStep struct {
 	// phrasing in turn: godog takes one expression per step, as it calls
 	// a line two expressions accept ambiguous.
 	all *regexp.Regexp
+	// lacking are the phrasings of Step.lacking, compiled.
+	lacking []form
 }
 
 // compileStep compiles a step's canonical form and variants, checking
@@ -452,7 +454,28 @@ func compileStep(s Step) (compiledStep, error) {
 		return cs, fmt.Errorf("step %q: %w", s.Form, err)
 	}
 	cs.all = re
+	for _, l := range s.lacking {
+		f, err := compileForm(l.form + s.suffix)
+		if err != nil {
+			return cs, err
+		}
+		cs.lacking = append(cs.lacking, f)
+	}
 	return cs, nil
+}
+
+// lacks says what a line no step accepts leaves out, when it is a
+// phrasing of a step without a value the step cannot do without
+// (Step.lacking); "" otherwise.
+func lacks(text string) string {
+	for i, cs := range compiledCatalog() {
+		for j, f := range cs.lacking {
+			if f.re.MatchString(text) {
+				return catalog[i].lacking[j].needs
+			}
+		}
+	}
+	return ""
 }
 
 func sameSlots(a, b []placeholder) bool {

@@ -319,8 +319,12 @@ func Check(scs []*Scenario) []Problem {
 					out = append(out, Problem{File: sc.File, Line: st.Line, Step: line, Message: msg})
 				}
 			case 0:
+				msg := "undefined step"
+				if needs := lacks(st.Text); needs != "" {
+					msg = "incomplete step: " + needs
+				}
 				out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
-					Message: "undefined step", Closest: Closest(st.Text, 2)})
+					Message: msg, Closest: Closest(st.Text, 2)})
 				if st.Argument != "" && !anyTakes(st.Argument) {
 					out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
 						Message: "the step carries " + st.Argument + ", and no drill step takes one; write its values in the step line"})

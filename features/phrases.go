@@ -77,3 +77,17 @@ const backBelow = `(is|gets|goes|comes|is back|gets back|goes back|comes back|re
 
 // slows is an API answering slowly.
 const slows = `(is slow|gets slow|becomes slow|slows down|responds slowly|answers slowly|gets slower|is slower)`
+
+// rises is a measure reaching a bound from below: the fault showing
+// where users are (the error ratio, spend or latency going up).
+const rises = `(goes above|goes over|goes up to|goes past|rises above|rises over|rises to|climbs above|climbs over|climbs to|jumps above|jumps over|jumps to|spikes above|spikes over|spikes to|shoots above|shoots up to|gets above|gets over|exceeds|passes|reaches|hits|is above|is over|is at least)`
+
+// drops is a measure reaching a bound from above: the success ratio
+// going down.
+const drops = `(drops below|drops under|drops to|falls below|falls under|falls to|goes below|goes under|goes down to|dips below|dips under|dips to|sinks below|sinks to|gets below|is below|is under|is at most)`
+
+// inWithin is an optional deadline at the end of a step.
+const inWithin = `[ ` + within + ` {duration}]`
+
+// rateLimits is a provider limiting the rate of requests.
+const rateLimits = `(is rate limited|is rate-limited|gets rate limited|gets rate-limited|rate limits|rate-limits|throttles|is throttled|gets throttled|limits|caps)`

@@ -124,6 +124,13 @@ func WriteMarkdown(w io.Writer) error {
 		if s.suffix != "" {
 			fmt.Fprintf(w, "Then, optionally: `%s`\n\n", s.suffix)
 		}
+		if len(s.lacking) > 0 {
+			fmt.Fprint(w, "Refused, saying what to add:\n\n")
+			for _, l := range s.lacking {
+				fmt.Fprintf(w, "- `%s`: %s\n", l.form, l.needs)
+			}
+			fmt.Fprintln(w)
+		}
 		if s.arg != "" {
 			fmt.Fprintf(w, "Takes %s below its line: %s.\n\n", s.arg, s.argDoc())
 		}

@@ -26,7 +26,7 @@ var trainerLines = []stepLine{
 	{`following the runbook brings the service back within 30 minutes`, `following the runbook brings the service back within {duration}`, nil},
 	{`the service's success ratio stays above 95%`, `the service's success ratio stays above {percent}`, nil},
 	{`provider "openai" times out`, `provider {provider} times out`, nil}, // refused when first measured; the step came since
-	{`provider "openai" is rate limited`, "", []string{`provider "openai" is rate limited to 20 requests per minute`}},
+	{`provider "openai" is rate limited`, "", []string{`provider "openai" is rate limited to 5 requests per second`}},
 	{`no other alert fires`, `no other alert fires`, nil},
 	// quality anomaly
 	{`steady traffic of 5 requests per second with the "canary" mix`, `steady traffic of {rate} with the {mix} mix`, nil},
