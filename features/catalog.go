@@ -85,7 +85,7 @@ func (s Step) lacks(needs string, forms ...string) Step {
 
 // forD is the optional time bound of a fault step: for 10 minutes, or
 // for 10 minutes, then recovers.
-const forD = `[ for [the next ]{duration}[[,] [and ]then (recovers|recover|heals|ends|stops)]]`
+const forD = `[ for [the next ]{duration}[[,] [and ]then (recovers|recover|heals|ends|stops|comes back|come back|is back|are back|is restored|are restored|returns to normal|return to normal|goes back to normal|go back to normal)]]`
 
 // Catalog returns every step definition, in documentation order.
 func Catalog() []Step { return append([]Step(nil), catalog...) }
@@ -228,6 +228,8 @@ var catalog = []Step{
 			return "latency", a[0], map[string]string{"latency": a[1]}, nil
 		}).also(
 		`[the ]provider {provider} (slows down|gets slower|is slower|responds slower|answers slower|gets slow|is slow) by {latency}[ per (request|call)| on every (request|call)]`,
+		`[the ]provider {provider} (has|gets|adds|takes) a {latency} (delay|slowdown|lag)[ (to|on) (every|each) (request|call|connection|answer)]`,
+		`[the ]provider {provider} (responds|answers|is|gets|replies) {latency} slower`,
 		`[the ]provider {provider} (adds|has|gets|takes) [an extra |an added |extra |added ]{latency} [of ](latency|delay|longer)[ (to|on) (every|each) (request|call|connection|answer)]`,
 		`[the ](responses|answers) from [the ]provider {provider} (are|get) delayed by {latency}`,
 	),
@@ -267,6 +269,7 @@ var catalog = []Step{
 		`{percent} of [the ](answers|responses) from [the ]provider {provider} (are|become|turn) (wrong|incorrect)`,
 		`[the ]provider {provider}'s (answers|quality|answer quality) (drifts|drift|degrades|degrade|gets worse|get worse|drops|become wrong|becomes wrong)[ `+share+`]`,
 		`[the ]provider {provider} (drifts|degrades) in quality[ `+share+`]`,
+		`[the ]provider {provider} (answers|responds to|replies to) {percent} of [the |all ](requests|calls|prompts|questions) (wrongly|incorrectly|badly)`,
 	),
 	faultStep(`the stream from provider {provider} is cut after {count} tokens`,
 		"Streaming responses close after that many tokens without their final event.",
@@ -281,8 +284,8 @@ var catalog = []Step{
 		"The third-party API's proxy accepts connections and never answers (blackhole).",
 		`When the "search" API times out`,
 		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }).also(
-		`the {stub} `+api+` `+hangs,
-		`[the ]`+api+` {stub} `+hangs,
+		`the {stub} `+api+` (`+hangs+`|`+startsHanging+`)`,
+		`[the ]`+api+` {stub} (`+hangs+`|`+startsHanging+`)`,
 	),
 	faultStep(`the {stub} API returns {status}[ for {percent} of requests]`,
 		"The third-party API answers every request with that status.",
@@ -395,7 +398,7 @@ var catalog = []Step{
 		`When provider "primary" times out for 10m`,
 		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }).also(
 		`[the ]provider {provider} `+hangs,
-		`[the ]provider {provider} (starts to time out|starts timing out|begins to time out|times out on every request)`,
+		`[the ]provider {provider} `+startsHanging,
 	),
 	faultStep(`provider {provider} is rate limited to {rate}`,
 		"The provider enforces that rate limit, counted in whole requests per minute (`5 rps` is 300 per minute), and answers 429 with Retry-After above it. The limit has no default: a line without it is refused, saying so.",
@@ -408,6 +411,7 @@ var catalog = []Step{
 	).lacks("a rate limit needs its limit, written as a rate (`to 20 requests per minute`, `to 5 rps`); drill takes none for it",
 		`[the ]provider {provider} `+rateLimits+`[ us| the service| our requests| the requests| requests| the traffic| traffic]`,
 		`[the ]provider {provider} (starts rate limiting|starts throttling|starts to rate limit|starts to throttle|begins rate limiting|begins throttling)[ us| the service| our requests| the requests| requests| the traffic| traffic]`,
+		`[the ]provider {provider} (hits|reaches|enforces|applies|has) [its |a ](rate limit|rate-limit|request limit)`,
 	),
 	faultStep(`the {stub} API slows down[ by {latency}]`,
 		"The third-party API answers slowly: that much later (the stub-slow kind's default, 5s, when no delay is given).",
@@ -584,6 +588,7 @@ var catalog = []Step{
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) ` + oncall + ` (of|in|on|from|for) [the ]team {team} ` + within + ` {duration}`,
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) [the ]team {team}['s on-call| on-call][ engineer| responder] ` + within + ` {duration}`,
 			oncall + ` (of|in|on|from) [the ]team {team} (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
+			oncall + ` (of|from) [the ]{team}[ team] (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
 			`[the ]team {team}['s on-call| on-call][ engineer| responder] (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
 			`the {team} team['s on-call| on-call] (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
 		},
@@ -641,7 +646,7 @@ var catalog = []Step{
 		Keyword: "Then", Form: `the page is acknowledged within {duration}`, subject: true, refers: true,
 		Variants: []string{
 			subject + ` (is|gets) (acknowledged|acked) [by ` + oncall + `][ ]` + within + ` {duration}`,
-			oncall + ` (acknowledges|acks) ` + subject + ` ` + within + ` {duration}`,
+			oncall + ` (acknowledges|acks)[ ` + subject + `] ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until a paged responder acknowledges, at most that long after the first page; the page itself must come at most that long after the first expected alert fired.",
 		Example: "Then the page is acknowledged within 15m",
@@ -708,7 +713,8 @@ var catalog = []Step{
 		Variants: []string{
 			followingRunbook + ` (brings|gets) (the service|it|the system|everything) back[ to health| up| to normal] ` + within + ` {duration}`,
 			followingRunbook + ` (the service|it|the system) (recovers|is back|comes back|is restored|is healthy again) ` + within + ` {duration}`,
-			`the runbook (fixes|resolves|restores) (it|the service|the problem|the incident|the outage) ` + within + ` {duration}`,
+			`the runbook (fixes|resolves|restores|solves) (it|the service|the problem|the incident|the outage|the issue) ` + within + ` {duration}`,
+			followingRunbook + ` (fixes|resolves|restores|solves) (it|the service|the problem|the incident|the outage|the issue) ` + within + ` {duration}`,
 			`the service (recovers|is back|comes back|is restored) after the runbook ` + within + ` {duration}`,
 		},
 		Doc:     "Waits for the acknowledging responder to run the runbook, then until the alert that fired has resolved and its condition reads good on data, at most that long after the acknowledgement: the team's own alert is the measure of health. Its condition reads good when the alert's expression without its final comparison returns values on the good side of the threshold (`x > 0.1` reads `x`), or, for an expression without that shape, when its selectors have fresh samples. An alert that resolved because its series vanished (the service died, its /metrics fails) or its expression returned no sample is not a recovery: the step says so and keeps waiting. Records the service as recovered.",
@@ -726,8 +732,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `following the runbook brings spend below {money} per minute[ within {duration}]`,
 		Variants: []string{
-			followingRunbook + ` (brings|gets|takes|puts) [the ](spend|spending|cost|costs|the spend rate) (below|under|back below|back under|down below|down to under) {money} (per|a|every) minute[ ` + within + ` {duration}]`,
-			followingRunbook + ` [the ](spend|spending|cost|costs|spend rate|cost rate) ` + backBelow + ` {money} (per|a|every) minute` + inWithin,
+			followingRunbook + ` (brings|gets|takes|puts) ` + spendName + ` (below|under|back below|back under|down below|down to under) {money}` + perMin + `[ ` + within + ` {duration}]`,
+			followingRunbook + ` ` + spendName + ` ` + backBelow + ` {money}` + perMin + inWithin,
 		},
 		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`), read on data. The deadline runs from the acknowledgement; 1h when no duration is given.",
 		Example: "Then following the runbook brings spend below $2 per minute within 20m",
@@ -738,8 +744,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `following the runbook brings the service's success ratio above {percent}[ within {duration}]`,
 		Variants: []string{
-			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |service ]success (ratio|rate) (above|over|back above|back over|back to above|up above) {percent}[ ` + within + ` {duration}]`,
-			followingRunbook + ` [the ][service's |service ]success (ratio|rate) ` + backAbove + ` {percent}` + inWithin,
+			followingRunbook + ` (brings|gets|takes|puts) ` + successName + ` (above|over|back above|back over|back to above|up above) {percent}[ ` + within + ` {duration}]`,
+			followingRunbook + ` ` + successName + ` ` + backAbove + ` {percent}` + inWithin,
 		},
 		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in success ratio: the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out). The deadline runs from the acknowledgement; 1h when no duration is given.",
 		Example: "Then following the runbook brings the service's success ratio above 99% within 15m",
@@ -752,8 +758,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `following the runbook brings the service's error ratio below {percent}[ within {duration}]`,
 		Variants: []string{
-			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |service ]error (ratio|rate) (below|under|back below|back under|down below|down to) {percent}[ ` + within + ` {duration}]`,
-			followingRunbook + ` [the ][service's |service ]error (ratio|rate) ` + backBelow + ` {percent}` + inWithin,
+			followingRunbook + ` (brings|gets|takes|puts) ` + errorName + ` (below|under|back below|back under|down below|down to) {percent}[ ` + within + ` {duration}]`,
+			followingRunbook + ` ` + errorName + ` ` + backBelow + ` {percent}` + inWithin,
 		},
 		Doc:     "Like the success-ratio step, on the share of the traffic generator's requests that failed over the last minute (dropped requests left out).",
 		Example: "Then following the runbook brings the service's error ratio below 1% within 15m",
@@ -841,7 +847,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the service's success ratio stays above {percent}`,
 		Variants: []string{
-			`[the ][service's |service ]success (ratio|rate) ` + above + ` {percent}[ of requests]`,
+			successName + ` ` + above + ` {percent}[ of requests]`,
 			`at least {percent} of [the ]requests succeed`,
 		},
 		Doc:     "Checks the share of traffic requests that succeeded with a valid answer since the environment started (client-side SLI from the traffic generator).",
@@ -859,7 +865,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the service's success ratio stays above {percent} for {duration}`,
 		Variants: []string{
-			`[the ][service's |service ]success (ratio|rate) ` + above + ` {percent}[ of requests] (for|over) [the next |at least ]{duration}`,
+			successName + ` ` + above + ` {percent}[ of requests] (for|over) [the next |at least ]{duration}`,
 			`at least {percent} of [the ]requests (succeed|keep succeeding) (for|over) [the next ]{duration}`,
 		},
 		Doc:     "A condition that must hold over a window: reads the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out) at every evaluation interval, for that long from the step's start, and fails at the first reading at or below the bound, with its drill time (+MM:SS) and value. A reading with no data is evidence of nothing: before the first data it is waited past; after it, more than two in a row fail, since they cannot show the ratio held.",
@@ -871,7 +877,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the service's error ratio stays below {percent}[ for {duration}]`,
 		Variants: []string{
-			`[the ][service's |service ]error (ratio|rate) ` + below + ` {percent}[ of requests][ (for|over) [the next |at least ]{duration}]`,
+			errorName + ` ` + below + ` {percent}[ of requests][ (for|over) [the next |at least ]{duration}]`,
 			`(at most|no more than|fewer than|less than) {percent} of [the ]requests fail[ (for|over) [the next ]{duration}]`,
 		},
 		Doc:     "The share of the traffic generator's requests that failed (dropped requests left out). With `for D`, a condition that must hold over a window: read over the last minute at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, checked once over the scenario so far, since the environment started.",
@@ -883,7 +889,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `spend stays below {money} per minute[ for {duration}]`,
 		Variants: []string{
-			`[the ](spend|spending|cost|costs|spend rate|cost rate) ` + below + ` {money} (per|a|every) minute[ (for|over) [the next |at least ]{duration}]`,
+			spendName + ` ` + below + ` {money}` + perMin + `[ (for|over) [the next |at least ]{duration}]`,
 			`[the ](spend|spending|cost|costs) per minute ` + below + ` {money}[ (for|over) [the next |at least ]{duration}]`,
 		},
 		Doc:     "The built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, the highest spend per minute since the environment started must be below the bound.",
@@ -895,7 +901,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `latency p95 stays below {latency}[ for {duration}]`,
 		Variants: []string{
-			`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) ` + below + ` {latency}[ (for|over) [the next |at least ]{duration}]`,
+			latencyName + ` ` + below + ` {latency}[ (for|over) [the next |at least ]{duration}]`,
 		},
 		Doc:     "The built-in latency measure: the 95th percentile of the traffic generator's client-side request latency (`" + latencyP95 + "`, real seconds: a slowed provider's latency is real). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, the p95 over the scenario so far, since the environment started.",
 		Example: "Then latency p95 stays below 2 seconds for 10 minutes",
@@ -906,8 +912,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `following the runbook brings latency p95 below {latency}[ within {duration}]`,
 		Variants: []string{
-			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95|latency) (below|under|back below|back under|down below|down to under) {latency}[ ` + within + ` {duration}]`,
-			followingRunbook + ` [the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95|latency) ` + backBelow + ` {latency}` + inWithin,
+			followingRunbook + ` (brings|gets|takes|puts) ` + latencyName + ` (below|under|back below|back under|down below|down to under) {latency}[ ` + within + ` {duration}]`,
+			followingRunbook + ` ` + latencyName + ` ` + backBelow + ` {latency}` + inWithin,
 		},
 		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in latency measure, the 95th percentile of the traffic generator's client-side latency over the last minute, read on data. The deadline runs from the acknowledgement; 1h when no duration is given.",
 		Example: "Then following the runbook brings latency p95 below 2 seconds within 20 minutes",
@@ -918,7 +924,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the service's success ratio is above {percent} within {duration}`,
 		Variants: []string{
-			`[the ][service's |service ]success (ratio|rate) ` + backAbove + ` {percent} ` + within + ` {duration}`,
+			successName + ` ` + backAbove + ` {percent} ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the built-in measure (the share of the traffic generator's requests that got a valid answer over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
 		Example: "Then the success ratio is above 99% within 15 minutes",
@@ -929,7 +935,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the service's error ratio is below {percent} within {duration}`,
 		Variants: []string{
-			`[the ][service's |service ]error (ratio|rate) ` + backBelow + ` {percent} ` + within + ` {duration}`,
+			errorName + ` ` + backBelow + ` {percent} ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the built-in measure (the share of the traffic generator's requests that failed over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
 		Example: "Then the error ratio is below 1% within 15 minutes",
@@ -940,7 +946,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `spend is below {money} per minute within {duration}`,
 		Variants: []string{
-			`[the ](spend|spending|cost|costs|spend rate|cost rate) ` + backBelow + ` {money} (per|a|every) minute ` + within + ` {duration}`,
+			spendName + ` ` + backBelow + ` {money}` + perMin + ` ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the built-in measure (the USD per drill minute the mock providers bill) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
 		Example: "Then spend is below $2 per minute within 20 minutes",
@@ -951,7 +957,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `latency p95 is below {latency} within {duration}`,
 		Variants: []string{
-			`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) ` + backBelow + ` {latency} ` + within + ` {duration}`,
+			latencyName + ` ` + backBelow + ` {latency} ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the built-in measure (the 95th percentile of the traffic generator's client-side latency over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
 		Example: "Then latency p95 is below 2 seconds within 20 minutes",
@@ -962,8 +968,8 @@ var catalog = []Step{
 	reachStep("error", `the service's error ratio goes above {percent}[ within {duration}]`,
 		"the share of the traffic generator's requests that failed over the last minute (dropped requests left out)", "at or above",
 		"Then the error ratio goes above 5% within 5 minutes",
-		`[the ][service's |service ]error (ratio|rate) `+rises+` {percent}[ of requests]`+inWithin,
-		`[at least ]{percent}[ of] [the |all ](requests|calls) (fail|are failing|get errors|error out|go wrong)`+inWithin,
+		errorName+` `+rises+` {percent}[ of requests]`+inWithin,
+		`[(at least|more than|over|above) ]{percent}[ of] [the |all ](requests|calls) (fail|are failing|get errors|error out|go wrong)`+inWithin,
 		`[the ]service (has|returns|serves|shows|sees|gets) [at least ]{percent} (errors|failures|failed requests|error responses)`+inWithin,
 		`the service (fails|is failing) [at least ]{percent} of [the |all ](requests|calls)`+inWithin,
 		`(users|clients|callers|customers) (see|get|hit) [at least ]{percent} (errors|failures|failed requests)`+inWithin,
@@ -971,19 +977,19 @@ var catalog = []Step{
 	reachStep("success", `the service's success ratio drops below {percent}[ within {duration}]`,
 		"the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out)", "at or below",
 		"Then the success ratio drops below 90% within 10 minutes",
-		`[the ][service's |service ]success (ratio|rate) `+drops+` {percent}[ of requests]`+inWithin,
+		successName+` `+drops+` {percent}[ of requests]`+inWithin,
 		`(only|at most|no more than|fewer than|less than) {percent} of [the |all ](requests|calls) (succeed|get a valid answer|get an answer)`+inWithin,
 	),
 	reachStep("spend", `spend goes above {money} per minute[ within {duration}]`,
 		"the USD per drill minute the mock providers bill (`"+spendPerMinute+"`)", "at or above",
 		"Then spend goes above $5 per minute within 10 minutes",
-		`[the ](spend|spending|cost|costs|spend rate|cost rate|bill) `+rises+` {money} (per|a|every) minute`+inWithin,
+		spendName+` `+rises+` {money}`+perMin+inWithin,
 		`[the ](spend|spending|cost|costs) per minute `+rises+` {money}`+inWithin,
 	),
 	reachStep("latency", `latency p95 goes above {latency}[ within {duration}]`,
 		"the 95th percentile of the traffic generator's client-side latency over the last minute", "at or above",
 		"Then latency p95 goes above 3 seconds within 5 minutes",
-		`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) `+rises+` {latency}`+inWithin,
+		latencyName+` `+rises+` {latency}`+inWithin,
 	),
 	{
 		Keyword: "Then", Form: `following the runbook brings this condition true within {duration}`, arg: argDoc, suffix: "[:]",
@@ -1117,6 +1123,7 @@ var catalog = []Step{
 		Keyword: "Then", Form: `the fault provably fired`,
 		Variants: []string{
 			`the (fault|faults) provably (fired|took effect|hit)`,
+			`the (fault|faults) (fired|took effect|had an effect|hit requests|affected requests)`,
 			`the (fault|faults) (really|actually|demonstrably|verifiably) (fired|took effect|hit|happened)`,
 			`(every|each) fault (affected|hit) at least one (request|connection)`,
 		},

@@ -466,16 +466,16 @@ func compileStep(s Step) (compiledStep, error) {
 
 // lacks says what a line no step accepts leaves out, when it is a
 // phrasing of a step without a value the step cannot do without
-// (Step.lacking); "" otherwise.
-func lacks(text string) string {
+// (Step.lacking), and which step that is; ok is false otherwise.
+func lacks(text string) (needs string, step int, ok bool) {
 	for i, cs := range compiledCatalog() {
 		for j, f := range cs.lacking {
 			if f.re.MatchString(text) {
-				return catalog[i].lacking[j].needs
+				return catalog[i].lacking[j].needs, i, true
 			}
 		}
 	}
-	return ""
+	return "", -1, false
 }
 
 func sameSlots(a, b []placeholder) bool {

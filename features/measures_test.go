@@ -466,6 +466,7 @@ func TestRateLimitNeedsItsLimit(t *testing.T) {
     And provider "primary" is rate limited
     And provider "primary" starts throttling us for 10 minutes
     And provider "primary" is rate limited to 1 request per hour
+    And provider "primary" hits its rate limit
 `
 	scs, err := Parse("f.feature", []byte(src))
 	require.NoError(t, err)
@@ -474,9 +475,15 @@ func TestRateLimitNeedsItsLimit(t *testing.T) {
 		probs = append(probs, fmt.Sprintf("%d %s", p.Line, p.Message))
 	}
 	need := "incomplete step: a rate limit needs its limit, written as a rate (`to 20 requests per minute`, `to 5 rps`); drill takes none for it"
-	require.Equal(t, []string{"5 " + need, "6 " + need}, probs)
-	p := Check(scs)[0]
-	require.Equal(t, `When provider "primary" is rate limited to 5 requests per second`, p.Closest[0], "the closest step is the one with its limit")
+	require.Equal(t, []string{"5 " + need, "6 " + need, "8 " + need}, probs)
+	for _, p := range Check(scs) {
+		require.Len(t, p.Closest, 2)
+		want := `When provider "primary" is rate limited to 5 requests per second`
+		if p.Line == 6 {
+			want += " for 10 minutes" // the line's own duration
+		}
+		require.Equal(t, want, p.Closest[0], "the closest step is the one the line lacks a value of, written with the line's own")
+	}
 
 	var got []string
 	for _, f := range Faults(scs) {

@@ -46,6 +46,8 @@ const (
 	api = `(API|service|vendor|dependency|tool|endpoint)`
 	// hangs is an API that never answers.
 	hangs = `(times out|hangs|stops answering|never answers|stops responding|blackholes requests|does not answer)`
+	// startsHanging is an API or provider that starts to time out.
+	startsHanging = `(starts to time out|starts timing out|begins to time out|begins timing out|times out on every request)`
 
 	// fires is an alert firing.
 	fires = `(fires|is firing|goes off|triggers|is triggered|starts firing|should fire|will fire|must fire|is raised)`
@@ -54,40 +56,57 @@ const (
 	// quiet is an alert that does not fire.
 	quiet = `(does not fire|doesn't fire|should not fire|must not fire|never fires|stays quiet|stays silent|stays resolved|does not go off|stays off)`
 	// oncall is whoever is on call.
-	oncall = `(an on-call responder|the on-call|the on-call engineer|an on-call engineer|the on-call responder|someone on call|someone|somebody|a member|the responder|a responder|the engineer on call|on-call)`
+	oncall = `(an on-call responder|the on-call|the on-call engineer|an on-call engineer|the on-call responder|someone on call|someone|somebody|a member|the responder|a responder|the engineer on call|on-call|an engineer|the engineer)`
 	// subject is what is acknowledged: the page, or the alert that paged.
 	subject = `(the page|it|the alert|the incident)`
 	// followingRunbook is the responder carrying out the runbook.
 	followingRunbook = `[after ](following|running|executing|applying|carrying out) the runbook[,]`
 	// above is a measure staying over a bound.
-	above = `(stays above|remains above|is above|is at least|stays at least|does not drop below|never drops below|stays over|is over|stays at or above|is|stays)`
+	above = `(stays above|remains above|is above|is at least|stays at least|does not drop below|doesn't drop below|never drops below|does not fall below|doesn't fall below|never falls below|stays over|is over|stays at or above|stays higher than|is|stays)`
 )
 
 // downBoth is two providers' outage, said of both at once.
 const downBoth = `((go|are|both go|are both|both are|both become|become) (down|unreachable|offline|unavailable|out)[ together| at once| at the same time]|(both fail|fail together|fail at once|fail at the same time|both have an outage|have an outage together|suffer an outage together))`
 
 // below is a measure staying under a bound.
-const below = `(stays below|remains below|is below|stays under|is under|remains under|does not go above|never goes above|does not exceed|never exceeds|stays at most|is at most|stays)`
+const below = `(stays below|remains below|is below|stays under|is under|remains under|does not go above|doesn't go above|never goes above|does not rise above|doesn't rise above|never rises above|does not exceed|doesn't exceed|never exceeds|stays at most|is at most|stays lower than|stays|stay below|remain below|are below|stay under|are under|remain under|do not go above|don't go above|never go above|do not exceed|don't exceed|never exceed|stay at most|are at most|stay)`
 
 // backAbove is a measure coming good above a bound.
 const backAbove = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|climbs|rises)[ back][ to] (above|over)`
 
 // backBelow is a measure coming good below a bound.
-const backBelow = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|drops|falls)[ back][ to] (below|under)`
+const backBelow = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|drops|falls|are|get|go|come|are back|get back|go back|come back|return|recover|drop|fall)[ back][ to] (below|under)`
 
 // slows is an API answering slowly.
 const slows = `(is slow|gets slow|becomes slow|slows down|responds slowly|answers slowly|gets slower|is slower)`
 
 // rises is a measure reaching a bound from below: the fault showing
 // where users are (the error ratio, spend or latency going up).
-const rises = `(goes above|goes over|goes up to|goes past|rises above|rises over|rises to|climbs above|climbs over|climbs to|jumps above|jumps over|jumps to|spikes above|spikes over|spikes to|shoots above|shoots up to|gets above|gets over|exceeds|passes|reaches|hits|is above|is over|is at least)`
+const rises = `(goes above|goes over|goes up to|goes past|goes beyond|goes higher than|rises above|rises over|rises to|rises past|climbs above|climbs over|climbs to|jumps above|jumps over|jumps to|spikes above|spikes over|spikes to|shoots above|shoots up to|gets above|gets over|gets higher than|exceeds|passes|reaches|hits|is above|is over|is at least|is higher than|is more than|is greater than|go above|go over|go up to|go past|go beyond|rise above|rise over|rise to|climb above|climb to|jump above|jump to|spike above|spike to|get above|exceed|pass|reach|hit|are above|are over|are at least|are higher than|are more than)`
 
 // drops is a measure reaching a bound from above: the success ratio
 // going down.
-const drops = `(drops below|drops under|drops to|falls below|falls under|falls to|goes below|goes under|goes down to|dips below|dips under|dips to|sinks below|sinks to|gets below|is below|is under|is at most)`
+const drops = `(drops below|drops under|drops to|drops lower than|falls below|falls under|falls to|falls lower than|goes below|goes under|goes down to|goes lower than|dips below|dips under|dips to|sinks below|sinks to|gets below|gets lower than|is below|is under|is at most|is lower than|is less than)`
 
 // inWithin is an optional deadline at the end of a step.
 const inWithin = `[ ` + within + ` {duration}]`
 
 // rateLimits is a provider limiting the rate of requests.
 const rateLimits = `(is rate limited|is rate-limited|gets rate limited|gets rate-limited|rate limits|rate-limits|throttles|is throttled|gets throttled|limits|caps)`
+
+// The built-in measures, as trainers name them. The success ratio is the
+// traffic generator's, not the quality canaries': "the canary success
+// rate" is no name of it.
+const (
+	// errorName is the built-in error ratio.
+	errorName = `([the ][service's |service ](error|failure) (ratio|rate|share)|[the ]errors|[the ]failures)`
+	// successName is the built-in success ratio.
+	successName = `[the ][service's |service ](success (ratio|rate)|availability)`
+	// spendName is the built-in spend.
+	spendName = `[the ](spend|spending|cost|costs|spend rate|cost rate|bill|burn rate)`
+	// perMin is spend's unit after an amount: per minute, a minute, /min.
+	perMin = `( (per|a|every) (minute|min)|/(minute|min))`
+	// latencyName is the built-in latency p95: the client-side 95th
+	// percentile, which plain "latency" and "response time" name too.
+	latencyName = `[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95|p95 response time|response time p95|latency|response times|response time)`
+)
