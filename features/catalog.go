@@ -95,7 +95,7 @@ var catalog = []Step{
 	{
 		Keyword: "Given", Form: `the team's environment is running`,
 		Variants: []string{
-			`[the ]team's [drill ]` + world + ` is ` + running,
+			`([the ]team's|our|my) [drill ]` + world + ` is ` + running,
 			`the [drill ]` + world + ` is ` + running,
 			`the drill is running`,
 		},
@@ -111,6 +111,8 @@ var catalog = []Step{
 			`[a ]` + steady + ` of {rate}`,
 			`[the ](traffic|load) (is|runs) [steady ]at {rate}`,
 			`{rate} of [steady |constant ](traffic|load)`,
+			`[request ](traffic|load) of {rate}`,
+			`a (steady|constant|continuous) {rate}[ of (traffic|load)]`,
 			`[the ](traffic|load) is {rate}`,
 			`there is [a ]` + steady + ` of {rate}`,
 			steady + ` at {rate}`,
@@ -164,6 +166,7 @@ var catalog = []Step{
 		Keyword: "Given", Form: `the drill clock runs at speed {number}`, sets: "speed",
 		Variants: []string{
 			`[the ][drill ]clock runs at [speed ]{number}[x| times real time| times]`,
+			`[the ][drill ]clock runs {number}[x| times] faster[ than real time]`,
 			`[the ]drill (speed|clock speed) is {number}[x]`,
 			`the drill runs at [speed ]{number}[x][ speed]`,
 		},
@@ -246,7 +249,7 @@ var catalog = []Step{
 		`When provider "primary" runs out of quota`,
 		func(a []string) (string, string, map[string]string, error) { return "provider-quota", a[0], nil, nil }).also(
 		`[the ]provider {provider} `+quota,
-		`[the ]provider {provider}'s quota `+quotaGone,
+		`[the ]provider {provider}['s] quota `+quotaGone,
 	),
 	faultStep(`responses from provider {provider} become garbage[ for {percent} of requests]`,
 		"The provider answers 200 with random tokens instead of an answer.",
@@ -267,7 +270,7 @@ var catalog = []Step{
 		}).also(
 		`[the ]provider {provider} `+gives+` `+wrong+`[ `+share+`]`,
 		`{percent} of [the ](answers|responses) from [the ]provider {provider} (are|become|turn) (wrong|incorrect)`,
-		`[the ]provider {provider}'s (answers|quality|answer quality) (drifts|drift|degrades|degrade|gets worse|get worse|drops|become wrong|becomes wrong)[ `+share+`]`,
+		`[the ]provider {provider}['s] (answers|quality|answer quality) (drifts|drift|degrades|degrade|gets worse|get worse|drops|become wrong|becomes wrong)[ `+share+`]`,
 		`[the ]provider {provider} (drifts|degrades) in quality[ `+share+`]`,
 		`[the ]provider {provider} (answers|responds to|replies to) {percent} of [the |all ](requests|calls|prompts|questions) (wrongly|incorrectly|badly)`,
 	),
@@ -1030,7 +1033,7 @@ var catalog = []Step{
 		Variants: []string{
 			`no (other|unexpected|further|more) (alert|alerts) (fires|fire|fired|go off|goes off)`,
 			`no other alert (fires|goes off|is raised)`,
-			`(there are|there is) no (false alarms|false alarm|other alerts|unexpected alerts)`,
+			`[(there are|there is) ]no (false alarms|false alarm|other alerts|unexpected alerts)`,
 			`nothing else (fires|alerts)`,
 		},
 		Doc:     "Fails if any alert fired that no step of the scenario expects (a false alarm or a noisy rule).",

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -112,6 +113,16 @@ var variantLines = []stepLine{
 	{`latency goes above 3 seconds within 5 minutes`, `latency p95 goes above {latency}[ within {duration}]`, []string{"3000", "5m"}},
 	{`response times go above 2 seconds`, `latency p95 goes above {latency}[ within {duration}]`, []string{"2000", ""}},
 	{`the p95 response time stays below 800ms`, `latency p95 stays below {latency}[ for {duration}]`, []string{"800", ""}},
+	// The world, in more of a trainer's words.
+	{`our environment is up`, `the team's environment is running`, []string{}},
+	{`traffic of 20 requests per second`, `steady traffic of {rate}`, []string{"20"}},
+	{`a steady 10 rps of traffic`, `steady traffic of {rate}`, []string{"10"}},
+	{`the drill clock runs 60 times faster`, `the drill clock runs at speed {number}`, []string{"60"}},
+	{`bob is on leave`, `responder {responder} is unavailable`, []string{"bob"}},
+	{`there are no false alarms`, `no other alert fires`, []string{}},
+	{`no false alarms`, `no other alert fires`, []string{}},
+	{`provider "openai" quota is exhausted`, `provider {provider} runs out of quota`, []string{"openai", ""}},
+	{`provider "openai" quality degrades`, `provider {provider} gives wrong answers[ to {percent} of requests]`, []string{"openai", "", ""}},
 	// Faults and responses, in more of a trainer's words.
 	{`provider "openai" has a 5 second delay`, `provider {provider} slows down by {latency}`, []string{"openai", "5000", ""}},
 	{`provider "openai" responds 3 seconds slower for 10 minutes`, `provider {provider} slows down by {latency}`, []string{"openai", "3000", "10m"}},
@@ -396,4 +407,30 @@ func TestHalfIsNoPercentInHints(t *testing.T) {
 	vals := trainerValues(`an alert goes up within half an hour`)
 	require.Equal(t, []string{"half an hour"}, vals["duration"])
 	require.Empty(t, vals["percent"])
+}
+
+// A Then line without the deadline its step cannot do without is refused
+// saying which deadline to add and what it runs from, with its own step
+// first among the closest; none is taken for it.
+func TestCheckRefusesAMissingDeadline(t *testing.T) {
+	scs, err := Parse("features/f.feature", []byte(`Feature: x
+  Scenario: y
+    When provider "p" is down
+    Then alert "A" fires
+    And the on-call acknowledges the page
+    And alert "B" does not fire
+    And no alerts fire
+    And the alert resolves
+`))
+	require.NoError(t, err)
+	var got []string
+	for _, p := range Check(scs) {
+		got = append(got, fmt.Sprintf("%d %s | %s", p.Line, p.Message, p.Closest[0]))
+	}
+	require.Equal(t, []string{
+		"4 incomplete step: it needs its deadline, such as `within 10 minutes` of the latest fault | Then alert \"A\" fires within 10 minutes",
+		"5 incomplete step: it needs its deadline, such as `within 10 minutes` of the page | Then the page is acknowledged within 10 minutes",
+		"6 incomplete step: it needs the window it must hold for, such as `within 10 minutes` of the latest fault | Then alert \"B\" does not fire within 10 minutes",
+		"7 incomplete step: it needs the window it must hold for, such as `within 10 minutes` of the latest fault | Then no alert fires within 10 minutes",
+	}, got, "the alert resolving takes no deadline: it has a documented one")
 }

@@ -12,7 +12,7 @@ const (
 	// steady is steady traffic.
 	steady = `(steady|constant|continuous|background)[ request] (traffic|load)`
 	// away is a responder who cannot answer.
-	away = `(unavailable|unreachable|away|on holiday|on vacation|out|offline|not available|out of office|asleep)`
+	away = `(unavailable|unreachable|away|on holiday|on vacation|on leave|on PTO|out|offline|not available|not reachable|out of office|off duty|off shift|sick|off sick|asleep)`
 
 	// returns is a provider or API answering with a status.
 	returns = `(returns|answers|answers with|responds with|fails with|starts failing with|begins failing with|starts to fail with|starts returning|starts to return|begins returning|errors with|returns errors with|throws)`

@@ -88,7 +88,8 @@ func WriteMarkdown(w io.Writer) error {
 		"Each step has one canonical form, shown first, and the other phrasings it accepts (\"also\"). "+
 		"In a form, `[words]` may be left out, `(a|b|c)` is one of those words, and `{kind}` is a value written "+
 		"as the value grammar below says, the same in every step. Letters match in any case. "+
-		"A line no step accepts is refused before the drill runs, with the two closest steps written with the line's own values.\n\n"+
+		"A line no step accepts is refused before the drill runs, with the two closest steps written with the line's own values; "+
+		"a line that leaves out a value its step has no default for (a Then step's deadline, a rate limit's limit) is refused saying what to add.\n\n"+
 		"Durations are drill time. "+
 		"Deadlines run from the cause: an alert must fire within D of the latest fault, "+
 		"a page must reach someone within D of the alert firing, be acknowledged within D of the page, "+
