@@ -590,10 +590,10 @@ var catalog = []Step{
 		Variants: []string{
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) ` + oncall + ` (of|in|on|from|for) [the ]team {team} ` + within + ` {duration}`,
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) [the ]team {team}['s on-call| on-call][ engineer| responder] ` + within + ` {duration}`,
-			oncall + ` (of|in|on|from) [the ]team {team} (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
-			oncall + ` (of|from) [the ]{team}[ team] (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
-			`[the ]team {team}['s on-call| on-call][ engineer| responder] (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
-			`the {team} team['s on-call| on-call] (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
+			oncall + ` (of|in|on|from) [the ]team {team} ` + paged + ` ` + within + ` {duration}`,
+			oncall + ` (of|from) [the ]{team}[ team] ` + paged + ` ` + within + ` {duration}`,
+			`[the ]team {team}['s on-call| on-call][ engineer| responder] ` + paged + ` ` + within + ` {duration}`,
+			`the {team} team['s on-call| on-call] ` + paged + ` ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the escalation policy pages a member of the team, at most that long after the first expected alert fired.",
 		Example: `Then the page reaches an on-call responder of team "ml-platform" within 5m`,
@@ -622,7 +622,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `someone is paged[ within {duration}]`, subject: true, refers: true,
 		Variants: []string{
-			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call) (is paged|gets paged|gets the page|receives the page|is notified)[ ` + within + ` {duration}]`,
+			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call) (` + paged + `|is notified|should be notified)[ ` + within + ` {duration}]`,
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) (someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|someone on call)[ ` + within + ` {duration}]`,
 		},
 		Doc:     "Waits until the escalation policy pages anyone, at most that long after the first expected alert fired (" + defaultWait + " when no duration is given); `the page reaches an on-call responder of team T` says whose on-call.",
@@ -648,8 +648,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the page is acknowledged within {duration}`, subject: true, refers: true,
 		Variants: []string{
-			subject + ` (is|gets) (acknowledged|acked) [by ` + oncall + `][ ]` + within + ` {duration}`,
-			oncall + ` (acknowledges|acks)[ ` + subject + `] ` + within + ` {duration}`,
+			subject + ` (is|gets|should be|must be|will be|should get) (acknowledged|acked) [by ` + oncall + `][ ]` + within + ` {duration}`,
+			oncall + ` (acknowledges|acks|should acknowledge|must acknowledge|will acknowledge|should ack)[ ` + subject + `] ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until a paged responder acknowledges, at most that long after the first page; the page itself must come at most that long after the first expected alert fired.",
 		Example: "Then the page is acknowledged within 15m",
@@ -773,7 +773,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the runbook is followed[ within {duration}]`,
 		Variants: []string{
-			`the runbook is (followed|run|executed|carried out|completed|applied|worked through)[ ` + within + ` {duration}]`,
+			`the runbook (is|should be|must be|will be|gets) (followed|run|executed|carried out|completed|applied|worked through)[ ` + within + ` {duration}]`,
 			`(` + oncall + `|the incident commander) (follows|runs|executes|completes|carries out|applies|works through) the runbook[ ` + within + ` {duration}]`,
 			`the runbook (runs|is run) to (the end|completion)[ ` + within + ` {duration}]`,
 		},
@@ -796,7 +796,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the alert resolves[ within {duration}]`, refers: true,
 		Variants: []string{
-			`(the alert|it|the page|the incident) (resolves|is resolved|clears|is cleared|gets cleared|stops firing|goes away|recovers|gets resolved)[ ` + within + ` {duration}]`,
+			`(the alert|it|the page|the incident) (resolves|is resolved|clears|is cleared|gets cleared|stops firing|goes away|recovers|gets resolved|should resolve|must resolve|will resolve|should be resolved|should clear|should stop firing|should recover)[ ` + within + ` {duration}]`,
 			`(the service|the system|everything) (recovers|is back|comes back|is restored|is healthy again|is back to normal|has recovered)[ ` + within + ` {duration}]`,
 			`[the service |the system ](recovery|recovers|full recovery) ` + within + ` {duration}`,
 		},
@@ -815,8 +815,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `alert {alert} resolves within {duration}`, subject: true,
 		Variants: []string{
-			`[the ]alert {alert} (resolves|is resolved|clears|stops firing|goes away|gets resolved) ` + within + ` {duration}`,
-			`the {alert} alert (resolves|is resolved|clears|stops firing|goes away|gets resolved) ` + within + ` {duration}`,
+			`[the ]alert {alert} (resolves|is resolved|clears|stops firing|goes away|gets resolved|should resolve|must resolve|will resolve|should be resolved|should clear|should stop firing) ` + within + ` {duration}`,
+			`the {alert} alert (resolves|is resolved|clears|stops firing|goes away|gets resolved|should resolve|must resolve|will resolve|should be resolved|should clear|should stop firing) ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the alert fires after the latest fault and then resolves with its condition reading good on data, at most that long after it fired (or after the fault, while it has not fired). Resolving without good data is not a recovery, as for `the alert resolves within D`. Records the service as recovered.",
 		Example: `Then alert "LLMProviderDown" resolves within 20m`,
@@ -1046,7 +1046,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `role {role} is assigned within {duration}`,
 		Variants: []string{
-			`[the ]role {role} is (assigned|claimed|taken|filled) ` + within + ` {duration}`,
+			`[the ]role {role} (is|should be|must be|will be|gets) (assigned|claimed|taken|filled) ` + within + ` {duration}`,
 			`(someone|somebody|a responder) (takes|claims|is assigned) [the ]role {role} ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until someone claims the incident role (an id or name from the escalation roles:), at most that long after the first expected alert fired.",
@@ -1064,7 +1064,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `an incident commander is assigned within {duration}`,
 		Variants: []string{
-			`(an|the) (incident commander|IC) is (assigned|named|appointed|chosen|claimed) ` + within + ` {duration}`,
+			`(an|the) (incident commander|IC) (is|should be|must be|will be|gets) (assigned|named|appointed|chosen|claimed) ` + within + ` {duration}`,
 			`(someone|somebody|a responder) (takes|claims|becomes) [the ](incident commander|IC)[ role] ` + within + ` {duration}`,
 			`the incident has (a|an) (commander|incident commander) ` + within + ` {duration}`,
 		},
@@ -1095,7 +1095,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `a status update is posted within {duration}`,
 		Variants: []string{
-			`(a|the first|the) status update (is posted|is sent|is published|is made|is written|is given|is shared|goes out|gets posted|gets sent|is out) ` + within + ` {duration}`,
+			`(a|the first|the) status update (is posted|is sent|is published|is made|is written|is given|is shared|goes out|gets posted|gets sent|is out|should be posted|must be posted|will be posted|should be sent|should go out|should be published) ` + within + ` {duration}`,
 			`(someone|somebody|the communications lead|the comms lead) (posts|sends|publishes|writes|shares) a status update ` + within + ` {duration}`,
 			`stakeholders (get|receive|are sent) a status update ` + within + ` {duration}`,
 		},
@@ -1114,7 +1114,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the runbook owner is paged`,
 		Variants: []string{
-			`the (runbook owner|runbook's owner|owner of the runbook) (is paged|gets paged|gets the page|is notified)`,
+			`the (runbook owner|runbook's owner|owner of the runbook) (` + paged + `|is notified|should be notified)`,
 		},
 		Doc:     "Checks that the owner of the runbook of an expected alert (the user, or a member of the owning team) is paged before the page is acknowledged or the policy gives up (waiting up to 1h after the first expected firing).",
 		Example: "Then the runbook owner is paged",
@@ -1127,6 +1127,7 @@ var catalog = []Step{
 		Variants: []string{
 			`the (fault|faults) provably (fired|took effect|hit)`,
 			`the (fault|faults) (fired|took effect|had an effect|hit requests|affected requests)`,
+			`the (fault|faults) (should have|must have) (fired|taken effect|had an effect|hit requests)`,
 			`the (fault|faults) (really|actually|demonstrably|verifiably) (fired|took effect|hit|happened)`,
 			`(every|each) fault (affected|hit) at least one (request|connection)`,
 		},

@@ -62,31 +62,31 @@ const (
 	// followingRunbook is the responder carrying out the runbook.
 	followingRunbook = `[after ](following|running|executing|applying|carrying out) the runbook[,]`
 	// above is a measure staying over a bound.
-	above = `(stays above|remains above|is above|is at least|stays at least|does not drop below|doesn't drop below|never drops below|does not fall below|doesn't fall below|never falls below|stays over|is over|stays at or above|stays higher than|is|stays)`
+	above = `(stays above|remains above|is above|is at least|stays at least|does not drop below|doesn't drop below|never drops below|does not fall below|doesn't fall below|never falls below|stays over|is over|stays at or above|stays higher than|should stay above|must stay above|should remain above|should be above|should not drop below|must not drop below|should not fall below|is|stays)`
 )
 
 // downBoth is two providers' outage, said of both at once.
 const downBoth = `((go|are|both go|are both|both are|both become|become) (down|unreachable|offline|unavailable|out)[ together| at once| at the same time]|(both fail|fail together|fail at once|fail at the same time|both have an outage|have an outage together|suffer an outage together))`
 
 // below is a measure staying under a bound.
-const below = `(stays below|remains below|is below|stays under|is under|remains under|does not go above|doesn't go above|never goes above|does not rise above|doesn't rise above|never rises above|does not exceed|doesn't exceed|never exceeds|stays at most|is at most|stays lower than|stays|stay below|remain below|are below|stay under|are under|remain under|do not go above|don't go above|never go above|do not exceed|don't exceed|never exceed|stay at most|are at most|stay)`
+const below = `(stays below|remains below|is below|stays under|is under|remains under|does not go above|doesn't go above|never goes above|does not rise above|doesn't rise above|never rises above|does not exceed|doesn't exceed|never exceeds|stays at most|is at most|stays lower than|stays|stay below|remain below|are below|stay under|are under|remain under|do not go above|don't go above|never go above|do not exceed|don't exceed|never exceed|stay at most|are at most|should stay below|must stay below|should remain below|should be below|should stay under|should not go above|must not go above|should not exceed|must not exceed|stay)`
 
 // backAbove is a measure coming good above a bound.
-const backAbove = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|climbs|rises)[ back][ to] (above|over)`
+const backAbove = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|climbs|rises|should be|should get|should go|should come|should return|should recover|should climb|should rise|must be)[ back][ to] (above|over)`
 
 // backBelow is a measure coming good below a bound.
-const backBelow = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|drops|falls|are|get|go|come|are back|get back|go back|come back|return|recover|drop|fall)[ back][ to] (below|under)`
+const backBelow = `(is|gets|goes|comes|is back|gets back|goes back|comes back|returns|recovers|drops|falls|are|get|go|come|are back|get back|go back|come back|return|recover|drop|fall|should be|should get|should go|should come|should return|should recover|should drop|should fall|must be)[ back][ to] (below|under)`
 
 // slows is an API answering slowly.
 const slows = `(is slow|gets slow|becomes slow|slows down|responds slowly|answers slowly|gets slower|is slower)`
 
 // rises is a measure reaching a bound from below: the fault showing
 // where users are (the error ratio, spend or latency going up).
-const rises = `(goes above|goes over|goes up to|goes past|goes beyond|goes higher than|rises above|rises over|rises to|rises past|climbs above|climbs over|climbs to|jumps above|jumps over|jumps to|spikes above|spikes over|spikes to|shoots above|shoots up to|gets above|gets over|gets higher than|exceeds|passes|reaches|hits|is above|is over|is at least|is higher than|is more than|is greater than|go above|go over|go up to|go past|go beyond|rise above|rise over|rise to|climb above|climb to|jump above|jump to|spike above|spike to|get above|exceed|pass|reach|hit|are above|are over|are at least|are higher than|are more than)`
+const rises = `(goes above|goes over|goes up to|goes past|goes beyond|goes higher than|rises above|rises over|rises to|rises past|climbs above|climbs over|climbs to|jumps above|jumps over|jumps to|spikes above|spikes over|spikes to|shoots above|shoots up to|gets above|gets over|gets higher than|exceeds|passes|reaches|hits|is above|is over|is at least|is higher than|is more than|is greater than|go above|go over|go up to|go past|go beyond|rise above|rise over|rise to|climb above|climb to|jump above|jump to|spike above|spike to|get above|exceed|pass|reach|hit|are above|are over|are at least|are higher than|are more than|should go above|should go over|should rise above|should exceed|should reach|should hit|should be above|should climb above|should spike above|should be at least|will go above|will exceed|will reach)`
 
 // drops is a measure reaching a bound from above: the success ratio
 // going down.
-const drops = `(drops below|drops under|drops to|drops lower than|falls below|falls under|falls to|falls lower than|goes below|goes under|goes down to|goes lower than|dips below|dips under|dips to|sinks below|sinks to|gets below|gets lower than|is below|is under|is at most|is lower than|is less than)`
+const drops = `(drops below|drops under|drops to|drops lower than|falls below|falls under|falls to|falls lower than|goes below|goes under|goes down to|goes lower than|dips below|dips under|dips to|sinks below|sinks to|gets below|gets lower than|is below|is under|is at most|is lower than|is less than|should drop below|should fall below|should go below|should be below|should dip below|should be at most|will drop below|will fall below)`
 
 // inWithin is an optional deadline at the end of a step.
 const inWithin = `[ ` + within + ` {duration}]`
@@ -110,3 +110,6 @@ const (
 	// percentile, which plain "latency" and "response time" name too.
 	latencyName = `[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95|p95 response time|response time p95|latency|response times|response time)`
 )
+
+// paged is someone getting a page.
+const paged = `(is paged|gets the page|receives the page|gets paged|should be paged|must be paged|will be paged|should get paged|should get the page|should receive the page)`
