@@ -983,6 +983,47 @@ var catalog = []Step{
 		successName+` `+drops+` {percent}[ of requests]`+inWithin,
 		`(only|at most|no more than|fewer than|less than) {percent} of [the |all ](requests|calls) (succeed|get a valid answer|get an answer)`+inWithin,
 	),
+	reachStep("canary", `the canary success ratio drops below {percent}[ within {duration}]`,
+		"the share of the traffic generator's canary requests, prompts with a known answer, answered correctly over the last minute", "at or below",
+		"Then the canary success ratio drops below 80% within 10 minutes",
+		canaryName+` `+drops+` {percent}`+inWithin,
+		`(only|at most|no more than|fewer than|less than) {percent} of [the ]`+canaries+` (pass|succeed|get the right answer|are answered correctly)`+inWithin,
+	),
+	{
+		Keyword: "Then", Form: `the canary success ratio stays above {percent}[ for {duration}]`,
+		Variants: []string{
+			canaryName + ` ` + above + ` {percent}[ (for|over) [the next |at least ]{duration}]`,
+			`at least {percent} of [the ]` + canaries + ` (pass|succeed|get the right answer|are answered correctly)[ (for|over) [the next ]{duration}]`,
+		},
+		Doc:     "The built-in canary measure: the share of the traffic generator's canary requests (prompts with a known answer, in the `canary` mix and 5% of the default one) answered correctly, dropped requests left out: wrong answers show here when a provider drifts. With `for D`, a condition that must hold over a window: read over the last minute at every evaluation interval for D from the step's start, failing at the first reading at or below the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, checked once over the scenario so far, since the environment started. A mix with no canary requests gives it no data, which fails it.",
+		Example: "Then the canary success ratio stays above 95% for 10 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureStays(ctx, "canary", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `the canary success ratio is above {percent} within {duration}`,
+		Variants: []string{
+			canaryName + ` ` + backAbove + ` {percent} ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the built-in measure (the share of the traffic generator's canary requests answered correctly over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: "Then the canary success ratio is above 99% within 15 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "canary", pct, d) }
+		},
+	},
+	{
+		Keyword: "Then", Form: `following the runbook brings the canary success ratio above {percent}[ within {duration}]`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets|takes|puts) ` + canaryName + ` (above|over|back above|back over|back to above|up above) {percent}[ ` + within + ` {duration}]`,
+			followingRunbook + ` ` + canaryName + ` ` + backAbove + ` {percent}` + inWithin,
+		},
+		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in canary success ratio: the share of the traffic generator's canary requests answered correctly over the last minute. The deadline runs from the acknowledgement; 1h when no duration is given.",
+		Example: "Then following the runbook brings the canary success ratio above 99% within 20 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.followRunbookToMeasure(ctx, "canary", pct, d) }
+		},
+	},
 	reachStep("spend", `spend goes above {money} per minute[ within {duration}]`,
 		"the USD per drill minute the mock providers bill (`"+spendPerMinute+"`)", "at or above",
 		"Then spend goes above $5 per minute within 10 minutes",

@@ -136,6 +136,7 @@ var scheduleCases = []struct {
 	{name: "success ratio", src: "Then alert \"A\" fires within 5m\n    And the page is acknowledged within 10m\n    And following the runbook brings the service's success ratio above 99% within 15m", probe: runbookEnd},
 	{name: "error ratio", src: "Then alert \"A\" fires within 5m\n    And the page is acknowledged within 10m\n    And following the runbook brings the service's error ratio below 1% within 15m", probe: runbookEnd},
 	{name: "latency", src: "Then alert \"A\" fires within 5m\n    And the page is acknowledged within 10m\n    And following the runbook brings latency p95 below 2 seconds within 15m", probe: runbookEnd},
+	{name: "canary", src: "Then alert \"A\" fires within 5m\n    And the page is acknowledged within 10m\n    And following the runbook brings the canary success ratio above 99% within 15m", probe: runbookEnd},
 	{name: "doc string condition", src: "Then alert \"A\" fires within 5m\n    And the page is acknowledged within 10m\n    And following the runbook brings this condition true within 15m:", probe: runbookEnd},
 	{name: "runbook followed", src: "Then alert \"A\" fires within 5m\n    And the page is acknowledged within 10m\n    And the runbook is followed within 15m", probe: runbookEnd},
 	{name: "the alert resolves", src: "Then alert \"A\" fires within 5m\n    And the alert resolves within 20m", probe: resolved},

@@ -99,6 +99,14 @@ var variantLines = []stepLine{
 	{`the cost per minute exceeds 4 dollars within ten minutes`, `spend goes above {money} per minute[ within {duration}]`, []string{"4", "10m"}},
 	{`latency p95 goes above 3 seconds within 5 minutes`, `latency p95 goes above {latency}[ within {duration}]`, []string{"3000", "5m"}},
 	{`the p95 latency climbs over 1500ms`, `latency p95 goes above {latency}[ within {duration}]`, []string{"1500", ""}},
+	// The canary success ratio: the quality canaries' share answered right.
+	{`the canary success rate drops below 80% within 10 minutes`, `the canary success ratio drops below {percent}[ within {duration}]`, []string{"80", "10m"}},
+	{`fewer than 90% of canary requests pass`, `the canary success ratio drops below {percent}[ within {duration}]`, []string{"90", ""}},
+	{`the canary pass rate stays above 95% for 10 minutes`, `the canary success ratio stays above {percent}[ for {duration}]`, []string{"95", "10m"}},
+	{`at least 99% of the canaries pass`, `the canary success ratio stays above {percent}[ for {duration}]`, []string{"99", ""}},
+	{`the canary success ratio is back above 99% within 15 minutes`, `the canary success ratio is above {percent} within {duration}`, []string{"99", "15m"}},
+	{`following the runbook brings the canary success rate back above 99% within 20 minutes`, `following the runbook brings the canary success ratio above {percent}[ within {duration}]`, []string{"99", "20m"}},
+	{`after following the runbook, the canary success ratio gets back above 99%`, `following the runbook brings the canary success ratio above {percent}[ within {duration}]`, []string{"99", ""}},
 	// The measures' names and verbs are shared by every measure step.
 	{`errors go above 5% within 5 minutes`, `the service's error ratio goes above {percent}[ within {duration}]`, []string{"5", "5m"}},
 	{`the failure rate is higher than 20%`, `the service's error ratio goes above {percent}[ within {duration}]`, []string{"20", ""}},

@@ -43,19 +43,31 @@ func secondsText(v float64) string {
 	return time.Duration(v * float64(time.Second)).Round(time.Millisecond).String()
 }
 
-// ratioSince is the share of the traffic generator's requests with an
-// outcome (dropped requests left out) over a window.
-func ratioSince(outcome, w string) string {
-	return `sum(increase(drill_traffic_requests_total{outcome` + outcome + `}[` + w + `])) / sum(increase(drill_traffic_requests_total{outcome!="dropped"}[` + w + `]))`
+// ratioSince is the share of the traffic generator's requests (of those
+// the matchers sel select, "" for all; dropped requests left out) that
+// succeeded over a window.
+func ratioSince(sel, w string) string {
+	return `sum(increase(drill_traffic_requests_total{` + sel + `outcome="ok"}[` + w + `])) / sum(increase(drill_traffic_requests_total{` + sel + `outcome!="dropped"}[` + w + `]))`
 }
+
+// canarySel selects the traffic generator's canary requests: prompts
+// with a known answer, which fail when the answer is wrong.
+const canarySel = `kind="canary",`
+
+// canaryRatio is the built-in canary success ratio: the share of the
+// traffic generator's canary requests answered correctly over the last
+// minute.
+const canaryRatio = `(sum(rate(drill_traffic_requests_total{` + canarySel + `outcome="ok"}[1m])) / sum(rate(drill_traffic_requests_total{` + canarySel + `outcome!="dropped"}[1m])))`
 
 var measures = map[string]measure{
 	"spend": {what: "spend", value: spendPerMinute, below: true, scale: 1, format: usdPerMinute,
 		since: func(w, step string) string { return `max_over_time((` + spendPerMinute + `)[` + w + `:` + step + `])` }},
 	"success": {what: "the success ratio", value: successRatio, scale: 0.01, format: ratioPercent,
-		since: func(w, _ string) string { return ratioSince(`="ok"`, w) }},
+		since: func(w, _ string) string { return ratioSince("", w) }},
 	"error": {what: "the error ratio", value: `(1 - ` + successRatio + `)`, below: true, scale: 0.01, format: ratioPercent,
-		since: func(w, _ string) string { return `(1 - ` + ratioSince(`="ok"`, w) + `)` }},
+		since: func(w, _ string) string { return `(1 - ` + ratioSince("", w) + `)` }},
+	"canary": {what: "the canary success ratio", value: canaryRatio, scale: 0.01, format: ratioPercent,
+		since: func(w, _ string) string { return ratioSince(canarySel, w) }},
 	"latency": {what: "latency p95", value: latencyP95, below: true, scale: 0.001, format: secondsText,
 		since: func(w, _ string) string {
 			return `histogram_quantile(0.95, sum by (le) (increase(drill_traffic_request_duration_seconds_bucket[` + w + `])))`

@@ -499,3 +499,31 @@ func TestRateLimitNeedsItsLimit(t *testing.T) {
 		"7 a rate limit counts whole requests per minute, and this one is 0.0167 per minute",
 	}, got)
 }
+
+// The canary steps read the traffic generator's canary requests alone
+// (the kind="canary" series it writes), over a window, since the start,
+// or until the fault shows.
+func TestCanaryMeasureReadsTheCanaries(t *testing.T) {
+	ctx := context.Background()
+	env, s, _ := measureWorld(t)
+	env.value = 0.97
+	require.NoError(t, evals(t, env, func() error {
+		return invokeStep(t, s, `the canary success ratio stays above 95% for 1 minute`, ctx)
+	}))
+	require.Equal(t, canaryRatio, env.exprs[0])
+	require.Contains(t, canaryRatio, `drill_traffic_requests_total{kind="canary",outcome="ok"}[1m]`)
+
+	env.exprs = nil
+	require.EqualError(t, invokeStep(t, s, `at least 99% of the canaries pass`, ctx), "the canary success ratio over the last 11m0s was 97.0%, not above 99.0%")
+	require.Equal(t, `sum(increase(drill_traffic_requests_total{kind="canary",outcome="ok"}[660s])) / sum(increase(drill_traffic_requests_total{kind="canary",outcome!="dropped"}[660s]))`, env.exprs[0])
+
+	faultAt(env, s)
+	env.exprs, env.value = nil, 0.6
+	require.NoError(t, evals(t, env, func() error {
+		return invokeStep(t, s, `the canary success rate drops below 80% within 10 minutes`, ctx)
+	}))
+	require.Equal(t, []string{canaryRatio}, env.exprs)
+	env.noData = func() bool { return true }
+	err := evals(t, env, func() error { return invokeStep(t, s, `the canary success rate drops below 80% within 1 minute`, ctx) })
+	require.ErrorContains(t, err, "the canary success ratio had no data", "a mix without canaries shows nothing")
+}

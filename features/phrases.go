@@ -102,6 +102,10 @@ const (
 	errorName = `([the ][service's |service ](error|failure) (ratio|rate|share)|[the ]errors|[the ]failures)`
 	// successName is the built-in success ratio.
 	successName = `[the ][service's |service ](success (ratio|rate)|availability)`
+	// canaryName is the built-in canary success ratio.
+	canaryName = `[the ](canary success (ratio|rate)|canary pass (ratio|rate)|canaries' success (ratio|rate)|success (ratio|rate) of [the ](canaries|canary requests|canary prompts))`
+	// canaries are the traffic generator's canary requests.
+	canaries = `(canaries|canary requests|canary prompts|canary answers)`
 	// spendName is the built-in spend.
 	spendName = `[the ](spend|spending|cost|costs|spend rate|cost rate|bill|burn rate)`
 	// perMin is spend's unit after an amount: per minute, a minute, /min.

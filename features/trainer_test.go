@@ -39,7 +39,7 @@ var trainerLines = []stepLine{
 	{`the on-call engineer acknowledges it within 10 minutes`, `the page is acknowledged within {duration}`, nil},
 	{`alert "LLMQualityDrop" links a runbook that exists, is fresh and has an owner`, `alert {alert} links a runbook that exists, is fresh and has an owner`, nil},
 	{`the fault provably fired`, `the fault provably fired`, nil},
-	{`the canary success ratio stays above 90%`, "", []string{`the service's success ratio stays above 90%`}},
+	{`the canary success ratio stays above 90%`, `the canary success ratio stays above {percent}[ for {duration}]`, nil}, // refused when first measured; the measure came since
 	// cost spike
 	{`provider "openai" bills 5x tokens for 20 minutes`, `provider {provider} bills {factor} tokens`, nil},
 	{`the primary provider bills 10 times the tokens`, `the primary provider bills {factor} tokens`, nil},
