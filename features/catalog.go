@@ -207,16 +207,19 @@ var catalog = []Step{
 	},
 
 	// ---- When: faults
-	faultStep(`provider {provider} returns {status} for {percent} of requests`,
-		"The provider answers that share of requests (rolled per request) with an API error of that status, in its own error format.",
+	faultStep(`provider {provider} returns {status}[ for {percent} of requests]`,
+		"The provider answers that share of requests (rolled per request; every request when the line gives no share, as it then says) with an API error of that status, in its own error format.",
 		`When provider "primary" returns 503 for 30% of requests`,
 		func(a []string) (string, string, map[string]string, error) {
-			p, err := percent(a[2])
+			p, err := shareOrAll(a[2])
 			return "provider-error", a[0], map[string]string{"status": a[1], "probability": p}, err
 		}).also(
-		`[the ]provider {provider} `+returns+` `+status+` `+share,
+		`[the ]provider {provider} `+returns+` `+status+`[ (`+share+`|`+every+`)]`,
 		`{percent} of [the |all ](requests|calls) to [the ]provider {provider} (return|fail with|get|get back) `+status,
-		`[the ]provider {provider} (fails|errors on|fails on|rejects) {percent} of [the |all ](requests|calls) with `+status,
+		`[the ]provider {provider} (fails|errors on|fails on|rejects) ({percent} of [the |all ](requests|calls)|(all|every|each) (requests|request|calls|call)) with `+status,
+	).lacks("it needs the HTTP status the provider answers with, such as `with 503`",
+		`[the ]provider {provider} (fails|errors on|fails on|rejects|errors out on) {percent} of [the |all ](requests|calls)`,
+		`[the ]provider {provider} (starts failing|starts erroring|starts returning errors|returns errors|fails|errors out)[ `+share+`]`,
 	),
 	faultStep(`provider {provider} is down`,
 		"Takes the provider's proxy down: connections are refused (network fault through toxiproxy).",
@@ -309,6 +312,19 @@ var catalog = []Step{
 		`the {stub} `+api+` (changes|breaks|alters) (its|the) (schema|response format|response schema|format|contract)`,
 		`[the ]`+api+` {stub} (changes|breaks|alters) (its|the) (schema|response format|response schema|format|contract)`,
 	),
+	stubStep(`the {stub} API returns empty results`, "stub-empty",
+		"The third-party API answers 200 with empty results: nothing fails, the answers are just empty.",
+		`(returns|answers with|responds with|gives|starts returning|starts giving|sends back) (empty results|no results|empty responses|empty answers|nothing)`),
+	stubStep(`the {stub} API rate limits requests`, "stub-rate-limit",
+		"The third-party API answers every request 429 with Retry-After (the stub-rate-limit kind's default, 30s; `fault \"stub-rate-limit\" hits \"X\" with retry_after=...` sets another).",
+		`(rate limits|rate-limits|throttles|is rate limited|is rate-limited|is throttled|starts rate limiting|starts throttling|starts to rate limit|starts to throttle)[ us| the service| our requests| the requests| requests| every request| all requests]`),
+	stubStep(`the {stub} API's credentials expire`, "stub-expired-credentials",
+		"The third-party API rejects the credentials as expired: every request gets 401.",
+		`(rejects|refuses) (our|the|its) (credentials|API key|key|token)`,
+		`['s] (credentials|API key|key|token|tokens) (expire|expires|expired|have expired|has expired|are expired|is expired|are revoked|is revoked|stop working|stops working)`),
+	stubStep(`the {stub} API returns malformed responses`, "stub-malformed",
+		"The third-party API answers 200 with a body that does not parse.",
+		`(returns|answers with|responds with|sends|sends back|starts returning|starts sending) (malformed|invalid|broken|unparseable|corrupt|corrupted|garbled) (responses|answers|JSON|data|bodies|payloads)`),
 	faultStep(`traffic surges {factor}`,
 		"Multiplies the request rate of the traffic generator.",
 		`When traffic surges 3x for 10m`,
@@ -319,14 +335,14 @@ var catalog = []Step{
 		`there is a {factor} (traffic|load) (surge|spike)`,
 		`a {factor} (traffic|load) (surge|spike) (hits|arrives)`,
 	),
-	faultStep(`the primary provider returns {status} for {percent} of requests`,
+	faultStep(`the primary provider returns {status}[ for {percent} of requests]`,
 		"Like `provider \"X\" returns ...` on the first provider of drill.yaml, for drills that fit any team.",
 		`When the primary provider returns 503 for 90% of requests`,
 		func(a []string) (string, string, map[string]string, error) {
-			p, err := percent(a[1])
+			p, err := shareOrAll(a[1])
 			return "provider-error", "", map[string]string{"status": a[0], "probability": p}, err
 		}).also(
-		primary+` `+returns+` `+status+` `+share,
+		primary+` `+returns+` `+status+`[ (`+share+`|`+every+`)]`,
 		`{percent} of [the |all ](requests|calls) to the primary provider (return|fail with|get|get back) `+status,
 	),
 	faultStep(`the primary provider is down`,
@@ -1201,6 +1217,21 @@ func reachStep(name, form, what, side, example string, variants ...string) Step 
 	}
 }
 
+// stubStep builds a When step that injects a parameterless stub fault
+// kind: its form, and, for each of says (what the API does, after its
+// name), the phrasings "the {stub} API ..." and "the API {stub} ...".
+func stubStep(form, kind, doc string, says ...string) Step {
+	var variants []string
+	for _, v := range says {
+		if !strings.HasPrefix(v, "['s]") { // the API's credentials, the API returns
+			v = " " + v
+		}
+		variants = append(variants, `the {stub} `+api+v, `[the ]`+api+` {stub}`+v)
+	}
+	return faultStep(form, doc, "When "+strings.ReplaceAll(form, "{stub}", `"search"`),
+		func(a []string) (string, string, map[string]string, error) { return kind, a[0], nil, nil }).also(variants...)
+}
+
 // withShare adds a fault's share of requests ("30", a percentage) to its
 // parameters as its probability; an empty share leaves them as they are.
 func withShare(params map[string]string, share string) (map[string]string, error) {
@@ -1278,6 +1309,15 @@ func perMinute(rps string) (string, error) {
 		return "", fmt.Errorf("a rate limit counts whole requests per minute, and this one is %s per minute", strconv.FormatFloat(rpm, 'g', 3, 64))
 	}
 	return strconv.Itoa(int(math.Round(rpm))), nil
+}
+
+// shareOrAll is a fault's share of requests as a probability: every
+// request when the line gives none ("returns 503", "to every request").
+func shareOrAll(share string) (string, error) {
+	if share == "" {
+		return "1", nil
+	}
+	return percent(share)
 }
 
 func percent(s string) (string, error) {

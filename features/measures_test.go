@@ -527,3 +527,40 @@ func TestCanaryMeasureReadsTheCanaries(t *testing.T) {
 	err := evals(t, env, func() error { return invokeStep(t, s, `the canary success rate drops below 80% within 1 minute`, ctx) })
 	require.ErrorContains(t, err, "the canary success ratio had no data", "a mix without canaries shows nothing")
 }
+
+// The third-party faults in words inject the stub kind they say, and a
+// provider's errors with no share given hit every request.
+func TestMoreFaultWordsInjectWhatTheySay(t *testing.T) {
+	src := `Feature: f
+  Scenario: s
+    When the "search" API returns empty results
+    And the "search" API rate limits us for 5 minutes
+    And the search API key has expired
+    And the "search" API returns malformed responses
+    And provider "primary" starts returning 500s
+    And provider "primary" rejects all requests with 401
+    And provider "primary" returns 503s for 20% of requests
+    And provider "primary" fails 30% of requests
+`
+	scs, err := Parse("f.feature", []byte(src))
+	require.NoError(t, err)
+	var probs []string
+	for _, p := range Check(scs) {
+		probs = append(probs, fmt.Sprintf("%d %s | %s", p.Line, p.Message, p.Closest[0]))
+	}
+	require.Equal(t, []string{"10 incomplete step: it needs the HTTP status the provider answers with, such as `with 503` | When provider \"primary\" returns 503 for 30% of requests"}, probs)
+	var got []string
+	for _, f := range Faults(scs) {
+		require.NoError(t, f.Err)
+		got = append(got, fmt.Sprintf("%d %s %s %v", f.Line, f.Kind, f.Target, f.Params))
+	}
+	require.Equal(t, []string{
+		"3 stub-empty search map[]",
+		"4 stub-rate-limit search map[]",
+		"5 stub-expired-credentials search map[]",
+		"6 stub-malformed search map[]",
+		"7 provider-error primary map[probability:1 status:500]",
+		"8 provider-error primary map[probability:1 status:401]",
+		"9 provider-error primary map[probability:0.2 status:503]",
+	}, got)
+}

@@ -17,7 +17,7 @@ const (
 	// returns is a provider or API answering with a status.
 	returns = `(returns|answers|answers with|responds with|fails with|starts failing with|begins failing with|starts to fail with|starts returning|starts to return|begins returning|errors with|returns errors with|throws)`
 	// status is an HTTP status, as a trainer may dress it.
-	status = `[an |a ][HTTP |status ]{status}[ errors| error| responses| status]`
+	status = `[an |a ][HTTP |status ]{status}[s][ errors| error| responses| status]`
 	// share is the share of requests a fault hits.
 	share = `(for|on|to|in) {percent} of [the |all ](requests|calls|answers|prompts|traffic)`
 	// every is "every request", said of an API's answers.

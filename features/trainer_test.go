@@ -18,7 +18,7 @@ var trainerLines = []stepLine{
 	{`the team's environment is up and running`, `the team's environment is running`, nil},
 	{`steady traffic of 10 requests per second`, `steady traffic of {rate}`, nil},
 	{`provider "openai" goes down for 15 minutes`, `provider {provider} is down`, nil},
-	{`provider "openai" returns 503 for 50% of requests`, `provider {provider} returns {status} for {percent} of requests`, nil},
+	{`provider "openai" returns 503 for 50% of requests`, `provider {provider} returns {status}[ for {percent} of requests]`, nil},
 	{`the primary provider is down for 10 minutes, then recovers`, `the primary provider is down`, nil},
 	{`alert "LLMProviderDown" fires within 5 minutes`, `alert {alert} fires within {duration}`, nil},
 	{`the page reaches an on-call responder of team "ml-platform" within 5 minutes`, `the page reaches an on-call responder of team {team} within {duration}`, nil},
