@@ -236,6 +236,7 @@ var catalog = []Step{
 		`[the ]provider {provider} (slows down|gets slower|is slower|responds slower|answers slower|gets slow|is slow) by {latency}[ per (request|call)| on every (request|call)]`,
 		`[the ]provider {provider} (has|gets|adds|takes) a {latency} (delay|slowdown|lag)[ (to|on) (every|each) (request|call|connection|answer)]`,
 		`[the ]provider {provider} (responds|answers|is|gets|replies) {latency} slower`,
+		`[the ]provider {provider}['s] latency (increases|goes up|rises|grows|jumps) by {latency}`,
 		`[the ]provider {provider} (adds|has|gets|takes) [an extra |an added |extra |added ]{latency} [of ](latency|delay|longer)[ (to|on) (every|each) (request|call|connection|answer)]`,
 		`[the ](responses|answers) from [the ]provider {provider} (are|get) delayed by {latency}`,
 	),
@@ -610,6 +611,7 @@ var catalog = []Step{
 			oncall + ` (of|from) [the ]{team}[ team] ` + paged + ` ` + within + ` {duration}`,
 			`[the ]team {team}['s on-call| on-call][ engineer| responder] ` + paged + ` ` + within + ` {duration}`,
 			`the {team} team['s on-call| on-call] ` + paged + ` ` + within + ` {duration}`,
+			`the {team} on-call[ engineer| responder] ` + paged + ` ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the escalation policy pages a member of the team, at most that long after the first expected alert fired.",
 		Example: `Then the page reaches an on-call responder of team "ml-platform" within 5m`,
@@ -638,7 +640,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `someone is paged[ within {duration}]`, subject: true, refers: true,
 		Variants: []string{
-			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call) (` + paged + `|is notified|should be notified)[ ` + within + ` {duration}]`,
+			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call|the team|the on-call team) (` + paged + `|is notified|should be notified)[ ` + within + ` {duration}]`,
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) (someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|someone on call)[ ` + within + ` {duration}]`,
 		},
 		Doc:     "Waits until the escalation policy pages anyone, at most that long after the first expected alert fired (" + defaultWait + " when no duration is given); `the page reaches an on-call responder of team T` says whose on-call.",
@@ -940,7 +942,7 @@ var catalog = []Step{
 			return func(ctx context.Context, ms, d string) error { return s.followRunbookToMeasure(ctx, "latency", ms, d) }
 		},
 	},
-	{
+	Step{
 		Keyword: "Then", Form: `the service's success ratio is above {percent} within {duration}`,
 		Variants: []string{
 			successName + ` ` + backAbove + ` {percent} ` + within + ` {duration}`,
@@ -950,8 +952,11 @@ var catalog = []Step{
 		bind: func(s *State) any {
 			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "success", pct, d) }
 		},
-	},
-	{
+	}.lacks("it needs the bound it comes back above, such as `above 99%`: drill does not know what normal is",
+		successName+` `+backToNormal+inWithin,
+		`[the ](requests|calls) (succeed|work|go through) again`+inWithin,
+	),
+	Step{
 		Keyword: "Then", Form: `the service's error ratio is below {percent} within {duration}`,
 		Variants: []string{
 			errorName + ` ` + backBelow + ` {percent} ` + within + ` {duration}`,
@@ -961,8 +966,10 @@ var catalog = []Step{
 		bind: func(s *State) any {
 			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "error", pct, d) }
 		},
-	},
-	{
+	}.lacks("it needs the bound it comes back below, such as `below 1%`: drill does not know what normal is",
+		errorName+` `+backToNormal+inWithin,
+	),
+	Step{
 		Keyword: "Then", Form: `spend is below {money} per minute within {duration}`,
 		Variants: []string{
 			spendName + ` ` + backBelow + ` {money}` + perMin + ` ` + within + ` {duration}`,
@@ -972,8 +979,10 @@ var catalog = []Step{
 		bind: func(s *State) any {
 			return func(ctx context.Context, usd, d string) error { return s.measureWithin(ctx, "spend", usd, d) }
 		},
-	},
-	{
+	}.lacks("it needs the bound it comes back below, such as `below $2 per minute`: drill does not know what normal is",
+		spendName+` `+backToNormal+inWithin,
+	),
+	Step{
 		Keyword: "Then", Form: `latency p95 is below {latency} within {duration}`,
 		Variants: []string{
 			latencyName + ` ` + backBelow + ` {latency} ` + within + ` {duration}`,
@@ -983,7 +992,9 @@ var catalog = []Step{
 		bind: func(s *State) any {
 			return func(ctx context.Context, ms, d string) error { return s.measureWithin(ctx, "latency", ms, d) }
 		},
-	},
+	}.lacks("it needs the bound it comes back below, such as `below 2 seconds`: drill does not know what normal is",
+		latencyName+` `+backToNormal+inWithin,
+	),
 	reachStep("error", `the service's error ratio goes above {percent}[ within {duration}]`,
 		"the share of the traffic generator's requests that failed over the last minute (dropped requests left out)", "at or above",
 		"Then the error ratio goes above 5% within 5 minutes",
@@ -1017,7 +1028,7 @@ var catalog = []Step{
 			return func(ctx context.Context, pct, d string) error { return s.measureStays(ctx, "canary", pct, d) }
 		},
 	},
-	{
+	Step{
 		Keyword: "Then", Form: `the canary success ratio is above {percent} within {duration}`,
 		Variants: []string{
 			canaryName + ` ` + backAbove + ` {percent} ` + within + ` {duration}`,
@@ -1027,7 +1038,9 @@ var catalog = []Step{
 		bind: func(s *State) any {
 			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "canary", pct, d) }
 		},
-	},
+	}.lacks("it needs the bound it comes back above, such as `above 99%`: drill does not know what normal is",
+		canaryName+` `+backToNormal+inWithin,
+	),
 	{
 		Keyword: "Then", Form: `following the runbook brings the canary success ratio above {percent}[ within {duration}]`,
 		Variants: []string{

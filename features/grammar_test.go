@@ -152,6 +152,9 @@ var variantLines = []stepLine{
 	{`provider "openai" rejects all requests with 401`, `provider {provider} returns {status}[ for {percent} of requests]`, []string{"openai", "401", "", ""}},
 	{`provider "openai" returns 503s for 20% of requests`, `provider {provider} returns {status}[ for {percent} of requests]`, []string{"openai", "503", "20", ""}},
 	{`the primary provider returns 500`, `the primary provider returns {status}[ for {percent} of requests]`, []string{"500", "", ""}},
+	{`the team gets paged within 5 minutes`, `someone is paged[ within {duration}]`, []string{"5m"}},
+	{`the ml-platform on-call is paged within 5 minutes`, `the page reaches an on-call responder of team {team} within {duration}`, []string{"ml-platform", "5m"}},
+	{`provider "openai" latency increases by 2 seconds`, `provider {provider} slows down by {latency}`, []string{"openai", "2000", ""}},
 	// The world, in more of a trainer's words.
 	{`our environment is up`, `the team's environment is running`, []string{}},
 	{`traffic of 20 requests per second`, `steady traffic of {rate}`, []string{"20"}},
@@ -472,4 +475,26 @@ func TestCheckRefusesAMissingDeadline(t *testing.T) {
 		"6 incomplete step: it needs the window it must hold for, such as `within 10 minutes` of the latest fault | Then alert \"B\" does not fire within 10 minutes",
 		"7 incomplete step: it needs the window it must hold for, such as `within 10 minutes` of the latest fault | Then no alert fires within 10 minutes",
 	}, got, "the alert resolving takes no deadline: it has a documented one")
+}
+
+// A measure said to come back "to normal" names no bound, which drill
+// cannot judge by: the line is refused saying which bound to add.
+func TestCheckRefusesAMeasureWithoutItsBound(t *testing.T) {
+	scs, err := Parse("features/f.feature", []byte(`Feature: x
+  Scenario: y
+    When provider "p" is down
+    Then the error rate goes back to normal within 20 minutes
+    And requests succeed again
+    And spend returns to normal
+`))
+	require.NoError(t, err)
+	var got []string
+	for _, p := range Check(scs) {
+		got = append(got, fmt.Sprintf("%d %s | %s", p.Line, p.Message, p.Closest[0]))
+	}
+	require.Equal(t, []string{
+		"4 incomplete step: it needs the bound it comes back below, such as `below 1%`: drill does not know what normal is | Then the service's error ratio is below 30% within 20 minutes",
+		"5 incomplete step: it needs the bound it comes back above, such as `above 99%`: drill does not know what normal is | Then the service's success ratio is above 30% within 10 minutes",
+		"6 incomplete step: it needs the bound it comes back below, such as `below $2 per minute`: drill does not know what normal is | Then spend is below $2 per minute within 10 minutes",
+	}, got)
 }

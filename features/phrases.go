@@ -117,3 +117,7 @@ const (
 
 // paged is someone getting a page.
 const paged = `(is paged|gets the page|receives the page|gets paged|should be paged|must be paged|will be paged|should get paged|should get the page|should receive the page)`
+
+// backToNormal is a measure coming back with no bound given, which a
+// step cannot judge: it is refused saying what bound to add.
+const backToNormal = `(goes back to normal|returns to normal|is back to normal|gets back to normal|comes back to normal|is normal again|recovers|is healthy again|goes back to what it was|returns to its baseline|is back to its baseline)`
