@@ -638,6 +638,33 @@ var catalog = []Step{
 		},
 	},
 	{
+		Keyword: "Then", Form: `the page reaches responder {responder} within {duration}`, subject: true, refers: true,
+		Variants: []string{
+			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages|escalates to|is escalated to|should reach|should escalate to) (responder|user|engineer|on-call engineer|the responder|the user|the engineer) {responder} ` + within + ` {duration}`,
+			`[the ](page|alert) (escalates to|is escalated to|should escalate to) {responder} ` + within + ` {duration}`,
+			`[the ](responder|user|engineer|on-call engineer) {responder} ` + paged + ` ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the escalation policy pages that responder (a user of the escalation files), at most that long after the first expected alert fired: where a page escalates when the first responder is unavailable. The failure names who was paged instead.",
+		Example: `Then the page reaches responder "bob" within 15m`,
+		bind: func(s *State) any {
+			return func(ctx context.Context, user, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				from, err := s.firstExpectedFiring()
+				if err != nil {
+					return err
+				}
+				_, err = s.waitFrom(ctx, from, dur, func(e timeline.Event) bool { return e.Kind == timeline.Page && e.Subject == user })
+				if errors.Is(err, timeline.ErrDeadline) {
+					return fmt.Errorf("responder %q was not paged within %s of the alert firing (%s)%s", user, d, s.pagedSince(from), s.pageContext())
+				}
+				return err
+			}
+		},
+	},
+	{
 		Keyword: "Then", Form: `someone is paged[ within {duration}]`, subject: true, refers: true,
 		Variants: []string{
 			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call|the team|the on-call team) (` + paged + `|is notified|should be notified)[ ` + within + ` {duration}]`,
@@ -1410,6 +1437,21 @@ func (s *State) alertContext(alert string, from time.Time) string {
 		return fmt.Sprintf(" (it went pending at %s but never reached firing)", s.at(e.At))
 	}
 	return " (it never went pending: " + s.neverPending(alert) + ")"
+}
+
+// pagedSince says who was paged since from, for a failure naming who
+// was not.
+func (s *State) pagedSince(from time.Time) string {
+	var who []string
+	for _, e := range s.Env.Log().Sorted() {
+		if e.Kind == timeline.Page && !e.At.Before(from) {
+			who = append(who, fmt.Sprintf("%s at %s", e.Subject, s.at(e.At)))
+		}
+	}
+	if len(who) == 0 {
+		return "nobody was paged"
+	}
+	return "paged: " + strings.Join(who, ", ")
 }
 
 // pageContext lists the escalation's broken links, for failure messages.

@@ -62,6 +62,7 @@ var waits = map[string]waitRule{
 	`alert {alert} does not fire within {duration}`:                                                {from: fromFault, quiet: true},
 	`no alert fires within {duration}`:                                                             {from: fromFault, quiet: true},
 	`the page reaches an on-call responder of team {team} within {duration}`:                       {from: fromFiring, sets: fromPage},
+	`the page reaches responder {responder} within {duration}`:                                     {from: fromFiring, sets: fromPage},
 	`someone is paged[ within {duration}]`:                                                         {from: fromFiring, sets: fromPage},
 	`the page is acknowledged within {duration}`:                                                   {from: fromPage, sets: fromAck},
 	`following the runbook brings {promql} true within {duration}`:                                 {from: fromAck},

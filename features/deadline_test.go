@@ -128,6 +128,7 @@ var scheduleCases = []struct {
 	{name: "no alert fires", src: `Then no alert fires within 7m`, probe: firing, quiet: true},
 	{name: "someone paged", src: "Then alert \"A\" fires within 5m\n    And someone is paged within 4m", probe: kind(timeline.Page, "alice")},
 	{name: "page reaches", src: "Then alert \"A\" fires within 5m\n    And the page reaches an on-call responder of team \"ml\" within 4m", probe: kind(timeline.Page, "alice")},
+	{name: "page reaches a responder", src: "Then alert \"A\" fires within 5m\n    And the page reaches responder \"alice\" within 4m", probe: kind(timeline.Page, "alice")},
 	{name: "acknowledged", src: "Then alert \"A\" fires within 5m\n    And the page is acknowledged within 10m", probe: kind(timeline.Ack, "alice")},
 	{name: "acknowledged after a page step", src: "Then alert \"A\" fires within 5m\n    And the page reaches an on-call responder of team \"ml\" within 4m\n    And the page is acknowledged within 10m", probe: kind(timeline.Ack, "alice")},
 	{name: "runbook condition", src: "Then alert \"A\" fires within 5m\n    And the page is acknowledged within 10m\n    And following the runbook brings \"up == 1\" true within 15m", probe: runbookEnd},

@@ -155,6 +155,9 @@ var variantLines = []stepLine{
 	{`the team gets paged within 5 minutes`, `someone is paged[ within {duration}]`, []string{"5m"}},
 	{`the ml-platform on-call is paged within 5 minutes`, `the page reaches an on-call responder of team {team} within {duration}`, []string{"ml-platform", "5m"}},
 	{`provider "openai" latency increases by 2 seconds`, `provider {provider} slows down by {latency}`, []string{"openai", "2000", ""}},
+	{`the page escalates to "bob" within 15 minutes`, `the page reaches responder {responder} within {duration}`, []string{"bob", "15m"}},
+	{`the page reaches the responder bob within 15 minutes`, `the page reaches responder {responder} within {duration}`, []string{"bob", "15m"}},
+	{`responder "bob" gets paged within 15 minutes`, `the page reaches responder {responder} within {duration}`, []string{"bob", "15m"}},
 	// The world, in more of a trainer's words.
 	{`our environment is up`, `the team's environment is running`, []string{}},
 	{`traffic of 20 requests per second`, `steady traffic of {rate}`, []string{"20"}},

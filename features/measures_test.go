@@ -564,3 +564,20 @@ func TestMoreFaultWordsInjectWhatTheySay(t *testing.T) {
 		"9 provider-error primary map[probability:0.2 status:503]",
 	}, got)
 }
+
+// A page must reach the named responder: another responder's page does
+// not pass the step, and the failure says who was paged.
+func TestPageReachesAResponder(t *testing.T) {
+	ctx := context.Background()
+	env, s, start := measureWorld(t)
+	s.expect("A")
+	faultAt(env, s)
+	fired := start.Add(11 * time.Minute)
+	env.log.Append(alertEvent(timeline.AlertFiring, "A", fired, fired))
+	env.log.Append(timeline.Event{At: fired.Add(time.Minute), Kind: timeline.Page, Subject: "alice"})
+	env.clock.Set(fired.Add(20 * time.Minute))
+	err := invokeStep(t, s, `the page escalates to "bob" within 15 minutes`, ctx)
+	require.EqualError(t, err, `responder "bob" was not paged within 15m of the alert firing (paged: alice at +12:00)`)
+	env.log.Append(timeline.Event{At: fired.Add(10 * time.Minute), Kind: timeline.Page, Subject: "bob"})
+	require.NoError(t, invokeStep(t, s, `the page escalates to "bob" within 15 minutes`, ctx))
+}
