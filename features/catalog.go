@@ -246,7 +246,9 @@ var catalog = []Step{
 		func(a []string) (string, string, map[string]string, error) {
 			return "billing-spike", a[0], map[string]string{"factor": a[1]}, nil
 		}).also(
-		`[the ]provider {provider} ` + bills,
+		`[the ]provider {provider} `+bills,
+		`[the ]provider {provider}['s] `+tokenUsage+` `+goesUp,
+		`[the ]`+tokenUsage+` (of|from) [the ]provider {provider} `+goesUp,
 	),
 	faultStep(`provider {provider} runs out of quota`,
 		"The provider refuses every request with 429 insufficient_quota.",

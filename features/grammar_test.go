@@ -158,6 +158,8 @@ var variantLines = []stepLine{
 	{`the page escalates to "bob" within 15 minutes`, `the page reaches responder {responder} within {duration}`, []string{"bob", "15m"}},
 	{`the page reaches the responder bob within 15 minutes`, `the page reaches responder {responder} within {duration}`, []string{"bob", "15m"}},
 	{`responder "bob" gets paged within 15 minutes`, `the page reaches responder {responder} within {duration}`, []string{"bob", "15m"}},
+	{`the token usage of provider "openai" goes up 10x`, `provider {provider} bills {factor} tokens`, []string{"openai", "10", ""}},
+	{`provider "openai"'s reported tokens jump by 5 times for 20 minutes`, `provider {provider} bills {factor} tokens`, []string{"openai", "5", "20m"}},
 	// The world, in more of a trainer's words.
 	{`our environment is up`, `the team's environment is running`, []string{}},
 	{`traffic of 20 requests per second`, `steady traffic of {rate}`, []string{"20"}},

@@ -26,6 +26,10 @@ const (
 	down = `([(goes|is|becomes) ](down|unreachable|offline|unavailable|out)[ completely]|(has|suffers) an outage|(fails|stops answering|stops responding) completely|goes dark)`
 	// bills is a billing spike: the provider reports more tokens than it used.
 	bills = `[starts to |starts ](bills|bill|billing|charges|charging|charges for|reports|reporting|counts|overbills|overcharges) {factor} [the |more ][usual |normal |real |actual ](tokens|token usage|usage|the tokens)[ (per|on every|for every|for each|on each) (request|call)]`
+	// tokenUsage is what a provider reports it used; goesUp is it
+	// multiplying, by a factor that follows.
+	tokenUsage = `(token usage|token count|token bill|reported tokens|reported token usage|reported usage)`
+	goesUp     = `(goes up|rises|grows|jumps|increases|multiplies|spikes|go up|rise|grow|jump|increase|multiply|spike) [by ]{factor}`
 	// quota is running out of quota.
 	quota = `(runs out of|exhausts its|exhausts the|hits its|exceeds its|is out of|has no) quota`
 	// quotaGone is a quota used up.
