@@ -53,6 +53,9 @@ func WriteTextOf(w io.Writer, steps []Step) error {
 		if s.suffix != "" {
 			fmt.Fprintf(w, "      then, optionally: %s\n", s.suffix)
 		}
+		for _, l := range s.lacking {
+			fmt.Fprintf(w, "      refused: %s (%s)\n", l.form, l.needs)
+		}
 	}
 	fmt.Fprint(w, "\nIn a form, [words] may be left out, (a|b) is one of its words, and {kind} is a value:\n")
 	for _, k := range valueKindOrder() {
