@@ -581,3 +581,42 @@ func TestPageReachesAResponder(t *testing.T) {
 	env.log.Append(timeline.Event{At: fired.Add(10 * time.Minute), Kind: timeline.Page, Subject: "bob"})
 	require.NoError(t, invokeStep(t, s, `the page escalates to "bob" within 15 minutes`, ctx))
 }
+
+// Latency's bad side reads the client-side p95 in seconds against a
+// bound written as a duration.
+func TestLatencyReachesTheBadSide(t *testing.T) {
+	ctx := context.Background()
+	env, s, _ := measureWorld(t)
+	faultAt(env, s)
+	env.value = 3.5
+	require.NoError(t, evals(t, env, func() error { return invokeStep(t, s, `latency p95 goes above 3 seconds within 1 minute`, ctx) }))
+	require.Equal(t, []string{latencyP95}, env.exprs)
+	env.value = 2
+	err := evals(t, env, func() error { return invokeStep(t, s, `response times go above 3 seconds within 1 minute`, ctx) })
+	require.EqualError(t, err, "latency p95 never read at or above 3s within 1m0s of the fault: it was read from +10:00 to +11:00 (last value 2s at +11:00)")
+}
+
+// The canary's recovery steps read the canary ratio, not the service's.
+func TestCanaryRecoveryReadsTheCanaries(t *testing.T) {
+	ctx := context.Background()
+	env, s, _ := measureWorld(t)
+	faultAt(env, s)
+	var read []string
+	env.read = func(what string, at time.Time) Reading {
+		read = append(read, what)
+		return Reading{Good: true, Detail: what}
+	}
+	require.NoError(t, invokeStep(t, s, `the canary success ratio is back above 99% within 15 minutes`, ctx))
+	require.Equal(t, []string{canaryRatio + " > 0.99"}, read)
+	rec, ok := env.log.Find(timeline.OfKind(timeline.Recovered, ""))
+	require.True(t, ok)
+	require.Equal(t, "the canary success ratio above 99.0%", rec.Subject)
+
+	read = nil
+	env.log.Append(alertEvent(timeline.AlertFiring, "A", env.clock.Now(), env.clock.Now()))
+	for _, e := range ackAndRunbook(env.clock.Now()) {
+		env.log.Append(e)
+	}
+	require.NoError(t, invokeStep(t, s, `following the runbook brings the canary success ratio above 99% within 20 minutes`, ctx))
+	require.Equal(t, []string{canaryRatio + " > 0.99"}, read)
+}
