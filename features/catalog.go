@@ -62,11 +62,30 @@ type Step struct {
 	// starts ("traffic" rate, clock "speed" or "control" window), so a
 	// plan can tell without running it; "" for other steps.
 	sets string
+
+	// lacking are phrasings of the step without a value it cannot do
+	// without and has no documented default for (a rate limit without
+	// its limit): Check refuses a line they match with what to add,
+	// never taking a value the trainer did not write.
+	lacking []lacking
+}
+
+// lacking is a phrasing (with the step's suffix) that leaves out a
+// value, and what the trainer must add.
+type lacking struct{ form, needs string }
+
+// lacks adds phrasings the step refuses for a value they leave out.
+func (s Step) lacks(needs string, forms ...string) Step {
+	s.lacking = append([]lacking(nil), s.lacking...)
+	for _, f := range forms {
+		s.lacking = append(s.lacking, lacking{f, needs})
+	}
+	return s
 }
 
 // forD is the optional time bound of a fault step: for 10 minutes, or
 // for 10 minutes, then recovers.
-const forD = `[ for [the next ]{duration}[[,] [and ]then (recovers|recover|heals|ends|stops)]]`
+const forD = `[ for [the next ]{duration}[[,] [and ]then (recovers|recover|heals|ends|stops|comes back|come back|is back|are back|is restored|are restored|returns to normal|return to normal|goes back to normal|go back to normal)]]`
 
 // Catalog returns every step definition, in documentation order.
 func Catalog() []Step { return append([]Step(nil), catalog...) }
@@ -76,7 +95,7 @@ var catalog = []Step{
 	{
 		Keyword: "Given", Form: `the team's environment is running`,
 		Variants: []string{
-			`[the ]team's [drill ]` + world + ` is ` + running,
+			`([the ]team's|our|my) [drill ]` + world + ` is ` + running,
 			`the [drill ]` + world + ` is ` + running,
 			`the drill is running`,
 		},
@@ -92,6 +111,8 @@ var catalog = []Step{
 			`[a ]` + steady + ` of {rate}`,
 			`[the ](traffic|load) (is|runs) [steady ]at {rate}`,
 			`{rate} of [steady |constant ](traffic|load)`,
+			`[request ](traffic|load) of {rate}`,
+			`a (steady|constant|continuous) {rate}[ of (traffic|load)]`,
 			`[the ](traffic|load) is {rate}`,
 			`there is [a ]` + steady + ` of {rate}`,
 			steady + ` at {rate}`,
@@ -145,6 +166,7 @@ var catalog = []Step{
 		Keyword: "Given", Form: `the drill clock runs at speed {number}`, sets: "speed",
 		Variants: []string{
 			`[the ][drill ]clock runs at [speed ]{number}[x| times real time| times]`,
+			`[the ][drill ]clock runs {number}[x| times] faster[ than real time]`,
 			`[the ]drill (speed|clock speed) is {number}[x]`,
 			`the drill runs at [speed ]{number}[x][ speed]`,
 		},
@@ -185,16 +207,19 @@ var catalog = []Step{
 	},
 
 	// ---- When: faults
-	faultStep(`provider {provider} returns {status} for {percent} of requests`,
-		"The provider answers that share of requests (rolled per request) with an API error of that status, in its own error format.",
+	faultStep(`provider {provider} returns {status}[ for {percent} of requests]`,
+		"The provider answers that share of requests (rolled per request; every request when the line gives no share, as it then says) with an API error of that status, in its own error format.",
 		`When provider "primary" returns 503 for 30% of requests`,
 		func(a []string) (string, string, map[string]string, error) {
-			p, err := percent(a[2])
+			p, err := shareOrAll(a[2])
 			return "provider-error", a[0], map[string]string{"status": a[1], "probability": p}, err
 		}).also(
-		`[the ]provider {provider} `+returns+` `+status+` `+share,
+		`[the ]provider {provider} `+returns+` `+status+`[ (`+share+`|`+every+`)]`,
 		`{percent} of [the |all ](requests|calls) to [the ]provider {provider} (return|fail with|get|get back) `+status,
-		`[the ]provider {provider} (fails|errors on|fails on|rejects) {percent} of [the |all ](requests|calls) with `+status,
+		`[the ]provider {provider} (fails|errors on|fails on|rejects) ({percent} of [the |all ](requests|calls)|(all|every|each) (requests|request|calls|call)) with `+status,
+	).lacks("it needs the HTTP status the provider answers with, such as `with 503`",
+		`[the ]provider {provider} (fails|errors on|fails on|rejects|errors out on) {percent} of [the |all ](requests|calls)`,
+		`[the ]provider {provider} (starts failing|starts erroring|starts returning errors|returns errors|fails|errors out)[ `+share+`]`,
 	),
 	faultStep(`provider {provider} is down`,
 		"Takes the provider's proxy down: connections are refused (network fault through toxiproxy).",
@@ -209,6 +234,9 @@ var catalog = []Step{
 			return "latency", a[0], map[string]string{"latency": a[1]}, nil
 		}).also(
 		`[the ]provider {provider} (slows down|gets slower|is slower|responds slower|answers slower|gets slow|is slow) by {latency}[ per (request|call)| on every (request|call)]`,
+		`[the ]provider {provider} (has|gets|adds|takes) a {latency} (delay|slowdown|lag)[ (to|on) (every|each) (request|call|connection|answer)]`,
+		`[the ]provider {provider} (responds|answers|is|gets|replies) {latency} slower`,
+		`[the ]provider {provider}['s] latency (increases|goes up|rises|grows|jumps) by {latency}`,
 		`[the ]provider {provider} (adds|has|gets|takes) [an extra |an added |extra |added ]{latency} [of ](latency|delay|longer)[ (to|on) (every|each) (request|call|connection|answer)]`,
 		`[the ](responses|answers) from [the ]provider {provider} (are|get) delayed by {latency}`,
 	),
@@ -218,14 +246,16 @@ var catalog = []Step{
 		func(a []string) (string, string, map[string]string, error) {
 			return "billing-spike", a[0], map[string]string{"factor": a[1]}, nil
 		}).also(
-		`[the ]provider {provider} ` + bills,
+		`[the ]provider {provider} `+bills,
+		`[the ]provider {provider}['s] `+tokenUsage+` `+goesUp,
+		`[the ]`+tokenUsage+` (of|from) [the ]provider {provider} `+goesUp,
 	),
 	faultStep(`provider {provider} runs out of quota`,
 		"The provider refuses every request with 429 insufficient_quota.",
 		`When provider "primary" runs out of quota`,
 		func(a []string) (string, string, map[string]string, error) { return "provider-quota", a[0], nil, nil }).also(
 		`[the ]provider {provider} `+quota,
-		`[the ]provider {provider}'s quota `+quotaGone,
+		`[the ]provider {provider}['s] quota `+quotaGone,
 	),
 	faultStep(`responses from provider {provider} become garbage[ for {percent} of requests]`,
 		"The provider answers 200 with random tokens instead of an answer.",
@@ -246,8 +276,9 @@ var catalog = []Step{
 		}).also(
 		`[the ]provider {provider} `+gives+` `+wrong+`[ `+share+`]`,
 		`{percent} of [the ](answers|responses) from [the ]provider {provider} (are|become|turn) (wrong|incorrect)`,
-		`[the ]provider {provider}'s (answers|quality|answer quality) (drifts|drift|degrades|degrade|gets worse|get worse|drops|become wrong|becomes wrong)[ `+share+`]`,
+		`[the ]provider {provider}['s] (answers|quality|answer quality) (drifts|drift|degrades|degrade|gets worse|get worse|drops|become wrong|becomes wrong)[ `+share+`]`,
 		`[the ]provider {provider} (drifts|degrades) in quality[ `+share+`]`,
+		`[the ]provider {provider} (answers|responds to|replies to) {percent} of [the |all ](requests|calls|prompts|questions) (wrongly|incorrectly|badly)`,
 	),
 	faultStep(`the stream from provider {provider} is cut after {count} tokens`,
 		"Streaming responses close after that many tokens without their final event.",
@@ -262,8 +293,8 @@ var catalog = []Step{
 		"The third-party API's proxy accepts connections and never answers (blackhole).",
 		`When the "search" API times out`,
 		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }).also(
-		`the {stub} `+api+` `+hangs,
-		`[the ]`+api+` {stub} `+hangs,
+		`the {stub} `+api+` (`+hangs+`|`+startsHanging+`)`,
+		`[the ]`+api+` {stub} (`+hangs+`|`+startsHanging+`)`,
 	),
 	faultStep(`the {stub} API returns {status}[ for {percent} of requests]`,
 		"The third-party API answers every request with that status.",
@@ -284,6 +315,19 @@ var catalog = []Step{
 		`the {stub} `+api+` (changes|breaks|alters) (its|the) (schema|response format|response schema|format|contract)`,
 		`[the ]`+api+` {stub} (changes|breaks|alters) (its|the) (schema|response format|response schema|format|contract)`,
 	),
+	stubStep(`the {stub} API returns empty results`, "stub-empty",
+		"The third-party API answers 200 with empty results: nothing fails, the answers are just empty.",
+		`(returns|answers with|responds with|gives|starts returning|starts giving|sends back) (empty results|no results|empty responses|empty answers|nothing)`),
+	stubStep(`the {stub} API rate limits requests`, "stub-rate-limit",
+		"The third-party API answers every request 429 with Retry-After (the stub-rate-limit kind's default, 30s; `fault \"stub-rate-limit\" hits \"X\" with retry_after=...` sets another).",
+		`(rate limits|rate-limits|throttles|is rate limited|is rate-limited|is throttled|starts rate limiting|starts throttling|starts to rate limit|starts to throttle)[ us| the service| our requests| the requests| requests| every request| all requests]`),
+	stubStep(`the {stub} API's credentials expire`, "stub-expired-credentials",
+		"The third-party API rejects the credentials as expired: every request gets 401.",
+		`(rejects|refuses) (our|the|its) (credentials|API key|key|token)`,
+		`['s] (credentials|API key|key|token|tokens) (expire|expires|expired|have expired|has expired|are expired|is expired|are revoked|is revoked|stop working|stops working)`),
+	stubStep(`the {stub} API returns malformed responses`, "stub-malformed",
+		"The third-party API answers 200 with a body that does not parse.",
+		`(returns|answers with|responds with|sends|sends back|starts returning|starts sending) (malformed|invalid|broken|unparseable|corrupt|corrupted|garbled) (responses|answers|JSON|data|bodies|payloads)`),
 	faultStep(`traffic surges {factor}`,
 		"Multiplies the request rate of the traffic generator.",
 		`When traffic surges 3x for 10m`,
@@ -294,14 +338,14 @@ var catalog = []Step{
 		`there is a {factor} (traffic|load) (surge|spike)`,
 		`a {factor} (traffic|load) (surge|spike) (hits|arrives)`,
 	),
-	faultStep(`the primary provider returns {status} for {percent} of requests`,
+	faultStep(`the primary provider returns {status}[ for {percent} of requests]`,
 		"Like `provider \"X\" returns ...` on the first provider of drill.yaml, for drills that fit any team.",
 		`When the primary provider returns 503 for 90% of requests`,
 		func(a []string) (string, string, map[string]string, error) {
-			p, err := percent(a[1])
+			p, err := shareOrAll(a[1])
 			return "provider-error", "", map[string]string{"status": a[0], "probability": p}, err
 		}).also(
-		primary+` `+returns+` `+status+` `+share,
+		primary+` `+returns+` `+status+`[ (`+share+`|`+every+`)]`,
 		`{percent} of [the |all ](requests|calls) to the primary provider (return|fail with|get|get back) `+status,
 	),
 	faultStep(`the primary provider is down`,
@@ -376,15 +420,20 @@ var catalog = []Step{
 		`When provider "primary" times out for 10m`,
 		func(a []string) (string, string, map[string]string, error) { return "blackhole", a[0], nil, nil }).also(
 		`[the ]provider {provider} `+hangs,
-		`[the ]provider {provider} (starts to time out|starts timing out|begins to time out|times out on every request)`,
+		`[the ]provider {provider} `+startsHanging,
 	),
-	faultStep(`provider {provider} is rate limited to {count} requests per minute`,
-		"The provider enforces that rate limit and answers 429 with Retry-After above it.",
+	faultStep(`provider {provider} is rate limited to {rate}`,
+		"The provider enforces that rate limit, counted in whole requests per minute (`5 rps` is 300 per minute), and answers 429 with Retry-After above it. The limit has no default: a line without it is refused, saying so.",
 		`When provider "primary" is rate limited to 20 requests per minute`,
 		func(a []string) (string, string, map[string]string, error) {
-			return "rate-limit", a[0], map[string]string{"rpm": a[1]}, nil
+			rpm, err := perMinute(a[1])
+			return "rate-limit", a[0], map[string]string{"rpm": rpm}, err
 		}).also(
-		`[the ]provider {provider} (is rate limited|is rate-limited|rate limits|rate-limits|throttles|is throttled|limits) (to|at) {count} (requests|calls|req) (per|a|every) minute`,
+		`[the ]provider {provider} `+rateLimits+`[ us| the service| our requests| the requests| requests| the traffic| traffic] (to|at) {rate}`,
+	).lacks("a rate limit needs its limit, written as a rate (`to 20 requests per minute`, `to 5 rps`); drill takes none for it",
+		`[the ]provider {provider} `+rateLimits+`[ us| the service| our requests| the requests| requests| the traffic| traffic]`,
+		`[the ]provider {provider} (starts rate limiting|starts throttling|starts to rate limit|starts to throttle|begins rate limiting|begins throttling)[ us| the service| our requests| the requests| requests| the traffic| traffic]`,
+		`[the ]provider {provider} (hits|reaches|enforces|applies|has) [its |a ](rate limit|rate-limit|request limit)`,
 	),
 	faultStep(`the {stub} API slows down[ by {latency}]`,
 		"The third-party API answers slowly: that much later (the stub-slow kind's default, 5s, when no delay is given).",
@@ -560,9 +609,11 @@ var catalog = []Step{
 		Variants: []string{
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) ` + oncall + ` (of|in|on|from|for) [the ]team {team} ` + within + ` {duration}`,
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) [the ]team {team}['s on-call| on-call][ engineer| responder] ` + within + ` {duration}`,
-			oncall + ` (of|in|on|from) [the ]team {team} (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
-			`[the ]team {team}['s on-call| on-call][ engineer| responder] (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
-			`the {team} team['s on-call| on-call] (is paged|gets the page|receives the page|gets paged) ` + within + ` {duration}`,
+			oncall + ` (of|in|on|from) [the ]team {team} ` + paged + ` ` + within + ` {duration}`,
+			oncall + ` (of|from) [the ]{team}[ team] ` + paged + ` ` + within + ` {duration}`,
+			`[the ]team {team}['s on-call| on-call][ engineer| responder] ` + paged + ` ` + within + ` {duration}`,
+			`the {team} team['s on-call| on-call] ` + paged + ` ` + within + ` {duration}`,
+			`the {team} on-call[ engineer| responder] ` + paged + ` ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the escalation policy pages a member of the team, at most that long after the first expected alert fired.",
 		Example: `Then the page reaches an on-call responder of team "ml-platform" within 5m`,
@@ -589,9 +640,36 @@ var catalog = []Step{
 		},
 	},
 	{
+		Keyword: "Then", Form: `the page reaches responder {responder} within {duration}`, subject: true, refers: true,
+		Variants: []string{
+			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages|escalates to|is escalated to|should reach|should escalate to) (responder|user|engineer|on-call engineer|the responder|the user|the engineer) {responder} ` + within + ` {duration}`,
+			`[the ](page|alert) (escalates to|is escalated to|should escalate to) {responder} ` + within + ` {duration}`,
+			`[the ](responder|user|engineer|on-call engineer) {responder} ` + paged + ` ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the escalation policy pages that responder (a user of the escalation files), at most that long after the first expected alert fired: where a page escalates when the first responder is unavailable. The failure names who was paged instead.",
+		Example: `Then the page reaches responder "bob" within 15m`,
+		bind: func(s *State) any {
+			return func(ctx context.Context, user, d string) error {
+				dur, err := ParseDuration(d)
+				if err != nil {
+					return err
+				}
+				from, err := s.firstExpectedFiring()
+				if err != nil {
+					return err
+				}
+				_, err = s.waitFrom(ctx, from, dur, func(e timeline.Event) bool { return e.Kind == timeline.Page && e.Subject == user })
+				if errors.Is(err, timeline.ErrDeadline) {
+					return fmt.Errorf("responder %q was not paged within %s of the alert firing (%s)%s", user, d, s.pagedSince(from), s.pageContext())
+				}
+				return err
+			}
+		},
+	},
+	{
 		Keyword: "Then", Form: `someone is paged[ within {duration}]`, subject: true, refers: true,
 		Variants: []string{
-			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call) (is paged|gets paged|gets the page|receives the page|is notified)[ ` + within + ` {duration}]`,
+			`(someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|the engineer on call|someone on call|the team|the on-call team) (` + paged + `|is notified|should be notified)[ ` + within + ` {duration}]`,
 			`[the ](page|alert) (reaches|gets to|is delivered to|goes to|is routed to|pages) (someone|somebody|the on-call|the on-call engineer|an on-call engineer|the on-call responder|an on-call responder|a responder|the responder|someone on call)[ ` + within + ` {duration}]`,
 		},
 		Doc:     "Waits until the escalation policy pages anyone, at most that long after the first expected alert fired (" + defaultWait + " when no duration is given); `the page reaches an on-call responder of team T` says whose on-call.",
@@ -617,8 +695,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the page is acknowledged within {duration}`, subject: true, refers: true,
 		Variants: []string{
-			subject + ` (is|gets) (acknowledged|acked) [by ` + oncall + `][ ]` + within + ` {duration}`,
-			oncall + ` (acknowledges|acks) ` + subject + ` ` + within + ` {duration}`,
+			subject + ` (is|gets|should be|must be|will be|should get) (acknowledged|acked) [by ` + oncall + `][ ]` + within + ` {duration}`,
+			oncall + ` (acknowledges|acks|should acknowledge|must acknowledge|will acknowledge|should ack)[ ` + subject + `] ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until a paged responder acknowledges, at most that long after the first page; the page itself must come at most that long after the first expected alert fired.",
 		Example: "Then the page is acknowledged within 15m",
@@ -685,7 +763,8 @@ var catalog = []Step{
 		Variants: []string{
 			followingRunbook + ` (brings|gets) (the service|it|the system|everything) back[ to health| up| to normal] ` + within + ` {duration}`,
 			followingRunbook + ` (the service|it|the system) (recovers|is back|comes back|is restored|is healthy again) ` + within + ` {duration}`,
-			`the runbook (fixes|resolves|restores) (it|the service|the problem|the incident|the outage) ` + within + ` {duration}`,
+			`the runbook (fixes|resolves|restores|solves) (it|the service|the problem|the incident|the outage|the issue) ` + within + ` {duration}`,
+			followingRunbook + ` (fixes|resolves|restores|solves) (it|the service|the problem|the incident|the outage|the issue) ` + within + ` {duration}`,
 			`the service (recovers|is back|comes back|is restored) after the runbook ` + within + ` {duration}`,
 		},
 		Doc:     "Waits for the acknowledging responder to run the runbook, then until the alert that fired has resolved and its condition reads good on data, at most that long after the acknowledgement: the team's own alert is the measure of health. Its condition reads good when the alert's expression without its final comparison returns values on the good side of the threshold (`x > 0.1` reads `x`), or, for an expression without that shape, when its selectors have fresh samples. An alert that resolved because its series vanished (the service died, its /metrics fails) or its expression returned no sample is not a recovery: the step says so and keeps waiting. Records the service as recovered.",
@@ -703,7 +782,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `following the runbook brings spend below {money} per minute[ within {duration}]`,
 		Variants: []string{
-			followingRunbook + ` (brings|gets|takes|puts) [the ](spend|spending|cost|costs|the spend rate) (below|under|back below|back under|down below|down to under) {money} (per|a|every) minute[ ` + within + ` {duration}]`,
+			followingRunbook + ` (brings|gets|takes|puts) ` + spendName + ` (below|under|back below|back under|down below|down to under) {money}` + perMin + `[ ` + within + ` {duration}]`,
+			followingRunbook + ` ` + spendName + ` ` + backBelow + ` {money}` + perMin + inWithin,
 		},
 		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`), read on data. The deadline runs from the acknowledgement; 1h when no duration is given.",
 		Example: "Then following the runbook brings spend below $2 per minute within 20m",
@@ -714,7 +794,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `following the runbook brings the service's success ratio above {percent}[ within {duration}]`,
 		Variants: []string{
-			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |service ]success (ratio|rate) (above|over|back above|back over|back to above|up above) {percent}[ ` + within + ` {duration}]`,
+			followingRunbook + ` (brings|gets|takes|puts) ` + successName + ` (above|over|back above|back over|back to above|up above) {percent}[ ` + within + ` {duration}]`,
+			followingRunbook + ` ` + successName + ` ` + backAbove + ` {percent}` + inWithin,
 		},
 		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in success ratio: the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out). The deadline runs from the acknowledgement; 1h when no duration is given.",
 		Example: "Then following the runbook brings the service's success ratio above 99% within 15m",
@@ -727,7 +808,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `following the runbook brings the service's error ratio below {percent}[ within {duration}]`,
 		Variants: []string{
-			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |service ]error (ratio|rate) (below|under|back below|back under|down below|down to) {percent}[ ` + within + ` {duration}]`,
+			followingRunbook + ` (brings|gets|takes|puts) ` + errorName + ` (below|under|back below|back under|down below|down to) {percent}[ ` + within + ` {duration}]`,
+			followingRunbook + ` ` + errorName + ` ` + backBelow + ` {percent}` + inWithin,
 		},
 		Doc:     "Like the success-ratio step, on the share of the traffic generator's requests that failed over the last minute (dropped requests left out).",
 		Example: "Then following the runbook brings the service's error ratio below 1% within 15m",
@@ -738,7 +820,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the runbook is followed[ within {duration}]`,
 		Variants: []string{
-			`the runbook is (followed|run|executed|carried out|completed|applied|worked through)[ ` + within + ` {duration}]`,
+			`the runbook (is|should be|must be|will be|gets) (followed|run|executed|carried out|completed|applied|worked through)[ ` + within + ` {duration}]`,
 			`(` + oncall + `|the incident commander) (follows|runs|executes|completes|carries out|applies|works through) the runbook[ ` + within + ` {duration}]`,
 			`the runbook (runs|is run) to (the end|completion)[ ` + within + ` {duration}]`,
 		},
@@ -761,7 +843,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the alert resolves[ within {duration}]`, refers: true,
 		Variants: []string{
-			`(the alert|it|the page|the incident) (resolves|is resolved|clears|is cleared|gets cleared|stops firing|goes away|recovers|gets resolved)[ ` + within + ` {duration}]`,
+			`(the alert|it|the page|the incident) (resolves|is resolved|clears|is cleared|gets cleared|stops firing|goes away|recovers|gets resolved|should resolve|must resolve|will resolve|should be resolved|should clear|should stop firing|should recover)[ ` + within + ` {duration}]`,
 			`(the service|the system|everything) (recovers|is back|comes back|is restored|is healthy again|is back to normal|has recovered)[ ` + within + ` {duration}]`,
 			`[the service |the system ](recovery|recovers|full recovery) ` + within + ` {duration}`,
 		},
@@ -780,8 +862,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `alert {alert} resolves within {duration}`, subject: true,
 		Variants: []string{
-			`[the ]alert {alert} (resolves|is resolved|clears|stops firing|goes away|gets resolved) ` + within + ` {duration}`,
-			`the {alert} alert (resolves|is resolved|clears|stops firing|goes away|gets resolved) ` + within + ` {duration}`,
+			`[the ]alert {alert} (resolves|is resolved|clears|stops firing|goes away|gets resolved|should resolve|must resolve|will resolve|should be resolved|should clear|should stop firing) ` + within + ` {duration}`,
+			`the {alert} alert (resolves|is resolved|clears|stops firing|goes away|gets resolved|should resolve|must resolve|will resolve|should be resolved|should clear|should stop firing) ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the alert fires after the latest fault and then resolves with its condition reading good on data, at most that long after it fired (or after the fault, while it has not fired). Resolving without good data is not a recovery, as for `the alert resolves within D`. Records the service as recovered.",
 		Example: `Then alert "LLMProviderDown" resolves within 20m`,
@@ -815,7 +897,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the service's success ratio stays above {percent}`,
 		Variants: []string{
-			`[the ][service's |service ]success (ratio|rate) ` + above + ` {percent}[ of requests]`,
+			successName + ` ` + above + ` {percent}[ of requests]`,
 			`at least {percent} of [the ]requests succeed`,
 		},
 		Doc:     "Checks the share of traffic requests that succeeded with a valid answer since the environment started (client-side SLI from the traffic generator).",
@@ -833,7 +915,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the service's success ratio stays above {percent} for {duration}`,
 		Variants: []string{
-			`[the ][service's |service ]success (ratio|rate) ` + above + ` {percent}[ of requests] (for|over) [the next |at least ]{duration}`,
+			successName + ` ` + above + ` {percent}[ of requests] (for|over) [the next |at least ]{duration}`,
 			`at least {percent} of [the ]requests (succeed|keep succeeding) (for|over) [the next ]{duration}`,
 		},
 		Doc:     "A condition that must hold over a window: reads the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out) at every evaluation interval, for that long from the step's start, and fails at the first reading at or below the bound, with its drill time (+MM:SS) and value. A reading with no data is evidence of nothing: before the first data it is waited past; after it, more than two in a row fail, since they cannot show the ratio held.",
@@ -845,7 +927,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the service's error ratio stays below {percent}[ for {duration}]`,
 		Variants: []string{
-			`[the ][service's |service ]error (ratio|rate) ` + below + ` {percent}[ of requests][ (for|over) [the next |at least ]{duration}]`,
+			errorName + ` ` + below + ` {percent}[ of requests][ (for|over) [the next |at least ]{duration}]`,
 			`(at most|no more than|fewer than|less than) {percent} of [the ]requests fail[ (for|over) [the next ]{duration}]`,
 		},
 		Doc:     "The share of the traffic generator's requests that failed (dropped requests left out). With `for D`, a condition that must hold over a window: read over the last minute at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, checked once over the scenario so far, since the environment started.",
@@ -857,7 +939,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `spend stays below {money} per minute[ for {duration}]`,
 		Variants: []string{
-			`[the ](spend|spending|cost|costs|spend rate|cost rate) ` + below + ` {money} (per|a|every) minute[ (for|over) [the next |at least ]{duration}]`,
+			spendName + ` ` + below + ` {money}` + perMin + `[ (for|over) [the next |at least ]{duration}]`,
 			`[the ](spend|spending|cost|costs) per minute ` + below + ` {money}[ (for|over) [the next |at least ]{duration}]`,
 		},
 		Doc:     "The built-in spend measure: the USD per drill minute the mock providers bill (their own cost counters, `" + spendPerMinute + "`). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, the highest spend per minute since the environment started must be below the bound.",
@@ -869,7 +951,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `latency p95 stays below {latency}[ for {duration}]`,
 		Variants: []string{
-			`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) ` + below + ` {latency}[ (for|over) [the next |at least ]{duration}]`,
+			latencyName + ` ` + below + ` {latency}[ (for|over) [the next |at least ]{duration}]`,
 		},
 		Doc:     "The built-in latency measure: the 95th percentile of the traffic generator's client-side request latency (`" + latencyP95 + "`, real seconds: a slowed provider's latency is real). With `for D`, a condition that must hold over a window: read at every evaluation interval for D from the step's start, failing at the first reading at or above the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, the p95 over the scenario so far, since the environment started.",
 		Example: "Then latency p95 stays below 2 seconds for 10 minutes",
@@ -880,7 +962,8 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `following the runbook brings latency p95 below {latency}[ within {duration}]`,
 		Variants: []string{
-			followingRunbook + ` (brings|gets|takes|puts) [the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95|latency) (below|under|back below|back under|down below|down to under) {latency}[ ` + within + ` {duration}]`,
+			followingRunbook + ` (brings|gets|takes|puts) ` + latencyName + ` (below|under|back below|back under|down below|down to under) {latency}[ ` + within + ` {duration}]`,
+			followingRunbook + ` ` + latencyName + ` ` + backBelow + ` {latency}` + inWithin,
 		},
 		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in latency measure, the 95th percentile of the traffic generator's client-side latency over the last minute, read on data. The deadline runs from the acknowledgement; 1h when no duration is given.",
 		Example: "Then following the runbook brings latency p95 below 2 seconds within 20 minutes",
@@ -888,50 +971,128 @@ var catalog = []Step{
 			return func(ctx context.Context, ms, d string) error { return s.followRunbookToMeasure(ctx, "latency", ms, d) }
 		},
 	},
-	{
+	Step{
 		Keyword: "Then", Form: `the service's success ratio is above {percent} within {duration}`,
 		Variants: []string{
-			`[the ][service's |service ]success (ratio|rate) ` + backAbove + ` {percent} ` + within + ` {duration}`,
+			successName + ` ` + backAbove + ` {percent} ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the built-in measure (the share of the traffic generator's requests that got a valid answer over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
 		Example: "Then the success ratio is above 99% within 15 minutes",
 		bind: func(s *State) any {
 			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "success", pct, d) }
 		},
-	},
-	{
+	}.lacks("it needs the bound it comes back above, such as `above 99%`: drill does not know what normal is",
+		successName+` `+backToNormal+inWithin,
+		`[the ](requests|calls) (succeed|work|go through) again`+inWithin,
+	),
+	Step{
 		Keyword: "Then", Form: `the service's error ratio is below {percent} within {duration}`,
 		Variants: []string{
-			`[the ][service's |service ]error (ratio|rate) ` + backBelow + ` {percent} ` + within + ` {duration}`,
+			errorName + ` ` + backBelow + ` {percent} ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the built-in measure (the share of the traffic generator's requests that failed over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
 		Example: "Then the error ratio is below 1% within 15 minutes",
 		bind: func(s *State) any {
 			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "error", pct, d) }
 		},
-	},
-	{
+	}.lacks("it needs the bound it comes back below, such as `below 1%`: drill does not know what normal is",
+		errorName+` `+backToNormal+inWithin,
+	),
+	Step{
 		Keyword: "Then", Form: `spend is below {money} per minute within {duration}`,
 		Variants: []string{
-			`[the ](spend|spending|cost|costs|spend rate|cost rate) ` + backBelow + ` {money} (per|a|every) minute ` + within + ` {duration}`,
+			spendName + ` ` + backBelow + ` {money}` + perMin + ` ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the built-in measure (the USD per drill minute the mock providers bill) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
 		Example: "Then spend is below $2 per minute within 20 minutes",
 		bind: func(s *State) any {
 			return func(ctx context.Context, usd, d string) error { return s.measureWithin(ctx, "spend", usd, d) }
 		},
-	},
-	{
+	}.lacks("it needs the bound it comes back below, such as `below $2 per minute`: drill does not know what normal is",
+		spendName+` `+backToNormal+inWithin,
+	),
+	Step{
 		Keyword: "Then", Form: `latency p95 is below {latency} within {duration}`,
 		Variants: []string{
-			`[the ][service's |client ](latency p95|p95 latency|95th percentile latency|latency at p95|p95) ` + backBelow + ` {latency} ` + within + ` {duration}`,
+			latencyName + ` ` + backBelow + ` {latency} ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until the built-in measure (the 95th percentile of the traffic generator's client-side latency over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
 		Example: "Then latency p95 is below 2 seconds within 20 minutes",
 		bind: func(s *State) any {
 			return func(ctx context.Context, ms, d string) error { return s.measureWithin(ctx, "latency", ms, d) }
 		},
+	}.lacks("it needs the bound it comes back below, such as `below 2 seconds`: drill does not know what normal is",
+		latencyName+` `+backToNormal+inWithin,
+	),
+	reachStep("error", `the service's error ratio goes above {percent}[ within {duration}]`,
+		"the share of the traffic generator's requests that failed over the last minute (dropped requests left out)", "at or above",
+		"Then the error ratio goes above 5% within 5 minutes",
+		errorName+` `+rises+` {percent}[ of requests]`+inWithin,
+		`[(at least|more than|over|above) ]{percent}[ of] [the |all ](requests|calls) (fail|are failing|get errors|error out|go wrong)`+inWithin,
+		`[the ]service (has|returns|serves|shows|sees|gets) [at least ]{percent} (errors|failures|failed requests|error responses)`+inWithin,
+		`the service (fails|is failing) [at least ]{percent} of [the |all ](requests|calls)`+inWithin,
+		`(users|clients|callers|customers) (see|get|hit) [at least ]{percent} (errors|failures|failed requests)`+inWithin,
+	),
+	reachStep("success", `the service's success ratio drops below {percent}[ within {duration}]`,
+		"the share of the traffic generator's requests that got a valid answer over the last minute (dropped requests left out)", "at or below",
+		"Then the success ratio drops below 90% within 10 minutes",
+		successName+` `+drops+` {percent}[ of requests]`+inWithin,
+		`(only|at most|no more than|fewer than|less than) {percent} of [the |all ](requests|calls) (succeed|get a valid answer|get an answer)`+inWithin,
+	),
+	reachStep("canary", `the canary success ratio drops below {percent}[ within {duration}]`,
+		"the share of the traffic generator's canary requests, prompts with a known answer, answered correctly over the last minute", "at or below",
+		"Then the canary success ratio drops below 80% within 10 minutes",
+		canaryName+` `+drops+` {percent}`+inWithin,
+		`(only|at most|no more than|fewer than|less than) {percent} of [the ]`+canaries+` (pass|succeed|get the right answer|are answered correctly)`+inWithin,
+	),
+	{
+		Keyword: "Then", Form: `the canary success ratio stays above {percent}[ for {duration}]`,
+		Variants: []string{
+			canaryName + ` ` + above + ` {percent}[ (for|over) [the next |at least ]{duration}]`,
+			`at least {percent} of [the ]` + canaries + ` (pass|succeed|get the right answer|are answered correctly)[ (for|over) [the next ]{duration}]`,
+		},
+		Doc:     "The built-in canary measure: the share of the traffic generator's canary requests (prompts with a known answer, in the `canary` mix and 5% of the default one) answered correctly, dropped requests left out: wrong answers show here when a provider drifts. With `for D`, a condition that must hold over a window: read over the last minute at every evaluation interval for D from the step's start, failing at the first reading at or below the bound with its drill time (+MM:SS) and value (more than two readings in a row with no data fail too). Without it, checked once over the scenario so far, since the environment started. A mix with no canary requests gives it no data, which fails it.",
+		Example: "Then the canary success ratio stays above 95% for 10 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureStays(ctx, "canary", pct, d) }
+		},
 	},
+	Step{
+		Keyword: "Then", Form: `the canary success ratio is above {percent} within {duration}`,
+		Variants: []string{
+			canaryName + ` ` + backAbove + ` {percent} ` + within + ` {duration}`,
+		},
+		Doc:     "Waits until the built-in measure (the share of the traffic generator's canary requests answered correctly over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: "Then the canary success ratio is above 99% within 15 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "canary", pct, d) }
+		},
+	}.lacks("it needs the bound it comes back above, such as `above 99%`: drill does not know what normal is",
+		canaryName+` `+backToNormal+inWithin,
+	),
+	{
+		Keyword: "Then", Form: `following the runbook brings the canary success ratio above {percent}[ within {duration}]`,
+		Variants: []string{
+			followingRunbook + ` (brings|gets|takes|puts) ` + canaryName + ` (above|over|back above|back over|back to above|up above) {percent}[ ` + within + ` {duration}]`,
+			followingRunbook + ` ` + canaryName + ` ` + backAbove + ` {percent}` + inWithin,
+		},
+		Doc:     "Like `following the runbook brings \"...\" true within D` on the built-in canary success ratio: the share of the traffic generator's canary requests answered correctly over the last minute. The deadline runs from the acknowledgement; 1h when no duration is given.",
+		Example: "Then following the runbook brings the canary success ratio above 99% within 20 minutes",
+		bind: func(s *State) any {
+			return func(ctx context.Context, pct, d string) error { return s.followRunbookToMeasure(ctx, "canary", pct, d) }
+		},
+	},
+	reachStep("spend", `spend goes above {money} per minute[ within {duration}]`,
+		"the USD per drill minute the mock providers bill (`"+spendPerMinute+"`)", "at or above",
+		"Then spend goes above $5 per minute within 10 minutes",
+		spendName+` `+rises+` {money}`+perMin+inWithin,
+		`[the ](spend|spending|cost|costs) per minute `+rises+` {money}`+inWithin,
+	),
+	reachStep("latency", `latency p95 goes above {latency}[ within {duration}]`,
+		"the 95th percentile of the traffic generator's client-side latency over the last minute", "at or above",
+		"Then latency p95 goes above 3 seconds within 5 minutes",
+		latencyName+` `+rises+` {latency}`+inWithin,
+	),
 	{
 		Keyword: "Then", Form: `following the runbook brings this condition true within {duration}`, arg: argDoc, suffix: "[:]",
 		Variants: []string{
@@ -971,7 +1132,7 @@ var catalog = []Step{
 		Variants: []string{
 			`no (other|unexpected|further|more) (alert|alerts) (fires|fire|fired|go off|goes off)`,
 			`no other alert (fires|goes off|is raised)`,
-			`(there are|there is) no (false alarms|false alarm|other alerts|unexpected alerts)`,
+			`[(there are|there is) ]no (false alarms|false alarm|other alerts|unexpected alerts)`,
 			`nothing else (fires|alerts)`,
 		},
 		Doc:     "Fails if any alert fired that no step of the scenario expects (a false alarm or a noisy rule).",
@@ -984,7 +1145,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `role {role} is assigned within {duration}`,
 		Variants: []string{
-			`[the ]role {role} is (assigned|claimed|taken|filled) ` + within + ` {duration}`,
+			`[the ]role {role} (is|should be|must be|will be|gets) (assigned|claimed|taken|filled) ` + within + ` {duration}`,
 			`(someone|somebody|a responder) (takes|claims|is assigned) [the ]role {role} ` + within + ` {duration}`,
 		},
 		Doc:     "Waits until someone claims the incident role (an id or name from the escalation roles:), at most that long after the first expected alert fired.",
@@ -1002,7 +1163,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `an incident commander is assigned within {duration}`,
 		Variants: []string{
-			`(an|the) (incident commander|IC) is (assigned|named|appointed|chosen|claimed) ` + within + ` {duration}`,
+			`(an|the) (incident commander|IC) (is|should be|must be|will be|gets) (assigned|named|appointed|chosen|claimed) ` + within + ` {duration}`,
 			`(someone|somebody|a responder) (takes|claims|becomes) [the ](incident commander|IC)[ role] ` + within + ` {duration}`,
 			`the incident has (a|an) (commander|incident commander) ` + within + ` {duration}`,
 		},
@@ -1033,7 +1194,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `a status update is posted within {duration}`,
 		Variants: []string{
-			`(a|the first|the) status update (is posted|is sent|is published|is made|is written|is given|is shared|goes out|gets posted|gets sent|is out) ` + within + ` {duration}`,
+			`(a|the first|the) status update (is posted|is sent|is published|is made|is written|is given|is shared|goes out|gets posted|gets sent|is out|should be posted|must be posted|will be posted|should be sent|should go out|should be published) ` + within + ` {duration}`,
 			`(someone|somebody|the communications lead|the comms lead) (posts|sends|publishes|writes|shares) a status update ` + within + ` {duration}`,
 			`stakeholders (get|receive|are sent) a status update ` + within + ` {duration}`,
 		},
@@ -1052,7 +1213,7 @@ var catalog = []Step{
 	{
 		Keyword: "Then", Form: `the runbook owner is paged`,
 		Variants: []string{
-			`the (runbook owner|runbook's owner|owner of the runbook) (is paged|gets paged|gets the page|is notified)`,
+			`the (runbook owner|runbook's owner|owner of the runbook) (` + paged + `|is notified|should be notified)`,
 		},
 		Doc:     "Checks that the owner of the runbook of an expected alert (the user, or a member of the owning team) is paged before the page is acknowledged or the policy gives up (waiting up to 1h after the first expected firing).",
 		Example: "Then the runbook owner is paged",
@@ -1064,6 +1225,8 @@ var catalog = []Step{
 		Keyword: "Then", Form: `the fault provably fired`,
 		Variants: []string{
 			`the (fault|faults) provably (fired|took effect|hit)`,
+			`the (fault|faults) (fired|took effect|had an effect|hit requests|affected requests)`,
+			`the (fault|faults) (should have|must have) (fired|taken effect|had an effect|hit requests)`,
 			`the (fault|faults) (really|actually|demonstrably|verifiably) (fired|took effect|hit|happened)`,
 			`(every|each) fault (affected|hit) at least one (request|connection)`,
 		},
@@ -1079,6 +1242,36 @@ var catalog = []Step{
 func (s Step) also(variants ...string) Step {
 	s.Variants = append(append([]string(nil), s.Variants...), variants...)
 	return s
+}
+
+// reachStep builds a Then step asserting that a fault shows where users
+// are: the built-in measure name (described as what) reads on the bad
+// side of its bound (side: "at or above") within a deadline of the
+// latest fault (State.measureReaches).
+func reachStep(name, form, what, side, example string, variants ...string) Step {
+	return Step{
+		Keyword: "Then", Form: form, Variants: variants,
+		Doc:     "The fault shows where users are: waits until the built-in measure (" + what + ") reads " + side + " the bound on data, at most that long after the latest fault (after the step's start when no fault came before it; " + defaultWait + " when no duration is given). A step that starts later first reads back over the time since the fault, at the evaluation interval, so a spike that came and went while earlier steps waited counts. A reading with no data shows nothing: it never passes the step. When no reading is " + side + " the bound, the failure says from when to when it was read (+MM:SS) and the last value.",
+		Example: example,
+		bind: func(s *State) any {
+			return func(ctx context.Context, bound, d string) error { return s.measureReaches(ctx, name, bound, d) }
+		},
+	}
+}
+
+// stubStep builds a When step that injects a parameterless stub fault
+// kind: its form, and, for each of says (what the API does, after its
+// name), the phrasings "the {stub} API ..." and "the API {stub} ...".
+func stubStep(form, kind, doc string, says ...string) Step {
+	var variants []string
+	for _, v := range says {
+		if !strings.HasPrefix(v, "['s]") { // the API's credentials, the API returns
+			v = " " + v
+		}
+		variants = append(variants, `the {stub} `+api+v, `[the ]`+api+` {stub}`+v)
+	}
+	return faultStep(form, doc, "When "+strings.ReplaceAll(form, "{stub}", `"search"`),
+		func(a []string) (string, string, map[string]string, error) { return kind, a[0], nil, nil }).also(variants...)
 }
 
 // withShare adds a fault's share of requests ("30", a percentage) to its
@@ -1143,6 +1336,30 @@ func multiFaultStep(form, doc, example, arg string, faults func([]string, time.D
 		}
 	}
 	return st
+}
+
+// perMinute turns a rate in requests per second (the value grammar's
+// canonical rate) into the whole requests per minute a rate limit
+// counts.
+func perMinute(rps string) (string, error) {
+	v, err := strconv.ParseFloat(rps, 64)
+	if err != nil {
+		return "", fmt.Errorf("want a rate such as 20 requests per minute, got %q", rps)
+	}
+	rpm := v * 60
+	if r := math.Round(rpm); math.Abs(rpm-r) > 1e-6 || r < 1 {
+		return "", fmt.Errorf("a rate limit counts whole requests per minute, and this one is %s per minute", strconv.FormatFloat(rpm, 'g', 3, 64))
+	}
+	return strconv.Itoa(int(math.Round(rpm))), nil
+}
+
+// shareOrAll is a fault's share of requests as a probability: every
+// request when the line gives none ("returns 503", "to every request").
+func shareOrAll(share string) (string, error) {
+	if share == "" {
+		return "1", nil
+	}
+	return percent(share)
 }
 
 func percent(s string) (string, error) {
@@ -1222,6 +1439,21 @@ func (s *State) alertContext(alert string, from time.Time) string {
 		return fmt.Sprintf(" (it went pending at %s but never reached firing)", s.at(e.At))
 	}
 	return " (it never went pending: " + s.neverPending(alert) + ")"
+}
+
+// pagedSince says who was paged since from, for a failure naming who
+// was not.
+func (s *State) pagedSince(from time.Time) string {
+	var who []string
+	for _, e := range s.Env.Log().Sorted() {
+		if e.Kind == timeline.Page && !e.At.Before(from) {
+			who = append(who, fmt.Sprintf("%s at %s", e.Subject, s.at(e.At)))
+		}
+	}
+	if len(who) == 0 {
+		return "nobody was paged"
+	}
+	return "paged: " + strings.Join(who, ", ")
 }
 
 // pageContext lists the escalation's broken links, for failure messages.

@@ -22,7 +22,9 @@
 //
 // [Check] finds undefined or mistyped steps in feature files before a
 // drill runs, naming file:line and the two closest known steps written
-// with the line's own values ([Closest]), never a Go snippet.
+// with the line's own values ([Closest]), never a Go snippet; a line
+// that leaves out a value its step has no default for (a rate limit
+// without its limit) is refused saying what to add.
 // Each catalog entry also declares what its captured arguments name (an
 // alert, team, responder, role, provider, stub, fault target, traffic mix
 // or PromQL condition); [References] lists those names with file:line,
@@ -32,13 +34,15 @@
 // A step that takes a list or a long PromQL condition takes it below its
 // line, as a data table (faults that go on at once) or a doc string;
 // every other step refuses one ([Check]). Built-in measures (spend, the
-// success and error ratios, latency p95) need no PromQL: a step can
-// require one to stay on the good side of a bound over a window (failing
-// at the first violation, with its drill time and value) or to come good
-// within a deadline. "it", "the alert" and "the page" refer to the alert
-// of the step before that waited for one; with none before, Check
-// refuses them. [ParseTags] reads --tags in cucumber's tag-expression
-// language; a feature file in a Gherkin language other than English is
+// success and error ratios, the canary success ratio, latency p95) need
+// no PromQL: a step can require one to stay on the good side of a bound
+// over a window (failing at the first violation, with its drill time and
+// value), to come good within a deadline, or to reach its bad side within
+// a deadline of the fault (the fault showing where users are; no data
+// never shows it). "it", "the alert" and "the page" refer to the alert of
+// the step before that waited for one; with none before, Check refuses
+// them. [ParseTags] reads --tags in cucumber's tag-expression language; a
+// feature file in a Gherkin language other than English is
 // refused at its "# language:" line.
 //
 // A failure says why: an alert a "fires" step waited for that never went

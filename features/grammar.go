@@ -427,6 +427,9 @@ type compiledStep struct {
 	// phrasing in turn: godog takes one expression per step, as it calls
 	// a line two expressions accept ambiguous.
 	all *regexp.Regexp
+	// lacking are the phrasings of Step.lacking and lackingDeadline,
+	// compiled.
+	lacking []lackingForm
 }
 
 // compileStep compiles a step's canonical form and variants, checking
@@ -452,7 +455,68 @@ func compileStep(s Step) (compiledStep, error) {
 		return cs, fmt.Errorf("step %q: %w", s.Form, err)
 	}
 	cs.all = re
+	for _, l := range append(append([]lacking(nil), s.lacking...), lackingDeadline(s)...) {
+		f, err := compileForm(l.form + s.suffix)
+		if err != nil {
+			return cs, err
+		}
+		cs.lacking = append(cs.lacking, lackingForm{f, l.needs})
+	}
 	return cs, nil
+}
+
+// deadlineTail is the deadline a phrasing ends with when it is not
+// optional: within D, (within|in|...) D, (within|in|for) [the next ]D.
+var deadlineTail = regexp.MustCompile(` (within|\(within[^)]*\)) (\[the next \])?\{duration\}$`)
+
+// deadlineFrom says what a step's deadline runs from, for a refusal.
+var deadlineFrom = map[anchor]string{
+	fromFault: "of the latest fault", fromFiring: "of the alert firing",
+	fromPage: "of the page", fromAck: "of the acknowledgement",
+}
+
+// lackingDeadline are a Then step's phrasings without the deadline they
+// end with and cannot do without ("Then alert X fires"): a line they
+// match is refused saying what deadline to add, never given one.
+func lackingDeadline(s Step) []lacking {
+	if s.Keyword != "Then" {
+		return nil
+	}
+	r := waits[s.Form]
+	needs := "it needs its deadline, such as `within 10 minutes` " + deadlineFrom[r.from]
+	if r.quiet {
+		needs = "it needs the window it must hold for, such as `within 10 minutes` " + deadlineFrom[r.from]
+	}
+	if deadlineFrom[r.from] == "" {
+		return nil
+	}
+	var out []lacking
+	for _, f := range append([]string{s.Form}, s.Variants...) {
+		if loc := deadlineTail.FindStringIndex(f); loc != nil {
+			out = append(out, lacking{f[:loc[0]], needs})
+		}
+	}
+	return out
+}
+
+// lackingForm is a compiled phrasing of Step.lacking or lackingDeadline.
+type lackingForm struct {
+	form
+	needs string
+}
+
+// lacks says what a line no step accepts leaves out, when it is a
+// phrasing of a step without a value the step cannot do without
+// (Step.lacking), and which step that is; ok is false otherwise.
+func lacks(text string) (needs string, step int, ok bool) {
+	for i, cs := range compiledCatalog() {
+		for _, f := range cs.lacking {
+			if f.re.MatchString(text) {
+				return f.needs, i, true
+			}
+		}
+	}
+	return "", -1, false
 }
 
 func sameSlots(a, b []placeholder) bool {

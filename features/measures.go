@@ -43,19 +43,31 @@ func secondsText(v float64) string {
 	return time.Duration(v * float64(time.Second)).Round(time.Millisecond).String()
 }
 
-// ratioSince is the share of the traffic generator's requests with an
-// outcome (dropped requests left out) over a window.
-func ratioSince(outcome, w string) string {
-	return `sum(increase(drill_traffic_requests_total{outcome` + outcome + `}[` + w + `])) / sum(increase(drill_traffic_requests_total{outcome!="dropped"}[` + w + `]))`
+// ratioSince is the share of the traffic generator's requests (of those
+// the matchers sel select, "" for all; dropped requests left out) that
+// succeeded over a window.
+func ratioSince(sel, w string) string {
+	return `sum(increase(drill_traffic_requests_total{` + sel + `outcome="ok"}[` + w + `])) / sum(increase(drill_traffic_requests_total{` + sel + `outcome!="dropped"}[` + w + `]))`
 }
+
+// canarySel selects the traffic generator's canary requests: prompts
+// with a known answer, which fail when the answer is wrong.
+const canarySel = `kind="canary",`
+
+// canaryRatio is the built-in canary success ratio: the share of the
+// traffic generator's canary requests answered correctly over the last
+// minute.
+const canaryRatio = `(sum(rate(drill_traffic_requests_total{` + canarySel + `outcome="ok"}[1m])) / sum(rate(drill_traffic_requests_total{` + canarySel + `outcome!="dropped"}[1m])))`
 
 var measures = map[string]measure{
 	"spend": {what: "spend", value: spendPerMinute, below: true, scale: 1, format: usdPerMinute,
 		since: func(w, step string) string { return `max_over_time((` + spendPerMinute + `)[` + w + `:` + step + `])` }},
 	"success": {what: "the success ratio", value: successRatio, scale: 0.01, format: ratioPercent,
-		since: func(w, _ string) string { return ratioSince(`="ok"`, w) }},
+		since: func(w, _ string) string { return ratioSince("", w) }},
 	"error": {what: "the error ratio", value: `(1 - ` + successRatio + `)`, below: true, scale: 0.01, format: ratioPercent,
-		since: func(w, _ string) string { return `(1 - ` + ratioSince(`="ok"`, w) + `)` }},
+		since: func(w, _ string) string { return `(1 - ` + ratioSince("", w) + `)` }},
+	"canary": {what: "the canary success ratio", value: canaryRatio, scale: 0.01, format: ratioPercent,
+		since: func(w, _ string) string { return ratioSince(canarySel, w) }},
 	"latency": {what: "latency p95", value: latencyP95, below: true, scale: 0.001, format: secondsText,
 		since: func(w, _ string) string {
 			return `histogram_quantile(0.95, sum by (le) (increase(drill_traffic_request_duration_seconds_bucket[` + w + `])))`
@@ -273,4 +285,103 @@ func (s *State) measureWithin(ctx context.Context, name, bound, d string) error 
 		nodata = "; no data is not recovery"
 	}
 	return fmt.Errorf("%s was not %s within %s of %s: it never read so from %s to %s (%s)%s", m.what, m.side(b), fmtDur(dur), s.sinceWhat(), s.at(readFrom), s.at(deadline), s.lastValue(ctx, m), nodata)
+}
+
+// bad reports whether a value read on data is on the bad side of the
+// bound: at or above it for a measure good below it, at or below it for
+// one good above it (the exact complement of good, so a "stays" step
+// fails on the very readings a "goes above" step passes on).
+func (m measure) bad(v, bound float64) bool { return !math.IsNaN(v) && !m.good(v, bound) }
+
+// badSide words the bad side of a bound: "at or above 5.0%".
+func (m measure) badSide(bound float64) string {
+	if m.below {
+		return "at or above " + m.format(bound)
+	}
+	return "at or below " + m.format(bound)
+}
+
+// worstOver is the PromQL of a measure's worst reading (its highest for
+// a measure good below its bound, its lowest otherwise) at every step of
+// the window w that ends offset before now ("" for now).
+func (m measure) worstOver(w, step, offset string) string {
+	agg := "min_over_time"
+	if m.below {
+		agg = "max_over_time"
+	}
+	q := agg + "((" + m.value + ")[" + w + ":" + step + "]"
+	if offset != "" {
+		q += " offset " + offset
+	}
+	return q + ")"
+}
+
+// seconds writes a duration as whole PromQL seconds: 90s.
+func seconds(d time.Duration) string { return strconv.Itoa(int(d.Round(time.Second).Seconds())) + "s" }
+
+// measureReaches is a step that asserts the fault is visible where users
+// are: it passes at the first reading of the measure on data on the bad
+// side of the bound (m.bad), at most d (defaultWait when "") after the
+// latest fault (after the step's start when no fault came before it).
+// A step that starts after the fault first reads back over the time
+// since the fault, at the evaluation interval, so a spike that came and
+// went while earlier steps waited still counts; it then reads the
+// measure at every evaluation interval until its deadline. A reading
+// with no data shows nothing and is never taken for the fault showing;
+// when no reading is bad, the failure says from when to when it was read
+// and the last value.
+func (s *State) measureReaches(ctx context.Context, name, bound, d string) error {
+	dur, err := durationOr(d, defaultWait)
+	if err != nil {
+		return err
+	}
+	m, b, err := measureOf(name, bound)
+	if err != nil {
+		return err
+	}
+	c := s.Env.Clock()
+	from, now := s.sinceFault(), c.Now()
+	deadline := from.Add(dur)
+	readFrom, seen := now, false
+	step := max(s.Env.EvalInterval().Round(time.Second), time.Second)
+	end := now
+	if deadline.Before(end) {
+		end = deadline
+	}
+	if end.Sub(from) >= step {
+		// What the window held before the step started.
+		offset := ""
+		if now.After(end) {
+			offset = seconds(now.Sub(end))
+		}
+		v, ok, err := s.Env.Query(ctx, m.worstOver(seconds(end.Sub(from)), seconds(step), offset))
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.what, err)
+		}
+		if ok && m.bad(v, b) {
+			return nil
+		}
+		readFrom, seen = from, ok && !math.IsNaN(v)
+	}
+	for !now.After(deadline) {
+		v, ok, err := s.Env.Query(ctx, m.value)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.what, err)
+		}
+		if ok && m.bad(v, b) {
+			return nil
+		}
+		seen = seen || ok && !math.IsNaN(v)
+		if !now.Before(deadline) {
+			break
+		}
+		if err := timeline.Sleep(ctx, c, min(s.Env.EvalInterval(), deadline.Sub(now))); err != nil {
+			return err
+		}
+		now = c.Now()
+	}
+	if !seen {
+		return fmt.Errorf("%s had no data from %s to %s, so it cannot show the fault: no data is not the fault showing", m.what, s.at(readFrom), s.at(deadline))
+	}
+	return fmt.Errorf("%s never read %s within %s of %s: it was read from %s to %s (%s)", m.what, m.badSide(b), fmtDur(dur), s.sinceWhat(), s.at(readFrom), s.at(deadline), s.lastValue(ctx, m))
 }

@@ -208,13 +208,14 @@ func ackAndRunbook(at time.Time) []timeline.Event {
 }
 
 // Every built-in measure's PromQL parses as the alerting engine's parser
-// reads it: its value, its condition and its reading since the start.
+// reads it: its value, its condition, its reading since the start and
+// its worst reading over a window, now or before.
 func TestMeasuresAreValidPromQL(t *testing.T) {
 	p := parser.NewParser(parser.Options{})
 	for name, m := range measures {
 		cond, err := measureCondition(name, "2")
 		require.NoError(t, err)
-		for _, q := range []string{m.value, cond, m.since("600s", "15s")} {
+		for _, q := range []string{m.value, cond, m.since("600s", "15s"), m.worstOver("300s", "15s", ""), m.worstOver("300s", "15s", "180s")} {
 			e, err := p.ParseExpr(q)
 			require.NoError(t, err, "%s: %s", name, q)
 			require.Contains(t, []parser.ValueType{parser.ValueTypeVector, parser.ValueTypeScalar}, e.Type(), q)
@@ -339,4 +340,283 @@ func TestHoldsSaysWhenAndWhy(t *testing.T) {
 	t.Run("holds", func(t *testing.T) {
 		require.NoError(t, hold(t, func(time.Duration) bool { return false }, noData))
 	})
+}
+
+// faultAt records a fault at the clock's now, as inject does.
+func faultAt(env *fakeEnv, s *State) {
+	env.log.Append(timeline.Event{At: env.clock.Now(), Kind: timeline.FaultOn, Subject: "outage"})
+	s.mu.Lock()
+	s.firstFaultAt, s.lastFaultAt, s.controlDone = env.clock.Now(), env.clock.Now(), true
+	s.mu.Unlock()
+}
+
+// A step that asserts the fault shows where users are passes at the
+// first reading on data on the bad side of its bound (at or above it;
+// at or below it for the success ratio) within its deadline of the
+// fault, and fails when none is, saying from when to when it read and
+// the last value; a reading with no data never passes it.
+func TestMeasureReachesTheBadSide(t *testing.T) {
+	ctx := context.Background()
+	reach := func(s *State, text string) func() error {
+		return func() error { return invokeStep(t, s, text, ctx) }
+	}
+	t.Run("passes at the first bad reading", func(t *testing.T) {
+		env, s, start := measureWorld(t)
+		faultAt(env, s)
+		env.value = 0.01
+		env.query = func() {
+			if env.clock.Now().Sub(start) >= 12*time.Minute {
+				env.value = 0.2
+			}
+		}
+		require.NoError(t, evals(t, env, reach(s, `the error ratio goes above 5% within 5 minutes`)))
+		require.Equal(t, start.Add(12*time.Minute), env.clock.Now(), "it ends at the first bad reading")
+		require.Equal(t, `(1 - `+successRatio+`)`, env.exprs[0], "the step starts at the fault: nothing to read back")
+		_, recovered := env.log.Find(timeline.OfKind(timeline.Recovered, ""))
+		require.False(t, recovered, "the fault showing is no recovery")
+	})
+	t.Run("the bound itself is the bad side", func(t *testing.T) {
+		env, s, _ := measureWorld(t)
+		faultAt(env, s)
+		env.value = 0.5
+		require.NoError(t, evals(t, env, reach(s, `half the requests fail`)))
+		env.value = 0.9
+		require.NoError(t, evals(t, env, reach(s, `the success ratio drops below 90% within 1 minute`)))
+	})
+	t.Run("never bad fails with the last value", func(t *testing.T) {
+		env, s, _ := measureWorld(t)
+		faultAt(env, s)
+		env.value = 0.01
+		err := evals(t, env, reach(s, `the service has 5% errors within 5 minutes`))
+		require.EqualError(t, err, "the error ratio never read at or above 5.0% within 5m0s of the fault: it was read from +10:00 to +15:00 (last value 1.0% at +15:00)")
+	})
+	t.Run("no data is not the fault showing", func(t *testing.T) {
+		env, s, _ := measureWorld(t)
+		faultAt(env, s)
+		env.value = 9 // what a reading would say, had it data
+		env.noData = func() bool { return true }
+		err := evals(t, env, reach(s, `spend goes above $3 per minute within 2 minutes`))
+		require.EqualError(t, err, "spend had no data from +10:00 to +12:00, so it cannot show the fault: no data is not the fault showing")
+	})
+	t.Run("a step that starts late reads back to the fault", func(t *testing.T) {
+		env, s, start := measureWorld(t)
+		faultAt(env, s)
+		env.clock.Set(start.Add(18 * time.Minute)) // earlier steps waited 8 minutes
+		env.value = 6
+		require.NoError(t, evals(t, env, reach(s, `spend rises above $5 per minute within 5 minutes`)))
+		require.Equal(t, []string{`max_over_time((` + spendPerMinute + `)[300s:15s] offset 180s)`}, env.exprs,
+			"the worst reading of the 5 minutes after the fault, and no reading after its deadline")
+
+		// Started 2 minutes after the fault, it reads back over them,
+		// then on until its deadline.
+		env, s, start = measureWorld(t)
+		faultAt(env, s)
+		env.clock.Set(start.Add(12 * time.Minute))
+		env.value = 0.97
+		err := evals(t, env, reach(s, `the success ratio drops below 95% within 5 minutes`))
+		require.EqualError(t, err, "the success ratio never read at or below 95.0% within 5m0s of the fault: it was read from +10:00 to +15:00 (last value 97.0% at +15:00)")
+		require.Equal(t, `min_over_time((`+successRatio+`)[120s:15s])`, env.exprs[0])
+		require.Equal(t, successRatio, env.exprs[1])
+	})
+}
+
+// "goes above ... within D" reads until D after the latest fault (an
+// hour when no D is given), as Schedule has it: a bad reading at the
+// deadline passes, one a reading later fails.
+func TestMeasureReachesIsItsSchedule(t *testing.T) {
+	ctx := context.Background()
+	steps, _ := scheduled(t, "    When provider \"primary\" is down\n    Then spend rises above $5 per minute\n", 3*time.Minute)
+	require.Equal(t, 3*time.Minute+time.Hour, steps[1].At, "an hour when no duration is given")
+	steps, _ = scheduled(t, "    When provider \"primary\" is down\n    Then the error ratio goes above 5% within 10m\n", 3*time.Minute)
+	last := steps[len(steps)-1]
+	require.True(t, last.Known)
+	require.Equal(t, 13*time.Minute, last.At)
+	for _, late := range []time.Duration{0, 15 * time.Second} {
+		env := newFake()
+		s := NewState(env, nil)
+		require.NoError(t, s.ensureStarted(ctx))
+		start := env.clock.Now()
+		env.clock.Set(start.Add(steps[0].At))
+		faultAt(env, s)
+		bad := start.Add(last.At + late)
+		env.value = 0.01
+		env.query = func() {
+			if !env.clock.Now().Before(bad) {
+				env.value = 0.3
+			}
+		}
+		err := evals(t, env, func() error { return invokeStep(t, s, last.Step.Text, ctx) })
+		if late == 0 {
+			require.NoError(t, err)
+			continue
+		}
+		require.EqualError(t, err, "the error ratio never read at or above 5.0% within 10m0s of the fault: it was read from +03:00 to +13:00 (last value 1.0% at +13:00)")
+	}
+}
+
+// A rate limit takes its limit as any rate of the value grammar, counted
+// in whole requests per minute; one without its limit is refused with
+// what to add (it has no default), and a limit that is no whole number
+// of requests per minute is refused at its line.
+func TestRateLimitNeedsItsLimit(t *testing.T) {
+	src := `Feature: f
+  Scenario: s
+    When provider "primary" is rate limited to 2 rps
+    And provider "primary" throttles us to 90 requests per minute for 5 minutes
+    And provider "primary" is rate limited
+    And provider "primary" starts throttling us for 10 minutes
+    And provider "primary" is rate limited to 1 request per hour
+    And provider "primary" hits its rate limit
+`
+	scs, err := Parse("f.feature", []byte(src))
+	require.NoError(t, err)
+	var probs []string
+	for _, p := range Check(scs) {
+		probs = append(probs, fmt.Sprintf("%d %s", p.Line, p.Message))
+	}
+	need := "incomplete step: a rate limit needs its limit, written as a rate (`to 20 requests per minute`, `to 5 rps`); drill takes none for it"
+	require.Equal(t, []string{"5 " + need, "6 " + need, "8 " + need}, probs)
+	for _, p := range Check(scs) {
+		require.Len(t, p.Closest, 2)
+		want := `When provider "primary" is rate limited to 5 requests per second`
+		if p.Line == 6 {
+			want += " for 10 minutes" // the line's own duration
+		}
+		require.Equal(t, want, p.Closest[0], "the closest step is the one the line lacks a value of, written with the line's own")
+	}
+
+	var got []string
+	for _, f := range Faults(scs) {
+		if f.Err != nil {
+			got = append(got, fmt.Sprintf("%d %v", f.Line, f.Err))
+			continue
+		}
+		got = append(got, fmt.Sprintf("%d %s %v", f.Line, f.Kind, f.Params))
+	}
+	require.Equal(t, []string{
+		"3 rate-limit map[rpm:120]",
+		"4 rate-limit map[rpm:90]",
+		"7 a rate limit counts whole requests per minute, and this one is 0.0167 per minute",
+	}, got)
+}
+
+// The canary steps read the traffic generator's canary requests alone
+// (the kind="canary" series it writes), over a window, since the start,
+// or until the fault shows.
+func TestCanaryMeasureReadsTheCanaries(t *testing.T) {
+	ctx := context.Background()
+	env, s, _ := measureWorld(t)
+	env.value = 0.97
+	require.NoError(t, evals(t, env, func() error {
+		return invokeStep(t, s, `the canary success ratio stays above 95% for 1 minute`, ctx)
+	}))
+	require.Equal(t, canaryRatio, env.exprs[0])
+	require.Contains(t, canaryRatio, `drill_traffic_requests_total{kind="canary",outcome="ok"}[1m]`)
+
+	env.exprs = nil
+	require.EqualError(t, invokeStep(t, s, `at least 99% of the canaries pass`, ctx), "the canary success ratio over the last 11m0s was 97.0%, not above 99.0%")
+	require.Equal(t, `sum(increase(drill_traffic_requests_total{kind="canary",outcome="ok"}[660s])) / sum(increase(drill_traffic_requests_total{kind="canary",outcome!="dropped"}[660s]))`, env.exprs[0])
+
+	faultAt(env, s)
+	env.exprs, env.value = nil, 0.6
+	require.NoError(t, evals(t, env, func() error {
+		return invokeStep(t, s, `the canary success rate drops below 80% within 10 minutes`, ctx)
+	}))
+	require.Equal(t, []string{canaryRatio}, env.exprs)
+	env.noData = func() bool { return true }
+	err := evals(t, env, func() error { return invokeStep(t, s, `the canary success rate drops below 80% within 1 minute`, ctx) })
+	require.ErrorContains(t, err, "the canary success ratio had no data", "a mix without canaries shows nothing")
+}
+
+// The third-party faults in words inject the stub kind they say, and a
+// provider's errors with no share given hit every request.
+func TestMoreFaultWordsInjectWhatTheySay(t *testing.T) {
+	src := `Feature: f
+  Scenario: s
+    When the "search" API returns empty results
+    And the "search" API rate limits us for 5 minutes
+    And the search API key has expired
+    And the "search" API returns malformed responses
+    And provider "primary" starts returning 500s
+    And provider "primary" rejects all requests with 401
+    And provider "primary" returns 503s for 20% of requests
+    And provider "primary" fails 30% of requests
+`
+	scs, err := Parse("f.feature", []byte(src))
+	require.NoError(t, err)
+	var probs []string
+	for _, p := range Check(scs) {
+		probs = append(probs, fmt.Sprintf("%d %s | %s", p.Line, p.Message, p.Closest[0]))
+	}
+	require.Equal(t, []string{"10 incomplete step: it needs the HTTP status the provider answers with, such as `with 503` | When provider \"primary\" returns 503 for 30% of requests"}, probs)
+	var got []string
+	for _, f := range Faults(scs) {
+		require.NoError(t, f.Err)
+		got = append(got, fmt.Sprintf("%d %s %s %v", f.Line, f.Kind, f.Target, f.Params))
+	}
+	require.Equal(t, []string{
+		"3 stub-empty search map[]",
+		"4 stub-rate-limit search map[]",
+		"5 stub-expired-credentials search map[]",
+		"6 stub-malformed search map[]",
+		"7 provider-error primary map[probability:1 status:500]",
+		"8 provider-error primary map[probability:1 status:401]",
+		"9 provider-error primary map[probability:0.2 status:503]",
+	}, got)
+}
+
+// A page must reach the named responder: another responder's page does
+// not pass the step, and the failure says who was paged.
+func TestPageReachesAResponder(t *testing.T) {
+	ctx := context.Background()
+	env, s, start := measureWorld(t)
+	s.expect("A")
+	faultAt(env, s)
+	fired := start.Add(11 * time.Minute)
+	env.log.Append(alertEvent(timeline.AlertFiring, "A", fired, fired))
+	env.log.Append(timeline.Event{At: fired.Add(time.Minute), Kind: timeline.Page, Subject: "alice"})
+	env.clock.Set(fired.Add(20 * time.Minute))
+	err := invokeStep(t, s, `the page escalates to "bob" within 15 minutes`, ctx)
+	require.EqualError(t, err, `responder "bob" was not paged within 15m of the alert firing (paged: alice at +12:00)`)
+	env.log.Append(timeline.Event{At: fired.Add(10 * time.Minute), Kind: timeline.Page, Subject: "bob"})
+	require.NoError(t, invokeStep(t, s, `the page escalates to "bob" within 15 minutes`, ctx))
+}
+
+// Latency's bad side reads the client-side p95 in seconds against a
+// bound written as a duration.
+func TestLatencyReachesTheBadSide(t *testing.T) {
+	ctx := context.Background()
+	env, s, _ := measureWorld(t)
+	faultAt(env, s)
+	env.value = 3.5
+	require.NoError(t, evals(t, env, func() error { return invokeStep(t, s, `latency p95 goes above 3 seconds within 1 minute`, ctx) }))
+	require.Equal(t, []string{latencyP95}, env.exprs)
+	env.value = 2
+	err := evals(t, env, func() error { return invokeStep(t, s, `response times go above 3 seconds within 1 minute`, ctx) })
+	require.EqualError(t, err, "latency p95 never read at or above 3s within 1m0s of the fault: it was read from +10:00 to +11:00 (last value 2s at +11:00)")
+}
+
+// The canary's recovery steps read the canary ratio, not the service's.
+func TestCanaryRecoveryReadsTheCanaries(t *testing.T) {
+	ctx := context.Background()
+	env, s, _ := measureWorld(t)
+	faultAt(env, s)
+	var read []string
+	env.read = func(what string, at time.Time) Reading {
+		read = append(read, what)
+		return Reading{Good: true, Detail: what}
+	}
+	require.NoError(t, invokeStep(t, s, `the canary success ratio is back above 99% within 15 minutes`, ctx))
+	require.Equal(t, []string{canaryRatio + " > 0.99"}, read)
+	rec, ok := env.log.Find(timeline.OfKind(timeline.Recovered, ""))
+	require.True(t, ok)
+	require.Equal(t, "the canary success ratio above 99.0%", rec.Subject)
+
+	read = nil
+	env.log.Append(alertEvent(timeline.AlertFiring, "A", env.clock.Now(), env.clock.Now()))
+	for _, e := range ackAndRunbook(env.clock.Now()) {
+		env.log.Append(e)
+	}
+	require.NoError(t, invokeStep(t, s, `following the runbook brings the canary success ratio above 99% within 20 minutes`, ctx))
+	require.Equal(t, []string{canaryRatio + " > 0.99"}, read)
 }

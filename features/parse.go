@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -319,8 +320,14 @@ func Check(scs []*Scenario) []Problem {
 					out = append(out, Problem{File: sc.File, Line: st.Line, Step: line, Message: msg})
 				}
 			case 0:
-				out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
-					Message: "undefined step", Closest: Closest(st.Text, 2)})
+				p := Problem{File: sc.File, Line: st.Line, Step: line, Message: "undefined step", Closest: Closest(st.Text, 2)}
+				if needs, i, ok := lacks(st.Text); ok {
+					// The step the line is, with the trainer's values, first.
+					p.Message = "incomplete step: " + needs
+					own := fill(i, trainerValues(st.Text))
+					p.Closest = append([]string{own}, slices.DeleteFunc(p.Closest, func(c string) bool { return c == own })...)[:2]
+				}
+				out = append(out, p)
 				if st.Argument != "" && !anyTakes(st.Argument) {
 					out = append(out, Problem{File: sc.File, Line: st.Line, Step: line,
 						Message: "the step carries " + st.Argument + ", and no drill step takes one; write its values in the step line"})

@@ -53,6 +53,9 @@ func WriteTextOf(w io.Writer, steps []Step) error {
 		if s.suffix != "" {
 			fmt.Fprintf(w, "      then, optionally: %s\n", s.suffix)
 		}
+		for _, l := range s.lacking {
+			fmt.Fprintf(w, "      refused: %s (%s)\n", l.form, l.needs)
+		}
 	}
 	fmt.Fprint(w, "\nIn a form, [words] may be left out, (a|b) is one of its words, and {kind} is a value:\n")
 	for _, k := range valueKindOrder() {
@@ -88,7 +91,8 @@ func WriteMarkdown(w io.Writer) error {
 		"Each step has one canonical form, shown first, and the other phrasings it accepts (\"also\"). "+
 		"In a form, `[words]` may be left out, `(a|b|c)` is one of those words, and `{kind}` is a value written "+
 		"as the value grammar below says, the same in every step. Letters match in any case. "+
-		"A line no step accepts is refused before the drill runs, with the two closest steps written with the line's own values.\n\n"+
+		"A line no step accepts is refused before the drill runs, with the two closest steps written with the line's own values; "+
+		"a line that leaves out a value its step has no default for (a Then step's deadline, a rate limit's limit) is refused saying what to add.\n\n"+
 		"Durations are drill time. "+
 		"Deadlines run from the cause: an alert must fire within D of the latest fault, "+
 		"a page must reach someone within D of the alert firing, be acknowledged within D of the page, "+
@@ -123,6 +127,13 @@ func WriteMarkdown(w io.Writer) error {
 		}
 		if s.suffix != "" {
 			fmt.Fprintf(w, "Then, optionally: `%s`\n\n", s.suffix)
+		}
+		if len(s.lacking) > 0 {
+			fmt.Fprint(w, "Refused, saying what to add:\n\n")
+			for _, l := range s.lacking {
+				fmt.Fprintf(w, "- `%s`: %s\n", l.form, l.needs)
+			}
+			fmt.Fprintln(w)
 		}
 		if s.arg != "" {
 			fmt.Fprintf(w, "Takes %s below its line: %s.\n\n", s.arg, s.argDoc())
