@@ -19,7 +19,10 @@ import (
 
 // flakyFeature is a drill whose verdict depends on the seed: its team's
 // responders acknowledge 1 to 9 minutes after the page (uniformly), and
-// it wants the page acknowledged within 5.
+// it wants the page acknowledged within 5. Its alert step has room (the
+// alert fires about 3 drill minutes after the fault on a quiet machine,
+// and at ×120 on a loaded one a few more), so that only the
+// acknowledgement decides the verdict.
 const flakyFeature = `@flaky
 Feature: A responder whose acknowledgement straddles its deadline
   The on-call engineer acknowledges 1 to 9 minutes after the page, and
@@ -29,7 +32,7 @@ Feature: A responder whose acknowledgement straddles its deadline
     Given the team's environment is running
     And steady traffic of 5 requests per second
     When provider "primary" returns 503 for 90% of requests
-    Then alert "LLMGatewayErrors" fires within 5m
+    Then alert "LLMGatewayErrors" fires within 15m
     And the page is acknowledged within 5m
     And the fault provably fired
 `
