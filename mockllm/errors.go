@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // Error shapes: the core's errors (rate limits, context length, error
@@ -20,6 +21,9 @@ type apiError struct {
 	msg     string
 	param   string
 	headers map[string]string
+	// inner is Azure's innererror object (JSON), sent with the status
+	// in the body, as Azure's content filter refusal carries them.
+	inner []byte
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -59,6 +63,9 @@ func rateLimitError(c *call, res rlResult) apiError {
 	e := apiError{status: 429, typ: what, code: "rate_limit_exceeded", msg: fmt.Sprintf(
 		"Rate limit reached for %s in organization org-drill on %s per min (%s): Limit %d, Requested %d. Please try again in %ds.",
 		c.model.Name, what, unit, limit, map[bool]int{true: res.requested, false: 1}[res.refusedTokens], retrySeconds(res.retryAfter))}
+	if c.provider == ProviderAzure {
+		return azureRateLimitError(c, res.refusedTokens, res.retryAfter)
+	}
 	if c.provider == ProviderAnthropic {
 		e.typ = "rate_limit_error"
 		e.msg = fmt.Sprintf("This request would exceed the rate limit for your organization of %d %s per minute. Please retry after %d seconds.",
@@ -114,6 +121,11 @@ func (s *Server) errorFault(c *call, f FaultParams, h http.Header) apiError {
 		if anth {
 			e.msg = "Number of requests has exceeded your per-minute rate limit."
 			h.Set("anthropic-ratelimit-requests-remaining", "0")
+		} else if c.provider == ProviderAzure {
+			wait := time.Duration(max(f.RetryAfter, 1)) * time.Second
+			e = azureRateLimitError(c, false, wait)
+			h.Set("x-ratelimit-remaining-requests", "0")
+			h.Set("Retry-After-Ms", strconv.FormatInt(wait.Milliseconds(), 10))
 		} else if c.provider != ProviderGemini && c.provider != ProviderBedrock {
 			h.Set("x-ratelimit-remaining-requests", "0")
 			h.Set("x-ratelimit-reset-requests", strconv.Itoa(max(f.RetryAfter, 1))+"s")

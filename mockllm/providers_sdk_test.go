@@ -322,7 +322,7 @@ func TestAzureOpenAI(t *testing.T) {
 	_, err = c.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "gpt-4o", Messages: msgs})
 	require.True(t, errors.As(err, &oe), "%v", err)
 	require.Equal(t, 429, oe.StatusCode)
-	require.Equal(t, "rate_limit_exceeded", oe.Code)
+	require.Equal(t, "429", oe.Code, "Azure names the status in code")
 	require.Equal(t, "60", oe.Response.Header.Get("Retry-After"))
 	ms, err := strconv.Atoi(oe.Response.Header.Get("Retry-After-Ms"))
 	require.NoError(t, err)
@@ -342,7 +342,8 @@ func TestAzureOpenAI(t *testing.T) {
 	require.Equal(t, CanaryAnswer, res.Choices[0].Message.Content)
 	_, err = v1.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "gpt-4o", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("x")}})
 	require.True(t, errors.As(err, &oe), "%v", err)
-	require.Equal(t, 404, oe.StatusCode)
+	require.Equal(t, 400, oe.StatusCode)
+	require.Equal(t, "OperationNotSupported", oe.Code, "a chat deployment asked for embeddings")
 
 	mres, err := http.Get(s.URL() + "/metrics")
 	require.NoError(t, err)
