@@ -224,6 +224,22 @@ func TestAzurePromptFilter(t *testing.T) {
 	require.Equal(t, map[string]any{"filtered": false, "severity": "safe"}, innerError(t, oe).Result["violence"])
 	require.EqualValues(t, 1, s.Faults().Affected(id))
 
+	s.Faults().Remove(id)
+
+	// Forced by header, the same: applied and counted where it applies.
+	force := []string{HeaderForceFault, ModePromptFilter, HeaderForceParams, `{"category":"sexual"}`}
+	hres, body := post(t, s.URL()+"/v1/chat/completions", chatBody("gpt-4o", "hi", ""), force...)
+	require.Equal(t, 200, hres.StatusCode, body)
+	require.Empty(t, hres.Header.Get(HeaderFault))
+	hres, body = post(t, s.URL()+"/openai/deployments/text-embedding-3-small/embeddings?api-version=2024-10-21", `{"input":"x"}`, force...)
+	require.Equal(t, 200, hres.StatusCode, body)
+	require.EqualValues(t, 0, s.Faults().Affected("forced-"+ModePromptFilter), "not counted where it cannot apply")
+	hres, body = post(t, s.URL()+"/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", chatBody("gpt-4o", "hi", ""), force...)
+	require.Equal(t, 400, hres.StatusCode)
+	require.Contains(t, body, `"sexual":{"filtered":true,"severity":"medium"}`)
+	require.Equal(t, "forced-"+ModePromptFilter, hres.Header.Get(HeaderFault))
+	require.EqualValues(t, 1, s.Faults().Affected("forced-"+ModePromptFilter))
+
 	// The control API refuses a category Azure has not.
 	_, err = s.Faults().Add(Fault{Mode: ModePromptFilter, Params: FaultParams{Category: "profanity"}})
 	require.EqualError(t, err, `params.category: want one of hate, self_harm, sexual, violence, jailbreak, got "profanity"`)

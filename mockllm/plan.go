@@ -150,7 +150,10 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 	c.answer, c.matched = s.answerFor(c.prompt)
 	matches := c.matched
 	if forced != nil {
-		if forced.Mode != ModeRateLimit {
+		// A forced fault that cannot change this request (a prompt
+		// filter on embeddings, a stream cut on an answer not streamed)
+		// is neither applied nor counted.
+		if forced.Mode != ModeRateLimit && c.applies(*forced, matches) {
 			p.fault = forced
 		}
 	} else if f, ok := s.faults.PickMode(c.model.Name, func(f Fault) bool { return c.applies(f, matches) }); ok {
@@ -209,7 +212,7 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 		}
 		return fail(e)
 	}
-	if f := p.faultMode(ModePromptFilter); f != nil && c.applies(*p.fault, matches) {
+	if f := p.faultMode(ModePromptFilter); f != nil {
 		return fail(azurePromptFilterError(f.Category))
 	}
 	if cw := c.model.ContextWindow; cw > 0 && c.op == "chat" && c.inputTokens+c.maxTokens > cw {
