@@ -25,6 +25,31 @@ const azureDeploymentsConfig = `deployments:
   embed: text-embedding-3-small
 `
 
+// azureAnswers asks through c for a chat answer from deployment chat,
+// a streamed one from stream and an embedding from embed, checks them,
+// and returns the models the three answers name.
+func azureAnswers(t *testing.T, c openai.Client, chat, stream, embed string) []string {
+	t.Helper()
+	ctx := context.Background()
+	msgs := []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Is the " + CanaryPrompt + " alive?")}
+	res, err := c.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: chat, Messages: msgs})
+	require.NoError(t, err)
+	require.Equal(t, CanaryAnswer, res.Choices[0].Message.Content)
+
+	st := c.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{Model: stream, Messages: msgs})
+	var acc openai.ChatCompletionAccumulator
+	for st.Next() {
+		acc.AddChunk(st.Current())
+	}
+	require.NoError(t, st.Err())
+	require.Equal(t, CanaryAnswer, acc.Choices[0].Message.Content)
+
+	emb, err := c.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: embed, Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("hello")}})
+	require.NoError(t, err)
+	require.Len(t, emb.Data[0].Embedding, 1536)
+	return []string{res.Model, acc.Model, emb.Model}
+}
+
 // TestAzureDeploymentsMap: with a deployments map, the SDK's deployment
 // (its model parameter, which the azure option moves into the path, or
 // the v1 API's body) finds the mapped model, which the answer names;
@@ -37,24 +62,8 @@ func TestAzureDeploymentsMap(t *testing.T) {
 	ctx := context.Background()
 	msgs := []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Is the " + CanaryPrompt + " alive?")}
 
-	res, err := c.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "prod-gpt4o", Messages: msgs})
-	require.NoError(t, err)
-	require.Equal(t, CanaryAnswer, res.Choices[0].Message.Content)
-	require.Equal(t, "gpt-4o", res.Model, "Azure answers with the model's name, not the deployment's")
-
-	st := c.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{Model: "cheap.chat_v2", Messages: msgs})
-	var acc openai.ChatCompletionAccumulator
-	for st.Next() {
-		acc.AddChunk(st.Current())
-	}
-	require.NoError(t, st.Err())
-	require.Equal(t, CanaryAnswer, acc.Choices[0].Message.Content)
-	require.Equal(t, "gpt-4o-mini", acc.Model)
-
-	emb, err := c.Embeddings.New(ctx, openai.EmbeddingNewParams{Model: "embed", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("hello")}})
-	require.NoError(t, err)
-	require.Len(t, emb.Data[0].Embedding, 1536)
-	require.Equal(t, "text-embedding-3-small", emb.Model)
+	require.Equal(t, []string{"gpt-4o", "gpt-4o-mini", "text-embedding-3-small"}, azureAnswers(t, c, "prod-gpt4o", "cheap.chat_v2", "embed"),
+		"Azure answers with the model's name, not the deployment's")
 
 	var oe *openai.Error
 	_, err = c.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "gpt-4o", Messages: msgs})
@@ -75,7 +84,7 @@ func TestAzureDeploymentsMap(t *testing.T) {
 
 	// Azure's v1 API: the body's model is the deployment.
 	v1 := openai.NewClient(option.WithBaseURL(s.URL()+"/openai/v1"), option.WithHeader("api-key", "az-test"), option.WithMaxRetries(0))
-	res, err = v1.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "prod-gpt4o", Messages: msgs})
+	res, err := v1.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "prod-gpt4o", Messages: msgs})
 	require.NoError(t, err)
 	require.Equal(t, "gpt-4o", res.Model)
 	_, err = v1.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "gpt-4o", Messages: msgs})
