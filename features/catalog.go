@@ -234,7 +234,7 @@ var catalog = []Step{
 			p, err := withShare(nil, a[1])
 			return "prompt-filter", a[0], p, err
 		}).also(
-		`[the ]provider {provider}'s content filter (blocks|filters|flags|rejects) (prompts|requests)[ `+share+`]`,
+		`[the ]provider {provider}'s content filter (blocks|filters|flags|rejects) (prompts|requests)[ ` + share + `]`,
 	),
 	faultStep(`responses from provider {provider} become garbage[ for {percent} of requests]`,
 		"The provider answers 200 with random tokens instead of an answer.",
