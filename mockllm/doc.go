@@ -31,10 +31,11 @@
 // inter-token latency as distributions, a capacity above which requests
 // queue) and prices.
 //
-// Faults (errors, quota, garbage output, stream faults, rate limits, billing
-// anomalies, Azure's prompt filter) are scoped and seeded by internal/faultmode and controlled under
-// /_drill/; every affected response carries X-Drill-Fault, and every fault
-// counts the requests it affected. Metrics follow the OpenTelemetry GenAI
+// Faults (errors, quota, garbage output, stream faults, rate limits,
+// billing anomalies, Azure's prompt filter) are scoped and seeded by
+// internal/faultmode and controlled under /_drill/; every affected
+// response carries X-Drill-Fault, and every fault counts the requests it
+// affected. Metrics follow the OpenTelemetry GenAI
 // conventions as Prometheus exposes them, on a registry private to each
 // server.
 package mockllm

@@ -56,6 +56,9 @@ func writeError(w http.ResponseWriter, provider string, e apiError) {
 }
 
 func rateLimitError(c *call, res rlResult) apiError {
+	if c.provider == ProviderAzure {
+		return azureRateLimitError(c, res.refusedTokens, res.retryAfter)
+	}
 	what, unit, limit := "requests", "RPM", res.limit.RPM
 	if res.refusedTokens {
 		what, unit, limit = "tokens", "TPM", res.limit.TPM
@@ -63,9 +66,6 @@ func rateLimitError(c *call, res rlResult) apiError {
 	e := apiError{status: 429, typ: what, code: "rate_limit_exceeded", msg: fmt.Sprintf(
 		"Rate limit reached for %s in organization org-drill on %s per min (%s): Limit %d, Requested %d. Please try again in %ds.",
 		c.model.Name, what, unit, limit, map[bool]int{true: res.requested, false: 1}[res.refusedTokens], retrySeconds(res.retryAfter))}
-	if c.provider == ProviderAzure {
-		return azureRateLimitError(c, res.refusedTokens, res.retryAfter)
-	}
 	if c.provider == ProviderAnthropic {
 		e.typ = "rate_limit_error"
 		e.msg = fmt.Sprintf("This request would exceed the rate limit for your organization of %d %s per minute. Please retry after %d seconds.",
