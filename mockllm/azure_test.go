@@ -324,6 +324,19 @@ func TestAzureRateLimitHeaders(t *testing.T) {
 	require.EqualValues(t, 1, s.Faults().Affected(id))
 	s.Faults().Remove(id)
 
+	// A 429 error fault carries the same headers.
+	id = addFault(t, s, Fault{Mode: ModeError, Scope: faultmode.Scope{Target: "gpt-4o"}, Params: FaultParams{Status: 429, RetryAfter: 7}})
+	_, err = c.Chat.Completions.New(ctx, params)
+	require.True(t, errors.As(err, &oe), "%v", err)
+	require.Equal(t, 429, oe.StatusCode)
+	require.Equal(t, "429", oe.Code)
+	h = oe.Response.Header
+	require.Equal(t, "7", h.Get("Retry-After"))
+	require.Equal(t, "7000", h.Get("Retry-After-Ms"))
+	require.Equal(t, "0", h.Get("x-ratelimit-remaining-requests"))
+	require.Empty(t, h.Get("x-ratelimit-reset-requests"))
+	s.Faults().Remove(id)
+
 	// openai-go waits retry-after-ms and retries. With a longest wait of
 	// 900 ms it could not have taken Retry-After's second: without
 	// retry-after-ms (the control, which strips it) it does not retry.
