@@ -231,6 +231,8 @@ func buildCatalog() map[string]*Kind {
 		app("price-spike", TargetProvider, "price", nil, "The provider's price per token rises, so cost rises with the same usage.",
 			Param{Name: "factor", Type: Float, Default: "10", Range: faultmode.PriceFactorRange, Help: "multiplier on the price"}),
 		app("runaway-tools", TargetProvider, "runaway_tools", nil, "The model keeps calling tools and never gives a final answer (agent loops run away)."),
+		app("prompt-filter", TargetProvider, "prompt_filter", nil, "The provider's content filter refuses prompts: Azure OpenAI answers chat requests 400 content_filter (ResponsibleAIPolicyViolation) naming the filtered category. Only requests on the Azure OpenAI surface are affected.",
+			Param{Name: "category", Type: Enum, Default: "violence", Enum: []string{"hate", "self_harm", "sexual", "violence", "jailbreak"}, Help: "the content filter category that flags the prompt"}),
 
 		// Stub fault modes.
 		app("stub-error", TargetStub, "error", nil, "A third-party API answers with an error status.",

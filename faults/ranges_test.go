@@ -86,6 +86,38 @@ func TestCatalogAndMocksAgreeOnRanges(t *testing.T) {
 	require.Greater(t, checked, 30)
 }
 
+// Every value of every enum parameter of a provider kind (garbage
+// kinds, prompt filter categories, ...) is one mockllm takes: the
+// catalog writes them out, mockllm declares them, and this keeps the
+// two lists in step.
+func TestCatalogEnumsAreMockllms(t *testing.T) {
+	llm, err := mockllm.New(mockllm.DefaultConfig())
+	require.NoError(t, err)
+	checked := 0
+	for _, k := range Kinds() {
+		if k.Mechanism != App || k.Target != TargetProvider {
+			continue
+		}
+		for _, p := range k.Params {
+			if p.Type != Enum {
+				continue
+			}
+			for _, v := range p.Enum {
+				spec, err := Parse(k.Name, map[string]string{p.Name: v})
+				require.NoError(t, err, "%s %s=%s", k.Name, p.Name, v)
+				code, msg := postFault(t, llm.Handler(), k, spec)
+				require.Equal(t, http.StatusCreated, code, "%s %s=%s: mockllm refuses it: %s", k.Name, p.Name, v, msg)
+				checked++
+			}
+		}
+	}
+	require.Len(t, mockllm.FilterCategories, 5)
+	k, _ := Lookup("prompt-filter")
+	p, _ := k.Param("category")
+	require.ElementsMatch(t, mockllm.FilterCategories, p.Enum, "the catalog offers every category mockllm has")
+	require.Greater(t, checked, 15)
+}
+
 type outside struct {
 	text  string // as a feature file writes it
 	value any    // as Parse would have produced it

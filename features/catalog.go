@@ -257,6 +257,15 @@ var catalog = []Step{
 		`[the ]provider {provider} `+quota,
 		`[the ]provider {provider}['s] quota `+quotaGone,
 	),
+	faultStep(`provider {provider}'s content filter refuses prompts[ for {percent} of requests]`,
+		"Azure OpenAI's content filter refuses chat prompts with 400 content_filter (ResponsibleAIPolicyViolation, category violence); only requests on the provider's Azure surface are affected.",
+		`When provider "primary"'s content filter refuses prompts`,
+		func(a []string) (string, string, map[string]string, error) {
+			p, err := withShare(nil, a[1])
+			return "prompt-filter", a[0], p, err
+		}).also(
+		`[the ]provider {provider}'s content filter (blocks|filters|flags|rejects) (prompts|requests)[ ` + share + `]`,
+	),
 	faultStep(`responses from provider {provider} become garbage[ for {percent} of requests]`,
 		"The provider answers 200 with random tokens instead of an answer.",
 		`When responses from provider "primary" become garbage`,

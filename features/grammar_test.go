@@ -55,6 +55,7 @@ var variantLines = []stepLine{
 	{`provider "openai" adds 3000ms of latency to every request`, `provider {provider} slows down by {latency}`, []string{"openai", "3000", ""}},
 	{`provider "openai" charges ten times the usual tokens`, `provider {provider} bills {factor} tokens`, []string{"openai", "10", ""}},
 	{`provider "openai" exhausts its quota`, `provider {provider} runs out of quota`, []string{"openai", ""}},
+	{`the provider "azure"'s content filter blocks prompts for 20% of requests`, `provider {provider}'s content filter refuses prompts[ for {percent} of requests]`, []string{"azure", "20", ""}},
 	{`provider "openai" starts returning garbage for 20% of requests`, `responses from provider {provider} become garbage[ for {percent} of requests]`, []string{"openai", "20", ""}},
 	{`the streams from provider "openai" are cut off after twenty tokens`, `the stream from provider {provider} is cut after {count} tokens`, []string{"openai", "20", ""}},
 	{`the "search" API hangs`, `the {stub} API times out`, []string{"search", ""}},

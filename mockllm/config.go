@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,6 +47,11 @@ type Config struct {
 	// Surfaces are the provider APIs the server answers (see
 	// AllSurfaces); empty means all of them.
 	Surfaces []string `yaml:"surfaces,omitempty"`
+	// Deployments map Azure OpenAI deployment names to the openai models
+	// they serve ({prod-gpt4o: gpt-4o}); with a map, those are the only
+	// deployments there are. Without one (nil), a deployment is named
+	// after its model.
+	Deployments map[string]string `yaml:"deployments,omitempty"`
 
 	// Sleeper is the clock latencies are waited on; nil means real time.
 	// Tests inject one that does not sleep.
@@ -228,8 +234,9 @@ const (
 	// (/v1beta/models/{model}:generateContent).
 	ProviderGemini = "gemini"
 	// ProviderAzure is not a model's provider but a surface: Azure OpenAI
-	// (/openai/deployments/{deployment}/...) serves the openai models, the
-	// deployment name being the model's name.
+	// (/openai/deployments/{deployment}/...) serves the openai models, by
+	// the deployment names of Config.Deployments, or, without them, by
+	// their own names.
 	ProviderAzure = "azure"
 	// ProviderBedrock models are served by the Amazon Bedrock Runtime API
 	// (/model/{modelId}/converse, /invoke and their streams), named by
@@ -398,6 +405,7 @@ func (c *Config) validate(bad func(field, format string, args ...any)) {
 		}
 		seenSurface[sf] = true
 	}
+	c.validateDeployments(bad)
 	if c.JournalSize < 0 {
 		bad("journal_size", "want 0 or more, got %d", c.JournalSize)
 	}
@@ -412,6 +420,50 @@ func (c *Config) validate(bad func(field, format string, args ...any)) {
 		ids[f.ID] = true
 		if err := validateFault(f.Mode, f.Params); err != nil {
 			bad(fmt.Sprintf("faults[%d]", i), "%v", err)
+		}
+	}
+}
+
+// MaxDeploymentName is the longest Azure deployment name, as Azure
+// allows.
+const MaxDeploymentName = 64
+
+// deploymentRE is an Azure deployment name: letters, digits, '.', '_'
+// and '-', starting with a letter or digit.
+var deploymentRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// validateDeployments checks the deployments map: valid names, each
+// mapped to an openai model the server serves.
+func (c *Config) validateDeployments(bad func(field, format string, args ...any)) {
+	if c.Deployments == nil {
+		return
+	}
+	if len(c.Deployments) == 0 {
+		bad("deployments", "want at least one deployment (name: model), or no deployments key, which names each deployment after its model")
+		return
+	}
+	var served []string
+	for _, m := range c.Models {
+		if m.Provider == ProviderOpenAI {
+			served = append(served, m.Name)
+		}
+	}
+	names := make([]string, 0, len(c.Deployments))
+	for d := range c.Deployments {
+		names = append(names, d)
+	}
+	sort.Strings(names)
+	for _, d := range names {
+		field := strictyaml.Join("deployments", d)
+		if len(d) > MaxDeploymentName || !deploymentRE.MatchString(d) {
+			bad(field, "deployment name: want 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit, got %q", MaxDeploymentName, d)
+		}
+		if m := c.Deployments[d]; !slices.Contains(served, m) {
+			if len(served) == 0 {
+				bad(field, "want an openai model of this server, got %q; the server has no openai models", m)
+			} else {
+				bad(field, "want an openai model of this server (%s), got %q", strings.Join(served, ", "), m)
+			}
 		}
 	}
 }

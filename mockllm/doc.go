@@ -11,7 +11,9 @@
 // :batchEmbedContents, the models list, under /v1beta/ and /v1/, key by
 // x-goog-api-key or ?key=); Azure OpenAI deployments
 // (/openai/deployments/{deployment}/chat/completions and /embeddings,
-// api-version and api-key, and Azure's /openai/v1/ routes); and the Amazon
+// api-version and api-key, and Azure's /openai/v1/ routes; deployments
+// mapped to models by Config.Deployments, content filter results, a
+// prompt filter fault and Azure's 429 headers); and the Amazon
 // Bedrock Runtime (/model/{modelId}/converse and /converse-stream, /invoke
 // and /invoke-with-response-stream for Anthropic bodies, binary event
 // streams by the AWS SDK's encoder, SigV4 parsed but not verified,
@@ -29,10 +31,11 @@
 // inter-token latency as distributions, a capacity above which requests
 // queue) and prices.
 //
-// Faults (errors, quota, garbage output, stream faults, rate limits, billing
-// anomalies) are scoped and seeded by internal/faultmode and controlled under
-// /_drill/; every affected response carries X-Drill-Fault, and every fault
-// counts the requests it affected. Metrics follow the OpenTelemetry GenAI
+// Faults (errors, quota, garbage output, stream faults, rate limits,
+// billing anomalies, Azure's prompt filter) are scoped and seeded by
+// internal/faultmode and controlled under /_drill/; every affected
+// response carries X-Drill-Fault, and every fault counts the requests it
+// affected. Metrics follow the OpenTelemetry GenAI
 // conventions as Prometheus exposes them, on a registry private to each
 // server.
 package mockllm

@@ -18,7 +18,7 @@ type embeddingRequest struct {
 }
 
 func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
-	prov, deployment, e := s.openAISurface(r, KindEmbedding)
+	prov, model, e := s.openAISurface(r, KindEmbedding)
 	if e != nil {
 		writeError(w, prov, *e)
 		return
@@ -28,8 +28,11 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, prov, *e)
 		return
 	}
-	if deployment != "" {
-		req.Model = deployment
+	if prov == ProviderAzure {
+		if req.Model, e = s.azureModel(model, req.Model, KindEmbedding); e != nil {
+			writeError(w, prov, *e)
+			return
+		}
 	}
 	m, e := s.lookupModel(ProviderOpenAI, req.Model, KindEmbedding)
 	if e != nil {
@@ -54,6 +57,9 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{api: "embeddings", provider: prov, op: "embeddings", model: m, key: apiKey(r), seedText: strings.Join(inputs, "\x00")}
+	if prov == ProviderAzure {
+		c.apiVersion = r.URL.Query().Get("api-version")
+	}
 	for _, in := range inputs {
 		c.inputTokens += CountTokens(in)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // Error shapes: the core's errors (rate limits, context length, error
@@ -20,6 +21,9 @@ type apiError struct {
 	msg     string
 	param   string
 	headers map[string]string
+	// inner is Azure's innererror object (JSON), sent with the status
+	// in the body, as Azure's content filter refusal carries them.
+	inner []byte
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -52,6 +56,9 @@ func writeError(w http.ResponseWriter, provider string, e apiError) {
 }
 
 func rateLimitError(c *call, res rlResult) apiError {
+	if c.provider == ProviderAzure {
+		return azureRateLimitError(c, res.refusedTokens, res.retryAfter)
+	}
 	what, unit, limit := "requests", "RPM", res.limit.RPM
 	if res.refusedTokens {
 		what, unit, limit = "tokens", "TPM", res.limit.TPM
@@ -114,6 +121,11 @@ func (s *Server) errorFault(c *call, f FaultParams, h http.Header) apiError {
 		if anth {
 			e.msg = "Number of requests has exceeded your per-minute rate limit."
 			h.Set("anthropic-ratelimit-requests-remaining", "0")
+		} else if c.provider == ProviderAzure {
+			wait := time.Duration(max(f.RetryAfter, 1)) * time.Second
+			e = azureRateLimitError(c, false, wait)
+			h.Set("x-ratelimit-remaining-requests", "0")
+			h.Set("Retry-After-Ms", strconv.FormatInt(wait.Milliseconds(), 10))
 		} else if c.provider != ProviderGemini && c.provider != ProviderBedrock {
 			h.Set("x-ratelimit-remaining-requests", "0")
 			h.Set("x-ratelimit-reset-requests", strconv.Itoa(max(f.RetryAfter, 1))+"s")

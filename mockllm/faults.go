@@ -26,7 +26,24 @@ const (
 	ModeBilling          = "billing"            // {factor, tokens}
 	ModePrice            = "price"              // {factor}
 	ModeRunawayTools     = "runaway_tools"
+	// ModePromptFilter: the provider's content filter refuses the prompt
+	// (Azure OpenAI's 400 content_filter); {category}.
+	ModePromptFilter = "prompt_filter"
 )
+
+// Prompt filter categories: Azure OpenAI's, the four harm categories
+// judged by severity and the jailbreak (prompt shield) one judged as
+// detected.
+const (
+	FilterHate      = "hate"
+	FilterSelfHarm  = "self_harm"
+	FilterSexual    = "sexual"
+	FilterViolence  = "violence"
+	FilterJailbreak = "jailbreak"
+)
+
+// FilterCategories are the prompt_filter fault's categories.
+var FilterCategories = []string{FilterHate, FilterSelfHarm, FilterSexual, FilterViolence, FilterJailbreak}
 
 // Garbage kinds.
 const (
@@ -75,6 +92,8 @@ type FaultParams struct {
 	// billing, price
 	Factor float64 `json:"factor,omitempty" yaml:"factor,omitempty"`
 	Tokens string  `json:"tokens,omitempty" yaml:"tokens,omitempty"` // prompt|completion|both
+	// prompt_filter
+	Category string `json:"category,omitempty" yaml:"category,omitempty"`
 }
 
 // Fault is a fault of this server.
@@ -94,6 +113,7 @@ var modeFields = map[string][]string{
 	ModeBilling:          {"factor", "tokens"},
 	ModePrice:            {"factor"},
 	ModeRunawayTools:     {},
+	ModePromptFilter:     {"category"},
 }
 
 // Modes returns the fault modes, sorted.
@@ -116,6 +136,7 @@ func validateFault(mode string, p FaultParams) error {
 		"status": p.Status != 0, "type": p.Type != "", "code": p.Code != "", "message": p.Message != "",
 		"retry_after": p.RetryAfter != 0, "kind": p.Kind != "", "after_tokens": p.AfterTokens != 0,
 		"delay": p.Delay != 0, "rpm": p.RPM != 0, "tpm": p.TPM != 0, "factor": p.Factor != 0, "tokens": p.Tokens != "",
+		"category": p.Category != "",
 	}
 	for _, f := range allowed {
 		delete(set, f)
@@ -147,6 +168,10 @@ func validateFault(mode string, p FaultParams) error {
 	case ModeGarbage:
 		if !contains(garbageKinds, p.Kind) {
 			errs = append(errs, fmt.Errorf("params.kind: want one of %s, got %s", strings.Join(garbageKinds, ", "), faultmode.Quote(p.Kind)))
+		}
+	case ModePromptFilter:
+		if !contains(FilterCategories, p.Category) {
+			errs = append(errs, fmt.Errorf("params.category: want one of %s, got %s", strings.Join(FilterCategories, ", "), faultmode.Quote(p.Category)))
 		}
 	case ModeStreamCut, ModeMalformedChunk, ModeStreamErrorEvent, ModeStreamStall:
 		in("after_tokens", faultmode.AfterTokensRange, p.AfterTokens, "tokens")

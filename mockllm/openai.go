@@ -155,7 +155,7 @@ func parseToolChoice(raw json.RawMessage, tools []tool) (string, string, *apiErr
 }
 
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
-	prov, deployment, e := s.openAISurface(r, KindChat)
+	prov, model, e := s.openAISurface(r, KindChat)
 	if e != nil {
 		writeError(w, prov, *e)
 		return
@@ -165,8 +165,11 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, prov, *e)
 		return
 	}
-	if deployment != "" {
-		req.Model = deployment
+	if prov == ProviderAzure {
+		if req.Model, e = s.azureModel(model, req.Model, KindChat); e != nil {
+			writeError(w, prov, *e)
+			return
+		}
 	}
 	c, e := s.chatCall(r, &req)
 	if e != nil {
@@ -174,6 +177,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.provider = prov
+	if prov == ProviderAzure {
+		c.apiVersion = r.URL.Query().Get("api-version")
+	}
 	s.serveChatLike(w, r, c, &chatRenderer{includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage})
 }
 
@@ -465,11 +471,16 @@ func (rd *chatRenderer) streamMalformed(sw *sseWriter, c *call, p *plan) {
 // Azure's has a null type where Azure has none and the status as code.
 func openAIErrorBody(provider string, e apiError) []byte {
 	o := struct {
-		Message string  `json:"message"`
-		Type    *string `json:"type"`
-		Param   *string `json:"param"`
-		Code    *string `json:"code"`
+		Message string          `json:"message"`
+		Type    *string         `json:"type"`
+		Param   *string         `json:"param"`
+		Code    *string         `json:"code"`
+		Status  int             `json:"status,omitempty"`
+		Inner   json.RawMessage `json:"innererror,omitempty"`
 	}{Message: e.msg, Type: &e.typ}
+	if e.inner != nil {
+		o.Status, o.Inner = e.status, e.inner
+	}
 	if provider == ProviderAzure && e.typ == "" {
 		o.Type = nil // Azure's own errors have no type
 	}

@@ -20,6 +20,8 @@ type call struct {
 	model    *modelState
 	key      string
 	stream   bool
+	// apiVersion is an Azure request's api-version ("" under /openai/v1/).
+	apiVersion string
 
 	prompt      string // the last user message: what the answer table matches
 	answer      string // the answer table's answer to prompt, if matched
@@ -86,6 +88,10 @@ func (c *call) applies(f Fault, matchesAnswer bool) bool {
 		return len(c.tools) > 0 && c.toolChoice != "none"
 	case ModeSlowTokens:
 		return c.op == "chat"
+	case ModePromptFilter:
+		// Azure OpenAI filters chat prompts; embeddings and the other
+		// surfaces have no prompt filter to fail.
+		return c.op == "chat" && c.provider == ProviderAzure
 	case ModeGarbage:
 		if c.op != "chat" {
 			return false
@@ -144,7 +150,10 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 	c.answer, c.matched = s.answerFor(c.prompt)
 	matches := c.matched
 	if forced != nil {
-		if forced.Mode != ModeRateLimit {
+		// A forced fault that cannot change this request (a prompt
+		// filter on embeddings, a stream cut on an answer not streamed)
+		// is neither applied nor counted.
+		if forced.Mode != ModeRateLimit && c.applies(*forced, matches) {
 			p.fault = forced
 		}
 	} else if f, ok := s.faults.PickMode(c.model.Name, func(f Fault) bool { return c.applies(f, matches) }); ok {
@@ -202,6 +211,9 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 			e.msg = "Too many tokens per day, please wait before trying again."
 		}
 		return fail(e)
+	}
+	if f := p.faultMode(ModePromptFilter); f != nil {
+		return fail(azurePromptFilterError(f.Category))
 	}
 	if cw := c.model.ContextWindow; cw > 0 && c.op == "chat" && c.inputTokens+c.maxTokens > cw {
 		return fail(contextError(c, cw))

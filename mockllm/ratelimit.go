@@ -119,6 +119,14 @@ func (r rlResult) setHeaders(h http.Header, provider string, now time.Time) {
 			h.Set("anthropic-ratelimit-tokens-remaining", strconv.Itoa(r.remainingTok))
 			h.Set("anthropic-ratelimit-tokens-reset", now.Add(r.resetTok).UTC().Format(time.RFC3339))
 		}
+	case ProviderAzure:
+		// Azure OpenAI sends what remains, not the limit or its reset.
+		if r.limit.RPM > 0 {
+			h.Set("x-ratelimit-remaining-requests", strconv.Itoa(r.remainingReq))
+		}
+		if r.limit.TPM > 0 {
+			h.Set("x-ratelimit-remaining-tokens", strconv.Itoa(r.remainingTok))
+		}
 	default:
 		if r.limit.RPM > 0 {
 			h.Set("x-ratelimit-limit-requests", strconv.Itoa(r.limit.RPM))
@@ -134,7 +142,9 @@ func (r rlResult) setHeaders(h http.Header, provider string, now time.Time) {
 	if r.retryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(retrySeconds(r.retryAfter)))
 		if provider == ProviderAzure {
-			h.Set("Retry-After-Ms", strconv.FormatInt(r.retryAfter.Milliseconds(), 10))
+			// Rounded up: a client that waits exactly this long finds
+			// the bucket refilled.
+			h.Set("Retry-After-Ms", strconv.FormatInt(int64((r.retryAfter+time.Millisecond-1)/time.Millisecond), 10))
 		}
 	}
 }

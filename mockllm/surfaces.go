@@ -2,6 +2,7 @@ package mockllm
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -68,6 +69,15 @@ func (s *Server) Surfaces() []string {
 		return append([]string(nil), AllSurfaces...)
 	}
 	return append([]string(nil), s.cfg.Surfaces...)
+}
+
+// Deployments are the server's Azure OpenAI deployments, name to model
+// (Config.Deployments); nil when each is named after its model.
+func (s *Server) Deployments() map[string]string {
+	if s.cfg.Deployments == nil {
+		return nil
+	}
+	return maps.Clone(s.cfg.Deployments)
 }
 
 // onlySurfaces answers requests to a surface the server does not serve

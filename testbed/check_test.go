@@ -38,6 +38,9 @@ stubs: [{name: pay, file: nope.yaml}]
 		"missing provider config": {`
 providers: [{name: primary, config: nope.yaml}]
 `, nil, "providers.primary.config:"},
+		"provider config's Azure deployment": {`
+providers: [{name: primary, config: azure-bad.yaml}]
+`, nil, `providers.primary.config: testdata/azure-bad.yaml:4:3: deployments.prod-gpt4o: want an openai model of this server (gpt-4o, gpt-4o-mini, text-embedding-3-small), got "gpt-5"`},
 		"unpriced model": {`
 providers: [{name: primary}]
 service: {builtin: gateway, gateway: {primary: primary, primary_model: gtp-4o}}

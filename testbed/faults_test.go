@@ -113,6 +113,14 @@ func agentProbe(t *testing.T, tb *Testbed) (bool, string) {
 	return r.status != 200, fmt.Sprintf("status %d: %.160s", r.status, r.body)
 }
 
+// azureProbe asks the primary provider on its Azure OpenAI surface, as
+// a service on Azure would: the prompt filter refuses only there.
+func azureProbe(t *testing.T, tb *Testbed) (bool, string) {
+	r := post(tb.Endpoints().Providers["primary"].URL+"/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21",
+		map[string]any{"messages": []map[string]string{{"role": "user", "content": "hello"}}, "max_tokens": 10})
+	return r.err != nil || r.status != 200, fmt.Sprintf("status %d: %.200s", r.status, r.body)
+}
+
 // toolProbe runs an agent task and reads the gateway's tool call metric:
 // a failing search API shows as web_search calls that did not get a 200.
 func toolProbe(t *testing.T, tb *Testbed) (bool, string) {
@@ -176,6 +184,7 @@ func TestEveryFaultKindHurtsAndGoes(t *testing.T) {
 		{kind: "billing-spike", probe: usageProbe},
 		{kind: "price-spike", probe: costProbe},
 		{kind: "runaway-tools", probe: agentProbe},
+		{kind: "prompt-filter", params: map[string]string{"category": "hate"}, probe: azureProbe},
 		{kind: "stub-error", target: "search", probe: toolProbe},
 		{kind: "stub-rate-limit", target: "search", probe: toolProbe},
 		{kind: "stub-expired-credentials", target: "search", probe: toolProbe},

@@ -97,6 +97,8 @@ type upstream struct {
 	close   func() error
 	// surfaces a mock provider answers (mockllm.AllSurfaces); nil for a stub
 	surfaces []string
+	// deployments are a mock provider's Azure deployments (name: model)
+	deployments map[string]string
 }
 
 // HarnessError is a failure of the testbed itself (a port in use, the
@@ -347,7 +349,7 @@ func (tb *Testbed) startProvider(i int, p Provider) error {
 		return err
 	}
 	tb.undo = append(tb.undo, srv.Close)
-	u := &upstream{name: p.Name, direct: srv.URL(), close: srv.Close, surfaces: srv.Surfaces()}
+	u := &upstream{name: p.Name, direct: srv.URL(), close: srv.Close, surfaces: srv.Surfaces(), deployments: srv.Deployments()}
 	if u.proxied, err = tb.proxies.CreateProxy(p.Name, srv.URL()); err != nil {
 		return err
 	}
@@ -405,6 +407,10 @@ type Upstream struct {
 	// Surfaces are the provider APIs a mock provider answers; nil for a
 	// stub. mockllm.BaseURLs(URL, Surfaces) is what each SDK takes.
 	Surfaces []string
+	// Deployments are a mock provider's Azure OpenAI deployments, name to
+	// model (its config's deployments); nil when each is named after its
+	// model, or for a stub.
+	Deployments map[string]string
 }
 
 // ServiceEndpoint is the template view of the service under test.
@@ -446,7 +452,7 @@ func (tb *Testbed) Endpoints() Endpoints {
 func (tb *Testbed) upstreamEndpoints() Endpoints {
 	e := Endpoints{Providers: map[string]Upstream{}, Stubs: map[string]Upstream{}}
 	view := func(u *upstream) Upstream {
-		return Upstream{URL: u.proxied, Direct: u.direct, Control: u.direct, Metrics: u.direct + "/metrics", Proxy: u.name, Surfaces: u.surfaces}
+		return Upstream{URL: u.proxied, Direct: u.direct, Control: u.direct, Metrics: u.direct + "/metrics", Proxy: u.name, Surfaces: u.surfaces, Deployments: u.deployments}
 	}
 	for n, u := range tb.providers {
 		e.Providers[n] = view(u)

@@ -95,3 +95,20 @@ func TestGatewayKinds(t *testing.T) {
 	_, err = ParseTopology("drill.yaml", sectionsOf(t, []byte("providers: [{name: p}]\nservice: {gateway: {primary_kind: vertex}}\n")))
 	require.ErrorContains(t, err, `service.gateway.primary_kind: expected one of openai, anthropic, gemini, bedrock, got "vertex"`)
 }
+
+// A provider config's Azure deployments reach the endpoints (drill up
+// prints them) and the mock, which answers the deployment through the
+// provider's proxy with its model.
+func TestProviderAzureDeployments(t *testing.T) {
+	tb := startTestbed(t, parseText(t, "providers: [{name: primary, config: azure.yaml}]\n"), Options{})
+	u := tb.Endpoints().Providers["primary"]
+	require.Equal(t, map[string]string{"prod-mini": "gpt-4o-mini"}, u.Deployments)
+	r := post(u.URL+"/openai/deployments/prod-mini/chat/completions?api-version=2024-10-21",
+		map[string]any{"messages": []map[string]string{{"role": "user", "content": "hello"}}})
+	require.NoError(t, r.err)
+	require.Equal(t, 200, r.status, r.body)
+	require.Contains(t, r.body, `"model":"gpt-4o-mini"`)
+	r = post(u.URL+"/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21",
+		map[string]any{"messages": []map[string]string{{"role": "user", "content": "hello"}}})
+	require.Equal(t, 404, r.status, "with a map, only its deployments exist: %s", r.body)
+}

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -332,6 +334,13 @@ func sdkLines(u testbed.Upstream) []string {
 	var out []string
 	for _, b := range mockllm.BaseURLs(u.URL, u.Surfaces) {
 		out = append(out, fmt.Sprintf("  %s SDK\t%s=%s", b.Surface, b.Env, b.URL))
+		if b.Surface == mockllm.SurfaceAzure && len(u.Deployments) > 0 {
+			var ds []string
+			for _, d := range slices.Sorted(maps.Keys(u.Deployments)) {
+				ds = append(ds, d+" ("+u.Deployments[d]+")")
+			}
+			out = append(out, "  azure deployments\t"+strings.Join(ds, ", "))
+		}
 	}
 	return out
 }
