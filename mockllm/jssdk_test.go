@@ -1,0 +1,223 @@
+package mockllm
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The official JavaScript SDKs against a mockllm server: testdata/jssdk
+// pins them (package.json, package-lock.json), and each of its scripts
+// drives one SDK, asserts with node's assert module and prints one JSON
+// line of results that the test checks against the server's own count.
+
+const (
+	// jsInstallTimeout bounds npm ci on a cold cache.
+	jsInstallTimeout = 4 * time.Minute
+	// jsScriptTimeout bounds each script: every request it makes, SDK
+	// retries and their waits included.
+	jsScriptTimeout = 45 * time.Second
+	// npmRegistry is what npm ci downloads from; a cold cache that cannot
+	// reach it skips.
+	npmRegistry = "https://registry.npmjs.org/"
+)
+
+// jsSDKs is the node_modules directory holding the pinned SDKs, installed
+// once per lock file under the user's cache directory; it skips the test
+// when node or npm is missing or the registry cannot be reached.
+func jsSDKs(t *testing.T) (node, modules string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("JS SDK test: skipped under -short (it runs node and may install the SDKs with npm)")
+	}
+	node, errNode := exec.LookPath("node")
+	npm, errNpm := exec.LookPath("npm")
+	if err := errors.Join(errNode, errNpm); err != nil {
+		t.Skipf("JS SDK test: skipped, node and npm are needed on PATH: %v", err)
+	}
+	src := filepath.Join("testdata", "jssdk")
+	lock, err := os.ReadFile(filepath.Join(src, "package-lock.json"))
+	require.NoError(t, err)
+	sum := sha256.Sum256(lock)
+	cache, err := os.UserCacheDir()
+	require.NoError(t, err, "the JS SDKs are cached under the user's cache directory")
+	dir := filepath.Join(cache, "drill-jssdk", hex.EncodeToString(sum[:8]))
+	modules = filepath.Join(dir, "node_modules")
+	if _, err := os.Stat(filepath.Join(dir, "installed")); err == nil {
+		return node, modules
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), jsInstallTimeout)
+	defer cancel()
+	if err := registryReachable(ctx); err != nil {
+		t.Skipf("JS SDK test: skipped, the SDKs are not cached in %s and the npm registry cannot be reached: %v", dir, err)
+	}
+	// Install into a fresh directory beside dir, then rename it into
+	// place: a run cut short leaves no half-installed cache, and two runs
+	// at once each install and one rename wins.
+	require.NoError(t, os.MkdirAll(filepath.Dir(dir), 0o755))
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "install-")
+	require.NoError(t, err)
+	defer os.RemoveAll(tmp)
+	for _, f := range []string{"package.json", "package-lock.json"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(tmp, f), b, 0o644))
+	}
+	cmd := exec.CommandContext(ctx, npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd.Dir = tmp
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "npm ci in %s (bounded by %s): %s", tmp, jsInstallTimeout, out)
+	require.NoError(t, os.WriteFile(filepath.Join(tmp, "installed"), lock, 0o644))
+	if err := os.Rename(tmp, dir); err != nil {
+		_, statErr := os.Stat(filepath.Join(dir, "installed"))
+		require.NoError(t, statErr, "installing the JS SDKs into %s: %v", dir, err)
+	}
+	return node, modules
+}
+
+// registryReachable asks the npm registry for its root document.
+func registryReachable(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, npmRegistry, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return errors.New(npmRegistry + " answered " + res.Status)
+	}
+	return nil
+}
+
+// runJS runs testdata/jssdk/script with MOCKLLM_URL set to s and decodes
+// the JSON line it prints last into out.
+func runJS(t *testing.T, node, modules string, s *Server, script string, out any) {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.Symlink(modules, filepath.Join(dir, "node_modules")))
+	entries, err := os.ReadDir(filepath.Join("testdata", "jssdk"))
+	require.NoError(t, err)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".mjs") {
+			b, err := os.ReadFile(filepath.Join("testdata", "jssdk", e.Name()))
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), jsScriptTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, script))
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "MOCKLLM_URL="+s.URL(), "MOCKLLM_CANARY_PROMPT="+CanaryPrompt, "MOCKLLM_CANARY_ANSWER="+CanaryAnswer, "NO_COLOR=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	require.NoError(t, err, "node %s (bounded by %s)\nstderr:\n%s\nstdout:\n%s", script, jsScriptTimeout, stderr.String(), stdout.String())
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	last := lines[len(lines)-1]
+	dec := json.NewDecoder(strings.NewReader(last))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(out), "%s's last line of output: %s", script, last)
+}
+
+func TestJSSDKs(t *testing.T) {
+	node, modules := jsSDKs(t)
+	t.Run("openai", func(t *testing.T) {
+		t.Parallel()
+		s, _ := startTest(t, nil)
+		var out struct {
+			Chat struct {
+				Text             string `json:"text"`
+				CompletionTokens int    `json:"completion_tokens"`
+			} `json:"chat"`
+			Stream struct {
+				Text             string `json:"text"`
+				Chunks           int    `json:"chunks"`
+				CompletionTokens int    `json:"completion_tokens"`
+			} `json:"stream"`
+			Tools      map[string]string `json:"tools"`
+			JSONSchema map[string]string `json:"json_schema"`
+			Responses  struct {
+				Text               string `json:"text"`
+				StreamText         string `json:"stream_text"`
+				StreamOutputTokens int    `json:"stream_output_tokens"`
+			} `json:"responses"`
+			Embeddings struct {
+				Dimensions   int `json:"dimensions"`
+				PromptTokens int `json:"prompt_tokens"`
+			} `json:"embeddings"`
+			Azure struct {
+				Text             string `json:"text"`
+				StreamTextLength int    `json:"stream_text_length"`
+				RetryWaitMS      int    `json:"retry_wait_ms"`
+			} `json:"azure"`
+			Faults struct {
+				E500 struct {
+					Status   int `json:"status"`
+					Requests int `json:"requests"`
+				} `json:"e500"`
+				E503 struct {
+					Affected int `json:"affected"`
+					Requests int `json:"requests"`
+				} `json:"e503"`
+				E429 struct {
+					RetryAfter string `json:"retry_after"`
+					Requests   int    `json:"requests"`
+					WaitedMS   int    `json:"waited_ms"`
+				} `json:"e429"`
+				StreamError struct {
+					Text           string `json:"text"`
+					ResponsesError string `json:"responses_error"`
+				} `json:"stream_error"`
+				Billing struct {
+					Text             string `json:"text"`
+					CompletionTokens int    `json:"completion_tokens"`
+				} `json:"billing"`
+				Garbage map[string]string `json:"garbage"`
+			} `json:"faults"`
+		}
+		runJS(t, node, modules, s, "openai.mjs", &out)
+		require.Equal(t, CanaryAnswer, out.Chat.Text)
+		require.Equal(t, CountTokens(CanaryAnswer), out.Chat.CompletionTokens)
+		require.Equal(t, CountTokens(out.Stream.Text), out.Stream.CompletionTokens)
+		// role chunk + one chunk per token + finish chunk + usage chunk
+		require.Equal(t, CountTokens(out.Stream.Text)+3, out.Stream.Chunks)
+		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.Tools)
+		require.Contains(t, []string{"low", "high"}, out.JSONSchema["severity"])
+		require.Equal(t, CanaryAnswer, out.Responses.Text)
+		require.Equal(t, CountTokens(out.Responses.StreamText), out.Responses.StreamOutputTokens)
+		require.Equal(t, 1536, out.Embeddings.Dimensions)
+		require.Equal(t, CountTokens("alpha")+CountTokens("beta"), out.Embeddings.PromptTokens)
+		require.Equal(t, CanaryAnswer, out.Azure.Text)
+		require.Positive(t, out.Azure.StreamTextLength)
+		require.GreaterOrEqual(t, out.Azure.RetryWaitMS, 900)
+		require.Equal(t, 500, out.Faults.E500.Status)
+		require.Equal(t, 1, out.Faults.E500.Requests)
+		require.Equal(t, 1, out.Faults.E503.Affected)
+		require.Equal(t, 2, out.Faults.E503.Requests)
+		require.Equal(t, "1", out.Faults.E429.RetryAfter)
+		require.Equal(t, 3, out.Faults.E429.Requests)
+		require.GreaterOrEqual(t, out.Faults.E429.WaitedMS, 1900)
+		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
+		require.NotEmpty(t, out.Faults.StreamError.ResponsesError)
+		require.Equal(t, 2*CountTokens(out.Faults.Billing.Text), out.Faults.Billing.CompletionTokens)
+		require.Equal(t, "SyntaxError", out.Faults.Garbage["error"])
+	})
+}
