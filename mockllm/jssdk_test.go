@@ -220,4 +220,62 @@ func TestJSSDKs(t *testing.T) {
 		require.Equal(t, 2*CountTokens(out.Faults.Billing.Text), out.Faults.Billing.CompletionTokens)
 		require.Equal(t, "SyntaxError", out.Faults.Garbage["error"])
 	})
+	t.Run("anthropic", func(t *testing.T) {
+		t.Parallel()
+		s, _ := startTest(t, nil)
+		type text struct {
+			Text         string `json:"text"`
+			InputTokens  int    `json:"input_tokens"`
+			OutputTokens int    `json:"output_tokens"`
+			Events       int    `json:"events"`
+		}
+		var out struct {
+			Message text              `json:"message"`
+			Stream  text              `json:"stream"`
+			Tools   map[string]string `json:"tools"`
+			Faults  struct {
+				E529 struct {
+					Status int    `json:"status"`
+					Type   string `json:"type"`
+				} `json:"e529"`
+				E500 struct {
+					Requests int `json:"requests"`
+				} `json:"e500"`
+				E429 struct {
+					RetryAfter string `json:"retry_after"`
+					Requests   int    `json:"requests"`
+					WaitedMS   int    `json:"waited_ms"`
+				} `json:"e429"`
+				StreamError struct {
+					Text string `json:"text"`
+					Type string `json:"type"`
+				} `json:"stream_error"`
+				Billing struct {
+					CleanInputTokens int `json:"clean_input_tokens"`
+					InputTokens      int `json:"input_tokens"`
+				} `json:"billing"`
+				Garbage struct {
+					StopReason string `json:"stop_reason"`
+					Text       string `json:"text"`
+				} `json:"garbage"`
+			} `json:"faults"`
+		}
+		runJS(t, node, modules, s, "anthropic.mjs", &out)
+		require.Equal(t, CanaryAnswer, out.Message.Text)
+		require.Equal(t, CountTokens(CanaryAnswer), out.Message.OutputTokens)
+		require.Positive(t, out.Message.InputTokens)
+		require.Equal(t, CountTokens(out.Stream.Text), out.Stream.OutputTokens)
+		// message_start, content_block_start, a delta per token, content_block_stop, message_delta, message_stop
+		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.Tools)
+		require.Equal(t, 529, out.Faults.E529.Status)
+		require.Equal(t, "overloaded_error", out.Faults.E529.Type)
+		require.Equal(t, 2, out.Faults.E500.Requests)
+		require.Equal(t, "1", out.Faults.E429.RetryAfter)
+		require.Equal(t, 2, out.Faults.E429.Requests)
+		require.GreaterOrEqual(t, out.Faults.E429.WaitedMS, 950)
+		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
+		require.Equal(t, 3*out.Faults.Billing.CleanInputTokens, out.Faults.Billing.InputTokens)
+		require.Equal(t, "end_turn", out.Faults.Garbage.StopReason)
+		require.NotEmpty(t, out.Faults.Garbage.Text)
+	})
 }
