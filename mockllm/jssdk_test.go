@@ -132,6 +132,7 @@ func runJS(t *testing.T, node, modules string, s *Server, script string, out any
 	require.NoError(t, err, "node %s (bounded by %s)\nstderr:\n%s\nstdout:\n%s", script, jsScriptTimeout, stderr.String(), stdout.String())
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	last := lines[len(lines)-1]
+	t.Logf("%s: %s", script, last)
 	dec := json.NewDecoder(strings.NewReader(last))
 	dec.DisallowUnknownFields()
 	require.NoError(t, dec.Decode(out), "%s's last line of output: %s", script, last)
@@ -277,5 +278,75 @@ func TestJSSDKs(t *testing.T) {
 		require.Equal(t, 3*out.Faults.Billing.CleanInputTokens, out.Faults.Billing.InputTokens)
 		require.Equal(t, "end_turn", out.Faults.Garbage.StopReason)
 		require.NotEmpty(t, out.Faults.Garbage.Text)
+	})
+	t.Run("gemini", func(t *testing.T) {
+		t.Parallel()
+		s, _ := startTest(t, nil)
+		var out struct {
+			Generate struct {
+				Text             string `json:"text"`
+				CandidatesTokens int    `json:"candidates_tokens"`
+				CutTokens        int    `json:"cut_tokens"`
+			} `json:"generate"`
+			Stream struct {
+				Text             string `json:"text"`
+				Chunks           int    `json:"chunks"`
+				CandidatesTokens int    `json:"candidates_tokens"`
+			} `json:"stream"`
+			Tokens struct {
+				Prompt         string `json:"prompt"`
+				Total          int    `json:"total"`
+				Dimensions     int    `json:"dimensions"`
+				FullDimensions int    `json:"full_dimensions"`
+			} `json:"tokens"`
+			Tools  map[string]string `json:"tools"`
+			Faults struct {
+				E500 struct {
+					Status int    `json:"status"`
+					RPC    string `json:"rpc"`
+				} `json:"e500"`
+				E429 struct {
+					RetryDelay      string `json:"retry_delay"`
+					RetriedRequests int    `json:"retried_requests"`
+				} `json:"e429"`
+				StreamError struct {
+					Text   string `json:"text"`
+					Status int    `json:"status"`
+				} `json:"stream_error"`
+				Billing struct {
+					Text             string `json:"text"`
+					Prompt           string `json:"prompt"`
+					PromptTokens     int    `json:"prompt_tokens"`
+					CandidatesTokens int    `json:"candidates_tokens"`
+					TotalTokens      int    `json:"total_tokens"`
+				} `json:"billing"`
+				Garbage struct {
+					Text   string `json:"text"`
+					Finish string `json:"finish"`
+				} `json:"garbage"`
+			} `json:"faults"`
+		}
+		runJS(t, node, modules, s, "gemini.mjs", &out)
+		require.Equal(t, CanaryAnswer, out.Generate.Text)
+		require.Equal(t, CountTokens(CanaryAnswer), out.Generate.CandidatesTokens)
+		require.Equal(t, 10, out.Generate.CutTokens, "two candidates of 5 tokens")
+		require.Equal(t, CountTokens(out.Stream.Text), out.Stream.CandidatesTokens)
+		// one chunk per token and the closing chunk
+		require.Equal(t, CountTokens(out.Stream.Text)+1, out.Stream.Chunks)
+		require.Equal(t, CountTokens(out.Tokens.Prompt), out.Tokens.Total)
+		require.Equal(t, 768, out.Tokens.Dimensions)
+		require.Equal(t, 3072, out.Tokens.FullDimensions)
+		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.Tools)
+		require.Equal(t, 500, out.Faults.E500.Status)
+		require.Equal(t, "INTERNAL", out.Faults.E500.RPC)
+		require.Equal(t, "2s", out.Faults.E429.RetryDelay)
+		require.Equal(t, 2, out.Faults.E429.RetriedRequests)
+		require.Equal(t, 503, out.Faults.StreamError.Status)
+		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
+		b := out.Faults.Billing
+		require.Equal(t, 2*CountTokens(b.Text), b.CandidatesTokens)
+		require.Equal(t, 2*CountTokens(b.Prompt), b.PromptTokens)
+		require.Equal(t, b.PromptTokens+b.CandidatesTokens, b.TotalTokens)
+		require.Empty(t, out.Faults.Garbage.Text)
 	})
 }
