@@ -349,4 +349,61 @@ func TestJSSDKs(t *testing.T) {
 		require.Equal(t, b.PromptTokens+b.CandidatesTokens, b.TotalTokens)
 		require.Empty(t, out.Faults.Garbage.Text)
 	})
+	t.Run("bedrock", func(t *testing.T) {
+		t.Parallel()
+		s, _ := startTest(t, nil)
+		type text struct {
+			Text         string `json:"text"`
+			OutputTokens int    `json:"output_tokens"`
+		}
+		var out struct {
+			Converse text              `json:"converse"`
+			Stream   text              `json:"stream"`
+			Tools    map[string]string `json:"tools"`
+			Invoke   struct {
+				Text               string `json:"text"`
+				OutputTokens       int    `json:"output_tokens"`
+				StreamText         string `json:"stream_text"`
+				StreamOutputTokens int    `json:"stream_output_tokens"`
+			} `json:"invoke"`
+			Faults struct {
+				E500 struct {
+					Name   string `json:"name"`
+					Status int    `json:"status"`
+				} `json:"e500"`
+				E503 struct {
+					Attempts int    `json:"attempts"`
+					Name     string `json:"name"`
+				} `json:"e503"`
+				E429 struct {
+					Name     string `json:"name"`
+					Attempts int    `json:"attempts"`
+					WaitedMS int    `json:"waited_ms"`
+				} `json:"e429"`
+				StreamError struct {
+					Text string `json:"text"`
+					Name string `json:"name"`
+				} `json:"stream_error"`
+				Billing text `json:"billing"`
+			} `json:"faults"`
+		}
+		runJS(t, node, modules, s, "bedrock.mjs", &out)
+		require.Equal(t, CanaryAnswer, out.Converse.Text)
+		require.Equal(t, CountTokens(CanaryAnswer), out.Converse.OutputTokens)
+		require.Equal(t, CountTokens(out.Stream.Text), out.Stream.OutputTokens)
+		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.Tools)
+		require.Equal(t, CanaryAnswer, out.Invoke.Text)
+		require.Equal(t, CountTokens(CanaryAnswer), out.Invoke.OutputTokens)
+		require.Equal(t, CountTokens(out.Invoke.StreamText), out.Invoke.StreamOutputTokens)
+		require.Equal(t, "InternalServerException", out.Faults.E500.Name)
+		require.Equal(t, 500, out.Faults.E500.Status)
+		require.Equal(t, 2, out.Faults.E503.Attempts)
+		require.Equal(t, "ServiceUnavailableException", out.Faults.E503.Name)
+		require.Equal(t, "ThrottlingException", out.Faults.E429.Name)
+		require.Equal(t, 2, out.Faults.E429.Attempts)
+		require.GreaterOrEqual(t, out.Faults.E429.WaitedMS, 900)
+		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
+		require.Equal(t, "ModelStreamErrorException", out.Faults.StreamError.Name)
+		require.Equal(t, 2*CountTokens(out.Faults.Billing.Text), out.Faults.Billing.OutputTokens)
+	})
 }
