@@ -234,7 +234,10 @@ func TestJSSDKs(t *testing.T) {
 			Message text              `json:"message"`
 			Stream  text              `json:"stream"`
 			Tools   map[string]string `json:"tools"`
-			Faults  struct {
+			Count   struct {
+				InputTokens int `json:"input_tokens"`
+			} `json:"count_tokens"`
+			Faults struct {
 				E529 struct {
 					Status int    `json:"status"`
 					Type   string `json:"type"`
@@ -267,7 +270,9 @@ func TestJSSDKs(t *testing.T) {
 		require.Positive(t, out.Message.InputTokens)
 		require.Equal(t, CountTokens(out.Stream.Text), out.Stream.OutputTokens)
 		// message_start, content_block_start, a delta per token, content_block_stop, message_delta, message_stop
+		require.Equal(t, CountTokens(out.Stream.Text)+5, out.Stream.Events)
 		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.Tools)
+		require.Equal(t, CountTokens("be brief")+3+CountTokens("How many tokens is this?"), out.Count.InputTokens)
 		require.Equal(t, 529, out.Faults.E529.Status)
 		require.Equal(t, "overloaded_error", out.Faults.E529.Type)
 		require.Equal(t, 2, out.Faults.E500.Requests)

@@ -68,6 +68,15 @@ const model = 'claude-haiku-4-5';
   out.tools = { name: use.name, streamed_name: streamed.name };
 }
 
+// countTokens: what the same request is billed as input.
+{
+  const req = { model, system: 'be brief', messages: [{ role: 'user', content: 'How many tokens is this?' }] };
+  const counted = await client.messages.countTokens(req);
+  const res = await client.messages.create({ ...req, max_tokens: 16 });
+  assert.equal(counted.input_tokens, res.usage.input_tokens);
+  out.count_tokens = { input_tokens: counted.input_tokens };
+}
+
 // Faults, as the SDK raises them.
 out.faults = {};
 {
