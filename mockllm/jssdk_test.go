@@ -135,7 +135,7 @@ func runJS(t *testing.T, node, modules string, s *Server, script string, out any
 	t.Logf("%s: %s", script, last)
 	dec := json.NewDecoder(strings.NewReader(last))
 	dec.DisallowUnknownFields()
-	require.NoError(t, dec.Decode(out), "%s's last line of output: %s", script, last)
+	require.NoError(t, dec.Decode(out), "%s's last line of output (logged above)", script)
 }
 
 func TestJSSDKs(t *testing.T) {
@@ -160,7 +160,8 @@ func TestJSSDKs(t *testing.T) {
 				StreamText         string `json:"stream_text"`
 				StreamOutputTokens int    `json:"stream_output_tokens"`
 			} `json:"responses"`
-			Embeddings struct {
+			ResponsesTools map[string]string `json:"responses_tools"`
+			Embeddings     struct {
 				Dimensions   int `json:"dimensions"`
 				PromptTokens int `json:"prompt_tokens"`
 			} `json:"embeddings"`
@@ -187,6 +188,14 @@ func TestJSSDKs(t *testing.T) {
 					Text           string `json:"text"`
 					ResponsesError string `json:"responses_error"`
 				} `json:"stream_error"`
+				StreamCut struct {
+					Error     string `json:"error"`
+					Malformed string `json:"malformed"`
+				} `json:"stream_cut"`
+				Limits struct {
+					RateLimitCode string `json:"rate_limit_code"`
+					QuotaCode     string `json:"quota_code"`
+				} `json:"limits"`
 				Billing struct {
 					Text             string `json:"text"`
 					CompletionTokens int    `json:"completion_tokens"`
@@ -204,6 +213,7 @@ func TestJSSDKs(t *testing.T) {
 		require.Contains(t, []string{"low", "high"}, out.JSONSchema["severity"])
 		require.Equal(t, CanaryAnswer, out.Responses.Text)
 		require.Equal(t, CountTokens(out.Responses.StreamText), out.Responses.StreamOutputTokens)
+		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.ResponsesTools)
 		require.Equal(t, 1536, out.Embeddings.Dimensions)
 		require.Equal(t, CountTokens("alpha")+CountTokens("beta"), out.Embeddings.PromptTokens)
 		require.Equal(t, CanaryAnswer, out.Azure.Text)
@@ -218,6 +228,11 @@ func TestJSSDKs(t *testing.T) {
 		require.GreaterOrEqual(t, out.Faults.E429.WaitedMS, 1900)
 		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
 		require.NotEmpty(t, out.Faults.StreamError.ResponsesError)
+		// undici's fetch reports a body cut short as "terminated"
+		require.Equal(t, "TypeError: terminated", out.Faults.StreamCut.Error)
+		require.Equal(t, "SyntaxError", out.Faults.StreamCut.Malformed)
+		require.Equal(t, "rate_limit_exceeded", out.Faults.Limits.RateLimitCode)
+		require.Equal(t, "insufficient_quota", out.Faults.Limits.QuotaCode)
 		require.Equal(t, 2*CountTokens(out.Faults.Billing.Text), out.Faults.Billing.CompletionTokens)
 		require.Equal(t, "SyntaxError", out.Faults.Garbage["error"])
 	})

@@ -123,6 +123,35 @@ const out = {};
   out.responses = { text: res.output_text, stream_text: final.output_text, stream_output_tokens: final.usage.output_tokens };
 }
 
+// Responses API with function tools (plain, and streamed into the SDK's
+// snapshot) and a json_schema text format parsed by responses.parse().
+{
+  const tools = [{ type: 'function', name: 'get_weather', parameters: weatherParams, strict: true }];
+  const res = await client.responses.create({ model: 'gpt-4o', input: 'Weather in Paris?', tools, tool_choice: 'required' });
+  const call = res.output.find((o) => o.type === 'function_call');
+  assert.equal(call.name, 'get_weather');
+  assert.ok(call.call_id);
+  checkWeather(JSON.parse(call.arguments));
+  const after = await client.responses.create({
+    model: 'gpt-4o', tools,
+    input: [{ role: 'user', content: 'Weather in Paris?' }, call, { type: 'function_call_output', call_id: call.call_id, output: '{"temp":21}' }],
+  });
+  assert.ok(after.output_text.length > 0);
+  const stream = client.responses.stream({ model: 'gpt-4o', input: 'Weather in Paris?', tools, tool_choice: 'required' });
+  let args = '';
+  stream.on('response.function_call_arguments.delta', (ev) => { args += ev.delta; });
+  const final = await stream.finalResponse();
+  const streamed = final.output.find((o) => o.type === 'function_call');
+  assert.equal(streamed.arguments, args);
+  checkWeather(JSON.parse(args));
+  const parsed = await client.responses.parse({
+    model: 'gpt-4o', input: 'triage',
+    text: { format: { type: 'json_schema', name: 'triage', strict: true, schema: { type: 'object', properties: { severity: { type: 'string', enum: ['low', 'high'] } }, required: ['severity'], additionalProperties: false } } },
+  });
+  assert.ok(['low', 'high'].includes(parsed.output_parsed.severity));
+  out.responses_tools = { name: call.name, streamed_name: streamed.name };
+}
+
 // Embeddings: the SDK asks for base64 by default and decodes it itself.
 {
   const res = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['alpha', 'beta'] });
@@ -165,6 +194,11 @@ const out = {};
   assert.equal(limited.affected, 1);
   assert.equal(limited.requests, 2);
   assert.ok(limited.value >= 900, `the SDK waited ${limited.value} ms on retry-after-ms / Retry-After`);
+  // Azure's v1 API: a plain OpenAI client on /openai/v1.
+  const v1 = new OpenAI({ baseURL: base + '/openai/v1', apiKey: 'azure-drill-test', maxRetries: 0 });
+  const v1res = await v1.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: `Is the ${canaryPrompt} alive?` }] });
+  assert.equal(v1res.choices[0].message.content, canaryAnswer);
+  assert.ok(v1res.prompt_filter_results, 'Azure content filter results on the v1 API');
   out.azure = { text: res.choices[0].message.content, stream_text_length: text.length, retry_wait_ms: limited.value };
 }
 
@@ -243,6 +277,36 @@ out.faults = {};
   assert.equal(rr.value.err.code, 'server_error');
   assert.equal(rr.affected, 2);
   out.faults.stream_error = { text: r.value.text, responses_error: last.message };
+}
+{
+  // A stream cut midway (the connection closed without its terminator)
+  // and a malformed chunk: what the SDK's loop throws.
+  const chat = (prompt) => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: prompt }], stream: true });
+  const drain = async (stream) => { let text = ''; for await (const c of stream) text += c.choices[0]?.delta?.content ?? ''; return text; };
+  const cut = await withFault({ mode: 'stream_cut', params: { after_tokens: 3 } }, async () => expectError(async () => drain(await chat('Explain backoff'))));
+  assert.equal(cut.affected, 1);
+  const bad = await withFault({ mode: 'malformed_chunk', params: { after_tokens: 3 } }, async () => expectError(async () => drain(await chat('Explain backoff'))));
+  assert.ok(bad.value instanceof SyntaxError, bad.value.constructor.name);
+  out.faults.stream_cut = { error: `${cut.value.name}: ${cut.value.message}`, malformed: bad.value.constructor.name };
+}
+{
+  // rate_limit: the second request of the minute is refused with the
+  // limit's headers; quota: insufficient_quota.
+  const r = await withFault({ mode: 'rate_limit', params: { rpm: 1 } }, async () => {
+    const ok = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const err = await expectError(() => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }));
+    return { headers: ok.response.headers, err };
+  });
+  assert.equal(r.value.headers.get('x-ratelimit-limit-requests'), '1');
+  assert.equal(r.value.headers.get('x-ratelimit-remaining-requests'), '0');
+  assert.ok(r.value.err instanceof OpenAI.RateLimitError, r.value.err.constructor.name);
+  const wait = Number(r.value.err.headers.get('retry-after'));
+  assert.ok(wait >= 1 && wait <= 60, `retry-after ${wait}`);
+  const q = await withFault({ mode: 'quota' }, () => expectError(() =>
+    client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })));
+  assert.ok(q.value instanceof OpenAI.RateLimitError, q.value.constructor.name);
+  assert.equal(q.value.code, 'insufficient_quota');
+  out.faults.limits = { rate_limit_code: r.value.err.code, quota_code: q.value.code };
 }
 {
   // Billing inflation: the SDK's parsed usage bills twice the tokens sent.
