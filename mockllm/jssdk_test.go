@@ -269,7 +269,8 @@ func TestJSSDKs(t *testing.T) {
 					Text string `json:"text"`
 					Type string `json:"type"`
 				} `json:"stream_error"`
-				Billing struct {
+				StreamCut map[string]string `json:"stream_cut"`
+				Billing   struct {
 					CleanInputTokens int `json:"clean_input_tokens"`
 					InputTokens      int `json:"input_tokens"`
 				} `json:"billing"`
@@ -295,6 +296,7 @@ func TestJSSDKs(t *testing.T) {
 		require.Equal(t, 2, out.Faults.E429.Requests)
 		require.GreaterOrEqual(t, out.Faults.E429.WaitedMS, 950)
 		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
+		require.Equal(t, map[string]string{"error": "AnthropicError: terminated", "malformed": "AnthropicError (SyntaxError)"}, out.Faults.StreamCut)
 		require.Equal(t, 3*out.Faults.Billing.CleanInputTokens, out.Faults.Billing.InputTokens)
 		require.Equal(t, "end_turn", out.Faults.Garbage.StopReason)
 		require.NotEmpty(t, out.Faults.Garbage.Text)
@@ -333,7 +335,8 @@ func TestJSSDKs(t *testing.T) {
 					Text   string `json:"text"`
 					Status int    `json:"status"`
 				} `json:"stream_error"`
-				Billing struct {
+				StreamCut map[string]string `json:"stream_cut"`
+				Billing   struct {
 					Text             string `json:"text"`
 					Prompt           string `json:"prompt"`
 					PromptTokens     int    `json:"prompt_tokens"`
@@ -363,6 +366,7 @@ func TestJSSDKs(t *testing.T) {
 		require.Equal(t, 2, out.Faults.E429.RetriedRequests)
 		require.Equal(t, 503, out.Faults.StreamError.Status)
 		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
+		require.Equal(t, map[string]string{"error": "TypeError: terminated"}, out.Faults.StreamCut)
 		b := out.Faults.Billing
 		require.Equal(t, 2*CountTokens(b.Text), b.CandidatesTokens)
 		require.Equal(t, 2*CountTokens(b.Prompt), b.PromptTokens)
@@ -386,6 +390,10 @@ func TestJSSDKs(t *testing.T) {
 				StreamText         string `json:"stream_text"`
 				StreamOutputTokens int    `json:"stream_output_tokens"`
 			} `json:"invoke"`
+			Count struct {
+				Converse int `json:"converse"`
+				Invoke   int `json:"invoke"`
+			} `json:"count_tokens"`
 			Faults struct {
 				E500 struct {
 					Name   string `json:"name"`
@@ -401,10 +409,13 @@ func TestJSSDKs(t *testing.T) {
 					WaitedMS int    `json:"waited_ms"`
 				} `json:"e429"`
 				StreamError struct {
-					Text string `json:"text"`
-					Name string `json:"name"`
+					Text       string `json:"text"`
+					Name       string `json:"name"`
+					InvokeName string `json:"invoke_name"`
+					Cut        string `json:"cut"`
 				} `json:"stream_error"`
-				Billing text `json:"billing"`
+				Billing text              `json:"billing"`
+				Garbage map[string]string `json:"garbage"`
 			} `json:"faults"`
 		}
 		runJS(t, node, modules, s, "bedrock.mjs", &out)
@@ -415,6 +426,8 @@ func TestJSSDKs(t *testing.T) {
 		require.Equal(t, CanaryAnswer, out.Invoke.Text)
 		require.Equal(t, CountTokens(CanaryAnswer), out.Invoke.OutputTokens)
 		require.Equal(t, CountTokens(out.Invoke.StreamText), out.Invoke.StreamOutputTokens)
+		require.Equal(t, CountTokens("be brief")+3+CountTokens("How many tokens is this?"), out.Count.Converse)
+		require.Equal(t, 3+CountTokens("How many tokens is this?"), out.Count.Invoke)
 		require.Equal(t, "InternalServerException", out.Faults.E500.Name)
 		require.Equal(t, 500, out.Faults.E500.Status)
 		require.Equal(t, 2, out.Faults.E503.Attempts)
@@ -424,6 +437,10 @@ func TestJSSDKs(t *testing.T) {
 		require.GreaterOrEqual(t, out.Faults.E429.WaitedMS, 900)
 		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
 		require.Equal(t, "ModelStreamErrorException", out.Faults.StreamError.Name)
+		require.Equal(t, "ModelStreamErrorException", out.Faults.StreamError.InvokeName)
+		// Go's HTTP/2 server resets a stream its handler aborts
+		require.Equal(t, "Error: Stream closed with error code NGHTTP2_INTERNAL_ERROR", out.Faults.StreamError.Cut)
+		require.NotEqual(t, CanaryAnswer, out.Faults.Garbage["text"])
 		require.Equal(t, 2*CountTokens(out.Faults.Billing.Text), out.Faults.Billing.OutputTokens)
 	})
 }

@@ -132,6 +132,28 @@ out.faults = {};
   out.faults.stream_error = { text: r.value.text, type: r.value.err.error.error.type };
 }
 {
+  // A stream cut midway and a malformed event: what MessageStream rejects with.
+  const run = () => client.messages.stream({ model, max_tokens: 512, messages: [{ role: 'user', content: 'Explain backoff' }] }).finalMessage();
+  const cut = await withFault({ mode: 'stream_cut', params: { after_tokens: 3 } }, () => expectError(run));
+  assert.equal(cut.affected, 1);
+  const bad = await withFault({ mode: 'malformed_chunk', params: { after_tokens: 3 } }, () => expectError(run));
+  // MessageStream wraps what the JSON parser threw in an AnthropicError
+  assert.ok(bad.value instanceof Anthropic.AnthropicError, bad.value.constructor.name);
+  assert.ok(bad.value.cause instanceof SyntaxError, String(bad.value.cause));
+  // rate_limit: Anthropic's headers on the answer, RateLimitError after.
+  const rl = await withFault({ mode: 'rate_limit', params: { rpm: 1 } }, async () => {
+    const ok = await client.messages.create({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const err = await expectError(() => client.messages.create({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }));
+    return { headers: ok.response.headers, err };
+  });
+  assert.equal(rl.value.headers.get('anthropic-ratelimit-requests-limit'), '1');
+  assert.equal(rl.value.headers.get('anthropic-ratelimit-requests-remaining'), '0');
+  assert.ok(!Number.isNaN(Date.parse(rl.value.headers.get('anthropic-ratelimit-requests-reset'))));
+  assert.ok(rl.value.err instanceof Anthropic.RateLimitError, rl.value.err.constructor.name);
+  assert.ok(Number(rl.value.err.headers.get('retry-after')) >= 1);
+  out.faults.stream_cut = { error: `${cut.value.name}: ${cut.value.message}`, malformed: `${bad.value.constructor.name} (${bad.value.cause.constructor.name})` };
+}
+{
   // Billing inflation on input tokens, in the SDK's parsed usage.
   const prompt = 'Explain backoff';
   const clean = await client.messages.create({ model, max_tokens: 64, messages: [{ role: 'user', content: prompt }] });

@@ -2,7 +2,7 @@
 // against mockllm.
 import assert from 'node:assert/strict';
 import {
-  BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand, InvokeModelWithResponseStreamCommand,
+  BedrockRuntimeClient, ConverseCommand, CountTokensCommand, ConverseStreamCommand, InvokeModelCommand, InvokeModelWithResponseStreamCommand,
   InternalServerException, ThrottlingException, ServiceUnavailableException, ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { base, canaryPrompt, canaryAnswer, withFault, expectError, done, weatherParams, checkWeather } from './lib.mjs';
@@ -72,6 +72,14 @@ const out = {};
     if (ev.contentBlockDelta?.delta?.toolUse) input += ev.contentBlockDelta.delta.toolUse.input;
   }
   checkWeather(JSON.parse(input));
+  // The tool's result, and the model answers in text.
+  const after = await br.send(new ConverseCommand({
+    modelId: haiku, toolConfig: { tools: toolConfig.tools },
+    messages: [...user('Weather in Paris?'), res.output.message,
+      { role: 'user', content: [{ toolResult: { toolUseId: use.toolUseId, content: [{ json: { temp: 21 } }] } }] }],
+  }));
+  assert.equal(after.stopReason, 'end_turn');
+  assert.ok(after.output.message.content[0].text.length > 0);
   out.tools = { name: use.name, streamed_name: name };
 }
 
@@ -93,6 +101,19 @@ const out = {};
   }
   assert.ok(metrics, 'message_stop carries the invocation metrics');
   out.invoke = { text: msg.content[0].text, output_tokens: msg.usage.output_tokens, stream_text: text, stream_output_tokens: metrics.outputTokenCount };
+}
+
+// CountTokens: Converse and InvokeModel inputs, as billed.
+{
+  const messages = user('How many tokens is this?');
+  const counted = await br.send(new CountTokensCommand({ modelId: haiku, input: { converse: { messages, system: [{ text: 'be brief' }] } } }));
+  const res = await br.send(new ConverseCommand({ modelId: haiku, messages, system: [{ text: 'be brief' }] }));
+  assert.equal(counted.inputTokens, res.usage.inputTokens);
+  const body = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 16, messages: [{ role: 'user', content: 'How many tokens is this?' }] };
+  const invokeCount = await br.send(new CountTokensCommand({ modelId: haiku, input: { invokeModel: { body: new TextEncoder().encode(JSON.stringify(body)) } } }));
+  const invoked = JSON.parse(new TextDecoder().decode((await br.send(new InvokeModelCommand({ modelId: haiku, body: JSON.stringify(body) }))).body));
+  assert.equal(invokeCount.inputTokens, invoked.usage.input_tokens);
+  out.count_tokens = { converse: counted.inputTokens, invoke: invokeCount.inputTokens };
 }
 
 // Faults, as the SDK raises them: modeled exceptions with $fault,
@@ -147,13 +168,30 @@ out.faults = {};
     return { err, text };
   });
   assert.equal(r.affected, 1);
-  out.faults.stream_error = { text: r.value.text, name: r.value.err.name };
+  // InvokeModelWithResponseStream: the same exception event.
+  const ir = await withFault({ mode: 'stream_error_event', params: { after_tokens: 3 } }, async () => {
+    const res = await br.send(new InvokeModelWithResponseStreamCommand({ modelId: haiku, body: JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 256, messages: [{ role: 'user', content: 'Explain backoff' }] }) }));
+    return expectError(async () => { for await (const _ of res.body); });
+  });
+  // A cut stream: the HTTP/2 stream ends without its last messages.
+  const cut = await withFault({ mode: 'stream_cut', params: { after_tokens: 3 } }, async () => {
+    const res = await br.send(new ConverseStreamCommand({ modelId: nova, messages: user('Explain backoff') }));
+    return expectError(async () => { for await (const _ of res.stream); });
+  });
+  assert.equal(cut.affected, 1);
+  out.faults.stream_error = { text: r.value.text, name: r.value.err.name, invoke_name: ir.value.name, cut: `${cut.value.name}: ${cut.value.message}` };
 }
 {
   // Billing inflation in the SDK's parsed usage.
   const r = await withFault({ mode: 'billing', params: { factor: 2, tokens: 'completion' } }, () =>
     br.send(new ConverseCommand({ modelId: nova, messages: user('Explain backoff') })));
   out.faults.billing = { text: r.value.output.message.content[0].text, output_tokens: r.value.usage.outputTokens };
+  // Garbage: a wrong answer to the canary.
+  const g = await withFault({ mode: 'garbage', params: { kind: 'wrong_answer' } }, () =>
+    br.send(new ConverseCommand({ modelId: nova, messages: user(`Is the ${canaryPrompt} alive?`) })));
+  assert.equal(g.affected, 1);
+  assert.notEqual(g.value.output.message.content[0].text, canaryAnswer);
+  out.faults.garbage = { text: g.value.output.message.content[0].text };
 }
 
 done(out);

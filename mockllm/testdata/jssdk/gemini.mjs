@@ -127,6 +127,23 @@ out.faults = {};
   out.faults.stream_error = { text: r.value.text, status: r.value.err.status };
 }
 {
+  // A stream cut midway; rate_limit's 429 with its RetryInfo.
+  const cut = await withFault({ mode: 'stream_cut', params: { after_tokens: 3 } }, () => expectError(async () => {
+    for await (const _ of await ai.models.generateContentStream({ model, contents: 'Explain backoff' }));
+  }));
+  assert.equal(cut.affected, 1);
+  const rl = await withFault({ mode: 'rate_limit', params: { rpm: 1 } }, async () => {
+    await ai.models.generateContent({ model, contents: 'hi' });
+    return expectError(() => ai.models.generateContent({ model, contents: 'hi' }));
+  });
+  assert.ok(rl.value instanceof ApiError, rl.value.constructor.name);
+  assert.equal(rl.value.status, 429);
+  const body = JSON.parse(rl.value.message);
+  assert.match(body.error.message, /Quota exceeded for metric/);
+  assert.ok(body.error.details.some((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo' && /^\d+s$/.test(d.retryDelay)));
+  out.faults.stream_cut = { error: `${cut.value.name}: ${cut.value.message}` };
+}
+{
   // Billing inflation, both ways, in usageMetadata.
   const r = await withFault({ mode: 'billing', params: { factor: 2, tokens: 'both' } }, () =>
     ai.models.generateContent({ model, contents: 'Explain backoff' }));

@@ -1,6 +1,7 @@
 // The openai SDK (chat, Responses, embeddings, AzureOpenAI) against mockllm.
 import assert from 'node:assert/strict';
 import OpenAI, { AzureOpenAI } from 'openai';
+import { LengthFinishReasonError } from 'openai/error';
 import { base, canaryPrompt, canaryAnswer, withFault, expectError, done, weatherParams, checkWeather } from './lib.mjs';
 
 const client = new OpenAI({ baseURL: base + '/v1', apiKey: 'sk-drill-test', maxRetries: 0 });
@@ -17,6 +18,7 @@ const out = {};
   assert.equal(res.choices[0].message.content, canaryAnswer);
   assert.equal(res.choices[0].finish_reason, 'stop');
   assert.equal(res.usage.total_tokens, res.usage.prompt_tokens + res.usage.completion_tokens);
+  assert.match(res._request_id, /^req_/);
   out.chat = { text: res.choices[0].message.content, completion_tokens: res.usage.completion_tokens };
 }
 
@@ -92,6 +94,12 @@ const out = {};
   assert.ok(['low', 'high'].includes(parsed.severity));
   assert.ok(parsed.steps.length >= 2 && parsed.steps.length <= 4);
   assert.ok(parsed.steps.every(Number.isInteger));
+  // A cut answer is the SDK's LengthFinishReasonError.
+  const cut = await expectError(() => client.chat.completions.parse({
+    model: 'gpt-4o', messages: [{ role: 'user', content: 'triage' }], max_completion_tokens: 3,
+    response_format: { type: 'json_schema', json_schema: { name: 'triage', schema, strict: true } },
+  }));
+  assert.ok(cut instanceof LengthFinishReasonError, cut.constructor.name);
   out.json_schema = { severity: parsed.severity };
 }
 
@@ -176,8 +184,17 @@ const out = {};
   assert.equal(res.choices[0].content_filter_results.hate.severity, 'safe');
   const stream = await azure.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Explain backoff' }], stream: true });
   let text = '';
-  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  let first;
+  for await (const chunk of stream) {
+    first ??= chunk;
+    text += chunk.choices[0]?.delta?.content ?? '';
+  }
   assert.ok(text.length > 0);
+  assert.deepEqual(first.choices, [], 'the first event is the prompt filter results');
+  assert.ok(first.prompt_filter_results);
+  // The SDK's stream helper accumulates Azure's stream alike.
+  const helper = await azure.chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Explain backoff' }] }).finalChatCompletion();
+  assert.equal(helper.choices[0].message.content, text);
   const emb = new AzureOpenAI({ endpoint: base, apiKey: 'azure-drill-test', apiVersion: '2024-10-21', deployment: 'text-embedding-3-small', maxRetries: 0 });
   const e = await emb.embeddings.create({ model: 'text-embedding-3-small', input: 'alpha' });
   assert.equal(e.data[0].embedding.length, 1536);
