@@ -6,8 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"net/http"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,9 +28,9 @@ const (
 	// jsScriptTimeout bounds each script: every request it makes, SDK
 	// retries and their waits included.
 	jsScriptTimeout = 45 * time.Second
-	// npmRegistry is what npm ci downloads from; a cold cache that cannot
-	// reach it skips.
-	npmRegistry = "https://registry.npmjs.org/"
+	// npmPingTimeout bounds the check, on a cold cache, that npm reaches
+	// its registry (the test skips when it does not).
+	npmPingTimeout = 20 * time.Second
 )
 
 // jsSDKs is the node_modules directory holding the pinned SDKs, installed
@@ -44,8 +43,15 @@ func jsSDKs(t *testing.T) (node, modules string) {
 	}
 	node, errNode := exec.LookPath("node")
 	npm, errNpm := exec.LookPath("npm")
-	if err := errors.Join(errNode, errNpm); err != nil {
-		t.Skipf("JS SDK test: skipped, node and npm are needed on PATH: %v", err)
+	var missing []string
+	if errNode != nil {
+		missing = append(missing, "node")
+	}
+	if errNpm != nil {
+		missing = append(missing, "npm")
+	}
+	if len(missing) > 0 {
+		t.Skipf("JS SDK test: skipped, node and npm are needed on PATH and %s is not there", strings.Join(missing, " nor "))
 	}
 	src := filepath.Join("testdata", "jssdk")
 	lock, err := os.ReadFile(filepath.Join(src, "package-lock.json"))
@@ -60,8 +66,8 @@ func jsSDKs(t *testing.T) (node, modules string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), jsInstallTimeout)
 	defer cancel()
-	if err := registryReachable(ctx); err != nil {
-		t.Skipf("JS SDK test: skipped, the SDKs are not cached in %s and the npm registry cannot be reached: %v", dir, err)
+	if err := registryReachable(ctx, npm); err != nil {
+		t.Skipf("JS SDK test: skipped, the SDKs are not cached in %s and npm cannot reach its registry: %v", dir, err)
 	}
 	// Install into a fresh directory beside dir, then rename it into
 	// place: a run cut short leaves no half-installed cache, and two runs
@@ -87,23 +93,23 @@ func jsSDKs(t *testing.T) (node, modules string) {
 	return node, modules
 }
 
-// registryReachable asks the npm registry for its root document.
-func registryReachable(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+// registryReachable pings the registry npm is configured with, once,
+// within npmPingTimeout; the error is npm's own, on one line.
+func registryReachable(ctx context.Context, npm string) error {
+	ctx, cancel := context.WithTimeout(ctx, npmPingTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, npmRegistry, nil)
-	if err != nil {
-		return err
+	out, err := exec.CommandContext(ctx, npm, "ping", "--fetch-retries=0", "--fetch-timeout=10000").CombinedOutput()
+	if err == nil {
+		return nil
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
+	// npm's own message is the line naming the error, such as
+	// "npm error FetchError: request to ... failed, reason: ...".
+	for _, line := range strings.Split(string(out), "\n") {
+		if msg, ok := strings.CutPrefix(line, "npm error "); ok && strings.Contains(msg, "Error: ") {
+			return fmt.Errorf("npm ping: %s", msg)
+		}
 	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return errors.New(npmRegistry + " answered " + res.Status)
-	}
-	return nil
+	return fmt.Errorf("npm ping: %w", err)
 }
 
 // runJS runs testdata/jssdk/script with MOCKLLM_URL set to s and decodes
