@@ -51,7 +51,7 @@ func jsSDKs(t *testing.T) (node, modules string) {
 		missing = append(missing, "npm")
 	}
 	if len(missing) > 0 {
-		t.Skipf("JS SDK test: skipped, node and npm are needed on PATH and %s is not there", strings.Join(missing, " nor "))
+		t.Skipf("JS SDK test: skipped, it needs node and npm on PATH; missing: %s", strings.Join(missing, ", "))
 	}
 	src := filepath.Join("testdata", "jssdk")
 	lock, err := os.ReadFile(filepath.Join(src, "package-lock.json"))
