@@ -112,10 +112,63 @@ func registryReachable(ctx context.Context, npm string) error {
 	return fmt.Errorf("npm ping: %w", err)
 }
 
-// runJS runs testdata/jssdk/script with MOCKLLM_URL set to s and decodes
-// the JSON line it prints last into out.
-func runJS(t *testing.T, node, modules string, s *Server, script string, out any) {
+// jsSection is one section of a script's JSON line; each section sets
+// the fields it measures, and a field no section knows fails the decode.
+type jsSection struct {
+	Text           string `json:"text"`
+	StreamText     string `json:"stream_text"`
+	Prompt         string `json:"prompt"`
+	Name           string `json:"name"`
+	StreamedName   string `json:"streamed_name"`
+	Severity       string `json:"severity"`
+	Error          string `json:"error"`
+	Malformed      string `json:"malformed"`
+	Type           string `json:"type"`
+	RPC            string `json:"rpc"`
+	RetryAfter     string `json:"retry_after"`
+	RetryDelay     string `json:"retry_delay"`
+	ResponsesError string `json:"responses_error"`
+	InvokeName     string `json:"invoke_name"`
+	Cut            string `json:"cut"`
+	RateLimitCode  string `json:"rate_limit_code"`
+	QuotaCode      string `json:"quota_code"`
+	StopReason     string `json:"stop_reason"`
+	Finish         string `json:"finish"`
+
+	Status           int `json:"status"`
+	Requests         int `json:"requests"`
+	Affected         int `json:"affected"`
+	Attempts         int `json:"attempts"`
+	WaitedMS         int `json:"waited_ms"`
+	RetryWaitMS      int `json:"retry_wait_ms"`
+	RetriedRequests  int `json:"retried_requests"`
+	Chunks           int `json:"chunks"`
+	Events           int `json:"events"`
+	Dimensions       int `json:"dimensions"`
+	FullDimensions   int `json:"full_dimensions"`
+	StreamTextLength int `json:"stream_text_length"`
+
+	CompletionTokens   int `json:"completion_tokens"`
+	InputTokens        int `json:"input_tokens"`
+	CleanInputTokens   int `json:"clean_input_tokens"`
+	OutputTokens       int `json:"output_tokens"`
+	StreamOutputTokens int `json:"stream_output_tokens"`
+	CandidatesTokens   int `json:"candidates_tokens"`
+	CutTokens          int `json:"cut_tokens"`
+	PromptTokens       int `json:"prompt_tokens"`
+	TotalTokens        int `json:"total_tokens"`
+	Total              int `json:"total"`
+	Converse           int `json:"converse"`
+	Invoke             int `json:"invoke"`
+}
+
+// runJS starts a server and runs testdata/jssdk/script against it, with
+// MOCKLLM_URL and the canary in its environment; it decodes the JSON line
+// the script prints last, which must hold exactly the sections named.
+func runJS(t *testing.T, node, modules, script string, sections ...string) map[string]jsSection {
 	t.Helper()
+	t.Parallel()
+	s, _ := startTest(t, nil)
 	dir := t.TempDir()
 	require.NoError(t, os.Symlink(modules, filepath.Join(dir, "node_modules")))
 	entries, err := os.ReadDir(filepath.Join("testdata", "jssdk"))
@@ -139,314 +192,141 @@ func runJS(t *testing.T, node, modules string, s *Server, script string, out any
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	last := lines[len(lines)-1]
 	t.Logf("%s: %s", script, last)
+	var out map[string]jsSection
 	dec := json.NewDecoder(strings.NewReader(last))
 	dec.DisallowUnknownFields()
-	require.NoError(t, dec.Decode(out), "%s's last line of output (logged above)", script)
+	require.NoError(t, dec.Decode(&out), "%s's last line of output (logged above)", script)
+	got := make([]string, 0, len(out))
+	for k := range out {
+		got = append(got, k)
+	}
+	require.ElementsMatch(t, sections, got, "%s's sections", script)
+	return out
 }
 
+// TestJSSDKs runs the official JavaScript SDKs against the server: the
+// scripts assert what each SDK parsed, and the checks here hold the
+// numbers they print to the server's tokenizer and fault counts.
 func TestJSSDKs(t *testing.T) {
 	node, modules := jsSDKs(t)
+	tools := jsSection{Name: "get_weather", StreamedName: "get_weather"}
 	t.Run("openai", func(t *testing.T) {
-		t.Parallel()
-		s, _ := startTest(t, nil)
-		var out struct {
-			Chat struct {
-				Text             string `json:"text"`
-				CompletionTokens int    `json:"completion_tokens"`
-			} `json:"chat"`
-			Stream struct {
-				Text             string `json:"text"`
-				Chunks           int    `json:"chunks"`
-				CompletionTokens int    `json:"completion_tokens"`
-			} `json:"stream"`
-			Tools      map[string]string `json:"tools"`
-			JSONSchema map[string]string `json:"json_schema"`
-			Responses  struct {
-				Text               string `json:"text"`
-				StreamText         string `json:"stream_text"`
-				StreamOutputTokens int    `json:"stream_output_tokens"`
-			} `json:"responses"`
-			ResponsesTools map[string]string `json:"responses_tools"`
-			Embeddings     struct {
-				Dimensions   int `json:"dimensions"`
-				PromptTokens int `json:"prompt_tokens"`
-			} `json:"embeddings"`
-			Azure struct {
-				Text             string `json:"text"`
-				StreamTextLength int    `json:"stream_text_length"`
-				RetryWaitMS      int    `json:"retry_wait_ms"`
-			} `json:"azure"`
-			Faults struct {
-				E500 struct {
-					Status   int `json:"status"`
-					Requests int `json:"requests"`
-				} `json:"e500"`
-				E503 struct {
-					Affected int `json:"affected"`
-					Requests int `json:"requests"`
-				} `json:"e503"`
-				E429 struct {
-					RetryAfter string `json:"retry_after"`
-					Requests   int    `json:"requests"`
-					WaitedMS   int    `json:"waited_ms"`
-				} `json:"e429"`
-				StreamError struct {
-					Text           string `json:"text"`
-					ResponsesError string `json:"responses_error"`
-				} `json:"stream_error"`
-				StreamCut struct {
-					Error     string `json:"error"`
-					Malformed string `json:"malformed"`
-				} `json:"stream_cut"`
-				Limits struct {
-					RateLimitCode string `json:"rate_limit_code"`
-					QuotaCode     string `json:"quota_code"`
-				} `json:"limits"`
-				Billing struct {
-					Text             string `json:"text"`
-					CompletionTokens int    `json:"completion_tokens"`
-				} `json:"billing"`
-				Garbage map[string]string `json:"garbage"`
-			} `json:"faults"`
-		}
-		runJS(t, node, modules, s, "openai.mjs", &out)
-		require.Equal(t, CanaryAnswer, out.Chat.Text)
-		require.Equal(t, CountTokens(CanaryAnswer), out.Chat.CompletionTokens)
-		require.Equal(t, CountTokens(out.Stream.Text), out.Stream.CompletionTokens)
+		out := runJS(t, node, modules, "openai.mjs", "chat", "stream", "tools", "json_schema", "responses", "responses_tools",
+			"embeddings", "azure", "e500", "e503", "e429", "stream_error", "stream_cut", "limits", "billing", "garbage")
+		require.Equal(t, CanaryAnswer, out["chat"].Text)
+		require.Equal(t, CountTokens(CanaryAnswer), out["chat"].CompletionTokens)
+		st := out["stream"]
+		require.Equal(t, CountTokens(st.Text), st.CompletionTokens)
 		// role chunk + one chunk per token + finish chunk + usage chunk
-		require.Equal(t, CountTokens(out.Stream.Text)+3, out.Stream.Chunks)
-		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.Tools)
-		require.Contains(t, []string{"low", "high"}, out.JSONSchema["severity"])
-		require.Equal(t, CanaryAnswer, out.Responses.Text)
-		require.Equal(t, CountTokens(out.Responses.StreamText), out.Responses.StreamOutputTokens)
-		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.ResponsesTools)
-		require.Equal(t, 1536, out.Embeddings.Dimensions)
-		require.Equal(t, CountTokens("alpha")+CountTokens("beta"), out.Embeddings.PromptTokens)
-		require.Equal(t, CanaryAnswer, out.Azure.Text)
-		require.Positive(t, out.Azure.StreamTextLength)
-		require.GreaterOrEqual(t, out.Azure.RetryWaitMS, 900)
-		require.Equal(t, 500, out.Faults.E500.Status)
-		require.Equal(t, 1, out.Faults.E500.Requests)
-		require.Equal(t, 1, out.Faults.E503.Affected)
-		require.Equal(t, 2, out.Faults.E503.Requests)
-		require.Equal(t, "1", out.Faults.E429.RetryAfter)
-		require.Equal(t, 3, out.Faults.E429.Requests)
-		require.GreaterOrEqual(t, out.Faults.E429.WaitedMS, 1900)
-		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
-		require.NotEmpty(t, out.Faults.StreamError.ResponsesError)
+		require.Equal(t, CountTokens(st.Text)+3, st.Chunks)
+		require.Equal(t, tools, out["tools"])
+		require.Contains(t, []string{"low", "high"}, out["json_schema"].Severity)
+		r := out["responses"]
+		require.Equal(t, CanaryAnswer, r.Text)
+		require.Equal(t, CountTokens(r.StreamText), r.StreamOutputTokens)
+		require.Equal(t, tools, out["responses_tools"])
+		require.Equal(t, 1536, out["embeddings"].Dimensions)
+		require.Equal(t, CountTokens("alpha")+CountTokens("beta"), out["embeddings"].PromptTokens)
+		require.Equal(t, CanaryAnswer, out["azure"].Text)
+		require.Positive(t, out["azure"].StreamTextLength)
+		require.GreaterOrEqual(t, out["azure"].RetryWaitMS, 900)
+		require.Equal(t, jsSection{Status: 500, Requests: 1}, out["e500"])
+		require.Equal(t, jsSection{Affected: 1, Requests: 2}, out["e503"])
+		e429 := out["e429"]
+		require.Equal(t, "1", e429.RetryAfter)
+		require.Equal(t, 3, e429.Requests)
+		require.GreaterOrEqual(t, e429.WaitedMS, 1900)
+		require.Equal(t, 3, CountTokens(out["stream_error"].Text), out["stream_error"].Text)
+		require.NotEmpty(t, out["stream_error"].ResponsesError)
 		// undici's fetch reports a body cut short as "terminated"
-		require.Equal(t, "TypeError: terminated", out.Faults.StreamCut.Error)
-		require.Equal(t, "SyntaxError", out.Faults.StreamCut.Malformed)
-		require.Equal(t, "rate_limit_exceeded", out.Faults.Limits.RateLimitCode)
-		require.Equal(t, "insufficient_quota", out.Faults.Limits.QuotaCode)
-		require.Equal(t, 2*CountTokens(out.Faults.Billing.Text), out.Faults.Billing.CompletionTokens)
-		require.Equal(t, "SyntaxError", out.Faults.Garbage["error"])
+		require.Equal(t, jsSection{Error: "TypeError: terminated", Malformed: "SyntaxError"}, out["stream_cut"])
+		require.Equal(t, jsSection{RateLimitCode: "rate_limit_exceeded", QuotaCode: "insufficient_quota"}, out["limits"])
+		require.Equal(t, 2*CountTokens(out["billing"].Text), out["billing"].CompletionTokens)
+		require.Equal(t, "SyntaxError", out["garbage"].Error)
 	})
 	t.Run("anthropic", func(t *testing.T) {
-		t.Parallel()
-		s, _ := startTest(t, nil)
-		type text struct {
-			Text         string `json:"text"`
-			InputTokens  int    `json:"input_tokens"`
-			OutputTokens int    `json:"output_tokens"`
-			Events       int    `json:"events"`
-		}
-		var out struct {
-			Message text              `json:"message"`
-			Stream  text              `json:"stream"`
-			Tools   map[string]string `json:"tools"`
-			Count   struct {
-				InputTokens int `json:"input_tokens"`
-			} `json:"count_tokens"`
-			Faults struct {
-				E529 struct {
-					Status int    `json:"status"`
-					Type   string `json:"type"`
-				} `json:"e529"`
-				E500 struct {
-					Requests int `json:"requests"`
-				} `json:"e500"`
-				E429 struct {
-					RetryAfter string `json:"retry_after"`
-					Requests   int    `json:"requests"`
-					WaitedMS   int    `json:"waited_ms"`
-				} `json:"e429"`
-				StreamError struct {
-					Text string `json:"text"`
-					Type string `json:"type"`
-				} `json:"stream_error"`
-				StreamCut map[string]string `json:"stream_cut"`
-				Billing   struct {
-					CleanInputTokens int `json:"clean_input_tokens"`
-					InputTokens      int `json:"input_tokens"`
-				} `json:"billing"`
-				Garbage struct {
-					StopReason string `json:"stop_reason"`
-					Text       string `json:"text"`
-				} `json:"garbage"`
-			} `json:"faults"`
-		}
-		runJS(t, node, modules, s, "anthropic.mjs", &out)
-		require.Equal(t, CanaryAnswer, out.Message.Text)
-		require.Equal(t, CountTokens(CanaryAnswer), out.Message.OutputTokens)
-		require.Positive(t, out.Message.InputTokens)
-		require.Equal(t, CountTokens(out.Stream.Text), out.Stream.OutputTokens)
+		out := runJS(t, node, modules, "anthropic.mjs", "message", "stream", "tools", "count_tokens",
+			"e529", "e500", "e429", "stream_error", "stream_cut", "billing", "garbage")
+		m := out["message"]
+		require.Equal(t, CanaryAnswer, m.Text)
+		require.Equal(t, CountTokens(CanaryAnswer), m.OutputTokens)
+		require.Positive(t, m.InputTokens)
+		st := out["stream"]
+		require.Equal(t, CountTokens(st.Text), st.OutputTokens)
 		// message_start, content_block_start, a delta per token, content_block_stop, message_delta, message_stop
-		require.Equal(t, CountTokens(out.Stream.Text)+5, out.Stream.Events)
-		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.Tools)
-		require.Equal(t, CountTokens("be brief")+3+CountTokens("How many tokens is this?"), out.Count.InputTokens)
-		require.Equal(t, 529, out.Faults.E529.Status)
-		require.Equal(t, "overloaded_error", out.Faults.E529.Type)
-		require.Equal(t, 2, out.Faults.E500.Requests)
-		require.Equal(t, "1", out.Faults.E429.RetryAfter)
-		require.Equal(t, 2, out.Faults.E429.Requests)
-		require.GreaterOrEqual(t, out.Faults.E429.WaitedMS, 950)
-		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
-		require.Equal(t, map[string]string{"error": "AnthropicError: terminated", "malformed": "AnthropicError (SyntaxError)"}, out.Faults.StreamCut)
-		require.Equal(t, 3*out.Faults.Billing.CleanInputTokens, out.Faults.Billing.InputTokens)
-		require.Equal(t, "end_turn", out.Faults.Garbage.StopReason)
-		require.NotEmpty(t, out.Faults.Garbage.Text)
+		require.Equal(t, CountTokens(st.Text)+5, st.Events)
+		require.Equal(t, tools, out["tools"])
+		require.Equal(t, CountTokens("be brief")+3+CountTokens("How many tokens is this?"), out["count_tokens"].InputTokens)
+		require.Equal(t, jsSection{Status: 529, Type: "overloaded_error"}, out["e529"])
+		require.Equal(t, jsSection{Requests: 2}, out["e500"])
+		e429 := out["e429"]
+		require.Equal(t, "1", e429.RetryAfter)
+		require.Equal(t, 2, e429.Requests)
+		require.GreaterOrEqual(t, e429.WaitedMS, 950)
+		require.Equal(t, 3, CountTokens(out["stream_error"].Text), out["stream_error"].Text)
+		require.Equal(t, "overloaded_error", out["stream_error"].Type)
+		// MessageStream wraps what fetch and JSON.parse throw in AnthropicError
+		require.Equal(t, jsSection{Error: "AnthropicError: terminated", Malformed: "AnthropicError (SyntaxError)"}, out["stream_cut"])
+		b := out["billing"]
+		require.Positive(t, b.CleanInputTokens)
+		require.Equal(t, 3*b.CleanInputTokens, b.InputTokens)
+		require.Equal(t, "end_turn", out["garbage"].StopReason)
+		require.NotEmpty(t, out["garbage"].Text)
 	})
 	t.Run("gemini", func(t *testing.T) {
-		t.Parallel()
-		s, _ := startTest(t, nil)
-		var out struct {
-			Generate struct {
-				Text             string `json:"text"`
-				CandidatesTokens int    `json:"candidates_tokens"`
-				CutTokens        int    `json:"cut_tokens"`
-			} `json:"generate"`
-			Stream struct {
-				Text             string `json:"text"`
-				Chunks           int    `json:"chunks"`
-				CandidatesTokens int    `json:"candidates_tokens"`
-			} `json:"stream"`
-			Tokens struct {
-				Prompt         string `json:"prompt"`
-				Total          int    `json:"total"`
-				Dimensions     int    `json:"dimensions"`
-				FullDimensions int    `json:"full_dimensions"`
-			} `json:"tokens"`
-			Tools  map[string]string `json:"tools"`
-			Faults struct {
-				E500 struct {
-					Status int    `json:"status"`
-					RPC    string `json:"rpc"`
-				} `json:"e500"`
-				E429 struct {
-					RetryDelay      string `json:"retry_delay"`
-					RetriedRequests int    `json:"retried_requests"`
-				} `json:"e429"`
-				StreamError struct {
-					Text   string `json:"text"`
-					Status int    `json:"status"`
-				} `json:"stream_error"`
-				StreamCut map[string]string `json:"stream_cut"`
-				Billing   struct {
-					Text             string `json:"text"`
-					Prompt           string `json:"prompt"`
-					PromptTokens     int    `json:"prompt_tokens"`
-					CandidatesTokens int    `json:"candidates_tokens"`
-					TotalTokens      int    `json:"total_tokens"`
-				} `json:"billing"`
-				Garbage struct {
-					Text   string `json:"text"`
-					Finish string `json:"finish"`
-				} `json:"garbage"`
-			} `json:"faults"`
-		}
-		runJS(t, node, modules, s, "gemini.mjs", &out)
-		require.Equal(t, CanaryAnswer, out.Generate.Text)
-		require.Equal(t, CountTokens(CanaryAnswer), out.Generate.CandidatesTokens)
-		require.Equal(t, 10, out.Generate.CutTokens, "two candidates of 5 tokens")
-		require.Equal(t, CountTokens(out.Stream.Text), out.Stream.CandidatesTokens)
+		out := runJS(t, node, modules, "gemini.mjs", "generate", "stream", "tokens", "tools",
+			"e500", "e429", "stream_error", "stream_cut", "billing", "garbage")
+		g := out["generate"]
+		require.Equal(t, CanaryAnswer, g.Text)
+		require.Equal(t, CountTokens(CanaryAnswer), g.CandidatesTokens)
+		require.Equal(t, 10, g.CutTokens, "two candidates of 5 tokens")
+		st := out["stream"]
+		require.Equal(t, CountTokens(st.Text), st.CandidatesTokens)
 		// one chunk per token and the closing chunk
-		require.Equal(t, CountTokens(out.Stream.Text)+1, out.Stream.Chunks)
-		require.Equal(t, CountTokens(out.Tokens.Prompt), out.Tokens.Total)
-		require.Equal(t, 768, out.Tokens.Dimensions)
-		require.Equal(t, 3072, out.Tokens.FullDimensions)
-		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.Tools)
-		require.Equal(t, 500, out.Faults.E500.Status)
-		require.Equal(t, "INTERNAL", out.Faults.E500.RPC)
-		require.Equal(t, "2s", out.Faults.E429.RetryDelay)
-		require.Equal(t, 2, out.Faults.E429.RetriedRequests)
-		require.Equal(t, 503, out.Faults.StreamError.Status)
-		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
-		require.Equal(t, map[string]string{"error": "TypeError: terminated"}, out.Faults.StreamCut)
-		b := out.Faults.Billing
+		require.Equal(t, CountTokens(st.Text)+1, st.Chunks)
+		tok := out["tokens"]
+		require.Equal(t, CountTokens(tok.Prompt), tok.Total)
+		require.Equal(t, 768, tok.Dimensions)
+		require.Equal(t, 3072, tok.FullDimensions)
+		require.Equal(t, tools, out["tools"])
+		require.Equal(t, jsSection{Status: 500, RPC: "INTERNAL"}, out["e500"])
+		require.Equal(t, jsSection{RetryDelay: "2s", RetriedRequests: 2}, out["e429"])
+		require.Equal(t, 503, out["stream_error"].Status)
+		require.Equal(t, 3, CountTokens(out["stream_error"].Text), out["stream_error"].Text)
+		require.Equal(t, jsSection{Error: "TypeError: terminated"}, out["stream_cut"])
+		b := out["billing"]
 		require.Equal(t, 2*CountTokens(b.Text), b.CandidatesTokens)
 		require.Equal(t, 2*CountTokens(b.Prompt), b.PromptTokens)
 		require.Equal(t, b.PromptTokens+b.CandidatesTokens, b.TotalTokens)
-		require.Empty(t, out.Faults.Garbage.Text)
+		require.Equal(t, jsSection{Finish: "STOP"}, out["garbage"], "empty garbage: no text")
 	})
 	t.Run("bedrock", func(t *testing.T) {
-		t.Parallel()
-		s, _ := startTest(t, nil)
-		type text struct {
-			Text         string `json:"text"`
-			OutputTokens int    `json:"output_tokens"`
-		}
-		var out struct {
-			Converse text              `json:"converse"`
-			Stream   text              `json:"stream"`
-			Tools    map[string]string `json:"tools"`
-			Invoke   struct {
-				Text               string `json:"text"`
-				OutputTokens       int    `json:"output_tokens"`
-				StreamText         string `json:"stream_text"`
-				StreamOutputTokens int    `json:"stream_output_tokens"`
-			} `json:"invoke"`
-			Count struct {
-				Converse int `json:"converse"`
-				Invoke   int `json:"invoke"`
-			} `json:"count_tokens"`
-			Faults struct {
-				E500 struct {
-					Name   string `json:"name"`
-					Status int    `json:"status"`
-				} `json:"e500"`
-				E503 struct {
-					Attempts int    `json:"attempts"`
-					Name     string `json:"name"`
-				} `json:"e503"`
-				E429 struct {
-					Name     string `json:"name"`
-					Attempts int    `json:"attempts"`
-					WaitedMS int    `json:"waited_ms"`
-				} `json:"e429"`
-				StreamError struct {
-					Text       string `json:"text"`
-					Name       string `json:"name"`
-					InvokeName string `json:"invoke_name"`
-					Cut        string `json:"cut"`
-				} `json:"stream_error"`
-				Billing text              `json:"billing"`
-				Garbage map[string]string `json:"garbage"`
-			} `json:"faults"`
-		}
-		runJS(t, node, modules, s, "bedrock.mjs", &out)
-		require.Equal(t, CanaryAnswer, out.Converse.Text)
-		require.Equal(t, CountTokens(CanaryAnswer), out.Converse.OutputTokens)
-		require.Equal(t, CountTokens(out.Stream.Text), out.Stream.OutputTokens)
-		require.Equal(t, map[string]string{"name": "get_weather", "streamed_name": "get_weather"}, out.Tools)
-		require.Equal(t, CanaryAnswer, out.Invoke.Text)
-		require.Equal(t, CountTokens(CanaryAnswer), out.Invoke.OutputTokens)
-		require.Equal(t, CountTokens(out.Invoke.StreamText), out.Invoke.StreamOutputTokens)
-		require.Equal(t, CountTokens("be brief")+3+CountTokens("How many tokens is this?"), out.Count.Converse)
-		require.Equal(t, 3+CountTokens("How many tokens is this?"), out.Count.Invoke)
-		require.Equal(t, "InternalServerException", out.Faults.E500.Name)
-		require.Equal(t, 500, out.Faults.E500.Status)
-		require.Equal(t, 2, out.Faults.E503.Attempts)
-		require.Equal(t, "ServiceUnavailableException", out.Faults.E503.Name)
-		require.Equal(t, "ThrottlingException", out.Faults.E429.Name)
-		require.Equal(t, 2, out.Faults.E429.Attempts)
-		require.GreaterOrEqual(t, out.Faults.E429.WaitedMS, 900)
-		require.Equal(t, 3, CountTokens(out.Faults.StreamError.Text), out.Faults.StreamError.Text)
-		require.Equal(t, "ModelStreamErrorException", out.Faults.StreamError.Name)
-		require.Equal(t, "ModelStreamErrorException", out.Faults.StreamError.InvokeName)
+		out := runJS(t, node, modules, "bedrock.mjs", "converse", "stream", "tools", "invoke", "count_tokens",
+			"e500", "e503", "e429", "stream_error", "billing", "garbage")
+		require.Equal(t, CanaryAnswer, out["converse"].Text)
+		require.Equal(t, CountTokens(CanaryAnswer), out["converse"].OutputTokens)
+		require.Equal(t, CountTokens(out["stream"].Text), out["stream"].OutputTokens)
+		require.Equal(t, tools, out["tools"])
+		inv := out["invoke"]
+		require.Equal(t, CanaryAnswer, inv.Text)
+		require.Equal(t, CountTokens(CanaryAnswer), inv.OutputTokens)
+		require.Equal(t, CountTokens(inv.StreamText), inv.StreamOutputTokens)
+		require.Equal(t, CountTokens("be brief")+3+CountTokens("How many tokens is this?"), out["count_tokens"].Converse)
+		require.Equal(t, 3+CountTokens("How many tokens is this?"), out["count_tokens"].Invoke)
+		require.Equal(t, jsSection{Name: "InternalServerException", Status: 500}, out["e500"])
+		require.Equal(t, jsSection{Name: "ServiceUnavailableException", Attempts: 2}, out["e503"])
+		e429 := out["e429"]
+		require.Equal(t, "ThrottlingException", e429.Name)
+		require.Equal(t, 2, e429.Attempts)
+		require.GreaterOrEqual(t, e429.WaitedMS, 900)
+		se := out["stream_error"]
+		require.Equal(t, 3, CountTokens(se.Text), se.Text)
+		require.Equal(t, "ModelStreamErrorException", se.Name)
+		require.Equal(t, "ModelStreamErrorException", se.InvokeName)
 		// Go's HTTP/2 server resets a stream its handler aborts
-		require.Equal(t, "Error: Stream closed with error code NGHTTP2_INTERNAL_ERROR", out.Faults.StreamError.Cut)
-		require.NotEqual(t, CanaryAnswer, out.Faults.Garbage["text"])
-		require.Equal(t, 2*CountTokens(out.Faults.Billing.Text), out.Faults.Billing.OutputTokens)
+		require.Equal(t, "Error: Stream closed with error code NGHTTP2_INTERNAL_ERROR", se.Cut)
+		require.Equal(t, 2*CountTokens(out["billing"].Text), out["billing"].OutputTokens)
+		require.NotEqual(t, CanaryAnswer, out["garbage"].Text)
+		require.NotEmpty(t, out["garbage"].Text)
 	})
 }

@@ -78,7 +78,6 @@ const model = 'claude-haiku-4-5';
 }
 
 // Faults, as the SDK raises them.
-out.faults = {};
 {
   // 529 without retries: Anthropic's overloaded_error.
   const r = await withFault({ mode: 'error', params: { status: 529 } }, () => expectError(() =>
@@ -89,7 +88,7 @@ out.faults = {};
   assert.equal(err.error.type, 'error');
   assert.equal(err.error.error.type, 'overloaded_error');
   assert.ok(err.requestID, 'request-id on the error');
-  out.faults.e529 = { status: err.status, type: err.error.error.type };
+  out.e529 = { status: err.status, type: err.error.error.type };
 }
 {
   // 500 once, default retries: the SDK retries after its backoff.
@@ -98,7 +97,7 @@ out.faults = {};
   assert.equal(r.value.type, 'message');
   assert.equal(r.affected, 1);
   assert.equal(r.requests, 2);
-  out.faults.e500 = { requests: r.requests };
+  out.e500 = { requests: r.requests };
 }
 {
   // 429 with retry-after: RateLimitError, then retries that wait as told.
@@ -115,7 +114,7 @@ out.faults = {};
   });
   assert.equal(r.requests, 2);
   assert.ok(r.value >= 950, `the retry after Retry-After: 1 came after ${r.value} ms`);
-  out.faults.e429 = { retry_after: err.headers.get('retry-after'), requests: r.requests, waited_ms: r.value };
+  out.e429 = { retry_after: err.headers.get('retry-after'), requests: r.requests, waited_ms: r.value };
 }
 {
   // A stream that fails midway: an error event, thrown as APIError.
@@ -129,7 +128,7 @@ out.faults = {};
   assert.ok(r.value.err instanceof Anthropic.APIError, r.value.err.constructor.name);
   assert.equal(r.value.err.error.error.type, 'overloaded_error');
   assert.equal(r.affected, 1);
-  out.faults.stream_error = { text: r.value.text, type: r.value.err.error.error.type };
+  out.stream_error = { text: r.value.text, type: r.value.err.error.error.type };
 }
 {
   // A stream cut midway and a malformed event: what MessageStream rejects with.
@@ -151,7 +150,7 @@ out.faults = {};
   assert.ok(!Number.isNaN(Date.parse(rl.value.headers.get('anthropic-ratelimit-requests-reset'))));
   assert.ok(rl.value.err instanceof Anthropic.RateLimitError, rl.value.err.constructor.name);
   assert.ok(Number(rl.value.err.headers.get('retry-after')) >= 1);
-  out.faults.stream_cut = { error: `${cut.value.name}: ${cut.value.message}`, malformed: `${bad.value.constructor.name} (${bad.value.cause.constructor.name})` };
+  out.stream_cut = { error: `${cut.value.name}: ${cut.value.message}`, malformed: `${bad.value.constructor.name} (${bad.value.cause.constructor.name})` };
 }
 {
   // Billing inflation on input tokens, in the SDK's parsed usage.
@@ -160,12 +159,12 @@ out.faults = {};
   const r = await withFault({ mode: 'billing', params: { factor: 3, tokens: 'prompt' } }, () =>
     client.messages.create({ model, max_tokens: 64, messages: [{ role: 'user', content: prompt }] }));
   assert.equal(r.value.usage.input_tokens, 3 * clean.usage.input_tokens);
-  out.faults.billing = { clean_input_tokens: clean.usage.input_tokens, input_tokens: r.value.usage.input_tokens };
+  out.billing = { clean_input_tokens: clean.usage.input_tokens, input_tokens: r.value.usage.input_tokens };
   // Garbage: a refusal, as the SDK parses it.
   const g = await withFault({ mode: 'garbage', params: { kind: 'refusal' } }, () =>
     client.messages.create({ model, max_tokens: 256, messages: [{ role: 'user', content: prompt }] }));
   assert.equal(g.affected, 1);
-  out.faults.garbage = { stop_reason: g.value.stop_reason, text: g.value.content[0]?.text ?? '' };
+  out.garbage = { stop_reason: g.value.stop_reason, text: g.value.content[0]?.text ?? '' };
 }
 
 done(out);

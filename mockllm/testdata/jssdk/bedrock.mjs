@@ -118,7 +118,6 @@ const out = {};
 
 // Faults, as the SDK raises them: modeled exceptions with $fault,
 // $metadata and $retryable.
-out.faults = {};
 {
   const r = await withFault({ mode: 'error', params: { status: 500 } }, () => expectError(() =>
     br.send(new ConverseCommand({ modelId: nova, messages: user('hi') }))));
@@ -128,7 +127,7 @@ out.faults = {};
   assert.equal(err.$fault, 'server');
   assert.equal(err.$metadata.httpStatusCode, 500);
   assert.ok(err.$metadata.requestId, 'x-amzn-RequestId on the error');
-  out.faults.e500 = { name: err.name, status: err.$metadata.httpStatusCode };
+  out.e500 = { name: err.name, status: err.$metadata.httpStatusCode };
 }
 {
   // 503 once; the SDK's standard retries (maxAttempts 3) get through.
@@ -139,7 +138,7 @@ out.faults = {};
   const e = await withFault({ mode: 'error', params: { status: 503 } }, () => expectError(() =>
     br.send(new ConverseCommand({ modelId: nova, messages: user('hi') }))));
   assert.ok(e.value instanceof ServiceUnavailableException, e.value.name);
-  out.faults.e503 = { attempts: r.value.$metadata.attempts, name: e.value.name };
+  out.e503 = { attempts: r.value.$metadata.attempts, name: e.value.name };
 }
 {
   // 429: ThrottlingException; retries wait at least the Retry-After sent.
@@ -155,7 +154,7 @@ out.faults = {};
   });
   assert.equal(r.value.attempts, 2);
   assert.ok(r.value.ms >= 900, `the retry after Retry-After: 1 came after ${r.value.ms} ms`);
-  out.faults.e429 = { name: first.value.name, attempts: r.value.attempts, waited_ms: r.value.ms };
+  out.e429 = { name: first.value.name, attempts: r.value.attempts, waited_ms: r.value.ms };
 }
 {
   // A stream that fails midway: the exception event, thrown from the loop.
@@ -179,19 +178,19 @@ out.faults = {};
     return expectError(async () => { for await (const _ of res.stream); });
   });
   assert.equal(cut.affected, 1);
-  out.faults.stream_error = { text: r.value.text, name: r.value.err.name, invoke_name: ir.value.name, cut: `${cut.value.name}: ${cut.value.message}` };
+  out.stream_error = { text: r.value.text, name: r.value.err.name, invoke_name: ir.value.name, cut: `${cut.value.name}: ${cut.value.message}` };
 }
 {
   // Billing inflation in the SDK's parsed usage.
   const r = await withFault({ mode: 'billing', params: { factor: 2, tokens: 'completion' } }, () =>
     br.send(new ConverseCommand({ modelId: nova, messages: user('Explain backoff') })));
-  out.faults.billing = { text: r.value.output.message.content[0].text, output_tokens: r.value.usage.outputTokens };
+  out.billing = { text: r.value.output.message.content[0].text, output_tokens: r.value.usage.outputTokens };
   // Garbage: a wrong answer to the canary.
   const g = await withFault({ mode: 'garbage', params: { kind: 'wrong_answer' } }, () =>
     br.send(new ConverseCommand({ modelId: nova, messages: user(`Is the ${canaryPrompt} alive?`) })));
   assert.equal(g.affected, 1);
   assert.notEqual(g.value.output.message.content[0].text, canaryAnswer);
-  out.faults.garbage = { text: g.value.output.message.content[0].text };
+  out.garbage = { text: g.value.output.message.content[0].text };
 }
 
 done(out);

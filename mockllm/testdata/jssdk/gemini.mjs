@@ -85,7 +85,6 @@ const out = {};
 
 // Faults, as the SDK raises them: ApiError with the HTTP status and
 // Google's error body as its message.
-out.faults = {};
 {
   const r = await withFault({ mode: 'error', params: { status: 500 } }, () => expectError(() =>
     ai.models.generateContent({ model, contents: 'hi' })));
@@ -94,7 +93,7 @@ out.faults = {};
   const body = JSON.parse(r.value.message);
   assert.equal(body.error.status, 'INTERNAL');
   assert.equal(body.error.code, 500);
-  out.faults.e500 = { status: r.value.status, rpc: body.error.status };
+  out.e500 = { status: r.value.status, rpc: body.error.status };
 }
 {
   // 429 with RetryInfo; the SDK retries only when asked (retryOptions).
@@ -111,7 +110,7 @@ out.faults = {};
   assert.ok(retried.value.text.length > 0);
   assert.equal(retried.affected, 1);
   assert.equal(retried.requests, 2);
-  out.faults.e429 = { retry_delay: info.retryDelay, retried_requests: retried.requests };
+  out.e429 = { retry_delay: info.retryDelay, retried_requests: retried.requests };
 }
 {
   // A stream that fails midway: an error chunk, thrown as ApiError.
@@ -124,7 +123,7 @@ out.faults = {};
   assert.ok(r.value.err instanceof ApiError, r.value.err.constructor.name);
   assert.equal(r.value.err.status, 503);
   assert.equal(r.affected, 1);
-  out.faults.stream_error = { text: r.value.text, status: r.value.err.status };
+  out.stream_error = { text: r.value.text, status: r.value.err.status };
 }
 {
   // A stream cut midway; rate_limit's 429 with its RetryInfo.
@@ -141,17 +140,17 @@ out.faults = {};
   const body = JSON.parse(rl.value.message);
   assert.match(body.error.message, /Quota exceeded for metric/);
   assert.ok(body.error.details.some((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo' && /^\d+s$/.test(d.retryDelay)));
-  out.faults.stream_cut = { error: `${cut.value.name}: ${cut.value.message}` };
+  out.stream_cut = { error: `${cut.value.name}: ${cut.value.message}` };
 }
 {
   // Billing inflation, both ways, in usageMetadata.
   const r = await withFault({ mode: 'billing', params: { factor: 2, tokens: 'both' } }, () =>
     ai.models.generateContent({ model, contents: 'Explain backoff' }));
   const u = r.value.usageMetadata;
-  out.faults.billing = { text: r.value.text, prompt: 'Explain backoff', prompt_tokens: u.promptTokenCount, candidates_tokens: u.candidatesTokenCount, total_tokens: u.totalTokenCount };
+  out.billing = { text: r.value.text, prompt: 'Explain backoff', prompt_tokens: u.promptTokenCount, candidates_tokens: u.candidatesTokenCount, total_tokens: u.totalTokenCount };
   const g = await withFault({ mode: 'garbage', params: { kind: 'empty' } }, () => ai.models.generateContent({ model, contents: 'Explain backoff' }));
   assert.equal(g.affected, 1);
-  out.faults.garbage = { text: g.value.text ?? '', finish: g.value.candidates?.[0]?.finishReason ?? '' };
+  out.garbage = { text: g.value.text ?? '', finish: g.value.candidates?.[0]?.finishReason ?? '' };
 }
 
 done(out);

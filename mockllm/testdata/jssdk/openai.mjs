@@ -220,32 +220,32 @@ const out = {};
 }
 
 // Faults, as the SDK raises them.
-out.faults = {};
+const hi = (options) => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, options);
 {
   // 500 without retries: InternalServerError, status and the drill header.
   const r = await withFault({ mode: 'error', params: { status: 500 } }, () => expectError(() =>
-    client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })));
+    hi()));
   const err = r.value;
   assert.ok(err instanceof OpenAI.InternalServerError, err.constructor.name);
   assert.equal(err.status, 500);
   assert.equal(err.type, 'server_error');
   assert.ok(err.headers.get('x-drill-fault'), 'X-Drill-Fault names the fault');
   assert.equal(r.requests, 1);
-  out.faults.e500 = { status: err.status, requests: r.requests };
+  out.e500 = { status: err.status, requests: r.requests };
 }
 {
   // 503 once, the SDK's default retries: it retries after its own backoff.
   const r = await withFault({ mode: 'error', params: { status: 503 }, count: 1 }, () =>
-    client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, { maxRetries: 2 }));
+    hi({ maxRetries: 2 }));
   assert.ok(r.value.choices[0].message.content.length > 0);
   assert.equal(r.affected, 1);
   assert.equal(r.requests, 2);
-  out.faults.e503 = { affected: r.affected, requests: r.requests };
+  out.e503 = { affected: r.affected, requests: r.requests };
 }
 {
   // 429 with a retry hint: RateLimitError, then retries that wait as told.
   const first = await withFault({ mode: 'error', params: { status: 429, retry_after: 1 } }, () => expectError(() =>
-    client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })));
+    hi()));
   const err = first.value;
   assert.ok(err instanceof OpenAI.RateLimitError, err.constructor.name);
   assert.equal(err.status, 429);
@@ -253,13 +253,13 @@ out.faults = {};
   assert.equal(err.headers.get('retry-after'), '1');
   const r = await withFault({ mode: 'error', params: { status: 429, retry_after: 1 }, count: 2 }, async () => {
     const t0 = Date.now();
-    await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, { maxRetries: 2 });
+    await hi({ maxRetries: 2 });
     return Date.now() - t0;
   });
   assert.equal(r.affected, 2);
   assert.equal(r.requests, 3);
   assert.ok(r.value >= 1900, `two retries after Retry-After: 1 took ${r.value} ms`);
-  out.faults.e429 = { retry_after: err.headers.get('retry-after'), requests: r.requests, waited_ms: r.value };
+  out.e429 = { retry_after: err.headers.get('retry-after'), requests: r.requests, waited_ms: r.value };
 }
 {
   // A stream that fails midway: the SDK throws an APIError from the loop.
@@ -293,7 +293,7 @@ out.faults = {};
   assert.equal(rr.value.err.type, 'error');
   assert.equal(rr.value.err.code, 'server_error');
   assert.equal(rr.affected, 2);
-  out.faults.stream_error = { text: r.value.text, responses_error: last.message };
+  out.stream_error = { text: r.value.text, responses_error: last.message };
 }
 {
   // A stream cut midway (the connection closed without its terminator)
@@ -304,14 +304,14 @@ out.faults = {};
   assert.equal(cut.affected, 1);
   const bad = await withFault({ mode: 'malformed_chunk', params: { after_tokens: 3 } }, async () => expectError(async () => drain(await chat('Explain backoff'))));
   assert.ok(bad.value instanceof SyntaxError, bad.value.constructor.name);
-  out.faults.stream_cut = { error: `${cut.value.name}: ${cut.value.message}`, malformed: bad.value.constructor.name };
+  out.stream_cut = { error: `${cut.value.name}: ${cut.value.message}`, malformed: bad.value.constructor.name };
 }
 {
   // rate_limit: the second request of the minute is refused with the
   // limit's headers; quota: insufficient_quota.
   const r = await withFault({ mode: 'rate_limit', params: { rpm: 1 } }, async () => {
-    const ok = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
-    const err = await expectError(() => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }));
+    const ok = await hi().withResponse();
+    const err = await expectError(() => hi());
     return { headers: ok.response.headers, err };
   });
   assert.equal(r.value.headers.get('x-ratelimit-limit-requests'), '1');
@@ -320,16 +320,16 @@ out.faults = {};
   const wait = Number(r.value.err.headers.get('retry-after'));
   assert.ok(wait >= 1 && wait <= 60, `retry-after ${wait}`);
   const q = await withFault({ mode: 'quota' }, () => expectError(() =>
-    client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] })));
+    hi()));
   assert.ok(q.value instanceof OpenAI.RateLimitError, q.value.constructor.name);
   assert.equal(q.value.code, 'insufficient_quota');
-  out.faults.limits = { rate_limit_code: r.value.err.code, quota_code: q.value.code };
+  out.limits = { rate_limit_code: r.value.err.code, quota_code: q.value.code };
 }
 {
   // Billing inflation: the SDK's parsed usage bills twice the tokens sent.
   const r = await withFault({ mode: 'billing', params: { factor: 2, tokens: 'completion' } }, () =>
     client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Explain backoff' }] }));
-  out.faults.billing = { text: r.value.choices[0].message.content, completion_tokens: r.value.usage.completion_tokens };
+  out.billing = { text: r.value.choices[0].message.content, completion_tokens: r.value.usage.completion_tokens };
   // Garbage: invalid JSON under json_schema; the SDK's parse() refuses it.
   const g = await withFault({ mode: 'garbage', params: { kind: 'invalid_json' } }, () => expectError(() =>
     client.chat.completions.parse({
@@ -338,7 +338,7 @@ out.faults = {};
     })));
   assert.ok(g.value instanceof SyntaxError, g.value.constructor.name);
   assert.equal(g.affected, 1);
-  out.faults.garbage = { error: g.value.constructor.name };
+  out.garbage = { error: g.value.constructor.name };
 }
 
 done(out);
