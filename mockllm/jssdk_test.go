@@ -211,8 +211,11 @@ func TestJSSDKs(t *testing.T) {
 	node, modules := jsSDKs(t)
 	tools := jsSection{Name: "get_weather", StreamedName: "get_weather"}
 	t.Run("openai", func(t *testing.T) {
-		out := runJS(t, node, modules, "openai.mjs", "chat", "stream", "tools", "json_schema", "responses", "responses_tools",
+		out := runJS(t, node, modules, "openai.mjs", "completions", "chat", "stream", "tools", "json_schema", "responses", "responses_tools",
 			"embeddings", "azure", "e500", "e503", "e429", "stream_error", "stream_cut", "limits", "billing", "garbage")
+		c := out["completions"]
+		require.Equal(t, CanaryAnswer, c.Text)
+		require.Equal(t, CountTokens(c.StreamText), c.StreamOutputTokens)
 		require.Equal(t, CanaryAnswer, out["chat"].Text)
 		require.Equal(t, CountTokens(CanaryAnswer), out["chat"].CompletionTokens)
 		st := out["stream"]

@@ -24,6 +24,14 @@ const model = 'claude-haiku-4-5';
   out.message = { text: res.content[0].text, input_tokens: res.usage.input_tokens, output_tokens: res.usage.output_tokens };
 }
 
+// Models.
+{
+  const ids = [];
+  for await (const m of client.models.list()) ids.push(m.id);
+  assert.deepEqual(ids.sort(), ['claude-haiku-4-5', 'claude-sonnet-4-5']);
+  assert.equal((await client.models.retrieve(model)).id, model);
+}
+
 // Streaming through the SDK's MessageStream, and the raw events.
 {
   const stream = client.messages.stream({ model, max_tokens: 512, messages: [{ role: 'user', content: 'Explain backoff' }] });

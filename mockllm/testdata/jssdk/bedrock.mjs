@@ -36,6 +36,16 @@ const out = {};
   out.converse = { text: res.output.message.content[0].text, output_tokens: res.usage.outputTokens };
 }
 
+// A Bedrock API key: the SDK's bearer auth instead of SigV4.
+{
+  const bearer = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: base, maxAttempts: 1, token: { token: 'bedrock-api-key-drill' }, authSchemePreference: ['httpBearerAuth'] });
+  let auth = '';
+  bearer.middlewareStack.add((next) => async (args) => { auth = args.request.headers.Authorization; return next(args); }, { step: 'deserialize', priority: 'low' });
+  const res = await bearer.send(new ConverseCommand({ modelId: nova, messages: user(`Is the ${canaryPrompt} alive?`) }));
+  assert.equal(auth, 'Bearer bedrock-api-key-drill');
+  assert.equal(res.output.message.content[0].text, canaryAnswer);
+}
+
 // ConverseStream: binary event stream decoded by the SDK.
 {
   const res = await br.send(new ConverseStreamCommand({ modelId: nova, messages: user('Explain backoff') }));

@@ -23,6 +23,16 @@ const out = {};
   out.generate = { text: res.text, candidates_tokens: u.candidatesTokenCount, cut_tokens: cut.usageMetadata.candidatesTokenCount };
 }
 
+// Models, listed by the SDK's pager and one by one.
+{
+  const names = [];
+  for await (const m of await ai.models.list()) names.push(m.name);
+  assert.ok(names.includes('models/gemini-2.5-flash'), names.join(', '));
+  const one = await ai.models.get({ model });
+  assert.equal(one.name, 'models/gemini-2.5-flash');
+  assert.ok(one.inputTokenLimit > 0);
+}
+
 // generateContentStream (SSE), chunk by chunk.
 {
   const stream = await ai.models.generateContentStream({ model, contents: 'Explain backoff' });

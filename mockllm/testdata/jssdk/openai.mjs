@@ -22,6 +22,26 @@ const out = {};
   out.chat = { text: res.choices[0].message.content, completion_tokens: res.usage.completion_tokens };
 }
 
+// Models, and legacy completions (as vLLM serves them).
+{
+  const ids = [];
+  for await (const m of client.models.list()) ids.push(m.id);
+  assert.ok(ids.includes('gpt-4o'), ids.join(', '));
+  const one = await client.models.retrieve('gpt-4o');
+  assert.equal(one.id, 'gpt-4o');
+  const res = await client.completions.create({ model: 'gpt-4o', prompt: `Is the ${canaryPrompt} alive?`, max_tokens: 64 });
+  assert.equal(res.object, 'text_completion');
+  assert.equal(res.choices[0].text, canaryAnswer);
+  const stream = await client.completions.create({ model: 'gpt-4o', prompt: 'Explain backoff', stream: true, stream_options: { include_usage: true } });
+  let text = '';
+  let usage;
+  for await (const c of stream) {
+    text += c.choices[0]?.text ?? '';
+    usage = c.usage ?? usage;
+  }
+  out.completions = { text: res.choices[0].text, stream_text: text, stream_output_tokens: usage.completion_tokens };
+}
+
 // Chat, streamed with usage: the SDK's own accumulator (ChatCompletionStream).
 {
   const stream = client.chat.completions.stream({
@@ -195,6 +215,11 @@ const out = {};
   // The SDK's stream helper accumulates Azure's stream alike.
   const helper = await azure.chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Explain backoff' }] }).finalChatCompletion();
   assert.equal(helper.choices[0].message.content, text);
+  // Without a deployment the SDK puts the body's model in the path.
+  const bare = new AzureOpenAI({ endpoint: base, apiKey: 'azure-drill-test', apiVersion: '2024-10-21', maxRetries: 0 });
+  const bareRes = await bare.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `Is the ${canaryPrompt} alive?` }] });
+  assert.equal(bareRes.choices[0].message.content, canaryAnswer);
+  assert.equal(bareRes.model, 'gpt-4o-mini');
   const emb = new AzureOpenAI({ endpoint: base, apiKey: 'azure-drill-test', apiVersion: '2024-10-21', deployment: 'text-embedding-3-small', maxRetries: 0 });
   const e = await emb.embeddings.create({ model: 'text-embedding-3-small', input: 'alpha' });
   assert.equal(e.data[0].embedding.length, 1536);
