@@ -1,7 +1,7 @@
 // The openai SDK (chat, Responses, embeddings, AzureOpenAI) against mockllm.
 import assert from 'node:assert/strict';
 import OpenAI, { AzureOpenAI } from 'openai';
-import { LengthFinishReasonError } from 'openai/error';
+import { LengthFinishReasonError, ContentFilterFinishReasonError } from 'openai/error';
 import { base, canaryPrompt, canaryAnswer, withFault, expectError, done, weatherParams, checkWeather } from './lib.mjs';
 
 const client = new OpenAI({ baseURL: base + '/v1', apiKey: 'sk-drill-test', maxRetries: 0 });
@@ -61,6 +61,11 @@ const out = {};
   assert.equal(final.choices[0].finish_reason, 'stop');
   assert.ok(final.usage, 'include_usage gives a usage chunk');
   out.stream = { text, chunks, completion_tokens: final.usage.completion_tokens };
+  // n choices, interleaved in one stream, accumulated by index.
+  const many = await client.chat.completions.stream({ model: 'gpt-4o-mini', n: 2, max_completion_tokens: 6, messages: [{ role: 'user', content: 'Tell me a story' }] }).finalChatCompletion();
+  assert.equal(many.choices.length, 2);
+  assert.deepEqual(many.choices.map((c) => c.index), [0, 1]);
+  assert.ok(many.choices.every((c) => c.finish_reason === 'length' && c.message.content.length > 0));
 }
 
 // Tools: a forced call whose arguments meet the schema, the answer after
@@ -236,6 +241,18 @@ const out = {};
   assert.equal(limited.affected, 1);
   assert.equal(limited.requests, 2);
   assert.ok(limited.value >= 900, `the SDK waited ${limited.value} ms on retry-after-ms / Retry-After`);
+  // The output content filter: finish_reason content_filter, the
+  // filtered category, and parse()'s ContentFilterFinishReasonError.
+  const filtered = await withFault({ mode: 'garbage', params: { kind: 'content_filter' } }, async () => {
+    const r = await azure.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Explain backoff' }] });
+    const e = await expectError(() => azure.chat.completions.parse({ model: 'gpt-4o', messages: [{ role: 'user', content: 'triage' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false }, strict: true } } }));
+    return { r, e };
+  });
+  assert.equal(filtered.value.r.choices[0].finish_reason, 'content_filter');
+  assert.equal(filtered.value.r.choices[0].content_filter_results.violence.filtered, true);
+  assert.ok(filtered.value.e instanceof ContentFilterFinishReasonError, filtered.value.e.constructor.name);
+  assert.equal(filtered.affected, 2);
   // Azure's v1 API: a plain OpenAI client on /openai/v1.
   const v1 = new OpenAI({ baseURL: base + '/openai/v1', apiKey: 'azure-drill-test', maxRetries: 0 });
   const v1res = await v1.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: `Is the ${canaryPrompt} alive?` }] });
@@ -257,6 +274,14 @@ const hi = (options) => client.chat.completions.create({ model: 'gpt-4o', messag
   assert.ok(err.headers.get('x-drill-fault'), 'X-Drill-Fault names the fault');
   assert.equal(r.requests, 1);
   out.e500 = { status: err.status, requests: r.requests };
+  // Bad requests: BadRequestError naming the parameter, and a 400
+  // fault as the context-length error.
+  const bad = await expectError(() => client.chat.completions.create({ model: 'gpt-4o', n: 200, messages: [{ role: 'user', content: 'hi' }] }));
+  assert.ok(bad instanceof OpenAI.BadRequestError, bad.constructor.name);
+  assert.equal(bad.param, 'n');
+  const ctx = await withFault({ mode: 'error', params: { status: 400 } }, () => expectError(() => hi()));
+  assert.ok(ctx.value instanceof OpenAI.BadRequestError, ctx.value.constructor.name);
+  assert.equal(ctx.value.code, 'context_length_exceeded');
 }
 {
   // 503 once, the SDK's default retries: it retries after its own backoff.
