@@ -43,6 +43,39 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	s.serveChatLike(w, r, c, &messagesRenderer{})
 }
 
+// handleCountTokens serves /v1/messages/count_tokens: the input tokens
+// of a Messages request (model, messages, system, tools; no max_tokens)
+// by the tokenizer that bills them. It is not a generation, so no fault
+// affects it.
+func (s *Server) handleCountTokens(w http.ResponseWriter, r *http.Request) {
+	var req messagesRequest
+	if e := s.decodeBody(w, r, &req); e != nil {
+		writeError(w, ProviderAnthropic, *e)
+		return
+	}
+	if s.cfg.RequireAPIKey && apiKey(r) == "" {
+		writeError(w, ProviderAnthropic, apiError{status: 401, typ: "authentication_error", msg: "x-api-key header is required"})
+		return
+	}
+	if req.MaxTokens != nil {
+		writeError(w, ProviderAnthropic, *badRequest("max_tokens", "max_tokens: Extra inputs are not permitted"))
+		return
+	}
+	if req.Stream {
+		writeError(w, ProviderAnthropic, *badRequest("stream", "stream: Extra inputs are not permitted"))
+		return
+	}
+	// The Messages reader checks max_tokens, which counting has none of.
+	one := 1
+	req.MaxTokens = &one
+	c, e := s.messagesCall(r, &req)
+	if e != nil {
+		writeError(w, ProviderAnthropic, *e)
+		return
+	}
+	writeJSON(w, map[string]int{"input_tokens": c.inputTokens})
+}
+
 func (s *Server) messagesCall(r *http.Request, req *messagesRequest) (*call, *apiError) {
 	m, e := s.lookupModel(ProviderAnthropic, req.Model, KindChat)
 	if e != nil {

@@ -461,3 +461,39 @@ func TestBedrockCountTokens(t *testing.T) {
 	require.Equal(t, 400, res.StatusCode)
 	require.JSONEq(t, `{"message":"The input must name exactly one of converse or invokeModel."}`, got)
 }
+
+// TestBedrockOverHTTP2: the AWS SDK for JavaScript sends every Bedrock
+// Runtime call over HTTP/2, with prior knowledge on a plain-HTTP
+// endpoint; the Go SDK on an HTTP/2-only transport stands in for it here,
+// answers and event streams alike.
+func TestBedrockOverHTTP2(t *testing.T) {
+	s, _ := startTest(t, nil)
+	p := new(http.Protocols)
+	p.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: p}
+	t.Cleanup(tr.CloseIdleConnections)
+	var protos []string
+	c := bedrockruntime.New(bedrockruntime.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(s.URL()), Retryer: aws.NopRetryer{},
+		Credentials: credentials.NewStaticCredentialsProvider("AKIADRILLEXAMPLE", "not-a-secret", ""),
+		HTTPClient: &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			res, err := tr.RoundTrip(r)
+			if err == nil {
+				protos = append(protos, res.Proto)
+			}
+			return res, err
+		})},
+	})
+	out, err := c.Converse(context.Background(), &bedrockruntime.ConverseInput{ModelId: aws.String(bedrockNova), Messages: userText("Is the " + CanaryPrompt + " alive?")})
+	require.NoError(t, err)
+	require.Equal(t, CanaryAnswer, out.Output.(*types.ConverseOutputMemberMessage).Value.Content[0].(*types.ContentBlockMemberText).Value)
+	text, stop, usage, err := converseStream(t, c, bedrockNova, "Explain backoff")
+	require.NoError(t, err)
+	require.Equal(t, types.StopReasonEndTurn, stop)
+	require.EqualValues(t, CountTokens(text), *usage.OutputTokens)
+	require.Equal(t, []string{"HTTP/2.0", "HTTP/2.0"}, protos)
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

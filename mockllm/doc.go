@@ -5,7 +5,7 @@
 // It serves OpenAI chat completions (plain and SSE streaming, tools, JSON
 // mode and JSON schema, n, max tokens), legacy text completions (as vLLM
 // serves them), embeddings, models and the Responses API; Anthropic
-// messages (plain and streaming, tool use); the Gemini API
+// messages (plain and streaming, tool use) and count_tokens; the Gemini API
 // (models/{model}:generateContent, :streamGenerateContent as SSE with
 // alt=sse or as a streamed JSON array, :countTokens, :embedContent,
 // :batchEmbedContents, the models list, under /v1beta/ and /v1/, key by
@@ -23,7 +23,9 @@
 // renders the answer and its errors in its provider's shape (Google's
 // {"error": {code, message, status, details}} with RetryInfo for Gemini,
 // x-amzn-ErrorType and {"message"} for Bedrock);
-// docs/providers.md lists them. Content is
+// docs/providers.md lists them, and the official SDKs it is tested
+// with, in Go and in JavaScript (over HTTP/1 and, as the AWS SDK for
+// JavaScript speaks it, unencrypted HTTP/2). Content is
 // generated deterministically from the server's seed and the request, with
 // an answer table so canary and quality checks know the right answer (see
 // CanaryPrompt and CanaryAnswer). One tokenizer drives usage, max_tokens and

@@ -127,6 +127,7 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 	p.rng = newRand(s.cfg.Seed, c.api, c.model.Name, c.seedText, strconv.Itoa(c.n), strconv.Itoa(c.maxTokens))
 	fail := func(e apiError) func() {
 		p.status = e.status
+		requestID(w.Header(), c, p)
 		writeError(w, c.provider, e)
 		s.finish(c, p)
 		return nil

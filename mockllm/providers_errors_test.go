@@ -70,3 +70,22 @@ func TestErrorShapes(t *testing.T) {
 		require.JSONEq(t, tc.want, body, tc.name)
 	}
 }
+
+// TestErrorRequestIDs: an error names its request as the answer would,
+// in the header each SDK reads onto its error (openai's and Anthropic's
+// requestID, the AWS SDK's $metadata.requestId).
+func TestErrorRequestIDs(t *testing.T) {
+	s, _ := startTest(t, nil)
+	force := []string{HeaderForceFault, ModeError, HeaderForceParams, `{"status":500}`}
+	cases := []struct{ path, body, header string }{
+		{"/v1/chat/completions", chatBody("gpt-4o", "hi", ""), "X-Request-Id"},
+		{"/v1/messages", `{"model":"claude-haiku-4-5","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`, "Request-Id"},
+		{"/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", chatBody("gpt-4o", "hi", ""), "Apim-Request-Id"},
+		{"/model/" + bedrockNova + "/converse", `{"messages":[{"role":"user","content":[{"text":"hi"}]}]}`, "X-Amzn-Requestid"},
+	}
+	for _, tc := range cases {
+		res, body := post(t, s.URL()+tc.path, tc.body, force...)
+		require.Equal(t, 500, res.StatusCode, "%s: %s", tc.path, body)
+		require.Regexp(t, `^req_[0-9a-f]{16}$`, res.Header.Get(tc.header), tc.path)
+	}
+}

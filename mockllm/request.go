@@ -29,7 +29,7 @@ func providerOf(r *http.Request) string {
 	if strings.HasPrefix(r.URL.Path, "/openai/") || headerValue(r.Header, "Api-Key") != "" {
 		return ProviderAzure
 	}
-	if r.URL.Path == "/v1/messages" || headerValue(r.Header, "Anthropic-Version") != "" || headerValue(r.Header, "X-Api-Key") != "" {
+	if r.URL.Path == "/v1/messages" || r.URL.Path == "/v1/messages/count_tokens" || headerValue(r.Header, "Anthropic-Version") != "" || headerValue(r.Header, "X-Api-Key") != "" {
 		return ProviderAnthropic
 	}
 	return ProviderOpenAI

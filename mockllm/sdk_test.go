@@ -9,6 +9,7 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	aoption "github.com/anthropics/anthropic-sdk-go/v2/option"
+	"github.com/drillkit/drill/internal/faultmode"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/responses"
@@ -303,6 +304,33 @@ func TestAnthropicMessages(t *testing.T) {
 	require.NotEmpty(t, acc.Content[0].Text)
 	require.EqualValues(t, CountTokens(acc.Content[0].Text), acc.Usage.OutputTokens)
 	require.Equal(t, anthropic.StopReasonEndTurn, acc.StopReason)
+}
+
+// TestAnthropicCountTokens: count_tokens answers the input tokens that
+// the same request is billed; it is not a generation, so faults leave it
+// alone, and it takes no max_tokens.
+func TestAnthropicCountTokens(t *testing.T) {
+	s, _ := startTest(t, nil)
+	addFault(t, s, Fault{Mode: ModeError, Params: FaultParams{Status: 500}, Scope: faultmode.Scope{Count: 1}})
+	c := anthropicClient(s)
+	ctx := context.Background()
+	msgs := []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("How many tokens is this?"))}
+	system := []anthropic.TextBlockParam{{Text: "be brief"}}
+	n, err := c.Messages.CountTokens(ctx, anthropic.MessageCountTokensParams{Model: "claude-haiku-4-5", Messages: msgs,
+		System: anthropic.MessageCountTokensParamsSystemUnion{OfTextBlockArray: system}})
+	require.NoError(t, err)
+	_, err = c.Messages.New(ctx, anthropic.MessageNewParams{Model: "claude-haiku-4-5", MaxTokens: 16, Messages: msgs, System: system})
+	require.Error(t, err, "the fault takes the first generation")
+	msg, err := c.Messages.New(ctx, anthropic.MessageNewParams{Model: "claude-haiku-4-5", MaxTokens: 16, Messages: msgs, System: system})
+	require.NoError(t, err)
+	require.Equal(t, msg.Usage.InputTokens, n.InputTokens)
+	require.EqualValues(t, CountTokens("be brief")+3+CountTokens("How many tokens is this?"), n.InputTokens)
+
+	res, body := post(t, s.URL()+"/v1/messages/count_tokens", `{"model":"claude-haiku-4-5","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`, "x-api-key", "k")
+	require.Equal(t, 400, res.StatusCode)
+	require.JSONEq(t, `{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Extra inputs are not permitted"}}`, body)
+	res, body = post(t, s.URL()+"/v1/messages/count_tokens", `{"model":"claude-9","messages":[{"role":"user","content":"hi"}]}`, "x-api-key", "k")
+	require.Equal(t, 404, res.StatusCode, body)
 }
 
 func TestAnthropicToolUse(t *testing.T) {

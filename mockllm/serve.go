@@ -18,27 +18,43 @@ var (
 
 // commonHeaders sets the headers every successful answer has.
 func commonHeaders(h http.Header, c *call, p *plan) {
-	var b [20]byte
-	id := []string{string(appendHex(append(b[:0], "req_"...), p.rng.Uint64(), 16))}
+	requestID(h, c, p)
 	// Keys are set already canonical, as Header.Set would make them; the
 	// constant values are shared, as nothing edits a header in place.
 	switch c.provider {
-	case ProviderAnthropic:
-		h["Request-Id"] = id
 	case ProviderGemini:
 		h["Server-Timing"] = []string{"gfet4t7; dur=" + strconv.FormatInt(int64(p.ttft/time.Millisecond), 10)}
 	case ProviderBedrock:
-		h["X-Amzn-Requestid"] = id
 		if c.api == "invoke" && !c.stream {
 			invokeHeaders(h, p)
 		}
+	case ProviderAzure:
+	default:
+		h["Openai-Version"] = openaiVersion
+		h["Openai-Organization"] = openaiOrganization
+	}
+}
+
+// requestID sets the header each provider names its request by, on
+// answers and errors alike (the SDKs put it on their errors: openai's
+// and Anthropic's requestID, the AWS SDK's $metadata.requestId); the
+// Gemini API has none.
+func requestID(h http.Header, c *call, p *plan) {
+	if c.provider == ProviderGemini {
+		return
+	}
+	var b [20]byte
+	id := []string{string(appendHex(append(b[:0], "req_"...), p.rng.Uint64(), 16))}
+	switch c.provider {
+	case ProviderAnthropic:
+		h["Request-Id"] = id
+	case ProviderBedrock:
+		h["X-Amzn-Requestid"] = id
 	case ProviderAzure:
 		h["Apim-Request-Id"] = id
 		h["X-Request-Id"] = id
 	default:
 		h["X-Request-Id"] = id
-		h["Openai-Version"] = openaiVersion
-		h["Openai-Organization"] = openaiOrganization
 	}
 }
 

@@ -3,5 +3,6 @@
 // binds before it returns and closes with a grace period, within Limits
 // on how long a client may take to send a request and how long it may
 // keep a connection idle (reads only: responses stream as long as their
-// handlers do), and free ports.
+// handlers do), speaking HTTP/1 and, to clients that start with its
+// preface, unencrypted HTTP/2; and free ports.
 package loopback

@@ -92,6 +92,7 @@ func ServeWith(addr string, h http.Handler, logger *slog.Logger, lim Limits) (*S
 		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return s.base },
+		Protocols:         protocols(),
 	}
 	if logger != nil {
 		s.srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
@@ -103,6 +104,17 @@ func ServeWith(addr string, h http.Handler, logger *slog.Logger, lim Limits) (*S
 		}
 	}()
 	return s, nil
+}
+
+// protocols are HTTP/1 and unencrypted HTTP/2 with prior knowledge: the
+// servers are plain HTTP, and some official clients speak HTTP/2 to any
+// endpoint (the AWS SDK for JavaScript's Bedrock Runtime client does, as
+// the real endpoints offer it), so they must be served too.
+func protocols() *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return p
 }
 
 func (l Limits) withDefaults() Limits {

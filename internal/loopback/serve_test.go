@@ -182,3 +182,27 @@ func TestIdleConnectionsAreClosed(t *testing.T) {
 	_, err = c.Read(make([]byte, 1))
 	require.ErrorIs(t, err, io.EOF, "the server closed the silent connection")
 }
+
+// TestServesHTTP2WithPriorKnowledge: a client that speaks HTTP/2 from its
+// first byte on plain HTTP (as the AWS SDK for JavaScript does) is
+// served, and HTTP/1 clients still are.
+func TestServesHTTP2WithPriorKnowledge(t *testing.T) {
+	s, err := Serve("", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, r.Proto) }), nil)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close(time.Second)) }()
+	p := new(http.Protocols)
+	p.SetUnencryptedHTTP2(true)
+	tr := &http.Transport{Protocols: p}
+	defer tr.CloseIdleConnections()
+	for _, c := range []struct {
+		client *http.Client
+		want   string
+	}{{&http.Client{Transport: tr}, "HTTP/2.0"}, {http.DefaultClient, "HTTP/1.1"}} {
+		resp, err := c.client.Get(s.URL())
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, c.want, string(b))
+	}
+}
