@@ -186,3 +186,55 @@ func TestNoRecordingNoEquivalence(t *testing.T) {
 		})
 	}
 }
+
+// The real thing: the baseline drill records what its engine scraped,
+// the unchanged rules replayed over it give back the alerts the drill
+// saw (else the note says equivalence was not judged), and a mutant
+// that delays the firing is judged different and runs.
+func TestEquivalenceOnARealBaseline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the test team's drill at ×60 twice (about 15 s); skipped with -short")
+	}
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	tm := load(t, "testdata/no-recovery")
+	x01, for5 := "alerts/gateway.rules.yaml:threshold-x0.1:LLMGatewayErrors", "alerts/gateway.rules.yaml:for-x5:LLMGatewayErrors"
+	p, err := Prepare(Options{Team: tm, Only: []string{x01, for5}, Seed: 1, Speed: 60, Parallel: 2, NoBuiltin: true,
+		ControlWindow: 2 * time.Minute, Start: at})
+	require.NoError(t, err)
+	var sizes []string
+	p.runDrills = func(ctx context.Context, o scenarios.Options) (*scoring.Scorecard, error) {
+		if keep := o.Record; keep != nil {
+			o.Record = func(r scenarios.Recorded) {
+				if r.Recording != nil {
+					sizes = append(sizes, fmt.Sprintf("%d series, %d samples, %d ticks", len(r.Recording.Series), r.Recording.Samples, len(r.Recording.Ticks)))
+				}
+				keep(r)
+			}
+		}
+		return scenarios.Run(ctx, o)
+	}
+	rep, err := p.Run(ctx)
+	require.NoError(t, err)
+	require.Equal(t, scoring.Passed, rep.Baseline[0].Status, rep.Baseline[0].Reason)
+	require.Len(t, sizes, 1, "the baseline drill handed its recording over")
+	t.Logf("the baseline drill's recording: %s", sizes[0])
+	require.NotContains(t, strings.Join(rep.Notes, "\n"), "was not judged")
+	judged := map[string]bool{}
+	for _, m := range rep.Equivalent {
+		judged[m.ID] = true
+		t.Logf("equivalent %s: %s", m.ID, m.Reason)
+	}
+	for _, r := range rep.Results {
+		t.Logf("%s %s: %s", r.Status, r.ID, r.Differs)
+		if r.Differs != "" {
+			judged[r.ID] = true
+		}
+		if r.ID == for5 {
+			require.Contains(t, r.Differs, "LLMGatewayErrors firing")
+			require.Positive(t, r.Ran)
+		}
+	}
+	require.True(t, judged[x01] && judged[for5], "both judged on the recording: %v", judged)
+}

@@ -80,6 +80,9 @@ func WriteText(w io.Writer, r *Report, gates []GateResult) error {
 		fmt.Fprintf(w, "\n%d survivor(s): what the drills fail to check\n", len(surv))
 		for _, res := range surv {
 			fmt.Fprintf(w, "  %s\n    %s\n    %s\n", res.ID, res.Description, res.Missing)
+			if res.Differs != "" {
+				fmt.Fprintf(w, "    on the recorded metrics it evaluates differently, unchecked: %s\n", res.Differs)
+			}
 			if res.Suggest != "" {
 				fmt.Fprintf(w, "    add: %s\n", res.Suggest)
 			}

@@ -47,9 +47,14 @@ more on the unchanged plan (a drill that does not is flaky at this speed:
 it judges no mutant, and the report names it). A mutant survives when
 every such drill passes again; for each survivor the report says what the
 drills fail to check and the step that would have caught it. A mutant lint refuses (an
-error the unchanged team does not have) is invalid and not counted; one
-whose change prints as the original (a threshold of 0 scaled) is
-equivalent and left out. The mutation score is killed / (killed +
+error the unchanged team does not have) is invalid and not counted. A
+mutant is equivalent, left out and never run, when its change prints as
+the original (a threshold of 0 scaled), or when it changes an alert or
+recording rule and the mutated rules, replayed over the metrics each
+baseline drill it would run recorded at the instants that drill
+evaluated, give the same alert transitions, recorded values and rule
+errors as the unchanged rules: equivalence for those drills' traffic
+only, listed with the reason. The mutation score is killed / (killed +
 survived), per file, per family and overall.
 
 Arguments keep the mutants of a file, of a directory (runbooks/) or with
