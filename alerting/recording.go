@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/storage"
@@ -149,7 +150,7 @@ func dump(ctx context.Context, db storage.Queryable, keep func(labels.Labels) bo
 		return nil, 0, fmt.Errorf("alerting: reading the store: %w", err)
 	}
 	defer q.Close()
-	set := q.Select(ctx, true, nil, labels.MustNewMatcher(labels.MatchNotEqual, labels.MetricName, ""))
+	set := q.Select(ctx, true, nil, labels.MustNewMatcher(labels.MatchNotEqual, model.MetricNameLabel, ""))
 	var out []Series
 	n := 0
 	var it chunkenc.Iterator

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
 	"github.com/drillkit/drill/timeline"
@@ -31,7 +31,7 @@ const replayRules = `groups:
 
 // recordDrill runs an engine over a gauge that reads 0.1, then 0.5 for
 // ten ticks, then 0, and returns its recording and live transitions.
-func recordDrill(t *testing.T, rules string, limit RecordLimit) (*Recording, error, []timeline.Event) {
+func recordDrill(t *testing.T, rules string, limit RecordLimit) (*Recording, []timeline.Event, error) {
 	t.Helper()
 	x := &exposition{}
 	srv := httptest.NewServer(x)
@@ -56,7 +56,7 @@ func recordDrill(t *testing.T, rules string, limit RecordLimit) (*Recording, err
 		clock.Advance(15 * time.Second)
 	}
 	rec, err := e.Recording(ctx)
-	return rec, err, log.Events()
+	return rec, log.Events(), err
 }
 
 // A replay of the engine's own rules over its recording gives back the
@@ -66,14 +66,14 @@ func recordDrill(t *testing.T, rules string, limit RecordLimit) (*Recording, err
 // rule does not.
 func TestReplayOverARecording(t *testing.T) {
 	orig := writeRules(t, fmt.Sprintf(replayRules, "0.2", "1m"))
-	rec, err, events := recordDrill(t, orig, DefaultRecordLimit)
+	rec, events, err := recordDrill(t, orig, DefaultRecordLimit)
 	require.NoError(t, err)
 	require.Len(t, rec.Ticks, 30)
 	require.Equal(t, drillStart, rec.Ticks[0])
 	require.Equal(t, map[string]string{"drill": "true"}, rec.ExternalLabels)
 	names := map[string]bool{}
 	for _, s := range rec.Series {
-		names[s.Labels.Get(labels.MetricName)] = true
+		names[s.Labels.Get(model.MetricNameLabel)] = true
 		require.Len(t, s.Samples, 30, s.Labels.String())
 	}
 	require.Equal(t, map[string]bool{"error_ratio": true, "requests_total": true, "up": true, "scrape_duration_seconds": true, "scrape_samples_scraped": true}, names,
@@ -131,15 +131,15 @@ func strings2(tmpl, old, repl string) string {
 // says which bound.
 func TestRecordingBounds(t *testing.T) {
 	rules := writeRules(t, fmt.Sprintf(replayRules, "0.2", "1m"))
-	_, err, _ := recordDrill(t, rules, RecordLimit{MaxSeries: 4, MaxSamples: 1000})
+	_, _, err := recordDrill(t, rules, RecordLimit{MaxSeries: 4, MaxSamples: 1000})
 	require.True(t, errors.Is(err, ErrRecordingTooLarge), "%v", err)
 	require.ErrorContains(t, err, "target gateway exposed more than 4 series")
-	_, err, _ = recordDrill(t, rules, RecordLimit{MaxSeries: 5, MaxSamples: 5*30 + 30 + 2})
+	_, _, err = recordDrill(t, rules, RecordLimit{MaxSeries: 5, MaxSamples: 5*30 + 30 + 2})
 	require.ErrorIs(t, err, ErrRecordingTooLarge)
 	require.ErrorContains(t, err, "more than 149 samples", "30 ticks and 3 transitions leave 149 of the budget")
-	_, err, _ = recordDrill(t, rules, RecordLimit{MaxSeries: 5, MaxSamples: 20})
+	_, _, err = recordDrill(t, rules, RecordLimit{MaxSeries: 5, MaxSamples: 20})
 	require.ErrorContains(t, err, "more than 20 ticks, transitions and samples")
-	rec, err, _ := recordDrill(t, rules, RecordLimit{MaxSeries: 5, MaxSamples: 5*30 + 30 + 3})
+	rec, _, err := recordDrill(t, rules, RecordLimit{MaxSeries: 5, MaxSamples: 5*30 + 30 + 3})
 	require.NoError(t, err, "exactly at the bound")
 	require.Equal(t, 150, rec.Samples)
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -66,8 +67,7 @@ func recordOutage(t *testing.T, ruleFiles []string) *alerting.Recording {
 
 // recordingDrills stands in for scenarios.Run: every drill passes; the
 // baseline's hand their recording (or recErr) to Options.Record, as the
-// runner does as each world closes; mutant runs are counted by ID of the
-// mutated file's directory.
+// runner does as each world closes; runs on a mutated team are counted.
 type recordingDrills struct {
 	mu      sync.Mutex
 	rec     *alerting.Recording
@@ -80,8 +80,10 @@ func (f *recordingDrills) run(_ context.Context, o scenarios.Options) (*scoring.
 	card := &scoring.Scorecard{}
 	for _, pl := range o.Only {
 		file, line, _ := strings.Cut(pl, ":")
-		n := 0
-		fmt.Sscan(line, &n)
+		n, err := strconv.Atoi(line)
+		if err != nil {
+			return nil, err
+		}
 		card.Scenarios = append(card.Scenarios, scoring.Scenario{Feature: file, Line: n, Name: "outage", Status: scoring.Passed})
 		if o.Record != nil {
 			o.Record(scenarios.Recorded{Feature: file, Line: n, Repetition: 1, Recording: f.rec, Err: f.recErr})

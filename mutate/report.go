@@ -86,9 +86,9 @@ type Report struct {
 	StartedAt  time.Time       `json:"started_at"`
 	FinishedAt time.Time       `json:"finished_at"`
 	// Generated is the number of mutants made before sampling.
-	Generated  int      `json:"generated"`
-	Baseline   []Drill  `json:"baseline"`
-	Results    []Result `json:"mutants"`
+	Generated  int                `json:"generated"`
+	Baseline   []Drill            `json:"baseline"`
+	Results    []Result           `json:"mutants"`
 	Equivalent []EquivalentMutant `json:"equivalent,omitempty"`
 	// Flaky are the drills that passed on the baseline and failed on a
 	// rerun of the unchanged plan: they judge no mutant.
