@@ -254,6 +254,8 @@ func saveMutation(ctx context.Context, e *env, fs *flag.FlagSet, rep *mutate.Rep
 		r := history.MutationRun{RunID: rep.RunID, Team: rep.Team, StartedAt: rep.StartedAt, FinishedAt: rep.FinishedAt, Seed: rep.Seed,
 			Mutants: len(rep.Results), Killed: rep.Total.Killed, Survived: rep.Total.Survived, Invalid: rep.Total.Invalid,
 			Errs: rep.Total.Errors, Interrupted: rep.Interrupted, Report: b.Bytes()}
+		equivalent := len(rep.Equivalent)
+		r.Equivalent = &equivalent
 		if s, ok := rep.MutationScore(); ok {
 			r.Score = &s
 		}
