@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb/chunkenc"
+
+	"github.com/drillkit/drill/timeline"
 )
 
 // RecordLimit bounds what an engine keeps for its Recording: MaxSeries
@@ -317,27 +319,50 @@ func DiffTransitions(a, b []Transition) string {
 			return fmt.Sprintf("no %s", describe(a[i]))
 		}
 		x, y := a[i], b[i]
-		same := x.At.Equal(y.At) && x.Kind == y.Kind && x.Alert.Name == y.Alert.Name && x.Alert.State == y.Alert.State &&
-			mapsEqual(x.Alert.Labels, y.Alert.Labels) && mapsEqual(x.Alert.Annotations, y.Alert.Annotations) &&
-			math.Float64bits(x.Alert.Value) == math.Float64bits(y.Alert.Value) &&
-			x.Alert.ActiveAt.Equal(y.Alert.ActiveAt) && x.Alert.FiredAt.Equal(y.Alert.FiredAt)
-		if !same {
+		if x.Kind != y.Kind || x.Alert.Name != y.Alert.Name || !mapsEqual(x.Alert.Labels, y.Alert.Labels) {
 			return fmt.Sprintf("%s, against %s", describe(y), describe(x))
+		}
+		var d []string
+		if !x.At.Equal(y.At) || math.Float64bits(x.Alert.Value) != math.Float64bits(y.Alert.Value) {
+			d = append(d, fmt.Sprintf("at %s (value %s), against %s (value %s)", y.At.UTC().Format(time.RFC3339), fmtV(y.Alert.Value),
+				x.At.UTC().Format(time.RFC3339), fmtV(x.Alert.Value)))
+		}
+		if x.Alert.State != y.Alert.State {
+			d = append(d, fmt.Sprintf("was %s, against %s", y.Alert.State, x.Alert.State))
+		}
+		sameAt := x.At.Equal(y.At) // else the episode's times differ with it
+		if sameAt && !x.Alert.ActiveAt.Equal(y.Alert.ActiveAt) {
+			d = append(d, fmt.Sprintf("active since %s, against %s", y.Alert.ActiveAt.UTC().Format(time.RFC3339), x.Alert.ActiveAt.UTC().Format(time.RFC3339)))
+		}
+		if sameAt && !x.Alert.FiredAt.Equal(y.Alert.FiredAt) {
+			d = append(d, fmt.Sprintf("firing since %s, against %s", y.Alert.FiredAt.UTC().Format(time.RFC3339), x.Alert.FiredAt.UTC().Format(time.RFC3339)))
+		}
+		if !mapsEqual(x.Alert.Annotations, y.Alert.Annotations) {
+			d = append(d, "its annotations differ")
+		}
+		if len(d) > 0 {
+			return fmt.Sprintf("%s %s %s", x.Alert.Name+labelText(x.Alert.Labels), kindText(x.Kind), strings.Join(d, "; "))
 		}
 	}
 	return ""
 }
 
 func describe(t Transition) string {
+	return fmt.Sprintf("%s %s at %s (value %s)", t.Alert.Name+labelText(t.Alert.Labels), kindText(t.Kind), t.At.UTC().Format(time.RFC3339), fmtV(t.Alert.Value))
+}
+
+func kindText(k timeline.Kind) string { return strings.TrimPrefix(string(k), "alert.") }
+
+// labelText is an alert's labels but its name, as {a=b,c=d}.
+func labelText(m map[string]string) string {
 	var ls []string
-	for k, v := range t.Alert.Labels {
+	for k, v := range m {
 		if k != labels.AlertName {
 			ls = append(ls, k+"="+v)
 		}
 	}
 	slices.Sort(ls)
-	return fmt.Sprintf("%s %s{%s} at %s (value %s)", t.Alert.Name, strings.TrimPrefix(string(t.Kind), "alert."), strings.Join(ls, ","),
-		t.At.UTC().Format(time.RFC3339), fmtV(t.Alert.Value))
+	return "{" + strings.Join(ls, ",") + "}"
 }
 
 func mapsEqual(a, b map[string]string) bool {

@@ -102,10 +102,10 @@ func TestReplayOverARecording(t *testing.T) {
 		name, rules, diff string
 	}{
 		{"threshold within the gap", fmt.Sprintf(replayRules, "0.3", "1m"), ""},
-		{"threshold past every value", fmt.Sprintf(replayRules, "0.6", "1m"), "no Errors pending{job=gateway,severity=page} at 2026-10-01T09:02:00Z"},
-		{"longer for", fmt.Sprintf(replayRules, "0.2", "2m"), "Errors firing{job=gateway,severity=page} at 2026-10-01T09:04:00Z (value 0.5), against Errors firing{job=gateway,severity=page} at 2026-10-01T09:03:00Z"},
+		{"threshold past every value", fmt.Sprintf(replayRules, "0.6", "1m"), "no Errors{job=gateway,severity=page} pending at 2026-10-01T09:02:00Z (value 0.5)"},
+		{"longer for", fmt.Sprintf(replayRules, "0.2", "2m"), "Errors{job=gateway,severity=page} firing at 2026-10-01T09:04:00Z (value 0.5), against 2026-10-01T09:03:00Z (value 0.5)"},
 		{"recording rule changed", strings2(replayRules, "max by (job) (error_ratio)", "max by (job) (error_ratio) * 1"), ""},
-		{"recording rule scaled", strings2(replayRules, "max by (job) (error_ratio)", "max by (job) (error_ratio) * 2"), "Errors pending"},
+		{"recording rule scaled", strings2(replayRules, "max by (job) (error_ratio)", "max by (job) (error_ratio) * 2"), "Errors{job=gateway,severity=page} pending at 2026-10-01T09:02:00Z (value 1), against 2026-10-01T09:02:00Z (value 0.5); its annotations differ"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, err := Replay(ctx, rec, []string{writeRules(t, c.rules)}, "")

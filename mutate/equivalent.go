@@ -19,6 +19,9 @@ import (
 // judged on it, and the report says so.
 const MaxRecordedSamples = 8_000_000
 
+// maxDiffers bounds a Result's Differs, in characters.
+const maxDiffers = 400
+
 // recordings are the baseline drills' recordings (scenarios.Options.Record)
 // and the unchanged rules replayed over each, by place.
 type recordings struct {
@@ -114,10 +117,10 @@ func (r *recordings) equivalent(ctx context.Context, orig, mutated *team.Team, p
 	for i, d := range drills {
 		got, err := alerting.Replay(ctx, d.rec, files, "")
 		if err != nil {
-			return "", short(fmt.Sprintf("%s: replaying the mutated rules: %v", places[i], err)), false
+			return "", cut(fmt.Sprintf("%s: replaying the mutated rules: %v", places[i], err), maxDiffers), false
 		}
 		if diff := d.base.Difference(got); diff != "" {
-			return "", short(fmt.Sprintf("%s: %s", places[i], diff)), false
+			return "", cut(fmt.Sprintf("%s: %s", places[i], diff), maxDiffers), false
 		}
 	}
 	return fmt.Sprintf("evaluates identically on the recorded metrics of %d baseline drill(s)", len(drills)), "", true

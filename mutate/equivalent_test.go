@@ -125,9 +125,9 @@ func TestEquivalentOnTheRecordedMetrics(t *testing.T) {
 		require.NotContains(t, eq, r.ID)
 	}
 	for id, differs := range map[string]string{
-		"alerts/gateway.rules.yaml:for-x5:LLMGatewayErrors":                 "LLMGatewayErrors firing{severity=critical,team=ml-platform} at 2026-12-01T10:10:00Z",
-		"alerts/gateway.rules.yaml:threshold-x10:LLMGatewayErrors":          "no LLMGatewayErrors pending",
-		"alerts/gateway.rules.yaml:window-lengthened:gateway:error_ratio#2": "LLMGatewayErrors pending",
+		"alerts/gateway.rules.yaml:for-x5:LLMGatewayErrors":                 "LLMGatewayErrors{severity=critical,team=ml-platform} firing at 2026-12-01T10:10:00Z (value 0.9), against 2026-12-01T10:06:00Z",
+		"alerts/gateway.rules.yaml:threshold-x10:LLMGatewayErrors":          "no LLMGatewayErrors{severity=critical,team=ml-platform} pending at 2026-12-01T10:05:00Z",
+		"alerts/gateway.rules.yaml:window-lengthened:gateway:error_ratio#2": "LLMGatewayErrors{severity=critical,team=ml-platform} pending at",
 	} {
 		r, ok := byID[id]
 		require.True(t, ok, "%s runs", id)
@@ -234,7 +234,7 @@ func TestEquivalenceOnARealBaseline(t *testing.T) {
 			judged[r.ID] = true
 		}
 		if r.ID == for5 {
-			require.Contains(t, r.Differs, "LLMGatewayErrors firing")
+			require.Contains(t, r.Differs, "LLMGatewayErrors{severity=critical,team=ml-platform} firing")
 			require.Positive(t, r.Ran)
 		}
 	}
