@@ -45,6 +45,14 @@
 // on its own goroutine. Results equal promtool's one-group-after-another
 // order. PromQL reads chunks untrimmed (it bounds every range itself).
 //
+// An engine given Options.Record keeps what its Recording returns once it
+// stopped: the series it scraped (never what the rules wrote), the drill
+// time of every tick and its alert transitions, bounded by a RecordLimit
+// (series, and samples over them). Replay evaluates any rule files over a
+// recording as the engine evaluated its own, in a fresh store: the same
+// rule files give its transitions back, mutated ones show what they
+// would have done on the same metrics (drill mutate's equivalent mutants).
+//
 // RunRuleTests runs promtool-format rule unit test files through the same
 // storage, engine and rule evaluation, reporting failures as promtool
 // words them.

@@ -59,6 +59,10 @@ type Options struct {
 	Logger *slog.Logger
 	// TempDir is where the TSDB directory is made; "" is os.TempDir.
 	TempDir string
+	// Record, when set, keeps what Recording returns, within its bounds:
+	// the series scraped, the drill time of every tick and every alert
+	// transition. Nil keeps nothing (a drill up engine runs for hours).
+	Record *RecordLimit
 }
 
 // Engine scrapes targets and evaluates rule groups in drill time.
@@ -83,6 +87,11 @@ type Engine struct {
 	lastCost  tickCost
 	ruleErrs  map[string]string // last logged error per rule, to log changes only
 	closed    bool
+
+	rec     *recorder // nil unless Options.Record
+	ext     map[string]string
+	url     string
+	evalOpt time.Duration // Options.EvalInterval, for a replay
 }
 
 // tickCost is what a tick took in real time, by part.
@@ -159,19 +168,18 @@ func New(opts Options) (*Engine, error) {
 	e := &Engine{
 		clock: opts.Clock, log: opts.Log, logger: logger, scale: scale,
 		core: c, targets: targets, ruleErrs: map[string]string{},
+		ext: opts.ExternalLabels, url: opts.ExternalURL, evalOpt: opts.EvalInterval,
 	}
-	for _, g := range c.groups {
-		itv := g.Interval()
-		if opts.EvalInterval > 0 {
-			itv = opts.EvalInterval
+	e.schedule, e.interval = scheduleOf(c.groups, opts.EvalInterval, defInterval)
+	if opts.Record != nil {
+		if err := opts.Record.check(); err != nil {
+			_ = c.close()
+			return nil, err
 		}
-		e.schedule = append(e.schedule, groupSchedule{g: g, interval: itv})
-		if e.interval == 0 || itv < e.interval {
-			e.interval = itv
+		e.rec = &recorder{limit: *opts.Record}
+		for _, st := range targets {
+			st.seen, st.seenMax = map[uint64]labels.Labels{}, opts.Record.MaxSeries
 		}
-	}
-	if e.interval == 0 {
-		e.interval = defInterval
 	}
 	e.timeout = opts.ScrapeTimeout
 	if e.timeout <= 0 {
@@ -180,6 +188,42 @@ func New(opts Options) (*Engine, error) {
 	e.transport = http.DefaultTransport.(*http.Transport).Clone()
 	e.client = &http.Client{Transport: e.transport}
 	return e, nil
+}
+
+// scheduleOf is the groups' schedule and the tick interval (the shortest
+// group interval): every group at evalInterval when set, else at its own
+// interval (def when it has none).
+func scheduleOf(groups []*rules.Group, evalInterval, def time.Duration) ([]groupSchedule, time.Duration) {
+	var out []groupSchedule
+	var tick time.Duration
+	for _, g := range groups {
+		itv := g.Interval()
+		if evalInterval > 0 {
+			itv = evalInterval
+		}
+		out = append(out, groupSchedule{g: g, interval: itv})
+		if tick == 0 || itv < tick {
+			tick = itv
+		}
+	}
+	if tick == 0 {
+		tick = def
+	}
+	return out, tick
+}
+
+// due is the groups due at drill time t, marked evaluated then: those
+// never evaluated, and those whose interval has passed since.
+func due(schedule []groupSchedule, t time.Time) []*rules.Group {
+	var out []*rules.Group
+	for i := range schedule {
+		s := &schedule[i]
+		if s.last.IsZero() || t.Sub(s.last) >= s.interval {
+			out = append(out, s.g)
+			s.last = t
+		}
+	}
+	return out
 }
 
 // Interval is the drill time between ticks: the shortest group interval.
@@ -247,16 +291,10 @@ func (e *Engine) Tick(ctx context.Context, t time.Time) error {
 	}
 	scraped := time.Now()
 	defer func() { e.lastCost = tickCost{scrape: scraped.Sub(start), rules: time.Since(scraped)} }()
-	var due []*rules.Group
-	for i := range e.schedule {
-		s := &e.schedule[i]
-		if s.last.IsZero() || t.Sub(s.last) >= s.interval {
-			due = append(due, s.g)
-			s.last = t
-		}
-	}
-	trs, _ := e.core.eval(ctx, t, due)
-	e.logRuleErrors(due)
+	dueNow := due(e.schedule, t)
+	trs, _ := e.core.eval(ctx, t, dueNow)
+	e.logRuleErrors(dueNow)
+	e.rec.tick(t, trs)
 	for _, tr := range trs {
 		if e.log != nil {
 			e.log.Append(e.core.event(tr))

@@ -52,6 +52,29 @@ type scrapeTarget struct {
 	// whether that run was logged.
 	failingSince time.Time
 	reported     bool
+
+	// seen are the series the target's scrapes appended, by label hash,
+	// for a Recording; nil when the engine records nothing. Past
+	// seenMax of them, seenOver is set and no more are kept.
+	seen     map[uint64]labels.Labels
+	seenMax  int
+	seenOver bool
+}
+
+// saw keeps lset among the series this target's scrapes appended.
+func (st *scrapeTarget) saw(lset labels.Labels) {
+	if st.seen == nil || st.seenOver {
+		return
+	}
+	h := lset.Hash()
+	if _, ok := st.seen[h]; ok {
+		return
+	}
+	if len(st.seen) >= st.seenMax {
+		st.seenOver = true
+		return
+	}
+	st.seen[h] = lset
 }
 
 // transition is the timeline event of a change in the target's scrapes
@@ -135,6 +158,7 @@ func (st *scrapeTarget) scrape(ctx context.Context, client *http.Client, db stor
 		{seriesSamplesScraped, float64(n)},
 	} {
 		lset := labels.FromStrings(model.MetricNameLabel, s.name, "instance", st.instance, "job", st.Name)
+		st.saw(lset)
 		if _, aerr := app.Append(0, lset, 0, t, s.v, nil, nil, storage.AppendV2Options{}); aerr != nil && !isBenign(aerr) {
 			_ = app.Rollback()
 			return fmt.Errorf("alerting: appending %s for %s: %w", s.name, st.Name, aerr)
@@ -244,6 +268,7 @@ func (st *scrapeTarget) appendAll(p textparse.Parser, app storage.AppenderV2, t 
 	}
 	for k, cs := range added {
 		st.cache[k] = cs
+		st.saw(cs.lset)
 	}
 	return n, nil
 }

@@ -181,6 +181,15 @@ CREATE TABLE mutation_runs (
 );
 CREATE INDEX mutation_runs_started_at ON mutation_runs (team, started_at);
 `},
+	// How many mutants a mutation run left out as equivalent (printing
+	// as the original, or evaluating identically on the baseline's
+	// recorded metrics): the score counts none of them. NULL for a run
+	// saved before: its report lists those it left out.
+	{5, "mutation runs' equivalent mutants", `
+ALTER TABLE mutation_runs ADD COLUMN equivalent INTEGER;
+`, `
+ALTER TABLE mutation_runs ADD COLUMN equivalent INTEGER;
+`},
 }
 
 // SchemaVersion is the schema version this build writes.

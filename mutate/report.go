@@ -45,6 +45,22 @@ type Result struct {
 	Invalid     string  `json:"invalid,omitempty"`
 	Error       string  `json:"error,omitempty"`
 	WallSeconds float64 `json:"wall_seconds"`
+	// Differs is how the mutated rules evaluate differently from the
+	// unchanged ones on a baseline drill's recorded metrics (the first
+	// difference), for a rule mutant that was judged and is not
+	// equivalent; Reason is why an Equivalent one is.
+	Differs string `json:"differs,omitempty"`
+	Reason  string `json:"-"`
+}
+
+// EquivalentMutant is a mutant left out as equivalent to the original,
+// and why: its change prints as the original, or its rules evaluate
+// identically on the recorded metrics of the baseline drills it would
+// run (Drills).
+type EquivalentMutant struct {
+	Mutant
+	Reason string   `json:"reason"`
+	Drills []string `json:"drills,omitempty"`
 }
 
 // Score is the mutation score of a file, a family or the run: killed of
@@ -70,10 +86,10 @@ type Report struct {
 	StartedAt  time.Time       `json:"started_at"`
 	FinishedAt time.Time       `json:"finished_at"`
 	// Generated is the number of mutants made before sampling.
-	Generated  int      `json:"generated"`
-	Baseline   []Drill  `json:"baseline"`
-	Results    []Result `json:"mutants"`
-	Equivalent []Mutant `json:"equivalent,omitempty"`
+	Generated  int                `json:"generated"`
+	Baseline   []Drill            `json:"baseline"`
+	Results    []Result           `json:"mutants"`
+	Equivalent []EquivalentMutant `json:"equivalent,omitempty"`
 	// Flaky are the drills that passed on the baseline and failed on a
 	// rerun of the unchanged plan: they judge no mutant.
 	Flaky       []string `json:"flaky_drills,omitempty"`
@@ -141,7 +157,10 @@ func (r *Report) finish() {
 	if len(unused) > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("%d drill(s) did not pass on the unchanged plan and judge no mutant: %s", len(unused), strings.Join(unused, ", ")))
 	}
-	r.Notes = append(r.Notes, "equivalent mutants are detected only when the change prints the same as the original (a threshold of 0 scaled); the baseline keeps no metrics to evaluate a mutated rule on, so a change no drill could observe may still count as survived")
+	r.Notes = append(r.Notes, "equivalent on the recorded metrics is equivalence for the baseline drills' traffic only: "+
+		"a rule mutant is left out when its rules, replayed over the metrics each of its baseline drills scraped at the instants that drill evaluated, "+
+		"give the same alert transitions, recorded values and rule errors as the unchanged rules; "+
+		"traffic or faults those drills do not make could still tell it apart, and a change of another file is never judged so")
 }
 
 // explain fills a survivor's Missing and Suggest: what its drills fail

@@ -33,6 +33,10 @@ const (
 	Invalid  Status = "invalid"  // lint (or a drill's checks) refuse the mutated files
 	Errored  Status = "error"    // the harness failed on a drill: says nothing of the drills
 	NotRun   Status = "not-run"  // interrupted before it ran
+	// Equivalent is a rule mutant whose rules evaluate identically on
+	// the recorded metrics of every baseline drill it would run: left
+	// out of the results (Report.Equivalent), never run.
+	Equivalent Status = "equivalent"
 )
 
 // Options configure a mutation run.
@@ -95,6 +99,8 @@ type Prepared struct {
 
 	mu     sync.Mutex
 	reruns map[string]*rerun // by place: the unchanged plan's reruns of a drill that killed a mutant
+
+	rec recordings // the baseline drills' recordings, for equivalent rule mutants
 }
 
 // ConfirmRuns is how many more times a drill that fails on a mutant is
@@ -243,7 +249,7 @@ func (p *Prepared) Run(ctx context.Context) (*Report, error) {
 		Generated: p.Generated, Shard: opts.Shard}
 	rep.RunID = fmt.Sprintf("mutate-%s-%d", rep.StartedAt.Format("20060102T150405"), opts.Seed)
 	for _, m := range p.Equivalent {
-		rep.Equivalent = append(rep.Equivalent, *m)
+		rep.Equivalent = append(rep.Equivalent, EquivalentMutant{Mutant: *m, Reason: "the change prints as the original"})
 	}
 	base, err := lint.Run(ctx, t, opts.Lint)
 	if err != nil {
@@ -257,7 +263,9 @@ func (p *Prepared) Run(ctx context.Context) (*Report, error) {
 	// The baseline: the unchanged plan's drills.
 	passed := map[string]bool{}
 	if len(p.Baseline) > 0 {
-		card, err := p.runDrills(ctx, p.runOptions(t, p.Baseline, opts.Parallel))
+		o := p.runOptions(t, p.Baseline, opts.Parallel)
+		o.Record = p.rec.keep
+		card, err := p.runDrills(ctx, o)
 		if card == nil {
 			return nil, err
 		}
@@ -304,7 +312,15 @@ func (p *Prepared) Run(ctx context.Context) (*Report, error) {
 	}
 	close(work)
 	wg.Wait()
-	rep.Results = results
+	for _, r := range results {
+		if r.Status == Equivalent {
+			rep.Equivalent = append(rep.Equivalent, EquivalentMutant{Mutant: r.Mutant, Reason: r.Reason, Drills: r.Drills})
+			continue
+		}
+		rep.Results = append(rep.Results, r)
+	}
+	sort.SliceStable(rep.Equivalent, func(i, j int) bool { return rep.Equivalent[i].ID < rep.Equivalent[j].ID })
+	rep.Notes = append(rep.Notes, p.rec.notes()...)
 	rep.FinishedAt = time.Now().UTC()
 	for i := range rep.Results {
 		p.explain(&rep.Results[i])
@@ -402,6 +418,14 @@ func (p *Prepared) runMutant(ctx context.Context, m *Mutant, passed, baseErrs ma
 	if len(res.Drills) == 0 {
 		res.Status = Survived
 		return res
+	}
+	if m.Family == Rules {
+		why, differs, ok := p.rec.equivalent(ctx, p.opts.Team, mt, res.Drills)
+		if ok {
+			res.Status, res.Reason = Equivalent, why
+			return res
+		}
+		res.Differs = differs
 	}
 	// One drill at a time, the shortest first: the first that fails
 	// kills the mutant, and the rest need not run.

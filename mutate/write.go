@@ -80,23 +80,34 @@ func WriteText(w io.Writer, r *Report, gates []GateResult) error {
 		fmt.Fprintf(w, "\n%d survivor(s): what the drills fail to check\n", len(surv))
 		for _, res := range surv {
 			fmt.Fprintf(w, "  %s\n    %s\n    %s\n", res.ID, res.Description, res.Missing)
+			if res.Differs != "" {
+				fmt.Fprintf(w, "    on the recorded metrics it evaluates differently, unchecked: %s\n", res.Differs)
+			}
 			if res.Suggest != "" {
 				fmt.Fprintf(w, "    add: %s\n", res.Suggest)
 			}
 		}
 	}
 	if len(r.Equivalent) > 0 {
-		fmt.Fprintf(w, "\n%d equivalent mutant(s) left out (they print as the original):", len(r.Equivalent))
+		fmt.Fprintf(w, "\n%d equivalent mutant(s) left out, not run:\n", len(r.Equivalent))
 		for _, m := range r.Equivalent {
-			fmt.Fprintf(w, " %s", m.ID)
+			fmt.Fprintf(w, "  %s\n    %s\n    %s\n", m.ID, m.Description, equivalentWhy(m))
 		}
-		fmt.Fprintln(w)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "\nnote: %s\n", n)
 	}
 	writeGates(w, gates)
 	return nil
+}
+
+// equivalentWhy is why a mutant is equivalent, with the drills it was
+// judged on.
+func equivalentWhy(m EquivalentMutant) string {
+	if len(m.Drills) == 0 {
+		return m.Reason
+	}
+	return m.Reason + ": " + strings.Join(m.Drills, ", ")
 }
 
 // cut shortens s to n characters.
@@ -155,6 +166,12 @@ func WriteMarkdown(w io.Writer, r *Report, gates []GateResult) error {
 		fmt.Fprintf(w, "\n### Survivors: what the drills fail to check\n\n| mutant | change | missing | add |\n|---|---|---|---|\n")
 		for _, res := range surv {
 			fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", mdCell(res.ID), mdCell(res.Description), mdCell(res.Missing), mdCell(res.Suggest))
+		}
+	}
+	if len(r.Equivalent) > 0 {
+		fmt.Fprintf(w, "\n### Equivalent: left out, not run\n\n| mutant | change | why |\n|---|---|---|\n")
+		for _, m := range r.Equivalent {
+			fmt.Fprintf(w, "| `%s` | %s | %s |\n", mdCell(m.ID), mdCell(m.Description), mdCell(equivalentWhy(m)))
 		}
 	}
 	fmt.Fprint(w, "\n### Every mutant\n\n| status | mutant | drills run |\n|---|---|---|\n")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/faults"
 	"github.com/drillkit/drill/features"
 	"github.com/drillkit/drill/internal/exitcode"
@@ -95,6 +96,25 @@ type Options struct {
 	// path (the people acting through the control API) takes seconds.
 	liveSpeed float64
 	Logger    *slog.Logger
+	// Record, when set, is handed each scenario's recording of what its
+	// alerting engine scraped and when it evaluated (alerting.Recording,
+	// within RecordLimit), once the engine stopped and before it is
+	// closed; drill mutate replays mutated rules over it. It is called
+	// from the scenario's goroutine, scenarios running in parallel.
+	Record func(Recorded)
+	// RecordLimit bounds each recording; zero is
+	// alerting.DefaultRecordLimit.
+	RecordLimit alerting.RecordLimit
+}
+
+// Recorded is one scenario's recording (Options.Record): Recording, or
+// Err saying why there is none (past its bound, no world started).
+type Recorded struct {
+	Feature    string // the feature file, as the scorecard names it
+	Line       int
+	Repetition int // from 1
+	Recording  *alerting.Recording
+	Err        error
 }
 
 // Selection is the scenarios a run would execute, parsed.
@@ -497,6 +517,14 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				w.warnControl(st.ControlWindow, how, noise, defControl)
 				if stop != nil {
 					stop()
+				}
+				if opts.Record != nil {
+					feature, line, rep := rec.Feature, rec.Line, id.rep
+					w.mu.Lock()
+					w.record = func(r *alerting.Recording, err error) {
+						opts.Record(Recorded{Feature: feature, Line: line, Repetition: rep, Recording: r, Err: err})
+					}
+					w.mu.Unlock()
 				}
 				closeErr := w.Close()
 				fillStepLines(rec, byKey[id.key])

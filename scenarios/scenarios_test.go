@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/cucumber/godog"
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/alerting"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/scoring"
 	"github.com/drillkit/drill/team"
@@ -93,10 +95,27 @@ func TestDemoCostSpikePasses(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	report := filepath.Join(t.TempDir(), "cucumber.json")
+	var (
+		mu   sync.Mutex
+		recs []Recorded
+	)
 	card, err := Run(ctx, Options{Team: tm, Names: []string{"cost-spike"}, Speed: 60, Seed: 1, Parallel: 2,
-		CucumberJSON: report})
+		CucumberJSON: report, Record: func(r Recorded) { mu.Lock(); defer mu.Unlock(); recs = append(recs, r) }})
 	require.NoError(t, err)
 	require.Len(t, card.Scenarios, 2)
+	// Each world handed over its alerting engine's recording, and the
+	// team's rules replayed over it give back the alerts the drill saw.
+	require.Len(t, recs, 2)
+	for _, r := range recs {
+		require.NoError(t, r.Err, "%s:%d", r.Feature, r.Line)
+		require.NotEmpty(t, r.Recording.Transitions, "%s:%d: LLMSpendSpike fires", r.Feature, r.Line)
+		replayed, err := alerting.Replay(ctx, r.Recording, RuleFiles(tm), "")
+		require.NoError(t, err)
+		require.Empty(t, alerting.DiffTransitions(r.Recording.Transitions, replayed.Transitions), "%s:%d", r.Feature, r.Line)
+		require.Empty(t, replayed.Errors)
+		t.Logf("%s:%d: %d series, %d samples, %d ticks, %d transitions", r.Feature, r.Line, len(r.Recording.Series), r.Recording.Samples,
+			len(r.Recording.Ticks), len(r.Recording.Transitions))
+	}
 	// The report holds the scenarios the name selected, and no other
 	// scenario of their files as skipped: godog filters as drill selects.
 	b, err := os.ReadFile(report)

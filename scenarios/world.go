@@ -49,6 +49,10 @@ type world struct {
 	speedHow    string
 	faulted     bool
 	baseLatency time.Duration
+
+	// record, when set, gets the alerting engine's recording (or why
+	// there is none) as the world closes (Options.Record).
+	record func(*alerting.Recording, error)
 }
 
 func newWorld(opts *Options, t *team.Team, top testbed.Topology, seed int64) *world {
@@ -126,9 +130,17 @@ func (w *world) Start(ctx context.Context) error {
 	if err != nil {
 		return w.harnessf("drill.yaml %w", err)
 	}
+	var limit *alerting.RecordLimit
+	if w.opts.Record != nil {
+		l := w.opts.RecordLimit
+		if l == (alerting.RecordLimit{}) {
+			l = alerting.DefaultRecordLimit
+		}
+		limit = &l
+	}
 	ae, err := alerting.New(alerting.Options{
 		Clock: clock, Log: w.log, RuleFiles: ruleFiles(w.team), Targets: alertTargets(tb),
-		Logger: w.opts.Logger, ExternalLabels: map[string]string{"drill": "true"},
+		Logger: w.opts.Logger, ExternalLabels: map[string]string{"drill": "true"}, Record: limit,
 	})
 	if err != nil {
 		return w.harnessf("alerting: %w", err)
@@ -362,8 +374,8 @@ func (w *world) EvalInterval() time.Duration {
 // that never started.
 func (w *world) Close() error {
 	w.mu.Lock()
-	cancel, tb, ae, resp := w.cancel, w.tb, w.alerts, w.resp
-	w.cancel, w.tb, w.alerts, w.resp = nil, nil, nil, nil
+	cancel, tb, ae, resp, record := w.cancel, w.tb, w.alerts, w.resp, w.record
+	w.cancel, w.tb, w.alerts, w.resp, w.record = nil, nil, nil, nil, nil
 	w.mu.Unlock()
 	var errs []error
 	if tb != nil {
@@ -381,6 +393,15 @@ func (w *world) Close() error {
 			errs = append(errs, response.RemoveLiveFile(w.opts.LiveDir, resp.URL()))
 		}
 		errs = append(errs, resp.Close())
+	}
+	if record != nil {
+		// The engine has stopped ticking (its Run ended with wg): what it
+		// recorded is final.
+		if ae == nil {
+			record(nil, errors.New("no alerting engine ran: the environment never started"))
+		} else {
+			record(ae.Recording(context.Background()))
+		}
 	}
 	if ae != nil {
 		errs = append(errs, ae.Close())

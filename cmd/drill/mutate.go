@@ -47,9 +47,14 @@ more on the unchanged plan (a drill that does not is flaky at this speed:
 it judges no mutant, and the report names it). A mutant survives when
 every such drill passes again; for each survivor the report says what the
 drills fail to check and the step that would have caught it. A mutant lint refuses (an
-error the unchanged team does not have) is invalid and not counted; one
-whose change prints as the original (a threshold of 0 scaled) is
-equivalent and left out. The mutation score is killed / (killed +
+error the unchanged team does not have) is invalid and not counted. A
+mutant is equivalent, left out and never run, when its change prints as
+the original (a threshold of 0 scaled), or when it changes an alert or
+recording rule and the mutated rules, replayed over the metrics each
+baseline drill it would run recorded at the instants that drill
+evaluated, give the same alert transitions, recorded values and rule
+errors as the unchanged rules: equivalence for those drills' traffic
+only, listed with the reason. The mutation score is killed / (killed +
 survived), per file, per family and overall.
 
 Arguments keep the mutants of a file, of a directory (runbooks/) or with
@@ -249,6 +254,8 @@ func saveMutation(ctx context.Context, e *env, fs *flag.FlagSet, rep *mutate.Rep
 		r := history.MutationRun{RunID: rep.RunID, Team: rep.Team, StartedAt: rep.StartedAt, FinishedAt: rep.FinishedAt, Seed: rep.Seed,
 			Mutants: len(rep.Results), Killed: rep.Total.Killed, Survived: rep.Total.Survived, Invalid: rep.Total.Invalid,
 			Errs: rep.Total.Errors, Interrupted: rep.Interrupted, Report: b.Bytes()}
+		equivalent := len(rep.Equivalent)
+		r.Equivalent = &equivalent
 		if s, ok := rep.MutationScore(); ok {
 			r.Score = &s
 		}

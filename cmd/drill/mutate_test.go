@@ -80,7 +80,7 @@ func TestMutateGateAndHistory(t *testing.T) {
 	code, rep, errs := runCLI(t, "report", "--history", hist)
 	require.Equal(t, exitcode.OK, code, errs)
 	require.Contains(t, rep, "Mutation score (drill mutate), 1 run(s), oldest first:")
-	require.Contains(t, rep, "No recovery check    0%  0 killed of 1 counted, 0 invalid, seed 1")
+	require.Contains(t, rep, "No recovery check    0%  0 killed of 1 counted, 0 invalid, seed 1, 0 equivalent left out")
 	_ = mutate.Killed
 }
 

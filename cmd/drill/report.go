@@ -224,8 +224,11 @@ func writeMutationTrend(ctx context.Context, w io.Writer, store *history.Store, 
 			}
 		}
 		note := ""
+		if r.Equivalent != nil {
+			note = fmt.Sprintf(", %d equivalent left out", *r.Equivalent)
+		}
 		if r.Interrupted {
-			note = ", interrupted"
+			note += ", interrupted"
 		}
 		fmt.Fprintf(w, "  %s  %s  %s  %d killed of %d counted, %d invalid, seed %d%s\n", r.StartedAt.Local().Format("2006-01-02 15:04"),
 			r.Team, score, r.Killed, r.Killed+r.Survived, r.Invalid, r.Seed, note)
