@@ -23,6 +23,7 @@ type preset struct {
 	schema, mutation string // files in presetFS (GraphQL)
 	variables        map[string]any
 	required         []string // variable paths the user must give
+	severityPath     string   // the required path severities: can fill with ${severity}
 	marker           Marker
 	tokenPrefix      string
 
@@ -75,9 +76,10 @@ var presets = map[string]preset{
 			"visibility":      "public",
 			"mode":            "test",
 		},
-		required:    []string{"severity_id"},
-		marker:      Marker{Flag: "mode", Value: "test"},
-		tokenPrefix: "Bearer ",
+		required:     []string{"severity_id"},
+		severityPath: "severity_id",
+		marker:       Marker{Flag: "mode", Value: "test"},
+		tokenPrefix:  "Bearer ",
 	},
 	// PagerDuty Events API v2, a change event (POST /v2/change/enqueue):
 	// it pages nobody and opens no incident; the routing key comes from
@@ -178,9 +180,15 @@ type Spec struct {
 	Method      string            `yaml:"method"`
 	Headers     map[string]string `yaml:"headers"`
 	Marker      Marker            `yaml:"marker"`
-	Timeout     time.Duration     `yaml:"timeout"`
-	Attempts    int               `yaml:"attempts"`
-	Backoff     time.Duration     `yaml:"backoff"`
+	// Severities maps the severity label of the alert that detected the
+	// drill's fault (the team's paging severity: critical, page, ...) to
+	// the service's own severity value, read as ${severity}; the key
+	// default serves a run with no detecting alert or an unmapped one.
+	// Without it, ${severity} is the label as it is (null without one).
+	Severities map[string]string `yaml:"severities"`
+	Timeout    time.Duration     `yaml:"timeout"`
+	Attempts   int               `yaml:"attempts"`
+	Backoff    time.Duration     `yaml:"backoff"`
 }
 
 type file struct {

@@ -185,10 +185,25 @@ func (l *loaded) loadREST(p preset, where func(string) string) error {
 			return fmt.Errorf("%s: variables: %w", where("variables."+path), err)
 		}
 	}
+	if err := checkSeverities(s.Severities, where); err != nil {
+		return err
+	}
 	for _, req := range p.required {
-		if _, ok := s.Variables[req]; !ok {
-			return fmt.Errorf("%s: variables: preset %s needs %q", where("variables"), s.Preset, req)
+		if _, ok := s.Variables[req]; ok {
+			continue
 		}
+		if req == p.severityPath && len(s.Severities) > 0 {
+			// The severity comes from the run, mapped.
+			if err := setPath(body, req, "${severity}"); err != nil {
+				return fmt.Errorf("%s: %w", where("severities"), err)
+			}
+			continue
+		}
+		how := ""
+		if req == p.severityPath {
+			how = ", or severities: mapping the team's paging severities to the service's (severities: {critical: ID, default: ID})"
+		}
+		return fmt.Errorf("%s: variables: preset %s needs %q%s", where("variables"), s.Preset, req, how)
 	}
 	if p.tokenBody != "" && s.TokenEnv == "" {
 		return fmt.Errorf("%s: token_env: missing; preset %s sends the token of that environment variable as %s", where(""), s.Preset, p.tokenBody)
@@ -224,6 +239,7 @@ func (l *loaded) loadREST(p preset, where func(string) string) error {
 	sample := &scoring.Scorecard{SchemaVersion: scoring.SchemaVersion, RunID: "sample", Team: "sample",
 		Scenarios: []scoring.Scenario{{Name: "sample", Status: scoring.Passed}}}
 	sample.Summary = scoring.Summarize(sample.Scenarios)
+	withSampleSeverity(sample, s.Severities)
 	if _, err := l.restBody(sample, "sample-token"); err != nil {
 		return fmt.Errorf("%s: variables: %w", where("variables"), err)
 	}
@@ -347,6 +363,7 @@ func (l *loaded) loadGraphQL(cfgPath string, where func(string) string) error {
 	sample := &scoring.Scorecard{SchemaVersion: scoring.SchemaVersion, RunID: "sample", Team: "sample",
 		Scenarios: []scoring.Scenario{{Name: "sample", Status: scoring.Passed}}}
 	sample.Summary = scoring.Summarize(sample.Scenarios)
+	withSampleSeverity(sample, s.Severities)
 	if _, err := l.variables(sample); err != nil {
 		var ge *gqlerror.Error
 		if errors.As(err, &ge) {
@@ -382,7 +399,7 @@ func varPos(file string, op *ast.OperationDefinition, ge *gqlerror.Error) string
 
 // variables builds and checks the GraphQL variables for a scorecard.
 func (l *loaded) variables(card *scoring.Scorecard) (map[string]any, error) {
-	d, err := NewData(card)
+	d, err := l.data(card)
 	if err != nil {
 		return nil, err
 	}
@@ -630,7 +647,7 @@ func (e *httpExporter) body(card *scoring.Scorecard, token string) ([]byte, erro
 // restBody expands a webhook body, marks it and puts the token in it
 // where the preset says.
 func (l *loaded) restBody(card *scoring.Scorecard, token string) (map[string]any, error) {
-	d, err := NewData(card)
+	d, err := l.data(card)
 	if err != nil {
 		return nil, err
 	}
@@ -742,4 +759,57 @@ func snippet(b []byte) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// data is the template data of a scorecard for this exporter: NewData,
+// with ${severity} mapped through the exporter's severities.
+func (l *loaded) data(card *scoring.Scorecard) (Data, error) {
+	d, err := NewData(card)
+	if err != nil {
+		return nil, err
+	}
+	if len(l.spec.Severities) == 0 {
+		return d, nil
+	}
+	label, _ := d["severity"].(string)
+	if v, ok := l.spec.Severities[label]; ok && label != "" {
+		d["severity"] = v
+		return d, nil
+	}
+	if v, ok := l.spec.Severities["default"]; ok {
+		d["severity"] = v
+		return d, nil
+	}
+	known := strings.Join(sortedKeys(l.spec.Severities), ", ")
+	if label == "" {
+		return nil, fmt.Errorf("severities: no alert with a severity label detected the run's fault, so it has no severity to map; add a default: entry (known: %s)", known)
+	}
+	return nil, fmt.Errorf("severities: the run's paging severity %q (of the alert that detected the fault) has no entry and there is no default:; known: %s", label, known)
+}
+
+// withSampleSeverity gives a sample scorecard a detecting alert of the
+// first mapped severity, so that the sample expands as a real run would
+// (after Summarize, which derives alerts from events).
+func withSampleSeverity(sample *scoring.Scorecard, severities map[string]string) {
+	keys := sortedKeys(severities)
+	if len(keys) == 0 {
+		return
+	}
+	at := time.Unix(0, 0).UTC()
+	sample.Scenarios[0].Timings.FaultAt = &at
+	sample.Scenarios[0].Alerts = []scoring.Alert{{Name: "sample", FiredAt: at, Severity: keys[0]}}
+}
+
+// checkSeverities checks an exporter's severities: each key a severity
+// label value (or default), each value non-empty.
+func checkSeverities(m map[string]string, where func(string) string) error {
+	for _, k := range sortedKeys(m) {
+		if strings.TrimSpace(k) == "" {
+			return fmt.Errorf("%s: severities: an empty severity; want a severity label value of the team's alerts (critical, page, ...) or default", where("severities"))
+		}
+		if strings.TrimSpace(m[k]) == "" {
+			return fmt.Errorf("%s: severities.%s: empty; want the service's severity for alerts of severity %q", where("severities."+k), k, k)
+		}
+	}
+	return nil
 }

@@ -382,6 +382,55 @@ exporters:
 	require.ErrorContains(t, err, `preset incident.io needs "severity_id"`)
 }
 
+// With severities, the incident.io severity comes from the run: the
+// severity label of the alert that detected the fault, mapped; default
+// serves a run without one; an unmapped severity without default fails
+// the export before any request, naming it.
+func TestIncidentIOSeverityMapped(t *testing.T) {
+	s := incidentIOStub(t)
+	yaml := func(extra string) string {
+		return "exporters:\n  incident:\n    preset: incident.io\n    endpoint: " + s.URL + "/v2/incidents\n    token_env: DRILL_TEST_TOKEN\n    severities: {critical: 01HSEVCRITICAL, page: 01HSEVMAJOR" + extra + "}\n"
+	}
+	detected := func(sev string) *scoring.Scorecard {
+		c := card()
+		fault := c.StartedAt.Add(5 * time.Minute)
+		c.Scenarios[0].Timings.FaultAt = &fault
+		c.Scenarios[0].Alerts = []scoring.Alert{
+			{Name: "LLMSpendSpike", FiredAt: c.StartedAt.Add(time.Minute), FalseAlarm: true, Severity: "critical"}, // noise: not the detection
+			{Name: "LLMGatewayErrors", FiredAt: fault.Add(2 * time.Minute), Severity: sev},
+		}
+		return c
+	}
+	c, err := config(t, yaml(""), nil)
+	require.NoError(t, err, "severities stand for the required severity_id")
+	_, err = exporter(t, c, "incident", &sleeps{}, nil).Export(context.Background(), detected("page"))
+	require.NoError(t, err)
+	accepted, refused := s.state()
+	require.Empty(t, refused)
+	require.Len(t, accepted, 1)
+	require.Equal(t, "01HSEVMAJOR", accepted[0]["severity_id"], "the detecting alert's severity, not the false alarm's")
+
+	_, err = exporter(t, c, "incident", &sleeps{}, nil).Export(context.Background(), detected("ticket"))
+	require.ErrorContains(t, err, `severities: the run's paging severity "ticket" (of the alert that detected the fault) has no entry and there is no default:; known: critical, page`)
+	_, err = exporter(t, c, "incident", &sleeps{}, nil).Export(context.Background(), card())
+	require.ErrorContains(t, err, "no alert with a severity label detected the run's fault")
+	accepted, _ = s.state()
+	require.Len(t, accepted, 1, "a failed mapping sends nothing")
+
+	c, err = config(t, yaml(", default: 01HSEVMINOR"), nil)
+	require.NoError(t, err)
+	_, err = exporter(t, c, "incident", &sleeps{}, nil).Export(context.Background(), card())
+	require.NoError(t, err)
+	accepted, _ = s.state()
+	require.Equal(t, "01HSEVMINOR", accepted[len(accepted)-1]["severity_id"])
+
+	// severity_id given wins over the map; an empty mapping is refused.
+	_, err = config(t, strings.Replace(yaml(""), "01HSEVMAJOR", `""`, 1), nil)
+	require.ErrorContains(t, err, "severities.page: empty")
+	_, err = config(t, "exporters:\n  incident:\n    preset: incident.io\n    token_env: DRILL_TEST_TOKEN\n", nil)
+	require.ErrorContains(t, err, `preset incident.io needs "severity_id", or severities:`)
+}
+
 func TestPagerDutyPreset(t *testing.T) {
 	s := pagerDutyStub(t)
 	c, err := config(t, `

@@ -52,7 +52,9 @@ func NewData(card *scoring.Scorecard) (Data, error) {
 	}
 	d["markdown"], d["text"] = md.String(), txt.String()
 	d["run_uuid"] = uuidOf(card.RunID)
-	d["incident"] = lifecycle(card)
+	inc := lifecycle(card)
+	d["incident"] = inc
+	d["severity"] = inc["severity"] // an exporter with severities maps it
 	return d, nil
 }
 
@@ -67,9 +69,17 @@ func lifecycle(card *scoring.Scorecard) map[string]any {
 		}
 	}
 	out := map[string]any{"started_at": card.StartedAt.UTC().Format(time.RFC3339Nano),
-		"detected_at": nil, "acknowledged_at": nil, "mitigated_at": nil, "resolved_at": nil}
+		"detected_at": nil, "acknowledged_at": nil, "mitigated_at": nil, "resolved_at": nil, "severity": nil}
 	if first == nil {
 		return out
+	}
+	// The incident's severity is that of the alert that detected the
+	// fault: the scenario's first firing that was no false alarm.
+	for _, a := range first.Alerts {
+		if !a.FalseAlarm && a.Severity != "" {
+			out["severity"] = a.Severity
+			break
+		}
 	}
 	t := first.Timings
 	at := func(s *scoring.Seconds) any {

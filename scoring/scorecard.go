@@ -97,6 +97,10 @@ type Alert struct {
 	FiredAt    time.Time `json:"fired_at"`
 	FalseAlarm bool      `json:"false_alarm"`
 	Why        string    `json:"why,omitempty"` // for false alarms: in the control window, already on at the fault, or not expected
+	// Severity is the alert's severity label when it fired ("" without
+	// one): what the team pages by, and what an export maps to the
+	// incident service's severities.
+	Severity string `json:"severity,omitempty"`
 }
 
 // Seconds is a duration written as seconds in JSON.
@@ -349,7 +353,7 @@ func Analyze(sc *Scenario) {
 		if e.Kind != timeline.AlertFiring {
 			continue
 		}
-		a := Alert{Name: e.Subject, FiredAt: e.At}
+		a := Alert{Name: e.Subject, FiredAt: e.At, Severity: e.Labels["severity"]}
 		switch {
 		case controlEnd.IsZero() || e.At.Before(controlEnd):
 			a.FalseAlarm, a.Why = true, "fired in the control window, before any fault"

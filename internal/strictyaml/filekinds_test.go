@@ -98,7 +98,7 @@ func TestEveryFileKindNamesABadFieldAlike(t *testing.T) {
 		{"promtool test file", "rule_files: []\ntests:\n  - interval: 1m\n    alert_rule_test: [{eval_time: 1m, colour: red}]\n", promtoolTest,
 			"t_test.yaml:4:39: tests[0].alert_rule_test[0].colour: unknown field; valid fields are: eval_time, alertname, exp_alerts", nil},
 		{"exporters", "exporters:\n  x: {preset: gitlab, colour: red}\n", func(d string) error { _, err := export.Parse("exporters.yaml", []byte(d)); return err },
-			"exporters.yaml:2:23: exporters.x.colour: unknown field; valid fields are: type, preset, endpoint, token_env, token_header, token_prefix, schema, mutation, variables, body, method, headers, marker, timeout, attempts, backoff", nil},
+			"exporters.yaml:2:23: exporters.x.colour: unknown field; valid fields are: type, preset, endpoint, token_env, token_header, token_prefix, schema, mutation, variables, body, method, headers, marker, severities, timeout, attempts, backoff", nil},
 	} {
 		t.Run(c.kind, func(t *testing.T) {
 			err := c.parse(c.data)
