@@ -1,0 +1,12 @@
+// Package pagerduty turns what PagerDuty's REST API v2 returns (saved
+// responses of GET /users, GET /schedules/{id}, GET /escalation_policies,
+// optionally GET /teams and GET /services) into one drill escalation file
+// (docs/escalation.md, "Importing from PagerDuty").
+//
+// Convert reads the files, maps users, teams, schedules, escalation
+// policies and services, and returns the drill file with a warning for
+// everything drill cannot represent; bad input is an *Error naming the
+// file and the JSON path. Render writes the file with its header. The
+// package knows drill's YAML only as text: it does not import team, and
+// the tests load its output with team.LoadFS.
+package pagerduty
