@@ -70,6 +70,7 @@ func commands() []*command {
 		reportCommand(),
 		exportCommand(),
 		historyCommand(),
+		importCommand(),
 	}
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	return cmds
