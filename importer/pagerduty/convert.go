@@ -154,12 +154,12 @@ func (c *converter) warn(file, path, format string, args ...any) {
 	c.res.Warnings = append(c.res.Warnings, Warning{File: file, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
-func addAll[T any](dst *[]located[T], file, key string, list []T, one *T) {
+func addAll[T any](dst *[]located[T], file, key, single string, list []T, one *T) {
 	for i := range list {
 		*dst = append(*dst, located[T]{file, fmt.Sprintf("%s[%d]", key, i), &list[i]})
 	}
 	if one != nil {
-		*dst = append(*dst, located[T]{file, strings.TrimSuffix(key, "s"), one})
+		*dst = append(*dst, located[T]{file, single, one})
 	}
 }
 
@@ -170,11 +170,11 @@ func (c *converter) collect(file string, r *response) error {
 	if len(r.Overrides) > 0 {
 		c.warn(file, "overrides", "%d overrides not imported: a GET /schedules/{id}/overrides response does not say its schedule; add them to the drill file by hand", len(r.Overrides))
 	}
-	addAll(&c.users, file, "users", r.Users, r.User)
-	addAll(&c.teams, file, "teams", r.Teams, r.Team)
-	addAll(&c.scheds, file, "schedules", r.Schedules, r.Schedule)
-	addAll(&c.pols, file, "escalation_policies", r.EscalationPolicies, r.EscalationPolicy)
-	addAll(&c.svcs, file, "services", r.Services, r.Service)
+	addAll(&c.users, file, "users", "user", r.Users, r.User)
+	addAll(&c.teams, file, "teams", "team", r.Teams, r.Team)
+	addAll(&c.scheds, file, "schedules", "schedule", r.Schedules, r.Schedule)
+	addAll(&c.pols, file, "escalation_policies", "escalation_policy", r.EscalationPolicies, r.EscalationPolicy)
+	addAll(&c.svcs, file, "services", "service", r.Services, r.Service)
 	check := func(kind, id, file, path string) error {
 		if id == "" {
 			return &Error{File: file, Path: path + ".id", Msg: "missing; expected the " + kind + "'s PagerDuty ID"}

@@ -2,6 +2,7 @@ package pagerduty
 
 import (
 	"errors"
+	"fmt"
 	"flag"
 	"os"
 	"path/filepath"
@@ -230,4 +231,43 @@ func TestRestrictions(t *testing.T) {
 	require.Len(t, c.res.Warnings, 2, "seconds are warned, not dropped silently")
 	_, err = c.restriction("f", "p", pdRestriction{Type: "daily_restriction", StartTimeOfDay: "9am", DurationSeconds: s(60)})
 	require.ErrorContains(t, err, `f: p.start_time_of_day: "9am"; expected HH:MM:SS`)
+}
+
+func usersJSON(n int, name string) []byte {
+	var b strings.Builder
+	b.WriteString(`{"users": [`)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"id": "PU%07d", "name": %q, "email": "u%d@example.com"}`, i, name, i)
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
+}
+
+// The documented limits: MaxObjects objects per import, and a written
+// file drill can read back (teamfile.MaxYAML).
+func TestLimits(t *testing.T) {
+	_, err := Convert([]Input{{Name: "u.json", Data: usersJSON(MaxObjects+1, "x")}}, importNow)
+	require.ErrorContains(t, err, "u.json: 10001 objects in the import; expected at most 10000 (MaxObjects)")
+
+	res, err := Convert([]Input{{Name: "u.json", Data: usersJSON(MaxObjects, strings.Repeat("n", 100))}}, importNow)
+	require.NoError(t, err)
+	_, err = res.Render(importNow)
+	require.ErrorContains(t, err, "drill reads escalation files of at most 1 MiB")
+
+	sched := readInputs(t, "users.json", "schedule.json")
+	sched[1].Data = []byte(strings.Replace(string(sched[1].Data), `"rotation_virtual_start": "2026-01-26T08:00:00+01:00"`, `"rotation_virtual_start": "1826-01-26T08:00:00+01:00"`, 1))
+	_, err = Convert(sched, importNow)
+	require.ErrorContains(t, err, "schedule.json: schedule.schedule_layers[0].rotation_virtual_start: 1826-01-26T08:00:00+01:00 is more than a century from the layer's start")
+}
+
+// A single-object response (GET /escalation_policies/{id}) is named by
+// its own key in messages.
+func TestSingleObjectResponse(t *testing.T) {
+	in := readInputs(t, "users.json")
+	in = append(in, Input{Name: "ep.json", Data: []byte(`{"escalation_policy": {"id": "PEP1", "name": "Solo", "escalation_rules": [{"escalation_delay_in_minutes": 5, "targets": [{"id": "PNOPE", "type": "user_reference"}]}]}}`)})
+	_, err := Convert(in, importNow)
+	require.ErrorContains(t, err, `ep.json: escalation_policy.escalation_rules[0].targets[0].id: unknown user "PNOPE"`)
 }
