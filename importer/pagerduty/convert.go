@@ -327,14 +327,22 @@ func (c *converter) mapUsers() {
 	for _, l := range c.users {
 		u, file, path := l.obj, l.file, l.path
 		out := User{ID: c.userID[u.ID], Name: u.Name, Timezone: u.TimeZone}
+		if _, err := time.LoadLocation(u.TimeZone); err != nil || u.TimeZone == "Local" {
+			c.warn(file, path+".time_zone", "%q is no IANA time zone name; the user is imported without a timezone", u.TimeZone)
+			out.Timezone = ""
+		}
 		byID := map[string]string{}
 		for j, m := range u.ContactMethods {
 			p := fmt.Sprintf("%s.contact_methods[%d]", path, j)
 			if strings.HasSuffix(m.Type, "_reference") {
-				c.warn(file, p, "contact method %s is a reference without its address: save GET /users with include[]=contact_methods", m.ID)
-				if t, ok := contactTypes[strings.TrimSuffix(m.Type, "_reference")]; ok {
-					byID[m.ID] = t
+				t, ok := contactTypes[strings.TrimSuffix(m.Type, "_reference")]
+				if !ok {
+					c.warn(file, p+".type", "contact method type %q has no drill counterpart (push, sms, phone, email); not imported", m.Type)
+					continue
 				}
+				c.warn(file, p, "contact method %s is a reference without its address (imported as %s without one): save GET /users with include[]=contact_methods", m.ID, t)
+				byID[m.ID] = t
+				out.ContactMethods = append(out.ContactMethods, Contact{Type: t})
 				continue
 			}
 			t, ok := contactTypes[m.Type]

@@ -2,8 +2,8 @@ package pagerduty
 
 import (
 	"errors"
-	"fmt"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -265,6 +265,15 @@ func TestLimits(t *testing.T) {
 
 // A single-object response (GET /escalation_policies/{id}) is named by
 // its own key in messages.
+// A user's time zone drill cannot load is warned about and left out, so
+// the file still loads.
+func TestUserTimeZoneWarns(t *testing.T) {
+	res, err := Convert([]Input{{Name: "u.json", Data: []byte(`{"user": {"id": "PU1", "name": "Ann", "time_zone": "Pacific Time (US & Canada)"}}`)}}, importNow)
+	require.NoError(t, err)
+	require.Equal(t, []Warning{{File: "u.json", Path: "user.time_zone", Msg: `"Pacific Time (US & Canada)" is no IANA time zone name; the user is imported without a timezone`}}, res.Warnings)
+	require.Empty(t, res.Users[0].Timezone)
+}
+
 func TestSingleObjectResponse(t *testing.T) {
 	in := readInputs(t, "users.json")
 	in = append(in, Input{Name: "ep.json", Data: []byte(`{"escalation_policy": {"id": "PEP1", "name": "Solo", "escalation_rules": [{"escalation_delay_in_minutes": 5, "targets": [{"id": "PNOPE", "type": "user_reference"}]}]}}`)})
