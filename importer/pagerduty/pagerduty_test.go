@@ -22,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden file")
 // layer ended, before the EU daylight-saving change of 2026-03-29.
 var importNow = time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
 
-var fixtures = []string{"users.json", "schedule.json", "escalation_policies.json", "services.json"}
+var fixtures = []string{"users.json", "teams.json", "schedule.json", "escalation_policies.json", "services.json"}
 
 func readInputs(t *testing.T, names ...string) []Input {
 	t.Helper()
@@ -180,6 +180,7 @@ func TestBadInput(t *testing.T) {
 		{"bad restriction", []Input{users, {Name: "s.json", Data: []byte(strings.Replace(string(sched.Data), `"weekly_restriction"`, `"monthly_restriction"`, 1))}}, `s.json: schedule.schedule_layers[0].restrictions[0].type: "monthly_restriction"; expected daily_restriction or weekly_restriction`},
 		{"bad day", []Input{users, {Name: "s.json", Data: []byte(strings.Replace(string(sched.Data), `"start_day_of_week": 1`, `"start_day_of_week": 0`, 1))}}, `s.json: schedule.schedule_layers[0].restrictions[0].start_day_of_week: expected 1 (Monday) to 7 (Sunday)`},
 		{"no turn", []Input{users, {Name: "s.json", Data: []byte(strings.Replace(string(sched.Data), `86400,`, `0,`, 1))}}, `s.json: schedule.schedule_layers[0].rotation_turn_length_seconds: 0; expected a positive number of seconds`},
+		{"turn too long", []Input{users, {Name: "s.json", Data: []byte(strings.Replace(string(sched.Data), `86400,`, `9300000000000,`, 1))}}, `s.json: schedule.schedule_layers[0].rotation_turn_length_seconds: 9300000000000; expected a positive number of seconds, at most 31622400 (a year`},
 		{"unknown schedule", []Input{users, readInputs(t, "escalation_policies.json")[0]}, `escalation_policies.json: escalation_policies[0].escalation_rules[0].targets[0].id: unknown schedule "PSCH0P1"`},
 		{"unknown policy", []Input{readInputs(t, "services.json")[0]}, `services.json: services[0].escalation_policy.id: unknown escalation policy "PEP0ML1"`},
 		{"none", nil, "no input files"},
@@ -279,4 +280,28 @@ func TestSingleObjectResponse(t *testing.T) {
 	in = append(in, Input{Name: "ep.json", Data: []byte(`{"escalation_policy": {"id": "PEP1", "name": "Solo", "escalation_rules": [{"escalation_delay_in_minutes": 5, "targets": [{"id": "PNOPE", "type": "user_reference"}]}]}}`)})
 	_, err := Convert(in, importNow)
 	require.ErrorContains(t, err, `ep.json: escalation_policy.escalation_rules[0].targets[0].id: unknown user "PNOPE"`)
+}
+
+// No input makes Convert or Render panic or hang: every byte string is a
+// result or an *Error. Seeds are the fixtures; go test -fuzz explores.
+func FuzzConvert(f *testing.F) {
+	for _, n := range fixtures {
+		data, err := os.ReadFile(filepath.Join("testdata", n))
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	users, err := os.ReadFile(filepath.Join("testdata", "users.json"))
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := Convert([]Input{{Name: "users.json", Data: users}, {Name: "f.json", Data: data}}, importNow)
+		if err != nil {
+			var e *Error
+			require.True(t, errors.As(err, &e), "%T %v", err, err)
+			return
+		}
+		if _, err := res.Render(importNow); err != nil {
+			var e *Error
+			require.True(t, errors.As(err, &e), "%T %v", err, err)
+		}
+	})
 }

@@ -12,6 +12,9 @@ import (
 // rotation_virtual_start: a century, far inside what time.Duration holds.
 const maxSpan = 100 * 365 * 24 * time.Hour
 
+// maxTurnSeconds is the longest turn PagerDuty accepts: a year.
+const maxTurnSeconds = 366 * 86400
+
 func parseTime(s string) (time.Time, bool) {
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z07:00"} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -111,8 +114,8 @@ func (c *converter) layer(file, p string, l *pdLayer, loc *time.Location) (Layer
 	if !ok {
 		return bad("rotation_virtual_start", fmt.Sprintf("%q; %s", l.RotationVirtualStart, iso))
 	}
-	if l.RotationTurnLengthSeconds <= 0 {
-		return bad("rotation_turn_length_seconds", fmt.Sprintf("%d; expected a positive number of seconds", l.RotationTurnLengthSeconds))
+	if l.RotationTurnLengthSeconds <= 0 || l.RotationTurnLengthSeconds > maxTurnSeconds {
+		return bad("rotation_turn_length_seconds", fmt.Sprintf("%d; expected a positive number of seconds, at most %d (a year, PagerDuty's own limit)", l.RotationTurnLengthSeconds, maxTurnSeconds))
 	}
 	users := make([]string, 0, len(l.Users))
 	for k, u := range l.Users {
