@@ -159,7 +159,7 @@ func (c *converter) layer(file, p string, l *pdLayer, loc *time.Location) (Layer
 	shift := ((k % n) + n) % n
 	users = append(users[shift:], users[:shift]...)
 	if !first.Equal(s) {
-		c.warn(file, p+".start", "drill starts a layer on a handoff: layer %q covers from %s, %s before PagerDuty's start %s (local time)", name, first.Format(localLayout), s.Sub(first), s.Format(localLayout))
+		c.warn(file, p+".start", "drill starts a layer on a handoff: layer %q covers from %s, %s before PagerDuty's start %s (local time)", name, first.Format(localLayout), duration(int64(s.Sub(first)/time.Second)), s.Format(localLayout))
 	}
 	out := Layer{Name: name, Start: first.Format(localLayout), Rotation: duration(l.RotationTurnLengthSeconds), Users: users}
 	for k, r := range l.Restrictions {
