@@ -26,7 +26,7 @@ type Team struct {
 	// Alertmanager is paths.alertmanager loaded; nil when drill.yaml
 	// names none (the escalation routes: route then).
 	Alertmanager *Alertmanager
-	Features      map[string]string // .feature file → its text
+	Features     map[string]string // .feature file → its text
 	// Files is every file Load read, relative to the team directory, in
 	// the order read: drill.yaml, then the alert, runbook, escalation and
 	// feature files.
