@@ -29,6 +29,9 @@ var exposed = []string{"drill_gateway_cost_usd", "gen_ai_client_operation_durati
 // cleanDir is the team package's clean team, which every test mutates.
 var cleanDir = filepath.Join("..", "team", "testdata", "clean")
 
+// amDir is the team package's team routed by its alertmanager.yml.
+var amDir = filepath.Join("..", "team", "testdata", "amroute")
+
 // cleanFS returns the clean team as an in-memory file system to mutate.
 func cleanFS(t *testing.T) fstest.MapFS { return testfs.Copy(t, cleanDir) }
 
@@ -151,6 +154,11 @@ var checkCases = []struct {
 	{"escalation-unrouted-alert", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "alerts/provider.yaml", "service: llm-gateway", "service: gateway")
 		replace(t, m, "escalation/policies.yaml", "  - default: true\n    policy: sre\n", "")
+	}},
+	{"escalation-routes-ignored", nil, func(t *testing.T, m fstest.MapFS) {
+		am := testfs.Copy(t, amDir)
+		m["alertmanager.yml"] = am["alertmanager.yml"]
+		replace(t, m, "drill.yaml", "  runbooks: runbooks\n", "  runbooks: runbooks\n  alertmanager: alertmanager.yml\nalertmanager: {receivers: {pd-ml-platform: ml-platform}}\n")
 	}},
 	{"escalation-contact-unknown", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "escalation/people.yaml", "{after: 3m, via: sms}", "{after: 3m, via: pigeon}")

@@ -1,0 +1,37 @@
+package lint
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/internal/testfs"
+)
+
+// With an alertmanager.yml, escalation-unrouted-alert judges the route
+// Alertmanager's tree gives the rule's static labels.
+func TestAlertmanagerUnroutedAlert(t *testing.T) {
+	m := testfs.Copy(t, amDir)
+	require.Empty(t, lintFS(t, m), "the alertmanager team lints clean")
+
+	// The alert now takes only slack-ml: a child matched (with continue),
+	// so, as in Alertmanager, the root's receiver sre is not taken.
+	replace(t, m, "alerts/provider.yaml", "service: llm-gateway", "service: gateway")
+	fs := lintFS(t, m)
+	require.Len(t, fs, 1, "%v", fs)
+	require.Equal(t, "escalation-unrouted-alert", fs[0].ID)
+	require.Equal(t, "alerts/provider.yaml", fs[0].File)
+	require.Contains(t, fs[0].Message, "Alertmanager's tree in alertmanager.yml")
+	require.Contains(t, fs[0].Message, "receivers slack-ml)")
+}
+
+// An alert owned by one team that Alertmanager routes (among others) to
+// another team's policy is an ownership mismatch.
+func TestAlertmanagerOwnershipMismatch(t *testing.T) {
+	m := testfs.Copy(t, amDir)
+	replace(t, m, "alertmanager.yml", "  routes:\n", "  routes:\n    - matchers: ['team=\"ml-platform\"']\n      receiver: sre\n      continue: true\n")
+	fs := lintFS(t, m)
+	require.Len(t, fs, 1, "%v", fs)
+	require.Equal(t, "ownership-team-mismatch", fs[0].ID)
+	require.Contains(t, fs[0].Message, "routes to policy sre")
+}
