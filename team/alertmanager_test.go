@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drillkit/drill/internal/teamfile"
 	"github.com/drillkit/drill/internal/testfs"
 )
 
@@ -112,4 +113,21 @@ func TestAlertmanagerProblems(t *testing.T) {
 		_, err := LoadFS(m, ".")
 		require.ErrorContains(t, err, "alertmanager.yml")
 	})
+}
+
+// alertmanager.yml is read through internal/teamfile with the YAML cap:
+// a larger file is refused before Alertmanager's loader sees it.
+func TestAlertmanagerSizeCap(t *testing.T) {
+	m := amFS(t)
+	big := append([]byte{}, m["alertmanager.yml"].Data...)
+	for len(big) <= teamfile.MaxYAML {
+		big = append(big, "# padding to pass the cap\n"...)
+	}
+	m["alertmanager.yml"].Data = big
+	_, err := LoadFS(m, ".")
+	require.Error(t, err)
+	ps := err.(Problems)
+	require.Len(t, ps, 1, "%v", ps)
+	require.Equal(t, "alertmanager.yml", ps[0].File)
+	require.Contains(t, ps[0].Msg, "too large")
 }
