@@ -45,7 +45,9 @@ type Options struct {
 
 	// GroupBy are the labels that group alerts into one page (default
 	// alertname); GroupWait is how long a new group collects alerts before
-	// the first page, in drill time (Alertmanager's group_wait).
+	// the first page, in drill time (Alertmanager's group_wait). Both are
+	// unused when Alertmanager routes: its matched route's group_by and
+	// group_wait apply.
 	GroupBy   []string
 	GroupWait time.Duration
 	// ManualStepCost is the drill time a responder spends on a prose-only

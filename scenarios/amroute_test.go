@@ -60,5 +60,16 @@ func TestAlertmanagerRoutedDrill(t *testing.T) {
 	}
 	require.Equal(t, 45*time.Second, paged.Sub(fired), "the group_wait the service route inherits from the root")
 	require.True(t, quiet, "the slack-ml receiver's no-page is on the timeline")
+	// The scorecard's route phase (expected alert firing → first page) is
+	// the group_wait.
+	require.NotNil(t, sc.Breakdown)
+	var route *scoring.Phase
+	for i := range sc.Breakdown.Phases {
+		if sc.Breakdown.Phases[i].Name == "route" {
+			route = &sc.Breakdown.Phases[i]
+		}
+	}
+	require.NotNil(t, route, "phases %+v", sc.Breakdown.Phases)
+	require.Equal(t, 45*time.Second, route.Seconds.Duration())
 	t.Logf("fired %s, paged %s later", fired.Format(time.TimeOnly), paged.Sub(fired))
 }
