@@ -35,3 +35,17 @@ func TestAlertmanagerOwnershipMismatch(t *testing.T) {
 	require.Equal(t, "ownership-team-mismatch", fs[0].ID)
 	require.Contains(t, fs[0].Message, "routes to policy sre")
 }
+
+// A PagerDuty receiver mapped to no policy is flagged where its name is
+// written; Slack and null receivers page nobody by design and are not.
+func TestAlertmanagerReceiverNoPolicy(t *testing.T) {
+	m := testfs.Copy(t, amDir)
+	replace(t, m, "alertmanager.yml", "  - name: blackhole\n", "  - name: blackhole\n  - name: pd-legacy\n    pagerduty_configs:\n      - routing_key: drill-test-not-a-real-key\n")
+	fs := lintFS(t, m)
+	require.Len(t, fs, 1, "%v", fs)
+	require.Equal(t, "escalation-receiver-no-policy", fs[0].ID)
+	require.Equal(t, "alertmanager.yml", fs[0].File)
+	require.Equal(t, 32, fs[0].Line)
+	require.Equal(t, 11, fs[0].Col)
+	require.Contains(t, fs[0].Message, "receiver pd-legacy sends to PagerDuty")
+}

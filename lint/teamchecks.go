@@ -352,6 +352,14 @@ func (l *linter) escalation() {
 			l.add("escalation-unrouted-alert", r.File, r.Line, r.Col, "paging alert %s matches no route in %s/ (labels %s); add a route or a default: true route", r.Alert, l.cfg.Paths.Escalation, labelString(r.Labels))
 		}
 	}
+	if am := l.t.Alertmanager; am != nil {
+		for _, r := range am.Config.Receivers {
+			if len(r.PagerdutyConfigs) > 0 && am.ReceiverPolicy(r.Name) == "" {
+				p := am.ReceiverPos(r.Name)
+				l.add("escalation-receiver-no-policy", am.File, p.Line, p.Col, "receiver %s sends to PagerDuty but pages no escalation policy: a drill pages nobody through it where production pages someone; name it after a policy in %s/ or map it in %s alertmanager.receivers", r.Name, l.cfg.Paths.Escalation, team.ConfigFile)
+			}
+		}
+	}
 	if am := l.t.Alertmanager; am != nil && len(e.Routes) > 0 {
 		r := e.Routes[0]
 		l.add("escalation-routes-ignored", r.File, r.Pos.Line, r.Pos.Col, "%d routes: in %s/ are not used: %s names %s, whose route tree routes alerts", len(e.Routes), l.cfg.Paths.Escalation, team.ConfigFile, am.File)

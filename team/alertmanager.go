@@ -11,6 +11,7 @@ import (
 	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/alertmanager/dispatch"
 	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
 )
 
 // Alertmanager is the team's alertmanager.yml (drill.yaml's
@@ -25,6 +26,36 @@ type Alertmanager struct {
 	// receivers maps every receiver of the file to the drill escalation
 	// policy it pages, "" for a receiver that pages nobody.
 	receivers map[string]string
+	// receiverPos is where each receiver's name is written.
+	receiverPos map[string]Pos
+}
+
+// ReceiverPos is where the receiver's name is written in File (zero when
+// unknown).
+func (a *Alertmanager) ReceiverPos(receiver string) Pos { return a.receiverPos[receiver] }
+
+// receiverPositions finds receivers[i].name in a file Alertmanager's
+// loader accepted (so it parses); positions are for messages only.
+func receiverPositions(data []byte) map[string]Pos {
+	out := map[string]Pos{}
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return out
+	}
+	top := doc.Content[0]
+	for i := 0; top.Kind == yaml.MappingNode && i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value != "receivers" || top.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, r := range top.Content[i+1].Content {
+			for j := 0; r.Kind == yaml.MappingNode && j+1 < len(r.Content); j += 2 {
+				if r.Content[j].Value == "name" {
+					out[r.Content[j+1].Value] = posOf(r.Content[j+1])
+				}
+			}
+		}
+	}
+	return out
 }
 
 // AMMatch is one route of the tree an alert's labels take: with
@@ -117,7 +148,8 @@ func ParseAlertmanager(file string, data []byte, cfg *Config, esc *Escalation) (
 		}
 		return nil, Problems{p}
 	}
-	a := &Alertmanager{File: file, Config: c, root: dispatch.NewRoute(c.Route, nil), receivers: map[string]string{}}
+	a := &Alertmanager{File: file, Config: c, root: dispatch.NewRoute(c.Route, nil), receivers: map[string]string{},
+		receiverPos: receiverPositions(data)}
 	for _, r := range c.Receivers {
 		if _, ok := esc.Policy(r.Name); ok {
 			a.receivers[r.Name] = r.Name
