@@ -279,7 +279,7 @@ func checkGolden(t *testing.T, path, got string) {
 // Every registered check has a case above (or its own test, for git).
 func TestEveryCheckIsTested(t *testing.T) {
 	covered := map[string]bool{"runbook-older-than-rule": true} // TestRunbookOlderThanRule
-	covered["escalation-receiver-no-policy"] = true // TestAlertmanagerReceiverNoPolicy
+	covered["escalation-receiver-no-policy"] = true             // TestAlertmanagerReceiverNoPolicy
 	for _, id := range []string{"feature-syntax", "feature-undefined-step", "promtool-test-failed"} {
 		covered[id] = true // on a team on disk: run_test.go
 	}
