@@ -52,7 +52,9 @@ var checks = []Check{
 	{"runbook-decision-no-criterion", SeverityWarning, "a step that says if, when, unless or whether without a number leaves the decision to a tired responder's judgement"},
 	{"runbook-older-than-rule", SeverityWarning, "a runbook last changed before the alert rule it serves may describe the old rule (from git history; skipped outside a git repository)"},
 	// Escalation.
-	{"escalation-unrouted-alert", SeverityError, "a paging alert that no route matches pages nobody"},
+	{"escalation-unrouted-alert", SeverityError, "a paging alert that no route matches (escalation routes:, or Alertmanager's tree when drill.yaml names an alertmanager.yml) pages nobody"},
+	{"escalation-routes-ignored", SeverityWarning, "routes: in escalation/ that drill.yaml's paths.alertmanager overrides describe a routing nobody runs, and mislead whoever reads them"},
+	{"escalation-receiver-no-policy", SeverityWarning, "an Alertmanager receiver that sends to PagerDuty but maps to no escalation policy pages someone in production and nobody in a drill, so the drill does not rehearse that page"},
 	{"escalation-route-no-policy", SeverityError, "a route to a policy that does not exist drops the page"},
 	{"escalation-team-no-policy", SeverityWarning, "a team with no escalation policy cannot be paged as a team"},
 	{"escalation-target-missing", SeverityError, "a target naming an unknown user, team or schedule pages nobody at that level"},

@@ -29,6 +29,9 @@ var exposed = []string{"drill_gateway_cost_usd", "gen_ai_client_operation_durati
 // cleanDir is the team package's clean team, which every test mutates.
 var cleanDir = filepath.Join("..", "team", "testdata", "clean")
 
+// amDir is the team package's team routed by its alertmanager.yml.
+var amDir = filepath.Join("..", "team", "testdata", "amroute")
+
 // cleanFS returns the clean team as an in-memory file system to mutate.
 func cleanFS(t *testing.T) fstest.MapFS { return testfs.Copy(t, cleanDir) }
 
@@ -152,6 +155,11 @@ var checkCases = []struct {
 		replace(t, m, "alerts/provider.yaml", "service: llm-gateway", "service: gateway")
 		replace(t, m, "escalation/policies.yaml", "  - default: true\n    policy: sre\n", "")
 	}},
+	{"escalation-routes-ignored", nil, func(t *testing.T, m fstest.MapFS) {
+		am := testfs.Copy(t, amDir)
+		m["alertmanager.yml"] = am["alertmanager.yml"]
+		replace(t, m, "drill.yaml", "  runbooks: runbooks\n", "  runbooks: runbooks\n  alertmanager: alertmanager.yml\nalertmanager: {receivers: {pd-ml-platform: ml-platform}}\n")
+	}},
 	{"escalation-contact-unknown", nil, func(t *testing.T, m fstest.MapFS) {
 		replace(t, m, "escalation/people.yaml", "{after: 3m, via: sms}", "{after: 3m, via: pigeon}")
 	}},
@@ -271,6 +279,7 @@ func checkGolden(t *testing.T, path, got string) {
 // Every registered check has a case above (or its own test, for git).
 func TestEveryCheckIsTested(t *testing.T) {
 	covered := map[string]bool{"runbook-older-than-rule": true} // TestRunbookOlderThanRule
+	covered["escalation-receiver-no-policy"] = true             // TestAlertmanagerReceiverNoPolicy
 	for _, id := range []string{"feature-syntax", "feature-undefined-step", "promtool-test-failed"} {
 		covered[id] = true // on a team on disk: run_test.go
 	}

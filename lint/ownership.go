@@ -83,7 +83,7 @@ func (l *linter) ownership() {
 			for k, v := range r.Labels {
 				lbls[k] = v
 			}
-			if pid, ok := e.Route(lbls); ok {
+			for _, pid := range l.routePolicies(lbls) {
 				if p, ok := e.Policy(pid); ok && p.Team != "" && !l.sameOwner(owner, p.Team) {
 					l.add("ownership-team-mismatch", r.File, r.Line, r.Col, "alert %s is owned by %s (label %s) but routes to policy %s of team %s: the page wakes people who do not own the alert", r.Alert, owner, label, p.ID, p.Team)
 				}

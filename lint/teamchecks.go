@@ -311,6 +311,25 @@ func (l *linter) commands(rb *team.Runbook) {
 
 // ---- escalation ----
 
+// routePolicies are the policies an alert with these labels pages: those
+// of the receivers Alertmanager's tree matches when the team has an
+// alertmanager.yml, else the first escalation route's.
+func (l *linter) routePolicies(lbls map[string]string) []string {
+	if am := l.t.Alertmanager; am != nil {
+		var out []string
+		for _, m := range am.Route(lbls) {
+			if m.Policy != "" && !slices.Contains(out, m.Policy) {
+				out = append(out, m.Policy)
+			}
+		}
+		return out
+	}
+	if pid, ok := l.t.Escalation.Route(lbls); ok {
+		return []string{pid}
+	}
+	return nil
+}
+
 func (l *linter) escalation() {
 	e := l.t.Escalation
 	for _, r := range l.t.Alerts() {
@@ -321,9 +340,29 @@ func (l *linter) escalation() {
 		for k, v := range r.Labels {
 			lbls[k] = v
 		}
-		if _, ok := e.Route(lbls); !ok {
+		if am := l.t.Alertmanager; am != nil {
+			if len(l.routePolicies(lbls)) == 0 {
+				var recv []string
+				for _, m := range am.Route(lbls) {
+					recv = append(recv, m.Receiver)
+				}
+				l.add("escalation-unrouted-alert", r.File, r.Line, r.Col, "paging alert %s takes no route of Alertmanager's tree in %s whose receiver pages an escalation policy (labels %s; receivers %s); route it to a receiver named after a policy or map one in %s alertmanager.receivers", r.Alert, am.File, labelString(r.Labels), strings.Join(recv, ", "), team.ConfigFile)
+			}
+		} else if _, ok := e.Route(lbls); !ok {
 			l.add("escalation-unrouted-alert", r.File, r.Line, r.Col, "paging alert %s matches no route in %s/ (labels %s); add a route or a default: true route", r.Alert, l.cfg.Paths.Escalation, labelString(r.Labels))
 		}
+	}
+	if am := l.t.Alertmanager; am != nil {
+		for _, r := range am.Config.Receivers {
+			if len(r.PagerdutyConfigs) > 0 && am.ReceiverPolicy(r.Name) == "" {
+				p := am.ReceiverPos(r.Name)
+				l.add("escalation-receiver-no-policy", am.File, p.Line, p.Col, "receiver %s sends to PagerDuty but pages no escalation policy: a drill pages nobody through it where production pages someone; name it after a policy in %s/ or map it in %s alertmanager.receivers", r.Name, l.cfg.Paths.Escalation, team.ConfigFile)
+			}
+		}
+	}
+	if am := l.t.Alertmanager; am != nil && len(e.Routes) > 0 {
+		r := e.Routes[0]
+		l.add("escalation-routes-ignored", r.File, r.Pos.Line, r.Pos.Col, "%d routes: in %s/ are not used: %s names %s, whose route tree routes alerts", len(e.Routes), l.cfg.Paths.Escalation, team.ConfigFile, am.File)
 	}
 	for _, r := range e.Roles {
 		l.users(r.File, r.Pos, "role "+r.ID+" from.users", r.From.Users)

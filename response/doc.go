@@ -1,6 +1,9 @@
 // Package response is the response engine of a drill: it routes firing
 // alerts through the team's escalation (routes, policies, schedules,
-// notification rules) in drill time, simulates the responders from
+// notification rules) in drill time — or, when the team has an
+// alertmanager.yml, through Alertmanager's route tree (team.Alertmanager),
+// every matched receiver's policy paged after its route's group_wait —
+// simulates the responders from
 // drill.yaml (availability, acknowledgement delay as a seeded distribution,
 // the "this person is unreachable" fault), and has the acknowledging
 // responder execute the alert's runbook for real in a sandbox.

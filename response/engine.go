@@ -28,6 +28,10 @@ type Options struct {
 	Clock      timeline.Clock
 	Log        *timeline.Log
 	Escalation *team.Escalation
+	// Alertmanager, when set, routes alerts through the team's
+	// alertmanager.yml instead of Escalation's routes: (see targets); nil
+	// takes Team.Alertmanager when Team is set.
+	Alertmanager *team.Alertmanager
 	// Team holds the runbooks and the section names; nil runs no runbook.
 	Team       *team.Team
 	Responders ResponderConfig
@@ -41,7 +45,9 @@ type Options struct {
 
 	// GroupBy are the labels that group alerts into one page (default
 	// alertname); GroupWait is how long a new group collects alerts before
-	// the first page, in drill time (Alertmanager's group_wait).
+	// the first page, in drill time (Alertmanager's group_wait). Both are
+	// unused when Alertmanager routes: its matched route's group_by and
+	// group_wait apply.
 	GroupBy   []string
 	GroupWait time.Duration
 	// ManualStepCost is the drill time a responder spends on a prose-only
@@ -95,6 +101,7 @@ type Engine struct {
 	clock  timeline.Clock
 	log    *timeline.Log
 	esc    *team.Escalation
+	am     *team.Alertmanager // nil: the escalation routes: route
 	logger *slog.Logger
 	bash   string
 	env    []string // base environment of runbook commands
@@ -258,8 +265,11 @@ func New(opt Options) (*Engine, error) {
 	if opt.Team != nil {
 		teamDir = opt.Team.Dir
 	}
+	if opt.Alertmanager == nil && opt.Team != nil {
+		opt.Alertmanager = opt.Team.Alertmanager
+	}
 	e := &Engine{
-		opt: opt, clock: opt.Clock, log: opt.Log, esc: opt.Escalation, logger: logger,
+		opt: opt, clock: opt.Clock, log: opt.Log, esc: opt.Escalation, am: opt.Alertmanager, logger: logger,
 		bash: bash, env: env, hidden: sandbox.Hidden(teamDir),
 		groups: map[string]*incident{}, unavailable: map[string]bool{},
 		failure: make(chan error, 1),
@@ -369,11 +379,11 @@ func (e *Engine) Pages() []Page {
 
 // groupKey is the policy plus the group-by label values, as Alertmanager
 // groups per route.
-func (e *Engine) groupKey(policy string, labels map[string]string) string {
+func (e *Engine) groupKey(policy string, groupBy []string, labels map[string]string) string {
 	var b strings.Builder
 	b.WriteString(policy)
 	b.WriteString("{")
-	for i, l := range e.opt.GroupBy {
+	for i, l := range groupBy {
 		if i > 0 {
 			b.WriteString(",")
 		}
@@ -409,71 +419,117 @@ func alertLabels(ev timeline.Event) map[string]string {
 	return l
 }
 
+// target is one policy an alert pages: its group key and its group wait.
+type target struct {
+	policy, key string
+	wait        time.Duration
+}
+
+// targets are the policies labels page. With the team's alertmanager.yml
+// (Options.Alertmanager) every route Alertmanager's tree matches pages
+// its receiver's policy after that route's group_wait, grouped per route
+// by the route's group_by; quiet are the matched receivers that page no
+// policy. Without it, the first escalation route's policy, after
+// Options.GroupWait, grouped by Options.GroupBy.
+func (e *Engine) targets(labels map[string]string) (ts []target, quiet []team.AMMatch) {
+	if e.am == nil {
+		if policy, ok := e.esc.Route(labels); ok {
+			ts = append(ts, target{policy: policy, key: e.groupKey(policy, e.opt.GroupBy, labels), wait: e.opt.GroupWait})
+		}
+		return ts, nil
+	}
+	for _, m := range e.am.Route(labels) {
+		if m.Policy == "" {
+			quiet = append(quiet, m)
+			continue
+		}
+		by := m.GroupBy
+		if m.GroupByAll {
+			by = make([]string, 0, len(labels))
+			for k := range labels {
+				by = append(by, k)
+			}
+			sort.Strings(by)
+		}
+		key := e.groupKey(m.Policy+" via "+m.Receiver+" "+m.Route, by, labels)
+		ts = append(ts, target{policy: m.Policy, key: key, wait: m.GroupWait})
+	}
+	return ts, quiet
+}
+
 func (e *Engine) firing(ctx context.Context, ev timeline.Event) {
 	labels := alertLabels(ev)
 	at := ev.At
 	if at.IsZero() {
 		at = e.clock.Now()
 	}
-	policy, ok := e.esc.Route(labels)
-	if !ok {
+	ts, quiet := e.targets(labels)
+	for _, m := range quiet {
+		e.log.Append(timeline.Event{At: at, Kind: timeline.Note, Subject: ev.Subject, Labels: labels,
+			Attrs:   map[string]string{"alert": ev.Subject, "receiver": m.Receiver, "route": m.Route, "reason": "receiver_no_policy"},
+			Message: fmt.Sprintf("alert %s routes to Alertmanager receiver %s, which pages no escalation policy: nobody is paged through it", ev.Subject, m.Receiver)})
+	}
+	if len(ts) == 0 {
+		msg := fmt.Sprintf("no route matches alert %s and there is no default route: nobody is paged", ev.Subject)
+		if e.am != nil {
+			msg = fmt.Sprintf("alert %s takes no route of %s whose receiver pages an escalation policy: nobody is paged", ev.Subject, e.am.File)
+		}
 		e.log.Append(timeline.Event{At: at, Kind: timeline.BrokenLink, Subject: ev.Subject, Labels: labels,
 			Attrs:   map[string]string{"alert": ev.Subject, "kind": "route", "reason": "no_route"},
-			Message: fmt.Sprintf("no route matches alert %s and there is no default route: nobody is paged", ev.Subject)})
+			Message: msg})
 		return
 	}
-	key := e.groupKey(policy, labels)
 	fp := fingerprint(ev.Subject, labels)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if in, ok := e.groups[key]; ok {
-		in.firing[fp] = true // dedup: an active group pages once
-		in.names[ev.Subject] = true
-		return
+	for _, tg := range ts {
+		if in, ok := e.groups[tg.key]; ok {
+			in.firing[fp] = true // dedup: an active group pages once
+			in.names[ev.Subject] = true
+			continue
+		}
+		e.seq++
+		h := fnv.New64a()
+		h.Write([]byte(tg.key))
+		in := &incident{
+			e: e, id: e.seq, key: tg.key, policyID: tg.policy, groupWait: tg.wait, alert: ev.Subject,
+			labels: labels, annotations: ev.Attrs, start: at, now: at,
+			firing:   map[string]bool{fp: true},
+			names:    map[string]bool{ev.Subject: true},
+			acks:     make(chan ackReq, 1),
+			resolved: make(chan struct{}),
+			rng:      rand.New(rand.NewPCG(e.opt.Seed, h.Sum64()^uint64(e.seq))),
+		}
+		// The incident's context ends with the engine's, or when the
+		// incident reaches one of its limits.
+		ictx, cancel := context.WithCancel(ctx)
+		in.budget = &budget{limits: e.opt.Limits, cancel: cancel}
+		e.groups[tg.key] = in
+		e.wg.Add(1)
+		go in.run(ictx)
 	}
-	e.seq++
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	in := &incident{
-		e: e, id: e.seq, key: key, policyID: policy, alert: ev.Subject,
-		labels: labels, annotations: ev.Attrs, start: at, now: at,
-		firing:   map[string]bool{fp: true},
-		names:    map[string]bool{ev.Subject: true},
-		acks:     make(chan ackReq, 1),
-		resolved: make(chan struct{}),
-		rng:      rand.New(rand.NewPCG(e.opt.Seed, h.Sum64()^uint64(e.seq))),
-	}
-	// The incident's context ends with the engine's, or when the incident
-	// reaches one of its limits.
-	ictx, cancel := context.WithCancel(ctx)
-	in.budget = &budget{limits: e.opt.Limits, cancel: cancel}
-	e.groups[key] = in
-	e.wg.Add(1)
-	go in.run(ictx)
 }
 
 func (e *Engine) resolved(ev timeline.Event) {
 	labels := alertLabels(ev)
-	policy, ok := e.esc.Route(labels)
-	if !ok {
-		return
-	}
-	key := e.groupKey(policy, labels)
+	ts, _ := e.targets(labels)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	in, ok := e.groups[key]
-	if !ok {
-		return
-	}
-	delete(in.firing, fingerprint(ev.Subject, labels))
-	if len(in.firing) == 0 {
-		at := ev.At
-		if at.IsZero() {
-			at = e.clock.Now()
+	for _, tg := range ts {
+		in, ok := e.groups[tg.key]
+		if !ok {
+			continue
 		}
-		in.resolvedAt = at
-		close(in.resolved)
-		delete(e.groups, key)
+		delete(in.firing, fingerprint(ev.Subject, labels))
+		if len(in.firing) == 0 {
+			at := ev.At
+			if at.IsZero() {
+				at = e.clock.Now()
+			}
+			in.resolvedAt = at
+			close(in.resolved)
+			delete(e.groups, tg.key)
+		}
 	}
 }
 

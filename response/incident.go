@@ -21,6 +21,7 @@ type incident struct {
 	id          int
 	key         string
 	policyID    string
+	groupWait   time.Duration // before the first page (the route's group_wait)
 	alert       string
 	labels      map[string]string
 	annotations map[string]string
@@ -175,7 +176,7 @@ func (in *incident) run(ctx context.Context) {
 		in.e.mu.Unlock()
 	}()
 	for {
-		w, _ := in.wait(ctx, in.start.Add(in.e.opt.GroupWait), true)
+		w, _ := in.wait(ctx, in.start.Add(in.groupWait), true)
 		if w == wakeTime {
 			break
 		}

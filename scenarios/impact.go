@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -24,8 +25,9 @@ type Impacted struct {
 //   - a rule file touches its alerts, and the alerts elsewhere that read
 //     the metrics its recording rules record;
 //   - a feature file touches its own scenarios;
-//   - drill.yaml or an escalation file touches every scenario: topology,
-//     responders and paging are in every drill.
+//   - drill.yaml, an escalation file or the alertmanager.yml drill.yaml
+//     names touches every scenario: topology, responders, routing and
+//     paging are in every drill.
 //
 // Other files touch nothing.
 func Impact(t *team.Team, scs []*features.Scenario, changed []string) []Impacted {
@@ -42,6 +44,8 @@ func Impact(t *team.Team, scs []*features.Scenario, changed []string) []Impacted
 			allWhy = "drill.yaml changed"
 		case rel(t.Config.Paths.Escalation, f):
 			allWhy = f + " changed (escalation reaches every drill)"
+		case isAlertmanager(t, f):
+			allWhy = f + " changed (Alertmanager's routing reaches every drill)"
 		case rel(t.Config.Paths.Features, f):
 			feats[f] = true
 		case rel(t.Config.Paths.Runbooks, f):
@@ -84,7 +88,7 @@ func Impact(t *team.Team, scs []*features.Scenario, changed []string) []Impacted
 	planWhy := ""
 	for _, f := range changed {
 		f = filepath.ToSlash(filepath.Clean(f))
-		if f == team.ConfigFile || rel(t.Config.Paths.Escalation, f) || rel(t.Config.Paths.Runbooks, f) || rel(t.Config.Paths.Alerts, f) {
+		if f == team.ConfigFile || isAlertmanager(t, f) || rel(t.Config.Paths.Escalation, f) || rel(t.Config.Paths.Runbooks, f) || rel(t.Config.Paths.Alerts, f) {
 			planWhy = f + " changed (built-in drills use whichever alert fires)"
 			break
 		}
@@ -120,4 +124,10 @@ func Impact(t *team.Team, scs []*features.Scenario, changed []string) []Impacted
 		}
 	}
 	return out
+}
+
+// isAlertmanager says whether f is the alertmanager.yml drill.yaml names.
+func isAlertmanager(t *team.Team, f string) bool {
+	am := t.Config.Paths.Alertmanager
+	return am != "" && f == path.Clean(filepath.ToSlash(am))
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drillkit/drill/team"
 )
 
 func TestImpact(t *testing.T) {
@@ -44,4 +46,16 @@ func TestImpact(t *testing.T) {
 		whys = append(whys, h.Why)
 	}
 	require.Contains(t, whys, "expects LLMQualityDegraded (runbook runbooks/llm-quality-degraded.md changed)")
+}
+
+// The alertmanager.yml drill.yaml names routes every drill's pages.
+func TestImpactAlertmanager(t *testing.T) {
+	tm, err := team.Load("../team/testdata/amroute")
+	require.NoError(t, err)
+	sel, err := Select(Options{Team: tm, All: true, NoBuiltin: true})
+	require.NoError(t, err)
+	hits := Impact(tm, sel.Scenarios, []string{"alertmanager.yml"})
+	require.Len(t, hits, len(sel.Scenarios))
+	require.Equal(t, "alertmanager.yml changed (Alertmanager's routing reaches every drill)", hits[0].Why)
+	require.Empty(t, Impact(tm, sel.Scenarios, []string{"other.yml"}))
 }

@@ -22,6 +22,9 @@ type Config struct {
 	Team  TeamInfo   `yaml:"team"`
 	Paths Paths      `yaml:"paths"`
 	Lint  LintConfig `yaml:"lint"`
+	// Alertmanager maps the receivers of paths.alertmanager to escalation
+	// policies; see docs/escalation.md.
+	Alertmanager AlertmanagerConfig `yaml:"alertmanager"`
 	// Variables are bound for runbook commands: name → value template. A
 	// value may reference testbed endpoints ({{ .Service.Admin }}); it is
 	// kept raw and the testbed resolves it.
@@ -66,6 +69,10 @@ type Paths struct {
 	// Tests narrows where promtool rule-test files are looked for; empty
 	// means the whole team directory (see FindTests).
 	Tests string `yaml:"tests"`
+	// Alertmanager is the team's alertmanager.yml; when set, its route
+	// tree routes alerts instead of the escalation routes:. Empty means
+	// none.
+	Alertmanager string `yaml:"alertmanager"`
 }
 
 // LintConfig tunes the lint checks.
@@ -173,6 +180,9 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	}
 	if written("lint.review.every") && c.Lint.Review.Every <= 0 {
 		probs = append(probs, c.problem("lint.review.every", "expected a positive duration such as 90d"))
+	}
+	if len(c.Alertmanager.Receivers) > 0 && c.Paths.Alertmanager == "" {
+		probs = append(probs, c.problem("alertmanager.receivers", "expected paths.alertmanager to name the alertmanager.yml whose receivers these are"))
 	}
 	c.applyDefaults()
 	if len(probs) > 0 {

@@ -10,8 +10,12 @@
 // unclear thresholds) live in package lint, which reads the values, the
 // positions and the lookups (Escalation.User, Team.RunbookByLink, ...) this
 // package exports. Escalation exposes schedule resolution (OnCall) and
-// routing (Route) for the response engine.
+// routing (Route) for the response engine; when drill.yaml names the
+// team's alertmanager.yml (paths.alertmanager), Alertmanager routes
+// instead: the file is loaded by Alertmanager's config package and routed
+// by its dispatch package's route tree, its receivers mapped to policies.
 //
-// The package reads only: it imports the standard library, yaml, goldmark and
-// Prometheus' rule and PromQL parsers, never the testbed or any server.
+// The package reads only: it imports the standard library, yaml, goldmark,
+// Prometheus' rule and PromQL parsers and Alertmanager's config and
+// dispatch packages, never the testbed or any server.
 package team

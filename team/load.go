@@ -23,7 +23,10 @@ type Team struct {
 	PromtoolTests []*PromtoolTest
 	Runbooks      []*Runbook
 	Escalation    *Escalation
-	Features      map[string]string // .feature file → its text
+	// Alertmanager is paths.alertmanager loaded; nil when drill.yaml
+	// names none (the escalation routes: route then).
+	Alertmanager *Alertmanager
+	Features     map[string]string // .feature file → its text
 	// Files is every file Load read, relative to the team directory, in
 	// the order read: drill.yaml, then the alert, runbook, escalation and
 	// feature files.
@@ -160,6 +163,16 @@ func LoadFS(fsys fs.FS, root string) (*Team, error) {
 		}
 	}
 	probs = append(probs, t.Escalation.index()...)
+	if am := cfg.Paths.Alertmanager; am != "" {
+		clean := path.Clean(am)
+		if !fs.ValidPath(clean) || path.IsAbs(am) {
+			probs = append(probs, cfg.problem("paths.alertmanager", fmt.Sprintf("expected a path inside the team directory, got %q", am)))
+		} else if b, ok := read(path.Join(root, clean), strictyaml.MaxBytes); ok {
+			a, ps := ParseAlertmanager(rel(path.Join(root, clean)), b, cfg, t.Escalation)
+			probs = append(probs, ps...)
+			t.Alertmanager = a
+		}
+	}
 	for _, p := range files[3] {
 		if b, ok := read(p, teamfile.MaxFeature); ok {
 			if err := teamfile.Text(rel(p), b, "a Gherkin feature file"); err != nil {

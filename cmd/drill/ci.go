@@ -35,7 +35,7 @@ changes touch:
   a runbook      → the alerts it answers → the scenarios that expect them
   a rule file    → its alerts, and alerts reading its recording rules
   a feature file → its scenarios
-  drill.yaml or an escalation file → every scenario
+  drill.yaml, an escalation file or alertmanager.yml → every scenario
 
 Without --base every scenario runs. Every flag of 'drill run' applies
 (--gate, --out for junit.xml, --speed, --parallel...), and drill lint's

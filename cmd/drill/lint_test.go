@@ -140,7 +140,7 @@ func TestLintInvalidTeamPrintsAllProblems(t *testing.T) {
 	code, out, errs := runCLI(t, "lint", "--team", dir)
 	require.Equal(t, exitcode.Usage, code)
 	require.Empty(t, out)
-	require.Contains(t, errs, dir+"/drill.yaml:1:1: colour: unknown field; valid fields are: team, paths, lint, variables, responders, providers, stubs, service, traffic, toxiproxy\n")
+	require.Contains(t, errs, dir+"/drill.yaml:1:1: colour: unknown field; valid fields are: team, paths, lint, alertmanager, variables, responders, providers, stubs, service, traffic, toxiproxy\n")
 	require.Contains(t, errs, dir+"/escalation/people.yaml:26:19: schedules[0].layers[0].rotation: expected a duration like 90s, 10m, 12h, 7d or 1w, got \"fortnight\"\n")
 	require.Contains(t, errs, dir+"/alerts/bad.yaml:5:15: group \"x\", rule 1, \"Bad\": could not parse expression:")
 	require.Contains(t, errs, dir+"/drill.yaml:10:5: lint.severity.alert-description-vage: unknown check (did you mean alert-description-vague?)", "lint's own problems of drill.yaml come with the loader's")

@@ -60,7 +60,7 @@ func TestEveryFileKindNamesABadFieldAlike(t *testing.T) {
 		direct     any // the file's type, when exported: strictyaml itself must say the same
 	}{
 		{"drill.yaml", "team: {id: x}\ncolour: red\n", drillYAML,
-			"drill.yaml:2:1: colour: unknown field; valid fields are: team, paths, lint, variables, responders, providers, stubs, service, traffic, toxiproxy",
+			"drill.yaml:2:1: colour: unknown field; valid fields are: team, paths, lint, alertmanager, variables, responders, providers, stubs, service, traffic, toxiproxy",
 			&team.Config{}},
 		{"drill.yaml lint", "lint:\n  review: {evry: 90d}\n", drillYAML,
 			"drill.yaml:2:12: lint.review.evry: unknown field; valid fields are: every", &team.Config{}},
