@@ -980,57 +980,21 @@ var catalog = []Step{
 			return func(ctx context.Context, ms, d string) error { return s.followRunbookToMeasure(ctx, "latency", ms, d) }
 		},
 	},
-	Step{
-		Keyword: "Then", Form: `the service's success ratio is above {percent} within {duration}`,
-		Variants: []string{
-			successName + ` ` + backAbove + ` {percent} ` + within + ` {duration}`,
-		},
-		Doc:     "Waits until the built-in measure (the share of the traffic generator's requests that got a valid answer over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
-		Example: "Then the success ratio is above 99% within 15 minutes",
-		bind: func(s *State) any {
-			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "success", pct, d) }
-		},
-	}.lacks("it needs the bound it comes back above, such as `above 99%`: drill does not know what normal is",
+	withinStep("success", `the service's success ratio is above {percent} within {duration}`, "the share of the traffic generator's requests that got a valid answer over the last minute", "Then the success ratio is above 99% within 15 minutes",
+		successName+` `+backAbove+` {percent} `+within+` {duration}`).lacks("it needs the bound it comes back above, such as `above 99%`: drill does not know what normal is",
 		successName+` `+backToNormal+inWithin,
 		`[the ](requests|calls) (succeed|work|go through) again`+inWithin,
 	),
-	Step{
-		Keyword: "Then", Form: `the service's error ratio is below {percent} within {duration}`,
-		Variants: []string{
-			errorName + ` ` + backBelow + ` {percent} ` + within + ` {duration}`,
-		},
-		Doc:     "Waits until the built-in measure (the share of the traffic generator's requests that failed over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
-		Example: "Then the error ratio is below 1% within 15 minutes",
-		bind: func(s *State) any {
-			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "error", pct, d) }
-		},
-	}.lacks("it needs the bound it comes back below, such as `below 1%`: drill does not know what normal is",
+	withinStep("error", `the service's error ratio is below {percent} within {duration}`, "the share of the traffic generator's requests that failed over the last minute", "Then the error ratio is below 1% within 15 minutes",
+		errorName+` `+backBelow+` {percent} `+within+` {duration}`).lacks("it needs the bound it comes back below, such as `below 1%`: drill does not know what normal is",
 		errorName+` `+backToNormal+inWithin,
 	),
-	Step{
-		Keyword: "Then", Form: `spend is below {money} per minute within {duration}`,
-		Variants: []string{
-			spendName + ` ` + backBelow + ` {money}` + perMin + ` ` + within + ` {duration}`,
-		},
-		Doc:     "Waits until the built-in measure (the USD per drill minute the mock providers bill) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
-		Example: "Then spend is below $2 per minute within 20 minutes",
-		bind: func(s *State) any {
-			return func(ctx context.Context, usd, d string) error { return s.measureWithin(ctx, "spend", usd, d) }
-		},
-	}.lacks("it needs the bound it comes back below, such as `below $2 per minute`: drill does not know what normal is",
+	withinStep("spend", `spend is below {money} per minute within {duration}`, "the USD per drill minute the mock providers bill", "Then spend is below $2 per minute within 20 minutes",
+		spendName+` `+backBelow+` {money}`+perMin+` `+within+` {duration}`).lacks("it needs the bound it comes back below, such as `below $2 per minute`: drill does not know what normal is",
 		spendName+` `+backToNormal+inWithin,
 	),
-	Step{
-		Keyword: "Then", Form: `latency p95 is below {latency} within {duration}`,
-		Variants: []string{
-			latencyName + ` ` + backBelow + ` {latency} ` + within + ` {duration}`,
-		},
-		Doc:     "Waits until the built-in measure (the 95th percentile of the traffic generator's client-side latency over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
-		Example: "Then latency p95 is below 2 seconds within 20 minutes",
-		bind: func(s *State) any {
-			return func(ctx context.Context, ms, d string) error { return s.measureWithin(ctx, "latency", ms, d) }
-		},
-	}.lacks("it needs the bound it comes back below, such as `below 2 seconds`: drill does not know what normal is",
+	withinStep("latency", `latency p95 is below {latency} within {duration}`, "the 95th percentile of the traffic generator's client-side latency over the last minute", "Then latency p95 is below 2 seconds within 20 minutes",
+		latencyName+` `+backBelow+` {latency} `+within+` {duration}`).lacks("it needs the bound it comes back below, such as `below 2 seconds`: drill does not know what normal is",
 		latencyName+` `+backToNormal+inWithin,
 	),
 	reachStep("error", `the service's error ratio goes above {percent}[ within {duration}]`,
@@ -1066,17 +1030,8 @@ var catalog = []Step{
 			return func(ctx context.Context, pct, d string) error { return s.measureStays(ctx, "canary", pct, d) }
 		},
 	},
-	Step{
-		Keyword: "Then", Form: `the canary success ratio is above {percent} within {duration}`,
-		Variants: []string{
-			canaryName + ` ` + backAbove + ` {percent} ` + within + ` {duration}`,
-		},
-		Doc:     "Waits until the built-in measure (the share of the traffic generator's canary requests answered correctly over the last minute) reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
-		Example: "Then the canary success ratio is above 99% within 15 minutes",
-		bind: func(s *State) any {
-			return func(ctx context.Context, pct, d string) error { return s.measureWithin(ctx, "canary", pct, d) }
-		},
-	}.lacks("it needs the bound it comes back above, such as `above 99%`: drill does not know what normal is",
+	withinStep("canary", `the canary success ratio is above {percent} within {duration}`, "the share of the traffic generator's canary requests answered correctly over the last minute", "Then the canary success ratio is above 99% within 15 minutes",
+		canaryName+` `+backAbove+` {percent} `+within+` {duration}`).lacks("it needs the bound it comes back above, such as `above 99%`: drill does not know what normal is",
 		canaryName+` `+backToNormal+inWithin,
 	),
 	{
@@ -1251,6 +1206,21 @@ var catalog = []Step{
 func (s Step) also(variants ...string) Step {
 	s.Variants = append(append([]string(nil), s.Variants...), variants...)
 	return s
+}
+
+// withinStep builds a Then step of recovery on a built-in measure (name,
+// described as what): it waits until the measure reads on the good side
+// of its bound within a deadline of the latest fault and records the
+// service as recovered then (State.measureWithin).
+func withinStep(name, form, what, example string, variants ...string) Step {
+	return Step{
+		Keyword: "Then", Form: form, Variants: variants,
+		Doc:     "Waits until the built-in measure (" + what + ") reads on the good side of the bound on data, at most that long after the latest fault (after the step's start when no fault came before it), and records the service as recovered then. A reading with no data is not recovery. When it never reads good, the failure says from when to when it was read (+MM:SS) and its last value.",
+		Example: example,
+		bind: func(s *State) any {
+			return func(ctx context.Context, bound, d string) error { return s.measureWithin(ctx, name, bound, d) }
+		},
+	}
 }
 
 // reachStep builds a Then step asserting that a fault shows where users

@@ -11,6 +11,7 @@ import (
 	"github.com/drillkit/drill/response"
 	"github.com/drillkit/drill/scenarios"
 	"github.com/drillkit/drill/team"
+	"github.com/drillkit/drill/testbed"
 )
 
 // Options parameterise Run. drill.yaml's lint section (severities, review
@@ -87,7 +88,8 @@ func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
 	if probs := CheckConfig(t.Config); len(probs) > 0 {
 		return nil, probs
 	}
-	if err := refused(t); err != nil {
+	top, err := refused(t)
+	if err != nil {
 		return nil, &RefusedError{Err: err}
 	}
 	if len(opts.Features) > 0 {
@@ -98,12 +100,8 @@ func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
 		return nil, &RefusedError{Err: fmt.Errorf("--live: %w", err)}
 	}
 	opts = opts.withDefaults(t)
-	if opts.ExposedMetrics == nil && t.Config.HasTopology() {
-		top, err := scenarios.Validate(t)
-		if err != nil { // refused above
-			return nil, &RefusedError{Err: err}
-		}
-		if names, open := scenarios.ExportedMetrics(top); !open {
+	if opts.ExposedMetrics == nil && top != nil {
+		if names, open := scenarios.ExportedMetrics(*top); !open {
 			opts.ExposedMetrics = names
 		}
 	}
@@ -138,22 +136,25 @@ func Run(ctx context.Context, t *team.Team, opts Options) (*Report, error) {
 // without topology (team: and the lint settings only) has no world to
 // check against: its responders and escalation are checked, and lint
 // needs nothing more.
-func refused(t *team.Team) error {
+//
+// It returns the topology it validated (nil without one), for Run's
+// checks that need what the world exposes.
+func refused(t *team.Team) (*testbed.Topology, error) {
 	if !t.Config.HasTopology() {
-		return errors.Join(
+		return nil, errors.Join(
 			response.CheckResponders(t.Config.File, t.Config.Responders, t.Escalation),
 			response.CheckPolicies(t.Escalation),
 		)
 	}
 	top, err := scenarios.Validate(t)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sel, err := scenarios.Select(scenarios.Options{Team: t, All: true, NoBuiltin: true})
 	if err != nil {
-		return nil // feature-syntax and feature-undefined-step report it
+		return &top, nil // feature-syntax and feature-undefined-step report it
 	}
-	return scenarios.CheckSteps(sel, t, top, false)
+	return &top, scenarios.CheckSteps(sel, t, top, false)
 }
 
 // runFeatures is Run for some feature files of the team alone.
