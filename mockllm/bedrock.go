@@ -627,9 +627,67 @@ var streamExceptionHeaders = eventstream.Headers{
 	{Name: ":message-type", Value: eventstream.StringValue("exception")},
 }
 
-// event writes an event message of the type.
+// event writes an event message of the type. A short event (a text
+// delta, the hot path of a stream) is the SDK encoder's bytes for it
+// kept from an earlier stream when there are some: the message is a pure
+// function of its type and payload, and most text deltas repeat (a
+// stream's words come from a small vocabulary), so encoding them again
+// is the larger part of a token's cost.
 func (ew *eventWriter) event(sw *sseWriter, typ string, payload []byte) {
+	if len(payload) > maxMemoPayload {
+		ew.write(sw, eventHeaders[typ], payload)
+		return
+	}
+	if b, ok := frameMemo.get(typ, payload); ok {
+		sw.raw(b)
+		return
+	}
 	ew.write(sw, eventHeaders[typ], payload)
+	if sw.err == nil {
+		frameMemo.put(typ, payload, ew.enc.buf.Bytes())
+	}
+}
+
+// maxMemoPayload and maxMemoFrames bound the memo of encoded frames:
+// payloads up to 128 bytes, 4,096 frames (under 1 MB). A full memo takes
+// no more frames: the ones it holds are the common ones.
+const (
+	maxMemoPayload = 128
+	maxMemoFrames  = 4096
+)
+
+// frameMemo holds event stream messages as the SDK's encoder wrote them,
+// by event type and payload, shared by every server of the process.
+var frameMemo = &frames{m: map[string][]byte{}}
+
+type frames struct {
+	mu sync.RWMutex
+	m  map[string][]byte
+}
+
+// key is type NUL payload: an event type never holds a NUL.
+func memoKey(b []byte, typ string, payload []byte) []byte {
+	b = append(b, typ...)
+	b = append(b, 0)
+	return append(b, payload...)
+}
+
+func (f *frames) get(typ string, payload []byte) ([]byte, bool) {
+	var kb [160]byte
+	k := memoKey(kb[:0], typ, payload)
+	f.mu.RLock()
+	b, ok := f.m[string(k)] // no allocation: the compiler looks up with the bytes
+	f.mu.RUnlock()
+	return b, ok
+}
+
+func (f *frames) put(typ string, payload, frame []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.m) >= maxMemoFrames {
+		return
+	}
+	f.m[string(memoKey(nil, typ, payload))] = bytes.Clone(frame)
 }
 
 // streamException writes the exception message Bedrock ends a failing
