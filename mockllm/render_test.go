@@ -194,3 +194,51 @@ func TestConverseFullMatchesEncodingJSON(t *testing.T) {
 		require.JSONEq(t, string(converseFullJSON(p)), string(got[5:]), tc.prompt+tc.extra)
 	}
 }
+
+// needsEscape, eight bytes at a time, agrees with the byte-by-byte table
+// at every length and position, for every byte value.
+func TestNeedsEscapeAgreesWithTheTable(t *testing.T) {
+	slow := func(b []byte) bool {
+		for _, c := range b {
+			if !jsonPlain[c] {
+				return true
+			}
+		}
+		return false
+	}
+	for n := range 20 {
+		for pos := range n {
+			for c := range 256 {
+				b := bytes.Repeat([]byte("a"), n)
+				b[pos] = byte(c)
+				require.Equal(t, slow(b), needsEscape(b), "byte %#x at %d of %d", c, pos, n)
+			}
+		}
+	}
+	require.False(t, needsEscape(nil))
+}
+
+func FuzzNeedsEscape(f *testing.F) {
+	f.Add([]byte(`plain words, then a "quote"`))
+	f.Add([]byte("caf\xc3\xa9 \x1f"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want := false
+		for _, c := range b {
+			want = want || !jsonPlain[c]
+		}
+		if needsEscape(b) != want {
+			t.Fatalf("needsEscape(%q) = %v", b, !want)
+		}
+		// And the tokens render as encoding/json renders each token's
+		// text (a token is escaped on its own: a sequence split between
+		// two tokens is two invalid ones).
+		toks := []string{string(b), string(b)}
+		got := appendJSONTokens(nil, toks)
+		m, _ := json.Marshal(string(b))
+		var back, one string
+		require.NoError(t, json.Unmarshal(m, &one))
+		if err := json.Unmarshal(got, &back); err != nil || back != one+one {
+			t.Fatalf("appendJSONTokens(%q) = %s (%v), want the text of %s", b, got, err, m)
+		}
+	})
+}

@@ -1,15 +1,18 @@
 package mockllm
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/drillkit/drill/internal/faultmode"
 )
@@ -79,14 +82,103 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, check
 		// encoding/json would take it, replacing the bad bytes with U+FFFD.
 		return badRequest("", "We could not parse the JSON body of your request: it is not valid UTF-8 (first bad byte at offset %d). The body must be a JSON object in UTF-8.", firstInvalidUTF8(data))
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return badRequest(te.Field, "Invalid type for '%s': expected %s, but got %s.", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
-		}
-		return badRequest("", "We could not parse the JSON body of your request: %v. The body must be a JSON object.", err)
+	if err := jsonv2.Unmarshal(data, v, decodeOptions); err != nil {
+		return decodeError(err)
 	}
 	return nil
+}
+
+// decodeOptions: request bodies are decoded by encoding/json's v2
+// (github.com/go-json-experiment/json, the code Go ships as
+// encoding/json/v2), two to three times faster than v1 at it, the
+// larger part of a request's cost. Member names match exactly, as the
+// providers' own servers match them; a name given twice keeps the last
+// value, as they do.
+var decodeOptions = jsontext.AllowDuplicateNames(true)
+
+// decodeError is the provider's 400 for a body that does not decode: a
+// value of the wrong type names its member as the providers do
+// (messages[0].role), anything else is a parse error.
+func decodeError(err error) *apiError {
+	var se *jsonv2.SemanticError
+	if errors.As(err, &se) && se.GoType != nil && se.JSONKind != 0 && len(se.JSONPointer) > 0 {
+		param := paramOf(se.JSONPointer)
+		return badRequest(param, "Invalid type for '%s': expected %s, but got %s instead.", param, goKindWord(se.GoType), jsonKindWord(se.JSONKind))
+	}
+	msg := err.Error()
+	var syn *jsontext.SyntacticError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		msg = "unexpected end of JSON input"
+	case errors.As(err, &syn):
+		msg = strings.TrimPrefix(syn.Err.Error(), "jsontext: ")
+		if syn.ByteOffset > 0 {
+			msg += fmt.Sprintf(" at offset %d", syn.ByteOffset)
+		}
+	case se != nil && se.JSONKind != 0 && se.GoType != nil:
+		msg = fmt.Sprintf("got %s where the body must be an object", jsonKindWord(se.JSONKind))
+	}
+	return badRequest("", "We could not parse the JSON body of your request: %s. The body must be a JSON object.", msg)
+}
+
+// paramOf writes a JSON pointer (/messages/0/role) as the providers name
+// a request's field: messages[0].role.
+func paramOf(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if tok != "" && strings.Trim(tok, "0123456789") == "" {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+// goKindWord is what a Go type holds, in the words of the providers'
+// type errors.
+func goKindWord(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return t.Kind().String()
+}
+
+// jsonKindWord is a JSON value's kind in the same words.
+func jsonKindWord(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return k.String()
 }
 
 // isJSONType says whether a Content-Type is JSON's: application/json or
@@ -132,22 +224,6 @@ func readBody(r io.Reader, b []byte, size int64) ([]byte, error) {
 			return b, err
 		}
 	}
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "int", "int64", "float64":
-		return "a number"
-	case "string":
-		return "a string"
-	case "bool":
-		return "a boolean"
-	case "slice":
-		return "an array"
-	case "struct", "map", "ptr":
-		return "an object"
-	}
-	return goKind
 }
 
 // apiKey returns the caller's API key, or "" when none was sent: by

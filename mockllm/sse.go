@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"encoding/binary"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -83,10 +84,43 @@ func appendJSONString(b []byte, s string) []byte {
 // whole.
 func appendJSONTokens(b []byte, toks []string) []byte {
 	b = append(b, '"')
+	// Most answers need no escaping at all: append the tokens as they
+	// are, check the whole run once, and escape token by token only when
+	// some byte needs it.
+	start := len(b)
 	for _, t := range toks {
-		b = appendJSONEscaped(b, t)
+		b = append(b, t...)
+	}
+	if needsEscape(b[start:]) {
+		b = b[:start]
+		for _, t := range toks {
+			b = appendJSONEscaped(b, t)
+		}
 	}
 	return append(b, '"')
+}
+
+// needsEscape says whether some byte of b is not plain inside a JSON
+// string as appendJSONEscaped writes it: a control byte, a quote, a
+// backslash, or a byte of a multi-byte sequence (left to
+// appendJSONEscaped, which checks the sequence). Eight bytes at a time.
+func needsEscape(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(x uint64) uint64 { return (x - ones) & ^x & highs }
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		// any byte < 0x20 (exact for a bound <= 0x80), any '"', any '\\', any >= 0x80
+		if ((x-ones*0x20)&^x|hasZero(x^(ones*'"'))|hasZero(x^(ones*'\\'))|x)&highs != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if !jsonPlain[c] {
+			return true
+		}
+	}
+	return false
 }
 
 // appendJSONEscaped appends s escaped for the inside of a JSON string.
