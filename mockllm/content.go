@@ -3,7 +3,6 @@ package mockllm
 import (
 	"encoding/binary"
 	"encoding/json"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -87,16 +86,35 @@ func SplitTokens(s string) []string {
 // seedFor derives a generator seed from the server seed and the parts
 // that identify what is generated.
 func seedFor(parts ...string) uint64 {
-	h := fnv.New64a()
+	// FNV-1a, 64 bits, over each part and a NUL after it, as hash/fnv
+	// computes it, without its allocations.
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
 	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+		for i := 0; i < len(p); i++ {
+			h = (h ^ uint64(p[i])) * prime
+		}
+		h *= prime // the NUL: h ^ 0 is h
 	}
-	return h.Sum64()
+	return h
 }
 
 func newRand(seed uint64, parts ...string) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, seedFor(parts...)))
+}
+
+// prng is a seeded generator held by value in what uses it (a plan, a
+// choice being generated), so that seeding one allocates nothing.
+type prng struct {
+	pcg rand.PCG
+	r   rand.Rand
+}
+
+// seed seeds g as newRand(seed, parts...) and returns it.
+func (g *prng) seed(seed uint64, parts ...string) *rand.Rand {
+	g.pcg.Seed(seed, seedFor(parts...))
+	g.r = *rand.New(&g.pcg)
+	return &g.r
 }
 
 var englishWords = strings.Fields(`the a of to and in is it that for on with as this by from at

@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"hash/fnv"
 	"io"
 	"net/http"
 	"strings"
@@ -75,4 +76,22 @@ func TestDrawsAreEven(t *testing.T) {
 		require.InDelta(t, share, float64(c), share*0.10, "value %d of %d", v, n)
 	}
 	require.Equal(t, 0, (&draws{r: newRand(1)}).intN(1))
+}
+
+// seedFor is FNV-1a over the parts, each followed by a NUL, exactly as
+// hash/fnv computes it, and a prng seeds as newRand does.
+func TestSeedForIsFNV1a(t *testing.T) {
+	for _, parts := range [][]string{nil, {""}, {"chat.completions", "gpt-4o", "hello", "0"}, {"héllo", "\x00x"}} {
+		h := fnv.New64a()
+		for _, p := range parts {
+			h.Write([]byte(p))
+			h.Write([]byte{0})
+		}
+		require.Equal(t, h.Sum64(), seedFor(parts...), "%q", parts)
+		var g prng
+		a, b := newRand(9, parts...), g.seed(9, parts...)
+		for range 5 {
+			require.Equal(t, a.Uint64(), b.Uint64())
+		}
+	}
 }

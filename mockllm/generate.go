@@ -84,7 +84,9 @@ func (s *Server) generate(c *call, p *plan) {
 	}
 	p.cost = costUSD((float64(p.inTok)*c.model.Price.InputPerMTok + float64(p.outTok)*c.model.Price.OutputPerMTok) / 1e6 * factor)
 
-	lr := newRand(s.cfg.Seed, "latency", strconv.FormatUint(p.id, 10), c.model.Name)
+	var lg prng
+	var idb [20]byte
+	lr := lg.seed(s.cfg.Seed, "latency", string(strconv.AppendUint(idb[:0], p.id, 10)), c.model.Name)
 	p.ttft = c.model.Latency.TTFT.Sample(lr)
 	if f := p.faultMode(ModeSlowFirstToken); f != nil {
 		p.ttft += f.delay()
@@ -111,7 +113,8 @@ func (s *Server) generate(c *call, p *plan) {
 
 // genChoice generates one answer.
 func (s *Server) genChoice(c *call, p *plan, idx int) choice {
-	r := newRand(s.cfg.Seed, c.api, c.model.Name, c.seedText, strconv.Itoa(idx))
+	var g prng
+	r := g.seed(s.cfg.Seed, c.api, c.model.Name, c.seedText, strconv.Itoa(idx))
 	var ch choice
 	limit := c.maxTokens
 	if limit == 0 && c.model.MaxOutputTokens > 0 {

@@ -52,6 +52,7 @@ type plan struct {
 	rl       *rlResult
 	start    time.Time
 	rng      *rand.Rand
+	rngState prng // what rng points to
 	id       uint64
 	choices  []choice
 	inTok    int // billed
@@ -124,7 +125,7 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 	p.start = s.sleeper.Now()
 	p.status = 200
 	p.id = s.seq.Add(1)
-	p.rng = newRand(s.cfg.Seed, c.api, c.model.Name, c.seedText, strconv.Itoa(c.n), strconv.Itoa(c.maxTokens))
+	p.rng = p.rngState.seed(s.cfg.Seed, c.api, c.model.Name, c.seedText, strconv.Itoa(c.n), strconv.Itoa(c.maxTokens))
 	fail := func(e apiError) func() {
 		p.status = e.status
 		requestID(w.Header(), c, p)
