@@ -96,16 +96,25 @@ type Schedule struct {
 // Location is the schedule's timezone.
 func (s *Schedule) Location() *time.Location { return s.loc }
 
-// Layer is one rotation: users take turns of Rotation length from Start
-// (local time), only inside the restriction windows when there are any.
+// Layer is one rotation: users take turns of Rotation length counted
+// from RotationStart (Start when absent), and the layer covers from Start
+// until End (for ever when absent), only inside the restriction windows
+// when there are any. All three are local times.
 type Layer struct {
-	Name         string         `yaml:"name"`
-	Start        LocalTime      `yaml:"start" drill:"required"`
-	Rotation     Duration       `yaml:"rotation" drill:"required"`
-	Users        []string       `yaml:"users"`
-	Restrictions []*Restriction `yaml:"restrictions"`
-	Pos          Pos            `yaml:"-"`
+	Name          string         `yaml:"name"`
+	Start         LocalTime      `yaml:"start" drill:"required"`
+	End           LocalTime      `yaml:"end"`            // zero: the layer does not end
+	RotationStart LocalTime      `yaml:"rotation_start"` // zero: Start; PagerDuty's rotation_virtual_start
+	Rotation      Duration       `yaml:"rotation" drill:"required"`
+	Users         []string       `yaml:"users"`
+	Restrictions  []*Restriction `yaml:"restrictions"`
+	Pos           Pos            `yaml:"-"`
 }
+
+// MaxRotationSpan bounds the distance between a layer's rotation_start
+// and its start: a century, far inside what time.Duration holds, so that
+// counting turns never overflows.
+const MaxRotationSpan = 100 * 365 * 24 * time.Hour
 
 // Restriction limits a layer to a weekly window ("Mon 09:00" to
 // "Fri 18:00") or a daily one ("09:00" to "18:00"), in local time. A window
@@ -245,6 +254,22 @@ func ParseEscalation(file string, data []byte) (*Escalation, error) {
 	return e, nil
 }
 
+// ParseStandalone decodes one escalation file and indexes it on its own,
+// so that OnCall and the lookups answer from it alone; references to other
+// files are not checked (LoadFS does that). The PagerDuty import uses it
+// to ask drill who is on call in the file it wrote.
+func ParseStandalone(file string, data []byte) (*Escalation, error) {
+	e, err := ParseEscalation(file, data)
+	if err != nil {
+		return nil, err
+	}
+	if probs := e.index(); len(probs) > 0 {
+		probs.Sort()
+		return nil, probs
+	}
+	return e, nil
+}
+
 func (e *Escalation) stamp(file string) {
 	for _, u := range e.Users {
 		u.File = file
@@ -333,6 +358,14 @@ func (e *Escalation) validateShapes(file string, bad map[string]bool) Problems {
 		for j, l := range s.Layers {
 			if l.Rotation <= 0 && l.Pos.Line > 0 {
 				add(l.Pos, fmt.Sprintf("schedules[%d].layers[%d].rotation", i, j), "expected a positive duration")
+			}
+			if !l.End.IsZero() && !l.Start.IsZero() && !l.End.After(l.Start.Time) {
+				add(l.Pos, fmt.Sprintf("schedules[%d].layers[%d].end", i, j), "expected an end after start %s", l.Start.Format("2006-01-02T15:04"))
+			}
+			if !l.RotationStart.IsZero() && !l.Start.IsZero() {
+				if d := l.Start.Sub(l.RotationStart.Time); d > MaxRotationSpan || d < -MaxRotationSpan {
+					add(l.Pos, fmt.Sprintf("schedules[%d].layers[%d].rotation_start", i, j), "expected a time within a century of start %s", l.Start.Format("2006-01-02T15:04"))
+				}
 			}
 			for k, r := range l.Restrictions {
 				if want, ok := r.parse(); !ok {

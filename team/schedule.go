@@ -46,7 +46,7 @@ func (s *Schedule) onCall(t time.Time) string {
 // at returns the layer's user at wall-clock time c, or "" where the layer
 // does not cover c.
 func (l *Layer) at(c time.Time) string {
-	if len(l.Users) == 0 || l.Rotation <= 0 || c.Before(l.Start.Time) {
+	if len(l.Users) == 0 || l.Rotation <= 0 || c.Before(l.Start.Time) || (!l.End.IsZero() && !c.Before(l.End.Time)) {
 		return ""
 	}
 	if len(l.Restrictions) > 0 {
@@ -61,8 +61,19 @@ func (l *Layer) at(c time.Time) string {
 			return ""
 		}
 	}
-	turn := int64(c.Sub(l.Start.Time) / l.Rotation.D())
-	return l.Users[turn%int64(len(l.Users))]
+	from := l.Start.Time
+	if !l.RotationStart.IsZero() {
+		from = l.RotationStart.Time
+	}
+	// Turns before the rotation start count backwards: floor, not
+	// truncation, so the turn ending at from is the last user's.
+	d, rot := c.Sub(from), l.Rotation.D()
+	turn := int64(d / rot)
+	if d%rot != 0 && d < 0 {
+		turn--
+	}
+	n := int64(len(l.Users))
+	return l.Users[((turn%n)+n)%n]
 }
 
 func (r *Restriction) contains(c time.Time) bool {

@@ -164,3 +164,62 @@ func mustOnCall(t *testing.T, e *Escalation, id string, at time.Time) []string {
 	require.NoError(t, err)
 	return got
 }
+
+// rotation_start counts turns from another instant than start (before or
+// after it), and end stops the layer. Hand-computed in UTC: turn n counted
+// from rotation_start is users[n mod 3] of [a, b, c], n negative before it
+// (floor division, then a non-negative remainder).
+func TestLayerRotationStartAndEnd(t *testing.T) {
+	e, err := ParseStandalone("x.yaml", []byte(`
+users: [{id: a}, {id: b}, {id: c}, {id: z}]
+schedules:
+  - id: s
+    timezone: UTC
+    layers:
+      - {name: base, start: 2026-01-01T00:00:00, rotation: 1w, users: [z]}
+      - name: days
+        start: 2026-01-10T09:00:00
+        rotation_start: 2026-01-01T09:00:00
+        end: 2026-01-20T09:00:00
+        rotation: 1d
+        users: [a, b, c]
+  - id: later
+    timezone: UTC
+    layers:
+      - {name: l, start: 2026-01-01T09:00:00, rotation_start: 2026-01-05T09:00:00, rotation: 1d, users: [a, b, c]}
+`))
+	require.NoError(t, err)
+	for _, c := range []struct{ id, at, want string }{
+		{"s", "2026-01-10T08:59:00Z", "z"},     // days has not started: base
+		{"s", "2026-01-10T09:00:00Z", "a"},     // 9d after rotation_start: turn 9, 9 mod 3 = 0
+		{"s", "2026-01-11T09:00:00Z", "b"},     // turn 10
+		{"s", "2026-01-20T08:59:00Z", "a"},     // 18d23h59m: turn 18
+		{"s", "2026-01-20T09:00:00Z", "z"},     // days ended: base again
+		{"later", "2026-01-01T08:59:00Z", ""},  // before start
+		{"later", "2026-01-01T09:00:00Z", "c"}, // -4d: turn -4, -4 mod 3 = 2
+		{"later", "2026-01-05T08:59:00Z", "c"}, // -1m: turn -1, -1 mod 3 = 2
+		{"later", "2026-01-05T09:00:00Z", "a"}, // turn 0
+	} {
+		var want []string
+		if c.want != "" {
+			want = []string{c.want}
+		}
+		require.Equal(t, want, onCall(t, e, c.id, c.at), "%s at %s", c.id, c.at)
+	}
+}
+
+func TestLayerEndAndRotationStartRefused(t *testing.T) {
+	_, err := ParseStandalone("x.yaml", []byte(`
+schedules:
+  - id: s
+    timezone: UTC
+    layers:
+      - {start: 2026-01-10T09:00:00, end: 2026-01-10T09:00:00, rotation: 1d, users: [a]}
+      - {start: 2026-01-10T09:00:00, rotation_start: 1900-01-01T00:00:00, rotation: 1d, users: [a]}
+`))
+	require.ErrorContains(t, err, "x.yaml:6:")
+	require.ErrorContains(t, err, "schedules[0].layers[0].end: expected an end after start 2026-01-10T09:00")
+	require.ErrorContains(t, err, "schedules[0].layers[1].rotation_start: expected a time within a century of start 2026-01-10T09:00")
+	_, err = ParseStandalone("x.yaml", []byte("users: [{id: a}, {id: a}]\n"))
+	require.ErrorContains(t, err, "duplicate id")
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/drillkit/drill/importer/pagerduty"
 	"github.com/drillkit/drill/internal/exitcode"
 	"github.com/drillkit/drill/internal/teamfile"
+	"github.com/drillkit/drill/team"
 )
 
 func importCommand() *command {
@@ -28,12 +29,17 @@ escalation file: users, teams, schedules, policies, and a route per
 service (match: {service: ID}). Everything drill cannot represent is a
 warning, printed and kept in the file's header comment with the files it
 came from and when. An existing file is never overwritten without --force.
-Run drill lint afterwards. See docs/escalation.md, "Importing from
-PagerDuty".`,
+A GET /schedules/{id} saved with since and until also carries
+overrides_subschedule (imported, but for those ended before --now) and
+final_schedule, PagerDuty's own answer of who is on call: the import
+asks drill who is on call in the written file for every minute of it
+from --now on and warns, naming the schedule and the window, wherever
+they disagree. Run drill lint afterwards. See docs/escalation.md,
+"Importing from PagerDuty".`,
 		exits: []exit{
 			{exitcode.OK, "the file was written (warnings, if any, are printed and in its header)"},
 			{exitcode.Usage, "bad usage, an input file that cannot be read or is no PagerDuty response (named with its JSON path), or an output file that exists without --force"},
-			{exitcode.Harness, "the output file cannot be written"},
+			{exitcode.Harness, "the output file cannot be written, or drill cannot read back the file it would write"},
 		},
 		examples: []example{
 			{"drill import pagerduty users.json schedule-primary.json escalation_policies.json", "write escalation/pagerduty.yaml"},
@@ -70,6 +76,16 @@ PagerDuty".`,
 				if err != nil {
 					return exitcode.With(exitcode.Usage, err)
 				}
+				check, err := res.Verify(func(data []byte) (pagerduty.OnCallFunc, error) {
+					esc, err := team.ParseStandalone(*out, data)
+					if err != nil {
+						return nil, err
+					}
+					return esc.OnCall, nil
+				})
+				if err != nil {
+					return exitcode.With(exitcode.Harness, err)
+				}
 				data, err := res.Render(at)
 				if err != nil {
 					return exitcode.With(exitcode.Usage, err)
@@ -82,6 +98,12 @@ PagerDuty".`,
 				}
 				fmt.Fprintf(e.stdout, "wrote %s: %d users, %d teams, %d schedules, %d policies, %d routes, %d warnings; check it with drill lint\n",
 					*out, len(res.Users), len(res.Teams), len(res.Schedules), len(res.Policies), len(res.Routes), len(res.Warnings))
+				if check.Schedules == 0 {
+					fmt.Fprintln(e.stdout, "not checked against PagerDuty: no schedule had a final_schedule (save GET /schedules/{id} with since and until)")
+				} else {
+					fmt.Fprintf(e.stdout, "checked against PagerDuty's final_schedule: %d schedules, %d entries, %d minutes from --now on, %d disagreements, %d schedules with their layer order corrected\n",
+						check.Schedules, check.Entries, check.Minutes, check.Disagreements, len(check.Reordered))
+				}
 				return nil
 			}
 		},

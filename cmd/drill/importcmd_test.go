@@ -31,6 +31,9 @@ func TestImportPagerDutyLints(t *testing.T) {
 	require.Equal(t, exitcode.OK, code, stderr)
 	require.Contains(t, stdout, "4 users, 2 teams, 1 schedules, 1 policies, 1 routes, 6 warnings")
 	require.Equal(t, 6, strings.Count(stderr, "warning: "), stderr)
+	// The fixture's final_schedule agrees with drill from --now (01:00
+	// Berlin) to its until (2026-03-09 00:00): 95 hours.
+	require.Contains(t, stdout, "checked against PagerDuty's final_schedule: 1 schedules, 10 entries, 5700 minutes from --now on, 0 disagreements, 0 schedules with their layer order corrected")
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(string(data), "# Imported from PagerDuty by drill import pagerduty at 2026-03-05T00:00:00Z\n"))

@@ -27,6 +27,8 @@ type Result struct {
 	Routes    []Route
 	Warnings  []Warning
 	Sources   []string // the input files, in the order given
+
+	finals []finalCheck // final_schedule answers, for Verify
 }
 
 // The drill objects, as docs/escalation.md writes them.
@@ -52,17 +54,25 @@ type (
 		Members []string `yaml:"members,flow"`
 	}
 	Schedule struct {
-		ID       string  `yaml:"id"`
-		Name     string  `yaml:"name,omitempty"`
-		Timezone string  `yaml:"timezone"`
-		Layers   []Layer `yaml:"layers"`
+		ID        string     `yaml:"id"`
+		Name      string     `yaml:"name,omitempty"`
+		Timezone  string     `yaml:"timezone"`
+		Layers    []Layer    `yaml:"layers"`
+		Overrides []Override `yaml:"overrides,omitempty"`
+	}
+	Override struct {
+		User  string `yaml:"user"`
+		Start string `yaml:"start"`
+		End   string `yaml:"end"`
 	}
 	Layer struct {
-		Name         string        `yaml:"name,omitempty"`
-		Start        string        `yaml:"start"`
-		Rotation     string        `yaml:"rotation"`
-		Users        []string      `yaml:"users,flow"`
-		Restrictions []Restriction `yaml:"restrictions,omitempty"`
+		Name          string        `yaml:"name,omitempty"`
+		Start         string        `yaml:"start"`
+		RotationStart string        `yaml:"rotation_start,omitempty"`
+		End           string        `yaml:"end,omitempty"`
+		Rotation      string        `yaml:"rotation"`
+		Users         []string      `yaml:"users,flow"`
+		Restrictions  []Restriction `yaml:"restrictions,omitempty"`
 	}
 	Restriction struct {
 		Type string `yaml:"type"`
@@ -168,7 +178,7 @@ func (c *converter) collect(file string, r *response) error {
 		c.warn(file, "more", "the response has more pages (more: true); only this page is imported: save every page (offset=...) and give them all")
 	}
 	if len(r.Overrides) > 0 {
-		c.warn(file, "overrides", "%d overrides not imported: a GET /schedules/{id}/overrides response does not say its schedule; add them to the drill file by hand", len(r.Overrides))
+		c.warnOverrides(file, r.Overrides)
 	}
 	addAll(&c.users, file, "users", "user", r.Users, r.User)
 	addAll(&c.teams, file, "teams", "team", r.Teams, r.Team)

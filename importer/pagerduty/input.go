@@ -104,12 +104,28 @@ type (
 		} `json:"users"`
 		Restrictions []pdRestriction `json:"restrictions"`
 	}
+	// pdEntry is one rendered_schedule_entries item of a sub-schedule, or
+	// one override of GET /schedules/{id}/overrides.
+	pdEntry struct {
+		ID    string `json:"id"`
+		Start string `json:"start"`
+		End   string `json:"end"`
+		User  *ref   `json:"user"`
+	}
+	pdSubSchedule struct {
+		Name                    string    `json:"name"`
+		RenderedScheduleEntries []pdEntry `json:"rendered_schedule_entries"`
+	}
 	pdSchedule struct {
 		ID             string    `json:"id"`
 		Name           string    `json:"name"`
 		TimeZone       string    `json:"time_zone"`
 		ScheduleLayers []pdLayer `json:"schedule_layers"`
 		Teams          []ref     `json:"teams"`
+		// With since and until, GET /schedules/{id} renders these: the
+		// overrides and PagerDuty's own answer of who is on call.
+		OverridesSubschedule *pdSubSchedule `json:"overrides_subschedule"`
+		FinalSchedule        *pdSubSchedule `json:"final_schedule"`
 	}
 	pdRule struct {
 		ID                               string `json:"id"`
@@ -147,13 +163,13 @@ type (
 		Team               *pdTeam      `json:"team"`
 		Services           []pdService  `json:"services"`
 		Service            *pdService   `json:"service"`
-		Overrides          []any        `json:"overrides"`
+		Overrides          []pdEntry    `json:"overrides"`
 		More               bool         `json:"more"`
 	}
 )
 
 // knownKeys are the top-level keys of the responses the import reads.
-var knownKeys = []string{"users", "user", "schedules", "schedule", "escalation_policies", "escalation_policy", "teams", "team", "services", "service"}
+var knownKeys = []string{"users", "user", "schedules", "schedule", "escalation_policies", "escalation_policy", "teams", "team", "services", "service", "overrides"}
 
 // decode parses one file into a response, refusing what is not a
 // PagerDuty REST API v2 response.

@@ -85,12 +85,12 @@ func TestWarningsNameObjectAndField(t *testing.T) {
 		require.Contains(t, string(out), "#   "+w.String()+"\n", "the header lists every warning")
 	}
 	require.ElementsMatch(t, []string{
-		"users.json: users[0].notification_rules[2].urgency",     // low urgency
-		"users.json: users[2].contact_methods[1]",                // a reference without address
-		"schedule.json: schedule.teams",                          // schedules have no team in drill
-		"schedule.json: schedule.schedule_layers[2].end",         // ended layer
-		"schedule.json: schedule.schedule_layers[0].start",       // starts on a handoff an hour early
-		"escalation_policies.json: escalation_policies[0].teams", // two teams
+		"users.json: users[0].notification_rules[2].urgency",                      // low urgency
+		"users.json: users[2].contact_methods[1]",                                 // a reference without address
+		"schedule.json: schedule.teams",                                           // schedules have no team in drill
+		"schedule.json: schedule.schedule_layers[2].end",                          // ended layer
+		"schedule.json: schedule.overrides_subschedule.rendered_schedule_entries", // a stale override
+		"escalation_policies.json: escalation_policies[0].teams",                  // two teams
 	}, got)
 }
 

@@ -33,15 +33,6 @@ func civil(t time.Time, loc *time.Location) time.Time {
 
 const localLayout = "2006-01-02T15:04:05"
 
-// floorDiv is a/b rounded toward minus infinity.
-func floorDiv(a, b time.Duration) int64 {
-	q := int64(a / b)
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
-}
-
 // duration writes seconds the way drill reads them: 1w, 7d, 12h, 30m, 90s.
 func duration(sec int64) string {
 	for _, u := range []struct {
@@ -96,6 +87,12 @@ func (c *converter) mapSchedules() error {
 				out.Layers = append(out.Layers, lay)
 			}
 		}
+		if err := c.overrides(file, path, s, loc, &out); err != nil {
+			return err
+		}
+		if err := c.final(file, path, s, loc, len(c.res.Schedules)); err != nil {
+			return err
+		}
 		c.res.Schedules = append(c.res.Schedules, out)
 	}
 	return nil
@@ -129,8 +126,10 @@ func (c *converter) layer(file, p string, l *pdLayer, loc *time.Location) (Layer
 	if name == "" {
 		name = l.ID
 	}
+	var end time.Time
 	if l.End != nil && *l.End != "" {
-		end, ok := parseTime(*l.End)
+		var ok bool
+		end, ok = parseTime(*l.End)
 		if !ok {
 			return bad("end", fmt.Sprintf("%q; %s or null", *l.End, iso))
 		}
@@ -138,7 +137,10 @@ func (c *converter) layer(file, p string, l *pdLayer, loc *time.Location) (Layer
 			c.warn(file, p+".end", "layer %q ended %s; not imported", name, end.Format(time.RFC3339))
 			return Layer{}, false, nil
 		}
-		c.warn(file, p+".end", "layer %q ends %s; drill layers do not end, so it covers past that", name, end.Format(time.RFC3339))
+		if !civil(end, loc).After(civil(start, loc)) {
+			c.warn(file, p+".end", "layer %q ends %s, not after its start %s: it covers nothing; not imported", name, *l.End, l.Start)
+			return Layer{}, false, nil
+		}
 	}
 	if len(users) == 0 {
 		c.warn(file, p+".users", "layer %q has no users and covers nothing; not imported", name)
@@ -148,20 +150,16 @@ func (c *converter) layer(file, p string, l *pdLayer, loc *time.Location) (Layer
 	if d := s.Sub(v); d > maxSpan || d < -maxSpan {
 		return bad("rotation_virtual_start", fmt.Sprintf("%s is more than a century from the layer's start %s; expected a time near it", l.RotationVirtualStart, l.Start))
 	}
-	// drill counts turns from the layer's start; PagerDuty from the
-	// rotation's virtual start and shows the layer from its start. The
-	// drill layer starts at the last handoff at or before PD's start, with
-	// the users turned so the same person has each turn.
-	rot := time.Duration(l.RotationTurnLengthSeconds) * time.Second
-	k := floorDiv(s.Sub(v), rot)
-	first := v.Add(time.Duration(k) * rot)
-	n := int64(len(users))
-	shift := ((k % n) + n) % n
-	users = append(users[shift:], users[:shift]...)
-	if !first.Equal(s) {
-		c.warn(file, p+".start", "drill starts a layer on a handoff: layer %q covers from %s, %s before PagerDuty's start %s (local time)", name, first.Format(localLayout), duration(int64(s.Sub(first)/time.Second)), s.Format(localLayout))
+	// PagerDuty counts turns from rotation_virtual_start and shows the
+	// layer from start to end; drill's rotation_start, start and end say
+	// the same in the schedule's local time.
+	out := Layer{Name: name, Start: s.Format(localLayout), Rotation: duration(l.RotationTurnLengthSeconds), Users: users}
+	if !v.Equal(s) {
+		out.RotationStart = v.Format(localLayout)
 	}
-	out := Layer{Name: name, Start: first.Format(localLayout), Rotation: duration(l.RotationTurnLengthSeconds), Users: users}
+	if !end.IsZero() {
+		out.End = civil(end, loc).Format(localLayout)
+	}
 	for k, r := range l.Restrictions {
 		rr, err := c.restriction(file, fmt.Sprintf("%s.restrictions[%d]", p, k), r)
 		if err != nil {
