@@ -159,7 +159,8 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 			p.fault = forced
 		}
 	} else if f, ok := s.faults.PickMode(c.model.Name, func(f Fault) bool { return c.applies(f, matches) }); ok {
-		p.fault = &f
+		picked := f // on the heap only when a fault was picked
+		p.fault = &picked
 	}
 	if p.fault != nil {
 		if forced != nil {
