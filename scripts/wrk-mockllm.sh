@@ -10,6 +10,9 @@
 # CPU time a request (utime+stime of the benchpair process over the
 # round, read from /proc: what the request cost the server, whatever
 # else the machine ran). Needs wrk (Debian's package) and Go.
+# BARE_SERVER=loopback serves the bare handler with mockllm's own server
+# settings (timeouts, h2c, a cancelable base context) instead of
+# net/http's defaults, to tell the server's cost from the handler's.
 set -euo pipefail
 surface=${1:-chat}
 rounds=${2:-3}
@@ -32,7 +35,7 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT INT TERM
 go build -o "$tmp/benchpair" ./cmd/benchpair
-"$tmp/benchpair" -mock 127.0.0.1:0 -bare 127.0.0.1:0 -path "$path" -body "$body" >"$tmp/addrs" 2>"$tmp/err" &
+"$tmp/benchpair" -bare-server "${BARE_SERVER:-plain}" -mock 127.0.0.1:0 -bare 127.0.0.1:0 -path "$path" -body "$body" >"$tmp/addrs" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 50); do grep -q '^sample' "$tmp/addrs" 2>/dev/null && break; sleep 0.1; done
 grep -q '^sample' "$tmp/addrs" || { cat "$tmp/err" >&2; exit 1; }

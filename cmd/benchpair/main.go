@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/internal/gctune"
+	"github.com/drillkit/drill/internal/loopback"
 	"github.com/drillkit/drill/mockllm"
 )
 
@@ -36,6 +37,7 @@ func main() {
 	bareAddr := flag.String("bare", "127.0.0.1:18081", "the bare handler's listen address (loopback)")
 	path := flag.String("path", "/v1/chat/completions", "the surface's path, sampled once to build the bare answer")
 	body := flag.String("body", `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"summarise the incident"}]}`, "the request body sampled")
+	bareServer := flag.String("bare-server", "plain", "how the bare handler is served: plain (net/http's defaults) or loopback (mockllm's own server settings: timeouts, h2c, a base context that Close cancels)")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this loopback address (profile mockllm under load)")
 	flag.Parse()
 	gctune.Apply(os.Getenv) // the garbage collector as `drill serve mockllm` sets it
@@ -48,13 +50,17 @@ func main() {
 			fmt.Fprintln(os.Stderr, "benchpair: pprof:", srv.ListenAndServe())
 		}()
 	}
-	if err := run(*mockAddr, *bareAddr, *path, *body); err != nil {
+	if *bareServer != "plain" && *bareServer != "loopback" {
+		fmt.Fprintf(os.Stderr, "benchpair: -bare-server %q: want plain or loopback\n", *bareServer)
+		os.Exit(2)
+	}
+	if err := run(*mockAddr, *bareAddr, *path, *body, *bareServer == "loopback"); err != nil {
 		fmt.Fprintln(os.Stderr, "benchpair:", err)
 		os.Exit(1)
 	}
 }
 
-func run(mockAddr, bareAddr, path, body string) error {
+func run(mockAddr, bareAddr, path, body string, asMockllm bool) error {
 	for _, a := range []string{mockAddr, bareAddr} {
 		if host, _, err := net.SplitHostPort(a); err != nil || !net.ParseIP(host).IsLoopback() {
 			return fmt.Errorf("listen address %q: want a loopback host:port", a)
@@ -89,7 +95,7 @@ func run(mockAddr, bareAddr, path, body string) error {
 	header := res.Header.Clone()
 	header.Del("Date")
 	header.Del("Content-Length")
-	bare := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		h := w.Header()
 		for k, v := range header {
@@ -104,13 +110,22 @@ func run(mockAddr, bareAddr, path, body string) error {
 			_, _ = w.Write(f)
 			_ = rc.Flush()
 		}
-	})}
+	})
+	if asMockllm {
+		srv, err := loopback.Serve(bareAddr, bare, nil)
+		if err != nil {
+			return err
+		}
+		defer srv.Close(time.Second)
+		fmt.Printf("mockllm %s%s\nbare    %s%s\nsample  %d bytes in %d frames\n", s.URL(), path, srv.URL(), path, len(sample), len(frames))
+		select {}
+	}
 	ln, err := net.Listen("tcp", bareAddr)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("mockllm %s%s\nbare    http://%s%s\nsample  %d bytes in %d frames\n", s.URL(), path, ln.Addr(), path, len(sample), len(frames))
-	return bare.Serve(ln)
+	return (&http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: bare}).Serve(ln)
 }
 
 // split cuts a sampled answer into the pieces mockllm flushed: SSE
