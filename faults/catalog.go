@@ -231,7 +231,7 @@ func buildCatalog() map[string]*Kind {
 		app("price-spike", TargetProvider, "price", nil, "The provider's price per token rises, so cost rises with the same usage.",
 			Param{Name: "factor", Type: Float, Default: "10", Range: faultmode.PriceFactorRange, Help: "multiplier on the price"}),
 		app("runaway-tools", TargetProvider, "runaway_tools", nil, "The model keeps calling tools and never gives a final answer (agent loops run away)."),
-		app("prompt-filter", TargetProvider, "prompt_filter", nil, "The provider's content filter refuses prompts: Azure OpenAI answers chat requests 400 content_filter (ResponsibleAIPolicyViolation) naming the filtered category. Only requests on the Azure OpenAI surface are affected.",
+		app("prompt-filter", TargetProvider, "prompt_filter", nil, "The provider's content filter refuses prompts, on each surface whose provider has one: Azure OpenAI answers chat requests 400 content_filter (ResponsibleAIPolicyViolation) naming the category; the Gemini API answers 200 with no candidates and promptFeedback blockReason SAFETY (the category's HARM_CATEGORY_* rated HIGH, blocked; jailbreak is not reported by the Gemini API); Bedrock Converse requests that name a guardrail get stopReason guardrail_intervened, the blocked-input message and no tokens (the guardrail's content filter in the trace). OpenAI's and Anthropic's own APIs, embeddings and Bedrock InvokeModel have no prompt filter and are not affected.",
 			Param{Name: "category", Type: Enum, Default: "violence", Enum: []string{"hate", "self_harm", "sexual", "violence", "jailbreak"}, Help: "the content filter category that flags the prompt"}),
 
 		// Stub fault modes.

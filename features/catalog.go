@@ -258,7 +258,7 @@ var catalog = []Step{
 		`[the ]provider {provider}['s] quota `+quotaGone,
 	),
 	faultStep(`provider {provider}'s content filter refuses prompts[ for {percent} of requests]`,
-		"Azure OpenAI's content filter refuses chat prompts with 400 content_filter (ResponsibleAIPolicyViolation, category violence); only requests on the provider's Azure surface are affected.",
+		"The provider's content filter refuses prompts (category violence) where its provider has one: Azure OpenAI chat with 400 content_filter (ResponsibleAIPolicyViolation), the Gemini API with a 200 whose promptFeedback blocks for SAFETY, Bedrock Converse naming a guardrail with stopReason guardrail_intervened; OpenAI's and Anthropic's own APIs are not affected.",
 		`When provider "primary"'s content filter refuses prompts`,
 		func(a []string) (string, string, map[string]string, error) {
 			p, err := withShare(nil, a[1])

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -306,7 +307,22 @@ type converseRequest struct {
 			} `json:"tool"`
 		} `json:"toolChoice"`
 	} `json:"toolConfig"`
+	GuardrailConfig *struct {
+		GuardrailIdentifier  string `json:"guardrailIdentifier"`
+		GuardrailVersion     string `json:"guardrailVersion"`
+		Trace                string `json:"trace"`
+		StreamProcessingMode string `json:"streamProcessingMode"`
+	} `json:"guardrailConfig"`
 }
+
+// Converse's constraints on guardrailConfig, as its API reference states
+// them.
+var (
+	guardrailIdentifierPattern = regexp.MustCompile(`^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$`)
+	guardrailVersionPattern    = regexp.MustCompile(`^(([1-9][0-9]{0,7})|(DRAFT))$`)
+)
+
+const maxGuardrailIdentifier = 2048
 
 // maxStopSequences is Converse's bound on inferenceConfig.stopSequences.
 const maxStopSequences = 4
@@ -414,8 +430,36 @@ func converseCall(m *modelState, req *converseRequest) (*call, *apiError) {
 			}
 		}
 	}
+	if g := req.GuardrailConfig; g != nil {
+		switch {
+		case len(g.GuardrailIdentifier) > maxGuardrailIdentifier:
+			return nil, bedrockInvalid("guardrailConfig.guardrailIdentifier", g.GuardrailIdentifier, fmt.Sprintf("Member must have length less than or equal to %d", maxGuardrailIdentifier))
+		case !guardrailIdentifierPattern.MatchString(g.GuardrailIdentifier):
+			return nil, bedrockInvalid("guardrailConfig.guardrailIdentifier", g.GuardrailIdentifier, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailIdentifierPattern))
+		case !guardrailVersionPattern.MatchString(g.GuardrailVersion):
+			return nil, bedrockInvalid("guardrailConfig.guardrailVersion", g.GuardrailVersion, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailVersionPattern))
+		}
+		switch g.Trace {
+		case "", "disabled", "enabled", "enabled_full":
+		default:
+			return nil, bedrockInvalid("guardrailConfig.trace", g.Trace, "Member must satisfy enum value set: [enabled, disabled, enabled_full]")
+		}
+		switch g.StreamProcessingMode {
+		case "", "sync", "async":
+		default:
+			return nil, bedrockInvalid("guardrailConfig.streamProcessingMode", g.StreamProcessingMode, "Member must satisfy enum value set: [sync, async]")
+		}
+		c.guardrail = guardrailID(g.GuardrailIdentifier)
+		c.guardrailTrace = g.Trace == "enabled" || g.Trace == "enabled_full"
+	}
 	c.seedText, c.inputTokens = all.String(), tokens
 	return c, nil
+}
+
+// trimAnchors is a pattern as AWS states it, without the ^ and $ that
+// make Go's match the whole string.
+func trimAnchors(re *regexp.Regexp) string {
+	return strings.TrimSuffix(strings.TrimPrefix(re.String(), "^"), "$")
 }
 
 // converseStop is Converse's stopReason for a finish reason.

@@ -12,8 +12,8 @@
 // x-goog-api-key or ?key=); Azure OpenAI deployments
 // (/openai/deployments/{deployment}/chat/completions and /embeddings,
 // api-version and api-key, and Azure's /openai/v1/ routes; deployments
-// mapped to models by Config.Deployments, content filter results, a
-// prompt filter fault and Azure's 429 headers); and the Amazon
+// mapped to models by Config.Deployments, content filter results and
+// Azure's 429 headers); and the Amazon
 // Bedrock Runtime (/model/{modelId}/converse and /converse-stream, /invoke
 // and /invoke-with-response-stream for Anthropic bodies, binary event
 // streams by the AWS SDK's encoder, SigV4 parsed but not verified,
@@ -34,7 +34,8 @@
 // queue) and prices.
 //
 // Faults (errors, quota, garbage output, stream faults, rate limits,
-// billing anomalies, Azure's prompt filter) are scoped and seeded by
+// billing anomalies, a prompt filter on the surfaces whose provider has
+// one: Azure, Gemini, a Bedrock guardrail) are scoped and seeded by
 // internal/faultmode and controlled under /_drill/; every affected
 // response carries X-Drill-Fault, and every fault counts the requests it
 // affected. Metrics follow the OpenTelemetry GenAI

@@ -26,14 +26,16 @@ const (
 	ModeBilling          = "billing"            // {factor, tokens}
 	ModePrice            = "price"              // {factor}
 	ModeRunawayTools     = "runaway_tools"
-	// ModePromptFilter: the provider's content filter refuses the prompt
-	// (Azure OpenAI's 400 content_filter); {category}.
+	// ModePromptFilter: the provider's content filter refuses the prompt,
+	// on the surfaces whose provider has one (Azure OpenAI's 400
+	// content_filter, Gemini's promptFeedback, a Bedrock guardrail's
+	// guardrail_intervened; see promptfilter.go); {category}.
 	ModePromptFilter = "prompt_filter"
 )
 
 // Prompt filter categories: Azure OpenAI's, the four harm categories
 // judged by severity and the jailbreak (prompt shield) one judged as
-// detected.
+// detected; the other surfaces map them to their own (promptfilter.go).
 const (
 	FilterHate      = "hate"
 	FilterSelfHarm  = "self_harm"

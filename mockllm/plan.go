@@ -39,6 +39,12 @@ type call struct {
 	schema           map[string]any
 
 	kv int64 // KV cache tokens held while running (vLLM load model)
+
+	// guardrail is the guardrail a Bedrock Converse request names in its
+	// guardrailConfig (its ID, an ARN's last element), "" for none;
+	// guardrailTrace says whether its trace is asked for.
+	guardrail      string
+	guardrailTrace bool
 }
 
 type tool struct {
@@ -90,9 +96,7 @@ func (c *call) applies(f Fault, matchesAnswer bool) bool {
 	case ModeSlowTokens:
 		return c.op == "chat"
 	case ModePromptFilter:
-		// Azure OpenAI filters chat prompts; embeddings and the other
-		// surfaces have no prompt filter to fail.
-		return c.op == "chat" && c.provider == ProviderAzure
+		return c.promptFilterable(f.Params.Category)
 	case ModeGarbage:
 		if c.op != "chat" {
 			return false
@@ -215,7 +219,7 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 		}
 		return fail(e)
 	}
-	if f := p.faultMode(ModePromptFilter); f != nil {
+	if f := p.faultMode(ModePromptFilter); f != nil && c.provider == ProviderAzure {
 		return fail(azurePromptFilterError(f.Category))
 	}
 	if cw := c.model.ContextWindow; cw > 0 && c.op == "chat" && c.inputTokens+c.maxTokens > cw {
@@ -293,7 +297,7 @@ func (s *Server) finish(c *call, p *plan) {
 		m.durOK.Observe(seconds(dur))
 		m.in.Observe(float64(p.inTok))
 		m.tokIn.Add(float64(p.inTok))
-		if c.op == "chat" {
+		if c.op == "chat" && p.outcome != outcomePromptBlocked {
 			m.out.Observe(float64(p.outTok))
 			m.tokOut.Add(float64(p.outTok))
 			m.ttft.Observe(seconds(p.ttft + p.queueing))

@@ -106,6 +106,14 @@ func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, 
 		return
 	}
 	defer release()
+	if f := p.faultMode(ModePromptFilter); f != nil {
+		// Only surfaces whose provider answers a blocked prompt with a
+		// 200 get here (promptFilterable); Azure's refusal is an error.
+		if pb, ok := rd.(promptBlocker); ok {
+			s.serveBlocked(w, r, c, p, pb, f.Category)
+			return
+		}
+	}
 	s.generate(c, p)
 	defer p.release()
 	commonHeaders(w.Header(), c, p)

@@ -114,7 +114,8 @@ func agentProbe(t *testing.T, tb *Testbed) (bool, string) {
 }
 
 // azureProbe asks the primary provider on its Azure OpenAI surface, as
-// a service on Azure would: the prompt filter refuses only there.
+// a service on Azure would: the gateway speaks OpenAI, whose own API has
+// no prompt filter, so the probe asks where the filter refuses.
 func azureProbe(t *testing.T, tb *Testbed) (bool, string) {
 	r := post(tb.Endpoints().Providers["primary"].URL+"/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21",
 		map[string]any{"messages": []map[string]string{{"role": "user", "content": "hello"}}, "max_tokens": 10})
