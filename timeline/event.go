@@ -85,6 +85,18 @@ const (
 	ControlWindowWarning = "control-window"
 )
 
+// The note that an alert's page was held back by an inhibit_rules entry
+// of the team's alertmanager.yml (response writes it, features and
+// scoring read it): its Reason attribute is Inhibited, InhibitedBy names
+// the inhibiting alert and InhibitRule is the rule's index in
+// inhibit_rules, from 0.
+const (
+	Reason      = "reason"
+	Inhibited   = "inhibited"
+	InhibitedBy = "inhibited_by"
+	InhibitRule = "inhibit_rule"
+)
+
 // Event is one thing that happened in a drill, stamped in drill time.
 type Event struct {
 	Seq     int64             `json:"seq"`
