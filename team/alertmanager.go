@@ -11,6 +11,7 @@ import (
 	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/alertmanager/dispatch"
 	"github.com/prometheus/alertmanager/inhibit"
+	"github.com/prometheus/alertmanager/timeinterval"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -34,6 +35,10 @@ type Alertmanager struct {
 	inhibit []*inhibit.InhibitRule
 	// inhibitPos is where each of inhibit_rules[i] begins.
 	inhibitPos []Pos
+	// intervals decides mute_time_intervals and active_time_intervals
+	// of a route: Alertmanager's own Intervener over the file's
+	// time_intervals and (older) mute_time_intervals.
+	intervals *timeinterval.Intervener
 }
 
 // ReceiverPos is where the receiver's name is written in File (zero when
@@ -86,6 +91,9 @@ type AMMatch struct {
 	// flush is looked at again.
 	GroupWait     time.Duration
 	GroupInterval time.Duration
+	// MuteTimeIntervals and ActiveTimeIntervals are the route's own (not
+	// inherited, as in Alertmanager) time interval names.
+	MuteTimeIntervals, ActiveTimeIntervals []string
 }
 
 // Route returns the routes labels take through the tree, in
@@ -104,6 +112,9 @@ func (a *Alertmanager) Route(labels map[string]string) []AMMatch {
 			GroupWait:  r.RouteOpts.GroupWait,
 
 			GroupInterval: r.RouteOpts.GroupInterval,
+
+			MuteTimeIntervals:   r.RouteOpts.MuteTimeIntervals,
+			ActiveTimeIntervals: r.RouteOpts.ActiveTimeIntervals,
 		}
 		for l := range r.RouteOpts.GroupBy {
 			m.GroupBy = append(m.GroupBy, string(l))
@@ -158,6 +169,16 @@ func ParseAlertmanager(file string, data []byte, cfg *Config, esc *Escalation) (
 	}
 	a := &Alertmanager{File: file, Config: c, root: dispatch.NewRoute(c.Route, nil), receivers: map[string]string{},
 		receiverPos: receiverPositions(data), inhibitPos: inhibitPositions(data)}
+	// As Alertmanager builds its Intervener on (re)load: both lists by
+	// name, time_intervals winning a name both have.
+	ti := make(map[string][]timeinterval.TimeInterval, len(c.MuteTimeIntervals)+len(c.TimeIntervals))
+	for _, t := range c.MuteTimeIntervals {
+		ti[t.Name] = t.TimeIntervals
+	}
+	for _, t := range c.TimeIntervals {
+		ti[t.Name] = t.TimeIntervals
+	}
+	a.intervals = timeinterval.NewIntervener(ti)
 	for _, r := range c.InhibitRules {
 		// The loader has validated every matcher, so NewInhibitRule's
 		// panic on a bad one cannot be reached.

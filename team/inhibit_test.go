@@ -182,3 +182,81 @@ func TestInhibitedAgreesWithAlertmanager(t *testing.T) {
 		})
 	}
 }
+
+// mute_time_intervals and active_time_intervals of a route decide
+// through Alertmanager's Intervener at the instant given, in the
+// interval's location; they are the route's own, not inherited.
+func TestTimeMuted(t *testing.T) {
+	m := amFS(t)
+	replace(t, m, "alertmanager.yml", "      group_wait: 2m\n", "      group_wait: 2m\n      mute_time_intervals: [weekend]\n")
+	replace(t, m, "alertmanager.yml", "    - matchers: ['service=~\"llm-.*\"']\n      receiver: pd-ml-platform\n",
+		"    - matchers: ['service=~\"llm-.*\"']\n      receiver: pd-ml-platform\n      active_time_intervals: [office, late]\n")
+	m["alertmanager.yml"].Data = append(append([]byte{}, m["alertmanager.yml"].Data...), `time_intervals:
+  - name: weekend
+    time_intervals:
+      - weekdays: [saturday, sunday]
+        location: Europe/Berlin
+  - name: office
+    time_intervals:
+      - weekdays: ['monday:friday']
+        times: [{start_time: '09:00', end_time: '17:00'}]
+        location: Europe/Berlin
+mute_time_intervals:
+  - name: late
+    time_intervals:
+      - times: [{start_time: '22:00', end_time: '23:00'}]
+`...)
+	tm, err := LoadFS(m, ".")
+	require.NoError(t, err)
+	am := tm.Alertmanager
+
+	team := am.Route(lbls("alertname", "X", "team", "ml-platform"))
+	require.Len(t, team, 1)
+	require.Equal(t, []string{"weekend"}, team[0].MuteTimeIntervals)
+	require.Empty(t, team[0].ActiveTimeIntervals)
+	staging := am.Route(lbls("alertname", "X", "team", "ml-platform", "env", "staging"))
+	require.Empty(t, staging[0].MuteTimeIntervals, "not inherited from the parent route")
+	svc := am.Route(lbls("alertname", "X", "service", "llm-gateway"))
+	require.Equal(t, []string{"office", "late"}, svc[0].ActiveTimeIntervals)
+
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	sat := time.Date(2026, 3, 7, 12, 0, 0, 0, berlin) // a Saturday
+	mon := time.Date(2026, 3, 9, 12, 0, 0, 0, berlin)
+	cases := []struct {
+		name         string
+		mute, active []string
+		at           time.Time
+		want         bool
+		by           []string
+	}{
+		{"inside a mute interval", team[0].MuteTimeIntervals, nil, sat, true, []string{"weekend"}},
+		{"outside it", team[0].MuteTimeIntervals, nil, mon, false, nil},
+		{"Sunday 00:30 in Berlin (Saturday in UTC)", team[0].MuteTimeIntervals, nil,
+			time.Date(2026, 3, 8, 0, 30, 0, 0, berlin), true, []string{"weekend"}},
+		{"Monday 00:30 Berlin (Sunday in UTC): the interval's location decides", team[0].MuteTimeIntervals, nil,
+			time.Date(2026, 3, 9, 0, 30, 0, 0, berlin), false, nil},
+		{"inside an active interval", nil, svc[0].ActiveTimeIntervals, mon, false, nil},
+		{"inside another active interval (UTC)", nil, svc[0].ActiveTimeIntervals, time.Date(2026, 3, 7, 22, 30, 0, 0, time.UTC), false, nil},
+		{"outside every active interval", nil, svc[0].ActiveTimeIntervals, sat, true, []string{"office", "late"}},
+		{"active, but muted", []string{"weekend"}, []string{"late"}, time.Date(2026, 3, 7, 22, 30, 0, 0, time.UTC), true, []string{"weekend"}},
+		{"no intervals", nil, nil, sat, false, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, by, err := am.TimeMuted(c.mute, c.active, c.at)
+			require.NoError(t, err)
+			require.Equal(t, c.want, got)
+			require.Equal(t, c.by, by)
+		})
+	}
+	_, _, err = am.TimeMuted([]string{"nope"}, nil, sat)
+	require.ErrorContains(t, err, "nope")
+
+	t.Run("a route naming an undefined interval is refused by the loader", func(t *testing.T) {
+		m := amFS(t)
+		replace(t, m, "alertmanager.yml", "      group_wait: 2m\n", "      group_wait: 2m\n      mute_time_intervals: [nowhere]\n")
+		_, err := LoadFS(m, ".")
+		require.ErrorContains(t, err, "nowhere")
+	})
+}
