@@ -428,6 +428,8 @@ func alertLabels(ev timeline.Event) map[string]string {
 type target struct {
 	policy, key    string
 	wait, interval time.Duration
+	route          string
+	mute, active   []string // the route's time interval names
 }
 
 // targets are the policies labels page. With the team's alertmanager.yml
@@ -457,7 +459,8 @@ func (e *Engine) targets(labels map[string]string) (ts []target, quiet []team.AM
 			sort.Strings(by)
 		}
 		key := e.groupKey(m.Policy+" via "+m.Receiver+" "+m.Route, by, labels)
-		ts = append(ts, target{policy: m.Policy, key: key, wait: m.GroupWait, interval: m.GroupInterval})
+		ts = append(ts, target{policy: m.Policy, key: key, wait: m.GroupWait, interval: m.GroupInterval, route: m.Route,
+			mute: m.MuteTimeIntervals, active: m.ActiveTimeIntervals})
 	}
 	return ts, quiet
 }
@@ -505,7 +508,8 @@ func (e *Engine) firing(ctx context.Context, ev timeline.Event) {
 		h := fnv.New64a()
 		h.Write([]byte(tg.key))
 		in := &incident{
-			e: e, id: e.seq, key: tg.key, policyID: tg.policy, groupWait: tg.wait, groupInterval: tg.interval, alert: ev.Subject,
+			e: e, id: e.seq, key: tg.key, policyID: tg.policy, groupWait: tg.wait, groupInterval: tg.interval, route: tg.route,
+			muteIntervals: tg.mute, activeIntervals: tg.active, alert: ev.Subject,
 			labels: labels, annotations: ev.Attrs, start: at, now: at,
 			firing:   map[string]map[string]string{fp: labels},
 			names:    map[string]bool{ev.Subject: true},

@@ -25,12 +25,16 @@ type incident struct {
 	// groupInterval is the route's group_interval: the next flushes of a
 	// group whose alerts were all inhibited at its first.
 	groupInterval time.Duration
-	alert         string
-	labels        map[string]string
-	annotations   map[string]string
-	start         time.Time
-	rng           *rand.Rand
-	budget        *budget // what it may still send and write
+	// route is Alertmanager's key of the matched route; muteIntervals
+	// and activeIntervals its time interval names.
+	route                          string
+	muteIntervals, activeIntervals []string
+	alert                          string
+	labels                         map[string]string
+	annotations                    map[string]string
+	start                          time.Time
+	rng                            *rand.Rand
+	budget                         *budget // what it may still send and write
 
 	// guarded by e.mu
 	firing     map[string]map[string]string // the group's firing alerts: fingerprint → labels

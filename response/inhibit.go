@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/drillkit/drill/timeline"
@@ -88,11 +89,15 @@ func (e *Engine) flushAt(in *incident, at time.Time) (string, []muted) {
 }
 
 // groupFlush waits for the group's first notification: its group_wait,
-// then, while every alert of the group is inhibited, one group_interval
-// after another, as Alertmanager's aggregation group flushes on its
-// timer and its pipeline drops what the Inhibitor mutes. It returns false
+// then, while every alert of the group is inhibited or its route is
+// muted by its time intervals, one group_interval after another, as
+// Alertmanager's aggregation group flushes on its timer and its pipeline
+// drops what the Inhibitor mutes (its MuteStage), then all when the
+// route is outside its active_time_intervals or inside a
+// mute_time_interval (TimeActiveStage, TimeMuteStage). It returns false
 // when the group resolved or the drill ended first: nobody is paged.
-// Each inhibited alert is a note, once per inhibiting alert and rule.
+// Each inhibited alert is a note, once per inhibiting alert and rule;
+// each time muting, once per set of intervals.
 func (in *incident) groupFlush(ctx context.Context) bool {
 	flush := in.start.Add(in.groupWait)
 	noted := map[string]bool{}
@@ -104,7 +109,8 @@ func (in *incident) groupFlush(ctx context.Context) bool {
 		default: // resolved before the flush, or the drill ended: no page
 			return false
 		}
-		if in.e.am == nil || in.e.am.InhibitRules() == 0 {
+		am := in.e.am
+		if am == nil || (am.InhibitRules() == 0 && len(in.muteIntervals) == 0 && len(in.activeIntervals) == 0) {
 			return true
 		}
 		first, ms := in.e.flushAt(in, in.now)
@@ -114,7 +120,6 @@ func (in *incident) groupFlush(ctx context.Context) bool {
 				continue
 			}
 			noted[key] = true
-			am := in.e.am
 			where := am.File
 			if p := am.InhibitRulePos(m.rule); p.Line > 0 {
 				where = fmt.Sprintf("%s, line %d", am.File, p.Line)
@@ -128,10 +133,31 @@ func (in *incident) groupFlush(ctx context.Context) bool {
 			}
 		}
 		if first != "" {
-			in.e.mu.Lock()
-			in.alert, in.labels = in.e.alerts[first].name, in.e.alerts[first].labels
-			in.e.mu.Unlock()
-			return true
+			muted, outside, by, err := am.TimeMuted(in.muteIntervals, in.activeIntervals, in.now)
+			if err != nil {
+				// The loader refuses a route naming an unknown interval.
+				in.e.fail(fmt.Errorf("response: group %s: %w", in.key, err))
+				return false
+			}
+			if !muted {
+				in.e.mu.Lock()
+				in.alert, in.labels = in.e.alerts[first].name, in.e.alerts[first].labels
+				in.e.mu.Unlock()
+				return true
+			}
+			if key := fmt.Sprint(outside, by); !noted[key] {
+				noted[key] = true
+				what := "inside its mute_time_intervals " + strings.Join(by, ", ")
+				if outside {
+					what = "outside every one of its active_time_intervals " + strings.Join(by, ", ")
+				}
+				if !in.write(timeline.Event{At: in.now, Kind: timeline.Note, Subject: in.alert, Labels: in.labels,
+					Attrs: in.attrs(timeline.Reason, timeline.TimeMuted, timeline.TimeIntervals, strings.Join(by, ","), "route", in.route),
+					Message: fmt.Sprintf("alert %s's route in %s is %s at %s (drill time, UTC): policy %s is not paged for it now; Alertmanager looks again every group_interval (%s)",
+						in.alert, am.File, what, in.now.UTC().Format("Mon 2006-01-02 15:04"), in.policyID, in.groupInterval)}) {
+					return false
+				}
+			}
 		}
 		if ctx.Err() != nil {
 			return false

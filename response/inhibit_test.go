@@ -98,7 +98,7 @@ func TestInhibitedNotPaged(t *testing.T) {
 	h.fire("LatencyHigh", latencyHigh, nil)
 	h.seen(2, 0)
 	h.advanceTo(20 * time.Minute)
-	require.Eventually(t, func() bool { return len(h.inhibitNotes()) == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(h.inhibitNotes()) == 1 && len(h.pagedFor()) == 1 }, 5*time.Second, time.Millisecond)
 	h.stop()
 	require.Equal(t, map[string]time.Duration{"ProviderDown": 45 * time.Second}, h.pagedFor())
 	require.Equal(t, []string{"LatencyHigh by ProviderDown rule 0"}, h.inhibitNotes(), "one note, not one per flush")
@@ -134,7 +134,7 @@ func TestInhibitSelfMatch(t *testing.T) {
 	h.fire("DBSlow", map[string]string{"severity": "warning", "service": "llm-db"}, nil)
 	h.seen(3, 0)
 	h.advanceTo(10 * time.Minute)
-	require.Eventually(t, func() bool { return len(h.inhibitNotes()) == 1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(h.inhibitNotes()) == 1 && len(h.pagedFor()) == 2 }, 5*time.Second, time.Millisecond)
 	h.stop()
 	// Each routes to slack-ml (critical, paging nobody) and on to
 	// pd-ml-platform (service=~"llm-.*", group_wait 45s).
@@ -184,6 +184,7 @@ func TestInhibitSourceResolves(t *testing.T) {
 		h.fire("LatencyHigh", latencyHigh, nil)
 		h.seen(2, 0)
 		h.advanceTo(2 * time.Minute)
+		require.Eventually(t, func() bool { return len(h.inhibitNotes()) == 1 && len(h.pagedFor()) == 1 }, 5*time.Second, time.Millisecond)
 		h.resolve("LatencyHigh", latencyHigh)
 		h.seen(2, 1)
 		h.advanceTo(15 * time.Minute)
@@ -231,4 +232,77 @@ func TestInhibitPartOfGroup(t *testing.T) {
 	e, ok := h.log.Find(func(e timeline.Event) bool { return e.Kind == timeline.Page && e.Attrs["alert"] == "LatencyHigh" })
 	require.True(t, ok)
 	require.Equal(t, "anthropic", e.Labels["provider"], "the page is for the alert no rule mutes")
+}
+
+// timedHarness gives team/testdata/amroute's team route (team=
+// "ml-platform", group_wait 2m) mute_time_intervals [lunch], 12:00-13:00
+// UTC, and its service route (service=~"llm-.*", the root's 45s)
+// active_time_intervals [office], weekdays 09:00-17:00 in Berlin.
+func timedHarness(t *testing.T, at time.Time) *harness {
+	t.Helper()
+	m := testfs.Copy(t, "../team/testdata/amroute")
+	testfs.Replace(t, m, "alertmanager.yml", "      group_wait: 2m\n", "      group_wait: 2m\n      mute_time_intervals: [lunch]\n")
+	testfs.Replace(t, m, "alertmanager.yml", "    - matchers: ['service=~\"llm-.*\"']\n      receiver: pd-ml-platform\n",
+		"    - matchers: ['service=~\"llm-.*\"']\n      receiver: pd-ml-platform\n      active_time_intervals: [office]\n")
+	m["alertmanager.yml"].Data = append(append([]byte{}, m["alertmanager.yml"].Data...), `time_intervals:
+  - name: lunch
+    time_intervals:
+      - times: [{start_time: '12:00', end_time: '13:00'}]
+  - name: office
+    time_intervals:
+      - weekdays: ['monday:friday']
+        times: [{start_time: '09:00', end_time: '17:00'}]
+        location: Europe/Berlin
+`...)
+	tm, err := team.LoadFS(m, ".")
+	require.NoError(t, err)
+	return newHarness(t, at, Options{Escalation: tm.Escalation, Alertmanager: tm.Alertmanager,
+		Responders: responders(t, "default: {ack_delay: 10h}\n")})
+}
+
+func (h *harness) timeNotes() []string {
+	var out []string
+	for _, e := range h.log.Sorted() {
+		if e.Kind == timeline.Note && e.Attrs[timeline.Reason] == timeline.TimeMuted {
+			out = append(out, e.Subject+" "+e.Attrs[timeline.TimeIntervals]+" at "+e.At.Sub(h.start).String())
+		}
+	}
+	return out
+}
+
+// Inside a route's mute_time_intervals its group sends nothing; the
+// first flush after the interval (group_wait, then every group_interval)
+// pages. Inside its active_time_intervals it pages at group_wait.
+func TestTimeIntervalsMute(t *testing.T) {
+	at := time.Date(2026, 3, 9, 12, 30, 0, 0, time.UTC) // a Monday, 13:30 in Berlin
+	h := timedHarness(t, at)
+	h.fire("SpendSpike", map[string]string{"team": "ml-platform"}, nil)
+	h.fire("ProviderErrors", map[string]string{"service": "llm-gateway"}, nil)
+	h.seen(2, 0)
+	h.advanceTo(40 * time.Minute)
+	require.Eventually(t, func() bool { return len(h.pagedFor()) == 2 && len(h.timeNotes()) == 1 }, 5*time.Second, time.Millisecond)
+	h.stop()
+	// lunch ends at 13:00: flushes at 2m, 7m, ... 27m are muted; 32m pages.
+	require.Equal(t, map[string]time.Duration{"ProviderErrors": 45 * time.Second, "SpendSpike": 32 * time.Minute}, h.pagedFor())
+	require.Equal(t, []string{"SpendSpike lunch at 2m0s"}, h.timeNotes(), "one note, not one per flush")
+	n, ok := h.log.Find(func(e timeline.Event) bool { return e.Kind == timeline.Note && e.Attrs[timeline.Reason] == timeline.TimeMuted })
+	require.True(t, ok)
+	require.Contains(t, n.Message, "inside its mute_time_intervals lunch at Mon 2026-03-09 12:32")
+}
+
+// Outside every active_time_interval (18:00 in Berlin) the group pages
+// nobody; the route without intervals pages as usual.
+func TestTimeIntervalsInactive(t *testing.T) {
+	at := time.Date(2026, 3, 9, 17, 0, 0, 0, time.UTC) // 18:00 in Berlin
+	h := timedHarness(t, at)
+	h.fire("ProviderErrors", map[string]string{"service": "llm-gateway"}, nil)
+	h.fire("SpendSpike", map[string]string{"team": "ml-platform"}, nil)
+	h.seen(2, 0)
+	h.advanceTo(20 * time.Minute)
+	require.Eventually(t, func() bool { return len(h.pagedFor()) == 1 && len(h.timeNotes()) == 1 }, 5*time.Second, time.Millisecond)
+	h.stop()
+	require.Equal(t, map[string]time.Duration{"SpendSpike": 2 * time.Minute}, h.pagedFor())
+	require.Equal(t, []string{"ProviderErrors office at 45s"}, h.timeNotes())
+	n, _ := h.log.Find(func(e timeline.Event) bool { return e.Kind == timeline.Note && e.Attrs[timeline.Reason] == timeline.TimeMuted })
+	require.Contains(t, n.Message, "outside every one of its active_time_intervals office")
 }

@@ -116,24 +116,26 @@ func inhibitPositions(data []byte) []Pos {
 
 // TimeMuted says whether a route with these mute_time_intervals and
 // active_time_intervals (AMMatch's) sends nothing at instant at, as
-// Alertmanager's notification pipeline decides at a flush: outside every
-// one of its active_time_intervals (when it has some), or inside one of
-// its mute_time_intervals. by names the intervals that decided. The
-// instant is drill time: the drill clock's own wall time, the one the
-// on-call schedules are read at. An unknown interval name is an error
-// (Alertmanager's loader refuses a route that names one).
-func (a *Alertmanager) TimeMuted(mute, active []string, at time.Time) (muted bool, by []string, err error) {
+// Alertmanager's notification pipeline decides at a flush (its
+// TimeActiveStage, then its TimeMuteStage): outside every one of its
+// active_time_intervals (when it has some: outsideActive, by names them
+// all), or inside one of its mute_time_intervals (by names those it is
+// inside). The instant is drill time: the drill clock's own wall time,
+// the one the on-call schedules are read at. An unknown interval name is
+// an error (Alertmanager's loader refuses a route that names one).
+func (a *Alertmanager) TimeMuted(mute, active []string, at time.Time) (muted, outsideActive bool, by []string, err error) {
 	if len(active) > 0 {
 		in, _, err := a.intervals.Mutes(active, at)
 		if err != nil {
-			return false, nil, err
+			return false, false, nil, err
 		}
 		if !in {
-			return true, active, nil
+			return true, true, active, nil
 		}
 	}
 	if len(mute) > 0 {
-		return a.intervals.Mutes(mute, at)
+		muted, by, err := a.intervals.Mutes(mute, at)
+		return muted, false, by, err
 	}
-	return false, nil, nil
+	return false, false, nil, nil
 }

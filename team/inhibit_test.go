@@ -224,33 +224,34 @@ mute_time_intervals:
 	sat := time.Date(2026, 3, 7, 12, 0, 0, 0, berlin) // a Saturday
 	mon := time.Date(2026, 3, 9, 12, 0, 0, 0, berlin)
 	cases := []struct {
-		name         string
-		mute, active []string
-		at           time.Time
-		want         bool
-		by           []string
+		name          string
+		mute, active  []string
+		at            time.Time
+		want, outside bool
+		by            []string
 	}{
-		{"inside a mute interval", team[0].MuteTimeIntervals, nil, sat, true, []string{"weekend"}},
-		{"outside it", team[0].MuteTimeIntervals, nil, mon, false, nil},
+		{"inside a mute interval", team[0].MuteTimeIntervals, nil, sat, true, false, []string{"weekend"}},
+		{"outside it", team[0].MuteTimeIntervals, nil, mon, false, false, nil},
 		{"Sunday 00:30 in Berlin (Saturday in UTC)", team[0].MuteTimeIntervals, nil,
-			time.Date(2026, 3, 8, 0, 30, 0, 0, berlin), true, []string{"weekend"}},
+			time.Date(2026, 3, 8, 0, 30, 0, 0, berlin), true, false, []string{"weekend"}},
 		{"Monday 00:30 Berlin (Sunday in UTC): the interval's location decides", team[0].MuteTimeIntervals, nil,
-			time.Date(2026, 3, 9, 0, 30, 0, 0, berlin), false, nil},
-		{"inside an active interval", nil, svc[0].ActiveTimeIntervals, mon, false, nil},
-		{"inside another active interval (UTC)", nil, svc[0].ActiveTimeIntervals, time.Date(2026, 3, 7, 22, 30, 0, 0, time.UTC), false, nil},
-		{"outside every active interval", nil, svc[0].ActiveTimeIntervals, sat, true, []string{"office", "late"}},
-		{"active, but muted", []string{"weekend"}, []string{"late"}, time.Date(2026, 3, 7, 22, 30, 0, 0, time.UTC), true, []string{"weekend"}},
-		{"no intervals", nil, nil, sat, false, nil},
+			time.Date(2026, 3, 9, 0, 30, 0, 0, berlin), false, false, nil},
+		{"inside an active interval", nil, svc[0].ActiveTimeIntervals, mon, false, false, nil},
+		{"inside another active interval (UTC)", nil, svc[0].ActiveTimeIntervals, time.Date(2026, 3, 7, 22, 30, 0, 0, time.UTC), false, false, nil},
+		{"outside every active interval", nil, svc[0].ActiveTimeIntervals, sat, true, true, []string{"office", "late"}},
+		{"active, but muted", []string{"weekend"}, []string{"late"}, time.Date(2026, 3, 7, 22, 30, 0, 0, time.UTC), true, false, []string{"weekend"}},
+		{"no intervals", nil, nil, sat, false, false, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, by, err := am.TimeMuted(c.mute, c.active, c.at)
+			got, active, by, err := am.TimeMuted(c.mute, c.active, c.at)
 			require.NoError(t, err)
 			require.Equal(t, c.want, got)
+			require.Equal(t, c.outside, active)
 			require.Equal(t, c.by, by)
 		})
 	}
-	_, _, err = am.TimeMuted([]string{"nope"}, nil, sat)
+	_, _, _, err = am.TimeMuted([]string{"nope"}, nil, sat)
 	require.ErrorContains(t, err, "nope")
 
 	t.Run("a route naming an undefined interval is refused by the loader", func(t *testing.T) {

@@ -85,17 +85,26 @@ const (
 	ControlWindowWarning = "control-window"
 )
 
-// The note that an alert's page was held back by an inhibit_rules entry
-// of the team's alertmanager.yml (response writes it, features and
-// scoring read it): its Reason attribute is Inhibited, InhibitedBy names
-// the inhibiting alert and InhibitRule is the rule's index in
-// inhibit_rules, from 0.
+// The notes that the team's alertmanager.yml held an alert's page back
+// (response writes them, features and scoring read them; HeldBack tells
+// them). An inhibit_rules entry: the Reason attribute is Inhibited,
+// InhibitedBy names the inhibiting alert and InhibitRule is the rule's
+// index in inhibit_rules, from 0. The route's time intervals: Reason is
+// TimeMuted and TimeIntervals lists the deciding interval names.
 const (
-	Reason      = "reason"
-	Inhibited   = "inhibited"
-	InhibitedBy = "inhibited_by"
-	InhibitRule = "inhibit_rule"
+	Reason        = "reason"
+	Inhibited     = "inhibited"
+	InhibitedBy   = "inhibited_by"
+	InhibitRule   = "inhibit_rule"
+	TimeMuted     = "time_muted"
+	TimeIntervals = "time_intervals"
 )
+
+// HeldBack reports whether e is a note that Alertmanager's inhibition
+// or a route's time intervals held an alert's page back.
+func HeldBack(e Event) bool {
+	return e.Kind == Note && (e.Attrs[Reason] == Inhibited || e.Attrs[Reason] == TimeMuted)
+}
 
 // Event is one thing that happened in a drill, stamped in drill time.
 type Event struct {
