@@ -285,7 +285,9 @@ func TestTimeIntervalsMute(t *testing.T) {
 	// lunch ends at 13:00: flushes at 2m, 7m, ... 27m are muted; 32m pages.
 	require.Equal(t, map[string]time.Duration{"ProviderErrors": 45 * time.Second, "SpendSpike": 32 * time.Minute}, h.pagedFor())
 	require.Equal(t, []string{"SpendSpike lunch at 2m0s"}, h.timeNotes(), "one note, not one per flush")
-	n, ok := h.log.Find(func(e timeline.Event) bool { return e.Kind == timeline.Note && e.Attrs[timeline.Reason] == timeline.TimeMuted })
+	n, ok := h.log.Find(func(e timeline.Event) bool {
+		return e.Kind == timeline.Note && e.Attrs[timeline.Reason] == timeline.TimeMuted
+	})
 	require.True(t, ok)
 	require.Contains(t, n.Message, "inside its mute_time_intervals lunch at Mon 2026-03-09 12:32")
 }
@@ -303,6 +305,8 @@ func TestTimeIntervalsInactive(t *testing.T) {
 	h.stop()
 	require.Equal(t, map[string]time.Duration{"SpendSpike": 2 * time.Minute}, h.pagedFor())
 	require.Equal(t, []string{"ProviderErrors office at 45s"}, h.timeNotes())
-	n, _ := h.log.Find(func(e timeline.Event) bool { return e.Kind == timeline.Note && e.Attrs[timeline.Reason] == timeline.TimeMuted })
+	n, _ := h.log.Find(func(e timeline.Event) bool {
+		return e.Kind == timeline.Note && e.Attrs[timeline.Reason] == timeline.TimeMuted
+	})
 	require.Contains(t, n.Message, "outside every one of its active_time_intervals office")
 }
