@@ -3,6 +3,7 @@ package team
 import (
 	"time"
 
+	"github.com/prometheus/alertmanager/pkg/labels"
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 )
@@ -138,4 +139,25 @@ func (a *Alertmanager) TimeMuted(mute, active []string, at time.Time) (muted, ou
 		return muted, false, by, err
 	}
 	return false, false, nil, nil
+}
+
+// InhibitRuleMayMatch says whether an alert whose known labels are these
+// may match the source side and the target side of inhibit_rules[i]: each
+// of Alertmanager's matchers of the side over a known label is decided on
+// its value; one over a label not known (from the rule's series, or
+// Prometheus' external labels) may match. For lint: false is certain,
+// true is possible.
+func (a *Alertmanager) InhibitRuleMayMatch(i int, known map[string]string) (source, target bool) {
+	if i < 0 || i >= len(a.inhibit) {
+		return false, false
+	}
+	may := func(ms []*labels.Matcher) bool {
+		for _, m := range ms {
+			if v, ok := known[m.Name]; ok && !m.Matches(v) {
+				return false
+			}
+		}
+		return true
+	}
+	return may(a.inhibit[i].SourceMatchers), may(a.inhibit[i].TargetMatchers)
 }
