@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/alertmanager/alert"
 	"github.com/prometheus/alertmanager/eventrecorder"
 	"github.com/prometheus/alertmanager/inhibit"
 	"github.com/prometheus/alertmanager/provider/mem"
-	"github.com/prometheus/alertmanager/types"
 	"github.com/stretchr/testify/require"
 )
 
@@ -164,7 +164,7 @@ func TestInhibitedAgreesWithAlertmanager(t *testing.T) {
 			require.NoError(t, err)
 			defer ap.Close()
 			for _, f := range c.firing {
-				a := &types.Alert{}
+				a := &alert.Alert{}
 				a.Labels = labelSet(f)
 				a.StartsAt, a.EndsAt, a.UpdatedAt = now.Add(-time.Minute), now.Add(time.Hour), now
 				require.NoError(t, ap.Put(ctx, a))
