@@ -477,7 +477,7 @@ func (e *Engine) firing(ctx context.Context, ev timeline.Event) {
 	// at all the alerts it receives.
 	if ep, ok := e.alerts[fp]; !ok || !ep.until.IsZero() {
 		e.alertSeq++
-		e.alerts[fp] = &episode{name: ev.Subject, labels: labels, since: at, seq: e.alertSeq}
+		e.alerts[fp] = &episode{name: ev.Subject, labels: labels, annotations: ev.Attrs, since: at, seq: e.alertSeq}
 	}
 	e.mu.Unlock()
 	ts, quiet := e.targets(labels)

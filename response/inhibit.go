@@ -16,11 +16,12 @@ import (
 // every alert (by fingerprint), so the set is as large as the set of
 // distinct alerts the drill's rules produced.
 type episode struct {
-	name   string
-	labels map[string]string
-	since  time.Time
-	until  time.Time
-	seq    int // order of first sight, for a stable choice among inhibitors
+	name        string
+	labels      map[string]string
+	annotations map[string]string
+	since       time.Time
+	until       time.Time
+	seq         int // order of first sight, for a stable choice among inhibitors
 }
 
 func (ep *episode) firingAt(at time.Time) bool {
@@ -141,7 +142,10 @@ func (in *incident) groupFlush(ctx context.Context) bool {
 			}
 			if !muted {
 				in.e.mu.Lock()
-				in.alert, in.labels = in.e.alerts[first].name, in.e.alerts[first].labels
+				// The page, the runbook and the roles are the first
+				// unmuted alert's.
+				ep := in.e.alerts[first]
+				in.alert, in.labels, in.annotations = ep.name, ep.labels, ep.annotations
 				in.e.mu.Unlock()
 				return true
 			}

@@ -215,8 +215,8 @@ func TestInhibitPartOfGroup(t *testing.T) {
 	at := time.Date(2026, 3, 9, 12, 30, 0, 0, time.UTC)
 	h := inhibitHarness(t, at)
 	h.fire("ProviderDown", providerDown, nil)
-	h.fire("LatencyHigh", latencyHigh, nil)                                // root group {alertname="LatencyHigh"}
-	h.fire("LatencyHigh", map[string]string{"provider": "anthropic"}, nil) // same group, not inhibited
+	h.fire("LatencyHigh", latencyHigh, map[string]string{"runbook_url": "openai.md"})                                   // root group {alertname="LatencyHigh"}
+	h.fire("LatencyHigh", map[string]string{"provider": "anthropic"}, map[string]string{"runbook_url": "anthropic.md"}) // same group, not inhibited
 	h.seen(3, 0)
 	h.advanceTo(time.Minute)
 	require.Eventually(t, func() bool { return len(h.pagedFor()) == 2 }, 5*time.Second, time.Millisecond)
@@ -232,6 +232,13 @@ func TestInhibitPartOfGroup(t *testing.T) {
 	e, ok := h.log.Find(func(e timeline.Event) bool { return e.Kind == timeline.Page && e.Attrs["alert"] == "LatencyHigh" })
 	require.True(t, ok)
 	require.Equal(t, "anthropic", e.Labels["provider"], "the page is for the alert no rule mutes")
+	h.engine.mu.Lock()
+	defer h.engine.mu.Unlock()
+	var runbooks []string
+	for _, in := range h.engine.groups {
+		runbooks = append(runbooks, in.alert+" "+in.annotations["runbook_url"])
+	}
+	require.Contains(t, runbooks, "LatencyHigh anthropic.md", "its runbook too")
 }
 
 // timedHarness gives team/testdata/amroute's team route (team=
