@@ -1435,18 +1435,26 @@ func (s *State) pagedSince(from time.Time) string {
 	return "paged: " + strings.Join(who, ", ")
 }
 
-// pageContext lists the escalation's broken links, for failure messages.
+// pageContext lists the alerts the team's inhibit_rules held back and the
+// escalation's broken links, for failure messages.
 func (s *State) pageContext() string {
-	var broken []string
+	var broken, inhibited []string
 	for _, e := range s.Env.Log().Events() {
-		if e.Kind == timeline.BrokenLink || e.Kind == timeline.PolicyExhausted {
+		switch {
+		case e.Kind == timeline.BrokenLink || e.Kind == timeline.PolicyExhausted:
 			broken = append(broken, strings.TrimSpace(e.Subject+" "+e.Message))
+		case timeline.HeldBack(e):
+			inhibited = append(inhibited, e.Message)
 		}
 	}
-	if len(broken) == 0 {
-		return ""
+	out := ""
+	if len(inhibited) > 0 {
+		out = "; held back in Alertmanager: " + strings.Join(inhibited, "; ")
 	}
-	return "; escalation problems: " + strings.Join(broken, "; ")
+	if len(broken) > 0 {
+		out += "; escalation problems: " + strings.Join(broken, "; ")
+	}
+	return out
 }
 
 func (s *State) checkRunbook(alert string) error {

@@ -49,3 +49,33 @@ func TestAlertmanagerReceiverNoPolicy(t *testing.T) {
 	require.Equal(t, 11, fs[0].Col)
 	require.Contains(t, fs[0].Message, "receiver pd-legacy sends to PagerDuty")
 }
+
+// An inhibit rule no alert rule can take as its source (a typo in the
+// alertname) or as its target (no rule has the label value) is flagged at
+// the rule; a matcher on a label no rule sets statically (one of the
+// series, or an external label) may match and is not.
+func TestAlertmanagerInhibitRuleDead(t *testing.T) {
+	m := testfs.Copy(t, amDir)
+	m["alertmanager.yml"].Data = append(append([]byte{}, m["alertmanager.yml"].Data...), `inhibit_rules:
+  - source_matchers: ['alertname="LLMSpendSpike"']
+    target_matchers: ['severity="page"']
+  - source_matchers: ['alertname="LLMSpendSpik"']
+    target_matchers: ['severity="page"']
+  - source_match: {provider: openai}
+    target_match: {severity: warning}
+  - source_matchers: ['cluster="prod"', 'alertname=~"LLM.*"']
+    target_matchers: ['service=~"llm-.+"']
+    equal: [cluster]
+`...)
+	fs := lintFS(t, m)
+	require.Len(t, fs, 2, "%v", fs)
+	for _, f := range fs {
+		require.Equal(t, "escalation-inhibit-rule-dead", f.ID)
+		require.Equal(t, "alertmanager.yml", f.File)
+		require.Equal(t, 5, f.Col)
+	}
+	require.Equal(t, 35, fs[0].Line)
+	require.Contains(t, fs[0].Message, "inhibit_rules[1] never mutes anything: no alert rule of alerts can match its source matchers")
+	require.Equal(t, 37, fs[1].Line)
+	require.Contains(t, fs[1].Message, "inhibit_rules[2] never mutes anything: no alert rule of alerts can match its target matchers")
+}

@@ -54,6 +54,7 @@ var checks = []Check{
 	// Escalation.
 	{"escalation-unrouted-alert", SeverityError, "a paging alert that no route matches (escalation routes:, or Alertmanager's tree when drill.yaml names an alertmanager.yml) pages nobody"},
 	{"escalation-routes-ignored", SeverityWarning, "routes: in escalation/ that drill.yaml's paths.alertmanager overrides describe a routing nobody runs, and mislead whoever reads them"},
+	{"escalation-inhibit-rule-dead", SeverityWarning, "an inhibit rule of alertmanager.yml whose source or target side no alert rule of the team can match never mutes anything: a typo in a matcher, or a renamed alert, silently turns off the inhibition production relies on"},
 	{"escalation-receiver-no-policy", SeverityWarning, "an Alertmanager receiver that sends to PagerDuty but maps to no escalation policy pages someone in production and nobody in a drill, so the drill does not rehearse that page"},
 	{"escalation-route-no-policy", SeverityError, "a route to a policy that does not exist drops the page"},
 	{"escalation-team-no-policy", SeverityWarning, "a team with no escalation policy cannot be paged as a team"},

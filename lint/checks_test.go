@@ -280,6 +280,7 @@ func checkGolden(t *testing.T, path, got string) {
 func TestEveryCheckIsTested(t *testing.T) {
 	covered := map[string]bool{"runbook-older-than-rule": true} // TestRunbookOlderThanRule
 	covered["escalation-receiver-no-policy"] = true             // TestAlertmanagerReceiverNoPolicy
+	covered["escalation-inhibit-rule-dead"] = true              // TestAlertmanagerInhibitRuleDead
 	for _, id := range []string{"feature-syntax", "feature-undefined-step", "promtool-test-failed"} {
 		covered[id] = true // on a team on disk: run_test.go
 	}

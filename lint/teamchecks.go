@@ -330,6 +330,42 @@ func (l *linter) routePolicies(lbls map[string]string) []string {
 	return nil
 }
 
+// inhibitRules flags an inhibit rule that no alert rule of the team can
+// take as its source, or as its target: judged on each rule's alertname
+// and static labels (a templated value, or a label the rule's series or
+// Prometheus' external labels bring, may match anything).
+func (l *linter) inhibitRules(am *team.Alertmanager) {
+	alerts := l.t.Alerts()
+	if len(alerts) == 0 {
+		return
+	}
+	for i := 0; i < am.InhibitRules(); i++ {
+		var source, target bool
+		for _, r := range alerts {
+			known := map[string]string{"alertname": r.Alert}
+			for k, v := range r.Labels {
+				if !strings.Contains(v, "{{") {
+					known[k] = v
+				}
+			}
+			s, t := am.InhibitRuleMayMatch(i, known)
+			source, target = source || s, target || t
+		}
+		var dead []string
+		if !source {
+			dead = append(dead, "source")
+		}
+		if !target {
+			dead = append(dead, "target")
+		}
+		if len(dead) == 0 {
+			continue
+		}
+		p := am.InhibitRulePos(i)
+		l.add("escalation-inhibit-rule-dead", am.File, p.Line, p.Col, "inhibit_rules[%d] never mutes anything: no alert rule of %s can match its %s matchers (by alertname and static labels); check the matchers against the rules' names and labels", i, l.cfg.Paths.Alerts, strings.Join(dead, " and "))
+	}
+}
+
 func (l *linter) escalation() {
 	e := l.t.Escalation
 	for _, r := range l.t.Alerts() {
@@ -359,6 +395,9 @@ func (l *linter) escalation() {
 				l.add("escalation-receiver-no-policy", am.File, p.Line, p.Col, "receiver %s sends to PagerDuty but pages no escalation policy: a drill pages nobody through it where production pages someone; name it after a policy in %s/ or map it in %s alertmanager.receivers", r.Name, l.cfg.Paths.Escalation, team.ConfigFile)
 			}
 		}
+	}
+	if am := l.t.Alertmanager; am != nil {
+		l.inhibitRules(am)
 	}
 	if am := l.t.Alertmanager; am != nil && len(e.Routes) > 0 {
 		r := e.Routes[0]

@@ -2,7 +2,10 @@
 // alerts through the team's escalation (routes, policies, schedules,
 // notification rules) in drill time — or, when the team has an
 // alertmanager.yml, through Alertmanager's route tree (team.Alertmanager),
-// every matched receiver's policy paged after its route's group_wait —
+// every matched receiver's policy paged after its route's group_wait
+// unless the file's inhibit_rules or the route's time intervals hold the
+// page back at that flush (then at each group_interval, a note saying
+// why) —
 // simulates the responders from
 // drill.yaml (availability, acknowledgement delay as a seeded distribution,
 // the "this person is unreachable" fault), and has the acknowledging

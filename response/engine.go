@@ -114,8 +114,12 @@ type Engine struct {
 	failure  chan error // the first harness failure (Err)
 	failOnce sync.Once
 
-	mu          sync.Mutex
-	groups      map[string]*incident
+	mu     sync.Mutex
+	groups map[string]*incident
+	// alerts is the latest episode of every alert seen, by fingerprint:
+	// what the inhibit_rules of the team's alertmanager.yml look at.
+	alerts      map[string]*episode
+	alertSeq    int
 	unavailable map[string]bool
 	// liveRunbooks are the runbooks opened by live acknowledgements, in
 	// order; steps are marked on the last.
@@ -271,7 +275,7 @@ func New(opt Options) (*Engine, error) {
 	e := &Engine{
 		opt: opt, clock: opt.Clock, log: opt.Log, esc: opt.Escalation, am: opt.Alertmanager, logger: logger,
 		bash: bash, env: env, hidden: sandbox.Hidden(teamDir),
-		groups: map[string]*incident{}, unavailable: map[string]bool{},
+		groups: map[string]*incident{}, unavailable: map[string]bool{}, alerts: map[string]*episode{},
 		failure: make(chan error, 1),
 	}
 	if opt.Live {
@@ -419,10 +423,13 @@ func alertLabels(ev timeline.Event) map[string]string {
 	return l
 }
 
-// target is one policy an alert pages: its group key and its group wait.
+// target is one policy an alert pages: its group key, its group wait and
+// (through alertmanager.yml) its group interval.
 type target struct {
-	policy, key string
-	wait        time.Duration
+	policy, key    string
+	wait, interval time.Duration
+	route          string
+	mute, active   []string // the route's time interval names
 }
 
 // targets are the policies labels page. With the team's alertmanager.yml
@@ -452,7 +459,8 @@ func (e *Engine) targets(labels map[string]string) (ts []target, quiet []team.AM
 			sort.Strings(by)
 		}
 		key := e.groupKey(m.Policy+" via "+m.Receiver+" "+m.Route, by, labels)
-		ts = append(ts, target{policy: m.Policy, key: key, wait: m.GroupWait})
+		ts = append(ts, target{policy: m.Policy, key: key, wait: m.GroupWait, interval: m.GroupInterval, route: m.Route,
+			mute: m.MuteTimeIntervals, active: m.ActiveTimeIntervals})
 	}
 	return ts, quiet
 }
@@ -463,6 +471,15 @@ func (e *Engine) firing(ctx context.Context, ev timeline.Event) {
 	if at.IsZero() {
 		at = e.clock.Now()
 	}
+	fp := fingerprint(ev.Subject, labels)
+	e.mu.Lock()
+	// Every alert is seen, routed or not: Alertmanager's inhibitor looks
+	// at all the alerts it receives.
+	if ep, ok := e.alerts[fp]; !ok || !ep.until.IsZero() {
+		e.alertSeq++
+		e.alerts[fp] = &episode{name: ev.Subject, labels: labels, annotations: ev.Attrs, since: at, seq: e.alertSeq}
+	}
+	e.mu.Unlock()
 	ts, quiet := e.targets(labels)
 	for _, m := range quiet {
 		e.log.Append(timeline.Event{At: at, Kind: timeline.Note, Subject: ev.Subject, Labels: labels,
@@ -479,12 +496,11 @@ func (e *Engine) firing(ctx context.Context, ev timeline.Event) {
 			Message: msg})
 		return
 	}
-	fp := fingerprint(ev.Subject, labels)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, tg := range ts {
 		if in, ok := e.groups[tg.key]; ok {
-			in.firing[fp] = true // dedup: an active group pages once
+			in.firing[fp] = labels // dedup: an active group pages once
 			in.names[ev.Subject] = true
 			continue
 		}
@@ -492,9 +508,10 @@ func (e *Engine) firing(ctx context.Context, ev timeline.Event) {
 		h := fnv.New64a()
 		h.Write([]byte(tg.key))
 		in := &incident{
-			e: e, id: e.seq, key: tg.key, policyID: tg.policy, groupWait: tg.wait, alert: ev.Subject,
+			e: e, id: e.seq, key: tg.key, policyID: tg.policy, groupWait: tg.wait, groupInterval: tg.interval, route: tg.route,
+			muteIntervals: tg.mute, activeIntervals: tg.active, alert: ev.Subject,
 			labels: labels, annotations: ev.Attrs, start: at, now: at,
-			firing:   map[string]bool{fp: true},
+			firing:   map[string]map[string]string{fp: labels},
 			names:    map[string]bool{ev.Subject: true},
 			acks:     make(chan ackReq, 1),
 			resolved: make(chan struct{}),
@@ -513,19 +530,23 @@ func (e *Engine) firing(ctx context.Context, ev timeline.Event) {
 func (e *Engine) resolved(ev timeline.Event) {
 	labels := alertLabels(ev)
 	ts, _ := e.targets(labels)
+	at := ev.At
+	if at.IsZero() {
+		at = e.clock.Now()
+	}
+	fp := fingerprint(ev.Subject, labels)
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if ep, ok := e.alerts[fp]; ok && ep.until.IsZero() {
+		ep.until = at
+	}
 	for _, tg := range ts {
 		in, ok := e.groups[tg.key]
 		if !ok {
 			continue
 		}
-		delete(in.firing, fingerprint(ev.Subject, labels))
+		delete(in.firing, fp)
 		if len(in.firing) == 0 {
-			at := ev.At
-			if at.IsZero() {
-				at = e.clock.Now()
-			}
 			in.resolvedAt = at
 			close(in.resolved)
 			delete(e.groups, tg.key)

@@ -17,21 +17,28 @@ import (
 // drill time (now) that moves from deadline to deadline, so events carry
 // exact drill instants even when a virtual clock is advanced in one jump.
 type incident struct {
-	e           *Engine
-	id          int
-	key         string
-	policyID    string
-	groupWait   time.Duration // before the first page (the route's group_wait)
-	alert       string
-	labels      map[string]string
-	annotations map[string]string
-	start       time.Time
-	rng         *rand.Rand
-	budget      *budget // what it may still send and write
+	e         *Engine
+	id        int
+	key       string
+	policyID  string
+	groupWait time.Duration // before the first page (the route's group_wait)
+	// groupInterval is the route's group_interval: the next flushes of a
+	// group whose alerts were all inhibited at its first.
+	groupInterval time.Duration
+	// route is Alertmanager's key of the matched route; muteIntervals
+	// and activeIntervals its time interval names.
+	route                          string
+	muteIntervals, activeIntervals []string
+	alert                          string
+	labels                         map[string]string
+	annotations                    map[string]string
+	start                          time.Time
+	rng                            *rand.Rand
+	budget                         *budget // what it may still send and write
 
 	// guarded by e.mu
-	firing     map[string]bool // fingerprints of the group's firing alerts
-	names      map[string]bool // alert names in the group
+	firing     map[string]map[string]string // the group's firing alerts: fingerprint → labels
+	names      map[string]bool              // alert names in the group
 	paged      bool
 	acked      bool
 	done       bool // the goroutine ended: nobody listens for acks
@@ -175,14 +182,8 @@ func (in *incident) run(ctx context.Context) {
 		in.done = true
 		in.e.mu.Unlock()
 	}()
-	for {
-		w, _ := in.wait(ctx, in.start.Add(in.groupWait), true)
-		if w == wakeTime {
-			break
-		}
-		if w != wakeAck { // resolved within the group wait, or the drill ended: no page
-			return
-		}
+	if !in.groupFlush(ctx) {
+		return
 	}
 	pol, ok := in.e.esc.Policy(in.policyID)
 	if !ok {

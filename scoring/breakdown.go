@@ -168,6 +168,7 @@ func analyzeBreakdown(sc *Scenario, events []timeline.Event, r response) {
 	var (
 		hops                  []string
 		broken                []string
+		inhibited             []string // notes of alerts an inhibit rule held back
 		paged                 = map[string]bool{}
 		starts                = map[string]time.Time{}
 		steps                 []stepRun
@@ -208,6 +209,10 @@ func analyzeBreakdown(sc *Scenario, events []timeline.Event, r response) {
 				}
 				broken = append(broken, strings.TrimSpace(e.Subject+": "+strings.TrimSpace(msg)))
 			}
+		case timeline.Note:
+			if timeline.HeldBack(e) && !e.At.Before(firingAt) && (pageAt.IsZero() || !e.At.After(pageAt)) {
+				inhibited = append(inhibited, e.Message)
+			}
 		case timeline.RecoveryUnproven:
 			unproven = e.Message
 		case timeline.StepStart:
@@ -229,9 +234,12 @@ func analyzeBreakdown(sc *Scenario, events []timeline.Event, r response) {
 		}
 		b.Phases = append(b.Phases, Phase{Name: name, Seconds: Seconds(to.Sub(from).Seconds()), Open: open, Evidence: evidence})
 	}
-	brokenNote := ""
+	brokenNote, inhibitNote := "", ""
 	if len(broken) > 0 {
 		brokenNote = "; " + strings.Join(broken, "; ")
+	}
+	if len(inhibited) > 0 {
+		inhibitNote = "; " + strings.Join(inhibited, "; ")
 	}
 	// detect
 	if firingAt.IsZero() {
@@ -242,11 +250,11 @@ func analyzeBreakdown(sc *Scenario, events []timeline.Event, r response) {
 	add(PhaseDetect, faultAt, firingAt, false, fmt.Sprintf("fault %s on at %s; %s firing at %s", faultName, at(faultAt), firingName, at(firingAt)))
 	// route
 	if pageAt.IsZero() {
-		add(PhaseRoute, firingAt, last, true, fmt.Sprintf("%s fired at %s and nobody was paged by %s%s", firingName, at(firingAt), at(last), brokenNote))
+		add(PhaseRoute, firingAt, last, true, fmt.Sprintf("%s fired at %s and nobody was paged by %s%s%s", firingName, at(firingAt), at(last), inhibitNote, brokenNote))
 		finishBreakdown(sc, b)
 		return
 	}
-	add(PhaseRoute, firingAt, pageAt, false, fmt.Sprintf("%s firing at %s; first page to %s at %s", firingName, at(firingAt), firstPage, at(pageAt)))
+	add(PhaseRoute, firingAt, pageAt, false, fmt.Sprintf("%s firing at %s; first page to %s at %s%s", firingName, at(firingAt), firstPage, at(pageAt), inhibitNote))
 	// acknowledge
 	hopNote := ""
 	if len(hops) > 0 {

@@ -57,7 +57,7 @@ var Metrics = []Metric{
 		Meaning: "the alert rules noticing the fault: time to detect"},
 	{Kind: KindPhase, Name: PhaseRoute, Field: PhaseRoute, Label: PhaseRoute,
 		From: "the first expected alert firing", To: "the first page",
-		Meaning: "routes and the escalation policy reaching someone"},
+		Meaning: "routes and the escalation policy reaching someone: with the team's alertmanager.yml, its group_wait, and as long as its inhibit_rules or time intervals hold the page back"},
 	{Kind: KindPhase, Name: PhaseAcknowledge, Field: PhaseAcknowledge, Label: "ack",
 		From: "the first page", To: "the first acknowledgement",
 		Meaning: "the responder taking the page, across escalation hops: time to acknowledge"},

@@ -10,7 +10,8 @@ import (
 
 	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/alertmanager/dispatch"
-	"github.com/prometheus/common/model"
+	"github.com/prometheus/alertmanager/inhibit"
+	"github.com/prometheus/alertmanager/timeinterval"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -28,6 +29,16 @@ type Alertmanager struct {
 	receivers map[string]string
 	// receiverPos is where each receiver's name is written.
 	receiverPos map[string]Pos
+	// inhibit are the file's inhibit_rules, in order, as Alertmanager's
+	// inhibit package builds them (old-style source_match and
+	// source_match_re joined to source_matchers, the same for target).
+	inhibit []*inhibit.InhibitRule
+	// inhibitPos is where each of inhibit_rules[i] begins.
+	inhibitPos []Pos
+	// intervals decides mute_time_intervals and active_time_intervals
+	// of a route: Alertmanager's own Intervener over the file's
+	// time_intervals and (older) mute_time_intervals.
+	intervals *timeinterval.Intervener
 }
 
 // ReceiverPos is where the receiver's name is written in File (zero when
@@ -74,8 +85,15 @@ type AMMatch struct {
 	GroupByAll bool
 	// GroupWait is the route's group_wait (inherited, Alertmanager's
 	// default 30s): how long a new group waits before its first
-	// notification.
-	GroupWait time.Duration
+	// notification. GroupInterval is the route's group_interval
+	// (inherited, default 5m): how often the group is flushed after that,
+	// which is when a group whose alerts were all inhibited at its first
+	// flush is looked at again.
+	GroupWait     time.Duration
+	GroupInterval time.Duration
+	// MuteTimeIntervals and ActiveTimeIntervals are the route's own (not
+	// inherited, as in Alertmanager) time interval names.
+	MuteTimeIntervals, ActiveTimeIntervals []string
 }
 
 // Route returns the routes labels take through the tree, in
@@ -84,18 +102,19 @@ type AMMatch struct {
 // alert takes at least one route; whether it pages anyone is whether a
 // match has a Policy.
 func (a *Alertmanager) Route(labels map[string]string) []AMMatch {
-	ls := make(model.LabelSet, len(labels))
-	for k, v := range labels {
-		ls[model.LabelName(k)] = model.LabelValue(v)
-	}
 	var out []AMMatch
-	for _, r := range a.root.Match(ls) {
+	for _, r := range a.root.Match(labelSet(labels)) {
 		m := AMMatch{
 			Receiver:   r.RouteOpts.Receiver,
 			Policy:     a.receivers[r.RouteOpts.Receiver],
 			Route:      r.Key(),
 			GroupByAll: r.RouteOpts.GroupByAll,
 			GroupWait:  r.RouteOpts.GroupWait,
+
+			GroupInterval: r.RouteOpts.GroupInterval,
+
+			MuteTimeIntervals:   r.RouteOpts.MuteTimeIntervals,
+			ActiveTimeIntervals: r.RouteOpts.ActiveTimeIntervals,
 		}
 		for l := range r.RouteOpts.GroupBy {
 			m.GroupBy = append(m.GroupBy, string(l))
@@ -149,7 +168,22 @@ func ParseAlertmanager(file string, data []byte, cfg *Config, esc *Escalation) (
 		return nil, Problems{p}
 	}
 	a := &Alertmanager{File: file, Config: c, root: dispatch.NewRoute(c.Route, nil), receivers: map[string]string{},
-		receiverPos: receiverPositions(data)}
+		receiverPos: receiverPositions(data), inhibitPos: inhibitPositions(data)}
+	// As Alertmanager builds its Intervener on (re)load: both lists by
+	// name, time_intervals winning a name both have.
+	ti := make(map[string][]timeinterval.TimeInterval, len(c.MuteTimeIntervals)+len(c.TimeIntervals))
+	for _, t := range c.MuteTimeIntervals {
+		ti[t.Name] = t.TimeIntervals
+	}
+	for _, t := range c.TimeIntervals {
+		ti[t.Name] = t.TimeIntervals
+	}
+	a.intervals = timeinterval.NewIntervener(ti)
+	for _, r := range c.InhibitRules {
+		// The loader has validated every matcher, so NewInhibitRule's
+		// panic on a bad one cannot be reached.
+		a.inhibit = append(a.inhibit, inhibit.NewInhibitRule(r))
+	}
 	for _, r := range c.Receivers {
 		if _, ok := esc.Policy(r.Name); ok {
 			a.receivers[r.Name] = r.Name

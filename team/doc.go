@@ -13,9 +13,13 @@
 // routing (Route) for the response engine; when drill.yaml names the
 // team's alertmanager.yml (paths.alertmanager), Alertmanager routes
 // instead: the file is loaded by Alertmanager's config package and routed
-// by its dispatch package's route tree, its receivers mapped to policies.
+// by its dispatch package's route tree, its receivers mapped to policies;
+// its inhibit_rules are built by Alertmanager's inhibit package
+// (Alertmanager.Inhibited) and its routes' time intervals decided by its
+// timeinterval package (Alertmanager.TimeMuted).
 //
 // The package reads only: it imports the standard library, yaml, goldmark,
-// Prometheus' rule and PromQL parsers and Alertmanager's config and
-// dispatch packages, never the testbed or any server.
+// Prometheus' rule and PromQL parsers and Alertmanager's config,
+// dispatch, inhibit and timeinterval packages, never the testbed or any
+// server.
 package team

@@ -85,6 +85,27 @@ const (
 	ControlWindowWarning = "control-window"
 )
 
+// The notes that the team's alertmanager.yml held an alert's page back
+// (response writes them, features and scoring read them; HeldBack tells
+// them). An inhibit_rules entry: the Reason attribute is Inhibited,
+// InhibitedBy names the inhibiting alert and InhibitRule is the rule's
+// index in inhibit_rules, from 0. The route's time intervals: Reason is
+// TimeMuted and TimeIntervals lists the deciding interval names.
+const (
+	Reason        = "reason"
+	Inhibited     = "inhibited"
+	InhibitedBy   = "inhibited_by"
+	InhibitRule   = "inhibit_rule"
+	TimeMuted     = "time_muted"
+	TimeIntervals = "time_intervals"
+)
+
+// HeldBack reports whether e is a note that Alertmanager's inhibition
+// or a route's time intervals held an alert's page back.
+func HeldBack(e Event) bool {
+	return e.Kind == Note && (e.Attrs[Reason] == Inhibited || e.Attrs[Reason] == TimeMuted)
+}
+
 // Event is one thing that happened in a drill, stamped in drill time.
 type Event struct {
 	Seq     int64             `json:"seq"`

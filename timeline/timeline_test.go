@@ -147,3 +147,13 @@ func TestFollowerMissesNothing(t *testing.T) {
 	_, err = f.Next(ctx)
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+// HeldBack tells the notes of what alertmanager.yml held back from other
+// notes and from other kinds of event carrying the same reason.
+func TestHeldBack(t *testing.T) {
+	require.True(t, HeldBack(Event{Kind: Note, Attrs: map[string]string{Reason: Inhibited}}))
+	require.True(t, HeldBack(Event{Kind: Note, Attrs: map[string]string{Reason: TimeMuted}}))
+	require.False(t, HeldBack(Event{Kind: Note, Attrs: map[string]string{Reason: "receiver_no_policy"}}))
+	require.False(t, HeldBack(Event{Kind: BrokenLink, Attrs: map[string]string{Reason: Inhibited}}))
+	require.False(t, HeldBack(Event{Kind: Note}))
+}
