@@ -31,8 +31,9 @@ type Step struct {
 	suffix string
 
 	// expects is true for a step whose first value is an alert the
-	// scenario expects to fire or tolerates (see ExpectedAlerts).
-	expects bool
+	// scenario expects to fire or tolerates (see ExpectedAlerts);
+	// tolerates, for a step that only tolerates it (see ToleratedAlerts).
+	expects, tolerates bool
 
 	bind func(s *State) any // returns the godog step function bound to s
 
@@ -552,12 +553,12 @@ var catalog = []Step{
 		},
 	},
 	{
-		Keyword: "Then", Form: `alert {alert} may fire`, expects: true,
+		Keyword: "Then", Form: `alert {alert} may fire`, expects: true, tolerates: true,
 		Variants: []string{
 			`[the ]alert {alert} (may|might|can|is allowed to|may also|might also|can also) fire`,
 			`the {alert} alert (may|might|can|is allowed to|may also|might also|can also) fire`,
 		},
-		Doc:     "Declares an alert the scenario tolerates: its firings are explained by the fault, not false alarms. Always passes.",
+		Doc:     "Declares an alert the scenario tolerates: its firings are explained by the fault, not false alarms. They are not the detection the scenario times either: time to detect, the page, acknowledgement, role and recovery deadlines run from the first firing of an alert a step waits for, never from a tolerated one (a quick warning the fault also trips does not shorten a page deadline, and its resolving is not the service's recovery). Always passes.",
 		Example: `Then alert "LLMLatencyHigh" may fire`,
 		bind: func(s *State) any {
 			return func(string) error { return nil }
@@ -1381,7 +1382,7 @@ func (s *State) firstExpectedFiringEvent() (timeline.Event, error) {
 	from := s.sinceFault()
 	detects := s.detection("")
 	for _, e := range s.Env.Log().Sorted() {
-		if detects(e) && !e.At.Before(from) && s.isExpected(e.Subject) {
+		if detects(e) && !e.At.Before(from) && s.isAwaited(e.Subject) {
 			return e, nil
 		}
 	}
@@ -1392,6 +1393,14 @@ func (s *State) isExpected(alert string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.expected[alert]
+}
+
+// isAwaited says whether the scenario waits for the alert to fire: it
+// expects it and does not only tolerate it.
+func (s *State) isAwaited(alert string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.expected[alert] && !s.tolerated[alert]
 }
 
 // alertContext says what the alert was doing since from, for a failure
@@ -1836,6 +1845,7 @@ func (s *State) expect(alert string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.expected[alert] = true
+	delete(s.tolerated, alert) // a step waited for it
 }
 
 // pendingContext names alerts whose firing since from was noise and

@@ -119,6 +119,9 @@ func TestParseErrorsArePositioned(t *testing.T) {
 
 func TestExpectedAlerts(t *testing.T) {
 	require.Equal(t, []string{"A", "B"}, ExpectedAlerts([]string{`alert "A" fires within 5m`, `alert "B" may fire`, `alert "C" does not fire within 5m`}))
+	// Only B is only tolerated: A is also waited for.
+	require.Equal(t, []string{"B"}, ToleratedAlerts([]string{`alert "A" may fire`, `alert "A" fires within 5m`, `alert "B" may fire`, `alert "B" might also fire`, `alert "C" does not fire within 5m`}))
+	require.Empty(t, ToleratedAlerts([]string{`alert "A" fires within 5m`}))
 }
 
 // A plan reads what Given steps set without running them: the last step
@@ -589,4 +592,35 @@ func TestCheckStepArguments(t *testing.T) {
 func exampleLine(s Step) string {
 	first, _, _ := strings.Cut(s.Example, "\n")
 	return strings.TrimSpace(strings.TrimPrefix(first, s.Keyword))
+}
+
+// The page, role and recovery deadlines run from the first firing of an
+// alert the scenario waits for: a tolerated alert ("may fire") that fires
+// first is not it.
+func TestToleratedFiringIsNotTheDetection(t *testing.T) {
+	ctx := context.Background()
+	env := newFake()
+	s := NewState(env, []string{"LLMProviderErrors", "LLMLatencyHigh"})
+	s.SetTolerated([]string{"LLMLatencyHigh"})
+	s.ControlWindow = 0
+	require.NoError(t, s.ensureStarted(ctx))
+	require.NoError(t, s.inject(ctx, "billing-spike", "primary", nil, 0))
+	env.clock.Advance(time.Minute)
+	at := env.clock.Now()
+	env.log.Append(alertEvent(timeline.AlertFiring, "LLMLatencyHigh", at, at))
+	_, err := s.firstExpectedFiringEvent()
+	require.Error(t, err, "only the tolerated alert fired")
+	env.clock.Advance(3 * time.Minute)
+	at = env.clock.Now()
+	awaited := env.log.Append(alertEvent(timeline.AlertFiring, "LLMProviderErrors", at, at))
+	got, err := s.firstExpectedFiringEvent()
+	require.NoError(t, err)
+	require.Equal(t, awaited.Seq, got.Seq)
+
+	// A step that waits for the tolerated alert makes it awaited.
+	s.expect("LLMLatencyHigh")
+	got, err = s.firstExpectedFiringEvent()
+	require.NoError(t, err)
+	require.Equal(t, "LLMLatencyHigh", got.Subject)
+	require.Empty(t, s.Tolerated())
 }

@@ -33,6 +33,9 @@ type State struct {
 	firstFaultAt time.Time
 	faults       []string // IDs in the order injected
 	expected     map[string]bool
+	// tolerated are the expected alerts only a "may fire" step names: no
+	// firing of theirs is the detection the scenario times.
+	tolerated map[string]bool
 	// subject is the firing the latest step about an alert waited for:
 	// what a later "it" or "the alert" refers to.
 	subject timeline.Event
@@ -41,7 +44,7 @@ type State struct {
 // NewState returns the step state of one scenario whose steps expect the
 // given alerts.
 func NewState(env Env, expectedAlerts []string) *State {
-	s := &State{Env: env, ControlWindow: DefaultControlWindow, expected: map[string]bool{}}
+	s := &State{Env: env, ControlWindow: DefaultControlWindow, expected: map[string]bool{}, tolerated: map[string]bool{}}
 	for _, a := range expectedAlerts {
 		s.expected[a] = true
 	}
@@ -56,6 +59,30 @@ func (s *State) SetExpected(alerts []string) {
 	for _, a := range alerts {
 		s.expected[a] = true
 	}
+}
+
+// SetTolerated replaces the alerts the scenario only tolerates (see
+// ToleratedAlerts).
+func (s *State) SetTolerated(alerts []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tolerated = map[string]bool{}
+	for _, a := range alerts {
+		s.tolerated[a] = true
+	}
+}
+
+// Tolerated returns the alerts the scenario only tolerates, sorted: those
+// of its "may fire" steps that no step waited for.
+func (s *State) Tolerated() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.tolerated))
+	for a := range s.tolerated {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Faults returns the IDs of the faults injected so far.
@@ -85,6 +112,34 @@ func ExpectedAlerts(stepTexts []string) []string {
 	for _, t := range stepTexts {
 		if m, ok := matchOne(t); ok && m.err == nil && catalog[m.step].expects {
 			out = append(out, m.args[0])
+		}
+	}
+	return out
+}
+
+// ToleratedAlerts are the alerts of ExpectedAlerts that only a step
+// tolerating them names ("may fire"): the scenario does not wait for
+// them, so their firings are no false alarms and no detection either.
+func ToleratedAlerts(stepTexts []string) []string {
+	tolerated, awaited := map[string]bool{}, map[string]bool{}
+	var out []string
+	for _, t := range stepTexts {
+		m, ok := matchOne(t)
+		if !ok || m.err != nil || !catalog[m.step].expects {
+			continue
+		}
+		if catalog[m.step].tolerates {
+			tolerated[m.args[0]] = true
+		} else {
+			awaited[m.args[0]] = true
+		}
+	}
+	for _, t := range stepTexts {
+		if m, ok := matchOne(t); ok && m.err == nil && catalog[m.step].tolerates {
+			if a := m.args[0]; tolerated[a] && !awaited[a] {
+				out = append(out, a)
+				tolerated[a] = false // once
+			}
 		}
 	}
 	return out

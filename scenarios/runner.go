@@ -455,6 +455,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 					rec.Family = scoring.FamilyOf(src.Tags)
 				}
 				rec.ExpectedAlerts = features.ExpectedAlerts(texts)
+				rec.ToleratedAlerts = features.ToleratedAlerts(texts)
 				rec.NoAlertExpected = !features.ExpectsAlert(texts)
 				w = newWorld(&opts, opts.Team, top, seed)
 				w.windows, w.speedHow = windows, "--speed"
@@ -464,6 +465,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				st.Env = w
 				st.ControlWindow = opts.ControlWindow
 				st.SetExpected(rec.ExpectedAlerts)
+				st.SetTolerated(rec.ToleratedAlerts)
 				began = time.Now()
 				stepIndex = 0
 				if opts.Console != nil {
@@ -531,6 +533,7 @@ func Run(ctx context.Context, opts Options) (*scoring.Scorecard, error) {
 				rec.Events = w.Log().Events()
 				// "an alert fires" steps expect whichever alert fired.
 				rec.ExpectedAlerts = st.Expected()
+				rec.ToleratedAlerts = st.Tolerated()
 				rec.Evidence = map[string]int64{}
 				for _, e := range evidence {
 					rec.Evidence[e.ID] = e.Affected

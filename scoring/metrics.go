@@ -40,7 +40,7 @@ type Metric struct {
 // order the summaries show them.
 var Metrics = []Metric{
 	{Kind: KindTiming, Name: "time to detect", Field: "time_to_detect", Label: "DETECT",
-		From: "the first fault on", To: "the first firing of an alert the scenario expects, in an episode begun after the fault",
+		From: "the first fault on", To: "the first firing of an alert a step of the scenario waits for (not one it only tolerates with may fire), in an episode begun after the fault",
 		Meaning: "how long the team's own alerts took to notice the fault; absent when none fired, and in a scenario no step of which waits for an alert to fire"},
 	{Kind: KindTiming, Name: "time to acknowledge", Field: "time_to_acknowledge", Label: "ACK",
 		From: "the first page at or after the first expected alert firing", To: "the first acknowledgement after that page",

@@ -57,6 +57,38 @@ func TestNoAlertExpectedHasNoDetection(t *testing.T) {
 	require.Equal(t, PhaseDetect, sc.Breakdown.Phases[0].Name)
 }
 
+// A tolerated alert ("may fire") that fires first, in a scenario that
+// waits for another, is no false alarm and no detection: time to detect
+// and the page's time run from the awaited alert's firing.
+func TestToleratedAlertIsNoDetection(t *testing.T) {
+	sc := Scenario{
+		Name: "s", Status: Passed, ExpectedAlerts: []string{"LLMProviderErrors", "LLMLatencyHigh"},
+		ToleratedAlerts: []string{"LLMLatencyHigh"},
+		Events: []timeline.Event{
+			ev(1, 0, timeline.ScenarioStart, ""),
+			ev(2, 5*time.Minute, timeline.ControlEnd, ""),
+			ev(3, 5*time.Minute, timeline.FaultOn, "errors"),
+			ev(4, 6*time.Minute, timeline.AlertFiring, "LLMLatencyHigh"),
+			ev(5, 6*time.Minute+30*time.Second, timeline.Page, "bob"), // the tolerated alert's page
+			ev(6, 9*time.Minute, timeline.AlertFiring, "LLMProviderErrors"),
+			ev(7, 9*time.Minute+30*time.Second, timeline.Page, "alice"),
+			ev(8, 10*time.Minute, timeline.Ack, "alice"),
+			ev(9, 12*time.Minute, timeline.ScenarioEnd, ""),
+		},
+	}
+	Analyze(&sc)
+	require.Equal(t, 4*time.Minute, sc.Timings.TimeToDetect.Duration(), "from LLMProviderErrors, not the tolerated LLMLatencyHigh")
+	require.Equal(t, 30*time.Second, sc.Timings.TimeToAcknowledge.Duration(), "alice's page, after the awaited firing")
+	require.Len(t, sc.Alerts, 2)
+	for _, a := range sc.Alerts {
+		require.False(t, a.FalseAlarm, a.Name)
+	}
+	// Without the tolerance the first firing is the detection, as before.
+	sc.ToleratedAlerts = nil
+	Analyze(&sc)
+	require.Equal(t, time.Minute, sc.Timings.TimeToDetect.Duration())
+}
+
 // Time to acknowledge and the acknowledge phase are one measure: a page
 // and acknowledgement before the detection (a false alarm's) time
 // neither.

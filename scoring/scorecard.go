@@ -44,6 +44,10 @@ type Scenario struct {
 	// ExpectedAlerts are the alerts the scenario's steps expect (or
 	// tolerate); any other alert that fires is a false alarm.
 	ExpectedAlerts []string `json:"expected_alerts,omitempty"`
+	// ToleratedAlerts are those of ExpectedAlerts the scenario only
+	// tolerates ("may fire"): no false alarms, and no detection either,
+	// so none of its timings runs from their firings.
+	ToleratedAlerts []string `json:"tolerated_alerts,omitempty"`
 	// NoAlertExpected is set when no step of the scenario waits for an
 	// alert to fire (it checks that none does, or that the service holds
 	// up, and may tolerate some): there is no detection to time, so it has
@@ -320,9 +324,12 @@ type response struct {
 // Analyze fills a scenario's Timings and Alerts from its events. It does
 // not change the verdict.
 func Analyze(sc *Scenario) {
-	expected := map[string]bool{}
+	expected, tolerated := map[string]bool{}, map[string]bool{}
 	for _, a := range sc.ExpectedAlerts {
 		expected[a] = true
+	}
+	for _, a := range sc.ToleratedAlerts {
+		tolerated[a] = true
 	}
 	events := sortedEvents(sc.Events)
 	var (
@@ -362,9 +369,10 @@ func Analyze(sc *Scenario) {
 		case !expected[e.Subject]:
 			a.FalseAlarm, a.Why = true, "no step of the scenario expects it"
 		default:
-			// A tolerated alert ("may fire") of a scenario that waits
-			// for none is no false alarm, and no detection either.
-			if r.firing.IsZero() && !sc.NoAlertExpected {
+			// A tolerated alert ("may fire") is no false alarm, and no
+			// detection either: the scenario's timings run from the
+			// alerts it waits for.
+			if r.firing.IsZero() && !sc.NoAlertExpected && !tolerated[e.Subject] {
 				r.firing = e.At
 			}
 		}
