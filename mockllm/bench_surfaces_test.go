@@ -71,6 +71,8 @@ var benchSurfaces = []benchSurface{
 	{name: "openai-completions-stream", path: "/v1/completions", body: completionsBody + `,"stream":true}`,
 		stream: true, marker: `"finish_reason":null`, markers: 100},
 	{name: "openai-embeddings", path: "/v1/embeddings", body: `{"model":"text-embedding-3-small","input":` + benchPrompt + `}`},
+	// What the openai SDKs for Python and JavaScript ask for by default.
+	{name: "openai-embeddings-base64", path: "/v1/embeddings", body: `{"model":"text-embedding-3-small","input":` + benchPrompt + `,"encoding_format":"base64"}`},
 	{name: "anthropic-messages", path: "/v1/messages", body: anthropicBody + "}"},
 	{name: "anthropic-messages-stream", path: "/v1/messages", body: anthropicBody + `,"stream":true}`,
 		stream: true, marker: `"type":"text_delta"`, markers: 100},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -72,14 +73,14 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.serveEmbeddings(w, r, c, func(p *plan) any {
-		return openAIEmbeddings(s.cfg.Seed, m.Model, inputs, dims, req.EncodingFormat, p)
+	s.serveEmbeddings(w, r, c, func(b []byte, p *plan) []byte {
+		return appendOpenAIEmbeddings(b, s.cfg.Seed, m.Model, inputs, dims, req.EncodingFormat, p)
 	})
 }
 
 // serveEmbeddings is the pipeline of every embeddings surface: plan,
-// wait, then the surface's body.
-func (s *Server) serveEmbeddings(w http.ResponseWriter, r *http.Request, c *call, body func(p *plan) any) {
+// wait, then the surface's body, appended to a pooled buffer.
+func (s *Server) serveEmbeddings(w http.ResponseWriter, r *http.Request, c *call, body func(b []byte, p *plan) []byte) {
 	p := &plan{}
 	release := s.begin(w, r, c, p)
 	if release == nil {
@@ -94,10 +95,12 @@ func (s *Server) serveEmbeddings(w http.ResponseWriter, r *http.Request, c *call
 		s.finish(c, p)
 		return
 	}
-	b, _ := json.Marshal(body(p))
-	w.Header().Set("Content-Type", "application/json")
+	bp := bodyBufs.Get().(*[]byte)
+	b := body((*bp)[:0], p)
+	w.Header()["Content-Type"] = []string{"application/json"}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+	recycleBody(bp, b)
 	s.finish(c, p)
 }
 
@@ -117,31 +120,80 @@ func embedVector(seed uint64, m Model, text string, dims int) []float32 {
 	return v
 }
 
-func openAIEmbeddings(seed uint64, m Model, inputs []string, dims int, format string, p *plan) any {
-	type item struct {
-		Object    string `json:"object"`
-		Index     int    `json:"index"`
-		Embedding any    `json:"embedding"`
-	}
-	out := struct {
-		Object string `json:"object"`
-		Data   []item `json:"data"`
-		Model  string `json:"model"`
-		Usage  struct {
-			PromptTokens int `json:"prompt_tokens"`
-			TotalTokens  int `json:"total_tokens"`
-		} `json:"usage"`
-	}{Object: "list", Model: m.Name}
+// appendOpenAIEmbeddings appends OpenAI's embeddings list. It is written
+// by hand, as encoding/json would write the documented shape
+// (TestEmbeddingsMatchEncodingJSON holds it to that), because rendering
+// thousands of floats through reflection was most of an embedding
+// request's cost.
+func appendOpenAIEmbeddings(b []byte, seed uint64, m Model, inputs []string, dims int, format string, p *plan) []byte {
+	b = append(b, `{"object":"list","data":[`...)
 	for i, in := range inputs {
-		v := embedVector(seed, m, in, dims)
-		var e any = v
-		if format == "base64" {
-			e = base64.StdEncoding.EncodeToString(embeddingBase64(v))
+		if i > 0 {
+			b = append(b, ',')
 		}
-		out.Data = append(out.Data, item{Object: "embedding", Index: i, Embedding: e})
+		b = append(b, `{"object":"embedding","index":`...)
+		b = appendInt(b, i)
+		b = append(b, `,"embedding":`...)
+		v := embedVector(seed, m, in, dims)
+		if format == "base64" {
+			b = append(b, '"')
+			b = base64.StdEncoding.AppendEncode(b, embeddingBase64(v))
+			b = append(b, '"')
+		} else {
+			b = appendFloat32s(b, v)
+		}
+		b = append(b, '}')
 	}
-	out.Usage.PromptTokens, out.Usage.TotalTokens = p.inTok, p.inTok
-	return out
+	b = append(b, `],"model":`...)
+	b = appendJSONStringHTML(b, m.Name)
+	b = append(b, `,"usage":{"prompt_tokens":`...)
+	b = appendInt(b, p.inTok)
+	b = append(b, `,"total_tokens":`...)
+	b = appendInt(b, p.inTok)
+	return append(b, "}}"...)
+}
+
+// appendFloat32s appends v as a JSON array of numbers, each as
+// encoding/json writes a float32: the shortest decimal that reads back
+// as the same float32, in exponent form below 1e-6 and from 1e21, the
+// exponent without a leading zero. A vector has no NaN or infinity
+// (encoding/json refuses them): it is normalised random normals.
+func appendFloat32s(b []byte, v []float32) []byte {
+	b = append(b, '[')
+	for i, f := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendFloat32(b, f)
+	}
+	return append(b, ']')
+}
+
+func appendFloat32(b []byte, f float32) []byte {
+	abs := f
+	if abs < 0 {
+		abs = -abs
+	}
+	if abs == 0 || abs >= 1e-6 && abs < 1e21 {
+		return strconv.AppendFloat(b, float64(f), 'f', -1, 32)
+	}
+	b = strconv.AppendFloat(b, float64(f), 'e', -1, 32)
+	if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1] // e-07 as e-7
+		b = b[:n-1]
+	}
+	return b
+}
+
+// appendJSONStringHTML appends s as a JSON string as json.Marshal writes
+// it: with <, > and & escaped too (\u003c, \u003e, \u0026), which
+// appendJSONString leaves as they are.
+func appendJSONStringHTML(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, "<>&") {
+		return appendJSONString(b, s)
+	}
+	m, _ := json.Marshal(s) // a string always marshals
+	return append(b, m...)
 }
 
 func embeddingInputs(raw json.RawMessage) ([]string, *apiError) {

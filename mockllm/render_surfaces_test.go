@@ -1,0 +1,135 @@
+package mockllm
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Surfaces' answers rendered by hand for speed, held byte for byte to
+// what encoding/json made of the same values before (json.Marshal, HTML
+// escaping and all).
+
+// appendFloat32 writes every float32 as json.Marshal does: the edges of
+// the exponent form, zeros, denormals, the largest, and a million random
+// bit patterns.
+func TestAppendFloat32MatchesEncodingJSON(t *testing.T) {
+	fs := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 0.1, 1e-6, -1e-6, 1e21, -1e21, 1e20, 123456789,
+		math.SmallestNonzeroFloat32, math.MaxFloat32, -math.MaxFloat32, 3.4e-7, 0.025516287}
+	for _, edge := range []float32{1e-6, 1e21} {
+		fs = append(fs, math.Nextafter32(edge, 0), math.Nextafter32(edge, float32(math.Inf(1))))
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 1_000_000 {
+		f := math.Float32frombits(r.Uint32())
+		if !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0) {
+			fs = append(fs, f)
+		}
+	}
+	for _, f := range fs {
+		want, err := json.Marshal(f)
+		require.NoError(t, err)
+		if got := appendFloat32(nil, f); string(got) != string(want) {
+			t.Fatalf("%g (bits %#x): got %s, want %s", f, math.Float32bits(f), got, want)
+		}
+	}
+}
+
+func TestAppendJSONStringHTMLMatchesMarshal(t *testing.T) {
+	for _, s := range []string{"", "plain", "<tag>", "a & b", "é \u2028 \x01 \xff \"q\" back\\slash", "m>n"} {
+		want, _ := json.Marshal(s)
+		require.Equal(t, string(want), string(appendJSONStringHTML(nil, s)), "%q", s)
+	}
+}
+
+// referenceOpenAIEmbeddings is the OpenAI embeddings list as encoding/json
+// renders its documented shape.
+func referenceOpenAIEmbeddings(seed uint64, m Model, inputs []string, dims int, format string, p *plan) []byte {
+	type item struct {
+		Object    string `json:"object"`
+		Index     int    `json:"index"`
+		Embedding any    `json:"embedding"`
+	}
+	out := struct {
+		Object string `json:"object"`
+		Data   []item `json:"data"`
+		Model  string `json:"model"`
+		Usage  struct {
+			PromptTokens int `json:"prompt_tokens"`
+			TotalTokens  int `json:"total_tokens"`
+		} `json:"usage"`
+	}{Object: "list", Model: m.Name}
+	for i, in := range inputs {
+		v := embedVector(seed, m, in, dims)
+		var e any = v
+		if format == "base64" {
+			e = base64.StdEncoding.EncodeToString(embeddingBase64(v))
+		}
+		out.Data = append(out.Data, item{Object: "embedding", Index: i, Embedding: e})
+	}
+	out.Usage.PromptTokens, out.Usage.TotalTokens = p.inTok, p.inTok
+	b, _ := json.Marshal(out)
+	return b
+}
+
+// referenceGeminiEmbeddings is Gemini's embedContent or
+// batchEmbedContents answer as encoding/json renders it.
+func referenceGeminiEmbeddings(seed uint64, m Model, texts []string, dims []int, batch bool) []byte {
+	type values struct {
+		Values []float32 `json:"values"`
+	}
+	out := make([]values, len(texts))
+	for i, t := range texts {
+		out[i] = values{embedVector(seed, m, t, dims[i])}
+	}
+	var b []byte
+	if !batch {
+		b, _ = json.Marshal(map[string]values{"embedding": out[0]})
+	} else {
+		b, _ = json.Marshal(map[string][]values{"embeddings": out})
+	}
+	return b
+}
+
+func TestEmbeddingsMatchEncodingJSON(t *testing.T) {
+	p := &plan{inTok: 42}
+	for _, m := range []Model{
+		{Name: "text-embedding-3-small", Dimensions: 1536},
+		{Name: "awkward <&> \"name\" é", Dimensions: 64},
+	} {
+		for _, inputs := range [][]string{{"summarise the incident"}, {"one", "two", "three"}, {"\x00 odd \xff"}} {
+			for _, dims := range []int{m.Dimensions, 8, 1} {
+				for _, format := range []string{"", "float", "base64"} {
+					want := referenceOpenAIEmbeddings(7, m, inputs, dims, format, p)
+					got := appendOpenAIEmbeddings([]byte("kept:"), 7, m, inputs, dims, format, p)
+					require.Equal(t, "kept:", string(got[:5]), "appends to its buffer")
+					require.Equal(t, string(want), string(got[5:]), "%s %q dims %d format %q", m.Name, inputs, dims, format)
+				}
+				dd := make([]int, len(inputs))
+				for i := range dd {
+					dd[i] = dims - i%2*(dims/2)
+				}
+				for _, batch := range []bool{false, true} {
+					texts := inputs
+					if !batch {
+						texts = inputs[:1]
+					}
+					want := referenceGeminiEmbeddings(7, m, texts, dd, batch)
+					got := appendGeminiEmbeddings([]byte("kept:"), 7, m, texts, dd, batch)
+					require.Equal(t, "kept:", string(got[:5]))
+					require.Equal(t, string(want), string(got[5:]), "%s %q dims %v batch %v", m.Name, texts, dd, batch)
+				}
+			}
+		}
+	}
+	// The vectors are the real ones, not a constant: two texts differ.
+	a := appendOpenAIEmbeddings(nil, 7, Model{Name: "m", Dimensions: 8}, []string{"a"}, 8, "", p)
+	b := appendOpenAIEmbeddings(nil, 7, Model{Name: "m", Dimensions: 8}, []string{"b"}, 8, "", p)
+	require.NotEqual(t, string(a), string(b))
+	require.True(t, strings.HasPrefix(string(a), `{"object":"list","data":[{"object":"embedding","index":0,"embedding":[`), "%s", a)
+}
