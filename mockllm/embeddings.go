@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -181,6 +182,18 @@ func appendFloat32(b []byte, f float32) []byte {
 	if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
 		b[n-2] = b[n-1] // e-07 as e-7
 		b = b[:n-1]
+	}
+	return b
+}
+
+// appendJSONTokensHTML appends the tokens, joined, as one JSON string as
+// json.Marshal writes it (see appendJSONStringHTML).
+func appendJSONTokensHTML(b []byte, toks []string) []byte {
+	start := len(b)
+	b = appendJSONTokens(b, toks)
+	if bytes.ContainsAny(b[start:], "<>&") {
+		m, _ := json.Marshal(strings.Join(toks, ""))
+		b = append(b[:start], m...)
 	}
 	return b
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -132,4 +134,91 @@ func TestEmbeddingsMatchEncodingJSON(t *testing.T) {
 	b := appendOpenAIEmbeddings(nil, 7, Model{Name: "m", Dimensions: 8}, []string{"b"}, 8, "", p)
 	require.NotEqual(t, string(a), string(b))
 	require.True(t, strings.HasPrefix(string(a), `{"object":"list","data":[{"object":"embedding","index":0,"embedding":[`), "%s", a)
+}
+
+// geminiCallFor builds the call and plan of a generateContent request
+// body, as the handler would.
+func geminiCallFor(t *testing.T, s *Server, body string, stream bool) (*call, *plan) {
+	t.Helper()
+	r := httptest.NewRequest("POST", "/v1beta/models/gemini-2.5-flash:generateContent", strings.NewReader(body))
+	var req geminiRequest
+	require.Nil(t, s.decodeBody(httptest.NewRecorder(), r, &req))
+	c, e := s.geminiCall(r, "gemini-2.5-flash", &req)
+	require.Nil(t, e)
+	c.stream = stream
+	c.answer, c.matched = s.answerFor(c.prompt)
+	p := &plan{id: 7, start: time.Unix(1_790_000_000, 0), inTok: c.inputTokens}
+	s.generate(c, p)
+	return c, p
+}
+
+// awkwardServer answers "an awkward one" with every character JSON
+// writers differ on.
+func awkwardServer(t *testing.T) *Server {
+	cfg := DefaultConfig()
+	cfg.Answers = []Answer{{Prompt: "awkward", Answer: "Quotes \"q\", back\\slash, <tags> & amps,\nnew line, tab\t, é, 漢字, \u2028 and \x01."}}
+	s, err := New(cfg)
+	require.NoError(t, err)
+	return s
+}
+
+func TestGeminiMatchesEncodingJSON(t *testing.T) {
+	s := awkwardServer(t)
+	tools := `,"tools":[{"functionDeclarations":[{"name":"lookup","parametersJsonSchema":{"type":"object","properties":{"q":{"type":"string"}}}}]}],"toolConfig":{"functionCallingConfig":{"mode":"ANY"}}`
+	for name, tc := range map[string]struct{ prompt, extra string }{
+		"text":       {"summarise the incident", ""},
+		"awkward":    {"an awkward one", ""},
+		"candidates": {"an awkward one", `,"generationConfig":{"candidateCount":3}`},
+		"cut":        {"summarise the incident", `,"generationConfig":{"maxOutputTokens":4}`},
+		"tools":      {"summarise the incident", tools},
+	} {
+		t.Run(name, func(t *testing.T) {
+			body := `{"contents":[{"role":"user","parts":[{"text":` + string(appendJSONString(nil, tc.prompt)) + `}]}]` + tc.extra + `}`
+			c, p := geminiCallFor(t, s, body, false)
+			rd := &geminiRenderer{}
+			got := rd.full([]byte("kept:"), c, p)
+			require.Equal(t, "kept:", string(got[:5]), "full appends to its buffer")
+			require.Equal(t, string(rd.geminiFullJSON(c, p)), string(got[5:]))
+			if name == "awkward" {
+				require.Contains(t, string(got), `\u003ctags\u003e \u0026 amps`, "HTML escaped, as json.Marshal does")
+			}
+
+			for _, sse := range []bool{true, false} {
+				c, p := geminiCallFor(t, s, body, true)
+				w := &flushRecorder{h: map[string][]string{}}
+				sw := newSSE(w)
+				rd := &geminiRenderer{sse: sse}
+				rd.streamHead(sw, c, p)
+				ref := &geminiRenderer{sse: sse}
+				var want [][]byte
+				emitted := 0
+				for u := range units(p) {
+					rd.streamUnit(sw, c, p, u)
+					emitted++
+					if u.ti >= 0 {
+						continue // function calls: the same code as before
+					}
+					cand := map[string]any{"content": map[string]any{"parts": []any{map[string]any{"text": u.tok}}, "role": "model"}, "index": u.ci}
+					m, _ := json.Marshal(ref.response(c, p, []map[string]any{cand}, emitted))
+					pw := &flushRecorder{h: map[string][]string{}}
+					ref.chunk(newSSE(pw), m)
+					want = append(want, pw.pieces...)
+				}
+				rd.streamTail(sw, c, p)
+				if len(want) == 0 {
+					continue
+				}
+				require.Greater(t, len(w.pieces), len(want))
+				require.Equal(t, toStrings(want), toStrings(w.pieces[:len(want)]), "sse %v", sse)
+			}
+		})
+	}
+}
+
+func toStrings(bs [][]byte) []string {
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		out[i] = string(b)
+	}
+	return out
 }
