@@ -222,3 +222,82 @@ func toStrings(bs [][]byte) []string {
 	}
 	return out
 }
+
+// refResponses streams as the Responses renderer did with encoding/json
+// maps for every delta.
+type refResponses struct{ responsesRenderer }
+
+func (rd *refResponses) streamUnit(sw *sseWriter, c *call, p *plan, u unit) {
+	if u.ti >= 0 && u.k == 0 {
+		rd.closeOpen(sw, p, "completed")
+		tc := p.choices[u.ci].toolCalls[u.ti]
+		rd.open = rd.callItem(p, u.ti, tc, "", "in_progress")
+		rd.ev(sw, "response.output_item.added", map[string]any{"output_index": len(rd.items), "item": rd.open})
+	}
+	rd.text.WriteString(u.tok)
+	typ := "response.output_text.delta"
+	fields := map[string]any{"item_id": rd.open["id"], "output_index": len(rd.items), "delta": u.tok}
+	if u.ti < 0 {
+		fields["content_index"], fields["logprobs"] = 0, []any{}
+	} else {
+		typ = "response.function_call_arguments.delta"
+	}
+	rd.ev(sw, typ, fields)
+}
+
+// streamAll streams p through rd and returns the pieces flushed.
+func streamAll(c *call, p *plan, rd renderer) []string {
+	w := &flushRecorder{h: map[string][]string{}}
+	sw := newSSE(w)
+	rd.streamHead(sw, c, p)
+	for u := range units(p) {
+		rd.streamUnit(sw, c, p, u)
+	}
+	rd.streamTail(sw, c, p)
+	return toStrings(w.pieces)
+}
+
+func TestResponsesMatchEncodingJSON(t *testing.T) {
+	s := awkwardServer(t)
+	tools := `,"tools":[{"type":"function","name":"lookup","parameters":{"type":"object","properties":{"q":{"type":"string"}}}}],"tool_choice":"required"`
+	for name, tc := range map[string]struct{ prompt, extra string }{
+		"text":           {"summarise the incident", ""},
+		"awkward":        {"an awkward one", ""},
+		"cut":            {"summarise the incident", `,"max_output_tokens":16`},
+		"content filter": {"summarise the incident", ""},
+		"tools":          {"summarise the incident", tools},
+	} {
+		t.Run(name, func(t *testing.T) {
+			body := `{"model":"gpt-4o-mini","input":` + string(appendJSONString(nil, tc.prompt)) + tc.extra + `}`
+			build := func(stream bool) (*call, *plan) {
+				r := httptest.NewRequest("POST", "/v1/responses", strings.NewReader(body))
+				var req responsesRequest
+				require.Nil(t, s.decodeBody(httptest.NewRecorder(), r, &req))
+				c, e := s.responsesCall(r, &req)
+				require.Nil(t, e)
+				c.stream = stream
+				c.answer, c.matched = s.answerFor(c.prompt)
+				p := &plan{id: 7, start: time.Unix(1_790_000_000, 0), inTok: c.inputTokens}
+				s.generate(c, p)
+				if name == "content filter" {
+					p.choices[0].finish = "content_filter"
+				}
+				return c, p
+			}
+			c, p := build(false)
+			rd := &responsesRenderer{}
+			items, status := rd.finalItems(p)
+			want, _ := json.Marshal(rd.response(c, p, status, items, true))
+			got := rd.full([]byte("kept:"), c, p)
+			require.Equal(t, "kept:", string(got[:5]), "full appends to its buffer")
+			require.Equal(t, string(want), string(got[5:]))
+
+			c, p = build(true)
+			wantStream := streamAll(c, p, &refResponses{})
+			c, p = build(true)
+			gotStream := streamAll(c, p, &responsesRenderer{})
+			require.Greater(t, len(gotStream), 5)
+			require.Equal(t, wantStream, gotStream)
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -195,12 +196,17 @@ func (rd *responsesRenderer) response(c *call, p *plan, status string, output []
 	return out
 }
 
+// finalStatus is the status of a finished answer.
+func finalStatus(p *plan) string {
+	if f := p.choices[0].finish; f == "length" || f == "content_filter" {
+		return "incomplete"
+	}
+	return "completed"
+}
+
 func (rd *responsesRenderer) finalItems(p *plan) ([]map[string]any, string) {
 	ch := p.choices[0]
-	status := "completed"
-	if ch.finish == "length" || ch.finish == "content_filter" {
-		status = "incomplete"
-	}
+	status := finalStatus(p)
 	var items []map[string]any
 	if len(ch.toolCalls) == 0 {
 		items = append(items, rd.messageItem(p, ch.text(), status))
@@ -224,10 +230,57 @@ func (rd *responsesRenderer) callItem(p *plan, i int, tc toolCall, args, status 
 		"arguments": args, "call_id": tc.id, "name": tc.name}
 }
 
+// full renders a Response. A text answer, the hot path, is written by
+// hand; TestResponsesMatchEncodingJSON holds it to encoding/json's
+// rendering of response, which renders function calls.
 func (rd *responsesRenderer) full(b []byte, c *call, p *plan) []byte {
-	items, status := rd.finalItems(p)
-	m, _ := json.Marshal(rd.response(c, p, status, items, true))
-	return append(b, m...)
+	ch := p.choices[0]
+	if len(ch.toolCalls) > 0 {
+		items, status := rd.finalItems(p)
+		m, _ := json.Marshal(rd.response(c, p, status, items, true))
+		return append(b, m...)
+	}
+	status := finalStatus(p)
+	// The keys in encoding/json's order for a map: sorted.
+	b = append(b, `{"created_at":`...)
+	b = strconv.AppendInt(b, p.created(), 10)
+	b = append(b, `,"error":null,"id":`...)
+	b = appendJSONStringHTML(b, p.idString("resp_"))
+	b = append(b, `,"incomplete_details":`...)
+	if status == "incomplete" {
+		reason := "max_output_tokens"
+		if ch.finish == "content_filter" {
+			reason = "content_filter"
+		}
+		b = append(b, `{"reason":"`...)
+		b = append(b, reason...)
+		b = append(b, `"}`...)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"instructions":null,"max_output_tokens":`...)
+	if c.maxTokens > 0 {
+		b = appendInt(b, c.maxTokens)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"metadata":{},"model":`...)
+	b = appendJSONStringHTML(b, c.model.Name)
+	b = append(b, `,"object":"response","output":[{"content":[{"annotations":[],"logprobs":[],"text":`...)
+	b = appendJSONTokensHTML(b, ch.tokens)
+	b = append(b, `,"type":"output_text"}],"id":`...)
+	b = appendJSONStringHTML(b, rd.itemID(p, "msg", 0))
+	b = append(b, `,"role":"assistant","status":"`...)
+	b = append(b, status...)
+	b = append(b, `","type":"message"}],"parallel_tool_calls":true,"previous_response_id":null,"reasoning":{"effort":null,"summary":null},"status":"`...)
+	b = append(b, status...)
+	b = append(b, `","store":true,"temperature":1,"text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[],"top_p":1,"truncation":"disabled","usage":{"input_tokens":`...)
+	b = appendInt(b, p.inTok)
+	b = append(b, `,"input_tokens_details":{"cached_tokens":0},"output_tokens":`...)
+	b = appendInt(b, p.outTok)
+	b = append(b, `,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":`...)
+	b = appendInt(b, totalTokens(p.inTok, p.outTok))
+	return append(b, "}}"...)
 }
 
 func (rd *responsesRenderer) ev(sw *sseWriter, typ string, fields map[string]any) {
@@ -283,14 +336,39 @@ func (rd *responsesRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit)
 		rd.ev(sw, "response.output_item.added", map[string]any{"output_index": len(rd.items), "item": rd.open})
 	}
 	rd.text.WriteString(u.tok)
-	typ := "response.output_text.delta"
-	fields := map[string]any{"item_id": rd.open["id"], "output_index": len(rd.items), "delta": u.tok}
-	if u.ti < 0 {
-		fields["content_index"], fields["logprobs"] = 0, []any{}
+	rd.delta(sw, u.ti < 0, u.tok)
+}
+
+// delta sends a text or arguments delta event. It is written by hand
+// into the writer's buffer, the keys in encoding/json's order for the
+// map ev would marshal (sorted); TestResponsesMatchEncodingJSON holds it
+// to ev's rendering.
+func (rd *responsesRenderer) delta(sw *sseWriter, text bool, tok string) {
+	id, _ := rd.open["id"].(string)
+	b := sw.buf[:0]
+	if text {
+		b = append(b, "event: response.output_text.delta\ndata: {\"content_index\":0,\"delta\":"...)
 	} else {
-		typ = "response.function_call_arguments.delta"
+		b = append(b, "event: response.function_call_arguments.delta\ndata: {\"delta\":"...)
 	}
-	rd.ev(sw, typ, fields)
+	b = appendJSONStringHTML(b, tok)
+	b = append(b, `,"item_id":`...)
+	b = appendJSONStringHTML(b, id)
+	if text {
+		b = append(b, `,"logprobs":[]`...)
+	}
+	b = append(b, `,"output_index":`...)
+	b = appendInt(b, len(rd.items))
+	b = append(b, `,"sequence_number":`...)
+	b = appendInt(b, rd.seq)
+	rd.seq++
+	if text {
+		b = append(b, `,"type":"response.output_text.delta"}`+"\n\n"...)
+	} else {
+		b = append(b, `,"type":"response.function_call_arguments.delta"}`+"\n\n"...)
+	}
+	sw.buf = b
+	sw.raw(b)
 }
 
 func (rd *responsesRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
