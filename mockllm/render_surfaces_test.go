@@ -301,3 +301,46 @@ func TestResponsesMatchEncodingJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestMessagesMatchEncodingJSON(t *testing.T) {
+	s := awkwardServer(t)
+	m, e := s.bedrockModel("anthropic.claude-haiku-4-5-20251001-v1:0")
+	require.Nil(t, e)
+	tools := `,"tools":[{"name":"lookup","input_schema":{"type":"object","properties":{"q":{"type":"string"}}}}],"tool_choice":{"type":"any"}`
+	for name, tc := range map[string]struct{ prompt, extra string }{
+		"text":    {"summarise the incident", ""},
+		"awkward": {"an awkward one", ""},
+		"cut":     {"summarise the incident", ""},
+		"tools":   {"summarise the incident", tools},
+	} {
+		t.Run(name, func(t *testing.T) {
+			maxTokens := "1024"
+			if name == "cut" {
+				maxTokens = "5"
+			}
+			body := `{"model":"claude-haiku-4-5","max_tokens":` + maxTokens + `,"messages":[{"role":"user","content":` + string(appendJSONString(nil, tc.prompt)) + `}]` + tc.extra + `}`
+			for _, invoke := range []bool{false, true} {
+				r := httptest.NewRequest("POST", "/v1/messages", strings.NewReader(body))
+				var req messagesRequest
+				require.Nil(t, s.decodeBody(httptest.NewRecorder(), r, &req))
+				var c *call
+				if invoke { // Bedrock's InvokeModel renders Anthropic's body
+					c, e = messagesCallFor(m, "", &req)
+				} else {
+					c, e = s.messagesCall(r, &req)
+				}
+				require.Nil(t, e)
+				c.answer, c.matched = s.answerFor(c.prompt)
+				p := &plan{id: 7, start: time.Unix(1_790_000_000, 0), inTok: c.inputTokens}
+				s.generate(c, p)
+				rd := messagesRenderer{}
+				got := rd.full([]byte("kept:"), c, p)
+				require.Equal(t, "kept:", string(got[:5]), "full appends to its buffer")
+				require.Equal(t, string(rd.messageFullJSON(c, p)), string(got[5:]))
+				if name == "cut" {
+					require.Contains(t, string(got), `"stop_reason":"max_tokens"`)
+				}
+			}
+		})
+	}
+}
