@@ -3,8 +3,10 @@ package mockllm
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -137,9 +139,17 @@ func appendOpenAIEmbeddings(b []byte, seed uint64, m Model, inputs []string, dim
 		b = append(b, `,"embedding":`...)
 		v := embedVector(seed, m, in, dims)
 		if format == "base64" {
+			// The little-endian float32s, as embeddingBase64 lays them
+			// out, in a pooled scratch buffer rather than a new one.
+			sp := bodyBufs.Get().(*[]byte)
+			raw := (*sp)[:0]
+			for _, f := range v {
+				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(f))
+			}
 			b = append(b, '"')
-			b = base64.StdEncoding.AppendEncode(b, embeddingBase64(v))
+			b = base64.StdEncoding.AppendEncode(b, raw)
 			b = append(b, '"')
+			recycleBody(sp, raw)
 		} else {
 			b = appendFloat32s(b, v)
 		}
