@@ -224,8 +224,59 @@ func toStrings(bs [][]byte) []string {
 }
 
 // refResponses streams as the Responses renderer did with encoding/json
-// maps for every delta.
+// maps for every event.
 type refResponses struct{ responsesRenderer }
+
+// response is the Response object as a map, the documented shape.
+func (rd *responsesRenderer) referenceResponse(c *call, p *plan, status string, output []map[string]any, usage bool) map[string]any {
+	if output == nil {
+		output = []map[string]any{}
+	}
+	out := map[string]any{
+		"id": p.idString("resp_"), "object": "response", "created_at": p.created(), "status": status,
+		"error": nil, "incomplete_details": nil, "instructions": nil, "max_output_tokens": nil,
+		"model": c.model.Name, "output": output, "parallel_tool_calls": true, "previous_response_id": nil,
+		"reasoning": map[string]any{"effort": nil, "summary": nil}, "store": true, "temperature": 1.0,
+		"text": map[string]any{"format": map[string]any{"type": "text"}}, "tool_choice": "auto", "tools": []any{},
+		"top_p": 1.0, "truncation": "disabled", "usage": nil, "metadata": map[string]any{},
+	}
+	if c.maxTokens > 0 {
+		out["max_output_tokens"] = c.maxTokens
+	}
+	if status == "incomplete" {
+		reason := "max_output_tokens"
+		if len(p.choices) > 0 && p.choices[0].finish == "content_filter" {
+			reason = "content_filter"
+		}
+		out["incomplete_details"] = map[string]any{"reason": reason}
+	}
+	if usage {
+		out["usage"] = map[string]any{"input_tokens": p.inTok, "input_tokens_details": map[string]int{"cached_tokens": 0},
+			"output_tokens": p.outTok, "output_tokens_details": map[string]int{"reasoning_tokens": 0}, "total_tokens": totalTokens(p.inTok, p.outTok)}
+	}
+	return out
+}
+
+func (rd *refResponses) streamHead(sw *sseWriter, c *call, p *plan) {
+	rd.ev(sw, "response.created", map[string]any{"response": rd.referenceResponse(c, p, "in_progress", nil, false)})
+	rd.ev(sw, "response.in_progress", map[string]any{"response": rd.referenceResponse(c, p, "in_progress", nil, false)})
+	if len(p.choices[0].toolCalls) == 0 {
+		rd.open = rd.messageItem(p, "", "in_progress")
+		rd.ev(sw, "response.output_item.added", map[string]any{"output_index": 0, "item": rd.open})
+		rd.ev(sw, "response.content_part.added", map[string]any{"item_id": rd.open["id"], "output_index": 0, "content_index": 0,
+			"part": map[string]any{"type": "output_text", "text": "", "annotations": []any{}, "logprobs": []any{}}})
+	}
+}
+
+func (rd *refResponses) streamTail(sw *sseWriter, c *call, p *plan) {
+	_, status := rd.finalItems(p)
+	rd.closeOpen(sw, p, status)
+	typ := "response.completed"
+	if status == "incomplete" {
+		typ = "response.incomplete"
+	}
+	rd.ev(sw, typ, map[string]any{"response": rd.referenceResponse(c, p, status, rd.items, true)})
+}
 
 func (rd *refResponses) streamUnit(sw *sseWriter, c *call, p *plan, u unit) {
 	if u.ti >= 0 && u.k == 0 {
@@ -287,7 +338,7 @@ func TestResponsesMatchEncodingJSON(t *testing.T) {
 			c, p := build(false)
 			rd := &responsesRenderer{}
 			items, status := rd.finalItems(p)
-			want, _ := json.Marshal(rd.response(c, p, status, items, true))
+			want, _ := json.Marshal(rd.referenceResponse(c, p, status, items, true))
 			got := rd.full([]byte("kept:"), c, p)
 			require.Equal(t, "kept:", string(got[:5]), "full appends to its buffer")
 			require.Equal(t, string(want), string(got[5:]))
