@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -394,4 +396,65 @@ func TestMessagesMatchEncodingJSON(t *testing.T) {
 			}
 		})
 	}
+}
+
+// appendFraction32, the fast path of embeddings' numbers, agrees with
+// strconv on a million random float32s of its range [2^-19, 1), and
+// on both ends of every binade of it.
+func TestAppendFraction32MatchesStrconv(t *testing.T) {
+	lo, hi := math.Float32bits(0x1p-19), math.Float32bits(1)
+	check := func(fb uint32) {
+		for _, f := range []float32{math.Float32frombits(fb), -math.Float32frombits(fb)} {
+			want := strconv.AppendFloat(nil, float64(f), 'f', -1, 32)
+			if got := appendFraction32(nil, f); string(got) != string(want) {
+				t.Fatalf("%g (bits %#x): got %s, want %s", f, math.Float32bits(f), got, want)
+			}
+		}
+	}
+	for fb := lo; fb < hi; fb += 1 << 23 {
+		for _, d := range []uint32{0, 1, 2, 3, 1<<23 - 2, 1<<23 - 1} {
+			check(fb + d)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 1_000_000 {
+		check(lo + r.Uint32N(hi-lo))
+	}
+}
+
+// TestAppendFraction32Exhaustive checks every float32 of the range, 160
+// million of them (15 seconds or so): MOCKLLM_EXHAUSTIVE=1 go test -run
+// Exhaustive ./mockllm.
+func TestAppendFraction32Exhaustive(t *testing.T) {
+	if os.Getenv("MOCKLLM_EXHAUSTIVE") == "" {
+		t.Skip("MOCKLLM_EXHAUSTIVE=1 to check every float32 in [2^-19, 1)")
+	}
+	var want, got []byte
+	for fb := math.Float32bits(0x1p-19); fb < math.Float32bits(1); fb++ {
+		f := math.Float32frombits(fb)
+		want = strconv.AppendFloat(want[:0], float64(f), 'f', -1, 32)
+		if got = appendFraction32(got[:0], f); string(got) != string(want) {
+			t.Fatalf("%g (bits %#x): got %s, want %s", f, fb, got, want)
+		}
+	}
+}
+
+// BenchmarkFloat32s: one embedding's 1,536 numbers written by
+// appendFloat32s, and by strconv as before.
+func BenchmarkFloat32s(b *testing.B) {
+	v := embedVector(1, Model{Name: "text-embedding-3-small", Dimensions: 1536}, "summarise the incident", 1536)
+	buf := make([]byte, 0, 32<<10)
+	b.Run("append", func(b *testing.B) {
+		for range b.N {
+			buf = appendFloat32s(buf[:0], v)
+		}
+	})
+	b.Run("strconv", func(b *testing.B) {
+		for range b.N {
+			buf = buf[:0]
+			for _, f := range v {
+				buf = strconv.AppendFloat(buf, float64(f), 'f', -1, 32)
+			}
+		}
+	})
 }
