@@ -166,7 +166,8 @@ func messagesCallFor(m *modelState, key string, req *messagesRequest) (*call, *a
 
 // messagesRenderer renders Anthropic messages.
 type messagesRenderer struct {
-	block int // index of the open content block, -1 none
+	block int    // index of the open content block, -1 none
+	buf   []byte // a delta's data, reused token after token
 }
 
 func stopReason(finish string) string {
@@ -266,7 +267,7 @@ func (rd *messagesRenderer) closeBlock(sw *sseWriter) {
 }
 
 func (rd *messagesRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) {
-	var b []byte
+	b := rd.buf[:0]
 	if u.ti < 0 {
 		b = append(b, `{"type":"content_block_delta","index":`...)
 		b = appendInt(b, rd.block)
@@ -281,7 +282,8 @@ func (rd *messagesRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) 
 		b = append(b, `,"delta":{"type":"input_json_delta","partial_json":`...)
 	}
 	b = appendJSONString(b, u.tok)
-	sw.event("content_block_delta", append(b, "}}"...))
+	rd.buf = append(b, "}}"...)
+	sw.event("content_block_delta", rd.buf) // which keeps no reference to it
 }
 
 func (rd *messagesRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
