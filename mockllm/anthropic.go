@@ -166,7 +166,8 @@ func messagesCallFor(m *modelState, key string, req *messagesRequest) (*call, *a
 
 // messagesRenderer renders Anthropic messages.
 type messagesRenderer struct {
-	block int // index of the open content block, -1 none
+	block int    // index of the open content block, -1 none
+	buf   []byte // a delta's data, reused token after token
 }
 
 func stopReason(finish string) string {
@@ -194,7 +195,32 @@ func (messagesRenderer) message(c *call, p *plan, content []any, stop any, out i
 		"usage": anthUsage{InputTokens: p.inTok, OutputTokens: out}}
 }
 
+// full renders a Message. A text answer, the hot path, is written by
+// hand (the keys in encoding/json's order for a map: sorted);
+// TestMessagesMatchEncodingJSON holds it to messageFullJSON, which
+// renders tool uses.
 func (rd messagesRenderer) full(b []byte, c *call, p *plan) []byte {
+	ch := p.choices[0]
+	if len(ch.toolCalls) > 0 {
+		return append(b, rd.messageFullJSON(c, p)...)
+	}
+	b = append(b, `{"content":[{"text":`...)
+	b = appendJSONTokensHTML(b, ch.tokens)
+	b = append(b, `,"type":"text"}],"id":`...)
+	b = appendJSONStringHTML(b, p.idString("msg_"))
+	b = append(b, `,"model":`...)
+	b = appendJSONStringHTML(b, c.model.Name)
+	b = append(b, `,"role":"assistant","stop_reason":"`...)
+	b = append(b, stopReason(ch.finish)...)
+	b = append(b, `","stop_sequence":null,"type":"message","usage":{"input_tokens":`...)
+	b = appendInt(b, p.inTok)
+	b = append(b, `,"output_tokens":`...)
+	b = appendInt(b, p.outTok)
+	return append(b, `,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}`...)
+}
+
+// messageFullJSON is a Message as encoding/json renders it.
+func (rd messagesRenderer) messageFullJSON(c *call, p *plan) []byte {
 	ch := p.choices[0]
 	content := []any{}
 	if len(ch.toolCalls) == 0 {
@@ -210,7 +236,7 @@ func (rd messagesRenderer) full(b []byte, c *call, p *plan) []byte {
 		content = append(content, map[string]any{"type": "tool_use", "id": strings.Replace(tc.id, "call_", "toolu_", 1), "name": tc.name, "input": input})
 	}
 	m, _ := json.Marshal(rd.message(c, p, content, stopReason(ch.finish), p.outTok))
-	return append(b, m...)
+	return m
 }
 
 func (rd *messagesRenderer) ev(sw *sseWriter, name string, v any) {
@@ -241,7 +267,7 @@ func (rd *messagesRenderer) closeBlock(sw *sseWriter) {
 }
 
 func (rd *messagesRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) {
-	var b []byte
+	b := rd.buf[:0]
 	if u.ti < 0 {
 		b = append(b, `{"type":"content_block_delta","index":`...)
 		b = appendInt(b, rd.block)
@@ -256,7 +282,8 @@ func (rd *messagesRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) 
 		b = append(b, `,"delta":{"type":"input_json_delta","partial_json":`...)
 	}
 	b = appendJSONString(b, u.tok)
-	sw.event("content_block_delta", append(b, "}}"...))
+	rd.buf = append(b, "}}"...)
+	sw.event("content_block_delta", rd.buf) // which keeps no reference to it
 }
 
 func (rd *messagesRenderer) streamTail(sw *sseWriter, c *call, p *plan) {

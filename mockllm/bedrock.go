@@ -779,7 +779,8 @@ func invokeCall(m *modelState, req *bedrockAnthropicRequest) (*call, *apiError) 
 // the event's JSON, the last one with Bedrock's invocation metrics.
 type invokeRenderer struct {
 	messagesRenderer
-	es eventWriter
+	es    eventWriter
+	chunk []byte // a chunk's payload, reused event after event
 }
 
 func (rd *invokeRenderer) contentType() string { return bedrockStreamType }
@@ -794,10 +795,10 @@ func (rd *invokeRenderer) streamHead(sw *sseWriter, c *call, p *plan) {
 				"inputTokenCount": int64(p.inTok), "outputTokenCount": int64(p.outTok),
 				"invocationLatency": p.latencyMS(), "firstByteLatency": int64((p.queueing + p.ttft) / time.Millisecond)}})
 		}
-		chunk := make([]byte, 0, 16+base64.StdEncoding.EncodedLen(len(data)))
-		chunk = append(chunk, `{"bytes":"`...)
+		chunk := append(rd.chunk[:0], `{"bytes":"`...)
 		chunk = base64.StdEncoding.AppendEncode(chunk, data)
-		rd.es.event(sw, "chunk", append(chunk, `"}`...))
+		rd.chunk = append(chunk, `"}`...)
+		rd.es.event(sw, "chunk", rd.chunk) // encoded, or memoised as a copy: nothing keeps it
 	}
 	rd.messagesRenderer.streamHead(sw, c, p)
 }

@@ -412,6 +412,9 @@ type geminiRenderer struct {
 	sse     bool
 	emitted int // output units streamed so far
 	chunks  int // chunks written, for the array's separators
+	// tail is what follows a text chunk's candidate up to its
+	// candidatesTokenCount, the same in every chunk of a stream.
+	tail []byte
 }
 
 func (rd *geminiRenderer) contentType() string {
@@ -453,7 +456,58 @@ func functionCallPart(tc toolCall) map[string]any {
 	return map[string]any{"functionCall": map[string]any{"name": tc.name, "args": args}}
 }
 
+// full renders a GenerateContentResponse. Text answers, the hot path,
+// are written by hand; TestGeminiMatchesEncodingJSON holds them to
+// geminiFullJSON, which renders function calls.
 func (rd *geminiRenderer) full(b []byte, c *call, p *plan) []byte {
+	for _, ch := range p.choices {
+		if len(ch.toolCalls) > 0 {
+			return append(b, rd.geminiFullJSON(c, p)...)
+		}
+	}
+	b = append(b, `{"candidates":[`...)
+	for i, ch := range p.choices {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"content":{"parts":[{"text":`...)
+		b = appendJSONTokensHTML(b, ch.tokens)
+		b = append(b, `}],"role":"model"},"finishReason":"`...)
+		b = append(b, geminiFinish(ch.finish)...)
+		b = append(b, `","index":`...)
+		b = appendInt(b, i)
+		b = append(b, '}')
+	}
+	b = append(b, ']')
+	b = rd.appendEnvelope(b, c, p)
+	return rd.appendUsage(b, p, p.outTok)
+}
+
+// appendEnvelope appends what follows the candidates up to the usage's
+// promptTokenCount.
+func (rd *geminiRenderer) appendEnvelope(b []byte, c *call, p *plan) []byte {
+	b = append(b, `,"modelVersion":`...)
+	b = appendJSONStringHTML(b, c.model.Name)
+	b = append(b, `,"responseId":`...)
+	b = appendJSONStringHTML(b, p.idString(""))
+	b = append(b, `,"usageMetadata":{"promptTokenCount":`...)
+	return appendInt(b, p.inTok)
+}
+
+// appendUsage ends the usage and the response: candidatesTokenCount,
+// left out when 0 (omitempty), and the total.
+func (rd *geminiRenderer) appendUsage(b []byte, p *plan, out int) []byte {
+	if out != 0 {
+		b = append(b, `,"candidatesTokenCount":`...)
+		b = appendInt(b, out)
+	}
+	b = append(b, `,"totalTokenCount":`...)
+	b = appendInt(b, p.inTok+out)
+	return append(b, "}}"...)
+}
+
+// geminiFullJSON is a GenerateContentResponse as encoding/json renders it.
+func (rd *geminiRenderer) geminiFullJSON(c *call, p *plan) []byte {
 	cands := make([]map[string]any, len(p.choices))
 	for i, ch := range p.choices {
 		parts := []map[string]any{}
@@ -466,7 +520,7 @@ func (rd *geminiRenderer) full(b []byte, c *call, p *plan) []byte {
 		cands[i] = map[string]any{"content": map[string]any{"parts": parts, "role": "model"}, "finishReason": geminiFinish(ch.finish), "index": i}
 	}
 	m, _ := json.Marshal(rd.response(c, p, cands, p.outTok))
-	return append(b, m...)
+	return m
 }
 
 // chunk writes one element of the stream.
@@ -485,23 +539,55 @@ func (rd *geminiRenderer) chunk(sw *sseWriter, data []byte) {
 
 func (rd *geminiRenderer) streamHead(sw *sseWriter, c *call, p *plan) {}
 
+// streamUnit sends a chunk with one token, or a function call whole.
+// A text chunk, the hot path, is written by hand into the writer's
+// buffer; TestGeminiMatchesEncodingJSON holds it to encoding/json's
+// rendering of the same response.
 func (rd *geminiRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit) {
 	rd.emitted++
-	var part map[string]any
 	if u.ti < 0 {
-		part = map[string]any{"text": u.tok}
-	} else {
-		// Gemini sends a function call whole, in one chunk: it goes out
-		// with its last argument token.
-		tc := p.choices[u.ci].toolCalls[u.ti]
-		if u.k < len(tc.args)-1 {
-			return
-		}
-		part = functionCallPart(tc)
+		rd.textChunk(sw, c, p, u)
+		return
 	}
-	cand := map[string]any{"content": map[string]any{"parts": []any{part}, "role": "model"}, "index": u.ci}
+	// Gemini sends a function call whole, in one chunk: it goes out with
+	// its last argument token.
+	tc := p.choices[u.ci].toolCalls[u.ti]
+	if u.k < len(tc.args)-1 {
+		return
+	}
+	cand := map[string]any{"content": map[string]any{"parts": []any{functionCallPart(tc)}, "role": "model"}, "index": u.ci}
 	b, _ := json.Marshal(rd.response(c, p, []map[string]any{cand}, rd.emitted))
 	rd.chunk(sw, b)
+}
+
+// textChunk writes a chunk of one text token into the writer's buffer
+// and sends it.
+func (rd *geminiRenderer) textChunk(sw *sseWriter, c *call, p *plan, u unit) {
+	if rd.tail == nil {
+		rd.tail = rd.appendEnvelope(make([]byte, 0, 128), c, p)
+	}
+	b := sw.buf[:0]
+	switch {
+	case rd.sse:
+		b = append(b, "data: "...)
+	case rd.chunks == 0:
+		b = append(b, '[')
+	default:
+		b = append(b, ",\r\n"...)
+	}
+	rd.chunks++
+	b = append(b, `{"candidates":[{"content":{"parts":[{"text":`...)
+	b = appendJSONStringHTML(b, u.tok)
+	b = append(b, `}],"role":"model"},"index":`...)
+	b = appendInt(b, u.ci)
+	b = append(b, "}]"...)
+	b = append(b, rd.tail...)
+	b = rd.appendUsage(b, p, rd.emitted)
+	if rd.sse {
+		b = append(b, "\n\n"...)
+	}
+	sw.buf = b
+	sw.raw(b)
 }
 
 func (rd *geminiRenderer) streamTail(sw *sseWriter, c *call, p *plan) {

@@ -88,17 +88,30 @@ func (s *Server) handleGeminiEmbed(w http.ResponseWriter, r *http.Request, name 
 		c.inputTokens += CountTokens(texts[i])
 	}
 	c.seedText = strings.Join(texts, "\x00")
-	s.serveEmbeddings(w, r, c, func(p *plan) any {
-		type values struct {
-			Values []float32 `json:"values"`
-		}
-		out := make([]values, len(texts))
-		for i, t := range texts {
-			out[i] = values{embedVector(s.cfg.Seed, m.Model, t, dims[i])}
-		}
-		if !batch {
-			return map[string]values{"embedding": out[0]}
-		}
-		return map[string][]values{"embeddings": out}
+	s.serveEmbeddings(w, r, c, func(b []byte, p *plan) []byte {
+		return appendGeminiEmbeddings(b, s.cfg.Seed, m.Model, texts, dims, batch)
 	})
+}
+
+// appendGeminiEmbeddings appends {"embedding": {"values"}}, or for a
+// batch {"embeddings": [{"values"}]}, as encoding/json writes them
+// (TestEmbeddingsMatchEncodingJSON).
+func appendGeminiEmbeddings(b []byte, seed uint64, m Model, texts []string, dims []int, batch bool) []byte {
+	if batch {
+		b = append(b, `{"embeddings":[`...)
+	} else {
+		b = append(b, `{"embedding":`...)
+	}
+	for i, t := range texts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"values":`...)
+		b = appendFloat32s(b, embedVector(seed, m, t, dims[i]))
+		b = append(b, '}')
+	}
+	if batch {
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -166,41 +167,91 @@ func (rd *responsesRenderer) itemID(p *plan, kind string, i int) string {
 	return fmt.Sprintf("%s_%016x%02d", kind, seedFor(p.idString("")), i)
 }
 
-func (rd *responsesRenderer) response(c *call, p *plan, status string, output []map[string]any, usage bool) map[string]any {
-	if output == nil {
-		output = []map[string]any{}
-	}
-	out := map[string]any{
-		"id": p.idString("resp_"), "object": "response", "created_at": p.created(), "status": status,
-		"error": nil, "incomplete_details": nil, "instructions": nil, "max_output_tokens": nil,
-		"model": c.model.Name, "output": output, "parallel_tool_calls": true, "previous_response_id": nil,
-		"reasoning": map[string]any{"effort": nil, "summary": nil}, "store": true, "temperature": 1.0,
-		"text": map[string]any{"format": map[string]any{"type": "text"}}, "tool_choice": "auto", "tools": []any{},
-		"top_p": 1.0, "truncation": "disabled", "usage": nil, "metadata": map[string]any{},
-	}
-	if c.maxTokens > 0 {
-		out["max_output_tokens"] = c.maxTokens
-	}
+// appendResponse appends a Response object: its keys in the order
+// encoding/json gives a map's (sorted), output appending the output
+// items' array. TestResponsesMatchEncodingJSON holds it to json.Marshal
+// of the documented shape, as a map.
+func (rd *responsesRenderer) appendResponse(b []byte, c *call, p *plan, status string, output func([]byte) []byte, usage bool) []byte {
+	b = append(b, `{"created_at":`...)
+	b = strconv.AppendInt(b, p.created(), 10)
+	b = append(b, `,"error":null,"id":`...)
+	b = appendJSONStringHTML(b, p.idString("resp_"))
+	b = append(b, `,"incomplete_details":`...)
 	if status == "incomplete" {
 		reason := "max_output_tokens"
 		if len(p.choices) > 0 && p.choices[0].finish == "content_filter" {
 			reason = "content_filter"
 		}
-		out["incomplete_details"] = map[string]any{"reason": reason}
+		b = append(b, `{"reason":"`...)
+		b = append(b, reason...)
+		b = append(b, `"}`...)
+	} else {
+		b = append(b, "null"...)
 	}
-	if usage {
-		out["usage"] = map[string]any{"input_tokens": p.inTok, "input_tokens_details": map[string]int{"cached_tokens": 0},
-			"output_tokens": p.outTok, "output_tokens_details": map[string]int{"reasoning_tokens": 0}, "total_tokens": totalTokens(p.inTok, p.outTok)}
+	b = append(b, `,"instructions":null,"max_output_tokens":`...)
+	if c.maxTokens > 0 {
+		b = appendInt(b, c.maxTokens)
+	} else {
+		b = append(b, "null"...)
 	}
-	return out
+	b = append(b, `,"metadata":{},"model":`...)
+	b = appendJSONStringHTML(b, c.model.Name)
+	b = append(b, `,"object":"response","output":`...)
+	b = output(b)
+	b = append(b, `,"parallel_tool_calls":true,"previous_response_id":null,"reasoning":{"effort":null,"summary":null},"status":`...)
+	b = appendJSONStringHTML(b, status)
+	b = append(b, `,"store":true,"temperature":1,"text":{"format":{"type":"text"}},"tool_choice":"auto","tools":[],"top_p":1,"truncation":"disabled","usage":`...)
+	if !usage {
+		return append(b, "null}"...)
+	}
+	b = append(b, `{"input_tokens":`...)
+	b = appendInt(b, p.inTok)
+	b = append(b, `,"input_tokens_details":{"cached_tokens":0},"output_tokens":`...)
+	b = appendInt(b, p.outTok)
+	b = append(b, `,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":`...)
+	b = appendInt(b, totalTokens(p.inTok, p.outTok))
+	return append(b, "}}"...)
+}
+
+// marshalItems returns an output function appending items as
+// encoding/json writes the array.
+func marshalItems(items []map[string]any) func([]byte) []byte {
+	return func(b []byte) []byte {
+		b = append(b, '[')
+		for i, it := range items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			m, _ := json.Marshal(it) // maps of strings, numbers and such: they marshal
+			b = append(b, m...)
+		}
+		return append(b, ']')
+	}
+}
+
+// responseEvent sends a response.* event carrying the whole response.
+func (rd *responsesRenderer) responseEvent(sw *sseWriter, typ string, c *call, p *plan, status string, output func([]byte) []byte, usage bool) {
+	b := append(make([]byte, 0, 1024), `{"response":`...)
+	b = rd.appendResponse(b, c, p, status, output, usage)
+	b = append(b, `,"sequence_number":`...)
+	b = appendInt(b, rd.seq)
+	rd.seq++
+	b = append(b, `,"type":`...)
+	b = appendJSONStringHTML(b, typ)
+	sw.event(typ, append(b, '}'))
+}
+
+// finalStatus is the status of a finished answer.
+func finalStatus(p *plan) string {
+	if f := p.choices[0].finish; f == "length" || f == "content_filter" {
+		return "incomplete"
+	}
+	return "completed"
 }
 
 func (rd *responsesRenderer) finalItems(p *plan) ([]map[string]any, string) {
 	ch := p.choices[0]
-	status := "completed"
-	if ch.finish == "length" || ch.finish == "content_filter" {
-		status = "incomplete"
-	}
+	status := finalStatus(p)
 	var items []map[string]any
 	if len(ch.toolCalls) == 0 {
 		items = append(items, rd.messageItem(p, ch.text(), status))
@@ -224,10 +275,25 @@ func (rd *responsesRenderer) callItem(p *plan, i int, tc toolCall, args, status 
 		"arguments": args, "call_id": tc.id, "name": tc.name}
 }
 
+// full renders a Response. A text answer's message, the hot path, is
+// written by hand; TestResponsesMatchEncodingJSON holds it to
+// encoding/json's rendering of the map.
 func (rd *responsesRenderer) full(b []byte, c *call, p *plan) []byte {
-	items, status := rd.finalItems(p)
-	m, _ := json.Marshal(rd.response(c, p, status, items, true))
-	return append(b, m...)
+	ch := p.choices[0]
+	if len(ch.toolCalls) > 0 {
+		items, status := rd.finalItems(p)
+		return rd.appendResponse(b, c, p, status, marshalItems(items), true)
+	}
+	status := finalStatus(p)
+	return rd.appendResponse(b, c, p, status, func(b []byte) []byte {
+		b = append(b, `[{"content":[{"annotations":[],"logprobs":[],"text":`...)
+		b = appendJSONTokensHTML(b, ch.tokens)
+		b = append(b, `,"type":"output_text"}],"id":`...)
+		b = appendJSONStringHTML(b, rd.itemID(p, "msg", 0))
+		b = append(b, `,"role":"assistant","status":`...)
+		b = appendJSONStringHTML(b, status)
+		return append(b, `,"type":"message"}]`...)
+	}, true)
 }
 
 func (rd *responsesRenderer) ev(sw *sseWriter, typ string, fields map[string]any) {
@@ -239,8 +305,9 @@ func (rd *responsesRenderer) ev(sw *sseWriter, typ string, fields map[string]any
 }
 
 func (rd *responsesRenderer) streamHead(sw *sseWriter, c *call, p *plan) {
-	rd.ev(sw, "response.created", map[string]any{"response": rd.response(c, p, "in_progress", nil, false)})
-	rd.ev(sw, "response.in_progress", map[string]any{"response": rd.response(c, p, "in_progress", nil, false)})
+	none := func(b []byte) []byte { return append(b, "[]"...) }
+	rd.responseEvent(sw, "response.created", c, p, "in_progress", none, false)
+	rd.responseEvent(sw, "response.in_progress", c, p, "in_progress", none, false)
 	if len(p.choices[0].toolCalls) == 0 {
 		rd.open = rd.messageItem(p, "", "in_progress")
 		rd.ev(sw, "response.output_item.added", map[string]any{"output_index": 0, "item": rd.open})
@@ -283,14 +350,39 @@ func (rd *responsesRenderer) streamUnit(sw *sseWriter, c *call, p *plan, u unit)
 		rd.ev(sw, "response.output_item.added", map[string]any{"output_index": len(rd.items), "item": rd.open})
 	}
 	rd.text.WriteString(u.tok)
-	typ := "response.output_text.delta"
-	fields := map[string]any{"item_id": rd.open["id"], "output_index": len(rd.items), "delta": u.tok}
-	if u.ti < 0 {
-		fields["content_index"], fields["logprobs"] = 0, []any{}
+	rd.delta(sw, u.ti < 0, u.tok)
+}
+
+// delta sends a text or arguments delta event. It is written by hand
+// into the writer's buffer, the keys in encoding/json's order for the
+// map ev would marshal (sorted); TestResponsesMatchEncodingJSON holds it
+// to ev's rendering.
+func (rd *responsesRenderer) delta(sw *sseWriter, text bool, tok string) {
+	id, _ := rd.open["id"].(string)
+	b := sw.buf[:0]
+	if text {
+		b = append(b, "event: response.output_text.delta\ndata: {\"content_index\":0,\"delta\":"...)
 	} else {
-		typ = "response.function_call_arguments.delta"
+		b = append(b, "event: response.function_call_arguments.delta\ndata: {\"delta\":"...)
 	}
-	rd.ev(sw, typ, fields)
+	b = appendJSONStringHTML(b, tok)
+	b = append(b, `,"item_id":`...)
+	b = appendJSONStringHTML(b, id)
+	if text {
+		b = append(b, `,"logprobs":[]`...)
+	}
+	b = append(b, `,"output_index":`...)
+	b = appendInt(b, len(rd.items))
+	b = append(b, `,"sequence_number":`...)
+	b = appendInt(b, rd.seq)
+	rd.seq++
+	if text {
+		b = append(b, `,"type":"response.output_text.delta"}`+"\n\n"...)
+	} else {
+		b = append(b, `,"type":"response.function_call_arguments.delta"}`+"\n\n"...)
+	}
+	sw.buf = b
+	sw.raw(b)
 }
 
 func (rd *responsesRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
@@ -300,7 +392,7 @@ func (rd *responsesRenderer) streamTail(sw *sseWriter, c *call, p *plan) {
 	if status == "incomplete" {
 		typ = "response.incomplete"
 	}
-	rd.ev(sw, typ, map[string]any{"response": rd.response(c, p, status, rd.items, true)})
+	rd.responseEvent(sw, typ, c, p, status, marshalItems(rd.items), true)
 }
 
 func (rd *responsesRenderer) streamError(sw *sseWriter, c *call, p *plan) {
