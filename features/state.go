@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -44,21 +45,23 @@ type State struct {
 // NewState returns the step state of one scenario whose steps expect the
 // given alerts.
 func NewState(env Env, expectedAlerts []string) *State {
-	s := &State{Env: env, ControlWindow: DefaultControlWindow, expected: map[string]bool{}, tolerated: map[string]bool{}}
-	for _, a := range expectedAlerts {
-		s.expected[a] = true
+	return &State{Env: env, ControlWindow: DefaultControlWindow, expected: setOf(expectedAlerts), tolerated: map[string]bool{}}
+}
+
+// setOf is the set of the alerts.
+func setOf(alerts []string) map[string]bool {
+	m := make(map[string]bool, len(alerts))
+	for _, a := range alerts {
+		m[a] = true
 	}
-	return s
+	return m
 }
 
 // SetExpected replaces the alerts the scenario's steps expect.
 func (s *State) SetExpected(alerts []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.expected = map[string]bool{}
-	for _, a := range alerts {
-		s.expected[a] = true
-	}
+	s.expected = setOf(alerts)
 }
 
 // SetTolerated replaces the alerts the scenario only tolerates (see
@@ -66,10 +69,7 @@ func (s *State) SetExpected(alerts []string) {
 func (s *State) SetTolerated(alerts []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tolerated = map[string]bool{}
-	for _, a := range alerts {
-		s.tolerated[a] = true
-	}
+	s.tolerated = setOf(alerts)
 }
 
 // Tolerated returns the alerts the scenario only tolerates, sorted: those
@@ -77,12 +77,7 @@ func (s *State) SetTolerated(alerts []string) {
 func (s *State) Tolerated() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.tolerated))
-	for a := range s.tolerated {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(s.tolerated))
 }
 
 // Faults returns the IDs of the faults injected so far.
@@ -96,12 +91,7 @@ func (s *State) Faults() []string {
 func (s *State) Expected() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.expected))
-	for a := range s.expected {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(s.expected))
 }
 
 // ExpectedAlerts scans a scenario's step texts for the alerts it expects
@@ -121,28 +111,22 @@ func ExpectedAlerts(stepTexts []string) []string {
 // tolerating them names ("may fire"): the scenario does not wait for
 // them, so their firings are no false alarms and no detection either.
 func ToleratedAlerts(stepTexts []string) []string {
-	tolerated, awaited := map[string]bool{}, map[string]bool{}
-	var out []string
+	var tolerated []string
+	awaited := map[string]bool{}
 	for _, t := range stepTexts {
 		m, ok := matchOne(t)
 		if !ok || m.err != nil || !catalog[m.step].expects {
 			continue
 		}
 		if catalog[m.step].tolerates {
-			tolerated[m.args[0]] = true
+			if !slices.Contains(tolerated, m.args[0]) {
+				tolerated = append(tolerated, m.args[0])
+			}
 		} else {
 			awaited[m.args[0]] = true
 		}
 	}
-	for _, t := range stepTexts {
-		if m, ok := matchOne(t); ok && m.err == nil && catalog[m.step].tolerates {
-			if a := m.args[0]; tolerated[a] && !awaited[a] {
-				out = append(out, a)
-				tolerated[a] = false // once
-			}
-		}
-	}
-	return out
+	return slices.DeleteFunc(tolerated, func(a string) bool { return awaited[a] })
 }
 
 // waitsForFiring is whether a step of catalog index i waits for an alert

@@ -160,8 +160,7 @@ var (
 // Long words are several tokens, exactly as CountTokens sees them.
 func genWords(out []string, r *rand.Rand, v *vocab, n int) []string {
 	out = slices.Grow(out[:0], n+4)
-	var d draws
-	d.r = r
+	d := draws{r: r}
 	inSentence := 0
 	sentenceLen := 6 + d.intN(10)
 	for len(out) < n {

@@ -20,6 +20,7 @@ var decodeCorpus = []struct {
 	{"chat", func() any { return new(chatRequest) }, chatBody("gpt-4o", "hi", `"stream":true,"n":2,"max_tokens":3,"stream_options":{"include_usage":true},"temperature":0.5,"top_p":1`)},
 	{"chat tools", func() any { return new(chatRequest) }, `{"model":"gpt-4o","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"hi"}]},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},{"role":"tool","tool_call_id":"c1","content":"ok"}],"tools":[{"type":"function","function":{"name":"f","description":"d","parameters":{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}}}],"tool_choice":{"type":"function","function":{"name":"f"}},"response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"object"}}}}`},
 	{"chat escapes", func() any { return new(chatRequest) }, `{"model":"gpt-4o","messages":[{"role":"user","content":"caf\u00e9 \"quoted\" \\ tab\t \ud83d\ude00"}]}`},
+	{"chat lone surrogate", func() any { return new(chatRequest) }, `{"model":"gpt-4o","messages":[{"role":"user","content":"broken \ud800 pair"}]}`},
 	{"messages", func() any { return new(messagesRequest) }, `{"model":"claude-haiku-4-5","max_tokens":10,"system":[{"type":"text","text":"s"}],"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"x","content":"y"}]}],"tools":[{"name":"t","input_schema":{"type":"object"}}],"tool_choice":{"type":"any"},"stream":true}`},
 	{"responses", func() any { return new(responsesRequest) }, `{"model":"gpt-4o","input":[{"role":"user","content":"x"},{"type":"function_call_output","call_id":"c","output":"o"}],"text":{"format":{"type":"json_object"}},"max_output_tokens":16}`},
 	{"embeddings", func() any { return new(embeddingRequest) }, `{"model":"text-embedding-3-small","input":[[1,2],[3]],"encoding_format":"base64","dimensions":8}`},
@@ -68,7 +69,7 @@ func FuzzDecodeMatchesEncodingJSONv1(f *testing.F) {
 			}
 			return
 		}
-		if (e1 == nil) != (e2 == nil) && !caseFolded(body) && json.Valid([]byte(body)) == (e2 == nil) {
+		if (e1 == nil) != (e2 == nil) && !caseFolded(body) {
 			t.Fatalf("%s %q: v1 %v, v2 %v", tc.name, body, e1, e2)
 		}
 	})

@@ -111,20 +111,23 @@ func run(mockAddr, bareAddr, path, body string, asMockllm bool) error {
 			_ = rc.Flush()
 		}
 	})
+	report := func(bareURL string) {
+		fmt.Printf("mockllm %s%s\nbare    %s%s\nsample  %d bytes in %d frames\n", s.URL(), path, bareURL, path, len(sample), len(frames))
+	}
 	if asMockllm {
 		srv, err := loopback.Serve(bareAddr, bare, nil)
 		if err != nil {
 			return err
 		}
 		defer srv.Close(time.Second)
-		fmt.Printf("mockllm %s%s\nbare    %s%s\nsample  %d bytes in %d frames\n", s.URL(), path, srv.URL(), path, len(sample), len(frames))
-		select {}
+		report(srv.URL())
+		select {} // until killed, as the plain server below
 	}
 	ln, err := net.Listen("tcp", bareAddr)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("mockllm %s%s\nbare    http://%s%s\nsample  %d bytes in %d frames\n", s.URL(), path, ln.Addr(), path, len(sample), len(frames))
+	report("http://" + ln.Addr().String())
 	return (&http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: bare}).Serve(ln)
 }
 
