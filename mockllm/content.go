@@ -1,7 +1,6 @@
 package mockllm
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -228,31 +227,6 @@ func genRandomTokens(r *rand.Rand, n int) []string {
 		out[i] = b.String()
 	}
 	return out
-}
-
-// embedding returns a deterministic unit vector for text.
-func embedding(seed uint64, model, text string, dims int) []float32 {
-	r := newRand(seed, "embedding", model, text)
-	v := make([]float32, dims)
-	var sum float64
-	for i := range v {
-		x := r.NormFloat64()
-		v[i] = float32(x)
-		sum += x * x
-	}
-	norm := float32(1 / math.Sqrt(sum))
-	for i := range v {
-		v[i] *= norm
-	}
-	return v
-}
-
-func embeddingBase64(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
-	}
-	return b
 }
 
 // genJSON generates a value that matches a JSON schema (the subset that

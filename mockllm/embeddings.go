@@ -3,7 +3,6 @@ package mockllm
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -78,7 +77,7 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.serveEmbeddings(w, r, c, func(b []byte, p *plan) []byte {
-		return appendOpenAIEmbeddings(b, s.cfg.Seed, m.Model, inputs, dims, req.EncodingFormat, p)
+		return appendOpenAIEmbeddings(b, s.vectors(), m.Model, inputs, dims, req.EncodingFormat, p)
 	})
 }
 
@@ -108,28 +107,12 @@ func (s *Server) serveEmbeddings(w http.ResponseWriter, r *http.Request, c *call
 	s.finish(c, p)
 }
 
-// embedVector is the embedding of text by model m, shortened to dims
-// and renormalised, as the APIs do.
-func embedVector(seed uint64, m Model, text string, dims int) []float32 {
-	v := embedding(seed, m.Name, text, m.Dimensions)[:dims]
-	if dims != m.Dimensions {
-		var sum float64
-		for _, x := range v {
-			sum += float64(x) * float64(x)
-		}
-		for j := range v {
-			v[j] /= float32(sqrt(sum))
-		}
-	}
-	return v
-}
-
 // appendOpenAIEmbeddings appends OpenAI's embeddings list. It is written
 // by hand, as encoding/json would write the documented shape
 // (TestEmbeddingsMatchEncodingJSON holds it to that), because rendering
 // thousands of floats through reflection was most of an embedding
 // request's cost.
-func appendOpenAIEmbeddings(b []byte, seed uint64, m Model, inputs []string, dims int, format string, p *plan) []byte {
+func appendOpenAIEmbeddings(b []byte, vp *vectorPool, m Model, inputs []string, dims int, format string, p *plan) []byte {
 	b = append(b, `{"object":"list","data":[`...)
 	for i, in := range inputs {
 		if i > 0 {
@@ -138,21 +121,19 @@ func appendOpenAIEmbeddings(b []byte, seed uint64, m Model, inputs []string, dim
 		b = append(b, `{"object":"embedding","index":`...)
 		b = appendInt(b, i)
 		b = append(b, `,"embedding":`...)
-		v := embedVector(seed, m, in, dims)
+		var v vectorRef
+		vp.resolve(&v, m, in, dims, true)
 		if format == "base64" {
-			// The little-endian float32s, as embeddingBase64 lays them
-			// out, in a pooled scratch buffer rather than a new one.
+			// The little-endian float32s in a pooled scratch buffer
+			// rather than a new one.
 			sp := bodyBufs.Get().(*[]byte)
-			raw := (*sp)[:0]
-			for _, f := range v {
-				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(f))
-			}
+			raw := vp.appendBits((*sp)[:0], &v)
 			b = append(b, '"')
 			b = base64.StdEncoding.AppendEncode(b, raw)
 			b = append(b, '"')
 			recycleBody(sp, raw)
 		} else {
-			b = appendFloat32s(b, v)
+			b = vp.appendJSON(b, &v)
 		}
 		b = append(b, '}')
 	}
@@ -165,22 +146,11 @@ func appendOpenAIEmbeddings(b []byte, seed uint64, m Model, inputs []string, dim
 	return append(b, "}}"...)
 }
 
-// appendFloat32s appends v as a JSON array of numbers, each as
-// encoding/json writes a float32: the shortest decimal that reads back
-// as the same float32, in exponent form below 1e-6 and from 1e21, the
-// exponent without a leading zero. A vector has no NaN or infinity
-// (encoding/json refuses them): it is normalised random normals.
-func appendFloat32s(b []byte, v []float32) []byte {
-	b = append(b, '[')
-	for i, f := range v {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendFloat32(b, f)
-	}
-	return append(b, ']')
-}
-
+// appendFloat32 appends f as encoding/json writes a float32: the
+// shortest decimal that reads back as the same float32, in exponent
+// form below 1e-6 and from 1e21, the exponent without a leading zero.
+// A vector has no NaN or infinity (encoding/json refuses them): it is
+// normalised random normals.
 func appendFloat32(b []byte, f float32) []byte {
 	abs := f
 	if abs < 0 {

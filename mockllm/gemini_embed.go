@@ -89,14 +89,14 @@ func (s *Server) handleGeminiEmbed(w http.ResponseWriter, r *http.Request, name 
 	}
 	c.seedText = strings.Join(texts, "\x00")
 	s.serveEmbeddings(w, r, c, func(b []byte, p *plan) []byte {
-		return appendGeminiEmbeddings(b, s.cfg.Seed, m.Model, texts, dims, batch)
+		return appendGeminiEmbeddings(b, s.vectors(), m.Model, texts, dims, batch)
 	})
 }
 
 // appendGeminiEmbeddings appends {"embedding": {"values"}}, or for a
 // batch {"embeddings": [{"values"}]}, as encoding/json writes them
 // (TestEmbeddingsMatchEncodingJSON).
-func appendGeminiEmbeddings(b []byte, seed uint64, m Model, texts []string, dims []int, batch bool) []byte {
+func appendGeminiEmbeddings(b []byte, vp *vectorPool, m Model, texts []string, dims []int, batch bool) []byte {
 	if batch {
 		b = append(b, `{"embeddings":[`...)
 	} else {
@@ -107,7 +107,9 @@ func appendGeminiEmbeddings(b []byte, seed uint64, m Model, texts []string, dims
 			b = append(b, ',')
 		}
 		b = append(b, `{"values":`...)
-		b = appendFloat32s(b, embedVector(seed, m, t, dims[i]))
+		var v vectorRef
+		vp.resolve(&v, m, t, dims[i], false)
+		b = vp.appendJSON(b, &v)
 		b = append(b, '}')
 	}
 	if batch {

@@ -2,6 +2,7 @@ package mockllm
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -53,7 +54,7 @@ func TestAppendJSONStringHTMLMatchesMarshal(t *testing.T) {
 
 // referenceOpenAIEmbeddings is the OpenAI embeddings list as encoding/json
 // renders its documented shape.
-func referenceOpenAIEmbeddings(seed uint64, m Model, inputs []string, dims int, format string, p *plan) []byte {
+func referenceOpenAIEmbeddings(vp *vectorPool, m Model, inputs []string, dims int, format string, p *plan) []byte {
 	type item struct {
 		Object    string `json:"object"`
 		Index     int    `json:"index"`
@@ -69,10 +70,14 @@ func referenceOpenAIEmbeddings(seed uint64, m Model, inputs []string, dims int, 
 		} `json:"usage"`
 	}{Object: "list", Model: m.Name}
 	for i, in := range inputs {
-		v := embedVector(seed, m, in, dims)
+		v := vp.vector(m, in, dims, true)
 		var e any = v
 		if format == "base64" {
-			e = base64.StdEncoding.EncodeToString(embeddingBase64(v))
+			raw := make([]byte, 0, 4*len(v))
+			for _, f := range v {
+				raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(f))
+			}
+			e = base64.StdEncoding.EncodeToString(raw)
 		}
 		out.Data = append(out.Data, item{Object: "embedding", Index: i, Embedding: e})
 	}
@@ -83,13 +88,13 @@ func referenceOpenAIEmbeddings(seed uint64, m Model, inputs []string, dims int, 
 
 // referenceGeminiEmbeddings is Gemini's embedContent or
 // batchEmbedContents answer as encoding/json renders it.
-func referenceGeminiEmbeddings(seed uint64, m Model, texts []string, dims []int, batch bool) []byte {
+func referenceGeminiEmbeddings(vp *vectorPool, m Model, texts []string, dims []int, batch bool) []byte {
 	type values struct {
 		Values []float32 `json:"values"`
 	}
 	out := make([]values, len(texts))
 	for i, t := range texts {
-		out[i] = values{embedVector(seed, m, t, dims[i])}
+		out[i] = values{vp.vector(m, t, dims[i], false)}
 	}
 	var b []byte
 	if !batch {
@@ -102,15 +107,18 @@ func referenceGeminiEmbeddings(seed uint64, m Model, texts []string, dims []int,
 
 func TestEmbeddingsMatchEncodingJSON(t *testing.T) {
 	p := &plan{inTok: 42}
+	vp := newVectorPool(7)
 	for _, m := range []Model{
 		{Name: "text-embedding-3-small", Dimensions: 1536},
 		{Name: "awkward <&> \"name\" é", Dimensions: 64},
+		{Name: "whole blocks and a part", Dimensions: 100},
 	} {
 		for _, inputs := range [][]string{{"summarise the incident"}, {"one", "two", "three"}, {"\x00 odd \xff"}} {
-			for _, dims := range []int{m.Dimensions, 8, 1} {
+			// Whole blocks (the rendered path), a part block, one number.
+			for _, dims := range []int{m.Dimensions, 48, 32, 8, 1} {
 				for _, format := range []string{"", "float", "base64"} {
-					want := referenceOpenAIEmbeddings(7, m, inputs, dims, format, p)
-					got := appendOpenAIEmbeddings([]byte("kept:"), 7, m, inputs, dims, format, p)
+					want := referenceOpenAIEmbeddings(vp, m, inputs, dims, format, p)
+					got := appendOpenAIEmbeddings([]byte("kept:"), vp, m, inputs, dims, format, p)
 					require.Equal(t, "kept:", string(got[:5]), "appends to its buffer")
 					require.Equal(t, string(want), string(got[5:]), "%s %q dims %d format %q", m.Name, inputs, dims, format)
 				}
@@ -123,8 +131,8 @@ func TestEmbeddingsMatchEncodingJSON(t *testing.T) {
 					if !batch {
 						texts = inputs[:1]
 					}
-					want := referenceGeminiEmbeddings(7, m, texts, dd, batch)
-					got := appendGeminiEmbeddings([]byte("kept:"), 7, m, texts, dd, batch)
+					want := referenceGeminiEmbeddings(vp, m, texts, dd, batch)
+					got := appendGeminiEmbeddings([]byte("kept:"), vp, m, texts, dd, batch)
 					require.Equal(t, "kept:", string(got[:5]))
 					require.Equal(t, string(want), string(got[5:]), "%s %q dims %v batch %v", m.Name, texts, dd, batch)
 				}
@@ -132,8 +140,8 @@ func TestEmbeddingsMatchEncodingJSON(t *testing.T) {
 		}
 	}
 	// The vectors are the real ones, not a constant: two texts differ.
-	a := appendOpenAIEmbeddings(nil, 7, Model{Name: "m", Dimensions: 8}, []string{"a"}, 8, "", p)
-	b := appendOpenAIEmbeddings(nil, 7, Model{Name: "m", Dimensions: 8}, []string{"b"}, 8, "", p)
+	a := appendOpenAIEmbeddings(nil, vp, Model{Name: "m", Dimensions: 8}, []string{"a"}, 8, "", p)
+	b := appendOpenAIEmbeddings(nil, vp, Model{Name: "m", Dimensions: 8}, []string{"b"}, 8, "", p)
 	require.NotEqual(t, string(a), string(b))
 	require.True(t, strings.HasPrefix(string(a), `{"object":"list","data":[{"object":"embedding","index":0,"embedding":[`), "%s", a)
 }
@@ -440,13 +448,26 @@ func TestAppendFraction32Exhaustive(t *testing.T) {
 }
 
 // BenchmarkFloat32s: one embedding's 1,536 numbers written by
-// appendFloat32s, and by strconv as before.
+// appendFloat32, by strconv as before, and copied from their blocks'
+// renderings as a request does.
 func BenchmarkFloat32s(b *testing.B) {
-	v := embedVector(1, Model{Name: "text-embedding-3-small", Dimensions: 1536}, "summarise the incident", 1536)
+	vp := newVectorPool(1)
+	m := Model{Name: "text-embedding-3-small", Dimensions: 1536}
+	v := vp.vector(m, "summarise the incident", 1536, true)
 	buf := make([]byte, 0, 32<<10)
 	b.Run("append", func(b *testing.B) {
 		for range b.N {
-			buf = appendFloat32s(buf[:0], v)
+			buf = buf[:0]
+			for _, f := range v {
+				buf = appendFloat32(buf, f)
+			}
+		}
+	})
+	b.Run("blocks", func(b *testing.B) {
+		for range b.N {
+			var ref vectorRef
+			vp.resolve(&ref, m, "summarise the incident", 1536, true)
+			buf = vp.appendJSON(buf[:0], &ref)
 		}
 	})
 	b.Run("strconv", func(b *testing.B) {

