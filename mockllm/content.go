@@ -389,4 +389,3 @@ func genJSONText(r *rand.Rand, schema map[string]any) string {
 	return string(b)
 }
 
-func sqrt(x float64) float64 { return math.Sqrt(x) }
