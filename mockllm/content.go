@@ -388,4 +388,3 @@ func genJSONText(r *rand.Rand, schema map[string]any) string {
 	}
 	return string(b)
 }
-
