@@ -446,12 +446,6 @@ func TestGeminiEmbeddings(t *testing.T) {
 	res, err := c.Models.EmbedContent(ctx, "gemini-embedding-001", contents, &genai.EmbedContentConfig{OutputDimensionality: genai.Ptr[int32](256), TaskType: "RETRIEVAL_DOCUMENT"})
 	require.NoError(t, err)
 	require.Len(t, res.Embeddings, 2)
-	norm2 := func(v []float32) (sum float64) {
-		for _, x := range v {
-			sum += float64(x) * float64(x)
-		}
-		return sum
-	}
 	for _, e := range res.Embeddings {
 		require.Len(t, e.Values, 256)
 		// Only the full vector is normalised, as Gemini documents: a
