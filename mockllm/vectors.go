@@ -2,6 +2,7 @@ package mockllm
 
 import (
 	"encoding/binary"
+	"maps"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -147,10 +148,7 @@ func (vp *vectorPool) scaleOf(k int) *renderedScale {
 		}
 	}
 	r.off[poolBlocks] = uint32(len(r.text))
-	next := make(map[int]*renderedScale, len(old)+1)
-	for kk, rr := range old {
-		next[kk] = rr
-	}
+	next := maps.Clone(old)
 	next[k] = r
 	vp.scales.Store(&next)
 	return r
