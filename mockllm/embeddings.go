@@ -84,12 +84,11 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 // serveEmbeddings is the pipeline of every embeddings surface: plan,
 // wait, then the surface's body, appended to a pooled buffer.
 func (s *Server) serveEmbeddings(w http.ResponseWriter, r *http.Request, c *call, body func(b []byte, p *plan) []byte) {
-	p := &plan{}
-	release := s.begin(w, r, c, p)
-	if release == nil {
+	p := &c.plan
+	if !s.begin(w, r, c, p) {
 		return
 	}
-	defer release()
+	defer c.release()
 	s.generate(c, p)
 	p.itl = nil
 	commonHeaders(w.Header(), c, p)

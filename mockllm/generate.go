@@ -63,7 +63,11 @@ func (s *Server) generate(c *call, p *plan) {
 	if c.op != "chat" {
 		n = 0
 	}
-	p.choices = make([]choice, n)
+	if n == 1 {
+		p.choices = p.first[:]
+	} else {
+		p.choices = make([]choice, n)
+	}
 	for i := range p.choices {
 		p.choices[i] = s.genChoice(c, p, i)
 		p.outTok += p.choices[i].outTokens
@@ -84,9 +88,8 @@ func (s *Server) generate(c *call, p *plan) {
 	}
 	p.cost = costUSD((float64(p.inTok)*c.model.Price.InputPerMTok + float64(p.outTok)*c.model.Price.OutputPerMTok) / 1e6 * factor)
 
-	var lg prng
 	var idb [20]byte
-	lr := lg.seed(s.cfg.Seed, "latency", string(strconv.AppendUint(idb[:0], p.id, 10)), c.model.Name)
+	lr := p.scratch.seed(s.cfg.Seed, "latency", string(strconv.AppendUint(idb[:0], p.id, 10)), c.model.Name)
 	p.ttft = c.model.Latency.TTFT.Sample(lr)
 	if f := p.faultMode(ModeSlowFirstToken); f != nil {
 		p.ttft += f.delay()
@@ -113,8 +116,7 @@ func (s *Server) generate(c *call, p *plan) {
 
 // genChoice generates one answer.
 func (s *Server) genChoice(c *call, p *plan, idx int) choice {
-	var g prng
-	r := g.seed(s.cfg.Seed, c.api, c.model.Name, c.seedText, strconv.Itoa(idx))
+	r := p.scratch.seed(s.cfg.Seed, c.api, c.model.Name, c.seedText, strconv.Itoa(idx))
 	var ch choice
 	limit := c.maxTokens
 	if limit == 0 && c.model.MaxOutputTokens > 0 {

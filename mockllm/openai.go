@@ -160,8 +160,13 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, prov, *e)
 		return
 	}
-	var req chatRequest
-	if e := s.decodeBody(w, r, &req); e != nil {
+	// The request and its renderer are one allocation.
+	h := &struct {
+		req chatRequest
+		rd  chatRenderer
+	}{}
+	req := &h.req
+	if e := s.decodeBody(w, r, req); e != nil {
 		writeError(w, prov, *e)
 		return
 	}
@@ -171,7 +176,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	c, e := s.chatCall(r, &req)
+	c, e := s.chatCall(r, req)
 	if e != nil {
 		writeError(w, prov, *e)
 		return
@@ -180,7 +185,8 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if prov == ProviderAzure {
 		c.apiVersion = r.URL.Query().Get("api-version")
 	}
-	s.serveChatLike(w, r, c, &chatRenderer{includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage})
+	h.rd.includeUsage = req.StreamOptions != nil && req.StreamOptions.IncludeUsage
+	s.serveChatLike(w, r, c, &h.rd)
 }
 
 // maxChatN is chat completions' bound on n.
@@ -196,6 +202,16 @@ func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) 
 		return nil, badRequest("messages", "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.")
 	}
 	var all strings.Builder
+	// One allocation for the seed text: a message's raw content is at
+	// least as long as its text, escapes and part syntax only adding.
+	size := 0
+	for _, msg := range req.Messages {
+		size += len(msg.Role) + 3 + len(msg.Content)
+		for _, tc := range msg.ToolCalls {
+			size += len(tc.Function.Name) + len(tc.Function.Arguments)
+		}
+	}
+	all.Grow(size)
 	tokens := 3
 	for i, msg := range req.Messages {
 		switch msg.Role {

@@ -45,6 +45,10 @@ type call struct {
 	// guardrailTrace says whether its trace is asked for.
 	guardrail      string
 	guardrailTrace bool
+
+	// plan is what begin decides for this call; it is part of the call
+	// so that a request allocates one object for both.
+	plan plan
 }
 
 type tool struct {
@@ -69,6 +73,14 @@ type plan struct {
 	status   int
 	outcome  string
 	queueing time.Duration
+
+	// scratch seeds the draws of one step of generation at a time (a
+	// choice, then the latencies), first holds the one choice most
+	// calls have, and hdr the values of the headers the answer sets:
+	// kept in the plan, none of them costs the request an allocation.
+	scratch prng
+	first   [1]choice
+	hdr     [3]string
 }
 
 func (p *plan) faultMode(mode string) *FaultParams {
@@ -123,19 +135,20 @@ func (s *Server) answerFor(prompt string) (string, bool) {
 }
 
 // begin runs everything that happens before the first token: fault
-// choice, rate limits, error faults, context length, capacity. It returns
-// a release func, or writes the error response and returns nil.
-func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan) func() {
+// choice, rate limits, error faults, context length, capacity. It
+// returns true with the call holding what c.release gives back, or
+// writes the error response and returns false.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan) bool {
 	p.start = s.sleeper.Now()
 	p.status = 200
 	p.id = s.seq.Add(1)
 	p.rng = p.rngState.seed(s.cfg.Seed, c.api, c.model.Name, c.seedText, strconv.Itoa(c.n), strconv.Itoa(c.maxTokens))
-	fail := func(e apiError) func() {
+	fail := func(e apiError) bool {
 		p.status = e.status
 		requestID(w.Header(), c, p)
 		writeError(w, c.provider, e)
 		s.finish(c, p)
-		return nil
+		return false
 	}
 	if s.cfg.RequireAPIKey && c.key == "" {
 		switch c.provider {
@@ -245,14 +258,14 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan)
 			m.inflight.Dec()
 			p.status, p.outcome = 499, "client gone while queued"
 			s.finish(c, p)
-			return nil
+			return false
 		}
 	}
 	if m.vllm != nil {
 		c.kv = int64(c.inputTokens + c.maxOrDefault())
 		m.vllm.run(c.kv)
 	}
-	return c.release
+	return true
 }
 
 // release gives back what begin took: the capacity slot, the in-flight

@@ -11,9 +11,12 @@ import (
 // The pipeline every generating surface shares: plan, generate, wait,
 // then the surface's renderer writes the answer, whole or streamed.
 
+// Header values that never change are shared by every answer, as
+// nothing edits a header's values in place.
 var (
 	openaiVersion      = []string{"2020-10-01"}
 	openaiOrganization = []string{"org-drill"}
+	jsonContentType    = []string{"application/json"}
 )
 
 // commonHeaders sets the headers every successful answer has.
@@ -44,7 +47,8 @@ func requestID(h http.Header, c *call, p *plan) {
 		return
 	}
 	var b [20]byte
-	id := []string{string(appendHex(append(b[:0], "req_"...), p.rng.Uint64(), 16))}
+	p.hdr[0] = string(appendHex(append(b[:0], "req_"...), p.rng.Uint64(), 16))
+	id := p.hdr[0:1:1]
 	switch c.provider {
 	case ProviderAnthropic:
 		h["Request-Id"] = id
@@ -100,12 +104,11 @@ func units(p *plan) iter.Seq[unit] {
 
 // serveChatLike is the request pipeline shared by every generating API.
 func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, rd renderer) {
-	p := &plan{}
-	release := s.begin(w, r, c, p)
-	if release == nil {
+	p := &c.plan
+	if !s.begin(w, r, c, p) {
 		return
 	}
-	defer release()
+	defer c.release()
 	if f := p.faultMode(ModePromptFilter); f != nil {
 		// Only surfaces whose provider answers a blocked prompt with a
 		// 200 get here (promptFilterable); Azure's refusal is an error.
@@ -127,10 +130,12 @@ func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, 
 		bp := bodyBufs.Get().(*[]byte)
 		body := rd.full((*bp)[:0], c, p)
 		h := w.Header()
-		h["Content-Type"] = []string{"application/json"}
-		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		h["Content-Type"] = jsonContentType
+		p.hdr[1] = strconv.Itoa(len(body))
+		h["Content-Length"] = p.hdr[1:2:2]
 		if c.provider == ProviderOpenAI {
-			h["Openai-Processing-Ms"] = []string{strconv.Itoa(int(s.sleeper.Now().Sub(p.start) / time.Millisecond))}
+			p.hdr[2] = strconv.Itoa(int(s.sleeper.Now().Sub(p.start) / time.Millisecond))
+			h["Openai-Processing-Ms"] = p.hdr[2:3:3]
 		}
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(body)
