@@ -81,6 +81,10 @@ func (s *Server) handleBedrock(w http.ResponseWriter, r *http.Request) {
 			writeError(w, ProviderBedrock, *e)
 			return
 		}
+		if e = invokeGuardrail(c, r.Header, &req); e != nil {
+			writeError(w, ProviderBedrock, *e)
+			return
+		}
 		rd = &invokeRenderer{}
 	}
 	c.provider, c.key, c.stream = ProviderBedrock, key, strings.HasSuffix(op, "-stream")
@@ -746,6 +750,46 @@ func (ew *eventWriter) streamException(sw *sseWriter) {
 type bedrockAnthropicRequest struct {
 	messagesRequest
 	AnthropicVersion string `json:"anthropic_version"`
+	// GuardrailConfig is the body's amazon-bedrock-guardrailConfig, which
+	// only a request naming a guardrail may carry.
+	GuardrailConfig json.RawMessage `json:"amazon-bedrock-guardrailConfig"`
+}
+
+// invokeGuardrail reads the guardrail an InvokeModel request names in
+// its X-Amzn-Bedrock-GuardrailIdentifier and -GuardrailVersion headers
+// (the SDK's GuardrailIdentifier and GuardrailVersion), with its trace
+// when X-Amzn-Bedrock-Trace is ENABLED or ENABLED_FULL, refusing what
+// the API reference says InvokeModel refuses: an identifier without a
+// version, and an amazon-bedrock-guardrailConfig without an identifier.
+func invokeGuardrail(c *call, h http.Header, req *bedrockAnthropicRequest) *apiError {
+	id, version := h.Get("X-Amzn-Bedrock-GuardrailIdentifier"), h.Get("X-Amzn-Bedrock-GuardrailVersion")
+	trace := h.Get("X-Amzn-Bedrock-Trace")
+	switch trace {
+	case "", "ENABLED", "DISABLED", "ENABLED_FULL":
+	default:
+		return bedrockInvalid("trace", trace, "Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_FULL]")
+	}
+	if id == "" {
+		if len(req.GuardrailConfig) > 0 {
+			return &apiError{status: 400, typ: "ValidationException",
+				msg: "The request body has amazon-bedrock-guardrailConfig but names no guardrail: send X-Amzn-Bedrock-GuardrailIdentifier and X-Amzn-Bedrock-GuardrailVersion with it."}
+		}
+		return nil
+	}
+	switch {
+	case len(id) > maxGuardrailIdentifier:
+		return bedrockInvalid("guardrailIdentifier", id, fmt.Sprintf("Member must have length less than or equal to %d", maxGuardrailIdentifier))
+	case !guardrailIdentifierPattern.MatchString(id):
+		return bedrockInvalid("guardrailIdentifier", id, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailIdentifierPattern))
+	case version == "":
+		return &apiError{status: 400, typ: "ValidationException", param: "guardrailVersion",
+			msg: "Guardrail identifier was provided but guardrail version is missing: send X-Amzn-Bedrock-GuardrailVersion with it."}
+	case !guardrailVersionPattern.MatchString(version):
+		return bedrockInvalid("guardrailVersion", version, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailVersionPattern))
+	}
+	c.guardrail = guardrailID(id)
+	c.guardrailTrace = trace == "ENABLED" || trace == "ENABLED_FULL"
+	return nil
 }
 
 func invokeCall(m *modelState, req *bedrockAnthropicRequest) (*call, *apiError) {

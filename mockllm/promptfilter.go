@@ -24,12 +24,21 @@ import (
 //     and, with the guardrail's trace enabled, its input assessment (the
 //     content filter that blocked). Without a guardrail Bedrock filters
 //     no prompt, so such requests are not affected.
+//   - Bedrock InvokeModel (Anthropic bodies) naming a guardrail in its
+//     X-Amzn-Bedrock-GuardrailIdentifier header: a 200 whose body is the
+//     model's message with the blocked-input message as its only text,
+//     stop_reason end_turn, no tokens, "amazon-bedrock-guardrailAction":
+//     "INTERVENED" (the field the API reference names; "NONE" on every
+//     other answer under a guardrail) and, with X-Amzn-Bedrock-Trace
+//     enabled, "amazon-bedrock-trace" holding the guardrail's input
+//     assessment. InvokeModelWithResponseStream's blocked stream is not
+//     rendered, so the fault leaves those requests alone.
 //
-// OpenAI's own API, Anthropic's, legacy completions, the Responses API,
-// embeddings and Bedrock's InvokeModel have no prompt filter that refuses
-// a prompt: the fault does not affect them and they do not count as its
-// evidence (an Anthropic refusal is the model's stop_reason "refusal",
-// the garbage fault's content_filter kind).
+// OpenAI's own API, Anthropic's, legacy completions, the Responses API
+// and embeddings have no prompt filter that refuses a prompt: the fault
+// does not affect them and they do not count as its evidence (an
+// Anthropic refusal is the model's stop_reason "refusal", the garbage
+// fault's content_filter kind).
 
 // outcomePromptBlocked is the journal's outcome of a prompt a provider's
 // filter blocked with a 200 (Gemini, a Bedrock guardrail).
@@ -47,19 +56,25 @@ func (c *call) promptFilterable(category string) bool {
 	case ProviderGemini:
 		return c.api == "generateContent" && category != FilterJailbreak
 	case ProviderBedrock:
-		return c.api == "converse" && c.guardrail != ""
+		// InvokeModelWithResponseStream's blocked stream is not rendered:
+		// the fault leaves it alone and does not count it.
+		return c.guardrail != "" && (c.api == "converse" || c.api == "invoke" && !c.stream)
 	}
 	return false
 }
 
 // promptBlocker is a renderer of a surface whose provider answers a
-// blocked prompt with a 200: whole (blocked) or as a stream
-// (blockedStream).
+// blocked prompt with a 200, whole (blocked); a streamBlocker also
+// renders it as a stream. promptFilterable picks no streamed request of
+// a surface without one.
 type promptBlocker interface {
 	// billedInput is the input tokens the provider reports for a blocked
 	// prompt.
 	billedInput(c *call) int
 	blocked(b []byte, c *call, p *plan, category string) []byte
+}
+
+type streamBlocker interface {
 	blockedStream(sw *sseWriter, c *call, p *plan, category string)
 }
 
@@ -95,7 +110,7 @@ func (s *Server) serveBlocked(w http.ResponseWriter, r *http.Request, c *call, p
 	h.Set("Cache-Control", "no-cache")
 	sw := newSSE(w)
 	w.WriteHeader(http.StatusOK)
-	pb.blockedStream(sw, c, p, category)
+	pb.(streamBlocker).blockedStream(sw, c, p, category)
 	if sw.err != nil {
 		p.outcome = "client gone"
 	}
@@ -235,4 +250,36 @@ func guardrailID(identifier string) string {
 		return identifier[i+1:]
 	}
 	return identifier
+}
+
+// Bedrock InvokeModel, with a guardrail.
+
+// guardrailActionNone closes an InvokeModel answer a guardrail let
+// through.
+const guardrailActionNone = `,"amazon-bedrock-guardrailAction":"NONE"}`
+
+// full is the model's message; under a guardrail that did not
+// intervene, with its action NONE.
+func (rd *invokeRenderer) full(b []byte, c *call, p *plan) []byte {
+	b = rd.messagesRenderer.full(b, c, p)
+	if c.guardrail == "" {
+		return b
+	}
+	return append(b[:len(b)-1], guardrailActionNone...) // the message object's closing brace
+}
+
+// billedInput: a prompt the guardrail blocks never reaches the model.
+func (rd *invokeRenderer) billedInput(c *call) int { return 0 }
+
+// blocked is the model's message with the blocked-input message as its
+// text, no tokens, the guardrail's action INTERVENED and, when the trace
+// is asked for, its input assessment.
+func (rd *invokeRenderer) blocked(b []byte, c *call, p *plan, category string) []byte {
+	msg := rd.message(c, p, []any{map[string]string{"type": "text", "text": bedrockBlockedInput}}, "end_turn", 0)
+	msg["amazon-bedrock-guardrailAction"] = "INTERVENED"
+	if c.guardrailTrace {
+		msg["amazon-bedrock-trace"] = guardrailTrace(c, category)
+	}
+	m, _ := json.Marshal(msg)
+	return append(b, m...)
 }

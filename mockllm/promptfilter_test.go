@@ -148,7 +148,8 @@ func guardrailConfig(trace types.GuardrailTrace) *types.GuardrailConfiguration {
 // that name a guardrail: stopReason guardrail_intervened, the blocked
 // message, no tokens, and with trace enabled the content filter that
 // blocked, as aws-sdk-go-v2 surfaces them. Requests naming no guardrail
-// and InvokeModel are neither affected nor counted.
+// are neither affected nor counted (InvokeModel's guardrail:
+// TestBedrockInvokeGuardrail).
 func TestBedrockPromptFilter(t *testing.T) {
 	s, _ := startTest(t, nil)
 	c := bedrockClient(s)
@@ -248,6 +249,86 @@ func requireGuardrailBlocked(t *testing.T, g *types.GuardrailTraceAssessment, id
 	require.NotNil(t, a.ContentPolicy)
 	require.Equal(t, []types.GuardrailContentFilter{{Type: filter, Confidence: types.GuardrailContentFilterConfidenceHigh,
 		FilterStrength: types.GuardrailContentFilterStrengthHigh, Action: types.GuardrailContentPolicyActionBlocked, Detected: aws.Bool(true)}}, a.ContentPolicy.Filters)
+}
+
+// TestBedrockInvokeGuardrail: InvokeModel names its guardrail in
+// headers (the SDK's GuardrailIdentifier, GuardrailVersion and Trace).
+// Under a prompt_filter the answer is still a 200: the model's message
+// with the blocked-input text, no tokens, amazon-bedrock-guardrailAction
+// INTERVENED and, with the trace, the guardrail's input assessment; a
+// guardrail that lets a prompt through says NONE. The streamed call is
+// not affected, and neither is a call naming no guardrail.
+func TestBedrockInvokeGuardrail(t *testing.T) {
+	s, _ := startTest(t, nil)
+	c := bedrockClient(s)
+	ctx := context.Background()
+	body := []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":50,"messages":[{"role":"user","content":"hello"}]}`)
+	invoke := func(trace types.Trace) (map[string]any, *bedrockruntime.InvokeModelOutput) {
+		t.Helper()
+		out, err := c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body,
+			GuardrailIdentifier: aws.String("arn:aws:bedrock:us-east-1:123456789012:guardrail/gr0abc123"), GuardrailVersion: aws.String("2"), Trace: trace})
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(out.Body, &m))
+		return m, out
+	}
+
+	// No fault: the model's answer, and the guardrail's action NONE.
+	m, _ := invoke(types.TraceDisabled)
+	require.Equal(t, "NONE", m["amazon-bedrock-guardrailAction"])
+	require.NotEqual(t, bedrockBlockedInput, m["content"].([]any)[0].(map[string]any)["text"])
+	require.Equal(t, "message", m["type"])
+
+	id := addFault(t, s, Fault{Mode: ModePromptFilter, Scope: faultmode.Scope{Target: bedrockHaiku}, Params: FaultParams{Category: FilterHate}})
+	m, out := invoke(types.TraceEnabled)
+	require.Equal(t, "INTERVENED", m["amazon-bedrock-guardrailAction"])
+	require.Equal(t, []any{map[string]any{"type": "text", "text": bedrockBlockedInput}}, m["content"])
+	require.Equal(t, "end_turn", m["stop_reason"])
+	require.Equal(t, map[string]any{"input_tokens": 0.0, "output_tokens": 0.0, "cache_creation_input_tokens": 0.0, "cache_read_input_tokens": 0.0}, m["usage"])
+	filters := m["amazon-bedrock-trace"].(map[string]any)["guardrail"].(map[string]any)["inputAssessment"].(map[string]any)["gr0abc123"].(map[string]any)["contentPolicy"].(map[string]any)["filters"].([]any)
+	require.Equal(t, "HATE", filters[0].(map[string]any)["type"])
+	require.Equal(t, "BLOCKED", filters[0].(map[string]any)["action"])
+	require.Equal(t, "application/json", aws.ToString(out.ContentType))
+
+	m, _ = invoke(types.TraceDisabled)
+	require.Equal(t, "INTERVENED", m["amazon-bedrock-guardrailAction"])
+	require.NotContains(t, m, "amazon-bedrock-trace")
+	require.EqualValues(t, 2, s.Faults().Affected(id))
+
+	// No guardrail, or a stream: the model answers, nothing is counted.
+	plain, err := c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body})
+	require.NoError(t, err)
+	require.NotContains(t, string(plain.Body), "guardrail")
+	st, err := c.InvokeModelWithResponseStream(ctx, &bedrockruntime.InvokeModelWithResponseStreamInput{ModelId: aws.String(bedrockHaiku), Body: body,
+		GuardrailIdentifier: aws.String("gr0abc123"), GuardrailVersion: aws.String("DRAFT")})
+	require.NoError(t, err)
+	chunks := 0
+	for range st.GetStream().Events() {
+		chunks++
+	}
+	require.NoError(t, st.GetStream().Err())
+	require.Greater(t, chunks, 3)
+	require.EqualValues(t, 2, s.Faults().Affected(id))
+
+	// What InvokeModel refuses: an identifier without a version, a body
+	// guardrail config without an identifier, a trace out of its enum.
+	for _, tc := range []struct {
+		in   *bedrockruntime.InvokeModelInput
+		want string
+	}{
+		{&bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body, GuardrailIdentifier: aws.String("gr0abc123")}, "guardrail version is missing"},
+		{&bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body, GuardrailIdentifier: aws.String("Bad-ID"), GuardrailVersion: aws.String("1")}, "Value 'Bad-ID' at 'guardrailIdentifier'"},
+		{&bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body, GuardrailIdentifier: aws.String("gr1"), GuardrailVersion: aws.String("latest")}, "Value 'latest' at 'guardrailVersion'"},
+		{&bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body, Trace: types.Trace("on")}, "Value 'on' at 'trace'"},
+		{&bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku),
+			Body: []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":50,"messages":[{"role":"user","content":"hi"}],"amazon-bedrock-guardrailConfig":{"tagSuffix":"x"}}`)}, "names no guardrail"},
+	} {
+		_, err := c.InvokeModel(ctx, tc.in)
+		var ae smithy.APIError
+		require.True(t, errors.As(err, &ae), "%v", err)
+		require.Equal(t, "ValidationException", ae.ErrorCode())
+		require.Contains(t, ae.ErrorMessage(), tc.want)
+	}
 }
 
 // TestBedrockGuardrailConfigInvalid: a guardrailConfig Converse would

@@ -112,7 +112,8 @@ func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, 
 	if f := p.faultMode(ModePromptFilter); f != nil {
 		// Only surfaces whose provider answers a blocked prompt with a
 		// 200 get here (promptFilterable); Azure's refusal is an error.
-		if pb, ok := rd.(promptBlocker); ok {
+		_, streams := rd.(streamBlocker)
+		if pb, ok := rd.(promptBlocker); ok && (!c.stream || streams) {
 			s.serveBlocked(w, r, c, p, pb, f.Category)
 			return
 		}
