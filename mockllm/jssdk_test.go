@@ -305,7 +305,7 @@ func TestJSSDKs(t *testing.T) {
 	})
 	t.Run("bedrock", func(t *testing.T) {
 		out := runJS(t, node, modules, "bedrock.mjs", "converse", "stream", "tools", "invoke", "count_tokens",
-			"e500", "e503", "e429", "stream_error", "billing", "garbage")
+			"e500", "e503", "e429", "stream_error", "billing", "garbage", "guardrail")
 		require.Equal(t, CanaryAnswer, out["converse"].Text)
 		require.Equal(t, CountTokens(CanaryAnswer), out["converse"].OutputTokens)
 		require.Equal(t, CountTokens(out["stream"].Text), out["stream"].OutputTokens)
@@ -331,5 +331,9 @@ func TestJSSDKs(t *testing.T) {
 		require.Equal(t, 2*CountTokens(out["billing"].Text), out["billing"].OutputTokens)
 		require.NotEqual(t, CanaryAnswer, out["garbage"].Text)
 		require.NotEmpty(t, out["garbage"].Text)
+		// The fields are reused: name is InvokeModel's guardrailAction,
+		// stream_text its text, malformed its trace's filter type.
+		require.Equal(t, jsSection{StopReason: "guardrail_intervened", Text: bedrockBlockedInput, Type: "HATE",
+			Name: "INTERVENED", StreamText: bedrockBlockedInput, Malformed: "HATE"}, out["guardrail"])
 	})
 }

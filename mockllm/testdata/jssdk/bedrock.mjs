@@ -203,4 +203,25 @@ const out = {};
   out.garbage = { text: g.value.output.message.content[0].text };
 }
 
+{
+  // A guardrail blocking the prompt (prompt_filter): Converse's
+  // guardrail_intervened with the trace, InvokeModel's guardrailAction
+  // INTERVENED in the body, both 200s with the blocked-input message.
+  const r = await withFault({ mode: 'prompt_filter', params: { category: 'hate' } }, async () => {
+    const conv = await br.send(new ConverseCommand({ modelId: nova, messages: user('hi'),
+      guardrailConfig: { guardrailIdentifier: 'gr0abc123', guardrailVersion: 'DRAFT', trace: 'enabled' } }));
+    const inv = await br.send(new InvokeModelCommand({ modelId: haiku, guardrailIdentifier: 'gr0abc123', guardrailVersion: '1', trace: 'ENABLED',
+      body: JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }) }));
+    return { conv, inv: JSON.parse(new TextDecoder().decode(inv.body)) };
+  });
+  assert.equal(r.affected, 2);
+  const filter = r.value.conv.trace.guardrail.inputAssessment.gr0abc123.contentPolicy.filters[0];
+  const ifilter = r.value.inv['amazon-bedrock-trace'].guardrail.inputAssessment.gr0abc123.contentPolicy.filters[0];
+  out.guardrail = {
+    stop_reason: r.value.conv.stopReason, text: r.value.conv.output.message.content[0].text, type: filter.type,
+    name: r.value.inv['amazon-bedrock-guardrailAction'], stream_text: r.value.inv.content[0].text, malformed: ifilter.type,
+    input_tokens: r.value.conv.usage.inputTokens, output_tokens: r.value.inv.usage.output_tokens,
+  };
+}
+
 done(out);
