@@ -760,7 +760,9 @@ type bedrockAnthropicRequest struct {
 // (the SDK's GuardrailIdentifier and GuardrailVersion), with its trace
 // when X-Amzn-Bedrock-Trace is ENABLED or ENABLED_FULL, refusing what
 // the API reference says InvokeModel refuses: an identifier without a
-// version, and an amazon-bedrock-guardrailConfig without an identifier.
+// version, an amazon-bedrock-guardrailConfig without an identifier, and
+// a guardrail on a body whose content type is not application/json
+// (the SDK sends application/octet-stream unless told otherwise).
 func invokeGuardrail(c *call, h http.Header, req *bedrockAnthropicRequest) *apiError {
 	id, version := h.Get("X-Amzn-Bedrock-GuardrailIdentifier"), h.Get("X-Amzn-Bedrock-GuardrailVersion")
 	trace := h.Get("X-Amzn-Bedrock-Trace")
@@ -786,6 +788,9 @@ func invokeGuardrail(c *call, h http.Header, req *bedrockAnthropicRequest) *apiE
 			msg: "Guardrail identifier was provided but guardrail version is missing: send X-Amzn-Bedrock-GuardrailVersion with it."}
 	case !guardrailVersionPattern.MatchString(version):
 		return bedrockInvalid("guardrailVersion", version, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailVersionPattern))
+	case !isJSONType(h.Get("Content-Type")):
+		return &apiError{status: 400, typ: "ValidationException", param: "contentType",
+			msg: fmt.Sprintf("A guardrail needs the request body's contentType to be application/json, and it is %q.", h.Get("Content-Type"))}
 	}
 	c.guardrail = guardrailID(id)
 	c.guardrailTrace = trace == "ENABLED" || trace == "ENABLED_FULL"

@@ -265,7 +265,7 @@ func TestBedrockInvokeGuardrail(t *testing.T) {
 	body := []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":50,"messages":[{"role":"user","content":"hello"}]}`)
 	invoke := func(trace types.Trace) (map[string]any, *bedrockruntime.InvokeModelOutput) {
 		t.Helper()
-		out, err := c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body,
+		out, err := c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body, ContentType: aws.String("application/json"),
 			GuardrailIdentifier: aws.String("arn:aws:bedrock:us-east-1:123456789012:guardrail/gr0abc123"), GuardrailVersion: aws.String("2"), Trace: trace})
 		require.NoError(t, err)
 		var m map[string]any
@@ -299,7 +299,7 @@ func TestBedrockInvokeGuardrail(t *testing.T) {
 	plain, err := c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body})
 	require.NoError(t, err)
 	require.NotContains(t, string(plain.Body), "guardrail")
-	st, err := c.InvokeModelWithResponseStream(ctx, &bedrockruntime.InvokeModelWithResponseStreamInput{ModelId: aws.String(bedrockHaiku), Body: body,
+	st, err := c.InvokeModelWithResponseStream(ctx, &bedrockruntime.InvokeModelWithResponseStreamInput{ModelId: aws.String(bedrockHaiku), Body: body, ContentType: aws.String("application/json"),
 		GuardrailIdentifier: aws.String("gr0abc123"), GuardrailVersion: aws.String("DRAFT")})
 	require.NoError(t, err)
 	chunks := 0
@@ -310,13 +310,17 @@ func TestBedrockInvokeGuardrail(t *testing.T) {
 	require.Greater(t, chunks, 3)
 	require.EqualValues(t, 2, s.Faults().Affected(id))
 
-	// What InvokeModel refuses: an identifier without a version, a body
-	// guardrail config without an identifier, a trace out of its enum.
+	// What InvokeModel refuses: an identifier without a version, a
+	// guardrail on a body not sent as JSON (the SDK's default type is
+	// application/octet-stream), a body guardrail config without an
+	// identifier, a trace out of its enum.
 	for _, tc := range []struct {
 		in   *bedrockruntime.InvokeModelInput
 		want string
 	}{
 		{&bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body, GuardrailIdentifier: aws.String("gr0abc123")}, "guardrail version is missing"},
+		{&bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body, GuardrailIdentifier: aws.String("gr0abc123"), GuardrailVersion: aws.String("1")},
+			`contentType to be application/json, and it is "application/octet-stream"`},
 		{&bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body, GuardrailIdentifier: aws.String("Bad-ID"), GuardrailVersion: aws.String("1")}, "Value 'Bad-ID' at 'guardrailIdentifier'"},
 		{&bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body, GuardrailIdentifier: aws.String("gr1"), GuardrailVersion: aws.String("latest")}, "Value 'latest' at 'guardrailVersion'"},
 		{&bedrockruntime.InvokeModelInput{ModelId: aws.String(bedrockHaiku), Body: body, Trace: types.Trace("on")}, "Value 'on' at 'trace'"},

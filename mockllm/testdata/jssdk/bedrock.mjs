@@ -210,7 +210,7 @@ const out = {};
   const r = await withFault({ mode: 'prompt_filter', params: { category: 'hate' } }, async () => {
     const conv = await br.send(new ConverseCommand({ modelId: nova, messages: user('hi'),
       guardrailConfig: { guardrailIdentifier: 'gr0abc123', guardrailVersion: 'DRAFT', trace: 'enabled' } }));
-    const inv = await br.send(new InvokeModelCommand({ modelId: haiku, guardrailIdentifier: 'gr0abc123', guardrailVersion: '1', trace: 'ENABLED',
+    const inv = await br.send(new InvokeModelCommand({ modelId: haiku, contentType: 'application/json', guardrailIdentifier: 'gr0abc123', guardrailVersion: '1', trace: 'ENABLED',
       body: JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }) }));
     return { conv, inv: JSON.parse(new TextDecoder().decode(inv.body)) };
   });
