@@ -435,13 +435,8 @@ func converseCall(m *modelState, req *converseRequest) (*call, *apiError) {
 		}
 	}
 	if g := req.GuardrailConfig; g != nil {
-		switch {
-		case len(g.GuardrailIdentifier) > maxGuardrailIdentifier:
-			return nil, bedrockInvalid("guardrailConfig.guardrailIdentifier", g.GuardrailIdentifier, fmt.Sprintf("Member must have length less than or equal to %d", maxGuardrailIdentifier))
-		case !guardrailIdentifierPattern.MatchString(g.GuardrailIdentifier):
-			return nil, bedrockInvalid("guardrailConfig.guardrailIdentifier", g.GuardrailIdentifier, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailIdentifierPattern))
-		case !guardrailVersionPattern.MatchString(g.GuardrailVersion):
-			return nil, bedrockInvalid("guardrailConfig.guardrailVersion", g.GuardrailVersion, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailVersionPattern))
+		if e := guardrailInvalid("guardrailConfig.", g.GuardrailIdentifier, g.GuardrailVersion); e != nil {
+			return nil, e
 		}
 		switch g.Trace {
 		case "", "disabled", "enabled", "enabled_full":
@@ -458,6 +453,21 @@ func converseCall(m *modelState, req *converseRequest) (*call, *apiError) {
 	}
 	c.seedText, c.inputTokens = all.String(), tokens
 	return c, nil
+}
+
+// guardrailInvalid checks a guardrail's identifier and version against
+// Bedrock's constraints, naming the field under prefix (Converse's
+// "guardrailConfig.", InvokeModel's headers none); nil when both hold.
+func guardrailInvalid(prefix, id, version string) *apiError {
+	switch {
+	case len(id) > maxGuardrailIdentifier:
+		return bedrockInvalid(prefix+"guardrailIdentifier", id, fmt.Sprintf("Member must have length less than or equal to %d", maxGuardrailIdentifier))
+	case !guardrailIdentifierPattern.MatchString(id):
+		return bedrockInvalid(prefix+"guardrailIdentifier", id, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailIdentifierPattern))
+	case !guardrailVersionPattern.MatchString(version):
+		return bedrockInvalid(prefix+"guardrailVersion", version, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailVersionPattern))
+	}
+	return nil
 }
 
 // trimAnchors is a pattern as AWS states it, without the ^ and $ that
@@ -778,19 +788,15 @@ func invokeGuardrail(c *call, h http.Header, req *bedrockAnthropicRequest) *apiE
 		}
 		return nil
 	}
-	switch {
-	case len(id) > maxGuardrailIdentifier:
-		return bedrockInvalid("guardrailIdentifier", id, fmt.Sprintf("Member must have length less than or equal to %d", maxGuardrailIdentifier))
-	case !guardrailIdentifierPattern.MatchString(id):
-		return bedrockInvalid("guardrailIdentifier", id, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailIdentifierPattern))
-	case version == "":
-		return &apiError{status: 400, typ: "ValidationException", param: "guardrailVersion",
-			msg: "Guardrail identifier was provided but guardrail version is missing: send X-Amzn-Bedrock-GuardrailVersion with it."}
-	case !guardrailVersionPattern.MatchString(version):
-		return bedrockInvalid("guardrailVersion", version, "Member must satisfy regular expression pattern: "+trimAnchors(guardrailVersionPattern))
-	case !isJSONType(h.Get("Content-Type")):
+	if e := guardrailInvalid("", id, version); e != nil {
+		if version == "" && e.param == "guardrailVersion" {
+			e.msg = "Guardrail identifier was provided but guardrail version is missing: send X-Amzn-Bedrock-GuardrailVersion with it."
+		}
+		return e
+	}
+	if ct := h.Get("Content-Type"); !isJSONType(ct) {
 		return &apiError{status: 400, typ: "ValidationException", param: "contentType",
-			msg: fmt.Sprintf("A guardrail needs the request body's contentType to be application/json, and it is %q.", h.Get("Content-Type"))}
+			msg: fmt.Sprintf("A guardrail needs the request body's contentType to be application/json, and it is %q.", ct)}
 	}
 	c.guardrail = guardrailID(id)
 	c.guardrailTrace = trace == "ENABLED" || trace == "ENABLED_FULL"

@@ -85,7 +85,7 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 // wait, then the surface's body, appended to a pooled buffer.
 func (s *Server) serveEmbeddings(w http.ResponseWriter, r *http.Request, c *call, body func(b []byte, p *plan) []byte) {
 	p := &c.plan
-	if !s.begin(w, r, c, p) {
+	if !s.begin(w, r, c) {
 		return
 	}
 	defer c.release()

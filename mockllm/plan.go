@@ -138,7 +138,8 @@ func (s *Server) answerFor(prompt string) (string, bool) {
 // choice, rate limits, error faults, context length, capacity. It
 // returns true with the call holding what c.release gives back, or
 // writes the error response and returns false.
-func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call, p *plan) bool {
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, c *call) bool {
+	p := &c.plan
 	p.start = s.sleeper.Now()
 	p.status = 200
 	p.id = s.seq.Add(1)

@@ -105,7 +105,7 @@ func units(p *plan) iter.Seq[unit] {
 // serveChatLike is the request pipeline shared by every generating API.
 func (s *Server) serveChatLike(w http.ResponseWriter, r *http.Request, c *call, rd renderer) {
 	p := &c.plan
-	if !s.begin(w, r, c, p) {
+	if !s.begin(w, r, c) {
 		return
 	}
 	defer c.release()
