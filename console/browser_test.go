@@ -334,7 +334,9 @@ func TestConsoleGameDayPasses(t *testing.T) {
 	chromium.WaitText(t, ctx, "#scenario", "The provider bills ten times the tokens")
 
 	// A role claimed before any incident is refused, and the page says
-	// why.
+	// why. (The page names the scenario as soon as it begins; its
+	// control API opens once its world is up.)
+	waitFor(t, "the world is up", g.w.Started)
 	chromium.Click(t, ctx, "#claim-btn", func() bool { return true })
 	chromium.WaitText(t, ctx, "#error", "no incident is open")
 	require.False(t, g.has(timeline.RoleAssigned, ""))

@@ -471,12 +471,19 @@ func (s *Server) serveResult(w http.ResponseWriter, get func() []byte, ctype str
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var api http.Handler
-	if s.cur != nil {
-		api = s.cur.api
+	msg := "no live scenario is running now: acknowledgements, roles, notes and runbook steps wait for the next one"
+	if cur := s.cur; cur != nil {
+		api = cur.api
+		switch {
+		case cur.log == nil: // begun, its world not up yet
+			msg = fmt.Sprintf("scenario %q is still setting up its world: acknowledgements, roles, notes and runbook steps open once it is ready", cur.begin.Name)
+		case api == nil:
+			msg = fmt.Sprintf("%q has no live control API: only drill run --live takes acknowledgements, roles, notes and runbook steps", cur.begin.Name)
+		}
 	}
 	s.mu.Unlock()
 	if api == nil {
-		writeErr(w, http.StatusConflict, "no live scenario is running now: acknowledgements, roles, notes and runbook steps wait for the next one")
+		writeErr(w, http.StatusConflict, msg)
 		return
 	}
 	api.ServeHTTP(w, r)

@@ -144,6 +144,17 @@ func TestNoScenarioNoControl(t *testing.T) {
 	code, body = do(t, http.MethodPost, s.BaseURL()+"/up/inject", s.Token(), `{}`)
 	require.Equal(t, http.StatusNotFound, code)
 	require.Contains(t, body, "drill up only")
+
+	// A scenario that has begun but whose world is not up yet says so,
+	// and so does one that runs without a live control API.
+	s.Begin("cost spike", "cost-spike.feature:2", nil)
+	code, body = do(t, http.MethodPost, s.BaseURL()+"/api/ack", s.Token(), `{"user":"alice"}`)
+	require.Equal(t, http.StatusConflict, code)
+	require.Contains(t, body, `scenario \"cost spike\" is still setting up its world`)
+	s.Attach(timeline.NewLog(timeline.NewVirtual(time.Unix(0, 0))), nil, nil)
+	code, body = do(t, http.MethodPost, s.BaseURL()+"/api/ack", s.Token(), `{"user":"alice"}`)
+	require.Equal(t, http.StatusConflict, code)
+	require.Contains(t, body, "has no live control API: only drill run --live")
 	code, body = do(t, http.MethodGet, s.BaseURL()+"/scorecard.json", s.Token(), "")
 	require.Equal(t, http.StatusNotFound, code)
 	require.Contains(t, body, "still running")
