@@ -136,6 +136,7 @@ réseau serveur modèle réponse données erreur requête alerte coût équipe`)
 // that generating an answer allocates little.
 type vocab struct {
 	spaced, capital, spacedCapital [][]string // tokens of " word", "Word", " Word"
+	maxTokens                      int        // the most tokens of any form of a word
 }
 
 func newVocab(words []string) *vocab {
@@ -146,6 +147,7 @@ func newVocab(words []string) *vocab {
 		v.spaced = append(v.spaced, SplitTokens(" "+w))
 		v.capital = append(v.capital, SplitTokens(c))
 		v.spacedCapital = append(v.spacedCapital, SplitTokens(" "+c))
+		v.maxTokens = max(v.maxTokens, len(v.spaced[len(v.spaced)-1]), len(v.capital[len(v.capital)-1]), len(v.spacedCapital[len(v.spacedCapital)-1]))
 	}
 	return v
 }
@@ -157,36 +159,53 @@ var (
 
 // genWords produces text of exactly n tokens from words, in sentences.
 // Long words are several tokens, exactly as CountTokens sees them.
+//
+// It draws its numbers as draws.intN does, four to a 64-bit draw of r,
+// one for each sentence length and each word, with the bits kept in
+// locals: this loop is the larger part of answering a chat call.
 func genWords(out []string, r *rand.Rand, v *vocab, n int) []string {
-	out = slices.Grow(out[:0], n+4)
-	d := draws{r: r}
-	inSentence := 0
-	sentenceLen := 6 + d.intN(10)
-	for len(out) < n {
+	// Room for one more word past n: a word is written whole, and the
+	// loop runs while fewer than n tokens are written.
+	buf := slices.Grow(out[:0], n+v.maxTokens)[:n+v.maxTokens]
+	words := uint64(len(v.spaced))
+	bits := r.Uint64()
+	sentenceLen := 6 + int((bits&0xffff)*10>>16)
+	bits >>= 16
+	left := 3
+	inSentence, k := 0, 0
+	for k < n {
+		if left == 0 {
+			bits, left = r.Uint64(), 4
+		}
+		x := bits & 0xffff
+		bits >>= 16
+		left--
 		if inSentence >= sentenceLen {
-			out = append(out, ".")
+			buf[k] = "."
+			k++
 			inSentence = 0
-			sentenceLen = 6 + d.intN(10)
+			sentenceLen = 6 + int(x*10>>16)
 			continue
 		}
-		i := d.intN(len(v.spaced))
+		i := int(x * words >> 16)
 		var w []string
 		switch {
 		case inSentence > 0:
 			w = v.spaced[i]
-		case len(out) == 0:
+		case k == 0:
 			w = v.capital[i]
 		default:
 			w = v.spacedCapital[i]
 		}
 		if len(w) == 1 { // most words: one store, not a slice copy
-			out = append(out, w[0])
+			buf[k] = w[0]
+			k++
 		} else {
-			out = append(out, w...)
+			k += copy(buf[k:], w)
 		}
 		inSentence++
 	}
-	return out[:n]
+	return buf[:n]
 }
 
 // draws deals small random numbers four to a 64-bit draw of r: a word

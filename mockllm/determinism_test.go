@@ -3,6 +3,7 @@ package mockllm
 import (
 	"hash/fnv"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"testing"
@@ -54,6 +55,54 @@ func TestTokenizer(t *testing.T) {
 	for _, words := range []*vocab{englishVocab, frenchVocab} {
 		toks := genWords(nil, r, words, 500)
 		require.Equal(t, toks, SplitTokens(strings.Join(toks, "")))
+	}
+}
+
+// genWords draws its numbers exactly as draws.intN deals them: the
+// same words as the plain loop below, which is how the text was made
+// before the loop kept its bits in locals, from the same number of
+// draws (the generator is in the same state after), into a reused
+// buffer as into a fresh one.
+func TestGenWordsDrawsAsDraws(t *testing.T) {
+	reference := func(r *rand.Rand, v *vocab, n int) []string {
+		d := draws{r: r}
+		var out []string
+		inSentence, sentenceLen := 0, 6+d.intN(10)
+		for len(out) < n {
+			if inSentence >= sentenceLen {
+				out = append(out, ".")
+				inSentence, sentenceLen = 0, 6+d.intN(10)
+				continue
+			}
+			i := d.intN(len(v.spaced))
+			switch {
+			case inSentence > 0:
+				out = append(out, v.spaced[i]...)
+			case len(out) == 0:
+				out = append(out, v.capital[i]...)
+			default:
+				out = append(out, v.spacedCapital[i]...)
+			}
+			inSentence++
+		}
+		return out[:n]
+	}
+	reused := make([]string, 3, 7)
+	for seed := range uint64(40) {
+		for _, v := range []*vocab{englishVocab, frenchVocab} {
+			for _, n := range []int{0, 1, 2, 7, 16, 100, 333} {
+				want, wr := reference(newRand(seed, "w"), v, n), newRand(seed, "w")
+				got := genWords(reused, wr, v, n)
+				require.Len(t, got, n)
+				if n > 0 {
+					require.Equal(t, want, got, "seed %d, n %d", seed, n)
+				}
+				r := newRand(seed, "w")
+				_ = reference(r, v, n)
+				require.Equal(t, r.Uint64(), wr.Uint64(), "seed %d, n %d: a different number of draws", seed, n)
+				reused = got
+			}
+		}
 	}
 }
 
