@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/drillkit/drill/gateway"
 	"github.com/drillkit/drill/internal/exitcode"
@@ -54,7 +55,12 @@ func serveCommand() *command {
 	for _, v := range gateway.EnvVars {
 		fmt.Fprintf(&help, "  %-28s %s\n", v.Name, v.Meaning)
 	}
-	help.WriteString("\nThe server runs until interrupted (Ctrl-C or SIGTERM).")
+	help.WriteString("\nThe server runs until interrupted (Ctrl-C or SIGTERM). mockllm first prints,\n" +
+		"for each surface it serves, the base URL its SDK takes and the variable the\n" +
+		"official SDKs read it from (OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT with its\n" +
+		"deployments, ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL,\n" +
+		"AWS_ENDPOINT_URL_BEDROCK_RUNTIME), then its control API, metrics, models and\n" +
+		"canary.")
 	return &command{
 		name:    "serve",
 		summary: "run one of drill's servers standalone: mockllm, gateway or stubs",
@@ -118,15 +124,19 @@ func serveMockLLM(ctx context.Context, e *env, o serveOptions) error {
 	defer srv.Close()
 	u := srv.URL()
 	fmt.Fprintf(e.stdout, "mockllm listening on %s (seed %d)\n", u, cfg.Seed)
-	fmt.Fprintf(e.stdout, "  OpenAI base URL:     %s/v1\n", u)
-	fmt.Fprintf(e.stdout, "  Anthropic base URL:  %s\n", u)
-	fmt.Fprintf(e.stdout, "  control API:         %s/_drill/faults  /_drill/evidence  /_drill/journal\n", u)
-	fmt.Fprintf(e.stdout, "  metrics:             %s/metrics\n", u)
-	fmt.Fprintf(e.stdout, "  models:")
-	for _, m := range srv.Models() {
-		fmt.Fprintf(e.stdout, " %s", m.Name)
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	for _, l := range sdkLines(u, srv.Surfaces(), srv.Deployments()) {
+		fmt.Fprintln(tw, l)
 	}
-	fmt.Fprintf(e.stdout, "\n  canary: a prompt containing %q is answered %q\n", mockllm.CanaryPrompt, mockllm.CanaryAnswer)
+	fmt.Fprintf(tw, "  control API\t%s/_drill/faults  /_drill/evidence  /_drill/journal\n", u)
+	fmt.Fprintf(tw, "  metrics\t%s/metrics\n", u)
+	var names []string
+	for _, m := range srv.Models() {
+		names = append(names, m.Name)
+	}
+	fmt.Fprintf(tw, "  models\t%s\n", strings.Join(names, " "))
+	fmt.Fprintf(tw, "  canary\ta prompt containing %q is answered %q\n", mockllm.CanaryPrompt, mockllm.CanaryAnswer)
+	_ = tw.Flush()
 	<-ctx.Done()
 	fmt.Fprintln(e.stdout, "mockllm stopped")
 	return srv.Close()

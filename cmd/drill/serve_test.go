@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,10 +23,15 @@ func TestServeMockLLM(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"serve", "mockllm", "--seed", "3"}, &env{stdin: &bytes.Buffer{}, stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
 	}()
-	re := regexp.MustCompile(`OpenAI base URL: +(http://\S+)/v1`)
-	require.Eventually(t, func() bool { return re.MatchString(out.String()) }, 10*time.Second, 10*time.Millisecond)
+	re := regexp.MustCompile(`openai SDK +OPENAI_BASE_URL=(http://\S+)/v1\n`)
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "canary") }, 10*time.Second, 10*time.Millisecond)
+	require.Regexp(t, re, out.String())
 	base := re.FindStringSubmatch(out.String())[1]
-	require.Contains(t, out.String(), "Anthropic base URL:  "+base)
+	// Every surface's SDK gets its base URL and the variable it reads.
+	for _, l := range []string{"anthropic SDK  ANTHROPIC_BASE_URL=" + base + "\n", "gemini SDK     GOOGLE_GEMINI_BASE_URL=" + base + "\n",
+		"bedrock SDK    AWS_ENDPOINT_URL_BEDROCK_RUNTIME=" + base + "\n", "azure SDK      AZURE_OPENAI_ENDPOINT=" + base + "\n"} {
+		require.Contains(t, out.String(), l)
+	}
 	require.Contains(t, out.String(), base+"/metrics")
 	require.Contains(t, out.String(), "(seed 3)")
 	res, err := http.Get(base + "/v1/models")

@@ -180,7 +180,7 @@ func printEndpoints(w io.Writer, up *testbed.Up, took time.Duration) {
 			u := kind.m[n]
 			fmt.Fprintf(tw, "%s %s\t%s (proxied; direct %s)\n", kind.what, n, u.URL, u.Direct)
 			if kind.what == "provider" {
-				for _, l := range sdkLines(u) {
+				for _, l := range sdkLines(u.URL, u.Surfaces, u.Deployments) {
 					fmt.Fprintln(tw, l)
 				}
 			}
@@ -327,17 +327,17 @@ func printTimeline(w io.Writer, log *timeline.Log) (stop func()) {
 	return func() { once.Do(func() { cancel(); <-done }) }
 }
 
-// sdkLines tell, for each surface a provider serves, the base URL its
-// SDK takes (through the proxy) and the variable the official SDKs read
-// it from.
-func sdkLines(u testbed.Upstream) []string {
+// sdkLines tell, for each surface a provider at base serves (nil: all),
+// the base URL its SDK takes and the variable the official SDKs read it
+// from, for a tabwriter; deployments are Azure's, name to model.
+func sdkLines(base string, surfaces []string, deployments map[string]string) []string {
 	var out []string
-	for _, b := range mockllm.BaseURLs(u.URL, u.Surfaces) {
+	for _, b := range mockllm.BaseURLs(base, surfaces) {
 		out = append(out, fmt.Sprintf("  %s SDK\t%s=%s", b.Surface, b.Env, b.URL))
-		if b.Surface == mockllm.SurfaceAzure && len(u.Deployments) > 0 {
+		if b.Surface == mockllm.SurfaceAzure && len(deployments) > 0 {
 			var ds []string
-			for _, d := range slices.Sorted(maps.Keys(u.Deployments)) {
-				ds = append(ds, d+" ("+u.Deployments[d]+")")
+			for _, d := range slices.Sorted(maps.Keys(deployments)) {
+				ds = append(ds, d+" ("+deployments[d]+")")
 			}
 			out = append(out, "  azure deployments\t"+strings.Join(ds, ", "))
 		}
