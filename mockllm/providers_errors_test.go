@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -83,9 +84,21 @@ func TestErrorRequestIDs(t *testing.T) {
 		{"/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", chatBody("gpt-4o", "hi", ""), "Apim-Request-Id"},
 		{"/model/" + bedrockNova + "/converse", `{"messages":[{"role":"user","content":[{"text":"hi"}]}]}`, "X-Amzn-Requestid"},
 	}
+	seen := map[string]string{}
 	for _, tc := range cases {
-		res, body := post(t, s.URL()+tc.path, tc.body, force...)
-		require.Equal(t, 500, res.StatusCode, "%s: %s", tc.path, body)
-		require.Regexp(t, `^req_[0-9a-f]{16}$`, res.Header.Get(tc.header), tc.path)
+		// The same request, answered and refused, twice each: every answer
+		// has a request ID of its own (a service's logs join on them).
+		for i := range 4 {
+			var headers []string
+			if i%2 == 1 {
+				headers = force
+			}
+			res, body := post(t, s.URL()+tc.path, tc.body, headers...)
+			require.Equal(t, []int{200, 500}[i%2], res.StatusCode, "%s: %s", tc.path, body)
+			id := res.Header.Get(tc.header)
+			require.Regexp(t, `^req_[0-9a-f]{16}$`, id, tc.path)
+			require.NotContains(t, seen, id, "%s: request %d has the ID of %s", tc.path, i, seen[id])
+			seen[id] = fmt.Sprintf("%s request %d", tc.path, i)
+		}
 	}
 }

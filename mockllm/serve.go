@@ -46,8 +46,11 @@ func requestID(h http.Header, c *call, p *plan) {
 	if c.provider == ProviderGemini {
 		return
 	}
+	// The draw keeps the generator's sequence; adding the request number
+	// times an odd constant makes the IDs of one server distinct, also for
+	// requests of the same prompt (whose draws are the same).
 	var b [20]byte
-	p.hdr[0] = string(appendHex(append(b[:0], "req_"...), p.rng.Uint64(), 16))
+	p.hdr[0] = string(appendHex(append(b[:0], "req_"...), p.rng.Uint64()+p.id*0x9e3779b97f4a7c15, 16))
 	id := p.hdr[0:1:1]
 	switch c.provider {
 	case ProviderAnthropic:
