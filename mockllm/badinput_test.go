@@ -3,6 +3,7 @@ package mockllm
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -54,6 +55,26 @@ func TestBadInputGetsProviderErrors(t *testing.T) {
 		require.Equal(t, tc.status, res.StatusCode, "%s %s: %s", tc.path, tc.body[:min(len(tc.body), 80)], body)
 		require.Contains(t, body, tc.want)
 		require.True(t, json.Valid([]byte(body)), body)
+	}
+	// A chunked body (no Content-Length) is bounded as it is read: the
+	// same 413 when it runs past the limit, an answer when it does not.
+	for _, tc := range []struct {
+		body   string
+		status int
+	}{{big, 413}, {chatBody("gpt-4o", "x", ""), 200}} {
+		// A reader of no known length: the transport sends it chunked.
+		req, err := http.NewRequest("POST", s.URL()+"/v1/chat/completions", io.MultiReader(strings.NewReader(tc.body)))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.Equal(t, tc.status, res.StatusCode, "%s", b)
+		if tc.status == 413 {
+			require.Contains(t, string(b), `"code":"request_too_large"`)
+			require.Contains(t, string(b), "the limit is 4096 bytes")
+		}
 	}
 	// Context window.
 	res, body := post(t, s.URL()+"/v1/chat/completions", chatBody("gpt-4o", "x", `"max_tokens":16384`), "X-Ignore", "1")

@@ -66,15 +66,27 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, check
 	if ct := r.Header["Content-Type"]; checkType && len(ct) > 0 && !isJSONType(ct[0]) {
 		return badRequest("", "Unsupported content type: '%s'. This API method only accepts 'application/json' requests, but you specified the header 'Content-Type: %s'. Please try again with a supported content type.", ct[0], ct[0])
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	tooLarge := func() *apiError {
+		return &apiError{status: http.StatusRequestEntityTooLarge, typ: "invalid_request_error", code: "request_too_large",
+			msg: fmt.Sprintf("Request body too large: the limit is %d bytes.", s.cfg.MaxBodyBytes)}
+	}
+	switch {
+	case r.ContentLength > s.cfg.MaxBodyBytes:
+		// Refused unread; net/http closes the connection rather than read
+		// a large rest.
+		return tooLarge()
+	case r.ContentLength < 0:
+		// Chunked: bounded as it is read. A body with a Content-Length is
+		// bounded by net/http to that length already.
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	}
 	bp := bodyBufs.Get().(*[]byte)
 	data, err := readBody(r.Body, (*bp)[:0], min(r.ContentLength, s.cfg.MaxBodyBytes))
 	defer func() { recycleBody(bp, data) }()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &apiError{status: http.StatusRequestEntityTooLarge, typ: "invalid_request_error", code: "request_too_large",
-				msg: fmt.Sprintf("Request body too large: the limit is %d bytes.", mbe.Limit)}
+			return tooLarge()
 		}
 		return badRequest("", "Could not read the request body: %v", err)
 	}
