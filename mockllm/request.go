@@ -72,8 +72,8 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, check
 	}
 	switch {
 	case r.ContentLength > s.cfg.MaxBodyBytes:
-		// Refused unread; net/http closes the connection rather than read
-		// a large rest.
+		// Refused unread: net/http discards a small rest after the answer
+		// and closes the connection rather than read a large one.
 		return tooLarge()
 	case r.ContentLength < 0:
 		// Chunked: bounded as it is read. A body with a Content-Length is
