@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"encoding/json"
 	"hash/fnv"
 	"io"
 	"math/rand/v2"
@@ -143,4 +144,37 @@ func TestSeedForIsFNV1a(t *testing.T) {
 			require.Equal(t, a.Uint64(), b.Uint64())
 		}
 	}
+}
+
+// A tool call's ID is its own: the same conversation sent twice gets two
+// IDs (an agent's traces join on them), and a server of the same seed
+// gives the same IDs to the same sequence of requests.
+func TestToolCallIDsAreDistinctAndReproducible(t *testing.T) {
+	body := chatBody("gpt-4o", "look it up", `"tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object","properties":{"q":{"type":"string"}}}}}],"tool_choice":"required"`)
+	ids := func() []string {
+		s, _ := startTest(t, nil)
+		var out []string
+		for range 3 {
+			res, b := post(t, s.URL()+"/v1/chat/completions", body)
+			require.Equal(t, 200, res.StatusCode, b)
+			var v struct {
+				Choices []struct {
+					Message struct {
+						ToolCalls []struct{ ID string } `json:"tool_calls"`
+					}
+				}
+			}
+			require.NoError(t, json.Unmarshal([]byte(b), &v), b)
+			require.Len(t, v.Choices, 1, b)
+			require.Len(t, v.Choices[0].Message.ToolCalls, 1, b)
+			out = append(out, v.Choices[0].Message.ToolCalls[0].ID)
+		}
+		return out
+	}
+	first := ids()
+	for i, id := range first {
+		require.Regexp(t, `^call_[0-9a-f]{16}$`, id)
+		require.NotContains(t, first[:i], id, "request %d repeats an earlier tool call ID", i)
+	}
+	require.Equal(t, first, ids(), "the same seed and requests give the same IDs")
 }
