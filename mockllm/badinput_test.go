@@ -56,24 +56,35 @@ func TestBadInputGetsProviderErrors(t *testing.T) {
 		require.Contains(t, body, tc.want)
 		require.True(t, json.Valid([]byte(body)), body)
 	}
-	// A chunked body (no Content-Length) is bounded as it is read: the
-	// same 413 when it runs past the limit, an answer when it does not.
-	for _, tc := range []struct {
-		body   string
-		status int
-	}{{big, 413}, {chatBody("gpt-4o", "x", ""), 200}} {
-		// A reader of no known length: the transport sends it chunked.
-		req, err := http.NewRequest("POST", s.URL()+"/v1/chat/completions", io.MultiReader(strings.NewReader(tc.body)))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		require.Equal(t, tc.status, res.StatusCode, "%s", b)
-		if tc.status == 413 {
-			require.Contains(t, string(b), `"code":"request_too_large"`)
-			require.Contains(t, string(b), "the limit is 4096 bytes")
+	// At the limit: a body of exactly MaxBodyBytes is read, one byte more
+	// is the 413, whether its Content-Length says so (refused unread) or
+	// it comes chunked (bounded as it is read).
+	sized := func(n int) string {
+		b := chatBody("gpt-4o", "", "")
+		return chatBody("gpt-4o", strings.Repeat("a", n-len(b)), "")
+	}
+	for _, chunked := range []bool{false, true} {
+		for _, tc := range []struct {
+			size, status int
+		}{{4096, 200}, {4097, 413}} {
+			body := sized(tc.size)
+			require.Len(t, body, tc.size)
+			var rd io.Reader = strings.NewReader(body)
+			if chunked {
+				rd = io.MultiReader(rd) // of no known length: the transport sends it chunked
+			}
+			req, err := http.NewRequest("POST", s.URL()+"/v1/chat/completions", rd)
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			require.Equal(t, tc.status, res.StatusCode, "chunked %v, %d bytes: %s", chunked, tc.size, b)
+			if tc.status == 413 {
+				require.Contains(t, string(b), `"code":"request_too_large"`)
+				require.Contains(t, string(b), "the limit is 4096 bytes")
+			}
 		}
 	}
 	// Context window.

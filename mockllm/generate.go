@@ -158,9 +158,7 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		if limit > 0 && len(toks) > limit {
 			toks, ch.finish = toks[:limit], "length"
 		}
-		// The request number makes the ID distinct across requests of the
-		// same conversation, whose draws are the same (as requestID does).
-		ch.toolCalls = []toolCall{{id: string(appendHex([]byte("call_"), r.Uint64()+p.id*0x9e3779b97f4a7c15, 16)), name: name, args: toks}}
+		ch.toolCalls = []toolCall{{id: string(appendHex([]byte("call_"), p.distinct(r.Uint64()), 16)), name: name, args: toks}}
 		ch.outTokens = len(toks)
 		return ch
 	}

@@ -76,8 +76,8 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, check
 		// and closes the connection rather than read a large one.
 		return tooLarge()
 	case r.ContentLength < 0:
-		// Chunked: bounded as it is read. A body with a Content-Length is
-		// bounded by net/http to that length already.
+		// Of unknown length (chunked): bounded as it is read. A body with
+		// a Content-Length is bounded by net/http to that length already.
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 	}
 	bp := bodyBufs.Get().(*[]byte)

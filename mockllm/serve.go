@@ -46,11 +46,8 @@ func requestID(h http.Header, c *call, p *plan) {
 	if c.provider == ProviderGemini {
 		return
 	}
-	// The draw keeps the generator's sequence; adding the request number
-	// times an odd constant makes the IDs of one server distinct, also for
-	// requests of the same prompt (whose draws are the same).
 	var b [20]byte
-	p.hdr[0] = string(appendHex(append(b[:0], "req_"...), p.rng.Uint64()+p.id*0x9e3779b97f4a7c15, 16))
+	p.hdr[0] = string(appendHex(append(b[:0], "req_"...), p.distinct(p.rng.Uint64()), 16))
 	id := p.hdr[0:1:1]
 	switch c.provider {
 	case ProviderAnthropic:
@@ -188,6 +185,13 @@ func (p *plan) created() int64 { return p.start.Unix() }
 func (p *plan) idString(prefix string) string {
 	return string(p.appendID(make([]byte, 0, len(prefix)+24), prefix))
 }
+
+// distinct makes a draw of the request's generator an ID of its own:
+// requests of the same prompt draw the same numbers, and adding the
+// request number times an odd constant sets their IDs apart on one
+// server (for a given draw, no two request numbers give the same
+// value), while the same seed and requests still give the same IDs.
+func (p *plan) distinct(draw uint64) uint64 { return draw + p.id*0x9e3779b97f4a7c15 }
 
 // appendID appends the response ID: prefix, 16 hex digits derived from
 // the request number, then the number itself in 8.
