@@ -157,13 +157,52 @@ var (
 	frenchVocab  = newVocab(frenchWords)
 )
 
-// genWords produces text of exactly n tokens from words, in sentences.
-// Long words are several tokens, exactly as CountTokens sees them.
+// genWords produces text of exactly n tokens from words, in sentences;
+// the last word may be cut. Long words are several tokens, exactly as
+// CountTokens sees them.
+func genWords(out []string, r *rand.Rand, v *vocab, n int) []string {
+	buf, _ := writeWords(out, r, v, n)
+	return buf[:n]
+}
+
+// genSentences is the answer of a model that stopped by itself: the text
+// genWords makes, ending with a full stop after a whole word. It has at
+// most n tokens: fewer by the part of a word that did not fit, and by
+// one more word when the full stop did not fit after it. It makes the
+// same draws as genWords. A text of one word (n smaller than two words)
+// is cut as genWords cuts it.
+func genSentences(out []string, r *rand.Rand, v *vocab, n int) []string {
+	buf, k := writeWords(out, r, v, n)
+	// A word starts where its first token begins with a space, at a full
+	// stop, or at the start of the text; the text ends after token k-1.
+	starts := func(i int) bool { return i == 0 || i == k || buf[i] == "." || buf[i][0] == ' ' }
+	end := n
+	for !starts(end) {
+		end--
+	}
+	if end > 0 && buf[end-1] != "." && end == n {
+		// No room for the full stop: leave the last word out.
+		for end--; !starts(end); end-- {
+		}
+	}
+	if end == 0 {
+		return buf[:n]
+	}
+	if buf[end-1] != "." {
+		buf[end] = "."
+		end++
+	}
+	return buf[:end]
+}
+
+// writeWords writes words into a buffer grown from out until it has at
+// least n tokens, the last word whole, and returns it and the number of
+// tokens written (n up to n+v.maxTokens-1).
 //
 // It draws its numbers as draws.intN does, four to a 64-bit draw of r,
 // one for each sentence length and each word, with the bits kept in
 // locals: this loop is the larger part of answering a chat call.
-func genWords(out []string, r *rand.Rand, v *vocab, n int) []string {
+func writeWords(out []string, r *rand.Rand, v *vocab, n int) ([]string, int) {
 	// Room for one more word past n: a word is written whole, and the
 	// loop runs while fewer than n tokens are written.
 	buf := slices.Grow(out[:0], n+v.maxTokens)[:n+v.maxTokens]
@@ -205,7 +244,7 @@ func genWords(out []string, r *rand.Rand, v *vocab, n int) []string {
 		}
 		inSentence++
 	}
-	return buf[:n]
+	return buf, k
 }
 
 // draws deals small random numbers four to a 64-bit draw of r: a word

@@ -178,3 +178,47 @@ func TestToolCallIDsAreDistinctAndReproducible(t *testing.T) {
 	}
 	require.Equal(t, first, ids(), "the same seed and requests give the same IDs")
 }
+
+// genSentences ends an answer as a model that stopped by itself does:
+// on a full stop after a whole word, within n tokens, the words those
+// genWords writes from the same draws, tokens as CountTokens counts
+// them; under two words' worth of tokens it cuts as genWords does.
+func TestGenSentences(t *testing.T) {
+	for seed := range uint64(60) {
+		for _, v := range []*vocab{englishVocab, frenchVocab} {
+			for _, n := range []int{0, 1, 2, 3, 5, 8, 16, 17, 50, 100, 333} {
+				words := genWords(nil, newRand(seed, "s"), v, n+2*v.maxTokens+2) // the text that goes on
+				wr, sr := newRand(seed, "s"), newRand(seed, "s")
+				_ = genWords(nil, wr, v, n)
+				got := genSentences(nil, sr, v, n)
+				require.Equal(t, wr.Uint64(), sr.Uint64(), "seed %d n %d: the same draws as genWords", seed, n)
+				require.LessOrEqual(t, len(got), n, "seed %d n %d", seed, n)
+				text := strings.Join(got, "")
+				require.Equal(t, len(got), CountTokens(text), "seed %d n %d: tokens as counted", seed, n)
+				if n > 0 {
+					require.Equal(t, got, SplitTokens(text), "seed %d n %d: tokens as split", seed, n)
+				}
+				if len(got) > 0 && got[len(got)-1] != "." {
+					// Only a text of less than two words is cut.
+					require.Equal(t, genWords(nil, newRand(seed, "s"), v, n), got)
+					require.NotContains(t, strings.TrimPrefix(text, " "), " ", "seed %d n %d: %q", seed, n, text)
+					continue
+				}
+				if n == 0 {
+					continue
+				}
+				require.True(t, strings.HasSuffix(text, "."), "seed %d n %d: %q", seed, n, text)
+				// Every word but the full stop is a whole word of the
+				// text genWords writes from the same draws.
+				body := strings.Join(got[:len(got)-1], "")
+				full := strings.Join(words, "")
+				require.True(t, strings.HasPrefix(full, body), "seed %d n %d: %q is not a prefix of %q", seed, n, body, full)
+				if rest := full[len(body):]; rest != "" {
+					require.True(t, rest[0] == ' ' || rest[0] == '.', "seed %d n %d: %q ends mid-word (%q follows)", seed, n, body, rest[:min(10, len(rest))])
+				}
+				// At most a word and a full stop short of n.
+				require.GreaterOrEqual(t, len(got), n-2*v.maxTokens-1, "seed %d n %d", seed, n)
+			}
+		}
+	}
+}

@@ -184,7 +184,7 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		case p.garbage(GarbageRandomTokens):
 			toks = genRandomTokens(r, n)
 		case p.garbage(GarbageWrongLanguage):
-			toks = genWords(ch.lend(), r, frenchVocab, n)
+			toks = genSentences(ch.lend(), r, frenchVocab, n)
 		default:
 			toks = make([]string, max(n, 64))
 			for i := range toks {
@@ -197,7 +197,7 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		toks = SplitTokens(answer)
 	default:
 		n := c.model.OutputTokens.Min + r.IntN(c.model.OutputTokens.Max-c.model.OutputTokens.Min+1)
-		toks = genWords(ch.lend(), r, englishVocab, n)
+		toks = genSentences(ch.lend(), r, englishVocab, n)
 	}
 	ch.finish = "stop"
 	if limit > 0 && len(toks) > limit {

@@ -103,6 +103,7 @@ func TestOpenAIStream(t *testing.T) {
 	require.NotEmpty(t, text)
 	require.EqualValues(t, CountTokens(text), acc.Usage.CompletionTokens)
 	require.Equal(t, "stop", acc.Choices[0].FinishReason)
+	require.True(t, strings.HasSuffix(text, "."), "a natural stop ends a sentence: %q", text)
 	// role chunk + one chunk per token + finish chunk + usage chunk
 	require.Equal(t, CountTokens(text)+3, chunks)
 }
@@ -304,6 +305,7 @@ func TestAnthropicMessages(t *testing.T) {
 	require.NotEmpty(t, acc.Content[0].Text)
 	require.EqualValues(t, CountTokens(acc.Content[0].Text), acc.Usage.OutputTokens)
 	require.Equal(t, anthropic.StopReasonEndTurn, acc.StopReason)
+	require.True(t, strings.HasSuffix(acc.Content[0].Text, "."), "a natural stop ends a sentence: %q", acc.Content[0].Text)
 }
 
 // TestAnthropicCountTokens: count_tokens answers the input tokens that
