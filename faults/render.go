@@ -79,7 +79,11 @@ what is valid.
   (target: a stub), set through the mock's control API
   (` + "`POST /_drill/faults`" + `). Every app kind also takes ` + "`probability`" + `
   (rolled per request), ` + "`target`" + ` (a glob over models or routes) and ` + "`count`" + `.
-  Evidence: the requests the mock counted as affected.
+  Evidence: the requests the mock counted as affected. The control API
+  takes the mock's mode (the **Mechanism** line of each kind below:
+  ` + "`provider-quota`" + ` is mode ` + "`quota`" + `); ` + "`drill inject`" + ` and feature files take
+  the kind. A kind's name posted to the control API is refused with the
+  mode it likely means.
 - **traffic** kinds act on the traffic generator. Evidence: the requests sent
   during the surge.
 

@@ -132,7 +132,7 @@ func Modes() []string {
 func validateFault(mode string, p FaultParams) error {
 	allowed, ok := modeFields[mode]
 	if !ok {
-		return fmt.Errorf("mode: unknown %s; valid modes: %s", faultmode.Quote(mode), strings.Join(Modes(), ", "))
+		return faultmode.UnknownMode(mode, Modes())
 	}
 	set := map[string]bool{
 		"status": p.Status != 0, "type": p.Type != "", "code": p.Code != "", "message": p.Message != "",

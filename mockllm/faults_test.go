@@ -340,7 +340,6 @@ func TestForcedFaultAndJournal(t *testing.T) {
 	res, body = post(t, url, chatBody("gpt-4o", "hi", ""), HeaderForceFault, "explode")
 	require.Equal(t, 400, res.StatusCode)
 	require.Contains(t, body, `mode: unknown \"explode\"; valid modes: billing, error`)
-
 	// The next request is clean again.
 	res, _ = post(t, url, chatBody("gpt-4o", "hi", ""))
 	require.Equal(t, 200, res.StatusCode)
@@ -378,4 +377,19 @@ func TestFaultScopesThroughControlAPI(t *testing.T) {
 	require.Equal(t, 400, res.StatusCode)
 	require.Contains(t, body, "params.kind: want one of random_tokens")
 	require.Contains(t, body, "params.status: not used by mode garbage")
+}
+
+// TestControlAPISuggestsModeForKind: drill's fault kind names, posted to
+// the control API by hand, are refused with the mode they set here.
+func TestControlAPISuggestsModeForKind(t *testing.T) {
+	s, _ := startTest(t, nil)
+	res, body := post(t, s.URL()+"/v1/chat/completions", chatBody("gpt-4o", "hi", ""), HeaderForceFault, "provider-quota")
+	require.Equal(t, 400, res.StatusCode)
+	require.Contains(t, body, `did you mean \"quota\"?`)
+	res, body = post(t, s.URL()+"/_drill/faults", `{"mode":"rate-limit","params":{"rpm":1}}`)
+	require.Equal(t, 400, res.StatusCode)
+	require.Contains(t, body, `did you mean \"rate_limit\"?`)
+	res, body = post(t, s.URL()+"/_drill/faults", `{"mode":"explode"}`)
+	require.Equal(t, 400, res.StatusCode)
+	require.NotContains(t, body, "did you mean")
 }

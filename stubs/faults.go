@@ -118,7 +118,7 @@ func Validate(mode string, p Params) error { return validateParams(mode, p) }
 func validateParams(mode string, p Params) error {
 	takes, ok := modeParams[mode]
 	if !ok {
-		return fmt.Errorf("mode: unknown %s; valid modes: %s", faultmode.Quote(mode), strings.Join(Modes, ", "))
+		return faultmode.UnknownMode(mode, Modes)
 	}
 	var errs []error
 	set := map[string]bool{

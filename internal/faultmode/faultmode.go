@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -330,4 +331,42 @@ func FormatProbability(p *float64) string {
 		return "100%"
 	}
 	return strconv.FormatFloat(*p*100, 'f', -1, 64) + "%"
+}
+
+// UnknownMode is the control API's error for a mode it does not have:
+// the valid modes, and, when mode is written as one of drill's fault
+// kinds ("provider-quota", "rate-limit", "stub-slow"), the mode it
+// likely means. The catalog names kinds with hyphens and a target
+// prefix; the control API takes the mock's own mode names, which
+// docs/faults.md gives for each kind.
+func UnknownMode(mode string, valid []string) error {
+	msg := fmt.Sprintf("mode: unknown %s; valid modes: %s", Quote(mode), strings.Join(valid, ", "))
+	switch m := SuggestMode(mode, valid); {
+	case m != "":
+		msg += fmt.Sprintf("; did you mean %s? The control API takes a mock's mode names, not drill's fault kinds (docs/faults.md gives each kind's mode)", Quote(m))
+	case strings.Contains(mode, "-"):
+		msg += "; the control API takes a mock's mode names, not drill's fault kinds (docs/faults.md gives each kind's mode)"
+	}
+	return errors.New(msg)
+}
+
+// SuggestMode is the mode of valid that a fault kind written as mode
+// names, or "" when none: the kind without its target prefix
+// ("provider-", "stub-"), hyphens as underscores, or its first word
+// ("billing-spike" is mode billing).
+func SuggestMode(mode string, valid []string) string {
+	if len(mode) > MaxModeBytes || !strings.Contains(mode, "-") {
+		return ""
+	}
+	name := mode
+	for _, prefix := range []string{"provider-", "stub-"} {
+		name = strings.TrimPrefix(name, prefix)
+	}
+	first, _, _ := strings.Cut(name, "-")
+	for _, cand := range []string{strings.ReplaceAll(name, "-", "_"), first} {
+		if slices.Contains(valid, cand) {
+			return cand
+		}
+	}
+	return ""
 }
