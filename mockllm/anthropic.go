@@ -17,10 +17,10 @@ type messagesRequest struct {
 	System json.RawMessage `json:"system"`
 	Stream bool            `json:"stream"`
 	Tools  []struct {
-		Type        string         `json:"type"`
-		Name        string         `json:"name"`
-		Description string         `json:"description"`
-		InputSchema map[string]any `json:"input_schema"`
+		Type        string     `json:"type"`
+		Name        string     `json:"name"`
+		Description string     `json:"description"`
+		InputSchema *schemaDoc `json:"input_schema"`
 	} `json:"tools"`
 	ToolChoice *struct {
 		Type string `json:"type"`
@@ -130,9 +130,10 @@ func messagesCallFor(m *modelState, key string, req *messagesRequest) (*call, *a
 		if t.Name == "" {
 			return nil, badRequest("tools", "tools.%d.name: Field required", i)
 		}
-		c.tools = append(c.tools, tool{name: t.Name, params: t.InputSchema})
-		b, _ := json.Marshal(t)
-		tokens += CountTokens(string(b))
+		c.tools = append(c.tools, tool{name: t.Name, params: t.InputSchema.value()})
+		schema := t.InputSchema
+		t.InputSchema = nil
+		tokens += toolTokens(t, schema)
 	}
 	c.toolChoice = "auto"
 	if len(c.tools) == 0 {

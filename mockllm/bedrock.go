@@ -299,7 +299,7 @@ type converseRequest struct {
 				Name        string `json:"name"`
 				Description string `json:"description"`
 				InputSchema struct {
-					JSON map[string]any `json:"json"`
+					JSON *schemaDoc `json:"json"`
 				} `json:"inputSchema"`
 			} `json:"toolSpec"`
 		} `json:"tools"`
@@ -412,9 +412,10 @@ func converseCall(m *modelState, req *converseRequest) (*call, *apiError) {
 			if t.ToolSpec == nil || t.ToolSpec.Name == "" {
 				return nil, bedrockInvalid(fmt.Sprintf("toolConfig.tools.%d.member.toolSpec.name", i+1), "null", "Member must not be null")
 			}
-			c.tools = append(c.tools, tool{name: t.ToolSpec.Name, params: t.ToolSpec.InputSchema.JSON})
-			b, _ := json.Marshal(t.ToolSpec)
-			tokens += CountTokens(string(b))
+			c.tools = append(c.tools, tool{name: t.ToolSpec.Name, params: t.ToolSpec.InputSchema.JSON.value()})
+			spec := *t.ToolSpec
+			spec.InputSchema.JSON = nil
+			tokens += toolTokens(spec, t.ToolSpec.InputSchema.JSON)
 		}
 		c.toolChoice = "auto"
 		if ch := tc.ToolChoice; ch != nil {

@@ -47,6 +47,12 @@ type benchSurface struct {
 	markers          int
 }
 
+// benchToolsBody is an agent's request: a system prompt, a question and
+// two tools with JSON Schema parameters, as agents send on every turn.
+const benchToolsBody = `{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are the on-call assistant."},{"role":"user","content":"what is the status of the checkout service?"}],` +
+	`"tools":[{"type":"function","function":{"name":"get_status","description":"Get a service's status","parameters":{"type":"object","properties":{"service":{"type":"string"},"region":{"type":"string","enum":["eu","us"]}},"required":["service"]}}},` +
+	`{"type":"function","function":{"name":"page_oncall","description":"Page the on-call","parameters":{"type":"object","properties":{"team":{"type":"string"},"urgency":{"type":"string"}},"required":["team"]}}}],"temperature":0.2}`
+
 const (
 	benchPrompt     = `"summarise the incident"`
 	benchAzureQuery = "?api-version=2024-10-21"
@@ -62,6 +68,7 @@ const (
 // and streamed where it streams, and Gemini's countTokens.
 var benchSurfaces = []benchSurface{
 	{name: "openai-chat", path: "/v1/chat/completions", body: chatBody("gpt-4o-mini", "summarise the incident", "")},
+	{name: "openai-chat-tools", path: "/v1/chat/completions", body: benchToolsBody},
 	{name: "openai-chat-stream", path: "/v1/chat/completions", body: chatBody("gpt-4o-mini", "summarise the incident", `"stream":true`),
 		stream: true, marker: `"delta":{"content":"`, markers: 100},
 	{name: "openai-responses", path: "/v1/responses", body: responsesBody + "}"},

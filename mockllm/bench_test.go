@@ -519,12 +519,19 @@ func (w *discardWriter) WriteHeader(int)             {}
 // allocations for one non-streamed answer, with no network and no
 // net/http server around it (building the request is counted too).
 func BenchmarkHandlerChat(b *testing.B) {
+	benchHandler(b, chatBody("gpt-4o-mini", "summarise the incident", ""))
+}
+
+// BenchmarkHandlerChatTools is BenchmarkHandlerChat for an agent's
+// request with two tools (benchToolsBody), answered with a tool call.
+func BenchmarkHandlerChatTools(b *testing.B) { benchHandler(b, benchToolsBody) }
+
+func benchHandler(b *testing.B, body string) {
 	s, err := New(benchConfig(0, 0))
 	if err != nil {
 		b.Fatal(err)
 	}
 	h := s.Handler()
-	body := chatBody("gpt-4o-mini", "summarise the incident", "")
 	b.ReportAllocs()
 	for range b.N {
 		r, _ := http.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(body))

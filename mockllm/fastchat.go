@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 )
@@ -15,7 +16,8 @@ import (
 // up, leaving the body to the full decoder, on anything it does not know
 // for certain how the full decoder would take: a string with an escape,
 // a member it does not decode itself (tools, tool_choice, stream_options,
-// response_format, tool_calls, content parts), a member given twice, a
+// response_format, tool_calls, tool_call_id, content parts; a body with
+// "tool anywhere is declined before it is read), a member given twice, a
 // null, a number it cannot hold exactly, any syntax error. It never
 // reports an error, so every 400 still comes from the full decoder, in
 // the same words; where it succeeds, the value is the one the full
@@ -30,7 +32,10 @@ type fastDecoder interface {
 
 // decodeFast decodes data into req if it is a plain chat body.
 func (req *chatRequest) decodeFast(data []byte) bool {
-	if !req.scanFast(data) {
+	// An agent's body (tools, tool_choice, tool_calls, a tool message)
+	// is the full decoder's: declined at once rather than after reading
+	// its messages.
+	if bytes.Contains(data, []byte(`"tool`)) || !req.scanFast(data) {
 		*req = chatRequest{}
 		return false
 	}
@@ -154,8 +159,8 @@ func (req *chatRequest) scanMessages(sc *fastScanner) bool {
 	}
 }
 
-// scanMessage reads a message of a role, a plain string content and
-// optionally a tool_call_id; anything else is the full decoder's.
+// scanMessage reads a message of a role and a plain string content;
+// anything else is the full decoder's.
 func scanMessage(sc *fastScanner, m *chatMessage) bool {
 	if !sc.open('{') {
 		return false
@@ -163,7 +168,7 @@ func scanMessage(sc *fastScanner, m *chatMessage) bool {
 	if sc.close('}') {
 		return true
 	}
-	var seenRole, seenContent, seenToolCallID bool
+	var seenRole, seenContent bool
 	for {
 		key, ok := sc.str()
 		if !ok || !sc.colon() {
@@ -184,14 +189,8 @@ func scanMessage(sc *fastScanner, m *chatMessage) bool {
 			}
 			seenContent = true
 			m.Content = append(json.RawMessage(nil), sc.b[start:sc.i]...)
-		case "tool_call_id":
-			v, ok := sc.str()
-			if !ok || seenToolCallID {
-				return false
-			}
-			seenToolCallID, m.ToolCallID = true, string(v)
-		case "tool_calls":
-			return false
+		case "tool_call_id", "tool_calls":
+			return false // declined before, with every body naming a tool
 		default:
 			if !sc.skipScalar() {
 				return false

@@ -19,7 +19,7 @@ var fastTaken = []string{
 	"{\n  \"model\": \"gpt-4o\",\r\n\t\"messages\": [ { \"role\": \"system\", \"content\": \"be brief\" } , {\"role\":\"user\",\"content\":\"x\"} ]\n}\n",
 	`{"model":"gpt-4o","messages":[{"role":"user","content":"café ☕ 😀"}],"temperature":0.7,"top_p":1,"max_tokens":256,"n":2,"stream":false}`,
 	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"stream":true,"max_completion_tokens":16,"temperature":1e-3,"top_p":0.95E0}`,
-	`{"model":"gpt-4o","messages":[{"role":"user","name":"ana","content":"x"},{"role":"tool","tool_call_id":"call_1","content":"{}"}],"user":"u-1","seed":42,"logprobs":false,"store":null,"presence_penalty":-0.5}`,
+	`{"model":"gpt-4o","messages":[{"role":"user","name":"ana","content":"x"},{"role":"assistant","content":"{}"}],"user":"u-1","seed":42,"logprobs":false,"store":null,"presence_penalty":-0.5}`,
 	`{"model":"gpt-4o","messages":[{"role":"user","content":""}],"max_tokens":-3,"n":0,"temperature":-1}`,
 	`{"model":"gpt-4o","messages":[]}`,
 	`{"model":"gpt-4o","messages":[{}]}`,
@@ -38,6 +38,7 @@ var fastDeclined = []string{
 	`{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`,               // content parts
 	`{"model":"gpt-4o","messages":[{"role":"assistant","content":null,"tool_calls":[]}]}`,                   // null, tool calls
 	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tools":[]}`,                              // tools
+	`{"model":"gpt-4o","messages":[{"role":"tool","tool_call_id":"call_1","content":"{}"}]}`,                // a tool result
 	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":true}}`, // a member it leaves
 	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"response_format":{"type":"text"}}`,
 	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tool_choice":"none"}`,

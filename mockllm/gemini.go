@@ -47,18 +47,18 @@ type geminiRequest struct {
 	Contents          []geminiContent `json:"contents"`
 	SystemInstruction *geminiContent  `json:"systemInstruction"`
 	GenerationConfig  *struct {
-		MaxOutputTokens    *int           `json:"maxOutputTokens"`
-		CandidateCount     *int           `json:"candidateCount"`
-		Temperature        *float64       `json:"temperature"`
-		ResponseMimeType   string         `json:"responseMimeType"`
-		ResponseSchema     map[string]any `json:"responseSchema"`
-		ResponseJSONSchema map[string]any `json:"responseJsonSchema"`
+		MaxOutputTokens    *int       `json:"maxOutputTokens"`
+		CandidateCount     *int       `json:"candidateCount"`
+		Temperature        *float64   `json:"temperature"`
+		ResponseMimeType   string     `json:"responseMimeType"`
+		ResponseSchema     *schemaDoc `json:"responseSchema"`
+		ResponseJSONSchema *schemaDoc `json:"responseJsonSchema"`
 	} `json:"generationConfig"`
 	Tools []struct {
 		FunctionDeclarations []struct {
-			Name                 string         `json:"name"`
-			Parameters           map[string]any `json:"parameters"`
-			ParametersJSONSchema map[string]any `json:"parametersJsonSchema"`
+			Name                 string     `json:"name"`
+			Parameters           *schemaDoc `json:"parameters"`
+			ParametersJSONSchema *schemaDoc `json:"parametersJsonSchema"`
 		} `json:"functionDeclarations"`
 	} `json:"tools"`
 	ToolConfig *struct {
@@ -193,9 +193,9 @@ func (s *Server) geminiCall(r *http.Request, name string, req *geminiRequest) (*
 		case "", "text/plain":
 		case "application/json":
 			c.jsonMode = "json_object"
-			if sc := g.ResponseJSONSchema; sc != nil {
+			if sc := g.ResponseJSONSchema.value(); sc != nil {
 				c.jsonMode, c.schema = "json_schema", sc
-			} else if sc := g.ResponseSchema; sc != nil {
+			} else if sc := g.ResponseSchema.value(); sc != nil {
 				c.jsonMode, c.schema = "json_schema", lowerSchemaTypes(sc)
 			}
 		default:
@@ -207,13 +207,14 @@ func (s *Server) geminiCall(r *http.Request, name string, req *geminiRequest) (*
 			if fd.Name == "" {
 				return nil, geminiInvalid(fmt.Sprintf("tools[%d].function_declarations[%d].name", i, j), "* GenerateContentRequest.tools[%d].function_declarations[%d].name: Name cannot be empty.", i, j)
 			}
-			params := fd.ParametersJSONSchema
+			params := fd.ParametersJSONSchema.value()
 			if params == nil && fd.Parameters != nil {
-				params = lowerSchemaTypes(fd.Parameters)
+				params = lowerSchemaTypes(fd.Parameters.value())
 			}
 			c.tools = append(c.tools, tool{name: fd.Name, params: params})
-			b, _ := json.Marshal(fd)
-			tokens += CountTokens(string(b))
+			p, pj := fd.Parameters, fd.ParametersJSONSchema
+			fd.Parameters, fd.ParametersJSONSchema = nil, nil
+			tokens += toolTokens(fd, p, pj)
 		}
 	}
 	c.toolChoice = "auto"

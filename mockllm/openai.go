@@ -22,17 +22,17 @@ type chatRequest struct {
 	Tools []struct {
 		Type     string `json:"type"`
 		Function struct {
-			Name        string         `json:"name"`
-			Description string         `json:"description"`
-			Parameters  map[string]any `json:"parameters"`
+			Name        string     `json:"name"`
+			Description string     `json:"description"`
+			Parameters  *schemaDoc `json:"parameters"`
 		} `json:"function"`
 	} `json:"tools"`
 	ToolChoice     json.RawMessage `json:"tool_choice"`
 	ResponseFormat *struct {
 		Type       string `json:"type"`
 		JSONSchema *struct {
-			Name   string         `json:"name"`
-			Schema map[string]any `json:"schema"`
+			Name   string     `json:"name"`
+			Schema *schemaDoc `json:"schema"`
 		} `json:"json_schema"`
 	} `json:"response_format"`
 	Temperature *float64 `json:"temperature"`
@@ -240,9 +240,10 @@ func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) 
 		if t.Function.Name == "" {
 			return nil, badRequest("tools", "Missing required parameter: 'tools[].function.name'.")
 		}
-		c.tools = append(c.tools, tool{name: t.Function.Name, params: t.Function.Parameters})
-		b, _ := json.Marshal(t.Function)
-		tokens += CountTokens(string(b))
+		c.tools = append(c.tools, tool{name: t.Function.Name, params: t.Function.Parameters.value()})
+		f := t.Function
+		f.Parameters = nil
+		tokens += toolTokens(f, t.Function.Parameters)
 	}
 	var e2 *apiError
 	if c.toolChoice, c.toolChoiceName, e2 = parseToolChoice(req.ToolChoice, c.tools); e2 != nil {
@@ -288,7 +289,7 @@ func (s *Server) chatCall(r *http.Request, req *chatRequest) (*call, *apiError) 
 			if rf.JSONSchema == nil || rf.JSONSchema.Name == "" {
 				return nil, badRequest("response_format.json_schema", "Missing required parameter: 'response_format.json_schema' (with a name and a schema).")
 			}
-			c.jsonMode, c.schema = rf.Type, rf.JSONSchema.Schema
+			c.jsonMode, c.schema = rf.Type, rf.JSONSchema.Schema.value()
 		default:
 			return nil, badRequest("response_format.type", "Invalid value: '%s'. Supported values are: 'json_object', 'json_schema', and 'text'.", rf.Type)
 		}

@@ -120,7 +120,11 @@ func decodeError(err error) *apiError {
 	var se *jsonv2.SemanticError
 	if errors.As(err, &se) && se.GoType != nil && se.JSONKind != 0 && len(se.JSONPointer) > 0 {
 		param := paramOf(se.JSONPointer)
-		return badRequest(param, "Invalid type for '%s': expected %s, but got %s instead.", param, goKindWord(se.GoType), jsonKindWord(se.JSONKind))
+		want, got := goKindWord(se.GoType), jsonKindWord(se.JSONKind)
+		if want == got { // a number too large for a float64
+			return badRequest(param, "Invalid value for '%s': the number is out of range.", param)
+		}
+		return badRequest(param, "Invalid type for '%s': expected %s, but got %s instead.", param, want, got)
 	}
 	msg := err.Error()
 	var syn *jsontext.SyntacticError

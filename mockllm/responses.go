@@ -17,17 +17,17 @@ type responsesRequest struct {
 	MaxOutputTokens *int            `json:"max_output_tokens"`
 	Stream          bool            `json:"stream"`
 	Tools           []struct {
-		Type        string         `json:"type"`
-		Name        string         `json:"name"`
-		Description string         `json:"description"`
-		Parameters  map[string]any `json:"parameters"`
+		Type        string     `json:"type"`
+		Name        string     `json:"name"`
+		Description string     `json:"description"`
+		Parameters  *schemaDoc `json:"parameters"`
 	} `json:"tools"`
 	ToolChoice json.RawMessage `json:"tool_choice"`
 	Text       *struct {
 		Format *struct {
-			Type   string         `json:"type"`
-			Name   string         `json:"name"`
-			Schema map[string]any `json:"schema"`
+			Type   string     `json:"type"`
+			Name   string     `json:"name"`
+			Schema *schemaDoc `json:"schema"`
 		} `json:"format"`
 	} `json:"text"`
 	Temperature *float64 `json:"temperature"`
@@ -120,9 +120,10 @@ func (s *Server) responsesCall(r *http.Request, req *responsesRequest) (*call, *
 		if t.Name == "" {
 			return nil, badRequest(fmt.Sprintf("tools[%d].name", i), "Missing required parameter: 'tools[%d].name'.", i)
 		}
-		c.tools = append(c.tools, tool{name: t.Name, params: t.Parameters})
-		b, _ := json.Marshal(t)
-		tokens += CountTokens(string(b))
+		c.tools = append(c.tools, tool{name: t.Name, params: t.Parameters.value()})
+		schema := t.Parameters
+		t.Parameters = nil
+		tokens += toolTokens(t, schema)
 	}
 	var e2 *apiError
 	if c.toolChoice, c.toolChoiceName, e2 = parseToolChoice(req.ToolChoice, c.tools); e2 != nil {
@@ -143,10 +144,10 @@ func (s *Server) responsesCall(r *http.Request, req *responsesRequest) (*call, *
 		case "json_object":
 			c.jsonMode = f.Type
 		case "json_schema":
-			if f.Name == "" || f.Schema == nil {
+			if f.Name == "" || f.Schema.value() == nil {
 				return nil, badRequest("text.format", "Missing required parameter: 'text.format.name' and 'text.format.schema'.")
 			}
-			c.jsonMode, c.schema = f.Type, f.Schema
+			c.jsonMode, c.schema = f.Type, f.Schema.value()
 		default:
 			return nil, badRequest("text.format.type", "Invalid value: '%s'. Supported values are: 'text', 'json_object' and 'json_schema'.", f.Type)
 		}

@@ -1,0 +1,132 @@
+package mockllm
+
+import (
+	"encoding/json"
+	"reflect"
+	"sync"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// schemaDoc is a JSON Schema a request carries (a tool's parameters, a
+// response format's schema) as a field of type *schemaDoc: nil when
+// absent or null, as a map would be.
+//
+// Agents send the same tools with every request, and decoding their
+// schemas into maps, and encoding them again to count their tokens, was
+// most of what such a request cost (45 µs against 8 for a plain chat
+// request). So a schema's bytes are looked up in schemaCache first and
+// decoded, re-encoded and counted only when new. Each is a pure function
+// of the bytes: a cached schema is what a fresh decode gives
+// (TestSchemaCache). Its map is shared between requests and must not be
+// changed; nothing in mockllm writes into a request's schema
+// (lowerSchemaTypes copies).
+type schemaDoc struct {
+	m      map[string]any
+	js     []byte // m as json.Marshal writes it
+	tokens int    // CountTokens of js
+}
+
+// value is the schema's map, nil for none.
+func (d *schemaDoc) value() map[string]any {
+	if d == nil {
+		return nil
+	}
+	return d.m
+}
+
+// tokenCount is the schema's tokens as encoding/json writes it: those of
+// "null" for none.
+func (d *schemaDoc) tokenCount() int {
+	if d == nil {
+		return 1
+	}
+	return d.tokens
+}
+
+// MarshalJSON writes the schema as json.Marshal writes its map.
+func (d *schemaDoc) MarshalJSON() ([]byte, error) { return d.js, nil }
+
+// schemaCache holds decoded schemas by their exact bytes: at most
+// maxCachedSchemas of at most maxCachedSchemaBytes each. When full it is
+// emptied, so that a stream of distinct schemas costs a decode each and
+// no more memory (about 8 MiB at most, with the maps).
+var schemaCache = struct {
+	sync.RWMutex
+	m map[string]schemaDoc
+}{m: map[string]schemaDoc{}}
+
+const (
+	maxCachedSchemas     = 512
+	maxCachedSchemaBytes = 16 << 10
+)
+
+var mapType = reflect.TypeFor[map[string]any]()
+
+// UnmarshalJSONFrom decodes an object (null never comes here: the
+// pointer is left nil), with a map's type error for anything else.
+func (d *schemaDoc) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if k := dec.PeekKind(); k != '{' {
+		if err := dec.SkipValue(); err != nil {
+			return err
+		}
+		return &jsonv2.SemanticError{JSONKind: k, GoType: mapType}
+	}
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	doc, err := decodeSchema(raw)
+	if se, ok := err.(*jsonv2.SemanticError); ok {
+		se.JSONPointer = dec.StackPointer() + se.JSONPointer
+	}
+	*d = doc
+	return err
+}
+
+// UnmarshalJSON is the same for encoding/json (v1), which the decoder
+// tests hold the request types to.
+func (d *schemaDoc) UnmarshalJSON(raw []byte) error {
+	doc, err := decodeSchema(raw)
+	*d = doc
+	return err
+}
+
+// decodeSchema decodes the object raw, from schemaCache when it was seen.
+func decodeSchema(raw []byte) (schemaDoc, error) {
+	schemaCache.RLock()
+	doc, ok := schemaCache.m[string(raw)]
+	schemaCache.RUnlock()
+	if ok {
+		return doc, nil
+	}
+	if err := jsonv2.Unmarshal(raw, &doc.m, decodeOptions); err != nil {
+		return schemaDoc{}, err
+	}
+	doc.js, _ = json.Marshal(doc.m) // a decoded map always encodes
+	doc.tokens = CountTokens(string(doc.js))
+	if len(raw) <= maxCachedSchemaBytes {
+		schemaCache.Lock()
+		if len(schemaCache.m) >= maxCachedSchemas {
+			clear(schemaCache.m)
+		}
+		schemaCache.m[string(raw)] = doc
+		schemaCache.Unlock()
+	}
+	return doc, nil
+}
+
+// toolTokens counts a tool declaration's tokens as CountTokens counts
+// json.Marshal of it, without encoding its schemas again: v is the
+// declaration with its schema fields set to nil, schemas the schemas.
+// A schema sits between a ':' and a ',' or '}', single tokens, so its
+// tokens add to the rest's, in place of null's one.
+func toolTokens(v any, schemas ...*schemaDoc) int {
+	b, _ := json.Marshal(v) // request types always encode
+	n := CountTokens(string(b))
+	for _, s := range schemas {
+		n += s.tokenCount() - 1
+	}
+	return n
+}
