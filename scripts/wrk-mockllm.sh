@@ -5,7 +5,8 @@
 #
 #   scripts/wrk-mockllm.sh [surface] [rounds] [seconds]
 #
-# surface: chat (default), stream, converse, converse-stream, messages,
+# surface: chat (default), tools (chat with two tools, as agents send),
+# stream, converse, converse-stream, messages,
 # gemini. Each round reports requests/s, p50 and p99 and the server's
 # CPU time a request (utime+stime of the benchpair process over the
 # round, read from /proc: what the request cost the server, whatever
@@ -22,12 +23,13 @@ command -v wrk >/dev/null || { echo "wrk-mockllm: wrk is not installed (apt-get 
 
 case $surface in
 chat) path=/v1/chat/completions; body='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"summarise the incident"}]}' ;;
+tools) path=/v1/chat/completions; body='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are the on-call assistant."},{"role":"user","content":"what is the status of the checkout service?"}],"tools":[{"type":"function","function":{"name":"get_status","description":"Get a service status","parameters":{"type":"object","properties":{"service":{"type":"string"},"region":{"type":"string","enum":["eu","us"]}},"required":["service"]}}},{"type":"function","function":{"name":"page_oncall","description":"Page the on-call","parameters":{"type":"object","properties":{"team":{"type":"string"},"urgency":{"type":"string"}},"required":["team"]}}}],"temperature":0.2}' ;;
 stream) path=/v1/chat/completions; body='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"stream the incident"}]}' ;;
 messages) path=/v1/messages; body='{"model":"claude-haiku-4-5","max_tokens":200,"messages":[{"role":"user","content":"summarise the incident"}]}' ;;
 gemini) path=/v1beta/models/gemini-2.5-flash:generateContent; body='{"contents":[{"parts":[{"text":"summarise the incident"}]}]}' ;;
 converse) path=/model/amazon.nova-lite-v1:0/converse; body='{"messages":[{"role":"user","content":[{"text":"summarise the incident"}]}]}' ;;
 converse-stream) path=/model/amazon.nova-lite-v1:0/converse-stream; body='{"messages":[{"role":"user","content":[{"text":"stream the incident"}]}]}' ;;
-*) echo "wrk-mockllm: unknown surface $surface (want chat, stream, messages, gemini, converse or converse-stream)" >&2; exit 2 ;;
+*) echo "wrk-mockllm: unknown surface $surface (want chat, tools, stream, messages, gemini, converse or converse-stream)" >&2; exit 2 ;;
 esac
 
 tmp=$(mktemp -d)
