@@ -206,7 +206,7 @@ func (rd messagesRenderer) full(b []byte, c *call, p *plan) []byte {
 		return append(b, rd.messageFullJSON(c, p)...)
 	}
 	b = append(b, `{"content":[{"text":`...)
-	b = appendJSONTokensHTML(b, ch.tokens)
+	b = ch.appendText(b, true)
 	b = append(b, `,"type":"text"}],"id":`...)
 	b = appendJSONStringHTML(b, p.idString("msg_"))
 	b = append(b, `,"model":`...)

@@ -542,7 +542,7 @@ func (rd *converseRenderer) full(b []byte, c *call, p *plan) []byte {
 		return append(b, converseFullJSON(p)...)
 	}
 	b = append(b, `{"output":{"message":{"role":"assistant","content":[{"text":`...)
-	b = appendJSONTokens(b, ch.tokens)
+	b = ch.appendText(b, false)
 	b = append(b, `}]}},"stopReason":"`...)
 	b = append(b, converseStop(ch.finish)...)
 	b = append(b, `","usage":{"inputTokens":`...)

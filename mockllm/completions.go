@@ -121,7 +121,7 @@ func (rd *completionRenderer) full(b []byte, c *call, p *plan) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"text":`...)
-		b = appendJSONTokens(b, ch.tokens)
+		b = ch.appendText(b, false)
 		b = append(b, `,"index":`...)
 		b = appendInt(b, i)
 		b = append(b, `,"logprobs":null,"finish_reason":`...)

@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -137,6 +138,9 @@ réseau serveur modèle réponse données erreur requête alerte coût équipe`)
 type vocab struct {
 	spaced, capital, spacedCapital [][]string // tokens of " word", "Word", " Word"
 	maxTokens                      int        // the most tokens of any form of a word
+	// plain: no token, nor the full stop, has a byte JSON escapes
+	// (appendJSONEscaped, or encoding/json with its HTML escapes).
+	plain bool
 }
 
 func newVocab(words []string) *vocab {
@@ -149,6 +153,15 @@ func newVocab(words []string) *vocab {
 		v.spacedCapital = append(v.spacedCapital, SplitTokens(" "+c))
 		v.maxTokens = max(v.maxTokens, len(v.spaced[len(v.spaced)-1]), len(v.capital[len(v.capital)-1]), len(v.spacedCapital[len(v.spacedCapital)-1]))
 	}
+	all := []byte(".")
+	for _, forms := range [][][]string{v.spaced, v.capital, v.spacedCapital} {
+		for _, toks := range forms {
+			for _, t := range toks {
+				all = append(all, t...)
+			}
+		}
+	}
+	v.plain = !needsEscape(all) && !bytes.ContainsAny(all, "<>&")
 	return v
 }
 

@@ -222,3 +222,22 @@ func TestGenSentences(t *testing.T) {
 		}
 	}
 }
+
+// A plain vocabulary's text renders as appendJSONTokens and
+// appendJSONTokensHTML render it: the shortcut of choice.appendText
+// changes no byte. English is plain; French, with its accents, is not,
+// and a vocabulary with a quote or an ampersand is not either.
+func TestPlainVocabularies(t *testing.T) {
+	require.True(t, englishVocab.plain)
+	require.False(t, frenchVocab.plain)
+	require.False(t, newVocab([]string{"fish", "&", "chips"}).plain)
+	require.False(t, newVocab([]string{`say"`}).plain)
+	for seed := range uint64(30) {
+		toks := genSentences(nil, newRand(seed, "p"), englishVocab, 100)
+		ch := &choice{tokens: toks, plain: true}
+		require.Equal(t, string(appendJSONTokens(nil, toks)), string(ch.appendText(nil, false)))
+		require.Equal(t, string(appendJSONTokensHTML(nil, toks)), string(ch.appendText(nil, true)))
+		want, _ := json.Marshal(strings.Join(toks, ""))
+		require.Equal(t, string(want), string(ch.appendText(nil, true)))
+	}
+}

@@ -472,7 +472,7 @@ func (rd *geminiRenderer) full(b []byte, c *call, p *plan) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"content":{"parts":[{"text":`...)
-		b = appendJSONTokensHTML(b, ch.tokens)
+		b = ch.appendText(b, true)
 		b = append(b, `}],"role":"model"},"finishReason":"`...)
 		b = append(b, geminiFinish(ch.finish)...)
 		b = append(b, `","index":`...)

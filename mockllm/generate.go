@@ -21,7 +21,25 @@ type choice struct {
 	finish    string // stop, length, tool_calls
 	outTokens int
 	refusal   bool
+	plain     bool      // tokens need no escaping in JSON: all from a plain vocabulary
 	lent      *[]string // from tokenBufs, returned by plan.release
+}
+
+// appendText appends the choice's text as one JSON string; html escapes
+// <, > and & too, as encoding/json does. Text of a plain vocabulary is
+// appended as it is, without looking for bytes to escape.
+func (c *choice) appendText(b []byte, html bool) []byte {
+	switch {
+	case c.plain:
+		b = append(b, '"')
+		for _, t := range c.tokens {
+			b = append(b, t...)
+		}
+		return append(b, '"')
+	case html:
+		return appendJSONTokensHTML(b, c.tokens)
+	}
+	return appendJSONTokens(b, c.tokens)
 }
 
 // tokenBufs recycles the token slices of generated text: most answers
@@ -198,6 +216,7 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 	default:
 		n := c.model.OutputTokens.Min + r.IntN(c.model.OutputTokens.Max-c.model.OutputTokens.Min+1)
 		toks = genSentences(ch.lend(), r, englishVocab, n)
+		ch.plain = englishVocab.plain
 	}
 	ch.finish = "stop"
 	if limit > 0 && len(toks) > limit {

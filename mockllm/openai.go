@@ -328,7 +328,7 @@ func (chatRenderer) full(b []byte, c *call, p *plan) []byte {
 		b = appendInt(b, i)
 		b = append(b, `,"message":{"role":"assistant","content":`...)
 		if len(ch.toolCalls) == 0 {
-			b = appendJSONTokens(b, ch.tokens)
+			b = ch.appendText(b, false)
 		} else {
 			b = append(b, "null"...)
 		}

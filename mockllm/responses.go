@@ -288,7 +288,7 @@ func (rd *responsesRenderer) full(b []byte, c *call, p *plan) []byte {
 	status := finalStatus(p)
 	return rd.appendResponse(b, c, p, status, func(b []byte) []byte {
 		b = append(b, `[{"content":[{"annotations":[],"logprobs":[],"text":`...)
-		b = appendJSONTokensHTML(b, ch.tokens)
+		b = ch.appendText(b, true)
 		b = append(b, `,"type":"output_text"}],"id":`...)
 		b = appendJSONStringHTML(b, rd.itemID(p, "msg", 0))
 		b = append(b, `,"role":"assistant","status":`...)
