@@ -56,9 +56,6 @@ const (
 
 func (req *chatRequest) scanFast(data []byte) bool {
 	sc := fastScanner{b: data}
-	if !sc.open('{') {
-		return false
-	}
 	seen := 0
 	once := func(bit int) bool {
 		if seen&bit != 0 {
@@ -67,63 +64,31 @@ func (req *chatRequest) scanFast(data []byte) bool {
 		seen |= bit
 		return true
 	}
-	if !sc.close('}') {
-		for {
-			key, ok := sc.str()
-			if !ok || !sc.colon() {
-				return false
-			}
-			switch string(key) {
-			case "model":
-				v, ok := sc.str()
-				if !ok || !once(seenModel) {
-					return false
-				}
-				req.Model = string(v)
-			case "messages":
-				if !once(seenMessages) || !req.scanMessages(&sc) {
-					return false
-				}
-			case "max_tokens":
-				if !once(seenMaxTokens) || !sc.intPtr(&req.MaxTokens) {
-					return false
-				}
-			case "max_completion_tokens":
-				if !once(seenMaxCompletionTokens) || !sc.intPtr(&req.MaxCompletionTokens) {
-					return false
-				}
-			case "n":
-				if !once(seenN) || !sc.intPtr(&req.N) {
-					return false
-				}
-			case "stream":
-				if !once(seenStream) || !sc.boolean(&req.Stream) {
-					return false
-				}
-			case "temperature":
-				if !once(seenTemperature) || !sc.floatPtr(&req.Temperature) {
-					return false
-				}
-			case "top_p":
-				if !once(seenTopP) || !sc.floatPtr(&req.TopP) {
-					return false
-				}
-			default:
-				// A member the request type does not have is ignored,
-				// as the full decoder ignores it, if it is a scalar.
-				if chatRequestMember(key) || !sc.skipScalar() {
-					return false
-				}
-			}
-			if sc.close('}') {
-				break
-			}
-			if !sc.comma() {
-				return false
-			}
+	return sc.object(func(key []byte) bool {
+		switch string(key) {
+		case "model":
+			v, ok := sc.str()
+			req.Model = string(v)
+			return ok && once(seenModel)
+		case "messages":
+			return once(seenMessages) && req.scanMessages(&sc)
+		case "max_tokens":
+			return once(seenMaxTokens) && sc.intPtr(&req.MaxTokens)
+		case "max_completion_tokens":
+			return once(seenMaxCompletionTokens) && sc.intPtr(&req.MaxCompletionTokens)
+		case "n":
+			return once(seenN) && sc.intPtr(&req.N)
+		case "stream":
+			return once(seenStream) && sc.boolean(&req.Stream)
+		case "temperature":
+			return once(seenTemperature) && sc.floatPtr(&req.Temperature)
+		case "top_p":
+			return once(seenTopP) && sc.floatPtr(&req.TopP)
 		}
-	}
-	return sc.end()
+		// A member the request type does not have is ignored, as the
+		// full decoder ignores it, if it is a scalar.
+		return !chatRequestMember(key) && sc.skipScalar()
+	}) && sc.end()
 }
 
 // chatRequestMember says whether key names a member of chatRequest that
@@ -162,18 +127,8 @@ func (req *chatRequest) scanMessages(sc *fastScanner) bool {
 // scanMessage reads a message of a role and a plain string content;
 // anything else is the full decoder's.
 func scanMessage(sc *fastScanner, m *chatMessage) bool {
-	if !sc.open('{') {
-		return false
-	}
-	if sc.close('}') {
-		return true
-	}
 	var seenRole, seenContent bool
-	for {
-		key, ok := sc.str()
-		if !ok || !sc.colon() {
-			return false
-		}
+	return sc.object(func(key []byte) bool {
 		switch string(key) {
 		case "role":
 			v, ok := sc.str()
@@ -181,6 +136,7 @@ func scanMessage(sc *fastScanner, m *chatMessage) bool {
 				return false
 			}
 			seenRole, m.Role = true, roleString(v)
+			return true
 		case "content":
 			sc.ws()
 			start := sc.i
@@ -189,20 +145,12 @@ func scanMessage(sc *fastScanner, m *chatMessage) bool {
 			}
 			seenContent = true
 			m.Content = append(json.RawMessage(nil), sc.b[start:sc.i]...)
+			return true
 		case "tool_call_id", "tool_calls":
 			return false // declined before, with every body naming a tool
-		default:
-			if !sc.skipScalar() {
-				return false
-			}
 		}
-		if sc.close('}') {
-			return true
-		}
-		if !sc.comma() {
-			return false
-		}
-	}
+		return sc.skipScalar()
+	})
 }
 
 // roleString is a message's role without allocating for the usual ones.
@@ -236,6 +184,29 @@ func (sc *fastScanner) ws() {
 			sc.i++
 		default:
 			return
+		}
+	}
+}
+
+// object reads an object, calling member with each member's name, the
+// scanner at its value, which member reads.
+func (sc *fastScanner) object(member func(key []byte) bool) bool {
+	if !sc.open('{') {
+		return false
+	}
+	if sc.close('}') {
+		return true
+	}
+	for {
+		key, ok := sc.str()
+		if !ok || !sc.colon() || !member(key) {
+			return false
+		}
+		if sc.close('}') {
+			return true
+		}
+		if !sc.comma() {
+			return false
 		}
 	}
 }
