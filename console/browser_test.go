@@ -341,8 +341,12 @@ func TestConsoleGameDayPasses(t *testing.T) {
 	chromium.WaitText(t, ctx, "#error", "no incident is open")
 	require.False(t, g.has(timeline.RoleAssigned, ""))
 
-	// The control window passes and the fault goes on; two drill minutes
-	// on, the alert fires and alice is paged.
+	// The control window (a drill minute) passes and the fault goes on;
+	// the clock stops at its end until it is recorded, as a busy machine
+	// may wake the scenario late. Two drill minutes on, the alert fires
+	// and alice is paged.
+	g.w.clock.Advance(time.Minute)
+	waitFor(t, "the control window's end", func() bool { return g.has(timeline.ControlEnd, "") })
 	g.advanceUntil(t, "alice paged", func() bool { return len(g.w.resp.Pages()) == 1 })
 	chromium.WaitText(t, ctx, "#alerts", "firing")
 	chromium.WaitText(t, ctx, "#alerts", "4.2")

@@ -66,7 +66,10 @@ func TestUpInjectClear(t *testing.T) {
 	// shows its state changes.
 	require.NoError(t, os.MkdirAll(filepath.Join(teamDir, "alerts"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(teamDir, "alerts", "up.rules.yaml"), []byte(upRules), 0o644))
+	// A state folder of its own: drill uses the nearest .drill upward,
+	// and one left in /tmp by a run there would be found first.
 	t.Chdir(t.TempDir())
+	require.NoError(t, os.Mkdir(statedir.Name, 0o755))
 
 	env0 := func(out, errb *lockedBuffer) *env {
 		return &env{stdin: &bytes.Buffer{}, stdout: out, stderr: errb, getenv: func(string) string { return "" }}
