@@ -24,8 +24,8 @@ import (
 // decoder gives, which FuzzChatFastPath checks against jsonv2.Unmarshal.
 
 // fastDecoder is a request type with a fast path; decodeFast reports
-// whether it decoded data whole. When it did not, v is left for the full
-// decoder to fill from scratch.
+// whether it decoded data whole. When it did not, the request is left
+// empty for the full decoder to fill.
 type fastDecoder interface {
 	decodeFast(data []byte) bool
 }
