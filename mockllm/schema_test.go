@@ -57,6 +57,14 @@ func TestSchemaCache(t *testing.T) {
 	_, kept := schemaCache.m[big]
 	schemaCache.RUnlock()
 	require.False(t, kept, "a schema above the size limit is not cached")
+	atLimit := `{"description":"` + strings.Repeat("y", maxCachedSchemaBytes-18) + `"}`
+	require.Len(t, atLimit, maxCachedSchemaBytes)
+	_, err = decodeSchema([]byte(atLimit))
+	require.NoError(t, err)
+	schemaCache.RLock()
+	_, kept = schemaCache.m[atLimit]
+	schemaCache.RUnlock()
+	require.True(t, kept, "a schema of exactly the size limit is cached")
 }
 
 // TestToolTokensAsMarshal: each surface counts a tool's tokens as
