@@ -2,11 +2,8 @@ package mockllm
 
 import (
 	"bytes"
-	"encoding/json"
-	"math"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -300,137 +297,6 @@ func genRandomTokens(r *rand.Rand, n int) []string {
 	return out
 }
 
-// genJSON generates a value that matches a JSON schema (the subset that
-// structured outputs and tool parameters use: type, properties, required,
-// items, enum, const, anyOf/oneOf/allOf, $ref to $defs, numeric and
-// length bounds, formats). Properties are visited in sorted order so the
-// output is deterministic.
-func genJSON(r *rand.Rand, root, s map[string]any, depth int) any {
-	if s == nil || depth > 8 {
-		return nil
-	}
-	if ref, ok := s["$ref"].(string); ok {
-		return genJSON(r, root, resolveRef(root, ref), depth+1)
-	}
-	if c, ok := s["const"]; ok {
-		return c
-	}
-	if e, ok := s["enum"].([]any); ok && len(e) > 0 {
-		return e[r.IntN(len(e))]
-	}
-	for _, k := range []string{"anyOf", "oneOf", "allOf"} {
-		if alts, ok := s[k].([]any); ok && len(alts) > 0 {
-			// Prefer an alternative that is not null, as a model would.
-			for _, a := range alts {
-				if m, ok := a.(map[string]any); ok && m["type"] != "null" {
-					return genJSON(r, root, m, depth+1)
-				}
-			}
-			m, _ := alts[0].(map[string]any)
-			return genJSON(r, root, m, depth+1)
-		}
-	}
-	typ, _ := s["type"].(string)
-	if ts, ok := s["type"].([]any); ok {
-		for _, t := range ts {
-			if t, _ := t.(string); t != "null" && t != "" {
-				typ = t
-				break
-			}
-		}
-		if typ == "" {
-			typ = "null"
-		}
-	}
-	if typ == "" {
-		if _, ok := s["properties"]; ok {
-			typ = "object"
-		} else if _, ok := s["items"]; ok {
-			typ = "array"
-		} else {
-			typ = "string"
-		}
-	}
-	num := func(key string, def float64) float64 {
-		if v, ok := s[key].(float64); ok {
-			return v
-		}
-		return def
-	}
-	switch typ {
-	case "object":
-		props, _ := s["properties"].(map[string]any)
-		keys := make([]string, 0, len(props))
-		for k := range props {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		obj := make(map[string]any, len(keys))
-		for _, k := range keys {
-			ps, _ := props[k].(map[string]any)
-			obj[k] = genJSON(r, root, ps, depth+1)
-		}
-		return obj
-	case "array":
-		lo := int(num("minItems", 1))
-		hi := int(num("maxItems", float64(lo+2)))
-		if hi < lo {
-			hi = lo
-		}
-		n := lo + r.IntN(hi-lo+1)
-		items, _ := s["items"].(map[string]any)
-		arr := make([]any, n)
-		for i := range arr {
-			arr[i] = genJSON(r, root, items, depth+1)
-		}
-		return arr
-	case "integer":
-		lo, hi := num("minimum", 0), num("maximum", 100)
-		if v, ok := s["exclusiveMinimum"].(float64); ok {
-			lo = v + 1
-		}
-		if v, ok := s["exclusiveMaximum"].(float64); ok {
-			hi = v - 1
-		}
-		lo, hi = math.Ceil(lo), math.Floor(hi)
-		if hi < lo {
-			return lo
-		}
-		return int64(lo) + r.Int64N(int64(hi-lo)+1)
-	case "number":
-		lo, hi := num("minimum", 0), num("maximum", 100)
-		if hi < lo {
-			return lo
-		}
-		return math.Round((lo+(hi-lo)*r.Float64())*100) / 100
-	case "boolean":
-		return r.IntN(2) == 1
-	case "null":
-		return nil
-	default: // string
-		switch s["format"] {
-		case "date-time":
-			return "2026-03-14T09:26:53Z"
-		case "date":
-			return "2026-03-14"
-		case "email":
-			return "oncall@example.com"
-		case "uri":
-			return "https://example.com/drill"
-		case "uuid":
-			return "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
-		}
-		str := strings.TrimSpace(strings.Join(genWords(nil, r, englishVocab, 2+r.IntN(4)), ""))
-		if ml, ok := s["maxLength"].(float64); ok && len(str) > int(ml) {
-			str = str[:int(ml)]
-		}
-		for ml, ok := s["minLength"].(float64); ok && len(str) < int(ml); {
-			str += "x"
-		}
-		return str
-	}
-}
-
 func resolveRef(root map[string]any, ref string) map[string]any {
 	if !strings.HasPrefix(ref, "#/") {
 		return nil
@@ -446,16 +312,4 @@ func resolveRef(root map[string]any, ref string) map[string]any {
 	}
 	m, _ := cur.(map[string]any)
 	return m
-}
-
-// genJSONText renders genJSON's value compactly.
-func genJSONText(r *rand.Rand, schema map[string]any) string {
-	if schema == nil {
-		schema = map[string]any{"type": "object", "properties": map[string]any{"answer": map[string]any{"type": "string"}}}
-	}
-	b, err := json.Marshal(genJSON(r, schema, schema, 0))
-	if err != nil {
-		return "{}"
-	}
-	return string(b)
 }

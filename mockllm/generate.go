@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Generation: the choices of a planned call (text, tool calls, garbage),
@@ -155,9 +156,9 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 				}
 			}
 		}
-		args := genJSONText(r, t.params)
+		args, complete := genJSONText(r, t.params)
 		if t.params == nil {
-			args = "{}"
+			args, complete = "{}", true
 		}
 		name := t.name
 		switch {
@@ -170,6 +171,9 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		}
 		toks := SplitTokens(args)
 		ch.finish = "tool_calls"
+		if !complete { // the arguments ran past the generator's limit
+			ch.finish = "length"
+		}
 		if p.garbage(GarbageToolLength) {
 			toks, ch.finish = toks[:max(1, len(toks)/2)], "length"
 		}
@@ -181,6 +185,7 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		return ch
 	}
 	var toks []string
+	cut := false // a JSON answer that ran past the generator's limit
 	answer, matched := c.answer, c.matched
 	switch {
 	case p.garbage(GarbageEmpty):
@@ -191,8 +196,12 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 	case p.garbage(GarbageWrongAnswer) && matched:
 		toks = SplitTokens(wrongAnswer(answer))
 	case p.garbage(GarbageInvalidJSON):
-		js := genJSONText(r, c.schema)
-		toks = SplitTokens(js[:len(js)*2/3] + ` "trunc`)
+		js, _ := genJSONText(r, c.schema)
+		n := len(js) * 2 / 3
+		for n > 0 && !utf8.RuneStart(js[n]) {
+			n--
+		}
+		toks = SplitTokens(js[:n] + ` "trunc`)
 	case p.garbage(GarbageRandomTokens), p.garbage(GarbageWrongLanguage), p.garbage(GarbageRepeatLoop):
 		// A model that emits nonsense does so for every prompt: JSON mode
 		// and known-answer (canary) prompts get it too, which is how
@@ -210,7 +219,8 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 			}
 		}
 	case c.jsonMode != "":
-		toks = SplitTokens(genJSONText(r, c.schema))
+		js, complete := genJSONText(r, c.schema)
+		toks, cut = SplitTokens(js), !complete
 	case matched:
 		toks = SplitTokens(answer)
 	default:
@@ -219,6 +229,9 @@ func (s *Server) genChoice(c *call, p *plan, idx int) choice {
 		ch.plain = englishVocab.plain
 	}
 	ch.finish = "stop"
+	if cut {
+		ch.finish = "length"
+	}
 	if limit > 0 && len(toks) > limit {
 		toks, ch.finish = toks[:limit], "length"
 	}
