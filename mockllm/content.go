@@ -18,8 +18,85 @@ const maxWordRunes = 6
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-// nextToken returns the length in bytes of the token at the start of s.
+// asciiClass sorts ASCII bytes for nextToken's fast path: the letters
+// and digits, and the bytes unicode.IsSpace counts as white space.
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case isWordRune(rune(c)):
+			t[c] = asciiWord
+		case unicode.IsSpace(rune(c)):
+			t[c] = asciiSpace
+		}
+	}
+	return t
+}()
+
+const (
+	asciiOther = iota
+	asciiWord
+	asciiSpace
+)
+
+// nextToken returns the length in bytes of the token at the start of s
+// (not empty). Text of ASCII, most of what it reads, is classified a byte
+// at a time; a token that reaches any other byte is left to
+// nextTokenRunes, which decodes runes. FuzzNextToken holds the two to
+// the same answers.
 func nextToken(s string) int {
+	c := s[0]
+	if c >= utf8.RuneSelf {
+		return nextTokenRunes(s)
+	}
+	i := 0
+	if c == ' ' && len(s) > 1 {
+		switch {
+		case s[1] >= utf8.RuneSelf:
+			return nextTokenRunes(s)
+		case asciiClass[s[1]] == asciiWord:
+			i, c = 1, s[1]
+		}
+	}
+	switch asciiClass[c] {
+	case asciiWord:
+		for k := 0; k < maxWordRunes && i < len(s); k++ {
+			b := s[i]
+			if b >= utf8.RuneSelf {
+				return nextTokenRunes(s)
+			}
+			if asciiClass[b] != asciiWord {
+				break
+			}
+			i++
+		}
+		return i
+	case asciiSpace:
+		for i = 1; i < len(s); i++ {
+			b := s[i]
+			if b >= utf8.RuneSelf {
+				return nextTokenRunes(s)
+			}
+			if asciiClass[b] != asciiSpace {
+				break
+			}
+			// A final space before a word belongs to the word.
+			if b == ' ' && i+1 < len(s) {
+				if s[i+1] >= utf8.RuneSelf {
+					return nextTokenRunes(s)
+				}
+				if asciiClass[s[i+1]] == asciiWord {
+					break
+				}
+			}
+		}
+		return i
+	default:
+		return 1
+	}
+}
+
+// nextTokenRunes is nextToken for any text, rune by rune.
+func nextTokenRunes(s string) int {
 	r, n := utf8.DecodeRuneInString(s)
 	i := 0
 	if r == ' ' && len(s) > 1 {

@@ -59,6 +59,32 @@ func TestTokenizer(t *testing.T) {
 	}
 }
 
+// tokenSamples are texts where nextToken's ASCII path meets the rune
+// path: words running into accented letters, spaces before them, runs
+// of white space of both kinds, invalid bytes.
+var tokenSamples = []string{
+	"Hello, world!", " international", "a\n\nb   c", "café au lait", "naïve", " é", "  é", "a \u00a0b",
+	"\t\n\u0085x", "\u3000 x", "abcdef\u00e9", "abcdefg", " abcdef", "12345678", "x\xff", " \xff", "\xff\xfe bad",
+	"日本語のテキスト", "emoji 😀 here", `{"a": [1, 2.5, "x"]}`, "\v\f\r ", " ", "  ", "a", "\u00a0",
+}
+
+// FuzzNextToken: the ASCII path and the rune path split every text
+// alike.
+func FuzzNextToken(f *testing.F) {
+	for _, s := range tokenSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for len(s) > 0 {
+			n, want := nextToken(s), nextTokenRunes(s)
+			if n != want {
+				t.Fatalf("nextToken(%q) = %d, nextTokenRunes %d", s, n, want)
+			}
+			s = s[n:]
+		}
+	})
+}
+
 // genWords draws its numbers exactly as draws.intN deals them: the
 // same words as the plain loop below, which is how the text was made
 // before the loop kept its bits in locals, from the same number of

@@ -1,27 +1,32 @@
 package mockllm
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 )
 
-// A fast path for the commonest request body of all, a chat completion
-// of plain text messages:
+// A fast path for the chat bodies services and agents send:
 //
 //	{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}
 //
-// Decoding it with encoding/json's v2 is the largest part of what mockllm
-// spends on a request. decodeFast reads such a body directly and gives
-// up, leaving the body to the full decoder, on anything it does not know
-// for certain how the full decoder would take: a string with an escape,
-// a member it does not decode itself (tools, tool_choice, stream_options,
-// response_format, tool_calls, tool_call_id, content parts; a body with
-// "tool anywhere is declined before it is read), a member given twice, a
-// null, a number it cannot hold exactly, any syntax error. It never
-// reports an error, so every 400 still comes from the full decoder, in
-// the same words; where it succeeds, the value is the one the full
-// decoder gives, which FuzzChatFastPath checks against jsonv2.Unmarshal.
+// with system prompts, tools, tool calls and their results, a response
+// format, stream options and sampling members. Decoding them with
+// encoding/json's v2 was the largest part of what mockllm spent on a
+// request. decodeFast reads such a body directly and gives up, leaving
+// the body to the full decoder, on anything it does not know for certain
+// how the full decoder would take: an escape other than JSON's simple
+// ones or a \u outside the surrogates, an escaped member name, a member
+// given twice, a null where the request type has no RawMessage, a number
+// it cannot hold exactly, a value of another type than the member's,
+// nesting deeper than maxFastDepth, any syntax error. A JSON Schema (a
+// tool's parameters, a response format's schema) goes through the same
+// decodeSchema as in the full decoder, and one it refuses is declined.
+// decodeFast never reports an error, so every 400 still comes from the
+// full decoder, in the same words; where it succeeds, the value is the
+// one the full decoder gives, which FuzzChatFastPath checks against
+// jsonv2.Unmarshal and TestFastPathKnowsEveryMember holds to every member
+// of the request types.
 
 // fastDecoder is a request type with a fast path; decodeFast reports
 // whether it decoded data whole. When it did not, the request is left
@@ -30,126 +35,185 @@ type fastDecoder interface {
 	decodeFast(data []byte) bool
 }
 
-// decodeFast decodes data into req if it is a plain chat body.
+// maxFastDepth bounds how deep the fast path follows values it skips
+// (an unknown member's object, a content's parts); a deeper body is the
+// full decoder's.
+const maxFastDepth = 32
+
+// decodeFast decodes data into req if it is a chat body it knows.
 func (req *chatRequest) decodeFast(data []byte) bool {
-	// An agent's body (tools, tool_choice, tool_calls, a tool message)
-	// is the full decoder's: declined at once rather than after reading
-	// its messages.
-	if bytes.Contains(data, []byte(`"tool`)) || !req.scanFast(data) {
+	if !req.scanFast(data) {
 		*req = chatRequest{}
 		return false
 	}
 	return true
 }
 
-// Bits of the members seen, to give up on one given twice.
-const (
-	seenModel = 1 << iota
-	seenMessages
-	seenMaxTokens
-	seenMaxCompletionTokens
-	seenN
-	seenStream
-	seenTemperature
-	seenTopP
-)
+// members records the members of one object seen so far, to give up on
+// one given twice (the full decoder keeps the last, merging objects).
+type members uint32
+
+func (m *members) once(bit uint) bool {
+	if *m&(1<<bit) != 0 {
+		return false
+	}
+	*m |= 1 << bit
+	return true
+}
 
 func (req *chatRequest) scanFast(data []byte) bool {
 	sc := fastScanner{b: data}
-	seen := 0
-	once := func(bit int) bool {
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return true
-	}
+	var seen members
 	return sc.object(func(key []byte) bool {
 		switch string(key) {
 		case "model":
-			v, ok := sc.str()
-			req.Model = string(v)
-			return ok && once(seenModel)
+			return seen.once(0) && sc.strValue(&req.Model)
 		case "messages":
-			return once(seenMessages) && req.scanMessages(&sc)
+			return seen.once(1) && req.scanMessages(&sc)
 		case "max_tokens":
-			return once(seenMaxTokens) && sc.intPtr(&req.MaxTokens)
+			return seen.once(2) && sc.intPtr(&req.MaxTokens)
 		case "max_completion_tokens":
-			return once(seenMaxCompletionTokens) && sc.intPtr(&req.MaxCompletionTokens)
+			return seen.once(3) && sc.intPtr(&req.MaxCompletionTokens)
 		case "n":
-			return once(seenN) && sc.intPtr(&req.N)
+			return seen.once(4) && sc.intPtr(&req.N)
 		case "stream":
-			return once(seenStream) && sc.boolean(&req.Stream)
+			return seen.once(5) && sc.boolean(&req.Stream)
 		case "temperature":
-			return once(seenTemperature) && sc.floatPtr(&req.Temperature)
+			return seen.once(6) && sc.floatPtr(&req.Temperature)
 		case "top_p":
-			return once(seenTopP) && sc.floatPtr(&req.TopP)
+			return seen.once(7) && sc.floatPtr(&req.TopP)
+		case "stream_options":
+			return seen.once(8) && scanStreamOptions(&sc, &req.StreamOptions)
+		case "tools":
+			return seen.once(9) && req.scanTools(&sc)
+		case "tool_choice":
+			return seen.once(10) && sc.raw(&req.ToolChoice)
+		case "response_format":
+			return seen.once(11) && scanResponseFormat(&sc, &req.ResponseFormat)
 		}
 		// A member the request type does not have is ignored, as the
-		// full decoder ignores it, if it is a scalar.
-		return !chatRequestMember(key) && sc.skipScalar()
+		// full decoder ignores it.
+		return sc.skipValue(0)
 	}) && sc.end()
 }
 
-// chatRequestMember says whether key names a member of chatRequest that
-// the fast path leaves to the full decoder.
-func chatRequestMember(key []byte) bool {
-	switch string(key) {
-	case "stream_options", "tools", "tool_choice", "response_format":
-		return true
-	}
-	return false
-}
-
 func (req *chatRequest) scanMessages(sc *fastScanner) bool {
-	if !sc.open('[') {
-		return false
-	}
-	if sc.close(']') {
-		req.Messages = []chatMessage{} // empty, not absent, as decoded in full
-		return true
-	}
-	for {
+	return sc.array(func() { req.Messages = []chatMessage{} }, func() bool {
 		var m chatMessage
-		if !scanMessage(sc, &m) {
-			return false
-		}
+		ok := scanMessage(sc, &m)
 		req.Messages = append(req.Messages, m)
-		if sc.close(']') {
-			return true
-		}
-		if !sc.comma() {
-			return false
-		}
-	}
+		return ok
+	})
 }
 
-// scanMessage reads a message of a role and a plain string content;
-// anything else is the full decoder's.
 func scanMessage(sc *fastScanner, m *chatMessage) bool {
-	var seenRole, seenContent bool
+	var seen members
 	return sc.object(func(key []byte) bool {
 		switch string(key) {
 		case "role":
-			v, ok := sc.str()
-			if !ok || seenRole {
-				return false
-			}
-			seenRole, m.Role = true, roleString(v)
-			return true
+			return seen.once(0) && sc.role(&m.Role)
 		case "content":
-			sc.ws()
-			start := sc.i
-			if _, ok := sc.str(); !ok || seenContent {
-				return false
-			}
-			seenContent = true
-			m.Content = append(json.RawMessage(nil), sc.b[start:sc.i]...)
-			return true
-		case "tool_call_id", "tool_calls":
-			return false // declined before, with every body naming a tool
+			return seen.once(1) && sc.raw(&m.Content)
+		case "tool_call_id":
+			return seen.once(2) && sc.strValue(&m.ToolCallID)
+		case "tool_calls":
+			return seen.once(3) && sc.array(func() { m.ToolCalls = []chatReqToolCall{} }, func() bool {
+				var tc chatReqToolCall
+				ok := scanToolCall(sc, &tc)
+				m.ToolCalls = append(m.ToolCalls, tc)
+				return ok
+			})
 		}
-		return sc.skipScalar()
+		return sc.skipValue(0)
+	})
+}
+
+func scanToolCall(sc *fastScanner, tc *chatReqToolCall) bool {
+	var seen members
+	return sc.object(func(key []byte) bool {
+		switch string(key) {
+		case "id":
+			return seen.once(0) && sc.strValue(&tc.ID)
+		case "function":
+			var fn members
+			return seen.once(1) && sc.object(func(key []byte) bool {
+				switch string(key) {
+				case "name":
+					return fn.once(0) && sc.strValue(&tc.Function.Name)
+				case "arguments":
+					return fn.once(1) && sc.strValue(&tc.Function.Arguments)
+				}
+				return sc.skipValue(0)
+			})
+		}
+		return sc.skipValue(0)
+	})
+}
+
+func (req *chatRequest) scanTools(sc *fastScanner) bool {
+	return sc.array(func() { req.Tools = []chatReqTool{} }, func() bool {
+		var t chatReqTool
+		var seen members
+		ok := sc.object(func(key []byte) bool {
+			switch string(key) {
+			case "type":
+				return seen.once(0) && sc.strValue(&t.Type)
+			case "function":
+				var fn members
+				return seen.once(1) && sc.object(func(key []byte) bool {
+					switch string(key) {
+					case "name":
+						return fn.once(0) && sc.strValue(&t.Function.Name)
+					case "description":
+						return fn.once(1) && sc.strValue(&t.Function.Description)
+					case "parameters":
+						return fn.once(2) && sc.schema(&t.Function.Parameters)
+					}
+					return sc.skipValue(0)
+				})
+			}
+			return sc.skipValue(0)
+		})
+		req.Tools = append(req.Tools, t)
+		return ok
+	})
+}
+
+func scanStreamOptions(sc *fastScanner, p **chatStreamOptions) bool {
+	so := &chatStreamOptions{}
+	*p = so
+	var seen members
+	return sc.object(func(key []byte) bool {
+		if string(key) == "include_usage" {
+			return seen.once(0) && sc.boolean(&so.IncludeUsage)
+		}
+		return sc.skipValue(0)
+	})
+}
+
+func scanResponseFormat(sc *fastScanner, p **chatResponseFormat) bool {
+	rf := &chatResponseFormat{}
+	*p = rf
+	var seen members
+	return sc.object(func(key []byte) bool {
+		switch string(key) {
+		case "type":
+			return seen.once(0) && sc.strValue(&rf.Type)
+		case "json_schema":
+			js := &chatJSONSchema{}
+			rf.JSONSchema = js
+			var in members
+			return seen.once(1) && sc.object(func(key []byte) bool {
+				switch string(key) {
+				case "name":
+					return in.once(0) && sc.strValue(&js.Name)
+				case "schema":
+					return in.once(1) && sc.schema(&js.Schema)
+				}
+				return sc.skipValue(0)
+			})
+		}
+		return sc.skipValue(0)
 	})
 }
 
@@ -359,15 +423,195 @@ func (sc *fastScanner) literal(lit string) bool {
 	return false
 }
 
-// skipScalar passes over a string, a number, true, false or null.
-func (sc *fastScanner) skipScalar() bool {
+// array reads an array, calling elem at each element, the scanner at
+// it; empty is called for [] (the full decoder makes an empty slice of
+// it, not a nil one).
+func (sc *fastScanner) array(empty func(), elem func() bool) bool {
+	if !sc.open('[') {
+		return false
+	}
+	if sc.close(']') {
+		if empty != nil {
+			empty()
+		}
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		if sc.close(']') {
+			return true
+		}
+		if !sc.comma() {
+			return false
+		}
+	}
+}
+
+// scanStr reads a string whose escapes are all JSON's simple ones (\"
+// \\ \/ \b \f \n \r \t) or \u escapes outside the surrogates; it
+// returns the bytes between the quotes and whether any is escaped.
+func (sc *fastScanner) scanStr() (raw []byte, escaped, ok bool) {
+	sc.ws()
+	b := sc.b
+	if sc.i >= len(b) || b[sc.i] != '"' {
+		return nil, false, false
+	}
+	start := sc.i + 1
+	for j := start; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			sc.i = j + 1
+			return b[start:j], escaped, true
+		case c < 0x20:
+			return nil, false, false
+		case c == '\\':
+			if j+1 >= len(b) {
+				return nil, false, false
+			}
+			escaped = true
+			switch b[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j++
+			case 'u':
+				r, ok := hex4(b[j+2:])
+				if !ok || (r >= 0xd800 && r <= 0xdfff) {
+					return nil, false, false
+				}
+				j += 5
+			default:
+				return nil, false, false
+			}
+		}
+	}
+	return nil, false, false
+}
+
+// hex4 reads the four hex digits a \u escape starts b with.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// unescape decodes the escapes scanStr let through.
+func unescape(raw []byte) string {
+	b := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			b = append(b, c)
+			continue
+		}
+		i++
+		switch c = raw[i]; c {
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r, _ := hex4(raw[i+1:])
+			b = utf8.AppendRune(b, r)
+			i += 4
+		default: // " \ /
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// strValue reads a string into *p.
+func (sc *fastScanner) strValue(p *string) bool {
+	raw, escaped, ok := sc.scanStr()
+	switch {
+	case !ok:
+		return false
+	case escaped:
+		*p = unescape(raw)
+	default:
+		*p = string(raw)
+	}
+	return true
+}
+
+// role reads a message's role without allocating for the usual ones.
+func (sc *fastScanner) role(p *string) bool {
+	raw, escaped, ok := sc.scanStr()
+	switch {
+	case !ok:
+		return false
+	case escaped:
+		*p = unescape(raw)
+	default:
+		*p = roleString(raw)
+	}
+	return true
+}
+
+// raw reads any value into a RawMessage, its bytes as they stand, which
+// is what the full decoder keeps.
+func (sc *fastScanner) raw(p *json.RawMessage) bool {
+	sc.ws()
+	start := sc.i
+	if !sc.skipValue(0) {
+		return false
+	}
+	*p = append(json.RawMessage(nil), sc.b[start:sc.i]...)
+	return true
+}
+
+// schema reads a JSON Schema object through decodeSchema, as the full
+// decoder does; anything but an object, and a schema it refuses, is
+// declined.
+func (sc *fastScanner) schema(p **schemaDoc) bool {
+	sc.ws()
+	start := sc.i
+	if sc.i >= len(sc.b) || sc.b[sc.i] != '{' || !sc.skipValue(0) {
+		return false
+	}
+	doc, err := decodeSchema(sc.b[start:sc.i])
+	if err != nil {
+		return false
+	}
+	*p = &doc
+	return true
+}
+
+// skipValue passes over any value, nested at most maxFastDepth deep.
+func (sc *fastScanner) skipValue(depth int) bool {
 	sc.ws()
 	if sc.i >= len(sc.b) {
 		return false
 	}
 	switch sc.b[sc.i] {
+	case '{':
+		return depth < maxFastDepth && sc.object(func([]byte) bool { return sc.skipValue(depth + 1) })
+	case '[':
+		return depth < maxFastDepth && sc.array(nil, func() bool { return sc.skipValue(depth + 1) })
 	case '"':
-		_, ok := sc.str()
+		_, _, ok := sc.scanStr()
 		return ok
 	case 't':
 		return sc.literal("true")

@@ -1,6 +1,7 @@
 package mockllm
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,8 +12,8 @@ import (
 )
 
 // fastTaken are chat bodies the fast path decodes itself: the shapes
-// services send most, in any member order and spacing, with members the
-// request type does not have.
+// services and agents send, in any member order and spacing, with
+// members the request type does not have.
 var fastTaken = []string{
 	`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"summarise the incident"}]}`,
 	`{"messages":[{"content":"hi","role":"user"}],"model":"gpt-4o"}`,
@@ -26,23 +27,53 @@ var fastTaken = []string{
 	`{"model":"gpt-4o","messages":[{"role":"narrator","content":"x"}]}`,
 	`{}`,
 	` {"model":""} `,
+	// Escapes, decoded as the full decoder decodes them.
+	`{"model":"gpt-4o","messages":[{"role":"user","content":"caf\u00e9 \"quoted\"\n\t\\ \/ \b\f\r \u0000"}]}`,
+	`{"model":"gpt\u002d4o","messages":[{"role":"\u0075ser","content":"x"}]}`,
+	// Content parts, null content, unknown objects and arrays.
+	`{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"hi"} , {"type":"image_url","image_url":{"url":"data:,"}}]}]}`,
+	`{"model":"gpt-4o","messages":[{"role":"assistant","content":null}],"metadata":{"a":"b","n":[1,{"x":[]}]},"logit_bias":{"50256":-100},"stop":["\n"]}`,
+	// An agent's turns: tools, a tool choice, the call and its result.
+	`{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are the on-call assistant."},{"role":"user","content":"status?"}],` +
+		`"tools":[{"type":"function","function":{"name":"get_status","description":"Get a service status","parameters":{"type":"object","properties":{"service":{"type":"string"}},"required":["service"]},"strict":true}}],"tool_choice":"auto","temperature":0.2}`,
+	`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"status?"},` +
+		`{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_status","arguments":"{\"service\":\"checkout\"}"}}]},` +
+		`{"role":"tool","tool_call_id":"call_1","content":"{\"status\":\"degraded\"}"}],` +
+		`"tools":[{"type":"function","function":{"name":"get_status","parameters":{"type":"object","properties":{"service":{"type":"string","description":"a \"name\""}}}}}],` +
+		`"tool_choice":{"type":"function","function":{"name":"get_status"}},"parallel_tool_calls":false}`,
+	`{"model":"gpt-4o","messages":[{"role":"assistant","tool_calls":[]}],"tools":[]}`,
+	`{"model":"gpt-4o","tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"none"}`,
+	// Response formats and stream options.
+	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"},"stream":true,"stream_options":{"include_usage":true}}`,
+	`{"model":"gpt-4o","response_format":{"type":"json_schema","json_schema":{"name":"incident","strict":true,"schema":{"type":"object","properties":{"sev":{"type":"integer","minimum":1}}}}}}`,
+	`{"model":"gpt-4o","stream_options":{}}`,
 }
 
 // fastDeclined are bodies it leaves to the full decoder, each for a
 // reason named in fastchat.go.
 var fastDeclined = []string{
-	`{"model":"gpt-4o","messages":[{"role":"user","content":"caf\u00e9"}]}`,                                 // an escape
-	`{"model":"gpt-4o","messages":[{"role":"user","content":"a\"b"}]}`,                                      // an escape
-	`{"model":"a","model":"b","messages":[]}`,                                                               // a member twice
-	`{"model":"gpt-4o","messages":[{"role":"user","role":"system","content":"x"}]}`,                         // a member twice
-	`{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}`,               // content parts
-	`{"model":"gpt-4o","messages":[{"role":"assistant","content":null,"tool_calls":[]}]}`,                   // null, tool calls
-	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tools":[]}`,                              // tools
-	`{"model":"gpt-4o","messages":[{"role":"tool","tool_call_id":"call_1","content":"{}"}]}`,                // a tool result
-	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":true}}`, // a member it leaves
-	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"response_format":{"type":"text"}}`,
-	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"tool_choice":"none"}`,
-	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"metadata":{"a":"b"}}`, // an unknown object
+	`{"model":"gpt-4o","messages":[{"role":"user","content":"\ud83d\ude00"}]}`,                                     // a surrogate escape
+	`{"model":"gpt-4o","messages":[{"role":"user","content":"a\x"}]}`,                                              // not an escape
+	`{"model":"gpt-4o","messages":[{"role":"user","content":"a\u00g0"}]}`,                                          // not an escape
+	`{"model":"gpt-4o","messages":[{"role":"user","content":"a\u00"}]}`,                                            // cut short
+	`{"mod\u0065l":"gpt-4o","messages":[]}`,                                                                        // an escaped name
+	`{"model":"a","model":"b","messages":[]}`,                                                                      // a member twice
+	`{"model":"gpt-4o","messages":[{"role":"user","role":"system","content":"x"}]}`,                                // a member twice
+	`{"model":"gpt-4o","tools":[{"type":"function","function":{"name":"a","name":"b"}}]}`,                          // a member twice
+	`{"model":"gpt-4o","tools":[{"function":{"name":"a"},"function":{"description":"b"}}]}`,                        // merged by the full decoder
+	`{"model":"gpt-4o","messages":[{"tool_calls":[{"id":"a","id":"b"}]}]}`,                                         // a member twice
+	`{"model":"gpt-4o","response_format":{"type":"json_schema","json_schema":{"schema":{},"schema":{}}}}`,          // a member twice
+	`{"model":"gpt-4o","stream_options":{"include_usage":true,"include_usage":false}}`,                             // a member twice
+	`{"model":"gpt-4o","tools":[{"type":"function","function":{"name":"f","parameters":"x"}}]}`,                    // a schema that is not an object
+	`{"model":"gpt-4o","tools":[{"type":"function","function":{"name":"f","parameters":null}}]}`,                   // a null
+	`{"model":"gpt-4o","tools":[{"type":"function","function":{"name":"f","parameters":{"type":"x","n":1e999}}}]}`, // a schema decodeSchema refuses
+	`{"model":"gpt-4o","tools":null}`,                                                                              // a null
+	`{"model":"gpt-4o","tools":{}}`,                                                                                // a wrong type
+	`{"model":"gpt-4o","tool_choice":}`,                                                                            // a syntax error
+	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"response_format":"json"}`,                       // a wrong type
+	`{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"stream_options":null}`,                          // a null
+	`{"model":"gpt-4o","messages":[{"role":"user","content":"x","tool_calls":[{"function":{"arguments":{}}}]}]}`,   // a wrong type
+	`{"model":"gpt-4o","x":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`,                             // deeper than maxFastDepth
 	`{"model":"gpt-4o","messages":null}`,
 	`{"model":null}`,
 	`{"model":"gpt-4o","max_tokens":1.0}`,                         // a fraction where an integer goes
@@ -53,6 +84,8 @@ var fastDeclined = []string{
 	`{"model":"gpt-4o","stream":"yes"}`,                           // a wrong type
 	`{"model":"gpt-4o","max_tokens":01}`,                          // a syntax error
 	`{"model":"gpt-4o",}`,                                         // a syntax error
+	`{"model":"gpt-4o","x":{"a":1,}}`,                             // a syntax error in a skipped value
+	`{"model":"gpt-4o","x":[1 2]}`,                                // a syntax error in a skipped value
 	`{"model":"gpt-4o"} x`,                                        // something after the object
 	`{"model":"gpt-4o"}{}`,                                        // a second value
 	`{"model":"gpt-4o"`,                                           // cut short
@@ -60,7 +93,7 @@ var fastDeclined = []string{
 	`["model"]`,
 	``,
 	`{"model":"tab	inside"}`,           // a control character in a string
-	`{"Model":"gpt-4o","messages":[]}`, // a name of another case: ignored, unless it holds an object
+	`{"Model":"gpt-4o","messages":[]}`, // a name of another case: ignored
 	`{"model":"gpt-4o","x":tru}`,
 	`{"model":"gpt-4o","x":-}`,
 	`{"model":"gpt-4o","x":1.}`,
@@ -138,4 +171,60 @@ func FuzzChatFastPath(f *testing.F) {
 			t.Fatalf("%q: fast %+v, full %+v", body, fast, full)
 		}
 	})
+}
+
+// TestFastPathKnowsEveryMember: a body with every member of the request
+// types set (found by reflection, so a member added to them later is in
+// it too) is taken by the fast path and decoded as the full decoder
+// decodes it. A member the fast path did not know would be skipped as
+// unknown, and the two values would differ.
+func TestFastPathKnowsEveryMember(t *testing.T) {
+	var req chatRequest
+	fillSample(t, reflect.ValueOf(&req).Elem())
+	body, err := json.Marshal(req)
+	require.NoError(t, err)
+	for _, name := range []string{`"tool_calls"`, `"parameters"`, `"include_usage"`, `"json_schema"`} {
+		require.Contains(t, string(body), name) // the filler reached the nested types
+	}
+	var fast, full chatRequest
+	require.True(t, fast.decodeFast(body), "fast path declined %s", body)
+	require.NoError(t, jsonv2.Unmarshal(body, &full, decodeOptions))
+	require.Equal(t, full, fast, string(body))
+	require.Equal(t, req.Tools[0].Function.Parameters.value(), fast.Tools[0].Function.Parameters.value())
+}
+
+// fillSample sets every field of v, one element in every slice.
+func fillSample(t *testing.T, v reflect.Value) {
+	switch v.Interface().(type) {
+	case json.RawMessage:
+		v.SetBytes([]byte(`"auto"`))
+		return
+	case *schemaDoc:
+		doc, err := decodeSchema([]byte(`{"type":"object","properties":{"a":{"type":"string"}}}`))
+		require.NoError(t, err)
+		v.Set(reflect.ValueOf(&doc))
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("s")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int:
+		v.SetInt(3)
+	case reflect.Float64:
+		v.SetFloat(0.5)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fillSample(t, v.Elem())
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fillSample(t, v.Index(0))
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fillSample(t, v.Field(i))
+		}
+	default:
+		t.Fatalf("fillSample: a %s field: teach the fast path and this test its kind", v.Type())
+	}
 }

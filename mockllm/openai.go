@@ -10,46 +10,58 @@ import (
 )
 
 type chatRequest struct {
-	Model               string        `json:"model"`
-	Messages            []chatMessage `json:"messages"`
-	MaxTokens           *int          `json:"max_tokens"`
-	MaxCompletionTokens *int          `json:"max_completion_tokens"`
-	N                   *int          `json:"n"`
-	Stream              bool          `json:"stream"`
-	StreamOptions       *struct {
-		IncludeUsage bool `json:"include_usage"`
-	} `json:"stream_options"`
-	Tools []struct {
-		Type     string `json:"type"`
-		Function struct {
-			Name        string     `json:"name"`
-			Description string     `json:"description"`
-			Parameters  *schemaDoc `json:"parameters"`
-		} `json:"function"`
-	} `json:"tools"`
-	ToolChoice     json.RawMessage `json:"tool_choice"`
-	ResponseFormat *struct {
-		Type       string `json:"type"`
-		JSONSchema *struct {
-			Name   string     `json:"name"`
-			Schema *schemaDoc `json:"schema"`
-		} `json:"json_schema"`
-	} `json:"response_format"`
-	Temperature *float64 `json:"temperature"`
-	TopP        *float64 `json:"top_p"`
+	Model               string              `json:"model"`
+	Messages            []chatMessage       `json:"messages"`
+	MaxTokens           *int                `json:"max_tokens"`
+	MaxCompletionTokens *int                `json:"max_completion_tokens"`
+	N                   *int                `json:"n"`
+	Stream              bool                `json:"stream"`
+	StreamOptions       *chatStreamOptions  `json:"stream_options"`
+	Tools               []chatReqTool       `json:"tools"`
+	ToolChoice          json.RawMessage     `json:"tool_choice"`
+	ResponseFormat      *chatResponseFormat `json:"response_format"`
+	Temperature         *float64            `json:"temperature"`
+	TopP                *float64            `json:"top_p"`
+}
+
+type chatStreamOptions struct {
+	IncludeUsage bool `json:"include_usage"`
+}
+
+type chatReqTool struct {
+	Type     string          `json:"type"`
+	Function chatReqFunction `json:"function"`
+}
+
+type chatReqFunction struct {
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	Parameters  *schemaDoc `json:"parameters"`
+}
+
+type chatResponseFormat struct {
+	Type       string          `json:"type"`
+	JSONSchema *chatJSONSchema `json:"json_schema"`
+}
+
+type chatJSONSchema struct {
+	Name   string     `json:"name"`
+	Schema *schemaDoc `json:"schema"`
 }
 
 type chatMessage struct {
-	Role      string          `json:"role"`
-	Content   json.RawMessage `json:"content"`
-	ToolCalls []struct {
-		ID       string `json:"id"`
-		Function struct {
-			Name      string `json:"name"`
-			Arguments string `json:"arguments"`
-		} `json:"function"`
-	} `json:"tool_calls"`
-	ToolCallID string `json:"tool_call_id"`
+	Role       string            `json:"role"`
+	Content    json.RawMessage   `json:"content"`
+	ToolCalls  []chatReqToolCall `json:"tool_calls"`
+	ToolCallID string            `json:"tool_call_id"`
+}
+
+type chatReqToolCall struct {
+	ID       string `json:"id"`
+	Function struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
 }
 
 // plainJSONString returns the value of a JSON string with nothing to
