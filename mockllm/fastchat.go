@@ -588,7 +588,7 @@ func (sc *fastScanner) raw(p *json.RawMessage) bool {
 func (sc *fastScanner) schema(p **schemaDoc) bool {
 	sc.ws()
 	start := sc.i
-	if sc.i >= len(sc.b) || sc.b[sc.i] != '{' || !sc.skipValue(0) {
+	if !sc.skipObject() {
 		return false
 	}
 	doc, err := decodeSchema(sc.b[start:sc.i])
@@ -597,6 +597,36 @@ func (sc *fastScanner) schema(p **schemaDoc) bool {
 	}
 	*p = &doc
 	return true
+}
+
+// skipObject passes over an object by its brackets and strings alone,
+// without checking what is between: what it passes over goes to
+// decodeSchema, which decodes it in full, or finds it among the schemas
+// it decoded, so that it is valid JSON and ends where skipObject says.
+func (sc *fastScanner) skipObject() bool {
+	b := sc.b
+	if sc.i >= len(b) || b[sc.i] != '{' {
+		return false
+	}
+	depth := 0
+	for j := sc.i; j < len(b); j++ {
+		switch b[j] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				sc.i = j + 1
+				return true
+			}
+		case '"':
+			for j++; j < len(b) && b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					j++
+				}
+			}
+		}
+	}
+	return false
 }
 
 // skipValue passes over any value, nested at most maxFastDepth deep.

@@ -1,12 +1,12 @@
 package mockllm
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -32,10 +32,11 @@ const (
 // would write it (HTML characters escaped, floats in its format).
 // Properties are visited in sorted order so the output is deterministic.
 type jsonGen struct {
-	r    *rand.Rand
-	root map[string]any
-	b    []byte
-	full bool // the text reached maxGenJSONBytes
+	r     *rand.Rand
+	root  map[string]any
+	b     []byte
+	words []string // genWords' buffer, reused from string to string
+	full  bool     // the text reached maxGenJSONBytes
 }
 
 // genJSONText generates a value for schema (an object with one string
@@ -279,20 +280,27 @@ func (g *jsonGen) string(s map[string]any) {
 		g.b = append(g.b, `"6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"`...)
 		return
 	}
-	str := strings.TrimSpace(strings.Join(genWords(nil, g.r, englishVocab, 2+g.r.IntN(4)), ""))
-	if ml, ok := schemaNum(s, "maxLength"); ok && float64(len(str)) > ml {
-		str = str[:int(max(ml, 0))]
+	// A few words, trimmed; the vocabulary's words need no escaping.
+	g.words = genWords(g.words[:0], g.r, englishVocab, 2+g.r.IntN(4))
+	g.b = append(g.b, '"')
+	start := len(g.b)
+	for _, w := range g.words {
+		g.b = append(g.b, w...)
 	}
-	g.b = appendJSONString(g.b, str) // the vocabulary's words need no HTML escaping
-	if ml, ok := schemaNum(s, "minLength"); ok && float64(len(str)) < ml {
+	n := copy(g.b[start:], bytes.TrimSpace(g.b[start:]))
+	g.b = g.b[:start+n]
+	if ml, ok := schemaNum(s, "maxLength"); ok && float64(n) > ml {
+		n = int(max(ml, 0))
+		g.b = g.b[:start+n]
+	}
+	if ml, ok := schemaNum(s, "minLength"); ok && float64(n) < ml {
 		// Pad to the minimum, or to the text limit, which then ends the value.
-		pad := int(min(ml-float64(len(str)), float64(maxGenJSONBytes+1-len(g.b))))
-		g.b = g.b[:len(g.b)-1]
+		pad := int(min(ml-float64(n), float64(maxGenJSONBytes-len(g.b))))
 		for range max(pad, 0) {
 			g.b = append(g.b, 'x')
 		}
-		g.b = append(g.b, '"')
 	}
+	g.b = append(g.b, '"')
 }
 
 // literal writes a value taken from the schema (a const, an enum's

@@ -3,7 +3,9 @@ package mockllm
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -85,6 +87,26 @@ func (d *schemaDoc) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	return err
 }
 
+// chatFunctionTokens are the tokens of an OpenAI chat function
+// declaration less its name and description.
+var chatFunctionTokens = CountTokens(`{"name":"","description":"","parameters":null}`)
+
+// marshalsVerbatim says whether encoding/json writes s between its
+// quotes as it is: no byte it escapes (quotes, backslashes, control
+// characters, HTML's <, > and &, U+2028 and U+2029, invalid UTF-8).
+func marshalsVerbatim(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return utf8.ValidString(s[i:]) && !strings.ContainsAny(s[i:], "\u2028\u2029")
+		}
+		if !jsonPlain[c] || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
 // UnmarshalJSON is the same for encoding/json (v1), which the decoder
 // tests hold the request types to.
 func (d *schemaDoc) UnmarshalJSON(raw []byte) error {
@@ -123,6 +145,15 @@ func decodeSchema(raw []byte) (schemaDoc, error) {
 // A schema sits between a ':' and a ',' or '}', single tokens, so its
 // tokens add to the rest's, in place of null's one.
 func toolTokens(v any, schemas ...*schemaDoc) int {
+	if f, ok := v.(chatReqFunction); ok && f.Parameters == nil && marshalsVerbatim(f.Name) && marshalsVerbatim(f.Description) {
+		// OpenAI chat's declaration, the commonest, counted without
+		// encoding it: each string sits between quotes, single tokens.
+		n := chatFunctionTokens + CountTokens(f.Name) + CountTokens(f.Description)
+		for _, s := range schemas {
+			n += s.tokenCount() - 1
+		}
+		return n
+	}
 	b, _ := json.Marshal(v) // request types always encode
 	n := CountTokens(string(b))
 	for _, s := range schemas {

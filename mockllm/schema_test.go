@@ -77,15 +77,17 @@ func TestToolTokensAsMarshal(t *testing.T) {
 		require.NoError(t, jsonv2.Unmarshal([]byte(raw), &m, decodeOptions))
 		doc, err := decodeSchema([]byte(raw))
 		require.NoError(t, err)
-		for _, name := range []string{"get_status", "a<b>&c", "naïve 😀"} {
+		for _, name := range []string{"get_status", "a<b>&c", "naïve 😀", "", " lead", "trail ", "tab\there", "q\"uote", "back\\slash", "line\u2028sep", "  two  spaces  ", "日本"} {
 			// OpenAI chat's function, as decoded before.
 			old, _ := json.Marshal(struct {
 				Name        string         `json:"name"`
 				Description string         `json:"description"`
 				Parameters  map[string]any `json:"parameters"`
-			}{name, "Get <status> & more", m})
+			}{name, "Get " + name + " status", m})
 			var req chatRequest
-			body := fmt.Sprintf(`{"tools":[{"type":"function","function":{"name":%q,"description":"Get <status> & more","parameters":%s}}]}`, name, raw)
+			desc, _ := json.Marshal("Get " + name + " status")
+			nameJS, _ := json.Marshal(name)
+			body := fmt.Sprintf(`{"tools":[{"type":"function","function":{"name":%s,"description":%s,"parameters":%s}}]}`, nameJS, desc, raw)
 			require.NoError(t, jsonv2.Unmarshal([]byte(body), &req, decodeOptions))
 			f := req.Tools[0].Function
 			f.Parameters = nil
