@@ -228,13 +228,7 @@ func (rd messagesRenderer) messageFullJSON(c *call, p *plan) []byte {
 		content = append(content, map[string]any{"type": "text", "text": ch.text()})
 	}
 	for _, tc := range ch.toolCalls {
-		var input any
-		if err := json.Unmarshal([]byte(tc.arguments()), &input); err != nil {
-			// Malformed arguments (bad_tool_args, or cut by max_tokens) cannot
-			// be an object; Anthropic would send what it has as a string.
-			input = map[string]any{"_raw": tc.arguments()}
-		}
-		content = append(content, map[string]any{"type": "tool_use", "id": strings.Replace(tc.id, "call_", "toolu_", 1), "name": tc.name, "input": input})
+		content = append(content, map[string]any{"type": "tool_use", "id": strings.Replace(tc.id, "call_", "toolu_", 1), "name": tc.name, "input": toolArgsJSON(tc, false)})
 	}
 	m, _ := json.Marshal(rd.message(c, p, content, stopReason(ch.finish), p.outTok))
 	return m

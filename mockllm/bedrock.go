@@ -510,15 +510,18 @@ func (p *plan) latencyMS() int64 {
 	return int64(d / time.Millisecond)
 }
 
-// toolInput is a tool call's arguments as the object Bedrock carries;
-// arguments that are not one (bad_tool_args, or cut by maxTokens) come
-// as {"_raw": text}.
-func toolInput(tc toolCall) map[string]any {
-	var args map[string]any
-	if err := json.Unmarshal([]byte(tc.arguments()), &args); err != nil || args == nil {
-		args = map[string]any{"_raw": tc.arguments()}
+// toolArgsJSON is a tool call's arguments as the JSON value Anthropic,
+// Gemini and Bedrock carry in place of OpenAI's string: the text itself
+// when it is valid JSON (an object, when object is set), as generated
+// (written as encoding/json writes it), else {"_raw": text}: bad_tool_args,
+// or a call cut by its length, cannot be one.
+func toolArgsJSON(tc toolCall, object bool) json.RawMessage {
+	a := tc.arguments()
+	if json.Valid([]byte(a)) && (!object || a[0] == '{') {
+		return json.RawMessage(a)
 	}
-	return args
+	raw, _ := json.Marshal(map[string]string{"_raw": a}) // a string always encodes
+	return raw
 }
 
 func bedrockToolID(id string) string { return strings.Replace(id, "call_", "tooluse_", 1) }
@@ -564,7 +567,7 @@ func converseFullJSON(p *plan) []byte {
 		content = append(content, map[string]string{"text": ch.text()})
 	}
 	for _, tc := range ch.toolCalls {
-		content = append(content, map[string]any{"toolUse": map[string]any{"toolUseId": bedrockToolID(tc.id), "name": tc.name, "input": toolInput(tc)}})
+		content = append(content, map[string]any{"toolUse": map[string]any{"toolUseId": bedrockToolID(tc.id), "name": tc.name, "input": toolArgsJSON(tc, true)}})
 	}
 	m, _ := json.Marshal(map[string]any{
 		"output":     map[string]any{"message": map[string]any{"role": "assistant", "content": content}},

@@ -45,6 +45,7 @@ type benchSurface struct {
 	stream           bool
 	marker           string
 	markers          int
+	want             string // what a whole answer holds (a tool call)
 }
 
 // benchToolsBody is an agent's request: a system prompt, a question and
@@ -52,6 +53,19 @@ type benchSurface struct {
 const benchToolsBody = `{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are the on-call assistant."},{"role":"user","content":"what is the status of the checkout service?"}],` +
 	`"tools":[{"type":"function","function":{"name":"get_status","description":"Get a service's status","parameters":{"type":"object","properties":{"service":{"type":"string"},"region":{"type":"string","enum":["eu","us"]}},"required":["service"]}}},` +
 	`{"type":"function","function":{"name":"page_oncall","description":"Page the on-call","parameters":{"type":"object","properties":{"team":{"type":"string"},"urgency":{"type":"string"}},"required":["team"]}}}],"temperature":0.2}`
+
+// The same agent's request on the other providers' surfaces, each with
+// its tools in that provider's own shape.
+const (
+	benchToolParams1    = `{"type":"object","properties":{"service":{"type":"string"},"region":{"type":"string","enum":["eu","us"]}},"required":["service"]}`
+	benchToolParams2    = `{"type":"object","properties":{"team":{"type":"string"},"urgency":{"type":"string"}},"required":["team"]}`
+	benchAnthropicTools = `{"model":"claude-haiku-4-5","max_tokens":1024,"system":"You are the on-call assistant.","messages":[{"role":"user","content":"what is the status of the checkout service?"}],` +
+		`"tools":[{"name":"get_status","description":"Get a service's status","input_schema":` + benchToolParams1 + `},{"name":"page_oncall","description":"Page the on-call","input_schema":` + benchToolParams2 + `}]}`
+	benchGeminiTools = `{"systemInstruction":{"parts":[{"text":"You are the on-call assistant."}]},"contents":[{"role":"user","parts":[{"text":"what is the status of the checkout service?"}]}],` +
+		`"tools":[{"functionDeclarations":[{"name":"get_status","description":"Get a service's status","parametersJsonSchema":` + benchToolParams1 + `},{"name":"page_oncall","description":"Page the on-call","parametersJsonSchema":` + benchToolParams2 + `}]}]}`
+	benchConverseTools = `{"system":[{"text":"You are the on-call assistant."}],"messages":[{"role":"user","content":[{"text":"what is the status of the checkout service?"}]}],` +
+		`"toolConfig":{"tools":[{"toolSpec":{"name":"get_status","description":"Get a service's status","inputSchema":{"json":` + benchToolParams1 + `}}},{"toolSpec":{"name":"page_oncall","description":"Page the on-call","inputSchema":{"json":` + benchToolParams2 + `}}}]}}`
+)
 
 const (
 	benchPrompt     = `"summarise the incident"`
@@ -68,7 +82,10 @@ const (
 // and streamed where it streams, and Gemini's countTokens.
 var benchSurfaces = []benchSurface{
 	{name: "openai-chat", path: "/v1/chat/completions", body: chatBody("gpt-4o-mini", "summarise the incident", "")},
-	{name: "openai-chat-tools", path: "/v1/chat/completions", body: benchToolsBody},
+	{name: "openai-chat-tools", path: "/v1/chat/completions", body: benchToolsBody, want: `"tool_calls":[{`},
+	{name: "anthropic-messages-tools", path: "/v1/messages", body: benchAnthropicTools, want: `"type":"tool_use"`},
+	{name: "gemini-generate-tools", path: "/v1beta/models/gemini-2.5-flash:generateContent", body: benchGeminiTools, want: `"functionCall":{`},
+	{name: "bedrock-converse-tools", path: "/model/amazon.nova-lite-v1:0/converse", body: benchConverseTools, want: `"toolUse":{`},
 	{name: "openai-chat-stream", path: "/v1/chat/completions", body: chatBody("gpt-4o-mini", "summarise the incident", `"stream":true`),
 		stream: true, marker: `"delta":{"content":"`, markers: 100},
 	{name: "openai-responses", path: "/v1/responses", body: responsesBody + "}"},
@@ -124,6 +141,9 @@ func sampleSurface(tb testing.TB, base string, sc benchSurface) benchSample {
 	res, body := post(tb, base+sc.path, sc.body)
 	if res.StatusCode != http.StatusOK {
 		tb.Fatalf("%s: status %d: %s", sc.name, res.StatusCode, body)
+	}
+	if !strings.Contains(body, sc.want) {
+		tb.Fatalf("%s: no %s in %s", sc.name, sc.want, body)
 	}
 	h := res.Header.Clone()
 	h.Del("Date")

@@ -509,11 +509,23 @@ func BenchmarkStreamMemory(b *testing.B) {
 
 // discardWriter is a ResponseWriter that keeps nothing, so that
 // BenchmarkHandlerChat measures the handler alone.
-type discardWriter struct{ h http.Header }
+type discardWriter struct {
+	h    http.Header
+	code int
+}
 
-func (w *discardWriter) Header() http.Header         { return w.h }
-func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
-func (w *discardWriter) WriteHeader(int)             {}
+func (w *discardWriter) Header() http.Header { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return len(b), nil
+}
+func (w *discardWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+}
 
 // BenchmarkHandlerChat: the chat completions handler's own CPU time and
 // allocations for one non-streamed answer, with no network and no
@@ -526,7 +538,20 @@ func BenchmarkHandlerChat(b *testing.B) {
 // request with two tools (benchToolsBody), answered with a tool call.
 func BenchmarkHandlerChatTools(b *testing.B) { benchHandler(b, benchToolsBody) }
 
-func benchHandler(b *testing.B, body string) {
+// BenchmarkHandlerTools: the agent's request of BenchmarkHandlerChatTools
+// on each surface with tools, through the handler alone.
+func BenchmarkHandlerTools(b *testing.B) {
+	for _, sc := range benchSurfaces {
+		if strings.HasSuffix(sc.name, "-tools") {
+			b.Run(strings.TrimSuffix(sc.name, "-tools"), func(b *testing.B) { benchHandlerAt(b, sc.path, sc.body) })
+		}
+	}
+}
+
+func benchHandler(b *testing.B, body string) { benchHandlerAt(b, "/v1/chat/completions", body) }
+
+// benchHandlerAt is benchHandler on any surface's path.
+func benchHandlerAt(b *testing.B, path, body string) {
 	s, err := New(benchConfig(0, 0))
 	if err != nil {
 		b.Fatal(err)
@@ -534,12 +559,12 @@ func benchHandler(b *testing.B, body string) {
 	h := s.Handler()
 	b.ReportAllocs()
 	for range b.N {
-		r, _ := http.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(body))
+		r, _ := http.NewRequest(http.MethodPost, path, strings.NewReader(body))
 		r.Header["Content-Type"] = []string{"application/json"}
 		w := &discardWriter{h: http.Header{}}
 		h.ServeHTTP(w, r)
-		if len(w.h["X-Request-Id"]) != 1 {
-			b.Fatalf("no answer: headers %v", w.h)
+		if w.code != http.StatusOK {
+			b.Fatalf("status %d: headers %v", w.code, w.h)
 		}
 	}
 }

@@ -450,11 +450,7 @@ func (rd *geminiRenderer) response(c *call, p *plan, cands []map[string]any, out
 // are not an object (bad_tool_args, or cut by maxOutputTokens) cannot be
 // one, so they come as {"_raw": text}.
 func functionCallPart(tc toolCall) map[string]any {
-	var args map[string]any
-	if err := json.Unmarshal([]byte(tc.arguments()), &args); err != nil || args == nil {
-		args = map[string]any{"_raw": tc.arguments()}
-	}
-	return map[string]any{"functionCall": map[string]any{"name": tc.name, "args": args}}
+	return map[string]any{"functionCall": map[string]any{"name": tc.name, "args": toolArgsJSON(tc, true)}}
 }
 
 // full renders a GenerateContentResponse. Text answers, the hot path,
