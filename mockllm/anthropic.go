@@ -196,18 +196,30 @@ func (messagesRenderer) message(c *call, p *plan, content []any, stop any, out i
 		"usage": anthUsage{InputTokens: p.inTok, OutputTokens: out}}
 }
 
-// full renders a Message. A text answer, the hot path, is written by
-// hand (the keys in encoding/json's order for a map: sorted);
-// TestMessagesMatchEncodingJSON holds it to messageFullJSON, which
-// renders tool uses.
+// full renders a Message by hand (the keys in encoding/json's order for
+// a map: sorted); TestMessagesMatchEncodingJSON holds it, text and tool
+// uses, to messageFullJSON, the same message built of maps and encoded.
 func (rd messagesRenderer) full(b []byte, c *call, p *plan) []byte {
 	ch := p.choices[0]
-	if len(ch.toolCalls) > 0 {
-		return append(b, rd.messageFullJSON(c, p)...)
+	b = append(b, `{"content":[`...)
+	if len(ch.toolCalls) == 0 {
+		b = append(b, `{"text":`...)
+		b = ch.appendText(b, true)
+		b = append(b, `,"type":"text"}`...)
 	}
-	b = append(b, `{"content":[{"text":`...)
-	b = ch.appendText(b, true)
-	b = append(b, `,"type":"text"}],"id":`...)
+	for k, tc := range ch.toolCalls {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = appendJSONStringHTML(b, strings.Replace(tc.id, "call_", "toolu_", 1))
+		b = append(b, `,"input":`...)
+		b = append(b, toolArgsJSON(tc, false)...)
+		b = append(b, `,"name":`...)
+		b = appendJSONStringHTML(b, tc.name)
+		b = append(b, `,"type":"tool_use"}`...)
+	}
+	b = append(b, `],"id":`...)
 	b = appendJSONStringHTML(b, p.idString("msg_"))
 	b = append(b, `,"model":`...)
 	b = appendJSONStringHTML(b, c.model.Name)
@@ -218,20 +230,6 @@ func (rd messagesRenderer) full(b []byte, c *call, p *plan) []byte {
 	b = append(b, `,"output_tokens":`...)
 	b = appendInt(b, p.outTok)
 	return append(b, `,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}`...)
-}
-
-// messageFullJSON is a Message as encoding/json renders it.
-func (rd messagesRenderer) messageFullJSON(c *call, p *plan) []byte {
-	ch := p.choices[0]
-	content := []any{}
-	if len(ch.toolCalls) == 0 {
-		content = append(content, map[string]any{"type": "text", "text": ch.text()})
-	}
-	for _, tc := range ch.toolCalls {
-		content = append(content, map[string]any{"type": "tool_use", "id": strings.Replace(tc.id, "call_", "toolu_", 1), "name": tc.name, "input": toolArgsJSON(tc, false)})
-	}
-	m, _ := json.Marshal(rd.message(c, p, content, stopReason(ch.finish), p.outTok))
-	return m
 }
 
 func (rd *messagesRenderer) ev(sw *sseWriter, name string, v any) {

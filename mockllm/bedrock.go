@@ -536,17 +536,30 @@ type converseRenderer struct {
 
 func (rd *converseRenderer) contentType() string { return bedrockStreamType }
 
-// full renders a ConverseResponse. A text answer, the hot path, is
-// written by hand; TestConverseFullMatchesEncodingJSON holds it to
-// converseFullJSON, which renders tool uses.
+// full renders a ConverseResponse by hand;
+// TestConverseFullMatchesEncodingJSON holds it, text and tool uses, to
+// converseFullJSON, the same response built of maps and encoded.
 func (rd *converseRenderer) full(b []byte, c *call, p *plan) []byte {
 	ch := p.choices[0]
-	if len(ch.toolCalls) > 0 {
-		return append(b, converseFullJSON(p)...)
+	b = append(b, `{"output":{"message":{"role":"assistant","content":[`...)
+	if len(ch.toolCalls) == 0 {
+		b = append(b, `{"text":`...)
+		b = ch.appendText(b, false)
+		b = append(b, '}')
 	}
-	b = append(b, `{"output":{"message":{"role":"assistant","content":[{"text":`...)
-	b = ch.appendText(b, false)
-	b = append(b, `}]}},"stopReason":"`...)
+	for k, tc := range ch.toolCalls {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"toolUse":{"toolUseId":`...)
+		b = appendJSONString(b, bedrockToolID(tc.id))
+		b = append(b, `,"name":`...)
+		b = appendJSONString(b, tc.name)
+		b = append(b, `,"input":`...)
+		b = append(b, toolArgsJSON(tc, true)...)
+		b = append(b, "}}"...)
+	}
+	b = append(b, `]}},"stopReason":"`...)
 	b = append(b, converseStop(ch.finish)...)
 	b = append(b, `","usage":{"inputTokens":`...)
 	b = appendInt(b, p.inTok)
@@ -557,25 +570,6 @@ func (rd *converseRenderer) full(b []byte, c *call, p *plan) []byte {
 	b = append(b, `},"metrics":{"latencyMs":`...)
 	b = strconv.AppendInt(b, p.latencyMS(), 10)
 	return append(b, "}}"...)
-}
-
-// converseFullJSON is a ConverseResponse as encoding/json renders it.
-func converseFullJSON(p *plan) []byte {
-	ch := p.choices[0]
-	content := []any{}
-	if len(ch.toolCalls) == 0 {
-		content = append(content, map[string]string{"text": ch.text()})
-	}
-	for _, tc := range ch.toolCalls {
-		content = append(content, map[string]any{"toolUse": map[string]any{"toolUseId": bedrockToolID(tc.id), "name": tc.name, "input": toolArgsJSON(tc, true)}})
-	}
-	m, _ := json.Marshal(map[string]any{
-		"output":     map[string]any{"message": map[string]any{"role": "assistant", "content": content}},
-		"stopReason": converseStop(ch.finish),
-		"usage":      bedrockUsageOf(p),
-		"metrics":    map[string]int64{"latencyMs": p.latencyMS()},
-	})
-	return m
 }
 
 func (rd *converseRenderer) streamHead(sw *sseWriter, c *call, p *plan) {

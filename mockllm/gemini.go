@@ -453,23 +453,32 @@ func functionCallPart(tc toolCall) map[string]any {
 	return map[string]any{"functionCall": map[string]any{"name": tc.name, "args": toolArgsJSON(tc, true)}}
 }
 
-// full renders a GenerateContentResponse. Text answers, the hot path,
-// are written by hand; TestGeminiMatchesEncodingJSON holds them to
-// geminiFullJSON, which renders function calls.
+// full renders a GenerateContentResponse, by hand;
+// TestGeminiMatchesEncodingJSON holds it to encoding/json's rendering of
+// the same response, text and function calls.
 func (rd *geminiRenderer) full(b []byte, c *call, p *plan) []byte {
-	for _, ch := range p.choices {
-		if len(ch.toolCalls) > 0 {
-			return append(b, rd.geminiFullJSON(c, p)...)
-		}
-	}
 	b = append(b, `{"candidates":[`...)
 	for i, ch := range p.choices {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"content":{"parts":[{"text":`...)
-		b = ch.appendText(b, true)
-		b = append(b, `}],"role":"model"},"finishReason":"`...)
+		b = append(b, `{"content":{"parts":[`...)
+		if len(ch.toolCalls) == 0 {
+			b = append(b, `{"text":`...)
+			b = ch.appendText(b, true)
+			b = append(b, '}')
+		}
+		for k, tc := range ch.toolCalls {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"functionCall":{"args":`...)
+			b = append(b, toolArgsJSON(tc, true)...)
+			b = append(b, `,"name":`...)
+			b = appendJSONStringHTML(b, tc.name)
+			b = append(b, "}}"...)
+		}
+		b = append(b, `],"role":"model"},"finishReason":"`...)
 		b = append(b, geminiFinish(ch.finish)...)
 		b = append(b, `","index":`...)
 		b = appendInt(b, i)
@@ -501,23 +510,6 @@ func (rd *geminiRenderer) appendUsage(b []byte, p *plan, out int) []byte {
 	b = append(b, `,"totalTokenCount":`...)
 	b = appendInt(b, p.inTok+out)
 	return append(b, "}}"...)
-}
-
-// geminiFullJSON is a GenerateContentResponse as encoding/json renders it.
-func (rd *geminiRenderer) geminiFullJSON(c *call, p *plan) []byte {
-	cands := make([]map[string]any, len(p.choices))
-	for i, ch := range p.choices {
-		parts := []map[string]any{}
-		if len(ch.toolCalls) == 0 {
-			parts = append(parts, map[string]any{"text": ch.text()})
-		}
-		for _, tc := range ch.toolCalls {
-			parts = append(parts, functionCallPart(tc))
-		}
-		cands[i] = map[string]any{"content": map[string]any{"parts": parts, "role": "model"}, "finishReason": geminiFinish(ch.finish), "index": i}
-	}
-	m, _ := json.Marshal(rd.response(c, p, cands, p.outTok))
-	return m
 }
 
 // chunk writes one element of the stream.

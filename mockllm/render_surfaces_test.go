@@ -479,3 +479,56 @@ func BenchmarkFloat32s(b *testing.B) {
 		}
 	})
 }
+
+// The reference renderings the hand-written full renderers are held to:
+// each response built of maps and encoded by encoding/json.
+
+// geminiFullJSON is a GenerateContentResponse as encoding/json renders it.
+func (rd *geminiRenderer) geminiFullJSON(c *call, p *plan) []byte {
+	cands := make([]map[string]any, len(p.choices))
+	for i, ch := range p.choices {
+		parts := []map[string]any{}
+		if len(ch.toolCalls) == 0 {
+			parts = append(parts, map[string]any{"text": ch.text()})
+		}
+		for _, tc := range ch.toolCalls {
+			parts = append(parts, functionCallPart(tc))
+		}
+		cands[i] = map[string]any{"content": map[string]any{"parts": parts, "role": "model"}, "finishReason": geminiFinish(ch.finish), "index": i}
+	}
+	m, _ := json.Marshal(rd.response(c, p, cands, p.outTok))
+	return m
+}
+
+// converseFullJSON is a ConverseResponse as encoding/json renders it.
+func converseFullJSON(p *plan) []byte {
+	ch := p.choices[0]
+	content := []any{}
+	if len(ch.toolCalls) == 0 {
+		content = append(content, map[string]string{"text": ch.text()})
+	}
+	for _, tc := range ch.toolCalls {
+		content = append(content, map[string]any{"toolUse": map[string]any{"toolUseId": bedrockToolID(tc.id), "name": tc.name, "input": toolArgsJSON(tc, true)}})
+	}
+	m, _ := json.Marshal(map[string]any{
+		"output":     map[string]any{"message": map[string]any{"role": "assistant", "content": content}},
+		"stopReason": converseStop(ch.finish),
+		"usage":      bedrockUsageOf(p),
+		"metrics":    map[string]int64{"latencyMs": p.latencyMS()},
+	})
+	return m
+}
+
+// messageFullJSON is a Message as encoding/json renders it.
+func (rd messagesRenderer) messageFullJSON(c *call, p *plan) []byte {
+	ch := p.choices[0]
+	content := []any{}
+	if len(ch.toolCalls) == 0 {
+		content = append(content, map[string]any{"type": "text", "text": ch.text()})
+	}
+	for _, tc := range ch.toolCalls {
+		content = append(content, map[string]any{"type": "tool_use", "id": strings.Replace(tc.id, "call_", "toolu_", 1), "name": tc.name, "input": toolArgsJSON(tc, false)})
+	}
+	m, _ := json.Marshal(rd.message(c, p, content, stopReason(ch.finish), p.outTok))
+	return m
+}
