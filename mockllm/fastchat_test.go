@@ -206,6 +206,10 @@ func fillSample(t *testing.T, v reflect.Value) {
 		return
 	}
 	switch v.Kind() {
+	case reflect.Map:
+		v.Set(reflect.ValueOf(map[string]any{"k": "v", "n": 1.5}))
+	case reflect.Interface:
+		v.Set(reflect.ValueOf("x"))
 	case reflect.String:
 		v.SetString("s")
 	case reflect.Bool:

@@ -94,7 +94,11 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, check
 		// encoding/json would take it, replacing the bad bytes with U+FFFD.
 		return badRequest("", "We could not parse the JSON body of your request: it is not valid UTF-8 (first bad byte at offset %d). The body must be a JSON object in UTF-8.", firstInvalidUTF8(data))
 	}
-	if fd, ok := v.(fastDecoder); ok && fd.decodeFast(data) {
+	if fd, ok := v.(fastDecoder); ok {
+		if fd.decodeFast(data) {
+			return nil
+		}
+	} else if fastDecode(data, v) {
 		return nil
 	}
 	if err := jsonv2.Unmarshal(data, v, decodeOptions); err != nil {

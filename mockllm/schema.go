@@ -87,10 +87,6 @@ func (d *schemaDoc) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	return err
 }
 
-// chatFunctionTokens are the tokens of an OpenAI chat function
-// declaration less its name and description.
-var chatFunctionTokens = CountTokens(`{"name":"","description":"","parameters":null}`)
-
 // marshalsVerbatim says whether encoding/json writes s between its
 // quotes as it is: no byte it escapes (quotes, backslashes, control
 // characters, HTML's <, > and &, U+2028 and U+2029, invalid UTF-8).
@@ -145,19 +141,89 @@ func decodeSchema(raw []byte) (schemaDoc, error) {
 // A schema sits between a ':' and a ',' or '}', single tokens, so its
 // tokens add to the rest's, in place of null's one.
 func toolTokens(v any, schemas ...*schemaDoc) int {
-	if f, ok := v.(chatReqFunction); ok && f.Parameters == nil && marshalsVerbatim(f.Name) && marshalsVerbatim(f.Description) {
-		// OpenAI chat's declaration, the commonest, counted without
-		// encoding it: each string sits between quotes, single tokens.
-		n := chatFunctionTokens + CountTokens(f.Name) + CountTokens(f.Description)
-		for _, s := range schemas {
-			n += s.tokenCount() - 1
-		}
-		return n
+	n, ok := declTokens(v)
+	if !ok {
+		b, _ := json.Marshal(v) // request types always encode
+		n = CountTokens(string(b))
 	}
-	b, _ := json.Marshal(v) // request types always encode
-	n := CountTokens(string(b))
 	for _, s := range schemas {
 		n += s.tokenCount() - 1
 	}
 	return n
+}
+
+// declTokens counts the tokens of json.Marshal of a declaration made of
+// strings (and structs of them) and nil schemas without encoding it:
+// the tokens of its skeleton, every string empty, which each type keeps,
+// plus each string's own, as each sits between quotes, single tokens.
+// ok is false for a value it cannot count so: a string encoding/json
+// escapes, a type of other kinds or of tags with options.
+func declTokens(v any) (n int, ok bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Struct {
+		return 0, false
+	}
+	sk, seen := declSkeletons.Load(rv.Type())
+	if !seen {
+		sk = skeletonTokens(rv.Type())
+		declSkeletons.Store(rv.Type(), sk)
+	}
+	if n = sk.(int); n < 0 {
+		return 0, false
+	}
+	var strs func(v reflect.Value) bool
+	strs = func(v reflect.Value) bool {
+		for i := range v.NumField() {
+			switch f := v.Field(i); f.Kind() {
+			case reflect.String:
+				if !marshalsVerbatim(f.String()) {
+					return false
+				}
+				n += CountTokens(f.String())
+			case reflect.Struct:
+				if !strs(f) {
+					return false
+				}
+			default: // a schema, set aside as nil by the caller
+				if !f.IsNil() {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return n, strs(rv)
+}
+
+// declSkeletons holds, for each declaration type, its skeleton's tokens
+// (-1: not countable by declTokens). Request types are few.
+var declSkeletons sync.Map
+
+func skeletonTokens(t reflect.Type) int {
+	var plain func(t reflect.Type) bool
+	plain = func(t reflect.Type) bool {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			tag := f.Tag.Get("json")
+			if !f.IsExported() || f.Anonymous || tag == "" || tag == "-" || strings.Contains(tag, ",") {
+				return false
+			}
+			switch {
+			case f.Type.Kind() == reflect.String:
+			case f.Type.Kind() == reflect.Struct:
+				if !plain(f.Type) {
+					return false
+				}
+			case f.Type == reflect.TypeFor[*schemaDoc]():
+			default:
+				return false
+			}
+		}
+		return true
+	}
+	if !plain(t) {
+		return -1
+	}
+	b, _ := json.Marshal(reflect.Zero(t).Interface())
+	return CountTokens(string(b))
 }

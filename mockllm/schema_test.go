@@ -3,6 +3,7 @@ package mockllm
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -112,3 +113,52 @@ func TestToolTokensAsMarshal(t *testing.T) {
 
 // A request type's schema field refuses a value that is not an object
 // as a map did, naming the member; that is in TestDecodeErrors.
+
+// TestDeclTokensAsMarshal: for every surface's tool declaration, the
+// tokens declTokens counts are those of json.Marshal of it, for strings
+// that escape or not; plain ones are counted without encoding.
+func TestDeclTokensAsMarshal(t *testing.T) {
+	decls := []reflect.Type{
+		reflect.TypeFor[chatReqFunction](),
+		reflect.TypeFor[messagesRequest]().Field(mustField(t, reflect.TypeFor[messagesRequest](), "Tools")).Type.Elem(),
+		reflect.TypeFor[geminiRequest]().Field(mustField(t, reflect.TypeFor[geminiRequest](), "Tools")).Type.Elem().Field(0).Type.Elem(),
+		reflect.TypeFor[converseRequest]().Field(mustField(t, reflect.TypeFor[converseRequest](), "ToolConfig")).Type.Elem().Field(0).Type.Elem().Field(0).Type.Elem(),
+		reflect.TypeFor[responsesRequest]().Field(mustField(t, reflect.TypeFor[responsesRequest](), "Tools")).Type.Elem(),
+	}
+	strs := []string{"get_status", "", " lead", "trail ", "Get a service's status", "naïve 😀", "a<b>&c", "q\"uote", "tab\there", "line\u2028sep", "日本語"}
+	for _, dt := range decls {
+		for k := range strs {
+			v := reflect.New(dt).Elem()
+			i := k
+			var fill func(v reflect.Value)
+			fill = func(v reflect.Value) {
+				for f := range v.NumField() {
+					switch fv := v.Field(f); fv.Kind() {
+					case reflect.String:
+						fv.SetString(strs[i%len(strs)])
+						i++
+					case reflect.Struct:
+						fill(fv)
+					}
+				}
+			}
+			fill(v)
+			b, err := json.Marshal(v.Interface())
+			require.NoError(t, err)
+			require.Equal(t, CountTokens(string(b)), toolTokens(v.Interface()), "%s: %s", dt, b)
+			if n, ok := declTokens(v.Interface()); ok {
+				require.Equal(t, CountTokens(string(b)), n, string(b))
+			} else {
+				require.False(t, json.Valid(b) && !strings.ContainsAny(string(b), `<>&\`) && !strings.Contains(string(b), "\u2028"), "%s: counted by encoding %s", dt, b)
+			}
+		}
+		_, ok := declTokens(reflect.New(dt).Elem().Interface())
+		require.True(t, ok, "%s is counted without encoding", dt)
+	}
+}
+
+func mustField(t *testing.T, typ reflect.Type, name string) int {
+	f, ok := typ.FieldByName(name)
+	require.True(t, ok, "%s has no %s", typ, name)
+	return f.Index[0]
+}
