@@ -180,8 +180,14 @@ func compileFast(t reflect.Type, busy map[reflect.Type]*fastFunc) fastFunc {
 		}
 		return func(sc *fastScanner, v reflect.Value) bool {
 			return sc.array(func() { v.Set(reflect.MakeSlice(t, 0, 0)) }, func() bool {
-				v.Set(reflect.Append(v, reflect.Zero(t.Elem())))
-				return elem(sc, v.Index(v.Len()-1))
+				n := v.Len()
+				if n == v.Cap() {
+					grown := reflect.MakeSlice(t, n, max(4, 2*n))
+					reflect.Copy(grown, v)
+					v.Set(grown)
+				}
+				v.SetLen(n + 1)
+				return elem(sc, v.Index(n))
 			})
 		}
 	case reflect.Struct:
