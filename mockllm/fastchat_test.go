@@ -195,11 +195,11 @@ func TestFastPathKnowsEveryMember(t *testing.T) {
 
 // fillSample sets every field of v, one element in every slice.
 func fillSample(t *testing.T, v reflect.Value) {
-	switch v.Interface().(type) {
-	case json.RawMessage:
+	switch v.Type() {
+	case reflect.TypeFor[json.RawMessage]():
 		v.SetBytes([]byte(`"auto"`))
 		return
-	case *schemaDoc:
+	case reflect.TypeFor[*schemaDoc]():
 		doc, err := decodeSchema([]byte(`{"type":"object","properties":{"a":{"type":"string"}}}`))
 		require.NoError(t, err)
 		v.Set(reflect.ValueOf(&doc))

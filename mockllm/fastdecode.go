@@ -35,6 +35,7 @@ var fastRequestTypes = []any{
 	(*completionRequest)(nil),
 	(*embeddingRequest)(nil),
 	(*geminiEmbedRequest)(nil),
+	(*bedrockAnthropicRequest)(nil),
 }
 
 // fastFunc reads one value at the scanner into v, settable.
@@ -197,7 +198,8 @@ func compileFast(t reflect.Type, busy map[reflect.Type]*fastFunc) fastFunc {
 }
 
 type fastField struct {
-	index int
+	index []int // of the field, through embedded structs
+	bit   uint
 	read  fastFunc
 }
 
@@ -205,24 +207,9 @@ func compileStruct(t reflect.Type, busy map[reflect.Type]*fastFunc) fastFunc {
 	self := new(fastFunc)
 	busy[t] = self
 	defer delete(busy, t)
-	if t.NumField() > 64 {
-		return nil
-	}
 	fields := map[string]fastField{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag, hasTag := f.Tag.Lookup("json")
-		if tag == "-" {
-			continue
-		}
-		if f.Anonymous || !f.IsExported() || !hasTag || tag == "" || strings.ContainsAny(tag, ",") {
-			return nil
-		}
-		read := compileFast(f.Type, busy)
-		if read == nil {
-			return nil
-		}
-		fields[tag] = fastField{index: i, read: read}
+	if !addFields(t, nil, fields, busy) || len(fields) > 64 {
+		return nil
 	}
 	*self = func(sc *fastScanner, v reflect.Value) bool {
 		var seen uint64
@@ -231,12 +218,43 @@ func compileStruct(t reflect.Type, busy map[reflect.Type]*fastFunc) fastFunc {
 			if !ok {
 				return sc.skipValue(0) // not a member: ignored, as the full decoder ignores it
 			}
-			if seen&(1<<f.index) != 0 {
+			if seen&(1<<f.bit) != 0 {
 				return false
 			}
-			seen |= 1 << f.index
-			return f.read(sc, v.Field(f.index))
+			seen |= 1 << f.bit
+			return f.read(sc, v.FieldByIndex(f.index))
 		})
 	}
 	return *self
+}
+
+// addFields adds t's members to fields, those of an embedded struct
+// without a tag as its own (the full decoder inlines them); false when
+// t has a field the fast path does not read, or a name twice.
+func addFields(t reflect.Type, at []int, fields map[string]fastField, busy map[reflect.Type]*fastFunc) bool {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, hasTag := f.Tag.Lookup("json")
+		index := append(append([]int(nil), at...), i)
+		switch {
+		case tag == "-":
+			continue
+		case f.Anonymous && !hasTag && f.Type.Kind() == reflect.Struct:
+			if !addFields(f.Type, index, fields, busy) {
+				return false
+			}
+			continue
+		case f.Anonymous || !f.IsExported() || !hasTag || tag == "" || strings.ContainsAny(tag, ","):
+			return false
+		}
+		if _, twice := fields[tag]; twice {
+			return false
+		}
+		read := compileFast(f.Type, busy)
+		if read == nil {
+			return false
+		}
+		fields[tag] = fastField{index: index, bit: uint(len(fields)), read: read}
+	}
+	return true
 }

@@ -64,6 +64,10 @@ var fastDecodeBodies = map[string][]string{
 		`{"model":"text-embedding-3-small","input":"hello","encoding_format":"base64","dimensions":256}`,
 		`{"model":"text-embedding-3-small","input":[[1,2,3]]}`,
 	},
+	"bedrockAnthropicRequest": {
+		`{"anthropic_version":"bedrock-2023-05-31","max_tokens":1024,"messages":[{"role":"user","content":"summarise the incident"}],"amazon-bedrock-guardrailConfig":{"tagSuffix":"x"}}`,
+		`{"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"system":"s","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"tools":[{"name":"f","input_schema":{"type":"object"}}]}`,
+	},
 	"geminiEmbedRequest": {
 		`{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hello"}]},"taskType":"RETRIEVAL_QUERY","outputDimensionality":768}`,
 	},
