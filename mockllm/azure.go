@@ -101,7 +101,7 @@ func (s *Server) openAISurface(r *http.Request, kind string) (string, string, *a
 		}
 		return ProviderOpenAI, "", nil
 	}
-	if r.URL.Query().Get("api-version") == "" {
+	if queryFirst(r, "api-version") == "" {
 		return ProviderAzure, "", &apiError{status: 400, code: "MissingApiVersionParameter",
 			msg: "The api-version query parameter (?api-version=) is required for all requests."}
 	}

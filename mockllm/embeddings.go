@@ -62,7 +62,7 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &call{api: "embeddings", provider: prov, op: "embeddings", model: m, key: apiKey(r), seedText: strings.Join(inputs, "\x00")}
 	if prov == ProviderAzure {
-		c.apiVersion = r.URL.Query().Get("api-version")
+		c.apiVersion = queryFirst(r, "api-version")
 	}
 	for _, in := range inputs {
 		c.inputTokens += CountTokens(in)

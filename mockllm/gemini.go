@@ -21,7 +21,7 @@ func isGemini(r *http.Request) bool {
 		return true
 	}
 	if rest, ok := strings.CutPrefix(p, "/v1/models"); ok {
-		return strings.Contains(rest, ":") || r.URL.Query().Has("key")
+		return strings.Contains(rest, ":") || hasQuery(r, "key")
 	}
 	return false
 }
@@ -122,7 +122,7 @@ func (s *Server) handleGemini(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]int{"totalTokens": c.inputTokens})
 	case "streamGenerateContent":
 		c.stream = true
-		s.serveChatLike(w, r, c, &geminiRenderer{sse: r.URL.Query().Get("alt") == "sse"})
+		s.serveChatLike(w, r, c, &geminiRenderer{sse: queryFirst(r, "alt") == "sse"})
 	default:
 		s.serveChatLike(w, r, c, &geminiRenderer{})
 	}

@@ -195,7 +195,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	c.provider = prov
 	if prov == ProviderAzure {
-		c.apiVersion = r.URL.Query().Get("api-version")
+		c.apiVersion = queryFirst(r, "api-version")
 	}
 	h.rd.includeUsage = req.StreamOptions != nil && req.StreamOptions.IncludeUsage
 	s.serveChatLike(w, r, c, &h.rd)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -271,9 +272,53 @@ func apiKey(r *http.Request) string {
 		return strings.TrimSpace(a[len("Bearer "):])
 	}
 	if r.URL.RawQuery != "" && isGemini(r) {
-		return r.URL.Query().Get("key")
+		return queryFirst(r, "key")
 	}
 	return ""
+}
+
+// queryValue is r.URL.Query() without its map: the first value of key
+// and whether key is there at all, read as url.ParseQuery reads the
+// query (a pair with a semicolon or a bad escape is left out).
+// TestQueryValueAsParseQuery holds the two to the same answers.
+func queryValue(r *http.Request, key string) (string, bool) {
+	q := r.URL.RawQuery
+	for q != "" {
+		var pair string
+		pair, q, _ = strings.Cut(q, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if strings.ContainsAny(k, "%+") {
+			var err error
+			if k, err = url.QueryUnescape(k); err != nil {
+				continue
+			}
+		}
+		if strings.ContainsAny(v, "%+") {
+			var err error
+			if v, err = url.QueryUnescape(v); err != nil {
+				continue
+			}
+		}
+		if k == key {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// queryFirst is r.URL.Query().Get(key).
+func queryFirst(r *http.Request, key string) string {
+	v, _ := queryValue(r, key)
+	return v
+}
+
+// hasQuery is r.URL.Query().Has(key).
+func hasQuery(r *http.Request, key string) bool {
+	_, ok := queryValue(r, key)
+	return ok
 }
 
 // headerValue is h.Get(key) for a key in canonical form.
