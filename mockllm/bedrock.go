@@ -772,8 +772,10 @@ type bedrockAnthropicRequest struct {
 // a guardrail on a body whose content type is not application/json
 // (the SDK sends application/octet-stream unless told otherwise).
 func invokeGuardrail(c *call, h http.Header, req *bedrockAnthropicRequest) *apiError {
-	id, version := h.Get("X-Amzn-Bedrock-GuardrailIdentifier"), h.Get("X-Amzn-Bedrock-GuardrailVersion")
-	trace := h.Get("X-Amzn-Bedrock-Trace")
+	// The names in canonical form (textproto.CanonicalMIMEHeaderKey), so
+	// that reading them costs no conversion.
+	id, version := headerValue(h, "X-Amzn-Bedrock-Guardrailidentifier"), headerValue(h, "X-Amzn-Bedrock-Guardrailversion")
+	trace := headerValue(h, "X-Amzn-Bedrock-Trace")
 	switch trace {
 	case "", "ENABLED", "DISABLED", "ENABLED_FULL":
 	default:
