@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,8 +85,14 @@ func firstLineOf(s string) string {
 
 // composeProjects are the compose projects of drill's worlds the engine
 // still has containers, networks or volumes of.
+//
+// Only this test process's projects count (their names carry its pid, from
+// the testbed's temp folder, drill-testbed-pPID.s...): another drill on the
+// same engine, such as a second CI job, neither hides a leftover nor makes
+// one.
 func composeProjects(t *testing.T) []string {
 	t.Helper()
+	ours := fmt.Sprintf("-p%d-s", os.Getpid())
 	var out []string
 	for _, args := range [][]string{
 		{"ps", "-a", "--format", `{{.Label "com.docker.compose.project"}}`},
@@ -95,7 +102,7 @@ func composeProjects(t *testing.T) []string {
 		b, err := exec.Command("docker", args...).Output()
 		require.NoError(t, err)
 		for _, p := range strings.Fields(string(b)) {
-			if strings.HasPrefix(p, "drill-") {
+			if strings.HasPrefix(p, "drill-") && strings.Contains(p, ours) {
 				out = append(out, args[0]+" of "+p)
 			}
 		}
