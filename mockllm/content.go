@@ -148,10 +148,10 @@ func CountTokens(s string) int {
 
 // SplitTokens splits s into its tokens; joined they give s back.
 func SplitTokens(s string) []string {
-	out := make([]string, 0, len(s)/4+1) // about four bytes a token
 	if len(s) == 0 {
 		return nil
 	}
+	out := make([]string, 0, len(s)/4+1) // about four bytes a token
 	for len(s) > 0 {
 		n := nextToken(s)
 		out = append(out, s[:n])
